@@ -1,0 +1,94 @@
+// Every failure replimap reports is a ReplimapError carrying the exit code the
+// CLI returns for it, so no layer needs to know about process exit codes.
+
+export const ExitCode = {
+  Ok: 0,
+  /** The run finished, but some messages failed (each one is listed). */
+  PartialFailure: 1,
+  /** Usage or configuration error (bad option, bad URL, unreadable password file). */
+  Usage: 2,
+  /** Cannot connect or authenticate (refused, unreachable, TLS, wrong password). */
+  Connect: 3,
+  /** State file locked by another run, or unusable (corrupt, unknown version). */
+  State: 4,
+  /** Mirror mode refused to delete because the source looks broken (see --force). */
+  GuardRefused: 5,
+  /** Stopped by SIGINT after saving state. */
+  Interrupted: 130,
+  /** Stopped by SIGTERM after saving state. */
+  Terminated: 143,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export class ReplimapError extends Error {
+  readonly exitCode: ExitCode;
+  constructor(message: string, exitCode: ExitCode, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+  }
+}
+
+/** Bad command line or configuration. */
+export class UsageError extends ReplimapError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.Usage, options);
+  }
+}
+
+/** Could not reach, secure or log in to a store. `store` is "A" or "B" (or a display URL). */
+export class ConnectError extends ReplimapError {
+  readonly store: string;
+  constructor(store: string, message: string, options?: { cause?: unknown }) {
+    super(`${store}: ${message}`, ExitCode.Connect, options);
+    this.store = store;
+  }
+}
+
+/** The state file cannot be used: locked by a live run, corrupt, unknown version. */
+export class StateError extends ReplimapError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.State, options);
+  }
+}
+
+/** Mirror mode's safety guard: the source lost too much since the last run. */
+export class GuardRefusedError extends ReplimapError {
+  constructor(message: string) {
+    super(message, ExitCode.GuardRefused);
+  }
+}
+
+/**
+ * A server answered NO or BAD to a command (or imapflow returned false for it).
+ * Message-level failures are collected and reported; the run goes on.
+ */
+export class ImapCommandError extends ReplimapError {
+  readonly command: string;
+  readonly serverText: string | undefined;
+  readonly responseCode: string | undefined;
+  constructor(
+    command: string,
+    message: string,
+    details: { serverText?: string; responseCode?: string; cause?: unknown } = {},
+  ) {
+    super(message, ExitCode.PartialFailure, { cause: details.cause });
+    this.command = command;
+    this.serverText = details.serverText;
+    this.responseCode = details.responseCode;
+  }
+}
+
+/** The connection dropped in the middle of a run (not a login problem). */
+export class ConnectionLostError extends ReplimapError {
+  constructor(store: string, message: string, options?: { cause?: unknown }) {
+    super(`${store}: ${message}`, ExitCode.Connect, options);
+  }
+}
+
+/** The run was asked to stop (SIGINT/SIGTERM); state has been saved. */
+export class InterruptedError extends ReplimapError {
+  constructor(signal: 'SIGINT' | 'SIGTERM') {
+    super(`stopped by ${signal}; state saved`, signal === 'SIGINT' ? ExitCode.Interrupted : ExitCode.Terminated);
+  }
+}

@@ -1,0 +1,62 @@
+// The state file's data model: the base of every later decision (what was
+// synced, what was deleted, which flags changed on which side).
+
+/** One side's folder status as last read (values from SELECT/STATUS, before our own writes). */
+export interface SideStatus {
+  uidValidity: bigint;
+  uidNext: number;
+  /** Absent when the server had no mod-sequences for the folder. */
+  highestModseq?: bigint;
+  messages: number;
+}
+
+/**
+ * One message known to the state. uidA / uidB are 0 when the message is not
+ * (known to be) on that side: a pair has both, a B-only message has uidA 0.
+ * `flags` are the flags as last synced (sorted, no \Recent): the merge base.
+ * Flag arrays loaded from disk are shared between records with the same set:
+ * treat them as read-only and replace, never mutate.
+ */
+export interface MessageRecord {
+  uidA: number;
+  uidB: number;
+  gid: string;
+  flags: readonly string[];
+}
+
+/** A folder pair as the state knows it. */
+export interface FolderRecordHeader {
+  nameA: string;
+  nameB: string;
+  statusA?: SideStatus;
+  statusB?: SideStatus;
+}
+
+/**
+ * A single change to the state. Every mutation goes through one of these: it
+ * is appended to the journal first (so a crash loses nothing that the server
+ * already did) and applied to memory. Replaying a journal applies them again;
+ * each op is idempotent.
+ */
+export type StateOp =
+  /** Declare (or re-declare) a folder pair. */
+  | { op: 'folder'; nameA: string; nameB: string }
+  /** Forget a folder pair (its folder was deleted on purpose). */
+  | { op: 'drop-folder'; nameA: string; nameB: string }
+  /** Record one side's status after a folder was fully processed. */
+  | { op: 'status'; nameA: string; nameB: string; side: 'a' | 'b'; status: SideStatus }
+  /** Add a record, or replace the one with the same (uidA, uidB). */
+  | { op: 'put'; nameA: string; nameB: string; record: MessageRecord }
+  /** Remove the record with this (uidA, uidB). */
+  | { op: 'del'; nameA: string; nameB: string; uidA: number; uidB: number }
+  /**
+   * Replace all records of a folder (used when a folder is rebuilt, e.g. after a
+   * UIDVALIDITY change, where a diff would be longer than the result).
+   */
+  | { op: 'reset'; nameA: string; nameB: string; records: MessageRecord[] }
+  /**
+   * About to append the A message `uidA` (global id `gid`) to B. Informational:
+   * on the next start, intents without a matching 'put' tell which folders may
+   * hold an append whose result is unknown.
+   */
+  | { op: 'intent'; nameA: string; nameB: string; uidA: number; gid: string };

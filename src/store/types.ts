@@ -1,0 +1,186 @@
+// The one interface every store kind implements (IMAP now, Maildir later), in
+// the spirit of mbsync's driver.h. The sync engine talks only to this; how a
+// driver reads changes (QRESYNC, CONDSTORE, full scan, a directory walk) is
+// its own business, and what it can do is exposed as capability facts.
+
+export type SpecialUse = '\\All' | '\\Archive' | '\\Drafts' | '\\Flagged' | '\\Junk' | '\\Sent' | '\\Trash';
+
+export interface StoreCapabilities {
+  /** One LIST returns STATUS for every folder (RFC 5819). */
+  listStatus: boolean;
+  /** Mod-sequences: flag changes can be read incrementally (RFC 7162). */
+  condstore: boolean;
+  /** SELECT can return changes and vanished UIDs since a mod-sequence (RFC 7162). */
+  qresync: boolean;
+  /** APPENDUID/COPYUID and UID EXPUNGE (RFC 4315). */
+  uidplus: boolean;
+  /** Several messages in one APPEND (RFC 3502). */
+  multiappend: boolean;
+  /** Non-synchronising literals of any size (RFC 7888). */
+  literalPlus: boolean;
+  move: boolean;
+  specialUse: boolean;
+  /** Stable EMAILID/MAILBOXID (RFC 8474). */
+  objectId: boolean;
+  utf8Accept: boolean;
+}
+
+/** What a folder looks like from outside, as LIST-STATUS / STATUS / SELECT report it. */
+export interface FolderStatus {
+  uidValidity: bigint;
+  uidNext: number;
+  /** Absent when the server or folder has no mod-sequences (no CONDSTORE, or NOMODSEQ). */
+  highestModseq?: bigint;
+  messages: number;
+}
+
+export interface FolderInfo {
+  /** Full name as the server has it, decoded to UTF-8 (e.g. "INBOX.Sent", "Archive/2020", "Entwürfe"). */
+  name: string;
+  /** Hierarchy separator of this folder; null for a flat namespace. */
+  delimiter: string | null;
+  specialUse?: SpecialUse;
+  subscribed: boolean;
+  /** False for \Noselect / \NonExistent placeholders. */
+  selectable: boolean;
+  /** Present for selectable folders when listFolders was asked for status. */
+  status?: FolderStatus;
+}
+
+export interface NamespaceInfo {
+  /** Personal namespace prefix, e.g. "" or "INBOX." */
+  prefix: string;
+  delimiter: string | null;
+}
+
+/** Flags never include \Recent (it is session state, not message state). */
+export interface MessageState {
+  uid: number;
+  flags: string[];
+}
+
+export interface MessageEnvelope extends MessageState {
+  size: number;
+  internalDate: Date;
+  /**
+   * The raw header lines of Message-ID, Date, From and Subject as the server
+   * returned them (BODY.PEEK[HEADER.FIELDS (...)]); empty when none are present.
+   * The sync layer turns them into the global id.
+   */
+  identityHeaders: string;
+}
+
+/** What the caller already knows of one side of a folder (from the state file). */
+export interface ReadBase {
+  uidValidity: bigint;
+  uidNext: number;
+  highestModseq?: bigint;
+  /** Every UID the state knows on this side, ascending. */
+  knownUids: number[];
+}
+
+export interface ReadFolderOptions {
+  /** EXAMINE instead of SELECT: nothing can change, \Recent is left alone. */
+  readOnly: boolean;
+  /** null: no usable state, read everything. */
+  base: ReadBase | null;
+  /** Fetch envelopes of every message, not only unknown ones (to verify identities). */
+  verify: boolean;
+}
+
+/** Which flags the open folder can store permanently. */
+export interface PermanentFlags {
+  flags: string[];
+  /** \* was advertised: any new keyword can be created. */
+  allowsNewKeywords: boolean;
+}
+
+/**
+ * The result of opening a folder and reading what changed.
+ * - kind 'full': `messages` lists every message present now (base was null,
+ *   UIDVALIDITY changed, or the server cannot tell changes); `vanished` is
+ *   base.knownUids minus those present.
+ * - kind 'delta': `messages` lists only messages whose flags changed or that
+ *   are new since base.highestModseq; `vanished` lists known UIDs now gone.
+ * In both kinds `envelopes` holds every present message whose UID is not in
+ * base.knownUids (all of them when base was null, UIDVALIDITY changed, or
+ * `verify` was asked).
+ */
+export interface FolderRead {
+  /** As reported by SELECT/EXAMINE before anything of ours changed the folder. */
+  status: FolderStatus;
+  /** True when base.uidValidity no longer matches: every known UID is void. */
+  uidValidityChanged: boolean;
+  permanentFlags: PermanentFlags;
+  readOnly: boolean;
+  kind: 'full' | 'delta';
+  messages: MessageState[];
+  vanished: number[];
+  envelopes: MessageEnvelope[];
+}
+
+export interface AppendMessage {
+  body: Buffer;
+  flags: string[];
+  internalDate: Date;
+}
+
+export type AppendOutcome =
+  | { ok: true; uid?: number }
+  | { ok: false; error: Error };
+
+export interface AppendResult {
+  /** UIDVALIDITY from APPENDUID, when the server reports it. */
+  uidValidity?: bigint;
+  /** One per message, in order. `uid` absent when the server lacks UIDPLUS. */
+  outcomes: AppendOutcome[];
+}
+
+export interface StoreStats {
+  /** IMAP commands sent (every tagged command, LOGIN and LOGOUT included). */
+  commands: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+export interface Store {
+  /** "A" or "B": used in every message about this store. */
+  readonly label: string;
+  /** The store URL without any password, for messages. */
+  readonly displayUrl: string;
+  /** Valid after connect(). */
+  readonly capabilities: StoreCapabilities;
+  /** Valid after connect(). */
+  readonly namespace: NamespaceInfo;
+
+  /** Connect and authenticate. Throws ConnectError (exit 3) on any failure. */
+  connect(): Promise<void>;
+  /** Log out politely; never throws. */
+  close(): Promise<void>;
+  stats(): StoreStats;
+
+  /** All folders, with special-use and subscription; with status when asked (one LIST-STATUS where possible). */
+  listFolders(options: { status: boolean }): Promise<FolderInfo[]>;
+  createFolder(name: string): Promise<void>;
+  deleteFolder(name: string): Promise<void>;
+  subscribeFolder(name: string): Promise<void>;
+  /** Total size in bytes of the messages of a folder (for `replimap list`). */
+  folderSize(name: string): Promise<number>;
+
+  /** Open a folder (selecting it) and read what changed since `base`. */
+  readFolder(name: string, options: ReadFolderOptions): Promise<FolderRead>;
+  /** Envelopes of messages in the open folder; UIDs that no longer exist are left out. */
+  fetchEnvelopes(uids: number[]): Promise<MessageEnvelope[]>;
+  /** Full bodies (byte-exact) of messages in the open folder; UIDs that no longer exist are left out. */
+  fetchBodies(uids: number[]): Promise<Map<number, Buffer>>;
+  /** Append messages to a folder (need not be open), in as few commands as the server allows. */
+  append(folder: string, messages: AppendMessage[]): Promise<AppendResult>;
+  /** Add / remove flags on messages of the open folder (UID sets, silent). Throws ImapCommandError on NO/BAD. */
+  addFlags(uids: number[], flags: string[]): Promise<void>;
+  removeFlags(uids: number[], flags: string[]): Promise<void>;
+  /**
+   * Remove exactly these messages from the open folder (\Deleted, then UID EXPUNGE,
+   * never a plain EXPUNGE). Throws ImapCommandError when the server cannot do that.
+   */
+  expungeMessages(uids: number[]): Promise<void>;
+}

@@ -1,0 +1,81 @@
+// Input and output of the pure folder planner (planFolder). Everything the
+// planner needs arrives here as data; it does no I/O.
+
+import type { MessageRecord } from '../state/types.js';
+import type { SyncMode } from './types.js';
+
+/** One message present on a side right now. */
+export interface SnapshotMessage {
+  flags: readonly string[];
+  /**
+   * Global id read from the server now. Always present for messages the state
+   * does not know; present for known ones only when they were verified. When
+   * present for a known UID and different from the record's gid, the UID was
+   * reused for another message and the record is not trusted.
+   */
+  gid?: string;
+  /** Size in bytes, when an envelope was read (needed for appends). */
+  size?: number;
+}
+
+/** Every message present on one side of a folder now, by UID. */
+export type SideSnapshot = ReadonlyMap<number, SnapshotMessage>;
+
+/** Which flags B's folder can store (from PERMANENTFLAGS). */
+export interface FlagAcceptance {
+  /** System flags and keywords listed in PERMANENTFLAGS. */
+  flags: readonly string[];
+  /** \* was listed: any keyword can be created. */
+  allowsNewKeywords: boolean;
+}
+
+export interface FolderPlanInput {
+  mode: SyncMode;
+  /** The state's records for this folder pair (after UIDVALIDITY voiding, see voidSide). */
+  records: readonly MessageRecord[];
+  a: SideSnapshot;
+  b: SideSnapshot;
+  bAccepts: FlagAcceptance;
+  /** Mirror: expunges are allowed (the guard passed or --force). */
+  allowExpunge: boolean;
+}
+
+export interface AppendAction {
+  uidA: number;
+  gid: string;
+  /** Flags to give the copy on B (already filtered by bAccepts). */
+  flags: string[];
+  size: number;
+}
+
+export interface FlagChange {
+  uidB: number;
+  add: string[];
+  remove: string[];
+}
+
+export interface ExpungeAction {
+  uidB: number;
+  /** The record to keep if the expunge fails (so the message is not forgotten). */
+  record: MessageRecord;
+}
+
+export interface FolderPlan {
+  /**
+   * The folder's records once every action below has succeeded, excluding
+   * the appends (whose B UIDs are known only after they are done).
+   */
+  records: MessageRecord[];
+  /** A messages B lacks, in A UID order. */
+  appends: AppendAction[];
+  /** Flag changes on B, one per message. */
+  flagChanges: FlagChange[];
+  /** Mirror: B messages that A does not have. */
+  expunges: ExpungeAction[];
+  /** Keywords B cannot store (one warning per keyword). */
+  droppedKeywords: string[];
+  /** Records no longer trusted because a UID now holds another message. */
+  reusedUids: { side: 'a' | 'b'; uid: number }[];
+  /** Mirror: expunges that were wanted but not allowed. */
+  expungesWithheld: number;
+}

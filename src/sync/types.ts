@@ -1,0 +1,102 @@
+// Data that flows through one sync run: the job the CLI hands over, what the
+// engine reports while it works, and the summary it returns.
+
+import type { StoreSpec } from '../store/spec.js';
+import type { StoreStats } from '../store/types.js';
+
+export type SyncMode = 'copy' | 'mirror' | 'two-way';
+
+export interface FolderFilter {
+  /** Globs on folder names as `replimap list` shows them (A's names). Empty: all. */
+  include: string[];
+  exclude: string[];
+}
+
+export interface SyncOptions {
+  mode: SyncMode;
+  dryRun: boolean;
+  filter: FolderFilter;
+  /** Mirror: delete folders on B that A does not have. */
+  deleteFolders: boolean;
+  /** Mirror: delete even when the source looks broken. */
+  force: boolean;
+  /** Ignore the skip shortcuts: re-read every folder and verify every pair's global id. */
+  full: boolean;
+}
+
+/** Exact work found in one folder pair once it has been read and planned. */
+export interface PlannedWork {
+  appends: number;
+  appendBytes: number;
+  flagUpdates: number;
+  expunges: number;
+}
+
+export interface MessageFailure {
+  folder: string;
+  /** UID on the side the message came from (A for appends). */
+  uid: number;
+  side: 'A' | 'B';
+  reason: string;
+}
+
+export interface FolderResult {
+  /** A's folder name (B's in parentheses when it differs). */
+  folder: string;
+  skipped: boolean;
+  copied: number;
+  bytes: number;
+  flagsUpdated: number;
+  expunged: number;
+  failed: number;
+}
+
+/**
+ * Everything the engine tells the outside while it works. The CLI turns it
+ * into spinners and progress bars, plain log lines, or nothing (quiet/JSON).
+ */
+export interface SyncObserver {
+  /** A step with no measurable progress (connecting, listing folders). */
+  phase(text: string): void;
+  /** Folder pairs to look at, and a first estimate of messages/bytes to copy (from STATUS counts). */
+  started(estimate: { folders: number; messages: number; bytes: number }): void;
+  /** A folder pair was read and planned: exact work for it (replaces its share of the estimate). */
+  folderPlanned(folder: string, work: PlannedWork): void;
+  /** Messages copied (and their bytes) since the last call for this folder. */
+  progress(folder: string, messages: number, bytes: number): void;
+  folderFinished(result: FolderResult): void;
+  /** Dry run: one line per action that would be taken. */
+  wouldDo(text: string): void;
+  warning(text: string): void;
+  failure(failure: MessageFailure): void;
+  /** Detail for -v. */
+  verbose(text: string): void;
+}
+
+export interface SyncSummary {
+  mode: SyncMode;
+  dryRun: boolean;
+  folders: number;
+  foldersSkipped: number;
+  foldersCreated: number;
+  copied: number;
+  bytes: number;
+  flagsUpdated: number;
+  expunged: number;
+  foldersDeleted: number;
+  /** Messages left alone on purpose (e.g. flags B cannot store). */
+  skipped: number;
+  failed: MessageFailure[];
+  warnings: string[];
+  elapsedMs: number;
+  stats: { a: StoreStats; b: StoreStats };
+}
+
+/** What the CLI hands to the engine. */
+export interface SyncJob {
+  a: StoreSpec;
+  b: StoreSpec;
+  /** The state file (its journal and lock live next to it). */
+  statePath: string;
+  options: SyncOptions;
+}
