@@ -1,0 +1,164 @@
+// Flags as sets: normalising what servers report, deciding what B can store,
+// and the three-way merge against the flags as last synced (the base).
+//
+// \Deleted is never synchronised, in either direction and in every mode:
+// - A message flagged \Deleted on A is still copied (it may be undeleted, and
+//   replimap never drops a message A still has), but its copy on B does not get
+//   \Deleted: a copy marked \Deleted would vanish at the next EXPUNGE any client
+//   of B sends, silently. Without the flag it is merely one message too many on
+//   B; in mirror mode it goes away once A really expunges the original.
+// - A \Deleted set or cleared on either side is not propagated as a flag change
+//   either, so nothing replimap does can make a message expungeable. (Its own
+//   mirror expunges use UID EXPUNGE on exactly the messages it means.)
+// This is applied by the planner through withoutUnsyncedFlags.
+
+import type { FlagAcceptance } from './planTypes.js';
+
+/** The system flags of RFC 3501/9051 that are message state, in canonical spelling and order. */
+export const SYSTEM_FLAGS = ['\\Answered', '\\Deleted', '\\Draft', '\\Flagged', '\\Seen'] as const;
+
+const CANONICAL_SYSTEM = new Map<string, string>(SYSTEM_FLAGS.map((flag) => [flag.toLowerCase(), flag]));
+const SYSTEM_ORDER = new Map<string, number>(SYSTEM_FLAGS.map((flag, index) => [flag, index]));
+
+/** Flags replimap never copies or changes (see the top of this file). */
+export const UNSYNCED_FLAGS: readonly string[] = ['\\Deleted'];
+
+function compareFlags(x: string, y: string): number {
+  const ox = SYSTEM_ORDER.get(x);
+  const oy = SYSTEM_ORDER.get(y);
+  if (ox !== undefined && oy !== undefined) return ox - oy;
+  if (ox !== undefined) return -1;
+  if (oy !== undefined) return 1;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * The flags as a sorted set: \Recent dropped (session state, not message
+ * state), system flags in canonical case (servers vary), keywords kept as
+ * they are, duplicates removed; system flags first, then keywords in ordinal
+ * (code unit) order.
+ */
+export function normalizeFlags(flags: Iterable<string>): string[] {
+  const set = new Set<string>();
+  for (const flag of flags) {
+    if (flag === '') continue;
+    const lower = flag.toLowerCase();
+    if (lower === '\\recent') continue;
+    set.add(CANONICAL_SYSTEM.get(lower) ?? flag);
+  }
+  return [...set].sort(compareFlags);
+}
+
+/** The flags without those replimap never synchronises (\Deleted), normalised. */
+export function withoutUnsyncedFlags(flags: Iterable<string>): string[] {
+  return normalizeFlags(flags).filter((flag) => !UNSYNCED_FLAGS.includes(flag));
+}
+
+/** True when B's folder reported nothing usable: an absent or empty PERMANENTFLAGS. */
+function acceptsEverything(accepts: FlagAcceptance): boolean {
+  return accepts.flags.length === 0 && !accepts.allowsNewKeywords;
+}
+
+/**
+ * Can B's folder store this (normalised) flag permanently?
+ * - PERMANENTFLAGS absent or empty (a server that does not say, or a folder
+ *   opened read-only, as in a dry run: Dovecot then reports an empty list):
+ *   RFC 3501 says to assume every flag can be stored, so everything is kept.
+ * - Otherwise a flag is kept when it is listed (compared case-insensitively, as
+ *   IMAP compares flags), and a keyword (no backslash) also when \* allows new
+ *   keywords. A backslash flag outside the list is never kept: \* covers
+ *   keywords only, and servers reject unknown system flags.
+ */
+export function flagAccepted(flag: string, accepts: FlagAcceptance): boolean {
+  if (acceptsEverything(accepts)) return true;
+  const lower = flag.toLowerCase();
+  if (accepts.flags.some((listed) => listed.toLowerCase() === lower)) return true;
+  return accepts.allowsNewKeywords && !flag.startsWith('\\');
+}
+
+/** Split flags into those B can store and those it cannot (both normalised). */
+export function filterAccepted(
+  flags: Iterable<string>,
+  accepts: FlagAcceptance,
+): { kept: string[]; dropped: string[] } {
+  const kept: string[] = [];
+  const dropped: string[] = [];
+  for (const flag of normalizeFlags(flags)) (flagAccepted(flag, accepts) ? kept : dropped).push(flag);
+  return { kept, dropped };
+}
+
+export interface MergedFlags {
+  /** Flags A should end up with. */
+  a: string[];
+  /** Flags B should end up with. */
+  b: string[];
+  /** The new base: what the state records as last synced. */
+  base: string[];
+}
+
+function minus(x: ReadonlySet<string>, y: ReadonlySet<string>): Set<string> {
+  const out = new Set<string>();
+  for (const v of x) if (!y.has(v)) out.add(v);
+  return out;
+}
+
+function union(...sets: ReadonlySet<string>[]): Set<string> {
+  const out = new Set<string>();
+  for (const s of sets) for (const v of s) out.add(v);
+  return out;
+}
+
+/**
+ * Merge one message's flags. `base` is the flags as last synced (null for a
+ * pair with no history, e.g. one just matched by global id); `a` and `b` are
+ * the flags on each side now. Changes are deltas against the base:
+ * - copy: A's changes since the base are applied to B, B's own changes are
+ *   kept; A is never changed. B = (b ∪ (a−base)) − (base−a); base' = a.
+ *   No base: B = a.
+ * - mirror: B = a; base' = a.
+ * - two-way: add = (a−base) ∪ (b−base); remove = ((base−a) ∪ (base−b)) − add
+ *   (an add beats a concurrent remove); both = (base ∪ add) − remove;
+ *   base' = both. No base: both = a ∪ b.
+ * All results are normalised (sorted, no \Recent).
+ */
+export function mergeFlags(
+  base: readonly string[] | null | undefined,
+  a: readonly string[],
+  b: readonly string[],
+  mode: 'copy' | 'mirror' | 'two-way',
+): MergedFlags {
+  const A = new Set(normalizeFlags(a));
+  const B = new Set(normalizeFlags(b));
+  const aList = [...A];
+  switch (mode) {
+    case 'mirror':
+      return { a: aList, b: aList, base: aList };
+    case 'copy': {
+      if (base == null) return { a: aList, b: aList, base: aList };
+      const Base = new Set(normalizeFlags(base));
+      const target = minus(union(B, minus(A, Base)), minus(Base, A));
+      return { a: aList, b: normalizeFlags(target), base: aList };
+    }
+    case 'two-way': {
+      if (base == null) {
+        const both = normalizeFlags(union(A, B));
+        return { a: both, b: both, base: both };
+      }
+      const Base = new Set(normalizeFlags(base));
+      const add = union(minus(A, Base), minus(B, Base));
+      const remove = minus(union(minus(Base, A), minus(Base, B)), add);
+      const both = normalizeFlags(minus(union(Base, add), remove));
+      return { a: both, b: both, base: both };
+    }
+  }
+}
+
+/** What to add to and remove from `current` to reach `target` (both normalised, sorted). */
+export function flagDelta(
+  current: Iterable<string>,
+  target: Iterable<string>,
+): { add: string[]; remove: string[] } {
+  const cur = new Set(normalizeFlags(current));
+  const tgt = new Set(normalizeFlags(target));
+  return { add: normalizeFlags(minus(tgt, cur)), remove: normalizeFlags(minus(cur, tgt)) };
+}

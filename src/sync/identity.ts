@@ -1,0 +1,112 @@
+// The global id of a message: a short hash of a few header values that both
+// servers return unchanged, so the same message gets the same id on A and on B
+// without downloading bodies. Messages are matched by this id (as a multiset,
+// see planFolder), never by UID, which means nothing across servers.
+
+import { createHash } from 'node:crypto';
+
+/** Normalised values of the identity headers; a field is absent when missing or empty. */
+export interface IdentityFields {
+  messageId?: string;
+  date?: string;
+  from?: string;
+  subject?: string;
+}
+
+const FIELD_KEYS: Record<string, keyof IdentityFields> = {
+  'message-id': 'messageId',
+  date: 'date',
+  from: 'from',
+  subject: 'subject',
+};
+
+/** Unfolding leaves CRLF+WSP as WSP; collapsing makes every run of white space one space. */
+function normaliseValue(value: string): string {
+  return value.replace(/\s+/gu, ' ').trim();
+}
+
+/**
+ * Message-IDs are compared by their `<…>` part: what surrounds it (comments,
+ * stray text) is what mail software rewrites, and white space inside it can
+ * only come from folding.
+ */
+function normaliseMessageId(value: string): string {
+  const bracketed = /<[^<>]*>/u.exec(value);
+  if (bracketed === null) return value;
+  return bracketed[0].replace(/\s+/gu, '');
+}
+
+/**
+ * Parse the raw header lines a server returns for
+ * BODY.PEEK[HEADER.FIELDS (MESSAGE-ID DATE FROM SUBJECT)]: folded lines are
+ * unfolded, field names are case-insensitive, the first occurrence of a field
+ * wins, parsing stops at the first empty line, and other fields are ignored.
+ */
+export function parseIdentityHeaders(raw: string): IdentityFields {
+  const fields: IdentityFields = {};
+  const seen = new Set<keyof IdentityFields>();
+  let current: { key: keyof IdentityFields | null; value: string } | null = null;
+
+  const finish = (): void => {
+    if (current === null || current.key === null || seen.has(current.key)) return;
+    seen.add(current.key);
+    let value = normaliseValue(current.value);
+    if (current.key === 'messageId') value = normaliseMessageId(value);
+    if (value !== '') fields[current.key] = value;
+  };
+
+  for (const line of raw.split(/\r?\n|\r/u)) {
+    if (line === '') break;
+    if (line[0] === ' ' || line[0] === '\t') {
+      // A continuation line: part of the previous field (or stray, if none).
+      if (current !== null) current.value += line;
+      continue;
+    }
+    finish();
+    const colon = line.indexOf(':');
+    if (colon <= 0) {
+      current = null;
+      continue;
+    }
+    const name = line.slice(0, colon).trim().toLowerCase();
+    current = { key: FIELD_KEYS[name] ?? null, value: line.slice(colon + 1) };
+  }
+  finish();
+  return fields;
+}
+
+/**
+ * The global id from already normalised fields.
+ *
+ * The exact rule (quoted by the man page):
+ *   Take the header fields Message-ID, Date, From and Subject (the first of each
+ *   when a field occurs twice). Unfold each value, turn every run of white space
+ *   into one space, and trim it; of Message-ID keep only the `<…>` part when
+ *   there is one. Write one line per non-empty field, in this order, as
+ *   `message-id:VALUE`, `date:VALUE`, `from:VALUE`, `subject:VALUE`; when there is
+ *   no Message-ID, add a last line `size:N` with the message size in bytes.
+ *   Join the lines with a line feed, hash the UTF-8 bytes with SHA-256, and take
+ *   the first 96 bits in base64url: 16 characters.
+ *
+ * Values contain no line feed after normalisation and every line is tagged, so
+ * different field values can never produce the same text. The size makes two
+ * different Message-ID-less messages with the same headers distinct; the price
+ * is that a server that alters such a message's bytes on APPEND makes its copy
+ * look like another message, and replimap then copies it again rather than
+ * risk dropping it.
+ */
+export function globalIdFromFields(fields: IdentityFields, size: number): string {
+  const lines: string[] = [];
+  if (fields.messageId !== undefined) lines.push(`message-id:${fields.messageId}`);
+  if (fields.date !== undefined) lines.push(`date:${fields.date}`);
+  if (fields.from !== undefined) lines.push(`from:${fields.from}`);
+  if (fields.subject !== undefined) lines.push(`subject:${fields.subject}`);
+  if (fields.messageId === undefined) lines.push(`size:${size}`);
+  const digest = createHash('sha256').update(lines.join('\n'), 'utf8').digest();
+  return digest.subarray(0, 12).toString('base64url');
+}
+
+/** The global id of a message from its raw identity header lines and its size (see globalIdFromFields). */
+export function globalId(identityHeaders: string, size: number): string {
+  return globalIdFromFields(parseIdentityHeaders(identityHeaders), size);
+}

@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import {
+  filterAccepted,
+  flagAccepted,
+  flagDelta,
+  mergeFlags,
+  normalizeFlags,
+  withoutUnsyncedFlags,
+} from '../../src/sync/flags.js';
+
+describe('normalizeFlags', () => {
+  it('drops \\Recent, canonicalises system flags, dedupes and sorts', () => {
+    expect(normalizeFlags(['$Label1', '\\SEEN', '\\recent', '\\flagged', '\\Seen', 'Junk', '$Label1', '\\Answered'])).toEqual([
+      '\\Answered',
+      '\\Flagged',
+      '\\Seen',
+      '$Label1',
+      'Junk',
+    ]);
+  });
+
+  it('keeps keywords as they are (case included) and sorts them ordinally', () => {
+    expect(normalizeFlags(['b', 'B', 'a', '$x'])).toEqual(['$x', 'B', 'a', 'b']);
+  });
+
+  it('keeps unknown backslash flags among the keywords', () => {
+    expect(normalizeFlags(['\\Important', '\\draft'])).toEqual(['\\Draft', '\\Important']);
+  });
+
+  it('returns an empty list for nothing', () => {
+    expect(normalizeFlags([])).toEqual([]);
+    expect(normalizeFlags(['\\Recent'])).toEqual([]);
+  });
+});
+
+describe('withoutUnsyncedFlags', () => {
+  it('drops \\Deleted in any case', () => {
+    expect(withoutUnsyncedFlags(['\\deleted', '\\Seen', 'k'])).toEqual(['\\Seen', 'k']);
+  });
+});
+
+describe('filterAccepted', () => {
+  const dovecot = { flags: ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'], allowsNewKeywords: true };
+  const strict = { flags: ['\\Seen', '\\Flagged', '$Forwarded'], allowsNewKeywords: false };
+
+  it('keeps listed system flags and any keyword when \\* is allowed', () => {
+    expect(filterAccepted(['\\Seen', 'anything', '\\Draft'], dovecot)).toEqual({
+      kept: ['\\Draft', '\\Seen', 'anything'],
+      dropped: [],
+    });
+  });
+
+  it('drops unlisted flags and keywords when \\* is not allowed', () => {
+    expect(filterAccepted(['\\Seen', '\\Answered', '$forwarded', 'Other'], strict)).toEqual({
+      kept: ['\\Seen', '$forwarded'],
+      dropped: ['\\Answered', 'Other'],
+    });
+  });
+
+  it('never lets \\* cover an unknown backslash flag', () => {
+    expect(flagAccepted('\\Important', dovecot)).toBe(false);
+    expect(flagAccepted('\\Important', { flags: ['\\Important'], allowsNewKeywords: false })).toBe(true);
+  });
+
+  it('keeps everything when PERMANENTFLAGS was empty or absent (RFC 3501 default, read-only folder)', () => {
+    expect(filterAccepted(['\\Seen', 'kw', '\\Important'], { flags: [], allowsNewKeywords: false })).toEqual({
+      kept: ['\\Seen', '\\Important', 'kw'],
+      dropped: [],
+    });
+  });
+
+  it('with only \\* listed, keeps keywords but no system flag', () => {
+    expect(filterAccepted(['\\Seen', 'kw'], { flags: [], allowsNewKeywords: true })).toEqual({
+      kept: ['kw'],
+      dropped: ['\\Seen'],
+    });
+  });
+});
+
+describe('flagDelta', () => {
+  it('gives what to add and what to remove', () => {
+    expect(flagDelta(['\\Seen', 'a'], ['\\Flagged', 'a'])).toEqual({ add: ['\\Flagged'], remove: ['\\Seen'] });
+    expect(flagDelta(['\\seen'], ['\\Seen'])).toEqual({ add: [], remove: [] });
+  });
+});
+
+describe('mergeFlags', () => {
+  it('copy: applies A’s changes since the base to B and keeps B’s own changes', () => {
+    // A added \Flagged and removed \Seen; B added kw on its own.
+    const r = mergeFlags(['\\Seen'], ['\\Flagged'], ['\\Seen', 'kw'], 'copy');
+    expect(r).toEqual({ a: ['\\Flagged'], b: ['\\Flagged', 'kw'], base: ['\\Flagged'] });
+  });
+
+  it('copy: a flag B removed on its own stays removed while A does not change it', () => {
+    expect(mergeFlags(['\\Seen'], ['\\Seen'], [], 'copy').b).toEqual([]);
+  });
+
+  it('copy: without a base, B gets A’s flags', () => {
+    expect(mergeFlags(null, ['\\Seen'], ['\\Flagged'], 'copy')).toEqual({
+      a: ['\\Seen'],
+      b: ['\\Seen'],
+      base: ['\\Seen'],
+    });
+  });
+
+  it('mirror: B gets A’s flags whatever the base', () => {
+    expect(mergeFlags(['x'], ['\\Seen'], ['x', 'y'], 'mirror')).toEqual({
+      a: ['\\Seen'],
+      b: ['\\Seen'],
+      base: ['\\Seen'],
+    });
+  });
+
+  it('two-way: changes of both sides are merged', () => {
+    // base {Flagged, Seen}; A removed \Flagged and added k; B removed \Seen and added j.
+    const r = mergeFlags(['\\Flagged', '\\Seen'], ['\\Seen', 'k'], ['\\Flagged', 'j'], 'two-way');
+    expect(r).toEqual({ a: ['j', 'k'], b: ['j', 'k'], base: ['j', 'k'] });
+    // A removal on one side wins over no change on the other.
+    expect(mergeFlags(['x'], [], ['x'], 'two-way').b).toEqual([]);
+    // Both added the same flag: once.
+    expect(mergeFlags([], ['x'], ['x'], 'two-way').b).toEqual(['x']);
+  });
+
+  it('two-way: without a base, the union', () => {
+    expect(mergeFlags(undefined, ['a'], ['b'], 'two-way').b).toEqual(['a', 'b']);
+  });
+
+  it('normalises its inputs', () => {
+    expect(mergeFlags(['\\SEEN'], ['\\seen', '\\Recent'], ['\\Seen'], 'copy').b).toEqual(['\\Seen']);
+  });
+});
