@@ -1,0 +1,181 @@
+// The planner: from the state's records and both sides' snapshots, decide what
+// to do in one folder pair. Pure and deterministic; every rule of sync that
+// concerns messages lives here (see planTypes.ts for the data).
+//
+// Matching is by global id as a multiset: within one folder, n copies of a gid
+// on A and m on B make min(n, m) pairs, so exact duplicates survive and are
+// never merged. Nothing is ever removed from A, and nothing from B except, in
+// mirror mode, a message A does not have (and only when allowExpunge).
+
+import type { MessageRecord } from '../state/types.js';
+import type {
+  AppendAction,
+  ExpungeAction,
+  FlagChange,
+  FolderPlan,
+  FolderPlanInput,
+  SnapshotMessage,
+} from './planTypes.js';
+import { flagAccepted, flagDelta, mergeFlags, withoutUnsyncedFlags } from './flags.js';
+
+/** A message present on one side that no kept record accounts for. */
+interface Unpaired {
+  uid: number;
+  gid: string;
+  flags: string[];
+  size?: number;
+}
+
+function byUid(x: { uid: number }, y: { uid: number }): number {
+  return x.uid - y.uid;
+}
+
+export function planFolder(input: FolderPlanInput): FolderPlan {
+  const { mode, records, a, b, bAccepts, allowExpunge } = input;
+  if (mode === 'two-way') throw new Error('two-way mode is not implemented yet');
+
+  const kept: MessageRecord[] = [];
+  const flagChanges: FlagChange[] = [];
+  const reusedUids: { side: 'a' | 'b'; uid: number }[] = [];
+  const dropped = new Set<string>();
+  const poolA: Unpaired[] = [];
+  const poolB: Unpaired[] = [];
+  // A UID belongs to at most one record; a second claim (a corrupt state) is ignored.
+  const claimedA = new Set<number>();
+  const claimedB = new Set<number>();
+
+  /**
+   * The flags B should get changed, keeping only what B can store; a flag B
+   * cannot store is never a difference. Keywords B cannot store are reported
+   * unless the base shows they were wanted before (so a warning is given once,
+   * not on every run).
+   */
+  const changeB = (uidB: number, current: readonly string[], target: readonly string[], base: readonly string[] | null): void => {
+    const baseSet = new Set(base ?? []);
+    for (const flag of target) if (!flagAccepted(flag, bAccepts) && !baseSet.has(flag)) dropped.add(flag);
+    const delta = flagDelta(current, target);
+    const add = delta.add.filter((flag) => flagAccepted(flag, bAccepts));
+    const remove = delta.remove.filter((flag) => flagAccepted(flag, bAccepts));
+    if (add.length > 0 || remove.length > 0) flagChanges.push({ uidB, add, remove });
+  };
+
+  /** Is this side of a record still the recorded message? Reports a reused UID. */
+  const presence = (
+    side: 'a' | 'b',
+    uid: number,
+    record: MessageRecord,
+    snapshot: ReadonlyMap<number, SnapshotMessage>,
+    claimed: Set<number>,
+  ): SnapshotMessage | undefined => {
+    if (uid === 0 || claimed.has(uid)) return undefined;
+    const message = snapshot.get(uid);
+    if (message === undefined) return undefined;
+    claimed.add(uid);
+    if (message.gid !== undefined && message.gid !== record.gid) {
+      // The UID now holds another message: it joins the unknown ones below.
+      reusedUids.push({ side, uid });
+      claimed.delete(uid);
+      return undefined;
+    }
+    return message;
+  };
+
+  for (const record of records) {
+    const msgA = presence('a', record.uidA, record, a, claimedA);
+    const msgB = presence('b', record.uidB, record, b, claimedB);
+    if (msgA !== undefined && msgB !== undefined) {
+      const base = withoutUnsyncedFlags(record.flags);
+      const bFlags = withoutUnsyncedFlags(msgB.flags);
+      const merged = mergeFlags(base, withoutUnsyncedFlags(msgA.flags), bFlags, mode);
+      changeB(record.uidB, bFlags, merged.b, base);
+      kept.push({ uidA: record.uidA, uidB: record.uidB, gid: record.gid, flags: merged.base });
+    } else if (msgA !== undefined) {
+      // B's copy is gone: A's message is unpaired again, and copied again unless matched.
+      poolA.push({ uid: record.uidA, gid: msgA.gid ?? record.gid, flags: withoutUnsyncedFlags(msgA.flags), ...sizeOf(msgA) });
+    } else if (msgB !== undefined) {
+      // A's original is gone (or this is a B-only record): B's message is unpaired.
+      poolB.push({ uid: record.uidB, gid: msgB.gid ?? record.gid, flags: withoutUnsyncedFlags(msgB.flags) });
+    }
+  }
+
+  // Messages no kept record accounts for.
+  const unknown = (side: 'a' | 'b', snapshot: ReadonlyMap<number, SnapshotMessage>, claimed: Set<number>, pool: Unpaired[]): void => {
+    const inPool = new Set(pool.map((m) => m.uid));
+    for (const [uid, message] of snapshot) {
+      if (claimed.has(uid) || inPool.has(uid)) continue;
+      if (message.gid === undefined) {
+        throw new Error(`planFolder: ${side.toUpperCase()} UID ${uid} is unknown to the state but has no global id`);
+      }
+      pool.push({ uid, gid: message.gid, flags: withoutUnsyncedFlags(message.flags), ...sizeOf(message) });
+    }
+  };
+  // Claimed UIDs include those in the pools from one-sided records.
+  for (const m of poolA) claimedA.add(m.uid);
+  for (const m of poolB) claimedB.add(m.uid);
+  unknown('a', a, claimedA, poolA);
+  unknown('b', b, claimedB, poolB);
+
+  // Multiset matching: for each gid, pair the lowest UIDs of both sides in order.
+  const byGid = (pool: Unpaired[]): Map<string, Unpaired[]> => {
+    const out = new Map<string, Unpaired[]>();
+    for (const m of [...pool].sort(byUid)) {
+      const list = out.get(m.gid);
+      if (list === undefined) out.set(m.gid, [m]);
+      else list.push(m);
+    }
+    return out;
+  };
+  const groupsB = byGid(poolB);
+  const leftA: Unpaired[] = [];
+  const leftB: Unpaired[] = [];
+  for (const [gid, listA] of byGid(poolA)) {
+    const listB = groupsB.get(gid) ?? [];
+    const n = Math.min(listA.length, listB.length);
+    for (let i = 0; i < n; i++) {
+      const ma = listA[i]!;
+      const mb = listB[i]!;
+      const merged = mergeFlags(null, ma.flags, mb.flags, mode);
+      changeB(mb.uid, mb.flags, merged.b, null);
+      kept.push({ uidA: ma.uid, uidB: mb.uid, gid, flags: merged.base });
+    }
+    leftA.push(...listA.slice(n));
+    if (listB.length > n) leftB.push(...listB.slice(n));
+    groupsB.delete(gid);
+  }
+  for (const listB of groupsB.values()) leftB.push(...listB);
+
+  const appends: AppendAction[] = leftA.sort(byUid).map((m) => {
+    const flags = m.flags.filter((flag) => flagAccepted(flag, bAccepts));
+    for (const flag of m.flags) if (!flagAccepted(flag, bAccepts)) dropped.add(flag);
+    return { uidA: m.uid, gid: m.gid, flags, size: m.size ?? 0 };
+  });
+
+  const expunges: ExpungeAction[] = [];
+  let expungesWithheld = 0;
+  for (const m of leftB.sort(byUid)) {
+    const record: MessageRecord = { uidA: 0, uidB: m.uid, gid: m.gid, flags: m.flags };
+    if (mode === 'mirror' && allowExpunge) {
+      expunges.push({ uidB: m.uid, record });
+      continue;
+    }
+    if (mode === 'mirror') expungesWithheld++;
+    kept.push(record);
+  }
+
+  kept.sort((x, y) => x.uidA - y.uidA || x.uidB - y.uidB);
+  flagChanges.sort((x, y) => x.uidB - y.uidB);
+  reusedUids.sort((x, y) => (x.side === y.side ? x.uid - y.uid : x.side === 'a' ? -1 : 1));
+  return {
+    records: kept,
+    appends,
+    flagChanges,
+    expunges,
+    droppedKeywords: [...dropped].filter((flag) => !flag.startsWith('\\')).sort(),
+    reusedUids,
+    expungesWithheld,
+  };
+}
+
+function sizeOf(message: SnapshotMessage): { size?: number } {
+  return message.size === undefined ? {} : { size: message.size };
+}

@@ -1,0 +1,240 @@
+import { describe, expect, it } from 'vitest';
+import { planFolder } from '../../src/sync/planFolder.js';
+import type { FlagAcceptance, FolderPlanInput, SideSnapshot, SnapshotMessage } from '../../src/sync/planTypes.js';
+import type { MessageRecord } from '../../src/state/types.js';
+
+const anyFlags: FlagAcceptance = { flags: ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'], allowsNewKeywords: true };
+const noKeywords: FlagAcceptance = { flags: ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'], allowsNewKeywords: false };
+
+/** A snapshot from [uid, flags, gid?, size?] rows. */
+function snap(...rows: [number, string[], string?, number?][]): SideSnapshot {
+  const m = new Map<number, SnapshotMessage>();
+  for (const [uid, flags, gid, size] of rows) {
+    const msg: SnapshotMessage = { flags, ...(gid !== undefined ? { gid } : {}), ...(size !== undefined ? { size } : {}) };
+    m.set(uid, msg);
+  }
+  return m;
+}
+const rec = (uidA: number, uidB: number, gid: string, flags: string[] = []): MessageRecord => ({ uidA, uidB, gid, flags });
+
+function plan(over: Partial<FolderPlanInput>) {
+  return planFolder({ mode: 'copy', records: [], a: snap(), b: snap(), bAccepts: anyFlags, allowExpunge: true, ...over });
+}
+
+const nothing = { appends: [], flagChanges: [], expunges: [], droppedKeywords: [], reusedUids: [], expungesWithheld: 0 };
+
+describe('planFolder: first run', () => {
+  it('appends every A message to an empty B, in A UID order, with sizes and filtered flags', () => {
+    const p = plan({
+      a: snap([3, ['\\Seen', 'kw'], 'g3', 30], [1, ['\\Flagged'], 'g1', 10]),
+      bAccepts: noKeywords,
+    });
+    expect(p.appends).toEqual([
+      { uidA: 1, gid: 'g1', flags: ['\\Flagged'], size: 10 },
+      { uidA: 3, gid: 'g3', flags: ['\\Seen'], size: 30 },
+    ]);
+    expect(p.droppedKeywords).toEqual(['kw']);
+    expect(p.records).toEqual([]);
+  });
+
+  it('matches a pre-populated B by gid (lost state): no duplicate, flags aligned to A', () => {
+    const p = plan({
+      a: snap([1, ['\\Seen'], 'g1'], [2, [], 'g2']),
+      b: snap([10, [], 'g1'], [11, ['x'], 'g2'], [12, [], 'gB']),
+    });
+    expect(p.appends).toEqual([]);
+    expect(p.flagChanges).toEqual([
+      { uidB: 10, add: ['\\Seen'], remove: [] },
+      { uidB: 11, add: [], remove: ['x'] },
+    ]);
+    expect(p.records).toEqual([rec(0, 12, 'gB'), rec(1, 10, 'g1', ['\\Seen']), rec(2, 11, 'g2')]);
+    expect(p.expunges).toEqual([]);
+  });
+
+  it('matches duplicates as a multiset: min(countA, countB) pairs in UID order, the rest appended', () => {
+    const p = plan({
+      a: snap([5, [], 'g'], [2, [], 'g'], [9, [], 'g'], [7, [], 'h']),
+      b: snap([30, [], 'g'], [20, [], 'h'], [21, [], 'h']),
+      mode: 'mirror',
+      allowExpunge: true,
+    });
+    expect(p.records).toEqual([rec(2, 30, 'g'), rec(7, 20, 'h')]);
+    expect(p.appends.map((x) => x.uidA)).toEqual([5, 9]);
+    expect(p.expunges).toEqual([{ uidB: 21, record: rec(0, 21, 'h') }]);
+  });
+});
+
+describe('planFolder: known pairs', () => {
+  const records = [rec(1, 11, 'g1', ['\\Seen']), rec(2, 12, 'g2', [])];
+
+  it('does nothing when nothing changed', () => {
+    const p = plan({ records, a: snap([1, ['\\Seen']], [2, []]), b: snap([11, ['\\Seen']], [12, []]) });
+    expect(p).toEqual({ ...nothing, records });
+  });
+
+  it('copy: applies A’s flag changes to B and keeps B’s own', () => {
+    const p = plan({
+      records,
+      a: snap([1, ['\\Flagged']], [2, []]),
+      b: snap([11, ['\\Seen', 'mine']], [12, ['own']]),
+    });
+    expect(p.flagChanges).toEqual([{ uidB: 11, add: ['\\Flagged'], remove: ['\\Seen'] }]);
+    expect(p.records).toEqual([rec(1, 11, 'g1', ['\\Flagged']), rec(2, 12, 'g2', [])]);
+  });
+
+  it('mirror: makes B’s flags equal to A’s', () => {
+    const p = plan({
+      mode: 'mirror',
+      records,
+      a: snap([1, ['\\Seen']], [2, []]),
+      b: snap([11, ['\\Seen', 'mine']], [12, []]),
+    });
+    expect(p.flagChanges).toEqual([{ uidB: 11, add: [], remove: ['mine'] }]);
+  });
+
+  it('never counts a flag B cannot store as a difference, and warns about it once', () => {
+    const first = plan({
+      mode: 'mirror',
+      bAccepts: noKeywords,
+      records: [rec(1, 11, 'g1', [])],
+      a: snap([1, ['\\Seen', 'kw']]),
+      b: snap([11, []]),
+    });
+    expect(first.flagChanges).toEqual([{ uidB: 11, add: ['\\Seen'], remove: [] }]);
+    expect(first.droppedKeywords).toEqual(['kw']);
+    expect(first.records).toEqual([rec(1, 11, 'g1', ['\\Seen', 'kw'])]);
+    const second = plan({
+      mode: 'mirror',
+      bAccepts: noKeywords,
+      records: first.records,
+      a: snap([1, ['\\Seen', 'kw']]),
+      b: snap([11, ['\\Seen']]),
+    });
+    expect(second).toEqual({ ...nothing, records: first.records });
+  });
+
+  it('re-appends an A message whose copy on B is gone (copy and mirror)', () => {
+    for (const mode of ['copy', 'mirror'] as const) {
+      const p = plan({ mode, records, a: snap([1, ['\\Seen']], [2, []]), b: snap([12, []]) });
+      expect(p.appends).toEqual([{ uidA: 1, gid: 'g1', flags: ['\\Seen'], size: 0 }]);
+      expect(p.records).toEqual([rec(2, 12, 'g2', [])]);
+      expect(p.expunges).toEqual([]);
+    }
+  });
+
+  it('drops a record whose message is gone from both sides', () => {
+    const p = plan({ records, a: snap([2, []]), b: snap([12, []]) });
+    expect(p.records).toEqual([rec(2, 12, 'g2', [])]);
+    expect(p.appends).toEqual([]);
+  });
+});
+
+describe('planFolder: messages gone from A', () => {
+  const records = [rec(1, 11, 'g1', ['\\Seen']), rec(2, 12, 'g2', [])];
+  const b = snap([11, ['\\Seen', 'x']], [12, []]);
+  const a = snap([2, []]);
+
+  it('copy: keeps B’s message as a B-only record with B’s flags', () => {
+    const p = plan({ mode: 'copy', records, a, b });
+    expect(p.records).toEqual([rec(0, 11, 'g1', ['\\Seen', 'x']), rec(2, 12, 'g2', [])]);
+    expect(p.expunges).toEqual([]);
+    expect(p.expungesWithheld).toBe(0);
+  });
+
+  it('mirror: expunges B’s copy, with the record to keep if that fails', () => {
+    const p = plan({ mode: 'mirror', records, a, b });
+    expect(p.expunges).toEqual([{ uidB: 11, record: rec(0, 11, 'g1', ['\\Seen', 'x']) }]);
+    expect(p.records).toEqual([rec(2, 12, 'g2', [])]);
+  });
+
+  it('mirror without allowExpunge: keeps the record and counts the withheld expunge', () => {
+    const p = plan({ mode: 'mirror', records, a, b, allowExpunge: false });
+    expect(p.expunges).toEqual([]);
+    expect(p.expungesWithheld).toBe(1);
+    expect(p.records).toEqual([rec(0, 11, 'g1', ['\\Seen', 'x']), rec(2, 12, 'g2', [])]);
+  });
+
+  it('re-pairs a B-only record with a new A message of the same gid instead of appending', () => {
+    const p = plan({
+      records: [rec(0, 11, 'g1', ['\\Seen'])],
+      a: snap([5, ['\\Seen'], 'g1', 50]),
+      b: snap([11, ['\\Seen']]),
+    });
+    expect(p.appends).toEqual([]);
+    expect(p.records).toEqual([rec(5, 11, 'g1', ['\\Seen'])]);
+    expect(p.flagChanges).toEqual([]);
+  });
+});
+
+describe('planFolder: UID reuse and voided sides', () => {
+  it('A UID reused: reported, the new message appended, the old B copy unpaired', () => {
+    const input = {
+      records: [rec(5, 7, 'g')],
+      a: snap([5, [], 'h', 100]),
+      b: snap([7, []]),
+    };
+    const copy = plan({ ...input, mode: 'copy' });
+    expect(copy.reusedUids).toEqual([{ side: 'a', uid: 5 }]);
+    expect(copy.appends).toEqual([{ uidA: 5, gid: 'h', flags: [], size: 100 }]);
+    expect(copy.records).toEqual([rec(0, 7, 'g')]);
+    const mirror = plan({ ...input, mode: 'mirror' });
+    expect(mirror.expunges).toEqual([{ uidB: 7, record: rec(0, 7, 'g') }]);
+  });
+
+  it('B UID reused: reported, B’s new message is unknown, A’s message is copied again', () => {
+    const p = plan({
+      mode: 'copy',
+      records: [rec(5, 7, 'g', ['\\Seen'])],
+      a: snap([5, ['\\Seen']]),
+      b: snap([7, [], 'other']),
+    });
+    expect(p.reusedUids).toEqual([{ side: 'b', uid: 7 }]);
+    expect(p.appends).toEqual([{ uidA: 5, gid: 'g', flags: ['\\Seen'], size: 0 }]);
+    expect(p.records).toEqual([rec(0, 7, 'other')]);
+  });
+
+  it('a verified known UID with the same gid is simply present', () => {
+    const p = plan({ records: [rec(5, 7, 'g')], a: snap([5, [], 'g', 1]), b: snap([7, [], 'g', 1]) });
+    expect(p).toEqual({ ...nothing, records: [rec(5, 7, 'g')] });
+  });
+
+  it('re-matches one-sided records (after a UIDVALIDITY change of B) by gid', () => {
+    const p = plan({
+      records: [rec(1, 0, 'g1', ['\\Seen']), rec(2, 0, 'g2')],
+      a: snap([1, ['\\Seen']], [2, []]),
+      b: snap([100, ['\\Seen'], 'g1'], [101, [], 'g9']),
+    });
+    expect(p.records).toEqual([rec(0, 101, 'g9'), rec(1, 100, 'g1', ['\\Seen'])]);
+    expect(p.appends.map((x) => x.uidA)).toEqual([2]);
+  });
+});
+
+describe('planFolder: \\Deleted', () => {
+  it('copies a \\Deleted A message without \\Deleted', () => {
+    const p = plan({ a: snap([1, ['\\Deleted', '\\Seen'], 'g', 3]) });
+    expect(p.appends).toEqual([{ uidA: 1, gid: 'g', flags: ['\\Seen'], size: 3 }]);
+  });
+
+  it('neither propagates \\Deleted to B nor clears it on B', () => {
+    for (const mode of ['copy', 'mirror'] as const) {
+      const p = plan({
+        mode,
+        records: [rec(1, 11, 'g1'), rec(2, 12, 'g2')],
+        a: snap([1, ['\\Deleted']], [2, []]),
+        b: snap([11, []], [12, ['\\Deleted']]),
+      });
+      expect(p.flagChanges).toEqual([]);
+      expect(p.records).toEqual([rec(1, 11, 'g1'), rec(2, 12, 'g2')]);
+    }
+  });
+});
+
+describe('planFolder: errors', () => {
+  it('refuses two-way mode for now', () => {
+    expect(() => plan({ mode: 'two-way' })).toThrow('two-way mode is not implemented yet');
+  });
+
+  it('refuses an unknown message without a gid (a caller bug, never silent)', () => {
+    expect(() => plan({ a: snap([1, []]) })).toThrow(/UID 1 .*no global id/);
+  });
+});
