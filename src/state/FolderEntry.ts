@@ -1,0 +1,170 @@
+// One folder pair in memory: its statuses and its records, parsed lazily from
+// the loaded file and indexed only once something changes them.
+//
+// Record identity (what 'put' replaces and 'del' removes): within a folder
+// pair, a non-zero uidA belongs to at most one record, and so does a non-zero
+// uidB. put(r) removes every record holding r.uidA (if non-zero) or r.uidB (if
+// non-zero), then adds r. So put(5, 812) after put(5, 0) replaces it (the A
+// message got its B copy), and re-applying a put changes nothing. del(uidA,
+// uidB) removes the record with exactly that pair, if there is one.
+import type { FolderState } from './SyncState.js';
+import type { FolderRecordHeader, MessageRecord, SideStatus } from './types.js';
+import { StateFormatError, parseRecords, type RawRecords } from './stateFormat.js';
+import type { FlagInterner } from './lineCodec.js';
+import { StateError } from '../errors.js';
+
+export class FolderEntry implements FolderState {
+  statusA?: SideStatus;
+  statusB?: SideStatus;
+
+  /** Unparsed record lines, kept while the records are unchanged since loading (written back verbatim). */
+  private raw: RawRecords | null;
+  /** The records as an array: from parsing, from reset, or rebuilt from the indexes. */
+  private list: MessageRecord[] | null;
+  /** Built on the first change: records by non-zero uidA; by uidB for uidA 0; by non-zero uidB. */
+  private byA: Map<number, MessageRecord> | null = null;
+  private bOnly: Map<number, MessageRecord> | null = null;
+  private byB: Map<number, MessageRecord> | null = null;
+  private uids: { a?: number[]; b?: number[] } = {};
+
+  constructor(
+    readonly nameA: string,
+    readonly nameB: string,
+    private readonly interner: FlagInterner,
+    /** The state file, for error messages. */
+    private readonly statePath: string,
+    raw: RawRecords | null = null,
+  ) {
+    this.raw = raw;
+    this.list = raw === null ? [] : null;
+  }
+
+  static fromHeader(h: FolderRecordHeader, interner: FlagInterner, statePath: string, raw: RawRecords | null): FolderEntry {
+    const e = new FolderEntry(h.nameA, h.nameB, interner, statePath, raw);
+    if (h.statusA) e.statusA = h.statusA;
+    if (h.statusB) e.statusB = h.statusB;
+    return e;
+  }
+
+  /** Whether the record lines still equal what was loaded (then they are written back byte for byte). */
+  unchangedRaw(): RawRecords | null {
+    return this.raw;
+  }
+
+  get recordCount(): number {
+    if (this.list) return this.list.length;
+    if (this.byA && this.bOnly) return this.byA.size + this.bOnly.size;
+    return this.raw?.count ?? 0;
+  }
+
+  records(): readonly MessageRecord[] {
+    if (this.list === null) {
+      if (this.byA && this.bOnly) this.list = [...this.byA.values(), ...this.bOnly.values()];
+      else this.list = this.parse(this.raw!);
+    }
+    return this.list;
+  }
+
+  knownUids(side: 'a' | 'b'): number[] {
+    let cached = this.uids[side];
+    if (cached === undefined) {
+      const recs = this.records();
+      const tmp = new Uint32Array(recs.length);
+      let n = 0;
+      for (const r of recs) {
+        const uid = side === 'a' ? r.uidA : r.uidB;
+        if (uid !== 0) tmp[n++] = uid;
+      }
+      cached = Array.from(tmp.subarray(0, n).sort());
+      this.uids[side] = cached;
+    }
+    return cached.slice();
+  }
+
+  /**
+   * Parses and indexes the records so changes are cheap. Called before a
+   * change is journaled, so a corrupt section fails before anything is written.
+   */
+  prepareChange(): void {
+    if (this.byA) return;
+    const recs = this.records();
+    const byA = new Map<number, MessageRecord>();
+    const bOnly = new Map<number, MessageRecord>();
+    const byB = new Map<number, MessageRecord>();
+    for (const r of recs) {
+      if (r.uidA !== 0) {
+        if (byA.has(r.uidA)) throw this.duplicate('uidA', r.uidA);
+        byA.set(r.uidA, r);
+      } else {
+        bOnly.set(r.uidB, r);
+      }
+      if (r.uidB !== 0) {
+        if (byB.has(r.uidB)) throw this.duplicate('uidB', r.uidB);
+        byB.set(r.uidB, r);
+      }
+    }
+    this.byA = byA;
+    this.bOnly = bOnly;
+    this.byB = byB;
+  }
+
+  put(r: MessageRecord): void {
+    this.prepareChange();
+    this.changed();
+    if (r.uidA !== 0) {
+      const old = this.byA!.get(r.uidA);
+      if (old) this.remove(old);
+    }
+    if (r.uidB !== 0) {
+      const old = this.byB!.get(r.uidB);
+      if (old) this.remove(old);
+    }
+    if (r.uidA !== 0) this.byA!.set(r.uidA, r);
+    else this.bOnly!.set(r.uidB, r);
+    if (r.uidB !== 0) this.byB!.set(r.uidB, r);
+  }
+
+  del(uidA: number, uidB: number): void {
+    this.prepareChange();
+    const found = uidA !== 0 ? this.byA!.get(uidA) : this.bOnly!.get(uidB);
+    if (found === undefined || found.uidB !== uidB) return;
+    this.changed();
+    this.remove(found);
+  }
+
+  /** Replaces every record; later records win over earlier ones with the same uid (put semantics). */
+  reset(records: readonly MessageRecord[]): void {
+    this.raw = null;
+    this.list = [];
+    this.byA = this.bOnly = this.byB = null;
+    this.uids = {};
+    for (const r of records) this.put(r);
+  }
+
+  private parse(raw: RawRecords): MessageRecord[] {
+    try {
+      return parseRecords(raw, this.interner);
+    } catch (e) {
+      if (e instanceof StateFormatError) throw new StateError(`state file ${this.statePath} is corrupt at line ${e.line}: ${e.message}`);
+      throw e;
+    }
+  }
+
+  private duplicate(side: string, uid: number): StateError {
+    // Only a damaged or hand-edited file can hold these: every change goes through put().
+    const where = `folder ${JSON.stringify(this.nameA)} / ${JSON.stringify(this.nameB)}`;
+    return new StateError(`state file ${this.statePath} is corrupt: ${where} has two records with ${side} ${uid}`);
+  }
+
+  private remove(r: MessageRecord): void {
+    if (r.uidA !== 0) this.byA!.delete(r.uidA);
+    else this.bOnly!.delete(r.uidB);
+    if (r.uidB !== 0 && this.byB!.get(r.uidB) === r) this.byB!.delete(r.uidB);
+  }
+
+  private changed(): void {
+    this.raw = null;
+    this.list = null;
+    this.uids = {};
+  }
+}

@@ -1,0 +1,386 @@
+// The state of one replication (store A ↔ store B): per folder pair, each
+// side's status and one record per known message. Opened at the start of a
+// run, changed only through apply() (journaled first, see StateJournal),
+// committed atomically at safe points. See docs/architecture.md, "The state
+// file: what it must survive".
+import { readFile, stat, unlink } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { StateError } from '../errors.js';
+import { ensurePrivateDir, writeFileAtomic, type ChunkWriter } from './atomicWrite.js';
+import { FolderEntry } from './FolderEntry.js';
+import { encodeOp } from './journalFormat.js';
+import { FlagInterner, encodeRecord, isValidGid, isValidStatus, isValidUid } from './lineCodec.js';
+import { StateJournal, readJournal } from './StateJournal.js';
+import { StateLock } from './StateLock.js';
+import {
+  StateFormatError,
+  StateVersionError,
+  STATE_FORMAT_VERSION,
+  endText,
+  folderKey,
+  scanStateFile,
+  sectionHeaderText,
+  stateHeaderText,
+} from './stateFormat.js';
+import type { MessageRecord, SideStatus, StateOp } from './types.js';
+
+export interface StateIdentity {
+  /** Display URLs without passwords. */
+  storeA: string;
+  storeB: string;
+}
+
+export interface OpenStateOptions {
+  /** Dry run: no lock, no journal writes, no file or directory created; apply() only changes memory. */
+  readOnly?: boolean;
+}
+
+export interface FolderState {
+  readonly nameA: string;
+  readonly nameB: string;
+  readonly statusA?: SideStatus;
+  readonly statusB?: SideStatus;
+  /**
+   * Parsed on the first call only, then cached until the folder changes. In no
+   * particular order. Records and their flag arrays are shared: do not mutate.
+   */
+  records(): readonly MessageRecord[];
+  /** Ascending, non-zero. */
+  knownUids(side: 'a' | 'b'): number[];
+}
+
+export interface UnresolvedIntent {
+  nameA: string;
+  nameB: string;
+  uidA: number;
+  gid: string;
+}
+
+/** Where state files live by default: $XDG_STATE_HOME/replimap or ~/.local/state/replimap. */
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env.XDG_STATE_HOME;
+  // The XDG spec says relative values are invalid and must be ignored.
+  if (xdg && isAbsolute(xdg)) return join(xdg, 'replimap');
+  return join(env.HOME || homedir(), '.local', 'state', 'replimap');
+}
+
+export class SyncState {
+  readonly path: string;
+  readonly isNew: boolean;
+  /** Things the user should hear about (a stale lock taken over, a run recovered from its journal). */
+  readonly warnings: string[] = [];
+
+  private generation: number;
+  private readonly folders = new Map<string, FolderEntry>();
+  private readonly intents = new Map<string, { nameA: string; nameB: string; byUid: Map<number, string> }>();
+  private readonly interner = new FlagInterner();
+  private journal: StateJournal | null = null;
+  private lock: StateLock | null = null;
+  private committing = false;
+  private closed = false;
+
+  private constructor(
+    path: string,
+    private readonly identity: StateIdentity,
+    private readonly readOnly: boolean,
+    isNew: boolean,
+    generation: number,
+  ) {
+    this.path = path;
+    this.isNew = isNew;
+    this.generation = generation;
+  }
+
+  static async open(path: string, identity: StateIdentity, options: OpenStateOptions = {}): Promise<SyncState> {
+    const abs = resolve(path);
+    const readOnly = options.readOnly === true;
+    const warnings: string[] = [];
+    let lock: StateLock | null = null;
+    if (!readOnly) {
+      try {
+        await ensurePrivateDir(dirname(abs));
+      } catch (e) {
+        throw new StateError(`cannot create the state directory ${dirname(abs)}: ${(e as Error).message}`, { cause: e });
+      }
+      const taken = await StateLock.acquire(abs);
+      lock = taken.lock;
+      if (taken.warning) warnings.push(taken.warning);
+    } else if (await exists(`${abs}.lock`)) {
+      warnings.push(`${abs}.lock exists: another replimap run may be changing this state right now`);
+    }
+    try {
+      const state = await SyncState.load(abs, identity, readOnly);
+      state.lock = lock;
+      state.warnings.unshift(...warnings);
+      return state;
+    } catch (e) {
+      await lock?.release();
+      throw e;
+    }
+  }
+
+  private static async load(path: string, identity: StateIdentity, readOnly: boolean): Promise<SyncState> {
+    let buf: Buffer | null;
+    try {
+      buf = await readFile(path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new StateError(`cannot read state file ${path}: ${(e as Error).message}`, { cause: e });
+      }
+      buf = null;
+    }
+    let state: SyncState;
+    if (buf === null) {
+      state = new SyncState(path, identity, readOnly, true, 0);
+    } else {
+      let scanned;
+      try {
+        scanned = scanStateFile(buf);
+      } catch (e) {
+        if (e instanceof StateFormatError) throw new StateError(`state file ${path} is corrupt at line ${e.line}: ${e.message}`);
+        if (e instanceof StateVersionError) {
+          throw new StateError(`state file ${path} has version ${e.version}; this replimap reads version ${STATE_FORMAT_VERSION}`);
+        }
+        throw e;
+      }
+      if (scanned.storeA !== identity.storeA || scanned.storeB !== identity.storeB) {
+        throw new StateError(
+          `state file ${path} belongs to stores A=${scanned.storeA} B=${scanned.storeB}, ` +
+            `not to A=${identity.storeA} B=${identity.storeB}; choose another state file`,
+        );
+      }
+      state = new SyncState(path, identity, readOnly, false, scanned.generation);
+      for (const s of scanned.sections) {
+        const raw = s.records.count > 0 ? s.records : null;
+        state.folders.set(folderKey(s.header.nameA, s.header.nameB), FolderEntry.fromHeader(s.header, state.interner, path, raw));
+      }
+    }
+    await state.recover();
+    return state;
+  }
+
+  /** Replays a journal left by a run that did not commit. */
+  private async recover(): Promise<void> {
+    const journalPath = `${this.path}.journal`;
+    const found = await readJournal(journalPath, this.identity, this.generation, this.interner);
+    let keepLength: number | null = null;
+    if (found.kind === 'current') {
+      for (const { op, line } of found.ops) {
+        try {
+          this.applyOp(op, false);
+        } catch (e) {
+          if (e instanceof StateError) throw e;
+          throw new StateError(`state journal ${journalPath} is corrupt at line ${line}: ${(e as Error).message}`);
+        }
+      }
+      if (found.ops.length > 0) {
+        this.warnings.push(`recovered ${found.ops.length} change(s) from the journal of an interrupted run`);
+      }
+      if (found.tornTail) this.warnings.push(`ignored the incomplete last line of ${journalPath} (the run was killed while writing it)`);
+      keepLength = found.validLength;
+    } else if (found.kind === 'old' && !this.readOnly) {
+      // Left by a crash right after a commit: everything in it is in the state.
+      await unlink(journalPath).catch(() => undefined);
+    }
+    if (!this.readOnly) this.journal = new StateJournal(journalPath, this.identity, this.generation, keepLength);
+  }
+
+  folderKeys(): { nameA: string; nameB: string }[] {
+    return [...this.folders.values()].map((f) => ({ nameA: f.nameA, nameB: f.nameB }));
+  }
+
+  folder(nameA: string, nameB: string): FolderState | undefined {
+    return this.folders.get(folderKey(nameA, nameB));
+  }
+
+  /** Journals the op (buffered, in order) and applies it to memory. */
+  apply(op: StateOp): void {
+    if (this.closed) throw new Error('SyncState.apply: the state is closed');
+    if (this.committing) throw new Error('SyncState.apply: called while commit() is running; await it first');
+    this.applyOp(op, true);
+  }
+
+  /** Writes buffered journal lines and fdatasyncs (nothing in a read-only state). */
+  async flush(): Promise<void> {
+    await this.journal?.flush();
+  }
+
+  /**
+   * Rewrites the state file atomically as the next generation, then removes
+   * the journal. Unchanged, never-parsed folder sections are copied byte for
+   * byte. Pending intents are dropped. Nothing is written in a read-only state.
+   */
+  async commit(): Promise<void> {
+    if (this.closed) throw new Error('SyncState.commit: the state is closed');
+    if (this.readOnly || this.journal === null) return;
+    if (this.committing) throw new Error('SyncState.commit: already committing');
+    this.committing = true;
+    try {
+      // Durable first: if the rewrite fails, the journal still holds everything.
+      await this.journal.flush();
+      const generation = this.generation + 1;
+      try {
+        await writeFileAtomic(this.path, (out) => this.writeState(out, generation));
+      } catch (e) {
+        if (e instanceof StateError) throw e;
+        throw new StateError(`cannot write state file ${this.path}: ${(e as Error).message}`, { cause: e });
+      }
+      this.generation = generation;
+      this.intents.clear();
+      await this.journal.restart(generation);
+    } finally {
+      this.committing = false;
+    }
+  }
+
+  /** Flushes the journal and releases the lock. Does not commit. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.journal?.close();
+    } finally {
+      await this.lock?.release();
+    }
+  }
+
+  unresolvedIntents(): UnresolvedIntent[] {
+    const out: UnresolvedIntent[] = [];
+    for (const { nameA, nameB, byUid } of this.intents.values()) {
+      for (const [uidA, gid] of byUid) out.push({ nameA, nameB, uidA, gid });
+    }
+    return out;
+  }
+
+  private async writeState(out: ChunkWriter, generation: number): Promise<void> {
+    await out.text(stateHeaderText(this.identity.storeA, this.identity.storeB, generation));
+    let total = 0;
+    for (const f of this.folders.values()) {
+      await out.text(sectionHeaderText(f));
+      const raw = f.unchangedRaw();
+      if (raw !== null) {
+        await out.bytes(raw.buf.subarray(raw.start, raw.end));
+        total += raw.count;
+        continue;
+      }
+      let chunk = '';
+      for (const r of f.records()) {
+        chunk += encodeRecord(r) + '\n';
+        if (chunk.length >= 1 << 20) {
+          await out.text(chunk);
+          chunk = '';
+        }
+      }
+      await out.text(chunk);
+      total += f.recordCount;
+    }
+    await out.text(endText(this.folders.size, total));
+  }
+
+  /** Validates, journals (when asked) and applies one op. */
+  private applyOp(op: StateOp, journal: boolean): void {
+    checkOp(op);
+    const key = folderKey(op.nameA, op.nameB);
+    const entry = this.folders.get(key);
+    if (entry === undefined && op.op !== 'folder' && op.op !== 'drop-folder') {
+      throw new Error(`${op.op} for folder pair ${JSON.stringify(op.nameA)} / ${JSON.stringify(op.nameB)}, which was not declared (apply a 'folder' op first)`);
+    }
+    // Parse and index before journaling, so a corrupt section fails before anything is written.
+    if (op.op === 'put' || op.op === 'del') entry!.prepareChange();
+    if (journal) this.journal?.append(encodeOp(op));
+
+    switch (op.op) {
+      case 'folder':
+        if (entry === undefined) this.folders.set(key, new FolderEntry(op.nameA, op.nameB, this.interner, this.path));
+        return;
+      case 'drop-folder':
+        this.folders.delete(key);
+        this.intents.delete(key);
+        return;
+      case 'status': {
+        const s: SideStatus = { uidValidity: op.status.uidValidity, uidNext: op.status.uidNext, messages: op.status.messages };
+        if (op.status.highestModseq !== undefined) s.highestModseq = op.status.highestModseq;
+        if (op.side === 'a') entry!.statusA = s;
+        else entry!.statusB = s;
+        return;
+      }
+      case 'put':
+        entry!.put(this.copyRecord(op.record));
+        if (op.record.uidA !== 0) this.intents.get(key)?.byUid.delete(op.record.uidA);
+        return;
+      case 'del':
+        entry!.del(op.uidA, op.uidB);
+        return;
+      case 'reset': {
+        entry!.reset(op.records.map((r) => this.copyRecord(r)));
+        const pending = this.intents.get(key)?.byUid;
+        if (pending) for (const r of op.records) pending.delete(r.uidA);
+        return;
+      }
+      case 'intent': {
+        let pending = this.intents.get(key);
+        if (pending === undefined) {
+          pending = { nameA: op.nameA, nameB: op.nameB, byUid: new Map() };
+          this.intents.set(key, pending);
+        }
+        pending.byUid.set(op.uidA, op.gid);
+        return;
+      }
+    }
+  }
+
+  /** Our own copy, so later changes to the caller's object cannot reach the state; flags interned. */
+  private copyRecord(r: MessageRecord): MessageRecord {
+    return { uidA: r.uidA, uidB: r.uidB, gid: r.gid, flags: this.interner.intern(r.flags) };
+  }
+}
+
+/** Rejects ops that would write something unreadable or meaningless (a programming error). */
+function checkOp(op: StateOp): void {
+  if (typeof op.nameA !== 'string' || typeof op.nameB !== 'string') throw new TypeError('folder names must be strings');
+  switch (op.op) {
+    case 'folder':
+    case 'drop-folder':
+      return;
+    case 'status':
+      if (op.side !== 'a' && op.side !== 'b') throw new TypeError(`bad side ${String(op.side)}`);
+      if (!isValidStatus(op.status)) throw new TypeError(`bad status for side ${op.side}`);
+      return;
+    case 'put':
+      checkRecord(op.record);
+      return;
+    case 'del':
+      if (!isValidUid(op.uidA) || !isValidUid(op.uidB) || (op.uidA === 0 && op.uidB === 0)) {
+        throw new TypeError(`bad uids for del: ${op.uidA} ${op.uidB}`);
+      }
+      return;
+    case 'reset':
+      for (const r of op.records) checkRecord(r);
+      return;
+    case 'intent':
+      if (!isValidUid(op.uidA) || op.uidA === 0) throw new TypeError(`bad uidA for intent: ${op.uidA}`);
+      if (!isValidGid(op.gid)) throw new TypeError(`bad gid ${JSON.stringify(op.gid)}`);
+      return;
+    default:
+      throw new TypeError(`unknown state op ${JSON.stringify((op as { op: unknown }).op)}`);
+  }
+}
+
+function checkRecord(r: MessageRecord): void {
+  if (!isValidUid(r.uidA) || !isValidUid(r.uidB) || (r.uidA === 0 && r.uidB === 0)) {
+    throw new TypeError(`bad uids for a record: ${r.uidA} ${r.uidB}`);
+  }
+  if (typeof r.gid !== 'string' || !isValidGid(r.gid)) throw new TypeError(`bad gid ${JSON.stringify(r.gid)}`);
+  if (!Array.isArray(r.flags)) throw new TypeError('record flags must be an array');
+  for (const f of r.flags) if (typeof f !== 'string' || f === '') throw new TypeError(`bad flag ${JSON.stringify(f)}`);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

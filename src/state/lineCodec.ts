@@ -1,0 +1,258 @@
+// The small text codecs shared by the state file and its journal: a strict
+// token cursor (bare words and JSON strings separated by single spaces), the
+// record line `uidA uidB gid flags…`, the status fields, and flag interning.
+// Everything here is pure; problems are thrown as LineError and turned into a
+// StateError naming the file and line by the caller.
+import type { MessageRecord, SideStatus } from './types.js';
+
+/** A malformed line. The caller adds the file name and line number. */
+export class LineError extends Error {}
+
+const MAX_UID = 0xffff_ffff;
+const MAX_DECIMAL_DIGITS = 20; // 2^64 has 20 digits; mod-sequences are 63-bit
+
+/** Reads one line token by token. Tokens are separated by exactly one space. */
+export class LineCursor {
+  private pos: number;
+  constructor(
+    readonly text: string,
+    start = 0,
+    private readonly end = text.length,
+  ) {
+    this.pos = start;
+  }
+
+  atEnd(): boolean {
+    return this.pos >= this.end;
+  }
+
+  /** The next bare token (up to the next space or the end of the line). */
+  word(what: string): string {
+    if (this.atEnd()) throw new LineError(`missing ${what}`);
+    let stop = this.text.indexOf(' ', this.pos);
+    if (stop === -1 || stop > this.end) stop = this.end;
+    if (stop === this.pos) throw new LineError(`empty ${what} (double space?)`);
+    const token = this.text.slice(this.pos, stop);
+    this.skipSeparator(stop);
+    return token;
+  }
+
+  /** The next token, which must be a JSON string literal; returns its value. */
+  json(what: string): string {
+    if (this.atEnd() || this.text.charCodeAt(this.pos) !== 0x22) throw new LineError(`missing ${what} (a JSON string)`);
+    let p = this.pos + 1;
+    for (;;) {
+      if (p >= this.end) throw new LineError(`unterminated JSON string for ${what}`);
+      const c = this.text.charCodeAt(p);
+      if (c === 0x5c) p += 2;
+      else if (c === 0x22) break;
+      else p++;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(this.text.slice(this.pos, p + 1));
+    } catch {
+      throw new LineError(`bad JSON string for ${what}`);
+    }
+    if (typeof value !== 'string') throw new LineError(`bad JSON string for ${what}`);
+    this.skipSeparator(p + 1);
+    return value;
+  }
+
+  /** A non-negative decimal integer that fits a UID-sized number. */
+  uint(what: string, max = MAX_UID): number {
+    const token = this.word(what);
+    return parseUint(token, what, max);
+  }
+
+  bigint(what: string): bigint {
+    const token = this.word(what);
+    return parseBigDecimal(token, what);
+  }
+
+  /** Offsets of the rest of the line (for a record line embedded in a journal line). */
+  rest(): [number, number] {
+    const r: [number, number] = [this.pos, this.end];
+    this.pos = this.end;
+    return r;
+  }
+
+  expectEnd(): void {
+    if (!this.atEnd()) throw new LineError(`unexpected text at the end of the line: ${JSON.stringify(this.text.slice(this.pos, Math.min(this.end, this.pos + 40)))}`);
+  }
+
+  private skipSeparator(stop: number): void {
+    if (stop >= this.end) {
+      this.pos = this.end;
+      return;
+    }
+    if (this.text.charCodeAt(stop) !== 0x20) throw new LineError('tokens must be separated by one space');
+    this.pos = stop + 1;
+    if (this.pos >= this.end) throw new LineError('trailing space');
+  }
+}
+
+function parseUint(token: string, what: string, max: number): number {
+  if (!/^[0-9]{1,10}$/.test(token)) throw new LineError(`bad ${what} ${JSON.stringify(token)}`);
+  const n = Number(token);
+  if (n > max) throw new LineError(`${what} ${token} is out of range`);
+  return n;
+}
+
+function parseBigDecimal(token: string, what: string): bigint {
+  if (token.length > MAX_DECIMAL_DIGITS || !/^[0-9]+$/.test(token)) throw new LineError(`bad ${what} ${JSON.stringify(token)}`);
+  return BigInt(token);
+}
+
+// ---- flags ---------------------------------------------------------------
+
+// Flags are written as space-separated tokens. IMAP keywords are atoms (no
+// spaces), but nothing downstream should break if a store hands us something
+// odd, so any byte outside printable ASCII, and '%', is percent-encoded
+// (UTF-8). Record lines therefore stay pure ASCII, which lets the loader decode
+// record sections as latin1 (one byte per character, no UTF-8 work).
+const PLAIN_FLAG = /^[\x21-\x24\x26-\x7e]+$/;
+const ENCODED_FLAG = /^[\x21-\x7e]+$/;
+
+export function encodeFlag(flag: string): string {
+  if (PLAIN_FLAG.test(flag)) return flag;
+  if (flag === '') throw new TypeError('a flag cannot be empty');
+  let out = '';
+  for (const byte of Buffer.from(flag, 'utf8')) {
+    out += byte >= 0x21 && byte <= 0x7e && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+export function decodeFlag(token: string): string {
+  if (!ENCODED_FLAG.test(token)) throw new LineError(`bad flag ${JSON.stringify(token)}`);
+  if (!token.includes('%')) return token;
+  try {
+    return decodeURIComponent(token);
+  } catch {
+    throw new LineError(`bad percent-encoding in flag ${JSON.stringify(token)}`);
+  }
+}
+
+const NO_FLAGS: readonly string[] = Object.freeze([]);
+
+/**
+ * Shares one frozen array between all records with the same flag set: a
+ * million records typically use a few dozen distinct sets.
+ */
+export class FlagInterner {
+  private readonly byEncoded = new Map<string, readonly string[]>();
+
+  /** From the encoded, space-separated form as written in a record line. */
+  fromEncoded(encoded: string): readonly string[] {
+    if (encoded === '') return NO_FLAGS;
+    let flags = this.byEncoded.get(encoded);
+    if (flags === undefined) {
+      flags = Object.freeze(encoded.split(' ').map((t) => {
+        if (t === '') throw new LineError('empty flag (double space?)');
+        return decodeFlag(t);
+      }));
+      this.byEncoded.set(encoded, flags);
+    }
+    return flags;
+  }
+
+  /** The shared array equal to `flags` (same order). */
+  intern(flags: readonly string[]): readonly string[] {
+    return flags.length === 0 ? NO_FLAGS : this.fromEncoded(encodeFlags(flags));
+  }
+}
+
+export function encodeFlags(flags: readonly string[]): string {
+  let out = '';
+  for (let i = 0; i < flags.length; i++) out += (i === 0 ? '' : ' ') + encodeFlag(flags[i]!);
+  return out;
+}
+
+// ---- records ---------------------------------------------------------------
+
+/** A gid is one token of printable ASCII (in practice short base64url). */
+const GID = /^[\x21-\x7e]+$/;
+
+export function isValidGid(gid: string): boolean {
+  return GID.test(gid);
+}
+
+export function isValidUid(uid: number): boolean {
+  return Number.isInteger(uid) && uid >= 0 && uid <= MAX_UID;
+}
+
+/** `uidA uidB gid flags…` without the newline. */
+export function encodeRecord(r: MessageRecord): string {
+  const flags = r.flags.length === 0 ? '' : ' ' + encodeFlags(r.flags);
+  return `${r.uidA} ${r.uidB} ${r.gid}${flags}`;
+}
+
+/**
+ * Parses the record line text[start, end). Hand-written rather than a regex
+ * or split(): this runs a million times when a big state is parsed.
+ */
+export function parseRecordAt(text: string, start: number, end: number, interner: FlagInterner): MessageRecord {
+  let p = start;
+  let uidA = 0;
+  while (p < end && text.charCodeAt(p) !== 0x20) {
+    const d = text.charCodeAt(p) - 48;
+    if (d < 0 || d > 9) throw new LineError('bad uidA');
+    uidA = uidA * 10 + d;
+    p++;
+  }
+  if (p === start || p - start > 10 || uidA > MAX_UID) throw new LineError('bad uidA');
+  if (p >= end) throw new LineError('missing uidB');
+  const bStart = ++p;
+  let uidB = 0;
+  while (p < end && text.charCodeAt(p) !== 0x20) {
+    const d = text.charCodeAt(p) - 48;
+    if (d < 0 || d > 9) throw new LineError('bad uidB');
+    uidB = uidB * 10 + d;
+    p++;
+  }
+  if (p === bStart || p - bStart > 10 || uidB > MAX_UID) throw new LineError('bad uidB');
+  if (uidA === 0 && uidB === 0) throw new LineError('a record needs uidA or uidB');
+  if (p >= end) throw new LineError('missing gid');
+  const gStart = ++p;
+  while (p < end) {
+    const c = text.charCodeAt(p);
+    if (c === 0x20) break;
+    if (c < 0x21 || c > 0x7e) throw new LineError('bad character in gid');
+    p++;
+  }
+  if (p === gStart) throw new LineError('empty gid');
+  const gid = text.slice(gStart, p);
+  let flags = NO_FLAGS;
+  if (p < end) {
+    if (p + 1 >= end) throw new LineError('trailing space');
+    flags = interner.fromEncoded(text.slice(p + 1, end));
+  }
+  return { uidA, uidB, gid, flags };
+}
+
+// ---- status ---------------------------------------------------------------
+
+/** `<uidValidity> <uidNext> <highestModseq|-> <messages>` */
+export function encodeStatus(s: SideStatus): string {
+  return `${s.uidValidity} ${s.uidNext} ${s.highestModseq === undefined ? '-' : s.highestModseq} ${s.messages}`;
+}
+
+export function readStatus(c: LineCursor): SideStatus {
+  const uidValidity = c.bigint('UIDVALIDITY');
+  const uidNext = c.uint('UIDNEXT', MAX_UID + 1);
+  const modseq = c.word('HIGHESTMODSEQ');
+  const messages = c.uint('MESSAGES', MAX_UID);
+  const status: SideStatus = { uidValidity, uidNext, messages };
+  if (modseq !== '-') status.highestModseq = parseBigDecimal(modseq, 'HIGHESTMODSEQ');
+  return status;
+}
+
+export function isValidStatus(s: SideStatus): boolean {
+  return (
+    typeof s.uidValidity === 'bigint' && s.uidValidity >= 0n && s.uidValidity.toString().length <= MAX_DECIMAL_DIGITS &&
+    Number.isInteger(s.uidNext) && s.uidNext >= 0 && s.uidNext <= MAX_UID + 1 &&
+    (s.highestModseq === undefined || (typeof s.highestModseq === 'bigint' && s.highestModseq >= 0n && s.highestModseq.toString().length <= MAX_DECIMAL_DIGITS)) &&
+    Number.isInteger(s.messages) && s.messages >= 0 && s.messages <= MAX_UID
+  );
+}
