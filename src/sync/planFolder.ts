@@ -16,7 +16,7 @@ import type {
   FolderPlanInput,
   SnapshotMessage,
 } from './planTypes.js';
-import { flagAccepted, flagDelta, mergeFlags, withoutUnsyncedFlags } from './flags.js';
+import { flagAccepted, flagDelta, mergeFlags, normalizeFlags, withoutUnsyncedFlags } from './flags.js';
 
 /** A message present on one side that no kept record accounts for. */
 interface Unpaired {
@@ -51,9 +51,10 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
    * not on every run).
    */
   const changeB = (uidB: number, current: readonly string[], target: readonly string[], base: readonly string[] | null): void => {
+    const wanted = withoutUnsyncedFlags(target);
     const baseSet = new Set(base ?? []);
-    for (const flag of target) if (!flagAccepted(flag, bAccepts) && !baseSet.has(flag)) dropped.add(flag);
-    const delta = flagDelta(current, target);
+    for (const flag of wanted) if (!flagAccepted(flag, bAccepts) && !baseSet.has(flag)) dropped.add(flag);
+    const delta = flagDelta(withoutUnsyncedFlags(current), wanted);
     const add = delta.add.filter((flag) => flagAccepted(flag, bAccepts));
     const remove = delta.remove.filter((flag) => flagAccepted(flag, bAccepts));
     if (add.length > 0 || remove.length > 0) flagChanges.push({ uidB, add, remove });
@@ -84,17 +85,16 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
     const msgA = presence('a', record.uidA, record, a, claimedA);
     const msgB = presence('b', record.uidB, record, b, claimedB);
     if (msgA !== undefined && msgB !== undefined) {
-      const base = withoutUnsyncedFlags(record.flags);
-      const bFlags = withoutUnsyncedFlags(msgB.flags);
-      const merged = mergeFlags(base, withoutUnsyncedFlags(msgA.flags), bFlags, mode);
-      changeB(record.uidB, bFlags, merged.b, base);
+      // The base keeps \Deleted as A has it (it is part of what was seen); changeB never applies it.
+      const merged = mergeFlags(record.flags, msgA.flags, msgB.flags, mode);
+      changeB(record.uidB, msgB.flags, merged.b, record.flags);
       kept.push({ uidA: record.uidA, uidB: record.uidB, gid: record.gid, flags: merged.base });
     } else if (msgA !== undefined) {
       // B's copy is gone: A's message is unpaired again, and copied again unless matched.
-      poolA.push({ uid: record.uidA, gid: msgA.gid ?? record.gid, flags: withoutUnsyncedFlags(msgA.flags), ...sizeOf(msgA) });
+      poolA.push({ uid: record.uidA, gid: msgA.gid ?? record.gid, flags: normalizeFlags(msgA.flags), ...sizeOf(msgA) });
     } else if (msgB !== undefined) {
       // A's original is gone (or this is a B-only record): B's message is unpaired.
-      poolB.push({ uid: record.uidB, gid: msgB.gid ?? record.gid, flags: withoutUnsyncedFlags(msgB.flags) });
+      poolB.push({ uid: record.uidB, gid: msgB.gid ?? record.gid, flags: normalizeFlags(msgB.flags) });
     }
   }
 
@@ -106,7 +106,7 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
       if (message.gid === undefined) {
         throw new Error(`planFolder: ${side.toUpperCase()} UID ${uid} is unknown to the state but has no global id`);
       }
-      pool.push({ uid, gid: message.gid, flags: withoutUnsyncedFlags(message.flags), ...sizeOf(message) });
+      pool.push({ uid, gid: message.gid, flags: normalizeFlags(message.flags), ...sizeOf(message) });
     }
   };
   // Claimed UIDs include those in the pools from one-sided records.
@@ -145,8 +145,9 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
   for (const listB of groupsB.values()) leftB.push(...listB);
 
   const appends: AppendAction[] = leftA.sort(byUid).map((m) => {
-    const flags = m.flags.filter((flag) => flagAccepted(flag, bAccepts));
-    for (const flag of m.flags) if (!flagAccepted(flag, bAccepts)) dropped.add(flag);
+    const wanted = withoutUnsyncedFlags(m.flags);
+    const flags = wanted.filter((flag) => flagAccepted(flag, bAccepts));
+    for (const flag of wanted) if (!flagAccepted(flag, bAccepts)) dropped.add(flag);
     return { uidA: m.uid, gid: m.gid, flags, size: m.size ?? 0 };
   });
 
