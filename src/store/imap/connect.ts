@@ -1,0 +1,141 @@
+// How an ImapStoreSpec becomes an imapflow client (options, TLS), and how a
+// failed connection attempt becomes one clear line for the user.
+
+import { rootCertificates } from 'node:tls';
+import { ImapFlow, type ImapFlowOptions } from 'imapflow';
+import { ConnectError } from '../../errors.js';
+import type { ImapStoreSpec } from '../spec.js';
+
+/** Connecting, the greeting and the TLS handshake each get this long. */
+export const CONNECT_TIMEOUT_MS = 30_000;
+/** A command whose answer stops for this long means a dead connection (the keep-alive keeps idle ones busy). */
+export const SOCKET_TIMEOUT_MS = 5 * 60_000;
+
+export function clientOptions(spec: ImapStoreSpec): ImapFlowOptions {
+  return {
+    host: spec.host,
+    port: spec.port,
+    secure: spec.security === 'tls',
+    // true: refuse to log in without STARTTLS; undefined: use it when offered.
+    doSTARTTLS: spec.security === 'starttls' ? true : undefined,
+    // SNI: imapflow sends the host name as servername, and none for an IP address.
+    tls: {
+      rejectUnauthorized: !spec.insecure,
+      // --tls-ca adds to the trusted CAs; it does not replace Node's defaults.
+      ...(spec.tlsCa ? { ca: [...rootCertificates, spec.tlsCa] } : {}),
+    },
+    auth: { user: spec.user, pass: spec.password },
+    clientInfo: { name: 'replimap' },
+    logger: false,
+    disableAutoIdle: true,
+    qresync: true,
+    connectionTimeout: CONNECT_TIMEOUT_MS,
+    greetingTimeout: CONNECT_TIMEOUT_MS,
+    socketTimeout: SOCKET_TIMEOUT_MS,
+  };
+}
+
+export function createImapFlow(spec: ImapStoreSpec): ImapFlow {
+  return new ImapFlow(clientOptions(spec));
+}
+
+interface FailureShape {
+  code?: string;
+  message?: string;
+  errors?: unknown[];
+  authenticationFailed?: boolean;
+  tlsFailed?: boolean;
+  serverResponseCode?: string;
+  responseText?: string;
+  response?: unknown;
+  reason?: string;
+}
+
+// Node's codes for a certificate that does not chain to a trusted CA.
+const UNTRUSTED_CERT_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+]);
+const INVALID_CERT_CODES = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_REVOKED', 'INVALID_PURPOSE']);
+const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'UPGRADE_TIMEOUT', 'ETIMEOUT']);
+
+/** The first useful error of a chain (Node reports a multi-address connect as an AggregateError). */
+function rootFailure(error: unknown): FailureShape {
+  const err = (error ?? {}) as FailureShape;
+  if (!err.code && Array.isArray(err.errors) && err.errors.length > 0) {
+    const first = err.errors[0] as FailureShape;
+    return { ...first, message: first.message };
+  }
+  return err;
+}
+
+function firstLine(text: string | undefined): string {
+  return (text ?? '').split(/\r?\n/)[0]!.trim();
+}
+
+/** One line saying why `spec` could not be reached or logged in to; never the password. */
+export function describeConnectFailure(spec: ImapStoreSpec, error: unknown): string {
+  const err = rootFailure(error);
+  const where = `${spec.host}:${spec.port}`;
+  const code = err.code ?? '';
+  const message = firstLine(err.message);
+  const serverText = firstLine(err.responseText);
+
+  if (err.authenticationFailed) {
+    const responseCode = (err.serverResponseCode ?? '').toUpperCase();
+    const base = `login failed for user ${spec.user} (wrong password?)`;
+    if (responseCode === '' || responseCode === 'AUTHENTICATIONFAILED' || serverText === '') return base;
+    return `${base}: server said "${serverText}"`;
+  }
+  if (/login is disabled/i.test(message)) {
+    return `${where} refuses to log in over this connection (LOGINDISABLED); use imaps:// or STARTTLS`;
+  }
+  if (err.tlsFailed && /does not support STARTTLS|not possible after a PREAUTH/i.test(message)) {
+    return `${where} does not offer STARTTLS; use imaps://, or --insecure to allow a plaintext login`;
+  }
+  if (UNTRUSTED_CERT_CODES.has(code)) {
+    return `TLS certificate of ${spec.host} is not trusted (${message}); use --tls-ca FILE or --insecure`;
+  }
+  if (INVALID_CERT_CODES.has(code)) {
+    return `TLS certificate of ${spec.host} is not valid (${message}); use --insecure to accept it anyway`;
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return `TLS certificate does not match ${spec.host} (${message}); use --tls-ca FILE or --insecure`;
+  }
+  if (code === 'ECONNREFUSED') return `cannot connect to ${where}: connection refused`;
+  if (code === 'ENOTFOUND' || code === 'EAI_NONAME' || code === 'EAI_NODATA') return `host not found: ${spec.host}`;
+  if (code === 'EAI_AGAIN') return `host not found: ${spec.host} (DNS lookup failed, try again later)`;
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return `cannot connect to ${where}: ${code === 'EHOSTUNREACH' ? 'host' : 'network'} unreachable`;
+  if (code === 'GREETING_TIMEOUT') {
+    const hint = spec.security === 'tls' ? '' : ' (is this an implicit-TLS port? then use imaps://)';
+    return `timed out waiting for the IMAP greeting from ${where}${hint}`;
+  }
+  if (TIMEOUT_CODES.has(code)) return `timed out connecting to ${where}`;
+  if (err.tlsFailed || code.startsWith('ERR_SSL') || code === 'EPROTO' || /SSL routines|wrong version number/i.test(message)) {
+    const hint = /wrong version number|packet length too long/i.test(message)
+      ? spec.security === 'tls'
+        ? ' (is this a plain IMAP port? then use imap://)'
+        : ''
+      : '';
+    // OpenSSL's message is a whole error stack; its `reason` is the readable part.
+    return `TLS handshake with ${where} failed: ${firstLine(err.reason) || message}${hint}`;
+  }
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'NoConnection' || code === 'EConnectionClosed' || code.startsWith('ClosedAfterConnect')) {
+    const reason = firstLine(err.reason);
+    return `connection to ${where} closed by the server${reason ? `: ${reason}` : ''}`;
+  }
+  if (serverText) return `cannot connect to ${where}: ${serverText}`;
+  return `cannot connect to ${where}: ${message || code || 'unknown error'}`;
+}
+
+/** The ConnectError (exit code 3) for a failed attempt, with the password scrubbed from its text. */
+export function connectError(label: string, spec: ImapStoreSpec, error: unknown): ConnectError {
+  let text = describeConnectFailure(spec, error);
+  if (spec.password) text = text.split(spec.password).join('***');
+  return new ConnectError(label, text, { cause: error });
+}

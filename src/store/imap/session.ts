@@ -1,0 +1,108 @@
+// One logged-in connection as the rest of the driver sees it: run a tagged
+// command and get its tagged OK, or a typed error (ImapCommandError for NO/BAD,
+// ConnectionLostError once the connection is gone). Every command module goes
+// through run(), so no imapflow `false` or raw Error escapes the driver.
+
+import { getStatusCode, getTextValues, hasCapability, encodePath, decodePath } from 'imapflow/lib/tools.js';
+import { ConnectionLostError, ImapCommandError } from '../../errors.js';
+import type { CommandAttribute, CommandFailure, ExecOptions, ImapClient, ImapResponse } from './imapflowInternals.js';
+
+const CONNECTION_GONE = new Set(['NoConnection', 'EConnectionClosed', 'StateLogout', 'ECONNRESET', 'EPIPE', 'ETIMEOUT', 'ETIMEDOUT']);
+
+export class ImapSession {
+  private closing = false;
+  private lostReason: string | undefined;
+
+  constructor(
+    readonly label: string,
+    readonly client: ImapClient,
+    /** "host:port", for messages. */
+    readonly where: string,
+  ) {}
+
+  /** Called for imapflow's 'error' event: remembers why the connection is going away. */
+  noteError(error: unknown): void {
+    if (this.lostReason === undefined) this.lostReason = describeLoss(error);
+  }
+
+  /** Called for imapflow's 'close' event. */
+  noteClose(): void {
+    if (this.lostReason === undefined && !this.closing) this.lostReason = 'closed by the server';
+  }
+
+  /** We are logging out: a close from now on is ours, not a loss. */
+  markClosing(): void {
+    this.closing = true;
+  }
+
+  get usable(): boolean {
+    return !this.closing && this.lostReason === undefined && this.client.usable;
+  }
+
+  has(capability: string): boolean {
+    return hasCapability(this.client, capability);
+  }
+
+  /** A mailbox name as a command argument: modified UTF-7 unless UTF8=ACCEPT is enabled, always quoted. */
+  mailbox(name: string): CommandAttribute {
+    return { type: 'STRING', value: encodePath(this.client, name) };
+  }
+
+  /** A mailbox name from a response (LIST, STATUS), decoded to UTF-8. */
+  decodeMailbox(raw: unknown): string {
+    const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : typeof raw === 'string' ? raw : '';
+    const name = decodePath(this.client, text);
+    return name.toUpperCase() === 'INBOX' ? 'INBOX' : name;
+  }
+
+  /**
+   * Sends one tagged command and resolves with its tagged OK response.
+   * `what` names it for messages, e.g. `APPEND to "Archive"`.
+   */
+  async run(command: string, attributes: CommandAttribute[] | false, what: string, options: ExecOptions = {}): Promise<ImapResponse> {
+    if (this.lostReason !== undefined || this.closing) throw this.lostError(what);
+    let result;
+    try {
+      result = await this.client.exec(command, attributes, options);
+    } catch (error) {
+      throw this.failure(command, what, error);
+    }
+    result.next();
+    return result.response;
+  }
+
+  private lostError(what: string, cause?: unknown): ConnectionLostError {
+    const reason = this.lostReason ?? (this.closing ? 'closed' : 'closed by the server');
+    return new ConnectionLostError(this.label, `connection to ${this.where} lost during ${what}: ${reason}`, { cause });
+  }
+
+  private failure(command: string, what: string, error: unknown): Error {
+    const err = (error ?? {}) as CommandFailure;
+    const status = err.responseStatus;
+    if ((status === 'NO' || status === 'BAD') && err.code !== 'ETHROTTLE') {
+      const parsed = typeof err.response === 'object' ? err.response : undefined;
+      const responseCode = parsed ? getStatusCode(parsed) || undefined : undefined;
+      const serverText = err.responseText ?? (parsed ? getTextValues(parsed.attributes).join(' ').trim() : undefined);
+      const code = responseCode ? `[${responseCode}] ` : '';
+      return new ImapCommandError(command, `${this.label}: ${what} failed: ${status} ${code}${serverText ?? ''}`.trimEnd(), {
+        serverText,
+        responseCode,
+        cause: error,
+      });
+    }
+    if (status === 'BYE' || this.lostReason !== undefined || !this.client.usable || CONNECTION_GONE.has(err.code ?? '')) {
+      this.noteError(error);
+      return this.lostError(what, error);
+    }
+    const message = err.message ?? String(error);
+    return new ImapCommandError(command, `${this.label}: ${what} failed: ${message}`, { cause: error });
+  }
+}
+
+function describeLoss(error: unknown): string {
+  const err = (error ?? {}) as CommandFailure & { reason?: string };
+  if (err.code === 'ETIMEOUT') return 'no answer from the server (socket timeout)';
+  if (err.reason) return err.reason;
+  if (err.code === 'ECONNRESET') return 'connection reset by the server';
+  return err.message || err.code || 'connection closed';
+}
