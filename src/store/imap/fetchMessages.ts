@@ -1,0 +1,182 @@
+// UID FETCH: one command for a whole UID set, rows collected into a map
+// (never a command while rows stream in), and the rows turned into the
+// MessageState / MessageEnvelope shapes of the Store interface.
+
+import { getStringList } from 'imapflow/lib/tools.js';
+import { ImapCommandError } from '../../errors.js';
+import type { MessageEnvelope, MessageState } from '../types.js';
+import { parseImapDateTime } from './imapDate.js';
+import type { CommandAttribute, ImapAttribute, ImapResponse } from './imapflowInternals.js';
+import type { ImapSession } from './session.js';
+import { uidSetMatcher } from './uidSet.js';
+
+/** What one message's FETCH response(s) said; a server may split a message over several rows. */
+export interface FetchRow {
+  uid: number;
+  flags?: string[];
+  size?: number;
+  internalDate?: Date;
+  modseq?: bigint;
+  /** BODY[HEADER.FIELDS (MESSAGE-ID DATE FROM SUBJECT)] */
+  headers?: Buffer;
+  /** BODY[] */
+  body?: Buffer;
+}
+
+export type FetchItem = 'FLAGS' | 'RFC822.SIZE' | 'INTERNALDATE' | 'IDENTITY_HEADERS' | 'BODY';
+
+/** The FETCH items of an envelope, in one list so every envelope fetch asks the same. */
+export const ENVELOPE_ITEMS: FetchItem[] = ['FLAGS', 'RFC822.SIZE', 'INTERNALDATE', 'IDENTITY_HEADERS'];
+
+const IDENTITY_HEADER_NAMES = ['MESSAGE-ID', 'DATE', 'FROM', 'SUBJECT'];
+
+function itemAttribute(item: FetchItem): CommandAttribute {
+  switch (item) {
+    case 'IDENTITY_HEADERS':
+      return {
+        type: 'ATOM',
+        value: 'BODY.PEEK',
+        section: [{ type: 'ATOM', value: 'HEADER.FIELDS' }, IDENTITY_HEADER_NAMES.map((value) => ({ type: 'ATOM' as const, value }))],
+      };
+    case 'BODY':
+      // PEEK: reading a message must not set \Seen on it.
+      return { type: 'ATOM', value: 'BODY.PEEK', section: [] };
+    default:
+      return { type: 'ATOM', value: item };
+  }
+}
+
+function text(node: ImapAttribute | undefined): string | undefined {
+  if (!node || Array.isArray(node)) return undefined;
+  if (typeof node.value === 'string') return node.value;
+  if (Buffer.isBuffer(node.value)) return node.value.toString('utf8');
+  if (typeof node.value === 'number') return String(node.value);
+  return undefined;
+}
+
+function bytes(node: ImapAttribute | undefined): Buffer | undefined {
+  if (node === null) return Buffer.alloc(0); // NIL
+  if (!node || Array.isArray(node)) return undefined;
+  if (Buffer.isBuffer(node.value)) return node.value;
+  if (typeof node.value === 'string') return Buffer.from(node.value, 'utf8');
+  return undefined;
+}
+
+/** The data of one untagged FETCH response; undefined when it carries no UID. */
+export function parseFetchRow(untagged: ImapResponse): Omit<FetchRow, 'uid'> & { uid?: number } {
+  const row: Omit<FetchRow, 'uid'> & { uid?: number } = {};
+  const list = untagged.attributes?.[1];
+  if (!Array.isArray(list)) return row;
+  for (let i = 0; i + 1 < list.length; i += 2) {
+    const key = list[i];
+    const value = list[i + 1];
+    if (!key || Array.isArray(key) || typeof key.value !== 'string') continue;
+    const name = key.value.toUpperCase();
+    if (key.section) {
+      if (name !== 'BODY' && name !== 'BINARY') continue;
+      const first = key.section[0];
+      const part = first && !Array.isArray(first) && typeof first.value === 'string' ? first.value.toUpperCase() : '';
+      if (part === '') row.body = bytes(value);
+      else if (part.startsWith('HEADER.FIELDS')) row.headers = bytes(value);
+      continue;
+    }
+    switch (name) {
+      case 'UID': {
+        const uid = Number(text(value));
+        if (Number.isSafeInteger(uid) && uid > 0) row.uid = uid;
+        break;
+      }
+      case 'FLAGS':
+        row.flags = getStringList(value);
+        break;
+      case 'RFC822.SIZE': {
+        const size = Number(text(value));
+        if (Number.isSafeInteger(size) && size >= 0) row.size = size;
+        break;
+      }
+      case 'INTERNALDATE': {
+        const date = parseImapDateTime(text(value) ?? '');
+        if (date) row.internalDate = date;
+        break;
+      }
+      case 'MODSEQ': {
+        const raw = Array.isArray(value) ? text(value[0]) : text(value);
+        if (raw && /^\d+$/.test(raw)) row.modseq = BigInt(raw);
+        break;
+      }
+    }
+  }
+  return row;
+}
+
+/** Collects FETCH responses by UID, merging split rows (later values win). */
+export class FetchCollector {
+  readonly rows = new Map<number, FetchRow>();
+
+  readonly onFetch = (untagged: ImapResponse): void => {
+    const row = parseFetchRow(untagged);
+    if (row.uid === undefined) return;
+    const known = this.rows.get(row.uid);
+    const merged: FetchRow = { ...known, uid: row.uid };
+    for (const [key, value] of Object.entries(row)) {
+      if (value !== undefined) (merged as unknown as Record<string, unknown>)[key] = value;
+    }
+    this.rows.set(row.uid, merged);
+  };
+}
+
+/**
+ * One `UID FETCH <set> (UID items...) [(CHANGEDSINCE m)]` on the selected folder.
+ * Rows for UIDs outside a listed set (unsolicited flag updates) are left out.
+ */
+export async function uidFetch(
+  session: ImapSession,
+  folder: string,
+  set: string,
+  items: FetchItem[],
+  options: { changedSince?: bigint } = {},
+): Promise<Map<number, FetchRow>> {
+  const collector = new FetchCollector();
+  const attributes: CommandAttribute[] = [
+    { type: 'SEQUENCE', value: set },
+    [{ type: 'ATOM', value: 'UID' }, ...items.map(itemAttribute)],
+  ];
+  if (options.changedSince !== undefined) {
+    attributes.push([
+      { type: 'ATOM', value: 'CHANGEDSINCE' },
+      { type: 'ATOM', value: options.changedSince.toString() },
+    ]);
+  }
+  await session.run('UID FETCH', attributes, `UID FETCH in "${folder}"`, { untagged: { FETCH: collector.onFetch } });
+  const wanted = uidSetMatcher(set);
+  for (const uid of collector.rows.keys()) if (!wanted(uid)) collector.rows.delete(uid);
+  return collector.rows;
+}
+
+/** Sorted, without \Recent (session state, not message state). */
+export function cleanFlags(flags: readonly string[]): string[] {
+  return flags.filter((flag) => flag.toLowerCase() !== '\\recent').sort();
+}
+
+function incomplete(session: ImapSession, folder: string, uid: number, what: string): ImapCommandError {
+  return new ImapCommandError('UID FETCH', `${session.label}: UID FETCH in "${folder}" returned no ${what} for UID ${uid}`);
+}
+
+export function toMessageState(session: ImapSession, folder: string, row: FetchRow): MessageState {
+  if (!row.flags) throw incomplete(session, folder, row.uid, 'FLAGS');
+  return { uid: row.uid, flags: cleanFlags(row.flags) };
+}
+
+/** Header block as the server sent it, minus the blank line that ends it; '' when none of the fields exist. */
+export function identityHeaders(headers: Buffer | undefined): string {
+  if (!headers) return '';
+  const value = headers.toString('utf8').replace(/(?:\r?\n)+$/, '');
+  return value === '' ? '' : `${value}\r\n`;
+}
+
+export function toEnvelope(session: ImapSession, folder: string, row: FetchRow): MessageEnvelope {
+  const state = toMessageState(session, folder, row);
+  if (row.size === undefined) throw incomplete(session, folder, row.uid, 'RFC822.SIZE');
+  if (!row.internalDate) throw incomplete(session, folder, row.uid, 'INTERNALDATE');
+  return { ...state, size: row.size, internalDate: row.internalDate, identityHeaders: identityHeaders(row.headers) };
+}

@@ -1,0 +1,140 @@
+// Folder listing: one LIST ... RETURN (SPECIAL-USE SUBSCRIBED STATUS (...))
+// where the server has LIST-STATUS, the classic LIST + LSUB + STATUS per
+// folder otherwise.
+//
+// Written on exec() rather than imapflow's list(): that one adds the namespace
+// prefix to names, guesses special use from folder names ("Sent" without a
+// \Sent attribute), marks every folder subscribed when none is, and sends an
+// LSUB when no folder came back subscribed. We want what the server says, in
+// as few commands as it allows.
+
+import { parseStatusList } from 'imapflow/lib/commands/status-fields.js';
+import { getStringList } from 'imapflow/lib/tools.js';
+import { ImapCommandError } from '../../errors.js';
+import type { FolderInfo, FolderStatus, SpecialUse } from '../types.js';
+import type { CommandAttribute, ImapAttributeList, ImapResponse } from './imapflowInternals.js';
+import type { ImapSession } from './session.js';
+
+const SPECIAL_USES: readonly SpecialUse[] = ['\\All', '\\Archive', '\\Drafts', '\\Flagged', '\\Junk', '\\Sent', '\\Trash'];
+const SPECIAL_USE_BY_NAME = new Map(SPECIAL_USES.map((use) => [use.toLowerCase(), use]));
+
+/** The STATUS items we read; HIGHESTMODSEQ only from a CONDSTORE server. */
+export function statusItems(condstore: boolean): CommandAttribute[] {
+  const names = ['MESSAGES', 'UIDNEXT', 'UIDVALIDITY', ...(condstore ? ['HIGHESTMODSEQ'] : [])];
+  return names.map((value) => ({ type: 'ATOM', value }));
+}
+
+/** A STATUS response's item list as a FolderStatus; throws when the server left out a required item. */
+export function toFolderStatus(folder: string, list: ImapAttributeList, condstore: boolean): FolderStatus {
+  const fields: Record<string, number | bigint> = {};
+  parseStatusList(list, (key, value) => {
+    fields[key] = value;
+  });
+  const { messages, uidNext, uidValidity, highestModseq } = fields;
+  if (typeof messages !== 'number' || typeof uidNext !== 'number' || typeof uidValidity !== 'bigint') {
+    throw new ImapCommandError('STATUS', `STATUS of "${folder}" lacks MESSAGES, UIDNEXT or UIDVALIDITY`);
+  }
+  const status: FolderStatus = { uidValidity, uidNext, messages };
+  // 0 means "this mailbox has no mod-sequences" (RFC 7162 3.1.1)
+  if (condstore && typeof highestModseq === 'bigint' && highestModseq > 0n) status.highestModseq = highestModseq;
+  return status;
+}
+
+function parseListLine(session: ImapSession, untagged: ImapResponse): FolderInfo | undefined {
+  const attributes = untagged.attributes;
+  if (!attributes || attributes.length < 3) return undefined;
+  const flags = getStringList(attributes[0]).map((flag) => flag.toLowerCase());
+  const delimiterNode = attributes[1];
+  const delimiter = delimiterNode && !Array.isArray(delimiterNode) && delimiterNode.value != null ? String(delimiterNode.value) : null;
+  const nameNode = attributes[2];
+  if (!nameNode || Array.isArray(nameNode)) return undefined;
+  const name = session.decodeMailbox(nameNode.value);
+  let specialUse: SpecialUse | undefined;
+  for (const flag of flags) specialUse ??= SPECIAL_USE_BY_NAME.get(flag);
+  const info: FolderInfo = {
+    name,
+    delimiter,
+    subscribed: flags.includes('\\subscribed'),
+    selectable: !flags.includes('\\noselect') && !flags.includes('\\nonexistent'),
+  };
+  if (specialUse) info.specialUse = specialUse;
+  return info;
+}
+
+export async function listFolders(session: ImapSession, withStatus: boolean, condstore: boolean): Promise<FolderInfo[]> {
+  const folders = new Map<string, FolderInfo>();
+  const statuses = new Map<string, FolderStatus>();
+  let statusError: Error | undefined;
+
+  const onList = (untagged: ImapResponse): void => {
+    const listed = parseListLine(session, untagged);
+    if (!listed) return;
+    const known = folders.get(listed.name);
+    // A server may list a name twice (e.g. once per namespace): merge what they say.
+    if (known) {
+      known.subscribed ||= listed.subscribed;
+      if (listed.specialUse) known.specialUse ??= listed.specialUse;
+    } else {
+      folders.set(listed.name, listed);
+    }
+  };
+  const onStatus = (untagged: ImapResponse): void => {
+    const attributes = untagged.attributes;
+    const nameNode = attributes?.[0];
+    const list = attributes?.[1];
+    if (!nameNode || Array.isArray(nameNode) || !Array.isArray(list)) return;
+    const name = session.decodeMailbox(nameNode.value);
+    try {
+      statuses.set(name, toFolderStatus(name, list, condstore));
+    } catch (error) {
+      statusError ??= error as Error;
+    }
+  };
+
+  const extended = session.has('LIST-EXTENDED');
+  const inlineStatus = withStatus && extended && session.has('LIST-STATUS');
+  const returnOptions: CommandAttribute[] = [];
+  if (extended) {
+    if (session.has('SPECIAL-USE')) returnOptions.push({ type: 'ATOM', value: 'SPECIAL-USE' });
+    returnOptions.push({ type: 'ATOM', value: 'SUBSCRIBED' });
+    if (inlineStatus) returnOptions.push({ type: 'ATOM', value: 'STATUS' }, statusItems(condstore));
+  }
+  const listArgs: CommandAttribute[] = [
+    { type: 'STRING', value: '' },
+    { type: 'STRING', value: '*' },
+  ];
+  if (returnOptions.length > 0) listArgs.push({ type: 'ATOM', value: 'RETURN' }, returnOptions);
+  await session.run('LIST', listArgs, 'LIST', { untagged: { LIST: onList, STATUS: onStatus } });
+  if (statusError) throw statusError;
+
+  if (!extended) {
+    // No RETURN (SUBSCRIBED): the subscriptions come from LSUB.
+    await session.run('LSUB', [{ type: 'STRING', value: '' }, { type: 'STRING', value: '*' }], 'LSUB', {
+      untagged: {
+        LSUB: (untagged) => {
+          const listed = parseListLine(session, untagged);
+          const known = listed && folders.get(listed.name);
+          if (known) known.subscribed = true;
+        },
+      },
+    });
+  }
+
+  if (withStatus) {
+    for (const info of folders.values()) {
+      if (!info.selectable) continue;
+      let status = statuses.get(info.name);
+      if (!status) {
+        // No LIST-STATUS, or the server left this folder out of it: ask directly.
+        await session.run('STATUS', [session.mailbox(info.name), statusItems(condstore)], `STATUS of "${info.name}"`, {
+          untagged: { STATUS: onStatus },
+        });
+        if (statusError) throw statusError;
+        status = statuses.get(info.name);
+        if (!status) throw new ImapCommandError('STATUS', `${session.label}: STATUS of "${info.name}" returned no status`);
+      }
+      info.status = status;
+    }
+  }
+  return [...folders.values()];
+}
