@@ -1,0 +1,114 @@
+// Opening a folder and reading what changed since the caller's base, in the
+// fewest commands the server allows:
+//   QRESYNC  : SELECT (QRESYNC ...)                        + UID FETCH of new envelopes
+//   CONDSTORE: SELECT + UID FETCH (CHANGEDSINCE) + UID SEARCH ALL + UID FETCH of new envelopes
+//   neither  : SELECT + UID FETCH 1:* (UID FLAGS)                 + UID FETCH of new envelopes
+//   no base / new UIDVALIDITY: SELECT + one UID FETCH 1:* with every envelope.
+// An empty folder is never fetched from.
+
+import type { FolderRead, FolderStatus, MessageEnvelope, PermanentFlags, ReadFolderOptions, StoreCapabilities } from '../types.js';
+import { ENVELOPE_ITEMS, type FetchRow, cleanFlags, toEnvelope, toMessageState, uidFetch } from './fetchMessages.js';
+import { searchAllUids } from './searchUids.js';
+import type { ImapSession } from './session.js';
+import { selectFolder, type SelectResult } from './selectFolder.js';
+import { splitUidSets } from './uidSet.js';
+
+function folderStatus(selected: SelectResult, capabilities: StoreCapabilities): FolderStatus {
+  const status: FolderStatus = { uidValidity: selected.uidValidity, uidNext: selected.uidNext, messages: selected.exists };
+  if (capabilities.condstore && selected.highestModseq !== undefined) status.highestModseq = selected.highestModseq;
+  return status;
+}
+
+function permanentFlags(selected: SelectResult): PermanentFlags {
+  // No PERMANENTFLAGS at all means every flag can be stored permanently (RFC 3501 7.1).
+  if (selected.permanentFlags === undefined) return { flags: cleanFlags(selected.flags), allowsNewKeywords: true };
+  return {
+    flags: cleanFlags(selected.permanentFlags.filter((flag) => flag !== '\\*')),
+    allowsNewKeywords: selected.permanentFlags.includes('\\*'),
+  };
+}
+
+/** Envelopes of these UIDs: one UID FETCH (split only for a set too long for one command line). */
+export async function fetchEnvelopes(session: ImapSession, folder: string, uids: Iterable<number>): Promise<MessageEnvelope[]> {
+  const rows: FetchRow[] = [];
+  for (const set of splitUidSets(uids)) rows.push(...(await uidFetch(session, folder, set, ENVELOPE_ITEMS)).values());
+  return rows.map((row) => toEnvelope(session, folder, row)).sort((a, b) => a.uid - b.uid);
+}
+
+async function fetchAll(session: ImapSession, folder: string, selected: SelectResult, items: typeof ENVELOPE_ITEMS): Promise<FetchRow[]> {
+  if (selected.exists === 0) return [];
+  return [...(await uidFetch(session, folder, '1:*', items)).values()];
+}
+
+export async function readFolder(
+  session: ImapSession,
+  capabilities: StoreCapabilities,
+  name: string,
+  options: ReadFolderOptions,
+): Promise<FolderRead> {
+  const { base, verify, readOnly } = options;
+  const qresyncBase =
+    capabilities.qresync && base?.highestModseq !== undefined ? { uidValidity: base.uidValidity, highestModseq: base.highestModseq } : undefined;
+  const selected = await selectFolder(session, name, readOnly, qresyncBase);
+  const known = new Set(base?.knownUids ?? []);
+  const uidValidityChanged = base !== null && base.uidValidity !== selected.uidValidity;
+  const read: FolderRead = {
+    status: folderStatus(selected, capabilities),
+    uidValidityChanged,
+    permanentFlags: permanentFlags(selected),
+    readOnly: selected.readOnly,
+    kind: 'full',
+    messages: [],
+    vanished: [],
+    envelopes: [],
+  };
+  const finish = (changed: FetchRow[], envelopes: MessageEnvelope[]): FolderRead => {
+    const messages = new Map(changed.map((row) => [row.uid, toMessageState(session, name, row)]));
+    // An envelope is a newer look at the message than a changed-flags row.
+    for (const { uid, flags } of envelopes) if (!known.has(uid) || messages.has(uid)) messages.set(uid, { uid, flags });
+    read.messages = [...messages.values()].sort((a, b) => a.uid - b.uid);
+    read.envelopes = envelopes.sort((a, b) => a.uid - b.uid);
+    return read;
+  };
+
+  // No base, or a new UIDVALIDITY (every UID the base knew is void): read everything, envelopes included, at once.
+  if (base === null || uidValidityChanged) {
+    read.vanished = base ? [...base.knownUids] : [];
+    const rows = await fetchAll(session, name, selected, ENVELOPE_ITEMS);
+    return finish(rows, rows.map((row) => toEnvelope(session, name, row)));
+  }
+
+  let changed: FetchRow[];
+  /** Present UIDs the base does not know; undefined: "the unknown ones among `changed`". */
+  let unknownPresent: number[] | undefined;
+  if (selected.qresync) {
+    read.kind = 'delta';
+    const vanished = new Set(selected.qresync.vanished.filter((uid) => known.has(uid)));
+    changed = [...selected.qresync.changed.values()].filter((row) => !vanished.has(row.uid));
+    read.vanished = [...vanished].sort((a, b) => a - b);
+  } else if (capabilities.condstore && base.highestModseq !== undefined && selected.highestModseq !== undefined) {
+    read.kind = 'delta';
+    changed =
+      selected.exists === 0 ? [] : [...(await uidFetch(session, name, '1:*', ['FLAGS'], { changedSince: base.highestModseq })).values()];
+    // UID SEARCH ALL rather than "UID SEARCH UID <known set>": as short a command, and it
+    // also names present messages the base never recorded.
+    const present = selected.exists === 0 ? new Set<number>() : await searchAllUids(session, name);
+    read.vanished = base.knownUids.filter((uid) => !present.has(uid));
+    unknownPresent = [...present].filter((uid) => !known.has(uid));
+  } else {
+    // Full scan (with the envelopes right away when all of them are wanted).
+    const rows = await fetchAll(session, name, selected, verify ? ENVELOPE_ITEMS : ['FLAGS']);
+    const present = new Set(rows.map((row) => row.uid));
+    read.vanished = base.knownUids.filter((uid) => !present.has(uid));
+    if (verify) return finish(rows, rows.map((row) => toEnvelope(session, name, row)));
+    changed = rows;
+  }
+
+  if (verify) {
+    // Every present message, which in a delta is more than the changed rows.
+    const rows = await fetchAll(session, name, selected, ENVELOPE_ITEMS);
+    return finish(changed, rows.map((row) => toEnvelope(session, name, row)));
+  }
+  const unknown = unknownPresent ?? changed.map((row) => row.uid).filter((uid) => !known.has(uid));
+  return finish(changed, unknown.length > 0 ? await fetchEnvelopes(session, name, unknown) : []);
+}
