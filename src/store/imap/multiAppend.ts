@@ -1,0 +1,125 @@
+// APPEND in as few round trips as the server allows: one MULTIAPPEND
+// (RFC 3502) command for a batch, its literals non-synchronising where the
+// server has LITERAL+ (see literalPlus.ts), the new UIDs read from APPENDUID.
+// MULTIAPPEND is all-or-nothing: when the server refuses a batch, the batch
+// is sent again one message at a time, so only the bad message(s) fail.
+
+import { ConnectionLostError, ImapCommandError } from '../../errors.js';
+import type { AppendMessage, AppendOutcome, AppendResult } from '../types.js';
+import { formatImapDateTime } from './imapDate.js';
+import type { CommandAttribute, ImapResponse } from './imapflowInternals.js';
+import type { ImapSession } from './session.js';
+import { expandUidSet } from './uidSet.js';
+
+/** A batch's literals are compiled into one buffer: keep that buffer a sensible size. */
+export const MULTIAPPEND_MAX_BYTES = 16 * 1024 * 1024;
+
+interface Appended {
+  uidValidity?: bigint;
+  uids?: number[];
+}
+
+/** [APPENDUID uidvalidity uid-set] of a tagged OK; the set lists the new UIDs in message order. */
+export function parseAppendUid(response: ImapResponse): Appended {
+  const node = response.attributes?.[0];
+  if (!node || Array.isArray(node) || !node.section) return {};
+  const [code, validity, set] = node.section.map((part) => (part && !Array.isArray(part) ? String(part.value ?? '') : ''));
+  if (code?.toUpperCase() !== 'APPENDUID' || !validity || !/^\d+$/.test(validity) || !set) return {};
+  try {
+    return { uidValidity: BigInt(validity), uids: expandUidSet(set) };
+  } catch {
+    return { uidValidity: BigInt(validity) };
+  }
+}
+
+function messageAttributes(message: AppendMessage, binary: boolean): CommandAttribute[] {
+  const flags = message.flags.filter((flag) => flag.toLowerCase() !== '\\recent');
+  return [
+    flags.map((value) => ({ type: 'ATOM' as const, value })),
+    { type: 'STRING', value: formatImapDateTime(message.internalDate) },
+    // A body with NUL bytes must go as a literal8 where the server takes them (RFC 3516).
+    { type: 'LITERAL', value: message.body, ...(binary && message.body.includes(0) ? { isLiteral8: true } : {}) },
+  ];
+}
+
+/** Batches in order, each at most MULTIAPPEND_MAX_BYTES (a bigger message goes alone). */
+function batches(indexes: number[], messages: AppendMessage[]): number[][] {
+  const out: number[][] = [];
+  let current: number[] = [];
+  let bytes = 0;
+  for (const index of indexes) {
+    const size = messages[index]!.body.length;
+    if (current.length > 0 && bytes + size > MULTIAPPEND_MAX_BYTES) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(index);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+export async function appendMessages(session: ImapSession, folder: string, messages: AppendMessage[]): Promise<AppendResult> {
+  const outcomes: (AppendOutcome | undefined)[] = messages.map(() => undefined);
+  let uidValidity: bigint | undefined;
+  const binary = session.has('BINARY');
+  const what = `APPEND to "${folder}"`;
+
+  const appendLimit = session.client.capabilities.get('APPENDLIMIT');
+  const toSend: number[] = [];
+  messages.forEach((message, index) => {
+    if (typeof appendLimit === 'number' && appendLimit > 0 && message.body.length > appendLimit) {
+      outcomes[index] = {
+        ok: false,
+        error: new ImapCommandError(
+          'APPEND',
+          `${session.label}: ${what} refused: message of ${message.body.length} bytes exceeds the server's APPENDLIMIT of ${appendLimit}`,
+          { responseCode: 'TOOBIG' },
+        ),
+      };
+    } else {
+      toSend.push(index);
+    }
+  });
+
+  const send = async (indexes: number[]): Promise<void> => {
+    const attributes: CommandAttribute[] = [session.mailbox(folder)];
+    for (const index of indexes) attributes.push(...messageAttributes(messages[index]!, binary));
+    const response = await session.run('APPEND', attributes, what);
+    const appended = parseAppendUid(response);
+    uidValidity ??= appended.uidValidity;
+    const uids = appended.uids?.length === indexes.length ? appended.uids : undefined;
+    indexes.forEach((index, i) => {
+      outcomes[index] = uids ? { ok: true, uid: uids[i]! } : { ok: true };
+    });
+  };
+
+  const sendAlone = async (index: number): Promise<void> => {
+    try {
+      await send([index]);
+    } catch (error) {
+      if (error instanceof ConnectionLostError || !(error instanceof Error)) throw error;
+      outcomes[index] = { ok: false, error };
+    }
+  };
+
+  const multi = session.has('MULTIAPPEND');
+  for (const batch of multi ? batches(toSend, messages) : toSend.map((index) => [index])) {
+    if (batch.length === 1) {
+      await sendAlone(batch[0]!);
+      continue;
+    }
+    try {
+      await send(batch);
+    } catch (error) {
+      if (!(error instanceof ImapCommandError)) throw error;
+      // Nothing of the batch was stored: find out which message the server minds.
+      for (const index of batch) await sendAlone(index);
+    }
+  }
+  const result: AppendResult = { outcomes: outcomes.map((outcome) => outcome ?? { ok: false, error: new Error('not appended') }) };
+  if (uidValidity !== undefined) result.uidValidity = uidValidity;
+  return result;
+}
