@@ -1,0 +1,208 @@
+// The Store interface over one IMAP connection. imapflow is the protocol
+// engine (sockets, TLS, STARTTLS, login, parsing, the command queue); the
+// commands themselves are sent by the small modules of this folder, each
+// through ImapSession.run(), so every NO/BAD becomes a typed error and every
+// command is counted.
+
+import { ImapCommandError } from '../../errors.js';
+import type { ImapStoreSpec } from '../spec.js';
+import type {
+  AppendMessage,
+  AppendResult,
+  FolderInfo,
+  FolderRead,
+  MessageEnvelope,
+  NamespaceInfo,
+  ReadFolderOptions,
+  Store,
+  StoreCapabilities,
+  StoreStats,
+} from '../types.js';
+import { readCapabilities, readNamespace } from './capabilities.js';
+import { installCommandStats, type CommandStats } from './commandStats.js';
+import { connectError, createImapFlow } from './connect.js';
+import { uidFetch } from './fetchMessages.js';
+import { createFolder, deleteFolder, statusSize, subscribeFolder, sumMessageSizes, unselect } from './folderCommands.js';
+import { asImapClient } from './imapflowInternals.js';
+import { startKeepAlive } from './keepAlive.js';
+import { installLiteralPlus } from './literalPlus.js';
+import { listFolders } from './listFolders.js';
+import { appendMessages } from './multiAppend.js';
+import { fetchEnvelopes, readFolder } from './readFolder.js';
+import { selectFolder } from './selectFolder.js';
+import { ImapSession } from './session.js';
+import { expungeUids, storeFlags } from './storeFlags.js';
+import { splitUidSets } from './uidSet.js';
+
+export interface ImapStoreStats extends StoreStats {
+  /** '+' continuation requests waited for (0 for APPENDs on a LITERAL+ server). */
+  continuations: number;
+}
+
+const LOGOUT_TIMEOUT_MS = 5_000;
+
+export class ImapStore implements Store {
+  readonly label: string;
+  readonly displayUrl: string;
+  private readonly spec: ImapStoreSpec;
+  private session: ImapSession | undefined;
+  private counters: CommandStats | undefined;
+  private caps: StoreCapabilities | undefined;
+  private ns: NamespaceInfo | undefined;
+  private stopKeepAlive: (() => void) | undefined;
+  /** The selected folder, if any. */
+  private open: { name: string; readOnly: boolean } | undefined;
+
+  constructor(label: string, spec: ImapStoreSpec) {
+    this.label = label;
+    this.spec = spec;
+    this.displayUrl = spec.displayUrl;
+  }
+
+  get capabilities(): StoreCapabilities {
+    if (!this.caps) throw new Error(`${this.label}: capabilities read before connect()`);
+    return this.caps;
+  }
+
+  get namespace(): NamespaceInfo {
+    if (!this.ns) throw new Error(`${this.label}: namespace read before connect()`);
+    return this.ns;
+  }
+
+  async connect(): Promise<void> {
+    const client = asImapClient(createImapFlow(this.spec));
+    const session = new ImapSession(this.label, client, `${this.spec.host}:${this.spec.port}`);
+    // Before connect(): an 'error' event without a listener would kill the process.
+    client.on('error', (error: unknown) => session.noteError(error));
+    client.on('close', () => session.noteClose());
+    this.counters = installCommandStats(client);
+    installLiteralPlus(client);
+    this.session = session;
+    try {
+      await client.connect();
+    } catch (error) {
+      session.markClosing();
+      client.close();
+      throw connectError(this.label, this.spec, error);
+    }
+    this.caps = readCapabilities(session);
+    this.ns = readNamespace(session);
+    this.stopKeepAlive = startKeepAlive(session, this.counters);
+  }
+
+  async close(): Promise<void> {
+    this.stopKeepAlive?.();
+    this.stopKeepAlive = undefined;
+    const session = this.session;
+    if (!session) return;
+    const client = session.client;
+    const polite = session.usable;
+    session.markClosing();
+    try {
+      if (polite) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          client.logout(),
+          new Promise((resolve) => {
+            timer = setTimeout(resolve, LOGOUT_TIMEOUT_MS);
+          }),
+        ]).finally(() => clearTimeout(timer));
+      }
+    } catch {
+      // a failed LOGOUT changes nothing: the connection goes either way
+    } finally {
+      client.close();
+      this.open = undefined;
+    }
+  }
+
+  stats(): ImapStoreStats {
+    const bytes = this.session?.client.stats() ?? { sent: 0, received: 0 };
+    return {
+      commands: this.counters?.commands ?? 0,
+      bytesIn: bytes.received,
+      bytesOut: bytes.sent,
+      continuations: this.counters?.continuations ?? 0,
+    };
+  }
+
+  private get live(): ImapSession {
+    if (!this.session) throw new Error(`${this.label}: not connected`);
+    return this.session;
+  }
+
+  private get openFolder(): string {
+    if (!this.open) throw new ImapCommandError('UID FETCH', `${this.label}: no folder is open (readFolder first)`);
+    return this.open.name;
+  }
+
+  listFolders(options: { status: boolean }): Promise<FolderInfo[]> {
+    return listFolders(this.live, options.status, this.capabilities.condstore);
+  }
+
+  createFolder(name: string): Promise<void> {
+    return createFolder(this.live, name);
+  }
+
+  async deleteFolder(name: string): Promise<void> {
+    if (this.open?.name === name) {
+      // Servers may refuse to delete the selected folder; leave it without expunging.
+      if (await unselect(this.live)) this.open = undefined;
+    }
+    await deleteFolder(this.live, name);
+    if (this.open?.name === name) this.open = undefined;
+  }
+
+  subscribeFolder(name: string): Promise<void> {
+    return subscribeFolder(this.live, name);
+  }
+
+  /** STATUS SIZE where the server has it; otherwise EXAMINEs the folder (it becomes the open one) and sums RFC822.SIZE. */
+  async folderSize(name: string): Promise<number> {
+    const size = await statusSize(this.live, name);
+    if (size !== undefined) return size;
+    const selected = await selectFolder(this.live, name, true);
+    this.open = { name, readOnly: true };
+    return sumMessageSizes(this.live, name, selected.exists);
+  }
+
+  async readFolder(name: string, options: ReadFolderOptions): Promise<FolderRead> {
+    this.open = undefined;
+    const read = await readFolder(this.live, this.capabilities, name, options);
+    this.open = { name, readOnly: read.readOnly };
+    return read;
+  }
+
+  fetchEnvelopes(uids: number[]): Promise<MessageEnvelope[]> {
+    const folder = this.openFolder;
+    return uids.length === 0 ? Promise.resolve([]) : fetchEnvelopes(this.live, folder, uids);
+  }
+
+  async fetchBodies(uids: number[]): Promise<Map<number, Buffer>> {
+    const folder = this.openFolder;
+    const bodies = new Map<number, Buffer>();
+    for (const set of splitUidSets(uids)) {
+      for (const row of (await uidFetch(this.live, folder, set, ['BODY'])).values()) {
+        if (!row.body) throw new ImapCommandError('UID FETCH', `${this.label}: UID FETCH in "${folder}" returned no BODY[] for UID ${row.uid}`);
+        bodies.set(row.uid, row.body);
+      }
+    }
+    return bodies;
+  }
+
+  append(folder: string, messages: AppendMessage[]): Promise<AppendResult> {
+    return messages.length === 0 ? Promise.resolve({ outcomes: [] }) : appendMessages(this.live, folder, messages);
+  }
+
+  addFlags(uids: number[], flags: string[]): Promise<void> {
+    return storeFlags(this.live, this.openFolder, uids, flags, true);
+  }
+
+  removeFlags(uids: number[], flags: string[]): Promise<void> {
+    return storeFlags(this.live, this.openFolder, uids, flags, false);
+  }
+
+  expungeMessages(uids: number[]): Promise<void> {
+    return expungeUids(this.live, this.openFolder, uids);
+  }
+}
