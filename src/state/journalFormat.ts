@@ -63,10 +63,13 @@ export function encodeOp(op: StateOp): string {
   }
 }
 
+const OP_KINDS: ReadonlySet<string> = new Set(['folder', 'drop-folder', 'status', 'put', 'del', 'reset', 'intent']);
+
 export function decodeOp(line: string, interner: FlagInterner): StateOp {
   const tab = line.indexOf('\t');
   const head = new LineCursor(line, 0, tab === -1 ? line.length : tab);
   const kind = head.word('op');
+  if (!OP_KINDS.has(kind)) throw new LineError(`unknown op ${JSON.stringify(kind.slice(0, 40))}`);
   const nameA = head.json('folder name on A');
   const nameB = head.json('folder name on B');
   if (kind !== 'reset' && tab !== -1) throw new LineError('unexpected tab');

@@ -1,0 +1,32 @@
+// A child process for the state tests, run with `node --import tsx`:
+//   hold <statePath>   open the state, print "ready", keep it (and its lock)
+//                      until stdin closes, then close cleanly.
+//   churn <statePath>  apply churnOp(1), churnOp(2), … forever, flushing every
+//                      few ops and printing "flushed <n>" once ops 1..n are
+//                      durable; commits now and then. Meant to be SIGKILLed.
+import { SyncState } from '../../src/state/SyncState.js';
+import { CHURN_FOLDER, STATE_TEST_IDENTITY, churnOp } from './stateOps.js';
+
+const [, , mode, path] = process.argv;
+if (path === undefined) throw new Error('usage: stateChild hold|churn <statePath>');
+
+if (mode === 'hold') {
+  const state = await SyncState.open(path, STATE_TEST_IDENTITY);
+  process.stdout.write('ready\n');
+  process.stdin.resume();
+  await new Promise<void>((resolve) => process.stdin.on('end', resolve));
+  await state.close();
+} else if (mode === 'churn') {
+  const state = await SyncState.open(path, STATE_TEST_IDENTITY);
+  state.apply({ op: 'folder', nameA: CHURN_FOLDER.nameA, nameB: CHURN_FOLDER.nameB });
+  for (let n = 1; ; n++) {
+    state.apply(churnOp(n));
+    if (n % 5 === 0) {
+      await state.flush();
+      process.stdout.write(`flushed ${n}\n`);
+    }
+    if (n % 300 === 0) await state.commit();
+  }
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}

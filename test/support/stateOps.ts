@@ -1,0 +1,34 @@
+// Shared by the state tests and their child process: a deterministic stream of
+// state ops, and a plain model of what any prefix of it must leave behind.
+import type { MessageRecord, SideStatus, StateOp } from '../../src/state/types.js';
+
+export const STATE_TEST_IDENTITY = { storeA: 'imap://alice@a.test/', storeB: 'imap://alice@b.test/' };
+export const CHURN_FOLDER = { nameA: 'INBOX', nameB: 'Posteingang ü' };
+
+/**
+ * Op n (1-based) of the churn stream: mostly puts of new messages, some flag
+ * changes and deletions of earlier ones, and a status every tenth op.
+ */
+export function churnOp(n: number): StateOp {
+  const { nameA, nameB } = CHURN_FOLDER;
+  if (n % 10 === 0) {
+    return { op: 'status', nameA, nameB, side: 'a', status: { uidValidity: 7n, uidNext: n + 1, highestModseq: 2n ** 62n + BigInt(n), messages: n } };
+  }
+  if (n % 7 === 0) return { op: 'del', nameA, nameB, uidA: n - 3, uidB: n - 3 + 1000 };
+  if (n % 4 === 0) return { op: 'put', nameA, nameB, record: { uidA: n - 2, uidB: n - 2 + 1000, gid: `g${n - 2}`, flags: ['\\Flagged', '\\Seen'] } };
+  return { op: 'put', nameA, nameB, record: { uidA: n, uidB: n + 1000, gid: `g${n}`, flags: n % 3 === 0 ? [] : ['\\Seen'] } };
+}
+
+/** The records and status A after churn ops 1..count (a simple model, not the real code). */
+export function churnModel(count: number): { records: Map<number, MessageRecord>; statusA?: SideStatus } {
+  const records = new Map<number, MessageRecord>();
+  let statusA: SideStatus | undefined;
+  for (let n = 1; n <= count; n++) {
+    const op = churnOp(n);
+    if (op.op === 'put') records.set(op.record.uidA, op.record);
+    else if (op.op === 'del') {
+      if (records.get(op.uidA)?.uidB === op.uidB) records.delete(op.uidA);
+    } else if (op.op === 'status') statusA = op.status;
+  }
+  return statusA === undefined ? { records } : { records, statusA };
+}

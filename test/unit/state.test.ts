@@ -1,0 +1,533 @@
+// SyncState: round trips, lazy sections, op semantics, journal recovery,
+// corrupt files, permissions, read-only opens.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { copyFile, mkdtemp, readFile, readdir, rm, stat, writeFile, appendFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import fc from 'fast-check';
+import { StateError } from '../../src/errors.js';
+import { SyncState, defaultStateDir } from '../../src/state/SyncState.js';
+import type { MessageRecord, SideStatus, StateOp } from '../../src/state/types.js';
+import { STATE_TEST_IDENTITY as ID } from '../support/stateOps.js';
+
+let dir: string;
+let path: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'replimap-state-'));
+  path = join(dir, 'state');
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const rec = (uidA: number, uidB: number, gid: string, flags: string[] = []): MessageRecord => ({ uidA, uidB, gid, flags });
+const status = (uidNext: number, modseq?: bigint): SideStatus =>
+  modseq === undefined ? { uidValidity: 42n, uidNext, messages: uidNext - 1 } : { uidValidity: 42n, uidNext, highestModseq: modseq, messages: uidNext - 1 };
+
+function sortRecords(rs: readonly MessageRecord[]): MessageRecord[] {
+  return [...rs].map((r) => ({ ...r, flags: [...r.flags] })).sort((x, y) => x.uidA - y.uidA || x.uidB - y.uidB);
+}
+
+/** Folder names, statuses and records of a state, in a comparable form. */
+function snapshot(s: SyncState): unknown {
+  return s
+    .folderKeys()
+    .map(({ nameA, nameB }) => {
+      const f = s.folder(nameA, nameB)!;
+      return { nameA, nameB, statusA: f.statusA, statusB: f.statusB, records: sortRecords(f.records()) };
+    })
+    .sort((x, y) => (x.nameA + '\0' + x.nameB < y.nameA + '\0' + y.nameB ? -1 : 1));
+}
+
+async function expectStateError(p: Promise<unknown>, ...patterns: RegExp[]): Promise<StateError> {
+  const err = await p.then(
+    () => {
+      throw new Error('expected a StateError');
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(StateError);
+  expect((err as StateError).exitCode).toBe(4);
+  for (const pat of patterns) expect((err as StateError).message).toMatch(pat);
+  return err as StateError;
+}
+
+/** Copies the state files as they are on disk now, as a crash would leave them. */
+async function crashCopy(from: string): Promise<string> {
+  const to = await mkdtemp(join(dir, 'crash-'));
+  for (const suffix of ['', '.journal']) {
+    await copyFile(from + suffix, join(to, 'state' + suffix)).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+    });
+  }
+  return join(to, 'state');
+}
+
+async function writeSample(p: string): Promise<void> {
+  const s = await SyncState.open(p, ID);
+  s.apply({ op: 'folder', nameA: 'INBOX', nameB: 'INBOX' });
+  s.apply({ op: 'status', nameA: 'INBOX', nameB: 'INBOX', side: 'a', status: status(10, 5n) });
+  s.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: rec(1, 11, 'g1', ['\\Seen']) });
+  s.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: rec(2, 12, 'g2') });
+  s.apply({ op: 'folder', nameA: 'Other', nameB: 'Other' });
+  s.apply({ op: 'put', nameA: 'Other', nameB: 'Other', record: rec(7, 8, 'g7', ['$Junk']) });
+  await s.commit();
+  await s.close();
+}
+
+describe('round trip', () => {
+  it('writes and reads back names, statuses near 2^63, keywords and empty folders', async () => {
+    const names: [string, string][] = [
+      ['INBOX', 'INBOX'],
+      ['Sent Items', 'Gesendete Objekte'],
+      ['a "quoted" \\ name', 'Entwürfe/日本語 😀'],
+      ['Empty', 'Empty'],
+    ];
+    const s = await SyncState.open(path, ID);
+    expect(s.isNew).toBe(true);
+    for (const [nameA, nameB] of names) s.apply({ op: 'folder', nameA, nameB });
+    const [[a0, b0], [a1, b1], [a2, b2]] = names as [[string, string], [string, string], [string, string]];
+    s.apply({ op: 'status', nameA: a0, nameB: b0, side: 'a', status: { uidValidity: 2n ** 32n - 1n, uidNext: 2 ** 32, highestModseq: 2n ** 63n - 1n, messages: 3 } });
+    s.apply({ op: 'status', nameA: a0, nameB: b0, side: 'b', status: status(5) });
+    s.apply({ op: 'put', nameA: a0, nameB: b0, record: rec(1, 2, 'AbC-_9', ['\\Seen', '\\Flagged', '$Forwarded', 'NonJunk']) });
+    s.apply({ op: 'put', nameA: a0, nameB: b0, record: rec(0, 3, 'bOnly') });
+    s.apply({ op: 'put', nameA: a0, nameB: b0, record: rec(4_294_967_295, 0, 'aOnly', ['odd flag with spaces', '100%', 'ключ']) });
+    s.apply({ op: 'put', nameA: a1, nameB: b1, record: rec(9, 9, 'x', ['\\Seen']) });
+    s.apply({ op: 'status', nameA: a2, nameB: b2, side: 'a', status: status(1, 0n) });
+    const before = snapshot(s);
+    await s.commit();
+    await s.close();
+
+    const t = await SyncState.open(path, ID);
+    expect(t.isNew).toBe(false);
+    expect(t.warnings).toEqual([]);
+    expect(snapshot(t)).toEqual(before);
+    expect(t.folderKeys()).toEqual(names.map(([nameA, nameB]) => ({ nameA, nameB })));
+    expect(t.folder(a0, b0)!.statusA!.highestModseq).toBe(2n ** 63n - 1n);
+    expect(t.folder(a0, b0)!.statusB!.highestModseq).toBeUndefined();
+    expect(t.folder('Empty', 'Empty')!.records()).toEqual([]);
+    await t.close();
+  });
+
+  it('round-trips arbitrary folders and records (property)', async () => {
+    const flag = fc.oneof(fc.constantFrom('\\Seen', '\\Answered', '\\Flagged', '\\Deleted', '\\Draft', '$Forwarded'), fc.string({ minLength: 1, maxLength: 8, unit: 'binary' }));
+    const gid = fc.string({ minLength: 1, maxLength: 12, unit: fc.constantFrom(...'ABCxyz019-_+/='.split('')) });
+    const side = fc.record(
+      { uidValidity: fc.bigInt(0n, 2n ** 32n), uidNext: fc.nat(2 ** 32), highestModseq: fc.option(fc.bigInt(0n, 2n ** 63n - 1n), { nil: undefined }), messages: fc.nat(2 ** 32 - 1) },
+      { requiredKeys: ['uidValidity', 'uidNext', 'messages'] },
+    );
+    const folder = fc.record({
+      nameA: fc.string({ maxLength: 10, unit: 'binary' }),
+      nameB: fc.string({ maxLength: 10, unit: 'binary' }),
+      statusA: fc.option(side, { nil: undefined }),
+      statusB: fc.option(side, { nil: undefined }),
+      uids: fc.uniqueArray(fc.integer({ min: 1, max: 2 ** 32 - 1 }), { maxLength: 20 }),
+      flags: fc.array(fc.uniqueArray(flag, { maxLength: 4 }), { minLength: 1, maxLength: 3 }),
+      gids: fc.array(gid, { minLength: 1, maxLength: 3 }),
+    });
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(folder, { maxLength: 5, selector: (f) => JSON.stringify([f.nameA, f.nameB]) }), async (folders) => {
+        const p = join(dir, `prop-${run++}`);
+        const s = await SyncState.open(p, ID);
+        for (const f of folders) {
+          const { nameA, nameB } = f;
+          s.apply({ op: 'folder', nameA, nameB });
+          if (f.statusA) s.apply({ op: 'status', nameA, nameB, side: 'a', status: f.statusA });
+          if (f.statusB) s.apply({ op: 'status', nameA, nameB, side: 'b', status: f.statusB });
+          // Distinct uids on each side; every third record is one-sided.
+          const records = f.uids.map((u, i) =>
+            rec(i % 3 === 1 ? 0 : u, i % 3 === 2 ? 0 : u, f.gids[i % f.gids.length]!, f.flags[i % f.flags.length]!),
+          );
+          s.apply({ op: 'reset', nameA, nameB, records });
+        }
+        const before = snapshot(s);
+        await s.commit();
+        await s.close();
+        const t = await SyncState.open(p, ID);
+        expect(snapshot(t)).toEqual(before);
+        await t.close();
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('shares one frozen flag array between records with the same flags', async () => {
+    await writeSample(path);
+    const s = await SyncState.open(path, ID);
+    s.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: rec(3, 13, 'g3', ['\\Seen']) });
+    const rs = s.folder('INBOX', 'INBOX')!.records();
+    const seen = rs.filter((r) => r.flags[0] === '\\Seen');
+    expect(seen).toHaveLength(2);
+    expect(seen[0]!.flags).toBe(seen[1]!.flags);
+    expect(Object.isFrozen(seen[0]!.flags)).toBe(true);
+    await s.close();
+  });
+});
+
+describe('lazy sections', () => {
+  it('writes an untouched section back byte for byte, without parsing it', async () => {
+    await writeSample(path);
+    // Damage a record of "Other" in a way only the full parser notices.
+    const original = await readFile(path, 'utf8');
+    const damaged = original.replace('7 8 g7 $Junk\n', '7 8 g7 $Junk %ZZ\n');
+    expect(damaged).not.toBe(original);
+    await writeFile(path, damaged);
+    const otherSection = damaged.slice(damaged.indexOf('folder "Other"'), damaged.indexOf('end '));
+
+    const s = await SyncState.open(path, ID);
+    s.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: rec(3, 13, 'g3') });
+    await s.commit();
+    await s.close();
+    const after = await readFile(path, 'utf8');
+    expect(after).toContain(otherSection);
+    expect(after).toMatch(/^generation 2$/m);
+
+    // The damage is still found, at its line, once the section is read.
+    const t = await SyncState.open(path, ID);
+    const line = after.split('\n').indexOf('7 8 g7 $Junk %ZZ') + 1;
+    expect(() => t.folder('Other', 'Other')!.records()).toThrow(new RegExp(`corrupt at line ${line}: bad percent-encoding`));
+    await t.close();
+  });
+
+  it('writes an unchanged state back identical except for the generation', async () => {
+    await writeSample(path);
+    const before = await readFile(path, 'utf8');
+    const s = await SyncState.open(path, ID);
+    s.folder('INBOX', 'INBOX')!.records(); // parsed but unchanged: still verbatim
+    await s.commit();
+    await s.close();
+    expect(await readFile(path, 'utf8')).toBe(before.replace('generation 1', 'generation 2'));
+  });
+
+  it('caches records() and gives knownUids ascending without zeros', async () => {
+    const s = await SyncState.open(path, ID);
+    s.apply({ op: 'folder', nameA: 'F', nameB: 'F' });
+    s.apply({ op: 'reset', nameA: 'F', nameB: 'F', records: [rec(30, 0, 'a'), rec(0, 5, 'b'), rec(2, 100, 'c'), rec(11, 7, 'd')] });
+    const f = s.folder('F', 'F')!;
+    expect(f.records()).toBe(f.records());
+    expect(f.knownUids('a')).toEqual([2, 11, 30]);
+    expect(f.knownUids('b')).toEqual([5, 7, 100]);
+    await s.close();
+  });
+});
+
+describe('ops', () => {
+  const F = { nameA: 'F', nameB: 'F' };
+  const put = (r: MessageRecord): StateOp => ({ op: 'put', ...F, record: r });
+
+  it('put replaces the record holding its uidA or uidB; del needs the exact pair', async () => {
+    const s = await SyncState.open(path, ID, { readOnly: true });
+    s.apply({ op: 'folder', ...F });
+    s.apply(put(rec(5, 0, 'g5')));
+    s.apply(put(rec(0, 812, 'g5')));
+    s.apply(put(rec(5, 812, 'g5', ['\\Seen'])));
+    expect(sortRecords(s.folder('F', 'F')!.records())).toEqual([rec(5, 812, 'g5', ['\\Seen'])]);
+    s.apply(put(rec(5, 812, 'g5', ['\\Seen']))); // idempotent
+    s.apply(put(rec(6, 0, 'g6')));
+    s.apply({ op: 'del', ...F, uidA: 5, uidB: 0 }); // not that pair: no change
+    s.apply({ op: 'del', ...F, uidA: 6, uidB: 0 });
+    expect(sortRecords(s.folder('F', 'F')!.records())).toEqual([rec(5, 812, 'g5', ['\\Seen'])]);
+    s.apply({ op: 'del', ...F, uidA: 5, uidB: 812 });
+    s.apply({ op: 'del', ...F, uidA: 5, uidB: 812 });
+    expect(s.folder('F', 'F')!.records()).toEqual([]);
+    s.apply({ op: 'reset', ...F, records: [rec(1, 1, 'a'), rec(2, 2, 'b')] });
+    expect(s.folder('F', 'F')!.knownUids('a')).toEqual([1, 2]);
+    s.apply({ op: 'drop-folder', ...F });
+    expect(s.folder('F', 'F')).toBeUndefined();
+    expect(s.folderKeys()).toEqual([]);
+    await s.close();
+  });
+
+  it('handles 100,000 puts into one folder (indexed, not quadratic)', async () => {
+    await writeSample(path);
+    const s = await SyncState.open(path, ID);
+    for (let i = 1; i <= 100_000; i++) s.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: rec(i + 10, 0, `n${i}`) });
+    for (let i = 1; i <= 100_000; i++) s.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: rec(i + 10, i + 1000, `n${i}`, ['\\Seen']) });
+    await s.commit();
+    await s.close();
+    const t = await SyncState.open(path, ID);
+    const f = t.folder('INBOX', 'INBOX')!;
+    expect(f.records()).toHaveLength(100_002);
+    expect(f.knownUids('b').slice(0, 4)).toEqual([11, 12, 1001, 1002]);
+    expect(f.knownUids('a').slice(-2)).toEqual([100_009, 100_010]);
+    await t.close();
+  });
+
+  it('refuses ops that cannot be written or name an undeclared folder', async () => {
+    const s = await SyncState.open(path, ID);
+    s.apply({ op: 'folder', ...F });
+    expect(() => s.apply(put(rec(1, 1, 'has space')))).toThrow(TypeError);
+    expect(() => s.apply(put(rec(0, 0, 'g')))).toThrow(TypeError);
+    expect(() => s.apply(put(rec(1.5, 1, 'g')))).toThrow(TypeError);
+    expect(() => s.apply(put(rec(1, 1, 'g', ['']))))
+      .toThrow(TypeError);
+    expect(() => s.apply({ op: 'put', nameA: 'nope', nameB: 'F', record: rec(1, 1, 'g') })).toThrow(/not declared/);
+    await s.flush();
+    await s.close();
+    expect((await readFile(`${path}.journal`, 'utf8')).trim().split('\n')).toHaveLength(2); // header + folder
+    expect(() => s.apply({ op: 'folder', ...F })).toThrow(/closed/);
+  });
+
+  it('tracks intents until a put with that uidA, and drops them at commit', async () => {
+    const s = await SyncState.open(path, ID);
+    s.apply({ op: 'folder', ...F });
+    s.apply({ op: 'intent', ...F, uidA: 3, gid: 'g3' });
+    s.apply({ op: 'intent', ...F, uidA: 4, gid: 'g4' });
+    s.apply(put(rec(3, 33, 'g3')));
+    expect(s.unresolvedIntents()).toEqual([{ nameA: 'F', nameB: 'F', uidA: 4, gid: 'g4' }]);
+    await s.flush();
+    const copy = await crashCopy(path);
+    const t = await SyncState.open(copy, ID);
+    expect(t.unresolvedIntents()).toEqual([{ nameA: 'F', nameB: 'F', uidA: 4, gid: 'g4' }]);
+    await t.commit();
+    expect(t.unresolvedIntents()).toEqual([]);
+    await t.close();
+    await s.close();
+  });
+});
+
+describe('journal', () => {
+  it('replays flushed ops after a crash (no commit)', async () => {
+    await writeSample(path);
+    const s = await SyncState.open(path, ID);
+    s.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: rec(1, 11, 'g1', ['\\Seen', '\\Answered']) });
+    s.apply({ op: 'del', nameA: 'INBOX', nameB: 'INBOX', uidA: 2, uidB: 12 });
+    s.apply({ op: 'folder', nameA: 'New', nameB: 'Neu' });
+    s.apply({ op: 'status', nameA: 'New', nameB: 'Neu', side: 'b', status: status(3, 2n ** 63n - 2n) });
+    s.apply({ op: 'reset', nameA: 'New', nameB: 'Neu', records: [rec(1, 2, 'n1', ['x y']), rec(0, 3, 'n2')] });
+    s.apply({ op: 'drop-folder', nameA: 'Other', nameB: 'Other' });
+    await s.flush();
+    const expected = snapshot(s);
+    const copy = await crashCopy(path);
+    await s.close();
+
+    const t = await SyncState.open(copy, ID);
+    expect(snapshot(t)).toEqual(expected);
+    expect(t.warnings.join('\n')).toMatch(/recovered 6 change/);
+    // Replaying again (a second crash before any commit) gives the same state.
+    await t.close();
+    const u = await SyncState.open(copy, ID);
+    expect(snapshot(u)).toEqual(expected);
+    await u.commit();
+    await u.close();
+    await expect(stat(`${copy}.journal`)).rejects.toThrow(/ENOENT/);
+    const v = await SyncState.open(copy, ID);
+    expect(snapshot(v)).toEqual(expected);
+    expect(v.warnings).toEqual([]);
+    await v.close();
+  });
+
+  it('replays a journal even when the state file was never committed', async () => {
+    const s = await SyncState.open(path, ID);
+    s.apply({ op: 'folder', nameA: 'F', nameB: 'F' });
+    s.apply({ op: 'put', nameA: 'F', nameB: 'F', record: rec(1, 1, 'g') });
+    await s.flush();
+    const copy = await crashCopy(path);
+    await s.close();
+    const t = await SyncState.open(copy, ID);
+    expect(t.isNew).toBe(true);
+    expect(t.folder('F', 'F')!.records()).toEqual([rec(1, 1, 'g')]);
+    await t.close();
+  });
+
+  it('ignores a torn last line, and appends cleanly after it', async () => {
+    await writeSample(path);
+    const s = await SyncState.open(path, ID);
+    s.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: rec(3, 13, 'g3') });
+    await s.flush();
+    const copy = await crashCopy(path);
+    await s.close();
+    // Longer than the line appended next, so a missing truncation would show.
+    await appendFile(`${copy}.journal`, 'put "INBOX" "INBOX" 4 14 g4 \\Seen \\Flagged $SomeLongKeyword $Another');
+
+    const t = await SyncState.open(copy, ID);
+    expect(t.folder('INBOX', 'INBOX')!.knownUids('a')).toEqual([1, 2, 3]);
+    expect(t.warnings.join('\n')).toMatch(/incomplete last line/);
+    t.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: rec(5, 15, 'g5') });
+    await t.flush();
+    const copy2 = await crashCopy(copy);
+    await t.close();
+    const u = await SyncState.open(copy2, ID);
+    expect(u.folder('INBOX', 'INBOX')!.knownUids('a')).toEqual([1, 2, 3, 5]);
+    expect(u.warnings.join('\n')).not.toMatch(/incomplete/);
+    await u.close();
+  });
+
+  it('ignores a journal of an older generation (crash between rename and journal removal)', async () => {
+    await writeSample(path);
+    const s = await SyncState.open(path, ID);
+    s.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: rec(3, 13, 'g3') });
+    await s.flush();
+    const oldJournal = await readFile(`${path}.journal`);
+    await s.commit();
+    s.apply({ op: 'del', nameA: 'INBOX', nameB: 'INBOX', uidA: 3, uidB: 13 });
+    await s.commit();
+    await s.close();
+    await writeFile(`${path}.journal`, oldJournal);
+
+    const t = await SyncState.open(path, ID);
+    expect(t.folder('INBOX', 'INBOX')!.knownUids('a')).toEqual([1, 2]);
+    t.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: rec(4, 14, 'g4') });
+    await t.flush();
+    expect((await readFile(`${path}.journal`, 'utf8')).split('\n')[0]).toMatch(/^replimap-journal 1 3 /);
+    await t.close();
+    const u = await SyncState.open(path, ID);
+    expect(u.folder('INBOX', 'INBOX')!.knownUids('a')).toEqual([1, 2, 4]);
+    await u.close();
+  });
+
+  it('treats an empty journal or an incomplete header as no journal', async () => {
+    await writeSample(path);
+    for (const content of ['', 'replimap-journal 1 1 "imap://al']) {
+      await writeFile(`${path}.journal`, content);
+      const s = await SyncState.open(path, ID);
+      expect(s.folder('INBOX', 'INBOX')!.knownUids('a')).toEqual([1, 2]);
+      await s.close();
+    }
+  });
+
+  it('refuses a damaged journal, a journal from the future, and one for other stores', async () => {
+    await writeSample(path);
+    const header = `replimap-journal 1 1 ${JSON.stringify(ID.storeA)} ${JSON.stringify(ID.storeB)}\n`;
+    await writeFile(`${path}.journal`, header + 'put "INBOX" "INBOX" 3 13 g3\nbogus line\nput "INBOX" "INBOX" 4 14 g4\n');
+    await expectStateError(SyncState.open(path, ID), /state journal .*state\.journal is corrupt at line 3: unknown op "bogus"/);
+    await writeFile(`${path}.journal`, header + 'put "Nope" "Nope" 3 13 g3\n');
+    await expectStateError(SyncState.open(path, ID), /corrupt at line 2: .*not declared/);
+    await writeFile(`${path}.journal`, header.replace(' 1 1 ', ' 1 9 '));
+    await expectStateError(SyncState.open(path, ID), /generation 9, but the state file is at generation 1/);
+    await writeFile(`${path}.journal`, header.replace('alice@b', 'bob@b'));
+    await expectStateError(SyncState.open(path, ID), /belongs to stores A=imap:\/\/alice@a\.test\/ B=imap:\/\/bob@b\.test\//);
+    // A failed open leaves no lock behind.
+    await expect(stat(`${path}.lock`)).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe('corrupt state files', () => {
+  const cases: [string, (s: string) => string, RegExp][] = [
+    ['bad magic', (s) => s.replace('replimap-state 1', 'hello world'), /corrupt at line 1: not a replimap state file/],
+    ['missing end marker', (s) => s.slice(0, s.indexOf('end ')), /corrupt at line 10: the file ends without an end marker/],
+    ['truncated mid-line', (s) => s.slice(0, s.indexOf('end ') + 3), /corrupt at line 10: the file ends in the middle of a line/],
+    ['wrong record count', (s) => s.replace('end 2 3', 'end 2 4'), /corrupt at line 10: end marker says 4 records, the file has 3/],
+    ['wrong folder count', (s) => s.replace('end 2 3', 'end 3 3'), /corrupt at line 10: end marker says 3 folders/],
+    ['unknown line kind', (s) => s.replace('folder "Other"', 'deferred "Other"'), /corrupt at line 8: unknown line kind "deferred"/],
+    ['bad status', (s) => s.replace('status a 42 10 5 9', 'status a 42 ten 5 9'), /corrupt at line 5: bad UIDNEXT "ten"/],
+    ['bad folder name', (s) => s.replace('folder "Other" "Other"', 'folder "Other "Other"'), /corrupt at line 8: /],
+    ['data after end', (s) => s + 'more\n', /corrupt at line 11: data after the end marker/],
+    ['duplicate folder', (s) => s.replace('folder "Other" "Other"', 'folder "INBOX" "INBOX"'), /corrupt at line 8: folder pair listed twice/],
+    ['bad stores line', (s) => s.replace('stores ', 'storez '), /corrupt at line 2: expected the "stores" line/],
+    ['bad generation', (s) => s.replace('generation 1', 'generation -1'), /corrupt at line 3: bad generation/],
+  ];
+  for (const [name, damage, message] of cases) {
+    it(`refuses: ${name}`, async () => {
+      await writeSample(path);
+      await writeFile(path, damage(await readFile(path, 'utf8')));
+      const err = await expectStateError(SyncState.open(path, ID), message);
+      expect(err.message).toContain(`state file ${path} `);
+      expect(err.message).not.toContain('\n');
+    });
+  }
+
+  it('finds a bad record line when the section is read, naming the line', async () => {
+    await writeSample(path);
+    await writeFile(path, (await readFile(path, 'utf8')).replace('2 12 g2\n', '2 12x g2\n'));
+    const s = await SyncState.open(path, ID);
+    let err: unknown;
+    try {
+      s.folder('INBOX', 'INBOX')!.records();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(StateError);
+    expect((err as StateError).exitCode).toBe(4);
+    expect((err as StateError).message).toBe(`state file ${path} is corrupt at line 7: bad uidB`);
+    // A change to that folder fails before anything is journaled.
+    expect(() => s.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: rec(9, 9, 'g') })).toThrow(StateError);
+    await s.close();
+    await expect(stat(`${path}.journal`)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('refuses duplicate uids in a section when it is changed', async () => {
+    await writeSample(path);
+    await writeFile(path, (await readFile(path, 'utf8')).replace('2 12 g2\n', '1 12 g2\n'));
+    const s = await SyncState.open(path, ID);
+    expect(() => s.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: rec(9, 9, 'g') })).toThrow(/two records with uidA 1/);
+    await s.close();
+  });
+
+  it('names the version it found and the one it reads', async () => {
+    await writeSample(path);
+    await writeFile(path, (await readFile(path, 'utf8')).replace('replimap-state 1', 'replimap-state 7'));
+    await expectStateError(SyncState.open(path, ID), new RegExp(`^state file ${path} has version 7; this replimap reads version 1$`));
+  });
+
+  it('names the stores a state file belongs to', async () => {
+    await writeSample(path);
+    await expectStateError(
+      SyncState.open(path, { storeA: ID.storeA, storeB: 'imap://carol@c.test/' }),
+      /belongs to stores A=imap:\/\/alice@a\.test\/ B=imap:\/\/alice@b\.test\/, not to A=imap:\/\/alice@a\.test\/ B=imap:\/\/carol@c\.test\//,
+    );
+  });
+
+  it('reports an unreadable state file', async () => {
+    await expectStateError(SyncState.open(dir, ID), /cannot read state file/);
+  });
+});
+
+describe('files and permissions', () => {
+  it('creates the directory 0700 and the state and journal 0600, whatever the umask', async () => {
+    const old = process.umask(0);
+    try {
+      const p = join(dir, 'deep', 'er', 'state');
+      const s = await SyncState.open(p, ID);
+      s.apply({ op: 'folder', nameA: 'F', nameB: 'F' });
+      await s.flush();
+      expect((await stat(`${p}.journal`)).mode & 0o777).toBe(0o600);
+      await s.commit();
+      await s.close();
+      expect((await stat(join(dir, 'deep'))).mode & 0o777).toBe(0o700);
+      expect((await stat(join(dir, 'deep', 'er'))).mode & 0o777).toBe(0o700);
+      expect((await stat(p)).mode & 0o777).toBe(0o600);
+      // Only the state file remains: no lock, no journal, no temp file.
+      expect(await readdir(join(dir, 'deep', 'er'))).toEqual(['state']);
+    } finally {
+      process.umask(old);
+    }
+  });
+
+  it('read-only opens create nothing, take no lock and leave files untouched', async () => {
+    const p = join(dir, 'not', 'there', 'state');
+    const s = await SyncState.open(p, ID, { readOnly: true });
+    expect(s.isNew).toBe(true);
+    s.apply({ op: 'folder', nameA: 'F', nameB: 'F' });
+    s.apply({ op: 'put', nameA: 'F', nameB: 'F', record: rec(1, 1, 'g') });
+    expect(s.folder('F', 'F')!.records()).toHaveLength(1);
+    await s.flush();
+    await s.commit();
+    await s.close();
+    await expect(stat(join(dir, 'not'))).rejects.toThrow(/ENOENT/);
+
+    // With a leftover journal: replayed in memory, nothing on disk changes.
+    await writeSample(path);
+    const w = await SyncState.open(path, ID);
+    w.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: rec(3, 13, 'g3') });
+    await w.flush();
+    const copy = await crashCopy(path);
+    await w.close();
+    const files = await readdir(dirname(copy));
+    const bytes = await Promise.all(files.map((f) => readFile(join(dirname(copy), f))));
+    const r = await SyncState.open(copy, ID, { readOnly: true });
+    expect(r.folder('INBOX', 'INBOX')!.knownUids('a')).toEqual([1, 2, 3]);
+    r.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: rec(4, 14, 'g4') });
+    await r.commit();
+    await r.close();
+    expect(await readdir(dirname(copy))).toEqual(files);
+    expect(await Promise.all(files.map((f) => readFile(join(dirname(copy), f))))).toEqual(bytes);
+  });
+
+  it('defaultStateDir follows XDG_STATE_HOME, else ~/.local/state', () => {
+    expect(defaultStateDir({ XDG_STATE_HOME: '/x/state', HOME: '/home/u' })).toBe('/x/state/replimap');
+    expect(defaultStateDir({ HOME: '/home/u' })).toBe('/home/u/.local/state/replimap');
+    expect(defaultStateDir({ XDG_STATE_HOME: 'relative', HOME: '/home/u' })).toBe('/home/u/.local/state/replimap');
+  });
+});
