@@ -1,0 +1,25 @@
+import type { CliContext } from '../context.js';
+import { PlainReporter } from './plainReporter.js';
+import { QuietReporter, type Reporter, type ReporterContext } from './reporter.js';
+import { TtyReporter } from './ttyReporter.js';
+
+export interface OutputChoice {
+  json: boolean;
+  quiet: boolean;
+  verbose: boolean;
+  dryRun: boolean;
+}
+
+/** --json and -q win; then a terminal on stderr (unless TERM=dumb) gets bars; anything else plain lines. */
+export function chooseReporter(cli: Pick<CliContext, 'stdout' | 'stderr' | 'env' | 'now'>, choice: OutputChoice): Reporter {
+  const ctx: ReporterContext = {
+    stdout: cli.stdout,
+    stderr: cli.stderr,
+    verbose: choice.verbose,
+    dryRun: choice.dryRun,
+    now: cli.now,
+  };
+  if (choice.json || choice.quiet) return new QuietReporter(ctx);
+  if (cli.stderr.isTTY && cli.env.TERM !== 'dumb') return new TtyReporter(ctx);
+  return new PlainReporter(ctx);
+}

@@ -1,0 +1,109 @@
+// The final summary of a sync run: human lines, or one JSON object.
+
+import { ExitCode } from '../../errors.js';
+import type { MessageFailure, SyncSummary } from '../../sync/types.js';
+import { formatBytes, formatDuration, plural } from './format.js';
+
+/**
+ * The exit code a finished run deserves. The mirror guard outranks message
+ * failures: it says the source may be broken, which a human must look at.
+ */
+export function exitCodeForSummary(summary: SyncSummary): ExitCode {
+  if ((summary.deletionsWithheld ?? 0) > 0) return ExitCode.GuardRefused;
+  if (summary.failed.length > 0) return ExitCode.PartialFailure;
+  return ExitCode.Ok;
+}
+
+export function describeFailure(f: MessageFailure): string {
+  // UID 0: the whole folder failed (e.g. SELECT refused), not one message.
+  return f.uid > 0 ? `${f.folder}: UID ${f.uid} on ${f.side}: ${f.reason}` : `${f.folder}: ${f.reason}`;
+}
+
+export interface SummaryOptions {
+  /** --stats: commands and bytes per store. */
+  stats: boolean;
+}
+
+export function formatSummary(summary: SyncSummary, options: SummaryOptions): string[] {
+  const dry = summary.dryRun;
+  const lines: string[] = [];
+  const title = dry ? `replimap ${summary.mode} (dry run: nothing was changed)` : `replimap ${summary.mode}`;
+  lines.push(`${title}: done in ${formatDuration(summary.elapsedMs)}`);
+
+  const row = (label: string, text: string): void => {
+    lines.push(`  ${`${label}:`.padEnd(16)}${text}`);
+  };
+  const folderParts = [`${summary.folders} checked`, `${summary.foldersSkipped} unchanged`];
+  if (summary.foldersCreated > 0) folderParts.push(`${summary.foldersCreated} ${dry ? 'to create' : 'created'}`);
+  if (summary.foldersDeleted > 0) folderParts.push(`${summary.foldersDeleted} ${dry ? 'to delete' : 'deleted'}`);
+  row('folders', folderParts.join(', '));
+  row(dry ? 'would copy' : 'copied', `${plural(summary.copied, 'message')} (${formatBytes(summary.bytes)})`);
+  row(dry ? 'would update' : 'flags updated', plural(summary.flagsUpdated, 'message'));
+  if (summary.mode === 'mirror') {
+    row(dry ? 'would expunge' : 'expunged', plural(summary.expunged, 'message'));
+  }
+  row('already on B', plural(summary.skipped, 'message'));
+  if ((summary.deletionsWithheld ?? 0) > 0) {
+    row('withheld', `${plural(summary.deletionsWithheld, 'deletion')}: the source looks broken (see --force)`);
+  }
+  if (summary.warnings.length > 0) row('warnings', String(summary.warnings.length));
+  row('failed', plural(summary.failed.length, 'message'));
+  for (const f of summary.failed) lines.push(`    ${describeFailure(f)}`);
+  if (options.stats) {
+    for (const [label, st] of [['A', summary.stats.a], ['B', summary.stats.b]] as const) {
+      row(
+        `store ${label}`,
+        `${plural(st.commands, 'command')}, ${formatBytes(st.bytesIn)} in, ${formatBytes(st.bytesOut)} out`,
+      );
+    }
+  }
+  return lines;
+}
+
+export interface JsonSummaryContext {
+  exitCode: number;
+  a: string;
+  b: string;
+  statePath: string;
+  /** Every warning of the run (the CLI's own and the engine's), in order, no duplicates. */
+  warnings: string[];
+  /** Dry run: the actions that would have been taken. */
+  plan: string[];
+}
+
+/** The --json object: plain numbers and strings only (no bigint, never a password). */
+export function summaryToJson(summary: SyncSummary, ctx: JsonSummaryContext): Record<string, unknown> {
+  const json: Record<string, unknown> = {
+    ok: ctx.exitCode === ExitCode.Ok,
+    exitCode: ctx.exitCode,
+    a: ctx.a,
+    b: ctx.b,
+    statePath: ctx.statePath,
+    mode: summary.mode,
+    dryRun: summary.dryRun,
+    folders: summary.folders,
+    foldersSkipped: summary.foldersSkipped,
+    foldersCreated: summary.foldersCreated,
+    foldersDeleted: summary.foldersDeleted,
+    copied: summary.copied,
+    bytes: summary.bytes,
+    flagsUpdated: summary.flagsUpdated,
+    expunged: summary.expunged,
+    skipped: summary.skipped,
+    deletionsWithheld: summary.deletionsWithheld ?? 0,
+    failed: summary.failed.map((f) => ({ folder: f.folder, uid: f.uid, side: f.side, reason: f.reason })),
+    warnings: ctx.warnings,
+    elapsedMs: summary.elapsedMs,
+    stats: {
+      a: { ...summary.stats.a },
+      b: { ...summary.stats.b },
+    },
+  };
+  if (summary.dryRun) json.plan = ctx.plan;
+  return json;
+}
+
+/** JSON.stringify that turns any bigint into a decimal string instead of throwing. */
+export function toJsonText(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
+}

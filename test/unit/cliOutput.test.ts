@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { formatBytes, formatDuration, plural, timestamp } from '../../src/cli/output/format.js';
+import { PlainReporter } from '../../src/cli/output/plainReporter.js';
+import { exitCodeForSummary, formatSummary, summaryToJson, toJsonText } from '../../src/cli/output/summary.js';
+import { estimateRemainingMs } from '../../src/cli/output/ttyReporter.js';
+import { RateMeter, WorkTotals } from '../../src/cli/output/workTotals.js';
+import { CaptureStream, emptySummary } from '../support/cliHarness.js';
+
+describe('format', () => {
+  it('bytes in decimal units', () => {
+    expect(formatBytes(0)).toBe('0 B');
+    expect(formatBytes(999)).toBe('999 B');
+    expect(formatBytes(4_100_000)).toBe('4.1 MB');
+    expect(formatBytes(123_456_789)).toBe('123 MB');
+    expect(formatBytes(999_960)).toBe('1.0 MB');
+    expect(formatBytes(2.5e12)).toBe('2.5 TB');
+  });
+  it('durations', () => {
+    expect(formatDuration(12_345)).toBe('12.3 s');
+    expect(formatDuration(245_000)).toBe('4 min 05 s');
+    expect(formatDuration(3_725_000)).toBe('1 h 02 min');
+  });
+  it('plurals and timestamps', () => {
+    expect(plural(1, 'message')).toBe('1 message');
+    expect(plural(0, 'message')).toBe('0 messages');
+    expect(timestamp(new Date('2026-11-23T19:20:01.999Z'))).toBe('2026-11-23T19:20:01Z');
+  });
+});
+
+describe('WorkTotals', () => {
+  const work = (appends: number, appendBytes: number) => ({ appends, appendBytes, flagUpdates: 0, expunges: 0 });
+
+  it('keeps the estimate until every folder is planned, then the exact sum', () => {
+    const t = new WorkTotals();
+    t.start({ folders: 3, messages: 100, bytes: 0 });
+    expect(t.total).toEqual({ messages: 100, bytes: 0 });
+    t.folderPlanned('INBOX', work(0, 0));
+    expect(t.total.messages).toBe(100);
+    t.folderPlanned('Sent', work(30, 3000));
+    expect(t.total).toEqual({ messages: 100, bytes: 3000 });
+    t.folderPlanned('Archive', work(20, 2000));
+    expect(t.total).toEqual({ messages: 50, bytes: 5000 });
+  });
+
+  it('grows past the estimate when planning finds more', () => {
+    const t = new WorkTotals();
+    t.start({ folders: 2, messages: 10, bytes: 0 });
+    t.folderPlanned('INBOX', work(25, 2500));
+    expect(t.total.messages).toBe(25);
+  });
+
+  it('replaces a folder planned twice and never reports less than done', () => {
+    const t = new WorkTotals();
+    t.start({ folders: 1, messages: 0, bytes: 0 });
+    t.folderPlanned('INBOX', work(10, 1000));
+    t.folderPlanned('INBOX', work(4, 400));
+    expect(t.total).toEqual({ messages: 4, bytes: 400 });
+    t.progress('INBOX', 6, 900);
+    expect(t.total).toEqual({ messages: 6, bytes: 900 });
+    expect(t.folderDone('INBOX')).toEqual({ messages: 6, bytes: 900 });
+  });
+});
+
+describe('RateMeter and ETA', () => {
+  it('measures over a sliding window', () => {
+    const r = new RateMeter(0, 10_000);
+    r.add(1000, 1000);
+    expect(r.rate(2000)).toBe(500); // 1000 bytes in 2 s since start
+    for (let t = 2000; t <= 30_000; t += 1000) r.add(t, 5000);
+    expect(r.rate(30_000)).toBe(5000);
+  });
+  it('ETA by bytes when known, else by messages', () => {
+    expect(estimateRemainingMs({ messages: 5, bytes: 1000 }, { messages: 10, bytes: 3000 }, 100, 10_000)).toBe(20_000);
+    expect(estimateRemainingMs({ messages: 5, bytes: 0 }, { messages: 10, bytes: 0 }, 0, 10_000)).toBe(10_000);
+    expect(estimateRemainingMs({ messages: 0, bytes: 0 }, { messages: 10, bytes: 0 }, 0, 10_000)).toBeUndefined();
+  });
+});
+
+describe('summary', () => {
+  it('lists counts, each failure, and mirror rows only in mirror mode', () => {
+    const s = emptySummary({
+      folders: 5,
+      foldersSkipped: 3,
+      foldersCreated: 1,
+      copied: 1,
+      bytes: 2048,
+      failed: [
+        { folder: 'INBOX', uid: 7, side: 'A', reason: 'NO too big' },
+        { folder: 'Lists/x', uid: 0, side: 'B', reason: 'SELECT failed' },
+      ],
+    });
+    const lines = formatSummary(s, { stats: false });
+    expect(lines[0]).toBe('replimap copy: done in 1.2 s');
+    expect(lines).toContain('  folders:        5 checked, 3 unchanged, 1 created');
+    expect(lines).toContain('  copied:         1 message (2.0 kB)');
+    expect(lines).toContain('  failed:         2 messages');
+    expect(lines).toContain('    INBOX: UID 7 on A: NO too big');
+    expect(lines).toContain('    Lists/x: SELECT failed');
+    expect(lines.join('\n')).not.toContain('expunged');
+    const mirror = formatSummary({ ...s, mode: 'mirror', expunged: 4, foldersDeleted: 2 }, { stats: false });
+    expect(mirror).toContain('  expunged:       4 messages');
+    expect(mirror).toContain('  folders:        5 checked, 3 unchanged, 1 created, 2 deleted');
+  });
+
+  it('exit codes: guard over failures over success', () => {
+    expect(exitCodeForSummary(emptySummary())).toBe(0);
+    const failed = [{ folder: 'INBOX', uid: 1, side: 'A' as const, reason: 'x' }];
+    expect(exitCodeForSummary(emptySummary({ failed }))).toBe(1);
+    expect(exitCodeForSummary(emptySummary({ failed, deletionsWithheld: 1 }))).toBe(5);
+  });
+
+  it('JSON has plain numbers only and survives stray bigints', () => {
+    const json = summaryToJson(emptySummary(), { exitCode: 0, a: 'imaps://a@h:993', b: 'imaps://b@h:993', statePath: '/s', warnings: [], plan: [] });
+    expect(json.ok).toBe(true);
+    expect(toJsonText({ ...json, extra: 2n ** 63n })).toContain('"extra": "9223372036854775808"');
+  });
+});
+
+describe('PlainReporter', () => {
+  it('writes timestamped lines, no escape codes, and a progress line every minute', () => {
+    let now = Date.parse('2026-11-23T19:20:01Z');
+    const stderr = new CaptureStream(false);
+    const stdout = new CaptureStream(false);
+    const r = new PlainReporter({ stdout, stderr, verbose: false, dryRun: false, now: () => new Date(now) });
+    r.phase('connecting');
+    r.started({ folders: 2, messages: 10, bytes: 0 });
+    r.folderPlanned('INBOX', { appends: 10, appendBytes: 10_000_000, flagUpdates: 0, expunges: 0 });
+    now += 30_000;
+    r.progress('INBOX', 4, 4_000_000);
+    now += 31_000;
+    r.progress('INBOX', 2, 2_000_000);
+    r.verbose('not shown');
+    r.folderFinished({ folder: 'INBOX', skipped: false, copied: 6, bytes: 6_000_000, flagsUpdated: 0, expunged: 0, failed: 0 });
+    r.close();
+    expect(stderr.text.split('\n').filter(Boolean)).toEqual([
+      '2026-11-23T19:20:01Z replimap: connecting',
+      '2026-11-23T19:20:01Z replimap: 2 folders to sync, about 10 messages to copy',
+      '2026-11-23T19:21:02Z replimap: progress: 6 of 10 messages, 6.0 MB of 10.0 MB, 64.5 kB/s',
+      '2026-11-23T19:21:02Z replimap: INBOX: copied 6 messages (6.0 MB)',
+    ]);
+    expect(stderr.text).not.toMatch(/\u001b/);
+    expect(stdout.text).toBe('');
+  });
+});
