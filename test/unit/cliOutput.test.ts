@@ -117,7 +117,7 @@ describe('summary', () => {
 });
 
 describe('PlainReporter', () => {
-  it('writes timestamped lines, no escape codes, and a progress line every minute', () => {
+  it('writes timestamped lines, no escape codes, and a progress line every minute; phases only with -v', () => {
     let now = Date.parse('2026-11-23T19:20:01Z');
     const stderr = new CaptureStream(false);
     const stdout = new CaptureStream(false);
@@ -133,12 +133,18 @@ describe('PlainReporter', () => {
     r.folderFinished({ folder: 'INBOX', skipped: false, copied: 6, bytes: 6_000_000, flagsUpdated: 0, expunged: 0, failed: 0 });
     r.close();
     expect(stderr.text.split('\n').filter(Boolean)).toEqual([
-      '2026-11-23T19:20:01Z replimap: connecting',
-      '2026-11-23T19:20:01Z replimap: 2 folders to sync, about 10 messages to copy',
       '2026-11-23T19:21:02Z replimap: progress: 6 of 10 messages, 6.0 MB of 10.0 MB, 64.5 kB/s',
       '2026-11-23T19:21:02Z replimap: INBOX: copied 6 messages (6.0 MB)',
     ]);
     expect(stderr.text).not.toMatch(/\u001b/);
     expect(stdout.text).toBe('');
+
+    const verboseErr = new CaptureStream(false);
+    const v = new PlainReporter({ stdout, stderr: verboseErr, verbose: true, dryRun: false, now: () => new Date(now) });
+    v.phase('connecting');
+    v.started({ folders: 2, messages: 10, bytes: 0 });
+    expect(verboseErr.text).toBe(
+      '2026-11-23T19:21:02Z replimap: connecting\n2026-11-23T19:21:02Z replimap: 2 folders to sync, about 10 messages to copy\n',
+    );
   });
 });

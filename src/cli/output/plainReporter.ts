@@ -1,5 +1,7 @@
-// For logs and cron: one timestamped line per event worth keeping, no escape
-// codes, no spinner, and a progress line now and then on long copies.
+// For logs and cron: one timestamped line per event worth keeping (a folder
+// that changed, a warning, a failure; phases only with -v), no escape codes,
+// no spinner, and a progress line now and then on long copies. A run that
+// fails early prints just its error line.
 
 import type { FolderResult, MessageFailure, PlannedWork } from '../../sync/types.js';
 import { folderResultLine } from './folderLine.js';
@@ -22,7 +24,7 @@ export class PlainReporter extends BaseReporter {
   }
 
   override phase(text: string): void {
-    this.log.line(text);
+    if (this.ctx.verbose) this.log.line(text);
   }
 
   override started(estimate: { folders: number; messages: number; bytes: number }): void {
@@ -31,7 +33,7 @@ export class PlainReporter extends BaseReporter {
     this.rate = new RateMeter(start);
     this.lastProgressLine = start;
     const about = estimate.messages > 0 ? `, about ${plural(estimate.messages, 'message')} to copy` : '';
-    this.log.line(`${plural(estimate.folders, 'folder')} to sync${about}`);
+    if (this.ctx.verbose) this.log.line(`${plural(estimate.folders, 'folder')} to sync${about}`);
   }
 
   override folderPlanned(folder: string, work: PlannedWork): void {

@@ -1,0 +1,178 @@
+// The command line: `replimap sync`, `replimap list`, --help, --version.
+// Parsing only; the commands' work is in syncCommand.ts and listCommand.ts.
+
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { CliContext } from './context.js';
+
+export interface SyncCommandOptions {
+  mode: 'copy' | 'mirror' | 'two-way';
+  state?: string;
+  dryRun: boolean;
+  include: string[];
+  exclude: string[];
+  json: boolean;
+  quiet: boolean;
+  verbose: boolean;
+  stats: boolean;
+  passwordAFile?: string;
+  passwordBFile?: string;
+  passwordACommand?: string;
+  passwordBCommand?: string;
+  tlsCa?: string;
+  insecure: boolean;
+  deleteFolders: boolean;
+  force: boolean;
+  full: boolean;
+  connections: number;
+}
+
+export interface ListCommandOptions {
+  json: boolean;
+  verbose: boolean;
+  passwordFile?: string;
+  passwordCommand?: string;
+  tlsCa?: string;
+  insecure: boolean;
+}
+
+export interface CommandHandlers {
+  sync(a: string, b: string, options: SyncCommandOptions): Promise<void>;
+  list(a: string, options: ListCommandOptions): Promise<void>;
+}
+
+export const DEFAULT_CONNECTIONS = 4;
+const MAX_CONNECTIONS = 16;
+
+export function packageVersion(): string {
+  // ../../package.json from both src/cli (tsx, tests) and dist/cli (built).
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** What commander hands an action: only options that were given (or have a default). */
+type RawOptions = Record<string, unknown>;
+
+/** The string-valued options among `keys` that were given. */
+function strings<K extends string>(raw: RawOptions, keys: K[]): Partial<Record<K, string>> {
+  const out: Partial<Record<K, string>> = {};
+  for (const k of keys) if (typeof raw[k] === 'string') out[k] = raw[k];
+  return out;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+function parseConnections(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_CONNECTIONS) {
+    throw new InvalidArgumentError(`expected a whole number from 1 to ${MAX_CONNECTIONS}`);
+  }
+  return n;
+}
+
+export function buildProgram(ctx: Pick<CliContext, 'stdout' | 'stderr'>, handlers: CommandHandlers): Command {
+  const program = new Command();
+  // Settings made before .command() are inherited by the subcommands.
+  program
+    .name('replimap')
+    .description('Replicate mail between two IMAP stores: copy or mirror, incremental, crash-safe.')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
+    .helpOption('-h, --help', 'show help')
+    .helpCommand(false)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.stdout.write(s),
+      writeErr: (s) => ctx.stderr.write(s),
+      // commander's "error: unknown option '--x'\n(Did you mean --y?)" as one line.
+      outputError: (s, write) => write(`replimap: ${s.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`),
+    })
+    .showSuggestionAfterError(true)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  replimap sync imaps://alice@old.example.org imaps://alice@new.example.org
+  replimap sync --mode mirror --dry-run imaps://me@a.example imaps://me@b.example
+  replimap list imaps://alice@mail.example.org
+
+Passwords: REPLIMAP_PASSWORD_A / REPLIMAP_PASSWORD_B, or --password-a-file,
+--password-a-command (and -b-). Exit status: 0 done, 1 some messages failed,
+2 usage, 3 connect/login, 4 state file, 5 mirror guard, 130/143 interrupted.
+See replimap(1).`,
+    );
+
+  program
+    .command('sync')
+    .description('copy or mirror the mail of store A into store B (incremental: a state file remembers what was done)')
+    .argument('<A>', 'source store URL: imaps://user@host[:port] or imap://user@host[:port]')
+    .argument('<B>', 'destination store URL')
+    .addOption(
+      new Option('--mode <mode>', 'copy: add what B lacks; mirror: also delete on B what was deleted on A')
+        .choices(['copy', 'mirror', 'two-way'])
+        .default('copy'),
+    )
+    .option('--state <file>', 'state file (default: $XDG_STATE_HOME/replimap/<A>--<B>-<hash>.state)')
+    .option('-n, --dry-run', 'show what would be done; change nothing (state file included)')
+    .option('--include <glob>', 'only folders matching this glob (repeatable)', collect)
+    .option('--exclude <glob>', 'skip folders matching this glob (repeatable)', collect)
+    .option('--json', 'print a JSON summary on stdout instead of human output')
+    .addOption(new Option('-q, --quiet', 'print only errors (and the summary when something failed)').conflicts('verbose'))
+    .option('-v, --verbose', 'print details, and stack traces on errors')
+    .option('--stats', 'add IMAP commands and bytes in/out per store to the summary')
+    .option('--password-a-file <file>', "read A's password from this file")
+    .option('--password-b-file <file>', "read B's password from this file")
+    .option('--password-a-command <cmd>', "run this shell command; its output is A's password")
+    .option('--password-b-command <cmd>', "run this shell command; its output is B's password")
+    .option('--tls-ca <file>', 'also trust the CA certificates in this PEM file')
+    .option('--insecure', 'do not verify TLS certificates; imap:// may then run without TLS')
+    .option('--delete-folders', 'mirror: delete folders on B that A does not have')
+    .option('--force', 'mirror: delete even when A looks broken (many messages or folders vanished)')
+    .option('--full', 're-read every folder and verify every message instead of skipping unchanged folders')
+    .option(
+      '--connections <n>',
+      `folders synced at once, each on its own connection to A and to B (1-${MAX_CONNECTIONS})`,
+      parseConnections,
+      DEFAULT_CONNECTIONS,
+    )
+    .action(async (a: string, b: string, raw: RawOptions) => {
+      await handlers.sync(a, b, {
+        mode: raw.mode as SyncCommandOptions['mode'],
+        ...strings(raw, ['state', 'passwordAFile', 'passwordBFile', 'passwordACommand', 'passwordBCommand', 'tlsCa']),
+        dryRun: raw.dryRun === true,
+        include: (raw.include as string[] | undefined) ?? [],
+        exclude: (raw.exclude as string[] | undefined) ?? [],
+        json: raw.json === true,
+        quiet: raw.quiet === true,
+        verbose: raw.verbose === true,
+        stats: raw.stats === true,
+        insecure: raw.insecure === true,
+        deleteFolders: raw.deleteFolders === true,
+        force: raw.force === true,
+        full: raw.full === true,
+        connections: raw.connections as number,
+      });
+    });
+
+  program
+    .command('list')
+    .description('list the folders of a store: special use, subscription, messages, size')
+    .argument('<A>', 'store URL: imaps://user@host[:port] or imap://user@host[:port]')
+    .option('--json', 'print JSON instead of a table')
+    .option('-v, --verbose', 'stack traces on errors')
+    .option('--password-file <file>', 'read the password from this file')
+    .option('--password-command <cmd>', 'run this shell command; its output is the password')
+    .option('--tls-ca <file>', 'also trust the CA certificates in this PEM file')
+    .option('--insecure', 'do not verify TLS certificates; imap:// may then run without TLS')
+    .action(async (a: string, raw: RawOptions) => {
+      await handlers.list(a, {
+        ...strings(raw, ['passwordFile', 'passwordCommand', 'tlsCa']),
+        json: raw.json === true,
+        verbose: raw.verbose === true,
+        insecure: raw.insecure === true,
+      });
+    });
+
+  return program;
+}

@@ -1,0 +1,147 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { cliHarness } from '../support/cliHarness.js';
+
+const A = 'imaps://alice@a.example';
+const B = 'imaps://bob@b.example';
+const withPasswords = { HOME: '/home/test', REPLIMAP_PASSWORD_A: 'pa', REPLIMAP_PASSWORD_B: 'pb' };
+
+/** Runs and checks the common shape of a usage error: exit 2, one line, no stack. */
+async function usage(args: string[], env: Record<string, string> = withPasswords): Promise<string> {
+  const h = cliHarness({ env });
+  const code = await h.run(...args);
+  expect(code).toBe(2);
+  expect(h.stdout.text).toBe('');
+  expect(h.stderr.text.split('\n').filter(Boolean)).toHaveLength(1);
+  expect(h.stderr.text).toMatch(/^replimap: /);
+  expect(h.stderr.text).not.toMatch(/\n\s+at /);
+  expect(h.jobs).toHaveLength(0);
+  return h.stderr.text.trim();
+}
+
+describe('replimap --version / --help', () => {
+  it('prints the package version', async () => {
+    const h = cliHarness();
+    expect(await h.run('--version')).toBe(0);
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(h.stdout.text.trim()).toBe(pkg.version);
+  });
+
+  it('prints help with both commands on stdout', async () => {
+    const h = cliHarness();
+    expect(await h.run('--help')).toBe(0);
+    expect(h.stdout.text).toMatch(/Usage: replimap/);
+    expect(h.stdout.text).toMatch(/sync \[options\] <A> <B>/);
+    expect(h.stdout.text).toMatch(/list \[options\] <A>/);
+    expect(h.stderr.text).toBe('');
+  });
+
+  it('documents every sync option in sync --help', async () => {
+    const h = cliHarness();
+    expect(await h.run('sync', '--help')).toBe(0);
+    for (const opt of [
+      '--mode', '--state', '--dry-run', '--include', '--exclude', '--json', '--quiet', '--verbose', '--stats',
+      '--password-a-file', '--password-b-file', '--password-a-command', '--password-b-command', '--tls-ca',
+      '--insecure', '--delete-folders', '--force', '--full', '--connections',
+    ]) {
+      expect(h.stdout.text).toContain(opt);
+    }
+  });
+
+  it('shows help on stderr and exits 2 without a command', async () => {
+    const h = cliHarness();
+    expect(await h.run()).toBe(2);
+    expect(h.stderr.text).toMatch(/Usage: replimap/);
+  });
+});
+
+describe('usage errors exit 2 with one line', () => {
+  it('unknown option, with a suggestion on the same line', async () => {
+    expect(await usage(['sync', '--forc', A, B])).toBe("replimap: unknown option '--forc' (Did you mean --force?)");
+  });
+  it('unknown command', async () => {
+    expect(await usage(['frobnicate'])).toBe("replimap: unknown command 'frobnicate'");
+  });
+  it('missing argument', async () => {
+    expect(await usage(['sync', A])).toBe("replimap: missing required argument 'B'");
+  });
+  it('too many arguments', async () => {
+    expect(await usage(['sync', A, B, 'C'])).toMatch(/too many arguments/);
+  });
+  it('bad mode', async () => {
+    expect(await usage(['sync', '--mode', 'merge', A, B])).toMatch(/argument 'merge' is invalid/);
+  });
+  it('two-way mode', async () => {
+    expect(await usage(['sync', '--mode', 'two-way', A, B])).toBe('replimap: two-way mode is not available yet');
+  });
+  it('--delete-folders and --force without mirror', async () => {
+    expect(await usage(['sync', '--delete-folders', A, B])).toBe('replimap: --delete-folders needs --mode mirror');
+    expect(await usage(['sync', '--force', A, B])).toBe('replimap: --force needs --mode mirror');
+  });
+  it('bad store URL names the store', async () => {
+    expect(await usage(['sync', A, 'http://bob@b.example'])).toMatch(/^replimap: B: bad store URL "http:\/\/bob@b\.example"/);
+  });
+  it('a URL password never shows in the error', async () => {
+    expect(await usage(['sync', 'imaps://alice:hunter2@a.example/INBOX', B])).not.toContain('hunter2');
+  });
+  it('missing password', async () => {
+    expect(await usage(['sync', A, B], { HOME: '/home/test', REPLIMAP_PASSWORD_A: 'pa' })).toBe(
+      'replimap: B: no password: set REPLIMAP_PASSWORD_B, or use --password-b-file / --password-b-command',
+    );
+  });
+  it('-q with -v', async () => {
+    expect(await usage(['sync', '-q', '-v', A, B])).toMatch(/cannot be used with/);
+  });
+  it('--connections out of range', async () => {
+    expect(await usage(['sync', '--connections', '0', A, B])).toMatch(/--connections/);
+  });
+  it('A and B the same store', async () => {
+    expect(await usage(['sync', 'imaps://alice@h', 'imaps://alice@H:993/'])).toBe(
+      'replimap: A and B are the same store (imaps://alice@h:993)',
+    );
+  });
+  it('an unreadable password file or failing password command', async () => {
+    expect(await usage(['sync', '--password-a-file', '/nonexistent/pw', A, B])).toMatch(/A: cannot read --password-a-file/);
+    expect(await usage(['sync', '--password-b-command', 'echo leaked; exit 7', A, B])).toBe(
+      'replimap: B: --password-b-command failed with exit status 7',
+    );
+  });
+  it('list without a password cites list\'s own options', async () => {
+    expect(await usage(['list', A], { HOME: '/home/test' })).toBe(
+      'replimap: A: no password: set REPLIMAP_PASSWORD_A, or use --password-file / --password-command',
+    );
+  });
+});
+
+describe('the job handed to the engine', () => {
+  it('carries the parsed stores, options and default state path', async () => {
+    const h = cliHarness({ env: { ...withPasswords, XDG_STATE_HOME: '/xdg' } });
+    const code = await h.run(
+      'sync', '--mode', 'mirror', '--include', 'INBOX', '--include', 'Archive/*', '--exclude', 'Junk',
+      '--delete-folders', '--force', '--full', '--connections', '2', '-q', 'imap://alice%40x@a.example:1143', B,
+    );
+    expect(code).toBe(0);
+    expect(h.jobs).toHaveLength(1);
+    const job = h.jobs[0]!;
+    expect(job.a).toMatchObject({ host: 'a.example', port: 1143, user: 'alice@x', password: 'pa', security: 'starttls' });
+    expect(job.b).toMatchObject({ host: 'b.example', port: 993, user: 'bob', password: 'pb', security: 'tls' });
+    expect(job.options).toEqual({
+      mode: 'mirror',
+      dryRun: false,
+      filter: { include: ['INBOX', 'Archive/*'], exclude: ['Junk'] },
+      deleteFolders: true,
+      force: true,
+      full: true,
+      connections: 2,
+    });
+    expect(job.statePath).toMatch(/^\/xdg\/replimap\/alice@x@a\.example_1143--bob@b\.example_993-[0-9a-f]+\.state$/);
+  });
+
+  it('uses --state when given, and copy mode by default', async () => {
+    const h = cliHarness({ env: withPasswords });
+    expect(await h.run('sync', '--state', '/tmp/x.state', '-q', A, B)).toBe(0);
+    expect(h.jobs[0]!.statePath).toBe('/tmp/x.state');
+    expect(h.jobs[0]!.options.mode).toBe('copy');
+    expect(h.jobs[0]!.options.connections).toBe(4);
+  });
+});
