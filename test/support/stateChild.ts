@@ -1,13 +1,14 @@
 // A child process for the state tests, run with `node --import tsx`:
 //   hold <statePath>   open the state, print "ready", keep it (and its lock)
 //                      until stdin closes, then close cleanly.
-//   churn <statePath>  apply churnOp(1), churnOp(2), … forever, flushing every
+//   churn <statePath> <run>
+//                      apply churnOp(1, run), churnOp(2, run), … forever, flushing every
 //                      few ops and printing "flushed <n>" once ops 1..n are
 //                      durable; commits now and then. Meant to be SIGKILLed.
 import { SyncState } from '../../src/state/SyncState.js';
-import { CHURN_FOLDER, STATE_TEST_IDENTITY, churnOp } from './stateOps.js';
+import { STATE_TEST_IDENTITY, churnFolder, churnOp } from './stateOps.js';
 
-const [, , mode, path] = process.argv;
+const [, , mode, path, runArg] = process.argv;
 if (path === undefined) throw new Error('usage: stateChild hold|churn <statePath>');
 
 if (mode === 'hold') {
@@ -17,10 +18,11 @@ if (mode === 'hold') {
   await new Promise<void>((resolve) => process.stdin.on('end', resolve));
   await state.close();
 } else if (mode === 'churn') {
+  const run = Number(runArg ?? 0);
   const state = await SyncState.open(path, STATE_TEST_IDENTITY);
-  state.apply({ op: 'folder', nameA: CHURN_FOLDER.nameA, nameB: CHURN_FOLDER.nameB });
+  state.apply({ op: 'folder', ...churnFolder(run) });
   for (let n = 1; ; n++) {
-    state.apply(churnOp(n));
+    state.apply(churnOp(n, run));
     if (n % 5 === 0) {
       await state.flush();
       process.stdout.write(`flushed ${n}\n`);

@@ -3,14 +3,17 @@
 import type { MessageRecord, SideStatus, StateOp } from '../../src/state/types.js';
 
 export const STATE_TEST_IDENTITY = { storeA: 'imap://alice@a.test/', storeB: 'imap://alice@b.test/' };
-export const CHURN_FOLDER = { nameA: 'INBOX', nameB: 'Posteingang ü' };
+/** The folder pair churn run `run` works in. */
+export function churnFolder(run: number): { nameA: string; nameB: string } {
+  return { nameA: `INBOX ${run}`, nameB: `Posteingang ü ${run}` };
+}
 
 /**
  * Op n (1-based) of the churn stream: mostly puts of new messages, some flag
  * changes and deletions of earlier ones, and a status every tenth op.
  */
-export function churnOp(n: number): StateOp {
-  const { nameA, nameB } = CHURN_FOLDER;
+export function churnOp(n: number, run = 0): StateOp {
+  const { nameA, nameB } = churnFolder(run);
   if (n % 10 === 0) {
     return { op: 'status', nameA, nameB, side: 'a', status: { uidValidity: 7n, uidNext: n + 1, highestModseq: 2n ** 62n + BigInt(n), messages: n } };
   }
@@ -20,11 +23,11 @@ export function churnOp(n: number): StateOp {
 }
 
 /** The records and status A after churn ops 1..count (a simple model, not the real code). */
-export function churnModel(count: number): { records: Map<number, MessageRecord>; statusA?: SideStatus } {
+export function churnModel(count: number, run = 0): { records: Map<number, MessageRecord>; statusA?: SideStatus } {
   const records = new Map<number, MessageRecord>();
   let statusA: SideStatus | undefined;
   for (let n = 1; n <= count; n++) {
-    const op = churnOp(n);
+    const op = churnOp(n, run);
     if (op.op === 'put') records.set(op.record.uidA, op.record);
     else if (op.op === 'del') {
       if (records.get(op.uidA)?.uidB === op.uidB) records.delete(op.uidA);
