@@ -10,7 +10,7 @@ import type { StoreSpec } from '../store/spec.js';
 import type { SyncJob, SyncSummary } from '../sync/types.js';
 import type { CliContext } from './context.js';
 import { chooseReporter } from './output/chooseReporter.js';
-import type { Reporter } from './output/reporter.js';
+import { observerOf, type Reporter } from './output/reporter.js';
 import { exitCodeForSummary, formatSummary, summaryToJson, toJsonText } from './output/summary.js';
 import type { SyncCommandOptions } from './program.js';
 
@@ -107,7 +107,7 @@ export async function runSyncCommand(
   let summary: SyncSummary;
   const stop = watchSignals(ctx, reporter);
   try {
-    summary = await ctx.runSync(job, reporter, stop.signal);
+    summary = await ctx.runSync(job, observerOf(reporter), stop.signal);
   } finally {
     stop.dispose();
     reporter.close();

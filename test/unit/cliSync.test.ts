@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConnectError, InterruptedError } from '../../src/errors.js';
 import type { FolderInfo, Store } from '../../src/store/types.js';
-import type { SyncObserver, SyncSummary } from '../../src/sync/types.js';
+import type { SyncObserver } from '../../src/sync/types.js';
 import { cliHarness, emptySummary, type FakeEngine } from '../support/cliHarness.js';
 
 const A = 'imaps://alice@a.example';
@@ -11,8 +11,12 @@ const PASSWORD_B = 'Sup3r-Secret-B';
 const env = { HOME: '/home/test', REPLIMAP_PASSWORD_A: PASSWORD_A, REPLIMAP_PASSWORD_B: PASSWORD_B };
 const ESC = /\u001b/;
 
-/** A run with some of everything: two folders, one copy, one failure, one warning. */
-const busyEngine: FakeEngine = async (job, o) => {
+/**
+ * A run with some of everything: two folders, one copy, one failure, one
+ * warning. It copies the observer the way the engine does ({ ...observer }).
+ */
+const busyEngine: FakeEngine = async (job, observer) => {
+  const o: SyncObserver = { ...observer, warning: (t) => observer.warning(t) };
   o.phase('connecting');
   o.phase('listing folders');
   o.started({ folders: 2, messages: 5, bytes: 0 });
@@ -326,6 +330,3 @@ describe('replimap list', () => {
     expect(calls).toEqual(['connect', 'close']);
   });
 });
-
-// Keep the unused-type import honest: the fake engines are SyncObserver users.
-export type { SyncObserver, SyncSummary };

@@ -10,7 +10,11 @@ export interface OutputChoice {
   dryRun: boolean;
 }
 
-/** --json and -q win; then a terminal on stderr (unless TERM=dumb) gets bars; anything else plain lines. */
+/**
+ * --json and -q win; then a terminal on stderr gets bars, unless TERM=dumb or
+ * it reports no width (a pty nobody sized: spinners would misdraw); anything
+ * else gets plain lines.
+ */
 export function chooseReporter(cli: Pick<CliContext, 'stdout' | 'stderr' | 'env' | 'now'>, choice: OutputChoice): Reporter {
   const ctx: ReporterContext = {
     stdout: cli.stdout,
@@ -20,6 +24,6 @@ export function chooseReporter(cli: Pick<CliContext, 'stdout' | 'stderr' | 'env'
     now: cli.now,
   };
   if (choice.json || choice.quiet) return new QuietReporter(ctx);
-  if (cli.stderr.isTTY && cli.env.TERM !== 'dumb') return new TtyReporter(ctx);
+  if (cli.stderr.isTTY && cli.env.TERM !== 'dumb' && (cli.stderr.columns ?? 0) > 0) return new TtyReporter(ctx);
   return new PlainReporter(ctx);
 }

@@ -86,6 +86,24 @@ export abstract class BaseReporter implements Reporter {
   protected abstract showFailure(failure: MessageFailure): void;
 }
 
+/**
+ * The reporter as a plain object of bound functions: the engine may copy an
+ * observer with `{ ...observer, warning }`, which drops a class's methods.
+ */
+export function observerOf(reporter: Reporter): SyncObserver {
+  return {
+    phase: (text) => reporter.phase(text),
+    started: (estimate) => reporter.started(estimate),
+    folderPlanned: (folder, work) => reporter.folderPlanned(folder, work),
+    progress: (folder, messages, bytes) => reporter.progress(folder, messages, bytes),
+    folderFinished: (result) => reporter.folderFinished(result),
+    wouldDo: (text) => reporter.wouldDo(text),
+    warning: (text) => reporter.warning(text),
+    failure: (failure) => reporter.failure(failure),
+    verbose: (text) => reporter.verbose(text),
+  };
+}
+
 export function failureLine(f: MessageFailure): string {
   return `failed: ${describeFailure(f)}`;
 }
