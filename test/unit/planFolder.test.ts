@@ -113,6 +113,17 @@ describe('planFolder: known pairs', () => {
     expect(second).toEqual({ ...nothing, records: first.records });
   });
 
+  it('never removes a flag B holds but does not list in PERMANENTFLAGS', () => {
+    const p = plan({
+      mode: 'mirror',
+      bAccepts: noKeywords,
+      records: [rec(1, 11, 'g1', [])],
+      a: snap([1, []]),
+      b: snap([11, ['sessionOnly', '\\Seen']]),
+    });
+    expect(p.flagChanges).toEqual([{ uidB: 11, add: [], remove: ['\\Seen'] }]);
+  });
+
   it('re-appends an A message whose copy on B is gone (copy and mirror)', () => {
     for (const mode of ['copy', 'mirror'] as const) {
       const p = plan({ mode, records, a: snap([1, ['\\Seen']], [2, []]), b: snap([12, []]) });
