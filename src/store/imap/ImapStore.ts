@@ -194,15 +194,23 @@ export class ImapStore implements Store {
     return messages.length === 0 ? Promise.resolve({ outcomes: [] }) : appendMessages(this.live, folder, messages);
   }
 
-  addFlags(uids: number[], flags: string[]): Promise<void> {
-    return storeFlags(this.live, this.openFolder, uids, flags, true);
+  /** The open folder, for a command that changes it. */
+  private writableFolder(command: string): string {
+    const folder = this.openFolder;
+    // Dovecot answers a STORE on an EXAMINEd folder with "OK Store ignored": refuse here instead.
+    if (this.open?.readOnly) throw new ImapCommandError(command, `${this.label}: "${folder}" is open read-only; ${command} not sent`);
+    return folder;
   }
 
-  removeFlags(uids: number[], flags: string[]): Promise<void> {
-    return storeFlags(this.live, this.openFolder, uids, flags, false);
+  async addFlags(uids: number[], flags: string[]): Promise<void> {
+    await storeFlags(this.live, this.writableFolder('UID STORE'), uids, flags, true);
   }
 
-  expungeMessages(uids: number[]): Promise<void> {
-    return expungeUids(this.live, this.openFolder, uids);
+  async removeFlags(uids: number[], flags: string[]): Promise<void> {
+    await storeFlags(this.live, this.writableFolder('UID STORE'), uids, flags, false);
+  }
+
+  async expungeMessages(uids: number[]): Promise<void> {
+    await expungeUids(this.live, this.writableFolder('UID EXPUNGE'), uids);
   }
 }

@@ -49,7 +49,18 @@ export async function selectFolder(session: ImapSession, name: string, readOnly:
     const node = untagged.attributes?.[0];
     if (!node || Array.isArray(node) || !node.section) return;
     const code = codeValue(node.section);
-    if (code) codes.set(code.key, code.value ?? true);
+    if (!code) return;
+    if (code.key === 'CLOSED') {
+      // RFC 7162 3.2.11: everything before [CLOSED] was about the previously selected
+      // folder (pending EXISTS, FETCH, VANISHED); none of it belongs to this one.
+      codes.clear();
+      flags = [];
+      exists = undefined;
+      changes.rows.clear();
+      vanished.length = 0;
+      return;
+    }
+    codes.set(code.key, code.value ?? true);
   };
   const onVanished = (untagged: ImapResponse): void => {
     // * VANISHED (EARLIER) 1:3,5
