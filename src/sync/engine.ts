@@ -1,8 +1,295 @@
-// Walks the folder pairs of one run: discover, skip what did not change, read
-// changes, plan (pure), execute, record in the state. (Being written.)
+// One run, start to end: open the state, connect, discover folders on both
+// sides, map them, skip the pairs whose status did not change, sync the others
+// (on several connections at once), and commit the state.
+
+import { GuardRefusedError, ImapCommandError, InterruptedError, UsageError } from '../errors.js';
+import { SyncState } from '../state/SyncState.js';
+import { createStore } from '../store/createStore.js';
+import type { FolderInfo, Store, StoreStats } from '../store/types.js';
+import { selectFolders } from './folderFilter.js';
+import { mapFolders, translateFolderName, type FolderMapping } from './folderMap.js';
+import { statusUnchanged } from './folderStatus.js';
+import { syncFolderPair, type FolderPairJob, type FolderSyncContext, type FolderSyncResult } from './folderSync.js';
+import { checkMirrorGuard } from './mirrorGuard.js';
 import type { SyncJob, SyncObserver, SyncSummary } from './types.js';
 
+/** Commit the state (and empty the journal) at most this often during a long run. */
+const COMMIT_INTERVAL_MS = 60_000;
+
 export async function runSync(job: SyncJob, observer: SyncObserver, signal?: AbortSignal): Promise<SyncSummary> {
-  void job; void observer; void signal;
-  throw new Error('runSync: not implemented yet');
+  const started = Date.now();
+  const { options } = job;
+  if (options.mode === 'two-way') throw new UsageError('two-way mode is not available yet');
+  if (options.deleteFolders && options.mode !== 'mirror') throw new UsageError('--delete-folders needs --mode mirror');
+
+  const state = await SyncState.open(
+    job.statePath,
+    { storeA: job.a.displayUrl, storeB: job.b.displayUrl },
+    { readOnly: options.dryRun },
+  );
+  for (const w of state.warnings) observer.warning(w);
+
+  const summary: SyncSummary = {
+    mode: options.mode, dryRun: options.dryRun, folders: 0, foldersSkipped: 0, foldersCreated: 0,
+    copied: 0, bytes: 0, flagsUpdated: 0, expunged: 0, foldersDeleted: 0, skipped: 0,
+    deletionsWithheld: 0, failed: [], warnings: [], elapsedMs: 0,
+    stats: { a: zeroStats(), b: zeroStats() },
+  };
+  const warn = (text: string): void => {
+    summary.warnings.push(text);
+    observer.warning(text);
+  };
+  const reporting: SyncObserver = {
+    ...observer,
+    warning: warn,
+    failure: (f) => {
+      summary.failed.push(f);
+      observer.failure(f);
+    },
+  };
+
+  const stores: Store[] = [];
+  const open = (label: 'A' | 'B'): Store => {
+    const store = createStore(label, label === 'A' ? job.a : job.b);
+    stores.push(store);
+    return store;
+  };
+  try {
+    observer.phase('connecting');
+    const main = { a: open('A'), b: open('B') };
+    await Promise.all([main.a.connect(), main.b.connect()]);
+
+    observer.phase('listing folders');
+    const [foldersA, foldersB] = await Promise.all([
+      main.a.listFolders({ status: true }),
+      main.b.listFolders({ status: true }),
+    ]);
+    const mapping = mapFolders(
+      { folders: foldersA, namespace: main.a.namespace },
+      { folders: foldersB, namespace: main.b.namespace },
+    );
+    for (const w of mapping.warnings) warn(w);
+    const selected = new Set(selectFolders(mapping.pairs.map((p) => p.nameA), options.filter));
+    const pairs = mapping.pairs.filter((p) => selected.has(p.nameA) && p.selectableOnA);
+    const listedA = new Map(foldersA.map((f) => [f.name, f]));
+    const listedB = new Map(foldersB.map((f) => [f.name, f]));
+
+    if (options.mode === 'mirror') guardMirror(state, listedA, options.force);
+
+    // Folders B lacks (parents first), then subscriptions.
+    const needed = pairs.filter((p) => !p.existsOnB).map((p) => p.nameB);
+    const delimB = main.b.namespace.delimiter;
+    const toCreate = mapping.toCreate.filter(
+      (name) => needed.includes(name) || (delimB !== null && needed.some((n) => n.startsWith(name + delimB))),
+    );
+    for (const name of toCreate) {
+      if (options.dryRun) {
+        observer.wouldDo(`create folder ${name} on B`);
+      } else {
+        observer.verbose(`creating folder ${name} on B`);
+        await main.b.createFolder(name);
+      }
+      summary.foldersCreated++;
+    }
+    for (const p of pairs) {
+      if (!p.subscribedOnA || p.subscribedOnB) continue;
+      if (options.dryRun) observer.wouldDo(`subscribe to ${p.nameB} on B`);
+      else await main.b.subscribeFolder(p.nameB);
+    }
+
+    // Which pairs need work; INBOX first.
+    const intents = new Set(state.unresolvedIntents().map((i) => `${i.nameA}\u0000${i.nameB}`));
+    const jobs: FolderPairJob[] = [];
+    let estimateMessages = 0;
+    for (const p of sortPairs(pairs)) {
+      summary.folders++;
+      const label = p.nameA === p.nameB ? p.nameA : `${p.nameA} (${p.nameB})`;
+      const known = state.folder(p.nameA, p.nameB);
+      const statusA = listedA.get(p.nameA)?.status;
+      const statusB = listedB.get(p.nameB)?.status;
+      const pendingAppends = intents.has(`${p.nameA}\u0000${p.nameB}`);
+      if (pendingAppends) observer.verbose(`${label}: appends with unknown result from an earlier run; checking B for them`);
+      if (
+        !options.full && !pendingAppends && known &&
+        statusUnchanged(known.statusA, statusA) && statusUnchanged(known.statusB, statusB)
+      ) {
+        summary.foldersSkipped++;
+        summary.skipped += statusA?.messages ?? 0;
+        observer.verbose(`${label}: unchanged`);
+        continue;
+      }
+      estimateMessages += Math.max(0, (statusA?.messages ?? 0) - (statusB?.messages ?? 0));
+      jobs.push({ nameA: p.nameA, nameB: p.nameB, label, missingOnB: !p.existsOnB && options.dryRun });
+    }
+    observer.started({ folders: jobs.length, messages: estimateMessages, bytes: 0 });
+
+    let lastCommit = Date.now();
+    let committing: Promise<void> | undefined;
+    const ctx: FolderSyncContext = {
+      state, options, observer: reporting, signal, warnedKeywords: new Set(),
+      onBatchDone: async () => {
+        if (options.dryRun || committing || Date.now() - lastCommit < COMMIT_INTERVAL_MS) return;
+        committing = state.commit().finally(() => {
+          lastCommit = Date.now();
+          committing = undefined;
+        });
+        await committing;
+      },
+    };
+
+    const results = await runFolderJobs(jobs, options.connections, main, open, async (stores, folderJob) => {
+      try {
+        return await syncFolderPair(ctx, folderJob, stores);
+      } catch (err) {
+        // A command the server refused for this folder (e.g. SELECT answered NO):
+        // report it and go on with the other folders.
+        if (!(err instanceof ImapCommandError)) throw err;
+        reporting.failure({ folder: folderJob.label, uid: 0, side: 'B', reason: err.message });
+        return undefined;
+      }
+    }, signal);
+    for (const r of results) {
+      summary.copied += r.copied;
+      summary.bytes += r.bytes;
+      summary.flagsUpdated += r.flagsUpdated;
+      summary.expunged += r.expunged;
+      summary.skipped += r.alreadyThere;
+      summary.deletionsWithheld += r.expungesWithheld;
+      observer.folderFinished(r);
+    }
+
+    if (options.deleteFolders && !signal?.aborted) {
+      summary.foldersDeleted = await deleteFoldersMissingOnA(main, mapping, foldersB, state, options, observer);
+    }
+
+    if (committing) await committing;
+    if (!options.dryRun) await state.commit();
+    if (signal?.aborted) throw new InterruptedError(signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
+  } finally {
+    // On an error, keep what the journal holds: the next run replays it.
+    await Promise.all(stores.map((s) => s.close()));
+    await state.close();
+    summary.stats = {
+      a: sumStats(stores.filter((s) => s.label === 'A')),
+      b: sumStats(stores.filter((s) => s.label === 'B')),
+    };
+  }
+  summary.elapsedMs = Date.now() - started;
+  return summary;
+}
+
+/**
+ * Run folder jobs on up to `connections` pairs of connections. The first pair
+ * is the one already open; the others are opened only when there is work for them.
+ */
+async function runFolderJobs(
+  jobs: FolderPairJob[],
+  connections: number,
+  main: { a: Store; b: Store },
+  open: (label: 'A' | 'B') => Store,
+  work: (stores: { a: Store; b: Store }, job: FolderPairJob) => Promise<FolderSyncResult | undefined>,
+  signal?: AbortSignal,
+): Promise<FolderSyncResult[]> {
+  const queue = [...jobs];
+  const results: FolderSyncResult[] = [];
+  const worker = async (stores: { a: Store; b: Store } | undefined): Promise<void> => {
+    while (queue.length > 0 && !signal?.aborted) {
+      if (!stores) {
+        stores = { a: open('A'), b: open('B') };
+        await Promise.all([stores.a.connect(), stores.b.connect()]);
+      }
+      const job = queue.shift()!;
+      const result = await work(stores, job);
+      if (result) results.push(result);
+    }
+  };
+  const count = Math.max(1, Math.min(connections, jobs.length));
+  const workers = [worker(main)];
+  for (let i = 1; i < count; i++) workers.push(worker(undefined));
+  // Let every worker finish its current folder before an error propagates, so
+  // nothing is half-recorded when the state is closed.
+  const settled = await Promise.allSettled(workers);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results;
+}
+
+/** Mirror's guard over the whole account: refuse before touching anything. */
+function guardMirror(state: SyncState, listedA: Map<string, FolderInfo>, force: boolean): void {
+  const folders = state
+    .folderKeys()
+    .map((k) => state.folder(k.nameA, k.nameB)!)
+    .filter((f) => f.statusA !== undefined)
+    .map((f) => ({
+      name: f.nameA,
+      rememberedA: f.statusA!.messages,
+      presentA: listedA.get(f.nameA)?.status?.messages ?? 0,
+    }));
+  const verdict = checkMirrorGuard({
+    folders,
+    rememberedFolders: folders.length,
+    presentFolders: folders.filter((f) => listedA.has(f.name)).length,
+    force,
+  });
+  if (!verdict.ok) throw new GuardRefusedError(verdict.reason);
+}
+
+/** Mirror --delete-folders: B folders no A folder maps to (never INBOX or a special-use folder). */
+async function deleteFoldersMissingOnA(
+  main: { a: Store; b: Store },
+  mapping: FolderMapping,
+  foldersB: FolderInfo[],
+  state: SyncState,
+  options: SyncJob['options'],
+  observer: SyncObserver,
+): Promise<number> {
+  const targets = new Set(mapping.pairs.map((p) => p.nameB));
+  const delim = main.b.namespace.delimiter;
+  const isAncestorOfTarget = (name: string): boolean =>
+    delim !== null && [...targets].some((t) => t.startsWith(name + delim));
+  const candidates = foldersB.filter((f) => {
+    if (targets.has(f.name) || f.name.toUpperCase() === 'INBOX' || isAncestorOfTarget(f.name)) return false;
+    if (f.specialUse) {
+      observer.verbose(`keeping ${f.name} on B: it is the server's ${f.specialUse} folder`);
+      return false;
+    }
+    const asOnA = translateFolderName(
+      f.name, main.b.namespace.prefix, delim, main.a.namespace.prefix, main.a.namespace.delimiter,
+    );
+    return selectFolders([asOnA], options.filter).length === 1;
+  });
+  // Children before parents.
+  candidates.sort((x, y) => y.name.length - x.name.length);
+  for (const f of candidates) {
+    if (options.dryRun) {
+      observer.wouldDo(`delete folder ${f.name} on B (not on A)`);
+      continue;
+    }
+    observer.verbose(`deleting folder ${f.name} on B (not on A)`);
+    await main.b.deleteFolder(f.name);
+    for (const k of state.folderKeys()) {
+      if (k.nameB === f.name) state.apply({ op: 'drop-folder', nameA: k.nameA, nameB: k.nameB });
+    }
+  }
+  return candidates.length;
+}
+
+function sortPairs<T extends { nameA: string }>(pairs: T[]): T[] {
+  const isInbox = (p: T): boolean => p.nameA.toUpperCase() === 'INBOX';
+  return [...pairs].sort((x, y) => Number(isInbox(y)) - Number(isInbox(x)) || (x.nameA < y.nameA ? -1 : x.nameA > y.nameA ? 1 : 0));
+}
+
+function zeroStats(): StoreStats {
+  return { commands: 0, bytesIn: 0, bytesOut: 0 };
+}
+
+function sumStats(stores: Store[]): StoreStats {
+  const total = zeroStats();
+  for (const s of stores) {
+    const st = s.stats();
+    total.commands += st.commands;
+    total.bytesIn += st.bytesIn;
+    total.bytesOut += st.bytesOut;
+  }
+  return total;
 }

@@ -22,6 +22,8 @@ export interface SyncOptions {
   force: boolean;
   /** Ignore the skip shortcuts: re-read every folder and verify every pair's global id. */
   full: boolean;
+  /** Folder pairs synced at once, each on its own pair of connections (1 = one connection per store). */
+  connections: number;
 }
 
 /** Exact work found in one folder pair once it has been read and planned. */
@@ -84,8 +86,10 @@ export interface SyncSummary {
   flagsUpdated: number;
   expunged: number;
   foldersDeleted: number;
-  /** Messages left alone on purpose (e.g. flags B cannot store). */
+  /** A messages left alone because B already has them. */
   skipped: number;
+  /** Mirror: deletions the safety guard refused (exit code 5; --force overrides). */
+  deletionsWithheld: number;
   failed: MessageFailure[];
   warnings: string[];
   elapsedMs: number;

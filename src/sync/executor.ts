@@ -1,0 +1,234 @@
+// Carries out one folder's plan on the two stores and records every result in
+// the state as it happens. It decides nothing: what to do comes from the plan.
+//
+// Order matters for crash safety: a state op is applied only after the server
+// confirmed the change it describes, and an append's intent is flushed to the
+// journal before the APPEND is sent. Folder statuses are recorded last, so a
+// run killed anywhere re-reads the folder from the old base next time and
+// finds (by global id) whatever it appended without recording.
+
+import type { MessageRecord } from '../state/types.js';
+import type { SyncState } from '../state/SyncState.js';
+import type { AppendMessage, FolderRead, MessageEnvelope, Store } from '../store/types.js';
+import type { AppendAction, FlagChange, FolderPlan, SideSnapshot } from './planTypes.js';
+import type { FolderResult, MessageFailure, SyncObserver } from './types.js';
+import { diffRecords } from './recordDiff.js';
+
+/** Appends go in batches bounded by count and bytes: few round trips, bounded memory. */
+const BATCH_MAX_MESSAGES = 200;
+const BATCH_MAX_BYTES = 8 * 1024 * 1024;
+
+export interface FolderExecution {
+  nameA: string;
+  nameB: string;
+  /** Display name for messages: A's name, with B's when it differs. */
+  label: string;
+  plan: FolderPlan;
+  /** The records the plan was made from (to revert a record when its action fails). */
+  recordsBefore: readonly MessageRecord[];
+  snapshotA: SideSnapshot;
+  /** Envelope of every A message the plan appends (for its INTERNALDATE). */
+  envelopesA: ReadonlyMap<number, MessageEnvelope>;
+  readA: FolderRead;
+  readB: FolderRead;
+}
+
+export interface ExecutionContext {
+  storeA: Store;
+  storeB: Store;
+  state: SyncState;
+  observer: SyncObserver;
+  /** Checked between batches: when aborted, stop after the current batch. */
+  signal?: AbortSignal;
+  /** Called after each append batch, so the engine can commit the state now and then. */
+  onBatchDone?: () => Promise<void>;
+}
+
+export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecution): Promise<FolderResult> {
+  const { nameA, nameB, plan } = job;
+  const result: FolderResult = {
+    folder: job.label, skipped: false, copied: 0, bytes: 0, flagsUpdated: 0, expunged: 0, failed: 0,
+  };
+  const fail = (failure: Omit<MessageFailure, 'folder'>): void => {
+    result.failed++;
+    ctx.observer.failure({ folder: job.label, ...failure });
+  };
+
+  // Records start as the plan wants them; failed actions put the old ones back.
+  const records = new Map<string, MessageRecord>();
+  for (const r of plan.records) records.set(recordKey(r), r);
+  const beforeByUidB = new Map<number, MessageRecord>();
+  for (const r of job.recordsBefore) if (r.uidB) beforeByUidB.set(r.uidB, r);
+  const plannedByUidB = new Map<number, MessageRecord>();
+  for (const r of plan.records) if (r.uidB) plannedByUidB.set(r.uidB, r);
+
+  // 1. Flags on B, grouped so that one UID STORE covers every message needing the same change.
+  const flagFailures = await applyFlagChanges(ctx.storeB, plan.flagChanges);
+  for (const change of plan.flagChanges) {
+    if (!flagFailures.has(change.uidB)) {
+      result.flagsUpdated++;
+      continue;
+    }
+    fail({ uid: change.uidB, side: 'B', reason: flagFailures.get(change.uidB) ?? 'flag update failed' });
+    // Keep the old merge base so the same change is tried again next run.
+    const planned = plannedByUidB.get(change.uidB);
+    const before = beforeByUidB.get(change.uidB);
+    if (planned) records.set(recordKey(planned), before ? { ...planned, flags: before.flags } : { ...planned, flags: [] });
+  }
+
+  // 2. Mirror: expunge exactly these UIDs on B.
+  if (plan.expunges.length > 0) {
+    const uids = plan.expunges.map((e) => e.uidB);
+    try {
+      await ctx.storeB.expungeMessages(uids);
+      result.expunged += uids.length;
+    } catch (err) {
+      for (const e of plan.expunges) {
+        fail({ uid: e.uidB, side: 'B', reason: `not expunged: ${errorText(err)}` });
+        records.set(recordKey(e.record), e.record); // not forgotten: it is still there
+      }
+    }
+  }
+
+  // 3. Record what is now true (pairs, B-only messages), before the long part.
+  for (const op of diffRecords(nameA, nameB, job.recordsBefore, [...records.values()])) ctx.state.apply(op);
+  await ctx.state.flush();
+
+  // 4. Copy what B lacks, in batches; fetch the next batch from A while B stores this one.
+  const batches = batchAppends(plan.appends);
+  let pendingBodies = batches.length > 0 ? fetchBatch(ctx.storeA, batches[0]!) : undefined;
+  let interrupted = false;
+  for (let i = 0; i < batches.length; i++) {
+    const batch = batches[i]!;
+    const bodies = await pendingBodies!;
+    pendingBodies = undefined;
+    if (ctx.signal?.aborted) {
+      interrupted = true;
+      break;
+    }
+    if (i + 1 < batches.length) pendingBodies = fetchBatch(ctx.storeA, batches[i + 1]!);
+
+    const toSend: { action: AppendAction; message: AppendMessage }[] = [];
+    for (const action of batch) {
+      const body = bodies.get(action.uidA);
+      if (!body) {
+        // Expunged on A since it was read: nothing to copy, and no record to keep.
+        ctx.observer.verbose(`${job.label}: A UID ${action.uidA} vanished before it could be copied`);
+        continue;
+      }
+      const envelope = job.envelopesA.get(action.uidA);
+      if (!envelope) throw new Error(`internal: no envelope for A UID ${action.uidA} in ${job.label}`);
+      toSend.push({ action, message: { body, flags: action.flags, internalDate: envelope.internalDate } });
+    }
+    if (toSend.length === 0) continue;
+
+    for (const { action } of toSend) ctx.state.apply({ op: 'intent', nameA, nameB, uidA: action.uidA, gid: action.gid });
+    await ctx.state.flush();
+
+    let outcomes;
+    try {
+      outcomes = (await ctx.storeB.append(nameB, toSend.map((t) => t.message))).outcomes;
+    } catch (err) {
+      // The whole batch failed in a way the driver could not pin on one message
+      // (e.g. the connection dropped): the result is unknown, so record nothing;
+      // the next run finds whatever arrived by global id.
+      await drain(pendingBodies);
+      throw err;
+    }
+    let batchMessages = 0;
+    let batchBytes = 0;
+    toSend.forEach(({ action, message }, k) => {
+      const outcome = outcomes[k];
+      const baseFlags = job.snapshotA.get(action.uidA)?.flags ?? action.flags;
+      if (outcome?.ok) {
+        batchMessages++;
+        batchBytes += message.body.length;
+        // Without UIDPLUS the B UID is unknown: keep the message as A-only; the
+        // next run pairs it by global id with the copy it finds on B.
+        ctx.state.apply({
+          op: 'put', nameA, nameB,
+          record: { uidA: action.uidA, uidB: outcome.uid ?? 0, gid: action.gid, flags: [...baseFlags] },
+        });
+      } else {
+        fail({ uid: action.uidA, side: 'A', reason: outcome ? errorText(outcome.error) : 'no result from server' });
+        // Known as A-only, so the next run tries again.
+        ctx.state.apply({ op: 'put', nameA, nameB, record: { uidA: action.uidA, uidB: 0, gid: action.gid, flags: [...baseFlags] } });
+      }
+    });
+    await ctx.state.flush();
+    result.copied += batchMessages;
+    result.bytes += batchBytes;
+    ctx.observer.progress(job.label, batchMessages, batchBytes);
+    if (ctx.onBatchDone) await ctx.onBatchDone();
+  }
+  await drain(pendingBodies);
+
+  // 5. The folder is done: record the statuses the reads started from. A folder
+  // with failures (or cut short) keeps its old statuses, so it is read again next run.
+  if (result.failed === 0 && !interrupted && !ctx.signal?.aborted) {
+    ctx.state.apply({ op: 'status', nameA, nameB, side: 'a', status: job.readA.status });
+    ctx.state.apply({ op: 'status', nameA, nameB, side: 'b', status: job.readB.status });
+  }
+  await ctx.state.flush();
+  return result;
+}
+
+/** Group flag changes so that one command covers every message needing the same flags added (or removed). */
+async function applyFlagChanges(store: Store, changes: readonly FlagChange[]): Promise<Map<number, string>> {
+  const failures = new Map<number, string>();
+  const groups = new Map<string, { op: 'add' | 'remove'; flags: string[]; uids: number[] }>();
+  for (const change of changes) {
+    for (const [op, flags] of [['add', change.add], ['remove', change.remove]] as const) {
+      if (flags.length === 0) continue;
+      const key = `${op} ${flags.join(' ')}`;
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = { op, flags: [...flags], uids: [] }));
+      group.uids.push(change.uidB);
+    }
+  }
+  for (const group of groups.values()) {
+    try {
+      if (group.op === 'add') await store.addFlags(group.uids, group.flags);
+      else await store.removeFlags(group.uids, group.flags);
+    } catch (err) {
+      for (const uid of group.uids) failures.set(uid, `flags ${group.op === 'add' ? '+' : '-'}${group.flags.join(' ')}: ${errorText(err)}`);
+    }
+  }
+  return failures;
+}
+
+export function batchAppends(appends: readonly AppendAction[]): AppendAction[][] {
+  const batches: AppendAction[][] = [];
+  let current: AppendAction[] = [];
+  let bytes = 0;
+  for (const action of appends) {
+    if (current.length > 0 && (current.length >= BATCH_MAX_MESSAGES || bytes + action.size > BATCH_MAX_BYTES)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(action);
+    bytes += action.size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+function fetchBatch(store: Store, batch: readonly AppendAction[]): Promise<Map<number, Buffer>> {
+  const promise = store.fetchBodies(batch.map((a) => a.uidA));
+  // Avoid an unhandled rejection if the consumer stops before awaiting it.
+  promise.catch(() => undefined);
+  return promise;
+}
+
+async function drain(pending: Promise<unknown> | undefined): Promise<void> {
+  if (pending) await pending.catch(() => undefined);
+}
+
+function recordKey(r: MessageRecord): string {
+  return `${r.uidA}:${r.uidB}`;
+}
+
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,211 @@
+// One folder pair, start to end: read both sides (incrementally where the
+// state allows), build snapshots, plan, then execute (or describe, in a dry run).
+
+import type { MessageRecord, SideStatus } from '../state/types.js';
+import type { SyncState } from '../state/SyncState.js';
+import type { FolderRead, FolderStatus, MessageEnvelope, ReadBase, Store } from '../store/types.js';
+import { executeFolderPlan } from './executor.js';
+import { wentBackInTime } from './folderStatus.js';
+import { globalId } from './identity.js';
+import { checkFolderExpungeGuard } from './mirrorGuard.js';
+import { planFolder } from './planFolder.js';
+import type { FolderPlan, SideSnapshot } from './planTypes.js';
+import { buildSnapshot, voidSide } from './snapshot.js';
+import type { FolderResult, PlannedWork, SyncObserver, SyncOptions } from './types.js';
+
+export interface FolderPairJob {
+  nameA: string;
+  nameB: string;
+  /** A's name, with B's in parentheses when it differs. */
+  label: string;
+  /** B's folder does not exist (only in a dry run: otherwise it was created). */
+  missingOnB: boolean;
+}
+
+export interface FolderSyncContext {
+  state: SyncState;
+  options: SyncOptions;
+  observer: SyncObserver;
+  signal?: AbortSignal;
+  /** Keywords already warned about (one warning per keyword per run). */
+  warnedKeywords: Set<string>;
+  onBatchDone?: () => Promise<void>;
+}
+
+export interface FolderSyncResult extends FolderResult {
+  /** A messages already on B (left alone). */
+  alreadyThere: number;
+  /** Mirror: deletions not done because the folder's guard refused them. */
+  expungesWithheld: number;
+}
+
+export async function syncFolderPair(
+  ctx: FolderSyncContext,
+  job: FolderPairJob,
+  stores: { a: Store; b: Store },
+): Promise<FolderSyncResult> {
+  const { state, options, observer } = ctx;
+  const { nameA, nameB, label } = job;
+  if (!state.folder(nameA, nameB)) state.apply({ op: 'folder', nameA, nameB });
+  const folder = state.folder(nameA, nameB)!;
+  let records: readonly MessageRecord[] = folder.records();
+
+  const readSide = async (side: 'a' | 'b', verify: boolean): Promise<FolderRead> => {
+    const stored = side === 'a' ? folder.statusA : folder.statusB;
+    const store = side === 'a' ? stores.a : stores.b;
+    // Verifying means reading as if nothing were known: every message gets an envelope.
+    const base: ReadBase | null =
+      stored && !verify ? { ...baseOf(stored), knownUids: folder.knownUids(side) } : null;
+    if (side === 'b' && job.missingOnB) return emptyRead();
+    return store.readFolder(side === 'a' ? nameA : nameB, {
+      readOnly: side === 'a' || options.dryRun,
+      base,
+      verify,
+    });
+  };
+
+  const readChecked = async (side: 'a' | 'b'): Promise<FolderRead> => {
+    const stored = side === 'a' ? folder.statusA : folder.statusB;
+    const read = await readSide(side, options.full);
+    if (options.full || !wentBackInTime(stored, read.status)) return read;
+    observer.warning(
+      `${label}: ${side.toUpperCase()} went back in time (UIDNEXT ${stored!.uidNext} → ${read.status.uidNext}, ` +
+        `HIGHESTMODSEQ ${stored!.highestModseq ?? '-'} → ${read.status.highestModseq ?? '-'}); ` +
+        `checking every message's identity, as UIDs may have been reused`,
+    );
+    return readSide(side, true);
+  };
+  // The two sides are separate connections: read them at the same time.
+  const [readA, readB] = await Promise.all([readChecked('a'), readChecked('b')]);
+  const reads = { a: readA, b: readB };
+  for (const side of ['a', 'b'] as const) {
+    const stored = side === 'a' ? folder.statusA : folder.statusB;
+    if (stored && !(side === 'b' && job.missingOnB) && stored.uidValidity !== reads[side].status.uidValidity) {
+      observer.warning(
+        `${label}: UIDVALIDITY of ${side.toUpperCase()} changed (${stored.uidValidity} → ${reads[side].status.uidValidity}); ` +
+          `re-matching its messages by global id, nothing is deleted because of it`,
+      );
+      // A fact worth recording at once: the old UIDs of that side are void.
+      records = voidSide(records, side);
+      state.apply({ op: 'reset', nameA, nameB, records: [...records] });
+    }
+  }
+
+  const envelopesA = new Map<number, MessageEnvelope>();
+  for (const e of reads.a.envelopes) envelopesA.set(e.uid, e);
+  const snapshotA = snapshotOf(records, 'a', reads.a);
+  const snapshotB = snapshotOf(records, 'b', reads.b);
+
+  const allowExpunge =
+    options.mode === 'mirror' &&
+    checkFolderExpungeGuard({
+      rememberedA: records.filter((r) => r.uidA !== 0).length,
+      presentA: snapshotA.size,
+      force: options.force,
+    }).ok;
+  const plan = planFolder({
+    mode: options.mode,
+    records,
+    a: snapshotA,
+    b: snapshotB,
+    bAccepts: reads.b.permanentFlags,
+    allowExpunge,
+  });
+  reportPlanWarnings(ctx, label, plan);
+
+  // Appends of messages the state already knew carry no envelope yet: one FETCH for all of them.
+  const missing = plan.appends.filter((a) => !envelopesA.has(a.uidA)).map((a) => a.uidA);
+  if (missing.length > 0) {
+    for (const e of await stores.a.fetchEnvelopes(missing)) envelopesA.set(e.uid, e);
+    plan.appends = plan.appends
+      .filter((a) => envelopesA.has(a.uidA))
+      .map((a) => ({ ...a, size: envelopesA.get(a.uidA)!.size }));
+  }
+
+  const work: PlannedWork = {
+    appends: plan.appends.length,
+    appendBytes: plan.appends.reduce((sum, a) => sum + a.size, 0),
+    flagUpdates: plan.flagChanges.length,
+    expunges: plan.expunges.length,
+  };
+  observer.folderPlanned(label, work);
+  const alreadyThere = snapshotA.size - plan.appends.length;
+
+  if (options.dryRun) {
+    describePlan(observer, label, job, plan, work);
+    return {
+      folder: label, skipped: false, copied: work.appends, bytes: work.appendBytes,
+      flagsUpdated: work.flagUpdates, expunged: work.expunges, failed: 0,
+      alreadyThere, expungesWithheld: plan.expungesWithheld,
+    };
+  }
+
+  const result = await executeFolderPlan(
+    { storeA: stores.a, storeB: stores.b, state, observer, signal: ctx.signal, onBatchDone: ctx.onBatchDone },
+    { nameA, nameB, label, plan, recordsBefore: records, snapshotA, envelopesA, readA: reads.a, readB: reads.b },
+  );
+  return { ...result, alreadyThere, expungesWithheld: plan.expungesWithheld };
+}
+
+function snapshotOf(records: readonly MessageRecord[], side: 'a' | 'b', read: FolderRead): SideSnapshot {
+  return buildSnapshot(records, side, {
+    kind: read.kind,
+    messages: read.messages,
+    vanished: read.vanished,
+    envelopes: read.envelopes.map((e) => ({
+      uid: e.uid,
+      flags: e.flags,
+      size: e.size,
+      gid: globalId(e.identityHeaders, e.size),
+    })),
+  });
+}
+
+function reportPlanWarnings(ctx: FolderSyncContext, label: string, plan: FolderPlan): void {
+  for (const { side, uid } of plan.reusedUids) {
+    ctx.observer.warning(
+      `${label}: ${side.toUpperCase()} UID ${uid} now holds a different message than recorded (UID reused); ` +
+        `treating it as a new message`,
+    );
+  }
+  for (const keyword of plan.droppedKeywords) {
+    if (ctx.warnedKeywords.has(keyword)) continue;
+    ctx.warnedKeywords.add(keyword);
+    ctx.observer.warning(`B cannot store the keyword ${keyword} (not in PERMANENTFLAGS); copies will lack it`);
+  }
+  if (plan.expungesWithheld > 0) {
+    ctx.observer.warning(
+      `${label}: refusing to delete ${plan.expungesWithheld} messages on B: A lost more than half of the messages ` +
+        `the state remembers in this folder (a broken source?); rerun with --force to delete them`,
+    );
+  }
+}
+
+function describePlan(observer: SyncObserver, label: string, job: FolderPairJob, plan: FolderPlan, work: PlannedWork): void {
+  if (work.appends > 0) {
+    observer.wouldDo(`${label}: copy ${work.appends} messages (${work.appendBytes} bytes) to B ${job.nameB}`);
+    for (const a of plan.appends) observer.verbose(`${label}: would copy A UID ${a.uidA} (${a.size} bytes)`);
+  }
+  if (work.flagUpdates > 0) {
+    observer.wouldDo(`${label}: update flags of ${work.flagUpdates} messages on B`);
+    for (const c of plan.flagChanges) {
+      const change = [...c.add.map((f) => `+${f}`), ...c.remove.map((f) => `-${f}`)].join(' ');
+      observer.verbose(`${label}: would set B UID ${c.uidB} ${change}`);
+    }
+  }
+  for (const e of plan.expunges) {
+    observer.wouldDo(`${label}: delete B UID ${e.uidB} (global id ${e.record.gid}) from B ${job.nameB}`);
+  }
+}
+
+function baseOf(stored: SideStatus): Omit<ReadBase, 'knownUids'> {
+  return { uidValidity: stored.uidValidity, uidNext: stored.uidNext, highestModseq: stored.highestModseq };
+}
+
+function emptyRead(): FolderRead {
+  const status: FolderStatus = { uidValidity: 0n, uidNext: 1, messages: 0 };
+  return {
+    status, uidValidityChanged: false, permanentFlags: { flags: [], allowsNewKeywords: true },
+    readOnly: true, kind: 'full', messages: [], vanished: [], envelopes: [],
+  };
+}
