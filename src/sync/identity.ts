@@ -52,7 +52,8 @@ export function parseIdentityHeaders(raw: string): IdentityFields {
     seen.add(current.key);
     let value = normaliseValue(current.value);
     if (current.key === 'messageId') value = normaliseMessageId(value);
-    if (value !== '') fields[current.key] = value;
+    // An empty "<>" identifies nothing: such a message counts as having no Message-ID.
+    if (value !== '' && value !== '<>') fields[current.key] = value;
   };
 
   for (const line of raw.split(/\r?\n|\r/u)) {
@@ -81,10 +82,12 @@ export function parseIdentityHeaders(raw: string): IdentityFields {
  * The exact rule (quoted by the man page):
  *   Take the header fields Message-ID, Date, From and Subject (the first of each
  *   when a field occurs twice). Unfold each value, turn every run of white space
- *   into one space, and trim it; of Message-ID keep only the `<…>` part when
- *   there is one. Write one line per non-empty field, in this order, as
- *   `message-id:VALUE`, `date:VALUE`, `from:VALUE`, `subject:VALUE`; when there is
- *   no Message-ID, add a last line `size:N` with the message size in bytes.
+ *   into one space, and trim it; of Message-ID keep only the first `<…>` part
+ *   when there is one, without white space inside it. An empty value, or a
+ *   Message-ID of `<>`, counts as absent. Write one line per present field, in
+ *   this order, as `message-id:VALUE`, `date:VALUE`, `from:VALUE`,
+ *   `subject:VALUE`; when there is no Message-ID, add a last line `size:N` with
+ *   the message size in bytes.
  *   Join the lines with a line feed, hash the UTF-8 bytes with SHA-256, and take
  *   the first 96 bits in base64url: 16 characters.
  *

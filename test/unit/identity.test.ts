@@ -40,6 +40,7 @@ describe('parseIdentityHeaders', () => {
     expect(parseIdentityHeaders('')).toEqual({});
     expect(parseIdentityHeaders('\r\n')).toEqual({});
     expect(parseIdentityHeaders(headers('Message-ID:   ', 'Subject:'))).toEqual({});
+    expect(parseIdentityHeaders(headers('Message-ID: < >', 'Subject: s'))).toEqual({ subject: 's' });
   });
 
   it('accepts LF-only line ends, ignores other fields and stops at the blank line', () => {
