@@ -73,8 +73,12 @@ export async function readFolder(
 
   // No base, or a new UIDVALIDITY (every UID the base knew is void): read everything, envelopes included, at once.
   if (base === null || uidValidityChanged) {
-    read.vanished = base ? [...base.knownUids] : [];
     const rows = await fetchAll(session, name, selected, ENVELOPE_ITEMS);
+    // As the contract has it for 'full': known minus present. After a UIDVALIDITY change the
+    // two are numbered differently, so this never names a present message; uidValidityChanged
+    // is what tells the caller that every known UID is void.
+    const present = new Set(rows.map((row) => row.uid));
+    read.vanished = base ? base.knownUids.filter((uid) => !present.has(uid)) : [];
     return finish(rows, rows.map((row) => toEnvelope(session, name, row)));
   }
 
