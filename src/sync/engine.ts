@@ -193,12 +193,11 @@ async function runFolderJobs(
   const queue = [...jobs];
   const results: FolderSyncResult[] = [];
   const worker = async (stores: { a: Store; b: Store } | undefined): Promise<void> => {
-    while (queue.length > 0 && !signal?.aborted) {
+    for (let job = queue.shift(); job && !signal?.aborted; job = queue.shift()) {
       if (!stores) {
         stores = { a: open('A'), b: open('B') };
         await Promise.all([stores.a.connect(), stores.b.connect()]);
       }
-      const job = queue.shift()!;
       const result = await work(stores, job);
       if (result) results.push(result);
     }

@@ -1,0 +1,115 @@
+// Running replimap against test servers: through the engine directly (fast,
+// for most sync tests) or as the real command (exit codes, signals, kills).
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ImapStoreSpec } from '../../src/store/spec.js';
+import { runSync } from '../../src/sync/engine.js';
+import type { MessageFailure, SyncObserver, SyncOptions, SyncSummary } from '../../src/sync/types.js';
+import type { DovecotServer } from './dovecot.js';
+
+export const REPO = new URL('../../', import.meta.url).pathname;
+export const CLI = join(REPO, 'bin/replimap.js');
+
+export function specOf(server: DovecotServer, user = 'alice'): ImapStoreSpec {
+  return {
+    kind: 'imap',
+    host: server.host,
+    port: server.imapsPort,
+    security: 'tls',
+    user,
+    password: server.passwordOf(user),
+    tlsCa: server.caPem,
+    insecure: false,
+    displayUrl: server.url(user),
+  };
+}
+
+export function tempDir(prefix = 'replimap-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export const defaultOptions: SyncOptions = {
+  mode: 'copy',
+  dryRun: false,
+  filter: { include: [], exclude: [] },
+  deleteFolders: false,
+  force: false,
+  full: false,
+  connections: 2,
+};
+
+export interface EngineRun {
+  summary: SyncSummary;
+  warnings: string[];
+  failures: MessageFailure[];
+  wouldDo: string[];
+  verbose: string[];
+}
+
+/** Run one sync through the engine, as the CLI would, and keep what it reported. */
+export async function syncOnce(
+  a: DovecotServer,
+  b: DovecotServer,
+  statePath: string,
+  options: Partial<SyncOptions> = {},
+  users: { a?: string; b?: string } = {},
+): Promise<EngineRun> {
+  const warnings: string[] = [];
+  const failures: MessageFailure[] = [];
+  const wouldDo: string[] = [];
+  const verbose: string[] = [];
+  const observer: SyncObserver = {
+    phase: () => undefined,
+    started: () => undefined,
+    folderPlanned: () => undefined,
+    progress: () => undefined,
+    folderFinished: () => undefined,
+    wouldDo: (t) => { wouldDo.push(t); },
+    warning: (t) => { warnings.push(t); },
+    failure: (f) => { failures.push(f); },
+    verbose: (t) => { verbose.push(t); },
+  };
+  const summary = await runSync(
+    { a: specOf(a, users.a), b: specOf(b, users.b), statePath, options: { ...defaultOptions, ...options } },
+    observer,
+  );
+  return { summary, warnings, failures, wouldDo, verbose };
+}
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the real `replimap` command (bin/replimap.js on the built dist/). */
+export function runCli(args: string[], env: Record<string, string> = {}, options: { killAfterMs?: number; signal?: NodeJS.Signals } = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    let timer: NodeJS.Timeout | undefined;
+    if (options.killAfterMs !== undefined) {
+      timer = setTimeout(() => child.kill(options.signal ?? 'SIGKILL'), options.killAfterMs);
+    }
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** Environment with both passwords, for runCli. */
+export function passwordEnv(a: DovecotServer, b: DovecotServer, users: { a?: string; b?: string } = {}): Record<string, string> {
+  return { REPLIMAP_PASSWORD_A: a.passwordOf(users.a), REPLIMAP_PASSWORD_B: b.passwordOf(users.b) };
+}
