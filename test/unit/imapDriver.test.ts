@@ -10,6 +10,7 @@ import { identityHeaders, parseFetchRow } from '../../src/store/imap/fetchMessag
 import { formatImapDateTime, parseImapDateTime } from '../../src/store/imap/imapDate.js';
 import type { ExecOptions, ExecResult, ImapClient, ImapResponse } from '../../src/store/imap/imapflowInternals.js';
 import { startKeepAlive } from '../../src/store/imap/keepAlive.js';
+import { listFolders } from '../../src/store/imap/listFolders.js';
 import { parseAppendUid } from '../../src/store/imap/multiAppend.js';
 import { selectFolder } from '../../src/store/imap/selectFolder.js';
 import { ImapSession } from '../../src/store/imap/session.js';
@@ -168,13 +169,16 @@ describe('connect failures', () => {
 });
 
 /** A client whose exec() plays back untagged responses, then resolves or rejects. */
-function scriptedClient(script: (command: string, options: ExecOptions) => Promise<ImapResponse>): ImapClient {
+function scriptedClient(
+  script: (command: string, options: ExecOptions, attributes: unknown) => Promise<ImapResponse>,
+  capabilities: string[] = [],
+): ImapClient {
   const fake = {
     usable: true,
     enabled: new Set<string>(),
-    capabilities: new Map<string, boolean>(),
-    exec: async (command: string, _attributes: unknown, options: ExecOptions = {}): Promise<ExecResult> => ({
-      response: await script(command, options),
+    capabilities: new Map<string, boolean>(capabilities.map((c) => [c, true])),
+    exec: async (command: string, attributes: unknown, options: ExecOptions = {}): Promise<ExecResult> => ({
+      response: await script(command, options, attributes),
       next: () => undefined,
     }),
   };
@@ -229,6 +233,42 @@ describe('SELECT', () => {
     const selected = await selectFolder(session, 'INBOX', false, { uidValidity: 76n, highestModseq: 400n });
     expect(selected.uidValidity).toBe(77n);
     expect(selected.qresync).toBeUndefined();
+  });
+});
+
+describe('LIST', () => {
+  it('falls back to LIST + LSUB + STATUS when a server rejects the RETURN options it advertises', async () => {
+    const sent: string[] = [];
+    const listLine = (flags: string[], name: string): ImapResponse =>
+      untagged('LIST', flags.map((value) => ({ type: 'ATOM', value })), { type: 'STRING', value: '/' }, { type: 'STRING', value: name });
+    const client = scriptedClient(
+      async (command, options, attributes) => {
+        const withReturn = Array.isArray(attributes) && attributes.some((a) => (a as { value?: string })?.value === 'RETURN');
+        sent.push(withReturn ? `${command} RETURN` : command);
+        if (withReturn) throw Object.assign(new Error('Command failed'), { responseStatus: 'BAD', responseText: 'Unknown RETURN option' });
+        const lines =
+          command === 'LIST'
+            ? [listLine(['\\HasChildren'], 'INBOX'), listLine(['\\Noselect'], 'Archiv'), listLine(['\\Sent'], 'Gesendete Objekte'), listLine([], 'Entw&APw-rfe')]
+            : command === 'LSUB'
+              ? [untagged('LSUB', [], { type: 'STRING', value: '/' }, { type: 'STRING', value: 'Entw&APw-rfe' })]
+              : [untagged('STATUS', { type: 'STRING', value: (attributes as { value: string }[])[0]!.value }, [
+                  { type: 'ATOM', value: 'MESSAGES' }, { type: 'ATOM', value: '2' },
+                  { type: 'ATOM', value: 'UIDNEXT' }, { type: 'ATOM', value: '3' },
+                  { type: 'ATOM', value: 'UIDVALIDITY' }, { type: 'ATOM', value: '9' },
+                ])];
+        for (const line of lines) await options.untagged?.[line.command!]?.(line);
+        return { tag: 'A1', command: 'OK' } as ImapResponse;
+      },
+      ['IMAP4rev1', 'LIST-EXTENDED', 'LIST-STATUS', 'SPECIAL-USE'],
+    );
+    const folders = await listFolders(new ImapSession('A', client, 'h:1'), true, false);
+    expect(sent).toEqual(['LIST RETURN', 'LIST', 'LSUB', 'STATUS', 'STATUS', 'STATUS']);
+    expect(folders).toEqual([
+      { name: 'INBOX', delimiter: '/', subscribed: false, selectable: true, status: { messages: 2, uidNext: 3, uidValidity: 9n } },
+      { name: 'Archiv', delimiter: '/', subscribed: false, selectable: false },
+      { name: 'Gesendete Objekte', delimiter: '/', subscribed: false, selectable: true, specialUse: '\\Sent', status: { messages: 2, uidNext: 3, uidValidity: 9n } },
+      { name: 'Entwürfe', delimiter: '/', subscribed: true, selectable: true, status: { messages: 2, uidNext: 3, uidValidity: 9n } },
+    ]);
   });
 });
 

@@ -87,25 +87,37 @@ export async function listFolders(session: ImapSession, withStatus: boolean, con
     try {
       statuses.set(name, toFolderStatus(name, list, condstore));
     } catch (error) {
-      statusError ??= error as Error;
+      statusError ??= new ImapCommandError('STATUS', `${session.label}: ${(error as Error).message}`, { cause: error });
     }
   };
 
-  const extended = session.has('LIST-EXTENDED');
-  const inlineStatus = withStatus && extended && session.has('LIST-STATUS');
-  const returnOptions: CommandAttribute[] = [];
+  const list = async (returnOptions: CommandAttribute[]): Promise<void> => {
+    const args: CommandAttribute[] = [
+      { type: 'STRING', value: '' },
+      { type: 'STRING', value: '*' },
+    ];
+    if (returnOptions.length > 0) args.push({ type: 'ATOM', value: 'RETURN' }, returnOptions);
+    await session.run('LIST', args, 'LIST', { untagged: { LIST: onList, STATUS: onStatus } });
+    if (statusError) throw statusError;
+  };
+
+  let extended = session.has('LIST-EXTENDED');
   if (extended) {
+    const returnOptions: CommandAttribute[] = [];
     if (session.has('SPECIAL-USE')) returnOptions.push({ type: 'ATOM', value: 'SPECIAL-USE' });
     returnOptions.push({ type: 'ATOM', value: 'SUBSCRIBED' });
-    if (inlineStatus) returnOptions.push({ type: 'ATOM', value: 'STATUS' }, statusItems(condstore));
+    if (withStatus && session.has('LIST-STATUS')) returnOptions.push({ type: 'ATOM', value: 'STATUS' }, statusItems(condstore));
+    try {
+      await list(returnOptions);
+    } catch (error) {
+      // A server that advertises LIST-EXTENDED yet answers RETURN (...) with BAD: list the classic way.
+      if (!(error instanceof ImapCommandError) || !/ BAD /.test(error.message)) throw error;
+      folders.clear();
+      statuses.clear();
+      extended = false;
+    }
   }
-  const listArgs: CommandAttribute[] = [
-    { type: 'STRING', value: '' },
-    { type: 'STRING', value: '*' },
-  ];
-  if (returnOptions.length > 0) listArgs.push({ type: 'ATOM', value: 'RETURN' }, returnOptions);
-  await session.run('LIST', listArgs, 'LIST', { untagged: { LIST: onList, STATUS: onStatus } });
-  if (statusError) throw statusError;
+  if (!extended) await list([]);
 
   if (!extended) {
     // No RETURN (SUBSCRIBED): the subscriptions come from LSUB.
