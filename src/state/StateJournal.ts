@@ -127,21 +127,31 @@ export class StateJournal {
   }
 
   /**
-   * After a commit to `generation`: the journal's ops are all in the state
-   * file now, so it is removed; the next write starts a journal for the new
-   * generation. Call only with nothing buffered.
+   * The state file has just been replaced by `generation`: from now on the
+   * next write starts a fresh journal for it, never appending to the old one.
+   * Call only with nothing buffered or being written (after flush()).
    */
-  async restart(generation: number): Promise<void> {
-    await this.chain;
-    if (this.failure) throw this.failure;
-    if (this.buffer.length > 0) throw new Error('StateJournal.restart: lines still buffered');
-    await this.closeFile();
-    await unlink(this.path).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'ENOENT') throw new StateError(`cannot remove state journal ${this.path}: ${e.message}`, { cause: e });
-    });
+  invalidate(generation: number): void {
+    if (this.buffer.length > 0) throw new Error('StateJournal.invalidate: lines still buffered');
     this.generation = generation;
     this.keepLength = null;
     this.size = 0;
+    const old = this.fh;
+    this.fh = null;
+    if (old) this.chain = this.chain.then(() => old.close()).catch(() => undefined);
+  }
+
+  /**
+   * After a commit to `generation` is durable: its ops are all in the state
+   * file, so the journal is removed.
+   */
+  async restart(generation: number): Promise<void> {
+    this.invalidate(generation);
+    await this.chain;
+    if (this.failure) throw this.failure;
+    await unlink(this.path).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw new StateError(`cannot remove state journal ${this.path}: ${e.message}`, { cause: e });
+    });
   }
 
   async close(): Promise<void> {

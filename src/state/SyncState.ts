@@ -7,7 +7,7 @@ import { readFile, stat, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { StateError } from '../errors.js';
-import { ensurePrivateDir, writeFileAtomic, type ChunkWriter } from './atomicWrite.js';
+import { ensurePrivateDir, fsyncDir, removeTempFiles, replaceFile, type ChunkWriter } from './atomicWrite.js';
 import { FolderEntry } from './FolderEntry.js';
 import { encodeOp } from './journalFormat.js';
 import { FlagInterner, encodeRecord, isValidGid, isValidStatus, isValidUid } from './lineCodec.js';
@@ -106,6 +106,8 @@ export class SyncState {
       const taken = await StateLock.acquire(abs);
       lock = taken.lock;
       if (taken.warning) warnings.push(taken.warning);
+      // We hold the lock, so no other run is writing one: these are a killed run's.
+      await removeTempFiles(abs).catch(() => undefined);
     } else if (await exists(`${abs}.lock`)) {
       warnings.push(`${abs}.lock exists: another replimap run may be changing this state right now`);
     }
@@ -220,14 +222,14 @@ export class SyncState {
       // Durable first: if the rewrite fails, the journal still holds everything.
       await this.journal.flush();
       const generation = this.generation + 1;
-      try {
-        await writeFileAtomic(this.path, (out) => this.writeState(out, generation));
-      } catch (e) {
-        if (e instanceof StateError) throw e;
-        throw new StateError(`cannot write state file ${this.path}: ${(e as Error).message}`, { cause: e });
-      }
+      await this.writeFile(() => replaceFile(this.path, (out) => this.writeState(out, generation)));
+      // The new file is in place: from now on the journal must be for it,
+      // even if the directory fsync below fails.
       this.generation = generation;
       this.intents.clear();
+      this.journal.invalidate(generation);
+      await this.writeFile(() => fsyncDir(dirname(this.path)));
+      // Only once the rename is durable may the old journal go.
       await this.journal.restart(generation);
     } finally {
       this.committing = false;
@@ -251,6 +253,15 @@ export class SyncState {
       for (const [uidA, gid] of byUid) out.push({ nameA, nameB, uidA, gid });
     }
     return out;
+  }
+
+  private async writeFile(step: () => Promise<void>): Promise<void> {
+    try {
+      await step();
+    } catch (e) {
+      if (e instanceof StateError) throw e;
+      throw new StateError(`cannot write state file ${this.path}: ${(e as Error).message}`, { cause: e });
+    }
   }
 
   private async writeState(out: ChunkWriter, generation: number): Promise<void> {

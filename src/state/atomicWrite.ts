@@ -1,7 +1,7 @@
 // Crash-safe file replacement: a reader sees either the old file or the
 // complete new one, never a mix, even after a power loss.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** Creates `dir` (and missing parents) with mode 0700 when it does not exist. */
@@ -63,14 +63,29 @@ export class ChunkWriter {
   }
 }
 
+/** The name prefix of the temp files writeFileAtomic uses for `path`. */
+export function tempFilePrefix(path: string): string {
+  return `.${basename(path)}.tmp-`;
+}
+
 /**
  * Replaces `path` atomically: writes a temp file (mode 0600) in the same
  * directory through `produce`, fsyncs it, renames it over `path`, and fsyncs
- * the directory. On failure the temp file is removed and `path` is untouched.
+ * the directory. On failure before the rename the temp file is removed and
+ * `path` is untouched.
  */
 export async function writeFileAtomic(path: string, produce: (out: ChunkWriter) => Promise<void>): Promise<void> {
+  await replaceFile(path, produce);
+  await fsyncDir(dirname(path));
+}
+
+/**
+ * writeFileAtomic without the final directory fsync, for callers that must
+ * record that the rename happened before anything else can fail.
+ */
+export async function replaceFile(path: string, produce: (out: ChunkWriter) => Promise<void>): Promise<void> {
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const tmp = join(dir, `${tempFilePrefix(path)}${process.pid}-${randomBytes(4).toString('hex')}`);
   const fh = await open(tmp, 'wx', 0o600);
   let renamed = false;
   try {
@@ -85,8 +100,19 @@ export async function writeFileAtomic(path: string, produce: (out: ChunkWriter) 
     }
     await rename(tmp, path);
     renamed = true;
-    await fsyncDir(dir);
   } finally {
     if (!renamed) await unlink(tmp).catch(() => undefined);
+  }
+}
+
+/**
+ * Removes temp files a killed writer of `path` left behind. Only safe while
+ * holding the lock that serialises writers of `path`.
+ */
+export async function removeTempFiles(path: string): Promise<void> {
+  const prefix = tempFilePrefix(path);
+  const dir = dirname(path);
+  for (const name of await readdir(dir)) {
+    if (name.startsWith(prefix)) await unlink(join(dir, name)).catch(() => undefined);
   }
 }

@@ -1,10 +1,12 @@
 // A child process for the state tests, run with `node --import tsx`:
 //   hold <statePath>   open the state, print "ready", keep it (and its lock)
-//                      until stdin closes, then close cleanly.
+//                      until stdin closes, then close cleanly. If the open
+//                      fails with a StateError: print "refused", exit 4.
 //   churn <statePath> <run>
 //                      apply churnOp(1, run), churnOp(2, run), … forever, flushing every
 //                      few ops and printing "flushed <n>" once ops 1..n are
 //                      durable; commits now and then. Meant to be SIGKILLed.
+import { StateError } from '../../src/errors.js';
 import { SyncState } from '../../src/state/SyncState.js';
 import { STATE_TEST_IDENTITY, churnFolder, churnOp } from './stateOps.js';
 
@@ -12,8 +14,15 @@ const [, , mode, path, runArg] = process.argv;
 if (path === undefined) throw new Error('usage: stateChild hold|churn <statePath>');
 
 if (mode === 'hold') {
-  const state = await SyncState.open(path, STATE_TEST_IDENTITY);
-  process.stdout.write('ready\n');
+  let state: SyncState;
+  try {
+    state = await SyncState.open(path, STATE_TEST_IDENTITY);
+  } catch (e) {
+    if (!(e instanceof StateError)) throw e;
+    process.stdout.write(`refused ${e.message}\n`);
+    process.exit(4);
+  }
+  process.stdout.write(`ready ${state.warnings.join(' / ')}\n`);
   process.stdin.resume();
   await new Promise<void>((resolve) => process.stdin.on('end', resolve));
   await state.close();

@@ -139,6 +139,44 @@ describe('state lock', () => {
     }
   });
 
+  it('lets exactly one of several racing processes take over a stale lock', async () => {
+    await writeFile(`${path}.lock`, `${deadPid()} ${hostname()}\n`);
+    const racers = [1, 2, 3, 4].map(() => {
+      const c = spawn(process.execPath, ['--import', 'tsx', childScript, 'hold', path], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'inherit'] });
+      children.push(c);
+      let out = '';
+      c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      const first = new Promise<string>((resolve) => {
+        c.stdout!.on('data', () => {
+          if (out.includes('\n')) resolve(out);
+        });
+        c.on('exit', () => resolve(out));
+      });
+      return { c, first };
+    });
+    const outputs = await Promise.all(racers.map((r) => r.first));
+    const holders = racers.filter((_r, i) => outputs[i]!.startsWith('ready'));
+    expect(holders).toHaveLength(1);
+    expect(outputs.filter((o) => o.startsWith('refused another replimap run'))).toHaveLength(3);
+    expect(await readFile(`${path}.lock`, 'utf8')).toBe(`${holders[0]!.c.pid} ${hostname()}\n`);
+    const done = new Promise((resolve) => holders[0]!.c.on('exit', resolve));
+    holders[0]!.c.stdin!.end();
+    expect(await done).toBe(0);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('skips a takeover claim abandoned by a dead run', async () => {
+    const pid = deadPid();
+    await writeFile(`${path}.lock`, `${pid} ${hostname()}\n`);
+    const { ino } = await stat(`${path}.lock`);
+    await writeFile(`${path}.lock.takeover-${ino}-1`, `${pid} ${hostname()}\n`);
+    await writeFile(`${path}.lock.${pid}-0123abcd`, `${pid} ${hostname()}\n`); // a killed run's temp file
+    const s = await SyncState.open(path, ID);
+    expect(s.warnings).toEqual([`took over the stale lock ${path}.lock (pid ${pid} is no longer running)`]);
+    expect((await readdir(dir)).sort()).toEqual(['state.lock']);
+    await s.close();
+  });
+
   it('release() leaves a lock alone that is no longer ours', async () => {
     const { lock } = await StateLock.acquire(path);
     await writeFile(`${path}.lock`, `1 ${hostname()}\n`);
