@@ -27,7 +27,6 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
     { storeA: job.a.displayUrl, storeB: job.b.displayUrl },
     { readOnly: options.dryRun },
   );
-  for (const w of state.warnings) observer.warning(w);
 
   const summary: SyncSummary = {
     mode: options.mode, dryRun: options.dryRun, folders: 0, foldersSkipped: 0, foldersCreated: 0,
@@ -39,8 +38,15 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
     summary.warnings.push(text);
     observer.warning(text);
   };
+  // Spelled out rather than spread: the observer may be a class instance.
   const reporting: SyncObserver = {
-    ...observer,
+    phase: (t) => observer.phase(t),
+    started: (e) => observer.started(e),
+    folderPlanned: (f, w) => observer.folderPlanned(f, w),
+    progress: (f, m, b) => observer.progress(f, m, b),
+    folderFinished: (r) => observer.folderFinished(r),
+    wouldDo: (t) => observer.wouldDo(t),
+    verbose: (t) => observer.verbose(t),
     warning: warn,
     failure: (f) => {
       summary.failed.push(f);
@@ -55,6 +61,7 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
     return store;
   };
   try {
+    for (const w of state.warnings) warn(w);
     observer.phase('connecting');
     const main = { a: open('A'), b: open('B') };
     await Promise.all([main.a.connect(), main.b.connect()]);
@@ -139,7 +146,9 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
 
     const results = await runFolderJobs(jobs, options.connections, main, open, async (stores, folderJob) => {
       try {
-        return await syncFolderPair(ctx, folderJob, stores);
+        const result = await syncFolderPair(ctx, folderJob, stores);
+        reporting.folderFinished(result);
+        return result;
       } catch (err) {
         // A command the server refused for this folder (e.g. SELECT answered NO):
         // report it and go on with the other folders.
@@ -155,7 +164,6 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
       summary.expunged += r.expunged;
       summary.skipped += r.alreadyThere;
       summary.deletionsWithheld += r.expungesWithheld;
-      observer.folderFinished(r);
     }
 
     if (options.deleteFolders && !signal?.aborted) {
