@@ -49,6 +49,38 @@ export function normalizeFlags(flags: Iterable<string>): string[] {
   return [...set].sort(compareFlags);
 }
 
+function isNormalized(flags: readonly string[]): boolean {
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i]!;
+    if (flag === '') return false;
+    if (flag.charCodeAt(0) === 92 /* backslash */) {
+      const lower = flag.toLowerCase();
+      if (lower === '\\recent') return false;
+      const canonical = CANONICAL_SYSTEM.get(lower);
+      if (canonical !== undefined && canonical !== flag) return false;
+    }
+    if (i > 0 && compareFlags(flags[i - 1]!, flag) >= 0) return false;
+  }
+  return true;
+}
+
+/**
+ * normalizeFlags without the copy when there is nothing to change: the state
+ * and most servers hand over flags already in this form, and a run may look
+ * at millions of them. The result may be the input itself: never mutate it.
+ */
+export function normalizedView(flags: readonly string[]): readonly string[] {
+  return isNormalized(flags) ? flags : normalizeFlags(flags);
+}
+
+/** Equality of two normalised flag lists. */
+export function sameFlags(x: readonly string[], y: readonly string[]): boolean {
+  if (x === y) return true;
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
 /** The flags without those replimap never synchronises (\Deleted), normalised. */
 export function withoutUnsyncedFlags(flags: Iterable<string>): string[] {
   return normalizeFlags(flags).filter((flag) => !UNSYNCED_FLAGS.includes(flag));

@@ -16,7 +16,7 @@ import type {
   FolderPlanInput,
   SnapshotMessage,
 } from './planTypes.js';
-import { flagAccepted, flagDelta, mergeFlags, normalizeFlags, withoutUnsyncedFlags } from './flags.js';
+import { flagAccepted, flagDelta, mergeFlags, normalizedView, normalizeFlags, sameFlags, withoutUnsyncedFlags } from './flags.js';
 
 /** A message present on one side that no kept record accounts for. */
 interface Unpaired {
@@ -40,9 +40,8 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
   const dropped = new Set<string>();
   const poolA: Unpaired[] = [];
   const poolB: Unpaired[] = [];
-  // A UID belongs to at most one record; a second claim (a corrupt state) is ignored.
-  const claimedA = new Set<number>();
-  const claimedB = new Set<number>();
+  const claimsA = new Claims(mayRepeat(records, (r) => r.uidA));
+  const claimsB = new Claims(mayRepeat(records, (r) => r.uidB));
 
   /**
    * The flags B should get changed, keeping only what B can store; a flag B
@@ -66,25 +65,32 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
     uid: number,
     record: MessageRecord,
     snapshot: ReadonlyMap<number, SnapshotMessage>,
-    claimed: Set<number>,
+    claims: Claims,
   ): SnapshotMessage | undefined => {
-    if (uid === 0 || claimed.has(uid)) return undefined;
+    if (uid === 0 || claims.taken(uid)) return undefined;
     const message = snapshot.get(uid);
     if (message === undefined) return undefined;
-    claimed.add(uid);
     if (message.gid !== undefined && message.gid !== record.gid) {
       // The UID now holds another message: it joins the unknown ones below.
       reusedUids.push({ side, uid });
-      claimed.delete(uid);
       return undefined;
     }
+    claims.claim(uid, message);
     return message;
   };
 
   for (const record of records) {
-    const msgA = presence('a', record.uidA, record, a, claimedA);
-    const msgB = presence('b', record.uidB, record, b, claimedB);
+    const msgA = presence('a', record.uidA, record, a, claimsA);
+    const msgB = presence('b', record.uidB, record, b, claimsB);
     if (msgA !== undefined && msgB !== undefined) {
+      const base = normalizedView(record.flags);
+      const flagsA = normalizedView(msgA.flags);
+      // Fast path, the usual case: A has not changed since the last sync, and B either has not
+      // (mirror) or may keep its own changes (copy). Nothing to do; the record stays as it is.
+      if (sameFlags(flagsA, base) && (mode === 'copy' || sameFlags(normalizedView(msgB.flags), base))) {
+        kept.push(record.flags === base ? record : { ...record, flags: base });
+        continue;
+      }
       // The base keeps \Deleted as A has it (it is part of what was seen); changeB never applies it.
       const merged = mergeFlags(record.flags, msgA.flags, msgB.flags, mode);
       changeB(record.uidB, msgB.flags, merged.b, record.flags);
@@ -98,22 +104,28 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
     }
   }
 
-  // Messages no kept record accounts for.
-  const unknown = (side: 'a' | 'b', snapshot: ReadonlyMap<number, SnapshotMessage>, claimed: Set<number>, pool: Unpaired[]): void => {
-    const inPool = new Set(pool.map((m) => m.uid));
+  // Messages no record accounts for. Only entries with a gid can be such: an entry without
+  // one comes from a record (the snapshot's contract), which the counts below confirm.
+  const unknown = (side: 'a' | 'b', snapshot: ReadonlyMap<number, SnapshotMessage>, claims: Claims, pool: Unpaired[]): void => {
+    let withoutGid = 0;
     for (const [uid, message] of snapshot) {
-      if (claimed.has(uid) || inPool.has(uid)) continue;
       if (message.gid === undefined) {
-        throw new Error(`planFolder: ${side.toUpperCase()} UID ${uid} is unknown to the state but has no global id`);
+        withoutGid++;
+        continue;
       }
+      if (claims.hasClaimedWithGid(uid)) continue;
       pool.push({ uid, gid: message.gid, flags: normalizeFlags(message.flags), ...sizeOf(message) });
     }
+    if (withoutGid !== claims.withoutGid) {
+      const known = new Set(records.map((r) => (side === 'a' ? r.uidA : r.uidB)));
+      const stray = [...snapshot].find(([uid, m]) => m.gid === undefined && !known.has(uid));
+      throw new Error(
+        `planFolder: ${side.toUpperCase()} UID ${stray?.[0] ?? '?'} is unknown to the state but has no global id`,
+      );
+    }
   };
-  // Claimed UIDs include those in the pools from one-sided records.
-  for (const m of poolA) claimedA.add(m.uid);
-  for (const m of poolB) claimedB.add(m.uid);
-  unknown('a', a, claimedA, poolA);
-  unknown('b', b, claimedB, poolB);
+  unknown('a', a, claimsA, poolA);
+  unknown('b', b, claimsB, poolB);
 
   // Multiset matching: for each gid, pair the lowest UIDs of both sides in order.
   const byGid = (pool: Unpaired[]): Map<string, Unpaired[]> => {
@@ -175,6 +187,50 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
     reusedUids,
     expungesWithheld,
   };
+}
+
+/**
+ * Which UIDs of one side the records have claimed. A UID belongs to at most
+ * one record; a second claim (only a corrupt state has one) is ignored. When
+ * the records' UIDs ascend, as the state keeps them, no UID can repeat and
+ * only claims of entries with a gid need remembering (a million-message
+ * folder then costs no set of a million UIDs).
+ */
+class Claims {
+  private readonly all: Set<number> | null;
+  private readonly gidClaims = new Set<number>();
+  /** Claimed entries without a gid. */
+  withoutGid = 0;
+
+  constructor(mayRepeat: boolean) {
+    this.all = mayRepeat ? new Set() : null;
+  }
+
+  taken(uid: number): boolean {
+    return this.all !== null && this.all.has(uid);
+  }
+
+  claim(uid: number, message: SnapshotMessage): void {
+    this.all?.add(uid);
+    if (message.gid === undefined) this.withoutGid++;
+    else this.gidClaims.add(uid);
+  }
+
+  hasClaimedWithGid(uid: number): boolean {
+    return this.gidClaims.has(uid);
+  }
+}
+
+/** False when the non-zero UIDs strictly ascend through the records, so none can repeat. */
+function mayRepeat(records: readonly MessageRecord[], uidOf: (r: MessageRecord) => number): boolean {
+  let previous = 0;
+  for (const record of records) {
+    const uid = uidOf(record);
+    if (uid === 0) continue;
+    if (uid <= previous) return true;
+    previous = uid;
+  }
+  return false;
 }
 
 function sizeOf(message: SnapshotMessage): { size?: number } {

@@ -6,7 +6,7 @@
 import type { MessageRecord } from '../state/types.js';
 import type { MessageState } from '../store/types.js';
 import type { SideSnapshot, SnapshotMessage } from './planTypes.js';
-import { normalizeFlags } from './flags.js';
+import { normalizedView } from './flags.js';
 
 /** An envelope already turned into a global id (see identity.ts). */
 export interface SnapshotEnvelope {
@@ -34,42 +34,86 @@ export interface SnapshotRead {
  * A UID that is neither known nor has an envelope cannot be identified and is
  * left out (it vanished between the two reads; the store leaves out UIDs that
  * no longer exist). A vanished UID is left out even if an envelope lists it.
- * Flags are normalised (no \Recent).
+ * Flags are normalised (no \Recent). Entries may be shared between UIDs:
+ * treat the snapshot as read-only.
  */
 export function buildSnapshot(
   knownRecords: readonly MessageRecord[],
   side: 'a' | 'b',
   read: SnapshotRead,
 ): SideSnapshot {
-  const uidOf = side === 'a' ? (r: MessageRecord) => r.uidA : (r: MessageRecord) => r.uidB;
-  const known = new Map<number, readonly string[]>();
-  for (const record of knownRecords) {
-    const uid = uidOf(record);
-    if (uid !== 0 && !known.has(uid)) known.set(uid, record.flags);
-  }
-  const vanished = new Set(read.vanished);
   const envelopes = new Map<number, SnapshotEnvelope>();
   for (const envelope of read.envelopes) envelopes.set(envelope.uid, envelope);
-
+  const fromRecord = sharedMessages();
   const out = new Map<number, SnapshotMessage>();
+
+  // Which UIDs the state knows. In a delta they are the starting point, so `out` itself says.
+  let isKnown: (uid: number) => boolean;
   if (read.kind === 'delta') {
-    for (const [uid, flags] of known) out.set(uid, { flags: normalizeFlags(flags) });
+    let previous = 0;
+    for (const record of knownRecords) {
+      const uid = side === 'a' ? record.uidA : record.uidB;
+      if (uid === 0) continue;
+      // Ascending UIDs (the state keeps them so) cannot repeat; otherwise the first record wins.
+      if (uid > previous) previous = uid;
+      else if (out.has(uid)) continue;
+      out.set(uid, fromRecord(record.flags));
+    }
+    // Only UIDs with an envelope join `out` below, so this stays right while it grows.
+    isKnown = (uid) => out.has(uid);
+  } else {
+    const known = new Set<number>();
+    for (const record of knownRecords) {
+      const uid = side === 'a' ? record.uidA : record.uidB;
+      if (uid !== 0) known.add(uid);
+    }
+    isKnown = (uid) => known.has(uid);
   }
+
+  const listed = new Set<number>();
   for (const message of read.messages) {
-    if (!known.has(message.uid) && !envelopes.has(message.uid)) continue;
-    out.set(message.uid, { flags: normalizeFlags(message.flags) });
+    if (!isKnown(message.uid) && !envelopes.has(message.uid)) continue;
+    listed.add(message.uid);
+    out.set(message.uid, { flags: normalizedView(message.flags) });
   }
-  const listed = new Set(read.messages.map((m) => m.uid));
   for (const envelope of read.envelopes) {
     const current = out.get(envelope.uid);
     out.set(envelope.uid, {
-      flags: current !== undefined && listed.has(envelope.uid) ? current.flags : normalizeFlags(envelope.flags),
+      flags: current !== undefined && listed.has(envelope.uid) ? current.flags : normalizedView(envelope.flags),
       gid: envelope.gid,
       size: envelope.size,
     });
   }
-  for (const uid of vanished) out.delete(uid);
-  return new Map([...out].sort((x, y) => x[0] - y[0]));
+  for (const uid of read.vanished) out.delete(uid);
+  return inUidOrder(out);
+}
+
+/**
+ * Snapshot entries for flags taken from records: one shared (read-only)
+ * object per flags array, since the state shares its flag arrays and a folder
+ * may hold a million messages. Falls back to one object each when the arrays
+ * turn out not to be shared.
+ */
+function sharedMessages(): (flags: readonly string[]) => SnapshotMessage {
+  const cache = new Map<readonly string[], SnapshotMessage>();
+  return (flags) => {
+    let message = cache.get(flags);
+    if (message === undefined) {
+      message = { flags: normalizedView(flags) };
+      if (cache.size < 1024) cache.set(flags, message);
+    }
+    return message;
+  };
+}
+
+/** The map itself when its keys already ascend (the usual case), else a sorted copy. */
+function inUidOrder(map: Map<number, SnapshotMessage>): Map<number, SnapshotMessage> {
+  let previous = -1;
+  for (const uid of map.keys()) {
+    if (uid <= previous) return new Map([...map].sort((x, y) => x[0] - y[0]));
+    previous = uid;
+  }
+  return map;
 }
 
 /**

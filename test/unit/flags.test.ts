@@ -5,6 +5,8 @@ import {
   flagDelta,
   mergeFlags,
   normalizeFlags,
+  normalizedView,
+  sameFlags,
   withoutUnsyncedFlags,
 } from '../../src/sync/flags.js';
 
@@ -30,6 +32,29 @@ describe('normalizeFlags', () => {
   it('returns an empty list for nothing', () => {
     expect(normalizeFlags([])).toEqual([]);
     expect(normalizeFlags(['\\Recent'])).toEqual([]);
+  });
+});
+
+describe('normalizedView', () => {
+  it('returns the input itself when it is already normalised', () => {
+    const flags = Object.freeze(['\\Flagged', '\\Seen', '$a', 'b']);
+    expect(normalizedView(flags)).toBe(flags);
+    expect(normalizedView([])).toEqual([]);
+  });
+
+  it('normalises otherwise', () => {
+    for (const flags of [['\\Seen', '\\Flagged'], ['\\seen'], ['\\Recent'], ['a', 'a'], ['b', 'a'], ['']]) {
+      expect(normalizedView(flags)).toEqual(normalizeFlags(flags));
+      expect(normalizedView(flags)).not.toBe(flags);
+    }
+  });
+});
+
+describe('sameFlags', () => {
+  it('compares normalised lists', () => {
+    expect(sameFlags(['\\Seen'], ['\\Seen'])).toBe(true);
+    expect(sameFlags(['\\Seen'], ['\\Seen', 'a'])).toBe(false);
+    expect(sameFlags(['a'], ['b'])).toBe(false);
   });
 });
 

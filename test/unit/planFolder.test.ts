@@ -220,6 +220,31 @@ describe('planFolder: UID reuse and voided sides', () => {
   });
 });
 
+describe('planFolder: records out of order or corrupt', () => {
+  it('handles records in any order', () => {
+    const p = plan({
+      mode: 'mirror',
+      records: [rec(3, 13, 'g3'), rec(1, 11, 'g1', ['\\Seen']), rec(2, 12, 'g2')],
+      a: snap([1, []], [2, []], [3, []], [4, [], 'g4', 4]),
+      b: snap([11, ['\\Seen']], [12, []], [13, []]),
+    });
+    expect(p.records).toEqual([rec(1, 11, 'g1'), rec(2, 12, 'g2'), rec(3, 13, 'g3')]);
+    expect(p.flagChanges).toEqual([{ uidB: 11, add: [], remove: ['\\Seen'] }]);
+    expect(p.appends.map((x) => x.uidA)).toEqual([4]);
+  });
+
+  it('lets a UID belong to one record only: a second claim counts as absent on that side', () => {
+    const p = plan({
+      mode: 'copy',
+      records: [rec(1, 11, 'g'), rec(1, 12, 'g')],
+      a: snap([1, []]),
+      b: snap([11, []], [12, []]),
+    });
+    expect(p.records).toEqual([rec(0, 12, 'g'), rec(1, 11, 'g')]);
+    expect(p.appends).toEqual([]);
+  });
+});
+
 describe('planFolder: \\Deleted', () => {
   it('copies a \\Deleted A message without \\Deleted', () => {
     const p = plan({ a: snap([1, ['\\Deleted', '\\Seen'], 'g', 3]) });
