@@ -18,7 +18,9 @@ export interface ImapEndpoint {
 export interface MessageDigest {
   uid: number;
   sha256: string;
-  /** Hash with the bookkeeping headers sync tools insert (X-TUID, X-OfflineIMAP) removed. */
+  /** Hash without the bookkeeping headers sync tools insert (X-TUID, X-OfflineIMAP). */
+  sha256NoToolHeaders: string;
+  /** … and with runs of blanks in the header section collapsed to one space (tools that re-serialise headers). */
   sha256Normalized: string;
   /** Which of those bookkeeping headers the message carries. */
   toolHeaders: string[];
@@ -46,18 +48,24 @@ export function hasMessageIdHeader(raw: Buffer): boolean {
 /** Header fields some tools add to every message they copy, to find it again. */
 const TOOL_HEADER = /^(X-TUID|X-OfflineIMAP)[ \t]*:[^\r\n]*(\r?\n[ \t][^\r\n]*)*\r?\n/gim;
 
-function withoutToolHeaders(raw: Buffer): { normalized: Buffer; found: string[] } {
+const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
+
+/** The two normalised hashes of a message, and the tool headers it carries. */
+function normalizedHashes(raw: Buffer, exact: string): { noTool: string; normalized: string; found: string[] } {
   let end = raw.indexOf('\r\n\r\n');
   if (end < 0) end = raw.indexOf('\n\n');
-  if (end < 0) return { normalized: raw, found: [] };
+  if (end < 0) return { noTool: exact, normalized: exact, found: [] };
   const header = raw.subarray(0, end + 2).toString('latin1');
-  const found: string[] = [];
+  const body = raw.subarray(end + 2);
+  const found = new Set<string>();
   const stripped = header.replace(TOOL_HEADER, (_m, name: string) => {
-    found.push(name.toUpperCase());
+    found.add(name.toUpperCase());
     return '';
   });
-  if (found.length === 0) return { normalized: raw, found };
-  return { normalized: Buffer.concat([Buffer.from(stripped, 'latin1'), raw.subarray(end + 2)]), found: [...new Set(found)].sort() };
+  const noTool = found.size === 0 ? exact : sha(Buffer.concat([Buffer.from(stripped, 'latin1'), body]));
+  const collapsed = stripped.replace(/[ \t]+/g, ' ');
+  const normalized = collapsed === header ? exact : collapsed === stripped ? noTool : sha(Buffer.concat([Buffer.from(collapsed, 'latin1'), body]));
+  return { noTool, normalized, found: [...found].sort() };
 }
 
 export function digestOf(raw: Buffer, flags: Iterable<string>, internalDate: Date, uid = 0): MessageDigest {
@@ -67,12 +75,13 @@ export function digestOf(raw: Buffer, flags: Iterable<string>, internalDate: Dat
     if (flag === '\\Recent') continue;
     (flag.startsWith('\\') ? systemFlags : keywords).push(flag);
   }
-  const { normalized, found } = withoutToolHeaders(raw);
-  const sha256 = createHash('sha256').update(raw).digest('hex');
+  const sha256 = sha(raw);
+  const { noTool, normalized, found } = normalizedHashes(raw, sha256);
   return {
     uid,
     sha256,
-    sha256Normalized: normalized === raw ? sha256 : createHash('sha256').update(normalized).digest('hex'),
+    sha256NoToolHeaders: noTool,
+    sha256Normalized: normalized,
     toolHeaders: found,
     size: raw.length,
     systemFlags: systemFlags.sort(),
@@ -131,7 +140,7 @@ export interface FolderFidelity {
   missing: number;
   /** Destination messages with no source counterpart. */
   extra: number;
-  /** Copies whose bytes differ from the source only by an added X-TUID/X-OfflineIMAP header. */
+  /** Copies whose bytes differ from the source only by an added tool header or by header whitespace. */
   altered: number;
   systemFlagMismatches: number;
   keywordMismatches: number;
@@ -150,6 +159,8 @@ export interface FidelityReport {
   altered: number;
   /** Header fields found added on altered copies (X-TUID, X-OFFLINEIMAP). */
   addedHeaders: string[];
+  /** Altered copies whose header whitespace was rewritten (e.g. "Subject:  x" became "Subject: x"). */
+  headersRewritten: number;
   systemFlagMismatches: number;
   keywordMismatches: number;
   dateMismatches: number;
@@ -232,6 +243,7 @@ export function compareMailboxes(source: MailboxDigest, destination: MailboxDige
     extra: 0,
     altered: 0,
     addedHeaders: [],
+    headersRewritten: 0,
     systemFlagMismatches: 0,
     keywordMismatches: 0,
     dateMismatches: 0,
@@ -270,10 +282,14 @@ export function compareMailboxes(source: MailboxDigest, destination: MailboxDige
     report.messagesSource += srcMessages.length;
     for (const s of missing) example(`${folder}: source UID ${s.uid} (${s.size} bytes) has no copy`);
     for (const d of extra) example(`${folder}: destination UID ${d.uid} (${d.size} bytes) matches no source message`);
+    let rewritten = 0;
     for (const [s, d] of altered) {
       for (const h of d.toolHeaders) if (!s.toolHeaders.includes(h)) addedHeaders.add(h);
+      if (s.sha256NoToolHeaders !== d.sha256NoToolHeaders) rewritten++;
     }
-    if (altered.length > 0) example(`${folder}: ${altered.length} copies differ from the source by an added ${[...addedHeaders].join('/')} header`);
+    report.headersRewritten += rewritten;
+    if (altered.length > rewritten) example(`${folder}: ${altered.length - rewritten} copies differ from the source by an added ${[...addedHeaders].join('/')} header`);
+    if (rewritten > 0) example(`${folder}: ${rewritten} copies have their header whitespace rewritten`);
 
     const pairs = [...exact, ...altered];
     // Duplicates: how many extra copies of a body the source has, and how many made it.
@@ -338,7 +354,13 @@ export function describeFidelity(r: FidelityReport): string {
   if (r.messagesDestination !== r.messagesSource) parts.push(`${r.messagesDestination}/${r.messagesSource} messages`);
   if (r.missing > 0) parts.push(`${r.missing} messages missing`);
   if (r.extra > 0) parts.push(`${r.extra} extra messages`);
-  if (r.altered > 0) parts.push(`${r.altered} bodies altered (${r.addedHeaders.join(', ')} header added)`);
+  if (r.altered > 0) {
+    const why = [
+      ...(r.addedHeaders.length > 0 ? [`${r.addedHeaders.join(', ')} header added`] : []),
+      ...(r.headersRewritten > 0 ? [`${r.headersRewritten} with header whitespace rewritten`] : []),
+    ];
+    parts.push(`${r.altered} bodies altered (${why.join('; ')})`);
+  }
   if (r.systemFlagMismatches > 0) parts.push(`${r.systemFlagMismatches} flag mismatches`);
   if (r.keywordMismatches > 0) parts.push(`${r.keywordMismatches} keyword mismatches`);
   if (r.dateMismatches > 0) parts.push(`INTERNALDATE not preserved on ${r.dateMismatches}`);

@@ -19,6 +19,21 @@ export interface MeasureOptions {
   timeoutMs: number;
 }
 
+/** Process groups of tools running right now, so an interrupted bench can stop them. */
+const running = new Set<number>();
+
+/** Kills every tool process group still running (for SIGINT/SIGTERM handlers). */
+export function killRunningTools(): void {
+  for (const pgid of running) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  running.clear();
+}
+
 function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
@@ -44,6 +59,8 @@ export async function measureProcess(cmd: string, args: string[], options: Measu
       stdio: ['ignore', out, err],
       detached: true,
     });
+    const pgid = child.pid;
+    if (pgid !== undefined) running.add(pgid);
     const timer = setTimeout(() => {
       timedOut = true;
       if (child.pid !== undefined) {
@@ -57,7 +74,10 @@ export async function measureProcess(cmd: string, args: string[], options: Measu
     const [exitCode, signal] = await new Promise<[number | null, string | null]>((resolve, reject) => {
       child.once('error', reject);
       child.once('exit', (code, sig) => resolve([code, sig]));
-    }).finally(() => clearTimeout(timer));
+    }).finally(() => {
+      clearTimeout(timer);
+      if (pgid !== undefined) running.delete(pgid);
+    });
     const wallMs = performance.now() - started;
     let peakRssKiB: number | undefined;
     try {

@@ -88,3 +88,18 @@ describe('compareMailboxes', () => {
     expect(r.extra).toBe(1);
   });
 });
+
+describe('compareMailboxes on re-serialised headers', () => {
+  it('pairs a copy whose header whitespace was collapsed and counts it as rewritten', () => {
+    const original = Buffer.from('From: a@example.org\r\nSubject:  two  spaces\r\n\r\nbody  with  spaces\r\n');
+    const rewritten = Buffer.from('From: a@example.org\r\nSubject: two spaces\r\n\r\nbody  with  spaces\r\n');
+    const bodyChanged = Buffer.from('From: a@example.org\r\nSubject: two spaces\r\n\r\nbody with spaces\r\n');
+    const source = box({ INBOX: [[original, []], [original, ['\\Seen']]] });
+    const r = compareMailboxes(source, box({ INBOX: [[rewritten, []], [bodyChanged, ['\\Seen']]] }));
+    expect(r.altered).toBe(1);
+    expect(r.headersRewritten).toBe(1);
+    expect(r.missing).toBe(1); // whitespace in the body is content: not forgiven
+    expect(r.extra).toBe(1);
+    expect(describeFidelity(r)).toContain('header whitespace rewritten');
+  });
+});

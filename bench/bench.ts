@@ -1,0 +1,473 @@
+// replimap benchmark: the scenarios of issues 2 and 3, each at 0 ms and 20 ms
+// RTT (a latency proxy in front of BOTH servers), for replimap and the usual
+// alternatives (mbsync, interimap, offlineimap3). Prints figures; asserts nothing.
+//
+//   npm run bench -- [--scenario issue2,issue3] [--folders N] [--messages N]
+//                    [--rtt 0,20] [--tools replimap,mbsync,interimap,offlineimap]
+//                    [--quick] [--timeout-min 30] [--out DIR] [--replimap-args "..."]
+//
+// Every tool run gets a fresh source (hard-linked clone of one seeded Maildir
+// template, so all tools copy the same bytes with the same UIDs) and a fresh,
+// empty destination. Raw output goes to bench/out/<timestamp>/.
+
+import { execFileSync } from 'node:child_process';
+import { cpus, freemem, tmpdir, totalmem } from 'node:os';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { DovecotServer } from '../test/support/dovecot.js';
+import { describeCorpus, generateCorpus, planCorpus, type CorpusPlan } from './benchCorpus.js';
+import { commandCounts, mailOwner, startBenchServer, type CommandCounts } from './benchServers.js';
+import { startLatencyProxy, type LatencyProxy } from './latencyProxy.js';
+import { cloneMaildir, writeMaildir } from './maildirSeeder.js';
+import { compareMailboxes, describeFidelity, digestOf, isFaithful, readMailbox, type FidelityReport, type MailboxDigest } from './readback.js';
+import { InterimapRunner } from './runners/interimap.js';
+import { MbsyncRunner } from './runners/mbsync.js';
+import { killRunningTools } from './runners/measure.js';
+import { OfflineimapRunner } from './runners/offlineimap.js';
+import { ReplimapRunner } from './runners/replimap.js';
+import { ALL_TOOLS, type ImapTarget, type StepName, type StepOutcome, type ToolName, type ToolRunner } from './runners/types.js';
+import { applySourceChanges, type ChangeSummary } from './sourceChanges.js';
+
+const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
+
+// ---------------------------------------------------------------------------
+// Options
+
+interface Scenario {
+  id: 'issue2' | 'issue3';
+  title: string;
+  folders: number;
+  messages: number;
+  steps: StepName[];
+}
+
+interface BenchOptions {
+  scenarios: Scenario[];
+  rtts: number[];
+  tools: ToolName[];
+  timeoutMs: number;
+  outDir: string;
+  replimapArgs: string[];
+  seed: number;
+}
+
+function parseOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      scenario: { type: 'string', default: 'issue2,issue3' },
+      folders: { type: 'string' },
+      messages: { type: 'string' },
+      rtt: { type: 'string', default: '0,20' },
+      tools: { type: 'string', default: ALL_TOOLS.join(',') },
+      quick: { type: 'boolean', default: false },
+      'timeout-min': { type: 'string', default: '30' },
+      out: { type: 'string' },
+      'replimap-args': { type: 'string', default: '' },
+      seed: { type: 'string', default: '20240601' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(0, 13).join('\n') + '\n');
+    process.exit(0);
+  }
+  const quick = values.quick;
+  const defaults: Scenario[] = [
+    { id: 'issue2', title: 'Issue 2: initial sync and no-op resync', folders: quick ? 5 : 10, messages: quick ? 500 : 5_000, steps: ['initial', 'noop'] },
+    {
+      id: 'issue3',
+      title: 'Issue 3: many folders; initial copy, no-op resync, resync after 1% flag changes and 0.5% new messages',
+      folders: quick ? 10 : 100,
+      messages: quick ? 1_000 : 100_000,
+      steps: ['initial', 'noop', 'changes'],
+    },
+  ];
+  const wanted = values.scenario.split(',').map((s) => s.trim());
+  const scenarios = defaults.filter((s) => wanted.includes(s.id));
+  if (scenarios.length === 0) throw new Error(`--scenario: choose from ${defaults.map((s) => s.id).join(', ')}`);
+  const positive = (name: string, v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`);
+    return n;
+  };
+  const folders = positive('folders', values.folders);
+  const messages = positive('messages', values.messages);
+  for (const s of scenarios) {
+    if (folders !== undefined) s.folders = folders;
+    if (messages !== undefined) s.messages = messages;
+  }
+  const rtts = values.rtt.split(',').map((v) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`--rtt: bad value ${v}`);
+    return n;
+  });
+  const tools = values.tools.split(',').map((t) => t.trim()) as ToolName[];
+  for (const t of tools) if (!ALL_TOOLS.includes(t)) throw new Error(`--tools: unknown tool ${t} (${ALL_TOOLS.join(', ')})`);
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  return {
+    scenarios,
+    rtts,
+    tools,
+    timeoutMs: Number(values['timeout-min']) * 60_000,
+    outDir: resolve(values.out ?? join(REPO, 'bench', 'out', stamp)),
+    replimapArgs: values['replimap-args'].split(' ').filter((a) => a !== ''),
+    seed: Number(values.seed),
+  };
+}
+
+function runnerFor(tool: ToolName, options: BenchOptions): ToolRunner {
+  switch (tool) {
+    case 'replimap':
+      return new ReplimapRunner(options.replimapArgs);
+    case 'mbsync':
+      return new MbsyncRunner();
+    case 'interimap':
+      return new InterimapRunner();
+    case 'offlineimap':
+      return new OfflineimapRunner();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Records
+
+interface StepRecord {
+  scenario: string;
+  folders: number;
+  messages: number;
+  rttMs: number;
+  tool: ToolName;
+  step: StepName;
+  ok: boolean;
+  note?: string;
+  wallMs?: number;
+  peakRssKiB?: number;
+  /** Counted by Dovecot (imap_command_finished), after login. */
+  commandsA?: CommandCounts;
+  commandsB?: CommandCounts;
+  /** As replimap reports them itself (--json --stats). */
+  reportedCommandsA?: number;
+  reportedCommandsB?: number;
+  reportedBytesA?: number;
+  reportedBytesB?: number;
+  /** Through the proxies: tool → server (up) and server → tool (down). */
+  bytesAUp?: number;
+  bytesADown?: number;
+  bytesBUp?: number;
+  bytesBDown?: number;
+  connectionsA?: number;
+  connectionsB?: number;
+  fidelity?: string;
+  faithful?: boolean;
+  fidelityReport?: Omit<FidelityReport, 'perFolder'>;
+  changes?: ChangeSummary;
+  commandLine?: string;
+}
+
+const records: StepRecord[] = [];
+
+function log(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+// ---------------------------------------------------------------------------
+// Machine
+
+function sh(cmd: string, args: string[]): string {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string };
+    return (e.stdout || e.stderr || '').trim() || 'unknown';
+  }
+}
+
+function machineInfo(): Record<string, string> {
+  const osRelease = readFileSync('/etc/os-release', 'utf8');
+  const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
+  return {
+    date: new Date().toISOString(),
+    nproc: String(cpus().length),
+    memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB (free ${(freemem() / 2 ** 30).toFixed(1)} GiB)`,
+    cpu: cpuModel,
+    os: /PRETTY_NAME="([^"]*)"/.exec(osRelease)?.[1] ?? 'unknown',
+    kernel: sh('uname', ['-r']),
+    node: process.version,
+    dovecot: sh('dovecot', ['--version']),
+    mbsync: sh('mbsync', ['--version']),
+    interimap: sh('interimap', ['--version']).split('\n')[0] ?? 'unknown',
+    offlineimap: sh('offlineimap', ['--version']),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Corpus template
+
+interface Template {
+  dir: string;
+  plan: CorpusPlan;
+  /** What the corpus should read back as over IMAP. */
+  expected: MailboxDigest;
+  bytes: number;
+  seedMs: number;
+}
+
+async function buildTemplate(scenario: Scenario, seed: number, workRoot: string): Promise<Template> {
+  const plan = planCorpus(scenario.folders, scenario.messages, seed);
+  const dir = join(workRoot, `template-${scenario.id}`);
+  const expected: MailboxDigest = new Map();
+  let bytes = 0;
+  const started = performance.now();
+  const messages = (function* () {
+    for (const m of generateCorpus(plan)) {
+      bytes += m.raw.length;
+      const list = expected.get(m.folder) ?? [];
+      list.push(digestOf(m.raw, m.flags, m.internalDate, list.length + 1));
+      expected.set(m.folder, list);
+      yield m;
+    }
+  })();
+  await writeMaildir(dir, messages);
+  return { dir, plan, expected, bytes, seedMs: performance.now() - started };
+}
+
+/** A server holding a clone of the template, indexed before any timing starts. */
+async function startSourceServer(template: Template): Promise<DovecotServer> {
+  const server = await startBenchServer();
+  try {
+    const started = performance.now();
+    await cloneMaildir(template.dir, server.maildirOf(), await mailOwner(server));
+    // Build Dovecot's indexes now, so no tool pays for the first scan of 100,000 files.
+    await server.doveadm(['mailbox', 'status', '-u', 'alice', 'messages uidnext', '*']);
+    log(`    source ready in ${((performance.now() - started) / 1000).toFixed(1)} s (clone + index)`);
+    return server;
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
+function endpointOf(server: DovecotServer): Parameters<typeof readMailbox>[0] {
+  return { host: server.host, port: server.imapsPort, secure: true, caPem: server.caPem, user: 'alice', password: server.passwordOf() };
+}
+
+function targetOf(server: DovecotServer, proxy: LatencyProxy): ImapTarget {
+  return {
+    host: '127.0.0.1',
+    port: proxy.port,
+    user: 'alice',
+    password: server.passwordOf(),
+    caFile: server.caFile,
+    url: `imaps://alice@127.0.0.1:${proxy.port}`,
+  };
+}
+
+/** Seeding check, once per scenario: the template must read back exactly as generated. */
+async function verifyTemplate(template: Template): Promise<void> {
+  const server = await startSourceServer(template);
+  try {
+    const read = await readMailbox(endpointOf(server));
+    const report = compareMailboxes(template.expected, read);
+    if (!isFaithful(report)) throw new Error(`seeded source differs from the corpus: ${describeFidelity(report)}\n${report.examples.join('\n')}`);
+    log(`    seeding verified over IMAP: ${describeFidelity(report)}`);
+  } finally {
+    await server.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// One tool on one scenario at one RTT
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function fidelityFields(report: FidelityReport): Pick<StepRecord, 'fidelity' | 'faithful' | 'fidelityReport'> {
+  const { perFolder: _perFolder, ...rest } = report;
+  return { fidelity: describeFidelity(report), faithful: isFaithful(report), fidelityReport: rest };
+}
+
+async function runTool(tool: ToolName, scenario: Scenario, rttMs: number, template: Template, options: BenchOptions): Promise<void> {
+  const runner = runnerFor(tool, options);
+  const base = { scenario: scenario.id, folders: scenario.folders, messages: scenario.messages, rttMs, tool };
+  const unavailable = await runner.unavailableReason();
+  if (unavailable) {
+    log(`  ${tool}: not available (${unavailable})`);
+    for (const step of scenario.steps) records.push({ ...base, step, ok: false, note: `not available: ${unavailable}` });
+    return;
+  }
+  const runDir = join(options.outDir, `${scenario.id}-rtt${rttMs}-${tool}`);
+  await mkdir(runDir, { recursive: true });
+  const workDir = await mkdtemp(join(tmpdir(), `replimap-bench-${tool}-`));
+  let src: DovecotServer | undefined;
+  let dst: DovecotServer | undefined;
+  let proxyA: LatencyProxy | undefined;
+  let proxyB: LatencyProxy | undefined;
+  try {
+    src = await startSourceServer(template);
+    dst = await startBenchServer();
+    proxyA = await startLatencyProxy({ targetHost: src.host, targetPort: src.imapsPort, delayMs: rttMs / 2 });
+    proxyB = await startLatencyProxy({ targetHost: dst.host, targetPort: dst.imapsPort, delayMs: rttMs / 2 });
+    await runner.prepare({ workDir, outDir: runDir, a: targetOf(src, proxyA), b: targetOf(dst, proxyB), timeoutMs: options.timeoutMs });
+    for (const [name, content] of Object.entries(runner.configFiles())) await writeFile(join(runDir, name), content);
+
+    let sourceNow = template.expected;
+    for (const step of scenario.steps) {
+      let changes: ChangeSummary | undefined;
+      if (step === 'changes') {
+        changes = await applySourceChanges(src, template.plan);
+        sourceNow = await readMailbox(endpointOf(src));
+        log(`    source changed: ${changes.flagChanges} flag changes, ${changes.added} new messages`);
+      }
+      await commandCounts(src);
+      await commandCounts(dst);
+      const before = [proxyA.bytesUp(), proxyA.bytesDown(), proxyB.bytesUp(), proxyB.bytesDown(), proxyA.connections(), proxyB.connections()];
+      const outcome: StepOutcome = await runner.run(step);
+      await sleep(500); // let the imap processes report their last commands to the stats service
+      const record: StepRecord = {
+        ...base,
+        step,
+        ok: outcome.ok,
+        wallMs: outcome.wallMs,
+        commandsA: await commandCounts(src),
+        commandsB: await commandCounts(dst),
+        bytesAUp: proxyA.bytesUp() - before[0]!,
+        bytesADown: proxyA.bytesDown() - before[1]!,
+        bytesBUp: proxyB.bytesUp() - before[2]!,
+        bytesBDown: proxyB.bytesDown() - before[3]!,
+        connectionsA: proxyA.connections() - before[4]!,
+        connectionsB: proxyB.connections() - before[5]!,
+        commandLine: outcome.commandLine,
+      };
+      if (outcome.peakRssKiB !== undefined) record.peakRssKiB = outcome.peakRssKiB;
+      if (outcome.note !== undefined) record.note = outcome.note;
+      if (changes) record.changes = changes;
+      const stats = outcome.reportedStats;
+      if (stats?.commandsA !== undefined) record.reportedCommandsA = stats.commandsA;
+      if (stats?.commandsB !== undefined) record.reportedCommandsB = stats.commandsB;
+      if (stats?.bytesA !== undefined) record.reportedBytesA = stats.bytesA;
+      if (stats?.bytesB !== undefined) record.reportedBytesB = stats.bytesB;
+      if (step !== 'noop') {
+        const report = compareMailboxes(sourceNow, await readMailbox(endpointOf(dst)));
+        Object.assign(record, fidelityFields(report));
+        await writeFile(join(runDir, `fidelity-${step}.json`), JSON.stringify(report, null, 2));
+      }
+      records.push(record);
+      log(`  ${tool} ${step}: ${outcome.ok ? 'ok' : `FAILED (${outcome.note ?? ''})`} ${(outcome.wallMs / 1000).toFixed(2)} s, ` +
+        `peak RSS ${mib(outcome.peakRssKiB ? outcome.peakRssKiB * 1024 : undefined)} MiB, ` +
+        `commands A/B ${record.commandsA?.total}/${record.commandsB?.total}` +
+        (record.fidelity ? `, fidelity: ${record.fidelity}` : ''));
+      if (!outcome.ok && step === 'initial') {
+        for (const later of scenario.steps.slice(1)) records.push({ ...base, step: later, ok: false, note: 'skipped: initial sync failed' });
+        break;
+      }
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    log(`  ${tool}: bench error: ${message}`);
+    records.push({ ...base, step: 'initial', ok: false, note: `bench error: ${message}` });
+  } finally {
+    await proxyA?.close();
+    await proxyB?.close();
+    await src?.stop();
+    await dst?.stop();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Tables
+
+function mib(bytes: number | undefined): string {
+  return bytes === undefined ? '–' : (bytes / 2 ** 20).toFixed(1);
+}
+
+export function resultsTable(rows: StepRecord[]): string {
+  const head =
+    '| tool | step | wall s | peak RSS MiB | cmds A | cmds B | replimap-reported cmds A/B | A→tool MiB | tool→A MiB | tool→B MiB | B→tool MiB | conns A/B | fidelity |\n' +
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n';
+  const body = rows
+    .map((r) => {
+      if (r.wallMs === undefined) return `| ${r.tool} | ${r.step} | ${r.note ?? 'n/a'} | | | | | | | | | | |`;
+      const reported = r.reportedCommandsA !== undefined ? `${r.reportedCommandsA}/${r.reportedCommandsB ?? '–'}` : '–';
+      const status = r.ok ? '' : `FAILED: ${(r.note ?? '').slice(0, 80)}; `;
+      return `| ${r.tool} | ${r.step} | ${(r.wallMs / 1000).toFixed(2)} | ${mib(r.peakRssKiB !== undefined ? r.peakRssKiB * 1024 : undefined)} | ` +
+        `${r.commandsA?.total ?? '–'} | ${r.commandsB?.total ?? '–'} | ${reported} | ${mib(r.bytesADown)} | ${mib(r.bytesAUp)} | ` +
+        `${mib(r.bytesBUp)} | ${mib(r.bytesBDown)} | ${r.connectionsA ?? '–'}/${r.connectionsB ?? '–'} | ${status}${r.fidelity ?? (r.step === 'noop' ? '(not checked)' : '')} |`;
+    })
+    .join('\n');
+  return head + body + '\n';
+}
+
+function tablesByScenario(options: BenchOptions): string {
+  let out = '';
+  for (const s of options.scenarios) {
+    for (const rtt of options.rtts) {
+      const rows = records.filter((r) => r.scenario === s.id && r.rttMs === rtt);
+      if (rows.length === 0) continue;
+      out += `\n### ${s.title} — ${s.folders} folders, ${s.messages.toLocaleString('en')} messages, RTT ${rtt} ms\n\n${resultsTable(rows)}`;
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  await mkdir(options.outDir, { recursive: true });
+  const machine = machineInfo();
+  await writeFile(join(options.outDir, 'machine.json'), JSON.stringify(machine, null, 2));
+  log(`replimap bench → ${options.outDir}`);
+  log(`command: npm run bench -- ${process.argv.slice(2).join(' ')}`);
+  for (const [k, v] of Object.entries(machine)) log(`  ${k}: ${v.split('\n')[0]}`);
+  log(`corpus: ${describeCorpus()}`);
+  const descriptions: Record<string, string> = {};
+  for (const tool of options.tools) descriptions[tool] = runnerFor(tool, options).describe();
+
+  const workRoot = await mkdtemp(join(tmpdir(), 'replimap-bench-'));
+  const stop = (signal: NodeJS.Signals): void => {
+    log(`\n${signal}: stopping tools and servers`);
+    killRunningTools();
+    // test/support/dovecot.ts stops its servers in an exit hook.
+    void rm(workRoot, { recursive: true, force: true }).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const started = performance.now();
+  try {
+    for (const scenario of options.scenarios) {
+      log(`\n== ${scenario.title}: ${scenario.folders} folders, ${scenario.messages} messages`);
+      const template = await buildTemplate(scenario, options.seed, workRoot);
+      log(`    corpus written as Maildir: ${(template.bytes / 2 ** 20).toFixed(1)} MiB in ${(template.seedMs / 1000).toFixed(1)} s`);
+      await verifyTemplate(template);
+      for (const rtt of options.rtts) {
+        log(`\n-- RTT ${rtt} ms`);
+        for (const tool of options.tools) await runTool(tool, scenario, rtt, template, options);
+      }
+      await rm(template.dir, { recursive: true, force: true });
+    }
+  } finally {
+    await rm(workRoot, { recursive: true, force: true });
+  }
+  const tables = tablesByScenario(options);
+  const configs = Object.entries(descriptions).map(([tool, d]) => `- **${tool}**: ${d}`).join('\n');
+  const md = `# Bench run ${machine['date']}\n\nCommand: \`npm run bench -- ${process.argv.slice(2).join(' ')}\`\n\n` +
+    `Total time ${((performance.now() - started) / 60_000).toFixed(1)} min.\n\n## Machine\n\n` +
+    Object.entries(machine).map(([k, v]) => `- ${k}: ${v.split('\n')[0]}`).join('\n') +
+    `\n\n## Corpus\n\n${describeCorpus()}\n\n## Configurations\n\n${configs}\n\n## Results\n${tables}`;
+  await writeFile(join(options.outDir, 'results.md'), md);
+  await writeFile(join(options.outDir, 'results.json'), JSON.stringify({ machine, options, records }, null, 2));
+  log(`\n${tables}`);
+  log(`raw output and results.md/results.json in ${options.outDir}`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  killRunningTools();
+  process.exitCode = 1;
+});
