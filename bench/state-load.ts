@@ -119,10 +119,36 @@ async function manyPuts(path: string): Promise<void> {
   await s.close();
 }
 
+/** A run that journaled `total` puts and died before committing; then the next open replays them. */
+async function replay(path: string, total: number, folders: number): Promise<void> {
+  let t0 = process.hrtime.bigint();
+  const s = await SyncState.open(path, identity);
+  const per = Math.floor(total / folders);
+  for (let f = 0; f < folders; f++) {
+    const name = `Folder ${f}`;
+    s.apply({ op: 'folder', nameA: name, nameB: name });
+    for (let i = 1; i <= per; i++) {
+      s.apply({ op: 'put', nameA: name, nameB: name, record: { uidA: i, uidB: i, gid: gidOf(f * per + i), flags: FLAG_SETS[i % FLAG_SETS.length]! } });
+    }
+    await s.flush();
+  }
+  await s.close(); // no commit: the journal is all there is
+  console.log(`journal ${total} puts (flush per folder): ${ms(t0)}, journal ${(statSync(path + '.journal').size / 1048576).toFixed(1)} MB`);
+  t0 = process.hrtime.bigint();
+  const r = await SyncState.open(path, identity);
+  console.log(`open + replay ${total} journaled puts: ${ms(t0)}, RSS ${rssMb()}`);
+  t0 = process.hrtime.bigint();
+  await r.commit();
+  await r.close();
+  console.log(`commit after replay: ${ms(t0)}, peak RSS ${peakMb()}`);
+}
+
 const [, , phase, arg1, arg2] = process.argv;
 const self = fileURLToPath(import.meta.url);
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 function child(...args: string[]): void {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', self, ...args], { stdio: 'inherit' });
+  // cwd: `--import tsx` is resolved from there.
+  const r = spawnSync(process.execPath, ['--import', 'tsx', self, ...args], { stdio: 'inherit', cwd: repoRoot });
   if (r.status !== 0) throw new Error(`bench phase ${args[0]} failed`);
 }
 
@@ -130,6 +156,7 @@ if (phase === 'generate') await generate(arg1!, Number(arg2?.split(',')[0]), Num
 else if (phase === 'load') await loadPhase(arg1!);
 else if (phase === 'lazy') await lazyOnly(arg1!);
 else if (phase === 'puts') await manyPuts(arg1!);
+else if (phase === 'replay') await replay(arg1!, Number(arg2?.split(',')[0]), Number(arg2?.split(',')[1]));
 else {
   const total = Number(phase ?? 1_000_000);
   const folders = Number(arg1 ?? 100);
@@ -141,6 +168,7 @@ else {
     child('lazy', path);
     child('load', path);
     child('puts', join(dir, 'puts-state'));
+    child('replay', join(dir, 'replay-state'), `${total},${folders}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -11,6 +11,7 @@ import type { FolderState } from './SyncState.js';
 import type { FolderRecordHeader, MessageRecord, SideStatus } from './types.js';
 import { StateFormatError, parseRecords, type RawRecords } from './stateFormat.js';
 import type { FlagInterner } from './lineCodec.js';
+import { encodeNames } from './journalFormat.js';
 import { StateError } from '../errors.js';
 
 export class FolderEntry implements FolderState {
@@ -26,6 +27,7 @@ export class FolderEntry implements FolderState {
   private bOnly: Map<number, MessageRecord> | null = null;
   private byB: Map<number, MessageRecord> | null = null;
   private uids: { a?: number[]; b?: number[] } = {};
+  private names: string | undefined;
 
   constructor(
     readonly nameA: string,
@@ -44,6 +46,11 @@ export class FolderEntry implements FolderState {
     if (h.statusA) e.statusA = h.statusA;
     if (h.statusB) e.statusB = h.statusB;
     return e;
+  }
+
+  /** The two names as the journal writes them (cached: every op line repeats them). */
+  get journalNames(): string {
+    return (this.names ??= encodeNames(this.nameA, this.nameB));
   }
 
   /** Whether the record lines still equal what was loaded (then they are written back byte for byte). */

@@ -23,19 +23,22 @@ export type JournalReadResult =
   | { kind: 'none' }
   /** Written for an older generation: the state already holds its ops. */
   | { kind: 'old'; generation: number }
-  | { kind: 'current'; ops: { op: StateOp; line: number }[]; validLength: number; tornTail: boolean };
+  | { kind: 'current'; ops: number; validLength: number; tornTail: boolean };
 
 /**
- * Reads the journal for a state of `generation`. A missing journal, an empty
- * one, or one whose header line is incomplete (a crash while it was being
- * started) counts as none; a torn last line is dropped. Anything else that
- * does not parse is a StateError.
+ * Reads the journal for a state of `generation` and hands each op, in order,
+ * to `replay` (ops are streamed, not collected: a journal can hold a million).
+ * A missing journal, an empty one, or one whose header line is incomplete (a
+ * crash while it was being started) counts as none; a torn last line is
+ * dropped. A line that does not parse, or that `replay` rejects with a plain
+ * Error, is a StateError naming the line.
  */
 export async function readJournal(
   path: string,
   identity: JournalIdentity,
   generation: number,
   interner: FlagInterner,
+  replay: (op: StateOp) => void,
 ): Promise<JournalReadResult> {
   let buf: Buffer;
   try {
@@ -67,7 +70,7 @@ export async function readJournal(
         `(was the state file replaced or removed?); remove the journal to go on from the state file`,
     );
   }
-  const ops: { op: StateOp; line: number }[] = [];
+  let ops = 0;
   let pos = headerEnd + 1;
   let line = 1;
   for (;;) {
@@ -75,11 +78,12 @@ export async function readJournal(
     if (nl === -1) break;
     line++;
     try {
-      ops.push({ op: decodeOp(buf.toString('utf8', pos, nl), interner), line });
+      replay(decodeOp(buf.toString('utf8', pos, nl), interner));
     } catch (e) {
-      if (e instanceof LineError) throw corrupt(line, e.message);
-      throw e;
+      if (e instanceof StateError) throw e;
+      throw corrupt(line, (e as Error).message);
     }
+    ops++;
     pos = nl + 1;
   }
   const tornTail = pos < buf.length;

@@ -165,20 +165,10 @@ export class SyncState {
   /** Replays a journal left by a run that did not commit. */
   private async recover(): Promise<void> {
     const journalPath = `${this.path}.journal`;
-    const found = await readJournal(journalPath, this.identity, this.generation, this.interner);
+    const found = await readJournal(journalPath, this.identity, this.generation, this.interner, (op) => this.applyOp(op, 'replay'));
     let keepLength: number | null = null;
     if (found.kind === 'current') {
-      for (const { op, line } of found.ops) {
-        try {
-          this.applyOp(op, false);
-        } catch (e) {
-          if (e instanceof StateError) throw e;
-          throw new StateError(`state journal ${journalPath} is corrupt at line ${line}: ${(e as Error).message}`);
-        }
-      }
-      if (found.ops.length > 0) {
-        this.warnings.push(`recovered ${found.ops.length} change(s) from the journal of an interrupted run`);
-      }
+      if (found.ops > 0) this.warnings.push(`recovered ${found.ops} change(s) from the journal of an interrupted run`);
       if (found.tornTail) this.warnings.push(`ignored the incomplete last line of ${journalPath} (the run was killed while writing it)`);
       keepLength = found.validLength;
     } else if (found.kind === 'old' && !this.readOnly) {
@@ -200,7 +190,7 @@ export class SyncState {
   apply(op: StateOp): void {
     if (this.closed) throw new Error('SyncState.apply: the state is closed');
     if (this.committing) throw new Error('SyncState.apply: called while commit() is running; await it first');
-    this.applyOp(op, true);
+    this.applyOp(op, 'apply');
   }
 
   /** Writes buffered journal lines and fdatasyncs (nothing in a read-only state). */
@@ -289,9 +279,13 @@ export class SyncState {
     await out.text(endText(this.folders.size, total));
   }
 
-  /** Validates, journals (when asked) and applies one op. */
-  private applyOp(op: StateOp, journal: boolean): void {
-    checkOp(op);
+  /**
+   * Validates, journals and applies one op. A 'replay' op comes from the
+   * journal: decodeOp has validated it and its records are fresh objects with
+   * interned flags, so it is neither checked, copied, nor journaled again.
+   */
+  private applyOp(op: StateOp, source: 'apply' | 'replay'): void {
+    if (source === 'apply') checkOp(op);
     const key = folderKey(op.nameA, op.nameB);
     const entry = this.folders.get(key);
     if (entry === undefined && op.op !== 'folder' && op.op !== 'drop-folder') {
@@ -299,7 +293,8 @@ export class SyncState {
     }
     // Parse and index before journaling, so a corrupt section fails before anything is written.
     if (op.op === 'put' || op.op === 'del') entry!.prepareChange();
-    if (journal) this.journal?.append(encodeOp(op));
+    if (source === 'apply' && this.journal) this.journal.append(encodeOp(op, entry?.journalNames));
+    const own = source === 'apply' ? (r: MessageRecord) => this.copyRecord(r) : (r: MessageRecord) => r;
 
     switch (op.op) {
       case 'folder':
@@ -317,14 +312,14 @@ export class SyncState {
         return;
       }
       case 'put':
-        entry!.put(this.copyRecord(op.record));
+        entry!.put(own(op.record));
         if (op.record.uidA !== 0) this.intents.get(key)?.byUid.delete(op.record.uidA);
         return;
       case 'del':
         entry!.del(op.uidA, op.uidB);
         return;
       case 'reset': {
-        entry!.reset(op.records.map((r) => this.copyRecord(r)));
+        entry!.reset(op.records.map(own));
         const pending = this.intents.get(key)?.byUid;
         if (pending) for (const r of op.records) pending.delete(r.uidA);
         return;

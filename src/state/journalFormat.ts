@@ -13,7 +13,7 @@
 // One op is always one line, so a crash can only tear the last one. Record
 // text is the state file's record line (flags percent-encoded, so no tabs).
 import type { StateOp } from './types.js';
-import { FlagInterner, LineCursor, LineError, encodeRecord, encodeStatus, parseRecordAt, readStatus } from './lineCodec.js';
+import { FlagInterner, LineCursor, LineError, encodeRecord, encodeStatus, isValidGid, parseRecordAt, readStatus } from './lineCodec.js';
 
 export const JOURNAL_MAGIC = 'replimap-journal';
 export const JOURNAL_FORMAT_VERSION = 1;
@@ -41,8 +41,11 @@ export function decodeJournalHeader(line: string): JournalHeader {
   return { version, generation, storeA, storeB };
 }
 
-export function encodeOp(op: StateOp): string {
-  const names = `${JSON.stringify(op.nameA)} ${JSON.stringify(op.nameB)}`;
+/**
+ * @param names the op's two names as written (`encodeNames`), when the caller
+ *   has them at hand: saves two JSON.stringify calls per op.
+ */
+export function encodeOp(op: StateOp, names = encodeNames(op.nameA, op.nameB)): string {
   switch (op.op) {
     case 'folder':
     case 'drop-folder':
@@ -65,6 +68,14 @@ export function encodeOp(op: StateOp): string {
 
 const OP_KINDS: ReadonlySet<string> = new Set(['folder', 'drop-folder', 'status', 'put', 'del', 'reset', 'intent']);
 
+export function encodeNames(nameA: string, nameB: string): string {
+  return `${JSON.stringify(nameA)} ${JSON.stringify(nameB)}`;
+}
+
+/**
+ * Decodes one op line. The result is fully validated (as SyncState.apply
+ * would check it), so a replay can apply it as it is.
+ */
 export function decodeOp(line: string, interner: FlagInterner): StateOp {
   const tab = line.indexOf('\t');
   const head = new LineCursor(line, 0, tab === -1 ? line.length : tab);
@@ -94,6 +105,7 @@ export function decodeOp(line: string, interner: FlagInterner): StateOp {
       const uidA = head.uint('uidA');
       const uidB = head.uint('uidB');
       head.expectEnd();
+      if (uidA === 0 && uidB === 0) throw new LineError('del needs uidA or uidB');
       return { op: 'del', nameA, nameB, uidA, uidB };
     }
     case 'reset': {
@@ -113,6 +125,8 @@ export function decodeOp(line: string, interner: FlagInterner): StateOp {
       const uidA = head.uint('uidA');
       const gid = head.word('gid');
       head.expectEnd();
+      if (uidA === 0) throw new LineError('intent needs a uidA');
+      if (!isValidGid(gid)) throw new LineError('bad gid');
       return { op: 'intent', nameA, nameB, uidA, gid };
     }
     default:

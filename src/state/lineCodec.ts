@@ -41,22 +41,30 @@ export class LineCursor {
   json(what: string): string {
     if (this.atEnd() || this.text.charCodeAt(this.pos) !== 0x22) throw new LineError(`missing ${what} (a JSON string)`);
     let p = this.pos + 1;
+    let escaped = false;
     for (;;) {
       if (p >= this.end) throw new LineError(`unterminated JSON string for ${what}`);
       const c = this.text.charCodeAt(p);
-      if (c === 0x5c) p += 2;
-      else if (c === 0x22) break;
+      if (c === 0x5c) {
+        escaped = true;
+        p += 2;
+      } else if (c === 0x22) break;
+      else if (c < 0x20) throw new LineError(`control character in the JSON string for ${what}`);
       else p++;
     }
     let value: unknown;
-    try {
-      value = JSON.parse(this.text.slice(this.pos, p + 1));
-    } catch {
-      throw new LineError(`bad JSON string for ${what}`);
+    if (!escaped) {
+      value = this.text.slice(this.pos + 1, p); // the common case: nothing to decode
+    } else {
+      try {
+        value = JSON.parse(this.text.slice(this.pos, p + 1));
+      } catch {
+        throw new LineError(`bad JSON string for ${what}`);
+      }
+      if (typeof value !== 'string') throw new LineError(`bad JSON string for ${what}`);
     }
-    if (typeof value !== 'string') throw new LineError(`bad JSON string for ${what}`);
     this.skipSeparator(p + 1);
-    return value;
+    return value as string;
   }
 
   /** A non-negative decimal integer that fits a UID-sized number. */

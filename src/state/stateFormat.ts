@@ -209,8 +209,9 @@ export function parseRecords(raw: RawRecords, interner: FlagInterner): MessageRe
   return out;
 }
 
+/** A map key for a folder pair (the length prefix keeps it unambiguous). */
 export function folderKey(nameA: string, nameB: string): string {
-  return JSON.stringify([nameA, nameB]);
+  return `${nameA.length}:${nameA}${nameB}`;
 }
 
 // ---- writing ---------------------------------------------------------------

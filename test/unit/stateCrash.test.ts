@@ -3,7 +3,7 @@
 // of the op stream that includes everything the child reported as flushed.
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,5 +98,7 @@ it('recovers a prefix of the flushed ops after SIGKILL, three runs in a row', as
     for (let earlier = 0; earlier < run; earlier++) expect(matchingPrefix(s, earlier, recovered[earlier]!)).toBe(recovered[earlier]);
     expect(s.folderKeys()).toHaveLength(run + 1);
     await s.close();
+    // Nothing left behind but the state and its journal (no temp files of a killed commit, no lock).
+    for (const name of await readdir(dir)) expect(['state', 'state.journal']).toContain(name);
   }
 });
