@@ -150,11 +150,12 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
       changeB(mb.uid, mb.flags, merged.b, null);
       kept.push({ uidA: ma.uid, uidB: mb.uid, gid, flags: merged.base });
     }
-    leftA.push(...listA.slice(n));
-    if (listB.length > n) leftB.push(...listB.slice(n));
+    // Loops, not push(...list): one gid may have more duplicates than a call takes arguments.
+    for (let i = n; i < listA.length; i++) leftA.push(listA[i]!);
+    for (let i = n; i < listB.length; i++) leftB.push(listB[i]!);
     groupsB.delete(gid);
   }
-  for (const listB of groupsB.values()) leftB.push(...listB);
+  for (const listB of groupsB.values()) for (const m of listB) leftB.push(m);
 
   const appends: AppendAction[] = leftA.sort(byUid).map((m) => {
     const wanted = withoutUnsyncedFlags(m.flags);

@@ -64,6 +64,16 @@ describe('planFolder: first run', () => {
   });
 });
 
+describe('planFolder: many duplicates', () => {
+  it('matches 300 000 copies of one gid without hitting argument limits', () => {
+    const a = new Map<number, SnapshotMessage>();
+    for (let uid = 1; uid <= 300_000; uid++) a.set(uid, { flags: [], gid: 'same', size: 1 });
+    const p = plan({ a, b: snap([1, [], 'same']) });
+    expect(p.records).toEqual([rec(1, 1, 'same')]);
+    expect(p.appends).toHaveLength(299_999);
+  });
+});
+
 describe('planFolder: known pairs', () => {
   const records = [rec(1, 11, 'g1', ['\\Seen']), rec(2, 12, 'g2', [])];
 
