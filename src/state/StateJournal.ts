@@ -119,10 +119,6 @@ export class StateJournal {
     if (this.bufferedChars >= AUTO_FLUSH_CHARS) this.schedule();
   }
 
-  get hasBuffered(): boolean {
-    return this.buffer.length > 0;
-  }
-
   /** Writes every buffered line and fdatasyncs. */
   async flush(): Promise<void> {
     this.schedule();

@@ -103,7 +103,13 @@ export class SyncState {
       } catch (e) {
         throw new StateError(`cannot create the state directory ${dirname(abs)}: ${(e as Error).message}`, { cause: e });
       }
-      const taken = await StateLock.acquire(abs);
+      let taken;
+      try {
+        taken = await StateLock.acquire(abs);
+      } catch (e) {
+        if (e instanceof StateError) throw e;
+        throw new StateError(`cannot take the lock ${abs}.lock: ${(e as Error).message}`, { cause: e });
+      }
       lock = taken.lock;
       if (taken.warning) warnings.push(taken.warning);
       // We hold the lock, so no other run is writing one: these are a killed run's.
