@@ -16,13 +16,14 @@ import type {
   FolderPlanInput,
   SnapshotMessage,
 } from './planTypes.js';
-import { flagAccepted, flagDelta, mergeFlags, normalizedView, normalizeFlags, sameFlags, withoutUnsyncedFlags } from './flags.js';
+import { flagAccepted, flagDelta, mergeFlags, normalizedView, sameFlags, withoutUnsyncedFlags } from './flags.js';
 
 /** A message present on one side that no kept record accounts for. */
 interface Unpaired {
   uid: number;
   gid: string;
-  flags: string[];
+  /** Normalised; may be shared with the snapshot, never mutated. */
+  flags: readonly string[];
   size?: number;
 }
 
@@ -97,10 +98,10 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
       kept.push({ uidA: record.uidA, uidB: record.uidB, gid: record.gid, flags: merged.base });
     } else if (msgA !== undefined) {
       // B's copy is gone: A's message is unpaired again, and copied again unless matched.
-      poolA.push({ uid: record.uidA, gid: msgA.gid ?? record.gid, flags: normalizeFlags(msgA.flags), ...sizeOf(msgA) });
+      poolA.push({ uid: record.uidA, gid: msgA.gid ?? record.gid, flags: normalizedView(msgA.flags), ...sizeOf(msgA) });
     } else if (msgB !== undefined) {
       // A's original is gone (or this is a B-only record): B's message is unpaired.
-      poolB.push({ uid: record.uidB, gid: msgB.gid ?? record.gid, flags: normalizeFlags(msgB.flags) });
+      poolB.push({ uid: record.uidB, gid: msgB.gid ?? record.gid, flags: normalizedView(msgB.flags) });
     }
   }
 
@@ -114,7 +115,7 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
         continue;
       }
       if (claims.hasClaimedWithGid(uid)) continue;
-      pool.push({ uid, gid: message.gid, flags: normalizeFlags(message.flags), ...sizeOf(message) });
+      pool.push({ uid, gid: message.gid, flags: normalizedView(message.flags), ...sizeOf(message) });
     }
     if (withoutGid !== claims.withoutGid) {
       const known = new Set(records.map((r) => (side === 'a' ? r.uidA : r.uidB)));
@@ -146,6 +147,11 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
     for (let i = 0; i < n; i++) {
       const ma = listA[i]!;
       const mb = listB[i]!;
+      // Fast path: B already has A's flags (the usual case when re-matching after a lost state).
+      if (sameFlags(ma.flags, mb.flags)) {
+        kept.push({ uidA: ma.uid, uidB: mb.uid, gid, flags: ma.flags });
+        continue;
+      }
       const merged = mergeFlags(null, ma.flags, mb.flags, mode);
       changeB(mb.uid, mb.flags, merged.b, null);
       kept.push({ uidA: ma.uid, uidB: mb.uid, gid, flags: merged.base });
