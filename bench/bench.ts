@@ -11,7 +11,7 @@
 // empty destination. Raw output goes to bench/out/<timestamp>/.
 
 import { execFileSync } from 'node:child_process';
-import { cpus, freemem, tmpdir, totalmem } from 'node:os';
+import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -168,6 +168,8 @@ interface StepRecord {
   fidelityReport?: Omit<FidelityReport, 'perFolder'>;
   changes?: ChangeSummary;
   commandLine?: string;
+  /** 1-minute load average just before the step (other work on the machine skews timings). */
+  loadBefore?: number;
 }
 
 const records: StepRecord[] = [];
@@ -195,6 +197,7 @@ function machineInfo(): Record<string, string> {
     date: new Date().toISOString(),
     nproc: String(cpus().length),
     memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB (free ${(freemem() / 2 ** 30).toFixed(1)} GiB)`,
+    load: loadavg().map((l) => l.toFixed(2)).join(' '),
     cpu: cpuModel,
     os: /PRETTY_NAME="([^"]*)"/.exec(osRelease)?.[1] ?? 'unknown',
     kernel: sh('uname', ['-r']),
@@ -325,6 +328,7 @@ async function runTool(tool: ToolName, scenario: Scenario, rttMs: number, templa
       }
       await commandCounts(src);
       await commandCounts(dst);
+      const loadBefore = loadavg()[0]!;
       const before = [proxyA.bytesUp(), proxyA.bytesDown(), proxyB.bytesUp(), proxyB.bytesDown(), proxyA.connections(), proxyB.connections()];
       const outcome: StepOutcome = await runner.run(step);
       await sleep(500); // let the imap processes report their last commands to the stats service
@@ -342,6 +346,7 @@ async function runTool(tool: ToolName, scenario: Scenario, rttMs: number, templa
         connectionsA: proxyA.connections() - before[4]!,
         connectionsB: proxyB.connections() - before[5]!,
         commandLine: outcome.commandLine,
+        loadBefore,
       };
       if (outcome.peakRssKiB !== undefined) record.peakRssKiB = outcome.peakRssKiB;
       if (outcome.note !== undefined) record.note = outcome.note;
@@ -388,16 +393,16 @@ function mib(bytes: number | undefined): string {
 
 export function resultsTable(rows: StepRecord[]): string {
   const head =
-    '| tool | step | wall s | peak RSS MiB | cmds A | cmds B | replimap-reported cmds A/B | A→tool MiB | tool→A MiB | tool→B MiB | B→tool MiB | conns A/B | fidelity |\n' +
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n';
+    '| tool | step | wall s | peak RSS MiB | cmds A | cmds B | replimap-reported cmds A/B | A→tool MiB | tool→A MiB | tool→B MiB | B→tool MiB | conns A/B | load | fidelity |\n' +
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n';
   const body = rows
     .map((r) => {
-      if (r.wallMs === undefined) return `| ${r.tool} | ${r.step} | ${r.note ?? 'n/a'} | | | | | | | | | | |`;
+      if (r.wallMs === undefined) return `| ${r.tool} | ${r.step} | ${r.note ?? 'n/a'} | | | | | | | | | | | |`;
       const reported = r.reportedCommandsA !== undefined ? `${r.reportedCommandsA}/${r.reportedCommandsB ?? '–'}` : '–';
       const status = r.ok ? '' : `FAILED: ${(r.note ?? '').slice(0, 80)}; `;
       return `| ${r.tool} | ${r.step} | ${(r.wallMs / 1000).toFixed(2)} | ${mib(r.peakRssKiB !== undefined ? r.peakRssKiB * 1024 : undefined)} | ` +
         `${r.commandsA?.total ?? '–'} | ${r.commandsB?.total ?? '–'} | ${reported} | ${mib(r.bytesADown)} | ${mib(r.bytesAUp)} | ` +
-        `${mib(r.bytesBUp)} | ${mib(r.bytesBDown)} | ${r.connectionsA ?? '–'}/${r.connectionsB ?? '–'} | ${status}${r.fidelity ?? (r.step === 'noop' ? '(not checked)' : '')} |`;
+        `${mib(r.bytesBUp)} | ${mib(r.bytesBDown)} | ${r.connectionsA ?? '–'}/${r.connectionsB ?? '–'} | ${r.loadBefore?.toFixed(1) ?? '–'} | ${status}${r.fidelity ?? (r.step === 'noop' ? '(not checked)' : '')} |`;
     })
     .join('\n');
   return head + body + '\n';
