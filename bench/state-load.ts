@@ -160,7 +160,7 @@ else if (phase === 'replay') await replay(arg1!, Number(arg2?.split(',')[0]), Nu
 else {
   const total = Number(phase ?? 1_000_000);
   const folders = Number(arg1 ?? 100);
-  const dir = mkdtempSync(join(tmpdir(), 'replimap-bench-'));
+  const dir = mkdtempSync(join(tmpdir(), 'replimap-state-bench-'));
   const path = join(dir, 'state');
   console.log(`state benchmark: ${total} records over ${folders} folders (node ${process.version})`);
   try {
