@@ -79,9 +79,23 @@ export async function prepareSyncJob(
       force: options.force,
       full: options.full,
       connections: options.connections,
+      ...commitInterval(env),
     },
   };
   return { job, warnings };
+}
+
+/**
+ * REPLIMAP_COMMIT_INTERVAL_MS: how often a long run rewrites its state file
+ * (default 60 s; the journal keeps every result safe in between). Tests set it
+ * low so that kills also land during commits.
+ */
+function commitInterval(env: CliContext['env']): { commitIntervalMs?: number } {
+  const raw = env.REPLIMAP_COMMIT_INTERVAL_MS;
+  if (raw === undefined || raw === '') return {};
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 0) throw new UsageError(`REPLIMAP_COMMIT_INTERVAL_MS must be a whole number of milliseconds, not ${JSON.stringify(raw)}`);
+  return { commitIntervalMs: ms };
 }
 
 /** Tells main() how a failed run should be reported (--json wants an object on stdout too). */

@@ -11,9 +11,10 @@ import { mapFolders, translateFolderName, type FolderMapping } from './folderMap
 import { statusUnchanged } from './folderStatus.js';
 import { syncFolderPair, type FolderPairJob, type FolderSyncContext, type FolderSyncResult } from './folderSync.js';
 import { checkMirrorGuard } from './mirrorGuard.js';
+import { PeriodicCommit } from './periodicCommit.js';
 import type { SyncJob, SyncObserver, SyncSummary } from './types.js';
 
-/** Commit the state (and empty the journal) at most this often during a long run. */
+/** Commit the state (and empty the journal) about this often during a long run. */
 const COMMIT_INTERVAL_MS = 60_000;
 
 export async function runSync(job: SyncJob, observer: SyncObserver, signal?: AbortSignal): Promise<SyncSummary> {
@@ -104,6 +105,11 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
       else await main.b.subscribeFolder(p.nameB);
     }
 
+    // A first mirror run after copy runs must see B's own flags, which the
+    // state's merge base (A's flags) does not record: read all of B's flags once.
+    const rescanB = options.mode === 'mirror' && !state.isNew && state.lastMode !== 'mirror';
+    if (rescanB) observer.verbose('first mirror run on this state: reading every flag on B once');
+
     // Which pairs need work; INBOX first.
     const intents = new Set(state.unresolvedIntents().map((i) => `${i.nameA}\u0000${i.nameB}`));
     const jobs: FolderPairJob[] = [];
@@ -117,7 +123,7 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
       const pendingAppends = intents.has(`${p.nameA}\u0000${p.nameB}`);
       if (pendingAppends) observer.verbose(`${label}: appends with unknown result from an earlier run; checking B for them`);
       if (
-        !options.full && !pendingAppends && known &&
+        !options.full && !rescanB && !pendingAppends && known &&
         statusUnchanged(known.statusA, statusA) && statusUnchanged(known.statusB, statusB)
       ) {
         summary.foldersSkipped++;
@@ -126,25 +132,17 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
         continue;
       }
       estimateMessages += Math.max(0, (statusA?.messages ?? 0) - (statusB?.messages ?? 0));
-      jobs.push({ nameA: p.nameA, nameB: p.nameB, label, missingOnB: !p.existsOnB && options.dryRun });
+      jobs.push({ nameA: p.nameA, nameB: p.nameB, label, missingOnB: !p.existsOnB && options.dryRun, rescanB });
     }
     observer.started({ folders: jobs.length, messages: estimateMessages, bytes: 0 });
 
-    let lastCommit = Date.now();
-    let committing: Promise<void> | undefined;
+    const periodic = new PeriodicCommit(state, options.commitIntervalMs ?? COMMIT_INTERVAL_MS, !options.dryRun);
     const ctx: FolderSyncContext = {
       state, options, observer: reporting, signal, warnedKeywords: new Set(),
-      onBatchDone: async () => {
-        if (options.dryRun || committing || Date.now() - lastCommit < COMMIT_INTERVAL_MS) return;
-        committing = state.commit().finally(() => {
-          lastCommit = Date.now();
-          committing = undefined;
-        });
-        await committing;
-      },
+      onBatchDone: () => periodic.safePoint(),
     };
 
-    const results = await runFolderJobs(jobs, options.connections, main, open, async (stores, folderJob) => {
+    const results = await runFolderJobs(jobs, options.connections, main, open, periodic, async (stores, folderJob) => {
       try {
         const result = await syncFolderPair(ctx, folderJob, stores);
         reporting.folderFinished(result);
@@ -170,7 +168,8 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
       summary.foldersDeleted = await deleteFoldersMissingOnA(main, mapping, foldersB, state, options, observer);
     }
 
-    if (committing) await committing;
+    // The mode is recorded only by a complete run: an incomplete one must be redone as it was.
+    if (!options.dryRun && summary.failed.length === 0 && !signal?.aborted) state.setMode(options.mode);
     if (!options.dryRun) await state.commit();
     if (signal?.aborted) throw new InterruptedError(signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
   } finally {
@@ -195,19 +194,26 @@ async function runFolderJobs(
   connections: number,
   main: { a: Store; b: Store },
   open: (label: 'A' | 'B') => Store,
+  periodic: PeriodicCommit,
   work: (stores: { a: Store; b: Store }, job: FolderPairJob) => Promise<FolderSyncResult | undefined>,
   signal?: AbortSignal,
 ): Promise<FolderSyncResult[]> {
   const queue = [...jobs];
   const results: FolderSyncResult[] = [];
   const worker = async (stores: { a: Store; b: Store } | undefined): Promise<void> => {
-    for (let job = queue.shift(); job && !signal?.aborted; job = queue.shift()) {
-      if (!stores) {
-        stores = { a: open('A'), b: open('B') };
-        await Promise.all([stores.a.connect(), stores.b.connect()]);
+    periodic.join();
+    try {
+      for (let job = queue.shift(); job && !signal?.aborted; job = queue.shift()) {
+        if (!stores) {
+          stores = { a: open('A'), b: open('B') };
+          await Promise.all([stores.a.connect(), stores.b.connect()]);
+        }
+        await periodic.safePoint();
+        const result = await work(stores, job);
+        if (result) results.push(result);
       }
-      const result = await work(stores, job);
-      if (result) results.push(result);
+    } finally {
+      await periodic.leave();
     }
   };
   const count = Math.max(1, Math.min(connections, jobs.length));

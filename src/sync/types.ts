@@ -24,6 +24,8 @@ export interface SyncOptions {
   full: boolean;
   /** Folder pairs synced at once, each on its own pair of connections (1 = one connection per store). */
   connections: number;
+  /** How often a long run commits its state (default 60 s). */
+  commitIntervalMs?: number;
 }
 
 /** Exact work found in one folder pair once it has been read and planned. */

@@ -59,7 +59,8 @@ describe('SIGKILL at random points, then rerun', () => {
     const random = prng(seed);
     const statePath = join(dir, 'crash.state');
     const args = ['sync', a.url(), b.url(), '--tls-ca', a.caFile, '--state', statePath, '-q'];
-    const env = passwordEnv(a, b);
+    // Commit often, so that kills also land during and between state rewrites.
+    const env = { ...passwordEnv(a, b), REPLIMAP_COMMIT_INTERVAL_MS: '150' };
     const killedAt: number[] = [];
     let extra = 0;
     for (let k = 0; k < KILLS; k++) {

@@ -1,0 +1,71 @@
+// Commits the state now and then during a long run, so the journal stays
+// short and a restart replays little. The journal alone already keeps every
+// result safe; this only bounds its size.
+//
+// A commit rewrites the whole state, so no worker may change it meanwhile:
+// when a commit is due, each worker stops at its next safe point (between
+// batches, between folders) and the last one to arrive commits, then all go on.
+
+export interface Committable {
+  commit(): Promise<void>;
+}
+
+export class PeriodicCommit {
+  private lastCommit = Date.now();
+  private active = 0;
+  private waiting = 0;
+  private gate: { promise: Promise<void>; release: () => void; fail: (err: unknown) => void } | undefined;
+
+  constructor(
+    private readonly state: Committable,
+    private readonly intervalMs: number,
+    private readonly enabled: boolean,
+  ) {}
+
+  /** A worker starts taking part. */
+  join(): void {
+    this.active++;
+  }
+
+  /** A worker is done; if the others are all waiting for it, commit now. */
+  async leave(): Promise<void> {
+    this.active--;
+    if (this.gate && this.waiting === this.active) await this.commitAndRelease();
+  }
+
+  /** Called by a worker where it holds no half-done change. Waits while a commit runs. */
+  async safePoint(): Promise<void> {
+    if (!this.gate) {
+      if (!this.enabled || Date.now() - this.lastCommit < this.intervalMs) return;
+      let release!: () => void;
+      let fail!: (err: unknown) => void;
+      const promise = new Promise<void>((resolve, reject) => {
+        release = resolve;
+        fail = reject;
+      });
+      promise.catch(() => undefined); // seen by every waiter below; never unhandled
+      this.gate = { promise, release, fail };
+    }
+    this.waiting++;
+    if (this.waiting === this.active) {
+      await this.commitAndRelease();
+      return;
+    }
+    await this.gate.promise;
+  }
+
+  private async commitAndRelease(): Promise<void> {
+    const gate = this.gate!;
+    try {
+      await this.state.commit();
+      this.lastCommit = Date.now();
+      gate.release();
+    } catch (err) {
+      gate.fail(err);
+      throw err;
+    } finally {
+      this.gate = undefined;
+      this.waiting = 0;
+    }
+  }
+}
