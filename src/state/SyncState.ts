@@ -23,7 +23,7 @@ import {
   sectionHeaderText,
   stateHeaderText,
 } from './stateFormat.js';
-import type { MessageRecord, SideStatus, StateOp } from './types.js';
+import type { MessageRecord, SideStatus, StateMode, StateOp } from './types.js';
 
 export interface StateIdentity {
   /** Display URLs without passwords. */
@@ -72,6 +72,8 @@ export class SyncState {
   readonly warnings: string[] = [];
 
   private generation: number;
+  /** Mode of the last committed run, as read; setMode() changes what the next commit writes. */
+  private mode: StateMode | undefined;
   private readonly folders = new Map<string, FolderEntry>();
   private readonly intents = new Map<string, { nameA: string; nameB: string; byUid: Map<number, string> }>();
   private readonly interner = new FlagInterner();
@@ -159,6 +161,7 @@ export class SyncState {
         );
       }
       state = new SyncState(path, identity, readOnly, false, scanned.generation);
+      state.mode = scanned.mode;
       for (const s of scanned.sections) {
         const raw = s.records.count > 0 ? s.records : null;
         state.folders.set(folderKey(s.header.nameA, s.header.nameB), FolderEntry.fromHeader(s.header, state.interner, path, raw));
@@ -182,6 +185,16 @@ export class SyncState {
       await unlink(journalPath).catch(() => undefined);
     }
     if (!this.readOnly) this.journal = new StateJournal(journalPath, this.identity, this.generation, keepLength);
+  }
+
+  /** The mode of the last committed run (undefined for a new state or an older file). */
+  get lastMode(): StateMode | undefined {
+    return this.mode;
+  }
+
+  /** The mode the next commit records. Not journaled: a run that dies before committing left no record of it. */
+  setMode(mode: StateMode): void {
+    this.mode = mode;
   }
 
   folderKeys(): { nameA: string; nameB: string }[] {
@@ -261,7 +274,7 @@ export class SyncState {
   }
 
   private async writeState(out: ChunkWriter, generation: number): Promise<void> {
-    await out.text(stateHeaderText(this.identity.storeA, this.identity.storeB, generation));
+    await out.text(stateHeaderText(this.identity.storeA, this.identity.storeB, generation, this.mode));
     let total = 0;
     for (const f of this.folders.values()) {
       await out.text(sectionHeaderText(f));

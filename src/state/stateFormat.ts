@@ -3,6 +3,7 @@
 //   replimap-state 1
 //   stores "<display URL of A>" "<display URL of B>"
 //   generation <n>
+//   mode <copy|mirror|two-way>                 the mode of the last committed run
 //   folder "<name on A>" "<name on B>"          one section per folder pair
 //   status a <uidValidity> <uidNext> <highestModseq|-> <messages>   optional
 //   status b <uidValidity> <uidNext> <highestModseq|-> <messages>   optional
@@ -23,7 +24,7 @@
 // (SUPPORTED_VERSIONS) so an upgrade rewrites the file on its next commit.
 // Version 1 readers refuse any unknown line kind and any higher version, so an
 // old replimap never silently drops data it does not understand.
-import type { FolderRecordHeader, MessageRecord } from './types.js';
+import type { FolderRecordHeader, MessageRecord, StateMode } from './types.js';
 import { FlagInterner, LineCursor, LineError, encodeRecord, encodeStatus, parseRecordAt, readStatus } from './lineCodec.js';
 
 export const STATE_MAGIC = 'replimap-state';
@@ -66,8 +67,12 @@ export interface ScannedState {
   storeA: string;
   storeB: string;
   generation: number;
+  /** Absent in a file written before the line existed: treat as unknown. */
+  mode?: StateMode;
   sections: ScannedSection[];
 }
+
+const MODES: readonly StateMode[] = ['copy', 'mirror', 'two-way'];
 
 const NL = 0x0a;
 
@@ -124,6 +129,19 @@ export function scanStateFile(buf: Buffer): ScannedState {
   const seen = new Set<string>();
   let totalRecords = 0;
   let line = nextLine();
+  let mode: StateMode | undefined;
+  if (line.startsWith('mode ')) {
+    mode = at(() => {
+      const c = new LineCursor(line);
+      c.word('line kind');
+      const word = c.word('mode');
+      c.expectEnd();
+      const found = MODES.find((m) => m === word);
+      if (!found) throw new LineError(`unknown mode ${JSON.stringify(word)}`);
+      return found;
+    });
+    line = nextLine();
+  }
   for (;;) {
     const c = new LineCursor(line);
     const kind = at(() => c.word('line kind'));
@@ -136,7 +154,7 @@ export function scanStateFile(buf: Buffer): ScannedState {
         if (records !== totalRecords) throw new LineError(`end marker says ${records} records, the file has ${totalRecords}`);
       });
       if (pos !== buf.length) throw new StateFormatError(lineNo + 1, 'data after the end marker');
-      return { storeA, storeB, generation, sections };
+      return { storeA, storeB, generation, ...(mode && { mode }), sections };
     }
     if (kind !== 'folder') {
       if (/^[0-9]/.test(kind)) throw new StateFormatError(lineNo, 'record line outside a folder section');
@@ -216,8 +234,11 @@ export function folderKey(nameA: string, nameB: string): string {
 
 // ---- writing ---------------------------------------------------------------
 
-export function stateHeaderText(storeA: string, storeB: string, generation: number): string {
-  return `${STATE_MAGIC} ${STATE_FORMAT_VERSION}\nstores ${JSON.stringify(storeA)} ${JSON.stringify(storeB)}\ngeneration ${generation}\n`;
+export function stateHeaderText(storeA: string, storeB: string, generation: number, mode?: StateMode): string {
+  return (
+    `${STATE_MAGIC} ${STATE_FORMAT_VERSION}\nstores ${JSON.stringify(storeA)} ${JSON.stringify(storeB)}\ngeneration ${generation}\n` +
+    (mode ? `mode ${mode}\n` : '')
+  );
 }
 
 /** The `folder` line and the `status` lines of a section. */

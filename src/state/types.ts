@@ -1,6 +1,9 @@
 // The state file's data model: the base of every later decision (what was
 // synced, what was deleted, which flags changed on which side).
 
+/** The sync mode a state was last committed by (the state layer does not depend on sync). */
+export type StateMode = 'copy' | 'mirror' | 'two-way';
+
 /** One side's folder status as last read (values from SELECT/STATUS, before our own writes). */
 export interface SideStatus {
   uidValidity: bigint;

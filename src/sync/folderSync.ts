@@ -20,6 +20,12 @@ export interface FolderPairJob {
   label: string;
   /** B's folder does not exist (only in a dry run: otherwise it was created). */
   missingOnB: boolean;
+  /**
+   * Read every flag on B, not only the changes: the state's merge base holds
+   * A's flags, and B may have kept flags of its own under copy mode, which a
+   * first mirror run must see to undo.
+   */
+  rescanB: boolean;
 }
 
 export interface FolderSyncContext {
@@ -54,8 +60,9 @@ export async function syncFolderPair(
     const stored = side === 'a' ? folder.statusA : folder.statusB;
     const store = side === 'a' ? stores.a : stores.b;
     // Verifying means reading as if nothing were known: every message gets an envelope.
-    const base: ReadBase | null =
-      stored && !verify ? { ...baseOf(stored), knownUids: folder.knownUids(side) } : null;
+    let base: ReadBase | null = stored && !verify ? { ...baseOf(stored), knownUids: folder.knownUids(side) } : null;
+    // Without a mod-sequence to start from, the driver lists every message's flags.
+    if (base && side === 'b' && job.rescanB) base = { ...base, highestModseq: undefined };
     if (side === 'b' && job.missingOnB) return emptyRead();
     return store.readFolder(side === 'a' ? nameA : nameB, {
       readOnly: side === 'a' || options.dryRun,

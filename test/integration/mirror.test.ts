@@ -66,6 +66,26 @@ describe('mirror', () => {
     expect(bodies(after)).toEqual(bodies(await readFolder(a, 'INBOX')));
   });
 
+  it('a first mirror run after copy runs undoes flags B kept of its own', async () => {
+    await seedFolder(a, 'INBOX', seed('a', 6));
+    await syncOnce(a, b, statePath, { mode: 'copy' });
+    const inboxB = await readFolder(b, 'INBOX');
+    await setFlags(b, 'INBOX', [inboxB[1]!.uid], ['\\Flagged'], []);
+    // Copy mode keeps B's own flag, and the next copy run no longer looks at it.
+    await syncOnce(a, b, statePath, { mode: 'copy' });
+    await syncOnce(a, b, statePath, { mode: 'copy' });
+    expect((await readFolder(b, 'INBOX'))[1]!.flags).toContain('\\Flagged');
+
+    const mirror = await syncOnce(a, b, statePath, { mode: 'mirror' });
+    expect(mirror.summary.flagsUpdated).toBe(1);
+    expect(flagsByBody(await readFolder(b, 'INBOX'))).toEqual(flagsByBody(await readFolder(a, 'INBOX')));
+    // The rescan happens once: the run after re-reads only what the mirror run changed, then nothing.
+    const again = await syncOnce(a, b, statePath, { mode: 'mirror' });
+    expect(again.summary.flagsUpdated).toBe(0);
+    const third = await syncOnce(a, b, statePath, { mode: 'mirror' });
+    expect(third.summary.foldersSkipped).toBe(third.summary.folders);
+  });
+
   it('dry run lists exactly what would be deleted and deletes nothing', async () => {
     await seedFolder(a, 'INBOX', seed('a', 4));
     await seedFolder(b, 'INBOX', [...seed('a', 4), ...seed('extra', 2)]);

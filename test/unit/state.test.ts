@@ -531,3 +531,34 @@ describe('files and permissions', () => {
     expect(defaultStateDir({ XDG_STATE_HOME: 'relative', HOME: '/home/u' })).toBe('/home/u/.local/state/replimap');
   });
 });
+
+describe('the mode of the last committed run', () => {
+  it('is recorded by commit, read back, and absent in a file without the line', async () => {
+    const s = await SyncState.open(path, ID);
+    expect(s.lastMode).toBeUndefined();
+    s.apply({ op: 'folder', nameA: 'INBOX', nameB: 'INBOX' });
+    s.setMode('mirror');
+    await s.commit();
+    await s.close();
+    expect(await readFile(path, 'utf8')).toMatch(/^mode mirror$/m);
+
+    const again = await SyncState.open(path, ID);
+    expect(again.lastMode).toBe('mirror');
+    await again.close();
+
+    await writeFile(path, (await readFile(path, 'utf8')).replace('mode mirror\n', ''), { mode: 0o600 });
+    const older = await SyncState.open(path, ID, { readOnly: true });
+    expect(older.lastMode).toBeUndefined();
+    expect(older.folderKeys()).toEqual([{ nameA: 'INBOX', nameB: 'INBOX' }]);
+    await older.close();
+  });
+
+  it('an unknown mode is a corrupt file', async () => {
+    const s = await SyncState.open(path, ID);
+    s.setMode('copy');
+    await s.commit();
+    await s.close();
+    await writeFile(path, (await readFile(path, 'utf8')).replace('mode copy', 'mode sideways'), { mode: 0o600 });
+    await expectStateError(SyncState.open(path, ID), /line 4/, /unknown mode/);
+  });
+});
