@@ -18,8 +18,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { DovecotServer } from '../test/support/dovecot.js';
+import { mib, resultsTable, type StepRecord } from './results.js';
 import { describeCorpus, generateCorpus, planCorpus, type CorpusPlan } from './benchCorpus.js';
-import { commandCounts, mailOwner, startBenchServer, type CommandCounts } from './benchServers.js';
+import { commandCounts, mailOwner, startBenchServer } from './benchServers.js';
 import { startLatencyProxy, type LatencyProxy } from './latencyProxy.js';
 import { cloneMaildir, writeMaildir } from './maildirSeeder.js';
 import { compareMailboxes, describeFidelity, digestOf, isFaithful, readMailbox, type FidelityReport, type MailboxDigest } from './readback.js';
@@ -136,41 +137,6 @@ function runnerFor(tool: ToolName, options: BenchOptions): ToolRunner {
 
 // ---------------------------------------------------------------------------
 // Records
-
-interface StepRecord {
-  scenario: string;
-  folders: number;
-  messages: number;
-  rttMs: number;
-  tool: ToolName;
-  step: StepName;
-  ok: boolean;
-  note?: string;
-  wallMs?: number;
-  peakRssKiB?: number;
-  /** Counted by Dovecot (imap_command_finished), after login. */
-  commandsA?: CommandCounts;
-  commandsB?: CommandCounts;
-  /** As replimap reports them itself (--json --stats). */
-  reportedCommandsA?: number;
-  reportedCommandsB?: number;
-  reportedBytesA?: number;
-  reportedBytesB?: number;
-  /** Through the proxies: tool → server (up) and server → tool (down). */
-  bytesAUp?: number;
-  bytesADown?: number;
-  bytesBUp?: number;
-  bytesBDown?: number;
-  connectionsA?: number;
-  connectionsB?: number;
-  fidelity?: string;
-  faithful?: boolean;
-  fidelityReport?: Omit<FidelityReport, 'perFolder'>;
-  changes?: ChangeSummary;
-  commandLine?: string;
-  /** 1-minute load average just before the step (other work on the machine skews timings). */
-  loadBefore?: number;
-}
 
 const records: StepRecord[] = [];
 
@@ -386,27 +352,6 @@ async function runTool(tool: ToolName, scenario: Scenario, rttMs: number, templa
 
 // ---------------------------------------------------------------------------
 // Tables
-
-function mib(bytes: number | undefined): string {
-  return bytes === undefined ? '–' : (bytes / 2 ** 20).toFixed(1);
-}
-
-export function resultsTable(rows: StepRecord[]): string {
-  const head =
-    '| tool | step | wall s | peak RSS MiB | cmds A | cmds B | replimap-reported cmds A/B | A→tool MiB | tool→A MiB | tool→B MiB | B→tool MiB | conns A/B | load | fidelity |\n' +
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n';
-  const body = rows
-    .map((r) => {
-      if (r.wallMs === undefined) return `| ${r.tool} | ${r.step} | ${r.note ?? 'n/a'} | | | | | | | | | | | |`;
-      const reported = r.reportedCommandsA !== undefined ? `${r.reportedCommandsA}/${r.reportedCommandsB ?? '–'}` : '–';
-      const status = r.ok ? '' : `FAILED: ${(r.note ?? '').slice(0, 80)}; `;
-      return `| ${r.tool} | ${r.step} | ${(r.wallMs / 1000).toFixed(2)} | ${mib(r.peakRssKiB !== undefined ? r.peakRssKiB * 1024 : undefined)} | ` +
-        `${r.commandsA?.total ?? '–'} | ${r.commandsB?.total ?? '–'} | ${reported} | ${mib(r.bytesADown)} | ${mib(r.bytesAUp)} | ` +
-        `${mib(r.bytesBUp)} | ${mib(r.bytesBDown)} | ${r.connectionsA ?? '–'}/${r.connectionsB ?? '–'} | ${r.loadBefore?.toFixed(1) ?? '–'} | ${status}${r.fidelity ?? (r.step === 'noop' ? '(not checked)' : '')} |`;
-    })
-    .join('\n');
-  return head + body + '\n';
-}
 
 function tablesByScenario(options: BenchOptions): string {
   let out = '';
