@@ -1,7 +1,7 @@
 // How an ImapStoreSpec becomes an imapflow client (options, TLS), and how a
 // failed connection attempt becomes one clear line for the user.
 
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { ConnectError } from '../../errors.js';
 import type { ImapStoreSpec } from '../spec.js';
@@ -22,7 +22,7 @@ export function clientOptions(spec: ImapStoreSpec): ImapFlowOptions {
     tls: {
       rejectUnauthorized: !spec.insecure,
       // --tls-ca adds to the trusted CAs; it does not replace Node's defaults.
-      ...(spec.tlsCa ? { ca: [...rootCertificates, spec.tlsCa] } : {}),
+      ...(spec.tlsCa ? { secureContext: trustingContext(spec.tlsCa) } : {}),
     },
     auth: { user: spec.user, pass: spec.password },
     clientInfo: { name: 'replimap' },
@@ -33,6 +33,21 @@ export function clientOptions(spec: ImapStoreSpec): ImapFlowOptions {
     greetingTimeout: CONNECT_TIMEOUT_MS,
     socketTimeout: SOCKET_TIMEOUT_MS,
   };
+}
+
+const contexts = new Map<string, SecureContext>();
+
+/**
+ * One TLS context per extra CA, shared by every connection: building it parses
+ * all of Node's root certificates, which costs more than a handshake on loopback.
+ */
+function trustingContext(ca: string): SecureContext {
+  let context = contexts.get(ca);
+  if (!context) {
+    context = createSecureContext({ ca: [...rootCertificates, ca] });
+    contexts.set(ca, context);
+  }
+  return context;
 }
 
 export function createImapFlow(spec: ImapStoreSpec): ImapFlow {
