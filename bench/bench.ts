@@ -4,7 +4,7 @@
 //
 //   npm run bench -- [--scenario issue2,issue3] [--folders N] [--messages N]
 //                    [--rtt 0,20] [--tools replimap,mbsync,interimap,offlineimap]
-//                    [--quick] [--timeout-min 30] [--out DIR] [--replimap-args "..."]
+//                    [--quick] [--timeout-min 30] [--out DIR] [--replimap-args="--mode copy ..."]
 //
 // Every tool run gets a fresh source (hard-linked clone of one seeded Maildir
 // template, so all tools copy the same bytes with the same UIDs) and a fresh,
@@ -333,6 +333,7 @@ async function runTool(tool: ToolName, scenario: Scenario, rttMs: number, templa
         `commands A/B ${record.commandsA?.total}/${record.commandsB?.total}` +
         (record.fidelity ? `, fidelity: ${record.fidelity}` : ''));
       if (!outcome.ok && step === 'initial') {
+        if (tool === 'replimap') log(`  replimap: not available (${outcome.note ?? 'failed'}); going on with the others`);
         for (const later of scenario.steps.slice(1)) records.push({ ...base, step: later, ok: false, note: 'skipped: initial sync failed' });
         break;
       }
