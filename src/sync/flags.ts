@@ -1,16 +1,10 @@
 // Flags as sets: normalising what servers report, deciding what B can store,
 // and the three-way merge against the flags as last synced (the base).
 //
-// \Deleted is never synchronised, in either direction and in every mode:
-// - A message flagged \Deleted on A is still copied (it may be undeleted, and
-//   replimap never drops a message A still has), but its copy on B does not get
-//   \Deleted: a copy marked \Deleted would vanish at the next EXPUNGE any client
-//   of B sends, silently. Without the flag it is merely one message too many on
-//   B; in mirror mode it goes away once A really expunges the original.
-// - A \Deleted set or cleared on either side is not propagated as a flag change
-//   either, so nothing replimap does can make a message expungeable. (Its own
-//   mirror expunges use UID EXPUNGE on exactly the messages it means.)
-// This is applied by the planner through withoutUnsyncedFlags.
+// \Deleted is synchronised like any other flag, as mbsync, imapsync and
+// dsync do: a migrated mailbox shows the same messages marked for deletion as
+// the old one. replimap itself never expunges because of it: its own mirror
+// expunges are UID EXPUNGEs of exactly the messages A no longer has.
 
 import type { FlagAcceptance } from './planTypes.js';
 
@@ -19,9 +13,6 @@ export const SYSTEM_FLAGS = ['\\Answered', '\\Deleted', '\\Draft', '\\Flagged', 
 
 const CANONICAL_SYSTEM = new Map<string, string>(SYSTEM_FLAGS.map((flag) => [flag.toLowerCase(), flag]));
 const SYSTEM_ORDER = new Map<string, number>(SYSTEM_FLAGS.map((flag, index) => [flag, index]));
-
-/** Flags replimap never copies or changes (see the top of this file). */
-export const UNSYNCED_FLAGS: readonly string[] = ['\\Deleted'];
 
 function compareFlags(x: string, y: string): number {
   const ox = SYSTEM_ORDER.get(x);
@@ -79,11 +70,6 @@ export function sameFlags(x: readonly string[], y: readonly string[]): boolean {
   if (x.length !== y.length) return false;
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
   return true;
-}
-
-/** The flags without those replimap never synchronises (\Deleted), normalised. */
-export function withoutUnsyncedFlags(flags: Iterable<string>): string[] {
-  return normalizeFlags(flags).filter((flag) => !UNSYNCED_FLAGS.includes(flag));
 }
 
 /** True when B's folder reported nothing usable: an absent or empty PERMANENTFLAGS. */

@@ -16,7 +16,7 @@ import type {
   FolderPlanInput,
   SnapshotMessage,
 } from './planTypes.js';
-import { flagAccepted, flagDelta, mergeFlags, normalizedView, sameFlags, withoutUnsyncedFlags } from './flags.js';
+import { flagAccepted, flagDelta, mergeFlags, normalizedView, normalizeFlags, sameFlags } from './flags.js';
 
 /** A message present on one side that no kept record accounts for. */
 interface Unpaired {
@@ -51,10 +51,10 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
    * not on every run).
    */
   const changeB = (uidB: number, current: readonly string[], target: readonly string[], base: readonly string[] | null): void => {
-    const wanted = withoutUnsyncedFlags(target);
+    const wanted = normalizeFlags(target);
     const baseSet = new Set(base ?? []);
     for (const flag of wanted) if (!flagAccepted(flag, bAccepts) && !baseSet.has(flag)) dropped.add(flag);
-    const delta = flagDelta(withoutUnsyncedFlags(current), wanted);
+    const delta = flagDelta(normalizeFlags(current), wanted);
     const add = delta.add.filter((flag) => flagAccepted(flag, bAccepts));
     const remove = delta.remove.filter((flag) => flagAccepted(flag, bAccepts));
     if (add.length > 0 || remove.length > 0) flagChanges.push({ uidB, add, remove });
@@ -92,7 +92,6 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
         kept.push(record.flags === base ? record : { ...record, flags: base });
         continue;
       }
-      // The base keeps \Deleted as A has it (it is part of what was seen); changeB never applies it.
       const merged = mergeFlags(record.flags, msgA.flags, msgB.flags, mode);
       changeB(record.uidB, msgB.flags, merged.b, record.flags);
       kept.push({ uidA: record.uidA, uidB: record.uidB, gid: record.gid, flags: merged.base });
@@ -164,7 +163,7 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
   for (const listB of groupsB.values()) for (const m of listB) leftB.push(m);
 
   const appends: AppendAction[] = leftA.sort(byUid).map((m) => {
-    const wanted = withoutUnsyncedFlags(m.flags);
+    const wanted = normalizeFlags(m.flags);
     const flags = wanted.filter((flag) => flagAccepted(flag, bAccepts));
     for (const flag of wanted) if (!flagAccepted(flag, bAccepts)) dropped.add(flag);
     return { uidA: m.uid, gid: m.gid, flags, size: m.size ?? 0 };

@@ -55,14 +55,16 @@ describe('mirror', () => {
     // Deleted on A and flags changed on A → the same on B.
     await expungeUids(a, 'INBOX', [ma[0]!.uid, ma[1]!.uid]);
     await setFlags(a, 'INBOX', [ma[2]!.uid], ['\\Seen'], []);
-    // Another message on B carries \Deleted: a plain EXPUNGE would take it too.
-    const bNow = await readFolder(b, 'INBOX');
-    const keep = bNow.find((m) => m.body.toString().includes('a body 10'))!;
+    // Another message carries \Deleted on both sides (marked, not expunged, on A):
+    // a plain EXPUNGE on B would take it too.
+    const aKeep = ma.find((m) => m.body.toString().includes('a body 10'))!;
+    await setFlags(a, 'INBOX', [aKeep.uid], ['\\Deleted'], []);
+    const keep = (await readFolder(b, 'INBOX')).find((m) => m.body.toString().includes('a body 10'))!;
     await setFlags(b, 'INBOX', [keep.uid], ['\\Deleted'], []);
     const second = await syncOnce(a, b, statePath, { mode: 'mirror' });
     expect(second.summary.expunged).toBe(2);
     const after = await readFolder(b, 'INBOX');
-    expect(after.some((m) => m.uid === keep.uid)).toBe(true);
+    expect(after.find((m) => m.uid === keep.uid)?.flags).toContain('\\Deleted');
     expect(bodies(after)).toEqual(bodies(await readFolder(a, 'INBOX')));
   });
 

@@ -7,7 +7,6 @@ import {
   normalizeFlags,
   normalizedView,
   sameFlags,
-  withoutUnsyncedFlags,
 } from '../../src/sync/flags.js';
 
 describe('normalizeFlags', () => {
@@ -58,9 +57,9 @@ describe('sameFlags', () => {
   });
 });
 
-describe('withoutUnsyncedFlags', () => {
-  it('drops \\Deleted in any case', () => {
-    expect(withoutUnsyncedFlags(['\\deleted', '\\Seen', 'k'])).toEqual(['\\Seen', 'k']);
+describe('\\Deleted', () => {
+  it('is an ordinary system flag: kept and spelled canonically', () => {
+    expect(normalizeFlags(['\\deleted', '\\Seen', 'k'])).toEqual(['\\Deleted', '\\Seen', 'k']);
   });
 });
 

@@ -256,21 +256,24 @@ describe('planFolder: records out of order or corrupt', () => {
 });
 
 describe('planFolder: \\Deleted', () => {
-  it('copies a \\Deleted A message without \\Deleted', () => {
+  it('copies \\Deleted like any flag', () => {
     const p = plan({ a: snap([1, ['\\Deleted', '\\Seen'], 'g', 3]) });
-    expect(p.appends).toEqual([{ uidA: 1, gid: 'g', flags: ['\\Seen'], size: 3 }]);
+    expect(p.appends).toEqual([{ uidA: 1, gid: 'g', flags: ['\\Deleted', '\\Seen'], size: 3 }]);
   });
 
-  it('neither propagates \\Deleted to B nor clears it on B', () => {
+  it('propagates \\Deleted set or cleared on A, and never expunges because of it', () => {
     for (const mode of ['copy', 'mirror'] as const) {
       const p = plan({
         mode,
-        records: [rec(1, 11, 'g1'), rec(2, 12, 'g2')],
+        records: [rec(1, 11, 'g1'), rec(2, 12, 'g2', ['\\Deleted'])],
         a: snap([1, ['\\Deleted']], [2, []]),
         b: snap([11, []], [12, ['\\Deleted']]),
       });
-      expect(p.flagChanges).toEqual([]);
-      // The base records A's flags as seen, \Deleted included (it is just never applied).
+      expect(p.flagChanges).toEqual([
+        { uidB: 11, add: ['\\Deleted'], remove: [] },
+        { uidB: 12, add: [], remove: ['\\Deleted'] },
+      ]);
+      expect(p.expunges).toEqual([]);
       expect(p.records).toEqual([rec(1, 11, 'g1', ['\\Deleted']), rec(2, 12, 'g2')]);
     }
   });
