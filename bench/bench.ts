@@ -79,13 +79,13 @@ function parseOptions(argv: string[]): BenchOptions {
   }
   const quick = values.quick;
   const defaults: Scenario[] = [
-    { id: 'issue2', title: 'Issue 2: initial sync and no-op resync', folders: quick ? 5 : 10, messages: quick ? 500 : 5_000, steps: ['initial', 'noop'] },
+    { id: 'issue2', title: 'Issue 2: initial sync and no-op resync', folders: quick ? 5 : 10, messages: quick ? 500 : 5_000, steps: ['initial', 'noop', 'noop2'] },
     {
       id: 'issue3',
       title: 'Issue 3: many folders; initial copy, no-op resync, resync after 1% flag changes and 0.5% new messages',
       folders: quick ? 10 : 100,
       messages: quick ? 1_000 : 100_000,
-      steps: ['initial', 'noop', 'changes'],
+      steps: ['initial', 'noop', 'noop2', 'changes'],
     },
   ];
   const wanted = values.scenario.split(',').map((s) => s.trim());
@@ -322,7 +322,7 @@ async function runTool(tool: ToolName, scenario: Scenario, rttMs: number, templa
       if (stats?.commandsB !== undefined) record.reportedCommandsB = stats.commandsB;
       if (stats?.bytesA !== undefined) record.reportedBytesA = stats.bytesA;
       if (stats?.bytesB !== undefined) record.reportedBytesB = stats.bytesB;
-      if (step !== 'noop') {
+      if (step !== 'noop' && step !== 'noop2') {
         const report = compareMailboxes(sourceNow, await readMailbox(endpointOf(dst)));
         Object.assign(record, fidelityFields(report));
         await writeFile(join(runDir, `fidelity-${step}.json`), JSON.stringify(report, null, 2));

@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   for (const key of keys) {
     const rows = groups.get(key)!;
     const [scenario, folders, messages, rtt] = key.split('|');
-    const steps: StepName[] = scenario === 'issue3' ? ['initial', 'noop', 'changes'] : ['initial', 'noop'];
+    const steps: StepName[] = scenario === 'issue3' ? ['initial', 'noop', 'noop2', 'changes'] : ['initial', 'noop', 'noop2'];
     process.stdout.write(
       `\n#### ${TITLES[scenario!] ?? scenario} — ${folders} folders, ${Number(messages).toLocaleString('en')} messages, RTT ${rtt} ms\n\n` +
         compactTable(rows, tools, steps),

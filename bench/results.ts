@@ -61,7 +61,7 @@ export function resultsTable(rows: StepRecord[]): string {
       return `| ${r.tool} | ${r.step} | ${(r.wallMs / 1000).toFixed(2)} | ${rss(r)} | ` +
         `${r.commandsA?.total ?? '–'} | ${r.commandsB?.total ?? '–'} | ${reported} | ${mib(r.bytesADown)} | ${mib(r.bytesAUp)} | ` +
         `${mib(r.bytesBUp)} | ${mib(r.bytesBDown)} | ${r.connectionsA ?? '–'}/${r.connectionsB ?? '–'} | ${r.loadBefore?.toFixed(1) ?? '–'} | ` +
-        `${status}${r.fidelity ?? (r.step === 'noop' ? '(not checked)' : '')} |`;
+        `${status}${r.fidelity ?? (r.step === 'noop' || r.step === 'noop2' ? '(not checked)' : '')} |`;
     })
     .join('\n');
   return head + body + '\n';

@@ -4,7 +4,12 @@
 export type ToolName = 'replimap' | 'mbsync' | 'interimap' | 'offlineimap';
 export const ALL_TOOLS: readonly ToolName[] = ['replimap', 'mbsync', 'interimap', 'offlineimap'];
 
-export type StepName = 'initial' | 'noop' | 'changes';
+/**
+ * 'noop': the first resync after the initial copy; 'noop2': the one after it
+ * (the steady state of a cron job: a tool that records its own writes as seen
+ * is already there at 'noop', replimap re-reads what it wrote once).
+ */
+export type StepName = 'initial' | 'noop' | 'noop2' | 'changes';
 
 /** One IMAP account as a tool sees it (through the latency proxy). */
 export interface ImapTarget {
