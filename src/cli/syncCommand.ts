@@ -114,7 +114,7 @@ export async function runSyncCommand(
   flags.verbose = options.verbose;
   flags.json = options.json;
   const { job, warnings } = await prepareSyncJob(a, b, options, ctx.env);
-  const reporter = chooseReporter(ctx, options);
+  const reporter = await chooseReporter(ctx, options);
   for (const w of warnings) reporter.warning(w);
   reporter.verbose(`state file: ${job.statePath}`);
 

@@ -80,6 +80,8 @@ export class SyncState {
   private journal: StateJournal | null = null;
   private lock: StateLock | null = null;
   private committing = false;
+  /** Something differs from the file on disk (ops applied or replayed, mode changed). */
+  private dirty = false;
   private closed = false;
 
   private constructor(
@@ -177,6 +179,7 @@ export class SyncState {
     const found = await readJournal(journalPath, this.identity, this.generation, this.interner, (op) => this.applyOp(op, 'replay'));
     let keepLength: number | null = null;
     if (found.kind === 'current') {
+      if (found.ops > 0) this.dirty = true;
       if (found.ops > 0) this.warnings.push(`recovered ${found.ops} change(s) from the journal of an interrupted run`);
       if (found.tornTail) this.warnings.push(`ignored the incomplete last line of ${journalPath} (the run was killed while writing it)`);
       keepLength = found.validLength;
@@ -194,6 +197,7 @@ export class SyncState {
 
   /** The mode the next commit records. Not journaled: a run that dies before committing left no record of it. */
   setMode(mode: StateMode): void {
+    if (this.mode !== mode) this.dirty = true;
     this.mode = mode;
   }
 
@@ -205,11 +209,17 @@ export class SyncState {
     return this.folders.get(folderKey(nameA, nameB));
   }
 
+  /** True when a commit would write something the file does not hold yet. */
+  get hasChanges(): boolean {
+    return this.dirty;
+  }
+
   /** Journals the op (buffered, in order) and applies it to memory. */
   apply(op: StateOp): void {
     if (this.closed) throw new Error('SyncState.apply: the state is closed');
     if (this.committing) throw new Error('SyncState.apply: called while commit() is running; await it first');
     this.applyOp(op, 'apply');
+    this.dirty = true;
   }
 
   /** Writes buffered journal lines and fdatasyncs (nothing in a read-only state). */
@@ -240,6 +250,7 @@ export class SyncState {
       await this.writeFile(() => fsyncDir(dirname(this.path)));
       // Only once the rename is durable may the old journal go.
       await this.journal.restart(generation);
+      this.dirty = false;
     } finally {
       this.committing = false;
     }

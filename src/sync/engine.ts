@@ -170,7 +170,8 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
 
     // The mode is recorded only by a complete run: an incomplete one must be redone as it was.
     if (!options.dryRun && summary.failed.length === 0 && !signal?.aborted) state.setMode(options.mode);
-    if (!options.dryRun) await state.commit();
+    // A run that changed nothing leaves the file as it is (no rewrite, no fsync).
+    if (!options.dryRun && (state.hasChanges || state.isNew)) await state.commit();
     if (signal?.aborted) throw new InterruptedError(signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
   } finally {
     // On an error, keep what the journal holds: the next run replays it.

@@ -562,3 +562,26 @@ describe('the mode of the last committed run', () => {
     await expectStateError(SyncState.open(path, ID), /line 4/, /unknown mode/);
   });
 });
+
+describe('hasChanges', () => {
+  it('is false after open and after commit, true after an op or a new mode', async () => {
+    const s = await SyncState.open(path, ID);
+    expect(s.hasChanges).toBe(false);
+    s.apply({ op: 'folder', nameA: 'INBOX', nameB: 'INBOX' });
+    expect(s.hasChanges).toBe(true);
+    await s.commit();
+    expect(s.hasChanges).toBe(false);
+    s.setMode('copy');
+    expect(s.hasChanges).toBe(true);
+    await s.commit();
+    s.setMode('copy');
+    expect(s.hasChanges).toBe(false);
+    s.apply({ op: 'status', nameA: 'INBOX', nameB: 'INBOX', side: 'a', status: status(5, 9n) });
+    await s.flush();
+    await s.close();
+    // A journal replayed on open is a change the file does not hold yet.
+    const again = await SyncState.open(path, ID);
+    expect(again.hasChanges).toBe(true);
+    await again.close();
+  });
+});
