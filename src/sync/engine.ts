@@ -10,6 +10,7 @@ import { selectFolders } from './folderFilter.js';
 import { mapFolders, translateFolderName, type FolderMapping } from './folderMap.js';
 import { statusUnchanged } from './folderStatus.js';
 import { syncFolderPair, type FolderPairJob, type FolderSyncContext, type FolderSyncResult } from './folderSync.js';
+import { recordOwnWritesOnB } from './ownWrites.js';
 import { checkMirrorGuard } from './mirrorGuard.js';
 import { PeriodicCommit } from './periodicCommit.js';
 import type { SyncJob, SyncObserver, SyncSummary } from './types.js';
@@ -163,6 +164,9 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
       summary.skipped += r.alreadyThere;
       summary.deletionsWithheld += r.expungesWithheld;
     }
+
+    const expected = results.flatMap((r) => (r.expectedB ? [r.expectedB] : []));
+    if (expected.length > 0 && !signal?.aborted) await recordOwnWritesOnB(main.b, state, expected, observer);
 
     if (options.deleteFolders && !signal?.aborted) {
       summary.foldersDeleted = await deleteFoldersMissingOnA(main, mapping, foldersB, state, options, observer);

@@ -44,10 +44,21 @@ export interface ExecutionContext {
   onBatchDone?: () => Promise<void>;
 }
 
-export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecution): Promise<FolderResult> {
+/** What the executor did, with what the engine needs to know about its own writes to B. */
+export interface FolderExecutionResult extends FolderResult {
+  /** The folder's statuses were recorded (nothing failed, not cut short). */
+  statusRecorded: boolean;
+  /** Highest UID B gave our appends (0: none). */
+  maxAppendedUid: number;
+  /** Appends B stored without telling their UID (no UIDPLUS). */
+  appendsWithoutUid: number;
+}
+
+export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecution): Promise<FolderExecutionResult> {
   const { nameA, nameB, plan } = job;
-  const result: FolderResult = {
+  const result: FolderExecutionResult = {
     folder: job.label, skipped: false, copied: 0, bytes: 0, flagsUpdated: 0, expunged: 0, failed: 0,
+    statusRecorded: false, maxAppendedUid: 0, appendsWithoutUid: 0,
   };
   const fail = (failure: Omit<MessageFailure, 'folder'>): void => {
     result.failed++;
@@ -143,6 +154,8 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
       if (outcome?.ok) {
         batchMessages++;
         batchBytes += message.body.length;
+        if (outcome.uid) result.maxAppendedUid = Math.max(result.maxAppendedUid, outcome.uid);
+        else result.appendsWithoutUid++;
         // Without UIDPLUS the B UID is unknown: keep the message as A-only; the
         // next run pairs it by global id with the copy it finds on B.
         ctx.state.apply({
@@ -168,6 +181,7 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
   if (result.failed === 0 && !interrupted && !ctx.signal?.aborted) {
     ctx.state.apply({ op: 'status', nameA, nameB, side: 'a', status: job.readA.status });
     ctx.state.apply({ op: 'status', nameA, nameB, side: 'b', status: job.readB.status });
+    result.statusRecorded = true;
   }
   await ctx.state.flush();
   return result;

@@ -5,6 +5,7 @@ import type { MessageRecord, SideStatus } from '../state/types.js';
 import type { SyncState } from '../state/SyncState.js';
 import type { FolderRead, FolderStatus, MessageEnvelope, ReadBase, Store } from '../store/types.js';
 import { executeFolderPlan } from './executor.js';
+import { expectedStatusOfB, type ExpectedStatus } from './ownWrites.js';
 import { wentBackInTime } from './folderStatus.js';
 import { globalId } from './identity.js';
 import { checkFolderExpungeGuard } from './mirrorGuard.js';
@@ -43,7 +44,10 @@ export interface FolderSyncResult extends FolderResult {
   alreadyThere: number;
   /** Mirror: deletions not done because the folder's guard refused them. */
   expungesWithheld: number;
+  /** Copy mode: what B's status must be if only this run wrote to it (see expectedStatusOfB). */
+  expectedB?: ExpectedStatus;
 }
+
 
 export async function syncFolderPair(
   ctx: FolderSyncContext,
@@ -151,7 +155,12 @@ export async function syncFolderPair(
     { storeA: stores.a, storeB: stores.b, state, observer, signal: ctx.signal, onBatchDone: ctx.onBatchDone },
     { nameA, nameB, label, plan, recordsBefore: records, snapshotA, envelopesA, readA: reads.a, readB: reads.b },
   );
-  return { ...result, alreadyThere, expungesWithheld: plan.expungesWithheld };
+  const expectedB = expectedStatusOfB(options, job, reads.b, result);
+  return {
+    folder: result.folder, skipped: result.skipped, copied: result.copied, bytes: result.bytes,
+    flagsUpdated: result.flagsUpdated, expunged: result.expunged, failed: result.failed,
+    alreadyThere, expungesWithheld: plan.expungesWithheld, ...(expectedB && { expectedB }),
+  };
 }
 
 function snapshotOf(records: readonly MessageRecord[], side: 'a' | 'b', read: FolderRead): SideSnapshot {
