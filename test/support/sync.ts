@@ -87,7 +87,15 @@ export interface CliRun {
 }
 
 /** Run the real `replimap` command (bin/replimap.js on the built dist/). */
-export function runCli(args: string[], env: Record<string, string> = {}, options: { killAfterMs?: number; signal?: NodeJS.Signals } = {}): Promise<CliRun> {
+export interface RunCliOptions {
+  /** Send `signal` (default SIGKILL) after this long. */
+  killAfterMs?: number;
+  /** Send `signal` as soon as stderr matches this (e.g. the first finished folder). */
+  killOnStderr?: RegExp;
+  signal?: NodeJS.Signals;
+}
+
+export function runCli(args: string[], env: Record<string, string> = {}, options: RunCliOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       env: { ...process.env, ...env, NO_COLOR: '1' },
@@ -96,7 +104,14 @@ export function runCli(args: string[], env: Record<string, string> = {}, options
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    let signalled = false;
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (options.killOnStderr && !signalled && options.killOnStderr.test(stderr)) {
+        signalled = true;
+        child.kill(options.signal ?? 'SIGKILL');
+      }
+    });
     let timer: NodeJS.Timeout | undefined;
     if (options.killAfterMs !== undefined) {
       timer = setTimeout(() => child.kill(options.signal ?? 'SIGKILL'), options.killAfterMs);
