@@ -1,6 +1,6 @@
 // Merges the results.json of several bench runs (say the competitors' run and
 // a later replimap run at the same sizes) into the Markdown tables of
-// bench/RESULTS.md. Tools without figures get a "pending" row.
+// bench/RESULTS.md. Steps without figures get a "not run" row.
 //
 //   npx tsx bench/renderResults.ts bench/out/issue2-full/results.json bench/out/replimap-issue2/results.json
 //   [--tools replimap,mbsync,interimap,offlineimap]   which rows to show (default all)

@@ -69,7 +69,7 @@ export function resultsTable(rows: StepRecord[]): string {
 
 /**
  * The RESULTS.md form: one row per tool and step, tools in the given order, a
- * "pending" row for every expected tool without figures.
+ * "not run" row for every expected tool and step without figures.
  */
 export function compactTable(rows: StepRecord[], tools: readonly ToolName[], steps: readonly StepName[]): string {
   let out =
@@ -79,7 +79,7 @@ export function compactTable(rows: StepRecord[], tools: readonly ToolName[], ste
     for (const step of steps) {
       const r = rows.find((x) => x.tool === tool && x.step === step);
       if (!r) {
-        out += `| ${tool} | ${step} | pending | | | | | | |\n`;
+        out += `| ${tool} | ${step} | not run | | | | | | |\n`;
         continue;
       }
       if (r.wallMs === undefined) {
