@@ -5,6 +5,7 @@
 // and a size mix that is mostly small text with a tail of large attachments.
 
 import type { SeedMessage } from './maildirSeeder.js';
+import { prng } from '../test/support/corpus.js';
 
 /** Size mix, by share of messages (see describeCorpus). */
 const KINDS = [
@@ -41,18 +42,6 @@ export function planCorpus(folders: number, messages: number, seed = 20240601): 
   const each = Math.floor(messages / folders);
   const counts = names.map((_, i) => each + (i === 0 ? messages - each * folders : 0));
   return { seed, folders: names, counts };
-}
-
-/** mulberry32: small, fast, good enough for test data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const WORDS = (

@@ -8,24 +8,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyncState } from '../../src/state/SyncState.js';
-import { generateMessages } from '../support/corpus.js';
+import { generateMessages, prng } from '../support/corpus.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { listFolders, readFolder, seedFolder, setFlags } from '../support/imap.js';
 import { passwordEnv, runCli, tempDir } from '../support/sync.js';
 
 const FOLDERS = ['INBOX', 'Archive', 'Archive/2024', 'Lists'];
 const KILLS = 20;
-
-/** Small deterministic PRNG (mulberry32), so a failing seed can be replayed. */
-function prng(seed: number): () => number {
-  let t = seed >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r ^= r + Math.imul(r ^ (r >>> 7), 61 | r);
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const digest = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
