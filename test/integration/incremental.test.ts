@@ -139,6 +139,15 @@ describe('incremental runs and recovery', () => {
     await expectBHasA();
   });
 
+  it('--full reads every folder and checks every identity, and changes nothing when all is in sync', async () => {
+    const run = await syncOnce(a, b, statePath, { full: true });
+    expect(run.summary.foldersSkipped).toBe(0);
+    expect(run.summary.copied).toBe(0);
+    expect(run.summary.flagsUpdated).toBe(0);
+    expect(run.warnings).toEqual([]);
+    await expectBHasA();
+  });
+
   it('a lost state file behaves like a first run against a full B: no duplicates', async () => {
     unlinkSync(statePath);
     const run = await syncOnce(a, b, statePath);
