@@ -57,7 +57,15 @@ export async function recordOwnWritesOnB(
   expected: ExpectedStatus[],
   observer: SyncObserver,
 ): Promise<void> {
-  const now = new Map((await storeB.listFolders({ status: true })).map((f) => [f.name, f.status]));
+  let listed;
+  try {
+    listed = await storeB.listFolders({ status: true });
+  } catch (err) {
+    // Only an optimisation: without it the next run reads these folders again.
+    observer.verbose(`could not read B's folder status at the end of the run: ${err instanceof Error ? err.message : String(err)}`);
+    return;
+  }
+  const now = new Map(listed.map((f) => [f.name, f.status]));
   for (const e of expected) {
     const status = now.get(e.nameB);
     if (status && status.uidValidity === e.uidValidity && status.uidNext === e.uidNext && status.messages === e.messages) {

@@ -53,4 +53,14 @@ describe('recordOwnWritesOnB', () => {
     expect(ops).toEqual([{ op: 'status', nameA: 'INBOX', nameB: 'INBOX', side: 'b', status: listed[0]!.status }]);
     expect(notes.join('\n')).toMatch(/Work: B changed/);
   });
+
+  it('a failed listing only costs the optimisation', async () => {
+    const ops: StateOp[] = [];
+    const state = { apply: (op: StateOp) => ops.push(op), flush: async () => undefined } as unknown as SyncState;
+    const store = { listFolders: async () => { throw new Error('connection lost'); } } as unknown as Store;
+    const notes: string[] = [];
+    await recordOwnWritesOnB(store, state, expected, { verbose: (t: string) => notes.push(t) } as unknown as SyncObserver);
+    expect(ops).toEqual([]);
+    expect(notes.join('\n')).toMatch(/connection lost/);
+  });
 });
