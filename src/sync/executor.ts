@@ -109,6 +109,7 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
   const batches = batchAppends(plan.appends);
   let pendingBodies = batches.length > 0 ? fetchBatch(ctx.storeA, batches[0]!) : undefined;
   let interrupted = false;
+  let unread = 0;
   for (let i = 0; i < batches.length; i++) {
     const batch = batches[i]!;
     const bodies = await pendingBodies!;
@@ -123,8 +124,14 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
     for (const action of batch) {
       const body = bodies.get(action.uidA);
       if (!body) {
-        // Expunged on A since it was read: nothing to copy, and no record to keep.
-        ctx.observer.verbose(`${job.label}: A UID ${action.uidA} vanished before it could be copied`);
+        // Most likely expunged on A since it was read; but if the server merely
+        // failed to return it, forgetting it would lose it for good. So it is
+        // recorded as A-only and the folder is read again next run: the message
+        // is then copied, or its record dropped as vanished.
+        ctx.observer.verbose(`${job.label}: A UID ${action.uidA} could not be read (expunged meanwhile?); looked at again next run`);
+        const flags = job.snapshotA.get(action.uidA)?.flags ?? action.flags;
+        ctx.state.apply({ op: 'put', nameA, nameB, record: { uidA: action.uidA, uidB: 0, gid: action.gid, flags: [...flags] } });
+        unread++;
         continue;
       }
       const envelope = job.envelopesA.get(action.uidA);
@@ -177,8 +184,9 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
   await drain(pendingBodies);
 
   // 5. The folder is done: record the statuses the reads started from. A folder
-  // with failures (or cut short) keeps its old statuses, so it is read again next run.
-  if (result.failed === 0 && !interrupted && !ctx.signal?.aborted) {
+  // with failures, unread messages, or cut short keeps its old statuses, so it
+  // is read again next run.
+  if (result.failed === 0 && unread === 0 && !interrupted && !ctx.signal?.aborted) {
     ctx.state.apply({ op: 'status', nameA, nameB, side: 'a', status: job.readA.status });
     ctx.state.apply({ op: 'status', nameA, nameB, side: 'b', status: job.readB.status });
     result.statusRecorded = true;
