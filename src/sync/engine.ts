@@ -11,9 +11,9 @@ import { mapFolders, translateFolderName, type FolderMapping } from './folderMap
 import { statusUnchanged } from './folderStatus.js';
 import { syncFolderPair, type FolderPairJob, type FolderSyncContext, type FolderSyncResult } from './folderSync.js';
 import { recordOwnWritesOnB } from './ownWrites.js';
-import { checkMirrorGuard } from './mirrorGuard.js';
+import { checkDeletionLimit, checkMirrorGuard } from './mirrorGuard.js';
 import { PeriodicCommit } from './periodicCommit.js';
-import type { SyncJob, SyncObserver, SyncSummary } from './types.js';
+import type { SyncJob, SyncObserver, SyncSummary, Withholding } from './types.js';
 
 /** Commit the state (and empty the journal) about this often during a long run. */
 const COMMIT_INTERVAL_MS = 60_000;
@@ -33,7 +33,7 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
   const summary: SyncSummary = {
     mode: options.mode, dryRun: options.dryRun, folders: 0, foldersSkipped: 0, foldersCreated: 0,
     copied: 0, bytes: 0, flagsUpdated: 0, expunged: 0, foldersDeleted: 0, skipped: 0,
-    deletionsWithheld: 0, failed: [], warnings: [], elapsedMs: 0,
+    deletionsWithheld: 0, withheld: [], failed: [], warnings: [], elapsedMs: 0,
     stats: { a: zeroStats(), b: zeroStats() },
   };
   const warn = (text: string): void => {
@@ -163,13 +163,19 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
       summary.expunged += r.expunged;
       summary.skipped += r.alreadyThere;
       summary.deletionsWithheld += r.expungesWithheld;
+      if (r.withheld) summary.withheld.push(r.withheld);
     }
 
     const expected = results.flatMap((r) => (r.expectedB ? [r.expectedB] : []));
     if (expected.length > 0 && !signal?.aborted) await recordOwnWritesOnB(main.b, state, expected, observer);
 
     if (options.deleteFolders && !signal?.aborted) {
-      summary.foldersDeleted = await deleteFoldersMissingOnA(main, mapping, foldersB, state, options, observer);
+      const deletion = await deleteFoldersMissingOnA(main, mapping, foldersB, state, options, observer);
+      summary.foldersDeleted = deletion.deleted;
+      if (deletion.withheld) {
+        summary.withheld.push(deletion.withheld);
+        warn(deletion.withheld.reason);
+      }
     }
 
     // The mode is recorded only by a complete run: an incomplete one must be redone as it was.
@@ -252,7 +258,11 @@ function guardMirror(state: SyncState, listedA: Map<string, FolderInfo>, force: 
   if (!verdict.ok) throw new GuardRefusedError(verdict.reason);
 }
 
-/** Mirror --delete-folders: B folders no A folder maps to (never INBOX or a special-use folder). */
+/**
+ * Mirror --delete-folders: B folders no A folder maps to (never INBOX or a
+ * special-use folder). None when they are more than half of B's folders
+ * (and at least 2), unless --force: the guard withholds them.
+ */
 async function deleteFoldersMissingOnA(
   main: { a: Store; b: Store },
   mapping: FolderMapping,
@@ -260,7 +270,7 @@ async function deleteFoldersMissingOnA(
   state: SyncState,
   options: SyncJob['options'],
   observer: SyncObserver,
-): Promise<number> {
+): Promise<{ deleted: number; withheld?: Withholding }> {
   const targets = new Set(mapping.pairs.map((p) => p.nameB));
   const delim = main.b.namespace.delimiter;
   const isAncestorOfTarget = (name: string): boolean =>
@@ -276,6 +286,11 @@ async function deleteFoldersMissingOnA(
     );
     return selectFolders([asOnA], options.filter).length === 1;
   });
+  const withheld = checkDeletionLimit({
+    what: 'folders', deleting: candidates.length, heldOnB: foldersB.length, force: options.force,
+    cause: `A has no folder for ${namesInBrief(candidates.map((f) => f.name))}`,
+  });
+  if (withheld) return { deleted: 0, withheld };
   // Children before parents.
   candidates.sort((x, y) => y.name.length - x.name.length);
   for (const f of candidates) {
@@ -289,7 +304,14 @@ async function deleteFoldersMissingOnA(
       if (k.nameB === f.name) state.apply({ op: 'drop-folder', nameA: k.nameA, nameB: k.nameB });
     }
   }
-  return candidates.length;
+  return { deleted: candidates.length };
+}
+
+/** Up to five names, then how many more. */
+function namesInBrief(names: string[]): string {
+  const sorted = [...names].sort();
+  const shown = sorted.slice(0, 5).join(', ');
+  return sorted.length > 5 ? `${shown} and ${sorted.length - 5} more` : shown;
 }
 
 function sortPairs<T extends { nameA: string }>(pairs: T[]): T[] {
