@@ -179,7 +179,10 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
     }
 
     // The mode is recorded only by a complete run: an incomplete one must be redone as it was.
-    if (!options.dryRun && summary.failed.length === 0 && !signal?.aborted) state.setMode(options.mode);
+    // Withheld deletions leave a run incomplete too: after copy runs, the folders
+    // that still hold copy mode's history must not be skipped as unchanged.
+    const complete = summary.failed.length === 0 && summary.withheld.length === 0;
+    if (!options.dryRun && complete && !signal?.aborted) state.setMode(options.mode);
     // A run that changed nothing leaves the file as it is (no rewrite, no fsync).
     if (!options.dryRun && (state.hasChanges || state.isNew)) await state.commit();
     if (signal?.aborted) throw new InterruptedError(signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
