@@ -7,6 +7,7 @@ import { open, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { StateError } from '../errors.js';
 import { fsyncDir } from './atomicWrite.js';
+import { writeFailureText } from './writeFailure.js';
 import { decodeJournalHeader, decodeOp, encodeJournalHeader } from './journalFormat.js';
 import { FlagInterner, LineError } from './lineCodec.js';
 import type { StateOp } from './types.js';
@@ -195,7 +196,7 @@ export class StateJournal {
         await this.write(Buffer.from(text, 'utf8'));
       } catch (e) {
         // A failed write may have left part of a line: nothing may follow it.
-        this.failure = e instanceof StateError ? e : new StateError(`cannot write state journal ${this.path}: ${(e as Error).message}`, { cause: e });
+        this.failure = e instanceof StateError ? e : new StateError(writeFailureText(`cannot write state journal ${this.path}`, e), { cause: e });
       }
     });
   }

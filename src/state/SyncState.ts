@@ -13,6 +13,7 @@ import { encodeOp } from './journalFormat.js';
 import { FlagInterner, encodeRecord, isValidGid, isValidStatus, isValidUid } from './lineCodec.js';
 import { StateJournal, readJournal } from './StateJournal.js';
 import { StateLock } from './StateLock.js';
+import { writeFailureText } from './writeFailure.js';
 import {
   StateFormatError,
   StateVersionError,
@@ -110,14 +111,14 @@ export class SyncState {
       try {
         await ensurePrivateDir(dirname(abs));
       } catch (e) {
-        throw new StateError(`cannot create the state directory ${dirname(abs)}: ${(e as Error).message}`, { cause: e });
+        throw new StateError(writeFailureText(`cannot create the state directory ${dirname(abs)}`, e), { cause: e });
       }
       let taken;
       try {
         taken = await StateLock.acquire(abs);
       } catch (e) {
         if (e instanceof StateError) throw e;
-        throw new StateError(`cannot take the lock ${abs}.lock: ${(e as Error).message}`, { cause: e });
+        throw new StateError(writeFailureText(`cannot take the lock ${abs}.lock`, e), { cause: e });
       }
       lock = taken.lock;
       if (taken.warning) warnings.push(taken.warning);
@@ -332,7 +333,7 @@ export class SyncState {
       await step();
     } catch (e) {
       if (e instanceof StateError) throw e;
-      throw new StateError(`cannot write state file ${this.path}: ${(e as Error).message}`, { cause: e });
+      throw new StateError(writeFailureText(`cannot write state file ${this.path}`, e), { cause: e });
     }
   }
 

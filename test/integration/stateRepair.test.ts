@@ -4,7 +4,8 @@
 // keep deleted), and the next commit writes the section anew.
 
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
@@ -136,4 +137,51 @@ describe('a damaged state file does not stop the account', () => {
       for (const f of folders) expect(digests(await readFolder(b, f))).toEqual(digests(await readFolder(a, f)));
     });
   }
+});
+
+describe('a full disk under the state', () => {
+  let a: DovecotServer;
+  let b: DovecotServer;
+  let mountPoint: string;
+  let mounted = false;
+
+  beforeEach(async () => {
+    [a, b] = await Promise.all([startDovecot(), startDovecot()]);
+    mountPoint = join(tempDir(), 'small-disk');
+    mkdirSync(mountPoint);
+    try {
+      // Only root may mount: elsewhere the test is skipped (test/unit/state.test.ts has the same check).
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k,mode=0700', 'tmpfs', mountPoint], { stdio: 'ignore' });
+      mounted = true;
+    } catch {
+      mounted = false;
+    }
+  });
+  afterEach(async () => {
+    if (mounted) execFileSync('umount', ['-l', mountPoint]);
+    await Promise.all([a.stop(), b.stop()]);
+  });
+
+  it('the run that fills it exits 4 naming the file and the cause; with room again, the next completes, no duplicates', async (ctx) => {
+    if (!mounted) ctx.skip();
+    await seedFolder(a, 'INBOX', seed('full', 0, 400));
+    const statePath = join(mountPoint, 'full.state');
+    const args = ['sync', a.url(), b.url(), '--tls-ca', a.caFile, '--state', statePath];
+
+    const full = await runCli(args, passwordEnv(a, b));
+    expect(full.code, full.stderr).toBe(4);
+    const lines = full.stderr.trim().split('\n');
+    expect(lines, full.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      new RegExp(`^replimap: cannot write state (journal|file) ${statePath}(\\.journal)?: ENOSPC: no space left on device, write; free some space and run again`),
+    );
+
+    execFileSync('mount', ['-o', 'remount,size=1m', mountPoint]);
+    const next = await runCli(args, passwordEnv(a, b));
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr + next.stdout).not.toMatch(/killed while/);
+    const [ma, mb] = await Promise.all([readFolder(a, 'INBOX'), readFolder(b, 'INBOX')]);
+    expect(mb).toHaveLength(400);
+    expect(digests(mb)).toEqual(digests(ma));
+  });
 });

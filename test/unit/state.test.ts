@@ -1,7 +1,8 @@
 // SyncState: round trips, lazy sections, op semantics, journal recovery,
 // corrupt files, permissions, read-only opens.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { copyFile, mkdtemp, readFile, readdir, rm, stat, writeFile, appendFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import fc from 'fast-check';
@@ -712,5 +713,81 @@ describe('an incomplete last journal line', () => {
     );
     expect(s.warnings.join('\n')).not.toMatch(/the run was killed/);
     await s.close();
+  });
+});
+
+describe('a full disk', () => {
+  // A real ENOSPC needs a small file system: a tmpfs, which only root may mount.
+  let mountPoint: string;
+  let mounted = false;
+  beforeEach(async () => {
+    mountPoint = join(dir, 'small-disk');
+    await mkdir(mountPoint);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0700', 'tmpfs', mountPoint], { stdio: 'ignore' });
+      mounted = true;
+    } catch {
+      mounted = false;
+    }
+  });
+  afterEach(() => {
+    // Before the outer afterEach removes dir; lazy, so a handle still open cannot keep it mounted.
+    if (mounted) execFileSync('umount', ['-l', mountPoint]);
+  });
+
+  it('the run that fills it names the file and the cause; the next run does not claim a kill', async (ctx) => {
+    if (!mounted) ctx.skip();
+    const p = join(mountPoint, 'state');
+    const s = await SyncState.open(p, ID);
+    s.apply({ op: 'folder', nameA: 'INBOX', nameB: 'INBOX' });
+    await s.commit();
+    let err: unknown;
+    try {
+      for (let uid = 1; uid < 10_000; uid++) {
+        s.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: rec(uid, uid, `gid-${uid}-${'x'.repeat(40)}`) });
+        if (uid % 50 === 0) await s.flush();
+      }
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(StateError);
+    expect((err as StateError).exitCode).toBe(4);
+    expect((err as StateError).message).toMatch(
+      new RegExp(`^cannot write state journal ${p}\\.journal: ENOSPC: no space left on device, write; free some space and run again`),
+    );
+    expect((err as StateError).message).not.toContain('\n');
+    await s.close().catch(() => undefined);
+    // The write that failed left part of a line; the next run keeps what came before and says nothing of a kill.
+    const journal = await readFile(`${p}.journal`);
+    expect(journal[journal.length - 1]).not.toBe(0x0a);
+    const t = await SyncState.open(p, ID);
+    expect(t.warnings.join('\n')).not.toMatch(/killed while/);
+    expect(t.warnings.join('\n')).toMatch(/incomplete last line .*killed, crashed, or the disk was full/);
+    expect(t.folder('INBOX', 'INBOX')!.records().length).toBeGreaterThan(0);
+    await t.close();
+  });
+
+  it('a commit that does not fit names the state file and leaves the old one and the journal', async (ctx) => {
+    if (!mounted) ctx.skip();
+    const p = join(mountPoint, 'state2');
+    await writeSample(p);
+    const before = await readFile(p, 'utf8');
+    const s = await SyncState.open(p, ID);
+    s.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: rec(3, 13, 'g3') });
+    await s.flush();
+    // Fill what is left, so the new state file cannot be written.
+    const filler = join(mountPoint, 'filler');
+    await writeFile(filler, Buffer.alloc(64 * 1024)).catch(() => undefined);
+    try {
+      const err = await expectStateError(s.commit(), new RegExp(`^cannot write state file ${p}: ENOSPC: no space left on device`));
+      expect(err.message).toMatch(/free some space and run again/);
+    } finally {
+      await rm(filler);
+    }
+    await s.close();
+    expect(await readFile(p, 'utf8')).toBe(before);
+    const t = await SyncState.open(p, ID);
+    expect(t.folder('INBOX', 'INBOX')!.knownUids('a')).toEqual([1, 2, 3]);
+    await t.close();
   });
 });
