@@ -45,6 +45,8 @@ export interface FolderState {
   /**
    * Parsed on the first call only, then cached until the folder changes. In no
    * particular order. Records and their flag arrays are shared: do not mutate.
+   * A damaged section is discarded on that first call, statuses included
+   * (with a warning, see FolderEntry): call it before trusting the statuses.
    */
   records(): readonly MessageRecord[];
   /** Ascending, non-zero. */
