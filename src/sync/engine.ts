@@ -63,7 +63,8 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
     return store;
   };
   try {
-    for (const w of state.warnings) warn(w);
+    // Also the later ones: a damaged section is found when its folder is reached.
+    state.onWarning(warn);
     observer.phase('connecting');
     const main = { a: open('A'), b: open('B') };
     await Promise.all([main.a.connect(), main.b.connect()]);

@@ -59,6 +59,7 @@ export async function syncFolderPair(
   const { nameA, nameB, label } = job;
   if (!state.folder(nameA, nameB)) state.apply({ op: 'folder', nameA, nameB });
   const folder = state.folder(nameA, nameB)!;
+  // Before the statuses are used: a damaged section is discarded here, statuses too, so both sides are read in full.
   let records: readonly MessageRecord[] = folder.records();
 
   const readSide = async (side: 'a' | 'b', verify: boolean): Promise<FolderRead> => {
