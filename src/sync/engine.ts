@@ -78,6 +78,7 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
     const mapping = mapFolders(
       { folders: foldersA, namespace: main.a.namespace },
       { folders: foldersB, namespace: main.b.namespace },
+      state.folderKeys(),
     );
     const selected = new Set(selectFolders(foldersA.map((f) => f.name), options.filter));
     // An A folder without a B folder of its own is a failure, never only a warning.

@@ -6,7 +6,7 @@
 // Pure: the engine lists both sides and hands the lists over.
 
 import type { FolderInfo, NamespaceInfo, SpecialUse } from '../store/types.js';
-import { isInbox, translateFolderName, untranslatableReason } from './folderName.js';
+import { isInbox, legacyFolderName, translateFolderName, untranslatableReason } from './folderName.js';
 
 export interface FolderPairMapping {
   nameA: string;
@@ -29,6 +29,11 @@ export interface FolderMapping {
   toCreate: string[];
   /** A folders that get no B folder of their own: each is a failure of the run. */
   unmapped: UnmappedFolder[];
+}
+
+export interface FolderPairName {
+  nameA: string;
+  nameB: string;
 }
 
 export interface UnmappedFolder {
@@ -82,20 +87,26 @@ function ancestors(name: string, prefix: string, sep: string | null): string[] {
  * map onto one B folder: the later one is unmapped (a failure the engine
  * reports), as is one whose name B cannot spell.
  * Non-selectable A folders are not pairs; the hierarchy they stand for comes
- * from the parents listed in toCreate.
+ * from the parents listed in toCreate. `remembered`: the pairs the state knows
+ * (see keepRememberedLegacyNames).
  */
-export function mapFolders(a: FolderSide, b: FolderSide): FolderMapping {
+export function mapFolders(a: FolderSide, b: FolderSide, remembered: readonly FolderPairName[] = []): FolderMapping {
   const unmapped: UnmappedFolder[] = [];
   const bByKey = new Map<string, FolderInfo>();
   for (const folder of b.folders) if (!bByKey.has(nameKey(folder.name))) bByKey.set(nameKey(folder.name), folder);
 
-  const candidates: { folder: FolderInfo; nameB: string }[] = [];
+  const candidates: Candidate[] = [];
   for (const folder of selectableOnce(a.folders)) {
     const spelling = { prefix: a.namespace.prefix, delimiter: folder.delimiter ?? a.namespace.delimiter };
     const reason = untranslatableReason(folder.name, spelling, b.namespace);
-    if (reason !== undefined) unmapped.push({ nameA: folder.name, reason: `no B folder of its own: ${reason}` });
-    else candidates.push({ folder, nameB: translateFolderName(folder.name, spelling, b.namespace) });
+    if (reason !== undefined) {
+      unmapped.push({ nameA: folder.name, reason: `no B folder of its own: ${reason}` });
+    } else {
+      const nameB = translateFolderName(folder.name, spelling, b.namespace);
+      candidates.push({ folder, nameB, legacy: legacyFolderName(folder.name, spelling, b.namespace) });
+    }
   }
+  keepRememberedLegacyNames(candidates, remembered, bByKey);
   const targets = withSpecialUseTargets(candidates, b.folders);
 
   const pairs: FolderPairMapping[] = [];
@@ -124,6 +135,27 @@ export function mapFolders(a: FolderSide, b: FolderSide): FolderMapping {
   return { pairs, toCreate: foldersToCreate(pairs, bByKey, b.namespace), unmapped };
 }
 
+interface Candidate {
+  folder: FolderInfo;
+  nameB: string;
+  /** Its B name before the escape existed (see legacyFolderName). */
+  legacy: string;
+}
+
+/**
+ * A pair an earlier version made with the '_' rule keeps its B folder (no second
+ * copy of the folder on B after an upgrade) while the state remembers the pair,
+ * B still has the folder, and no A folder is really called so.
+ */
+function keepRememberedLegacyNames(candidates: Candidate[], remembered: readonly FolderPairName[], bByKey: Map<string, FolderInfo>): void {
+  const pairs = new Set(remembered.map((k) => `${k.nameA}\u0000${k.nameB}`));
+  const ownNames = new Set(candidates.map((c) => nameKey(c.nameB)));
+  for (const c of candidates) {
+    if (c.legacy === c.nameB || ownNames.has(nameKey(c.legacy)) || !pairs.has(`${c.folder.name}\u0000${c.legacy}`)) continue;
+    if (bByKey.get(nameKey(c.legacy))?.selectable) c.nameB = c.legacy;
+  }
+}
+
 /** Selectable A folders, INBOX first, each name once. */
 function selectableOnce(folders: FolderInfo[]): FolderInfo[] {
   const seen = new Set<string>();
@@ -137,7 +169,7 @@ function selectableOnce(folders: FolderInfo[]): FolderInfo[] {
 }
 
 /** Each candidate's B name once special-use folders found their counterpart (see mapFolders). */
-function withSpecialUseTargets(candidates: { folder: FolderInfo; nameB: string }[], foldersB: FolderInfo[]): string[] {
+function withSpecialUseTargets(candidates: Candidate[], foldersB: FolderInfo[]): string[] {
   const bBySpecialUse = new Map<SpecialUse, FolderInfo>();
   for (const folder of foldersB) {
     if (folder.specialUse && folder.selectable && !bBySpecialUse.has(folder.specialUse)) {

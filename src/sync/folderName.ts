@@ -56,6 +56,14 @@ export function untranslatableReason(name: string, from: NameSpelling, to: NameS
   return `a part of the name holds '\\', the separator of the other store`;
 }
 
+/** Prefix and separator of `from` swapped for `to`'s, each name part spelled by `part` when escapes apply. */
+function respell(name: string, from: NameSpelling, to: NameSpelling, part: (p: string, sep: string) => string): string {
+  if (isInbox(name)) return 'INBOX';
+  const parts = split(withoutPrefix(name, from.prefix), from.delimiter);
+  const spelled = escapes(from.delimiter, to.delimiter) ? parts.map((p) => part(p, to.delimiter!)) : parts;
+  return to.prefix + spelled.join(to.delimiter ?? from.delimiter ?? '');
+}
+
 /**
  * A folder name of `from` as `to` spells it: INBOX stays INBOX; otherwise strip
  * from's prefix (when the name has it), split at from's separator, escape to's
@@ -65,10 +73,16 @@ export function untranslatableReason(name: string, from: NameSpelling, to: NameS
  * "v1.2/notes" ("", '/') → "v1\2e2.notes" ("", '.').
  */
 export function translateFolderName(name: string, from: NameSpelling, to: NameSpelling): string {
-  if (isInbox(name)) return 'INBOX';
-  const parts = split(withoutPrefix(name, from.prefix), from.delimiter);
-  const spelled = escapes(from.delimiter, to.delimiter) ? parts.map((p) => escapeNamePart(p, to.delimiter!)) : parts;
-  return to.prefix + spelled.join(to.delimiter ?? from.delimiter ?? '');
+  return respell(name, from, to, escapeNamePart);
+}
+
+/**
+ * How versions before the escape spelled a name on the target: a part holding
+ * the target's separator had '_' in its place (not reversible, and it collided
+ * with a real "dot_name"). Only to recognise B folders such a version made.
+ */
+export function legacyFolderName(name: string, from: NameSpelling, to: NameSpelling): string {
+  return respell(name, from, to, (p, sep) => p.split(sep).join('_'));
 }
 
 /**

@@ -9,22 +9,13 @@ import { chownSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
-import { listFolders, readFolder, seedFolder } from '../support/imap.js';
+import { generateMessages } from '../support/corpus.js';
+import { listFolders, readFolder, seedFolder, type SeedMessage } from '../support/imap.js';
 import { passwordEnv, runCli, tempDir } from '../support/sync.js';
 
-function message(tag: string, n: number): string {
-  return [
-    `From: <${tag}@example.org>`,
-    `Subject: ${tag} ${n}`,
-    `Date: Tue, 3 Mar 2026 09:00:${String(n % 60).padStart(2, '0')} +0100`,
-    `Message-ID: <${tag}.${n}@example.org>`,
-    '',
-    `${tag} body ${n}`,
-    '',
-  ].join('\r\n');
-}
-const seed = (tag: string, count: number, from = 0): { raw: string }[] =>
-  Array.from({ length: count }, (_, i) => ({ raw: message(tag, from + i) }));
+/** Distinct messages per seed (unique Message-IDs), with flags and dates. */
+const mail = (seed: number, count: number): SeedMessage[] =>
+  generateMessages(count, { seed }).map((m) => ({ raw: m.raw, flags: m.flags, internalDate: m.internalDate }));
 
 async function digests(server: DovecotServer, folder: string): Promise<string[]> {
   const messages = await readFolder(server, folder);
@@ -58,10 +49,10 @@ describe('folder names on B', () => {
     runCli(['sync', a.url(), b.url(), '--tls-ca', a.caFile, '--state', join(dir, state), ...extra], passwordEnv(a, b));
 
   it('gives "dot.name" and "dot_name" distinct B folders with the documented escape', async () => {
-    await seedFolder(a, 'INBOX', seed('inbox', 2));
-    await seedFolder(a, 'dot.name', seed('dot', 3));
-    await seedFolder(a, 'dot_name', seed('underscore', 4));
-    await seedFolder(a, 'Lists/v1.2', seed('nested', 2));
+    await seedFolder(a, 'INBOX', mail(1, 2));
+    await seedFolder(a, 'dot.name', mail(2, 3));
+    await seedFolder(a, 'dot_name', mail(3, 4));
+    await seedFolder(a, 'Lists/v1.2', mail(4, 2));
 
     const first = await sync('names.state', '--json');
     expect(first.code, first.stderr).toBe(0);
@@ -86,10 +77,10 @@ describe('folder names on B', () => {
   });
 
   it('a folder B refuses to create fails alone; the others sync, and the next run creates it', async () => {
-    await seedFolder(a, 'INBOX', seed('inbox', 2));
-    await seedFolder(a, 'Open', seed('open', 3));
-    await seedFolder(a, 'Blocked', seed('blocked', 2));
-    await seedFolder(a, 'Blocked/kid', seed('kid', 2));
+    await seedFolder(a, 'INBOX', mail(1, 2));
+    await seedFolder(a, 'Open', mail(5, 3));
+    await seedFolder(a, 'Blocked', mail(6, 2));
+    await seedFolder(a, 'Blocked/kid', mail(7, 2));
     // A regular file where B's Maildir directory for "Blocked" would go: Dovecot answers CREATE with NO.
     await listFolders(b); // the first login makes B's Maildir
     const obstacle = join(b.maildirOf(), 'Blocked');
@@ -109,7 +100,7 @@ describe('folder names on B', () => {
     expect(await digests(b, 'INBOX')).toEqual(await digests(a, 'INBOX'));
 
     // New mail in a synced folder still arrives while the obstacle is there.
-    await seedFolder(a, 'Open', seed('open', 1, 3));
+    await seedFolder(a, 'Open', mail(105, 1));
     const stillBlocked = await sync('create.state', '-q');
     expect(stillBlocked.code).toBe(1);
     expect(stillBlocked.stderr).toMatch(/Blocked: folder could not be created on B/);
@@ -126,10 +117,10 @@ describe('folder names on B', () => {
   it('an A folder that still cannot get a B name of its own is a listed failure, also with -q', async () => {
     await a.stop();
     a = await startDovecot({ separator: '.', inboxPrefix: true });
-    await seedFolder(a, 'INBOX', seed('inbox', 2));
+    await seedFolder(a, 'INBOX', mail(1, 2));
     // "INBOX.Inbox" on A: "INBOX." is A's namespace prefix, so on B it would land on INBOX itself.
-    await seedFolder(a, 'INBOX.Inbox', seed('nested-inbox', 2));
-    await seedFolder(a, 'INBOX.Other', seed('other', 1));
+    await seedFolder(a, 'INBOX.Inbox', mail(8, 2));
+    await seedFolder(a, 'INBOX.Other', mail(9, 1));
 
     const run = await sync('collide.state', '-q');
     expect(run.code).toBe(1);

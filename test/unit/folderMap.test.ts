@@ -161,6 +161,36 @@ describe('mapFolders', () => {
     expect(m.unmapped).toEqual([]);
   });
 
+  it('keeps a B folder an earlier version made with "_" for B’s separator, when the state remembers the pair', () => {
+    const a = { namespace: slash, folders: [folder('INBOX', '/'), folder('v1.2', '/'), folder('x.y', '/'), folder('p.q', '/')] };
+    const b = { namespace: dot, folders: [folder('INBOX', '.'), folder('v1_2', '.'), folder('p_q', '.')] };
+    const remembered = [
+      { nameA: 'v1.2', nameB: 'v1_2' },
+      { nameA: 'x.y', nameB: 'x_y' }, // gone from B: the escape from now on
+    ];
+    const m = mapFolders(a, b, remembered);
+    expect(m.pairs.map((p) => [p.nameA, p.nameB, p.existsOnB])).toEqual([
+      ['INBOX', 'INBOX', true],
+      ['v1.2', 'v1_2', true],
+      ['x.y', 'x\\2ey', false],
+      ['p.q', 'p\\2eq', false], // not remembered: B's "p_q" is someone else's
+    ]);
+  });
+
+  it('gives a remembered "_" name back to the A folder that is really called so', () => {
+    const m = mapFolders(
+      { namespace: slash, folders: [folder('INBOX', '/'), folder('dot.name', '/'), folder('dot_name', '/')] },
+      { namespace: dot, folders: [folder('INBOX', '.'), folder('dot_name', '.')] },
+      [{ nameA: 'dot.name', nameB: 'dot_name' }],
+    );
+    expect(m.pairs.map((p) => [p.nameA, p.nameB])).toEqual([
+      ['INBOX', 'INBOX'],
+      ['dot.name', 'dot\\2ename'],
+      ['dot_name', 'dot_name'],
+    ]);
+    expect(m.unmapped).toEqual([]);
+  });
+
   it('never maps two A folders onto one B folder: the later one is unmapped, with the reason', () => {
     const m = mapFolders(
       { namespace: dotInbox, folders: [folder('INBOX', '.'), folder('INBOX.INBOX', '.'), folder('INBOX.x', '.')] },
