@@ -147,12 +147,17 @@ interface Candidate {
  * copy of the folder on B after an upgrade) while the state remembers the pair,
  * B still has the folder, and no A folder is really called so.
  */
-function keepRememberedLegacyNames(candidates: Candidate[], remembered: readonly FolderPairName[], bByKey: Map<string, FolderInfo>): void {
+function keepRememberedLegacyNames(
+  candidates: Candidate[],
+  remembered: readonly FolderPairName[],
+  bByKey: Map<string, FolderInfo>,
+): void {
   const pairs = new Set(remembered.map((k) => `${k.nameA}\u0000${k.nameB}`));
   const ownNames = new Set(candidates.map((c) => nameKey(c.nameB)));
   for (const c of candidates) {
-    if (c.legacy === c.nameB || ownNames.has(nameKey(c.legacy)) || !pairs.has(`${c.folder.name}\u0000${c.legacy}`)) continue;
-    if (bByKey.get(nameKey(c.legacy))?.selectable) c.nameB = c.legacy;
+    if (c.legacy === c.nameB || ownNames.has(nameKey(c.legacy))) continue;
+    const onB = bByKey.get(nameKey(c.legacy));
+    if (onB?.selectable && pairs.has(`${c.folder.name}\u0000${c.legacy}`)) c.nameB = c.legacy;
   }
 }
 

@@ -55,7 +55,8 @@ export async function prepareFoldersOnB(
       ready.push(p);
       continue;
     }
-    const why = blocker === p.nameB ? refused.get(blocker)! : `its parent folder "${blocker}" could not be created: ${refused.get(blocker)!}`;
+    const refusal = refused.get(blocker)!;
+    const why = blocker === p.nameB ? refusal : `its parent folder "${blocker}" could not be created: ${refusal}`;
     observer.failure({ folder: pairLabel(p), uid: 0, side: 'B', reason: `folder could not be created on B: ${why}` });
   }
   for (const p of ready) {
