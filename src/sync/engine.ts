@@ -7,7 +7,9 @@ import { SyncState } from '../state/SyncState.js';
 import { createStore } from '../store/createStore.js';
 import type { FolderInfo, Store, StoreStats } from '../store/types.js';
 import { selectFolders } from './folderFilter.js';
-import { mapFolders, translateFolderName, type FolderMapping } from './folderMap.js';
+import { mapFolders, pairLabel, type FolderMapping } from './folderMap.js';
+import { translateFolderNameBack } from './folderName.js';
+import { prepareFoldersOnB } from './folderSetup.js';
 import { statusUnchanged } from './folderStatus.js';
 import { syncFolderPair, type FolderPairJob, type FolderSyncContext, type FolderSyncResult } from './folderSync.js';
 import { recordOwnWritesOnB } from './ownWrites.js';
@@ -77,35 +79,23 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
     const mapping = mapFolders(
       { folders: foldersA, namespace: main.a.namespace },
       { folders: foldersB, namespace: main.b.namespace },
+      state.folderKeys(),
     );
-    for (const w of mapping.warnings) warn(w);
-    const selected = new Set(selectFolders(mapping.pairs.map((p) => p.nameA), options.filter));
-    const pairs = mapping.pairs.filter((p) => selected.has(p.nameA) && p.selectableOnA);
+    const selected = new Set(selectFolders(foldersA.map((f) => f.name), options.filter));
+    // An A folder without a B folder of its own is a failure, never only a warning.
+    for (const u of mapping.unmapped) {
+      if (selected.has(u.nameA)) reporting.failure({ folder: u.nameA, uid: 0, side: 'A', reason: u.reason });
+    }
     const listedA = new Map(foldersA.map((f) => [f.name, f]));
     const listedB = new Map(foldersB.map((f) => [f.name, f]));
 
     if (options.mode === 'mirror') guardMirror(state, listedA, options.force);
 
-    // Folders B lacks (parents first), then subscriptions.
-    const needed = pairs.filter((p) => !p.existsOnB).map((p) => p.nameB);
-    const delimB = main.b.namespace.delimiter;
-    const toCreate = mapping.toCreate.filter(
-      (name) => needed.includes(name) || (delimB !== null && needed.some((n) => n.startsWith(name + delimB))),
-    );
-    for (const name of toCreate) {
-      if (options.dryRun) {
-        observer.wouldDo(`create folder ${name} on B`);
-      } else {
-        observer.verbose(`creating folder ${name} on B`);
-        await main.b.createFolder(name);
-      }
-      summary.foldersCreated++;
-    }
-    for (const p of pairs) {
-      if (!p.subscribedOnA || p.subscribedOnB) continue;
-      if (options.dryRun) observer.wouldDo(`subscribe to ${p.nameB} on B`);
-      else await main.b.subscribeFolder(p.nameB);
-    }
+    // Folders B lacks (parents first), then subscriptions; a folder B refuses fails alone.
+    const wanted = mapping.pairs.filter((p) => selected.has(p.nameA));
+    const setup = await prepareFoldersOnB(main.b, mapping.toCreate, wanted, options.dryRun, reporting);
+    summary.foldersCreated = setup.created;
+    const pairs = setup.ready;
 
     // A first mirror run after copy runs must see B's own flags, which the
     // state's merge base (A's flags) does not record: read all of B's flags once.
@@ -118,7 +108,7 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
     let estimateMessages = 0;
     for (const p of sortPairs(pairs)) {
       summary.folders++;
-      const label = p.nameA === p.nameB ? p.nameA : `${p.nameA} (${p.nameB})`;
+      const label = pairLabel(p);
       const known = state.folder(p.nameA, p.nameB);
       const statusA = listedA.get(p.nameA)?.status;
       const statusB = listedB.get(p.nameB)?.status;
@@ -285,9 +275,7 @@ async function deleteFoldersMissingOnA(
       observer.verbose(`keeping ${f.name} on B: it is the server's ${f.specialUse} folder`);
       return false;
     }
-    const asOnA = translateFolderName(
-      f.name, main.b.namespace.prefix, delim, main.a.namespace.prefix, main.a.namespace.delimiter,
-    );
+    const asOnA = translateFolderNameBack(f.name, main.b.namespace, main.a.namespace);
     return selectFolders([asOnA], options.filter).length === 1;
   });
   const withheld = checkDeletionLimit({

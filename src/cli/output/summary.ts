@@ -19,6 +19,14 @@ export function describeFailure(f: MessageFailure): string {
   return f.uid > 0 ? `${f.folder}: UID ${f.uid} on ${f.side}: ${f.reason}` : `${f.folder}: ${f.reason}`;
 }
 
+/** "2 messages", "1 folder", "1 message, 1 folder": a whole folder's failure has UID 0. */
+function failedCounts(failed: MessageFailure[]): string {
+  const folders = failed.filter((f) => f.uid === 0).length;
+  const messages = failed.length - folders;
+  if (folders === 0) return plural(messages, 'message');
+  return messages === 0 ? plural(folders, 'folder') : `${plural(messages, 'message')}, ${plural(folders, 'folder')}`;
+}
+
 export interface SummaryOptions {
   /** --stats: commands and bytes per store. */
   stats: boolean;
@@ -53,7 +61,7 @@ export function formatSummary(summary: SyncSummary, options: SummaryOptions): st
     for (const w of withheld) lines.push(`    ${w.reason}`);
   }
   if (summary.warnings.length > 0) row('warnings', String(summary.warnings.length));
-  row('failed', plural(summary.failed.length, 'message'));
+  row('failed', failedCounts(summary.failed));
   for (const f of summary.failed) lines.push(`    ${describeFailure(f)}`);
   if (options.stats) {
     for (const [label, st] of [['A', summary.stats.a], ['B', summary.stats.b]] as const) {
