@@ -20,7 +20,7 @@ import type {
 } from '../types.js';
 import { readCapabilities, readNamespace } from './capabilities.js';
 import { installCommandStats, type CommandStats } from './commandStats.js';
-import { connectError, createImapFlow } from './connect.js';
+import { connectError, createImapFlow, watchStartTlsRefusal } from './connect.js';
 import { uidFetch } from './fetchMessages.js';
 import { createFolder, deleteFolder, statusSize, subscribeFolder, sumMessageSizes, unselect } from './folderCommands.js';
 import { asImapClient } from './imapflowInternals.js';
@@ -77,13 +77,14 @@ export class ImapStore implements Store {
     client.on('close', () => session.noteClose());
     this.counters = installCommandStats(client);
     installLiteralPlus(client);
+    const startTlsRefusal = watchStartTlsRefusal(client);
     this.session = session;
     try {
       await client.connect();
     } catch (error) {
       session.markClosing();
       client.close();
-      throw connectError(this.label, this.spec, error);
+      throw connectError(this.label, this.spec, error, startTlsRefusal());
     }
     this.caps = readCapabilities(session);
     this.ns = readNamespace(session);

@@ -109,13 +109,19 @@ export function parseFetchRow(untagged: ImapResponse): Omit<FetchRow, 'uid'> & {
   return row;
 }
 
-/** Collects FETCH responses by UID, merging split rows (later values win). */
+/**
+ * Collects FETCH responses by UID, merging split rows (later values win).
+ * Rows for UIDs the command did not ask for (unsolicited flag updates) are
+ * dropped as they arrive, so their data is never kept.
+ */
 export class FetchCollector {
   readonly rows = new Map<number, FetchRow>();
 
+  constructor(private readonly wanted: (uid: number) => boolean = () => true) {}
+
   readonly onFetch = (untagged: ImapResponse): void => {
     const row = parseFetchRow(untagged);
-    if (row.uid === undefined) return;
+    if (row.uid === undefined || !this.wanted(row.uid)) return;
     const known = this.rows.get(row.uid);
     const merged: FetchRow = { ...known, uid: row.uid };
     for (const [key, value] of Object.entries(row)) {
@@ -123,6 +129,31 @@ export class FetchCollector {
     }
     this.rows.set(row.uid, merged);
   };
+}
+
+const ROW_FIELD: Record<FetchItem, keyof FetchRow> = {
+  FLAGS: 'flags',
+  'RFC822.SIZE': 'size',
+  INTERNALDATE: 'internalDate',
+  IDENTITY_HEADERS: 'headers',
+  BODY: 'body',
+};
+
+/** The row carries every item asked (a split row counts once merged). */
+export function hasItems(row: FetchRow, items: readonly FetchItem[]): boolean {
+  return items.every((item) => row[ROW_FIELD[item]] !== undefined);
+}
+
+export interface UidFetchOptions {
+  changedSince?: bigint;
+  /**
+   * UIDNEXT of the SELECT the set refers to ("1:*" then means the messages
+   * present at that time). A row for a UID at or above it that lacks the asked
+   * items is the server's unsolicited news about a message that arrived since
+   * (e.g. "* 7 FETCH (UID 7 FLAGS (\\Seen))"), not an answer: it is ignored.
+   * Below it, a row lacking items is a server error, left for the caller to report.
+   */
+  uidNext?: number;
 }
 
 /**
@@ -134,9 +165,9 @@ export async function uidFetch(
   folder: string,
   set: string,
   items: FetchItem[],
-  options: { changedSince?: bigint } = {},
+  options: UidFetchOptions = {},
 ): Promise<Map<number, FetchRow>> {
-  const collector = new FetchCollector();
+  const collector = new FetchCollector(uidSetMatcher(set));
   const attributes: CommandAttribute[] = [
     { type: 'SEQUENCE', value: set },
     [{ type: 'ATOM', value: 'UID' }, ...items.map(itemAttribute)],
@@ -148,8 +179,10 @@ export async function uidFetch(
     ]);
   }
   await session.run('UID FETCH', attributes, `UID FETCH in "${folder}"`, { untagged: { FETCH: collector.onFetch } });
-  const wanted = uidSetMatcher(set);
-  for (const uid of collector.rows.keys()) if (!wanted(uid)) collector.rows.delete(uid);
+  const { uidNext } = options;
+  if (uidNext !== undefined && uidNext > 0) {
+    for (const row of collector.rows.values()) if (row.uid >= uidNext && !hasItems(row, items)) collector.rows.delete(row.uid);
+  }
   return collector.rows;
 }
 
