@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateMessages } from '../support/corpus.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
-import { startFakeImap, type FakeMessage } from '../support/fakeImapServer.js';
+import { startFakeImap, writeHugeLiteral, type FakeMessage } from '../support/fakeImapServer.js';
 import { readFolder } from '../support/imap.js';
 import { runCli, tempDir } from '../support/sync.js';
 
@@ -59,6 +59,42 @@ describe('a hostile source server', () => {
     }
     return { code: run.code, stderr: run.stderr, failed };
   }
+
+  it('13: a body far beyond its RFC822.SIZE is refused unbuffered; that message fails, the others arrive', async () => {
+    const messages = corpus(5, 13);
+    // UID 1 is big and genuine, so the batch's limit lets UID 2's lie (300 KB for 100 bytes)
+    // through the parser: that one is refused when it arrives. UID 3's 300 MB is refused
+    // when announced, and costs the connection.
+    messages[0]!.raw = Buffer.concat([messages[0]!.raw, Buffer.from(`${'x'.repeat(998)}\r\n`.repeat(1024))]);
+    messages[1]!.raw = Buffer.concat([messages[1]!.raw, Buffer.from(`${'y'.repeat(998)}\r\n`.repeat(300))]);
+    messages[1]!.announcedSize = 100;
+    const HUGE = 300 * 1024 * 1024;
+    messages[2]!.announcedSize = 100;
+    let hugeWritten = -1;
+    const fake = await startFakeImap({
+      messages,
+      onFetchRow: async ({ uid, seq, items, socket }) => {
+        if (uid !== 3 || !/BODY(\.PEEK)?\[\]/.test(items)) return false;
+        hugeWritten = await writeHugeLiteral(socket, seq, uid, HUGE);
+        return true;
+      },
+    });
+    try {
+      const run = await syncFrom(fake.port, 'huge');
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.failed.map((f) => [f.folder, f.uid, f.side])).toEqual([['INBOX', 2, 'A'], ['INBOX', 3, 'A']]);
+      expect(run.failed[0]!.reason).toMatch(/returned a body of \d+ bytes .*RFC822\.SIZE is 100; refused/);
+      expect(run.failed[1]!.reason).toMatch(/announced a body of 314572800 bytes .*RFC822\.SIZE is 100; refused unread/);
+      // Refused when announced, not after reading it: most of the 300 MB was never sent.
+      expect(hugeWritten).toBeGreaterThanOrEqual(0);
+      expect(hugeWritten).toBeLessThan(HUGE);
+      const onB = (await readFolder(b, 'INBOX', 'huge')).map((m) => digest(m.body)).sort();
+      const expected = messages.filter((m) => m.uid !== 2 && m.uid !== 3).map((m) => digest(m.raw)).sort();
+      expect(onB).toEqual(expected);
+    } finally {
+      await fake.stop();
+    }
+  }, 120_000);
 
   it('14: unsolicited FETCH rows (another UID, no UID, no asked items) are ignored; the folder syncs', async () => {
     const messages = corpus(5, 14);

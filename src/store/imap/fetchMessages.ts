@@ -157,9 +157,31 @@ export interface UidFetchOptions {
 }
 
 /**
- * One `UID FETCH <set> (UID items...) [(CHANGEDSINCE m)]` on the selected folder.
- * Rows for UIDs outside a listed set (unsolicited flag updates) are left out.
+ * One `UID FETCH <set> (UID items...) [(CHANGEDSINCE m)]` on the selected folder,
+ * each untagged FETCH handed to `onRow` as it arrives (nothing is kept here).
  */
+export async function uidFetchRows(
+  session: ImapSession,
+  folder: string,
+  set: string,
+  items: readonly FetchItem[],
+  onRow: (untagged: ImapResponse) => void,
+  changedSince?: bigint,
+): Promise<void> {
+  const attributes: CommandAttribute[] = [
+    { type: 'SEQUENCE', value: set },
+    [{ type: 'ATOM', value: 'UID' }, ...items.map(itemAttribute)],
+  ];
+  if (changedSince !== undefined) {
+    attributes.push([
+      { type: 'ATOM', value: 'CHANGEDSINCE' },
+      { type: 'ATOM', value: changedSince.toString() },
+    ]);
+  }
+  await session.run('UID FETCH', attributes, `UID FETCH in "${folder}"`, { untagged: { FETCH: onRow } });
+}
+
+/** One UID FETCH's rows by UID (see uidFetchRows); rows for UIDs outside a listed set (unsolicited flag updates) are left out. */
 export async function uidFetch(
   session: ImapSession,
   folder: string,
@@ -168,17 +190,7 @@ export async function uidFetch(
   options: UidFetchOptions = {},
 ): Promise<Map<number, FetchRow>> {
   const collector = new FetchCollector(uidSetMatcher(set));
-  const attributes: CommandAttribute[] = [
-    { type: 'SEQUENCE', value: set },
-    [{ type: 'ATOM', value: 'UID' }, ...items.map(itemAttribute)],
-  ];
-  if (options.changedSince !== undefined) {
-    attributes.push([
-      { type: 'ATOM', value: 'CHANGEDSINCE' },
-      { type: 'ATOM', value: options.changedSince.toString() },
-    ]);
-  }
-  await session.run('UID FETCH', attributes, `UID FETCH in "${folder}"`, { untagged: { FETCH: collector.onFetch } });
+  await uidFetchRows(session, folder, set, items, collector.onFetch, options.changedSince);
   const { uidNext } = options;
   if (uidNext !== undefined && uidNext > 0) {
     for (const row of collector.rows.values()) if (row.uid >= uidNext && !hasItems(row, items)) collector.rows.delete(row.uid);

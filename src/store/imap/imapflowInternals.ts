@@ -53,6 +53,8 @@ export type ImapClient = ImapFlow & {
   /** Literal parts still to be sent after '+' continuations (see send()). */
   commandParts: Buffer[];
   currentRequest: false | { tag: string; sent?: boolean };
+  /** The response parser; a literal announced larger than maxLiteralSize fails it (and the connection) before it is read. */
+  streamer: { maxLiteralSize: number };
   rawSensitiveCommand: boolean;
 };
 
