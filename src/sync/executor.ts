@@ -118,13 +118,14 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
   let unread = 0;
   for (let i = 0; i < batches.length; i++) {
     const batch = batches[i]!;
-    const { bodies, refused } = await pendingBodies!;
+    // Fetched while B stored the previous batch, or (when the two were too big together) now.
+    const { bodies, refused } = await (pendingBodies ?? fetchBatch(ctx.storeA, batch));
     pendingBodies = undefined;
     if (ctx.signal?.aborted) {
       interrupted = true;
       break;
     }
-    if (i + 1 < batches.length) pendingBodies = fetchBatch(ctx.storeA, batches[i + 1]!);
+    if (i + 1 < batches.length && mayOverlap(batch, batches[i + 1]!)) pendingBodies = fetchBatch(ctx.storeA, batches[i + 1]!);
 
     const toSend: { action: AppendAction; message: AppendMessage }[] = [];
     for (const action of batch) {
@@ -245,6 +246,16 @@ export function batchAppends(appends: readonly AppendAction[]): AppendAction[][]
   }
   if (current.length > 0) batches.push(current);
   return batches;
+}
+
+/**
+ * The next batch is fetched while B stores this one only when the two fit in
+ * twice the batch limit: a message bigger than the limit travels alone, so
+ * memory holds one big message at a time (plus its bytes arriving), not two.
+ */
+function mayOverlap(current: readonly AppendAction[], next: readonly AppendAction[]): boolean {
+  const bytes = (batch: readonly AppendAction[]): number => batch.reduce((sum, a) => sum + a.size, 0);
+  return bytes(current) + bytes(next) <= 2 * BATCH_MAX_BYTES;
 }
 
 function fetchBatch(store: Store, batch: readonly AppendAction[]): Promise<FetchedBodies> {

@@ -28,6 +28,7 @@ import { createFolder, deleteFolder, statusSize, subscribeFolder, sumMessageSize
 import { asImapClient } from './imapflowInternals.js';
 import { startKeepAlive } from './keepAlive.js';
 import { installLiteralPlus } from './literalPlus.js';
+import { installOneCopyLiterals } from './literalReceive.js';
 import { listFolders } from './listFolders.js';
 import { appendMessages } from './multiAppend.js';
 import { fetchEnvelopes, readFolder } from './readFolder.js';
@@ -80,6 +81,7 @@ export class ImapStore implements Store {
     client.on('close', () => session.noteClose());
     this.counters = installCommandStats(client);
     installLiteralPlus(client);
+    installOneCopyLiterals(client);
     const startTlsRefusal = watchStartTlsRefusal(client);
     this.session = session;
     try {
