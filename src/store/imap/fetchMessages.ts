@@ -140,7 +140,7 @@ const ROW_FIELD: Record<FetchItem, keyof FetchRow> = {
 };
 
 /** The row carries every item asked (a split row counts once merged). */
-export function hasItems(row: FetchRow, items: readonly FetchItem[]): boolean {
+function hasItems(row: FetchRow, items: readonly FetchItem[]): boolean {
   return items.every((item) => row[ROW_FIELD[item]] !== undefined);
 }
 
