@@ -9,7 +9,7 @@
 
 import type { MessageRecord } from '../state/types.js';
 import type { SyncState } from '../state/SyncState.js';
-import type { AppendMessage, FolderRead, MessageEnvelope, Store } from '../store/types.js';
+import type { AppendMessage, FetchedBodies, FolderRead, MessageEnvelope, Store } from '../store/types.js';
 import type { AppendAction, FlagChange, FolderPlan, SideSnapshot } from './planTypes.js';
 import type { FolderResult, MessageFailure, SyncObserver } from './types.js';
 import { diffRecords } from './recordDiff.js';
@@ -105,6 +105,12 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
   for (const op of diffRecords(nameA, nameB, job.recordsBefore, [...records.values()])) ctx.state.apply(op);
   await ctx.state.flush();
 
+  /** Record a message not copied as A-only (with A's flags as the base), so the next run tries again. */
+  const keepAsAOnly = (action: AppendAction): void => {
+    const flags = job.snapshotA.get(action.uidA)?.flags ?? action.flags;
+    ctx.state.apply({ op: 'put', nameA, nameB, record: { uidA: action.uidA, uidB: 0, gid: action.gid, flags: [...flags] } });
+  };
+
   // 4. Copy what B lacks, in batches; fetch the next batch from A while B stores this one.
   const batches = batchAppends(plan.appends);
   let pendingBodies = batches.length > 0 ? fetchBatch(ctx.storeA, batches[0]!) : undefined;
@@ -112,25 +118,32 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
   let unread = 0;
   for (let i = 0; i < batches.length; i++) {
     const batch = batches[i]!;
-    const bodies = await pendingBodies!;
+    // Fetched while B stored the previous batch, or (when the two were too big together) now.
+    const { bodies, refused } = await (pendingBodies ?? fetchBatch(ctx.storeA, batch));
     pendingBodies = undefined;
     if (ctx.signal?.aborted) {
       interrupted = true;
       break;
     }
-    if (i + 1 < batches.length) pendingBodies = fetchBatch(ctx.storeA, batches[i + 1]!);
+    if (i + 1 < batches.length && mayOverlap(batch, batches[i + 1]!)) pendingBodies = fetchBatch(ctx.storeA, batches[i + 1]!);
 
     const toSend: { action: AppendAction; message: AppendMessage }[] = [];
     for (const action of batch) {
       const body = bodies.get(action.uidA);
+      const refusal = refused.get(action.uidA);
+      if (refusal !== undefined) {
+        // A body far larger than A announced: not copied, listed, and known as A-only so the next run tries again.
+        fail({ uid: action.uidA, side: 'A', reason: refusal });
+        keepAsAOnly(action);
+        continue;
+      }
       if (!body) {
         // Most likely expunged on A since it was read; but if the server merely
         // failed to return it, forgetting it would lose it for good. So it is
         // recorded as A-only and the folder is read again next run: the message
         // is then copied, or its record dropped as vanished.
         ctx.observer.verbose(`${job.label}: A UID ${action.uidA} could not be read (expunged meanwhile?); looked at again next run`);
-        const flags = job.snapshotA.get(action.uidA)?.flags ?? action.flags;
-        ctx.state.apply({ op: 'put', nameA, nameB, record: { uidA: action.uidA, uidB: 0, gid: action.gid, flags: [...flags] } });
+        keepAsAOnly(action);
         unread++;
         continue;
       }
@@ -171,8 +184,7 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
         });
       } else {
         fail({ uid: action.uidA, side: 'A', reason: outcome ? errorText(outcome.error) : 'no result from server' });
-        // Known as A-only, so the next run tries again.
-        ctx.state.apply({ op: 'put', nameA, nameB, record: { uidA: action.uidA, uidB: 0, gid: action.gid, flags: [...baseFlags] } });
+        keepAsAOnly(action);
       }
     });
     await ctx.state.flush();
@@ -238,8 +250,18 @@ export function batchAppends(appends: readonly AppendAction[]): AppendAction[][]
   return batches;
 }
 
-function fetchBatch(store: Store, batch: readonly AppendAction[]): Promise<Map<number, Buffer>> {
-  const promise = store.fetchBodies(batch.map((a) => a.uidA));
+/**
+ * The next batch is fetched while B stores this one only when the two fit in
+ * twice the batch limit: a message bigger than the limit travels alone, so
+ * memory holds one big message at a time (plus its bytes arriving), not two.
+ */
+function mayOverlap(current: readonly AppendAction[], next: readonly AppendAction[]): boolean {
+  const bytes = (batch: readonly AppendAction[]): number => batch.reduce((sum, a) => sum + a.size, 0);
+  return bytes(current) + bytes(next) <= 2 * BATCH_MAX_BYTES;
+}
+
+function fetchBatch(store: Store, batch: readonly AppendAction[]): Promise<FetchedBodies> {
+  const promise = store.fetchBodies(batch.map((a) => ({ uid: a.uidA, size: a.size })));
   // Avoid an unhandled rejection if the consumer stops before awaiting it.
   promise.catch(() => undefined);
   return promise;

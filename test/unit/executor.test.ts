@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SyncState } from '../../src/state/SyncState.js';
-import type { AppendMessage, AppendResult, FolderRead, MessageEnvelope, Store } from '../../src/store/types.js';
+import type { AppendMessage, AppendResult, BodyRequest, FetchedBodies, FolderRead, MessageEnvelope, Store } from '../../src/store/types.js';
 import { executeFolderPlan } from '../../src/sync/executor.js';
 import type { FolderPlan, SnapshotMessage } from '../../src/sync/planTypes.js';
 import type { SyncObserver } from '../../src/sync/types.js';
@@ -33,7 +33,10 @@ async function run(options: { missingBody?: number; refuse?: number; withheld?: 
   const envelopesA = new Map<number, MessageEnvelope>(uids.map((uid) => [uid, { uid, flags: ['\\Seen'], size: 10, internalDate: new Date(0), identityHeaders: '' }]));
   let nextUid = 100;
   const storeA = {
-    fetchBodies: async (want: number[]) => new Map(want.filter((u) => u !== options.missingBody).map((u) => [u, Buffer.from(`m${u}`)])),
+    fetchBodies: async (want: BodyRequest[]): Promise<FetchedBodies> => ({
+      bodies: new Map(want.filter(({ uid }) => uid !== options.missingBody).map(({ uid }) => [uid, Buffer.from(`m${uid}`)])),
+      refused: new Map(),
+    }),
   } as unknown as Store;
   const storeB = {
     append: async (_folder: string, messages: AppendMessage[]): Promise<AppendResult> => ({
