@@ -1,0 +1,137 @@
+// Issue 6, point 2: messages that share a global id but differ in body (two
+// versions of a list post; Message-ID-less twins of equal size). After a lost
+// state, the pairing must keep on B exactly the versions A has.
+
+import { createHash } from 'node:crypto';
+import { readdirSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { expungeUids, readFolder, seedFolder } from '../support/imap.js';
+import { syncOnce, tempDir } from '../support/sync.js';
+
+/** One list post: every identity header is the same for all versions, only the body differs. */
+function version(body: string, withMessageId = true): string {
+  return [
+    'From: List <list@example.org>',
+    'Subject: [list] weekly news',
+    'Date: Tue, 3 Mar 2026 09:00:00 +0100',
+    ...(withMessageId ? ['Message-ID: <weekly.news@example.org>'] : []),
+    '',
+    body,
+    '',
+  ].join('\r\n');
+}
+
+const digest = (body: Buffer): string => createHash('sha256').update(body).digest('hex');
+const digests = (ms: { body: Buffer }[]): string[] => ms.map((m) => digest(m.body)).sort();
+
+/** The state file and everything next to it that belongs to it (journal, lock). */
+function loseState(statePath: string): void {
+  for (const name of readdirSync(dirname(statePath))) {
+    if (name.startsWith(basename(statePath))) rmSync(join(dirname(statePath), name));
+  }
+}
+
+const COMPARING = /comparing the bodies/;
+
+describe('versions of one message (same global id, different bodies)', () => {
+  let a: DovecotServer;
+  let b: DovecotServer;
+  let statePath: string;
+
+  beforeEach(async () => {
+    [a, b] = await Promise.all([startDovecot(), startDovecot()]);
+    statePath = join(tempDir(), 'versions.state');
+  });
+  afterEach(async () => {
+    await Promise.all([a.stop(), b.stop()]);
+  });
+
+  /** Mirror A's two versions, lose the state, expunge A's first version, mirror again. */
+  async function mirrorAfterLostState(first: string, second: string): Promise<Awaited<ReturnType<typeof syncOnce>>> {
+    await seedFolder(a, 'INBOX', [{ raw: first }, { raw: second }]);
+    const initial = await syncOnce(a, b, statePath, { mode: 'mirror' });
+    expect(initial.failures).toEqual([]);
+    expect(digests(await readFolder(b, 'INBOX'))).toEqual(digests(await readFolder(a, 'INBOX')));
+    loseState(statePath);
+    const [v1] = await readFolder(a, 'INBOX');
+    await expungeUids(a, 'INBOX', [v1!.uid]);
+    return syncOnce(a, b, statePath, { mode: 'mirror' });
+  }
+
+  it('mirror after a lost state keeps the list post version A kept (sizes differ)', async () => {
+    const run = await mirrorAfterLostState(version('Version one.'), version('Version two, corrected and longer.'));
+    expect(run.failures).toEqual([]);
+    const [onA, onB] = await Promise.all([readFolder(a, 'INBOX'), readFolder(b, 'INBOX')]);
+    expect(onA).toHaveLength(1);
+    expect(digests(onB)).toEqual(digests(onA));
+    // The next run changes nothing and compares nothing.
+    const again = await syncOnce(a, b, statePath, { mode: 'mirror', full: true });
+    expect(again.summary.expunged + again.summary.copied).toBe(0);
+    expect(again.verbose.filter((l) => COMPARING.test(l))).toEqual([]);
+    expect(digests(await readFolder(b, 'INBOX'))).toEqual(digests(onA));
+  });
+
+  it('mirror after a lost state keeps the right one of two Message-ID-less twins of equal size', async () => {
+    const run = await mirrorAfterLostState(version('Twin AAAA.', false), version('Twin BBBB.', false));
+    expect(run.failures).toEqual([]);
+    const [onA, onB] = await Promise.all([readFolder(a, 'INBOX'), readFolder(b, 'INBOX')]);
+    expect(onA).toHaveLength(1);
+    expect(digests(onB)).toEqual(digests(onA));
+    expect(run.verbose.some((l) => COMPARING.test(l))).toBe(true);
+    const again = await syncOnce(a, b, statePath, { mode: 'mirror', full: true });
+    expect(again.summary.expunged + again.summary.copied).toBe(0);
+    expect(again.verbose.filter((l) => COMPARING.test(l))).toEqual([]);
+    expect(digests(await readFolder(b, 'INBOX'))).toEqual(digests(onA));
+  });
+
+  it('copy: B holding only the other twin gets A’s twin copied', async () => {
+    const x = version('Twin XXXX.', false);
+    const y = version('Twin YYYY.', false);
+    await seedFolder(a, 'INBOX', [{ raw: x }, { raw: y }]);
+    await seedFolder(b, 'INBOX', [{ raw: y }]);
+    const run = await syncOnce(a, b, statePath, { mode: 'copy' });
+    expect(run.failures).toEqual([]);
+    expect(run.summary.copied).toBe(1);
+    const [onA, onB] = await Promise.all([readFolder(a, 'INBOX'), readFolder(b, 'INBOX')]);
+    expect(digests(onB)).toEqual(digests(onA));
+  });
+
+  it('dry run compares bodies too, and lists the right deletion', async () => {
+    await seedFolder(a, 'INBOX', [{ raw: version('Twin AAAA.', false) }, { raw: version('Twin BBBB.', false) }]);
+    await syncOnce(a, b, statePath, { mode: 'mirror' });
+    loseState(statePath);
+    const [v1] = await readFolder(a, 'INBOX');
+    await expungeUids(a, 'INBOX', [v1!.uid]);
+    const onB = await readFolder(b, 'INBOX');
+    const stale = onB.find((m) => digest(m.body) === digest(v1!.body))!;
+    const run = await syncOnce(a, b, statePath, { mode: 'mirror', dryRun: true });
+    const deletions = run.wouldDo.filter((l) => l.includes('delete'));
+    expect(deletions).toHaveLength(1);
+    expect(deletions[0]).toContain(`B UID ${stale.uid} `);
+    expect(await readFolder(b, 'INBOX')).toHaveLength(2);
+  });
+
+  it('a run with no ambiguity fetches no body to compare', async () => {
+    // Big bodies: a single body read for a digest would show in the bytes received.
+    const big = (id: string, n: number): { raw: string } => ({
+      raw: version(`${id}\r\n${'x'.repeat(n)}`).replace('weekly.news', id),
+    });
+    await seedFolder(a, 'INBOX', [big('one', 300_000), big('two', 310_000), big('three', 320_000)]);
+    await syncOnce(a, b, statePath, { mode: 'mirror' });
+    loseState(statePath);
+    const [one] = await readFolder(a, 'INBOX');
+    await expungeUids(a, 'INBOX', [one!.uid]);
+    // Two versions of a new post, on A only: nothing to choose between, both are copied.
+    await seedFolder(a, 'INBOX', [{ raw: version('New post.') }, { raw: version('New post, corrected.') }]);
+    const run = await syncOnce(a, b, statePath, { mode: 'mirror' });
+    expect(run.failures).toEqual([]);
+    expect(run.summary.expunged).toBe(1);
+    expect(run.summary.copied).toBe(2);
+    expect(run.verbose.filter((l) => COMPARING.test(l))).toEqual([]);
+    expect(run.summary.stats.a.bytesIn).toBeLessThan(300_000);
+    expect(run.summary.stats.b.bytesIn).toBeLessThan(300_000);
+    expect(digests(await readFolder(b, 'INBOX'))).toEqual(digests(await readFolder(a, 'INBOX')));
+  });
+});
