@@ -22,6 +22,8 @@ export function bodyDigest(body: Buffer): string {
  * Digests of these messages of the store's open folder. A batch the server
  * refuses leaves its UIDs without digests (the planner then keeps both
  * versions); a lost connection is thrown like any other read failure.
+ * Sizes bound the batches: those `sizeOf` does not know are read first
+ * (envelopes, one command).
  */
 export async function fetchDigests(
   store: Store,
@@ -29,7 +31,10 @@ export async function fetchDigests(
   sizeOf: (uid: number) => number | undefined,
 ): Promise<DigestResult> {
   const result: DigestResult = { digests: new Map() };
-  for (const batch of inBatches(uids, (uid) => sizeOf(uid) ?? 0)) {
+  const sizes = new Map<number, number>();
+  const unsized = uids.filter((uid) => sizeOf(uid) === undefined);
+  if (unsized.length > 0) for (const e of await store.fetchEnvelopes(unsized)) sizes.set(e.uid, e.size);
+  for (const batch of inBatches(uids, (uid) => sizeOf(uid) ?? sizes.get(uid) ?? 0)) {
     try {
       for (const [uid, body] of await store.fetchBodies(batch)) result.digests.set(uid, bodyDigest(body));
     } catch (err) {

@@ -86,6 +86,19 @@ describe('versions of one message (same global id, different bodies)', () => {
     expect(digests(await readFolder(b, 'INBOX'))).toEqual(digests(onA));
   });
 
+  it('after a UIDVALIDITY change of B, twins known to A only by the state are told apart by body', async () => {
+    await seedFolder(a, 'INBOX', [{ raw: version('Twin AAAA.', false) }, { raw: version('Twin BBBB.', false) }]);
+    await syncOnce(a, b, statePath, { mode: 'mirror' });
+    const [v1] = await readFolder(a, 'INBOX');
+    await expungeUids(a, 'INBOX', [v1!.uid]);
+    await b.doveadm(['mailbox', 'update', '-u', 'alice', '--uid-validity', '4242', 'INBOX']);
+    const run = await syncOnce(a, b, statePath, { mode: 'mirror' });
+    expect(run.failures).toEqual([]);
+    const [onA, onB] = await Promise.all([readFolder(a, 'INBOX'), readFolder(b, 'INBOX')]);
+    expect(onA).toHaveLength(1);
+    expect(digests(onB)).toEqual(digests(onA));
+  });
+
   it('copy: B holding only the other twin gets A’s twin copied', async () => {
     const x = version('Twin XXXX.', false);
     const y = version('Twin YYYY.', false);

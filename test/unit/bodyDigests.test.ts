@@ -13,6 +13,7 @@ const sha = (text: string): string => createHash('sha256').update(text).digest('
 function store(fail?: (uids: number[]) => Error | undefined): { store: Store; calls: number[][] } {
   const calls: number[][] = [];
   const fake = {
+    fetchEnvelopes: async (uids: number[]) => uids.map((uid) => ({ uid, flags: [], size: BATCH_MAX_BYTES, internalDate: new Date(0), identityHeaders: '' })),
     fetchBodies: async (uids: number[]) => {
       calls.push(uids);
       const error = fail?.(uids);
@@ -37,6 +38,13 @@ describe('fetchDigests', () => {
     expect(calls.every((batch) => batch.length <= BATCH_MAX_MESSAGES)).toBe(true);
     // UID 3 fills the batch (with 1 and 2): the next message starts another.
     expect(calls[0]).toEqual([1, 2, 3]);
+  });
+
+  it('sizes it does not know are read first, so a batch stays bounded', async () => {
+    const { store: s, calls } = store();
+    await fetchDigests(s, [1, 2, 3], () => undefined);
+    // Each envelope says BATCH_MAX_BYTES: one message per batch.
+    expect(calls).toEqual([[1], [2], [3]]);
   });
 
   it('a batch the server refuses leaves its UIDs without digests and says why; the rest go on', async () => {
