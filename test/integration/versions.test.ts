@@ -4,9 +4,11 @@
 
 import { createHash } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { basename, dirname, join } from 'node:path';
+import { connect as tlsConnect, createServer as createTlsServer, type Server } from 'node:tls';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { startDovecot, testCertificate, type DovecotServer } from '../support/dovecot.js';
 import { expungeUids, readFolder, seedFolder } from '../support/imap.js';
 import { syncOnce, tempDir } from '../support/sync.js';
 
@@ -34,6 +36,39 @@ function loseState(statePath: string): void {
 }
 
 const COMPARING = /comparing the bodies/;
+
+/**
+ * A TLS proxy in front of a real server that answers NO to every full-body
+ * FETCH (BODY.PEEK[]) and passes everything else through unchanged.
+ */
+async function refusingBodies(server: DovecotServer): Promise<{ server: DovecotServer; close: () => Promise<void> }> {
+  const { certPem, keyPem } = await testCertificate();
+  const proxy: Server = createTlsServer({ cert: certPem, key: keyPem }, (client) => {
+    const upstream = tlsConnect({ host: server.host, port: server.imapsPort, ca: server.caPem, servername: 'localhost' });
+    upstream.pipe(client);
+    let pending = Buffer.alloc(0);
+    client.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      for (let end = pending.indexOf('\r\n'); end >= 0; end = pending.indexOf('\r\n')) {
+        const line = pending.subarray(0, end + 2);
+        pending = pending.subarray(end + 2);
+        const refused = /^(\S+) UID FETCH .*BODY\.PEEK\[\]/i.exec(line.toString('latin1'));
+        if (refused) client.write(`${refused[1]} NO [UNAVAILABLE] refused by the test proxy\r\n`);
+        else upstream.write(line);
+      }
+    });
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, server.host, resolve));
+  const port = (proxy.address() as AddressInfo).port;
+  return {
+    server: { ...server, imapsPort: port },
+    close: () => new Promise((resolve) => proxy.close(() => resolve())),
+  };
+}
 
 describe('versions of one message (same global id, different bodies)', () => {
   let a: DovecotServer;
@@ -97,6 +132,32 @@ describe('versions of one message (same global id, different bodies)', () => {
     const [onA, onB] = await Promise.all([readFolder(a, 'INBOX'), readFolder(b, 'INBOX')]);
     expect(onA).toHaveLength(1);
     expect(digests(onB)).toEqual(digests(onA));
+  });
+
+  it('bodies B will not give: both twins kept, A’s copied, nothing deleted; the next run settles it', async () => {
+    await seedFolder(a, 'INBOX', [{ raw: version('Twin AAAA.', false) }, { raw: version('Twin BBBB.', false) }]);
+    await syncOnce(a, b, statePath, { mode: 'mirror' });
+    loseState(statePath);
+    const [v1] = await readFolder(a, 'INBOX');
+    await expungeUids(a, 'INBOX', [v1!.uid]);
+    const proxy = await refusingBodies(b);
+    let run;
+    try {
+      run = await syncOnce(a, proxy.server, statePath, { mode: 'mirror' });
+    } finally {
+      await proxy.close();
+    }
+    expect(run.failures).toEqual([]);
+    expect(run.summary.expunged).toBe(0);
+    expect(run.warnings.some((w) => /could not compare the bodies of 2 messages/.test(w))).toBe(true);
+    const [onA, onB] = await Promise.all([readFolder(a, 'INBOX'), readFolder(b, 'INBOX')]);
+    // B holds A's version, and still both of its own.
+    expect(onB).toHaveLength(3);
+    for (const d of digests(onA)) expect(digests(onB)).toContain(d);
+
+    const next = await syncOnce(a, b, statePath, { mode: 'mirror' });
+    expect(next.failures).toEqual([]);
+    expect(digests(await readFolder(b, 'INBOX'))).toEqual(digests(onA));
   });
 
   it('copy: B holding only the other twin gets A’s twin copied', async () => {
