@@ -9,8 +9,8 @@ import { basename, dirname, join } from 'node:path';
 import { connect as tlsConnect, createServer as createTlsServer, type Server } from 'node:tls';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDovecot, testCertificate, type DovecotServer } from '../support/dovecot.js';
-import { expungeUids, readFolder, seedFolder } from '../support/imap.js';
-import { syncOnce, tempDir } from '../support/sync.js';
+import { expungeUids, readFolder, seedFolder, type StoredMessage } from '../support/imap.js';
+import { syncOnce, tempDir, type EngineRun } from '../support/sync.js';
 
 /** One list post: every identity header is the same for all versions, only the body differs. */
 function version(body: string, withMessageId = true): string {
@@ -83,8 +83,8 @@ describe('versions of one message (same global id, different bodies)', () => {
     await Promise.all([a.stop(), b.stop()]);
   });
 
-  /** Mirror A's two versions, lose the state, expunge A's first version, mirror again. */
-  async function mirrorAfterLostState(first: string, second: string): Promise<Awaited<ReturnType<typeof syncOnce>>> {
+  /** Mirror A's two versions, lose the state, expunge A's first version; returns that version. */
+  async function mirroredThenFirstExpunged(first: string, second: string): Promise<StoredMessage> {
     await seedFolder(a, 'INBOX', [{ raw: first }, { raw: second }]);
     const initial = await syncOnce(a, b, statePath, { mode: 'mirror' });
     expect(initial.failures).toEqual([]);
@@ -92,6 +92,11 @@ describe('versions of one message (same global id, different bodies)', () => {
     loseState(statePath);
     const [v1] = await readFolder(a, 'INBOX');
     await expungeUids(a, 'INBOX', [v1!.uid]);
+    return v1!;
+  }
+
+  async function mirrorAfterLostState(first: string, second: string): Promise<EngineRun> {
+    await mirroredThenFirstExpunged(first, second);
     return syncOnce(a, b, statePath, { mode: 'mirror' });
   }
 
@@ -135,13 +140,9 @@ describe('versions of one message (same global id, different bodies)', () => {
   });
 
   it('bodies B will not give: both twins kept, A’s copied, nothing deleted; the next run settles it', async () => {
-    await seedFolder(a, 'INBOX', [{ raw: version('Twin AAAA.', false) }, { raw: version('Twin BBBB.', false) }]);
-    await syncOnce(a, b, statePath, { mode: 'mirror' });
-    loseState(statePath);
-    const [v1] = await readFolder(a, 'INBOX');
-    await expungeUids(a, 'INBOX', [v1!.uid]);
+    await mirroredThenFirstExpunged(version('Twin AAAA.', false), version('Twin BBBB.', false));
     const proxy = await refusingBodies(b);
-    let run;
+    let run: EngineRun;
     try {
       run = await syncOnce(a, proxy.server, statePath, { mode: 'mirror' });
     } finally {
@@ -173,13 +174,9 @@ describe('versions of one message (same global id, different bodies)', () => {
   });
 
   it('dry run compares bodies too, and lists the right deletion', async () => {
-    await seedFolder(a, 'INBOX', [{ raw: version('Twin AAAA.', false) }, { raw: version('Twin BBBB.', false) }]);
-    await syncOnce(a, b, statePath, { mode: 'mirror' });
-    loseState(statePath);
-    const [v1] = await readFolder(a, 'INBOX');
-    await expungeUids(a, 'INBOX', [v1!.uid]);
+    const v1 = await mirroredThenFirstExpunged(version('Twin AAAA.', false), version('Twin BBBB.', false));
     const onB = await readFolder(b, 'INBOX');
-    const stale = onB.find((m) => digest(m.body) === digest(v1!.body))!;
+    const stale = onB.find((m) => digest(m.body) === digest(v1.body))!;
     const run = await syncOnce(a, b, statePath, { mode: 'mirror', dryRun: true });
     const deletions = run.wouldDo.filter((l) => l.includes('delete'));
     expect(deletions).toHaveLength(1);
