@@ -12,11 +12,9 @@ import type { SyncState } from '../state/SyncState.js';
 import type { AppendMessage, FetchedBodies, FolderRead, MessageEnvelope, Store } from '../store/types.js';
 import type { AppendAction, FlagChange, FolderPlan, SideSnapshot } from './planTypes.js';
 import type { FolderResult, MessageFailure, SyncObserver } from './types.js';
+import { inBatches } from './batches.js';
 import { diffRecords } from './recordDiff.js';
 
-/** Appends go in batches bounded by count and bytes: few round trips, bounded memory. */
-const BATCH_MAX_MESSAGES = 200;
-const BATCH_MAX_BYTES = 8 * 1024 * 1024;
 
 export interface FolderExecution {
   nameA: string;
@@ -196,10 +194,11 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
   await drain(pendingBodies);
 
   // 5. The folder is done: record the statuses the reads started from. A folder
-  // with failures, unread messages, deletions the guard withheld, or cut short
-  // keeps its old statuses, so it is read and planned again next run (and a
-  // withholding is reported again until --force carries it out).
-  const complete = result.failed === 0 && unread === 0 && plan.expungesWithheld === 0;
+  // with failures, unread messages, deletions the guard withheld, bodies the
+  // plan could not compare, or cut short keeps its old statuses, so it is read
+  // and planned again next run (and a withholding is reported again until
+  // --force carries it out).
+  const complete = result.failed === 0 && unread === 0 && plan.expungesWithheld === 0 && plan.uncompared === undefined;
   if (complete && !interrupted && !ctx.signal?.aborted) {
     ctx.state.apply({ op: 'status', nameA, nameB, side: 'a', status: job.readA.status });
     ctx.state.apply({ op: 'status', nameA, nameB, side: 'b', status: job.readB.status });
@@ -234,20 +233,7 @@ async function applyFlagChanges(store: Store, changes: readonly FlagChange[]): P
 }
 
 export function batchAppends(appends: readonly AppendAction[]): AppendAction[][] {
-  const batches: AppendAction[][] = [];
-  let current: AppendAction[] = [];
-  let bytes = 0;
-  for (const action of appends) {
-    if (current.length > 0 && (current.length >= BATCH_MAX_MESSAGES || bytes + action.size > BATCH_MAX_BYTES)) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(action);
-    bytes += action.size;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
+  return inBatches(appends, (action) => action.size);
 }
 
 /**
