@@ -34,9 +34,13 @@ export async function fetchDigests(
   const sizes = new Map<number, number>();
   const unsized = uids.filter((uid) => sizeOf(uid) === undefined);
   if (unsized.length > 0) for (const e of await store.fetchEnvelopes(unsized)) sizes.set(e.uid, e.size);
-  for (const batch of inBatches(uids, (uid) => sizeOf(uid) ?? sizes.get(uid) ?? 0)) {
+  const requests = uids.map((uid) => ({ uid, size: sizeOf(uid) ?? sizes.get(uid) ?? 0 }));
+  for (const batch of inBatches(requests, (r) => r.size)) {
     try {
-      for (const [uid, body] of await store.fetchBodies(batch)) result.digests.set(uid, bodyDigest(body));
+      const fetched = await store.fetchBodies(batch);
+      for (const [uid, body] of fetched.bodies) result.digests.set(uid, bodyDigest(body));
+      // A body refused as far larger than announced gets no digest: the planner keeps both versions.
+      for (const [uid, why] of fetched.refused) result.error ??= `UID ${uid}: ${why}`;
     } catch (err) {
       if (!(err instanceof ImapCommandError)) throw err;
       result.error = err.message;

@@ -12,7 +12,7 @@ import type { SyncState } from '../state/SyncState.js';
 import type { AppendMessage, FetchedBodies, FolderRead, MessageEnvelope, Store } from '../store/types.js';
 import type { AppendAction, FlagChange, FolderPlan, SideSnapshot } from './planTypes.js';
 import type { FolderResult, MessageFailure, SyncObserver } from './types.js';
-import { inBatches } from './batches.js';
+import { BATCH_MAX_BYTES, inBatches } from './batches.js';
 import { diffRecords } from './recordDiff.js';
 
 

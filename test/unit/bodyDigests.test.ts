@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConnectionLostError, ImapCommandError } from '../../src/errors.js';
-import type { Store } from '../../src/store/types.js';
+import type { BodyRequest, Store } from '../../src/store/types.js';
 import { BATCH_MAX_BYTES, BATCH_MAX_MESSAGES } from '../../src/sync/batches.js';
 import { fetchDigests } from '../../src/sync/bodyDigests.js';
 
@@ -14,12 +14,14 @@ function store(fail?: (uids: number[]) => Error | undefined): { store: Store; ca
   const calls: number[][] = [];
   const fake = {
     fetchEnvelopes: async (uids: number[]) => uids.map((uid) => ({ uid, flags: [], size: BATCH_MAX_BYTES, internalDate: new Date(0), identityHeaders: '' })),
-    fetchBodies: async (uids: number[]) => {
+    fetchBodies: async (requests: BodyRequest[]) => {
+      const uids = requests.map((r) => r.uid);
       calls.push(uids);
       const error = fail?.(uids);
       if (error) throw error;
       // UID 13 no longer exists: left out, as the Store contract says.
-      return new Map(uids.filter((uid) => uid !== 13).map((uid) => [uid, Buffer.from(`body ${uid}`)]));
+      const bodies = new Map(uids.filter((uid) => uid !== 13).map((uid) => [uid, Buffer.from(`body ${uid}`)]));
+      return { bodies, refused: new Map() };
     },
   } as unknown as Store;
   return { store: fake, calls };
@@ -59,5 +61,19 @@ describe('fetchDigests', () => {
   it('a lost connection is not hidden', async () => {
     const { store: s } = store(() => new ConnectionLostError('B', 'connection lost'));
     await expect(fetchDigests(s, [1], () => 1)).rejects.toBeInstanceOf(ConnectionLostError);
+  });
+
+  it('a body the driver refused (far larger than announced) gets no digest, and says why', async () => {
+    const fake = {
+      fetchEnvelopes: async () => [],
+      fetchBodies: async (requests: BodyRequest[]) => ({
+        bodies: new Map(requests.filter((r) => r.uid !== 2).map((r) => [r.uid, Buffer.from(`body ${r.uid}`)])),
+        refused: new Map([[2, 'body far larger than its RFC822.SIZE']]),
+      }),
+    } as unknown as Store;
+    const result = await fetchDigests(fake, [1, 2], () => 10);
+    expect(result.digests.get(1)).toBe(sha('body 1'));
+    expect(result.digests.has(2)).toBe(false);
+    expect(result.error).toContain('UID 2');
   });
 });
