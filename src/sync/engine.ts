@@ -6,6 +6,7 @@ import { GuardRefusedError, ImapCommandError, InterruptedError, UsageError } fro
 import { SyncState } from '../state/SyncState.js';
 import { createStore } from '../store/createStore.js';
 import type { FolderInfo, Store, StoreStats } from '../store/types.js';
+import { ExtraConnections, type StorePair } from './extraConnections.js';
 import { selectFolders } from './folderFilter.js';
 import { mapFolders, translateFolderName, type FolderMapping } from './folderMap.js';
 import { statusUnchanged } from './folderStatus.js';
@@ -143,7 +144,8 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
       onBatchDone: () => periodic.safePoint(),
     };
 
-    const results = await runFolderJobs(jobs, options.connections, main, open, periodic, async (stores, folderJob) => {
+    const extra = new ExtraConnections(open, options.connections, warn, signal);
+    const results = await runFolderJobs(jobs, options.connections, main, extra, periodic, async (stores, folderJob) => {
       try {
         const result = await syncFolderPair(ctx, folderJob, stores);
         reporting.folderFinished(result);
@@ -192,27 +194,24 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
 
 /**
  * Run folder jobs on up to `connections` pairs of connections. The first pair
- * is the one already open; the others are opened only when there is work for them.
+ * is the one already open; the others are opened only when there is work for
+ * them, and a store refusing one only means fewer folders at once.
  */
 async function runFolderJobs(
   jobs: FolderPairJob[],
   connections: number,
-  main: { a: Store; b: Store },
-  open: (label: 'A' | 'B') => Store,
+  main: StorePair,
+  extra: ExtraConnections,
   periodic: PeriodicCommit,
-  work: (stores: { a: Store; b: Store }, job: FolderPairJob) => Promise<FolderSyncResult | undefined>,
+  work: (stores: StorePair, job: FolderPairJob) => Promise<FolderSyncResult | undefined>,
   signal?: AbortSignal,
 ): Promise<FolderSyncResult[]> {
   const queue = [...jobs];
   const results: FolderSyncResult[] = [];
-  const worker = async (stores: { a: Store; b: Store } | undefined): Promise<void> => {
+  const worker = async (stores: StorePair): Promise<void> => {
     periodic.join();
     try {
       for (let job = queue.shift(); job && !signal?.aborted; job = queue.shift()) {
-        if (!stores) {
-          stores = { a: open('A'), b: open('B') };
-          await Promise.all([stores.a.connect(), stores.b.connect()]);
-        }
         await periodic.safePoint();
         const result = await work(stores, job);
         if (result) results.push(result);
@@ -221,9 +220,14 @@ async function runFolderJobs(
       await periodic.leave();
     }
   };
+  // Connected before taking a job: a pair that cannot be opened leaves no job behind.
+  const extraWorker = async (): Promise<void> => {
+    const stores = await extra.openPair(() => queue.length > 0);
+    if (stores) await worker(stores);
+  };
   const count = Math.max(1, Math.min(connections, jobs.length));
   const workers = [worker(main)];
-  for (let i = 1; i < count; i++) workers.push(worker(undefined));
+  for (let i = 1; i < count; i++) workers.push(extraWorker());
   // Let every worker finish its current folder before an error propagates, so
   // nothing is half-recorded when the state is closed.
   const settled = await Promise.allSettled(workers);

@@ -160,6 +160,15 @@ describe('connect failures', () => {
     ).toBe('login failed for user alice (wrong password?): server said "Try again later"');
   });
 
+  it('a login refused for too many connections says so, not "wrong password"', () => {
+    const limit = (responseText: string): Error =>
+      failure({ authenticationFailed: true, serverResponseCode: 'LIMIT', responseText });
+    expect(describeConnectFailure(spec, limit('Maximum number of connections from user+IP exceeded (mail_max_userip_connections=10)'))).toBe(
+      'too many connections for user alice: the server allows 10',
+    );
+    expect(describeConnectFailure(spec, limit('Too many sessions'))).toBe('too many connections for user alice: server said "Too many sessions"');
+  });
+
   it('never shows the password, even when an error carries it', () => {
     const error = connectError('B', spec, failure({ message: 'weird server echo s3cret-pw\nsecond line' }));
     expect(error).toBeInstanceOf(ConnectError);

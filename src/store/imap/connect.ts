@@ -101,6 +101,11 @@ export function describeConnectFailure(spec: ImapStoreSpec, error: unknown): str
   const message = firstLine(err.message);
   const serverText = firstLine(err.responseText);
 
+  if (tooManyConnections(err.serverResponseCode, serverText)) {
+    // Dovecot: NO [LIMIT] Maximum number of connections from user+IP exceeded (mail_max_userip_connections=N)
+    const allowed = /connections=(\d+)/i.exec(serverText)?.[1];
+    return `too many connections for user ${spec.user}: ${allowed ? `the server allows ${allowed}` : `server said "${serverText}"`}`;
+  }
   if (err.authenticationFailed) {
     const responseCode = (err.serverResponseCode ?? '').toUpperCase();
     const base = `login failed for user ${spec.user} (wrong password?)`;
@@ -146,6 +151,11 @@ export function describeConnectFailure(spec: ImapStoreSpec, error: unknown): str
   }
   if (serverText) return `cannot connect to ${where}: ${serverText}`;
   return `cannot connect to ${where}: ${message || code || 'unknown error'}`;
+}
+
+/** The server refuses another connection for this user (RFC 5530's [LIMIT], or its usual wording). */
+function tooManyConnections(responseCode: string | undefined, serverText: string): boolean {
+  return (responseCode ?? '').toUpperCase() === 'LIMIT' || /maximum number of connections|too many connections/i.test(serverText);
 }
 
 /** The ConnectError (exit code 3) for a failed attempt, with the password scrubbed from its text. */
