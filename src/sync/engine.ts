@@ -2,7 +2,7 @@
 // sides, map them, skip the pairs whose status did not change, sync the others
 // (on several connections at once), and commit the state.
 
-import { GuardRefusedError, ImapCommandError, InterruptedError, UsageError } from '../errors.js';
+import { GuardRefusedError, ImapCommandError, UsageError } from '../errors.js';
 import { SyncState } from '../state/SyncState.js';
 import { createStore } from '../store/createStore.js';
 import type { FolderInfo, Store, StoreStats } from '../store/types.js';
@@ -13,6 +13,7 @@ import { statusUnchanged } from './folderStatus.js';
 import { syncFolderPair, type FolderPairJob, type FolderSyncContext, type FolderSyncResult } from './folderSync.js';
 import { recordOwnWritesOnB } from './ownWrites.js';
 import { checkMirrorGuard } from './mirrorGuard.js';
+import { cutConnectionsOnAbort, interruptedBy, isInterruption } from './interruption.js';
 import { PeriodicCommit } from './periodicCommit.js';
 import type { SyncJob, SyncObserver, SyncSummary } from './types.js';
 
@@ -63,6 +64,8 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
     stores.push(store);
     return store;
   };
+  // A signal stops the run within seconds even if a server has gone silent.
+  const disarmCut = cutConnectionsOnAbort(signal, stores);
   try {
     for (const w of state.warnings) warn(w);
     observer.phase('connecting');
@@ -178,10 +181,15 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
     if (!options.dryRun && summary.failed.length === 0 && !signal?.aborted) state.setMode(options.mode);
     // A run that changed nothing leaves the file as it is (no rewrite, no fsync).
     if (!options.dryRun && (state.hasChanges || state.isNew)) await state.commit();
-    if (signal?.aborted) throw new InterruptedError(signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
+    if (signal?.aborted) throw interruptedBy(signal);
+  } catch (err) {
+    // Connections cut by a signal before the folders' work (connecting, listing): nothing to commit.
+    if (signal && isInterruption(err, signal)) throw interruptedBy(signal);
+    throw err;
   } finally {
     // On an error, keep what the journal holds: the next run replays it.
     await Promise.all(stores.map((s) => s.close()));
+    disarmCut();
     await state.close();
     summary.stats = {
       a: sumStats(stores.filter((s) => s.label === 'A')),
@@ -229,9 +237,10 @@ async function runFolderJobs(
   const workers = [worker(main)];
   for (let i = 1; i < count; i++) workers.push(extraWorker());
   // Let every worker finish its current folder before an error propagates, so
-  // nothing is half-recorded when the state is closed.
+  // nothing is half-recorded when the state is closed. After a signal, a
+  // connection cut under a worker is the stop it asked for, not an error.
   const settled = await Promise.allSettled(workers);
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected' && !isInterruption(s.reason, signal));
   if (failed) throw failed.reason;
   return results;
 }

@@ -20,7 +20,7 @@ import type {
 } from '../types.js';
 import { readCapabilities, readNamespace } from './capabilities.js';
 import { installCommandStats, type CommandStats } from './commandStats.js';
-import { connectError, createImapFlow } from './connect.js';
+import { connectError, createImapFlow, timeoutOf } from './connect.js';
 import { uidFetch } from './fetchMessages.js';
 import { createFolder, deleteFolder, statusSize, subscribeFolder, sumMessageSizes, unselect } from './folderCommands.js';
 import { asImapClient } from './imapflowInternals.js';
@@ -71,7 +71,7 @@ export class ImapStore implements Store {
 
   async connect(): Promise<void> {
     const client = asImapClient(createImapFlow(this.spec));
-    const session = new ImapSession(this.label, client, `${this.spec.host}:${this.spec.port}`);
+    const session = new ImapSession(this.label, client, `${this.spec.host}:${this.spec.port}`, timeoutOf(this.spec));
     // Before connect(): an 'error' event without a listener would kill the process.
     client.on('error', (error: unknown) => session.noteError(error));
     client.on('close', () => session.noteClose());
@@ -87,7 +87,15 @@ export class ImapStore implements Store {
     }
     this.caps = readCapabilities(session);
     this.ns = readNamespace(session);
-    this.stopKeepAlive = startKeepAlive(session, this.counters);
+    this.stopKeepAlive = startKeepAlive(session, this.counters, timeoutOf(this.spec));
+  }
+
+  /** Cuts the connection at once, without LOGOUT: every pending command fails now (ConnectionLostError). */
+  abort(): void {
+    this.stopKeepAlive?.();
+    this.stopKeepAlive = undefined;
+    this.session?.markAborted();
+    this.session?.client.close();
   }
 
   async close(): Promise<void> {

@@ -4,14 +4,15 @@
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { ConnectError } from '../../errors.js';
-import type { ImapStoreSpec } from '../spec.js';
+import { DEFAULT_TIMEOUT_MS, type ImapStoreSpec } from '../spec.js';
 
-/** Connecting, the greeting and the TLS handshake each get this long. */
-export const CONNECT_TIMEOUT_MS = 30_000;
-/** A command whose answer stops for this long means a dead connection (the keep-alive keeps idle ones busy). */
-export const SOCKET_TIMEOUT_MS = 5 * 60_000;
+/** --timeout: the longest silence from the server before its connection counts as dead. */
+export function timeoutOf(spec: ImapStoreSpec): number {
+  return spec.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+}
 
 export function clientOptions(spec: ImapStoreSpec): ImapFlowOptions {
+  const timeout = timeoutOf(spec);
   return {
     host: spec.host,
     port: spec.port,
@@ -29,9 +30,12 @@ export function clientOptions(spec: ImapStoreSpec): ImapFlowOptions {
     logger: false,
     disableAutoIdle: true,
     qresync: true,
-    connectionTimeout: CONNECT_TIMEOUT_MS,
-    greetingTimeout: CONNECT_TIMEOUT_MS,
-    socketTimeout: SOCKET_TIMEOUT_MS,
+    // Connecting, the TLS handshake, the greeting: each may take this long.
+    connectionTimeout: timeout,
+    greetingTimeout: timeout,
+    // imapflow fails a command that gets no data for this long (ETIMEOUT) and
+    // drops the connection; an idle one too, hence the keep-alive's NOOPs.
+    socketTimeout: timeout,
   };
 }
 

@@ -12,17 +12,32 @@ const CONNECTION_GONE = new Set(['NoConnection', 'EConnectionClosed', 'StateLogo
 export class ImapSession {
   private closing = false;
   private lostReason: string | undefined;
+  /** Set when the server went silent for the whole timeout: the command it left unanswered ('' if none was running). */
+  private silentDuring: string | undefined;
+  /** The command last sent, for naming the one a timeout cut. */
+  private lastCommand: string | undefined;
 
   constructor(
     readonly label: string,
     readonly client: ImapClient,
     /** "host:port", for messages. */
     readonly where: string,
+    /** --timeout in milliseconds, for messages. */
+    readonly timeoutMs?: number,
   ) {}
 
   /** Called for imapflow's 'error' event: remembers why the connection is going away. */
   noteError(error: unknown): void {
-    if (this.lostReason === undefined) this.lostReason = describeLoss(error);
+    if (this.lostReason !== undefined) return;
+    this.lostReason = describeLoss(error);
+    if ((error as CommandFailure | undefined)?.code === 'ETIMEOUT') {
+      this.silentDuring = this.client.currentRequest ? (this.lastCommand ?? 'a command') : '';
+    }
+  }
+
+  /** We cut the connection ourselves (a signal): whatever fails from now on says so. */
+  markAborted(): void {
+    if (this.lostReason === undefined) this.lostReason = 'cut short by a signal';
   }
 
   /** Called for imapflow's 'close' event. */
@@ -61,6 +76,7 @@ export class ImapSession {
    */
   async run(command: string, attributes: CommandAttribute[] | false, what: string, options: ExecOptions = {}): Promise<ImapResponse> {
     if (this.lostReason !== undefined || this.closing) throw this.lostError(what);
+    this.lastCommand = what;
     let result;
     try {
       result = await this.client.exec(command, attributes, options);
@@ -72,6 +88,12 @@ export class ImapSession {
   }
 
   private lostError(what: string, cause?: unknown): ConnectionLostError {
+    if (this.silentDuring !== undefined) {
+      const seconds = this.timeoutMs !== undefined ? `${Math.round(this.timeoutMs / 1000)} s` : 'too long';
+      const when = this.silentDuring ? `during ${this.silentDuring}` : 'while idle';
+      const unsent = this.silentDuring === what ? '' : `; ${what} not sent`;
+      return new ConnectionLostError(this.label, `no answer from ${this.where} for ${seconds} ${when}${unsent} (--timeout)`, { cause });
+    }
     const reason = this.lostReason ?? (this.closing ? 'closed' : 'closed by the server');
     return new ConnectionLostError(this.label, `connection to ${this.where} lost during ${what}: ${reason}`, { cause });
   }
