@@ -35,11 +35,11 @@ describe('a stalled link', () => {
     await Promise.all([...proxies.map((p) => p.close()), a?.stop(), ...targets.map((t) => t.stop())]);
   });
 
-  /** A fresh B behind a proxy that stalls once about 1 MB of mail went up to it. */
-  async function stalledB(): Promise<{ b: DovecotServer; proxy: StallProxy; url: string }> {
+  /** A fresh B behind a proxy that stalls once about 1 MB of mail went up to it (default), or never by itself. */
+  async function stalledB(stallAfterBytesUp: number | undefined = 1_000_000): Promise<{ b: DovecotServer; proxy: StallProxy; url: string }> {
     const b = await startDovecot();
     targets.push(b);
-    const proxy = await startStallProxy({ targetPort: b.imapsPort, stallAfterBytesUp: 1_000_000 });
+    const proxy = await startStallProxy({ targetPort: b.imapsPort, ...(stallAfterBytesUp !== undefined && { stallAfterBytesUp }) });
     proxies.push(proxy);
     return { b, proxy, url: `imaps://alice@127.0.0.1:${proxy.port}` };
   }
@@ -67,5 +67,14 @@ describe('a stalled link', () => {
     for (const folder of FOLDERS) {
       expect(await digests(b, folder), folder).toEqual(await digests(a, folder));
     }
+  });
+
+  it('SIGINT while connecting to a server that never greets → exit 130', async () => {
+    const { b, proxy, url } = await stalledB(undefined);
+    proxy.stall();
+    const args = ['sync', a.url(), url, '--tls-ca', a.caFile, '--state', join(tempDir(), 'greeting.state')];
+    const stopped = await runCli(args, passwordEnv(a, b), { killWhen: proxy.accepted, signal: 'SIGINT' });
+    expect(stopped.code, stopped.stderr).toBe(130);
+    expect(stopped.stderr).toMatch(/stopped by SIGINT; state saved/);
   });
 });

@@ -13,6 +13,8 @@ export interface StallProxy {
   resume(): void;
   /** Resolves once the proxy has stalled (by stall() or by stallAfterBytesUp). */
   stalled: Promise<void>;
+  /** Resolves once a client has connected. */
+  accepted: Promise<void>;
   /** Destroys every connection and stops listening. */
   close(): Promise<void>;
 }
@@ -30,6 +32,8 @@ export function startStallProxy(options: StallProxyOptions): Promise<StallProxy>
   let autoStalled = false;
   let markStalled!: () => void;
   const stalled = new Promise<void>((resolve) => (markStalled = resolve));
+  let markAccepted!: () => void;
+  const accepted = new Promise<void>((resolve) => (markAccepted = resolve));
 
   const stall = (): void => {
     stalledNow = true;
@@ -49,6 +53,7 @@ export function startStallProxy(options: StallProxyOptions): Promise<StallProxy>
   };
 
   const server = createServer({ noDelay: true }, (client) => {
+    markAccepted();
     const upstream = createConnection({ host: '127.0.0.1', port: options.targetPort, noDelay: true });
     for (const s of [client, upstream]) {
       sockets.add(s);
@@ -79,6 +84,7 @@ export function startStallProxy(options: StallProxyOptions): Promise<StallProxy>
           for (const s of sockets) s.resume();
         },
         stalled,
+        accepted,
         close: () =>
           new Promise<void>((done) => {
             for (const s of sockets) s.destroy();
