@@ -27,6 +27,7 @@ import { asImapClient } from './imapflowInternals.js';
 import { startKeepAlive } from './keepAlive.js';
 import { installLiteralPlus } from './literalPlus.js';
 import { listFolders } from './listFolders.js';
+import { paceWrites } from './pacedWrites.js';
 import { appendMessages } from './multiAppend.js';
 import { fetchEnvelopes, readFolder } from './readFolder.js';
 import { selectFolder } from './selectFolder.js';
@@ -85,6 +86,8 @@ export class ImapStore implements Store {
       client.close();
       throw connectError(this.label, this.spec, error);
     }
+    // A big APPEND must not look like silence to the timeout while it drains.
+    paceWrites(client.writeSocket);
     this.caps = readCapabilities(session);
     this.ns = readNamespace(session);
     this.stopKeepAlive = startKeepAlive(session, this.counters, timeoutOf(this.spec));

@@ -5,6 +5,7 @@
 // in one file, means an imapflow upgrade that changes them fails to compile or
 // fails the integration tests in one obvious place.
 
+import type { Writable } from 'node:stream';
 import type { ImapFlow, ImapResponse } from 'imapflow';
 
 export type { ImapAttribute, ImapAttributeList, ImapAttributeNode, ImapResponse } from 'imapflow';
@@ -48,6 +49,8 @@ export type ImapClient = ImapFlow & {
   exec(command: string, attributes?: CommandAttribute[] | false, options?: ExecOptions): Promise<ExecResult>;
   send(data: SendRequest): Promise<void>;
   write(chunk: Buffer | string): void;
+  /** Where write() puts its frames: the TLS socket (or the compressor in front of it). */
+  writeSocket: Writable;
   handleResponse(data: { payload?: Buffer }): Promise<boolean>;
   createNoConnectionError(byeReason: string | false | undefined, meta?: Record<string, unknown>): Error;
   /** Literal parts still to be sent after '+' continuations (see send()). */
