@@ -150,7 +150,7 @@ See replimap(1).`,
     .option('--full', 're-read every folder and verify every message instead of skipping unchanged folders')
     .option(
       '--connections <n>',
-      `folders synced at once, each on its own connection to A and to B (1-${MAX_CONNECTIONS})`,
+      `folders synced at once, each on its own connection to A and to B (1-${MAX_CONNECTIONS}; fewer if a server refuses more)`,
       parseConnections,
       DEFAULT_CONNECTIONS,
     )
