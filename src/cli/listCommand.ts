@@ -37,6 +37,7 @@ export async function runListCommand(a: string, options: ListCommandOptions, ctx
   const spec = await buildStoreSpec(url, resolved.password, {
     ...(options.tlsCa !== undefined && { tlsCaFile: options.tlsCa }),
     insecure: options.insecure,
+    timeoutMs: options.timeout * 1000,
   });
   const log = new LineLog(ctx.stderr, !ctx.stderr.isTTY, ctx.now);
   const warnings = [...resolved.warnings, ...(options.insecure ? [INSECURE_WARNING] : [])];

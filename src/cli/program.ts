@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_TIMEOUT_MS } from '../store/spec.js';
 import type { CliContext } from './context.js';
 
 export interface SyncCommandOptions {
@@ -25,11 +26,15 @@ export interface SyncCommandOptions {
   force: boolean;
   full: boolean;
   connections: number;
+  /** --timeout in seconds. */
+  timeout: number;
 }
 
 export interface ListCommandOptions {
   json: boolean;
   verbose: boolean;
+  /** --timeout in seconds. */
+  timeout: number;
   passwordFile?: string;
   passwordCommand?: string;
   tlsCa?: string;
@@ -43,6 +48,9 @@ export interface CommandHandlers {
 
 export const DEFAULT_CONNECTIONS = 4;
 const MAX_CONNECTIONS = 16;
+const DEFAULT_TIMEOUT_SECONDS = DEFAULT_TIMEOUT_MS / 1000;
+/** A day: beyond that a silent server is not coming back (and Node's timers top out at 24.8 days). */
+const MAX_TIMEOUT_SECONDS = 86_400;
 
 export function packageVersion(): string {
   // ../../package.json from both src/cli (tsx, tests) and dist/cli (built).
@@ -71,6 +79,16 @@ function parseConnections(value: string): number {
   }
   return n;
 }
+
+function parseTimeout(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 1 || n > MAX_TIMEOUT_SECONDS) {
+    throw new InvalidArgumentError(`expected a whole number of seconds from 1 to ${MAX_TIMEOUT_SECONDS}`);
+  }
+  return n;
+}
+
+const TIMEOUT_HELP = 'give up on a server silent this many seconds (connecting, or answering a command)';
 
 export function buildProgram(ctx: Pick<CliContext, 'stdout' | 'stderr'>, handlers: CommandHandlers): Command {
   const program = new Command();
@@ -132,10 +150,11 @@ See replimap(1).`,
     .option('--full', 're-read every folder and verify every message instead of skipping unchanged folders')
     .option(
       '--connections <n>',
-      `folders synced at once, each on its own connection to A and to B (1-${MAX_CONNECTIONS})`,
+      `folders synced at once, each on its own connection to A and to B (1-${MAX_CONNECTIONS}; fewer if a server refuses more)`,
       parseConnections,
       DEFAULT_CONNECTIONS,
     )
+    .option('--timeout <seconds>', TIMEOUT_HELP, parseTimeout, DEFAULT_TIMEOUT_SECONDS)
     .action(async (a: string, b: string, raw: RawOptions) => {
       await handlers.sync(a, b, {
         mode: raw.mode as SyncCommandOptions['mode'],
@@ -152,6 +171,7 @@ See replimap(1).`,
         force: raw.force === true,
         full: raw.full === true,
         connections: raw.connections as number,
+        timeout: raw.timeout as number,
       });
     });
 
@@ -165,11 +185,13 @@ See replimap(1).`,
     .option('--password-command <cmd>', 'run this shell command; its output is the password')
     .option('--tls-ca <file>', 'also trust the CA certificates in this PEM file')
     .option('--insecure', 'do not verify TLS certificates; imap:// may then run without TLS')
+    .option('--timeout <seconds>', TIMEOUT_HELP, parseTimeout, DEFAULT_TIMEOUT_SECONDS)
     .action(async (a: string, raw: RawOptions) => {
       await handlers.list(a, {
         ...strings(raw, ['passwordFile', 'passwordCommand', 'tlsCa']),
         json: raw.json === true,
         verbose: raw.verbose === true,
+        timeout: raw.timeout as number,
         insecure: raw.insecure === true,
       });
     });

@@ -60,6 +60,7 @@ export async function prepareSyncJob(
     return buildStoreSpec(url, resolved.password, {
       ...(options.tlsCa !== undefined && { tlsCaFile: options.tlsCa }),
       insecure: options.insecure,
+      timeoutMs: options.timeout * 1000,
     });
   };
   // One after the other: a password command may prompt.
@@ -156,7 +157,9 @@ interface SignalWatch {
 
 /**
  * First SIGINT/SIGTERM: abort the run (the engine stops at a safe point and
- * saves the state; the abort reason is the signal's name). Second one: leave now.
+ * saves the state, cutting the connections after a few seconds if a silent
+ * server keeps it from getting there; the abort reason is the signal's name).
+ * Second one: leave now.
  */
 function watchSignals(ctx: CliContext, reporter: Reporter): SignalWatch {
   const controller = new AbortController();

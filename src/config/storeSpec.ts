@@ -1,4 +1,4 @@
-// Turns a parsed URL, a password and the TLS options into the ImapStoreSpec
+// Turns a parsed URL, a password and the connection options into the ImapStoreSpec
 // the driver takes.
 
 import { readFile } from 'node:fs/promises';
@@ -7,14 +7,17 @@ import type { ImapStoreSpec } from '../store/spec.js';
 import { describeFsError } from './credentials.js';
 import type { ParsedStoreUrl } from './storeUrl.js';
 
-export interface TlsOptions {
+/** How to talk to the store: TLS checks and the silence allowed. */
+export interface ConnectionOptions {
   /** PEM file of extra CA certificates to trust (--tls-ca). */
   tlsCaFile?: string;
   /** --insecure: accept unverified certificates; imap:// may fall back to plaintext. */
   insecure: boolean;
+  /** --timeout, in milliseconds (the driver's default when absent). */
+  timeoutMs?: number;
 }
 
-export async function buildStoreSpec(parsed: ParsedStoreUrl, password: string, tls: TlsOptions): Promise<ImapStoreSpec> {
+export async function buildStoreSpec(parsed: ParsedStoreUrl, password: string, tls: ConnectionOptions): Promise<ImapStoreSpec> {
   const spec: ImapStoreSpec = {
     kind: 'imap',
     host: parsed.host,
@@ -25,6 +28,7 @@ export async function buildStoreSpec(parsed: ParsedStoreUrl, password: string, t
     insecure: tls.insecure,
     displayUrl: parsed.displayUrl,
   };
+  if (tls.timeoutMs !== undefined) spec.timeoutMs = tls.timeoutMs;
   if (tls.tlsCaFile !== undefined) spec.tlsCa = await readCaFile(tls.tlsCaFile);
   return spec;
 }

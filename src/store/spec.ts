@@ -1,6 +1,15 @@
 // How to reach a store, as the configuration layer resolves it from a URL,
 // options and credentials. Drivers take one of these; nothing else does I/O on it.
 
+/**
+ * How long a server may stay silent before its connection counts as dead
+ * (--timeout): while connecting, before its greeting, and while a command
+ * waits for its answer. A healthy server answers within seconds or reports
+ * progress (Dovecot's "* OK Searched 40% ..." during a long SEARCH), so 60 s
+ * is far from a false alarm, yet a stalled link costs a minute, not hours.
+ */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
 export interface ImapStoreSpec {
   kind: 'imap';
   host: string;
@@ -18,6 +27,8 @@ export interface ImapStoreSpec {
   insecure: boolean;
   /** The URL without any password, for messages and the state file. */
   displayUrl: string;
+  /** --timeout in milliseconds; DEFAULT_TIMEOUT_MS when absent. */
+  timeoutMs?: number;
 }
 
 export type StoreSpec = ImapStoreSpec;

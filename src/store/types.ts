@@ -171,6 +171,12 @@ export interface Store {
   connect(): Promise<void>;
   /** Log out politely; never throws. */
   close(): Promise<void>;
+  /**
+   * Drop the connection now, without a word to the server (a signal must act
+   * whatever the network does): pending and later commands fail with
+   * ConnectionLostError, a pending connect() with ConnectError. Never throws.
+   */
+  abort(): void;
   stats(): StoreStats;
 
   /** All folders, with special-use and subscription; with status when asked (one LIST-STATUS where possible). */

@@ -2,10 +2,11 @@
 // sides, map them, skip the pairs whose status did not change, sync the others
 // (on several connections at once), and commit the state.
 
-import { GuardRefusedError, ImapCommandError, InterruptedError, UsageError } from '../errors.js';
+import { GuardRefusedError, ImapCommandError, UsageError } from '../errors.js';
 import { SyncState } from '../state/SyncState.js';
 import { createStore } from '../store/createStore.js';
 import type { FolderInfo, Store, StoreStats } from '../store/types.js';
+import { ExtraConnections, type StorePair } from './extraConnections.js';
 import { selectFolders } from './folderFilter.js';
 import { mapFolders, pairLabel, type FolderMapping } from './folderMap.js';
 import { translateFolderNameBack } from './folderName.js';
@@ -14,6 +15,7 @@ import { statusUnchanged } from './folderStatus.js';
 import { syncFolderPair, type FolderPairJob, type FolderSyncContext, type FolderSyncResult } from './folderSync.js';
 import { recordOwnWritesOnB } from './ownWrites.js';
 import { checkDeletionLimit, checkMirrorGuard } from './mirrorGuard.js';
+import { cutConnectionsOnAbort, interruptedBy, isInterruption } from './interruption.js';
 import { PeriodicCommit } from './periodicCommit.js';
 import type { SyncJob, SyncObserver, SyncSummary, Withholding } from './types.js';
 
@@ -64,6 +66,8 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
     stores.push(store);
     return store;
   };
+  // A signal stops the run within seconds even if a server has gone silent.
+  const disarmCut = cutConnectionsOnAbort(signal, stores);
   try {
     // Also the later ones: a damaged section is found when its folder is reached.
     state.onWarning(warn);
@@ -134,7 +138,8 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
       onBatchDone: () => periodic.safePoint(),
     };
 
-    const results = await runFolderJobs(jobs, options.connections, main, open, periodic, async (stores, folderJob) => {
+    const extra = new ExtraConnections(open, options.connections, warn, signal);
+    const results = await runFolderJobs(jobs, options.connections, main, extra, periodic, async (stores, folderJob) => {
       try {
         const result = await syncFolderPair(ctx, folderJob, stores);
         reporting.folderFinished(result);
@@ -176,10 +181,15 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
     if (!options.dryRun && complete && !signal?.aborted) state.setMode(options.mode);
     // A run that changed nothing leaves the file as it is (no rewrite, no fsync).
     if (!options.dryRun && (state.hasChanges || state.isNew)) await state.commit();
-    if (signal?.aborted) throw new InterruptedError(signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
+    if (signal?.aborted) throw interruptedBy(signal);
+  } catch (err) {
+    // Connections cut by a signal before the folders' work (connecting, listing): nothing to commit.
+    if (signal && isInterruption(err, signal)) throw interruptedBy(signal);
+    throw err;
   } finally {
     // On an error, keep what the journal holds: the next run replays it.
     await Promise.all(stores.map((s) => s.close()));
+    disarmCut();
     await state.close();
     summary.stats = {
       a: sumStats(stores.filter((s) => s.label === 'A')),
@@ -192,27 +202,24 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
 
 /**
  * Run folder jobs on up to `connections` pairs of connections. The first pair
- * is the one already open; the others are opened only when there is work for them.
+ * is the one already open; the others are opened only when there is work for
+ * them, and a store refusing one only means fewer folders at once.
  */
 async function runFolderJobs(
   jobs: FolderPairJob[],
   connections: number,
-  main: { a: Store; b: Store },
-  open: (label: 'A' | 'B') => Store,
+  main: StorePair,
+  extra: ExtraConnections,
   periodic: PeriodicCommit,
-  work: (stores: { a: Store; b: Store }, job: FolderPairJob) => Promise<FolderSyncResult | undefined>,
+  work: (stores: StorePair, job: FolderPairJob) => Promise<FolderSyncResult | undefined>,
   signal?: AbortSignal,
 ): Promise<FolderSyncResult[]> {
   const queue = [...jobs];
   const results: FolderSyncResult[] = [];
-  const worker = async (stores: { a: Store; b: Store } | undefined): Promise<void> => {
+  const worker = async (stores: StorePair): Promise<void> => {
     periodic.join();
     try {
       for (let job = queue.shift(); job && !signal?.aborted; job = queue.shift()) {
-        if (!stores) {
-          stores = { a: open('A'), b: open('B') };
-          await Promise.all([stores.a.connect(), stores.b.connect()]);
-        }
         await periodic.safePoint();
         const result = await work(stores, job);
         if (result) results.push(result);
@@ -221,13 +228,19 @@ async function runFolderJobs(
       await periodic.leave();
     }
   };
+  // Connected before taking a job: a pair that cannot be opened leaves no job behind.
+  const extraWorker = async (): Promise<void> => {
+    const stores = await extra.openPair(() => queue.length > 0);
+    if (stores) await worker(stores);
+  };
   const count = Math.max(1, Math.min(connections, jobs.length));
   const workers = [worker(main)];
-  for (let i = 1; i < count; i++) workers.push(worker(undefined));
+  for (let i = 1; i < count; i++) workers.push(extraWorker());
   // Let every worker finish its current folder before an error propagates, so
-  // nothing is half-recorded when the state is closed.
+  // nothing is half-recorded when the state is closed. After a signal, a
+  // connection cut under a worker is the stop it asked for, not an error.
   const settled = await Promise.allSettled(workers);
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected' && !isInterruption(s.reason, signal));
   if (failed) throw failed.reason;
   return results;
 }

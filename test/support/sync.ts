@@ -92,6 +92,8 @@ export interface RunCliOptions {
   killAfterMs?: number;
   /** Send `signal` as soon as stderr matches this (e.g. the first finished folder). */
   killOnStderr?: RegExp;
+  /** Send `signal` once this promise resolves (e.g. a proxy reporting a stall). */
+  killWhen?: Promise<unknown>;
   signal?: NodeJS.Signals;
 }
 
@@ -116,8 +118,16 @@ export function runCli(args: string[], env: Record<string, string> = {}, options
     if (options.killAfterMs !== undefined) {
       timer = setTimeout(() => child.kill(options.signal ?? 'SIGKILL'), options.killAfterMs);
     }
+    let exited = false;
+    void options.killWhen?.then(() => {
+      if (!exited && !signalled) {
+        signalled = true;
+        child.kill(options.signal ?? 'SIGKILL');
+      }
+    });
     child.on('error', reject);
     child.on('close', (code, signal) => {
+      exited = true;
       if (timer) clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });

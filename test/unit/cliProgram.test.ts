@@ -42,7 +42,7 @@ describe('replimap --version / --help', () => {
     for (const opt of [
       '--mode', '--state', '--dry-run', '--include', '--exclude', '--json', '--quiet', '--verbose', '--stats',
       '--password-a-file', '--password-b-file', '--password-a-command', '--password-b-command', '--tls-ca',
-      '--insecure', '--delete-folders', '--force', '--full', '--connections',
+      '--insecure', '--delete-folders', '--force', '--full', '--connections', '--timeout',
     ]) {
       expect(h.stdout.text).toContain(opt);
     }
@@ -95,6 +95,12 @@ describe('usage errors exit 2 with one line', () => {
   it('--connections out of range', async () => {
     expect(await usage(['sync', '--connections', '0', A, B])).toMatch(/--connections/);
   });
+  it('--timeout not a whole number of seconds from 1', async () => {
+    for (const bad of ['0', '-5', '2.5', 'soon', '86401']) {
+      expect(await usage(['sync', '--timeout', bad, A, B]), bad).toMatch(/--timeout/);
+    }
+    expect(await usage(['list', '--timeout', '0', A])).toMatch(/--timeout/);
+  });
   it('A and B the same store', async () => {
     expect(await usage(['sync', 'imaps://alice@h', 'imaps://alice@H:993/'])).toBe(
       'replimap: A and B are the same store (imaps://alice@h:993)',
@@ -143,5 +149,12 @@ describe('the job handed to the engine', () => {
     expect(h.jobs[0]!.statePath).toBe('/tmp/x.state');
     expect(h.jobs[0]!.options.mode).toBe('copy');
     expect(h.jobs[0]!.options.connections).toBe(4);
+  });
+
+  it('--timeout reaches both stores in milliseconds; 60 s by default', async () => {
+    const h = cliHarness({ env: withPasswords });
+    expect(await h.run('sync', '-q', A, B)).toBe(0);
+    expect(await h.run('sync', '-q', '--timeout', '7', A, B)).toBe(0);
+    expect(h.jobs.map((j) => [j.a.timeoutMs, j.b.timeoutMs])).toEqual([[60_000, 60_000], [7_000, 7_000]]);
   });
 });

@@ -192,6 +192,15 @@ describe('connect failures', () => {
     ).toBe('login failed for user alice (wrong password?): server said "Try again later"');
   });
 
+  it('a login refused for too many connections says so, not "wrong password"', () => {
+    const limit = (responseText: string): Error =>
+      failure({ authenticationFailed: true, serverResponseCode: 'LIMIT', responseText });
+    expect(describeConnectFailure(spec, limit('Maximum number of connections from user+IP exceeded (mail_max_userip_connections=10)'))).toBe(
+      'too many connections for user alice: the server allows 10',
+    );
+    expect(describeConnectFailure(spec, limit('Too many sessions'))).toBe('too many connections for user alice: server said "Too many sessions"');
+  });
+
   it('never shows the password, even when an error carries it', () => {
     const error = connectError('B', spec, failure({ message: 'weird server echo s3cret-pw\nsecond line' }));
     expect(error).toBeInstanceOf(ConnectError);
@@ -329,20 +338,41 @@ describe('command errors', () => {
     const again = await session.run('LIST', false, 'LIST').catch((e: unknown) => e);
     expect((again as Error).message).toBe('B: connection to h:1 lost during LIST: Connection not available');
   });
+
+  it('a server silent for the whole --timeout: the message names the store, the command and the timeout', async () => {
+    let session!: ImapSession;
+    const silent = scriptedClient(async () => {
+      // imapflow's socket timeout: the 'error' event first, then the pending command is rejected
+      Object.assign(silent, { currentRequest: { tag: 'A1' } });
+      session.noteError(Object.assign(new Error('Socket timeout'), { code: 'ETIMEOUT' }));
+      throw Object.assign(new Error('Connection not available'), { code: 'NoConnection' });
+    });
+    session = new ImapSession('B', silent, 'h:1', 60_000);
+    const lost = await session.run('UID FETCH', false, 'UID FETCH in "INBOX"').catch((e: unknown) => e);
+    expect(lost).toBeInstanceOf(ConnectionLostError);
+    expect((lost as Error).message).toBe('B: no answer from h:1 for 60 s during UID FETCH in "INBOX" (--timeout)');
+    const later = await session.run('LIST', false, 'LIST').catch((e: unknown) => e);
+    expect((later as Error).message).toBe('B: no answer from h:1 for 60 s during UID FETCH in "INBOX"; LIST not sent (--timeout)');
+  });
 });
 
 describe('keep-alive', () => {
-  it('sends a NOOP after four quiet minutes, and none while commands flow', async () => {
+  const keepAliveRun = (timeoutMs: number): { sent: string[]; stats: { commands: number; continuations: number; lastCommandAt: number }; stop: () => void } => {
+    const sent: string[] = [];
+    const client = scriptedClient(async (command) => {
+      sent.push(command);
+      return { tag: 'A1', command: 'OK' } as ImapResponse;
+    });
+    Object.assign(client, { currentRequest: false });
+    const stats = { commands: 0, continuations: 0, lastCommandAt: Date.now() };
+    const stop = startKeepAlive(new ImapSession('A', client, 'h:1'), stats, timeoutMs);
+    return { sent, stats, stop };
+  };
+
+  it('with a long timeout: a NOOP after four quiet minutes, and none while commands flow', async () => {
     vi.useFakeTimers();
     try {
-      const sent: string[] = [];
-      const client = scriptedClient(async (command) => {
-        sent.push(command);
-        return { tag: 'A1', command: 'OK' } as ImapResponse;
-      });
-      Object.assign(client, { currentRequest: false });
-      const stats = { commands: 0, continuations: 0, lastCommandAt: Date.now() };
-      const stop = startKeepAlive(new ImapSession('A', client, 'h:1'), stats);
+      const { sent, stats, stop } = keepAliveRun(60 * 60_000);
       await vi.advanceTimersByTimeAsync(3 * 60_000);
       expect(sent).toEqual([]);
       await vi.advanceTimersByTimeAsync(70_000);
@@ -354,6 +384,20 @@ describe('keep-alive', () => {
       stop();
       await vi.advanceTimersByTimeAsync(10 * 60_000);
       expect(sent).toEqual(['NOOP']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('with --timeout 60: a NOOP after half of it, well before imapflow would drop the idle connection', async () => {
+    vi.useFakeTimers();
+    try {
+      const { sent, stop } = keepAliveRun(60_000);
+      await vi.advanceTimersByTimeAsync(29_000);
+      expect(sent).toEqual([]);
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(sent).toEqual(['NOOP']);
+      stop();
     } finally {
       vi.useRealTimers();
     }

@@ -4,7 +4,7 @@
 // through ImapSession.run(), so every NO/BAD becomes a typed error and every
 // command is counted.
 
-import { ImapCommandError } from '../../errors.js';
+import { ConnectionLostError, ImapCommandError } from '../../errors.js';
 import type { ImapStoreSpec } from '../spec.js';
 import type {
   AppendMessage,
@@ -22,7 +22,7 @@ import type {
 } from '../types.js';
 import { readCapabilities, readNamespace } from './capabilities.js';
 import { installCommandStats, type CommandStats } from './commandStats.js';
-import { connectError, createImapFlow, watchStartTlsRefusal } from './connect.js';
+import { connectError, createImapFlow, timeoutOf, watchStartTlsRefusal } from './connect.js';
 import { fetchBodies } from './fetchBodies.js';
 import { createFolder, deleteFolder, statusSize, subscribeFolder, sumMessageSizes, unselect } from './folderCommands.js';
 import { asImapClient } from './imapflowInternals.js';
@@ -30,6 +30,7 @@ import { startKeepAlive } from './keepAlive.js';
 import { installLiteralPlus } from './literalPlus.js';
 import { installOneCopyLiterals } from './literalReceive.js';
 import { listFolders } from './listFolders.js';
+import { paceWrites } from './pacedWrites.js';
 import { appendMessages } from './multiAppend.js';
 import { fetchEnvelopes, readFolder } from './readFolder.js';
 import { selectFolder } from './selectFolder.js';
@@ -57,6 +58,8 @@ export class ImapStore implements Store {
   /** What connections replaced by reopen() counted. */
   private retired: ImapStoreStats = { commands: 0, bytesIn: 0, bytesOut: 0, continuations: 0 };
 
+  private aborted = false;
+
   constructor(label: string, spec: ImapStoreSpec) {
     this.label = label;
     this.spec = spec;
@@ -74,8 +77,10 @@ export class ImapStore implements Store {
   }
 
   async connect(): Promise<void> {
+    // After abort() (a signal) no new connection is made, not even by reopen().
+    if (this.aborted) throw new ConnectionLostError(this.label, 'connection cut short by a signal');
     const client = asImapClient(createImapFlow(this.spec));
-    const session = new ImapSession(this.label, client, `${this.spec.host}:${this.spec.port}`);
+    const session = new ImapSession(this.label, client, `${this.spec.host}:${this.spec.port}`, timeoutOf(this.spec));
     // Before connect(): an 'error' event without a listener would kill the process.
     client.on('error', (error: unknown) => session.noteError(error));
     client.on('close', () => session.noteClose());
@@ -91,9 +96,20 @@ export class ImapStore implements Store {
       client.close();
       throw connectError(this.label, this.spec, error, startTlsRefusal());
     }
+    // A big APPEND must not look like silence to the timeout while it drains.
+    if (client.writeSocket) paceWrites(client.writeSocket);
     this.caps = readCapabilities(session);
     this.ns = readNamespace(session);
-    this.stopKeepAlive = startKeepAlive(session, this.counters);
+    this.stopKeepAlive = startKeepAlive(session, this.counters, timeoutOf(this.spec));
+  }
+
+  /** Cuts the connection at once, without LOGOUT: every pending command fails now (ConnectionLostError). */
+  abort(): void {
+    this.aborted = true;
+    this.stopKeepAlive?.();
+    this.stopKeepAlive = undefined;
+    this.session?.markAborted();
+    this.session?.client.close();
   }
 
   async close(): Promise<void> {

@@ -4,15 +4,16 @@
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { ConnectError } from '../../errors.js';
-import type { ImapStoreSpec } from '../spec.js';
+import { DEFAULT_TIMEOUT_MS, type ImapStoreSpec } from '../spec.js';
 import type { CommandFailure, ImapClient } from './imapflowInternals.js';
 
-/** Connecting, the greeting and the TLS handshake each get this long. */
-export const CONNECT_TIMEOUT_MS = 30_000;
-/** A command whose answer stops for this long means a dead connection (the keep-alive keeps idle ones busy). */
-export const SOCKET_TIMEOUT_MS = 5 * 60_000;
+/** --timeout: the longest silence from the server before its connection counts as dead. */
+export function timeoutOf(spec: ImapStoreSpec): number {
+  return spec.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+}
 
 export function clientOptions(spec: ImapStoreSpec): ImapFlowOptions {
+  const timeout = timeoutOf(spec);
   return {
     host: spec.host,
     port: spec.port,
@@ -30,9 +31,12 @@ export function clientOptions(spec: ImapStoreSpec): ImapFlowOptions {
     logger: false,
     disableAutoIdle: true,
     qresync: true,
-    connectionTimeout: CONNECT_TIMEOUT_MS,
-    greetingTimeout: CONNECT_TIMEOUT_MS,
-    socketTimeout: SOCKET_TIMEOUT_MS,
+    // Connecting, the TLS handshake, the greeting: each may take this long.
+    connectionTimeout: timeout,
+    greetingTimeout: timeout,
+    // imapflow fails a command that gets no data for this long (ETIMEOUT) and
+    // drops the connection; an idle one too, hence the keep-alive's NOOPs.
+    socketTimeout: timeout,
   };
 }
 
@@ -127,6 +131,11 @@ export function describeConnectFailure(spec: ImapStoreSpec, error: unknown, star
   const message = firstLine(err.message);
   const serverText = firstLine(err.responseText);
 
+  if (tooManyConnections(err.serverResponseCode, serverText)) {
+    // Dovecot: NO [LIMIT] Maximum number of connections from user+IP exceeded (mail_max_userip_connections=N)
+    const allowed = /connections=(\d+)/i.exec(serverText)?.[1];
+    return `too many connections for user ${spec.user}: ${allowed ? `the server allows ${allowed}` : `server said "${serverText}"`}`;
+  }
   if (err.authenticationFailed) {
     const responseCode = (err.serverResponseCode ?? '').toUpperCase();
     const base = `login failed for user ${spec.user} (wrong password?)`;
@@ -175,6 +184,11 @@ export function describeConnectFailure(spec: ImapStoreSpec, error: unknown, star
   }
   if (serverText) return `cannot connect to ${where}: ${serverText}`;
   return `cannot connect to ${where}: ${message || code || 'unknown error'}`;
+}
+
+/** The server refuses another connection for this user (RFC 5530's [LIMIT], or its usual wording). */
+function tooManyConnections(responseCode: string | undefined, serverText: string): boolean {
+  return (responseCode ?? '').toUpperCase() === 'LIMIT' || /maximum number of connections|too many connections/i.test(serverText);
 }
 
 /** The ConnectError (exit code 3) for a failed attempt, with the password scrubbed from its text. */

@@ -5,6 +5,7 @@
 // in one file, means an imapflow upgrade that changes them fails to compile or
 // fails the integration tests in one obvious place.
 
+import type { Writable } from 'node:stream';
 import type { ImapFlow, ImapResponse } from 'imapflow';
 
 export type { ImapAttribute, ImapAttributeList, ImapAttributeNode, ImapResponse } from 'imapflow';
@@ -51,7 +52,7 @@ export type ImapClient = ImapFlow & {
   handleResponse(data: { payload?: Buffer }): Promise<boolean>;
   createNoConnectionError(byeReason: string | false | undefined, meta?: Record<string, unknown>): Error;
   /** Where write() writes (the socket, or the deflate stream under COMPRESS); false before connect. */
-  writeSocket: false | (NodeJS.EventEmitter & { writableNeedDrain: boolean; destroyed: boolean });
+  writeSocket: false | Writable;
   /** Literal parts still to be sent after '+' continuations (see send()). */
   commandParts: Buffer[];
   currentRequest: false | { tag: string; sent?: boolean };

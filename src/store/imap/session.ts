@@ -14,12 +14,18 @@ export class ImapSession {
   private lostReason: string | undefined;
   /** The error the connection was lost to, as imapflow reported it. */
   private lostCause: unknown;
+  /** Set when the server went silent for the whole timeout: the command it left unanswered ('' if none was running). */
+  private silentDuring: string | undefined;
+  /** The command last sent, for naming the one a timeout cut. */
+  private lastCommand: string | undefined;
 
   constructor(
     readonly label: string,
     readonly client: ImapClient,
     /** "host:port", for messages. */
     readonly where: string,
+    /** --timeout in milliseconds, for messages. */
+    readonly timeoutMs?: number,
   ) {}
 
   /** Called for imapflow's 'error' event: remembers why the connection is going away. */
@@ -27,6 +33,14 @@ export class ImapSession {
     if (this.lostReason !== undefined) return;
     this.lostReason = describeLoss(error);
     this.lostCause = error;
+    if ((error as CommandFailure | undefined)?.code === 'ETIMEOUT') {
+      this.silentDuring = this.client.currentRequest ? (this.lastCommand ?? 'a command') : '';
+    }
+  }
+
+  /** We cut the connection ourselves (a signal): whatever fails from now on says so. */
+  markAborted(): void {
+    if (this.lostReason === undefined) this.lostReason = 'cut short by a signal';
   }
 
   /** The announced size of the literal the connection was dropped for (imapflow's LiteralTooLarge), if that is how it was lost. */
@@ -71,6 +85,7 @@ export class ImapSession {
    */
   async run(command: string, attributes: CommandAttribute[] | false, what: string, options: ExecOptions = {}): Promise<ImapResponse> {
     if (this.lostReason !== undefined || this.closing) throw this.lostError(what);
+    this.lastCommand = what;
     let result;
     try {
       result = await this.client.exec(command, attributes, options);
@@ -82,6 +97,12 @@ export class ImapSession {
   }
 
   private lostError(what: string, cause?: unknown): ConnectionLostError {
+    if (this.silentDuring !== undefined) {
+      const seconds = this.timeoutMs !== undefined ? `${Math.round(this.timeoutMs / 1000)} s` : 'too long';
+      const when = this.silentDuring ? `during ${this.silentDuring}` : 'while idle';
+      const unsent = this.silentDuring === what ? '' : `; ${what} not sent`;
+      return new ConnectionLostError(this.label, `no answer from ${this.where} for ${seconds} ${when}${unsent} (--timeout)`, { cause });
+    }
     const reason = this.lostReason ?? (this.closing ? 'closed' : 'closed by the server');
     return new ConnectionLostError(this.label, `connection to ${this.where} lost during ${what}: ${reason}`, { cause });
   }
