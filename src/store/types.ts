@@ -169,10 +169,15 @@ export interface Store {
 
   /** Open a folder (selecting it) and read what changed since `base`. */
   readFolder(name: string, options: ReadFolderOptions): Promise<FolderRead>;
-  /** Envelopes of messages in the open folder; UIDs that no longer exist are left out. */
+  /**
+   * Envelopes of messages in the open folder. A UID the server returned nothing
+   * for is left out: gone, or a server that failed to answer (existingUids tells which).
+   */
   fetchEnvelopes(uids: number[]): Promise<MessageEnvelope[]>;
-  /** Full bodies (byte-exact) of messages in the open folder; UIDs that no longer exist are left out. */
+  /** Full bodies (byte-exact) of messages in the open folder; left out as in fetchEnvelopes. */
   fetchBodies(uids: number[]): Promise<Map<number, Buffer>>;
+  /** Which of these UIDs the open folder holds now (a cheap command, not a FETCH of their data). */
+  existingUids(uids: number[]): Promise<Set<number>>;
   /** Append messages to a folder (need not be open), in as few commands as the server allows. */
   append(folder: string, messages: AppendMessage[]): Promise<AppendResult>;
   /** Add / remove flags on messages of the open folder (UID sets, silent). Throws ImapCommandError on NO/BAD. */

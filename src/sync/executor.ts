@@ -5,7 +5,9 @@
 // confirmed the change it describes, and an append's intent is flushed to the
 // journal before the APPEND is sent. Folder statuses are recorded last, so a
 // run killed anywhere re-reads the folder from the old base next time and
-// finds (by global id) whatever it appended without recording.
+// finds (by global id) whatever it appended without recording. A message the
+// state knew is never dropped before its new copy is confirmed: it stays as an
+// A-only record, since no later read from the old base would show it again.
 
 import type { MessageRecord } from '../state/types.js';
 import type { SyncState } from '../state/SyncState.js';
@@ -27,7 +29,10 @@ export interface FolderExecution {
   /** The records the plan was made from (to revert a record when its action fails). */
   recordsBefore: readonly MessageRecord[];
   snapshotA: SideSnapshot;
-  /** Envelope of every A message the plan appends (for its INTERNALDATE). */
+  /**
+   * Envelopes A returned for the messages the plan appends (INTERNALDATE, size). An append
+   * without one is settled like one whose body A did not return (see settleUnreturned).
+   */
   envelopesA: ReadonlyMap<number, MessageEnvelope>;
   readA: FolderRead;
   readB: FolderRead;
@@ -101,21 +106,103 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
     }
   }
 
-  // 3. Record what is now true (pairs, B-only messages), before the long part.
-  for (const op of diffRecords(nameA, nameB, job.recordsBefore, [...records.values()])) ctx.state.apply(op);
+  // 3. Record what is now true (pairs, B-only messages), before the long part. A message the
+  // state knew whose copy B lost stays known, as A-only, until its new copy is confirmed: it is
+  // not new on A, so the next run would never see it again if its record went now.
+  const aOnly = (action: AppendAction): MessageRecord => ({
+    uidA: action.uidA, uidB: 0, gid: action.gid, flags: [...(job.snapshotA.get(action.uidA)?.flags ?? action.flags)],
+  });
+  const stillKnown = knownAppends(job.recordsBefore, plan.appends).map(aOnly);
+  for (const op of diffRecords(nameA, nameB, job.recordsBefore, [...records.values(), ...stillKnown])) ctx.state.apply(op);
   await ctx.state.flush();
 
-  // 4. Copy what B lacks, in batches; fetch the next batch from A while B stores this one.
-  const batches = batchAppends(plan.appends);
+  // 4. Copy what B lacks. A message A did not return (no envelope, no body) is kept as A-only
+  // and settled once the copying is done (step 5).
+  const { ready, unreturned } = splitByEnvelope(job.envelopesA, plan.appends);
+  for (const { action } of unreturned) ctx.state.apply({ op: 'put', nameA, nameB, record: aOnly(action) });
+  const copy = await copyInBatches(ctx, job, ready, aOnly, fail);
+  result.copied += copy.copied;
+  result.bytes += copy.bytes;
+  result.maxAppendedUid = copy.maxAppendedUid;
+  result.appendsWithoutUid = copy.appendsWithoutUid;
+  unreturned.push(...copy.unreturned);
+
+  // 5. What A did not return: still there (a failure, tried again next run) or gone.
+  if (unreturned.length > 0) await settleUnreturned(ctx, job, unreturned, fail);
+
+  // 6. The folder is done: record the statuses the reads started from. A folder
+  // with failures, or cut short, keeps its old statuses, so it is read again next run.
+  if (result.failed === 0 && !copy.interrupted && !ctx.signal?.aborted) {
+    ctx.state.apply({ op: 'status', nameA, nameB, side: 'a', status: job.readA.status });
+    ctx.state.apply({ op: 'status', nameA, nameB, side: 'b', status: job.readB.status });
+    result.statusRecorded = true;
+  }
+  await ctx.state.flush();
+  return result;
+}
+
+/** An append whose data A did not return: expunged since it was read, or a server that failed to answer. */
+interface Unreturned {
+  action: AppendAction;
+  missing: 'body' | 'envelope';
+}
+
+interface CopyResult {
+  copied: number;
+  bytes: number;
+  maxAppendedUid: number;
+  appendsWithoutUid: number;
+  unreturned: Unreturned[];
+  interrupted: boolean;
+}
+
+type Fail = (failure: Omit<MessageFailure, 'folder'>) => void;
+
+/** Appends with their envelope (and its size, which the plan lacks for known messages), and those A gave none. */
+function splitByEnvelope(
+  envelopesA: ReadonlyMap<number, MessageEnvelope>,
+  appends: readonly AppendAction[],
+): { ready: AppendAction[]; unreturned: Unreturned[] } {
+  const ready: AppendAction[] = [];
+  const unreturned: Unreturned[] = [];
+  for (const action of appends) {
+    const envelope = envelopesA.get(action.uidA);
+    if (!envelope) unreturned.push({ action, missing: 'envelope' });
+    else ready.push(action.size === envelope.size ? action : { ...action, size: envelope.size });
+  }
+  return { ready, unreturned };
+}
+
+/** Appends whose A message the state already knew (its B copy is gone). */
+function knownAppends(recordsBefore: readonly MessageRecord[], appends: readonly AppendAction[]): AppendAction[] {
+  if (appends.length === 0) return [];
+  const byUidA = new Map(appends.map((a) => [a.uidA, a]));
+  const known: AppendAction[] = [];
+  for (const r of recordsBefore) {
+    const action = r.uidA !== 0 ? byUidA.get(r.uidA) : undefined;
+    if (action) known.push(action);
+  }
+  return known;
+}
+
+/** Appends in batches; the next batch is fetched from A while B stores this one. */
+async function copyInBatches(
+  ctx: ExecutionContext,
+  job: FolderExecution,
+  appends: readonly AppendAction[],
+  aOnly: (action: AppendAction) => MessageRecord,
+  fail: Fail,
+): Promise<CopyResult> {
+  const { nameA, nameB } = job;
+  const out: CopyResult = { copied: 0, bytes: 0, maxAppendedUid: 0, appendsWithoutUid: 0, unreturned: [], interrupted: false };
+  const batches = batchAppends(appends);
   let pendingBodies = batches.length > 0 ? fetchBatch(ctx.storeA, batches[0]!) : undefined;
-  let interrupted = false;
-  let unread = 0;
   for (let i = 0; i < batches.length; i++) {
     const batch = batches[i]!;
     const bodies = await pendingBodies!;
     pendingBodies = undefined;
     if (ctx.signal?.aborted) {
-      interrupted = true;
+      out.interrupted = true;
       break;
     }
     if (i + 1 < batches.length) pendingBodies = fetchBatch(ctx.storeA, batches[i + 1]!);
@@ -123,20 +210,13 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
     const toSend: { action: AppendAction; message: AppendMessage }[] = [];
     for (const action of batch) {
       const body = bodies.get(action.uidA);
-      if (!body) {
-        // Most likely expunged on A since it was read; but if the server merely
-        // failed to return it, forgetting it would lose it for good. So it is
-        // recorded as A-only and the folder is read again next run: the message
-        // is then copied, or its record dropped as vanished.
-        ctx.observer.verbose(`${job.label}: A UID ${action.uidA} could not be read (expunged meanwhile?); looked at again next run`);
-        const flags = job.snapshotA.get(action.uidA)?.flags ?? action.flags;
-        ctx.state.apply({ op: 'put', nameA, nameB, record: { uidA: action.uidA, uidB: 0, gid: action.gid, flags: [...flags] } });
-        unread++;
+      if (body) {
+        toSend.push({ action, message: { body, flags: action.flags, internalDate: job.envelopesA.get(action.uidA)!.internalDate } });
         continue;
       }
-      const envelope = job.envelopesA.get(action.uidA);
-      if (!envelope) throw new Error(`internal: no envelope for A UID ${action.uidA} in ${job.label}`);
-      toSend.push({ action, message: { body, flags: action.flags, internalDate: envelope.internalDate } });
+      // Known as A-only until step 5 finds out why it did not come back.
+      ctx.state.apply({ op: 'put', nameA, nameB, record: aOnly(action) });
+      out.unreturned.push({ action, missing: 'body' });
     }
     if (toSend.length === 0) continue;
 
@@ -157,42 +237,62 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
     let batchBytes = 0;
     toSend.forEach(({ action, message }, k) => {
       const outcome = outcomes[k];
-      const baseFlags = job.snapshotA.get(action.uidA)?.flags ?? action.flags;
       if (outcome?.ok) {
         batchMessages++;
         batchBytes += message.body.length;
-        if (outcome.uid) result.maxAppendedUid = Math.max(result.maxAppendedUid, outcome.uid);
-        else result.appendsWithoutUid++;
+        if (outcome.uid) out.maxAppendedUid = Math.max(out.maxAppendedUid, outcome.uid);
+        else out.appendsWithoutUid++;
         // Without UIDPLUS the B UID is unknown: keep the message as A-only; the
         // next run pairs it by global id with the copy it finds on B.
-        ctx.state.apply({
-          op: 'put', nameA, nameB,
-          record: { uidA: action.uidA, uidB: outcome.uid ?? 0, gid: action.gid, flags: [...baseFlags] },
-        });
+        ctx.state.apply({ op: 'put', nameA, nameB, record: { ...aOnly(action), uidB: outcome.uid ?? 0 } });
       } else {
         fail({ uid: action.uidA, side: 'A', reason: outcome ? errorText(outcome.error) : 'no result from server' });
         // Known as A-only, so the next run tries again.
-        ctx.state.apply({ op: 'put', nameA, nameB, record: { uidA: action.uidA, uidB: 0, gid: action.gid, flags: [...baseFlags] } });
+        ctx.state.apply({ op: 'put', nameA, nameB, record: aOnly(action) });
       }
     });
     await ctx.state.flush();
-    result.copied += batchMessages;
-    result.bytes += batchBytes;
+    out.copied += batchMessages;
+    out.bytes += batchBytes;
     ctx.observer.progress(job.label, batchMessages, batchBytes);
     if (ctx.onBatchDone) await ctx.onBatchDone();
   }
   await drain(pendingBodies);
+  return out;
+}
 
-  // 5. The folder is done: record the statuses the reads started from. A folder
-  // with failures, unread messages, or cut short keeps its old statuses, so it
-  // is read again next run.
-  if (result.failed === 0 && unread === 0 && !interrupted && !ctx.signal?.aborted) {
-    ctx.state.apply({ op: 'status', nameA, nameB, side: 'a', status: job.readA.status });
-    ctx.state.apply({ op: 'status', nameA, nameB, side: 'b', status: job.readB.status });
-    result.statusRecorded = true;
+/**
+ * A answered OK but left these messages out. Asked directly whether they still
+ * exist: if so the server failed to give them, a failure listed by UID, and the
+ * A-only record makes the next run try again; if not, they were expunged since
+ * they were read and their records go (neither side has them). A failed check
+ * is a failure too: never silent.
+ */
+async function settleUnreturned(
+  ctx: ExecutionContext,
+  job: FolderExecution,
+  unreturned: readonly Unreturned[],
+  fail: Fail,
+): Promise<void> {
+  const { nameA, nameB } = job;
+  let existing: Set<number>;
+  try {
+    existing = await ctx.storeA.existingUids(unreturned.map((u) => u.action.uidA));
+  } catch (err) {
+    for (const { action, missing } of unreturned) {
+      fail({ uid: action.uidA, side: 'A', reason: `server returned no ${missing}, and checking whether the message still exists failed: ${errorText(err)}` });
+    }
+    return;
+  }
+  for (const { action, missing } of unreturned) {
+    if (existing.has(action.uidA)) {
+      fail({ uid: action.uidA, side: 'A', reason: `server returned no ${missing} for a message it still has` });
+    } else {
+      ctx.observer.verbose(`${job.label}: A UID ${action.uidA} was expunged on A since it was read; nothing to copy`);
+      ctx.state.apply({ op: 'del', nameA, nameB, uidA: action.uidA, uidB: 0 });
+    }
   }
   await ctx.state.flush();
-  return result;
 }
 
 /** Group flag changes so that one command covers every message needing the same flags added (or removed). */

@@ -10,7 +10,7 @@ import { wentBackInTime } from './folderStatus.js';
 import { globalId } from './identity.js';
 import { checkFolderExpungeGuard } from './mirrorGuard.js';
 import { planFolder } from './planFolder.js';
-import type { FolderPlan, SideSnapshot } from './planTypes.js';
+import type { AppendAction, FolderPlan, SideSnapshot } from './planTypes.js';
 import { buildSnapshot, voidSide } from './snapshot.js';
 import type { FolderResult, PlannedWork, SyncObserver, SyncOptions } from './types.js';
 
@@ -125,17 +125,14 @@ export async function syncFolderPair(
   reportPlanWarnings(ctx, label, plan);
 
   // Appends of messages the state already knew carry no envelope yet: one FETCH for all of them.
+  // What A does not return stays out of envelopesA; the plan is not touched (the executor settles it).
   const missing = plan.appends.filter((a) => !envelopesA.has(a.uidA)).map((a) => a.uidA);
-  if (missing.length > 0) {
-    for (const e of await stores.a.fetchEnvelopes(missing)) envelopesA.set(e.uid, e);
-    plan.appends = plan.appends
-      .filter((a) => envelopesA.has(a.uidA))
-      .map((a) => ({ ...a, size: envelopesA.get(a.uidA)!.size }));
-  }
+  for (const e of missing.length > 0 ? await stores.a.fetchEnvelopes(missing) : []) envelopesA.set(e.uid, e);
+  const sizeOf = (a: AppendAction): number => envelopesA.get(a.uidA)?.size ?? a.size;
 
   const work: PlannedWork = {
     appends: plan.appends.length,
-    appendBytes: plan.appends.reduce((sum, a) => sum + a.size, 0),
+    appendBytes: plan.appends.reduce((sum, a) => sum + sizeOf(a), 0),
     flagUpdates: plan.flagChanges.length,
     expunges: plan.expunges.length,
   };
@@ -143,7 +140,7 @@ export async function syncFolderPair(
   const alreadyThere = snapshotA.size - plan.appends.length;
 
   if (options.dryRun) {
-    describePlan(observer, label, job, plan, work);
+    describePlan(observer, label, job, plan, work, sizeOf);
     return {
       folder: label, skipped: false, copied: work.appends, bytes: work.appendBytes,
       flagsUpdated: work.flagUpdates, expunged: work.expunges, failed: 0,
@@ -197,10 +194,12 @@ function reportPlanWarnings(ctx: FolderSyncContext, label: string, plan: FolderP
   }
 }
 
-function describePlan(observer: SyncObserver, label: string, job: FolderPairJob, plan: FolderPlan, work: PlannedWork): void {
+function describePlan(
+  observer: SyncObserver, label: string, job: FolderPairJob, plan: FolderPlan, work: PlannedWork, sizeOf: (a: AppendAction) => number,
+): void {
   if (work.appends > 0) {
     observer.wouldDo(`${label}: copy ${work.appends} messages (${work.appendBytes} bytes) to B ${job.nameB}`);
-    for (const a of plan.appends) observer.verbose(`${label}: would copy A UID ${a.uidA} (${a.size} bytes)`);
+    for (const a of plan.appends) observer.verbose(`${label}: would copy A UID ${a.uidA} (${sizeOf(a)} bytes)`);
   }
   if (work.flagUpdates > 0) {
     observer.wouldDo(`${label}: update flags of ${work.flagUpdates} messages on B`);

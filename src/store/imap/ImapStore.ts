@@ -29,6 +29,7 @@ import { installLiteralPlus } from './literalPlus.js';
 import { listFolders } from './listFolders.js';
 import { appendMessages } from './multiAppend.js';
 import { fetchEnvelopes, readFolder } from './readFolder.js';
+import { searchUidsIn } from './searchUids.js';
 import { selectFolder } from './selectFolder.js';
 import { ImapSession } from './session.js';
 import { expungeUids, storeFlags } from './storeFlags.js';
@@ -188,6 +189,17 @@ export class ImapStore implements Store {
       }
     }
     return bodies;
+  }
+
+  /** UID SEARCH UID <set>: asks only which messages exist, so it works where a FETCH came back empty. */
+  async existingUids(uids: number[]): Promise<Set<number>> {
+    const folder = this.openFolder;
+    const wanted = new Set(uids);
+    const found = new Set<number>();
+    for (const set of splitUidSets(uids)) {
+      for (const uid of await searchUidsIn(this.live, folder, set)) if (wanted.has(uid)) found.add(uid);
+    }
+    return found;
   }
 
   append(folder: string, messages: AppendMessage[]): Promise<AppendResult> {
