@@ -117,6 +117,12 @@ export interface FolderRead {
   messages: MessageState[];
   vanished: number[];
   envelopes: MessageEnvelope[];
+  /**
+   * Present UIDs that should have had an envelope but the server returned none
+   * for (or, in a first read, no row at all): they cannot be identified, and are
+   * in neither `messages` nor `envelopes`. The caller must come back to them.
+   */
+  unidentified: number[];
 }
 
 export interface AppendMessage {

@@ -118,8 +118,9 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
 
   // 4. Copy what B lacks. A message A did not return (no envelope, no body) is kept as A-only
   // and settled once the copying is done (step 5).
-  const { ready, unreturned } = splitByEnvelope(job.envelopesA, plan.appends);
-  for (const { action } of unreturned) ctx.state.apply({ op: 'put', nameA, nameB, record: aOnly(action) });
+  const { ready, withoutEnvelope } = splitByEnvelope(job.envelopesA, plan.appends);
+  for (const action of withoutEnvelope) ctx.state.apply({ op: 'put', nameA, nameB, record: aOnly(action) });
+  const unreturned: Unreturned[] = withoutEnvelope.map((action) => ({ uid: action.uidA, missing: 'envelope', action }));
   const copy = await copyInBatches(ctx, job, ready, aOnly, fail);
   result.copied += copy.copied;
   result.bytes += copy.bytes;
@@ -127,8 +128,10 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
   result.appendsWithoutUid = copy.appendsWithoutUid;
   unreturned.push(...copy.unreturned);
 
-  // 5. What A did not return: still there (a failure, tried again next run) or gone.
-  if (unreturned.length > 0) await settleUnreturned(ctx, job, unreturned, fail);
+  // 5. What a side did not return: still there (a failure, looked at again next run) or gone.
+  const unidentified = (read: FolderRead): Unreturned[] => read.unidentified.map((uid) => ({ uid, missing: 'envelope' }));
+  await settleUnreturned(ctx, job, 'a', [...unreturned, ...unidentified(job.readA)], fail);
+  await settleUnreturned(ctx, job, 'b', unidentified(job.readB), fail);
 
   // 6. The folder is done: record the statuses the reads started from. A folder
   // with failures, or cut short, keeps its old statuses, so it is read again next run.
@@ -141,10 +144,16 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
   return result;
 }
 
-/** An append whose data A did not return: expunged since it was read, or a server that failed to answer. */
+/**
+ * A message a side did not return (expunged since it was read, or a server that
+ * failed to answer): an append's body or envelope, or the envelope of a message
+ * new on either side, which then cannot be identified.
+ */
 interface Unreturned {
-  action: AppendAction;
+  uid: number;
   missing: 'body' | 'envelope';
+  /** The append it belongs to: its A-only record goes if A no longer has the message. */
+  action?: AppendAction;
 }
 
 interface CopyResult {
@@ -162,15 +171,15 @@ type Fail = (failure: Omit<MessageFailure, 'folder'>) => void;
 function splitByEnvelope(
   envelopesA: ReadonlyMap<number, MessageEnvelope>,
   appends: readonly AppendAction[],
-): { ready: AppendAction[]; unreturned: Unreturned[] } {
+): { ready: AppendAction[]; withoutEnvelope: AppendAction[] } {
   const ready: AppendAction[] = [];
-  const unreturned: Unreturned[] = [];
+  const withoutEnvelope: AppendAction[] = [];
   for (const action of appends) {
     const envelope = envelopesA.get(action.uidA);
-    if (!envelope) unreturned.push({ action, missing: 'envelope' });
+    if (!envelope) withoutEnvelope.push(action);
     else ready.push(action.size === envelope.size ? action : { ...action, size: envelope.size });
   }
-  return { ready, unreturned };
+  return { ready, withoutEnvelope };
 }
 
 /** Appends whose A message the state already knew (its B copy is gone). */
@@ -216,7 +225,7 @@ async function copyInBatches(
       }
       // Known as A-only until step 5 finds out why it did not come back.
       ctx.state.apply({ op: 'put', nameA, nameB, record: aOnly(action) });
-      out.unreturned.push({ action, missing: 'body' });
+      out.unreturned.push({ uid: action.uidA, missing: 'body', action });
     }
     if (toSend.length === 0) continue;
 
@@ -262,35 +271,38 @@ async function copyInBatches(
 }
 
 /**
- * A answered OK but left these messages out. Asked directly whether they still
- * exist: if so the server failed to give them, a failure listed by UID, and the
- * A-only record makes the next run try again; if not, they were expunged since
- * they were read and their records go (neither side has them). A failed check
- * is a failure too: never silent.
+ * A side answered OK but left these messages out. Asked directly whether they
+ * still exist: if so the server failed to give them, a failure listed by UID,
+ * and the folder is read again next run (an append's A-only record makes it try
+ * again); if not, they were expunged since they were read, and an append's
+ * record goes (neither side has the message). A failed check is a failure too.
  */
 async function settleUnreturned(
   ctx: ExecutionContext,
   job: FolderExecution,
+  side: 'a' | 'b',
   unreturned: readonly Unreturned[],
   fail: Fail,
 ): Promise<void> {
+  if (unreturned.length === 0) return;
   const { nameA, nameB } = job;
+  const label = side === 'a' ? 'A' : 'B';
   let existing: Set<number>;
   try {
-    existing = await ctx.storeA.existingUids(unreturned.map((u) => u.action.uidA));
+    existing = await (side === 'a' ? ctx.storeA : ctx.storeB).existingUids(unreturned.map((u) => u.uid));
   } catch (err) {
-    for (const { action, missing } of unreturned) {
-      fail({ uid: action.uidA, side: 'A', reason: `server returned no ${missing}, and checking whether the message still exists failed: ${errorText(err)}` });
+    for (const { uid, missing } of unreturned) {
+      fail({ uid, side: label, reason: `server returned no ${missing}, and checking whether the message still exists failed: ${errorText(err)}` });
     }
     return;
   }
-  for (const { action, missing } of unreturned) {
-    if (existing.has(action.uidA)) {
-      fail({ uid: action.uidA, side: 'A', reason: `server returned no ${missing} for a message it still has` });
-    } else {
-      ctx.observer.verbose(`${job.label}: A UID ${action.uidA} was expunged on A since it was read; nothing to copy`);
-      ctx.state.apply({ op: 'del', nameA, nameB, uidA: action.uidA, uidB: 0 });
+  for (const { uid, missing, action } of unreturned) {
+    if (existing.has(uid)) {
+      fail({ uid, side: label, reason: `server returned no ${missing} for a message it still has` });
+      continue;
     }
+    ctx.observer.verbose(`${job.label}: ${label} UID ${uid} was expunged on ${label} since it was read`);
+    if (action) ctx.state.apply({ op: 'del', nameA, nameB, uidA: action.uidA, uidB: 0 });
   }
   await ctx.state.flush();
 }

@@ -221,6 +221,6 @@ function emptyRead(): FolderRead {
   const status: FolderStatus = { uidValidity: 0n, uidNext: 1, messages: 0 };
   return {
     status, uidValidityChanged: false, permanentFlags: { flags: [], allowsNewKeywords: true },
-    readOnly: true, kind: 'full', messages: [], vanished: [], envelopes: [],
+    readOnly: true, kind: 'full', messages: [], vanished: [], envelopes: [], unidentified: [],
   };
 }

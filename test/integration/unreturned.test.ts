@@ -92,4 +92,42 @@ describe('a server that answers a FETCH with OK and leaves a message out', () =>
     expect(fourth.summary.copied).toBe(1);
     expect(await digests(b, 'Envelopes')).toEqual(onA);
   });
+  it('no envelope for a message new on A: listed, exit 1; the next run copies it', async () => {
+    const uids = await seedFolder(a, 'NewMail', [1, 2, 3].map((n) => ({ raw: message('NewMail', n) })));
+    const statePath = join(tempDir(), 'newmail.state');
+    const specs = { a: plainSpecVia(a, proxy.port) };
+    const options = { filter: { include: ['NewMail'], exclude: [] } };
+    expect((await syncOnce(a, b, statePath, options, {}, specs)).failures).toEqual([]);
+
+    const added = await seedFolder(a, 'NewMail', [4, 5].map((n) => ({ raw: message('NewMail', n) })));
+    proxy.setFilter(dropEnvelopeOf(added[0]!));
+    const second = await syncOnce(a, b, statePath, options, {}, specs);
+    proxy.setFilter(passThrough);
+    expect(second.failures).toEqual([expect.objectContaining({ folder: 'NewMail', uid: added[0], side: 'A' })]);
+    expect(second.failures[0]!.reason).toMatch(/no envelope/);
+    expect(second.summary.copied).toBe(1);
+
+    const third = await syncOnce(a, b, statePath, options, {}, specs);
+    expect(third.failures).toEqual([]);
+    expect(third.summary.copied).toBe(1);
+    expect(await digests(b, 'NewMail')).toEqual(await digests(a, 'NewMail'));
+    expect(uids).toHaveLength(3);
+  });
+
+  it('no row at all for one message in a first run: listed, exit 1; the next run copies it', async () => {
+    const uids = await seedFolder(a, 'FirstRun', [1, 2, 3, 4].map((n) => ({ raw: message('FirstRun', n) })));
+    const statePath = join(tempDir(), 'firstrun.state');
+    const specs = { a: plainSpecVia(a, proxy.port) };
+    const options = { filter: { include: ['FirstRun'], exclude: [] } };
+    proxy.setFilter(dropEnvelopeOf(uids[1]!));
+    const first = await syncOnce(a, b, statePath, options, {}, specs);
+    proxy.setFilter(passThrough);
+    expect(first.failures).toEqual([expect.objectContaining({ folder: 'FirstRun', uid: uids[1], side: 'A' })]);
+    expect(first.summary.copied).toBe(3);
+
+    const second = await syncOnce(a, b, statePath, options, {}, specs);
+    expect(second.failures).toEqual([]);
+    expect(second.summary.copied).toBe(1);
+    expect(await digests(b, 'FirstRun')).toEqual(await digests(a, 'FirstRun'));
+  });
 });

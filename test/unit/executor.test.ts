@@ -19,7 +19,7 @@ const quiet: SyncObserver = {
 const read = (uidNext: number): FolderRead => ({
   status: { uidValidity: 1n, uidNext, highestModseq: 5n, messages: uidNext - 1 },
   uidValidityChanged: false, permanentFlags: { flags: [], allowsNewKeywords: true },
-  readOnly: false, kind: 'full', messages: [], vanished: [], envelopes: [],
+  readOnly: false, kind: 'full', messages: [], vanished: [], envelopes: [], unidentified: [],
 });
 
 interface Misbehaviour {
@@ -27,14 +27,16 @@ interface Misbehaviour {
   missingBody?: number;
   /** No envelope of A for this UID (A did not return it). */
   missingEnvelope?: number;
-  /** UIDs A no longer has when asked (expunged since the read). */
-  goneOnA?: number[];
+  /** UIDs the asked store no longer has (expunged since the read). */
+  gone?: number[];
   /** A's existence check fails. */
   checkFails?: boolean;
   /** B refuses the message with this body number. */
   refuse?: number;
   /** The APPEND batch fails as a whole (connection lost). */
   appendThrows?: boolean;
+  /** B UIDs new on B that B gave no envelope for (readFolder's `unidentified`). */
+  unidentifiedB?: number[];
   /** The state knew these A UIDs, paired with B UID 50 + uid, before B lost them. */
   known?: number[];
 }
@@ -61,7 +63,7 @@ async function run(options: Misbehaviour) {
     existingUids: async (want: number[]) => {
       existenceChecks.push(want);
       if (options.checkFails) throw new Error('connection lost');
-      return new Set(want.filter((u) => !(options.goneOnA ?? []).includes(u)));
+      return new Set(want.filter((u) => !(options.gone ?? []).includes(u)));
     },
   } as unknown as Store;
   const storeB = {
@@ -72,12 +74,13 @@ async function run(options: Misbehaviour) {
       };
     },
     addFlags: async () => {}, removeFlags: async () => {}, expungeMessages: async () => {},
+    existingUids: async (want: number[]) => new Set(want.filter((u) => !(options.gone ?? []).includes(u))),
   } as unknown as Store;
   const observer: SyncObserver = { ...quiet, failure: (f) => { failures.push(f); } };
   let thrown: unknown;
   const result = await executeFolderPlan(
     { storeA, storeB, state, observer },
-    { nameA: 'INBOX', nameB: 'INBOX', label: 'INBOX', plan, recordsBefore, snapshotA, envelopesA, readA: read(4), readB: read(1) },
+    { nameA: 'INBOX', nameB: 'INBOX', label: 'INBOX', plan, recordsBefore, snapshotA, envelopesA, readA: read(4), readB: { ...read(1), unidentified: options.unidentifiedB ?? [] } },
   ).catch((err: unknown) => {
     thrown = err;
     return undefined;
@@ -109,7 +112,7 @@ describe('executeFolderPlan', () => {
   });
 
   it('a body A did not return because A expunged it since the read is no failure, and leaves no record', async () => {
-    const { result, failures, records, statusA } = await run({ missingBody: 2, goneOnA: [2] });
+    const { result, failures, records, statusA } = await run({ missingBody: 2, gone: [2] });
     expect(result!.copied).toBe(2);
     expect(failures).toEqual([]);
     expect(records).toEqual([[1, 100], [3, 101]]);
@@ -128,6 +131,13 @@ describe('executeFolderPlan', () => {
     expect(result!.copied).toBe(2);
     expect(failures).toEqual([{ folder: 'INBOX', uid: 2, side: 'A', reason: expect.stringMatching(/no envelope/) }]);
     expect(records).toEqual([[1, 100], [2, 0], [3, 101]]);
+    expect(statusA).toBeUndefined();
+  });
+
+  it('a message new on B that B gave no envelope for is a failure on B, and the folder is read again', async () => {
+    const { result, failures, statusA } = await run({ unidentifiedB: [7] });
+    expect(result!.copied).toBe(3);
+    expect(failures).toEqual([{ folder: 'INBOX', uid: 7, side: 'B', reason: expect.stringMatching(/no envelope/) }]);
     expect(statusA).toBeUndefined();
   });
 
