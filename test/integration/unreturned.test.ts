@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
-import { dropBodyOf, dropEnvelopeOf, passThrough, startFilterProxy, type FilterProxy } from '../support/filterProxy.js';
+import { dropBodyOf, dropEnvelopeOf, passThrough, startFilterProxy, type FilterProxy, type ResponseFilter } from '../support/filterProxy.js';
 import { expungeUids, readFolder, seedFolder } from '../support/imap.js';
-import { passwordEnv, plainSpecVia, runCli, syncOnce, tempDir } from '../support/sync.js';
+import { passwordEnv, plainSpecVia, runCli, syncOnce, tempDir, type EngineRun } from '../support/sync.js';
 
 function message(folder: string, n: number): string {
   return [
@@ -42,8 +42,21 @@ describe('a server that answers a FETCH with OK and leaves a message out', () =>
     await Promise.all([a?.stop(), b?.stop()]);
   });
 
+  /** One engine run on one folder, A reached through the proxy dropping what `filter` drops. */
+  async function syncThrough(folder: string, statePath: string, filter: ResponseFilter = passThrough): Promise<EngineRun> {
+    proxy.setFilter(filter);
+    try {
+      return await syncOnce(a, b, statePath, { filter: { include: [folder], exclude: [] } }, {}, { a: plainSpecVia(a, proxy.port) });
+    } finally {
+      proxy.setFilter(passThrough);
+    }
+  }
+
+  const seed = (folder: string, numbers: number[]): Promise<number[]> =>
+    seedFolder(a, folder, numbers.map((n) => ({ raw: message(folder, n) })));
+
   it('no body: listed by folder and UID, exit 1, the others copied; the next run copies it and exits 0', async () => {
-    const uids = await seedFolder(a, 'Bodies', [1, 2, 3, 4, 5].map((n) => ({ raw: message('Bodies', n) })));
+    const uids = await seed('Bodies', [1, 2, 3, 4, 5]);
     const statePath = join(tempDir(), 'bodies.state');
     const args = ['sync', `imap://alice@127.0.0.1:${proxy.port}`, b.url(), '--insecure', '--state', statePath, '--include', 'Bodies'];
     proxy.setFilter(dropBodyOf(uids[2]!));
@@ -67,65 +80,53 @@ describe('a server that answers a FETCH with OK and leaves a message out', () =>
   });
 
   it('no envelope for a known message B lost: listed, exit 1, record kept; the next run copies it', async () => {
-    const uids = await seedFolder(a, 'Envelopes', [1, 2, 3, 4, 5].map((n) => ({ raw: message('Envelopes', n) })));
+    const uids = await seed('Envelopes', [1, 2, 3, 4, 5]);
     const statePath = join(tempDir(), 'envelopes.state');
-    const specs = { a: plainSpecVia(a, proxy.port) };
-    const options = { filter: { include: ['Envelopes'], exclude: [] } };
-    const first = await syncOnce(a, b, statePath, options, {}, specs);
-    expect(first.failures).toEqual([]);
+    expect((await syncThrough('Envelopes', statePath)).failures).toEqual([]);
     const onA = await digests(a, 'Envelopes');
     expect(await digests(b, 'Envelopes')).toEqual(onA);
 
     // B loses the third message: A's side is a known record that must be appended again.
     const third = (await readFolder(b, 'Envelopes')).find((m) => m.body.toString() === message('Envelopes', 3))!;
     await expungeUids(b, 'Envelopes', [third.uid]);
-    proxy.setFilter(dropEnvelopeOf(uids[2]!));
-    const second = await syncOnce(a, b, statePath, options, {}, specs);
-    proxy.setFilter(passThrough);
+    const second = await syncThrough('Envelopes', statePath, dropEnvelopeOf(uids[2]!));
     expect(second.failures).toEqual([expect.objectContaining({ folder: 'Envelopes', uid: uids[2], side: 'A' })]);
     expect(second.failures[0]!.reason).toMatch(/no envelope/);
     expect(second.summary.failed).toHaveLength(1);
     expect(await digests(b, 'Envelopes')).toHaveLength(4);
 
-    const fourth = await syncOnce(a, b, statePath, options, {}, specs);
+    // Only a kept record brings it back: A's folder did not change, so nothing else would.
+    const fourth = await syncThrough('Envelopes', statePath);
     expect(fourth.failures).toEqual([]);
     expect(fourth.summary.copied).toBe(1);
     expect(await digests(b, 'Envelopes')).toEqual(onA);
   });
-  it('no envelope for a message new on A: listed, exit 1; the next run copies it', async () => {
-    const uids = await seedFolder(a, 'NewMail', [1, 2, 3].map((n) => ({ raw: message('NewMail', n) })));
-    const statePath = join(tempDir(), 'newmail.state');
-    const specs = { a: plainSpecVia(a, proxy.port) };
-    const options = { filter: { include: ['NewMail'], exclude: [] } };
-    expect((await syncOnce(a, b, statePath, options, {}, specs)).failures).toEqual([]);
 
-    const added = await seedFolder(a, 'NewMail', [4, 5].map((n) => ({ raw: message('NewMail', n) })));
-    proxy.setFilter(dropEnvelopeOf(added[0]!));
-    const second = await syncOnce(a, b, statePath, options, {}, specs);
-    proxy.setFilter(passThrough);
+  it('no envelope for a message new on A: listed, exit 1; the next run copies it', async () => {
+    await seed('NewMail', [1, 2, 3]);
+    const statePath = join(tempDir(), 'newmail.state');
+    expect((await syncThrough('NewMail', statePath)).failures).toEqual([]);
+
+    const added = await seed('NewMail', [4, 5]);
+    const second = await syncThrough('NewMail', statePath, dropEnvelopeOf(added[0]!));
     expect(second.failures).toEqual([expect.objectContaining({ folder: 'NewMail', uid: added[0], side: 'A' })]);
     expect(second.failures[0]!.reason).toMatch(/no envelope/);
     expect(second.summary.copied).toBe(1);
 
-    const third = await syncOnce(a, b, statePath, options, {}, specs);
+    const third = await syncThrough('NewMail', statePath);
     expect(third.failures).toEqual([]);
     expect(third.summary.copied).toBe(1);
     expect(await digests(b, 'NewMail')).toEqual(await digests(a, 'NewMail'));
-    expect(uids).toHaveLength(3);
   });
 
   it('no row at all for one message in a first run: listed, exit 1; the next run copies it', async () => {
-    const uids = await seedFolder(a, 'FirstRun', [1, 2, 3, 4].map((n) => ({ raw: message('FirstRun', n) })));
+    const uids = await seed('FirstRun', [1, 2, 3, 4]);
     const statePath = join(tempDir(), 'firstrun.state');
-    const specs = { a: plainSpecVia(a, proxy.port) };
-    const options = { filter: { include: ['FirstRun'], exclude: [] } };
-    proxy.setFilter(dropEnvelopeOf(uids[1]!));
-    const first = await syncOnce(a, b, statePath, options, {}, specs);
-    proxy.setFilter(passThrough);
+    const first = await syncThrough('FirstRun', statePath, dropEnvelopeOf(uids[1]!));
     expect(first.failures).toEqual([expect.objectContaining({ folder: 'FirstRun', uid: uids[1], side: 'A' })]);
     expect(first.summary.copied).toBe(3);
 
-    const second = await syncOnce(a, b, statePath, options, {}, specs);
+    const second = await syncThrough('FirstRun', statePath);
     expect(second.failures).toEqual([]);
     expect(second.summary.copied).toBe(1);
     expect(await digests(b, 'FirstRun')).toEqual(await digests(a, 'FirstRun'));
