@@ -141,6 +141,11 @@ export async function syncFolderPair(
 
   if (options.dryRun) {
     describePlan(observer, label, job, plan, work, sizeOf);
+    describeUnreturned(observer, label, [
+      ...plan.appends.filter((a) => !envelopesA.has(a.uidA)).map((a) => ({ side: 'A', uid: a.uidA })),
+      ...reads.a.unidentified.map((uid) => ({ side: 'A', uid })),
+      ...reads.b.unidentified.map((uid) => ({ side: 'B', uid })),
+    ]);
     return {
       folder: label, skipped: false, copied: work.appends, bytes: work.appendBytes,
       flagsUpdated: work.flagUpdates, expunged: work.expunges, failed: 0,
@@ -210,6 +215,13 @@ function describePlan(
   }
   for (const e of plan.expunges) {
     observer.wouldDo(`${label}: delete B UID ${e.uidB} (global id ${e.record.gid}) from B ${job.nameB}`);
+  }
+}
+
+/** Dry run: messages a real run would check and, if still there, list as failed (the server gave no envelope). */
+function describeUnreturned(observer: SyncObserver, label: string, messages: { side: string; uid: number }[]): void {
+  for (const { side, uid } of messages) {
+    observer.warning(`${label}: ${side} returned no envelope for UID ${uid}; a real run lists it as failed if it still exists`);
   }
 }
 

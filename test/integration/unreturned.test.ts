@@ -43,10 +43,11 @@ describe('a server that answers a FETCH with OK and leaves a message out', () =>
   });
 
   /** One engine run on one folder, A reached through the proxy dropping what `filter` drops. */
-  async function syncThrough(folder: string, statePath: string, filter: ResponseFilter = passThrough): Promise<EngineRun> {
+  async function syncThrough(folder: string, statePath: string, filter: ResponseFilter = passThrough, dryRun = false): Promise<EngineRun> {
     proxy.setFilter(filter);
     try {
-      return await syncOnce(a, b, statePath, { filter: { include: [folder], exclude: [] } }, {}, { a: plainSpecVia(a, proxy.port) });
+      const options = { filter: { include: [folder], exclude: [] }, dryRun };
+      return await syncOnce(a, b, statePath, options, {}, { a: plainSpecVia(a, proxy.port) });
     } finally {
       proxy.setFilter(passThrough);
     }
@@ -108,6 +109,8 @@ describe('a server that answers a FETCH with OK and leaves a message out', () =>
     expect((await syncThrough('NewMail', statePath)).failures).toEqual([]);
 
     const added = await seed('NewMail', [4, 5]);
+    const dry = await syncThrough('NewMail', statePath, dropEnvelopeOf(added[0]!), true);
+    expect(dry.warnings).toEqual([expect.stringMatching(new RegExp(`NewMail: A returned no envelope for UID ${added[0]}`))]);
     const second = await syncThrough('NewMail', statePath, dropEnvelopeOf(added[0]!));
     expect(second.failures).toEqual([expect.objectContaining({ folder: 'NewMail', uid: added[0], side: 'A' })]);
     expect(second.failures[0]!.reason).toMatch(/no envelope/);
