@@ -125,6 +125,20 @@ export interface FolderRead {
   unidentified: number[];
 }
 
+/** A message whose body is wanted, with the size (RFC822.SIZE) its envelope announced. */
+export interface BodyRequest {
+  uid: number;
+  size: number;
+}
+
+/** What fetchBodies read. */
+export interface FetchedBodies {
+  /** Byte-exact bodies by UID; a UID the server returned nothing for is in neither map. */
+  bodies: Map<number, Buffer>;
+  /** Messages whose body the driver refused to read (far larger than announced), with why. */
+  refused: Map<number, string>;
+}
+
 export interface AppendMessage {
   body: Buffer;
   flags: string[];
@@ -180,8 +194,11 @@ export interface Store {
    * for is left out: gone, or a server that failed to answer (existingUids tells which).
    */
   fetchEnvelopes(uids: number[]): Promise<MessageEnvelope[]>;
-  /** Full bodies (byte-exact) of messages in the open folder; left out as in fetchEnvelopes. */
-  fetchBodies(uids: number[]): Promise<Map<number, Buffer>>;
+  /**
+   * Full bodies (byte-exact) of messages in the open folder; left out as in fetchEnvelopes.
+   * A body far larger than its announced size is refused, never buffered whole.
+   */
+  fetchBodies(messages: readonly BodyRequest[]): Promise<FetchedBodies>;
   /** Which of these UIDs the open folder holds now (a cheap command, not a FETCH of their data). */
   existingUids(uids: number[]): Promise<Set<number>>;
   /** Append messages to a folder (need not be open), in as few commands as the server allows. */

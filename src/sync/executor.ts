@@ -11,7 +11,7 @@
 
 import type { MessageRecord } from '../state/types.js';
 import type { SyncState } from '../state/SyncState.js';
-import type { AppendMessage, FolderRead, MessageEnvelope, Store } from '../store/types.js';
+import type { AppendMessage, FetchedBodies, FolderRead, MessageEnvelope, Store } from '../store/types.js';
 import type { AppendAction, FlagChange, FolderPlan, SideSnapshot } from './planTypes.js';
 import type { FolderResult, MessageFailure, SyncObserver } from './types.js';
 import { diffRecords } from './recordDiff.js';
@@ -51,7 +51,7 @@ export interface ExecutionContext {
 
 /** What the executor did, with what the engine needs to know about its own writes to B. */
 export interface FolderExecutionResult extends FolderResult {
-  /** The folder's statuses were recorded (nothing failed, not cut short). */
+  /** The folder's statuses were recorded (nothing failed or withheld, not cut short). */
   statusRecorded: boolean;
   /** Highest UID B gave our appends (0: none). */
   maxAppendedUid: number;
@@ -134,8 +134,11 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
   await settleUnreturned(ctx, job, 'b', unidentified(job.readB), fail);
 
   // 6. The folder is done: record the statuses the reads started from. A folder
-  // with failures, or cut short, keeps its old statuses, so it is read again next run.
-  if (result.failed === 0 && !copy.interrupted && !ctx.signal?.aborted) {
+  // with failures, deletions the guard withheld, or cut short keeps its old
+  // statuses, so it is read and planned again next run (and a withholding is
+  // reported again until --force carries it out).
+  const complete = result.failed === 0 && plan.expungesWithheld === 0;
+  if (complete && !copy.interrupted && !ctx.signal?.aborted) {
     ctx.state.apply({ op: 'status', nameA, nameB, side: 'a', status: job.readA.status });
     ctx.state.apply({ op: 'status', nameA, nameB, side: 'b', status: job.readB.status });
     result.statusRecorded = true;
@@ -208,17 +211,25 @@ async function copyInBatches(
   let pendingBodies = batches.length > 0 ? fetchBatch(ctx.storeA, batches[0]!) : undefined;
   for (let i = 0; i < batches.length; i++) {
     const batch = batches[i]!;
-    const bodies = await pendingBodies!;
+    // Fetched while B stored the previous batch, or (when the two were too big together) now.
+    const { bodies, refused } = await (pendingBodies ?? fetchBatch(ctx.storeA, batch));
     pendingBodies = undefined;
     if (ctx.signal?.aborted) {
       out.interrupted = true;
       break;
     }
-    if (i + 1 < batches.length) pendingBodies = fetchBatch(ctx.storeA, batches[i + 1]!);
+    if (i + 1 < batches.length && mayOverlap(batch, batches[i + 1]!)) pendingBodies = fetchBatch(ctx.storeA, batches[i + 1]!);
 
     const toSend: { action: AppendAction; message: AppendMessage }[] = [];
     for (const action of batch) {
       const body = bodies.get(action.uidA);
+      const refusal = refused.get(action.uidA);
+      if (refusal !== undefined) {
+        // A body far larger than A announced: not copied, listed, and known as A-only so the next run tries again.
+        fail({ uid: action.uidA, side: 'A', reason: refusal });
+        ctx.state.apply({ op: 'put', nameA, nameB, record: aOnly(action) });
+        continue;
+      }
       if (body) {
         toSend.push({ action, message: { body, flags: action.flags, internalDate: job.envelopesA.get(action.uidA)!.internalDate } });
         continue;
@@ -348,8 +359,18 @@ export function batchAppends(appends: readonly AppendAction[]): AppendAction[][]
   return batches;
 }
 
-function fetchBatch(store: Store, batch: readonly AppendAction[]): Promise<Map<number, Buffer>> {
-  const promise = store.fetchBodies(batch.map((a) => a.uidA));
+/**
+ * The next batch is fetched while B stores this one only when the two fit in
+ * twice the batch limit: a message bigger than the limit travels alone, so
+ * memory holds one big message at a time (plus its bytes arriving), not two.
+ */
+function mayOverlap(current: readonly AppendAction[], next: readonly AppendAction[]): boolean {
+  const bytes = (batch: readonly AppendAction[]): number => batch.reduce((sum, a) => sum + a.size, 0);
+  return bytes(current) + bytes(next) <= 2 * BATCH_MAX_BYTES;
+}
+
+function fetchBatch(store: Store, batch: readonly AppendAction[]): Promise<FetchedBodies> {
+  const promise = store.fetchBodies(batch.map((a) => ({ uid: a.uidA, size: a.size })));
   // Avoid an unhandled rejection if the consumer stops before awaiting it.
   promise.catch(() => undefined);
   return promise;

@@ -8,11 +8,10 @@ import { executeFolderPlan } from './executor.js';
 import { expectedStatusOfB, type ExpectedStatus } from './ownWrites.js';
 import { wentBackInTime } from './folderStatus.js';
 import { globalId } from './identity.js';
-import { checkFolderExpungeGuard } from './mirrorGuard.js';
-import { planFolder } from './planFolder.js';
+import { planGuarded } from './mirrorGuard.js';
 import type { AppendAction, FolderPlan, SideSnapshot } from './planTypes.js';
 import { buildSnapshot, voidSide } from './snapshot.js';
-import type { FolderResult, PlannedWork, SyncObserver, SyncOptions } from './types.js';
+import type { FolderResult, PlannedWork, SyncObserver, SyncOptions, Withholding } from './types.js';
 
 export interface FolderPairJob {
   nameA: string;
@@ -44,6 +43,8 @@ export interface FolderSyncResult extends FolderResult {
   alreadyThere: number;
   /** Mirror: deletions not done because the folder's guard refused them. */
   expungesWithheld: number;
+  /** Mirror: the guard's withholding in this folder, with its reason. */
+  withheld?: Withholding;
   /** Copy mode: what B's status must be if only this run wrote to it (see expectedStatusOfB). */
   expectedB?: ExpectedStatus;
 }
@@ -58,6 +59,7 @@ export async function syncFolderPair(
   const { nameA, nameB, label } = job;
   if (!state.folder(nameA, nameB)) state.apply({ op: 'folder', nameA, nameB });
   const folder = state.folder(nameA, nameB)!;
+  // Before the statuses are used: a damaged section is discarded here, statuses too, so both sides are read in full.
   let records: readonly MessageRecord[] = folder.records();
 
   const readSide = async (side: 'a' | 'b', verify: boolean): Promise<FolderRead> => {
@@ -89,13 +91,15 @@ export async function syncFolderPair(
   // The two sides are separate connections: read them at the same time.
   const [readA, readB] = await Promise.all([readChecked('a'), readChecked('b')]);
   const reads = { a: readA, b: readB };
+  let newUidValidityA = false;
   for (const side of ['a', 'b'] as const) {
     const stored = side === 'a' ? folder.statusA : folder.statusB;
     if (stored && !(side === 'b' && job.missingOnB) && stored.uidValidity !== reads[side].status.uidValidity) {
       observer.warning(
         `${label}: UIDVALIDITY of ${side.toUpperCase()} changed (${stored.uidValidity} → ${reads[side].status.uidValidity}); ` +
-          `re-matching its messages by global id, nothing is deleted because of it`,
+          `re-matching its messages by global id`,
       );
+      if (side === 'a') newUidValidityA = true;
       // A fact worth recording at once: the old UIDs of that side are void.
       records = voidSide(records, side);
       state.apply({ op: 'reset', nameA, nameB, records: [...records] });
@@ -107,22 +111,12 @@ export async function syncFolderPair(
   const snapshotA = snapshotOf(records, 'a', reads.a);
   const snapshotB = snapshotOf(records, 'b', reads.b);
 
-  const allowExpunge =
-    options.mode === 'mirror' &&
-    checkFolderExpungeGuard({
-      rememberedA: records.filter((r) => r.uidA !== 0).length,
-      presentA: snapshotA.size,
-      force: options.force,
-    }).ok;
-  const plan = planFolder({
-    mode: options.mode,
-    records,
-    a: snapshotA,
-    b: snapshotB,
-    bAccepts: reads.b.permanentFlags,
-    allowExpunge,
-  });
+  const { plan, withheld } = planGuarded(
+    { mode: options.mode, records, a: snapshotA, b: snapshotB, bAccepts: reads.b.permanentFlags },
+    { folder: label, force: options.force, cause: withholdingCause(job, records, newUidValidityA) },
+  );
   reportPlanWarnings(ctx, label, plan);
+  if (withheld) ctx.observer.warning(withheld.reason);
 
   // Appends of messages the state already knew carry no envelope yet: one FETCH for all of them.
   // What A does not return stays out of envelopesA; the plan is not touched (the executor settles it).
@@ -149,7 +143,7 @@ export async function syncFolderPair(
     return {
       folder: label, skipped: false, copied: work.appends, bytes: work.appendBytes,
       flagsUpdated: work.flagUpdates, expunged: work.expunges, failed: 0,
-      alreadyThere, expungesWithheld: plan.expungesWithheld,
+      alreadyThere, expungesWithheld: plan.expungesWithheld, ...(withheld && { withheld }),
     };
   }
 
@@ -161,8 +155,16 @@ export async function syncFolderPair(
   return {
     folder: result.folder, skipped: result.skipped, copied: result.copied, bytes: result.bytes,
     flagsUpdated: result.flagsUpdated, expunged: result.expunged, failed: result.failed,
-    alreadyThere, expungesWithheld: plan.expungesWithheld, ...(expectedB && { expectedB }),
+    alreadyThere, expungesWithheld: plan.expungesWithheld, ...(withheld && { withheld }), ...(expectedB && { expectedB }),
   };
+}
+
+/** Why B holds messages A lacks, as far as this folder's history tells (for the guard's message). */
+function withholdingCause(job: FolderPairJob, records: readonly MessageRecord[], newUidValidityA: boolean): string {
+  if (newUidValidityA) return "A's folder has a new UIDVALIDITY (recreated or restored?) and lacks them";
+  if (job.rescanB) return 'first mirror run after copy mode, which kept on B what A deleted';
+  if (records.length === 0) return 'first run on this folder, and A lacks them';
+  return 'A no longer has them (deleted there, or a broken source?)';
 }
 
 function snapshotOf(records: readonly MessageRecord[], side: 'a' | 'b', read: FolderRead): SideSnapshot {
@@ -190,12 +192,6 @@ function reportPlanWarnings(ctx: FolderSyncContext, label: string, plan: FolderP
     if (ctx.warnedKeywords.has(keyword)) continue;
     ctx.warnedKeywords.add(keyword);
     ctx.observer.warning(`B cannot store the keyword ${keyword} (not in PERMANENTFLAGS); copies will lack it`);
-  }
-  if (plan.expungesWithheld > 0) {
-    ctx.observer.warning(
-      `${label}: refusing to delete ${plan.expungesWithheld} messages on B: A lost more than half of the messages ` +
-        `the state remembers in this folder (a broken source?); rerun with --force to delete them`,
-    );
   }
 }
 

@@ -567,7 +567,11 @@ describe('flags, expunge, bodies', () => {
       bodies.map((raw) => ({ raw })),
     );
     await store.readFolder('Bodies', { readOnly: false, base: null, verify: false });
-    const { value: fetched, commands } = await cost(store, () => store.fetchBodies([...uids, 999]));
+    const sizes = bodies.map((body) => body.length);
+    const requests = [...uids.map((uid, i) => ({ uid, size: sizes[i]! })), { uid: 999, size: 10 }];
+    const { value: result, commands } = await cost(store, () => store.fetchBodies(requests));
+    const fetched = result.bodies;
+    expect(result.refused.size).toBe(0);
     expect(commands).toBe(1);
     expect([...fetched.keys()].sort((a, b) => a - b)).toEqual(uids);
     const stored = await readBack(full, 'Bodies');
@@ -590,7 +594,7 @@ describe('flags, expunge, bodies', () => {
     // Never a NO: once the view is updated, the UID is simply left out.
     let fetched: number[] = [];
     for (let attempt = 0; attempt < 5; attempt++) {
-      fetched = [...(await store.fetchBodies(uids)).keys()].sort((x, y) => x - y);
+      fetched = [...(await store.fetchBodies(uids.map((uid) => ({ uid, size: 0 })))).bodies.keys()].sort((x, y) => x - y);
       if (fetched.length < uids.length) break;
     }
     expect(fetched).toEqual([uids[0], uids[2]]);

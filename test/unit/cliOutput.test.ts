@@ -93,7 +93,8 @@ describe('summary', () => {
     expect(lines[0]).toBe('replimap copy: done in 1.2 s');
     expect(lines).toContain('  folders:        5 checked, 3 unchanged, 1 created');
     expect(lines).toContain('  copied:         1 message (2.0 kB)');
-    expect(lines).toContain('  failed:         2 messages');
+    expect(lines).toContain('  failed:         1 message, 1 folder');
+    expect(formatSummary({ ...s, failed: s.failed.slice(1) }, { stats: false })).toContain('  failed:         1 folder');
     expect(lines).toContain('    INBOX: UID 7 on A: NO too big');
     expect(lines).toContain('    Lists/x: SELECT failed');
     expect(lines.join('\n')).not.toContain('expunged');

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SyncState } from '../../src/state/SyncState.js';
-import type { AppendMessage, AppendResult, FolderRead, MessageEnvelope, Store } from '../../src/store/types.js';
+import type { AppendMessage, AppendResult, BodyRequest, FetchedBodies, FolderRead, MessageEnvelope, Store } from '../../src/store/types.js';
 import { executeFolderPlan } from '../../src/sync/executor.js';
 import type { FolderPlan, SnapshotMessage } from '../../src/sync/planTypes.js';
 import type { MessageFailure, SyncObserver } from '../../src/sync/types.js';
@@ -37,6 +37,8 @@ interface Misbehaviour {
   appendThrows?: boolean;
   /** B UIDs new on B that B gave no envelope for (readFolder's `unidentified`). */
   unidentifiedB?: number[];
+  /** Deletions the guard withheld in this folder. */
+  withheld?: number;
   /** The state knew these A UIDs, paired with B UID 50 + uid, before B lost them. */
   known?: number[];
 }
@@ -48,7 +50,7 @@ async function run(options: Misbehaviour) {
   const recordsBefore = (options.known ?? []).map((uid) => ({ uidA: uid, uidB: 50 + uid, gid: `gid${uid}aaaaaaaaaaa`, flags: ['\\Seen'] }));
   for (const record of recordsBefore) state.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record });
   const plan: FolderPlan = {
-    records: [], flagChanges: [], expunges: [], droppedKeywords: [], reusedUids: [], expungesWithheld: 0,
+    records: [], flagChanges: [], expunges: [], droppedKeywords: [], reusedUids: [], expungesWithheld: options.withheld ?? 0,
     appends: uids.map((uid) => ({ uidA: uid, gid: `gid${uid}aaaaaaaaaaa`, flags: ['\\Seen'], size: 10 })),
   };
   const snapshotA = new Map<number, SnapshotMessage>(uids.map((uid) => [uid, { flags: ['\\Seen'], gid: `gid${uid}aaaaaaaaaaa`, size: 10 }]));
@@ -59,7 +61,10 @@ async function run(options: Misbehaviour) {
   const existenceChecks: number[][] = [];
   let nextUid = 100;
   const storeA = {
-    fetchBodies: async (want: number[]) => new Map(want.filter((u) => u !== options.missingBody).map((u) => [u, Buffer.from(`m${u}`)])),
+    fetchBodies: async (want: BodyRequest[]): Promise<FetchedBodies> => ({
+      bodies: new Map(want.filter(({ uid }) => uid !== options.missingBody).map(({ uid }) => [uid, Buffer.from(`m${uid}`)])),
+      refused: new Map(),
+    }),
     existingUids: async (want: number[]) => {
       existenceChecks.push(want);
       if (options.checkFails) throw new Error('connection lost');
@@ -159,6 +164,14 @@ describe('executeFolderPlan', () => {
     const { result, records, statusA } = await run({ refuse: 3 });
     expect(result!.failed).toBe(1);
     expect(records).toEqual([[1, 100], [2, 101], [3, 0]]);
+    expect(statusA).toBeUndefined();
+  });
+
+  it('a folder whose deletions the guard withheld keeps its old statuses: planned again, and reported again, next run', async () => {
+    const { result, records, statusA } = await run({ withheld: 12 });
+    expect(result!.copied).toBe(3);
+    expect(records).toEqual([[1, 100], [2, 101], [3, 102]]);
+    expect(result!.statusRecorded).toBe(false);
     expect(statusA).toBeUndefined();
   });
 });
