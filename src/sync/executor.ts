@@ -212,7 +212,7 @@ async function copyInBatches(
   for (let i = 0; i < batches.length; i++) {
     const batch = batches[i]!;
     // Fetched while B stored the previous batch, or (when the two were too big together) now.
-    const { bodies, refused } = await (pendingBodies ?? fetchBatch(ctx.storeA, batch));
+    const fetched = await (pendingBodies ?? fetchBatch(ctx.storeA, batch));
     pendingBodies = undefined;
     if (ctx.signal?.aborted) {
       out.interrupted = true;
@@ -220,24 +220,7 @@ async function copyInBatches(
     }
     if (i + 1 < batches.length && mayOverlap(batch, batches[i + 1]!)) pendingBodies = fetchBatch(ctx.storeA, batches[i + 1]!);
 
-    const toSend: { action: AppendAction; message: AppendMessage }[] = [];
-    for (const action of batch) {
-      const body = bodies.get(action.uidA);
-      const refusal = refused.get(action.uidA);
-      if (refusal !== undefined) {
-        // A body far larger than A announced: not copied, listed, and known as A-only so the next run tries again.
-        fail({ uid: action.uidA, side: 'A', reason: refusal });
-        ctx.state.apply({ op: 'put', nameA, nameB, record: aOnly(action) });
-        continue;
-      }
-      if (body) {
-        toSend.push({ action, message: { body, flags: action.flags, internalDate: job.envelopesA.get(action.uidA)!.internalDate } });
-        continue;
-      }
-      // Known as A-only until step 5 finds out why it did not come back.
-      ctx.state.apply({ op: 'put', nameA, nameB, record: aOnly(action) });
-      out.unreturned.push({ uid: action.uidA, missing: 'body', action });
-    }
+    const toSend = readyToSend(ctx, job, batch, fetched, aOnly, fail, out.unreturned);
     if (toSend.length === 0) continue;
 
     for (const { action } of toSend) ctx.state.apply({ op: 'intent', nameA, nameB, uidA: action.uidA, gid: action.gid });
@@ -279,6 +262,36 @@ async function copyInBatches(
   }
   await drain(pendingBodies);
   return out;
+}
+
+/**
+ * The messages of a batch whose body arrived, ready for B. A body refused (far
+ * larger than announced) is a failure; one A did not return waits for step 5.
+ * Both are known as A-only meanwhile, so the next run tries again.
+ */
+function readyToSend(
+  ctx: ExecutionContext,
+  job: FolderExecution,
+  batch: readonly AppendAction[],
+  { bodies, refused }: FetchedBodies,
+  aOnly: (action: AppendAction) => MessageRecord,
+  fail: Fail,
+  unreturned: Unreturned[],
+): { action: AppendAction; message: AppendMessage }[] {
+  const { nameA, nameB } = job;
+  const toSend: { action: AppendAction; message: AppendMessage }[] = [];
+  for (const action of batch) {
+    const body = bodies.get(action.uidA);
+    const refusal = refused.get(action.uidA);
+    if (body && refusal === undefined) {
+      toSend.push({ action, message: { body, flags: action.flags, internalDate: job.envelopesA.get(action.uidA)!.internalDate } });
+      continue;
+    }
+    ctx.state.apply({ op: 'put', nameA, nameB, record: aOnly(action) });
+    if (refusal !== undefined) fail({ uid: action.uidA, side: 'A', reason: refusal });
+    else unreturned.push({ uid: action.uidA, missing: 'body', action });
+  }
+  return toSend;
 }
 
 /**
