@@ -117,6 +117,12 @@ export interface FolderRead {
   messages: MessageState[];
   vanished: number[];
   envelopes: MessageEnvelope[];
+  /**
+   * Present UIDs that should have had an envelope but the server returned none
+   * for (or, in a first read, no row at all): they cannot be identified, and are
+   * in neither `messages` nor `envelopes`. The caller must come back to them.
+   */
+  unidentified: number[];
 }
 
 /** A message whose body is wanted, with the size (RFC822.SIZE) its envelope announced. */
@@ -127,7 +133,7 @@ export interface BodyRequest {
 
 /** What fetchBodies read. */
 export interface FetchedBodies {
-  /** Byte-exact bodies by UID; a UID that no longer exists is in neither map. */
+  /** Byte-exact bodies by UID; a UID the server returned nothing for is in neither map. */
   bodies: Map<number, Buffer>;
   /** Messages whose body the driver refused to read (far larger than announced), with why. */
   refused: Map<number, string>;
@@ -189,13 +195,18 @@ export interface Store {
 
   /** Open a folder (selecting it) and read what changed since `base`. */
   readFolder(name: string, options: ReadFolderOptions): Promise<FolderRead>;
-  /** Envelopes of messages in the open folder; UIDs that no longer exist are left out. */
+  /**
+   * Envelopes of messages in the open folder. A UID the server returned nothing
+   * for is left out: gone, or a server that failed to answer (existingUids tells which).
+   */
   fetchEnvelopes(uids: number[]): Promise<MessageEnvelope[]>;
   /**
-   * Full bodies (byte-exact) of messages in the open folder; UIDs that no longer exist are
-   * left out. A body far larger than its announced size is refused, never buffered whole.
+   * Full bodies (byte-exact) of messages in the open folder; left out as in fetchEnvelopes.
+   * A body far larger than its announced size is refused, never buffered whole.
    */
   fetchBodies(messages: readonly BodyRequest[]): Promise<FetchedBodies>;
+  /** Which of these UIDs the open folder holds now (a cheap command, not a FETCH of their data). */
+  existingUids(uids: number[]): Promise<Set<number>>;
   /** Append messages to a folder (need not be open), in as few commands as the server allows. */
   append(folder: string, messages: AppendMessage[]): Promise<AppendResult>;
   /** Add / remove flags on messages of the open folder (UID sets, silent). Throws ImapCommandError on NO/BAD. */

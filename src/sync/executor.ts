@@ -5,7 +5,9 @@
 // confirmed the change it describes, and an append's intent is flushed to the
 // journal before the APPEND is sent. Folder statuses are recorded last, so a
 // run killed anywhere re-reads the folder from the old base next time and
-// finds (by global id) whatever it appended without recording.
+// finds (by global id) whatever it appended without recording. A message the
+// state knew is never dropped before its new copy is confirmed: it stays as an
+// A-only record, since no later read from the old base would show it again.
 
 import type { MessageRecord } from '../state/types.js';
 import type { SyncState } from '../state/SyncState.js';
@@ -25,7 +27,10 @@ export interface FolderExecution {
   /** The records the plan was made from (to revert a record when its action fails). */
   recordsBefore: readonly MessageRecord[];
   snapshotA: SideSnapshot;
-  /** Envelope of every A message the plan appends (for its INTERNALDATE). */
+  /**
+   * Envelopes A returned for the messages the plan appends (INTERNALDATE, size). An append
+   * without one is settled like one whose body A did not return (see settleUnreturned).
+   */
   envelopesA: ReadonlyMap<number, MessageEnvelope>;
   readA: FolderRead;
   readB: FolderRead;
@@ -99,56 +104,121 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
     }
   }
 
-  // 3. Record what is now true (pairs, B-only messages), before the long part.
-  for (const op of diffRecords(nameA, nameB, job.recordsBefore, [...records.values()])) ctx.state.apply(op);
+  // 3. Record what is now true (pairs, B-only messages), before the long part. A message the
+  // state knew whose copy B lost stays known, as A-only, until its new copy is confirmed: it is
+  // not new on A, so the next run would never see it again if its record went now.
+  const aOnly = (action: AppendAction): MessageRecord => ({
+    uidA: action.uidA, uidB: 0, gid: action.gid, flags: [...(job.snapshotA.get(action.uidA)?.flags ?? action.flags)],
+  });
+  const stillKnown = knownAppends(job.recordsBefore, plan.appends).map(aOnly);
+  for (const op of diffRecords(nameA, nameB, job.recordsBefore, [...records.values(), ...stillKnown])) ctx.state.apply(op);
   await ctx.state.flush();
 
-  /** Record a message not copied as A-only (with A's flags as the base), so the next run tries again. */
-  const keepAsAOnly = (action: AppendAction): void => {
-    const flags = job.snapshotA.get(action.uidA)?.flags ?? action.flags;
-    ctx.state.apply({ op: 'put', nameA, nameB, record: { uidA: action.uidA, uidB: 0, gid: action.gid, flags: [...flags] } });
-  };
+  // 4. Copy what B lacks. A message A did not return (no envelope, no body) is kept as A-only
+  // and settled once the copying is done (step 5).
+  const { ready, withoutEnvelope } = splitByEnvelope(job.envelopesA, plan.appends);
+  for (const action of withoutEnvelope) ctx.state.apply({ op: 'put', nameA, nameB, record: aOnly(action) });
+  const unreturned: Unreturned[] = withoutEnvelope.map((action) => ({ uid: action.uidA, missing: 'envelope', action }));
+  const copy = await copyInBatches(ctx, job, ready, aOnly, fail);
+  result.copied += copy.copied;
+  result.bytes += copy.bytes;
+  result.maxAppendedUid = copy.maxAppendedUid;
+  result.appendsWithoutUid = copy.appendsWithoutUid;
+  unreturned.push(...copy.unreturned);
 
-  // 4. Copy what B lacks, in batches; fetch the next batch from A while B stores this one.
-  const batches = batchAppends(plan.appends);
+  // 5. What a side did not return: still there (a failure, looked at again next run) or gone.
+  const unidentified = (read: FolderRead): Unreturned[] => read.unidentified.map((uid) => ({ uid, missing: 'envelope' }));
+  await settleUnreturned(ctx, job, 'a', [...unreturned, ...unidentified(job.readA)], fail);
+  await settleUnreturned(ctx, job, 'b', unidentified(job.readB), fail);
+
+  // 6. The folder is done: record the statuses the reads started from. A folder
+  // with failures, deletions the guard withheld, bodies the plan could not
+  // compare, or cut short keeps its old statuses, so it is read and planned
+  // again next run (and a withholding is reported again until --force carries it out).
+  const complete = result.failed === 0 && plan.expungesWithheld === 0 && plan.uncompared === undefined;
+  if (complete && !copy.interrupted && !ctx.signal?.aborted) {
+    ctx.state.apply({ op: 'status', nameA, nameB, side: 'a', status: job.readA.status });
+    ctx.state.apply({ op: 'status', nameA, nameB, side: 'b', status: job.readB.status });
+    result.statusRecorded = true;
+  }
+  await ctx.state.flush();
+  return result;
+}
+
+/**
+ * A message a side did not return (expunged since it was read, or a server that
+ * failed to answer): an append's body or envelope, or the envelope of a message
+ * new on either side, which then cannot be identified.
+ */
+interface Unreturned {
+  uid: number;
+  missing: 'body' | 'envelope';
+  /** The append it belongs to: its A-only record goes if A no longer has the message. */
+  action?: AppendAction;
+}
+
+interface CopyResult {
+  copied: number;
+  bytes: number;
+  maxAppendedUid: number;
+  appendsWithoutUid: number;
+  unreturned: Unreturned[];
+  interrupted: boolean;
+}
+
+type Fail = (failure: Omit<MessageFailure, 'folder'>) => void;
+
+/** Appends with their envelope (and its size, which the plan lacks for known messages), and those A gave none. */
+function splitByEnvelope(
+  envelopesA: ReadonlyMap<number, MessageEnvelope>,
+  appends: readonly AppendAction[],
+): { ready: AppendAction[]; withoutEnvelope: AppendAction[] } {
+  const ready: AppendAction[] = [];
+  const withoutEnvelope: AppendAction[] = [];
+  for (const action of appends) {
+    const envelope = envelopesA.get(action.uidA);
+    if (!envelope) withoutEnvelope.push(action);
+    else ready.push(action.size === envelope.size ? action : { ...action, size: envelope.size });
+  }
+  return { ready, withoutEnvelope };
+}
+
+/** Appends whose A message the state already knew (its B copy is gone). */
+function knownAppends(recordsBefore: readonly MessageRecord[], appends: readonly AppendAction[]): AppendAction[] {
+  if (appends.length === 0) return [];
+  const byUidA = new Map(appends.map((a) => [a.uidA, a]));
+  const known: AppendAction[] = [];
+  for (const r of recordsBefore) {
+    const action = r.uidA !== 0 ? byUidA.get(r.uidA) : undefined;
+    if (action) known.push(action);
+  }
+  return known;
+}
+
+/** Appends in batches; the next batch is fetched from A while B stores this one. */
+async function copyInBatches(
+  ctx: ExecutionContext,
+  job: FolderExecution,
+  appends: readonly AppendAction[],
+  aOnly: (action: AppendAction) => MessageRecord,
+  fail: Fail,
+): Promise<CopyResult> {
+  const { nameA, nameB } = job;
+  const out: CopyResult = { copied: 0, bytes: 0, maxAppendedUid: 0, appendsWithoutUid: 0, unreturned: [], interrupted: false };
+  const batches = batchAppends(appends);
   let pendingBodies = batches.length > 0 ? fetchBatch(ctx.storeA, batches[0]!) : undefined;
-  let interrupted = false;
-  let unread = 0;
   for (let i = 0; i < batches.length; i++) {
     const batch = batches[i]!;
     // Fetched while B stored the previous batch, or (when the two were too big together) now.
-    const { bodies, refused } = await (pendingBodies ?? fetchBatch(ctx.storeA, batch));
+    const fetched = await (pendingBodies ?? fetchBatch(ctx.storeA, batch));
     pendingBodies = undefined;
     if (ctx.signal?.aborted) {
-      interrupted = true;
+      out.interrupted = true;
       break;
     }
     if (i + 1 < batches.length && mayOverlap(batch, batches[i + 1]!)) pendingBodies = fetchBatch(ctx.storeA, batches[i + 1]!);
 
-    const toSend: { action: AppendAction; message: AppendMessage }[] = [];
-    for (const action of batch) {
-      const body = bodies.get(action.uidA);
-      const refusal = refused.get(action.uidA);
-      if (refusal !== undefined) {
-        // A body far larger than A announced: not copied, listed, and known as A-only so the next run tries again.
-        fail({ uid: action.uidA, side: 'A', reason: refusal });
-        keepAsAOnly(action);
-        continue;
-      }
-      if (!body) {
-        // Most likely expunged on A since it was read; but if the server merely
-        // failed to return it, forgetting it would lose it for good. So it is
-        // recorded as A-only and the folder is read again next run: the message
-        // is then copied, or its record dropped as vanished.
-        ctx.observer.verbose(`${job.label}: A UID ${action.uidA} could not be read (expunged meanwhile?); looked at again next run`);
-        keepAsAOnly(action);
-        unread++;
-        continue;
-      }
-      const envelope = job.envelopesA.get(action.uidA);
-      if (!envelope) throw new Error(`internal: no envelope for A UID ${action.uidA} in ${job.label}`);
-      toSend.push({ action, message: { body, flags: action.flags, internalDate: envelope.internalDate } });
-    }
+    const toSend = readyToSend(ctx, job, batch, fetched, aOnly, fail, out.unreturned);
     if (toSend.length === 0) continue;
 
     for (const { action } of toSend) ctx.state.apply({ op: 'intent', nameA, nameB, uidA: action.uidA, gid: action.gid });
@@ -168,44 +238,95 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
     let batchBytes = 0;
     toSend.forEach(({ action, message }, k) => {
       const outcome = outcomes[k];
-      const baseFlags = job.snapshotA.get(action.uidA)?.flags ?? action.flags;
       if (outcome?.ok) {
         batchMessages++;
         batchBytes += message.body.length;
-        if (outcome.uid) result.maxAppendedUid = Math.max(result.maxAppendedUid, outcome.uid);
-        else result.appendsWithoutUid++;
+        if (outcome.uid) out.maxAppendedUid = Math.max(out.maxAppendedUid, outcome.uid);
+        else out.appendsWithoutUid++;
         // Without UIDPLUS the B UID is unknown: keep the message as A-only; the
         // next run pairs it by global id with the copy it finds on B.
-        ctx.state.apply({
-          op: 'put', nameA, nameB,
-          record: { uidA: action.uidA, uidB: outcome.uid ?? 0, gid: action.gid, flags: [...baseFlags] },
-        });
+        ctx.state.apply({ op: 'put', nameA, nameB, record: { ...aOnly(action), uidB: outcome.uid ?? 0 } });
       } else {
         fail({ uid: action.uidA, side: 'A', reason: outcome ? errorText(outcome.error) : 'no result from server' });
-        keepAsAOnly(action);
+        // Known as A-only, so the next run tries again.
+        ctx.state.apply({ op: 'put', nameA, nameB, record: aOnly(action) });
       }
     });
     await ctx.state.flush();
-    result.copied += batchMessages;
-    result.bytes += batchBytes;
+    out.copied += batchMessages;
+    out.bytes += batchBytes;
     ctx.observer.progress(job.label, batchMessages, batchBytes);
     if (ctx.onBatchDone) await ctx.onBatchDone();
   }
   await drain(pendingBodies);
+  return out;
+}
 
-  // 5. The folder is done: record the statuses the reads started from. A folder
-  // with failures, unread messages, deletions the guard withheld, bodies the
-  // plan could not compare, or cut short keeps its old statuses, so it is read
-  // and planned again next run (and a withholding is reported again until
-  // --force carries it out).
-  const complete = result.failed === 0 && unread === 0 && plan.expungesWithheld === 0 && plan.uncompared === undefined;
-  if (complete && !interrupted && !ctx.signal?.aborted) {
-    ctx.state.apply({ op: 'status', nameA, nameB, side: 'a', status: job.readA.status });
-    ctx.state.apply({ op: 'status', nameA, nameB, side: 'b', status: job.readB.status });
-    result.statusRecorded = true;
+/**
+ * The messages of a batch whose body arrived, ready for B. A body refused (far
+ * larger than announced) is a failure; one A did not return waits for step 5.
+ * Both are known as A-only meanwhile, so the next run tries again.
+ */
+function readyToSend(
+  ctx: ExecutionContext,
+  job: FolderExecution,
+  batch: readonly AppendAction[],
+  { bodies, refused }: FetchedBodies,
+  aOnly: (action: AppendAction) => MessageRecord,
+  fail: Fail,
+  unreturned: Unreturned[],
+): { action: AppendAction; message: AppendMessage }[] {
+  const { nameA, nameB } = job;
+  const toSend: { action: AppendAction; message: AppendMessage }[] = [];
+  for (const action of batch) {
+    const body = bodies.get(action.uidA);
+    const refusal = refused.get(action.uidA);
+    if (body && refusal === undefined) {
+      toSend.push({ action, message: { body, flags: action.flags, internalDate: job.envelopesA.get(action.uidA)!.internalDate } });
+      continue;
+    }
+    ctx.state.apply({ op: 'put', nameA, nameB, record: aOnly(action) });
+    if (refusal !== undefined) fail({ uid: action.uidA, side: 'A', reason: refusal });
+    else unreturned.push({ uid: action.uidA, missing: 'body', action });
+  }
+  return toSend;
+}
+
+/**
+ * A side answered OK but left these messages out. Asked directly whether they
+ * still exist: if so the server failed to give them, a failure listed by UID,
+ * and the folder is read again next run (an append's A-only record makes it try
+ * again); if not, they were expunged since they were read, and an append's
+ * record goes (neither side has the message). A failed check is a failure too.
+ */
+async function settleUnreturned(
+  ctx: ExecutionContext,
+  job: FolderExecution,
+  side: 'a' | 'b',
+  unreturned: readonly Unreturned[],
+  fail: Fail,
+): Promise<void> {
+  if (unreturned.length === 0) return;
+  const { nameA, nameB } = job;
+  const label = side === 'a' ? 'A' : 'B';
+  let existing: Set<number>;
+  try {
+    existing = await (side === 'a' ? ctx.storeA : ctx.storeB).existingUids(unreturned.map((u) => u.uid));
+  } catch (err) {
+    for (const { uid, missing } of unreturned) {
+      fail({ uid, side: label, reason: `server returned no ${missing}, and checking whether the message still exists failed: ${errorText(err)}` });
+    }
+    return;
+  }
+  for (const { uid, missing, action } of unreturned) {
+    if (existing.has(uid)) {
+      fail({ uid, side: label, reason: `server returned no ${missing} for a message it still has` });
+      continue;
+    }
+    ctx.observer.verbose(`${job.label}: ${label} UID ${uid} was expunged on ${label} since it was read`);
+    if (action) ctx.state.apply({ op: 'del', nameA, nameB, uidA: action.uidA, uidB: 0 });
   }
   await ctx.state.flush();
-  return result;
 }
 
 /** Group flag changes so that one command covers every message needing the same flags added (or removed). */

@@ -10,7 +10,7 @@ import { expectedStatusOfB, type ExpectedStatus } from './ownWrites.js';
 import { wentBackInTime } from './folderStatus.js';
 import { globalId } from './identity.js';
 import { planGuarded } from './mirrorGuard.js';
-import type { FolderPlan, FolderPlanInput, SideSnapshot } from './planTypes.js';
+import type { AppendAction, FolderPlan, FolderPlanInput, SideSnapshot } from './planTypes.js';
 import { buildSnapshot, voidSide } from './snapshot.js';
 import type { FolderResult, PlannedWork, SyncObserver, SyncOptions, Withholding } from './types.js';
 
@@ -123,17 +123,14 @@ export async function syncFolderPair(
   if (withheld) ctx.observer.warning(withheld.reason);
 
   // Appends of messages the state already knew carry no envelope yet: one FETCH for all of them.
+  // What A does not return stays out of envelopesA; the plan is not touched (the executor settles it).
   const missing = plan.appends.filter((a) => !envelopesA.has(a.uidA)).map((a) => a.uidA);
-  if (missing.length > 0) {
-    for (const e of await stores.a.fetchEnvelopes(missing)) envelopesA.set(e.uid, e);
-    plan.appends = plan.appends
-      .filter((a) => envelopesA.has(a.uidA))
-      .map((a) => ({ ...a, size: envelopesA.get(a.uidA)!.size }));
-  }
+  for (const e of missing.length > 0 ? await stores.a.fetchEnvelopes(missing) : []) envelopesA.set(e.uid, e);
+  const sizeOf = (a: AppendAction): number => envelopesA.get(a.uidA)?.size ?? a.size;
 
   const work: PlannedWork = {
     appends: plan.appends.length,
-    appendBytes: plan.appends.reduce((sum, a) => sum + a.size, 0),
+    appendBytes: plan.appends.reduce((sum, a) => sum + sizeOf(a), 0),
     flagUpdates: plan.flagChanges.length,
     expunges: plan.expunges.length,
   };
@@ -141,7 +138,12 @@ export async function syncFolderPair(
   const alreadyThere = snapshotA.size - plan.appends.length;
 
   if (options.dryRun) {
-    describePlan(observer, label, job, plan, work);
+    describePlan(observer, label, job, plan, work, sizeOf);
+    describeUnreturned(observer, label, [
+      ...plan.appends.filter((a) => !envelopesA.has(a.uidA)).map((a) => ({ side: 'A', uid: a.uidA })),
+      ...reads.a.unidentified.map((uid) => ({ side: 'A', uid })),
+      ...reads.b.unidentified.map((uid) => ({ side: 'B', uid })),
+    ]);
     return {
       folder: label, skipped: false, copied: work.appends, bytes: work.appendBytes,
       flagsUpdated: work.flagUpdates, expunged: work.expunges, failed: 0,
@@ -232,10 +234,12 @@ function reportPlanWarnings(ctx: FolderSyncContext, label: string, plan: FolderP
   }
 }
 
-function describePlan(observer: SyncObserver, label: string, job: FolderPairJob, plan: FolderPlan, work: PlannedWork): void {
+function describePlan(
+  observer: SyncObserver, label: string, job: FolderPairJob, plan: FolderPlan, work: PlannedWork, sizeOf: (a: AppendAction) => number,
+): void {
   if (work.appends > 0) {
     observer.wouldDo(`${label}: copy ${work.appends} messages (${work.appendBytes} bytes) to B ${job.nameB}`);
-    for (const a of plan.appends) observer.verbose(`${label}: would copy A UID ${a.uidA} (${a.size} bytes)`);
+    for (const a of plan.appends) observer.verbose(`${label}: would copy A UID ${a.uidA} (${sizeOf(a)} bytes)`);
   }
   if (work.flagUpdates > 0) {
     observer.wouldDo(`${label}: update flags of ${work.flagUpdates} messages on B`);
@@ -249,6 +253,13 @@ function describePlan(observer: SyncObserver, label: string, job: FolderPairJob,
   }
 }
 
+/** Dry run: messages a real run would check and, if still there, list as failed (the server gave no envelope). */
+function describeUnreturned(observer: SyncObserver, label: string, messages: { side: string; uid: number }[]): void {
+  for (const { side, uid } of messages) {
+    observer.warning(`${label}: ${side} returned no envelope for UID ${uid}; a real run lists it as failed if it still exists`);
+  }
+}
+
 function baseOf(stored: SideStatus): Omit<ReadBase, 'knownUids'> {
   return { uidValidity: stored.uidValidity, uidNext: stored.uidNext, highestModseq: stored.highestModseq };
 }
@@ -257,6 +268,6 @@ function emptyRead(): FolderRead {
   const status: FolderStatus = { uidValidity: 0n, uidNext: 1, messages: 0 };
   return {
     status, uidValidityChanged: false, permanentFlags: { flags: [], allowsNewKeywords: true },
-    readOnly: true, kind: 'full', messages: [], vanished: [], envelopes: [],
+    readOnly: true, kind: 'full', messages: [], vanished: [], envelopes: [], unidentified: [],
   };
 }

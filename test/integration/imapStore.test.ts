@@ -584,6 +584,25 @@ describe('flags, expunge, bodies', () => {
     expect(envelopes.value.map((e) => e.uid)).toEqual([uids[0], uids[2]]);
   });
 
+  it('a message expunged by another session since the read: once this session sees it, FETCH leaves it out (OK) and existingUids says so', async () => {
+    const store = await connected(full);
+    const uids = await seedFolder(full, 'Vanishing', [seed(1), seed(2), seed(3)]);
+    await store.readFolder('Vanishing', { readOnly: true, base: null, verify: false });
+    await expungeUids(full, 'Vanishing', [uids[1]!]);
+    // Dovecot updates a session's view of another's expunge only after a command or
+    // two, answering from the old view meanwhile (the body still arrives, and is copied).
+    // Never a NO: once the view is updated, the UID is simply left out.
+    let fetched: number[] = [];
+    for (let attempt = 0; attempt < 5; attempt++) {
+      fetched = [...(await store.fetchBodies(uids.map((uid) => ({ uid, size: 0 })))).bodies.keys()].sort((x, y) => x - y);
+      if (fetched.length < uids.length) break;
+    }
+    expect(fetched).toEqual([uids[0], uids[2]]);
+    const { value: existing, commands } = await cost(store, () => store.existingUids([...uids, 999]));
+    expect(commands).toBe(1);
+    expect([...existing].sort((x, y) => x - y)).toEqual([uids[0], uids[2]]);
+  });
+
   it('a connection dropped by the server becomes ConnectionLostError', async () => {
     const store = await connected(full, {}, 'B');
     await store.readFolder('INBOX', { readOnly: true, base: null, verify: false });

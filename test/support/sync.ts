@@ -27,6 +27,23 @@ export function specOf(server: DovecotServer, user = 'alice'): ImapStoreSpec {
   };
 }
 
+/**
+ * A plaintext imap:// spec for reaching `server` through a proxy on `port` of
+ * 127.0.0.1 (see filterProxy.ts: it hides STARTTLS, so --insecure logs in in plaintext).
+ */
+export function plainSpecVia(server: DovecotServer, port: number, user = 'alice'): ImapStoreSpec {
+  return {
+    kind: 'imap',
+    host: '127.0.0.1',
+    port,
+    security: 'starttls-optional',
+    user,
+    password: server.passwordOf(user),
+    insecure: true,
+    displayUrl: `imap://${user}@127.0.0.1:${port}`,
+  };
+}
+
 export function tempDir(prefix = 'replimap-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
@@ -56,6 +73,8 @@ export async function syncOnce(
   statePath: string,
   options: Partial<SyncOptions> = {},
   users: { a?: string; b?: string } = {},
+  /** Reach a side another way than specOf (e.g. through a proxy, see plainSpecVia). */
+  specs: { a?: ImapStoreSpec; b?: ImapStoreSpec } = {},
 ): Promise<EngineRun> {
   const warnings: string[] = [];
   const failures: MessageFailure[] = [];
@@ -73,7 +92,7 @@ export async function syncOnce(
     verbose: (t) => { verbose.push(t); },
   };
   const summary = await runSync(
-    { a: specOf(a, users.a), b: specOf(b, users.b), statePath, options: { ...defaultOptions, ...options } },
+    { a: specs.a ?? specOf(a, users.a), b: specs.b ?? specOf(b, users.b), statePath, options: { ...defaultOptions, ...options } },
     observer,
   );
   return { summary, warnings, failures, wouldDo, verbose };

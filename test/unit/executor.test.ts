@@ -1,5 +1,6 @@
 // The executor's bookkeeping, with stores that misbehave on purpose: what is
-// recorded when a body cannot be read or an append is refused.
+// recorded when a body or an envelope does not come back, when an append is
+// refused, and when a batch's result is unknown.
 
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { SyncState } from '../../src/state/SyncState.js';
 import type { AppendMessage, AppendResult, BodyRequest, FetchedBodies, FolderRead, MessageEnvelope, Store } from '../../src/store/types.js';
 import { executeFolderPlan } from '../../src/sync/executor.js';
 import type { FolderPlan, SnapshotMessage } from '../../src/sync/planTypes.js';
-import type { SyncObserver } from '../../src/sync/types.js';
+import type { MessageFailure, SyncObserver } from '../../src/sync/types.js';
 
 const quiet: SyncObserver = {
   phase: () => {}, started: () => {}, folderPlanned: () => {}, progress: () => {}, folderFinished: () => {},
@@ -18,39 +19,83 @@ const quiet: SyncObserver = {
 const read = (uidNext: number): FolderRead => ({
   status: { uidValidity: 1n, uidNext, highestModseq: 5n, messages: uidNext - 1 },
   uidValidityChanged: false, permanentFlags: { flags: [], allowsNewKeywords: true },
-  readOnly: false, kind: 'full', messages: [], vanished: [], envelopes: [],
+  readOnly: false, kind: 'full', messages: [], vanished: [], envelopes: [], unidentified: [],
 });
 
-async function run(options: { missingBody?: number; refuse?: number; withheld?: number; uncompared?: number }) {
+interface Misbehaviour {
+  /** A returns no body for this UID. */
+  missingBody?: number;
+  /** No envelope of A for this UID (A did not return it). */
+  missingEnvelope?: number;
+  /** UIDs the asked store no longer has (expunged since the read). */
+  gone?: number[];
+  /** A's existence check fails. */
+  checkFails?: boolean;
+  /** B refuses the message with this body number. */
+  refuse?: number;
+  /** The APPEND batch fails as a whole (connection lost). */
+  appendThrows?: boolean;
+  /** B UIDs new on B that B gave no envelope for (readFolder's `unidentified`). */
+  unidentifiedB?: number[];
+  /** Deletions the guard withheld in this folder. */
+  withheld?: number;
+  /** Messages whose bodies the plan could not compare. */
+  uncompared?: number;
+  /** The state knew these A UIDs, paired with B UID 50 + uid, before B lost them. */
+  known?: number[];
+}
+
+async function run(options: Misbehaviour) {
   const state = await SyncState.open(join(mkdtempSync(join(tmpdir(), 'replimap-exec-')), 's'), { storeA: 'a', storeB: 'b' });
   state.apply({ op: 'folder', nameA: 'INBOX', nameB: 'INBOX' });
   const uids = [1, 2, 3];
+  const recordsBefore = (options.known ?? []).map((uid) => ({ uidA: uid, uidB: 50 + uid, gid: `gid${uid}aaaaaaaaaaa`, flags: ['\\Seen'] }));
+  for (const record of recordsBefore) state.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record });
   const plan: FolderPlan = {
     records: [], flagChanges: [], expunges: [], droppedKeywords: [], reusedUids: [], expungesWithheld: options.withheld ?? 0,
     appends: uids.map((uid) => ({ uidA: uid, gid: `gid${uid}aaaaaaaaaaa`, flags: ['\\Seen'], size: 10 })),
     ...(options.uncompared !== undefined && { uncompared: options.uncompared }),
   };
   const snapshotA = new Map<number, SnapshotMessage>(uids.map((uid) => [uid, { flags: ['\\Seen'], gid: `gid${uid}aaaaaaaaaaa`, size: 10 }]));
-  const envelopesA = new Map<number, MessageEnvelope>(uids.map((uid) => [uid, { uid, flags: ['\\Seen'], size: 10, internalDate: new Date(0), identityHeaders: '' }]));
+  const envelopesA = new Map<number, MessageEnvelope>(
+    uids.filter((uid) => uid !== options.missingEnvelope).map((uid) => [uid, { uid, flags: ['\\Seen'], size: 10, internalDate: new Date(0), identityHeaders: '' }]),
+  );
+  const failures: MessageFailure[] = [];
+  const existenceChecks: number[][] = [];
   let nextUid = 100;
   const storeA = {
     fetchBodies: async (want: BodyRequest[]): Promise<FetchedBodies> => ({
       bodies: new Map(want.filter(({ uid }) => uid !== options.missingBody).map(({ uid }) => [uid, Buffer.from(`m${uid}`)])),
       refused: new Map(),
     }),
+    existingUids: async (want: number[]) => {
+      existenceChecks.push(want);
+      if (options.checkFails) throw new Error('connection lost');
+      return new Set(want.filter((u) => !(options.gone ?? []).includes(u)));
+    },
   } as unknown as Store;
   const storeB = {
-    append: async (_folder: string, messages: AppendMessage[]): Promise<AppendResult> => ({
+    append: async (_folder: string, messages: AppendMessage[]): Promise<AppendResult> => {
+      if (options.appendThrows) throw new Error('connection lost');
+      return {
       outcomes: messages.map((m) => (m.body.toString() === `m${options.refuse}` ? { ok: false as const, error: new Error('NO too big') } : { ok: true as const, uid: nextUid++ })),
-    }),
+      };
+    },
     addFlags: async () => {}, removeFlags: async () => {}, expungeMessages: async () => {},
+    existingUids: async (want: number[]) => new Set(want.filter((u) => !(options.gone ?? []).includes(u))),
   } as unknown as Store;
+  const observer: SyncObserver = { ...quiet, failure: (f) => { failures.push(f); } };
+  let thrown: unknown;
   const result = await executeFolderPlan(
-    { storeA, storeB, state, observer: quiet },
-    { nameA: 'INBOX', nameB: 'INBOX', label: 'INBOX', plan, recordsBefore: [], snapshotA, envelopesA, readA: read(4), readB: read(1) },
-  );
+    { storeA, storeB, state, observer },
+    { nameA: 'INBOX', nameB: 'INBOX', label: 'INBOX', plan, recordsBefore, snapshotA, envelopesA, readA: read(4), readB: { ...read(1), unidentified: options.unidentifiedB ?? [] } },
+  ).catch((err: unknown) => {
+    thrown = err;
+    return undefined;
+  });
   const folder = state.folder('INBOX', 'INBOX')!;
-  const out = { result, records: folder.records().map((r) => [r.uidA, r.uidB]).sort((x, y) => x[0]! - y[0]!), statusA: folder.statusA };
+  const records = folder.records().map((r) => [r.uidA, r.uidB]).sort((x, y) => x[0]! - y[0]!);
+  const out = { result, thrown, failures, existenceChecks, records, statusA: folder.statusA };
   await state.close();
   return out;
 }
@@ -58,40 +103,86 @@ async function run(options: { missingBody?: number; refuse?: number; withheld?: 
 describe('executeFolderPlan', () => {
   it('records every copy with its B UID, then the statuses', async () => {
     const { result, records, statusA } = await run({});
-    expect(result.copied).toBe(3);
+    expect(result!.copied).toBe(3);
     expect(records).toEqual([[1, 100], [2, 101], [3, 102]]);
     expect(statusA).toBeDefined();
-    expect(result.maxAppendedUid).toBe(102);
+    expect(result!.maxAppendedUid).toBe(102);
   });
 
-  it('a body A did not return is kept as A-only, and the folder is read again next run', async () => {
-    const { result, records, statusA } = await run({ missingBody: 2 });
-    expect(result.copied).toBe(2);
-    expect(result.failed).toBe(0);
+  it('a body A did not return, for a message A still has, is a failure kept as A-only; the folder is read again', async () => {
+    const { result, failures, existenceChecks, records, statusA } = await run({ missingBody: 2 });
+    expect(result!.copied).toBe(2);
+    expect(result!.failed).toBe(1);
+    expect(failures).toEqual([{ folder: 'INBOX', uid: 2, side: 'A', reason: expect.stringMatching(/no body/) }]);
+    expect(existenceChecks).toEqual([[2]]);
     expect(records).toEqual([[1, 100], [2, 0], [3, 101]]);
     expect(statusA).toBeUndefined();
   });
 
   it('a plan with bodies it could not compare is carried out, and the folder is read again next run', async () => {
     const { result, records, statusA } = await run({ uncompared: 1 });
-    expect(result.copied).toBe(3);
-    expect(result.failed).toBe(0);
+    expect(result!.copied).toBe(3);
+    expect(result!.failed).toBe(0);
     expect(records).toEqual([[1, 100], [2, 101], [3, 102]]);
     expect(statusA).toBeUndefined();
   });
 
+  it('a body A did not return because A expunged it since the read is no failure, and leaves no record', async () => {
+    const { result, failures, records, statusA } = await run({ missingBody: 2, gone: [2] });
+    expect(result!.copied).toBe(2);
+    expect(failures).toEqual([]);
+    expect(records).toEqual([[1, 100], [3, 101]]);
+    expect(statusA).toBeDefined();
+  });
+
+  it('when A cannot say whether an unreturned message still exists, it is a failure and its record stays', async () => {
+    const { failures, records, statusA } = await run({ missingBody: 2, checkFails: true });
+    expect(failures).toEqual([{ folder: 'INBOX', uid: 2, side: 'A', reason: expect.stringMatching(/no body.*connection lost/) }]);
+    expect(records).toEqual([[1, 100], [2, 0], [3, 101]]);
+    expect(statusA).toBeUndefined();
+  });
+
+  it('a known message B lost whose envelope A did not return is a failure, its record kept as A-only', async () => {
+    const { result, failures, records, statusA } = await run({ known: [2], missingEnvelope: 2 });
+    expect(result!.copied).toBe(2);
+    expect(failures).toEqual([{ folder: 'INBOX', uid: 2, side: 'A', reason: expect.stringMatching(/no envelope/) }]);
+    expect(records).toEqual([[1, 100], [2, 0], [3, 101]]);
+    expect(statusA).toBeUndefined();
+  });
+
+  it('a message new on B that B gave no envelope for is a failure on B, and the folder is read again', async () => {
+    const { result, failures, statusA } = await run({ unidentifiedB: [7] });
+    expect(result!.copied).toBe(3);
+    expect(failures).toEqual([{ folder: 'INBOX', uid: 7, side: 'B', reason: expect.stringMatching(/no envelope/) }]);
+    expect(statusA).toBeUndefined();
+  });
+
+  it('a known message B lost is still known (A-only) when the append batch ends without a result', async () => {
+    const { thrown, records, statusA } = await run({ known: [2], appendThrows: true });
+    expect(String(thrown)).toMatch(/connection lost/);
+    // New messages 1 and 3 are found again from the old base; 2 is not new on A and must stay known.
+    expect(records).toEqual([[2, 0]]);
+    expect(statusA).toBeUndefined();
+  });
+
+  it('a known message B lost is copied again and paired with its new B UID', async () => {
+    const { result, records } = await run({ known: [1, 3] });
+    expect(result!.copied).toBe(3);
+    expect(records).toEqual([[1, 100], [2, 101], [3, 102]]);
+  });
+
   it('a refused append is a failure, kept as A-only, and the folder is read again next run', async () => {
     const { result, records, statusA } = await run({ refuse: 3 });
-    expect(result.failed).toBe(1);
+    expect(result!.failed).toBe(1);
     expect(records).toEqual([[1, 100], [2, 101], [3, 0]]);
     expect(statusA).toBeUndefined();
   });
 
   it('a folder whose deletions the guard withheld keeps its old statuses: planned again, and reported again, next run', async () => {
     const { result, records, statusA } = await run({ withheld: 12 });
-    expect(result.copied).toBe(3);
+    expect(result!.copied).toBe(3);
     expect(records).toEqual([[1, 100], [2, 101], [3, 102]]);
-    expect(result.statusRecorded).toBe(false);
+    expect(result!.statusRecorded).toBe(false);
     expect(statusA).toBeUndefined();
   });
 });

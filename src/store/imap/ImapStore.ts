@@ -33,9 +33,11 @@ import { listFolders } from './listFolders.js';
 import { paceWrites } from './pacedWrites.js';
 import { appendMessages } from './multiAppend.js';
 import { fetchEnvelopes, readFolder } from './readFolder.js';
+import { searchUidsIn } from './searchUids.js';
 import { selectFolder } from './selectFolder.js';
 import { ImapSession } from './session.js';
 import { expungeUids, storeFlags } from './storeFlags.js';
+import { splitUidSets } from './uidSet.js';
 
 export interface ImapStoreStats extends StoreStats {
   /** '+' continuation requests waited for (0 for APPENDs on a LITERAL+ server). */
@@ -225,6 +227,17 @@ export class ImapStore implements Store {
   fetchBodies(messages: readonly BodyRequest[]): Promise<FetchedBodies> {
     const folder = this.openFolder;
     return fetchBodies({ session: () => this.live, reopen: () => this.reopen() }, folder, messages);
+  }
+
+  /** UID SEARCH UID <set>: asks only which messages exist, so it works where a FETCH came back empty. */
+  async existingUids(uids: number[]): Promise<Set<number>> {
+    const folder = this.openFolder;
+    const wanted = new Set(uids);
+    const found = new Set<number>();
+    for (const set of splitUidSets(uids)) {
+      for (const uid of await searchUidsIn(this.live, folder, set)) if (wanted.has(uid)) found.add(uid);
+    }
+    return found;
   }
 
   append(folder: string, messages: AppendMessage[]): Promise<AppendResult> {

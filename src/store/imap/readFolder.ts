@@ -61,13 +61,17 @@ export async function readFolder(
     messages: [],
     vanished: [],
     envelopes: [],
+    unidentified: [],
   };
-  const finish = (changed: FetchRow[], envelopes: MessageEnvelope[]): FolderRead => {
+  /** `wanted`: the UIDs that had to get an envelope (those without one are unidentified). */
+  const finish = (changed: FetchRow[], envelopes: MessageEnvelope[], wanted: readonly number[] = []): FolderRead => {
     const messages = new Map(changed.map((row) => [row.uid, toMessageState(session, name, row)]));
     // An envelope is a newer look at the message than a changed-flags row.
     for (const { uid, flags } of envelopes) if (!known.has(uid) || messages.has(uid)) messages.set(uid, { uid, flags });
     read.messages = [...messages.values()].sort((a, b) => a.uid - b.uid);
     read.envelopes = envelopes.sort((a, b) => a.uid - b.uid);
+    const identified = new Set(envelopes.map((e) => e.uid));
+    read.unidentified = wanted.filter((uid) => !identified.has(uid)).sort((a, b) => a - b);
     return read;
   };
 
@@ -79,7 +83,9 @@ export async function readFolder(
     // is what tells the caller that every known UID is void.
     const present = new Set(rows.map((row) => row.uid));
     read.vanished = base ? base.knownUids.filter((uid) => !present.has(uid)) : [];
-    return finish(rows, rows.map((row) => toEnvelope(session, name, row)));
+    // Fewer rows than messages: ask which UIDs exist, so a message the server left out is not unseen.
+    const wanted = rows.length < selected.exists ? [...(await searchAllUids(session, name))] : [];
+    return finish(rows, rows.map((row) => toEnvelope(session, name, row)), wanted);
   }
 
   let changed: FetchRow[];
@@ -108,11 +114,11 @@ export async function readFolder(
     changed = rows;
   }
 
+  const unknown = unknownPresent ?? changed.map((row) => row.uid).filter((uid) => !known.has(uid));
   if (verify) {
     // Every present message, which in a delta is more than the changed rows.
     const rows = await fetchAll(session, name, selected, ENVELOPE_ITEMS);
-    return finish(changed, rows.map((row) => toEnvelope(session, name, row)));
+    return finish(changed, rows.map((row) => toEnvelope(session, name, row)), unknown);
   }
-  const unknown = unknownPresent ?? changed.map((row) => row.uid).filter((uid) => !known.has(uid));
-  return finish(changed, unknown.length > 0 ? await fetchEnvelopes(session, name, unknown) : []);
+  return finish(changed, unknown.length > 0 ? await fetchEnvelopes(session, name, unknown) : [], unknown);
 }

@@ -1,15 +1,26 @@
-// Which UIDs a selected folder holds now: one UID SEARCH ALL, answered as
-// compact ranges where the server has ESEARCH.
+// Which UIDs a selected folder holds now: one UID SEARCH (ALL, or only within a
+// UID set), answered as compact ranges where the server has ESEARCH.
 
+import type { CommandAttribute } from './imapflowInternals.js';
 import type { ImapSession } from './session.js';
 import { expandUidSet } from './uidSet.js';
 
-export async function searchAllUids(session: ImapSession, folder: string): Promise<Set<number>> {
+/** Every UID of the folder. */
+export function searchAllUids(session: ImapSession, folder: string): Promise<Set<number>> {
+  return searchUids(session, folder, [{ type: 'ATOM', value: 'ALL' }]);
+}
+
+/** The UIDs of `set` (e.g. "3,7:9") the folder still holds. */
+export function searchUidsIn(session: ImapSession, folder: string, set: string): Promise<Set<number>> {
+  return searchUids(session, folder, [{ type: 'ATOM', value: 'UID' }, { type: 'SEQUENCE', value: set }]);
+}
+
+async function searchUids(session: ImapSession, folder: string, key: CommandAttribute[]): Promise<Set<number>> {
   const uids = new Set<number>();
   const esearch = session.has('ESEARCH');
-  const criteria = esearch
-    ? [{ type: 'ATOM' as const, value: 'RETURN' }, [{ type: 'ATOM' as const, value: 'ALL' }], { type: 'ATOM' as const, value: 'ALL' }]
-    : [{ type: 'ATOM' as const, value: 'ALL' }];
+  const criteria: CommandAttribute[] = esearch
+    ? [{ type: 'ATOM', value: 'RETURN' }, [{ type: 'ATOM', value: 'ALL' }], ...key]
+    : key;
   await session.run('UID SEARCH', criteria, `UID SEARCH in "${folder}"`, {
     untagged: {
       // * SEARCH 1 2 5
