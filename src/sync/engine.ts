@@ -33,7 +33,7 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
   const summary: SyncSummary = {
     mode: options.mode, dryRun: options.dryRun, folders: 0, foldersSkipped: 0, foldersCreated: 0,
     copied: 0, bytes: 0, flagsUpdated: 0, expunged: 0, foldersDeleted: 0, skipped: 0,
-    deletionsWithheld: 0, failed: [], warnings: [], elapsedMs: 0,
+    deletionsWithheld: 0, rollbacks: [], failed: [], warnings: [], elapsedMs: 0,
     stats: { a: zeroStats(), b: zeroStats() },
   };
   const warn = (text: string): void => {
@@ -163,6 +163,7 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
       summary.expunged += r.expunged;
       summary.skipped += r.alreadyThere;
       summary.deletionsWithheld += r.expungesWithheld;
+      for (const side of r.rollbacks) summary.rollbacks.push({ folder: r.folder, side: side === 'a' ? 'A' : 'B' });
     }
 
     const expected = results.flatMap((r) => (r.expectedB ? [r.expectedB] : []));

@@ -6,11 +6,11 @@ import type { SyncState } from '../state/SyncState.js';
 import type { FolderRead, FolderStatus, MessageEnvelope, ReadBase, Store } from '../store/types.js';
 import { executeFolderPlan } from './executor.js';
 import { expectedStatusOfB, type ExpectedStatus } from './ownWrites.js';
-import { wentBackInTime } from './folderStatus.js';
 import { globalId } from './identity.js';
 import { checkFolderExpungeGuard } from './mirrorGuard.js';
 import { planFolder } from './planFolder.js';
 import type { FolderPlan, SideSnapshot } from './planTypes.js';
+import { rollbackEvidence } from './rollback.js';
 import { buildSnapshot, voidSide } from './snapshot.js';
 import type { FolderResult, PlannedWork, SyncObserver, SyncOptions } from './types.js';
 
@@ -46,6 +46,8 @@ export interface FolderSyncResult extends FolderResult {
   expungesWithheld: number;
   /** Copy mode: what B's status must be if only this run wrote to it (see expectedStatusOfB). */
   expectedB?: ExpectedStatus;
+  /** Sides found restored from an older backup (read again in full, nothing deleted because of it). */
+  rollbacks: ('a' | 'b')[];
 }
 
 
@@ -75,19 +77,26 @@ export async function syncFolderPair(
     });
   };
 
+  const rollbacks: ('a' | 'b')[] = [];
   const readChecked = async (side: 'a' | 'b'): Promise<FolderRead> => {
     const stored = side === 'a' ? folder.statusA : folder.statusB;
     const read = await readSide(side, options.full);
-    if (options.full || !wentBackInTime(stored, read.status)) return read;
+    if (side === 'b' && job.missingOnB) return read;
+    const evidence = rollbackEvidence(stored, read, records, side);
+    if (evidence === undefined) return read;
+    // A restored server: its lost messages are not deletions. Every identity is checked,
+    // the other side's copies of what it lost are unpaired, never deleted in this run.
+    rollbacks.push(side);
     observer.warning(
-      `${label}: ${side.toUpperCase()} went back in time (UIDNEXT ${stored!.uidNext} → ${read.status.uidNext}, ` +
-        `HIGHESTMODSEQ ${stored!.highestModseq ?? '-'} → ${read.status.highestModseq ?? '-'}); ` +
-        `checking every message's identity, as UIDs may have been reused`,
+      `${label}: ${side.toUpperCase()} went back in time (${evidence}): restored from an older backup? ` +
+        `Checking every message's identity; ${side === 'b' ? 'copying again what B lost' : 'nothing on B is deleted because of it'}`,
     );
-    return readSide(side, true);
+    // --full has read every identity already.
+    return options.full ? read : readSide(side, true);
   };
   // The two sides are separate connections: read them at the same time.
   const [readA, readB] = await Promise.all([readChecked('a'), readChecked('b')]);
+  rollbacks.sort();
   const reads = { a: readA, b: readB };
   for (const side of ['a', 'b'] as const) {
     const stored = side === 'a' ? folder.statusA : folder.statusB;
@@ -107,8 +116,10 @@ export async function syncFolderPair(
   const snapshotA = snapshotOf(records, 'a', reads.a);
   const snapshotB = snapshotOf(records, 'b', reads.b);
 
+  // What A lost in a rollback is not A deleting it: no deletion on B in this run.
   const allowExpunge =
     options.mode === 'mirror' &&
+    !rollbacks.includes('a') &&
     checkFolderExpungeGuard({
       rememberedA: records.filter((r) => r.uidA !== 0).length,
       presentA: snapshotA.size,
@@ -122,7 +133,7 @@ export async function syncFolderPair(
     bAccepts: reads.b.permanentFlags,
     allowExpunge,
   });
-  reportPlanWarnings(ctx, label, plan);
+  reportPlanWarnings(ctx, label, plan, rollbacks.includes('a'));
 
   // Appends of messages the state already knew carry no envelope yet: one FETCH for all of them.
   const missing = plan.appends.filter((a) => !envelopesA.has(a.uidA)).map((a) => a.uidA);
@@ -147,7 +158,7 @@ export async function syncFolderPair(
     return {
       folder: label, skipped: false, copied: work.appends, bytes: work.appendBytes,
       flagsUpdated: work.flagUpdates, expunged: work.expunges, failed: 0,
-      alreadyThere, expungesWithheld: plan.expungesWithheld,
+      alreadyThere, expungesWithheld: plan.expungesWithheld, rollbacks,
     };
   }
 
@@ -159,7 +170,7 @@ export async function syncFolderPair(
   return {
     folder: result.folder, skipped: result.skipped, copied: result.copied, bytes: result.bytes,
     flagsUpdated: result.flagsUpdated, expunged: result.expunged, failed: result.failed,
-    alreadyThere, expungesWithheld: plan.expungesWithheld, ...(expectedB && { expectedB }),
+    alreadyThere, expungesWithheld: plan.expungesWithheld, rollbacks, ...(expectedB && { expectedB }),
   };
 }
 
@@ -177,11 +188,14 @@ function snapshotOf(records: readonly MessageRecord[], side: 'a' | 'b', read: Fo
   });
 }
 
-function reportPlanWarnings(ctx: FolderSyncContext, label: string, plan: FolderPlan): void {
-  for (const { side, uid } of plan.reusedUids) {
+function reportPlanWarnings(ctx: FolderSyncContext, label: string, plan: FolderPlan, rolledBackA: boolean): void {
+  for (const side of ['a', 'b'] as const) {
+    const uids = plan.reusedUids.filter((r) => r.side === side).map((r) => r.uid);
+    if (uids.length === 0) continue;
+    const which = uids.length === 1 ? `UID ${uids[0]} now holds` : `${uids.length} UIDs (${uids[0]}…${uids[uids.length - 1]}) now hold`;
     ctx.observer.warning(
-      `${label}: ${side.toUpperCase()} UID ${uid} now holds a different message than recorded (UID reused); ` +
-        `treating it as a new message`,
+      `${label}: ${side.toUpperCase()} ${which} a different message than recorded (UIDs reused); ` +
+        `treating ${uids.length === 1 ? 'it as a new message' : 'them as new messages'}`,
     );
   }
   for (const keyword of plan.droppedKeywords) {
@@ -189,7 +203,12 @@ function reportPlanWarnings(ctx: FolderSyncContext, label: string, plan: FolderP
     ctx.warnedKeywords.add(keyword);
     ctx.observer.warning(`B cannot store the keyword ${keyword} (not in PERMANENTFLAGS); copies will lack it`);
   }
-  if (plan.expungesWithheld > 0) {
+  if (plan.expungesWithheld > 0 && rolledBackA) {
+    ctx.observer.warning(
+      `${label}: not deleting ${plan.expungesWithheld} messages on B that A no longer has: A went back in time, ` +
+        `so they may be what A lost; the next mirror run deletes them unless A gets them back`,
+    );
+  } else if (plan.expungesWithheld > 0) {
     ctx.observer.warning(
       `${label}: refusing to delete ${plan.expungesWithheld} messages on B: A lost more than half of the messages ` +
         `the state remembers in this folder (a broken source?); rerun with --force to delete them`,

@@ -92,6 +92,12 @@ export interface SyncSummary {
   skipped: number;
   /** Mirror: deletions the safety guard refused (exit code 5; --force overrides). */
   deletionsWithheld: number;
+  /**
+   * Folder sides found restored from an older backup (counters went down, or a
+   * known UID now holds another message): read in full, what the side lost
+   * copied again (B) or not deleted from B in that run (A).
+   */
+  rollbacks: { folder: string; side: 'A' | 'B' }[];
   failed: MessageFailure[];
   warnings: string[];
   elapsedMs: number;

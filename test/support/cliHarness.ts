@@ -52,6 +52,7 @@ export function emptySummary(overrides: Partial<SyncSummary> = {}): SyncSummary 
     foldersDeleted: 0,
     skipped: 0,
     deletionsWithheld: 0,
+    rollbacks: [],
     failed: [],
     warnings: [],
     elapsedMs: 1234,

@@ -46,6 +46,9 @@ export function formatSummary(summary: SyncSummary, options: SummaryOptions): st
   if ((summary.deletionsWithheld ?? 0) > 0) {
     row('withheld', `${plural(summary.deletionsWithheld, 'deletion')}: the source looks broken (see --force)`);
   }
+  if ((summary.rollbacks ?? []).length > 0) {
+    row('rolled back', summary.rollbacks.map((r) => `${r.folder} (${r.side})`).join(', '));
+  }
   if (summary.warnings.length > 0) row('warnings', String(summary.warnings.length));
   row('failed', plural(summary.failed.length, 'message'));
   for (const f of summary.failed) lines.push(`    ${describeFailure(f)}`);
@@ -91,6 +94,7 @@ export function summaryToJson(summary: SyncSummary, ctx: JsonSummaryContext): Re
     expunged: summary.expunged,
     skipped: summary.skipped,
     deletionsWithheld: summary.deletionsWithheld ?? 0,
+    rollbacks: (summary.rollbacks ?? []).map((r) => ({ folder: r.folder, side: r.side })),
     failed: summary.failed.map((f) => ({ folder: f.folder, uid: f.uid, side: f.side, reason: f.reason })),
     warnings: ctx.warnings,
     elapsedMs: summary.elapsedMs,
