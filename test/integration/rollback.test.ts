@@ -177,6 +177,9 @@ describe('a server restored from an older copy of its Maildir, then new mail on 
     expect(inB).toHaveLength(85);
     expect(run.summary.rollbacks).toEqual([{ folder: 'INBOX', side: 'A' }]);
     expect(run.warnings.some((w) => /INBOX.*A went back in time/.test(w))).toBe(true);
+    // The 15 A lost stay on B, withheld (exit 5) and said why.
+    expect(run.summary.deletionsWithheld).toBe(15);
+    expect(run.warnings.some((w) => /INBOX: not deleting 15 messages on B .*A went back in time/.test(w))).toBe(true);
   });
 
   it('mirror, A restored with no new mail (its counters went down): nothing on B is expunged in that run', async () => {
@@ -195,5 +198,6 @@ describe('a server restored from an older copy of its Maildir, then new mail on 
     expect(run.summary.expunged).toBe(0);
     expect(await digests(b)).toEqual(beforeOnB);
     expect(run.summary.rollbacks).toEqual([{ folder: 'INBOX', side: 'A' }]);
+    expect(run.summary.deletionsWithheld).toBe(10);
   });
 });

@@ -44,7 +44,11 @@ export function formatSummary(summary: SyncSummary, options: SummaryOptions): st
   }
   row('already on B', plural(summary.skipped, 'message'));
   if ((summary.deletionsWithheld ?? 0) > 0) {
-    row('withheld', `${plural(summary.deletionsWithheld, 'deletion')}: the source looks broken (see --force)`);
+    // Deletions withheld because A went back in time are not for --force to override.
+    const why = (summary.rollbacks ?? []).some((r) => r.side === 'A')
+      ? 'the source looks broken or went back in time (see the warnings)'
+      : 'the source looks broken (see --force)';
+    row('withheld', `${plural(summary.deletionsWithheld, 'deletion')}: ${why}`);
   }
   if ((summary.rollbacks ?? []).length > 0) {
     row('rolled back', summary.rollbacks.map((r) => `${r.folder} (${r.side})`).join(', '));
