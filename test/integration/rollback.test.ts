@@ -65,28 +65,48 @@ describe('a server restored from an older copy of its Maildir, then new mail on 
     servers = [];
   });
 
+  interface Restored {
+    a: DovecotServer;
+    b: DovecotServer;
+    statePath: string;
+    /** B's messages (digests) just before the restore. */
+    beforeOnB: string[];
+  }
+
+  /**
+   * A gets `first` messages, copied to B; `side`'s Maildir is backed up (then
+   * `afterBackup` runs); A gets `more` messages, copied; `side` is restored.
+   */
+  async function restored(
+    side: 'a' | 'b', mode: 'copy' | 'mirror', first: number, more: number, afterBackup?: (b: DovecotServer) => Promise<void>,
+  ): Promise<Restored> {
+    const [a, b] = await Promise.all([startDovecot(), startDovecot()]);
+    servers.push(a, b);
+    const statePath = join(tempDir(), 'rollback.state');
+    await seedFolder(a, 'INBOX', range(1, first).map((n) => ({ raw: message(n, 'a') })));
+    await syncOnce(a, b, statePath, { mode });
+    const backup = await backupMaildir(side === 'a' ? a : b);
+    await afterBackup?.(b);
+    await seedFolder(a, 'INBOX', range(first + 1, first + more).map((n) => ({ raw: message(n, 'a') })));
+    await syncOnce(a, b, statePath, { mode });
+    const beforeOnB = await digests(b);
+    expect(beforeOnB).toHaveLength(first + more);
+    await restoreMaildir(side === 'a' ? a : b, backup);
+    expect(await readFolder(side === 'a' ? a : b, 'INBOX')).toHaveLength(first);
+    return { a, b, statePath, beforeOnB };
+  }
+
   /**
    * A has 50 messages, copied to B; B's Maildir is backed up; 15 more on A,
    * copied (B has 65); B is restored (back to 50) and gets 20 messages of its
    * own, which take the UIDs 51..70 the state remembers for A's last 15 copies.
    */
-  async function restoredB(mode: 'copy' | 'mirror'): Promise<{ a: DovecotServer; b: DovecotServer; statePath: string; ownOnB: string[] }> {
-    const [a, b] = await Promise.all([startDovecot(), startDovecot()]);
-    servers.push(a, b);
-    const statePath = join(tempDir(), 'rollback.state');
-    await seedFolder(a, 'INBOX', range(1, 50).map((n) => ({ raw: message(n, 'a') })));
-    await syncOnce(a, b, statePath, { mode });
-    const backup = await backupMaildir(b);
-    await seedFolder(a, 'INBOX', range(51, 65).map((n) => ({ raw: message(n, 'a') })));
-    await syncOnce(a, b, statePath, { mode });
-    expect(await readFolder(b, 'INBOX')).toHaveLength(65);
-
-    await restoreMaildir(b, backup);
-    expect(await readFolder(b, 'INBOX')).toHaveLength(50);
-    const uids = await deliver(b, range(1, 20), 'own-on-b');
+  async function restoredB(mode: 'copy' | 'mirror'): Promise<Restored & { ownOnB: string[] }> {
+    const r = await restored('b', mode, 50, 15);
+    const uids = await deliver(r.b, range(1, 20), 'own-on-b');
     expect(uids).toEqual(range(51, 70)); // the UIDs the state remembers for A's last 15 copies
-    const ownOnB = (await readFolder(b, 'INBOX')).filter((m) => m.uid > 50).map((m) => digest(m.body)).sort();
-    return { a, b, statePath, ownOnB };
+    const ownOnB = (await readFolder(r.b, 'INBOX')).filter((m) => m.uid > 50).map((m) => digest(m.body)).sort();
+    return { ...r, ownOnB };
   }
 
   it('copy: B gets back the 15 messages it lost, keeps its own 20, reports the rollback; the next run is a no-op', async () => {
@@ -114,25 +134,15 @@ describe('a server restored from an older copy of its Maildir, then new mail on 
   });
 
   it('copy: caught even when the reused UIDs carry mod-sequences below the recorded one (only old messages show as changed)', async () => {
-    const [a, b] = await Promise.all([startDovecot(), startDovecot()]);
-    servers.push(a, b);
-    const statePath = join(tempDir(), 'rollback-modseq.state');
-    const flagOneByOne = async (uids: number[]): Promise<void> => {
-      for (const uid of uids) await setFlags(b, 'INBOX', [uid], ['$Seen-on-b'], []);
+    const flagOneByOne = async (server: DovecotServer, uids: number[]): Promise<void> => {
+      for (const uid of uids) await setFlags(server, 'INBOX', [uid], ['$Seen-on-b'], []);
     };
-    await seedFolder(a, 'INBOX', range(1, 50).map((n) => ({ raw: message(n, 'a') })));
-    await syncOnce(a, b, statePath);
-    const backup = await backupMaildir(b);
     // Work on B after the backup raises its HIGHESTMODSEQ well above the backup's.
-    await flagOneByOne(range(1, 20));
-    await seedFolder(a, 'INBOX', range(51, 65).map((n) => ({ raw: message(n, 'a') })));
-    await syncOnce(a, b, statePath);
-
-    await restoreMaildir(b, backup);
+    const { a, b, statePath } = await restored('b', 'copy', 50, 15, (server) => flagOneByOne(server, range(1, 20)));
     expect(await deliver(b, range(1, 20), 'own-on-b')).toEqual(range(51, 70));
     // The new mail's mod-sequences stay below the recorded HIGHESTMODSEQ; flag changes on
     // old messages lift the folder's above it, so only those show as changed.
-    await flagOneByOne(range(1, 30));
+    await flagOneByOne(b, range(1, 30));
     const run = await syncOnce(a, b, statePath);
     const inB = await digests(b);
     expectContainsOnce(inB, await digests(a), 'A message on B');
@@ -156,18 +166,7 @@ describe('a server restored from an older copy of its Maildir, then new mail on 
   });
 
   it('mirror, A restored: nothing on B is expunged in that run, A’s new messages are copied', async () => {
-    const [a, b] = await Promise.all([startDovecot(), startDovecot()]);
-    servers.push(a, b);
-    const statePath = join(tempDir(), 'rollback-a.state');
-    await seedFolder(a, 'INBOX', range(1, 50).map((n) => ({ raw: message(n, 'a') })));
-    await syncOnce(a, b, statePath, { mode: 'mirror' });
-    const backup = await backupMaildir(a);
-    await seedFolder(a, 'INBOX', range(51, 65).map((n) => ({ raw: message(n, 'a') })));
-    await syncOnce(a, b, statePath, { mode: 'mirror' });
-    const beforeOnB = await digests(b);
-    expect(beforeOnB).toHaveLength(65);
-
-    await restoreMaildir(a, backup);
+    const { a, b, statePath, beforeOnB } = await restored('a', 'mirror', 50, 15);
     expect(await deliver(a, range(1, 20), 'new-on-a')).toEqual(range(51, 70));
     const run = await syncOnce(a, b, statePath, { mode: 'mirror' });
     expect(run.summary.expunged).toBe(0);
@@ -183,17 +182,7 @@ describe('a server restored from an older copy of its Maildir, then new mail on 
   });
 
   it('mirror, A restored with no new mail (its counters went down): nothing on B is expunged in that run', async () => {
-    const [a, b] = await Promise.all([startDovecot(), startDovecot()]);
-    servers.push(a, b);
-    const statePath = join(tempDir(), 'rollback-a2.state');
-    await seedFolder(a, 'INBOX', range(1, 20).map((n) => ({ raw: message(n, 'a') })));
-    await syncOnce(a, b, statePath, { mode: 'mirror' });
-    const backup = await backupMaildir(a);
-    await seedFolder(a, 'INBOX', range(21, 30).map((n) => ({ raw: message(n, 'a') })));
-    await syncOnce(a, b, statePath, { mode: 'mirror' });
-    const beforeOnB = await digests(b);
-
-    await restoreMaildir(a, backup);
+    const { a, b, statePath, beforeOnB } = await restored('a', 'mirror', 20, 10);
     const run = await syncOnce(a, b, statePath, { mode: 'mirror' });
     expect(run.summary.expunged).toBe(0);
     expect(await digests(b)).toEqual(beforeOnB);
