@@ -2,7 +2,7 @@
 // state allows), build snapshots, plan, then execute (or describe, in a dry run).
 
 import type { MessageRecord, SideStatus } from '../state/types.js';
-import type { SyncState } from '../state/SyncState.js';
+import type { FolderState, SyncState } from '../state/SyncState.js';
 import type { FolderRead, FolderStatus, MessageEnvelope, ReadBase, Store } from '../store/types.js';
 import { executeFolderPlan } from './executor.js';
 import { expectedStatusOfB, type ExpectedStatus } from './ownWrites.js';
@@ -62,42 +62,7 @@ export async function syncFolderPair(
   const folder = state.folder(nameA, nameB)!;
   let records: readonly MessageRecord[] = folder.records();
 
-  const readSide = async (side: 'a' | 'b', verify: boolean): Promise<FolderRead> => {
-    const stored = side === 'a' ? folder.statusA : folder.statusB;
-    const store = side === 'a' ? stores.a : stores.b;
-    // Verifying means reading as if nothing were known: every message gets an envelope.
-    let base: ReadBase | null = stored && !verify ? { ...baseOf(stored), knownUids: folder.knownUids(side) } : null;
-    // Without a mod-sequence to start from, the driver lists every message's flags.
-    if (base && side === 'b' && job.rescanB) base = { ...base, highestModseq: undefined };
-    if (side === 'b' && job.missingOnB) return emptyRead();
-    return store.readFolder(side === 'a' ? nameA : nameB, {
-      readOnly: side === 'a' || options.dryRun,
-      base,
-      verify,
-    });
-  };
-
-  const rollbacks: ('a' | 'b')[] = [];
-  const readChecked = async (side: 'a' | 'b'): Promise<FolderRead> => {
-    const stored = side === 'a' ? folder.statusA : folder.statusB;
-    const read = await readSide(side, options.full);
-    if (side === 'b' && job.missingOnB) return read;
-    const evidence = rollbackEvidence(stored, read, records, side);
-    if (evidence === undefined) return read;
-    // A restored server: its lost messages are not deletions. Every identity is checked,
-    // the other side's copies of what it lost are unpaired, never deleted in this run.
-    rollbacks.push(side);
-    observer.warning(
-      `${label}: ${side.toUpperCase()} went back in time (${evidence}): restored from an older backup? ` +
-        `Checking every message's identity; ${side === 'b' ? 'copying again what B lost' : 'nothing on B is deleted because of it'}`,
-    );
-    // --full has read every identity already.
-    return options.full ? read : readSide(side, true);
-  };
-  // The two sides are separate connections: read them at the same time.
-  const [readA, readB] = await Promise.all([readChecked('a'), readChecked('b')]);
-  rollbacks.sort();
-  const reads = { a: readA, b: readB };
+  const { reads, rollbacks } = await readBothSides(ctx, job, stores, folder, records);
   for (const side of ['a', 'b'] as const) {
     const stored = side === 'a' ? folder.statusA : folder.statusB;
     if (stored && !(side === 'b' && job.missingOnB) && stored.uidValidity !== reads[side].status.uidValidity) {
@@ -172,6 +137,58 @@ export async function syncFolderPair(
     flagsUpdated: result.flagsUpdated, expunged: result.expunged, failed: result.failed,
     alreadyThere, expungesWithheld: plan.expungesWithheld, rollbacks, ...(expectedB && { expectedB }),
   };
+}
+
+/**
+ * Read both sides (at once: they are separate connections), incrementally
+ * where the state allows. A side that went back in time (restored from a
+ * backup) is read again in full, every identity checked, and reported.
+ */
+async function readBothSides(
+  ctx: FolderSyncContext,
+  job: FolderPairJob,
+  stores: { a: Store; b: Store },
+  folder: FolderState,
+  records: readonly MessageRecord[],
+): Promise<{ reads: { a: FolderRead; b: FolderRead }; rollbacks: ('a' | 'b')[] }> {
+  const { options, observer } = ctx;
+  const { nameA, nameB, label } = job;
+  const readSide = async (side: 'a' | 'b', verify: boolean): Promise<FolderRead> => {
+    const stored = side === 'a' ? folder.statusA : folder.statusB;
+    const store = side === 'a' ? stores.a : stores.b;
+    // Verifying means reading as if nothing were known: every message gets an envelope.
+    let base: ReadBase | null = stored && !verify ? { ...baseOf(stored), knownUids: folder.knownUids(side) } : null;
+    // Without a mod-sequence to start from, the driver lists every message's flags.
+    if (base && side === 'b' && job.rescanB) base = { ...base, highestModseq: undefined };
+    if (side === 'b' && job.missingOnB) return emptyRead();
+    return store.readFolder(side === 'a' ? nameA : nameB, {
+      readOnly: side === 'a' || options.dryRun,
+      base,
+      verify,
+    });
+  };
+
+  const rollbacks: ('a' | 'b')[] = [];
+  const readChecked = async (side: 'a' | 'b'): Promise<FolderRead> => {
+    const stored = side === 'a' ? folder.statusA : folder.statusB;
+    const read = await readSide(side, options.full);
+    if (side === 'b' && job.missingOnB) return read;
+    const evidence = rollbackEvidence(stored, read, records, side);
+    if (evidence === undefined) return read;
+    // A restored server: its lost messages are not deletions. Every identity is checked,
+    // the other side's copies of what it lost are unpaired, never deleted in this run.
+    rollbacks.push(side);
+    observer.warning(
+      `${label}: ${side.toUpperCase()} went back in time (${evidence}): restored from an older backup? ` +
+        `Checking every message's identity; ${side === 'b' ? 'copying again what B lost' : 'nothing on B is deleted because of it'}`,
+    );
+    // --full has read every identity already.
+    return options.full ? read : readSide(side, true);
+  };
+  // The two sides are separate connections: read them at the same time.
+  const [readA, readB] = await Promise.all([readChecked('a'), readChecked('b')]);
+  rollbacks.sort();
+  return { reads: { a: readA, b: readB }, rollbacks };
 }
 
 function snapshotOf(records: readonly MessageRecord[], side: 'a' | 'b', read: FolderRead): SideSnapshot {
