@@ -9,7 +9,7 @@ export const ExitCode = {
   Usage: 2,
   /** Cannot connect or authenticate (refused, unreachable, TLS, wrong password). */
   Connect: 3,
-  /** State file locked by another run, or unusable (corrupt, unknown version). */
+  /** State file locked by another run, unusable (corrupt header, unknown version), or not writable (disk full). */
   State: 4,
   /** Mirror mode refused to delete because the source looks broken (see --force). */
   GuardRefused: 5,

@@ -7,12 +7,18 @@
 // non-zero), then adds r. So put(5, 812) after put(5, 0) replaces it (the A
 // message got its B copy), and re-applying a put changes nothing. del(uidA,
 // uidB) removes the record with exactly that pair, if there is one.
+//
+// A damaged section (a record line that does not parse, two records with one
+// UID) is found when it is first parsed. It is then discarded, statuses and
+// records, with a warning: the folder pair reads as one the state never saw,
+// so the run reads both sides in full and pairs the messages by global id
+// (nothing is copied twice), and the next commit writes the section anew.
+// One bad record never stops the rest of the account.
 import type { FolderState } from './SyncState.js';
 import type { FolderRecordHeader, MessageRecord, SideStatus } from './types.js';
 import { StateFormatError, parseRecords, type RawRecords } from './stateFormat.js';
 import type { FlagInterner } from './lineCodec.js';
 import { encodeNames } from './journalFormat.js';
-import { StateError } from '../errors.js';
 
 export class FolderEntry implements FolderState {
   statusA?: SideStatus;
@@ -35,14 +41,22 @@ export class FolderEntry implements FolderState {
     private readonly interner: FlagInterner,
     /** The state file, for error messages. */
     private readonly statePath: string,
+    /** Told, once, when a damaged section is discarded (see the file comment). */
+    private readonly onDiscard: (warning: string) => void,
     raw: RawRecords | null = null,
   ) {
     this.raw = raw;
     this.list = raw === null ? [] : null;
   }
 
-  static fromHeader(h: FolderRecordHeader, interner: FlagInterner, statePath: string, raw: RawRecords | null): FolderEntry {
-    const e = new FolderEntry(h.nameA, h.nameB, interner, statePath, raw);
+  static fromHeader(
+    h: FolderRecordHeader,
+    interner: FlagInterner,
+    statePath: string,
+    onDiscard: (warning: string) => void,
+    raw: RawRecords | null,
+  ): FolderEntry {
+    const e = new FolderEntry(h.nameA, h.nameB, interner, statePath, onDiscard, raw);
     if (h.statusA) e.statusA = h.statusA;
     if (h.statusB) e.statusB = h.statusB;
     return e;
@@ -67,7 +81,7 @@ export class FolderEntry implements FolderState {
   records(): readonly MessageRecord[] {
     if (this.list === null) {
       if (this.byA && this.bOnly) this.list = [...this.byA.values(), ...this.bOnly.values()];
-      else this.list = this.parse(this.raw!);
+      else this.list = this.load(this.raw!);
     }
     return this.list;
   }
@@ -75,22 +89,28 @@ export class FolderEntry implements FolderState {
   knownUids(side: 'a' | 'b'): number[] {
     let cached = this.uids[side];
     if (cached === undefined) {
-      const recs = this.records();
-      const tmp = new Uint32Array(recs.length);
-      let n = 0;
-      for (const r of recs) {
-        const uid = side === 'a' ? r.uidA : r.uidB;
-        if (uid !== 0) tmp[n++] = uid;
-      }
-      cached = Array.from(tmp.subarray(0, n).sort());
+      cached = sortedUids(this.records(), side);
       this.uids[side] = cached;
     }
     return cached.slice();
   }
 
   /**
+   * Forgets the statuses and the records: the folder pair reads as one the
+   * state never saw. For a section that cannot be trusted.
+   */
+  discard(): void {
+    this.statusA = undefined;
+    this.statusB = undefined;
+    this.raw = null;
+    this.list = [];
+    this.byA = this.bOnly = this.byB = null;
+    this.uids = {};
+  }
+
+  /**
    * Parses and indexes the records so changes are cheap. Called before a
-   * change is journaled, so a corrupt section fails before anything is written.
+   * change is journaled, so a damaged section is discarded before the change.
    */
   prepareChange(): void {
     if (this.byA) return;
@@ -99,16 +119,10 @@ export class FolderEntry implements FolderState {
     const bOnly = new Map<number, MessageRecord>();
     const byB = new Map<number, MessageRecord>();
     for (const r of recs) {
-      if (r.uidA !== 0) {
-        if (byA.has(r.uidA)) throw this.duplicate('uidA', r.uidA);
-        byA.set(r.uidA, r);
-      } else {
-        bOnly.set(r.uidB, r);
-      }
-      if (r.uidB !== 0) {
-        if (byB.has(r.uidB)) throw this.duplicate('uidB', r.uidB);
-        byB.set(r.uidB, r);
-      }
+      // No UID is held twice: load() checked the lines, put() keeps it so.
+      if (r.uidA !== 0) byA.set(r.uidA, r);
+      else bOnly.set(r.uidB, r);
+      if (r.uidB !== 0) byB.set(r.uidB, r);
     }
     this.byA = byA;
     this.bOnly = bOnly;
@@ -148,19 +162,30 @@ export class FolderEntry implements FolderState {
     for (const r of records) this.put(r);
   }
 
-  private parse(raw: RawRecords): MessageRecord[] {
+  /** Parses the loaded record lines and checks them; a damaged section is discarded. */
+  private load(raw: RawRecords): MessageRecord[] {
+    let problem: string;
     try {
-      return parseRecords(raw, this.interner);
+      const recs = parseRecords(raw, this.interner);
+      // The sorted UIDs are wanted anyway (knownUids): two equal neighbours are two records with one UID.
+      const uids = { a: sortedUids(recs, 'a'), b: sortedUids(recs, 'b') };
+      const dupA = repeated(uids.a);
+      const dupB = repeated(uids.b);
+      if (dupA === undefined && dupB === undefined) {
+        this.uids = uids;
+        return recs;
+      }
+      problem = dupA !== undefined ? `two records with uidA ${dupA}` : `two records with uidB ${dupB}`;
     } catch (e) {
-      if (e instanceof StateFormatError) throw new StateError(`state file ${this.statePath} is corrupt at line ${e.line}: ${e.message}`);
-      throw e;
+      if (!(e instanceof StateFormatError)) throw e;
+      problem = `line ${e.line}: ${e.message}`;
     }
-  }
-
-  private duplicate(side: string, uid: number): StateError {
-    // Only a damaged or hand-edited file can hold these: every change goes through put().
-    const where = `folder ${JSON.stringify(this.nameA)} / ${JSON.stringify(this.nameB)}`;
-    return new StateError(`state file ${this.statePath} is corrupt: ${where} has two records with ${side} ${uid}`);
+    this.discard();
+    this.onDiscard(
+      `state file ${this.statePath}: folder ${JSON.stringify(this.nameA)} / ${JSON.stringify(this.nameB)} is damaged ` +
+        `(${problem}); its records are discarded and the folder is re-matched by global id (nothing is copied twice)`,
+    );
+    return [];
   }
 
   private remove(r: MessageRecord): void {
@@ -174,4 +199,21 @@ export class FolderEntry implements FolderState {
     this.list = null;
     this.uids = {};
   }
+}
+
+/** The non-zero UIDs of one side, ascending. */
+function sortedUids(recs: readonly MessageRecord[], side: 'a' | 'b'): number[] {
+  const tmp = new Uint32Array(recs.length);
+  let n = 0;
+  for (const r of recs) {
+    const uid = side === 'a' ? r.uidA : r.uidB;
+    if (uid !== 0) tmp[n++] = uid;
+  }
+  return Array.from(tmp.subarray(0, n).sort());
+}
+
+/** The first value that appears twice in an ascending array. */
+function repeated(sorted: readonly number[]): number | undefined {
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) return sorted[i];
+  return undefined;
 }

@@ -7,6 +7,7 @@ import { open, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { StateError } from '../errors.js';
 import { fsyncDir } from './atomicWrite.js';
+import { writeFailureText } from './writeFailure.js';
 import { decodeJournalHeader, decodeOp, encodeJournalHeader } from './journalFormat.js';
 import { FlagInterner, LineError } from './lineCodec.js';
 import type { StateOp } from './types.js';
@@ -23,7 +24,15 @@ export type JournalReadResult =
   | { kind: 'none' }
   /** Written for an older generation: the state already holds its ops. */
   | { kind: 'old'; generation: number }
-  | { kind: 'current'; ops: number; validLength: number; tornTail: boolean };
+  | {
+      kind: 'current';
+      ops: number;
+      /** Bytes of header and replayed lines: what a later write keeps. */
+      validLength: number;
+      tornTail: boolean;
+      /** The first line that could not be replayed; it and every later line were not. */
+      badLine?: { line: number; problem: string; dropped: number };
+    };
 
 /**
  * Reads the journal for a state of `generation` and hands each op, in order,
@@ -31,7 +40,10 @@ export type JournalReadResult =
  * A missing journal, an empty one, or one whose header line is incomplete (a
  * crash while it was being started) counts as none; a torn last line is
  * dropped. A line that does not parse, or that `replay` rejects with a plain
- * Error, is a StateError naming the line.
+ * Error, ends the replay there (badLine), as if the run had stopped before
+ * writing it: any prefix of the journal is a state a crash could have left,
+ * so the rest of the account goes on, and the folders whose later ops are
+ * dropped keep their older statuses and are re-read from them.
  */
 export async function readJournal(
   path: string,
@@ -81,7 +93,8 @@ export async function readJournal(
       replay(decodeOp(buf.toString('utf8', pos, nl), interner));
     } catch (e) {
       if (e instanceof StateError) throw e;
-      throw corrupt(line, (e as Error).message);
+      const dropped = countLines(buf, pos);
+      return { kind: 'current', ops, validLength: pos, tornTail: false, badLine: { line, problem: (e as Error).message, dropped } };
     }
     ops++;
     pos = nl + 1;
@@ -89,6 +102,16 @@ export async function readJournal(
   const tornTail = pos < buf.length;
   const validLength = pos;
   return { kind: 'current', ops, validLength, tornTail };
+}
+
+/** Lines from `start` to the end of buf, a last one without its newline included. */
+function countLines(buf: Buffer, start: number): number {
+  let n = 0;
+  for (let p = start; p < buf.length; n++) {
+    const nl = buf.indexOf(0x0a, p);
+    p = nl === -1 ? buf.length : nl + 1;
+  }
+  return n;
 }
 
 /** Appends op lines to the journal; nothing touches the disk before the first write. */
@@ -173,7 +196,7 @@ export class StateJournal {
         await this.write(Buffer.from(text, 'utf8'));
       } catch (e) {
         // A failed write may have left part of a line: nothing may follow it.
-        this.failure = e instanceof StateError ? e : new StateError(`cannot write state journal ${this.path}: ${(e as Error).message}`, { cause: e });
+        this.failure = e instanceof StateError ? e : new StateError(writeFailureText(`cannot write state journal ${this.path}`, e), { cause: e });
       }
     });
   }

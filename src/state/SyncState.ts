@@ -13,6 +13,7 @@ import { encodeOp } from './journalFormat.js';
 import { FlagInterner, encodeRecord, isValidGid, isValidStatus, isValidUid } from './lineCodec.js';
 import { StateJournal, readJournal } from './StateJournal.js';
 import { StateLock } from './StateLock.js';
+import { writeFailureText } from './writeFailure.js';
 import {
   StateFormatError,
   StateVersionError,
@@ -44,6 +45,8 @@ export interface FolderState {
   /**
    * Parsed on the first call only, then cached until the folder changes. In no
    * particular order. Records and their flag arrays are shared: do not mutate.
+   * A damaged section is discarded on that first call, statuses included
+   * (with a warning, see FolderEntry): call it before trusting the statuses.
    */
   records(): readonly MessageRecord[];
   /** Ascending, non-zero. */
@@ -68,8 +71,13 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
 export class SyncState {
   readonly path: string;
   readonly isNew: boolean;
-  /** Things the user should hear about (a stale lock taken over, a run recovered from its journal). */
+  /**
+   * Things the user should hear about (a stale lock taken over, a run
+   * recovered from its journal, a damaged section discarded). A section is
+   * parsed when a run first needs it, so warnings can come later: see onWarning.
+   */
   readonly warnings: string[] = [];
+  private warningListener: ((text: string) => void) | null = null;
 
   private generation: number;
   /** Mode of the last committed run, as read; setMode() changes what the next commit writes. */
@@ -105,14 +113,14 @@ export class SyncState {
       try {
         await ensurePrivateDir(dirname(abs));
       } catch (e) {
-        throw new StateError(`cannot create the state directory ${dirname(abs)}: ${(e as Error).message}`, { cause: e });
+        throw new StateError(writeFailureText(`cannot create the state directory ${dirname(abs)}`, e), { cause: e });
       }
       let taken;
       try {
         taken = await StateLock.acquire(abs);
       } catch (e) {
         if (e instanceof StateError) throw e;
-        throw new StateError(`cannot take the lock ${abs}.lock: ${(e as Error).message}`, { cause: e });
+        throw new StateError(writeFailureText(`cannot take the lock ${abs}.lock`, e), { cause: e });
       }
       lock = taken.lock;
       if (taken.warning) warnings.push(taken.warning);
@@ -164,13 +172,47 @@ export class SyncState {
       }
       state = new SyncState(path, identity, readOnly, false, scanned.generation);
       state.mode = scanned.mode;
+      const onDiscard = (text: string): void => state.sectionDiscarded(text);
       for (const s of scanned.sections) {
         const raw = s.records.count > 0 ? s.records : null;
-        state.folders.set(folderKey(s.header.nameA, s.header.nameB), FolderEntry.fromHeader(s.header, state.interner, path, raw));
+        state.folders.set(folderKey(s.header.nameA, s.header.nameB), FolderEntry.fromHeader(s.header, state.interner, path, onDiscard, raw));
       }
+      if (scanned.countMismatch) state.discardAll(scanned.countMismatch);
     }
     await state.recover();
     return state;
+  }
+
+  /**
+   * The end marker's counts do not match the sections: some section gained or
+   * lost lines, and which one is unknown. Every section is discarded, so every
+   * folder is re-matched by global id; nothing stops the run.
+   */
+  private discardAll(problem: StateFormatError): void {
+    for (const f of this.folders.values()) f.discard();
+    this.dirty = true;
+    this.warn(
+      `state file ${this.path} is damaged at line ${problem.line} (${problem.message}); which folder lost or gained ` +
+        `records is unknown, so every folder's records are discarded and re-matched by global id ` +
+        `(nothing is copied twice; this run reads every folder in full)`,
+    );
+  }
+
+  /** A FolderEntry discarded its damaged section: the next commit must write it anew. */
+  private sectionDiscarded(text: string): void {
+    this.dirty = true;
+    this.warn(text);
+  }
+
+  private warn(text: string): void {
+    this.warnings.push(text);
+    this.warningListener?.(text);
+  }
+
+  /** Hands every warning so far to `listener`, then each later one as it happens. */
+  onWarning(listener: (text: string) => void): void {
+    for (const w of this.warnings) listener(w);
+    this.warningListener = listener;
   }
 
   /** Replays a journal left by a run that did not commit. */
@@ -179,9 +221,22 @@ export class SyncState {
     const found = await readJournal(journalPath, this.identity, this.generation, this.interner, (op) => this.applyOp(op, 'replay'));
     let keepLength: number | null = null;
     if (found.kind === 'current') {
-      if (found.ops > 0) this.dirty = true;
-      if (found.ops > 0) this.warnings.push(`recovered ${found.ops} change(s) from the journal of an interrupted run`);
-      if (found.tornTail) this.warnings.push(`ignored the incomplete last line of ${journalPath} (the run was killed while writing it)`);
+      if (found.ops > 0) this.warn(`recovered ${found.ops} change(s) from the journal of an interrupted run`);
+      if (found.tornTail) {
+        this.warn(
+          `ignored an incomplete last line of ${journalPath} ` +
+            `(a run was interrupted while writing it: killed, crashed, or the disk was full)`,
+        );
+      }
+      if (found.badLine) {
+        const { line, problem, dropped } = found.badLine;
+        this.warn(
+          `ignored ${journalPath} from line ${line} on (${problem}; ${dropped} line(s)), as if the run that wrote it had ` +
+            `stopped there: the folders those lines were about are read again and re-matched by global id (nothing is copied twice)`,
+        );
+      }
+      // Even with nothing replayed, the next commit must clear what was ignored.
+      if (found.ops > 0 || found.tornTail || found.badLine) this.dirty = true;
       keepLength = found.validLength;
     } else if (found.kind === 'old' && !this.readOnly) {
       // Left by a crash right after a commit: everything in it is in the state.
@@ -280,7 +335,7 @@ export class SyncState {
       await step();
     } catch (e) {
       if (e instanceof StateError) throw e;
-      throw new StateError(`cannot write state file ${this.path}: ${(e as Error).message}`, { cause: e });
+      throw new StateError(writeFailureText(`cannot write state file ${this.path}`, e), { cause: e });
     }
   }
 
@@ -321,14 +376,16 @@ export class SyncState {
     if (entry === undefined && op.op !== 'folder' && op.op !== 'drop-folder') {
       throw new Error(`${op.op} for folder pair ${JSON.stringify(op.nameA)} / ${JSON.stringify(op.nameB)}, which was not declared (apply a 'folder' op first)`);
     }
-    // Parse and index before journaling, so a corrupt section fails before anything is written.
+    // Parse and index before journaling, so a damaged section is discarded before the op is written.
     if (op.op === 'put' || op.op === 'del') entry!.prepareChange();
     if (source === 'apply' && this.journal) this.journal.append(encodeOp(op, entry?.journalNames));
     const own = source === 'apply' ? (r: MessageRecord) => this.copyRecord(r) : (r: MessageRecord) => r;
 
     switch (op.op) {
       case 'folder':
-        if (entry === undefined) this.folders.set(key, new FolderEntry(op.nameA, op.nameB, this.interner, this.path));
+        if (entry === undefined) {
+          this.folders.set(key, new FolderEntry(op.nameA, op.nameB, this.interner, this.path, (text) => this.sectionDiscarded(text)));
+        }
         return;
       case 'drop-folder':
         this.folders.delete(key);

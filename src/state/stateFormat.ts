@@ -16,7 +16,8 @@
 // section's records can be skipped by looking at one byte per line; they are
 // parsed only when a run asks for that folder's records. Flags are encoded by
 // encodeFlag, so record lines are pure ASCII. The end marker makes a truncated
-// file detectable.
+// file detectable; counts that do not match are reported (countMismatch), not
+// refused: the caller discards the sections it can no longer trust.
 //
 // Adding a version: bump STATE_FORMAT_VERSION, give the new line kinds their
 // keyword (e.g. `defer …`, `base …` inside a section), accept them in
@@ -70,6 +71,11 @@ export interface ScannedState {
   /** Absent in a file written before the line existed: treat as unknown. */
   mode?: StateMode;
   sections: ScannedSection[];
+  /**
+   * The end marker's counts differ from the sections' (a hand edit, a bad
+   * disk): every line parsed, but which section gained or lost lines is unknown.
+   */
+  countMismatch?: StateFormatError;
 }
 
 const MODES: readonly StateMode[] = ['copy', 'mirror', 'two-way'];
@@ -146,15 +152,20 @@ export function scanStateFile(buf: Buffer): ScannedState {
     const c = new LineCursor(line);
     const kind = at(() => c.word('line kind'));
     if (kind === 'end') {
-      at(() => {
+      const counts = at(() => {
         const folders = c.uint('folder count', Number.MAX_SAFE_INTEGER);
         const records = c.uint('record count', Number.MAX_SAFE_INTEGER);
         c.expectEnd();
-        if (folders !== sections.length) throw new LineError(`end marker says ${folders} folders, the file has ${sections.length}`);
-        if (records !== totalRecords) throw new LineError(`end marker says ${records} records, the file has ${totalRecords}`);
+        return { folders, records };
       });
       if (pos !== buf.length) throw new StateFormatError(lineNo + 1, 'data after the end marker');
-      return { storeA, storeB, generation, ...(mode && { mode }), sections };
+      let countMismatch: StateFormatError | undefined;
+      if (counts.folders !== sections.length) {
+        countMismatch = new StateFormatError(lineNo, `end marker says ${counts.folders} folders, the file has ${sections.length}`);
+      } else if (counts.records !== totalRecords) {
+        countMismatch = new StateFormatError(lineNo, `end marker says ${counts.records} records, the file has ${totalRecords}`);
+      }
+      return { storeA, storeB, generation, ...(mode && { mode }), sections, ...(countMismatch && { countMismatch }) };
     }
     if (kind !== 'folder') {
       if (/^[0-9]/.test(kind)) throw new StateFormatError(lineNo, 'record line outside a folder section');

@@ -7,13 +7,15 @@ import { SyncState } from '../state/SyncState.js';
 import { createStore } from '../store/createStore.js';
 import type { FolderInfo, Store, StoreStats } from '../store/types.js';
 import { selectFolders } from './folderFilter.js';
-import { mapFolders, translateFolderName, type FolderMapping } from './folderMap.js';
+import { mapFolders, pairLabel, type FolderMapping } from './folderMap.js';
+import { translateFolderNameBack } from './folderName.js';
+import { prepareFoldersOnB } from './folderSetup.js';
 import { statusUnchanged } from './folderStatus.js';
 import { syncFolderPair, type FolderPairJob, type FolderSyncContext, type FolderSyncResult } from './folderSync.js';
 import { recordOwnWritesOnB } from './ownWrites.js';
-import { checkMirrorGuard } from './mirrorGuard.js';
+import { checkDeletionLimit, checkMirrorGuard } from './mirrorGuard.js';
 import { PeriodicCommit } from './periodicCommit.js';
-import type { SyncJob, SyncObserver, SyncSummary } from './types.js';
+import type { SyncJob, SyncObserver, SyncSummary, Withholding } from './types.js';
 
 /** Commit the state (and empty the journal) about this often during a long run. */
 const COMMIT_INTERVAL_MS = 60_000;
@@ -33,7 +35,7 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
   const summary: SyncSummary = {
     mode: options.mode, dryRun: options.dryRun, folders: 0, foldersSkipped: 0, foldersCreated: 0,
     copied: 0, bytes: 0, flagsUpdated: 0, expunged: 0, foldersDeleted: 0, skipped: 0,
-    deletionsWithheld: 0, rollbacks: [], failed: [], warnings: [], elapsedMs: 0,
+    deletionsWithheld: 0, withheld: [], rollbacks: [], failed: [], warnings: [], elapsedMs: 0,
     stats: { a: zeroStats(), b: zeroStats() },
   };
   const warn = (text: string): void => {
@@ -63,7 +65,8 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
     return store;
   };
   try {
-    for (const w of state.warnings) warn(w);
+    // Also the later ones: a damaged section is found when its folder is reached.
+    state.onWarning(warn);
     observer.phase('connecting');
     const main = { a: open('A'), b: open('B') };
     await Promise.all([main.a.connect(), main.b.connect()]);
@@ -76,35 +79,23 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
     const mapping = mapFolders(
       { folders: foldersA, namespace: main.a.namespace },
       { folders: foldersB, namespace: main.b.namespace },
+      state.folderKeys(),
     );
-    for (const w of mapping.warnings) warn(w);
-    const selected = new Set(selectFolders(mapping.pairs.map((p) => p.nameA), options.filter));
-    const pairs = mapping.pairs.filter((p) => selected.has(p.nameA) && p.selectableOnA);
+    const selected = new Set(selectFolders(foldersA.map((f) => f.name), options.filter));
+    // An A folder without a B folder of its own is a failure, never only a warning.
+    for (const u of mapping.unmapped) {
+      if (selected.has(u.nameA)) reporting.failure({ folder: u.nameA, uid: 0, side: 'A', reason: u.reason });
+    }
     const listedA = new Map(foldersA.map((f) => [f.name, f]));
     const listedB = new Map(foldersB.map((f) => [f.name, f]));
 
     if (options.mode === 'mirror') guardMirror(state, listedA, options.force);
 
-    // Folders B lacks (parents first), then subscriptions.
-    const needed = pairs.filter((p) => !p.existsOnB).map((p) => p.nameB);
-    const delimB = main.b.namespace.delimiter;
-    const toCreate = mapping.toCreate.filter(
-      (name) => needed.includes(name) || (delimB !== null && needed.some((n) => n.startsWith(name + delimB))),
-    );
-    for (const name of toCreate) {
-      if (options.dryRun) {
-        observer.wouldDo(`create folder ${name} on B`);
-      } else {
-        observer.verbose(`creating folder ${name} on B`);
-        await main.b.createFolder(name);
-      }
-      summary.foldersCreated++;
-    }
-    for (const p of pairs) {
-      if (!p.subscribedOnA || p.subscribedOnB) continue;
-      if (options.dryRun) observer.wouldDo(`subscribe to ${p.nameB} on B`);
-      else await main.b.subscribeFolder(p.nameB);
-    }
+    // Folders B lacks (parents first), then subscriptions; a folder B refuses fails alone.
+    const wanted = mapping.pairs.filter((p) => selected.has(p.nameA));
+    const setup = await prepareFoldersOnB(main.b, mapping.toCreate, wanted, options.dryRun, reporting);
+    summary.foldersCreated = setup.created;
+    const pairs = setup.ready;
 
     // A first mirror run after copy runs must see B's own flags, which the
     // state's merge base (A's flags) does not record: read all of B's flags once.
@@ -117,7 +108,7 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
     let estimateMessages = 0;
     for (const p of sortPairs(pairs)) {
       summary.folders++;
-      const label = p.nameA === p.nameB ? p.nameA : `${p.nameA} (${p.nameB})`;
+      const label = pairLabel(p);
       const known = state.folder(p.nameA, p.nameB);
       const statusA = listedA.get(p.nameA)?.status;
       const statusB = listedB.get(p.nameB)?.status;
@@ -163,6 +154,7 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
       summary.expunged += r.expunged;
       summary.skipped += r.alreadyThere;
       summary.deletionsWithheld += r.expungesWithheld;
+      if (r.withheld) summary.withheld.push(r.withheld);
       for (const side of r.rollbacks) summary.rollbacks.push({ folder: r.folder, side: side === 'a' ? 'A' : 'B' });
     }
 
@@ -170,11 +162,19 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
     if (expected.length > 0 && !signal?.aborted) await recordOwnWritesOnB(main.b, state, expected, observer);
 
     if (options.deleteFolders && !signal?.aborted) {
-      summary.foldersDeleted = await deleteFoldersMissingOnA(main, mapping, foldersB, state, options, observer);
+      const deletion = await deleteFoldersMissingOnA(main, mapping, foldersB, state, options, observer);
+      summary.foldersDeleted = deletion.deleted;
+      if (deletion.withheld) {
+        summary.withheld.push(deletion.withheld);
+        warn(deletion.withheld.reason);
+      }
     }
 
     // The mode is recorded only by a complete run: an incomplete one must be redone as it was.
-    if (!options.dryRun && summary.failed.length === 0 && !signal?.aborted) state.setMode(options.mode);
+    // Withheld deletions leave a run incomplete too: after copy runs, the folders
+    // that still hold copy mode's history must not be skipped as unchanged.
+    const complete = summary.failed.length === 0 && summary.withheld.length === 0;
+    if (!options.dryRun && complete && !signal?.aborted) state.setMode(options.mode);
     // A run that changed nothing leaves the file as it is (no rewrite, no fsync).
     if (!options.dryRun && (state.hasChanges || state.isNew)) await state.commit();
     if (signal?.aborted) throw new InterruptedError(signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
@@ -253,7 +253,11 @@ function guardMirror(state: SyncState, listedA: Map<string, FolderInfo>, force: 
   if (!verdict.ok) throw new GuardRefusedError(verdict.reason);
 }
 
-/** Mirror --delete-folders: B folders no A folder maps to (never INBOX or a special-use folder). */
+/**
+ * Mirror --delete-folders: B folders no A folder maps to (never INBOX or a
+ * special-use folder). None when they are more than half of B's folders
+ * (and at least 2), unless --force: the guard withholds them.
+ */
 async function deleteFoldersMissingOnA(
   main: { a: Store; b: Store },
   mapping: FolderMapping,
@@ -261,7 +265,7 @@ async function deleteFoldersMissingOnA(
   state: SyncState,
   options: SyncJob['options'],
   observer: SyncObserver,
-): Promise<number> {
+): Promise<{ deleted: number; withheld?: Withholding }> {
   const targets = new Set(mapping.pairs.map((p) => p.nameB));
   const delim = main.b.namespace.delimiter;
   const isAncestorOfTarget = (name: string): boolean =>
@@ -272,11 +276,14 @@ async function deleteFoldersMissingOnA(
       observer.verbose(`keeping ${f.name} on B: it is the server's ${f.specialUse} folder`);
       return false;
     }
-    const asOnA = translateFolderName(
-      f.name, main.b.namespace.prefix, delim, main.a.namespace.prefix, main.a.namespace.delimiter,
-    );
+    const asOnA = translateFolderNameBack(f.name, main.b.namespace, main.a.namespace);
     return selectFolders([asOnA], options.filter).length === 1;
   });
+  const withheld = checkDeletionLimit({
+    what: 'folders', deleting: candidates.length, heldOnB: foldersB.length, force: options.force,
+    cause: `A has no folder for ${namesInBrief(candidates.map((f) => f.name))}`,
+  });
+  if (withheld) return { deleted: 0, withheld };
   // Children before parents.
   candidates.sort((x, y) => y.name.length - x.name.length);
   for (const f of candidates) {
@@ -290,7 +297,14 @@ async function deleteFoldersMissingOnA(
       if (k.nameB === f.name) state.apply({ op: 'drop-folder', nameA: k.nameA, nameB: k.nameB });
     }
   }
-  return candidates.length;
+  return { deleted: candidates.length };
+}
+
+/** Up to five names, then how many more. */
+function namesInBrief(names: string[]): string {
+  const sorted = [...names].sort();
+  const shown = sorted.slice(0, 5).join(', ');
+  return sorted.length > 5 ? `${shown} and ${sorted.length - 5} more` : shown;
 }
 
 function sortPairs<T extends { nameA: string }>(pairs: T[]): T[] {

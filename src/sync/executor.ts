@@ -46,7 +46,7 @@ export interface ExecutionContext {
 
 /** What the executor did, with what the engine needs to know about its own writes to B. */
 export interface FolderExecutionResult extends FolderResult {
-  /** The folder's statuses were recorded (nothing failed, not cut short). */
+  /** The folder's statuses were recorded (nothing failed or withheld, not cut short). */
   statusRecorded: boolean;
   /** Highest UID B gave our appends (0: none). */
   maxAppendedUid: number;
@@ -184,9 +184,11 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
   await drain(pendingBodies);
 
   // 5. The folder is done: record the statuses the reads started from. A folder
-  // with failures, unread messages, or cut short keeps its old statuses, so it
-  // is read again next run.
-  if (result.failed === 0 && unread === 0 && !interrupted && !ctx.signal?.aborted) {
+  // with failures, unread messages, deletions the guard withheld, or cut short
+  // keeps its old statuses, so it is read and planned again next run (and a
+  // withholding is reported again until --force carries it out).
+  const complete = result.failed === 0 && unread === 0 && plan.expungesWithheld === 0;
+  if (complete && !interrupted && !ctx.signal?.aborted) {
     ctx.state.apply({ op: 'status', nameA, nameB, side: 'a', status: job.readA.status });
     ctx.state.apply({ op: 'status', nameA, nameB, side: 'b', status: job.readB.status });
     result.statusRecorded = true;

@@ -1,9 +1,12 @@
 // Which folder of A goes to which folder of B: translate the hierarchy
-// (namespace prefix and separator), keep INBOX as INBOX, and let special-use
-// folders (\Sent, \Trash, …) find their counterpart even when the names differ.
+// (namespace prefix and separator, see folderName.ts), keep INBOX as INBOX, and
+// let special-use folders (\Sent, \Trash, …) find their counterpart even when
+// the names differ. An A folder that cannot get a B folder of its own is listed
+// as unmapped, never silently dropped.
 // Pure: the engine lists both sides and hands the lists over.
 
 import type { FolderInfo, NamespaceInfo, SpecialUse } from '../store/types.js';
+import { isInbox, legacyFolderName, translateFolderName, untranslatableReason } from './folderName.js';
 
 export interface FolderPairMapping {
   nameA: string;
@@ -24,7 +27,18 @@ export interface FolderMapping {
   pairs: FolderPairMapping[];
   /** B folders to create (missing pair folders and their missing parents), parents before children. */
   toCreate: string[];
-  warnings: string[];
+  /** A folders that get no B folder of their own: each is a failure of the run. */
+  unmapped: UnmappedFolder[];
+}
+
+export interface FolderPairName {
+  nameA: string;
+  nameB: string;
+}
+
+export interface UnmappedFolder {
+  nameA: string;
+  reason: string;
 }
 
 export interface FolderSide {
@@ -41,60 +55,13 @@ const MATCHED_SPECIAL_USES: ReadonlySet<SpecialUse> = new Set<SpecialUse>([
   '\\Archive',
 ]);
 
-/** INBOX is case-insensitive (RFC 3501); every other name is compared exactly. */
-function isInbox(name: string): boolean {
-  return name.toUpperCase() === 'INBOX';
+/** How a pair is named in messages: A's name, B's in parentheses when it differs. */
+export function pairLabel(pair: { nameA: string; nameB: string }): string {
+  return pair.nameA === pair.nameB ? pair.nameA : `${pair.nameA} (${pair.nameB})`;
 }
 
 function nameKey(name: string): string {
   return isInbox(name) ? 'INBOX' : name;
-}
-
-interface Translation {
-  name: string;
-  /** A segment contained the target separator, replaced by '_'. */
-  replacedSeparator: boolean;
-}
-
-function translate(
-  name: string,
-  fromPrefix: string,
-  fromSep: string | null,
-  toPrefix: string,
-  toSep: string | null,
-): Translation {
-  if (isInbox(name)) return { name: 'INBOX', replacedSeparator: false };
-  const rest = fromPrefix !== '' && name.startsWith(fromPrefix) && name.length > fromPrefix.length
-    ? name.slice(fromPrefix.length)
-    : name;
-  const segments = fromSep === null || fromSep === '' ? [rest] : rest.split(fromSep);
-  let replacedSeparator = false;
-  const translated = segments.map((segment) => {
-    if (toSep === null || toSep === '' || !segment.includes(toSep)) return segment;
-    replacedSeparator = true;
-    return segment.split(toSep).join('_');
-  });
-  // A flat B cannot express hierarchy: A's separator just stays part of the name.
-  const joiner = toSep ?? fromSep ?? '';
-  return { name: toPrefix + translated.join(joiner), replacedSeparator };
-}
-
-/**
- * A folder name of one side as the other side spells it: INBOX stays INBOX;
- * otherwise strip the source's personal namespace prefix (when the name has
- * it), split at the source separator, join with the target separator, and add
- * the target prefix. A segment containing the target separator gets '_' in its
- * place, so it does not create an unintended level of hierarchy.
- * E.g. "INBOX.Archive.2019" (prefix "INBOX.", '.') → "Archive/2019" (prefix "", '/').
- */
-export function translateFolderName(
-  name: string,
-  fromNs: string,
-  fromSep: string | null,
-  toNs: string,
-  toSep: string | null,
-): string {
-  return translate(name, fromNs, fromSep, toNs, toSep).name;
 }
 
 /** Parents of a B name below B's prefix, outermost first ("INBOX.a.b.c" → "INBOX.a", "INBOX.a.b"). */
@@ -117,62 +84,39 @@ function ancestors(name: string, prefix: string, sep: string | null): string[] {
  * differ ("Sent Items" → "Sent"), unless that B folder is the plain name-target
  * of another A folder (then both keep their name translation) or an earlier A
  * folder with the same special use already claimed it. Two A folders never
- * map onto one B folder: the later one is skipped with a warning.
+ * map onto one B folder: the later one is unmapped (a failure the engine
+ * reports), as is one whose name B cannot spell.
  * Non-selectable A folders are not pairs; the hierarchy they stand for comes
- * from the parents listed in toCreate.
+ * from the parents listed in toCreate. `remembered`: the pairs the state knows
+ * (see keepRememberedLegacyNames).
  */
-export function mapFolders(a: FolderSide, b: FolderSide): FolderMapping {
-  const warnings: string[] = [];
-  const bSep = b.namespace.delimiter;
+export function mapFolders(a: FolderSide, b: FolderSide, remembered: readonly FolderPairName[] = []): FolderMapping {
+  const unmapped: UnmappedFolder[] = [];
   const bByKey = new Map<string, FolderInfo>();
   for (const folder of b.folders) if (!bByKey.has(nameKey(folder.name))) bByKey.set(nameKey(folder.name), folder);
-  const bBySpecialUse = new Map<SpecialUse, FolderInfo>();
-  for (const folder of b.folders) {
-    if (folder.specialUse && folder.selectable && !bBySpecialUse.has(folder.specialUse)) {
-      bBySpecialUse.set(folder.specialUse, folder);
+
+  const candidates: Candidate[] = [];
+  for (const folder of selectableOnce(a.folders)) {
+    const spelling = { prefix: a.namespace.prefix, delimiter: folder.delimiter ?? a.namespace.delimiter };
+    const reason = untranslatableReason(folder.name, spelling, b.namespace);
+    if (reason !== undefined) {
+      unmapped.push({ nameA: folder.name, reason: `no B folder of its own: ${reason}` });
+    } else {
+      const nameB = translateFolderName(folder.name, spelling, b.namespace);
+      candidates.push({ folder, nameB, legacy: legacyFolderName(folder.name, spelling, b.namespace) });
     }
   }
-
-  // Candidates: selectable A folders, INBOX first, each name once.
-  const seenA = new Set<string>();
-  const candidates: FolderInfo[] = [];
-  for (const folder of [...a.folders.filter((f) => isInbox(f.name)), ...a.folders.filter((f) => !isInbox(f.name))]) {
-    if (!folder.selectable || seenA.has(nameKey(folder.name))) continue;
-    seenA.add(nameKey(folder.name));
-    candidates.push(folder);
-  }
-
-  const nameTargets = candidates.map((folder) => {
-    const t = translate(folder.name, a.namespace.prefix, folder.delimiter ?? a.namespace.delimiter, b.namespace.prefix, bSep);
-    if (t.replacedSeparator) {
-      warnings.push(`A folder "${folder.name}" has B's separator '${bSep}' in a name part; it becomes "${t.name}" on B`);
-    }
-    return t.name;
-  });
-  const nameTargetCount = new Map<string, number>();
-  for (const target of nameTargets) nameTargetCount.set(nameKey(target), (nameTargetCount.get(nameKey(target)) ?? 0) + 1);
-
-  const claimedUses = new Set<SpecialUse>();
-  const targets = candidates.map((folder, i) => {
-    const own = nameTargets[i]!;
-    const use = folder.specialUse;
-    if (use === undefined || !MATCHED_SPECIAL_USES.has(use) || isInbox(folder.name) || claimedUses.has(use)) return own;
-    const bFolder = bBySpecialUse.get(use);
-    if (bFolder === undefined) return own;
-    claimedUses.add(use);
-    if (nameKey(bFolder.name) === nameKey(own)) return own;
-    // Another A folder is literally called what B's special-use folder is called: names win.
-    if ((nameTargetCount.get(nameKey(bFolder.name)) ?? 0) > 0) return own;
-    return bFolder.name;
-  });
+  keepRememberedLegacyNames(candidates, remembered, bByKey);
+  const targets = withSpecialUseTargets(candidates, b.folders);
 
   const pairs: FolderPairMapping[] = [];
   const takenBy = new Map<string, string>();
-  candidates.forEach((folder, i) => {
+  candidates.forEach(({ folder }, i) => {
     const nameB = targets[i]!;
     const earlier = takenBy.get(nameKey(nameB));
     if (earlier !== undefined) {
-      warnings.push(`A folders "${earlier}" and "${folder.name}" would both go to B folder "${nameB}"; skipping "${folder.name}"`);
+      const reason = `no B folder of its own: its B name "${nameB}" is already the B folder of A folder "${earlier}"`;
+      unmapped.push({ nameA: folder.name, reason });
       return;
     }
     takenBy.set(nameKey(nameB), folder.name);
@@ -188,7 +132,72 @@ export function mapFolders(a: FolderSide, b: FolderSide): FolderMapping {
     if (folder.specialUse !== undefined) pair.specialUse = folder.specialUse;
     pairs.push(pair);
   });
+  return { pairs, toCreate: foldersToCreate(pairs, bByKey, b.namespace), unmapped };
+}
 
+interface Candidate {
+  folder: FolderInfo;
+  nameB: string;
+  /** Its B name before the escape existed (see legacyFolderName). */
+  legacy: string;
+}
+
+/**
+ * A pair an earlier version made with the '_' rule keeps its B folder (no second
+ * copy of the folder on B after an upgrade) while the state remembers the pair,
+ * B still has the folder, and no A folder is really called so.
+ */
+function keepRememberedLegacyNames(
+  candidates: Candidate[],
+  remembered: readonly FolderPairName[],
+  bByKey: Map<string, FolderInfo>,
+): void {
+  const pairs = new Set(remembered.map((k) => `${k.nameA}\u0000${k.nameB}`));
+  const ownNames = new Set(candidates.map((c) => nameKey(c.nameB)));
+  for (const c of candidates) {
+    if (c.legacy === c.nameB || ownNames.has(nameKey(c.legacy))) continue;
+    const onB = bByKey.get(nameKey(c.legacy));
+    if (onB?.selectable && pairs.has(`${c.folder.name}\u0000${c.legacy}`)) c.nameB = c.legacy;
+  }
+}
+
+/** Selectable A folders, INBOX first, each name once. */
+function selectableOnce(folders: FolderInfo[]): FolderInfo[] {
+  const seen = new Set<string>();
+  const out: FolderInfo[] = [];
+  for (const folder of [...folders.filter((f) => isInbox(f.name)), ...folders.filter((f) => !isInbox(f.name))]) {
+    if (!folder.selectable || seen.has(nameKey(folder.name))) continue;
+    seen.add(nameKey(folder.name));
+    out.push(folder);
+  }
+  return out;
+}
+
+/** Each candidate's B name once special-use folders found their counterpart (see mapFolders). */
+function withSpecialUseTargets(candidates: Candidate[], foldersB: FolderInfo[]): string[] {
+  const bBySpecialUse = new Map<SpecialUse, FolderInfo>();
+  for (const folder of foldersB) {
+    if (folder.specialUse && folder.selectable && !bBySpecialUse.has(folder.specialUse)) {
+      bBySpecialUse.set(folder.specialUse, folder);
+    }
+  }
+  const nameTargets = new Set(candidates.map((c) => nameKey(c.nameB)));
+  const claimedUses = new Set<SpecialUse>();
+  return candidates.map(({ folder, nameB: own }) => {
+    const use = folder.specialUse;
+    if (use === undefined || !MATCHED_SPECIAL_USES.has(use) || isInbox(folder.name) || claimedUses.has(use)) return own;
+    const bFolder = bBySpecialUse.get(use);
+    if (bFolder === undefined) return own;
+    claimedUses.add(use);
+    if (nameKey(bFolder.name) === nameKey(own)) return own;
+    // Another A folder is literally called what B's special-use folder is called: names win.
+    if (nameTargets.has(nameKey(bFolder.name))) return own;
+    return bFolder.name;
+  });
+}
+
+/** B folders the pairs need that B lacks: missing parents, then the folder itself. */
+function foldersToCreate(pairs: FolderPairMapping[], bByKey: Map<string, FolderInfo>, b: NamespaceInfo): string[] {
   const toCreate: string[] = [];
   const creating = new Set<string>();
   const add = (name: string): void => {
@@ -198,11 +207,11 @@ export function mapFolders(a: FolderSide, b: FolderSide): FolderMapping {
   };
   for (const pair of pairs) {
     if (pair.existsOnB) continue;
-    for (const parent of ancestors(pair.nameB, b.namespace.prefix, bSep)) {
+    for (const parent of ancestors(pair.nameB, b.prefix, b.delimiter)) {
       // A listed parent (even \Noselect) is a hierarchy node already.
       if (!bByKey.has(nameKey(parent))) add(parent);
     }
     add(pair.nameB);
   }
-  return { pairs, toCreate, warnings };
+  return toCreate;
 }

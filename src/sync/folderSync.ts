@@ -7,12 +7,11 @@ import type { FolderRead, FolderStatus, MessageEnvelope, ReadBase, Store } from 
 import { executeFolderPlan } from './executor.js';
 import { expectedStatusOfB, type ExpectedStatus } from './ownWrites.js';
 import { globalId } from './identity.js';
-import { checkFolderExpungeGuard } from './mirrorGuard.js';
-import { planFolder } from './planFolder.js';
+import { planGuarded } from './mirrorGuard.js';
 import type { FolderPlan, SideSnapshot } from './planTypes.js';
 import { rollbackEvidence } from './rollback.js';
 import { buildSnapshot, voidSide } from './snapshot.js';
-import type { FolderResult, PlannedWork, SyncObserver, SyncOptions } from './types.js';
+import type { FolderResult, PlannedWork, SyncObserver, SyncOptions, Withholding } from './types.js';
 
 export interface FolderPairJob {
   nameA: string;
@@ -44,6 +43,8 @@ export interface FolderSyncResult extends FolderResult {
   alreadyThere: number;
   /** Mirror: deletions not done because the folder's guard refused them. */
   expungesWithheld: number;
+  /** Mirror: the guard's withholding in this folder, with its reason. */
+  withheld?: Withholding;
   /** Copy mode: what B's status must be if only this run wrote to it (see expectedStatusOfB). */
   expectedB?: ExpectedStatus;
   /** Sides found restored from an older backup (read again in full, nothing deleted because of it). */
@@ -60,16 +61,19 @@ export async function syncFolderPair(
   const { nameA, nameB, label } = job;
   if (!state.folder(nameA, nameB)) state.apply({ op: 'folder', nameA, nameB });
   const folder = state.folder(nameA, nameB)!;
+  // Before the statuses are used: a damaged section is discarded here, statuses too, so both sides are read in full.
   let records: readonly MessageRecord[] = folder.records();
 
   const { reads, rollbacks } = await readBothSides(ctx, job, stores, folder, records);
+  let newUidValidityA = false;
   for (const side of ['a', 'b'] as const) {
     const stored = side === 'a' ? folder.statusA : folder.statusB;
     if (stored && !(side === 'b' && job.missingOnB) && stored.uidValidity !== reads[side].status.uidValidity) {
       observer.warning(
         `${label}: UIDVALIDITY of ${side.toUpperCase()} changed (${stored.uidValidity} → ${reads[side].status.uidValidity}); ` +
-          `re-matching its messages by global id, nothing is deleted because of it`,
+          `re-matching its messages by global id`,
       );
+      if (side === 'a') newUidValidityA = true;
       // A fact worth recording at once: the old UIDs of that side are void.
       records = voidSide(records, side);
       state.apply({ op: 'reset', nameA, nameB, records: [...records] });
@@ -81,24 +85,16 @@ export async function syncFolderPair(
   const snapshotA = snapshotOf(records, 'a', reads.a);
   const snapshotB = snapshotOf(records, 'b', reads.b);
 
-  // What A lost in a rollback is not A deleting it: no deletion on B in this run.
-  const allowExpunge =
-    options.mode === 'mirror' &&
-    !rollbacks.includes('a') &&
-    checkFolderExpungeGuard({
-      rememberedA: records.filter((r) => r.uidA !== 0).length,
-      presentA: snapshotA.size,
-      force: options.force,
-    }).ok;
-  const plan = planFolder({
-    mode: options.mode,
-    records,
-    a: snapshotA,
-    b: snapshotB,
-    bAccepts: reads.b.permanentFlags,
-    allowExpunge,
-  });
-  reportPlanWarnings(ctx, label, plan, rollbacks.includes('a'));
+  const { plan, withheld } = planGuarded(
+    { mode: options.mode, records, a: snapshotA, b: snapshotB, bAccepts: reads.b.permanentFlags },
+    {
+      folder: label, force: options.force, cause: withholdingCause(job, records, newUidValidityA),
+      // What A lost in a rollback is not A deleting it: none of it is deleted in this run.
+      ...(rollbacks.includes('a') && { withholdAll: 'A went back in time (restored from an older backup?) and may have lost them' }),
+    },
+  );
+  reportPlanWarnings(ctx, label, plan);
+  if (withheld) ctx.observer.warning(withheld.reason);
 
   // Appends of messages the state already knew carry no envelope yet: one FETCH for all of them.
   const missing = plan.appends.filter((a) => !envelopesA.has(a.uidA)).map((a) => a.uidA);
@@ -123,7 +119,7 @@ export async function syncFolderPair(
     return {
       folder: label, skipped: false, copied: work.appends, bytes: work.appendBytes,
       flagsUpdated: work.flagUpdates, expunged: work.expunges, failed: 0,
-      alreadyThere, expungesWithheld: plan.expungesWithheld, rollbacks,
+      alreadyThere, expungesWithheld: plan.expungesWithheld, ...(withheld && { withheld }), rollbacks,
     };
   }
 
@@ -135,7 +131,8 @@ export async function syncFolderPair(
   return {
     folder: result.folder, skipped: result.skipped, copied: result.copied, bytes: result.bytes,
     flagsUpdated: result.flagsUpdated, expunged: result.expunged, failed: result.failed,
-    alreadyThere, expungesWithheld: plan.expungesWithheld, rollbacks, ...(expectedB && { expectedB }),
+    alreadyThere, expungesWithheld: plan.expungesWithheld, ...(withheld && { withheld }), rollbacks,
+    ...(expectedB && { expectedB }),
   };
 }
 
@@ -176,7 +173,7 @@ async function readBothSides(
     const evidence = rollbackEvidence(stored, read, records, side);
     if (evidence === undefined) return read;
     // A restored server: its lost messages are not deletions. Every identity is checked,
-    // the other side's copies of what it lost are unpaired, never deleted in this run.
+    // the other side's copies of what it lost are unpaired, not deleted in this run.
     rollbacks.push(side);
     observer.warning(
       `${label}: ${side.toUpperCase()} went back in time (${evidence}): restored from an older backup? ` +
@@ -189,6 +186,14 @@ async function readBothSides(
   const [readA, readB] = await Promise.all([readChecked('a'), readChecked('b')]);
   rollbacks.sort();
   return { reads: { a: readA, b: readB }, rollbacks };
+}
+
+/** Why B holds messages A lacks, as far as this folder's history tells (for the guard's message). */
+function withholdingCause(job: FolderPairJob, records: readonly MessageRecord[], newUidValidityA: boolean): string {
+  if (newUidValidityA) return "A's folder has a new UIDVALIDITY (recreated or restored?) and lacks them";
+  if (job.rescanB) return 'first mirror run after copy mode, which kept on B what A deleted';
+  if (records.length === 0) return 'first run on this folder, and A lacks them';
+  return 'A no longer has them (deleted there, or a broken source?)';
 }
 
 function snapshotOf(records: readonly MessageRecord[], side: 'a' | 'b', read: FolderRead): SideSnapshot {
@@ -205,7 +210,7 @@ function snapshotOf(records: readonly MessageRecord[], side: 'a' | 'b', read: Fo
   });
 }
 
-function reportPlanWarnings(ctx: FolderSyncContext, label: string, plan: FolderPlan, rolledBackA: boolean): void {
+function reportPlanWarnings(ctx: FolderSyncContext, label: string, plan: FolderPlan): void {
   for (const side of ['a', 'b'] as const) {
     const uids = plan.reusedUids.filter((r) => r.side === side).map((r) => r.uid);
     if (uids.length === 0) continue;
@@ -219,17 +224,6 @@ function reportPlanWarnings(ctx: FolderSyncContext, label: string, plan: FolderP
     if (ctx.warnedKeywords.has(keyword)) continue;
     ctx.warnedKeywords.add(keyword);
     ctx.observer.warning(`B cannot store the keyword ${keyword} (not in PERMANENTFLAGS); copies will lack it`);
-  }
-  if (plan.expungesWithheld > 0 && rolledBackA) {
-    ctx.observer.warning(
-      `${label}: not deleting ${plan.expungesWithheld} messages on B that A no longer has: A went back in time, ` +
-        `so they may be what A lost; the next mirror run deletes them unless A gets them back`,
-    );
-  } else if (plan.expungesWithheld > 0) {
-    ctx.observer.warning(
-      `${label}: refusing to delete ${plan.expungesWithheld} messages on B: A lost more than half of the messages ` +
-        `the state remembers in this folder (a broken source?); rerun with --force to delete them`,
-    );
   }
 }
 

@@ -1,12 +1,23 @@
 // Mirror mode deletes on B what A no longer has. If A looks broken (an empty
-// mailbox after a server mishap, a wrong account, folders gone), that would
-// wipe B too: refuse, unless the user says --force.
+// mailbox after a server mishap, a wrong account, a folder recreated), or B
+// holds history A never had (copy runs before, a lost state), that would wipe
+// B too. Two rules, unless the user says --force:
+// - before touching anything, refuse the run when A shows far fewer messages
+//   or folders than the state remembers (checkMirrorGuard);
+// - whatever led there, one run never deletes more than half of what B holds:
+//   of a folder's messages (at least 10) or of B's folders (at least 2). The
+//   numbers come from the plan itself, so no path (new UIDVALIDITY, mode
+//   switch, lost state) goes around them (checkDeletionLimit, planGuarded).
+
+import { planFolder } from './planFolder.js';
+import type { FolderPlan, FolderPlanInput } from './planTypes.js';
+import type { Withholding } from './types.js';
 
 export type GuardResult = { ok: true } | { ok: false; reason: string };
 
-/** Refuse only with at least this many remembered messages (small folders change a lot). */
+/** Withhold only with at least this many messages to delete (small folders change a lot). */
 export const GUARD_MIN_MESSAGES = 10;
-/** Refuse only with at least this many remembered folders. */
+/** Withhold only with at least this many folders to delete (or remembered, for the pre-check). */
 export const GUARD_MIN_FOLDERS = 2;
 
 function plural(n: number, word: string): string {
@@ -23,7 +34,9 @@ function mostlyGone(remembered: number, gone: number): boolean {
  * state remembers. Messages: more than 50% of the remembered ones gone, when
  * at least 10 were remembered (a folder's new messages do not hide another
  * folder's losses). Folders: more than 50% gone, when at least 2 were
- * remembered.
+ * remembered. `rememberedA` is the message count A's status had when the
+ * folder was last synced: a count, not UIDs, so a new UIDVALIDITY does not
+ * hide it, and no folder's records need loading.
  */
 export function checkMirrorGuard(input: {
   folders: { name: string; rememberedA: number; presentA: number }[];
@@ -55,30 +68,62 @@ export function checkMirrorGuard(input: {
 }
 
 /**
- * One folder: may mirror mode expunge in it? Not when more than 50% of the
- * folder's remembered A messages are gone and at least 10 messages would be
- * deleted on B, unless forced. `wouldDelete` defaults to the number gone; the
- * engine may pass the exact count once a plan is known (plan, check, and
- * re-plan with allowExpunge false when refused).
+ * One run's deletions on B: withheld when they are at least the minimum
+ * (10 messages, 2 folders) and more than half of what B holds now (the
+ * folder's messages, or B's folders), unless forced. Returns what is
+ * withheld and why, or undefined when the deletions may go ahead.
  */
-export function checkFolderExpungeGuard(input: {
-  name?: string;
-  rememberedA: number;
-  presentA: number;
-  wouldDelete?: number;
+export function checkDeletionLimit(input: {
+  what: 'messages' | 'folders';
+  /** The folder (messages only), as the user knows it. */
+  folder?: string;
+  deleting: number;
+  heldOnB: number;
   force: boolean;
-}): GuardResult {
-  if (input.force) return { ok: true };
-  const gone = Math.max(0, input.rememberedA - input.presentA);
-  const wouldDelete = input.wouldDelete ?? gone;
-  if (wouldDelete >= GUARD_MIN_MESSAGES && mostlyGone(input.rememberedA, gone)) {
-    const where = input.name === undefined ? 'a folder' : `folder "${input.name}"`;
-    return {
-      ok: false,
-      reason:
-        `A lacks ${gone} of the ${plural(input.rememberedA, 'message')} the state remembers in ${where} (more than half), ` +
-        `so mirror mode does not delete its ${plural(wouldDelete, 'message')} on B; use --force to delete them anyway.`,
-    };
-  }
-  return { ok: true };
+  /** Why A lacks them, when known (e.g. a new UIDVALIDITY). */
+  cause?: string;
+}): Withholding | undefined {
+  const { what, folder, deleting, heldOnB } = input;
+  const minimum = what === 'messages' ? GUARD_MIN_MESSAGES : GUARD_MIN_FOLDERS;
+  if (input.force || deleting < minimum || !mostlyGone(heldOnB, deleting)) return undefined;
+  const where = what === 'messages' ? `"${folder ?? '?'}": mirror would delete` : 'mirror would delete';
+  const held = what === 'messages' ? 'B holds there' : 'B has';
+  const reason =
+    `${where} ${deleting} of the ${plural(heldOnB, what.slice(0, -1))} ${held} (more than half in one run)` +
+    `${input.cause ? `; ${input.cause}` : ''}: withheld, rerun with --force to delete them`;
+  return { what, ...(folder !== undefined && what === 'messages' && { folder }), count: deleting, heldOnB, reason };
+}
+
+/**
+ * Plan a folder with expunges allowed (mirror), check the plan's expunges
+ * against the limit, and plan again without them when they are withheld
+ * (the planner then counts them in expungesWithheld). Pure, like the planner.
+ */
+export function planGuarded(
+  input: Omit<FolderPlanInput, 'allowExpunge'>,
+  guard: {
+    folder: string;
+    force: boolean;
+    cause?: string;
+    /** Why every deletion of this folder waits, however few (e.g. A went back in time); --force overrides. */
+    withholdAll?: string;
+  },
+): { plan: FolderPlan; withheld?: Withholding } {
+  const plan = planFolder({ ...input, allowExpunge: input.mode === 'mirror' });
+  if (plan.expunges.length === 0) return { plan };
+  const deleting = plan.expunges.length;
+  const withheld =
+    guard.withholdAll !== undefined && !guard.force
+      ? {
+          what: 'messages' as const, folder: guard.folder, count: deleting, heldOnB: input.b.size,
+          reason:
+            `"${guard.folder}": mirror would delete ${plural(deleting, 'message')} A lacks; ${guard.withholdAll}: ` +
+            'withheld, rerun with --force to delete them',
+        }
+      : checkDeletionLimit({
+          what: 'messages', folder: guard.folder, deleting, heldOnB: input.b.size,
+          force: guard.force, ...(guard.cause !== undefined && { cause: guard.cause }),
+        });
+  if (!withheld) return { plan };
+  return { plan: planFolder({ ...input, allowExpunge: false }), withheld };
 }

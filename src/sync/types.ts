@@ -77,6 +77,22 @@ export interface SyncObserver {
   verbose(text: string): void;
 }
 
+/**
+ * Mirror: deletions the guard did not do in this run (one run never deletes
+ * more than half of a folder on B, or of B's folders, without --force).
+ */
+export interface Withholding {
+  what: 'messages' | 'folders';
+  /** The folder whose messages are withheld (messages only). */
+  folder?: string;
+  /** Deletions withheld. */
+  count: number;
+  /** What B holds now: messages in that folder, or folders. */
+  heldOnB: number;
+  /** One sentence: how many, of how many, why, and what to do. */
+  reason: string;
+}
+
 export interface SyncSummary {
   mode: SyncMode;
   dryRun: boolean;
@@ -90,8 +106,10 @@ export interface SyncSummary {
   foldersDeleted: number;
   /** A messages left alone because B already has them. */
   skipped: number;
-  /** Mirror: deletions the safety guard refused (exit code 5; --force overrides). */
+  /** Mirror: message deletions the safety guard withheld (exit code 5; --force overrides). */
   deletionsWithheld: number;
+  /** Mirror: every withholding of the guard (messages of a folder, or folders), with its reason. */
+  withheld: Withholding[];
   /**
    * Folder sides found restored from an older backup (counters went down, or a
    * known UID now holds another message): read in full, what the side lost

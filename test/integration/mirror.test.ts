@@ -6,20 +6,9 @@ import { GuardRefusedError } from '../../src/errors.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { expungeUids, listFolders, readFolder, seedFolder, setFlags } from '../support/imap.js';
 import { syncOnce, tempDir } from '../support/sync.js';
+import { taggedMessages } from '../support/taggedMessages.js';
 
-function message(n: number, tag: string): string {
-  return [
-    `From: <m${n}@example.org>`,
-    `Subject: ${tag} ${n}`,
-    `Date: Tue, 3 Mar 2026 09:00:${String(n % 60).padStart(2, '0')} +0100`,
-    `Message-ID: <${tag}.${n}@example.org>`,
-    '',
-    `${tag} body ${n}`,
-    '',
-  ].join('\r\n');
-}
-const seed = (tag: string, count: number, from = 0): { raw: string }[] =>
-  Array.from({ length: count }, (_, i) => ({ raw: message(from + i, tag) }));
+const seed = taggedMessages;
 const bodies = (ms: { body: Buffer }[]): string[] => ms.map((m) => m.body.toString()).sort();
 const flagsByBody = (ms: { body: Buffer; flags: string[] }[]): Record<string, string[]> =>
   Object.fromEntries(ms.map((m) => [m.body.toString(), m.flags]));

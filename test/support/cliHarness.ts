@@ -52,6 +52,7 @@ export function emptySummary(overrides: Partial<SyncSummary> = {}): SyncSummary 
     foldersDeleted: 0,
     skipped: 0,
     deletionsWithheld: 0,
+    withheld: [],
     rollbacks: [],
     failed: [],
     warnings: [],

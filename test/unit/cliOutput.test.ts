@@ -93,7 +93,8 @@ describe('summary', () => {
     expect(lines[0]).toBe('replimap copy: done in 1.2 s');
     expect(lines).toContain('  folders:        5 checked, 3 unchanged, 1 created');
     expect(lines).toContain('  copied:         1 message (2.0 kB)');
-    expect(lines).toContain('  failed:         2 messages');
+    expect(lines).toContain('  failed:         1 message, 1 folder');
+    expect(formatSummary({ ...s, failed: s.failed.slice(1) }, { stats: false })).toContain('  failed:         1 folder');
     expect(lines).toContain('    INBOX: UID 7 on A: NO too big');
     expect(lines).toContain('    Lists/x: SELECT failed');
     expect(lines.join('\n')).not.toContain('expunged');
@@ -102,11 +103,10 @@ describe('summary', () => {
     expect(mirror).toContain('  folders:        5 checked, 3 unchanged, 1 created, 2 deleted');
   });
 
-  it('rollbacks: one row naming folder and side; deletions withheld for them are not sent to --force', () => {
+  it('rollbacks: one row naming folder and side, and in the JSON', () => {
     const rollbacks = [{ folder: 'INBOX', side: 'B' as const }, { folder: 'Work', side: 'A' as const }];
-    const lines = formatSummary(emptySummary({ mode: 'mirror', rollbacks, deletionsWithheld: 3 }), { stats: false });
+    const lines = formatSummary(emptySummary({ mode: 'mirror', rollbacks }), { stats: false });
     expect(lines).toContain('  rolled back:    INBOX (B), Work (A)');
-    expect(lines).toContain('  withheld:       3 deletions: the source looks broken or went back in time (see the warnings)');
     expect(formatSummary(emptySummary(), { stats: false }).join('\n')).not.toContain('rolled back');
     const json = summaryToJson(emptySummary({ rollbacks }), { exitCode: 0, a: 'a', b: 'b', statePath: '/s', warnings: [], plan: [] });
     expect(json.rollbacks).toEqual(rollbacks);

@@ -179,9 +179,20 @@ describe('dry run', () => {
 
 describe('exit codes from the engine', () => {
   it('5 when mirror withheld deletions, and says why', async () => {
-    const h = cliHarness({ env, engine: async () => emptySummary({ mode: 'mirror', deletionsWithheld: 7 }) });
+    const withheld = [
+      { what: 'messages' as const, folder: 'Archive', count: 7, heldOnB: 10, reason: '"Archive": mirror would delete 7 of the 10 messages B holds there' },
+      { what: 'folders' as const, count: 3, heldOnB: 4, reason: 'mirror would delete 3 of the 4 folders B has' },
+    ];
+    const h = cliHarness({ env, engine: async () => emptySummary({ mode: 'mirror', deletionsWithheld: 7, withheld }) });
     expect(await h.run('sync', '--mode', 'mirror', A, B)).toBe(5);
-    expect(h.stdout.text).toMatch(/withheld: +7 deletions: the source looks broken \(see --force\)/);
+    expect(h.stdout.text).toMatch(/withheld: +7 messages, 3 folders not deleted on B \(--force deletes them\)/);
+    expect(h.stdout.text).toContain('\n    "Archive": mirror would delete 7 of the 10 messages B holds there\n');
+    expect(h.stdout.text).toContain('\n    mirror would delete 3 of the 4 folders B has\n');
+
+    // Only folders withheld: still 5.
+    const folders = cliHarness({ env, engine: async () => emptySummary({ mode: 'mirror', withheld: [withheld[1]!] }) });
+    expect(await folders.run('sync', '--mode', 'mirror', '--json', A, B)).toBe(5);
+    expect(JSON.parse(folders.stdout.text)).toMatchObject({ ok: false, exitCode: 5, deletionsWithheld: 0, withheld: [withheld[1]] });
   });
 
   it('a ReplimapError: one line and its own code; stack only with -v', async () => {

@@ -21,12 +21,12 @@ const read = (uidNext: number): FolderRead => ({
   readOnly: false, kind: 'full', messages: [], vanished: [], envelopes: [],
 });
 
-async function run(options: { missingBody?: number; refuse?: number }) {
+async function run(options: { missingBody?: number; refuse?: number; withheld?: number }) {
   const state = await SyncState.open(join(mkdtempSync(join(tmpdir(), 'replimap-exec-')), 's'), { storeA: 'a', storeB: 'b' });
   state.apply({ op: 'folder', nameA: 'INBOX', nameB: 'INBOX' });
   const uids = [1, 2, 3];
   const plan: FolderPlan = {
-    records: [], flagChanges: [], expunges: [], droppedKeywords: [], reusedUids: [], expungesWithheld: 0,
+    records: [], flagChanges: [], expunges: [], droppedKeywords: [], reusedUids: [], expungesWithheld: options.withheld ?? 0,
     appends: uids.map((uid) => ({ uidA: uid, gid: `gid${uid}aaaaaaaaaaa`, flags: ['\\Seen'], size: 10 })),
   };
   const snapshotA = new Map<number, SnapshotMessage>(uids.map((uid) => [uid, { flags: ['\\Seen'], gid: `gid${uid}aaaaaaaaaaa`, size: 10 }]));
@@ -72,6 +72,14 @@ describe('executeFolderPlan', () => {
     const { result, records, statusA } = await run({ refuse: 3 });
     expect(result.failed).toBe(1);
     expect(records).toEqual([[1, 100], [2, 101], [3, 0]]);
+    expect(statusA).toBeUndefined();
+  });
+
+  it('a folder whose deletions the guard withheld keeps its old statuses: planned again, and reported again, next run', async () => {
+    const { result, records, statusA } = await run({ withheld: 12 });
+    expect(result.copied).toBe(3);
+    expect(records).toEqual([[1, 100], [2, 101], [3, 102]]);
+    expect(result.statusRecorded).toBe(false);
     expect(statusA).toBeUndefined();
   });
 });

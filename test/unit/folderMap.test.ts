@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mapFolders, translateFolderName } from '../../src/sync/folderMap.js';
+import { mapFolders } from '../../src/sync/folderMap.js';
+import { translateFolderName } from '../../src/sync/folderName.js';
 import type { FolderInfo, NamespaceInfo, SpecialUse } from '../../src/store/types.js';
 
 function folder(name: string, delimiter: string | null, extra: Partial<FolderInfo> = {}): FolderInfo {
@@ -11,28 +12,29 @@ const dot: NamespaceInfo = { prefix: '', delimiter: '.' };
 
 describe('translateFolderName', () => {
   it('translates INBOX.-prefixed dot names to slash names and back', () => {
-    expect(translateFolderName('INBOX.Archive.2019', 'INBOX.', '.', '', '/')).toBe('Archive/2019');
-    expect(translateFolderName('Archive/2019', '', '/', 'INBOX.', '.')).toBe('INBOX.Archive.2019');
+    expect(translateFolderName('INBOX.Archive.2019', dotInbox, slash)).toBe('Archive/2019');
+    expect(translateFolderName('Archive/2019', slash, dotInbox)).toBe('INBOX.Archive.2019');
   });
 
   it('keeps INBOX as INBOX, whatever its case', () => {
-    expect(translateFolderName('INBOX', 'INBOX.', '.', '', '/')).toBe('INBOX');
-    expect(translateFolderName('Inbox', '', '/', 'INBOX.', '.')).toBe('INBOX');
+    expect(translateFolderName('INBOX', dotInbox, slash)).toBe('INBOX');
+    expect(translateFolderName('Inbox', slash, dotInbox)).toBe('INBOX');
   });
 
-  it('replaces the target separator inside a name part', () => {
-    expect(translateFolderName('Projects/v1.2', '', '/', '', '.')).toBe('Projects.v1_2');
-    expect(translateFolderName('a/b', '', '.', '', '/')).toBe('a_b');
+  it('escapes the target separator inside a name part (was: replaced by "_")', () => {
+    expect(translateFolderName('Projects/v1.2', slash, dot)).toBe('Projects.v1\\2e2');
+    expect(translateFolderName('a/b', dot, slash)).toBe('a\\2fb');
   });
 
   it('leaves names outside the source prefix unstripped', () => {
-    expect(translateFolderName('Shared.x', 'INBOX.', '.', '', '/')).toBe('Shared/x');
+    expect(translateFolderName('Shared.x', dotInbox, slash)).toBe('Shared/x');
   });
 
   it('handles flat namespaces and UTF-8 names', () => {
-    expect(translateFolderName('Entwürfe', '', null, '', '/')).toBe('Entwürfe');
-    expect(translateFolderName('a/b', '', '/', '', null)).toBe('a/b');
-    expect(translateFolderName('Gesendete Elemente/Überblick', '', '/', 'INBOX.', '.')).toBe('INBOX.Gesendete Elemente.Überblick');
+    const flat: NamespaceInfo = { prefix: '', delimiter: null };
+    expect(translateFolderName('Entwürfe', flat, slash)).toBe('Entwürfe');
+    expect(translateFolderName('a/b', slash, flat)).toBe('a/b');
+    expect(translateFolderName('Gesendete Elemente/Überblick', slash, dotInbox)).toBe('INBOX.Gesendete Elemente.Überblick');
   });
 });
 
@@ -56,7 +58,7 @@ describe('mapFolders', () => {
       { nameA: 'INBOX.Work', nameB: 'Work', existsOnB: true, subscribedOnA: true, subscribedOnB: false, selectableOnA: true },
     ]);
     expect(m.toCreate).toEqual(['Archive', 'Archive/2019']);
-    expect(m.warnings).toEqual([]);
+    expect(m.unmapped).toEqual([]);
   });
 
   it('maps a slash server onto a dot server with INBOX. prefix', () => {
@@ -92,14 +94,14 @@ describe('mapFolders', () => {
     ]);
   });
 
-  it('warns once per folder whose name holds B’s separator', () => {
+  it('escapes B’s separator in a name part, without a warning', () => {
     const m = mapFolders(
       { namespace: slash, folders: [folder('INBOX', '/'), folder('v1.2/a.b', '/')] },
       { namespace: dot, folders: [folder('INBOX', '.')] },
     );
-    expect(m.pairs[1]!.nameB).toBe('v1_2.a_b');
-    expect(m.warnings).toHaveLength(1);
-    expect(m.warnings[0]).toContain('v1.2/a.b');
+    expect(m.pairs[1]!.nameB).toBe('v1\\2e2.a\\2eb');
+    expect(m.toCreate).toEqual(['v1\\2e2', 'v1\\2e2.a\\2eb']);
+    expect(m.unmapped).toEqual([]);
   });
 
   const su = (name: string, use: SpecialUse, sep = '/'): FolderInfo => folder(name, sep, { specialUse: use });
@@ -131,7 +133,7 @@ describe('mapFolders', () => {
       ['Sent Items', 'Sent Items'],
       ['Sent', 'Sent'],
     ]);
-    expect(m.warnings).toEqual([]);
+    expect(m.unmapped).toEqual([]);
   });
 
   it('lets only the first of two A folders with the same special use take B’s folder', () => {
@@ -146,25 +148,67 @@ describe('mapFolders', () => {
     ]);
   });
 
-  it('never maps two A folders onto one B folder: the later one is skipped with a warning', () => {
+  it('gives "a.b" and "a_b" distinct B folders', () => {
     const m = mapFolders(
       { namespace: slash, folders: [folder('INBOX', '/'), folder('a.b', '/'), folder('a_b', '/')] },
       { namespace: dot, folders: [folder('INBOX', '.')] },
     );
     expect(m.pairs.map((p) => [p.nameA, p.nameB])).toEqual([
       ['INBOX', 'INBOX'],
-      ['a.b', 'a_b'],
+      ['a.b', 'a\\2eb'],
+      ['a_b', 'a_b'],
     ]);
-    expect(m.warnings.some((w) => w.includes('skipping "a_b"'))).toBe(true);
+    expect(m.unmapped).toEqual([]);
   });
 
-  it('skips an A folder whose name would land on INBOX', () => {
+  it('keeps a B folder an earlier version made with "_" for B’s separator, when the state remembers the pair', () => {
+    const a = { namespace: slash, folders: [folder('INBOX', '/'), folder('v1.2', '/'), folder('x.y', '/'), folder('p.q', '/')] };
+    const b = { namespace: dot, folders: [folder('INBOX', '.'), folder('v1_2', '.'), folder('p_q', '.')] };
+    const remembered = [
+      { nameA: 'v1.2', nameB: 'v1_2' },
+      { nameA: 'x.y', nameB: 'x_y' }, // gone from B: the escape from now on
+    ];
+    const m = mapFolders(a, b, remembered);
+    expect(m.pairs.map((p) => [p.nameA, p.nameB, p.existsOnB])).toEqual([
+      ['INBOX', 'INBOX', true],
+      ['v1.2', 'v1_2', true],
+      ['x.y', 'x\\2ey', false],
+      ['p.q', 'p\\2eq', false], // not remembered: B's "p_q" is someone else's
+    ]);
+  });
+
+  it('gives a remembered "_" name back to the A folder that is really called so', () => {
     const m = mapFolders(
-      { namespace: dotInbox, folders: [folder('INBOX', '.'), folder('INBOX.INBOX', '.')] },
+      { namespace: slash, folders: [folder('INBOX', '/'), folder('dot.name', '/'), folder('dot_name', '/')] },
+      { namespace: dot, folders: [folder('INBOX', '.'), folder('dot_name', '.')] },
+      [{ nameA: 'dot.name', nameB: 'dot_name' }],
+    );
+    expect(m.pairs.map((p) => [p.nameA, p.nameB])).toEqual([
+      ['INBOX', 'INBOX'],
+      ['dot.name', 'dot\\2ename'],
+      ['dot_name', 'dot_name'],
+    ]);
+    expect(m.unmapped).toEqual([]);
+  });
+
+  it('never maps two A folders onto one B folder: the later one is unmapped, with the reason', () => {
+    const m = mapFolders(
+      { namespace: dotInbox, folders: [folder('INBOX', '.'), folder('INBOX.INBOX', '.'), folder('INBOX.x', '.')] },
       { namespace: slash, folders: [folder('INBOX', '/')] },
     );
-    expect(m.pairs.map((p) => p.nameA)).toEqual(['INBOX']);
-    expect(m.warnings).toHaveLength(1);
+    expect(m.pairs.map((p) => p.nameA)).toEqual(['INBOX', 'INBOX.x']);
+    expect(m.unmapped).toEqual([
+      { nameA: 'INBOX.INBOX', reason: 'no B folder of its own: its B name "INBOX" is already the B folder of A folder "INBOX"' },
+    ]);
+  });
+
+  it('lists an A folder whose name B cannot spell as unmapped', () => {
+    const m = mapFolders(
+      { namespace: slash, folders: [folder('INBOX', '/'), folder('a\\b', '/'), folder('c', '/')] },
+      { namespace: { prefix: '', delimiter: '\\' }, folders: [folder('INBOX', '\\')] },
+    );
+    expect(m.pairs.map((p) => p.nameA)).toEqual(['INBOX', 'c']);
+    expect(m.unmapped.map((u) => u.nameA)).toEqual(['a\\b']);
   });
 
   it('never makes a pair of a non-selectable A folder', () => {

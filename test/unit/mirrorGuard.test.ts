@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checkFolderExpungeGuard, checkMirrorGuard } from '../../src/sync/mirrorGuard.js';
+import type { MessageRecord } from '../../src/state/types.js';
+import { checkDeletionLimit, checkMirrorGuard, planGuarded } from '../../src/sync/mirrorGuard.js';
+import type { FlagAcceptance, FolderPlanInput, SnapshotMessage } from '../../src/sync/planTypes.js';
 
 const folders = (...rows: [number, number][]) => rows.map(([rememberedA, presentA], i) => ({ name: `f${i}`, rememberedA, presentA }));
 
@@ -42,21 +44,98 @@ describe('checkMirrorGuard', () => {
   });
 });
 
-describe('checkFolderExpungeGuard', () => {
-  it('refuses when more than half is gone and at least 10 would be deleted', () => {
-    const r = checkFolderExpungeGuard({ name: 'Archive', rememberedA: 30, presentA: 10, force: false });
-    expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.reason).toMatch(/20 of the 30 messages .*"Archive".*--force/);
+describe('checkDeletionLimit', () => {
+  const messages = (deleting: number, heldOnB: number, force = false) =>
+    checkDeletionLimit({ what: 'messages', folder: 'Archive', deleting, heldOnB, force });
+
+  it('withholds more than half of a folder on B, from 10 messages, saying how many, of how many, where and what to do', () => {
+    const w = checkDeletionLimit({ what: 'messages', folder: 'Archive', deleting: 18, heldOnB: 30, force: false, cause: 'A was recreated' });
+    expect(w).toEqual({
+      what: 'messages', folder: 'Archive', count: 18, heldOnB: 30,
+      reason: expect.stringMatching(/"Archive".*18 of the 30 messages B holds there.*A was recreated.*--force/),
+    });
   });
 
-  it('allows small deletions and moderate losses', () => {
-    expect(checkFolderExpungeGuard({ rememberedA: 12, presentA: 3, force: false }).ok).toBe(true);
-    expect(checkFolderExpungeGuard({ rememberedA: 100, presentA: 60, force: false }).ok).toBe(true);
-    expect(checkFolderExpungeGuard({ rememberedA: 100, presentA: 0, wouldDelete: 9, force: false }).ok).toBe(true);
-    expect(checkFolderExpungeGuard({ rememberedA: 0, presentA: 0, force: false }).ok).toBe(true);
+  it('lets half or less of a folder go, and fewer than 10 messages whatever the share', () => {
+    expect(messages(15, 30)).toBeUndefined();
+    expect(messages(16, 30)).toBeDefined();
+    expect(messages(9, 9)).toBeUndefined();
+    expect(messages(10, 10)).toBeDefined();
+    expect(messages(0, 0)).toBeUndefined();
+  });
+
+  it('folders: more than half of B\'s folders, from 2', () => {
+    const w = checkDeletionLimit({ what: 'folders', deleting: 3, heldOnB: 4, force: false });
+    expect(w).toEqual({ what: 'folders', count: 3, heldOnB: 4, reason: expect.stringContaining('3 of the 4 folders B has') });
+    expect(checkDeletionLimit({ what: 'folders', deleting: 2, heldOnB: 4, force: false })).toBeUndefined();
+    expect(checkDeletionLimit({ what: 'folders', deleting: 1, heldOnB: 1, force: false })).toBeUndefined();
+    expect(checkDeletionLimit({ what: 'folders', deleting: 2, heldOnB: 3, force: false })).toBeDefined();
   });
 
   it('--force overrides', () => {
-    expect(checkFolderExpungeGuard({ rememberedA: 100, presentA: 0, force: true }).ok).toBe(true);
+    expect(messages(100, 100, true)).toBeUndefined();
+    expect(checkDeletionLimit({ what: 'folders', deleting: 9, heldOnB: 9, force: true })).toBeUndefined();
+  });
+});
+
+describe('planGuarded', () => {
+  const accepts: FlagAcceptance = { flags: ['\\Seen'], allowsNewKeywords: true };
+  /** B holds `held` messages g0..; A holds the first `onA` of them, all paired by the records. */
+  const folder = (held: number, onA: number): Omit<FolderPlanInput, 'allowExpunge'> => {
+    const records: MessageRecord[] = [];
+    const a = new Map<number, SnapshotMessage>();
+    const b = new Map<number, SnapshotMessage>();
+    for (let i = 1; i <= held; i++) {
+      records.push({ uidA: i, uidB: i, gid: `g${i}`, flags: [] });
+      b.set(i, { flags: [] });
+      if (i <= onA) a.set(i, { flags: [] });
+    }
+    return { mode: 'mirror', records, a, b, bAccepts: accepts };
+  };
+
+  it('keeps the expunges of a plan within the limit', () => {
+    const { plan, withheld } = planGuarded(folder(30, 15), { folder: 'X', force: false });
+    expect(withheld).toBeUndefined();
+    expect(plan.expunges).toHaveLength(15);
+    expect(plan.expungesWithheld).toBe(0);
+  });
+
+  it('withholds every expunge of a plan beyond the limit, keeping their records, and counts them', () => {
+    const { plan, withheld } = planGuarded(folder(30, 12), { folder: 'X', force: false, cause: 'why' });
+    expect(withheld).toMatchObject({ what: 'messages', folder: 'X', count: 18, heldOnB: 30 });
+    expect(withheld?.reason).toContain('why');
+    expect(plan.expunges).toEqual([]);
+    expect(plan.expungesWithheld).toBe(18);
+    expect(plan.records).toHaveLength(30);
+    expect(plan.records.filter((r) => r.uidA === 0).map((r) => r.uidB)).toEqual([13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30]);
+  });
+
+  it('withholdAll (A went back in time): even a few expunges wait, with that reason; --force overrides', () => {
+    const { plan, withheld } = planGuarded(folder(30, 28), { folder: 'X', force: false, withholdAll: 'A went back in time' });
+    expect(withheld).toMatchObject({ what: 'messages', folder: 'X', count: 2, heldOnB: 30 });
+    expect(withheld?.reason).toContain('A went back in time');
+    expect(plan.expunges).toEqual([]);
+    expect(plan.expungesWithheld).toBe(2);
+    const forced = planGuarded(folder(30, 28), { folder: 'X', force: true, withholdAll: 'A went back in time' });
+    expect(forced.withheld).toBeUndefined();
+    expect(forced.plan.expunges).toHaveLength(2);
+  });
+
+  it('counts B-only records (copy mode history, voided UIDs) like any other expunge', () => {
+    const input = folder(20, 0);
+    const records = input.records.map((r, i) => (i < 8 ? { ...r, uidA: 0 } : r));
+    const a = new Map([...input.b].filter(([uid]) => uid > 8));
+    const { withheld } = planGuarded({ ...input, records, a }, { folder: 'Sent', force: false });
+    expect(withheld).toBeUndefined();
+    const voided = input.records.map((r) => ({ ...r, uidA: 0 }));
+    expect(planGuarded({ ...input, records: voided, a: new Map() }, { folder: 'Sent', force: false }).withheld?.count).toBe(20);
+  });
+
+  it('--force, and copy mode, never withhold', () => {
+    expect(planGuarded(folder(30, 0), { folder: 'X', force: true }).plan.expunges).toHaveLength(30);
+    const copy = planGuarded({ ...folder(30, 0), mode: 'copy' }, { folder: 'X', force: false });
+    expect(copy.withheld).toBeUndefined();
+    expect(copy.plan.expunges).toEqual([]);
+    expect(copy.plan.expungesWithheld).toBe(0);
   });
 });

@@ -1,7 +1,8 @@
 // SyncState: round trips, lazy sections, op semantics, journal recovery,
 // corrupt files, permissions, read-only opens.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { copyFile, mkdtemp, readFile, readdir, rm, stat, writeFile, appendFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import fc from 'fast-check';
@@ -186,7 +187,8 @@ describe('lazy sections', () => {
     // The damage is still found, at its line, once the section is read.
     const t = await SyncState.open(path, ID);
     const line = after.split('\n').indexOf('7 8 g7 $Junk %ZZ') + 1;
-    expect(() => t.folder('Other', 'Other')!.records()).toThrow(new RegExp(`corrupt at line ${line}: bad percent-encoding`));
+    expect(t.folder('Other', 'Other')!.records()).toEqual([]);
+    expect(t.warnings.join('\n')).toContain(`(line ${line}: bad percent-encoding`);
     await t.close();
   });
 
@@ -387,13 +389,11 @@ describe('journal', () => {
     }
   });
 
-  it('refuses a damaged journal, a journal from the future, and one for other stores', async () => {
+  it('refuses a journal from the future, one for other stores, and a damaged header', async () => {
     await writeSample(path);
     const header = `replimap-journal 1 1 ${JSON.stringify(ID.storeA)} ${JSON.stringify(ID.storeB)}\n`;
-    await writeFile(`${path}.journal`, header + 'put "INBOX" "INBOX" 3 13 g3\nbogus line\nput "INBOX" "INBOX" 4 14 g4\n');
-    await expectStateError(SyncState.open(path, ID), /state journal .*state\.journal is corrupt at line 3: unknown op "bogus"/);
-    await writeFile(`${path}.journal`, header + 'put "Nope" "Nope" 3 13 g3\n');
-    await expectStateError(SyncState.open(path, ID), /corrupt at line 2: .*not declared/);
+    await writeFile(`${path}.journal`, 'replimap-journal x\n');
+    await expectStateError(SyncState.open(path, ID), /state journal .*state\.journal is corrupt at line 1: /);
     await writeFile(`${path}.journal`, header.replace(' 1 1 ', ' 1 9 '));
     await expectStateError(SyncState.open(path, ID), /generation 9, but the state file is at generation 1/);
     await writeFile(`${path}.journal`, header.replace('alice@b', 'bob@b'));
@@ -408,8 +408,6 @@ describe('corrupt state files', () => {
     ['bad magic', (s) => s.replace('replimap-state 1', 'hello world'), /corrupt at line 1: not a replimap state file/],
     ['missing end marker', (s) => s.slice(0, s.indexOf('end ')), /corrupt at line 10: the file ends without an end marker/],
     ['truncated mid-line', (s) => s.slice(0, s.indexOf('end ') + 3), /corrupt at line 10: the file ends in the middle of a line/],
-    ['wrong record count', (s) => s.replace('end 2 3', 'end 2 4'), /corrupt at line 10: end marker says 4 records, the file has 3/],
-    ['wrong folder count', (s) => s.replace('end 2 3', 'end 3 3'), /corrupt at line 10: end marker says 3 folders/],
     ['unknown line kind', (s) => s.replace('folder "Other"', 'deferred "Other"'), /corrupt at line 8: unknown line kind "deferred"/],
     ['bad status', (s) => s.replace('status a 42 10 5 9', 'status a 42 ten 5 9'), /corrupt at line 5: bad UIDNEXT "ten"/],
     ['bad folder name', (s) => s.replace('folder "Other" "Other"', 'folder "Other "Other"'), /corrupt at line 8: /],
@@ -427,33 +425,6 @@ describe('corrupt state files', () => {
       expect(err.message).not.toContain('\n');
     });
   }
-
-  it('finds a bad record line when the section is read, naming the line', async () => {
-    await writeSample(path);
-    await writeFile(path, (await readFile(path, 'utf8')).replace('2 12 g2\n', '2 12x g2\n'));
-    const s = await SyncState.open(path, ID);
-    let err: unknown;
-    try {
-      s.folder('INBOX', 'INBOX')!.records();
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(StateError);
-    expect((err as StateError).exitCode).toBe(4);
-    expect((err as StateError).message).toBe(`state file ${path} is corrupt at line 7: bad uidB`);
-    // A change to that folder fails before anything is journaled.
-    expect(() => s.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: rec(9, 9, 'g') })).toThrow(StateError);
-    await s.close();
-    await expect(stat(`${path}.journal`)).rejects.toThrow(/ENOENT/);
-  });
-
-  it('refuses duplicate uids in a section when it is changed', async () => {
-    await writeSample(path);
-    await writeFile(path, (await readFile(path, 'utf8')).replace('2 12 g2\n', '1 12 g2\n'));
-    const s = await SyncState.open(path, ID);
-    expect(() => s.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: rec(9, 9, 'g') })).toThrow(/two records with uidA 1/);
-    await s.close();
-  });
 
   it('names the version it found and the one it reads', async () => {
     await writeSample(path);
@@ -583,5 +554,240 @@ describe('hasChanges', () => {
     const again = await SyncState.open(path, ID);
     expect(again.hasChanges).toBe(true);
     await again.close();
+  });
+});
+
+describe('a damaged folder section is discarded, not fatal', () => {
+  /** writeSample's file with INBOX's second record line replaced. */
+  async function damageInbox(line: string): Promise<void> {
+    await writeSample(path);
+    const text = await readFile(path, 'utf8');
+    expect(text).toContain('2 12 g2\n');
+    await writeFile(path, text.replace('2 12 g2\n', line));
+  }
+
+  it('a bad record line: the folder reads as unknown, one warning, the rest untouched, rewritten at commit', async () => {
+    await damageInbox('2 12x g2\n');
+    const s = await SyncState.open(path, ID);
+    expect(s.warnings).toEqual([]); // lazy: nothing is parsed at open
+    const heard: string[] = [];
+    s.onWarning((w) => heard.push(w));
+    const inbox = s.folder('INBOX', 'INBOX')!;
+    expect(inbox.records()).toEqual([]);
+    expect(inbox.statusA).toBeUndefined();
+    expect(inbox.statusB).toBeUndefined();
+    expect(inbox.knownUids('a')).toEqual([]);
+    inbox.records();
+    const expected =
+      `state file ${path}: folder "INBOX" / "INBOX" is damaged (line 7: bad uidB); ` +
+      `its records are discarded and the folder is re-matched by global id (nothing is copied twice)`;
+    expect(heard).toEqual([expected]);
+    expect(s.warnings).toEqual([expected]);
+    expect(s.folder('Other', 'Other')!.records()).toEqual([rec(7, 8, 'g7', ['$Junk'])]);
+    expect(s.hasChanges).toBe(true);
+    // The run re-matches the folder and records what it found.
+    s.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: rec(2, 12, 'g2') });
+    s.apply({ op: 'status', nameA: 'INBOX', nameB: 'INBOX', side: 'a', status: status(11, 6n) });
+    await s.commit();
+    await s.close();
+    await expect(stat(`${path}.journal`)).rejects.toThrow(/ENOENT/);
+    expect(await readFile(path, 'utf8')).not.toContain('12x');
+
+    const t = await SyncState.open(path, ID);
+    expect(t.folder('INBOX', 'INBOX')!.records()).toEqual([rec(2, 12, 'g2')]);
+    expect(t.folder('INBOX', 'INBOX')!.statusA).toEqual(status(11, 6n));
+    expect(t.folder('Other', 'Other')!.records()).toEqual([rec(7, 8, 'g7', ['$Junk'])]);
+    expect(t.warnings).toEqual([]);
+    await t.close();
+  });
+
+  it('two records with one UID: discarded the same way, also when the first use is a change', async () => {
+    await damageInbox('1 12 g2\n');
+    const s = await SyncState.open(path, ID);
+    s.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: rec(9, 9, 'g') });
+    expect(s.folder('INBOX', 'INBOX')!.records()).toEqual([rec(9, 9, 'g')]);
+    expect(s.warnings).toEqual([expect.stringMatching(/folder "INBOX" \/ "INBOX" is damaged \(two records with uidA 1\)/)]);
+    await s.close();
+    await damageInbox('2 11 g2\n');
+    const t = await SyncState.open(path, ID);
+    expect(t.folder('INBOX', 'INBOX')!.records()).toEqual([]);
+    expect(t.warnings.join('\n')).toMatch(/two records with uidB 11/);
+    await t.close();
+  });
+
+  it('a journal replayed onto a damaged section lands on the emptied folder, then commits cleanly', async () => {
+    await damageInbox('2 12x g2\n');
+    const header = `replimap-journal 1 1 ${JSON.stringify(ID.storeA)} ${JSON.stringify(ID.storeB)}\n`;
+    await writeFile(`${path}.journal`, header + 'put "INBOX" "INBOX" 3 13 g3\nput "Other" "Other" 9 19 g9\n');
+    const s = await SyncState.open(path, ID);
+    expect(s.folder('INBOX', 'INBOX')!.records()).toEqual([rec(3, 13, 'g3')]);
+    expect(s.folder('Other', 'Other')!.knownUids('a')).toEqual([7, 9]);
+    expect(s.warnings.filter((w) => /is damaged \(line 7: bad uidB\)/.test(w))).toHaveLength(1);
+    await s.commit();
+    await s.close();
+    await expect(stat(`${path}.journal`)).rejects.toThrow(/ENOENT/);
+    const t = await SyncState.open(path, ID);
+    expect(t.folder('INBOX', 'INBOX')!.records()).toEqual([rec(3, 13, 'g3')]);
+    expect(t.warnings).toEqual([]);
+    await t.close();
+  });
+
+  for (const [name, damage, problem] of [
+    ['record count', (s: string) => s.replace('end 2 3', 'end 2 4'), 'end marker says 4 records, the file has 3'],
+    ['folder count', (s: string) => s.replace('end 2 3', 'end 3 3'), 'end marker says 3 folders, the file has 2'],
+  ] as const) {
+    it(`end marker with the wrong ${name}: every section is discarded, with one warning`, async () => {
+      await writeSample(path);
+      await writeFile(path, damage(await readFile(path, 'utf8')));
+      const s = await SyncState.open(path, ID);
+      expect(s.warnings).toEqual([
+        `state file ${path} is damaged at line 10 (${problem}); which folder lost or gained records is unknown, ` +
+          `so every folder's records are discarded and re-matched by global id (nothing is copied twice; this run reads every folder in full)`,
+      ]);
+      for (const k of s.folderKeys()) {
+        const f = s.folder(k.nameA, k.nameB)!;
+        expect([f.statusA, f.statusB, f.records()]).toEqual([undefined, undefined, []]);
+      }
+      expect(s.hasChanges).toBe(true);
+      await s.commit();
+      await s.close();
+      const t = await SyncState.open(path, ID);
+      expect(t.warnings).toEqual([]);
+      expect(t.folderKeys()).toHaveLength(2);
+      await t.close();
+    });
+  }
+});
+
+describe('a damaged journal line ends the replay there, it does not stop the run', () => {
+  const header = `replimap-journal 1 1 ${JSON.stringify(ID.storeA)} ${JSON.stringify(ID.storeB)}\n`;
+  for (const [name, bad, problem] of [
+    ['an unknown op', 'bogus line', 'unknown op "bogus"'],
+    ['an op for an undeclared folder', 'put "Nope" "Nope" 3 13 g3', 'not declared'],
+  ] as const) {
+    it(`${name}: the lines before it are replayed, it and the rest are dropped and cut off`, async () => {
+      await writeSample(path);
+      await writeFile(`${path}.journal`, header + `put "INBOX" "INBOX" 3 13 g3\n${bad}\nput "INBOX" "INBOX" 4 14 g4\nput "Other" "Other" 9 19 g9\n`);
+      const s = await SyncState.open(path, ID);
+      expect(s.folder('INBOX', 'INBOX')!.knownUids('a')).toEqual([1, 2, 3]);
+      expect(s.folder('Other', 'Other')!.knownUids('a')).toEqual([7]);
+      const warning = s.warnings.find((w) => w.startsWith(`ignored ${path}.journal from line 3 on (`));
+      expect(warning).toContain(problem);
+      expect(warning).toContain('; 3 line(s)), as if the run that wrote it had stopped there');
+      expect(warning).toMatch(/re-matched by global id \(nothing is copied twice\)$/);
+      // A later write goes after the good lines, never after the dropped ones.
+      s.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: rec(5, 15, 'g5') });
+      await s.flush();
+      const copy = await crashCopy(path);
+      await s.close();
+      expect(await readFile(`${copy}.journal`, 'utf8')).toBe(header + 'put "INBOX" "INBOX" 3 13 g3\nput "INBOX" "INBOX" 5 15 g5\n');
+      const t = await SyncState.open(copy, ID);
+      expect(t.folder('INBOX', 'INBOX')!.knownUids('a')).toEqual([1, 2, 3, 5]);
+      expect(t.warnings).toEqual(['recovered 2 change(s) from the journal of an interrupted run']);
+      await t.close();
+    });
+  }
+
+  it('a run that changes nothing still commits, so the journal does not stay behind', async () => {
+    await writeSample(path);
+    await writeFile(`${path}.journal`, header + 'bogus line\n');
+    const s = await SyncState.open(path, ID);
+    expect(s.hasChanges).toBe(true);
+    await s.commit();
+    await s.close();
+    await expect(stat(`${path}.journal`)).rejects.toThrow(/ENOENT/);
+    const t = await SyncState.open(path, ID);
+    expect(t.warnings).toEqual([]);
+    await t.close();
+  });
+});
+
+describe('an incomplete last journal line', () => {
+  it('is reported without claiming the run was killed (a full disk leaves one too)', async () => {
+    await writeSample(path);
+    const header = `replimap-journal 1 1 ${JSON.stringify(ID.storeA)} ${JSON.stringify(ID.storeB)}\n`;
+    await writeFile(`${path}.journal`, header + 'put "INBOX" "INBOX" 3 13 g3\nput "INBOX" "INB');
+    const s = await SyncState.open(path, ID);
+    expect(s.warnings).toContain(
+      `ignored an incomplete last line of ${path}.journal (a run was interrupted while writing it: killed, crashed, or the disk was full)`,
+    );
+    expect(s.warnings.join('\n')).not.toMatch(/the run was killed/);
+    await s.close();
+  });
+});
+
+describe('a full disk', () => {
+  // A real ENOSPC needs a small file system: a tmpfs, which only root may mount.
+  let mountPoint: string;
+  let mounted = false;
+  beforeEach(async () => {
+    mountPoint = join(dir, 'small-disk');
+    await mkdir(mountPoint);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0700', 'tmpfs', mountPoint], { stdio: 'ignore' });
+      mounted = true;
+    } catch {
+      mounted = false;
+    }
+  });
+  afterEach(() => {
+    // Before the outer afterEach removes dir; lazy, so a handle still open cannot keep it mounted.
+    if (mounted) execFileSync('umount', ['-l', mountPoint]);
+  });
+
+  it('the run that fills it names the file and the cause; the next run does not claim a kill', async (ctx) => {
+    if (!mounted) ctx.skip();
+    const p = join(mountPoint, 'state');
+    const s = await SyncState.open(p, ID);
+    s.apply({ op: 'folder', nameA: 'INBOX', nameB: 'INBOX' });
+    await s.commit();
+    let err: unknown;
+    try {
+      for (let uid = 1; uid < 10_000; uid++) {
+        s.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: rec(uid, uid, `gid-${uid}-${'x'.repeat(40)}`) });
+        if (uid % 50 === 0) await s.flush();
+      }
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(StateError);
+    expect((err as StateError).exitCode).toBe(4);
+    expect((err as StateError).message).toMatch(
+      new RegExp(`^cannot write state journal ${p}\\.journal: ENOSPC: no space left on device, write; free some space and run again`),
+    );
+    expect((err as StateError).message).not.toContain('\n');
+    await s.close().catch(() => undefined);
+    // The write that failed left part of a line; the next run keeps what came before and says nothing of a kill.
+    const journal = await readFile(`${p}.journal`);
+    expect(journal[journal.length - 1]).not.toBe(0x0a);
+    const t = await SyncState.open(p, ID);
+    expect(t.warnings.join('\n')).not.toMatch(/killed while/);
+    expect(t.warnings.join('\n')).toMatch(/incomplete last line .*killed, crashed, or the disk was full/);
+    expect(t.folder('INBOX', 'INBOX')!.records().length).toBeGreaterThan(0);
+    await t.close();
+  });
+
+  it('a commit that does not fit names the state file and leaves the old one and the journal', async (ctx) => {
+    if (!mounted) ctx.skip();
+    const p = join(mountPoint, 'state2');
+    await writeSample(p);
+    const before = await readFile(p, 'utf8');
+    const s = await SyncState.open(p, ID);
+    s.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: rec(3, 13, 'g3') });
+    await s.flush();
+    // Fill what is left, so the new state file cannot be written.
+    const filler = join(mountPoint, 'filler');
+    await writeFile(filler, Buffer.alloc(64 * 1024)).catch(() => undefined);
+    try {
+      const err = await expectStateError(s.commit(), new RegExp(`^cannot write state file ${p}: ENOSPC: no space left on device`));
+      expect(err.message).toMatch(/free some space and run again/);
+    } finally {
+      await rm(filler);
+    }
+    await s.close();
+    expect(await readFile(p, 'utf8')).toBe(before);
+    const t = await SyncState.open(p, ID);
+    expect(t.folder('INBOX', 'INBOX')!.knownUids('a')).toEqual([1, 2, 3]);
+    await t.close();
   });
 });

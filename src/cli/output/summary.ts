@@ -9,7 +9,7 @@ import { formatBytes, formatDuration, plural } from './format.js';
  * failures: it says the source may be broken, which a human must look at.
  */
 export function exitCodeForSummary(summary: SyncSummary): ExitCode {
-  if ((summary.deletionsWithheld ?? 0) > 0) return ExitCode.GuardRefused;
+  if ((summary.deletionsWithheld ?? 0) > 0 || (summary.withheld?.length ?? 0) > 0) return ExitCode.GuardRefused;
   if (summary.failed.length > 0) return ExitCode.PartialFailure;
   return ExitCode.Ok;
 }
@@ -17,6 +17,14 @@ export function exitCodeForSummary(summary: SyncSummary): ExitCode {
 export function describeFailure(f: MessageFailure): string {
   // UID 0: the whole folder failed (e.g. SELECT refused), not one message.
   return f.uid > 0 ? `${f.folder}: UID ${f.uid} on ${f.side}: ${f.reason}` : `${f.folder}: ${f.reason}`;
+}
+
+/** "2 messages", "1 folder", "1 message, 1 folder": a whole folder's failure has UID 0. */
+function failedCounts(failed: MessageFailure[]): string {
+  const folders = failed.filter((f) => f.uid === 0).length;
+  const messages = failed.length - folders;
+  if (folders === 0) return plural(messages, 'message');
+  return messages === 0 ? plural(folders, 'folder') : `${plural(messages, 'message')}, ${plural(folders, 'folder')}`;
 }
 
 export interface SummaryOptions {
@@ -43,18 +51,20 @@ export function formatSummary(summary: SyncSummary, options: SummaryOptions): st
     row(dry ? 'would expunge' : 'expunged', plural(summary.expunged, 'message'));
   }
   row('already on B', plural(summary.skipped, 'message'));
-  if ((summary.deletionsWithheld ?? 0) > 0) {
-    // Deletions withheld because A went back in time are not for --force to override.
-    const why = (summary.rollbacks ?? []).some((r) => r.side === 'A')
-      ? 'the source looks broken or went back in time (see the warnings)'
-      : 'the source looks broken (see --force)';
-    row('withheld', `${plural(summary.deletionsWithheld, 'deletion')}: ${why}`);
+  const withheld = summary.withheld ?? [];
+  if ((summary.deletionsWithheld ?? 0) > 0 || withheld.length > 0) {
+    const folders = withheld.filter((w) => w.what === 'folders').reduce((sum, w) => sum + w.count, 0);
+    const parts: string[] = [];
+    if ((summary.deletionsWithheld ?? 0) > 0) parts.push(plural(summary.deletionsWithheld, 'message'));
+    if (folders > 0) parts.push(plural(folders, 'folder'));
+    row('withheld', `${parts.join(', ')} not deleted on B (--force deletes them)`);
+    for (const w of withheld) lines.push(`    ${w.reason}`);
   }
   if ((summary.rollbacks ?? []).length > 0) {
     row('rolled back', summary.rollbacks.map((r) => `${r.folder} (${r.side})`).join(', '));
   }
   if (summary.warnings.length > 0) row('warnings', String(summary.warnings.length));
-  row('failed', plural(summary.failed.length, 'message'));
+  row('failed', failedCounts(summary.failed));
   for (const f of summary.failed) lines.push(`    ${describeFailure(f)}`);
   if (options.stats) {
     for (const [label, st] of [['A', summary.stats.a], ['B', summary.stats.b]] as const) {
@@ -98,6 +108,7 @@ export function summaryToJson(summary: SyncSummary, ctx: JsonSummaryContext): Re
     expunged: summary.expunged,
     skipped: summary.skipped,
     deletionsWithheld: summary.deletionsWithheld ?? 0,
+    withheld: (summary.withheld ?? []).map((w) => ({ ...w })),
     rollbacks: (summary.rollbacks ?? []).map((r) => ({ folder: r.folder, side: r.side })),
     failed: summary.failed.map((f) => ({ folder: f.folder, uid: f.uid, side: f.side, reason: f.reason })),
     warnings: ctx.warnings,
