@@ -123,6 +123,20 @@ export interface FolderRead {
   envelopes: MessageEnvelope[];
 }
 
+/** A message whose body is wanted, with the size (RFC822.SIZE) its envelope announced. */
+export interface BodyRequest {
+  uid: number;
+  size: number;
+}
+
+/** What fetchBodies read. */
+export interface FetchedBodies {
+  /** Byte-exact bodies by UID; a UID that no longer exists is in neither map. */
+  bodies: Map<number, Buffer>;
+  /** Messages whose body the driver refused to read (far larger than announced), with why. */
+  refused: Map<number, string>;
+}
+
 export interface AppendMessage {
   body: Buffer;
   flags: string[];
@@ -175,8 +189,11 @@ export interface Store {
   readFolder(name: string, options: ReadFolderOptions): Promise<FolderRead>;
   /** Envelopes of messages in the open folder; UIDs that no longer exist are left out. */
   fetchEnvelopes(uids: number[]): Promise<MessageEnvelope[]>;
-  /** Full bodies (byte-exact) of messages in the open folder; UIDs that no longer exist are left out. */
-  fetchBodies(uids: number[]): Promise<Map<number, Buffer>>;
+  /**
+   * Full bodies (byte-exact) of messages in the open folder; UIDs that no longer exist are
+   * left out. A body far larger than its announced size is refused, never buffered whole.
+   */
+  fetchBodies(messages: readonly BodyRequest[]): Promise<FetchedBodies>;
   /** Append messages to a folder (need not be open), in as few commands as the server allows. */
   append(folder: string, messages: AppendMessage[]): Promise<AppendResult>;
   /** Add / remove flags on messages of the open folder (UID sets, silent). Throws ImapCommandError on NO/BAD. */

@@ -9,14 +9,12 @@
 
 import type { MessageRecord } from '../state/types.js';
 import type { SyncState } from '../state/SyncState.js';
-import type { AppendMessage, FolderRead, MessageEnvelope, Store } from '../store/types.js';
+import type { AppendMessage, FetchedBodies, FolderRead, MessageEnvelope, Store } from '../store/types.js';
 import type { AppendAction, FlagChange, FolderPlan, SideSnapshot } from './planTypes.js';
 import type { FolderResult, MessageFailure, SyncObserver } from './types.js';
+import { BATCH_MAX_BYTES, inBatches } from './batches.js';
 import { diffRecords } from './recordDiff.js';
 
-/** Appends go in batches bounded by count and bytes: few round trips, bounded memory. */
-const BATCH_MAX_MESSAGES = 200;
-const BATCH_MAX_BYTES = 8 * 1024 * 1024;
 
 export interface FolderExecution {
   nameA: string;
@@ -105,6 +103,12 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
   for (const op of diffRecords(nameA, nameB, job.recordsBefore, [...records.values()])) ctx.state.apply(op);
   await ctx.state.flush();
 
+  /** Record a message not copied as A-only (with A's flags as the base), so the next run tries again. */
+  const keepAsAOnly = (action: AppendAction): void => {
+    const flags = job.snapshotA.get(action.uidA)?.flags ?? action.flags;
+    ctx.state.apply({ op: 'put', nameA, nameB, record: { uidA: action.uidA, uidB: 0, gid: action.gid, flags: [...flags] } });
+  };
+
   // 4. Copy what B lacks, in batches; fetch the next batch from A while B stores this one.
   const batches = batchAppends(plan.appends);
   let pendingBodies = batches.length > 0 ? fetchBatch(ctx.storeA, batches[0]!) : undefined;
@@ -112,25 +116,32 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
   let unread = 0;
   for (let i = 0; i < batches.length; i++) {
     const batch = batches[i]!;
-    const bodies = await pendingBodies!;
+    // Fetched while B stored the previous batch, or (when the two were too big together) now.
+    const { bodies, refused } = await (pendingBodies ?? fetchBatch(ctx.storeA, batch));
     pendingBodies = undefined;
     if (ctx.signal?.aborted) {
       interrupted = true;
       break;
     }
-    if (i + 1 < batches.length) pendingBodies = fetchBatch(ctx.storeA, batches[i + 1]!);
+    if (i + 1 < batches.length && mayOverlap(batch, batches[i + 1]!)) pendingBodies = fetchBatch(ctx.storeA, batches[i + 1]!);
 
     const toSend: { action: AppendAction; message: AppendMessage }[] = [];
     for (const action of batch) {
       const body = bodies.get(action.uidA);
+      const refusal = refused.get(action.uidA);
+      if (refusal !== undefined) {
+        // A body far larger than A announced: not copied, listed, and known as A-only so the next run tries again.
+        fail({ uid: action.uidA, side: 'A', reason: refusal });
+        keepAsAOnly(action);
+        continue;
+      }
       if (!body) {
         // Most likely expunged on A since it was read; but if the server merely
         // failed to return it, forgetting it would lose it for good. So it is
         // recorded as A-only and the folder is read again next run: the message
         // is then copied, or its record dropped as vanished.
         ctx.observer.verbose(`${job.label}: A UID ${action.uidA} could not be read (expunged meanwhile?); looked at again next run`);
-        const flags = job.snapshotA.get(action.uidA)?.flags ?? action.flags;
-        ctx.state.apply({ op: 'put', nameA, nameB, record: { uidA: action.uidA, uidB: 0, gid: action.gid, flags: [...flags] } });
+        keepAsAOnly(action);
         unread++;
         continue;
       }
@@ -171,8 +182,7 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
         });
       } else {
         fail({ uid: action.uidA, side: 'A', reason: outcome ? errorText(outcome.error) : 'no result from server' });
-        // Known as A-only, so the next run tries again.
-        ctx.state.apply({ op: 'put', nameA, nameB, record: { uidA: action.uidA, uidB: 0, gid: action.gid, flags: [...baseFlags] } });
+        keepAsAOnly(action);
       }
     });
     await ctx.state.flush();
@@ -184,10 +194,11 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
   await drain(pendingBodies);
 
   // 5. The folder is done: record the statuses the reads started from. A folder
-  // with failures, unread messages, deletions the guard withheld, or cut short
-  // keeps its old statuses, so it is read and planned again next run (and a
-  // withholding is reported again until --force carries it out).
-  const complete = result.failed === 0 && unread === 0 && plan.expungesWithheld === 0;
+  // with failures, unread messages, deletions the guard withheld, bodies the
+  // plan could not compare, or cut short keeps its old statuses, so it is read
+  // and planned again next run (and a withholding is reported again until
+  // --force carries it out).
+  const complete = result.failed === 0 && unread === 0 && plan.expungesWithheld === 0 && plan.uncompared === undefined;
   if (complete && !interrupted && !ctx.signal?.aborted) {
     ctx.state.apply({ op: 'status', nameA, nameB, side: 'a', status: job.readA.status });
     ctx.state.apply({ op: 'status', nameA, nameB, side: 'b', status: job.readB.status });
@@ -222,24 +233,21 @@ async function applyFlagChanges(store: Store, changes: readonly FlagChange[]): P
 }
 
 export function batchAppends(appends: readonly AppendAction[]): AppendAction[][] {
-  const batches: AppendAction[][] = [];
-  let current: AppendAction[] = [];
-  let bytes = 0;
-  for (const action of appends) {
-    if (current.length > 0 && (current.length >= BATCH_MAX_MESSAGES || bytes + action.size > BATCH_MAX_BYTES)) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(action);
-    bytes += action.size;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
+  return inBatches(appends, (action) => action.size);
 }
 
-function fetchBatch(store: Store, batch: readonly AppendAction[]): Promise<Map<number, Buffer>> {
-  const promise = store.fetchBodies(batch.map((a) => a.uidA));
+/**
+ * The next batch is fetched while B stores this one only when the two fit in
+ * twice the batch limit: a message bigger than the limit travels alone, so
+ * memory holds one big message at a time (plus its bytes arriving), not two.
+ */
+function mayOverlap(current: readonly AppendAction[], next: readonly AppendAction[]): boolean {
+  const bytes = (batch: readonly AppendAction[]): number => batch.reduce((sum, a) => sum + a.size, 0);
+  return bytes(current) + bytes(next) <= 2 * BATCH_MAX_BYTES;
+}
+
+function fetchBatch(store: Store, batch: readonly AppendAction[]): Promise<FetchedBodies> {
+  const promise = store.fetchBodies(batch.map((a) => ({ uid: a.uidA, size: a.size })));
   // Avoid an unhandled rejection if the consumer stops before awaiting it.
   promise.catch(() => undefined);
   return promise;

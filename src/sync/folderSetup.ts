@@ -1,7 +1,8 @@
 // Before any folder pair is synced: create on B the folders the pairs need
 // (parents first) and copy subscriptions. A folder B refuses to create fails
 // alone: its pair, and the pairs below it, are reported and left out of this
-// run; the others go on, and the next run tries to create it again.
+// run; the others go on, and the next run tries to create it again. A refused
+// subscription is only a warning: no mail depends on it.
 
 import { ImapCommandError } from '../errors.js';
 import type { Store } from '../store/types.js';
@@ -59,10 +60,26 @@ export async function prepareFoldersOnB(
     const why = blocker === p.nameB ? refusal : `its parent folder "${blocker}" could not be created: ${refusal}`;
     observer.failure({ folder: pairLabel(p), uid: 0, side: 'B', reason: `folder could not be created on B: ${why}` });
   }
-  for (const p of ready) {
-    if (!p.subscribedOnA || p.subscribedOnB) continue;
-    if (dryRun) observer.wouldDo(`subscribe to ${p.nameB} on B`);
-    else await b.subscribeFolder(p.nameB);
-  }
+  await copySubscriptions(b, ready, dryRun, observer);
   return { ready, created };
+}
+
+/**
+ * Subscribe on B to what A subscribes to. A refused SUBSCRIBE costs no mail:
+ * it is a warning, and the next run tries again (B still lists it unsubscribed).
+ */
+async function copySubscriptions(b: Store, pairs: FolderPairMapping[], dryRun: boolean, observer: SyncObserver): Promise<void> {
+  for (const p of pairs) {
+    if (!p.subscribedOnA || p.subscribedOnB) continue;
+    if (dryRun) {
+      observer.wouldDo(`subscribe to ${p.nameB} on B`);
+      continue;
+    }
+    try {
+      await b.subscribeFolder(p.nameB);
+    } catch (err) {
+      if (!(err instanceof ImapCommandError)) throw err;
+      observer.warning(`${pairLabel(p)}: could not subscribe to it on B (tried again next run): ${err.message.replace(/^B: /, '')}`);
+    }
+  }
 }

@@ -4,11 +4,12 @@
 import type { MessageRecord, SideStatus } from '../state/types.js';
 import type { FolderState, SyncState } from '../state/SyncState.js';
 import type { FolderRead, FolderStatus, MessageEnvelope, ReadBase, Store } from '../store/types.js';
+import { fetchDigests } from './bodyDigests.js';
 import { executeFolderPlan } from './executor.js';
 import { expectedStatusOfB, type ExpectedStatus } from './ownWrites.js';
 import { globalId } from './identity.js';
 import { planGuarded } from './mirrorGuard.js';
-import type { FolderPlan, SideSnapshot } from './planTypes.js';
+import type { FolderPlan, FolderPlanInput, SideSnapshot } from './planTypes.js';
 import { rollbackEvidence } from './rollback.js';
 import { buildSnapshot, voidSide } from './snapshot.js';
 import type { FolderResult, PlannedWork, SyncObserver, SyncOptions, Withholding } from './types.js';
@@ -85,7 +86,10 @@ export async function syncFolderPair(
   const snapshotA = snapshotOf(records, 'a', reads.a);
   const snapshotB = snapshotOf(records, 'b', reads.b);
 
-  const { plan, withheld } = planGuarded(
+  const { plan, withheld } = await planComparingBodies(
+    ctx,
+    label,
+    stores,
     { mode: options.mode, records, a: snapshotA, b: snapshotB, bAccepts: reads.b.permanentFlags },
     {
       folder: label, force: options.force, cause: withholdingCause(job, records, newUidValidityA),
@@ -194,6 +198,41 @@ function withholdingCause(job: FolderPairJob, records: readonly MessageRecord[],
   if (job.rescanB) return 'first mirror run after copy mode, which kept on B what A deleted';
   if (records.length === 0) return 'first run on this folder, and A lacks them';
   return 'A no longer has them (deleted there, or a broken source?)';
+}
+
+/**
+ * Plan; when sizes cannot tell apart messages that share a global id, read
+ * their bodies (read-only, so in a dry run too), and plan again with their
+ * digests. The usual folder plans once and reads no body.
+ */
+async function planComparingBodies(
+  ctx: FolderSyncContext,
+  label: string,
+  stores: { a: Store; b: Store },
+  input: Omit<FolderPlanInput, 'allowExpunge'>,
+  guard: Parameters<typeof planGuarded>[1],
+): Promise<ReturnType<typeof planGuarded>> {
+  const first = planGuarded(input, guard);
+  if (first.plan.needDigests === undefined) return first;
+  const want = first.plan.needDigests;
+  ctx.observer.verbose(
+    `${label}: comparing the bodies of ${want.a.length} A and ${want.b.length} B messages that share a global id`,
+  );
+  const sizeIn = (snapshot: SideSnapshot) => (uid: number) => snapshot.get(uid)?.size;
+  const [onA, onB] = await Promise.all([
+    fetchDigests(stores.a, want.a, sizeIn(input.a)),
+    fetchDigests(stores.b, want.b, sizeIn(input.b)),
+  ]);
+  const planned = planGuarded({ ...input, digests: { a: onA.digests, b: onB.digests } }, guard);
+  const { plan } = planned;
+  if (plan.uncompared !== undefined) {
+    const why = [onA.error && `A: ${onA.error}`, onB.error && `B: ${onB.error}`].filter(Boolean).join('; ');
+    ctx.observer.warning(
+      `${label}: could not compare the bodies of ${plan.uncompared} messages that share a global id` +
+        `${why ? ` (${why})` : ''}; keeping B's and copying A's rather than deleting; the folder is read again next run`,
+    );
+  }
+  return planned;
 }
 
 function snapshotOf(records: readonly MessageRecord[], side: 'a' | 'b', read: FolderRead): SideSnapshot {

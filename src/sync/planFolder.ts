@@ -4,7 +4,8 @@
 //
 // Matching is by global id as a multiset: within one folder, n copies of a gid
 // on A and m on B make min(n, m) pairs, so exact duplicates survive and are
-// never merged. Nothing is ever removed from A, and nothing from B except, in
+// never merged; where a gid's candidates differ in body, sizes or digests say
+// which is which (see matchByGid.ts). Nothing is ever removed from A, and nothing from B except, in
 // mirror mode, a message A does not have (and only when allowExpunge).
 
 import type { MessageRecord } from '../state/types.js';
@@ -17,19 +18,7 @@ import type {
   SnapshotMessage,
 } from './planTypes.js';
 import { flagAccepted, flagDelta, mergeFlags, normalizedView, normalizeFlags, sameFlags } from './flags.js';
-
-/** A message present on one side that no kept record accounts for. */
-interface Unpaired {
-  uid: number;
-  gid: string;
-  /** Normalised; may be shared with the snapshot, never mutated. */
-  flags: readonly string[];
-  size?: number;
-}
-
-function byUid(x: { uid: number }, y: { uid: number }): number {
-  return x.uid - y.uid;
-}
+import { byUid, matchByGid, type Candidate } from './matchByGid.js';
 
 export function planFolder(input: FolderPlanInput): FolderPlan {
   const { mode, records, a, b, bAccepts, allowExpunge } = input;
@@ -39,8 +28,8 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
   const flagChanges: FlagChange[] = [];
   const reusedUids: { side: 'a' | 'b'; uid: number }[] = [];
   const dropped = new Set<string>();
-  const poolA: Unpaired[] = [];
-  const poolB: Unpaired[] = [];
+  const poolA: Candidate[] = [];
+  const poolB: Candidate[] = [];
   const claimsA = new Claims(mayRepeat(records, (r) => r.uidA));
   const claimsB = new Claims(mayRepeat(records, (r) => r.uidB));
 
@@ -106,7 +95,7 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
 
   // Messages no record accounts for. Only entries with a gid can be such: an entry without
   // one comes from a record (the snapshot's contract), which the counts below confirm.
-  const unknown = (side: 'a' | 'b', snapshot: ReadonlyMap<number, SnapshotMessage>, claims: Claims, pool: Unpaired[]): void => {
+  const unknown = (side: 'a' | 'b', snapshot: ReadonlyMap<number, SnapshotMessage>, claims: Claims, pool: Candidate[]): void => {
     let withoutGid = 0;
     for (const [uid, message] of snapshot) {
       if (message.gid === undefined) {
@@ -127,40 +116,21 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
   unknown('a', a, claimsA, poolA);
   unknown('b', b, claimsB, poolB);
 
-  // Multiset matching: for each gid, pair the lowest UIDs of both sides in order.
-  const byGid = (pool: Unpaired[]): Map<string, Unpaired[]> => {
-    const out = new Map<string, Unpaired[]>();
-    for (const m of [...pool].sort(byUid)) {
-      const list = out.get(m.gid);
-      if (list === undefined) out.set(m.gid, [m]);
-      else list.push(m);
+  const match = matchByGid(poolA, poolB, input.digests);
+  for (const { a: ma, b: mb } of match.pairs) {
+    // Fast path: B already has A's flags (the usual case when re-matching after a lost state).
+    if (sameFlags(ma.flags, mb.flags)) {
+      kept.push({ uidA: ma.uid, uidB: mb.uid, gid: ma.gid, flags: ma.flags });
+      continue;
     }
-    return out;
-  };
-  const groupsB = byGid(poolB);
-  const leftA: Unpaired[] = [];
-  const leftB: Unpaired[] = [];
-  for (const [gid, listA] of byGid(poolA)) {
-    const listB = groupsB.get(gid) ?? [];
-    const n = Math.min(listA.length, listB.length);
-    for (let i = 0; i < n; i++) {
-      const ma = listA[i]!;
-      const mb = listB[i]!;
-      // Fast path: B already has A's flags (the usual case when re-matching after a lost state).
-      if (sameFlags(ma.flags, mb.flags)) {
-        kept.push({ uidA: ma.uid, uidB: mb.uid, gid, flags: ma.flags });
-        continue;
-      }
-      const merged = mergeFlags(null, ma.flags, mb.flags, mode);
-      changeB(mb.uid, mb.flags, merged.b, null);
-      kept.push({ uidA: ma.uid, uidB: mb.uid, gid, flags: merged.base });
-    }
-    // Loops, not push(...list): one gid may have more duplicates than a call takes arguments.
-    for (let i = n; i < listA.length; i++) leftA.push(listA[i]!);
-    for (let i = n; i < listB.length; i++) leftB.push(listB[i]!);
-    groupsB.delete(gid);
+    const merged = mergeFlags(null, ma.flags, mb.flags, mode);
+    changeB(mb.uid, mb.flags, merged.b, null);
+    kept.push({ uidA: ma.uid, uidB: mb.uid, gid: ma.gid, flags: merged.base });
   }
-  for (const listB of groupsB.values()) for (const m of listB) leftB.push(m);
+  // In doubt, keep: a B message whose body could not be compared stays, known as B-only.
+  for (const m of match.uncomparedB) kept.push({ uidA: 0, uidB: m.uid, gid: m.gid, flags: m.flags });
+  const leftA = match.onlyA;
+  const leftB = match.onlyB;
 
   const appends: AppendAction[] = leftA.sort(byUid).map((m) => {
     const wanted = normalizeFlags(m.flags);
@@ -192,6 +162,8 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
     droppedKeywords: [...dropped].filter((flag) => !flag.startsWith('\\')).sort(),
     reusedUids,
     expungesWithheld,
+    ...(match.needDigests.a.length + match.needDigests.b.length > 0 && { needDigests: match.needDigests }),
+    ...(match.uncompared > 0 && { uncompared: match.uncompared }),
   };
 }
 

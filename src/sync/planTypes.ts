@@ -29,6 +29,12 @@ export interface FlagAcceptance {
   allowsNewKeywords: boolean;
 }
 
+/** SHA-256 digests of message bodies, per side, by UID (see bodyDigests.ts). */
+export interface BodyDigests {
+  a: ReadonlyMap<number, string>;
+  b: ReadonlyMap<number, string>;
+}
+
 export interface FolderPlanInput {
   mode: SyncMode;
   /** The state's records for this folder pair (after UIDVALIDITY voiding, see voidSide). */
@@ -38,6 +44,11 @@ export interface FolderPlanInput {
   bAccepts: FlagAcceptance;
   /** Mirror: expunges are allowed (the guard passed or --force). */
   allowExpunge: boolean;
+  /**
+   * Digests of the bodies a first plan asked for (its `needDigests`); a UID
+   * missing here could not be read. Absent on the first plan.
+   */
+  digests?: BodyDigests;
 }
 
 export interface AppendAction {
@@ -78,4 +89,16 @@ export interface FolderPlan {
   reusedUids: { side: 'a' | 'b'; uid: number }[];
   /** Mirror: expunges that were wanted but not allowed. */
   expungesWithheld: number;
+  /**
+   * Without `digests`: messages sharing a global id that sizes could not tell
+   * apart; plan again with their digests before acting. Absent when none.
+   * The plan made meanwhile deletes none of them and copies A's.
+   */
+  needDigests?: { a: number[]; b: number[] };
+  /**
+   * With `digests`: how many of the wanted digests were missing. Their B
+   * messages are kept and A's copied; the folder is read again next run.
+   * Absent when none.
+   */
+  uncompared?: number;
 }

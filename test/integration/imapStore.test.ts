@@ -569,7 +569,11 @@ describe('flags, expunge, bodies', () => {
       bodies.map((raw) => ({ raw })),
     );
     await store.readFolder('Bodies', { readOnly: false, base: null, verify: false });
-    const { value: fetched, commands } = await cost(store, () => store.fetchBodies([...uids, 999]));
+    const sizes = bodies.map((body) => body.length);
+    const requests = [...uids.map((uid, i) => ({ uid, size: sizes[i]! })), { uid: 999, size: 10 }];
+    const { value: result, commands } = await cost(store, () => store.fetchBodies(requests));
+    const fetched = result.bodies;
+    expect(result.refused.size).toBe(0);
     expect(commands).toBe(1);
     expect([...fetched.keys()].sort((a, b) => a - b)).toEqual(uids);
     const stored = await readBack(full, 'Bodies');

@@ -318,6 +318,31 @@ export function* generateMessageStream(count: number, options: { seed?: number; 
   }
 }
 
+/**
+ * One message of about `bytes` bytes: a short text part and a base64 attachment
+ * of pseudo-random data (76-character lines), deterministic from the seed.
+ * For the big-message test and bench (a 43 MB mail, as in issue 6).
+ */
+export function bigMessage(bytes: number, seed = 43): Buffer {
+  const head =
+    `From: Big Sender <big@example.org>\r\nTo: alice@example.org\r\nSubject: a big attachment (${bytes} bytes)\r\n` +
+    `Date: Mon, 01 Jan 2024 10:00:00 +0000\r\nMessage-ID: <big-${seed}-${bytes}@corpus.replimap.example>\r\nMIME-Version: 1.0\r\n` +
+    `Content-Type: multipart/mixed; boundary="b-${seed}"\r\n\r\n--b-${seed}\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n` +
+    `--b-${seed}\r\nContent-Type: application/octet-stream; name="big.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n`;
+  const tail = `--b-${seed}--\r\n`;
+  const rand = prng(seed);
+  const lines = Math.max(1, Math.floor((bytes - head.length - tail.length) / 78));
+  const raw = Buffer.alloc(head.length + lines * 78 + tail.length);
+  let pos = raw.write(head, 0, 'latin1');
+  const chunk = Buffer.alloc(57);
+  for (let i = 0; i < lines; i++) {
+    for (let j = 0; j < 57; j += 4) chunk.writeUInt32LE((rand() * 4294967296) >>> 0, Math.min(j, 53));
+    pos += raw.write(`${chunk.toString('base64')}\r\n`, pos, 'latin1');
+  }
+  raw.write(tail, pos, 'latin1');
+  return raw;
+}
+
 // ---------------------------------------------------------------------------
 // The demo's mailbox: readable, small.
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SyncState } from '../../src/state/SyncState.js';
-import type { AppendMessage, AppendResult, FolderRead, MessageEnvelope, Store } from '../../src/store/types.js';
+import type { AppendMessage, AppendResult, BodyRequest, FetchedBodies, FolderRead, MessageEnvelope, Store } from '../../src/store/types.js';
 import { executeFolderPlan } from '../../src/sync/executor.js';
 import type { FolderPlan, SnapshotMessage } from '../../src/sync/planTypes.js';
 import type { SyncObserver } from '../../src/sync/types.js';
@@ -21,19 +21,23 @@ const read = (uidNext: number): FolderRead => ({
   readOnly: false, kind: 'full', messages: [], vanished: [], envelopes: [],
 });
 
-async function run(options: { missingBody?: number; refuse?: number; withheld?: number }) {
+async function run(options: { missingBody?: number; refuse?: number; withheld?: number; uncompared?: number }) {
   const state = await SyncState.open(join(mkdtempSync(join(tmpdir(), 'replimap-exec-')), 's'), { storeA: 'a', storeB: 'b' });
   state.apply({ op: 'folder', nameA: 'INBOX', nameB: 'INBOX' });
   const uids = [1, 2, 3];
   const plan: FolderPlan = {
     records: [], flagChanges: [], expunges: [], droppedKeywords: [], reusedUids: [], expungesWithheld: options.withheld ?? 0,
     appends: uids.map((uid) => ({ uidA: uid, gid: `gid${uid}aaaaaaaaaaa`, flags: ['\\Seen'], size: 10 })),
+    ...(options.uncompared !== undefined && { uncompared: options.uncompared }),
   };
   const snapshotA = new Map<number, SnapshotMessage>(uids.map((uid) => [uid, { flags: ['\\Seen'], gid: `gid${uid}aaaaaaaaaaa`, size: 10 }]));
   const envelopesA = new Map<number, MessageEnvelope>(uids.map((uid) => [uid, { uid, flags: ['\\Seen'], size: 10, internalDate: new Date(0), identityHeaders: '' }]));
   let nextUid = 100;
   const storeA = {
-    fetchBodies: async (want: number[]) => new Map(want.filter((u) => u !== options.missingBody).map((u) => [u, Buffer.from(`m${u}`)])),
+    fetchBodies: async (want: BodyRequest[]): Promise<FetchedBodies> => ({
+      bodies: new Map(want.filter(({ uid }) => uid !== options.missingBody).map(({ uid }) => [uid, Buffer.from(`m${uid}`)])),
+      refused: new Map(),
+    }),
   } as unknown as Store;
   const storeB = {
     append: async (_folder: string, messages: AppendMessage[]): Promise<AppendResult> => ({
@@ -65,6 +69,14 @@ describe('executeFolderPlan', () => {
     expect(result.copied).toBe(2);
     expect(result.failed).toBe(0);
     expect(records).toEqual([[1, 100], [2, 0], [3, 101]]);
+    expect(statusA).toBeUndefined();
+  });
+
+  it('a plan with bodies it could not compare is carried out, and the folder is read again next run', async () => {
+    const { result, records, statusA } = await run({ uncompared: 1 });
+    expect(result.copied).toBe(3);
+    expect(result.failed).toBe(0);
+    expect(records).toEqual([[1, 100], [2, 101], [3, 102]]);
     expect(statusA).toBeUndefined();
   });
 

@@ -3,6 +3,7 @@
 // driven by a scripted client instead of a server.
 
 import fc from 'fast-check';
+import compiler from 'imapflow/lib/handler/imap-compiler.js';
 import { describe, expect, it, vi } from 'vitest';
 import { ConnectError, ConnectionLostError, ImapCommandError } from '../../src/errors.js';
 import { connectError, describeConnectFailure } from '../../src/store/imap/connect.js';
@@ -11,6 +12,7 @@ import { formatImapDateTime, parseImapDateTime } from '../../src/store/imap/imap
 import type { ExecOptions, ExecResult, ImapClient, ImapResponse } from '../../src/store/imap/imapflowInternals.js';
 import { startKeepAlive } from '../../src/store/imap/keepAlive.js';
 import { listFolders } from '../../src/store/imap/listFolders.js';
+import { literalPlusFrames } from '../../src/store/imap/literalPlus.js';
 import { parseAppendUid } from '../../src/store/imap/multiAppend.js';
 import { selectFolder } from '../../src/store/imap/selectFolder.js';
 import { ImapSession } from '../../src/store/imap/session.js';
@@ -131,6 +133,33 @@ describe('responses', () => {
   });
 });
 
+describe('LITERAL+ frames', () => {
+  it('are the bytes imapflow would compile, with each literal\'s data as its own uncopied slices', () => {
+    const big = Buffer.alloc(2.5 * 1024 * 1024, 'a');
+    const small = Buffer.from('Subject: x\r\n\r\n\x00bin\r\n', 'latin1');
+    const request = {
+      tag: 'A7',
+      command: 'APPEND',
+      attributes: [
+        { type: 'STRING' as const, value: 'Archive/2024' },
+        [{ type: 'ATOM' as const, value: '\\Seen' }],
+        { type: 'STRING' as const, value: ' 1-Jan-2024 10:00:00 +0000' },
+        { type: 'LITERAL' as const, value: big },
+        [],
+        { type: 'STRING' as const, value: ' 2-Jan-2024 10:00:00 +0000' },
+        { type: 'LITERAL' as const, value: small, isLiteral8: true },
+      ],
+    };
+    const frames = literalPlusFrames(request)!;
+    const expected = compiler(request as Parameters<typeof compiler>[0], { literalPlus: true }) as unknown as Buffer;
+    expect(Buffer.concat(frames).equals(expected)).toBe(true);
+    // The big message is never copied: its frames are views of its own memory.
+    const views = frames.filter((frame) => frame.buffer === big.buffer);
+    expect(views.reduce((sum, frame) => sum + frame.length, 0)).toBe(big.length);
+    expect(literalPlusFrames({ tag: 'A8', command: 'NOOP' })).toBeUndefined();
+  });
+});
+
 describe('connect failures', () => {
   const spec: ImapStoreSpec = {
     kind: 'imap',
@@ -152,6 +181,9 @@ describe('connect failures', () => {
     expect(describeConnectFailure({ ...spec, security: 'starttls' }, failure({ tlsFailed: true, message: 'Server does not support STARTTLS' }))).toBe(
       'mail.example.org:993 does not offer STARTTLS; use imaps://, or --insecure to allow a plaintext login',
     );
+    expect(
+      describeConnectFailure({ ...spec, security: 'starttls' }, failure({ tlsFailed: true, message: 'Server does not support STARTTLS' }), 'NO not now'),
+    ).toBe('mail.example.org:993 refused STARTTLS: not now');
     expect(describeConnectFailure(spec, failure({ code: 'CERT_HAS_EXPIRED', message: 'certificate has expired' }))).toBe(
       'TLS certificate of mail.example.org is not valid (certificate has expired); use --insecure to accept it anyway',
     );

@@ -51,13 +51,19 @@ describe('planFolder: first run', () => {
     expect(p.expunges).toEqual([]);
   });
 
-  it('matches duplicates as a multiset: min(countA, countB) pairs in UID order, the rest appended', () => {
-    const p = plan({
-      a: snap([5, [], 'g'], [2, [], 'g'], [9, [], 'g'], [7, [], 'h']),
-      b: snap([30, [], 'g'], [20, [], 'h'], [21, [], 'h']),
-      mode: 'mirror',
+  it('matches exact duplicates as a multiset: min(countA, countB) pairs in UID order, the rest appended', () => {
+    const input = {
+      a: snap([5, [], 'g', 1], [2, [], 'g', 1], [9, [], 'g', 1], [7, [], 'h', 2]),
+      b: snap([30, [], 'g', 1], [20, [], 'h', 2], [21, [], 'h', 2]),
+      mode: 'mirror' as const,
       allowExpunge: true,
-    });
+    };
+    // Several candidates of one size: the bodies are compared (here all equal, as duplicates are).
+    expect(plan(input).needDigests).toEqual({ a: [2, 5, 9, 7], b: [30, 20, 21] });
+    const same = (uids: number[], digest: (uid: number) => string) => new Map(uids.map((uid) => [uid, digest(uid)]));
+    const digests = { a: same([2, 5, 7, 9], (u) => (u === 7 ? 'H' : 'G')), b: same([20, 21, 30], (u) => (u === 30 ? 'G' : 'H')) };
+    const p = plan({ ...input, digests });
+    expect(p.needDigests).toBeUndefined();
     expect(p.records).toEqual([rec(2, 30, 'g'), rec(7, 20, 'h')]);
     expect(p.appends.map((x) => x.uidA)).toEqual([5, 9]);
     expect(p.expunges).toEqual([{ uidB: 21, record: rec(0, 21, 'h') }]);
@@ -67,11 +73,175 @@ describe('planFolder: first run', () => {
 describe('planFolder: many duplicates', () => {
   it('matches 300 000 copies of one gid without hitting argument limits', () => {
     const a = new Map<number, SnapshotMessage>();
-    for (let uid = 1; uid <= 300_000; uid++) a.set(uid, { flags: [], gid: 'same', size: 1 });
-    const p = plan({ a, b: snap([1, [], 'same']) });
+    const digestsA = new Map<number, string>();
+    for (let uid = 1; uid <= 300_000; uid++) {
+      a.set(uid, { flags: [], gid: 'same', size: 1 });
+      digestsA.set(uid, 'D');
+    }
+    const b = snap([1, [], 'same', 1]);
+    expect(plan({ a, b }).needDigests?.a).toHaveLength(300_000);
+    const p = plan({ a, b, digests: { a: digestsA, b: new Map([[1, 'D']]) } });
     expect(p.records).toEqual([rec(1, 1, 'same')]);
     expect(p.appends).toHaveLength(299_999);
   });
+});
+
+describe('planFolder: versions of a message (one gid, different bodies)', () => {
+  const digestsOf = (rows: [number, string][]) => new Map(rows);
+  type Case = {
+    name: string;
+    mode?: 'copy' | 'mirror';
+    records?: MessageRecord[];
+    a: SideSnapshot;
+    b: SideSnapshot;
+    digests?: { a: [number, string][]; b: [number, string][] };
+    expected: {
+      records: MessageRecord[];
+      appends: number[];
+      expunges: number[];
+      needDigests?: { a: number[]; b: number[] };
+      uncompared?: number;
+      flagChanges?: { uidB: number; add: string[]; remove: string[] }[];
+    };
+  };
+  const cases: Case[] = [
+    {
+      name: 'one candidate on each side pairs whatever the sizes (a server may rewrite on APPEND)',
+      mode: 'mirror',
+      a: snap([1, [], 'g', 10]),
+      b: snap([1, [], 'g', 12]),
+      expected: { records: [rec(1, 1, 'g')], appends: [], expunges: [] },
+    },
+    {
+      name: 'sizes decide alone when no size is on both sides: no body read',
+      mode: 'mirror',
+      a: snap([1, [], 'g', 10], [2, [], 'g', 20]),
+      b: snap([7, [], 'g', 30], [8, [], 'g', 40]),
+      expected: { records: [], appends: [1, 2], expunges: [7, 8] },
+    },
+    {
+      name: 'sizes narrow the comparison: B’s version of another size goes, the same-size pair is compared',
+      mode: 'mirror',
+      a: snap([2, [], 'g', 20]),
+      b: snap([1, [], 'g', 10], [2, [], 'g', 20]),
+      expected: { records: [rec(0, 2, 'g')], appends: [2], expunges: [1], needDigests: { a: [2], b: [2] } },
+    },
+    {
+      name: 'the version A kept stays, the other goes (mirror, digests given)',
+      mode: 'mirror',
+      a: snap([2, [], 'g', 20]),
+      b: snap([1, [], 'g', 10], [2, [], 'g', 20]),
+      digests: { a: [[2, 'v2']], b: [[2, 'v2']] },
+      expected: { records: [rec(2, 2, 'g')], appends: [], expunges: [1] },
+    },
+    {
+      name: 'pairs follow the bodies whatever the UID order, and flags the right version',
+      mode: 'mirror',
+      a: snap([1, ['\\Seen'], 'g', 10], [2, [], 'g', 20]),
+      b: snap([5, [], 'g', 20], [6, [], 'g', 10]),
+      digests: { a: [[1, 'x'], [2, 'y']], b: [[5, 'y'], [6, 'x']] },
+      expected: {
+        records: [rec(1, 6, 'g', ['\\Seen']), rec(2, 5, 'g')],
+        appends: [],
+        expunges: [],
+        flagChanges: [{ uidB: 6, add: ['\\Seen'], remove: [] }],
+      },
+    },
+    {
+      name: 'copy: a version B lacks is copied, B’s other one kept',
+      mode: 'copy',
+      a: snap([1, [], 'g', 10], [2, [], 'g', 20]),
+      b: snap([7, [], 'g', 30], [8, [], 'g', 10]),
+      digests: { a: [[1, 'x']], b: [[8, 'x']] },
+      expected: { records: [rec(0, 7, 'g'), rec(1, 8, 'g')], appends: [2], expunges: [] },
+    },
+    {
+      name: 'twins of one size: digests needed, and meanwhile nothing deleted, A’s copied',
+      mode: 'mirror',
+      a: snap([2, [], 'g', 10]),
+      b: snap([1, [], 'g', 10], [2, [], 'g', 10]),
+      expected: {
+        records: [rec(0, 1, 'g'), rec(0, 2, 'g')],
+        appends: [2],
+        expunges: [],
+        needDigests: { a: [2], b: [1, 2] },
+      },
+    },
+    {
+      name: 'twins of one size: digests decide (mirror deletes the one A lost)',
+      mode: 'mirror',
+      a: snap([2, [], 'g', 10]),
+      b: snap([1, [], 'g', 10], [2, [], 'g', 10]),
+      digests: { a: [[2, 'y']], b: [[1, 'x'], [2, 'y']] },
+      expected: { records: [rec(2, 2, 'g')], appends: [], expunges: [1] },
+    },
+    {
+      name: 'twins of one size: digests decide (copy copies the twin B lacks)',
+      mode: 'copy',
+      a: snap([1, [], 'g', 10], [2, [], 'g', 10]),
+      b: snap([1, [], 'g', 10]),
+      digests: { a: [[1, 'x'], [2, 'y']], b: [[1, 'y']] },
+      expected: { records: [rec(2, 1, 'g')], appends: [1], expunges: [] },
+    },
+    {
+      name: 'equal counts of one size are compared too: B’s other twin is not A’s',
+      mode: 'mirror',
+      a: snap([1, [], 'g', 10], [2, [], 'g', 10]),
+      b: snap([1, [], 'g', 10], [2, [], 'g', 10]),
+      digests: { a: [[1, 'x'], [2, 'y']], b: [[1, 'x'], [2, 'z']] },
+      expected: { records: [rec(1, 1, 'g')], appends: [2], expunges: [2] },
+    },
+    {
+      name: 'digests unavailable on A: B’s versions kept, A’s copied, nothing deleted',
+      mode: 'mirror',
+      a: snap([2, [], 'g', 10]),
+      b: snap([1, [], 'g', 10], [2, [], 'g', 10]),
+      digests: { a: [], b: [[1, 'x'], [2, 'y']] },
+      expected: { records: [rec(0, 1, 'g'), rec(0, 2, 'g')], appends: [2], expunges: [], uncompared: 1 },
+    },
+    {
+      name: 'a digest unavailable on B: that one kept, the one shown absent from A deleted',
+      mode: 'mirror',
+      a: snap([3, [], 'g', 10]),
+      b: snap([1, [], 'g', 10], [2, [], 'g', 10]),
+      digests: { a: [[3, 'y']], b: [[1, 'x']] },
+      expected: { records: [rec(0, 2, 'g')], appends: [3], expunges: [1], uncompared: 1 },
+    },
+    {
+      name: 'a candidate known only from a record (no size) makes the group compare bodies',
+      mode: 'mirror',
+      records: [rec(0, 7, 'g')],
+      a: snap([3, [], 'g', 10], [4, [], 'g', 20]),
+      b: snap([7, []]),
+      expected: { records: [rec(0, 7, 'g')], appends: [3, 4], expunges: [], needDigests: { a: [3, 4], b: [7] } },
+    },
+    {
+      name: 'a record-backed candidate with its digest pairs by digest',
+      mode: 'mirror',
+      records: [rec(0, 7, 'g')],
+      a: snap([3, [], 'g', 10], [4, [], 'g', 20]),
+      b: snap([7, []]),
+      digests: { a: [[3, 'x'], [4, 'y']], b: [[7, 'y']] },
+      expected: { records: [rec(4, 7, 'g')], appends: [3], expunges: [] },
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const p = plan({
+        mode: c.mode ?? 'copy',
+        records: c.records ?? [],
+        a: c.a,
+        b: c.b,
+        ...(c.digests && { digests: { a: digestsOf(c.digests.a), b: digestsOf(c.digests.b) } }),
+      });
+      expect(p.records).toEqual(c.expected.records);
+      expect(p.appends.map((x) => x.uidA)).toEqual(c.expected.appends);
+      expect(p.expunges.map((x) => x.uidB)).toEqual(c.expected.expunges);
+      expect(p.needDigests).toEqual(c.expected.needDigests);
+      expect(p.uncompared).toEqual(c.expected.uncompared);
+      expect(p.flagChanges).toEqual(c.expected.flagChanges ?? []);
+    });
+  }
 });
 
 describe('planFolder: known pairs', () => {

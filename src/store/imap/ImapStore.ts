@@ -9,6 +9,8 @@ import type { ImapStoreSpec } from '../spec.js';
 import type {
   AppendMessage,
   AppendResult,
+  BodyRequest,
+  FetchedBodies,
   FolderInfo,
   FolderRead,
   MessageEnvelope,
@@ -20,19 +22,19 @@ import type {
 } from '../types.js';
 import { readCapabilities, readNamespace } from './capabilities.js';
 import { installCommandStats, type CommandStats } from './commandStats.js';
-import { connectError, createImapFlow } from './connect.js';
-import { uidFetch } from './fetchMessages.js';
+import { connectError, createImapFlow, watchStartTlsRefusal } from './connect.js';
+import { fetchBodies } from './fetchBodies.js';
 import { createFolder, deleteFolder, statusSize, subscribeFolder, sumMessageSizes, unselect } from './folderCommands.js';
 import { asImapClient } from './imapflowInternals.js';
 import { startKeepAlive } from './keepAlive.js';
 import { installLiteralPlus } from './literalPlus.js';
+import { installOneCopyLiterals } from './literalReceive.js';
 import { listFolders } from './listFolders.js';
 import { appendMessages } from './multiAppend.js';
 import { fetchEnvelopes, readFolder } from './readFolder.js';
 import { selectFolder } from './selectFolder.js';
 import { ImapSession } from './session.js';
 import { expungeUids, storeFlags } from './storeFlags.js';
-import { splitUidSets } from './uidSet.js';
 
 export interface ImapStoreStats extends StoreStats {
   /** '+' continuation requests waited for (0 for APPENDs on a LITERAL+ server). */
@@ -51,7 +53,9 @@ export class ImapStore implements Store {
   private ns: NamespaceInfo | undefined;
   private stopKeepAlive: (() => void) | undefined;
   /** The selected folder, if any. */
-  private open: { name: string; readOnly: boolean } | undefined;
+  private open: { name: string; readOnly: boolean; uidValidity: bigint } | undefined;
+  /** What connections replaced by reopen() counted. */
+  private retired: ImapStoreStats = { commands: 0, bytesIn: 0, bytesOut: 0, continuations: 0 };
 
   constructor(label: string, spec: ImapStoreSpec) {
     this.label = label;
@@ -77,13 +81,15 @@ export class ImapStore implements Store {
     client.on('close', () => session.noteClose());
     this.counters = installCommandStats(client);
     installLiteralPlus(client);
+    installOneCopyLiterals(client);
+    const startTlsRefusal = watchStartTlsRefusal(client);
     this.session = session;
     try {
       await client.connect();
     } catch (error) {
       session.markClosing();
       client.close();
-      throw connectError(this.label, this.spec, error);
+      throw connectError(this.label, this.spec, error, startTlsRefusal());
     }
     this.caps = readCapabilities(session);
     this.ns = readNamespace(session);
@@ -118,12 +124,34 @@ export class ImapStore implements Store {
 
   stats(): ImapStoreStats {
     const bytes = this.session?.client.stats() ?? { sent: 0, received: 0 };
+    const earlier = this.retired;
     return {
-      commands: this.counters?.commands ?? 0,
-      bytesIn: bytes.received,
-      bytesOut: bytes.sent,
-      continuations: this.counters?.continuations ?? 0,
+      commands: earlier.commands + (this.counters?.commands ?? 0),
+      bytesIn: earlier.bytesIn + bytes.received,
+      bytesOut: earlier.bytesOut + bytes.sent,
+      continuations: earlier.continuations + (this.counters?.continuations ?? 0),
     };
+  }
+
+  /**
+   * A new connection in place of one that is gone, with the open folder opened
+   * again. Throws ConnectError when the server cannot be reached, and
+   * ImapCommandError when the folder's UIDVALIDITY changed meanwhile (every UID
+   * the caller holds would then name another message).
+   */
+  private async reopen(): Promise<void> {
+    const open = this.open;
+    this.retired = this.stats();
+    await this.close();
+    this.session = undefined;
+    this.counters = undefined;
+    await this.connect();
+    if (!open) return;
+    const selected = await selectFolder(this.live, open.name, open.readOnly);
+    if (selected.uidValidity !== open.uidValidity) {
+      throw new ImapCommandError('SELECT', `${this.label}: UIDVALIDITY of "${open.name}" changed while reconnecting (${open.uidValidity} → ${selected.uidValidity})`);
+    }
+    this.open = open;
   }
 
   private get live(): ImapSession {
@@ -162,14 +190,14 @@ export class ImapStore implements Store {
     const size = await statusSize(this.live, name);
     if (size !== undefined) return size;
     const selected = await selectFolder(this.live, name, true);
-    this.open = { name, readOnly: true };
+    this.open = { name, readOnly: true, uidValidity: selected.uidValidity };
     return sumMessageSizes(this.live, name, selected.exists);
   }
 
   async readFolder(name: string, options: ReadFolderOptions): Promise<FolderRead> {
     this.open = undefined;
     const read = await readFolder(this.live, this.capabilities, name, options);
-    this.open = { name, readOnly: read.readOnly };
+    this.open = { name, readOnly: read.readOnly, uidValidity: read.status.uidValidity };
     return read;
   }
 
@@ -178,16 +206,9 @@ export class ImapStore implements Store {
     return uids.length === 0 ? Promise.resolve([]) : fetchEnvelopes(this.live, folder, uids);
   }
 
-  async fetchBodies(uids: number[]): Promise<Map<number, Buffer>> {
+  fetchBodies(messages: readonly BodyRequest[]): Promise<FetchedBodies> {
     const folder = this.openFolder;
-    const bodies = new Map<number, Buffer>();
-    for (const set of splitUidSets(uids)) {
-      for (const row of (await uidFetch(this.live, folder, set, ['BODY'])).values()) {
-        if (!row.body) throw new ImapCommandError('UID FETCH', `${this.label}: UID FETCH in "${folder}" returned no BODY[] for UID ${row.uid}`);
-        bodies.set(row.uid, row.body);
-      }
-    }
-    return bodies;
+    return fetchBodies({ session: () => this.live, reopen: () => this.reopen() }, folder, messages);
   }
 
   append(folder: string, messages: AppendMessage[]): Promise<AppendResult> {

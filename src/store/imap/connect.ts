@@ -5,6 +5,7 @@ import { createSecureContext, rootCertificates, type SecureContext } from 'node:
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { ConnectError } from '../../errors.js';
 import type { ImapStoreSpec } from '../spec.js';
+import type { CommandFailure, ImapClient } from './imapflowInternals.js';
 
 /** Connecting, the greeting and the TLS handshake each get this long. */
 export const CONNECT_TIMEOUT_MS = 30_000;
@@ -54,6 +55,28 @@ export function createImapFlow(spec: ImapStoreSpec): ImapFlow {
   return new ImapFlow(clientOptions(spec));
 }
 
+/**
+ * Remembers the server's answer when it refuses STARTTLS: imapflow swallows
+ * that NO/BAD and reports "does not support STARTTLS", as if it were never offered.
+ * Returns a reader of the refusal text (undefined: STARTTLS was not refused).
+ */
+export function watchStartTlsRefusal(client: ImapClient): () => string | undefined {
+  let refusal: string | undefined;
+  const exec = client.exec;
+  client.exec = async function watchedExec(this: ImapClient, command, attributes, options) {
+    try {
+      return await exec.call(this, command, attributes, options);
+    } catch (error) {
+      const failure = (error ?? {}) as CommandFailure;
+      if (command.toUpperCase() === 'STARTTLS' && (failure.responseStatus === 'NO' || failure.responseStatus === 'BAD')) {
+        refusal = `${failure.responseStatus} ${firstLine(failure.responseText)}`.trim();
+      }
+      throw error;
+    }
+  };
+  return () => refusal;
+}
+
 interface FailureShape {
   code?: string;
   message?: string;
@@ -93,8 +116,11 @@ function firstLine(text: string | undefined): string {
   return (text ?? '').split(/\r?\n/)[0]!.trim();
 }
 
-/** One line saying why `spec` could not be reached or logged in to; never the password. */
-export function describeConnectFailure(spec: ImapStoreSpec, error: unknown): string {
+/**
+ * One line saying why `spec` could not be reached or logged in to; never the password.
+ * `startTlsRefusal`: the server's answer when it refused STARTTLS (see watchStartTlsRefusal).
+ */
+export function describeConnectFailure(spec: ImapStoreSpec, error: unknown, startTlsRefusal?: string): string {
   const err = rootFailure(error);
   const where = `${spec.host}:${spec.port}`;
   const code = err.code ?? '';
@@ -109,6 +135,9 @@ export function describeConnectFailure(spec: ImapStoreSpec, error: unknown): str
   }
   if (/login is disabled/i.test(message)) {
     return `${where} refuses to log in over this connection (LOGINDISABLED); use imaps:// or STARTTLS`;
+  }
+  if (err.tlsFailed && startTlsRefusal !== undefined) {
+    return `${where} refused STARTTLS: ${startTlsRefusal.replace(/^(NO|BAD)\s*/i, '') || startTlsRefusal}`;
   }
   if (err.tlsFailed && /does not support STARTTLS|not possible after a PREAUTH/i.test(message)) {
     return `${where} does not offer STARTTLS; use imaps://, or --insecure to allow a plaintext login`;
@@ -149,8 +178,8 @@ export function describeConnectFailure(spec: ImapStoreSpec, error: unknown): str
 }
 
 /** The ConnectError (exit code 3) for a failed attempt, with the password scrubbed from its text. */
-export function connectError(label: string, spec: ImapStoreSpec, error: unknown): ConnectError {
-  let text = describeConnectFailure(spec, error);
+export function connectError(label: string, spec: ImapStoreSpec, error: unknown, startTlsRefusal?: string): ConnectError {
+  let text = describeConnectFailure(spec, error, startTlsRefusal);
   if (spec.password) text = text.split(spec.password).join('***');
   return new ConnectError(label, text, { cause: error });
 }

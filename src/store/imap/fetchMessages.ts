@@ -109,13 +109,19 @@ export function parseFetchRow(untagged: ImapResponse): Omit<FetchRow, 'uid'> & {
   return row;
 }
 
-/** Collects FETCH responses by UID, merging split rows (later values win). */
+/**
+ * Collects FETCH responses by UID, merging split rows (later values win).
+ * Rows for UIDs the command did not ask for (unsolicited flag updates) are
+ * dropped as they arrive, so their data is never kept.
+ */
 export class FetchCollector {
   readonly rows = new Map<number, FetchRow>();
 
+  constructor(private readonly wanted: (uid: number) => boolean = () => true) {}
+
   readonly onFetch = (untagged: ImapResponse): void => {
     const row = parseFetchRow(untagged);
-    if (row.uid === undefined) return;
+    if (row.uid === undefined || !this.wanted(row.uid)) return;
     const known = this.rows.get(row.uid);
     const merged: FetchRow = { ...known, uid: row.uid };
     for (const [key, value] of Object.entries(row)) {
@@ -125,31 +131,70 @@ export class FetchCollector {
   };
 }
 
+const ROW_FIELD: Record<FetchItem, keyof FetchRow> = {
+  FLAGS: 'flags',
+  'RFC822.SIZE': 'size',
+  INTERNALDATE: 'internalDate',
+  IDENTITY_HEADERS: 'headers',
+  BODY: 'body',
+};
+
+/** The row carries every item asked (a split row counts once merged). */
+function hasItems(row: FetchRow, items: readonly FetchItem[]): boolean {
+  return items.every((item) => row[ROW_FIELD[item]] !== undefined);
+}
+
+export interface UidFetchOptions {
+  changedSince?: bigint;
+  /**
+   * UIDNEXT of the SELECT the set refers to ("1:*" then means the messages
+   * present at that time). A row for a UID at or above it that lacks the asked
+   * items is the server's unsolicited news about a message that arrived since
+   * (e.g. "* 7 FETCH (UID 7 FLAGS (\\Seen))"), not an answer: it is ignored.
+   * Below it, a row lacking items is a server error, left for the caller to report.
+   */
+  uidNext?: number;
+}
+
 /**
- * One `UID FETCH <set> (UID items...) [(CHANGEDSINCE m)]` on the selected folder.
- * Rows for UIDs outside a listed set (unsolicited flag updates) are left out.
+ * One `UID FETCH <set> (UID items...) [(CHANGEDSINCE m)]` on the selected folder,
+ * each untagged FETCH handed to `onRow` as it arrives (nothing is kept here).
  */
+export async function uidFetchRows(
+  session: ImapSession,
+  folder: string,
+  set: string,
+  items: readonly FetchItem[],
+  onRow: (untagged: ImapResponse) => void,
+  changedSince?: bigint,
+): Promise<void> {
+  const attributes: CommandAttribute[] = [
+    { type: 'SEQUENCE', value: set },
+    [{ type: 'ATOM', value: 'UID' }, ...items.map(itemAttribute)],
+  ];
+  if (changedSince !== undefined) {
+    attributes.push([
+      { type: 'ATOM', value: 'CHANGEDSINCE' },
+      { type: 'ATOM', value: changedSince.toString() },
+    ]);
+  }
+  await session.run('UID FETCH', attributes, `UID FETCH in "${folder}"`, { untagged: { FETCH: onRow } });
+}
+
+/** One UID FETCH's rows by UID (see uidFetchRows); rows for UIDs outside a listed set (unsolicited flag updates) are left out. */
 export async function uidFetch(
   session: ImapSession,
   folder: string,
   set: string,
   items: FetchItem[],
-  options: { changedSince?: bigint } = {},
+  options: UidFetchOptions = {},
 ): Promise<Map<number, FetchRow>> {
-  const collector = new FetchCollector();
-  const attributes: CommandAttribute[] = [
-    { type: 'SEQUENCE', value: set },
-    [{ type: 'ATOM', value: 'UID' }, ...items.map(itemAttribute)],
-  ];
-  if (options.changedSince !== undefined) {
-    attributes.push([
-      { type: 'ATOM', value: 'CHANGEDSINCE' },
-      { type: 'ATOM', value: options.changedSince.toString() },
-    ]);
+  const collector = new FetchCollector(uidSetMatcher(set));
+  await uidFetchRows(session, folder, set, items, collector.onFetch, options.changedSince);
+  const { uidNext } = options;
+  if (uidNext !== undefined && uidNext > 0) {
+    for (const row of collector.rows.values()) if (row.uid >= uidNext && !hasItems(row, items)) collector.rows.delete(row.uid);
   }
-  await session.run('UID FETCH', attributes, `UID FETCH in "${folder}"`, { untagged: { FETCH: collector.onFetch } });
-  const wanted = uidSetMatcher(set);
-  for (const uid of collector.rows.keys()) if (!wanted(uid)) collector.rows.delete(uid);
   return collector.rows;
 }
 

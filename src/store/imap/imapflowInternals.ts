@@ -50,9 +50,13 @@ export type ImapClient = ImapFlow & {
   write(chunk: Buffer | string): void;
   handleResponse(data: { payload?: Buffer }): Promise<boolean>;
   createNoConnectionError(byeReason: string | false | undefined, meta?: Record<string, unknown>): Error;
+  /** Where write() writes (the socket, or the deflate stream under COMPRESS); false before connect. */
+  writeSocket: false | (NodeJS.EventEmitter & { writableNeedDrain: boolean; destroyed: boolean });
   /** Literal parts still to be sent after '+' continuations (see send()). */
   commandParts: Buffer[];
   currentRequest: false | { tag: string; sent?: boolean };
+  /** The response parser; a literal announced larger than maxLiteralSize fails it (and the connection) before it is read. */
+  streamer: { maxLiteralSize: number };
   rawSensitiveCommand: boolean;
 };
 

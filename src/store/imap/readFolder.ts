@@ -37,7 +37,7 @@ export async function fetchEnvelopes(session: ImapSession, folder: string, uids:
 
 async function fetchAll(session: ImapSession, folder: string, selected: SelectResult, items: typeof ENVELOPE_ITEMS): Promise<FetchRow[]> {
   if (selected.exists === 0) return [];
-  return [...(await uidFetch(session, folder, '1:*', items)).values()];
+  return [...(await uidFetch(session, folder, '1:*', items, { uidNext: selected.uidNext })).values()];
 }
 
 export async function readFolder(
@@ -93,7 +93,7 @@ export async function readFolder(
   } else if (capabilities.condstore && base.highestModseq !== undefined && selected.highestModseq !== undefined) {
     read.kind = 'delta';
     changed =
-      selected.exists === 0 ? [] : [...(await uidFetch(session, name, '1:*', ['FLAGS'], { changedSince: base.highestModseq })).values()];
+      selected.exists === 0 ? [] : [...(await uidFetch(session, name, '1:*', ['FLAGS'], { changedSince: base.highestModseq, uidNext: selected.uidNext })).values()];
     // UID SEARCH ALL rather than "UID SEARCH UID <known set>": as short a command, and it
     // also names present messages the base never recorded.
     const present = selected.exists === 0 ? new Set<number>() : await searchAllUids(session, name);

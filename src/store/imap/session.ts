@@ -12,6 +12,8 @@ const CONNECTION_GONE = new Set(['NoConnection', 'EConnectionClosed', 'StateLogo
 export class ImapSession {
   private closing = false;
   private lostReason: string | undefined;
+  /** The error the connection was lost to, as imapflow reported it. */
+  private lostCause: unknown;
 
   constructor(
     readonly label: string,
@@ -22,7 +24,15 @@ export class ImapSession {
 
   /** Called for imapflow's 'error' event: remembers why the connection is going away. */
   noteError(error: unknown): void {
-    if (this.lostReason === undefined) this.lostReason = describeLoss(error);
+    if (this.lostReason !== undefined) return;
+    this.lostReason = describeLoss(error);
+    this.lostCause = error;
+  }
+
+  /** The announced size of the literal the connection was dropped for (imapflow's LiteralTooLarge), if that is how it was lost. */
+  get refusedLiteralSize(): number | undefined {
+    const cause = (this.lostCause ?? {}) as { code?: unknown; literalSize?: unknown };
+    return cause.code === 'LiteralTooLarge' && typeof cause.literalSize === 'number' ? cause.literalSize : undefined;
   }
 
   /** Called for imapflow's 'close' event. */

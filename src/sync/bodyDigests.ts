@@ -1,0 +1,50 @@
+// Digests of message bodies, for telling apart messages that share a global
+// id (see matchByGid.ts). Bodies are fetched in bounded batches, hashed, and
+// dropped at once: only the digests are kept.
+
+import { createHash } from 'node:crypto';
+import { ImapCommandError } from '../errors.js';
+import type { Store } from '../store/types.js';
+import { inBatches } from './batches.js';
+
+export interface DigestResult {
+  /** SHA-256 (hex) of each body read; a UID missing could not be read. */
+  digests: Map<number, string>;
+  /** Why some batch could not be read (the server refused it), if one could not. */
+  error?: string;
+}
+
+export function bodyDigest(body: Buffer): string {
+  return createHash('sha256').update(body).digest('hex');
+}
+
+/**
+ * Digests of these messages of the store's open folder. A batch the server
+ * refuses leaves its UIDs without digests (the planner then keeps both
+ * versions); a lost connection is thrown like any other read failure.
+ * Sizes bound the batches: those `sizeOf` does not know are read first
+ * (envelopes, one command).
+ */
+export async function fetchDigests(
+  store: Store,
+  uids: readonly number[],
+  sizeOf: (uid: number) => number | undefined,
+): Promise<DigestResult> {
+  const result: DigestResult = { digests: new Map() };
+  const sizes = new Map<number, number>();
+  const unsized = uids.filter((uid) => sizeOf(uid) === undefined);
+  if (unsized.length > 0) for (const e of await store.fetchEnvelopes(unsized)) sizes.set(e.uid, e.size);
+  const requests = uids.map((uid) => ({ uid, size: sizeOf(uid) ?? sizes.get(uid) ?? 0 }));
+  for (const batch of inBatches(requests, (r) => r.size)) {
+    try {
+      const fetched = await store.fetchBodies(batch);
+      for (const [uid, body] of fetched.bodies) result.digests.set(uid, bodyDigest(body));
+      // A body refused as far larger than announced gets no digest: the planner keeps both versions.
+      for (const [uid, why] of fetched.refused) result.error ??= `UID ${uid}: ${why}`;
+    } catch (err) {
+      if (!(err instanceof ImapCommandError)) throw err;
+      result.error = err.message;
+    }
+  }
+  return result;
+}

@@ -1,0 +1,140 @@
+// Pairs the messages no record accounts for, by global id, as a multiset: n
+// copies of a gid on A and m on B make min(n, m) pairs, so exact duplicates
+// survive. Pure; part of the planner.
+//
+// A gid names the message, but not always its body: two versions of a list
+// post share Message-ID, Date, From and Subject, and two Message-ID-less twins
+// of equal size share everything the gid hashes. When one side holds several
+// candidates of a gid, which one is paired with which decides what mirror
+// keeps. So within such a group sizes go first: a candidate whose size the
+// other side lacks is certainly not there (different sizes, different bytes).
+// Candidates of a size found on both sides (or of unknown size) may be the
+// same or another version of equal size: their bodies' digests decide, and
+// the caller is asked for them. What no digest shows to be on the other side
+// is copied, and never deleted unless every candidate's digest was compared.
+// A gid with one candidate on each side pairs on the gid alone, as it always
+// did: checking it would mean reading every body after a lost state, and a
+// server that rewrites messages on APPEND would make every pair differ.
+
+import type { BodyDigests } from './planTypes.js';
+
+/** A message present on one side that no kept record accounts for. */
+export interface Candidate {
+  uid: number;
+  gid: string;
+  /** Normalised; may be shared with the snapshot, never mutated. */
+  flags: readonly string[];
+  /** Known when an envelope was read (every message the state did not know). */
+  size?: number;
+}
+
+export interface GidMatch {
+  pairs: { a: Candidate; b: Candidate }[];
+  /** A messages B lacks: to copy. */
+  onlyA: Candidate[];
+  /** B messages A lacks: mirror may delete them. */
+  onlyB: Candidate[];
+  /** B messages whose bodies could not be compared: kept, never deleted. */
+  uncomparedB: Candidate[];
+  /** Candidates (both sides) whose digests were wanted but are missing from `digests`. */
+  uncompared: number;
+  /** Without `digests`: the UIDs whose bodies must be compared before anything is deleted. */
+  needDigests: { a: number[]; b: number[] };
+}
+
+export function byUid(x: { uid: number }, y: { uid: number }): number {
+  return x.uid - y.uid;
+}
+
+function groupBy<K>(list: readonly Candidate[], key: (m: Candidate) => K): Map<K, Candidate[]> {
+  const out = new Map<K, Candidate[]>();
+  for (const m of list) {
+    const group = out.get(key(m));
+    if (group === undefined) out.set(key(m), [m]);
+    else group.push(m);
+  }
+  return out;
+}
+
+/**
+ * Match the two pools. `digests` undefined: this is the first pass, and a
+ * group sizes cannot settle is reported in `needDigests` and planned as if its
+ * digests were unavailable (copy A's, keep B's). With `digests` (even empty),
+ * a digest missing from it is unavailable.
+ */
+export function matchByGid(poolA: readonly Candidate[], poolB: readonly Candidate[], digests: BodyDigests | undefined): GidMatch {
+  const out: GidMatch = { pairs: [], onlyA: [], onlyB: [], uncomparedB: [], uncompared: 0, needDigests: { a: [], b: [] } };
+  const groupsB = groupBy([...poolB].sort(byUid), (m) => m.gid);
+  for (const [gid, listA] of groupBy([...poolA].sort(byUid), (m) => m.gid)) {
+    const listB = groupsB.get(gid) ?? [];
+    groupsB.delete(gid);
+    if (listA.length === 0 || listB.length === 0 || (listA.length === 1 && listB.length === 1)) {
+      // Nothing to choose between (the usual case).
+      pairInOrder(out, listA, listB);
+    } else if (listA.every((m) => m.size !== undefined) && listB.every((m) => m.size !== undefined)) {
+      const bySizeB = groupBy(listB, (m) => m.size);
+      for (const [size, sizedA] of groupBy(listA, (m) => m.size)) {
+        const sizedB = bySizeB.get(size) ?? [];
+        bySizeB.delete(size);
+        // A size found on one side only cannot be the same bytes as anything on the other:
+        // sizes decide. A size on both sides may still hide another version: bodies decide.
+        if (sizedB.length === 0) pairInOrder(out, sizedA, sizedB);
+        else byDigest(out, sizedA, sizedB, digests);
+      }
+      // Loops, not push(...list): one gid may have more duplicates than a call takes arguments.
+      for (const sizedB of bySizeB.values()) for (const m of sizedB) out.onlyB.push(m);
+    } else {
+      byDigest(out, listA, listB, digests);
+    }
+  }
+  for (const listB of groupsB.values()) for (const m of listB) out.onlyB.push(m);
+  return out;
+}
+
+/** The lowest UIDs of both sides in order; the rest of the longer list is unpaired. */
+function pairInOrder(out: GidMatch, listA: readonly Candidate[], listB: readonly Candidate[]): void {
+  const n = Math.min(listA.length, listB.length);
+  for (let i = 0; i < n; i++) out.pairs.push({ a: listA[i]!, b: listB[i]! });
+  for (let i = n; i < listA.length; i++) out.onlyA.push(listA[i]!);
+  for (let i = n; i < listB.length; i++) out.onlyB.push(listB[i]!);
+}
+
+/**
+ * Equal digests pair. An A message whose digest matches nothing on B (or is
+ * unknown) is copied. A B message is known to be absent from A only when its
+ * digest and every A candidate's were compared; otherwise it is kept.
+ */
+function byDigest(out: GidMatch, listA: readonly Candidate[], listB: readonly Candidate[], digests: BodyDigests | undefined): void {
+  if (digests === undefined) {
+    for (const m of listA) out.needDigests.a.push(m.uid);
+    for (const m of listB) out.needDigests.b.push(m.uid);
+  }
+  const unknown = (side: 'a' | 'b', m: Candidate): boolean => {
+    const missing = digests?.[side].get(m.uid) === undefined;
+    if (missing && digests !== undefined) out.uncompared++;
+    return missing;
+  };
+  const knownB = listB.filter((m) => !unknown('b', m));
+  const waiting = groupBy(knownB, (m) => digests!.b.get(m.uid));
+  let everyAKnown = true;
+  const pairedB = new Set<Candidate>();
+  for (const m of listA) {
+    if (unknown('a', m)) {
+      everyAKnown = false;
+      out.onlyA.push(m);
+      continue;
+    }
+    const match = waiting.get(digests!.a.get(m.uid))?.shift();
+    if (match === undefined) {
+      out.onlyA.push(m);
+    } else {
+      out.pairs.push({ a: m, b: match });
+      pairedB.add(match);
+    }
+  }
+  for (const m of listB) {
+    if (pairedB.has(m)) continue;
+    if (everyAKnown && digests?.b.get(m.uid) !== undefined) out.onlyB.push(m);
+    else out.uncomparedB.push(m);
+  }
+}
