@@ -104,7 +104,11 @@ export interface PermanentFlags {
  *   are new since base.highestModseq; `vanished` lists known UIDs now gone.
  * In both kinds `envelopes` holds every present message whose UID is not in
  * base.knownUids (all of them when base was null, UIDVALIDITY changed, or
- * `verify` was asked).
+ * `verify` was asked). So that the caller can check known UIDs still hold the
+ * messages it knows (a server restored from a backup gives the UIDs it lost
+ * to new mail), a read that fetches envelopes of new messages, or whose delta
+ * reports known ones changed, also returns the envelopes of those changed
+ * known UIDs and of the highest known UID still present, in the same FETCH.
  */
 export interface FolderRead {
   /** As reported by SELECT/EXAMINE before anything of ours changed the folder. */

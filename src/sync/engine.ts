@@ -37,7 +37,7 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
   const summary: SyncSummary = {
     mode: options.mode, dryRun: options.dryRun, folders: 0, foldersSkipped: 0, foldersCreated: 0,
     copied: 0, bytes: 0, flagsUpdated: 0, expunged: 0, foldersDeleted: 0, skipped: 0,
-    deletionsWithheld: 0, withheld: [], failed: [], warnings: [], elapsedMs: 0,
+    deletionsWithheld: 0, withheld: [], rollbacks: [], failed: [], warnings: [], elapsedMs: 0,
     stats: { a: zeroStats(), b: zeroStats() },
   };
   const warn = (text: string): void => {
@@ -160,6 +160,7 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
       summary.skipped += r.alreadyThere;
       summary.deletionsWithheld += r.expungesWithheld;
       if (r.withheld) summary.withheld.push(r.withheld);
+      for (const side of r.rollbacks) summary.rollbacks.push({ folder: r.folder, side: side === 'a' ? 'A' : 'B' });
     }
 
     const expected = results.flatMap((r) => (r.expectedB ? [r.expectedB] : []));

@@ -2,15 +2,15 @@
 // state allows), build snapshots, plan, then execute (or describe, in a dry run).
 
 import type { MessageRecord, SideStatus } from '../state/types.js';
-import type { SyncState } from '../state/SyncState.js';
+import type { FolderState, SyncState } from '../state/SyncState.js';
 import type { FolderRead, FolderStatus, MessageEnvelope, ReadBase, Store } from '../store/types.js';
 import { fetchDigests } from './bodyDigests.js';
 import { executeFolderPlan } from './executor.js';
 import { expectedStatusOfB, type ExpectedStatus } from './ownWrites.js';
-import { wentBackInTime } from './folderStatus.js';
 import { globalId } from './identity.js';
 import { planGuarded } from './mirrorGuard.js';
 import type { AppendAction, FolderPlan, FolderPlanInput, SideSnapshot } from './planTypes.js';
+import { rollbackEvidence } from './rollback.js';
 import { buildSnapshot, voidSide } from './snapshot.js';
 import type { FolderResult, PlannedWork, SyncObserver, SyncOptions, Withholding } from './types.js';
 
@@ -48,6 +48,8 @@ export interface FolderSyncResult extends FolderResult {
   withheld?: Withholding;
   /** Copy mode: what B's status must be if only this run wrote to it (see expectedStatusOfB). */
   expectedB?: ExpectedStatus;
+  /** Sides found restored from an older backup (read again in full, nothing deleted because of it). */
+  rollbacks: ('a' | 'b')[];
 }
 
 
@@ -63,35 +65,7 @@ export async function syncFolderPair(
   // Before the statuses are used: a damaged section is discarded here, statuses too, so both sides are read in full.
   let records: readonly MessageRecord[] = folder.records();
 
-  const readSide = async (side: 'a' | 'b', verify: boolean): Promise<FolderRead> => {
-    const stored = side === 'a' ? folder.statusA : folder.statusB;
-    const store = side === 'a' ? stores.a : stores.b;
-    // Verifying means reading as if nothing were known: every message gets an envelope.
-    let base: ReadBase | null = stored && !verify ? { ...baseOf(stored), knownUids: folder.knownUids(side) } : null;
-    // Without a mod-sequence to start from, the driver lists every message's flags.
-    if (base && side === 'b' && job.rescanB) base = { ...base, highestModseq: undefined };
-    if (side === 'b' && job.missingOnB) return emptyRead();
-    return store.readFolder(side === 'a' ? nameA : nameB, {
-      readOnly: side === 'a' || options.dryRun,
-      base,
-      verify,
-    });
-  };
-
-  const readChecked = async (side: 'a' | 'b'): Promise<FolderRead> => {
-    const stored = side === 'a' ? folder.statusA : folder.statusB;
-    const read = await readSide(side, options.full);
-    if (options.full || !wentBackInTime(stored, read.status)) return read;
-    observer.warning(
-      `${label}: ${side.toUpperCase()} went back in time (UIDNEXT ${stored!.uidNext} → ${read.status.uidNext}, ` +
-        `HIGHESTMODSEQ ${stored!.highestModseq ?? '-'} → ${read.status.highestModseq ?? '-'}); ` +
-        `checking every message's identity, as UIDs may have been reused`,
-    );
-    return readSide(side, true);
-  };
-  // The two sides are separate connections: read them at the same time.
-  const [readA, readB] = await Promise.all([readChecked('a'), readChecked('b')]);
-  const reads = { a: readA, b: readB };
+  const { reads, rollbacks } = await readBothSides(ctx, job, stores, folder, records);
   let newUidValidityA = false;
   for (const side of ['a', 'b'] as const) {
     const stored = side === 'a' ? folder.statusA : folder.statusB;
@@ -117,7 +91,11 @@ export async function syncFolderPair(
     label,
     stores,
     { mode: options.mode, records, a: snapshotA, b: snapshotB, bAccepts: reads.b.permanentFlags },
-    { folder: label, force: options.force, cause: withholdingCause(job, records, newUidValidityA) },
+    {
+      folder: label, force: options.force, cause: withholdingCause(job, records, newUidValidityA),
+      // What A lost in a rollback is not A deleting it: none of it is deleted in this run.
+      ...(rollbacks.includes('a') && { withholdAll: 'A went back in time (restored from an older backup?) and may have lost them' }),
+    },
   );
   reportPlanWarnings(ctx, label, plan);
   if (withheld) ctx.observer.warning(withheld.reason);
@@ -147,7 +125,7 @@ export async function syncFolderPair(
     return {
       folder: label, skipped: false, copied: work.appends, bytes: work.appendBytes,
       flagsUpdated: work.flagUpdates, expunged: work.expunges, failed: 0,
-      alreadyThere, expungesWithheld: plan.expungesWithheld, ...(withheld && { withheld }),
+      alreadyThere, expungesWithheld: plan.expungesWithheld, ...(withheld && { withheld }), rollbacks,
     };
   }
 
@@ -159,8 +137,61 @@ export async function syncFolderPair(
   return {
     folder: result.folder, skipped: result.skipped, copied: result.copied, bytes: result.bytes,
     flagsUpdated: result.flagsUpdated, expunged: result.expunged, failed: result.failed,
-    alreadyThere, expungesWithheld: plan.expungesWithheld, ...(withheld && { withheld }), ...(expectedB && { expectedB }),
+    alreadyThere, expungesWithheld: plan.expungesWithheld, ...(withheld && { withheld }), rollbacks,
+    ...(expectedB && { expectedB }),
   };
+}
+
+/**
+ * Read both sides (at once: they are separate connections), incrementally
+ * where the state allows. A side that went back in time (restored from a
+ * backup) is read again in full, every identity checked, and reported.
+ */
+async function readBothSides(
+  ctx: FolderSyncContext,
+  job: FolderPairJob,
+  stores: { a: Store; b: Store },
+  folder: FolderState,
+  records: readonly MessageRecord[],
+): Promise<{ reads: { a: FolderRead; b: FolderRead }; rollbacks: ('a' | 'b')[] }> {
+  const { options, observer } = ctx;
+  const { nameA, nameB, label } = job;
+  const readSide = async (side: 'a' | 'b', verify: boolean): Promise<FolderRead> => {
+    const stored = side === 'a' ? folder.statusA : folder.statusB;
+    const store = side === 'a' ? stores.a : stores.b;
+    // Verifying means reading as if nothing were known: every message gets an envelope.
+    let base: ReadBase | null = stored && !verify ? { ...baseOf(stored), knownUids: folder.knownUids(side) } : null;
+    // Without a mod-sequence to start from, the driver lists every message's flags.
+    if (base && side === 'b' && job.rescanB) base = { ...base, highestModseq: undefined };
+    if (side === 'b' && job.missingOnB) return emptyRead();
+    return store.readFolder(side === 'a' ? nameA : nameB, {
+      readOnly: side === 'a' || options.dryRun,
+      base,
+      verify,
+    });
+  };
+
+  const rollbacks: ('a' | 'b')[] = [];
+  const readChecked = async (side: 'a' | 'b'): Promise<FolderRead> => {
+    const stored = side === 'a' ? folder.statusA : folder.statusB;
+    const read = await readSide(side, options.full);
+    if (side === 'b' && job.missingOnB) return read;
+    const evidence = rollbackEvidence(stored, read, records, side);
+    if (evidence === undefined) return read;
+    // A restored server: its lost messages are not deletions. Every identity is checked,
+    // the other side's copies of what it lost are unpaired, not deleted in this run.
+    rollbacks.push(side);
+    observer.warning(
+      `${label}: ${side.toUpperCase()} went back in time (${evidence}): restored from an older backup? ` +
+        `Checking every message's identity; ${side === 'b' ? 'copying again what B lost' : 'nothing on B is deleted because of it'}`,
+    );
+    // --full has read every identity already.
+    return options.full ? read : readSide(side, true);
+  };
+  // The two sides are separate connections: read them at the same time.
+  const [readA, readB] = await Promise.all([readChecked('a'), readChecked('b')]);
+  rollbacks.sort();
+  return { reads: { a: readA, b: readB }, rollbacks };
 }
 
 /** Why B holds messages A lacks, as far as this folder's history tells (for the guard's message). */
@@ -221,10 +252,13 @@ function snapshotOf(records: readonly MessageRecord[], side: 'a' | 'b', read: Fo
 }
 
 function reportPlanWarnings(ctx: FolderSyncContext, label: string, plan: FolderPlan): void {
-  for (const { side, uid } of plan.reusedUids) {
+  for (const side of ['a', 'b'] as const) {
+    const uids = plan.reusedUids.filter((r) => r.side === side).map((r) => r.uid);
+    if (uids.length === 0) continue;
+    const which = uids.length === 1 ? `UID ${uids[0]} now holds` : `${uids.length} UIDs (${uids[0]}…${uids[uids.length - 1]}) now hold`;
     ctx.observer.warning(
-      `${label}: ${side.toUpperCase()} UID ${uid} now holds a different message than recorded (UID reused); ` +
-        `treating it as a new message`,
+      `${label}: ${side.toUpperCase()} ${which} a different message than recorded (UIDs reused); ` +
+        `treating ${uids.length === 1 ? 'it as a new message' : 'them as new messages'}`,
     );
   }
   for (const keyword of plan.droppedKeywords) {

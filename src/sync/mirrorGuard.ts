@@ -101,14 +101,29 @@ export function checkDeletionLimit(input: {
  */
 export function planGuarded(
   input: Omit<FolderPlanInput, 'allowExpunge'>,
-  guard: { folder: string; force: boolean; cause?: string },
+  guard: {
+    folder: string;
+    force: boolean;
+    cause?: string;
+    /** Why every deletion of this folder waits, however few (e.g. A went back in time); --force overrides. */
+    withholdAll?: string;
+  },
 ): { plan: FolderPlan; withheld?: Withholding } {
   const plan = planFolder({ ...input, allowExpunge: input.mode === 'mirror' });
   if (plan.expunges.length === 0) return { plan };
-  const withheld = checkDeletionLimit({
-    what: 'messages', folder: guard.folder, deleting: plan.expunges.length, heldOnB: input.b.size,
-    force: guard.force, ...(guard.cause !== undefined && { cause: guard.cause }),
-  });
+  const deleting = plan.expunges.length;
+  const withheld =
+    guard.withholdAll !== undefined && !guard.force
+      ? {
+          what: 'messages' as const, folder: guard.folder, count: deleting, heldOnB: input.b.size,
+          reason:
+            `"${guard.folder}": mirror would delete ${plural(deleting, 'message')} A lacks; ${guard.withholdAll}: ` +
+            'withheld, rerun with --force to delete them',
+        }
+      : checkDeletionLimit({
+          what: 'messages', folder: guard.folder, deleting, heldOnB: input.b.size,
+          force: guard.force, ...(guard.cause !== undefined && { cause: guard.cause }),
+        });
   if (!withheld) return { plan };
   return { plan: planFolder({ ...input, allowExpunge: false }), withheld };
 }

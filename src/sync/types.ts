@@ -110,6 +110,12 @@ export interface SyncSummary {
   deletionsWithheld: number;
   /** Mirror: every withholding of the guard (messages of a folder, or folders), with its reason. */
   withheld: Withholding[];
+  /**
+   * Folder sides found restored from an older backup (counters went down, or a
+   * known UID now holds another message): read in full, what the side lost
+   * copied again (B) or not deleted from B in that run (A).
+   */
+  rollbacks: { folder: string; side: 'A' | 'B' }[];
   failed: MessageFailure[];
   warnings: string[];
   elapsedMs: number;

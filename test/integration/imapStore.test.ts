@@ -321,11 +321,13 @@ describe('readFolder', () => {
     return { uids, added, read, commands, first, store };
   }
 
-  function expectDelta(read: FolderRead, uids: number[], added: number[]): void {
+  /** `checked`: the known UIDs whose envelopes ride along so the caller can check their identity. */
+  function expectDelta(read: FolderRead, uids: number[], added: number[], checked: number[]): void {
     expect(read.vanished).toEqual([uids[1]]);
-    expect(read.envelopes.map((e) => e.uid)).toEqual(added);
-    expect(read.envelopes.map((e) => e.identityHeaders.match(/Subject: (.*)\r\n/)?.[1])).toEqual(['message 5', 'message 6']);
-    expect(read.envelopes.map((e) => e.flags)).toEqual([['\\Answered'], []]);
+    expect(read.envelopes.map((e) => e.uid)).toEqual([...checked, ...added]);
+    const fresh = read.envelopes.filter((e) => added.includes(e.uid));
+    expect(fresh.map((e) => e.identityHeaders.match(/Subject: (.*)\r\n/)?.[1])).toEqual(['message 5', 'message 6']);
+    expect(fresh.map((e) => e.flags)).toEqual([['\\Answered'], []]);
     expect(read.status).toMatchObject({ messages: 5, uidNext: added[1]! + 1 });
   }
 
@@ -338,7 +340,7 @@ describe('readFolder', () => {
       { uid: added[0], flags: ['\\Answered'] },
       { uid: added[1], flags: [] },
     ]);
-    expectDelta(read, uids, added);
+    expectDelta(read, uids, added, [uids[0]!, uids[3]!]);
     expect(commands).toBe(2);
   });
 
@@ -351,7 +353,7 @@ describe('readFolder', () => {
       { uid: added[0], flags: ['\\Answered'] },
       { uid: added[1], flags: [] },
     ]);
-    expectDelta(read, uids, added);
+    expectDelta(read, uids, added, [uids[0]!, uids[3]!]);
     expect(commands).toBe(4);
   });
 
@@ -366,7 +368,7 @@ describe('readFolder', () => {
       { uid: added[0], flags: ['\\Answered'] },
       { uid: added[1], flags: [] },
     ]);
-    expectDelta(read, uids, added);
+    expectDelta(read, uids, added, [uids[3]!]);
     expect(commands).toBe(3);
   });
 

@@ -53,6 +53,7 @@ export function emptySummary(overrides: Partial<SyncSummary> = {}): SyncSummary 
     skipped: 0,
     deletionsWithheld: 0,
     withheld: [],
+    rollbacks: [],
     failed: [],
     warnings: [],
     elapsedMs: 1234,

@@ -61,6 +61,11 @@ export interface DovecotServer {
   maildirOf(user?: string): string;
   /** Password of a configured user (default alice). */
   passwordOf(user?: string): string;
+  /**
+   * Stops the server (keeping its dir), runs `whileStopped` (e.g. to put back an
+   * older copy of a Maildir), and starts it again on the same ports and config.
+   */
+  restart(whileStopped?: () => Promise<void>): Promise<void>;
   /** Stops the instance and removes its temp dir. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -541,6 +546,19 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
       const password = passwords.get(name);
       if (password === undefined) throw new Error(`no user ${name} on this test server`);
       return password;
+    },
+    async restart(whileStopped) {
+      if (stopped) throw new Error('restart() after stop()');
+      await stopMaster(instance.master);
+      if (instance.watchdogPid !== undefined) signal(instance.watchdogPid, 'SIGTERM');
+      instance.watchdogPid = undefined;
+      await whileStopped?.();
+      const master = launch(configFile, join(dir, 'stderr.log'));
+      instance.master = master;
+      if (!(await waitUntilReady(dir, master, imapPort, imapsPort))) {
+        throw new Error(`dovecot (${configFile}) did not come back on ${HOST}:${imapPort}:\n${await logTail(dir)}`);
+      }
+      instance.watchdogPid = startWatchdog(dir, master.pid);
     },
     async stop() {
       if (stopped) return;

@@ -103,6 +103,15 @@ describe('summary', () => {
     expect(mirror).toContain('  folders:        5 checked, 3 unchanged, 1 created, 2 deleted');
   });
 
+  it('rollbacks: one row naming folder and side, and in the JSON', () => {
+    const rollbacks = [{ folder: 'INBOX', side: 'B' as const }, { folder: 'Work', side: 'A' as const }];
+    const lines = formatSummary(emptySummary({ mode: 'mirror', rollbacks }), { stats: false });
+    expect(lines).toContain('  rolled back:    INBOX (B), Work (A)');
+    expect(formatSummary(emptySummary(), { stats: false }).join('\n')).not.toContain('rolled back');
+    const json = summaryToJson(emptySummary({ rollbacks }), { exitCode: 0, a: 'a', b: 'b', statePath: '/s', warnings: [], plan: [] });
+    expect(json.rollbacks).toEqual(rollbacks);
+  });
+
   it('exit codes: guard over failures over success', () => {
     expect(exitCodeForSummary(emptySummary())).toBe(0);
     const failed = [{ folder: 'INBOX', uid: 1, side: 'A' as const, reason: 'x' }];

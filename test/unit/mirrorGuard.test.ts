@@ -110,6 +110,17 @@ describe('planGuarded', () => {
     expect(plan.records.filter((r) => r.uidA === 0).map((r) => r.uidB)).toEqual([13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30]);
   });
 
+  it('withholdAll (A went back in time): even a few expunges wait, with that reason; --force overrides', () => {
+    const { plan, withheld } = planGuarded(folder(30, 28), { folder: 'X', force: false, withholdAll: 'A went back in time' });
+    expect(withheld).toMatchObject({ what: 'messages', folder: 'X', count: 2, heldOnB: 30 });
+    expect(withheld?.reason).toContain('A went back in time');
+    expect(plan.expunges).toEqual([]);
+    expect(plan.expungesWithheld).toBe(2);
+    const forced = planGuarded(folder(30, 28), { folder: 'X', force: true, withholdAll: 'A went back in time' });
+    expect(forced.withheld).toBeUndefined();
+    expect(forced.plan.expunges).toHaveLength(2);
+  });
+
   it('counts B-only records (copy mode history, voided UIDs) like any other expunge', () => {
     const input = folder(20, 0);
     const records = input.records.map((r, i) => (i < 8 ? { ...r, uidA: 0 } : r));

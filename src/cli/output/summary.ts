@@ -60,6 +60,9 @@ export function formatSummary(summary: SyncSummary, options: SummaryOptions): st
     row('withheld', `${parts.join(', ')} not deleted on B (--force deletes them)`);
     for (const w of withheld) lines.push(`    ${w.reason}`);
   }
+  if ((summary.rollbacks ?? []).length > 0) {
+    row('rolled back', summary.rollbacks.map((r) => `${r.folder} (${r.side})`).join(', '));
+  }
   if (summary.warnings.length > 0) row('warnings', String(summary.warnings.length));
   row('failed', failedCounts(summary.failed));
   for (const f of summary.failed) lines.push(`    ${describeFailure(f)}`);
@@ -106,6 +109,7 @@ export function summaryToJson(summary: SyncSummary, ctx: JsonSummaryContext): Re
     skipped: summary.skipped,
     deletionsWithheld: summary.deletionsWithheld ?? 0,
     withheld: (summary.withheld ?? []).map((w) => ({ ...w })),
+    rollbacks: (summary.rollbacks ?? []).map((r) => ({ folder: r.folder, side: r.side })),
     failed: summary.failed.map((f) => ({ folder: f.folder, uid: f.uid, side: f.side, reason: f.reason })),
     warnings: ctx.warnings,
     elapsedMs: summary.elapsedMs,

@@ -120,5 +120,23 @@ export async function readFolder(
     const rows = await fetchAll(session, name, selected, ENVELOPE_ITEMS);
     return finish(changed, rows.map((row) => toEnvelope(session, name, row)), unknown);
   }
-  return finish(changed, unknown.length > 0 ? await fetchEnvelopes(session, name, unknown) : [], unknown);
+  // A full scan lists every message as "changed": its known ones are not worth an envelope each.
+  const changedKnown = read.kind === 'delta' ? changed.map((row) => row.uid).filter((uid) => known.has(uid)) : [];
+  const wanted = identityCheckUids(unknown, changedKnown, base.knownUids, read.vanished);
+  return finish(changed, wanted.length > 0 ? await fetchEnvelopes(session, name, wanted) : [], unknown);
+}
+
+/**
+ * The UIDs whose envelopes a read without `verify` fetches: the unknown ones,
+ * plus, so the caller can tell a server restored from a backup (which gives
+ * the UIDs it lost to new messages), the known ones reported changed and the
+ * highest known UID still there. Those ride in the same FETCH: nothing extra
+ * when nothing is fetched anyway (the highest known UID is then left out).
+ */
+function identityCheckUids(unknown: number[], changedKnown: number[], knownUids: number[], vanished: number[]): number[] {
+  if (unknown.length === 0 && changedKnown.length === 0) return [];
+  const gone = new Set(vanished);
+  let newest: number | undefined;
+  for (let i = knownUids.length - 1; i >= 0 && newest === undefined; i--) if (!gone.has(knownUids[i]!)) newest = knownUids[i];
+  return [...new Set([...unknown, ...changedKnown, ...(newest === undefined ? [] : [newest])])].sort((x, y) => x - y);
 }

@@ -1,0 +1,49 @@
+// Did one side of a folder go back in time (a server restored from an older
+// backup, same UIDVALIDITY)? Either its counters went down, or they moved on
+// because new mail took the UIDs of the messages it lost: then a known UID
+// holds another message than the state recorded for it.
+
+import type { MessageRecord, SideStatus } from '../state/types.js';
+import type { FolderRead } from '../store/types.js';
+import { wentBackInTime } from './folderStatus.js';
+import { globalId } from './identity.js';
+
+/**
+ * Why this side looks restored from a backup, in words for a warning, or
+ * undefined when nothing says so. Looks only at what a read without verify
+ * already returned: its status, and the envelopes it carries for known UIDs
+ * (those reported changed, and the highest known one; see FolderRead).
+ */
+export function rollbackEvidence(
+  stored: SideStatus | undefined,
+  read: FolderRead,
+  records: readonly MessageRecord[],
+  side: 'a' | 'b',
+): string | undefined {
+  // Without a recorded status, or under another UIDVALIDITY, the UIDs say nothing.
+  if (!stored || stored.uidValidity !== read.status.uidValidity || read.uidValidityChanged) return undefined;
+  if (wentBackInTime(stored, read.status)) {
+    return (
+      `UIDNEXT ${stored.uidNext} → ${read.status.uidNext}, ` +
+      `HIGHESTMODSEQ ${stored.highestModseq ?? '-'} → ${read.status.highestModseq ?? '-'}`
+    );
+  }
+  const reused = reusedKnownUids(records, side, read);
+  if (reused.length === 0) return undefined;
+  const shown = reused.length === 1 ? `UID ${reused[0]}` : `UIDs ${reused[0]}…${reused[reused.length - 1]} (${reused.length})`;
+  return `${shown} now hold${reused.length === 1 ? 's' : ''} another message than recorded`;
+}
+
+/** Known UIDs of this side whose envelope in the read shows another message than the record's. */
+export function reusedKnownUids(records: readonly MessageRecord[], side: 'a' | 'b', read: FolderRead): number[] {
+  if (read.envelopes.length === 0) return [];
+  const seen = new Map<number, { identityHeaders: string; size: number }>();
+  for (const e of read.envelopes) seen.set(e.uid, e);
+  const reused: number[] = [];
+  for (const record of records) {
+    const uid = side === 'a' ? record.uidA : record.uidB;
+    const envelope = uid === 0 ? undefined : seen.get(uid);
+    if (envelope && globalId(envelope.identityHeaders, envelope.size) !== record.gid) reused.push(uid);
+  }
+  return reused.sort((x, y) => x - y);
+}

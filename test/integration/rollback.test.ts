@@ -1,0 +1,192 @@
+// Issue 6, point 7: a server restored from an older copy of its Maildir, then
+// new mail that takes the UIDs the state remembers for the lost messages. The
+// counters (UIDNEXT, HIGHESTMODSEQ) have moved on, so only the identities of
+// the messages behind those UIDs can tell.
+
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { readFolder, seedFolder, setFlags } from '../support/imap.js';
+import { passwordEnv, runCli, syncOnce, tempDir } from '../support/sync.js';
+
+function message(n: number, tag: string): string {
+  return [
+    `From: Sender ${n} <s${n}@example.org>`,
+    'To: alice@example.org',
+    `Subject: ${tag} message ${n}`,
+    `Date: Mon, 2 Mar 2026 10:${String(n % 60).padStart(2, '0')}:00 +0000`,
+    `Message-ID: <${tag}-${n}@example.org>`,
+    '',
+    `Body of ${tag} message ${n}.`,
+    '',
+  ].join('\r\n');
+}
+
+const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const digest = (body: Buffer): string => createHash('sha256').update(body).digest('hex');
+const digests = async (server: DovecotServer): Promise<string[]> => (await readFolder(server, 'INBOX')).map((m) => digest(m.body)).sort();
+
+/** A backup of the user's whole Maildir (indexes and dovecot-uidlist included), taken with the server stopped. */
+async function backupMaildir(server: DovecotServer): Promise<string> {
+  const copy = join(tempDir('replimap-backup-'), 'Maildir');
+  await server.restart(async () => {
+    execFileSync('cp', ['-a', server.maildirOf(), copy]);
+  });
+  return copy;
+}
+
+/** Puts the backup back, so the server really goes back in time (UIDNEXT, HIGHESTMODSEQ). */
+async function restoreMaildir(server: DovecotServer, copy: string): Promise<void> {
+  await server.restart(async () => {
+    rmSync(server.maildirOf(), { recursive: true, force: true });
+    execFileSync('cp', ['-a', copy, server.maildirOf()]);
+  });
+}
+
+/** New mail delivered one message at a time, as a mail server delivers it; returns the UIDs it got. */
+async function deliver(server: DovecotServer, numbers: number[], tag: string): Promise<number[]> {
+  const uids: number[] = [];
+  for (const n of numbers) uids.push(...(await seedFolder(server, 'INBOX', [{ raw: message(n, tag) }])));
+  return uids;
+}
+
+/** Every digest of `wanted` is in `have` exactly as often. */
+function expectContainsOnce(have: string[], wanted: string[], what: string): void {
+  for (const d of wanted) expect(have.filter((x) => x === d), `${what}: ${d}`).toHaveLength(wanted.filter((x) => x === d).length);
+}
+
+describe('a server restored from an older copy of its Maildir, then new mail on the reused UIDs', () => {
+  let servers: DovecotServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+    servers = [];
+  });
+
+  interface Restored {
+    a: DovecotServer;
+    b: DovecotServer;
+    statePath: string;
+    /** B's messages (digests) just before the restore. */
+    beforeOnB: string[];
+  }
+
+  /**
+   * A gets `first` messages, copied to B; `side`'s Maildir is backed up (then
+   * `afterBackup` runs); A gets `more` messages, copied; `side` is restored.
+   */
+  async function restored(
+    side: 'a' | 'b', mode: 'copy' | 'mirror', first: number, more: number, afterBackup?: (b: DovecotServer) => Promise<void>,
+  ): Promise<Restored> {
+    const [a, b] = await Promise.all([startDovecot(), startDovecot()]);
+    servers.push(a, b);
+    const statePath = join(tempDir(), 'rollback.state');
+    await seedFolder(a, 'INBOX', range(1, first).map((n) => ({ raw: message(n, 'a') })));
+    await syncOnce(a, b, statePath, { mode });
+    const backup = await backupMaildir(side === 'a' ? a : b);
+    await afterBackup?.(b);
+    await seedFolder(a, 'INBOX', range(first + 1, first + more).map((n) => ({ raw: message(n, 'a') })));
+    await syncOnce(a, b, statePath, { mode });
+    const beforeOnB = await digests(b);
+    expect(beforeOnB).toHaveLength(first + more);
+    await restoreMaildir(side === 'a' ? a : b, backup);
+    expect(await readFolder(side === 'a' ? a : b, 'INBOX')).toHaveLength(first);
+    return { a, b, statePath, beforeOnB };
+  }
+
+  /**
+   * A has 50 messages, copied to B; B's Maildir is backed up; 15 more on A,
+   * copied (B has 65); B is restored (back to 50) and gets 20 messages of its
+   * own, which take the UIDs 51..70 the state remembers for A's last 15 copies.
+   */
+  async function restoredB(mode: 'copy' | 'mirror'): Promise<Restored & { ownOnB: string[] }> {
+    const r = await restored('b', mode, 50, 15);
+    const uids = await deliver(r.b, range(1, 20), 'own-on-b');
+    expect(uids).toEqual(range(51, 70)); // the UIDs the state remembers for A's last 15 copies
+    const ownOnB = (await readFolder(r.b, 'INBOX')).filter((m) => m.uid > 50).map((m) => digest(m.body)).sort();
+    return { ...r, ownOnB };
+  }
+
+  it('copy: B gets back the 15 messages it lost, keeps its own 20, reports the rollback; the next run is a no-op', async () => {
+    const { a, b, statePath, ownOnB } = await restoredB('copy');
+    const args = ['sync', a.url(), b.url(), '--tls-ca', a.caFile, '--state', statePath];
+    const run = await runCli([...args, '--json'], passwordEnv(a, b));
+    expect(run.code, run.stderr).toBe(0);
+    const inA = await digests(a);
+    const inB = await digests(b);
+    expect(inA).toHaveLength(65);
+    expectContainsOnce(inB, inA, 'A message on B');
+    expectContainsOnce(inB, ownOnB, 'B message kept');
+    expect(inB).toHaveLength(85);
+
+    const summary = JSON.parse(run.stdout);
+    expect(summary.rollbacks).toEqual([{ folder: 'INBOX', side: 'B' }]);
+    expect(summary.copied).toBe(15);
+    expect(summary.warnings.some((w: string) => /INBOX.*B went back in time/.test(w))).toBe(true);
+
+    const again = await syncOnce(a, b, statePath);
+    expect(again.summary.copied).toBe(0);
+    expect(again.summary.foldersSkipped).toBe(again.summary.folders);
+    expect(again.summary.rollbacks).toEqual([]);
+    expect(again.warnings).toEqual([]);
+  });
+
+  it('copy: caught even when the reused UIDs carry mod-sequences below the recorded one (only old messages show as changed)', async () => {
+    const flagOneByOne = async (server: DovecotServer, uids: number[]): Promise<void> => {
+      for (const uid of uids) await setFlags(server, 'INBOX', [uid], ['$Seen-on-b'], []);
+    };
+    // Work on B after the backup raises its HIGHESTMODSEQ well above the backup's.
+    const { a, b, statePath } = await restored('b', 'copy', 50, 15, (server) => flagOneByOne(server, range(1, 20)));
+    expect(await deliver(b, range(1, 20), 'own-on-b')).toEqual(range(51, 70));
+    // The new mail's mod-sequences stay below the recorded HIGHESTMODSEQ; flag changes on
+    // old messages lift the folder's above it, so only those show as changed.
+    await flagOneByOne(b, range(1, 30));
+    const run = await syncOnce(a, b, statePath);
+    const inB = await digests(b);
+    expectContainsOnce(inB, await digests(a), 'A message on B');
+    expect(inB).toHaveLength(85);
+    expect(run.summary.rollbacks).toEqual([{ folder: 'INBOX', side: 'B' }]);
+  });
+
+  it('mirror: every one of A’s 65 messages ends up on B; the text summary names the rollback', async () => {
+    const { a, b, statePath } = await restoredB('mirror');
+    const args = ['sync', a.url(), b.url(), '--tls-ca', a.caFile, '--state', statePath, '--mode', 'mirror'];
+    const run = await runCli(args, passwordEnv(a, b));
+    expect(run.code, run.stderr).toBe(0);
+    const inA = await digests(a);
+    // B's own 20 are not A's: mirror deletes them (the guard allows it), but A's 65 are all there.
+    expect(await digests(b)).toEqual(inA);
+    expect(run.stdout).toMatch(/rolled back:\s+INBOX \(B\)/);
+    expect(run.stderr).toMatch(/INBOX: B went back in time/);
+    const again = await syncOnce(a, b, statePath, { mode: 'mirror' });
+    expect(again.summary.copied + again.summary.expunged + again.summary.flagsUpdated).toBe(0);
+    expect(again.summary.rollbacks).toEqual([]);
+  });
+
+  it('mirror, A restored: nothing on B is expunged in that run, A’s new messages are copied', async () => {
+    const { a, b, statePath, beforeOnB } = await restored('a', 'mirror', 50, 15);
+    expect(await deliver(a, range(1, 20), 'new-on-a')).toEqual(range(51, 70));
+    const run = await syncOnce(a, b, statePath, { mode: 'mirror' });
+    expect(run.summary.expunged).toBe(0);
+    const inB = await digests(b);
+    expectContainsOnce(inB, beforeOnB, 'what B had');
+    expectContainsOnce(inB, await digests(a), 'A message on B');
+    expect(inB).toHaveLength(85);
+    expect(run.summary.rollbacks).toEqual([{ folder: 'INBOX', side: 'A' }]);
+    expect(run.warnings.some((w) => /INBOX.*A went back in time/.test(w))).toBe(true);
+    // The 15 A lost stay on B, withheld (exit 5) and said why.
+    expect(run.summary.deletionsWithheld).toBe(15);
+    expect(run.summary.withheld.map((w) => w.reason)).toEqual([expect.stringMatching(/"INBOX": mirror would delete 15 messages A lacks; A went back in time/)]);
+  });
+
+  it('mirror, A restored with no new mail (its counters went down): nothing on B is expunged in that run', async () => {
+    const { a, b, statePath, beforeOnB } = await restored('a', 'mirror', 20, 10);
+    const run = await syncOnce(a, b, statePath, { mode: 'mirror' });
+    expect(run.summary.expunged).toBe(0);
+    expect(await digests(b)).toEqual(beforeOnB);
+    expect(run.summary.rollbacks).toEqual([{ folder: 'INBOX', side: 'A' }]);
+    expect(run.summary.deletionsWithheld).toBe(10);
+  });
+});

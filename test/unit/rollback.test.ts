@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import type { MessageRecord, SideStatus } from '../../src/state/types.js';
+import type { FolderRead, MessageEnvelope } from '../../src/store/types.js';
+import { globalId } from '../../src/sync/identity.js';
+import { rollbackEvidence, reusedKnownUids } from '../../src/sync/rollback.js';
+
+const headers = (n: number): string => `Message-ID: <m${n}@example.org>\r\n`;
+const envelope = (uid: number, n: number): MessageEnvelope => ({
+  uid, flags: [], size: 100, internalDate: new Date(0), identityHeaders: headers(n),
+});
+const record = (uidA: number, uidB: number, n: number): MessageRecord => ({ uidA, uidB, gid: globalId(headers(n), 100), flags: [] });
+const stored: SideStatus = { uidValidity: 7n, uidNext: 4, highestModseq: 10n, messages: 3 };
+const read = (over: Partial<FolderRead>): FolderRead => ({
+  status: { uidValidity: 7n, uidNext: 6, highestModseq: 12n, messages: 5 },
+  uidValidityChanged: false, permanentFlags: { flags: [], allowsNewKeywords: true }, readOnly: false,
+  kind: 'delta', messages: [], vanished: [], envelopes: [], unidentified: [], ...over,
+});
+const records = [record(1, 11, 1), record(2, 12, 2), record(3, 13, 3)];
+
+describe('rollbackEvidence', () => {
+  it('nothing when the known UIDs read back hold the recorded messages (new UIDs do not count)', () => {
+    expect(rollbackEvidence(stored, read({ envelopes: [envelope(3, 3), envelope(4, 9), envelope(5, 8)] }), records, 'a')).toBeUndefined();
+  });
+
+  it('a known UID holding another message, though the counters moved on', () => {
+    const r = read({ envelopes: [envelope(13, 7), envelope(14, 9)] });
+    expect(reusedKnownUids(records, 'b', r)).toEqual([13]);
+    expect(rollbackEvidence(stored, r, records, 'b')).toMatch(/UID 13 now holds another message/);
+    // The same envelope means nothing on the other side, where 13 is not a known UID.
+    expect(rollbackEvidence(stored, r, records, 'a')).toBeUndefined();
+  });
+
+  it('counters that went down', () => {
+    const r = read({ status: { uidValidity: 7n, uidNext: 3, highestModseq: 8n, messages: 2 } });
+    expect(rollbackEvidence(stored, r, records, 'a')).toMatch(/UIDNEXT 4 → 3, HIGHESTMODSEQ 10 → 8/);
+  });
+
+  it('never after a new UIDVALIDITY (every UID is void anyway) or without a stored status', () => {
+    const r = read({ uidValidityChanged: true, status: { uidValidity: 8n, uidNext: 6, messages: 5 }, envelopes: [envelope(3, 7)] });
+    expect(rollbackEvidence(stored, r, records, 'a')).toBeUndefined();
+    // --full reads without a base: the driver cannot say, the status does.
+    expect(rollbackEvidence(stored, { ...r, uidValidityChanged: false }, records, 'a')).toBeUndefined();
+    expect(rollbackEvidence(undefined, read({ envelopes: [envelope(3, 7)] }), records, 'a')).toBeUndefined();
+  });
+});
