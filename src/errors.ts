@@ -60,10 +60,30 @@ export class GuardRefusedError extends ReplimapError {
 }
 
 /**
+ * What a store operation can fail on, whatever the driver: one message (an
+ * append, a flag change), one folder (select, create), or the store itself
+ * (it cannot do that at all). Failures the run goes on after are StoreErrors;
+ * a connection that is gone is not (ConnectionLostError ends the run).
+ */
+export type StoreErrorScope = 'message' | 'folder' | 'store';
+
+/** A store refused or failed an operation; collected and reported, the run goes on. */
+export class StoreError extends ReplimapError {
+  readonly scope: StoreErrorScope;
+  constructor(scope: StoreErrorScope, message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.PartialFailure, options);
+    this.scope = scope;
+  }
+}
+
+/** IMAP commands whose failure concerns the messages they name, not their folder. */
+const MESSAGE_COMMANDS = new Set(['APPEND', 'UID FETCH', 'UID STORE', 'UID EXPUNGE', 'UID SEARCH']);
+
+/**
  * A server answered NO or BAD to a command (or imapflow returned false for it).
  * Message-level failures are collected and reported; the run goes on.
  */
-export class ImapCommandError extends ReplimapError {
+export class ImapCommandError extends StoreError {
   readonly command: string;
   readonly serverText: string | undefined;
   readonly responseCode: string | undefined;
@@ -72,7 +92,7 @@ export class ImapCommandError extends ReplimapError {
     message: string,
     details: { serverText?: string; responseCode?: string; cause?: unknown } = {},
   ) {
-    super(message, ExitCode.PartialFailure, { cause: details.cause });
+    super(MESSAGE_COMMANDS.has(command) ? 'message' : 'folder', message, { cause: details.cause });
     this.command = command;
     this.serverText = details.serverText;
     this.responseCode = details.responseCode;

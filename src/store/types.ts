@@ -213,12 +213,12 @@ export interface Store {
   existingUids(uids: number[]): Promise<Set<number>>;
   /** Append messages to a folder (need not be open), in as few commands as the server allows. */
   append(folder: string, messages: AppendMessage[]): Promise<AppendResult>;
-  /** Add / remove flags on messages of the open folder (UID sets, silent). Throws ImapCommandError on NO/BAD. */
+  /** Add / remove flags on messages of the open folder (UID sets, silent). Throws StoreError (ImapCommandError for IMAP) on a refusal. */
   addFlags(uids: number[], flags: string[]): Promise<void>;
   removeFlags(uids: number[], flags: string[]): Promise<void>;
   /**
    * Remove exactly these messages from the open folder (\Deleted, then UID EXPUNGE,
-   * never a plain EXPUNGE). Throws ImapCommandError when the server cannot do that.
+   * never a plain EXPUNGE). Throws StoreError when the server cannot do that.
    */
   expungeMessages(uids: number[]): Promise<void>;
 }

@@ -3,7 +3,7 @@
 // dropped at once: only the digests are kept.
 
 import { createHash } from 'node:crypto';
-import { ImapCommandError } from '../errors.js';
+import { StoreError } from '../errors.js';
 import type { Store } from '../store/types.js';
 import { inBatches } from './batches.js';
 
@@ -42,7 +42,7 @@ export async function fetchDigests(
       // A body refused as far larger than announced gets no digest: the planner keeps both versions.
       for (const [uid, why] of fetched.refused) result.error ??= `UID ${uid}: ${why}`;
     } catch (err) {
-      if (!(err instanceof ImapCommandError)) throw err;
+      if (!(err instanceof StoreError)) throw err;
       result.error = err.message;
     }
   }

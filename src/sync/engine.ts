@@ -2,7 +2,7 @@
 // sides, map them, skip the pairs whose status did not change, sync the others
 // (on several connections at once), and commit the state.
 
-import { GuardRefusedError, ImapCommandError, UsageError } from '../errors.js';
+import { GuardRefusedError, StoreError, UsageError } from '../errors.js';
 import { SyncState } from '../state/SyncState.js';
 import { createStore } from '../store/createStore.js';
 import type { FolderInfo, Store, StoreStats } from '../store/types.js';
@@ -147,7 +147,7 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
       } catch (err) {
         // A command the server refused for this folder (e.g. SELECT answered NO):
         // report it and go on with the other folders.
-        if (!(err instanceof ImapCommandError)) throw err;
+        if (!(err instanceof StoreError)) throw err;
         reporting.failure({ folder: folderJob.label, uid: 0, side: 'B', reason: err.message });
         return undefined;
       }

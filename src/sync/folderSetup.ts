@@ -4,7 +4,7 @@
 // run; the others go on, and the next run tries to create it again. A refused
 // subscription is only a warning: no mail depends on it.
 
-import { ImapCommandError } from '../errors.js';
+import { StoreError } from '../errors.js';
 import type { Store } from '../store/types.js';
 import { pairLabel, type FolderPairMapping } from './folderMap.js';
 import type { SyncObserver } from './types.js';
@@ -44,7 +44,7 @@ export async function prepareFoldersOnB(
       await b.createFolder(name);
       created++;
     } catch (err) {
-      if (!(err instanceof ImapCommandError)) throw err;
+      if (!(err instanceof StoreError)) throw err;
       refused.set(name, err.message.replace(/^B: /, ''));
     }
   }
@@ -78,7 +78,7 @@ async function copySubscriptions(b: Store, pairs: FolderPairMapping[], dryRun: b
     try {
       await b.subscribeFolder(p.nameB);
     } catch (err) {
-      if (!(err instanceof ImapCommandError)) throw err;
+      if (!(err instanceof StoreError)) throw err;
       observer.warning(`${pairLabel(p)}: could not subscribe to it on B (tried again next run): ${err.message.replace(/^B: /, '')}`);
     }
   }

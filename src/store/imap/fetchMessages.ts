@@ -4,6 +4,7 @@
 
 import { getStringList } from 'imapflow/lib/tools.js';
 import { ImapCommandError } from '../../errors.js';
+import { IDENTITY_HEADER_NAMES, identityHeaders } from '../envelopeRules.js';
 import type { MessageEnvelope, MessageState } from '../types.js';
 import { parseImapDateTime } from './imapDate.js';
 import type { CommandAttribute, ImapAttribute, ImapResponse } from './imapflowInternals.js';
@@ -27,8 +28,6 @@ export type FetchItem = 'FLAGS' | 'RFC822.SIZE' | 'INTERNALDATE' | 'IDENTITY_HEA
 
 /** The FETCH items of an envelope, in one list so every envelope fetch asks the same. */
 export const ENVELOPE_ITEMS: FetchItem[] = ['FLAGS', 'RFC822.SIZE', 'INTERNALDATE', 'IDENTITY_HEADERS'];
-
-const IDENTITY_HEADER_NAMES = ['MESSAGE-ID', 'DATE', 'FROM', 'SUBJECT'];
 
 function itemAttribute(item: FetchItem): CommandAttribute {
   switch (item) {
@@ -210,13 +209,6 @@ function incomplete(session: ImapSession, folder: string, uid: number, what: str
 export function toMessageState(session: ImapSession, folder: string, row: FetchRow): MessageState {
   if (!row.flags) throw incomplete(session, folder, row.uid, 'FLAGS');
   return { uid: row.uid, flags: cleanFlags(row.flags) };
-}
-
-/** Header block as the server sent it, minus the blank line that ends it; '' when none of the fields exist. */
-export function identityHeaders(headers: Buffer | undefined): string {
-  if (!headers) return '';
-  const value = headers.toString('utf8').replace(/(?:\r?\n)+$/, '');
-  return value === '' ? '' : `${value}\r\n`;
 }
 
 export function toEnvelope(session: ImapSession, folder: string, row: FetchRow): MessageEnvelope {

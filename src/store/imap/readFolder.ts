@@ -6,6 +6,7 @@
 //   no base / new UIDVALIDITY: SELECT + one UID FETCH 1:* with every envelope.
 // An empty folder is never fetched from.
 
+import { identityCheckUids } from '../envelopeRules.js';
 import type { FolderRead, FolderStatus, MessageEnvelope, PermanentFlags, ReadFolderOptions, StoreCapabilities } from '../types.js';
 import { ENVELOPE_ITEMS, type FetchRow, cleanFlags, toEnvelope, toMessageState, uidFetch } from './fetchMessages.js';
 import { searchAllUids } from './searchUids.js';
@@ -124,19 +125,4 @@ export async function readFolder(
   const changedKnown = read.kind === 'delta' ? changed.map((row) => row.uid).filter((uid) => known.has(uid)) : [];
   const wanted = identityCheckUids(unknown, changedKnown, base.knownUids, read.vanished);
   return finish(changed, wanted.length > 0 ? await fetchEnvelopes(session, name, wanted) : [], unknown);
-}
-
-/**
- * The UIDs whose envelopes a read without `verify` fetches: the unknown ones,
- * plus, so the caller can tell a server restored from a backup (which gives
- * the UIDs it lost to new messages), the known ones reported changed and the
- * highest known UID still there. Those ride in the same FETCH: nothing extra
- * when nothing is fetched anyway (the highest known UID is then left out).
- */
-function identityCheckUids(unknown: number[], changedKnown: number[], knownUids: number[], vanished: number[]): number[] {
-  if (unknown.length === 0 && changedKnown.length === 0) return [];
-  const gone = new Set(vanished);
-  let newest: number | undefined;
-  for (let i = knownUids.length - 1; i >= 0 && newest === undefined; i--) if (!gone.has(knownUids[i]!)) newest = knownUids[i];
-  return [...new Set([...unknown, ...changedKnown, ...(newest === undefined ? [] : [newest])])].sort((x, y) => x - y);
 }
