@@ -31,4 +31,16 @@ export interface ImapStoreSpec {
   timeoutMs?: number;
 }
 
-export type StoreSpec = ImapStoreSpec;
+/**
+ * An in-memory account (src/store/memory), for tests that run the engine
+ * without servers: `name` is what registerMemoryServer registered it under.
+ * The CLI never produces one; store URLs stay imap:// and imaps://.
+ */
+export interface MemoryStoreSpec {
+  kind: 'memory';
+  name: string;
+  /** Stands in for the URL in messages and the state file, e.g. "memory://a". */
+  displayUrl: string;
+}
+
+export type StoreSpec = ImapStoreSpec | MemoryStoreSpec;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { ImapStoreSpec } from '../../src/store/spec.js';
 import { cliHarness } from '../support/cliHarness.js';
 
 const A = 'imaps://alice@a.example';
@@ -155,6 +156,6 @@ describe('the job handed to the engine', () => {
     const h = cliHarness({ env: withPasswords });
     expect(await h.run('sync', '-q', A, B)).toBe(0);
     expect(await h.run('sync', '-q', '--timeout', '7', A, B)).toBe(0);
-    expect(h.jobs.map((j) => [j.a.timeoutMs, j.b.timeoutMs])).toEqual([[60_000, 60_000], [7_000, 7_000]]);
+    expect(h.jobs.map((j) => [(j.a as ImapStoreSpec).timeoutMs, (j.b as ImapStoreSpec).timeoutMs])).toEqual([[60_000, 60_000], [7_000, 7_000]]);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConnectError, InterruptedError } from '../../src/errors.js';
+import type { ImapStoreSpec } from '../../src/store/spec.js';
 import type { FolderInfo, Store } from '../../src/store/types.js';
 import type { SyncObserver } from '../../src/sync/types.js';
 import { cliHarness, emptySummary, type FakeEngine } from '../support/cliHarness.js';
@@ -81,7 +82,7 @@ describe('plain output (not a terminal)', () => {
     expect(await h.run('sync', '--insecure', `imaps://alice:${PASSWORD_A}@a.example`, B)).toBe(0);
     expect(h.stderr.text).toContain('warning: A: password given in the URL; prefer REPLIMAP_PASSWORD_A or --password-a-file');
     expect(h.stderr.text).toContain('warning: --insecure: TLS certificates are not verified');
-    expect(h.jobs[0]!.a.password).toBe(PASSWORD_A);
+    expect((h.jobs[0]!.a as ImapStoreSpec).password).toBe(PASSWORD_A);
     expect(h.jobs[0]!.a.displayUrl).toBe('imaps://alice@a.example:993');
     expect(h.stderr.text + h.stdout.text).not.toContain(PASSWORD_A);
   });

@@ -1,0 +1,259 @@
+// The Store interface over a MemoryServer: one "connection" with its own open
+// folder, like an IMAP session. Every operation passes the server's hooks (a
+// test fails it or simulates a kill there) and yields once to the event loop,
+// so connections interleave as real ones do. Refusals are StoreErrors; after
+// abort() (or MemoryServer.dropConnections) everything fails with
+// ConnectionLostError, as a cut IMAP connection does.
+
+import { ConnectError, ConnectionLostError, StoreError } from '../../errors.js';
+import type {
+  AppendMessage,
+  AppendOutcome,
+  AppendResult,
+  BodyRequest,
+  FetchedBodies,
+  FolderInfo,
+  FolderRead,
+  MessageEnvelope,
+  NamespaceInfo,
+  ReadFolderOptions,
+  Store,
+  StoreCapabilities,
+  StoreStats,
+} from '../types.js';
+import type { MemoryFolder, MemoryOperation, MemoryOperationArgs, MemoryServer } from './MemoryServer.js';
+import { envelopeOf, readMemoryFolder, statusOf } from './readMemoryFolder.js';
+
+export class MemoryStore implements Store {
+  readonly label: string;
+  readonly displayUrl: string;
+  private readonly server: MemoryServer;
+  private connected = false;
+  private aborted = false;
+  private detach: (() => void) | undefined;
+  private open: { name: string; readOnly: boolean; uidValidity: bigint } | undefined;
+  private counters: StoreStats = { commands: 0, bytesIn: 0, bytesOut: 0 };
+
+  constructor(label: string, server: MemoryServer, displayUrl: string) {
+    this.label = label;
+    this.server = server;
+    this.displayUrl = displayUrl;
+  }
+
+  get capabilities(): StoreCapabilities {
+    if (!this.connected) throw new Error(`${this.label}: capabilities read before connect()`);
+    const modseq = this.server.condstore;
+    return {
+      listStatus: true, condstore: modseq, qresync: modseq, uidplus: true, multiappend: true, literalPlus: true,
+      move: false, specialUse: true, objectId: false, utf8Accept: true,
+    };
+  }
+
+  get namespace(): NamespaceInfo {
+    if (!this.connected) throw new Error(`${this.label}: namespace read before connect()`);
+    return { prefix: this.server.namespacePrefix, delimiter: this.server.delimiter };
+  }
+
+  async connect(): Promise<void> {
+    if (this.aborted) throw new ConnectionLostError(this.label, 'connection cut short by a signal');
+    try {
+      await this.operation('connect', {}, () => undefined);
+    } catch (error) {
+      throw error instanceof ConnectError ? error : new ConnectError(this.label, `cannot connect to ${this.displayUrl}: ${(error as Error).message}`, { cause: error });
+    }
+    this.connected = true;
+    this.detach = this.server.attach(() => this.abort());
+  }
+
+  async close(): Promise<void> {
+    this.detach?.();
+    this.detach = undefined;
+    this.open = undefined;
+    this.connected = false;
+  }
+
+  abort(): void {
+    this.aborted = true;
+    void this.close();
+  }
+
+  stats(): StoreStats {
+    return { ...this.counters };
+  }
+
+  /** One store operation: hooks around it, counted, failing once the connection is cut. */
+  private async operation<T>(op: MemoryOperation, args: Omit<MemoryOperationArgs, 'label'>, body: () => T): Promise<T> {
+    await Promise.resolve();
+    if (this.aborted) throw new ConnectionLostError(this.label, `connection to ${this.displayUrl} lost during ${op}: cut short`);
+    if (op !== 'connect' && !this.connected) throw new ConnectionLostError(this.label, `${op} on ${this.displayUrl}: not connected`);
+    this.counters.commands++;
+    const full: MemoryOperationArgs = { label: this.label, ...args };
+    this.server.beforeOperation?.(op, full);
+    const value = body();
+    this.server.afterOperation?.(op, full);
+    return value;
+  }
+
+  /** The open folder as it is now; a StoreError when none is open or it was deleted or renumbered meanwhile. */
+  private openFolder(writing?: string): MemoryFolder {
+    const open = this.open;
+    if (!open) throw new StoreError('folder', `${this.label}: no folder is open (readFolder first)`);
+    const folder = this.server.hasFolder(open.name) ? this.server.folder(open.name) : undefined;
+    if (!folder || folder.uidValidity !== open.uidValidity) {
+      throw new StoreError('folder', `${this.label}: "${open.name}" was deleted or got a new UIDVALIDITY while open`);
+    }
+    if (writing && open.readOnly) throw new StoreError('folder', `${this.label}: "${open.name}" is open read-only; ${writing} not done`);
+    return folder;
+  }
+
+  private prefixed(error: unknown): unknown {
+    return error instanceof StoreError ? new StoreError(error.scope, `${this.label}: ${error.message}`, { cause: error }) : error;
+  }
+
+  listFolders(options: { status: boolean }): Promise<FolderInfo[]> {
+    return this.operation('listFolders', {}, () =>
+      this.server.folderNames().map((name) => {
+        const folder = this.server.folder(name);
+        const info: FolderInfo = { name, delimiter: this.server.delimiter, subscribed: this.server.isSubscribed(name), selectable: true };
+        if (folder.specialUse) info.specialUse = folder.specialUse;
+        if (options.status) info.status = statusOf(folder, this.server.condstore);
+        return info;
+      }),
+    );
+  }
+
+  createFolder(name: string): Promise<void> {
+    return this.operation('createFolder', { folder: name }, () => this.guarded(() => this.server.createFolder(name)));
+  }
+
+  deleteFolder(name: string): Promise<void> {
+    return this.operation('deleteFolder', { folder: name }, () => {
+      this.guarded(() => this.server.deleteFolder(name));
+      if (this.open?.name === name) this.open = undefined;
+    });
+  }
+
+  subscribeFolder(name: string): Promise<void> {
+    return this.operation('subscribeFolder', { folder: name }, () => this.server.subscribe(name));
+  }
+
+  folderSize(name: string): Promise<number> {
+    return this.operation('folderSize', { folder: name }, () => {
+      let size = 0;
+      for (const m of this.guarded(() => this.server.folder(name)).messages.values()) size += m.body.length;
+      return size;
+    });
+  }
+
+  /** Runs a server call, naming this connection in a StoreError it throws. */
+  private guarded<T>(call: () => T): T {
+    try {
+      return call();
+    } catch (error) {
+      throw this.prefixed(error);
+    }
+  }
+
+  readFolder(name: string, options: ReadFolderOptions): Promise<FolderRead> {
+    return this.operation('readFolder', { folder: name }, () => {
+      this.open = undefined;
+      const folder = this.guarded(() => this.server.folder(name));
+      const read = readMemoryFolder(this.server, folder, options, (uid) => this.server.omitFromFetch?.(folder.name, uid) === true);
+      this.open = { name: folder.name, readOnly: options.readOnly, uidValidity: folder.uidValidity };
+      for (const e of read.envelopes) this.counters.bytesIn += e.identityHeaders.length;
+      return read;
+    });
+  }
+
+  /** The open folder's messages among `uids`, less those the server is made to leave out. */
+  private returned(uids: readonly number[]) {
+    const folder = this.openFolder();
+    const omit = this.server.omitFromFetch;
+    return [...new Set(uids)]
+      .sort((x, y) => x - y)
+      .flatMap((uid) => {
+        const message = folder.messages.get(uid);
+        return message && !omit?.(folder.name, uid) ? [message] : [];
+      });
+  }
+
+  fetchEnvelopes(uids: number[]): Promise<MessageEnvelope[]> {
+    return this.operation('fetchEnvelopes', { uids }, () => this.returned(uids).map(envelopeOf));
+  }
+
+  fetchBodies(messages: readonly BodyRequest[]): Promise<FetchedBodies> {
+    return this.operation('fetchBodies', { uids: messages.map((m) => m.uid) }, () => {
+      const bodies = new Map<number, Buffer>();
+      for (const m of this.returned(messages.map((r) => r.uid))) {
+        bodies.set(m.uid, Buffer.from(m.body));
+        this.counters.bytesIn += m.body.length;
+      }
+      return { bodies, refused: new Map<number, string>() };
+    });
+  }
+
+  existingUids(uids: number[]): Promise<Set<number>> {
+    return this.operation('existingUids', { uids }, () => {
+      const folder = this.openFolder();
+      return new Set(uids.filter((uid) => folder.messages.has(uid)));
+    });
+  }
+
+  /**
+   * Like the IMAP driver: a refusal comes back per message (a missing folder
+   * refuses every one); only a lost connection throws. Either all accepted
+   * messages are stored or none (one MULTIAPPEND).
+   */
+  append(folder: string, messages: AppendMessage[]): Promise<AppendResult> {
+    return this.operation('append', { folder }, () => {
+      const outcomes: (AppendOutcome | undefined)[] = messages.map((message, index) => this.refusal(folder, message, index));
+      const accepted = messages.filter((_, index) => outcomes[index] === undefined);
+      let uids: number[];
+      try {
+        uids = this.server.append(folder, accepted.map((m) => ({ raw: m.body, flags: m.flags, internalDate: m.internalDate })));
+      } catch (error) {
+        if (!(error instanceof StoreError)) throw error;
+        const refused = this.prefixed(error) as StoreError;
+        return { outcomes: messages.map(() => ({ ok: false as const, error: refused })) };
+      }
+      for (const m of accepted) this.counters.bytesOut += m.body.length;
+      const result: AppendResult = { uidValidity: this.server.folder(folder).uidValidity, outcomes: [] };
+      result.outcomes = outcomes.map((outcome) => outcome ?? { ok: true, uid: uids.shift()! });
+      return result;
+    });
+  }
+
+  /** Why the server refuses this message (the appendMessage hook, the append limit), or undefined. */
+  private refusal(folder: string, message: AppendMessage, index: number): AppendOutcome | undefined {
+    try {
+      this.server.beforeOperation?.('appendMessage', { label: this.label, folder, index });
+    } catch (error) {
+      if (error instanceof StoreError) return { ok: false, error: this.prefixed(error) as StoreError };
+      throw error;
+    }
+    const limit = this.server.appendLimit;
+    if (limit !== undefined && message.body.length > limit) {
+      const error = new StoreError('message', `${this.label}: APPEND to "${folder}" refused: message of ${message.body.length} bytes exceeds the limit of ${limit}`);
+      return { ok: false, error };
+    }
+    return undefined;
+  }
+
+  addFlags(uids: number[], flags: string[]): Promise<void> {
+    return this.operation('addFlags', { uids, flags }, () => {
+      this.server.setFlags(this.openFolder('flag change').name, uids, flags, []);
+    });
+  }
+
+  removeFlags(uids: number[], flags: string[]): Promise<void> {
+    return this.operation('removeFlags', { uids, flags }, () => {
+      this.server.setFlags(this.openFolder('flag change').name, uids, [], flags);
+    });
+  }
+
+  expungeMessages(uids: number[]): Promise<void> {
+    return this.operation('expungeMessages', { uids }, () => {
+      this.server.expunge(this.openFolder('expunge').name, uids);
+    });
+  }
+}

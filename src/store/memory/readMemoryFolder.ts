@@ -1,0 +1,71 @@
+// readFolder over a MemoryFolder, with the answers the IMAP driver gives on a
+// CONDSTORE server (or a plain one, when the MemoryServer has no
+// mod-sequences): the same kinds, vanished UIDs and envelopes (identity checks
+// included, see envelopeRules.ts), so the conformance suite can hold both
+// drivers to one contract.
+
+import { identityCheckUids } from '../envelopeRules.js';
+import type { FolderRead, FolderStatus, MessageEnvelope, ReadFolderOptions } from '../types.js';
+import { identityHeaderLines } from './headerFields.js';
+import type { MemoryFolder, MemoryMessage, MemoryServer } from './MemoryServer.js';
+
+export function envelopeOf(message: MemoryMessage): MessageEnvelope {
+  return {
+    uid: message.uid,
+    flags: [...message.flags],
+    size: message.body.length,
+    internalDate: new Date(message.internalDate),
+    identityHeaders: identityHeaderLines(message.body),
+  };
+}
+
+export function statusOf(folder: MemoryFolder, condstore: boolean): FolderStatus {
+  const status: FolderStatus = { uidValidity: folder.uidValidity, uidNext: folder.uidNext, messages: folder.messages.size };
+  if (condstore) status.highestModseq = folder.highestModseq;
+  return status;
+}
+
+/** Which messages changed and which envelopes the read fetches (before the server's omissions). */
+function selectChanges(server: MemoryServer, folder: MemoryFolder, options: ReadFolderOptions, vanished: number[]) {
+  const { base, verify } = options;
+  const present = [...folder.messages.values()];
+  const all = present.map((m) => m.uid);
+  if (base === null || base.uidValidity !== folder.uidValidity) return { kind: 'full' as const, changed: present, fetched: all, wanted: all };
+  const known = new Set(base.knownUids);
+  const unknown = all.filter((uid) => !known.has(uid));
+  if (server.condstore && base.highestModseq !== undefined) {
+    const since = base.highestModseq;
+    const changed = present.filter((m) => m.modseq > since);
+    const changedKnown = changed.map((m) => m.uid).filter((uid) => known.has(uid));
+    const fetched = verify ? all : identityCheckUids(unknown, changedKnown, base.knownUids, vanished);
+    return { kind: 'delta' as const, changed, fetched, wanted: unknown };
+  }
+  // A full scan lists every message as changed: its known ones are not worth an envelope each.
+  const fetched = verify ? all : identityCheckUids(unknown, [], base.knownUids, vanished);
+  return { kind: 'full' as const, changed: present, fetched, wanted: unknown };
+}
+
+/** `omitted`: UIDs the server leaves out of a FETCH (a fault a test injected). */
+export function readMemoryFolder(server: MemoryServer, folder: MemoryFolder, options: ReadFolderOptions, omitted: (uid: number) => boolean): FolderRead {
+  const { base } = options;
+  const vanished = base ? base.knownUids.filter((uid) => !folder.messages.has(uid)) : [];
+  const { kind, changed, fetched, wanted } = selectChanges(server, folder, options, vanished);
+  const envelopes = fetched.filter((uid) => !omitted(uid)).map((uid) => envelopeOf(folder.messages.get(uid)!));
+  const identified = new Set(envelopes.map((e) => e.uid));
+  const unidentified = wanted.filter((uid) => !identified.has(uid));
+  const left = new Set(unidentified);
+  const known = new Set(base?.uidValidity === folder.uidValidity ? base.knownUids : []);
+  const messages = new Map(changed.filter((m) => !left.has(m.uid)).map((m) => [m.uid, { uid: m.uid, flags: [...m.flags] }]));
+  for (const { uid, flags } of envelopes) if (!known.has(uid)) messages.set(uid, { uid, flags: [...flags] });
+  return {
+    status: statusOf(folder, server.condstore),
+    uidValidityChanged: base !== null && base.uidValidity !== folder.uidValidity,
+    permanentFlags: { flags: server.permanentFlags(folder.name), allowsNewKeywords: server.allowsNewKeywords },
+    readOnly: options.readOnly,
+    kind,
+    messages: [...messages.values()].sort((x, y) => x.uid - y.uid),
+    vanished,
+    envelopes,
+    unidentified,
+  };
+}
