@@ -191,7 +191,9 @@ export interface Store {
 
   /** All folders, with special-use and subscription; with status when asked (one LIST-STATUS where possible). */
   listFolders(options: { status: boolean }): Promise<FolderInfo[]>;
+  /** A folder that already exists is not an error (parents are the caller's business). */
   createFolder(name: string): Promise<void>;
+  /** A folder that is already gone is not an error. */
   deleteFolder(name: string): Promise<void>;
   subscribeFolder(name: string): Promise<void>;
   /** Total size in bytes of the messages of a folder (for `replimap list`). */

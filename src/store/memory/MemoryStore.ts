@@ -123,12 +123,14 @@ export class MemoryStore implements Store {
   }
 
   createFolder(name: string): Promise<void> {
-    return this.operation('createFolder', { folder: name }, () => this.guarded(() => this.server.createFolder(name)));
+    return this.operation('createFolder', { folder: name }, () => {
+      if (!this.server.hasFolder(name)) this.server.createFolder(name);
+    });
   }
 
   deleteFolder(name: string): Promise<void> {
     return this.operation('deleteFolder', { folder: name }, () => {
-      this.guarded(() => this.server.deleteFolder(name));
+      if (this.server.hasFolder(name)) this.guarded(() => this.server.deleteFolder(name));
       if (this.open?.name === name) this.open = undefined;
     });
   }

@@ -60,7 +60,10 @@ export function readMemoryFolder(server: MemoryServer, folder: MemoryFolder, opt
   return {
     status: statusOf(folder, server.condstore),
     uidValidityChanged: base !== null && base.uidValidity !== folder.uidValidity,
-    permanentFlags: { flags: server.permanentFlags(folder.name), allowsNewKeywords: server.allowsNewKeywords },
+    // As Dovecot answers EXAMINE: "[PERMANENTFLAGS ()] Read-only mailbox."
+    permanentFlags: options.readOnly
+      ? { flags: [], allowsNewKeywords: false }
+      : { flags: server.permanentFlags(folder.name), allowsNewKeywords: server.allowsNewKeywords },
     readOnly: options.readOnly,
     kind,
     messages: [...messages.values()].sort((x, y) => x.uid - y.uid),

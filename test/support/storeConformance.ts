@@ -1,0 +1,303 @@
+// One contract, every driver: the same cases against the in-memory store
+// (test/unit/memoryStore.conformance.test.ts) and against real Dovecot
+// (test/integration/imapStore.conformance.test.ts). A fixture gives Store
+// connections to one account and a way to seed and change that account
+// beside the store under test (Dovecot: imapflow and doveadm; memory: the
+// MemoryServer's own helpers), so what a case checks never relies on the
+// driver it checks.
+
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConnectionLostError, StoreError } from '../../src/errors.js';
+import type { FolderRead, ReadBase, Store } from '../../src/store/types.js';
+import { globalId } from '../../src/sync/identity.js';
+
+export interface ConformanceSeed {
+  raw: Buffer;
+  flags?: string[];
+  internalDate?: Date;
+}
+
+export interface ConformanceMessage {
+  uid: number;
+  /** Sorted, without \Recent. */
+  flags: string[];
+  internalDate: Date;
+  body: Buffer;
+}
+
+export interface StoreFixture {
+  /** A new connected Store on the account (each call its own connection). */
+  connect(label: string): Promise<Store>;
+  /** Appends to the folder (created if missing), in order; the UIDs. */
+  seed(folder: string, messages: ConformanceSeed[]): Promise<number[]>;
+  setFlags(folder: string, uids: number[], add: string[], remove: string[]): Promise<void>;
+  /** Removes exactly these messages. */
+  expunge(folder: string, uids: number[]): Promise<void>;
+  /** Gives the folder a new UIDVALIDITY (its messages stay, perhaps numbered anew). */
+  resetUidValidity(folder: string): Promise<void>;
+  /** Every message of the folder, read beside the store under test. */
+  messages(folder: string): Promise<ConformanceMessage[]>;
+  /** Stops what the fixture started. */
+  close(): Promise<void>;
+}
+
+const SYSTEM_FLAGS = ['\\Answered', '\\Deleted', '\\Draft', '\\Flagged', '\\Seen'];
+
+export function digest(body: Buffer): string {
+  return createHash('sha256').update(body).digest('hex');
+}
+
+/** A message with all four identity headers, a folded one among them. */
+export function conformanceMessage(n: number, bodyLines = 3): Buffer {
+  const head =
+    `Message-ID: <conf${n}@replimap.test>\r\nDate: Wed, 2 Jan 2019 09:00:${String(n % 60).padStart(2, '0')} +0000\r\n` +
+    `X-Other: not part of the id\r\nfrom: Sender ${n} <s${n}@example.org>\r\nSubject: message ${n}\r\n  folded on a second line\r\n\r\n`;
+  return Buffer.from(head + `body line of message ${n}\r\n`.repeat(bodyLines));
+}
+
+function seedOf(n: number, flags: string[] = []): ConformanceSeed {
+  return { raw: conformanceMessage(n), flags, internalDate: new Date(Date.UTC(2021, 2, n, 8, 15, 30)) };
+}
+
+function baseOf(read: FolderRead, knownUids: number[]): ReadBase {
+  const base: ReadBase = { uidValidity: read.status.uidValidity, uidNext: read.status.uidNext, knownUids };
+  if (read.status.highestModseq !== undefined) base.highestModseq = read.status.highestModseq;
+  return base;
+}
+
+const uidsOf = (items: readonly { uid: number }[]): number[] => items.map((i) => i.uid);
+
+/**
+ * The global id of conformanceMessage(1), computed once by hand from its
+ * headers: a driver that returns other header lines gives another id.
+ */
+export const GLOBAL_ID_OF_MESSAGE_1 = globalId(
+  'Message-ID: <conf1@replimap.test>\r\nDate: Wed, 2 Jan 2019 09:00:01 +0000\r\nfrom: Sender 1 <s1@example.org>\r\nSubject: message 1 folded on a second line\r\n',
+  0,
+);
+
+export function describeStoreConformance(name: string, makeFixture: () => Promise<StoreFixture>): void {
+  describe(`Store conformance: ${name}`, () => {
+    let fx: StoreFixture;
+    let store: Store;
+    let other: Store;
+    let folderCount = 0;
+    /** A folder name no other case uses. */
+    const fresh = (): string => `Conf${++folderCount}`;
+
+    beforeAll(async () => {
+      fx = await makeFixture();
+      store = await fx.connect('A');
+      other = await fx.connect('B');
+    }, 60_000);
+    afterAll(async () => {
+      await store?.close();
+      await other?.close();
+      await fx?.close();
+    });
+
+    /** A folder of n messages, read once in full: the read and a base knowing every UID. */
+    async function seededAndRead(n: number): Promise<{ folder: string; uids: number[]; first: FolderRead; base: ReadBase }> {
+      const folder = fresh();
+      const uids = await fx.seed(folder, Array.from({ length: n }, (_, i) => seedOf(i + 1)));
+      const first = await store.readFolder(folder, { readOnly: false, base: null, verify: false });
+      return { folder, uids, first, base: baseOf(first, uids) };
+    }
+
+    it('lists folders with their status, INBOX included, in the namespace delimiter', async () => {
+      const folder = fresh();
+      const uids = await fx.seed(folder, [seedOf(1), seedOf(2), seedOf(3)]);
+      const folders = await store.listFolders({ status: true });
+      const inbox = folders.find((f) => f.name === 'INBOX');
+      expect(inbox?.selectable).toBe(true);
+      const listed = folders.find((f) => f.name === folder);
+      expect(listed).toMatchObject({ selectable: true, delimiter: store.namespace.delimiter });
+      expect(listed!.status!.messages).toBe(3);
+      expect(listed!.status!.uidNext).toBe(Math.max(...uids) + 1);
+      expect(listed!.status!.uidValidity).toBeGreaterThan(0n);
+      expect(listed!.status!.highestModseq).toBeGreaterThan(0n);
+      const read = await other.readFolder(folder, { readOnly: true, base: null, verify: false });
+      expect(read.status).toEqual(listed!.status);
+    });
+
+    it('creates, subscribes and deletes a folder; creating it twice or deleting a missing one is no error', async () => {
+      const folder = fresh();
+      await store.createFolder(folder);
+      let listed = (await other.listFolders({ status: false })).find((f) => f.name === folder);
+      expect(listed).toMatchObject({ selectable: true, subscribed: false });
+      await store.subscribeFolder(folder);
+      listed = (await other.listFolders({ status: false })).find((f) => f.name === folder);
+      expect(listed?.subscribed).toBe(true);
+      await store.createFolder(folder);
+      await store.deleteFolder(folder);
+      expect((await other.listFolders({ status: false })).filter((f) => f.name === folder && f.selectable)).toEqual([]);
+      await store.deleteFolder(folder);
+      expect((await other.listFolders({ status: false })).filter((f) => f.name === folder && f.selectable)).toEqual([]);
+    });
+
+    it('appends one message and a batch: UIDs in order, bytes, flags and internal date kept exactly', async () => {
+      const folder = fresh();
+      await fx.seed(folder, []);
+      const one = await store.append(folder, [{ body: conformanceMessage(1), flags: ['\\Seen'], internalDate: new Date(Date.UTC(2018, 4, 5, 6, 7, 8)) }]);
+      const batch = await store.append(folder, [
+        { body: conformanceMessage(2, 40), flags: ['\\Flagged', '$Work'], internalDate: new Date(Date.UTC(2019, 0, 1, 0, 0, 1)) },
+        { body: conformanceMessage(3, 1), flags: [], internalDate: new Date(Date.UTC(2020, 11, 31, 23, 59, 59)) },
+        { body: Buffer.from('Subject: no id\r\n\r\nbody without a Message-ID\r\n'), flags: ['\\Answered', '\\Draft'], internalDate: new Date(Date.UTC(2017, 6, 1)) },
+      ]);
+      const outcomes = [...one.outcomes, ...batch.outcomes];
+      expect(outcomes.every((o) => o.ok)).toBe(true);
+      const uids = outcomes.map((o) => (o.ok ? o.uid : undefined));
+      expect(uids).toEqual([uids[0], uids[0]! + 1, uids[0]! + 2, uids[0]! + 3]);
+      const stored = await fx.messages(folder);
+      expect(stored.map((m) => [m.uid, m.flags, m.internalDate.toISOString(), digest(m.body)])).toEqual([
+        [uids[0], ['\\Seen'], '2018-05-05T06:07:08.000Z', digest(conformanceMessage(1))],
+        [uids[1], ['$Work', '\\Flagged'], '2019-01-01T00:00:01.000Z', digest(conformanceMessage(2, 40))],
+        [uids[2], [], '2020-12-31T23:59:59.000Z', digest(conformanceMessage(3, 1))],
+        [uids[3], ['\\Answered', '\\Draft'], '2017-07-01T00:00:00.000Z', digest(Buffer.from('Subject: no id\r\n\r\nbody without a Message-ID\r\n'))],
+      ]);
+      expect(one.uidValidity ?? batch.uidValidity).toBe((await other.readFolder(folder, { readOnly: true, base: null, verify: false })).status.uidValidity);
+    });
+
+    it('a first read (base null) is full, with an envelope for every message and the same global ids as any driver', async () => {
+      const { uids, first } = await seededAndRead(3);
+      expect(first).toMatchObject({ kind: 'full', uidValidityChanged: false, vanished: [], unidentified: [], readOnly: false });
+      expect(uidsOf(first.messages)).toEqual(uids);
+      expect(uidsOf(first.envelopes)).toEqual(uids);
+      for (const [i, e] of first.envelopes.entries()) {
+        const raw = conformanceMessage(i + 1);
+        expect(e.size).toBe(raw.length);
+        expect(e.internalDate.toISOString()).toBe(new Date(Date.UTC(2021, 2, i + 1, 8, 15, 30)).toISOString());
+        // The whole header parses to the same fields as the identity lines alone.
+        expect(globalId(e.identityHeaders, e.size)).toBe(globalId(raw.toString('utf8'), raw.length));
+        expect(e.identityHeaders).not.toContain('X-Other');
+      }
+      expect(globalId(first.envelopes[0]!.identityHeaders, first.envelopes[0]!.size)).toBe(GLOBAL_ID_OF_MESSAGE_1);
+    });
+
+    it('a delta after flag changes lists only the changed messages, with envelopes of those and of the highest known UID', async () => {
+      const { folder, uids, base } = await seededAndRead(4);
+      await fx.setFlags(folder, [uids[1]!], ['\\Flagged'], []);
+      const read = await store.readFolder(folder, { readOnly: false, base, verify: false });
+      expect(read.kind).toBe('delta');
+      expect(read.messages).toEqual([{ uid: uids[1], flags: ['\\Flagged'] }]);
+      expect(read.vanished).toEqual([]);
+      expect(uidsOf(read.envelopes)).toEqual([uids[1], uids[3]]);
+      expect(read.unidentified).toEqual([]);
+    });
+
+    it('a delta after a new message lists it with its envelope; after an expunge, the UID as vanished', async () => {
+      const { folder, uids, base } = await seededAndRead(3);
+      const [added] = await fx.seed(folder, [seedOf(9, ['\\Seen'])]);
+      const afterAppend = await store.readFolder(folder, { readOnly: false, base, verify: false });
+      expect(afterAppend.kind).toBe('delta');
+      expect(afterAppend.messages).toEqual([{ uid: added, flags: ['\\Seen'] }]);
+      expect(uidsOf(afterAppend.envelopes)).toEqual([uids[2], added]);
+      expect(afterAppend.envelopes[1]!.size).toBe(conformanceMessage(9).length);
+
+      const base2 = baseOf(afterAppend, [...uids, added!]);
+      await fx.expunge(folder, [uids[1]!]);
+      const afterExpunge = await store.readFolder(folder, { readOnly: false, base: base2, verify: false });
+      expect(afterExpunge).toMatchObject({ kind: 'delta', messages: [], vanished: [uids[1]], envelopes: [], unidentified: [] });
+      expect(afterExpunge.status.messages).toBe(3);
+    });
+
+    it('a new UIDVALIDITY voids the base: a full read with every envelope', async () => {
+      const { folder, uids, base } = await seededAndRead(3);
+      await fx.resetUidValidity(folder);
+      const read = await store.readFolder(folder, { readOnly: false, base, verify: false });
+      expect(read.uidValidityChanged).toBe(true);
+      expect(read.kind).toBe('full');
+      expect(read.status.uidValidity).not.toBe(base.uidValidity);
+      expect(read.envelopes.map((e) => globalId(e.identityHeaders, e.size))).toEqual(
+        [1, 2, 3].map((n) => globalId(conformanceMessage(n).toString(), 0)),
+      );
+      expect(uidsOf(read.messages)).toEqual(uidsOf(read.envelopes));
+      const present = new Set(uidsOf(read.envelopes));
+      expect(read.vanished).toEqual(uids.filter((uid) => !present.has(uid)));
+    });
+
+    it('verify returns an envelope for every message, changed or not', async () => {
+      const { folder, uids, base } = await seededAndRead(3);
+      await fx.setFlags(folder, [uids[0]!], ['\\Seen'], []);
+      const read = await store.readFolder(folder, { readOnly: false, base, verify: true });
+      expect(uidsOf(read.envelopes)).toEqual(uids);
+      expect(read.envelopes[0]!.flags).toEqual(['\\Seen']);
+      expect(read.messages).toEqual([{ uid: uids[0], flags: ['\\Seen'] }]);
+      expect(read.unidentified).toEqual([]);
+    });
+
+    it('fetchEnvelopes, fetchBodies and existingUids leave out a UID a read reported vanished', async () => {
+      const { folder, uids, base } = await seededAndRead(3);
+      await fx.expunge(folder, [uids[1]!]);
+      // A server may go on serving a message expunged by another session until this one learns of it.
+      expect((await store.readFolder(folder, { readOnly: false, base, verify: false })).vanished).toEqual([uids[1]]);
+      const wanted = [...uids, 99];
+      expect(uidsOf(await store.fetchEnvelopes(wanted))).toEqual([uids[0], uids[2]]);
+      const fetched = await store.fetchBodies(uids.map((uid, i) => ({ uid, size: conformanceMessage(i + 1).length })));
+      expect([...fetched.bodies.keys()].sort((x, y) => x - y)).toEqual([uids[0], uids[2]]);
+      expect(digest(fetched.bodies.get(uids[2]!)!)).toBe(digest(conformanceMessage(3)));
+      expect(fetched.refused.size).toBe(0);
+      expect([...(await store.existingUids(wanted))].sort((x, y) => x - y)).toEqual([uids[0], uids[2]]);
+    });
+
+    it('addFlags and removeFlags change exactly the named messages; keywords join PERMANENTFLAGS', async () => {
+      const { folder, uids, first } = await seededAndRead(3);
+      expect(first.permanentFlags.flags).toEqual(expect.arrayContaining(SYSTEM_FLAGS));
+      expect(first.permanentFlags.flags).not.toContain('$Custom');
+      expect(first.permanentFlags.allowsNewKeywords).toBe(true);
+      await store.addFlags([uids[0]!, uids[1]!], ['\\Seen', '$Custom']);
+      await store.removeFlags([uids[1]!], ['\\Seen']);
+      expect((await fx.messages(folder)).map((m) => m.flags)).toEqual([['$Custom', '\\Seen'], ['$Custom'], []]);
+      const again = await other.readFolder(folder, { readOnly: false, base: null, verify: false });
+      expect(again.permanentFlags.flags).toContain('$Custom');
+      // EXAMINE: nothing can be stored.
+      const examined = await other.readFolder(folder, { readOnly: true, base: null, verify: false });
+      expect(examined.permanentFlags).toEqual({ flags: [], allowsNewKeywords: false });
+    });
+
+    it('expungeMessages removes exactly those UIDs, even when another message carries \\Deleted', async () => {
+      const { folder, uids } = await seededAndRead(3);
+      await fx.setFlags(folder, [uids[0]!], ['\\Deleted'], []);
+      await store.readFolder(folder, { readOnly: false, base: null, verify: false });
+      await store.expungeMessages([uids[1]!]);
+      const left = await fx.messages(folder);
+      expect(left.map((m) => [m.uid, m.flags])).toEqual([[uids[0], ['\\Deleted']], [uids[2], []]]);
+    });
+
+    it('never reports \\Recent', async () => {
+      const folder = fresh();
+      await fx.seed(folder, [seedOf(1), seedOf(2, ['\\Seen'])]);
+      // A first SELECT (not EXAMINE) is where an IMAP server hands out \Recent.
+      const read = await store.readFolder(folder, { readOnly: false, base: null, verify: false });
+      const flags = [...read.messages, ...read.envelopes, ...(await store.fetchEnvelopes(uidsOf(read.messages)))].flatMap((m) => m.flags);
+      expect(flags.some((f) => f.toLowerCase() === '\\recent')).toBe(false);
+      expect(flags).toContain('\\Seen');
+      expect(read.permanentFlags.flags.some((f) => f.toLowerCase() === '\\recent')).toBe(false);
+    });
+
+    it('a folder read read-only refuses writes with a StoreError and keeps its messages', async () => {
+      const { folder, uids } = await seededAndRead(2);
+      const read = await store.readFolder(folder, { readOnly: true, base: null, verify: false });
+      expect(read.readOnly).toBe(true);
+      await expect(store.addFlags([uids[0]!], ['\\Seen'])).rejects.toBeInstanceOf(StoreError);
+      await expect(store.expungeMessages([uids[0]!])).rejects.toBeInstanceOf(StoreError);
+      expect((await fx.messages(folder)).map((m) => [m.uid, m.flags])).toEqual([[uids[0], []], [uids[1], []]]);
+    });
+
+    it('a missing folder is a folder-scoped StoreError; appending to it refuses every message', async () => {
+      const error = await store.readFolder('NoSuchFolder', { readOnly: false, base: null, verify: false }).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(StoreError);
+      expect((error as StoreError).scope).toBe('folder');
+      const result = await store.append('NoSuchFolder', [{ body: conformanceMessage(1), flags: [], internalDate: new Date(Date.UTC(2020, 0, 1)) }]);
+      expect(result.outcomes.map((o) => o.ok)).toEqual([false]);
+    });
+
+    it('after abort() every operation fails with ConnectionLostError', async () => {
+      const cut = await fx.connect('C');
+      cut.abort();
+      await expect(cut.listFolders({ status: false })).rejects.toBeInstanceOf(ConnectionLostError);
+      await cut.close();
+    });
+  });
+}
