@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ImapStoreSpec } from '../../src/store/spec.js';
+import type { ImapStoreSpec, StoreSpec } from '../../src/store/spec.js';
 import { runSync } from '../../src/sync/engine.js';
 import type { MessageFailure, SyncObserver, SyncOptions, SyncSummary } from '../../src/sync/types.js';
 import type { DovecotServer } from './dovecot.js';
@@ -76,6 +76,11 @@ export async function syncOnce(
   /** Reach a side another way than specOf (e.g. through a proxy, see plainSpecVia). */
   specs: { a?: ImapStoreSpec; b?: ImapStoreSpec } = {},
 ): Promise<EngineRun> {
+  return syncSpecs(specs.a ?? specOf(a, users.a), specs.b ?? specOf(b, users.b), statePath, options);
+}
+
+/** syncOnce for any two store specs (e.g. memory stores, see src/store/memory). */
+export async function syncSpecs(a: StoreSpec, b: StoreSpec, statePath: string, options: Partial<SyncOptions> = {}): Promise<EngineRun> {
   const warnings: string[] = [];
   const failures: MessageFailure[] = [];
   const wouldDo: string[] = [];
@@ -91,10 +96,7 @@ export async function syncOnce(
     failure: (f) => { failures.push(f); },
     verbose: (t) => { verbose.push(t); },
   };
-  const summary = await runSync(
-    { a: specs.a ?? specOf(a, users.a), b: specs.b ?? specOf(b, users.b), statePath, options: { ...defaultOptions, ...options } },
-    observer,
-  );
+  const summary = await runSync({ a, b, statePath, options: { ...defaultOptions, ...options } }, observer);
   return { summary, warnings, failures, wouldDo, verbose };
 }
 

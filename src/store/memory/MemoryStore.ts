@@ -88,7 +88,7 @@ export class MemoryStore implements Store {
     if (op !== 'connect' && !this.connected) throw new ConnectionLostError(this.label, `${op} on ${this.displayUrl}: not connected`);
     this.counters.commands++;
     const full: MemoryOperationArgs = { label: this.label, ...args };
-    this.server.beforeOperation?.(op, full);
+    this.guarded(() => this.server.beforeOperation?.(op, full));
     const value = body();
     this.server.afterOperation?.(op, full);
     return value;
