@@ -1,0 +1,197 @@
+// The real engine (runSync) on two in-memory accounts, end to end: copy and
+// mirror compared message by message (body digest, flags, internal date), a
+// restored B, and a run "killed" between any two store operations (before the
+// operation, or after the server did it but before the client heard back),
+// followed by a rerun: nothing lost, nothing twice.
+//
+// A kill is simulated in-process: at the chosen operation the state file and
+// its journal are copied as they are on disk at that instant (what a SIGKILL
+// would leave), every connection is cut, and once runSync has unwound the
+// files are put back as copied, so nothing the dying run did afterwards counts.
+
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryServer, type MemoryOperation } from '../../src/store/memory/MemoryServer.js';
+import { registerMemoryServer, unregisterMemoryServer } from '../../src/store/memory/registry.js';
+import type { MemoryStoreSpec } from '../../src/store/spec.js';
+import type { SyncOptions } from '../../src/sync/types.js';
+import { conformanceMessage, digest } from '../support/storeConformance.js';
+import { syncSpecs, tempDir, type EngineRun } from '../support/sync.js';
+
+interface World {
+  a: MemoryServer;
+  b: MemoryServer;
+  specs: { a: MemoryStoreSpec; b: MemoryStoreSpec };
+  statePath: string;
+}
+
+let worlds = 0;
+const registered: string[] = [];
+afterEach(() => {
+  for (const name of registered.splice(0)) unregisterMemoryServer(name);
+});
+
+function spec(server: MemoryServer, side: string): MemoryStoreSpec {
+  const name = `engine-${++worlds}-${side}`;
+  registerMemoryServer(name, server);
+  registered.push(name);
+  return { kind: 'memory', name, displayUrl: `memory://${name}` };
+}
+
+/** A with INBOX, Work (a keyword), Lists/dev and a \Sent folder; B empty but for its own \Sent folder, named otherwise. */
+function newWorld(): World {
+  const a = new MemoryServer({ specialUse: { Sent: '\\Sent' } });
+  const b = new MemoryServer({ specialUse: { 'Sent Items': '\\Sent' }, firstUidValidity: 5000n });
+  const date = (n: number): Date => new Date(Date.UTC(2022, 0, n, 10, 0, 0));
+  a.append('INBOX', [1, 2, 3].map((n) => ({ raw: conformanceMessage(n), flags: n === 1 ? ['\\Seen'] : [], internalDate: date(n) })));
+  for (const name of ['Work', 'Lists', 'Lists/dev']) a.createFolder(name);
+  a.append('Work', [4, 5].map((n) => ({ raw: conformanceMessage(n, 50), flags: ['$Project', '\\Flagged'], internalDate: date(n) })));
+  a.append('Lists/dev', [6, 7].map((n) => ({ raw: conformanceMessage(n), internalDate: date(n) })));
+  a.append('Sent', [{ raw: conformanceMessage(8), flags: ['\\Seen'], internalDate: date(8) }]);
+  // An exact duplicate: both copies must arrive, and only both.
+  a.append('INBOX', [{ raw: conformanceMessage(1), internalDate: date(9) }]);
+  return { a, b, specs: { a: spec(a, 'a'), b: spec(b, 'b') }, statePath: join(tempDir('replimap-memengine-'), 'state') };
+}
+
+const PAIRS: [string, string][] = [['INBOX', 'INBOX'], ['Work', 'Work'], ['Lists/dev', 'Lists/dev'], ['Sent', 'Sent Items']];
+
+/** One line per message: body digest, flags, internal date; sorted, so a duplicate or a loss shows. */
+function contents(server: MemoryServer, folder: string): string[] {
+  if (!server.hasFolder(folder)) return [`(no folder ${folder})`];
+  return server.messages(folder).map((m) => `${digest(m.body)} ${m.flags.join(',')} ${m.internalDate.toISOString()}`).sort();
+}
+
+function expectBMirrorsA(world: World): void {
+  for (const [nameA, nameB] of PAIRS) expect({ folder: nameB, messages: contents(world.b, nameB) }).toEqual({ folder: nameB, messages: contents(world.a, nameA) });
+}
+
+function sync(world: World, options: Partial<SyncOptions> = {}): Promise<EngineRun> {
+  return syncSpecs(world.specs.a, world.specs.b, world.statePath, options);
+}
+
+describe('the engine on memory stores', () => {
+  it('copies every folder to B exactly, then has nothing to do', async () => {
+    const world = newWorld();
+    world.a.subscribe('Work');
+    const first = await sync(world);
+    expect(first.failures).toEqual([]);
+    expect(first.summary.copied).toBe(9);
+    expectBMirrorsA(world);
+    expect([world.b.isSubscribed('Work'), world.b.isSubscribed('Lists/dev')]).toEqual([true, false]);
+    const second = await sync(world);
+    expect([second.summary.copied, second.summary.flagsUpdated, second.failures]).toEqual([0, 0, []]);
+  });
+
+  it('mirror makes B follow A’s flag changes and expunges', async () => {
+    const world = newWorld();
+    await sync(world);
+    const [first, second] = world.a.messages('INBOX');
+    world.a.setFlags('INBOX', [first!.uid], ['$Later'], ['\\Seen']);
+    world.a.expunge('INBOX', [second!.uid]);
+    world.a.append('Work', [{ raw: conformanceMessage(10) }]);
+    const run = await sync(world, { mode: 'mirror' });
+    expect(run.failures).toEqual([]);
+    expect([run.summary.copied, run.summary.expunged, run.summary.flagsUpdated]).toEqual([1, 1, 1]);
+    expectBMirrorsA(world);
+  });
+
+  it('B restored from an older snapshot gets back what it lost, nothing twice', async () => {
+    const world = newWorld();
+    await sync(world);
+    const backup = world.b.snapshot();
+    world.a.append('INBOX', [{ raw: conformanceMessage(11) }, { raw: conformanceMessage(12) }]);
+    await sync(world);
+    world.b.restore(backup);
+    // New mail on B takes the UIDs the restore lost.
+    world.b.append('INBOX', [{ raw: conformanceMessage(13) }]);
+    const run = await sync(world);
+    expect(run.failures).toEqual([]);
+    expect(contents(world.b, 'INBOX')).toEqual([...contents(world.a, 'INBOX'), contents(world.b, 'INBOX').find((l) => l.startsWith(digest(conformanceMessage(13))))!].sort());
+  });
+
+  describe('a run killed between two store operations, then run again, loses nothing and copies nothing twice', () => {
+    for (const when of ['before', 'after'] as const) {
+      it(`copy: killed ${when} each operation in turn`, async () => {
+        const killedAt = await killEveryOperation(when, async () => newWorld(), {});
+        expect(killedAt.length).toBeGreaterThan(20);
+        expect(killedAt).toEqual(expect.arrayContaining(['B append', 'A fetchBodies', 'B readFolder', 'A listFolders', 'B createFolder']));
+      });
+
+      it(`mirror, after changes on A: killed ${when} each operation in turn`, async () => {
+        const killedAt = await killEveryOperation(when, changedSinceFirstSync, { mode: 'mirror' });
+        expect(killedAt).toEqual(expect.arrayContaining(['B append', 'B addFlags', 'B removeFlags', 'B expungeMessages']));
+      });
+    }
+  });
+});
+
+/** A world synced once (mirror), then changed on A: a flag added and one removed, an expunge, a new message. */
+async function changedSinceFirstSync(): Promise<World> {
+  const world = newWorld();
+  await sync(world, { mode: 'mirror' });
+  const [first, second, third] = world.a.messages('INBOX');
+  world.a.setFlags('INBOX', [first!.uid], ['$Later'], ['\\Seen']);
+  world.a.setFlags('INBOX', [third!.uid], ['\\Answered'], []);
+  world.a.expunge('INBOX', [second!.uid]);
+  world.a.append('Work', [{ raw: conformanceMessage(10) }]);
+  return world;
+}
+
+/**
+ * For k = 1, 2, ...: a fresh world, a run killed at its k-th store operation,
+ * a rerun that must leave B equal to A with no failure, and a third run with
+ * nothing to copy; until a run has fewer than k operations. The operations killed.
+ */
+async function killEveryOperation(when: 'before' | 'after', setup: () => Promise<World>, options: Partial<SyncOptions>): Promise<string[]> {
+  const killedAt: string[] = [];
+  for (let k = 1; ; k++) {
+    const world = await setup();
+    const killed = await killedRun(world, when, k, options);
+    if (killed === undefined) return killedAt;
+    killedAt.push(killed);
+    const rerun = await sync(world, options);
+    const where = `killed ${when} operation ${k} (${killed})`;
+    expect(rerun.failures, where).toEqual([]);
+    for (const [nameA, nameB] of PAIRS) expect(contents(world.b, nameB), `${where}: ${nameB}`).toEqual(contents(world.a, nameA));
+    expect((await sync(world, options)).summary.copied, where).toBe(0);
+  }
+}
+
+/**
+ * Runs a sync that dies at the k-th store operation (see the file comment):
+ * the operation's name, or undefined when the run had fewer (it then finished).
+ */
+async function killedRun(world: World, when: 'before' | 'after', k: number, options: Partial<SyncOptions>): Promise<string | undefined> {
+  let count = 0;
+  let killed = '';
+  let onDisk: Map<string, Buffer> | undefined;
+  const hook = (op: MemoryOperation, args: { label: string }): void => {
+    if (++count !== k) return;
+    killed = `${args.label} ${op}`;
+    onDisk = stateFiles(world.statePath);
+    world.a.dropConnections();
+    world.b.dropConnections();
+    throw new Error(`killed ${when} ${killed}`);
+  };
+  for (const server of [world.a, world.b]) {
+    if (when === 'before') server.beforeOperation = (op, args) => op !== 'appendMessage' && hook(op, args);
+    else server.afterOperation = hook;
+  }
+  await sync(world, options).catch(() => undefined);
+  for (const server of [world.a, world.b]) {
+    server.beforeOperation = undefined;
+    server.afterOperation = undefined;
+  }
+  if (!onDisk) return undefined;
+  for (const suffix of ['', '.journal', '.lock']) rmSync(world.statePath + suffix, { force: true });
+  for (const [path, bytes] of onDisk) writeFileSync(path, bytes);
+  return killed;
+}
+
+/** The state file and its journal as they are on disk now. */
+function stateFiles(statePath: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  for (const path of [statePath, `${statePath}.journal`]) if (existsSync(path)) files.set(path, readFileSync(path));
+  return files;
+}
