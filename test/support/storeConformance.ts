@@ -241,6 +241,24 @@ export function describeStoreConformance(name: string, makeFixture: () => Promis
       expect([...(await store.existingUids(wanted))].sort((x, y) => x - y)).toEqual([uids[0], uids[2]]);
     });
 
+    it('fetchBodies refuses a body far larger than the size it was asked with, and returns the others', async () => {
+      const folder = fresh();
+      const big = conformanceMessage(2, 3000);
+      const uids = await fx.seed(folder, [seedOf(1), { raw: big }, seedOf(3)]);
+      await store.readFolder(folder, { readOnly: true, base: null, verify: false });
+      const fetched = await store.fetchBodies([
+        { uid: uids[0]!, size: conformanceMessage(1).length },
+        { uid: uids[1]!, size: 10 },
+        { uid: uids[2]!, size: conformanceMessage(3).length },
+      ]);
+      expect(big.length).toBeGreaterThan(10 + 64 * 1024);
+      expect([...fetched.refused.keys()]).toEqual([uids[1]]);
+      expect([...fetched.bodies].map(([uid, body]) => [uid, digest(body)]).sort()).toEqual([
+        [uids[0], digest(conformanceMessage(1))],
+        [uids[2], digest(conformanceMessage(3))],
+      ]);
+    });
+
     it('addFlags and removeFlags change exactly the named messages; keywords join PERMANENTFLAGS', async () => {
       const { folder, uids, first } = await seededAndRead(3);
       expect(first.permanentFlags.flags).toEqual(expect.arrayContaining(SYSTEM_FLAGS));

@@ -7,7 +7,7 @@ import compiler from 'imapflow/lib/handler/imap-compiler.js';
 import { describe, expect, it, vi } from 'vitest';
 import { ConnectError, ConnectionLostError, ImapCommandError } from '../../src/errors.js';
 import { connectError, describeConnectFailure } from '../../src/store/imap/connect.js';
-import { identityHeaders } from '../../src/store/envelopeRules.js';
+import { identityHeaders } from '../../src/store/readRules.js';
 import { parseFetchRow } from '../../src/store/imap/fetchMessages.js';
 import { formatImapDateTime, parseImapDateTime } from '../../src/store/imap/imapDate.js';
 import type { ExecOptions, ExecResult, ImapClient, ImapResponse } from '../../src/store/imap/imapflowInternals.js';

@@ -12,19 +12,12 @@
 //   arrives and dropped at once when over it (it fit the set's largest one).
 // Bodies of UIDs not asked for, and rows without a body, are never kept.
 
+import { maxBodyBytes } from '../readRules.js';
 import type { BodyRequest, FetchedBodies } from '../types.js';
 import { parseFetchRow, uidFetchRows } from './fetchMessages.js';
 import type { ImapResponse } from './imapflowInternals.js';
 import type { ImapSession } from './session.js';
 import { expandUidSet, splitUidSets } from './uidSet.js';
-
-/** What a small message's body may exceed its announced size by (servers' sizes can be a little off). */
-export const BODY_SIZE_SLACK = 64 * 1024;
-
-/** The most bytes accepted for a body announced as `size` bytes: twice that, and at least 64 KiB more. */
-export function maxBodyBytes(size: number): number {
-  return Math.max(2 * size, size + BODY_SIZE_SLACK);
-}
 
 /** The connection bodies are read on; reopen() replaces one dropped for a refused literal. */
 export interface BodySource {

@@ -4,7 +4,7 @@
 
 import { getStringList } from 'imapflow/lib/tools.js';
 import { ImapCommandError } from '../../errors.js';
-import { IDENTITY_HEADER_NAMES, identityHeaders } from '../envelopeRules.js';
+import { IDENTITY_HEADER_NAMES, identityHeaders } from '../readRules.js';
 import type { MessageEnvelope, MessageState } from '../types.js';
 import { parseImapDateTime } from './imapDate.js';
 import type { CommandAttribute, ImapAttribute, ImapResponse } from './imapflowInternals.js';

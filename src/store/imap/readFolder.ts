@@ -6,7 +6,7 @@
 //   no base / new UIDVALIDITY: SELECT + one UID FETCH 1:* with every envelope.
 // An empty folder is never fetched from.
 
-import { identityCheckUids } from '../envelopeRules.js';
+import { identityCheckUids } from '../readRules.js';
 import type { FolderRead, FolderStatus, MessageEnvelope, PermanentFlags, ReadFolderOptions, StoreCapabilities } from '../types.js';
 import { ENVELOPE_ITEMS, type FetchRow, cleanFlags, toEnvelope, toMessageState, uidFetch } from './fetchMessages.js';
 import { searchAllUids } from './searchUids.js';

@@ -6,6 +6,7 @@
 // ConnectionLostError, as a cut IMAP connection does.
 
 import { ConnectError, ConnectionLostError, StoreError } from '../../errors.js';
+import { maxBodyBytes } from '../readRules.js';
 import type {
   AppendMessage,
   AppendOutcome,
@@ -183,14 +184,21 @@ export class MemoryStore implements Store {
     return this.operation('fetchEnvelopes', { uids }, () => this.returned(uids).map(envelopeOf));
   }
 
+  /** As the IMAP driver: a body far larger than the size it was asked with is refused (maxBodyBytes). */
   fetchBodies(messages: readonly BodyRequest[]): Promise<FetchedBodies> {
     return this.operation('fetchBodies', { uids: messages.map((m) => m.uid) }, () => {
-      const bodies = new Map<number, Buffer>();
+      const out: FetchedBodies = { bodies: new Map(), refused: new Map() };
+      const sizes = new Map(messages.map((r) => [r.uid, r.size]));
       for (const m of this.returned(messages.map((r) => r.uid))) {
-        bodies.set(m.uid, Buffer.from(m.body));
+        const size = sizes.get(m.uid)!;
+        if (m.body.length > maxBodyBytes(size)) {
+          out.refused.set(m.uid, `${this.label}: a body of ${m.body.length} bytes for a message announced as ${size}; refused (more than ${maxBodyBytes(size)} bytes)`);
+          continue;
+        }
+        out.bodies.set(m.uid, Buffer.from(m.body));
         this.counters.bytesIn += m.body.length;
       }
-      return { bodies, refused: new Map<number, string>() };
+      return out;
     });
   }
 

@@ -2,7 +2,7 @@
 // for BODY.PEEK[HEADER.FIELDS (MESSAGE-ID DATE FROM SUBJECT)], so that the same
 // message gets the same global id from this driver and from a real server.
 
-import { IDENTITY_HEADER_NAMES, identityHeaders } from '../envelopeRules.js';
+import { IDENTITY_HEADER_NAMES, identityHeaders } from '../readRules.js';
 
 const WANTED = new Set(IDENTITY_HEADER_NAMES.map((name) => name.toLowerCase()));
 

@@ -1,10 +1,10 @@
 // readFolder over a MemoryFolder, with the answers the IMAP driver gives on a
 // CONDSTORE server (or a plain one, when the MemoryServer has no
 // mod-sequences): the same kinds, vanished UIDs and envelopes (identity checks
-// included, see envelopeRules.ts), so the conformance suite can hold both
+// included, see readRules.ts), so the conformance suite can hold both
 // drivers to one contract.
 
-import { identityCheckUids } from '../envelopeRules.js';
+import { identityCheckUids } from '../readRules.js';
 import type { FolderRead, FolderStatus, MessageEnvelope, ReadFolderOptions } from '../types.js';
 import { identityHeaderLines } from './headerFields.js';
 import type { MemoryFolder, MemoryMessage, MemoryServer } from './MemoryServer.js';

@@ -1,6 +1,7 @@
-// What an envelope carries and which envelopes a read fetches: the same for
-// every driver, so that one message gets one global id whichever store it is
-// read from, and every driver checks the same known UIDs (see FolderRead).
+// What every driver reads the same way: the identity headers of an envelope
+// (one message gets one global id whichever store it is read from), which
+// envelopes a read fetches (every driver checks the same known UIDs, see
+// FolderRead), and how far a body may exceed the size it was asked with.
 
 /** The header fields the global id is made of, as BODY.PEEK[HEADER.FIELDS (...)] names them. */
 export const IDENTITY_HEADER_NAMES = ['MESSAGE-ID', 'DATE', 'FROM', 'SUBJECT'];
@@ -25,4 +26,12 @@ export function identityCheckUids(unknown: number[], changedKnown: number[], kno
   let newest: number | undefined;
   for (let i = knownUids.length - 1; i >= 0 && newest === undefined; i--) if (!gone.has(knownUids[i]!)) newest = knownUids[i];
   return [...new Set([...unknown, ...changedKnown, ...(newest === undefined ? [] : [newest])])].sort((x, y) => x - y);
+}
+
+/** What a small message's body may exceed its announced size by (servers' sizes can be a little off). */
+export const BODY_SIZE_SLACK = 64 * 1024;
+
+/** The most bytes accepted for a body announced as `size` bytes: twice that, and at least 64 KiB more. */
+export function maxBodyBytes(size: number): number {
+  return Math.max(2 * size, size + BODY_SIZE_SLACK);
 }
