@@ -77,7 +77,7 @@ export class StoreError extends ReplimapError {
 }
 
 /** IMAP commands whose failure concerns the messages they name, not their folder. */
-const MESSAGE_COMMANDS = new Set(['APPEND', 'UID FETCH', 'UID STORE', 'UID EXPUNGE', 'UID SEARCH']);
+const MESSAGE_COMMANDS = new Set(['APPEND', 'UID FETCH', 'UID STORE', 'UID EXPUNGE', 'UID SEARCH', 'UID COPY', 'UID MOVE']);
 
 /**
  * A server answered NO or BAD to a command (or imapflow returned false for it).

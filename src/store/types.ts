@@ -160,6 +160,29 @@ export interface AppendResult {
   outcomes: AppendOutcome[];
 }
 
+/**
+ * Operations a driver may lack (valid after connect()). A driver that never
+ * has one leaves its method out; one whose server lacks it (IMAP without MOVE)
+ * says false here and its method throws a store-scoped StoreError. The sync
+ * layer falls back (append + expunge, create + copy) where one is missing.
+ */
+export interface StoreFeatures {
+  /** copyMessages: a server-side copy into another folder (IMAP: UID COPY). */
+  copy: boolean;
+  /** moveMessages: a server-side move into another folder (IMAP: UID MOVE, RFC 6851). */
+  move: boolean;
+  /** renameFolder (IMAP: RENAME). */
+  rename: boolean;
+}
+
+/** Where copied or moved messages landed. */
+export interface CopyResult {
+  /** UIDVALIDITY of the target folder, when the server reports it (COPYUID). */
+  uidValidity?: bigint;
+  /** Target UID by source UID; empty when the server does not tell (no UIDPLUS). */
+  uids: Map<number, number>;
+}
+
 export interface StoreStats {
   /** IMAP commands sent (every tagged command, LOGIN and LOGOUT included). */
   commands: number;
@@ -176,6 +199,8 @@ export interface Store {
   readonly capabilities: StoreCapabilities;
   /** Valid after connect(). */
   readonly namespace: NamespaceInfo;
+  /** Valid after connect(): which optional operations work. */
+  readonly features: StoreFeatures;
 
   /** Connect and authenticate. Throws ConnectError (exit 3) on any failure. */
   connect(): Promise<void>;
@@ -223,4 +248,11 @@ export interface Store {
    * never a plain EXPUNGE). Throws StoreError when the server cannot do that.
    */
   expungeMessages(uids: number[]): Promise<void>;
+
+  /** Optional (features.copy): copy messages of the open folder into `target`, flags and dates kept. */
+  copyMessages?(uids: number[], target: string): Promise<CopyResult>;
+  /** Optional (features.move): move messages of the open folder into `target`; they leave the open folder. */
+  moveMessages?(uids: number[], target: string): Promise<CopyResult>;
+  /** Optional (features.rename): rename a folder (with the folders below it), its messages and UIDs kept. */
+  renameFolder?(from: string, to: string): Promise<void>;
 }

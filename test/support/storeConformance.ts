@@ -311,6 +311,49 @@ export function describeStoreConformance(name: string, makeFixture: () => Promis
       expect(result.outcomes.map((o) => o.ok)).toEqual([false]);
     });
 
+    it('copyMessages copies into another folder, flags and dates kept, and says where (COPYUID)', async () => {
+      expect(store.features.copy).toBe(true);
+      const { folder, uids } = await seededAndRead(3);
+      await fx.setFlags(folder, [uids[2]!], ['\\Flagged', '$Copied'], []);
+      const target = fresh();
+      await fx.seed(target, [seedOf(7)]);
+      const result = await store.copyMessages!([uids[0]!, uids[2]!], target);
+      const inTarget = await fx.messages(target);
+      expect(result.uidValidity).toBe((await other.readFolder(target, { readOnly: true, base: null, verify: false })).status.uidValidity);
+      expect([...result.uids.keys()]).toEqual([uids[0], uids[2]]);
+      expect(inTarget.slice(1).map((m) => [m.uid, digest(m.body), m.flags, m.internalDate.toISOString()])).toEqual([
+        [result.uids.get(uids[0]!), digest(conformanceMessage(1)), [], new Date(Date.UTC(2021, 2, 1, 8, 15, 30)).toISOString()],
+        [result.uids.get(uids[2]!), digest(conformanceMessage(3)), ['$Copied', '\\Flagged'], new Date(Date.UTC(2021, 2, 3, 8, 15, 30)).toISOString()],
+      ]);
+      expect((await fx.messages(folder)).map((m) => m.uid)).toEqual(uids);
+    });
+
+    it('moveMessages moves into another folder: gone from the source, there in the target', async () => {
+      expect(store.features.move).toBe(true);
+      const { folder, uids } = await seededAndRead(3);
+      const target = fresh();
+      await fx.seed(target, []);
+      const result = await store.moveMessages!([uids[1]!], target);
+      expect([...result.uids.keys()]).toEqual([uids[1]]);
+      expect((await fx.messages(folder)).map((m) => m.uid)).toEqual([uids[0], uids[2]]);
+      expect((await fx.messages(target)).map((m) => [m.uid, digest(m.body)])).toEqual([[result.uids.get(uids[1]!), digest(conformanceMessage(2))]]);
+    });
+
+    it('renameFolder renames a folder and the one below it, messages and UIDVALIDITY kept', async () => {
+      expect(store.features.rename).toBe(true);
+      const { folder, uids, first } = await seededAndRead(2);
+      const delimiter = store.namespace.delimiter ?? '/';
+      await fx.seed(`${folder}${delimiter}Child`, [seedOf(5)]);
+      const renamed = fresh();
+      await store.renameFolder!(folder, renamed);
+      const names = (await other.listFolders({ status: false })).filter((f) => f.selectable).map((f) => f.name);
+      expect(names).toEqual(expect.arrayContaining([renamed, `${renamed}${delimiter}Child`]));
+      expect(names).not.toContain(folder);
+      expect((await fx.messages(renamed)).map((m) => [m.uid, digest(m.body)])).toEqual(uids.map((uid, i) => [uid, digest(conformanceMessage(i + 1))]));
+      const read = await other.readFolder(renamed, { readOnly: true, base: null, verify: false });
+      expect(read.status.uidValidity).toBe(first.status.uidValidity);
+    });
+
     it('after abort() every operation fails with ConnectionLostError', async () => {
       const cut = await fx.connect('C');
       cut.abort();

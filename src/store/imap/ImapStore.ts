@@ -4,12 +4,13 @@
 // through ImapSession.run(), so every NO/BAD becomes a typed error and every
 // command is counted.
 
-import { ConnectionLostError, ImapCommandError } from '../../errors.js';
+import { ConnectionLostError, ImapCommandError, StoreError } from '../../errors.js';
 import type { ImapStoreSpec } from '../spec.js';
 import type {
   AppendMessage,
   AppendResult,
   BodyRequest,
+  CopyResult,
   FetchedBodies,
   FolderInfo,
   FolderRead,
@@ -18,10 +19,12 @@ import type {
   ReadFolderOptions,
   Store,
   StoreCapabilities,
+  StoreFeatures,
   StoreStats,
 } from '../types.js';
 import { readCapabilities, readNamespace } from './capabilities.js';
 import { installCommandStats, type CommandStats } from './commandStats.js';
+import { copyOrMove, renameFolder } from './copyMove.js';
 import { connectError, createImapFlow, timeoutOf, watchStartTlsRefusal } from './connect.js';
 import { fetchBodies } from './fetchBodies.js';
 import { createFolder, deleteFolder, statusSize, subscribeFolder, sumMessageSizes, unselect } from './folderCommands.js';
@@ -76,6 +79,11 @@ export class ImapStore implements Store {
   get namespace(): NamespaceInfo {
     if (!this.ns) throw new Error(`${this.label}: namespace read before connect()`);
     return this.ns;
+  }
+
+  /** COPY and RENAME are IMAP4rev1; MOVE needs RFC 6851. */
+  get features(): StoreFeatures {
+    return { copy: true, move: this.capabilities.move, rename: true };
   }
 
   async connect(): Promise<void> {
@@ -262,5 +270,23 @@ export class ImapStore implements Store {
 
   async expungeMessages(uids: number[]): Promise<void> {
     await expungeUids(this.live, this.writableFolder('UID EXPUNGE'), uids);
+  }
+
+  copyMessages(uids: number[], target: string): Promise<CopyResult> {
+    const folder = this.openFolder;
+    return uids.length === 0 ? Promise.resolve({ uids: new Map() }) : copyOrMove(this.live, 'UID COPY', folder, uids, target);
+  }
+
+  moveMessages(uids: number[], target: string): Promise<CopyResult> {
+    if (!this.capabilities.move) return Promise.reject(new StoreError('store', `${this.label}: the server has no MOVE`));
+    const folder = this.writableFolder('UID MOVE');
+    return uids.length === 0 ? Promise.resolve({ uids: new Map() }) : copyOrMove(this.live, 'UID MOVE', folder, uids, target);
+  }
+
+  async renameFolder(from: string, to: string): Promise<void> {
+    // As for DELETE: a server may refuse to rename the selected folder.
+    if (this.open?.name === from && (await unselect(this.live))) this.open = undefined;
+    await renameFolder(this.live, from, to);
+    if (this.open?.name === from) this.open = undefined;
   }
 }

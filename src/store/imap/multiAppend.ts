@@ -19,11 +19,16 @@ interface Appended {
   uids?: number[];
 }
 
+/** The parts of a response's code, e.g. ["APPENDUID", "38505", "3955"] for "OK [APPENDUID 38505 3955] ..."; [] without one. */
+export function responseCodeParts(response: ImapResponse): string[] {
+  const node = response.attributes?.[0];
+  if (!node || Array.isArray(node) || !node.section) return [];
+  return node.section.map((part) => (part && !Array.isArray(part) ? String(part.value ?? '') : ''));
+}
+
 /** [APPENDUID uidvalidity uid-set] of a tagged OK; the set lists the new UIDs in message order. */
 export function parseAppendUid(response: ImapResponse): Appended {
-  const node = response.attributes?.[0];
-  if (!node || Array.isArray(node) || !node.section) return {};
-  const [code, validity, set] = node.section.map((part) => (part && !Array.isArray(part) ? String(part.value ?? '') : ''));
+  const [code, validity, set] = responseCodeParts(response);
   if (code?.toUpperCase() !== 'APPENDUID' || !validity || !/^\d+$/.test(validity) || !set) return {};
   try {
     return { uidValidity: BigInt(validity), uids: expandUidSet(set) };

@@ -8,7 +8,7 @@
 // between any two store operations.
 
 import { StoreError } from '../../errors.js';
-import type { SpecialUse } from '../types.js';
+import type { SpecialUse, StoreFeatures } from '../types.js';
 
 export interface MemoryMessage {
   uid: number;
@@ -43,7 +43,8 @@ export interface MemorySeed {
 export type MemoryOperation =
   | 'connect' | 'listFolders' | 'createFolder' | 'deleteFolder' | 'subscribeFolder' | 'folderSize'
   | 'readFolder' | 'fetchEnvelopes' | 'fetchBodies' | 'existingUids'
-  | 'append' | 'appendMessage' | 'addFlags' | 'removeFlags' | 'expungeMessages';
+  | 'append' | 'appendMessage' | 'addFlags' | 'removeFlags' | 'expungeMessages'
+  | 'copyMessages' | 'moveMessages' | 'renameFolder';
 
 export interface MemoryOperationArgs {
   /** The connection's label ("A", "B"). */
@@ -53,6 +54,8 @@ export interface MemoryOperationArgs {
   flags?: string[];
   /** appendMessage: the message's place in its append. */
   index?: number;
+  /** copyMessages, moveMessages, renameFolder: where to. */
+  target?: string;
 }
 
 /**
@@ -79,6 +82,8 @@ export interface MemoryServerOptions {
   specialUse?: Record<string, SpecialUse>;
   /** First UIDVALIDITY handed out; default 1000. */
   firstUidValidity?: bigint;
+  /** Optional operations to lack (all present by default), as a server without MOVE lacks it. */
+  features?: Partial<StoreFeatures>;
 }
 
 /** An older copy of the account, for restore(). */
@@ -106,6 +111,7 @@ export class MemoryServer {
   readonly condstore: boolean;
   readonly allowsNewKeywords: boolean;
   readonly appendLimit: number | undefined;
+  readonly features: StoreFeatures;
   beforeOperation: MemoryHook | undefined;
   afterOperation: MemoryHook | undefined;
   /**
@@ -126,6 +132,7 @@ export class MemoryServer {
     this.condstore = options.condstore ?? true;
     this.allowsNewKeywords = options.allowsNewKeywords ?? true;
     this.appendLimit = options.appendLimit;
+    this.features = { copy: true, move: true, rename: true, ...options.features };
     this.nextUidValidity = options.firstUidValidity ?? 1000n;
     this.createFolder('INBOX');
     this.subscriptions.add('INBOX');
@@ -225,6 +232,27 @@ export class MemoryServer {
     let removed = false;
     for (const uid of uids) removed = folder.messages.delete(uid) || removed;
     if (removed) folder.highestModseq++;
+  }
+
+  /** Copies of the messages present among `uids` appended to `target` (flags, dates kept); target UID by source UID. */
+  copy(name: string, uids: readonly number[], target: string): Map<number, number> {
+    const present = this.messages(name).filter((m) => uids.includes(m.uid));
+    const copied = this.append(target, present.map((m) => ({ raw: m.body, flags: m.flags, internalDate: m.internalDate })));
+    return new Map(present.map((m, i) => [m.uid, copied[i]!]));
+  }
+
+  /** Renames the folder and those below it; UIDVALIDITY and UIDs stay. Subscriptions stay as they were. */
+  rename(from: string, to: string): void {
+    const source = this.folder(from);
+    if (source.name === 'INBOX') throw new StoreError('folder', 'renaming INBOX is not supported here');
+    if (this.hasFolder(to)) throw new StoreError('folder', `folder "${to}" already exists`);
+    const below = this.delimiter === null ? [] : [...this.folders.keys()].filter((k) => k.startsWith(source.name + this.delimiter));
+    for (const old of [source.name, ...below]) {
+      const folder = this.folders.get(old)!;
+      this.folders.delete(old);
+      folder.name = to + old.slice(source.name.length);
+      this.folders.set(folder.name, folder);
+    }
   }
 
   /**

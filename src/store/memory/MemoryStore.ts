@@ -12,6 +12,7 @@ import type {
   AppendOutcome,
   AppendResult,
   BodyRequest,
+  CopyResult,
   FetchedBodies,
   FolderInfo,
   FolderRead,
@@ -20,6 +21,7 @@ import type {
   ReadFolderOptions,
   Store,
   StoreCapabilities,
+  StoreFeatures,
   StoreStats,
 } from '../types.js';
 import type { MemoryFolder, MemoryOperation, MemoryOperationArgs, MemoryServer } from './MemoryServer.js';
@@ -46,13 +48,18 @@ export class MemoryStore implements Store {
     const modseq = this.server.condstore;
     return {
       listStatus: true, condstore: modseq, qresync: modseq, uidplus: true, multiappend: true, literalPlus: true,
-      move: false, specialUse: true, objectId: false, utf8Accept: true,
+      move: this.server.features.move, specialUse: true, objectId: false, utf8Accept: true,
     };
   }
 
   get namespace(): NamespaceInfo {
     if (!this.connected) throw new Error(`${this.label}: namespace read before connect()`);
     return { prefix: this.server.namespacePrefix, delimiter: this.server.delimiter };
+  }
+
+  get features(): StoreFeatures {
+    if (!this.connected) throw new Error(`${this.label}: features read before connect()`);
+    return { ...this.server.features };
   }
 
   async connect(): Promise<void> {
@@ -264,6 +271,38 @@ export class MemoryStore implements Store {
   expungeMessages(uids: number[]): Promise<void> {
     return this.operation('expungeMessages', { uids }, () => {
       this.server.expunge(this.openFolder('expunge').name, uids);
+    });
+  }
+
+  /** A store-scoped StoreError when the server is made to lack this optional operation. */
+  private featured(feature: keyof StoreFeatures): void {
+    if (!this.server.features[feature]) throw new StoreError('store', `${this.label}: the server cannot ${feature}`);
+  }
+
+  copyMessages(uids: number[], target: string): Promise<CopyResult> {
+    return this.operation('copyMessages', { uids, target }, () => {
+      this.featured('copy');
+      const folder = this.openFolder();
+      const copied = this.guarded(() => this.server.copy(folder.name, uids, target));
+      return { uidValidity: this.server.folder(target).uidValidity, uids: copied };
+    });
+  }
+
+  moveMessages(uids: number[], target: string): Promise<CopyResult> {
+    return this.operation('moveMessages', { uids, target }, () => {
+      this.featured('move');
+      const folder = this.openFolder('move');
+      const moved = this.guarded(() => this.server.copy(folder.name, uids, target));
+      this.server.expunge(folder.name, [...moved.keys()]);
+      return { uidValidity: this.server.folder(target).uidValidity, uids: moved };
+    });
+  }
+
+  renameFolder(from: string, to: string): Promise<void> {
+    return this.operation('renameFolder', { folder: from, target: to }, () => {
+      this.featured('rename');
+      this.guarded(() => this.server.rename(from, to));
+      if (this.open?.name === from) this.open = undefined;
     });
   }
 }
