@@ -83,6 +83,18 @@ describe('the engine on memory stores', () => {
     expect([second.summary.copied, second.summary.flagsUpdated, second.failures]).toEqual([0, 0, []]);
   });
 
+  it('copies into a server with another separator and a namespace prefix', async () => {
+    const world = newWorld();
+    world.b = new MemoryServer({ delimiter: '.', namespacePrefix: 'INBOX.', specialUse: { 'INBOX.Sent Items': '\\Sent' } });
+    world.specs.b = spec(world.b, 'b-dotted');
+    const run = await sync(world);
+    expect(run.failures).toEqual([]);
+    expect(world.b.folderNames()).toEqual(['INBOX', 'INBOX.Lists', 'INBOX.Lists.dev', 'INBOX.Sent Items', 'INBOX.Work']);
+    for (const [nameA, nameB] of [['INBOX', 'INBOX'], ['Work', 'INBOX.Work'], ['Lists/dev', 'INBOX.Lists.dev'], ['Sent', 'INBOX.Sent Items']] as const) {
+      expect(contents(world.b, nameB)).toEqual(contents(world.a, nameA));
+    }
+  });
+
   it('mirror makes B follow A’s flag changes and expunges', async () => {
     const world = newWorld();
     await sync(world);
