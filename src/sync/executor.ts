@@ -135,7 +135,10 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
   // with failures, deletions the guard withheld, bodies the plan could not
   // compare, or cut short keeps its old statuses, so it is read and planned
   // again next run (and a withholding is reported again until --force carries it out).
-  const complete = result.failed === 0 && plan.expungesWithheld === 0 && plan.uncompared === undefined;
+  // Held records need no such help: their mark keeps them withheld, and a mirror
+  // run never skips a folder that has any.
+  const unmarkedWithheld = plan.expungesWithheld - (plan.expungesHeld ?? 0);
+  const complete = result.failed === 0 && unmarkedWithheld === 0 && plan.uncompared === undefined;
   if (complete && !copy.interrupted && !ctx.signal?.aborted) {
     ctx.state.apply({ op: 'status', nameA, nameB, side: 'a', status: job.readA.status });
     ctx.state.apply({ op: 'status', nameA, nameB, side: 'b', status: job.readB.status });

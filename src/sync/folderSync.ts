@@ -46,6 +46,8 @@ export interface FolderSyncResult extends FolderResult {
   expungesWithheld: number;
   /** Mirror: the guard's withholding in this folder, with its reason. */
   withheld?: Withholding;
+  /** Mirror: deletions withheld because A lost those messages in a rollback (held records; --force). */
+  held?: Withholding;
   /** Copy mode: what B's status must be if only this run wrote to it (see expectedStatusOfB). */
   expectedB?: ExpectedStatus;
   /** Sides found restored from an older backup (read again in full, nothing deleted because of it). */
@@ -86,11 +88,11 @@ export async function syncFolderPair(
   const snapshotA = snapshotOf(records, 'a', reads.a);
   const snapshotB = snapshotOf(records, 'b', reads.b);
 
-  const { plan, withheld } = await planComparingBodies(
+  const { plan, withheld, held } = await planComparingBodies(
     ctx,
     label,
     stores,
-    { mode: options.mode, records, a: snapshotA, b: snapshotB, bAccepts: reads.b.permanentFlags },
+    { mode: options.mode, records, a: snapshotA, b: snapshotB, bAccepts: reads.b.permanentFlags, rolledBack: rollbacks },
     {
       folder: label, force: options.force, cause: withholdingCause(job, records, newUidValidityA),
       // What A lost in a rollback is not A deleting it: none of it is deleted in this run.
@@ -98,7 +100,7 @@ export async function syncFolderPair(
     },
   );
   reportPlanWarnings(ctx, label, plan);
-  if (withheld) ctx.observer.warning(withheld.reason);
+  for (const w of [withheld, held]) if (w) ctx.observer.warning(w.reason);
 
   // Appends of messages the state already knew carry no envelope yet: one FETCH for all of them.
   // What A does not return stays out of envelopesA; the plan is not touched (the executor settles it).
@@ -125,7 +127,7 @@ export async function syncFolderPair(
     return {
       folder: label, skipped: false, copied: work.appends, bytes: work.appendBytes,
       flagsUpdated: work.flagUpdates, expunged: work.expunges, failed: 0,
-      alreadyThere, expungesWithheld: plan.expungesWithheld, ...(withheld && { withheld }), rollbacks,
+      alreadyThere, expungesWithheld: plan.expungesWithheld, ...(withheld && { withheld }), ...(held && { held }), rollbacks,
     };
   }
 
@@ -137,7 +139,7 @@ export async function syncFolderPair(
   return {
     folder: result.folder, skipped: result.skipped, copied: result.copied, bytes: result.bytes,
     flagsUpdated: result.flagsUpdated, expunged: result.expunged, failed: result.failed,
-    alreadyThere, expungesWithheld: plan.expungesWithheld, ...(withheld && { withheld }), rollbacks,
+    alreadyThere, expungesWithheld: plan.expungesWithheld, ...(withheld && { withheld }), ...(held && { held }), rollbacks,
     ...(expectedB && { expectedB }),
   };
 }

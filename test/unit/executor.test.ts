@@ -39,6 +39,8 @@ interface Misbehaviour {
   unidentifiedB?: number[];
   /** Deletions the guard withheld in this folder. */
   withheld?: number;
+  /** Of those, deletions of held records (A lost them in a rollback). */
+  held?: number;
   /** Messages whose bodies the plan could not compare. */
   uncompared?: number;
   /** The state knew these A UIDs, paired with B UID 50 + uid, before B lost them. */
@@ -55,6 +57,7 @@ async function run(options: Misbehaviour) {
     records: [], flagChanges: [], expunges: [], droppedKeywords: [], reusedUids: [], expungesWithheld: options.withheld ?? 0,
     appends: uids.map((uid) => ({ uidA: uid, gid: `gid${uid}aaaaaaaaaaa`, flags: ['\\Seen'], size: 10 })),
     ...(options.uncompared !== undefined && { uncompared: options.uncompared }),
+    ...(options.held !== undefined && { expungesHeld: options.held }),
   };
   const snapshotA = new Map<number, SnapshotMessage>(uids.map((uid) => [uid, { flags: ['\\Seen'], gid: `gid${uid}aaaaaaaaaaa`, size: 10 }]));
   const envelopesA = new Map<number, MessageEnvelope>(
@@ -184,5 +187,14 @@ describe('executeFolderPlan', () => {
     expect(records).toEqual([[1, 100], [2, 101], [3, 102]]);
     expect(result!.statusRecorded).toBe(false);
     expect(statusA).toBeUndefined();
+  });
+
+  it('held records alone do not keep the statuses back (their mark keeps them withheld); with other withholdings they do', async () => {
+    const heldOnly = await run({ withheld: 4, held: 4 });
+    expect(heldOnly.result!.statusRecorded).toBe(true);
+    expect(heldOnly.statusA).toBeDefined();
+    const both = await run({ withheld: 16, held: 4 });
+    expect(both.result!.statusRecorded).toBe(false);
+    expect(both.statusA).toBeUndefined();
   });
 });

@@ -400,6 +400,71 @@ describe('planFolder: UID reuse and voided sides', () => {
   });
 });
 
+describe('planFolder: what a side lost when it went back in time (held records)', () => {
+  const held = (uidA: number, uidB: number, gid: string, flags: string[] = []): MessageRecord => ({ ...rec(uidA, uidB, gid, flags), held: 'rollback' });
+  // Pairs 1↔11 and 2↔12; A went back in time and lost 2 (its UID 2 now holds a new message, h).
+  const records = [rec(1, 11, 'g1'), rec(2, 12, 'g2', ['\\Seen'])];
+  const a = snap([1, []], [2, [], 'h', 50]);
+  const b = snap([11, []], [12, ['\\Seen']]);
+
+  const cases: { name: string; over: Partial<FolderPlanInput>; expunged: number[]; withheld: number; held?: number; kept: MessageRecord[] }[] = [
+    { name: 'mirror, A rolled back: marked held, withheld', over: { mode: 'mirror', rolledBack: ['a'] },
+      expunged: [], withheld: 1, held: 1, kept: [held(0, 12, 'g2', ['\\Seen']), rec(1, 11, 'g1')] },
+    { name: 'mirror, A rolled back, expungeHeld (--force): expunged', over: { mode: 'mirror', rolledBack: ['a'], expungeHeld: true },
+      expunged: [12], withheld: 0, kept: [rec(1, 11, 'g1')] },
+    { name: 'mirror, A rolled back, no expunge allowed: still counted as held', over: { mode: 'mirror', rolledBack: ['a'], allowExpunge: false, expungeHeld: true },
+      expunged: [], withheld: 1, held: 1, kept: [held(0, 12, 'g2', ['\\Seen']), rec(1, 11, 'g1')] },
+    { name: 'copy, A rolled back: marked, nothing withheld (copy deletes nothing)', over: { mode: 'copy', rolledBack: ['a'] },
+      expunged: [], withheld: 0, kept: [held(0, 12, 'g2', ['\\Seen']), rec(1, 11, 'g1')] },
+    { name: 'mirror, only B rolled back: A deleting it is an ordinary expunge', over: { mode: 'mirror', rolledBack: ['b'] },
+      expunged: [12], withheld: 0, kept: [rec(1, 11, 'g1')] },
+    { name: 'mirror, no rollback: an ordinary expunge', over: { mode: 'mirror' },
+      expunged: [12], withheld: 0, kept: [rec(1, 11, 'g1')] },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const p = plan({ records, a, b, ...c.over });
+      expect(p.expunges.map((e) => e.uidB)).toEqual(c.expunged);
+      expect(p.expungesWithheld).toBe(c.withheld);
+      expect(p.expungesHeld).toBe(c.held);
+      expect(p.records).toEqual(c.kept);
+      expect(p.appends.map((x) => x.uidA)).toEqual([2]); // the new message on the reused UID
+    });
+  }
+
+  it('a held record stays held in later runs (no rollback seen any more) until expungeHeld', () => {
+    const later = { records: [held(0, 12, 'g2'), rec(1, 11, 'g1')], a: snap([1, []]), b: snap([11, []], [12, []]) };
+    const p = plan({ ...later, mode: 'mirror' });
+    expect(p).toMatchObject({ expunges: [], expungesWithheld: 1, expungesHeld: 1, records: [held(0, 12, 'g2'), rec(1, 11, 'g1')] });
+    const forced = plan({ ...later, mode: 'mirror', expungeHeld: true });
+    expect(forced.expunges).toEqual([{ uidB: 12, record: held(0, 12, 'g2') }]);
+    expect(forced.expungesHeld).toBeUndefined();
+  });
+
+  it('a held B message pairs with the same message back on A: the mark goes, nothing is copied', () => {
+    const p = plan({ mode: 'mirror', records: [held(0, 12, 'g2')], a: snap([7, ['\\Seen'], 'g2', 50]), b: snap([12, []]) });
+    expect(p).toMatchObject({ appends: [], expunges: [], expungesWithheld: 0, records: [rec(7, 12, 'g2', ['\\Seen'])] });
+    expect(p.expungesHeld).toBeUndefined();
+    expect(p.flagChanges).toEqual([{ uidB: 12, add: ['\\Seen'], remove: [] }]);
+  });
+
+  it('a B-only record that was never paired is not marked by a rollback of A', () => {
+    const p = plan({ mode: 'mirror', rolledBack: ['a'], records: [rec(0, 12, 'g2')], b: snap([12, []]) });
+    expect(p.expunges.map((e) => e.uidB)).toEqual([12]);
+    expect(p.expungesHeld).toBeUndefined();
+  });
+
+  it('a held message whose body cannot be compared is kept, still held', () => {
+    const p = plan({
+      mode: 'mirror', records: [held(0, 12, 'g2'), held(0, 13, 'g2')],
+      a: snap([7, [], 'g2', 50]), b: snap([12, [], undefined, 50], [13, [], undefined, 50]),
+      digests: { a: new Map(), b: new Map() },
+    });
+    expect(p.appends.map((x) => x.uidA)).toEqual([7]);
+    expect(p.records).toEqual([held(0, 12, 'g2'), held(0, 13, 'g2')]);
+  });
+});
+
 describe('planFolder: records out of order or corrupt', () => {
   it('handles records in any order', () => {
     const p = plan({
