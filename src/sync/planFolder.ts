@@ -72,6 +72,12 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
   for (const record of records) {
     const msgA = presence('a', record.uidA, record, a, claimsA);
     const msgB = presence('b', record.uidB, record, b, claimsB);
+    if (msgA?.unread || msgB?.unread) {
+      // A side holds the message but did not say in what state: nothing is decided on a guess.
+      // No flag change, no copy, no deletion: the record waits for a run that reads it.
+      kept.push(record);
+      continue;
+    }
     if (msgA !== undefined && msgB !== undefined) {
       const base = normalizedView(record.flags);
       const flagsA = normalizedView(msgA.flags);
