@@ -28,6 +28,8 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
   const flagChanges: FlagChange[] = [];
   const reusedUids: { side: 'a' | 'b'; uid: number }[] = [];
   const dropped = new Set<string>();
+  /** Global ids of messages A holds but did not list, with no B copy paired: B's of that id are not deleted. */
+  const unlistedOnA = new Set<string>();
   const poolA: Candidate[] = [];
   const poolB: Candidate[] = [];
   const claimsA = new Claims(mayRepeat(records, (r) => r.uidA));
@@ -75,7 +77,8 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
     if (msgA?.unread || msgB?.unread) {
       // A side holds the message but did not say in what state: nothing is decided on a guess.
       // No flag change, no copy, no deletion: the record waits for a run that reads it.
-      kept.push(record);
+      kept.push(keptUnread(record, msgA, msgB, a, b));
+      if (msgA?.unread && msgB === undefined) unlistedOnA.add(record.gid);
       continue;
     }
     if (msgA !== undefined && msgB !== undefined) {
@@ -149,11 +152,13 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
   let expungesWithheld = 0;
   for (const m of leftB.sort(byUid)) {
     const record: MessageRecord = { uidA: 0, uidB: m.uid, gid: m.gid, flags: m.flags };
-    if (mode === 'mirror' && allowExpunge) {
+    // In doubt, keep: it may be the copy of a message A did not list (e.g. B renumbered meanwhile).
+    const mayBeOnA = unlistedOnA.has(m.gid);
+    if (mode === 'mirror' && allowExpunge && !mayBeOnA) {
       expunges.push({ uidB: m.uid, record });
       continue;
     }
-    if (mode === 'mirror') expungesWithheld++;
+    if (mode === 'mirror' && !mayBeOnA) expungesWithheld++;
     kept.push(record);
   }
 
@@ -171,6 +176,25 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
     ...(match.needDigests.a.length + match.needDigests.b.length > 0 && { needDigests: match.needDigests }),
     ...(match.uncompared > 0 && { uncompared: match.uncompared }),
   };
+}
+
+/**
+ * A record with a side the server did not list, kept as it is, except that a
+ * side whose UID now holds another message (reused, or claimed by another
+ * record) is let go: that UID joins the unknown messages, and must not be in
+ * two records.
+ */
+function keptUnread(
+  record: MessageRecord,
+  msgA: SnapshotMessage | undefined,
+  msgB: SnapshotMessage | undefined,
+  a: ReadonlyMap<number, SnapshotMessage>,
+  b: ReadonlyMap<number, SnapshotMessage>,
+): MessageRecord {
+  const lostA = msgA === undefined && record.uidA !== 0 && a.has(record.uidA);
+  const lostB = msgB === undefined && record.uidB !== 0 && b.has(record.uidB);
+  if (!lostA && !lostB) return record;
+  return { ...record, uidA: lostA ? 0 : record.uidA, uidB: lostB ? 0 : record.uidB };
 }
 
 /**
