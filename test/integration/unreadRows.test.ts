@@ -13,6 +13,7 @@ import { dropRowsOf, fetchRowOf, passThrough, startFilterProxy, type FilterProxy
 import { bodyDigestsOf as digests, readFolder, seedFolder, setFlags } from '../support/imap.js';
 import { taggedMessage } from '../support/taggedMessages.js';
 import { passwordEnv, plainSpecVia, runCli, syncOnce, tempDir, type EngineRun } from '../support/sync.js';
+import { ImapStore } from '../../src/store/imap/ImapStore.js';
 import type { SyncOptions } from '../../src/sync/types.js';
 
 /** Dovecot's list without CONDSTORE and QRESYNC: flags can only be read by listing them all. */
@@ -64,6 +65,32 @@ describe('a full listing that leaves known messages out', () => {
     expect(await digests(b, folder)).toEqual(onA);
     return { uids, statePath, onA };
   }
+
+  it('the driver: a known UID left out of the flag listing is unread, not vanished; one SEARCH and one FETCH more, none when all came', async () => {
+    const uids = await seedFolder(a, 'Driver', [1, 2, 3, 4].map((n) => ({ raw: taggedMessage(n, 'Driver') })));
+    const store = new ImapStore('A', plainSpecVia(a, proxyA.port));
+    await store.connect();
+    try {
+      const first = await store.readFolder('Driver', { readOnly: true, base: null, verify: false });
+      const options = { readOnly: true, base: { uidValidity: first.status.uidValidity, uidNext: first.status.uidNext, knownUids: uids }, verify: false };
+      let before = store.stats().commands;
+      await store.readFolder('Driver', options);
+      expect(store.stats().commands - before).toBe(2); // SELECT + UID FETCH 1:* (UID FLAGS)
+
+      proxyA.setFilter(dropRowsOf(uids[1]!));
+      before = store.stats().commands;
+      const read = await store.readFolder('Driver', options);
+      expect(store.stats().commands - before).toBe(4); // + UID SEARCH ALL + the envelope FETCH asking again
+      expect(read.kind).toBe('full');
+      expect(read.unread).toEqual([uids[1]]);
+      expect(read.vanished).toEqual([]);
+      expect(read.unidentified).toEqual([]);
+      expect(read.messages.map((m) => m.uid)).toEqual([uids[0], uids[2], uids[3]]);
+    } finally {
+      proxyA.setFilter(passThrough);
+      await store.close();
+    }
+  });
 
   it('mirror: a message missing from A\'s flag listing keeps its copy on B; listed, exit 1; the next run settles', async () => {
     const { uids, statePath, onA } = await syncedFolder('Scan', 'mirror');
