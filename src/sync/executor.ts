@@ -127,9 +127,8 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
   unreturned.push(...copy.unreturned);
 
   // 5. What a side did not return: still there (a failure, looked at again next run) or gone.
-  const unidentified = (read: FolderRead): Unreturned[] => read.unidentified.map((uid) => ({ uid, missing: 'envelope' }));
-  await settleUnreturned(ctx, job, 'a', [...unreturned, ...unidentified(job.readA)], fail);
-  await settleUnreturned(ctx, job, 'b', unidentified(job.readB), fail);
+  await settleUnreturned(ctx, job, 'a', [...unreturned, ...leftOutOf(job.readA)], fail);
+  await settleUnreturned(ctx, job, 'b', leftOutOf(job.readB), fail);
 
   // 6. The folder is done: record the statuses the reads started from. A folder
   // with failures, deletions the guard withheld, bodies the plan could not
@@ -150,14 +149,23 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
 
 /**
  * A message a side did not return (expunged since it was read, or a server that
- * failed to answer): an append's body or envelope, or the envelope of a message
- * new on either side, which then cannot be identified.
+ * failed to answer): an append's body or envelope, the envelope of a message
+ * new on either side, which then cannot be identified, or the flags of a known
+ * message (its record was left as it was).
  */
-interface Unreturned {
+export interface Unreturned {
   uid: number;
-  missing: 'body' | 'envelope';
+  missing: 'body' | 'envelope' | 'flags';
   /** The append it belongs to: its A-only record goes if A no longer has the message. */
   action?: AppendAction;
+}
+
+/** What the read of a side left out: new messages without an envelope, known ones without flags. */
+export function leftOutOf(read: FolderRead): Unreturned[] {
+  return [
+    ...read.unidentified.map((uid): Unreturned => ({ uid, missing: 'envelope' })),
+    ...read.unread.map((uid): Unreturned => ({ uid, missing: 'flags' })),
+  ];
 }
 
 interface CopyResult {

@@ -5,7 +5,7 @@ import type { MessageRecord, SideStatus } from '../state/types.js';
 import type { FolderState, SyncState } from '../state/SyncState.js';
 import type { FolderRead, FolderStatus, MessageEnvelope, ReadBase, Store } from '../store/types.js';
 import { fetchDigests } from './bodyDigests.js';
-import { executeFolderPlan } from './executor.js';
+import { executeFolderPlan, leftOutOf } from './executor.js';
 import { expectedStatusOfB, type ExpectedStatus } from './ownWrites.js';
 import { globalId } from './identity.js';
 import { planGuarded } from './mirrorGuard.js';
@@ -120,9 +120,9 @@ export async function syncFolderPair(
   if (options.dryRun) {
     describePlan(observer, label, job, plan, work, sizeOf);
     describeUnreturned(observer, label, [
-      ...plan.appends.filter((a) => !envelopesA.has(a.uidA)).map((a) => ({ side: 'A', uid: a.uidA })),
-      ...reads.a.unidentified.map((uid) => ({ side: 'A', uid })),
-      ...reads.b.unidentified.map((uid) => ({ side: 'B', uid })),
+      ...plan.appends.filter((a) => !envelopesA.has(a.uidA)).map((a) => ({ side: 'A', uid: a.uidA, missing: 'envelope' })),
+      ...unreturnedIn(reads.a, 'A'),
+      ...unreturnedIn(reads.b, 'B'),
     ]);
     return {
       folder: label, skipped: false, copied: work.appends, bytes: work.appendBytes,
@@ -244,6 +244,8 @@ function snapshotOf(records: readonly MessageRecord[], side: 'a' | 'b', read: Fo
     kind: read.kind,
     messages: read.messages,
     vanished: read.vanished,
+    // Known UIDs among these are there, unread (a --full read, which has no base, reports them as unidentified).
+    unread: [...read.unread, ...read.unidentified],
     envelopes: read.envelopes.map((e) => ({
       uid: e.uid,
       flags: e.flags,
@@ -289,10 +291,20 @@ function describePlan(
   }
 }
 
-/** Dry run: messages a real run would check and, if still there, list as failed (the server gave no envelope). */
-function describeUnreturned(observer: SyncObserver, label: string, messages: { side: string; uid: number }[]): void {
-  for (const { side, uid } of messages) {
-    observer.warning(`${label}: ${side} returned no envelope for UID ${uid}; a real run lists it as failed if it still exists`);
+interface UnreturnedMessage {
+  side: string;
+  uid: number;
+  missing: string;
+}
+
+function unreturnedIn(read: FolderRead, side: string): UnreturnedMessage[] {
+  return leftOutOf(read).map(({ uid, missing }) => ({ side, uid, missing }));
+}
+
+/** Dry run: messages a real run would check and, if still there, list as failed (the server did not return them). */
+function describeUnreturned(observer: SyncObserver, label: string, messages: UnreturnedMessage[]): void {
+  for (const { side, uid, missing } of messages) {
+    observer.warning(`${label}: ${side} returned no ${missing} for UID ${uid}; a real run lists it as failed if it still exists`);
   }
 }
 
@@ -304,6 +316,6 @@ function emptyRead(): FolderRead {
   const status: FolderStatus = { uidValidity: 0n, uidNext: 1, messages: 0 };
   return {
     status, uidValidityChanged: false, permanentFlags: { flags: [], allowsNewKeywords: true },
-    readOnly: true, kind: 'full', messages: [], vanished: [], envelopes: [], unidentified: [],
+    readOnly: true, kind: 'full', messages: [], vanished: [], envelopes: [], unidentified: [], unread: [],
   };
 }

@@ -29,6 +29,8 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
   const flagChanges: FlagChange[] = [];
   const reusedUids: { side: 'a' | 'b'; uid: number }[] = [];
   const dropped = new Set<string>();
+  /** Global ids of messages A holds but did not list, with no B copy paired: B's of that id are not deleted. */
+  const unlistedOnA = new Set<string>();
   const poolA: Candidate[] = [];
   const poolB: Candidate[] = [];
   const claimsA = new Claims(mayRepeat(records, (r) => r.uidA));
@@ -73,6 +75,13 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
   for (const record of records) {
     const msgA = presence('a', record.uidA, record, a, claimsA);
     const msgB = presence('b', record.uidB, record, b, claimsB);
+    if (msgA?.unread || msgB?.unread) {
+      // A side holds the message but did not say in what state: nothing is decided on a guess.
+      // No flag change, no copy, no deletion: the record waits for a run that reads it.
+      kept.push(keptUnread(record, msgA, msgB, a, b));
+      if (msgA?.unread && msgB === undefined) unlistedOnA.add(record.gid);
+      continue;
+    }
     if (msgA !== undefined && msgB !== undefined) {
       const base = normalizedView(record.flags);
       const flagsA = normalizedView(msgA.flags);
@@ -151,12 +160,15 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
   let expungesHeld = 0;
   for (const m of leftB.sort(byUid)) {
     const record = bOnlyRecord(m);
+    // In doubt, keep: it may be the copy of a message A did not list (e.g. B renumbered meanwhile).
+    const mayBeOnA = unlistedOnA.has(m.gid);
     // What A lost in a rollback is not A deleting it: it waits for --force (or for A to have it again).
-    if (mode === 'mirror' && allowExpunge && (m.held === undefined || input.expungeHeld === true)) {
+    const mayGo = m.held === undefined || input.expungeHeld === true;
+    if (mode === 'mirror' && allowExpunge && !mayBeOnA && mayGo) {
       expunges.push({ uidB: m.uid, record });
       continue;
     }
-    if (mode === 'mirror') {
+    if (mode === 'mirror' && !mayBeOnA) {
       expungesWithheld++;
       if (m.held !== undefined) expungesHeld++;
     }
@@ -178,6 +190,25 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
     ...(match.needDigests.a.length + match.needDigests.b.length > 0 && { needDigests: match.needDigests }),
     ...(match.uncompared > 0 && { uncompared: match.uncompared }),
   };
+}
+
+/**
+ * A record with a side the server did not list, kept as it is, except that a
+ * side whose UID now holds another message (reused, or claimed by another
+ * record) is let go: that UID joins the unknown messages, and must not be in
+ * two records.
+ */
+function keptUnread(
+  record: MessageRecord,
+  msgA: SnapshotMessage | undefined,
+  msgB: SnapshotMessage | undefined,
+  a: ReadonlyMap<number, SnapshotMessage>,
+  b: ReadonlyMap<number, SnapshotMessage>,
+): MessageRecord {
+  const lostA = msgA === undefined && record.uidA !== 0 && a.has(record.uidA);
+  const lostB = msgB === undefined && record.uidB !== 0 && b.has(record.uidB);
+  if (!lostA && !lostB) return record;
+  return { ...record, uidA: lostA ? 0 : record.uidA, uidB: lostB ? 0 : record.uidB };
 }
 
 /**

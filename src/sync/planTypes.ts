@@ -16,6 +16,11 @@ export interface SnapshotMessage {
   gid?: string;
   /** Size in bytes, when an envelope was read (needed for appends). */
   size?: number;
+  /**
+   * A known message the server still has but left out of its listing: its
+   * flags here are the record's, not read. Its record is kept as it is.
+   */
+  unread?: true;
 }
 
 /** Every message present on one side of a folder now, by UID. */

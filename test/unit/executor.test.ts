@@ -19,7 +19,7 @@ const quiet: SyncObserver = {
 const read = (uidNext: number): FolderRead => ({
   status: { uidValidity: 1n, uidNext, highestModseq: 5n, messages: uidNext - 1 },
   uidValidityChanged: false, permanentFlags: { flags: [], allowsNewKeywords: true },
-  readOnly: false, kind: 'full', messages: [], vanished: [], envelopes: [], unidentified: [],
+  readOnly: false, kind: 'full', messages: [], vanished: [], envelopes: [], unidentified: [], unread: [],
 });
 
 interface Misbehaviour {
@@ -37,6 +37,8 @@ interface Misbehaviour {
   appendThrows?: boolean;
   /** B UIDs new on B that B gave no envelope for (readFolder's `unidentified`). */
   unidentifiedB?: number[];
+  /** Known B UIDs that B left out of its flag listing (readFolder's `unread`). */
+  unreadB?: number[];
   /** Deletions the guard withheld in this folder. */
   withheld?: number;
   /** Of those, deletions of held records (A lost them in a rollback). */
@@ -91,7 +93,7 @@ async function run(options: Misbehaviour) {
   let thrown: unknown;
   const result = await executeFolderPlan(
     { storeA, storeB, state, observer },
-    { nameA: 'INBOX', nameB: 'INBOX', label: 'INBOX', plan, recordsBefore, snapshotA, envelopesA, readA: read(4), readB: { ...read(1), unidentified: options.unidentifiedB ?? [] } },
+    { nameA: 'INBOX', nameB: 'INBOX', label: 'INBOX', plan, recordsBefore, snapshotA, envelopesA, readA: read(4), readB: { ...read(1), unidentified: options.unidentifiedB ?? [], unread: options.unreadB ?? [] } },
   ).catch((err: unknown) => {
     thrown = err;
     return undefined;
@@ -158,6 +160,15 @@ describe('executeFolderPlan', () => {
     expect(result!.copied).toBe(3);
     expect(failures).toEqual([{ folder: 'INBOX', uid: 7, side: 'B', reason: expect.stringMatching(/no envelope/) }]);
     expect(statusA).toBeUndefined();
+  });
+
+  it('a known message B left out of its flag listing is a failure on B (no flags) while it exists; gone, it is not', async () => {
+    const { failures, statusA } = await run({ unreadB: [8] });
+    expect(failures).toEqual([{ folder: 'INBOX', uid: 8, side: 'B', reason: 'server returned no flags for a message it still has' }]);
+    expect(statusA).toBeUndefined();
+    const gone = await run({ unreadB: [8], gone: [8] });
+    expect(gone.failures).toEqual([]);
+    expect(gone.statusA).toBeDefined();
   });
 
   it('a known message B lost is still known (A-only) when the append batch ends without a result', async () => {

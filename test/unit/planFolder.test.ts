@@ -357,6 +357,42 @@ describe('planFolder: messages gone from A', () => {
   });
 });
 
+describe('planFolder: messages a side holds but did not list (unread)', () => {
+  const records = [rec(1, 11, 'g1', ['\\Seen']), rec(2, 12, 'g2', [])];
+  const unread = (uid: number, flags: string[]): [number, SnapshotMessage] => [uid, { flags, unread: true }];
+
+  it('mirror: A unread, B changed: no flag change, the record as it was', () => {
+    const p = plan({ mode: 'mirror', records, a: new Map([unread(1, ['\\Seen']), [2, { flags: [] }]]), b: snap([11, ['x']], [12, []]) });
+    expect(p).toEqual({ ...nothing, records });
+  });
+
+  it('mirror: A unread, its B copy gone: not appended again; B unread, A gone: not expunged', () => {
+    const aUnread = plan({ mode: 'mirror', records, a: new Map([unread(1, ['\\Seen']), [2, { flags: [] }]]), b: snap([12, []]) });
+    expect(aUnread).toEqual({ ...nothing, records });
+    const bUnread = plan({ mode: 'mirror', records, a: snap([2, []]), b: new Map([unread(11, ['\\Seen']), [12, { flags: [] }]]) });
+    expect(bUnread).toEqual({ ...nothing, records });
+  });
+
+  it('A unread while B\'s UID now holds another message: the record keeps only A, B\'s message is unknown', () => {
+    const p = plan({ records: [rec(1, 11, 'g1')], a: new Map([unread(1, [])]), b: snap([11, ['x'], 'other', 5]) });
+    expect(p.reusedUids).toEqual([{ side: 'b', uid: 11 }]);
+    expect(p.records).toEqual([rec(0, 11, 'other', ['x']), rec(1, 0, 'g1')]);
+    expect(p.appends).toEqual([]);
+  });
+
+  it('mirror: A unread, B renumbered (its side voided): B\'s message of that gid is kept, not expunged', () => {
+    const p = plan({ mode: 'mirror', records: [rec(1, 0, 'g1', ['\\Seen'])], a: new Map([unread(1, ['\\Seen'])]), b: snap([40, ['\\Seen'], 'g1', 5]) });
+    expect(p.expunges).toEqual([]);
+    expect(p.expungesWithheld).toBe(0);
+    expect(p.records).toEqual([rec(0, 40, 'g1', ['\\Seen']), rec(1, 0, 'g1', ['\\Seen'])]);
+  });
+
+  it('copy: B unread while A changed its flags: no flag change, the record as it was', () => {
+    const p = plan({ records, a: snap([1, ['\\Flagged']], [2, []]), b: new Map([unread(11, ['\\Seen']), [12, { flags: [] }]]) });
+    expect(p).toEqual({ ...nothing, records });
+  });
+});
+
 describe('planFolder: UID reuse and voided sides', () => {
   it('A UID reused: reported, the new message appended, the old B copy unpaired', () => {
     const input = {
