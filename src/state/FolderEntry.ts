@@ -16,7 +16,7 @@
 // One bad record never stops the rest of the account.
 import type { FolderState } from './SyncState.js';
 import type { FolderRecordHeader, MessageRecord, SideStatus } from './types.js';
-import { StateFormatError, parseRecords, type RawRecords } from './stateFormat.js';
+import { StateFormatError, parseRecords, rawHasHeldMark, type RawRecords } from './stateFormat.js';
 import type { FlagInterner } from './lineCodec.js';
 import { encodeNames } from './journalFormat.js';
 
@@ -93,6 +93,12 @@ export class FolderEntry implements FolderState {
       this.uids[side] = cached;
     }
     return cached.slice();
+  }
+
+  hasHeldRecords(): boolean {
+    // Unparsed: a byte search, so a skipped folder is not parsed for this.
+    if (this.list === null && this.raw !== null) return rawHasHeldMark(this.raw);
+    return this.records().some((r) => r.held !== undefined);
   }
 
   /**

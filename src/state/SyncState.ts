@@ -10,7 +10,7 @@ import { StateError } from '../errors.js';
 import { ensurePrivateDir, fsyncDir, removeTempFiles, replaceFile, type ChunkWriter } from './atomicWrite.js';
 import { FolderEntry } from './FolderEntry.js';
 import { encodeOp } from './journalFormat.js';
-import { FlagInterner, encodeRecord, isValidGid, isValidStatus, isValidUid } from './lineCodec.js';
+import { FlagInterner, encodeRecord, isValidGid, isValidHeld, isValidStatus, isValidUid } from './lineCodec.js';
 import { StateJournal, readJournal } from './StateJournal.js';
 import { StateLock } from './StateLock.js';
 import { writeFailureText } from './writeFailure.js';
@@ -51,6 +51,8 @@ export interface FolderState {
   records(): readonly MessageRecord[];
   /** Ascending, non-zero. */
   knownUids(side: 'a' | 'b'): number[];
+  /** Some record is marked held (see MessageRecord.held); cheap on an unparsed section. */
+  hasHeldRecords(): boolean;
 }
 
 export interface UnresolvedIntent {
@@ -425,7 +427,9 @@ export class SyncState {
 
   /** Our own copy, so later changes to the caller's object cannot reach the state; flags interned. */
   private copyRecord(r: MessageRecord): MessageRecord {
-    return { uidA: r.uidA, uidB: r.uidB, gid: r.gid, flags: this.interner.intern(r.flags) };
+    const copy: MessageRecord = { uidA: r.uidA, uidB: r.uidB, gid: r.gid, flags: this.interner.intern(r.flags) };
+    if (r.held !== undefined) copy.held = r.held;
+    return copy;
   }
 }
 
@@ -465,6 +469,7 @@ function checkRecord(r: MessageRecord): void {
     throw new TypeError(`bad uids for a record: ${r.uidA} ${r.uidB}`);
   }
   if (typeof r.gid !== 'string' || !isValidGid(r.gid)) throw new TypeError(`bad gid ${JSON.stringify(r.gid)}`);
+  if (!isValidHeld(r)) throw new TypeError(`bad held mark ${JSON.stringify(r.held)} on a record ${r.uidA} ${r.uidB}`);
   if (!Array.isArray(r.flags)) throw new TypeError('record flags must be an array');
   for (const f of r.flags) if (typeof f !== 'string' || f === '') throw new TypeError(`bad flag ${JSON.stringify(f)}`);
 }

@@ -1,6 +1,6 @@
 // The small text codecs shared by the state file and its journal: a strict
 // token cursor (bare words and JSON strings separated by single spaces), the
-// record line `uidA uidB gid flags…`, the status fields, and flag interning.
+// record line `uidA uidB gid [%held:rollback] flags…`, the status fields, and flag interning.
 // Everything here is pure; problems are thrown as LineError and turned into a
 // StateError naming the file and line by the caller.
 import type { MessageRecord, SideStatus } from './types.js';
@@ -190,10 +190,24 @@ export function isValidUid(uid: number): boolean {
   return Number.isInteger(uid) && uid >= 0 && uid <= MAX_UID;
 }
 
-/** `uidA uidB gid flags…` without the newline. */
+/**
+ * The token after the gid of a record marked `held: 'rollback'`. It can never
+ * be a flag: encodeFlag writes '%' only before two hex digits. A file without
+ * it reads as before; a replimap that predates it refuses the line (a bad
+ * percent-encoding) rather than taking it for a flag.
+ */
+export const HELD_ROLLBACK_TOKEN = '%held:rollback';
+
+/** `uidA uidB gid [%held:rollback] flags…` without the newline. */
 export function encodeRecord(r: MessageRecord): string {
   const flags = r.flags.length === 0 ? '' : ' ' + encodeFlags(r.flags);
-  return `${r.uidA} ${r.uidB} ${r.gid}${flags}`;
+  const held = r.held === undefined ? '' : ' ' + HELD_ROLLBACK_TOKEN;
+  return `${r.uidA} ${r.uidB} ${r.gid}${held}${flags}`;
+}
+
+/** A held mark belongs on a record that lacks one side (the side that lost the message). */
+export function isValidHeld(r: MessageRecord): boolean {
+  return r.held === undefined || (r.held === 'rollback' && (r.uidA === 0) !== (r.uidB === 0));
 }
 
 /**
@@ -231,12 +245,21 @@ export function parseRecordAt(text: string, start: number, end: number, interner
   }
   if (p === gStart) throw new LineError('empty gid');
   const gid = text.slice(gStart, p);
+  let held = false;
+  if (p < end && text.startsWith(HELD_ROLLBACK_TOKEN, p + 1)) {
+    const after = p + 1 + HELD_ROLLBACK_TOKEN.length;
+    if (after === end || (after < end && text.charCodeAt(after) === 0x20)) {
+      if (uidA !== 0 && uidB !== 0) throw new LineError('a held mark on a record with both UIDs');
+      held = true;
+      p = after;
+    }
+  }
   let flags = NO_FLAGS;
   if (p < end) {
     if (p + 1 >= end) throw new LineError('trailing space');
     flags = interner.fromEncoded(text.slice(p + 1, end));
   }
-  return { uidA, uidB, gid, flags };
+  return held ? { uidA, uidB, gid, flags, held: 'rollback' } : { uidA, uidB, gid, flags };
 }
 
 // ---- status ---------------------------------------------------------------

@@ -7,7 +7,7 @@
 //   folder "<name on A>" "<name on B>"          one section per folder pair
 //   status a <uidValidity> <uidNext> <highestModseq|-> <messages>   optional
 //   status b <uidValidity> <uidNext> <highestModseq|-> <messages>   optional
-//   <uidA> <uidB> <gid> <flag> <flag>…         one line per record
+//   <uidA> <uidB> <gid> [%held:rollback] <flag> <flag>…   one line per record
 //   …
 //   end <folderCount> <recordCount>
 //
@@ -15,7 +15,10 @@
 // lines always start with a digit and every other line with a keyword, so a
 // section's records can be skipped by looking at one byte per line; they are
 // parsed only when a run asks for that folder's records. Flags are encoded by
-// encodeFlag, so record lines are pure ASCII. The end marker makes a truncated
+// encodeFlag, so record lines are pure ASCII. `%held:rollback` marks a
+// one-sided record whose other side lost the message in a rollback (see
+// MessageRecord.held); it came after version 1 and needs no new version:
+// files without it read as before. The end marker makes a truncated
 // file detectable; counts that do not match are reported (countMismatch), not
 // refused: the caller discards the sections it can no longer trust.
 //
@@ -26,7 +29,7 @@
 // Version 1 readers refuse any unknown line kind and any higher version, so an
 // old replimap never silently drops data it does not understand.
 import type { FolderRecordHeader, MessageRecord, StateMode } from './types.js';
-import { FlagInterner, LineCursor, LineError, encodeRecord, encodeStatus, parseRecordAt, readStatus } from './lineCodec.js';
+import { FlagInterner, HELD_ROLLBACK_TOKEN, LineCursor, LineError, encodeRecord, encodeStatus, parseRecordAt, readStatus } from './lineCodec.js';
 
 export const STATE_MAGIC = 'replimap-state';
 export const STATE_FORMAT_VERSION = 1;
@@ -236,6 +239,17 @@ export function parseRecords(raw: RawRecords, interner: FlagInterner): MessageRe
     pos = nl + 1;
   }
   return out;
+}
+
+const HELD_MARK_BYTES = Buffer.from(` ${HELD_ROLLBACK_TOKEN}`, 'latin1');
+
+/**
+ * Whether any of these unparsed record lines carries a held mark: one byte
+ * search, no parsing. The token cannot occur otherwise (a flag never starts
+ * with '%h'), so a match is a mark (or a damaged line, found when parsed).
+ */
+export function rawHasHeldMark(raw: RawRecords): boolean {
+  return raw.buf.subarray(raw.start, raw.end).includes(HELD_MARK_BYTES);
 }
 
 /** A map key for a folder pair (the length prefix keeps it unambiguous). */

@@ -25,6 +25,13 @@ export interface MessageRecord {
   uidB: number;
   gid: string;
   flags: readonly string[];
+  /**
+   * Only on a one-sided record: the side whose UID is 0 lost this message when
+   * it went back in time (restored from a backup), so the copy on the other
+   * side is not deleted because of it (mirror withholds it, exit 5) until that
+   * side has the message again (it pairs, and the mark goes) or --force.
+   */
+  held?: 'rollback';
 }
 
 /** A folder pair as the state knows it. */

@@ -98,7 +98,8 @@ export interface PermanentFlags {
 /**
  * The result of opening a folder and reading what changed.
  * - kind 'full': `messages` lists every message present now (base was null,
- *   UIDVALIDITY changed, or the server cannot tell changes); `vanished` is
+ *   UIDVALIDITY changed, or the server cannot tell changes), except those the
+ *   server left out of the listing (`unread`, `unidentified`); `vanished` is
  *   base.knownUids minus those present.
  * - kind 'delta': `messages` lists only messages whose flags changed or that
  *   are new since base.highestModseq; `vanished` lists known UIDs now gone.
@@ -123,10 +124,20 @@ export interface FolderRead {
   envelopes: MessageEnvelope[];
   /**
    * Present UIDs that should have had an envelope but the server returned none
-   * for (or, in a first read, no row at all): they cannot be identified, and are
-   * in neither `messages` nor `envelopes`. The caller must come back to them.
+   * for (or, in a read without base, no row at all: UIDs the caller may know
+   * of, when it asked for no base to verify every identity): they cannot be
+   * identified, and are in neither `messages` nor `envelopes`. The caller must
+   * come back to them.
    */
   unidentified: number[];
+  /**
+   * Known UIDs (base.knownUids) that a full listing returned no row for although
+   * the server still holds them (UID SEARCH, asked only when the listing had
+   * fewer rows than the folder has messages): their flags are unknown. Neither
+   * in `messages` nor in `vanished`. The caller must keep what it knows of them
+   * and come back to them.
+   */
+  unread: number[];
 }
 
 /** A message whose body is wanted, with the size (RFC822.SIZE) its envelope announced. */

@@ -118,8 +118,11 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
       const statusB = listedB.get(p.nameB)?.status;
       const pendingAppends = intents.has(`${p.nameA}\u0000${p.nameB}`);
       if (pendingAppends) observer.verbose(`${label}: appends with unknown result from an earlier run; checking B for them`);
+      // Messages A lost in a rollback wait on B for --force: planned (and reported) every mirror run.
+      const held = options.mode === 'mirror' && known?.hasHeldRecords() === true;
+      if (held) observer.verbose(`${label}: keeps messages A lost when it went back in time; planning it again`);
       if (
-        !options.full && !rescanB && !pendingAppends && known &&
+        !options.full && !rescanB && !pendingAppends && !held && known &&
         statusUnchanged(known.statusA, statusA) && statusUnchanged(known.statusB, statusB)
       ) {
         summary.foldersSkipped++;
@@ -159,7 +162,7 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
       summary.expunged += r.expunged;
       summary.skipped += r.alreadyThere;
       summary.deletionsWithheld += r.expungesWithheld;
-      if (r.withheld) summary.withheld.push(r.withheld);
+      for (const w of [r.withheld, r.held]) if (w) summary.withheld.push(w);
       for (const side of r.rollbacks) summary.rollbacks.push({ folder: r.folder, side: side === 'a' ? 'A' : 'B' });
     }
 

@@ -127,15 +127,17 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
   unreturned.push(...copy.unreturned);
 
   // 5. What a side did not return: still there (a failure, looked at again next run) or gone.
-  const unidentified = (read: FolderRead): Unreturned[] => read.unidentified.map((uid) => ({ uid, missing: 'envelope' }));
-  await settleUnreturned(ctx, job, 'a', [...unreturned, ...unidentified(job.readA)], fail);
-  await settleUnreturned(ctx, job, 'b', unidentified(job.readB), fail);
+  await settleUnreturned(ctx, job, 'a', [...unreturned, ...leftOutOf(job.readA)], fail);
+  await settleUnreturned(ctx, job, 'b', leftOutOf(job.readB), fail);
 
   // 6. The folder is done: record the statuses the reads started from. A folder
   // with failures, deletions the guard withheld, bodies the plan could not
   // compare, or cut short keeps its old statuses, so it is read and planned
   // again next run (and a withholding is reported again until --force carries it out).
-  const complete = result.failed === 0 && plan.expungesWithheld === 0 && plan.uncompared === undefined;
+  // Held records need no such help: their mark keeps them withheld, and a mirror
+  // run never skips a folder that has any.
+  const unmarkedWithheld = plan.expungesWithheld - (plan.expungesHeld ?? 0);
+  const complete = result.failed === 0 && unmarkedWithheld === 0 && plan.uncompared === undefined;
   if (complete && !copy.interrupted && !ctx.signal?.aborted) {
     ctx.state.apply({ op: 'status', nameA, nameB, side: 'a', status: job.readA.status });
     ctx.state.apply({ op: 'status', nameA, nameB, side: 'b', status: job.readB.status });
@@ -147,14 +149,23 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
 
 /**
  * A message a side did not return (expunged since it was read, or a server that
- * failed to answer): an append's body or envelope, or the envelope of a message
- * new on either side, which then cannot be identified.
+ * failed to answer): an append's body or envelope, the envelope of a message
+ * new on either side, which then cannot be identified, or the flags of a known
+ * message (its record was left as it was).
  */
-interface Unreturned {
+export interface Unreturned {
   uid: number;
-  missing: 'body' | 'envelope';
+  missing: 'body' | 'envelope' | 'flags';
   /** The append it belongs to: its A-only record goes if A no longer has the message. */
   action?: AppendAction;
+}
+
+/** What the read of a side left out: new messages without an envelope, known ones without flags. */
+export function leftOutOf(read: FolderRead): Unreturned[] {
+  return [
+    ...read.unidentified.map((uid): Unreturned => ({ uid, missing: 'envelope' })),
+    ...read.unread.map((uid): Unreturned => ({ uid, missing: 'flags' })),
+  ];
 }
 
 interface CopyResult {

@@ -5,7 +5,7 @@ import type { MessageRecord, SideStatus } from '../state/types.js';
 import type { FolderState, SyncState } from '../state/SyncState.js';
 import type { FolderRead, FolderStatus, MessageEnvelope, ReadBase, Store } from '../store/types.js';
 import { fetchDigests } from './bodyDigests.js';
-import { executeFolderPlan } from './executor.js';
+import { executeFolderPlan, leftOutOf } from './executor.js';
 import { expectedStatusOfB, type ExpectedStatus } from './ownWrites.js';
 import { globalId } from './identity.js';
 import { planGuarded } from './mirrorGuard.js';
@@ -46,6 +46,8 @@ export interface FolderSyncResult extends FolderResult {
   expungesWithheld: number;
   /** Mirror: the guard's withholding in this folder, with its reason. */
   withheld?: Withholding;
+  /** Mirror: deletions withheld because A lost those messages in a rollback (held records; --force). */
+  held?: Withholding;
   /** Copy mode: what B's status must be if only this run wrote to it (see expectedStatusOfB). */
   expectedB?: ExpectedStatus;
   /** Sides found restored from an older backup (read again in full, nothing deleted because of it). */
@@ -86,11 +88,11 @@ export async function syncFolderPair(
   const snapshotA = snapshotOf(records, 'a', reads.a);
   const snapshotB = snapshotOf(records, 'b', reads.b);
 
-  const { plan, withheld } = await planComparingBodies(
+  const { plan, withheld, held } = await planComparingBodies(
     ctx,
     label,
     stores,
-    { mode: options.mode, records, a: snapshotA, b: snapshotB, bAccepts: reads.b.permanentFlags },
+    { mode: options.mode, records, a: snapshotA, b: snapshotB, bAccepts: reads.b.permanentFlags, rolledBack: rollbacks },
     {
       folder: label, force: options.force, cause: withholdingCause(job, records, newUidValidityA),
       // What A lost in a rollback is not A deleting it: none of it is deleted in this run.
@@ -98,7 +100,7 @@ export async function syncFolderPair(
     },
   );
   reportPlanWarnings(ctx, label, plan);
-  if (withheld) ctx.observer.warning(withheld.reason);
+  for (const w of [withheld, held]) if (w) ctx.observer.warning(w.reason);
 
   // Appends of messages the state already knew carry no envelope yet: one FETCH for all of them.
   // What A does not return stays out of envelopesA; the plan is not touched (the executor settles it).
@@ -118,14 +120,14 @@ export async function syncFolderPair(
   if (options.dryRun) {
     describePlan(observer, label, job, plan, work, sizeOf);
     describeUnreturned(observer, label, [
-      ...plan.appends.filter((a) => !envelopesA.has(a.uidA)).map((a) => ({ side: 'A', uid: a.uidA })),
-      ...reads.a.unidentified.map((uid) => ({ side: 'A', uid })),
-      ...reads.b.unidentified.map((uid) => ({ side: 'B', uid })),
+      ...plan.appends.filter((a) => !envelopesA.has(a.uidA)).map((a) => ({ side: 'A', uid: a.uidA, missing: 'envelope' })),
+      ...unreturnedIn(reads.a, 'A'),
+      ...unreturnedIn(reads.b, 'B'),
     ]);
     return {
       folder: label, skipped: false, copied: work.appends, bytes: work.appendBytes,
       flagsUpdated: work.flagUpdates, expunged: work.expunges, failed: 0,
-      alreadyThere, expungesWithheld: plan.expungesWithheld, ...(withheld && { withheld }), rollbacks,
+      alreadyThere, expungesWithheld: plan.expungesWithheld, ...(withheld && { withheld }), ...(held && { held }), rollbacks,
     };
   }
 
@@ -137,7 +139,7 @@ export async function syncFolderPair(
   return {
     folder: result.folder, skipped: result.skipped, copied: result.copied, bytes: result.bytes,
     flagsUpdated: result.flagsUpdated, expunged: result.expunged, failed: result.failed,
-    alreadyThere, expungesWithheld: plan.expungesWithheld, ...(withheld && { withheld }), rollbacks,
+    alreadyThere, expungesWithheld: plan.expungesWithheld, ...(withheld && { withheld }), ...(held && { held }), rollbacks,
     ...(expectedB && { expectedB }),
   };
 }
@@ -242,6 +244,8 @@ function snapshotOf(records: readonly MessageRecord[], side: 'a' | 'b', read: Fo
     kind: read.kind,
     messages: read.messages,
     vanished: read.vanished,
+    // Known UIDs among these are there, unread (a --full read, which has no base, reports them as unidentified).
+    unread: [...read.unread, ...read.unidentified],
     envelopes: read.envelopes.map((e) => ({
       uid: e.uid,
       flags: e.flags,
@@ -287,10 +291,20 @@ function describePlan(
   }
 }
 
-/** Dry run: messages a real run would check and, if still there, list as failed (the server gave no envelope). */
-function describeUnreturned(observer: SyncObserver, label: string, messages: { side: string; uid: number }[]): void {
-  for (const { side, uid } of messages) {
-    observer.warning(`${label}: ${side} returned no envelope for UID ${uid}; a real run lists it as failed if it still exists`);
+interface UnreturnedMessage {
+  side: string;
+  uid: number;
+  missing: string;
+}
+
+function unreturnedIn(read: FolderRead, side: string): UnreturnedMessage[] {
+  return leftOutOf(read).map(({ uid, missing }) => ({ side, uid, missing }));
+}
+
+/** Dry run: messages a real run would check and, if still there, list as failed (the server did not return them). */
+function describeUnreturned(observer: SyncObserver, label: string, messages: UnreturnedMessage[]): void {
+  for (const { side, uid, missing } of messages) {
+    observer.warning(`${label}: ${side} returned no ${missing} for UID ${uid}; a real run lists it as failed if it still exists`);
   }
 }
 
@@ -302,6 +316,6 @@ function emptyRead(): FolderRead {
   const status: FolderStatus = { uidValidity: 0n, uidNext: 1, messages: 0 };
   return {
     status, uidValidityChanged: false, permanentFlags: { flags: [], allowsNewKeywords: true },
-    readOnly: true, kind: 'full', messages: [], vanished: [], envelopes: [], unidentified: [],
+    readOnly: true, kind: 'full', messages: [], vanished: [], envelopes: [], unidentified: [], unread: [],
   };
 }

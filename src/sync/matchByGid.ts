@@ -16,6 +16,7 @@
 // did: checking it would mean reading every body after a lost state, and a
 // server that rewrites messages on APPEND would make every pair differ.
 
+import type { MessageRecord } from '../state/types.js';
 import type { BodyDigests } from './planTypes.js';
 
 /** A message present on one side that no kept record accounts for. */
@@ -26,6 +27,8 @@ export interface Candidate {
   flags: readonly string[];
   /** Known when an envelope was read (every message the state did not know). */
   size?: number;
+  /** The side it lacks lost it in a rollback (MessageRecord.held): kept if it stays unpaired. */
+  held?: MessageRecord['held'];
 }
 
 export interface GidMatch {

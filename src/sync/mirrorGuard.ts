@@ -8,6 +8,8 @@
 //   of a folder's messages (at least 10) or of B's folders (at least 2). The
 //   numbers come from the plan itself, so no path (new UIDVALIDITY, mode
 //   switch, lost state) goes around them (checkDeletionLimit, planGuarded).
+// And what A lost when it went back in time (held records) is never deleted
+// without --force, in any run, however little it is (planGuarded).
 
 import { planFolder } from './planFolder.js';
 import type { FolderPlan, FolderPlanInput } from './planTypes.js';
@@ -98,9 +100,11 @@ export function checkDeletionLimit(input: {
  * Plan a folder with expunges allowed (mirror), check the plan's expunges
  * against the limit, and plan again without them when they are withheld
  * (the planner then counts them in expungesWithheld). Pure, like the planner.
+ * Messages A lost when it went back in time (held records) are never expunged
+ * without --force, whatever the limit: `held` says how many and why.
  */
 export function planGuarded(
-  input: Omit<FolderPlanInput, 'allowExpunge'>,
+  input: Omit<FolderPlanInput, 'allowExpunge' | 'expungeHeld'>,
   guard: {
     folder: string;
     force: boolean;
@@ -108,9 +112,10 @@ export function planGuarded(
     /** Why every deletion of this folder waits, however few (e.g. A went back in time); --force overrides. */
     withholdAll?: string;
   },
-): { plan: FolderPlan; withheld?: Withholding } {
-  const plan = planFolder({ ...input, allowExpunge: input.mode === 'mirror' });
-  if (plan.expunges.length === 0) return { plan };
+): { plan: FolderPlan; withheld?: Withholding; held?: Withholding } {
+  const plan = planFolder({ ...input, allowExpunge: input.mode === 'mirror', expungeHeld: guard.force });
+  const held = heldWithholding(plan, guard.folder, input.b.size);
+  if (plan.expunges.length === 0) return { plan, ...(held && { held }) };
   const deleting = plan.expunges.length;
   const withheld =
     guard.withholdAll !== undefined && !guard.force
@@ -124,6 +129,19 @@ export function planGuarded(
           what: 'messages', folder: guard.folder, deleting, heldOnB: input.b.size,
           force: guard.force, ...(guard.cause !== undefined && { cause: guard.cause }),
         });
-  if (!withheld) return { plan };
-  return { plan: planFolder({ ...input, allowExpunge: false }), withheld };
+  if (!withheld) return { plan, ...(held && { held }) };
+  return { plan: planFolder({ ...input, allowExpunge: false }), withheld, ...(held && { held }) };
+}
+
+/** The plan's held records (A lost them in a rollback), as one withholding with its reason. */
+function heldWithholding(plan: FolderPlan, folder: string, heldOnB: number): Withholding | undefined {
+  const count = plan.expungesHeld ?? 0;
+  if (count === 0) return undefined;
+  return {
+    what: 'messages', folder, count, heldOnB,
+    reason:
+      `"${folder}": mirror would delete ${plural(count, 'message')} A lacks; A went back in time ` +
+      '(restored from an older backup?) and lost them: kept on B until A has them again, ' +
+      'rerun with --force to delete them',
+  };
 }

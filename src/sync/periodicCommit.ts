@@ -14,6 +14,8 @@ export class PeriodicCommit {
   private lastCommit = Date.now();
   private active = 0;
   private waiting = 0;
+  /** The commit itself is running (not just due): a worker that joined late only waits. */
+  private committing = false;
   private gate: { promise: Promise<void>; release: () => void; fail: (err: unknown) => void } | undefined;
 
   constructor(
@@ -30,11 +32,16 @@ export class PeriodicCommit {
   /** A worker is done; if the others are all waiting for it, commit now. */
   async leave(): Promise<void> {
     this.active--;
-    if (this.gate && this.waiting === this.active) await this.commitAndRelease();
+    if (this.gate && !this.committing && this.waiting === this.active) await this.commitAndRelease();
   }
 
   /** Called by a worker where it holds no half-done change. Waits while a commit runs. */
   async safePoint(): Promise<void> {
+    // Joined while a commit runs (an extra connection opened meanwhile): the state is not ours to touch yet.
+    if (this.committing) {
+      await this.gate!.promise;
+      return;
+    }
     if (!this.gate) {
       if (!this.enabled || Date.now() - this.lastCommit < this.intervalMs) return;
       let release!: () => void;
@@ -56,6 +63,7 @@ export class PeriodicCommit {
 
   private async commitAndRelease(): Promise<void> {
     const gate = this.gate!;
+    this.committing = true;
     try {
       await this.state.commit();
       this.lastCommit = Date.now();
@@ -64,6 +72,7 @@ export class PeriodicCommit {
       gate.fail(err);
       throw err;
     } finally {
+      this.committing = false;
       this.gate = undefined;
       this.waiting = 0;
     }

@@ -6,7 +6,8 @@
 // on A and m on B make min(n, m) pairs, so exact duplicates survive and are
 // never merged; where a gid's candidates differ in body, sizes or digests say
 // which is which (see matchByGid.ts). Nothing is ever removed from A, and nothing from B except, in
-// mirror mode, a message A does not have (and only when allowExpunge).
+// mirror mode, a message A does not have (and only when allowExpunge; one A lost when it went back
+// in time, a held record, only with expungeHeld as well).
 
 import type { MessageRecord } from '../state/types.js';
 import type {
@@ -28,6 +29,8 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
   const flagChanges: FlagChange[] = [];
   const reusedUids: { side: 'a' | 'b'; uid: number }[] = [];
   const dropped = new Set<string>();
+  /** Global ids of messages A holds but did not list, with no B copy paired: B's of that id are not deleted. */
+  const unlistedOnA = new Set<string>();
   const poolA: Candidate[] = [];
   const poolB: Candidate[] = [];
   const claimsA = new Claims(mayRepeat(records, (r) => r.uidA));
@@ -72,6 +75,13 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
   for (const record of records) {
     const msgA = presence('a', record.uidA, record, a, claimsA);
     const msgB = presence('b', record.uidB, record, b, claimsB);
+    if (msgA?.unread || msgB?.unread) {
+      // A side holds the message but did not say in what state: nothing is decided on a guess.
+      // No flag change, no copy, no deletion: the record waits for a run that reads it.
+      kept.push(keptUnread(record, msgA, msgB, a, b));
+      if (msgA?.unread && msgB === undefined) unlistedOnA.add(record.gid);
+      continue;
+    }
     if (msgA !== undefined && msgB !== undefined) {
       const base = normalizedView(record.flags);
       const flagsA = normalizedView(msgA.flags);
@@ -86,10 +96,16 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
       kept.push({ uidA: record.uidA, uidB: record.uidB, gid: record.gid, flags: merged.base });
     } else if (msgA !== undefined) {
       // B's copy is gone: A's message is unpaired again, and copied again unless matched.
-      poolA.push({ uid: record.uidA, gid: msgA.gid ?? record.gid, flags: normalizedView(msgA.flags), ...sizeOf(msgA) });
+      poolA.push({
+        uid: record.uidA, gid: msgA.gid ?? record.gid, flags: normalizedView(msgA.flags), ...sizeOf(msgA),
+        ...heldMark(record, 'b', input.rolledBack),
+      });
     } else if (msgB !== undefined) {
       // A's original is gone (or this is a B-only record): B's message is unpaired.
-      poolB.push({ uid: record.uidB, gid: msgB.gid ?? record.gid, flags: normalizedView(msgB.flags) });
+      poolB.push({
+        uid: record.uidB, gid: msgB.gid ?? record.gid, flags: normalizedView(msgB.flags),
+        ...heldMark(record, 'a', input.rolledBack),
+      });
     }
   }
 
@@ -128,7 +144,7 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
     kept.push({ uidA: ma.uid, uidB: mb.uid, gid: ma.gid, flags: merged.base });
   }
   // In doubt, keep: a B message whose body could not be compared stays, known as B-only.
-  for (const m of match.uncomparedB) kept.push({ uidA: 0, uidB: m.uid, gid: m.gid, flags: m.flags });
+  for (const m of match.uncomparedB) kept.push(bOnlyRecord(m));
   const leftA = match.onlyA;
   const leftB = match.onlyB;
 
@@ -141,13 +157,21 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
 
   const expunges: ExpungeAction[] = [];
   let expungesWithheld = 0;
+  let expungesHeld = 0;
   for (const m of leftB.sort(byUid)) {
-    const record: MessageRecord = { uidA: 0, uidB: m.uid, gid: m.gid, flags: m.flags };
-    if (mode === 'mirror' && allowExpunge) {
+    const record = bOnlyRecord(m);
+    // In doubt, keep: it may be the copy of a message A did not list (e.g. B renumbered meanwhile).
+    const mayBeOnA = unlistedOnA.has(m.gid);
+    // What A lost in a rollback is not A deleting it: it waits for --force (or for A to have it again).
+    const mayGo = m.held === undefined || input.expungeHeld === true;
+    if (mode === 'mirror' && allowExpunge && !mayBeOnA && mayGo) {
       expunges.push({ uidB: m.uid, record });
       continue;
     }
-    if (mode === 'mirror') expungesWithheld++;
+    if (mode === 'mirror' && !mayBeOnA) {
+      expungesWithheld++;
+      if (m.held !== undefined) expungesHeld++;
+    }
     kept.push(record);
   }
 
@@ -162,9 +186,29 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
     droppedKeywords: [...dropped].filter((flag) => !flag.startsWith('\\')).sort(),
     reusedUids,
     expungesWithheld,
+    ...(expungesHeld > 0 && { expungesHeld }),
     ...(match.needDigests.a.length + match.needDigests.b.length > 0 && { needDigests: match.needDigests }),
     ...(match.uncompared > 0 && { uncompared: match.uncompared }),
   };
+}
+
+/**
+ * A record with a side the server did not list, kept as it is, except that a
+ * side whose UID now holds another message (reused, or claimed by another
+ * record) is let go: that UID joins the unknown messages, and must not be in
+ * two records.
+ */
+function keptUnread(
+  record: MessageRecord,
+  msgA: SnapshotMessage | undefined,
+  msgB: SnapshotMessage | undefined,
+  a: ReadonlyMap<number, SnapshotMessage>,
+  b: ReadonlyMap<number, SnapshotMessage>,
+): MessageRecord {
+  const lostA = msgA === undefined && record.uidA !== 0 && a.has(record.uidA);
+  const lostB = msgB === undefined && record.uidB !== 0 && b.has(record.uidB);
+  if (!lostA && !lostB) return record;
+  return { ...record, uidA: lostA ? 0 : record.uidA, uidB: lostB ? 0 : record.uidB };
 }
 
 /**
@@ -209,6 +253,24 @@ function mayRepeat(records: readonly MessageRecord[], uidOf: (r: MessageRecord) 
     previous = uid;
   }
   return false;
+}
+
+/**
+ * The mark of a candidate whose record lacks `lost`'s side now: the record's
+ * own, or a new one when that side went back in time in this run and so lost
+ * the message (a record that never had that side gets none).
+ */
+function heldMark(record: MessageRecord, lost: 'a' | 'b', rolledBack: FolderPlanInput['rolledBack']): Pick<Candidate, 'held'> {
+  if (record.held !== undefined) return { held: record.held };
+  const uid = lost === 'a' ? record.uidA : record.uidB;
+  return uid !== 0 && rolledBack?.includes(lost) === true ? { held: 'rollback' } : {};
+}
+
+/** The record of a B message no A message pairs with (keeping its held mark). */
+function bOnlyRecord(m: Candidate): MessageRecord {
+  const record: MessageRecord = { uidA: 0, uidB: m.uid, gid: m.gid, flags: m.flags };
+  if (m.held !== undefined) record.held = m.held;
+  return record;
 }
 
 function sizeOf(message: SnapshotMessage): { size?: number } {

@@ -16,6 +16,11 @@ export interface SnapshotMessage {
   gid?: string;
   /** Size in bytes, when an envelope was read (needed for appends). */
   size?: number;
+  /**
+   * A known message the server still has but left out of its listing: its
+   * flags here are the record's, not read. Its record is kept as it is.
+   */
+  unread?: true;
 }
 
 /** Every message present on one side of a folder now, by UID. */
@@ -44,6 +49,14 @@ export interface FolderPlanInput {
   bAccepts: FlagAcceptance;
   /** Mirror: expunges are allowed (the guard passed or --force). */
   allowExpunge: boolean;
+  /**
+   * Sides found restored from an older backup in this run (rollback.ts). A
+   * record that loses its message on such a side is marked held: the other
+   * side's copy is not deleted because of it (see MessageRecord.held).
+   */
+  rolledBack?: readonly ('a' | 'b')[];
+  /** Mirror, with allowExpunge: held B messages are expunged too (--force). */
+  expungeHeld?: boolean;
   /**
    * Digests of the bodies a first plan asked for (its `needDigests`); a UID
    * missing here could not be read. Absent on the first plan.
@@ -89,6 +102,12 @@ export interface FolderPlan {
   reusedUids: { side: 'a' | 'b'; uid: number }[];
   /** Mirror: expunges that were wanted but not allowed. */
   expungesWithheld: number;
+  /**
+   * Mirror: how many of expungesWithheld are of held records (A lost those
+   * messages in a rollback): withheld by their mark in every run until A has
+   * them again or expungeHeld. Absent when none.
+   */
+  expungesHeld?: number;
   /**
    * Without `digests`: messages sharing a global id that sizes could not tell
    * apart; plan again with their digests before acting. Absent when none.

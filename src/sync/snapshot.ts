@@ -21,13 +21,20 @@ export interface SnapshotRead {
   messages: MessageState[];
   vanished: number[];
   envelopes: SnapshotEnvelope[];
+  /**
+   * UIDs present but not read (the server left them out of a listing): those
+   * the state knows are present with the flags as last synced, marked
+   * `unread`; the others are left out like any UID without an envelope.
+   */
+  unread?: readonly number[];
 }
 
 /**
  * The side's messages now.
  * - delta: the UIDs the records know on this side, with the flags as last
  *   synced, minus `vanished`, with the flags of `messages` applied;
- * - full: exactly the UIDs of `messages`, with their flags;
+ * - full: exactly the UIDs of `messages`, with their flags, and the known
+ *   UIDs of `unread`;
  * - both: plus every envelope (with its gid and size; its flags when
  *   `messages` does not list the UID). Envelopes of known UIDs carry the gid
  *   too, so the planner can verify the UID still holds the same message.
@@ -85,7 +92,29 @@ export function buildSnapshot(
     });
   }
   for (const uid of read.vanished) out.delete(uid);
+  markUnread(out, knownRecords, side, read.unread ?? [], isKnown);
   return inUidOrder(out);
+}
+
+/**
+ * Known UIDs the server left out of its listing are there, in a state this run
+ * could not read: present with the flags as last synced, and `unread`, so the
+ * planner leaves their records as they are instead of taking them for gone.
+ */
+function markUnread(
+  out: Map<number, SnapshotMessage>,
+  knownRecords: readonly MessageRecord[],
+  side: 'a' | 'b',
+  unread: readonly number[],
+  isKnown: (uid: number) => boolean,
+): void {
+  const wanted = new Set(unread.filter(isKnown));
+  if (wanted.size === 0) return;
+  for (const record of knownRecords) {
+    const uid = side === 'a' ? record.uidA : record.uidB;
+    if (!wanted.delete(uid)) continue; // the first record of a UID wins, as above
+    out.set(uid, { flags: normalizedView(record.flags), unread: true });
+  }
 }
 
 /**

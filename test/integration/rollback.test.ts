@@ -165,9 +165,24 @@ describe('a server restored from an older copy of its Maildir, then new mail on 
     expect(again.summary.rollbacks).toEqual([]);
   });
 
+  /**
+   * A has 65 messages, mirrored to B; A is restored to its first 50 and gets
+   * 20 new ones, which take the UIDs 51..70 the state remembers for the 15
+   * messages A lost. Returns the digests of those 15 (still on B).
+   */
+  async function restoredA(mode: 'copy' | 'mirror'): Promise<Restored & { lost: string[] }> {
+    const r = await restored('a', mode, 50, 15);
+    const inA = await digests(r.a);
+    const lost = r.beforeOnB.filter((d) => !inA.includes(d));
+    expect(lost).toHaveLength(15);
+    expect(await deliver(r.a, range(1, 20), 'new-on-a')).toEqual(range(51, 70));
+    return { ...r, lost };
+  }
+
+  const HELD_REASON = /^"INBOX": mirror would delete (\d+) messages? A lacks; A went back in time \(restored from an older backup\?\) and lost them/;
+
   it('mirror, A restored: nothing on B is expunged in that run, A’s new messages are copied', async () => {
-    const { a, b, statePath, beforeOnB } = await restored('a', 'mirror', 50, 15);
-    expect(await deliver(a, range(1, 20), 'new-on-a')).toEqual(range(51, 70));
+    const { a, b, statePath, beforeOnB, lost } = await restoredA('mirror');
     const run = await syncOnce(a, b, statePath, { mode: 'mirror' });
     expect(run.summary.expunged).toBe(0);
     const inB = await digests(b);
@@ -179,6 +194,73 @@ describe('a server restored from an older copy of its Maildir, then new mail on 
     // The 15 A lost stay on B, withheld (exit 5) and said why.
     expect(run.summary.deletionsWithheld).toBe(15);
     expect(run.summary.withheld.map((w) => w.reason)).toEqual([expect.stringMatching(/"INBOX": mirror would delete 15 messages A lacks; A went back in time/)]);
+
+    // Later runs no longer see the rollback (run 1 paired the reused UIDs with the new
+    // messages), but what A lost stays withheld, every run, for the same reason.
+    const args = ['sync', a.url(), b.url(), '--tls-ca', a.caFile, '--state', statePath, '--mode', 'mirror', '--json'];
+    for (const n of [2, 3]) {
+      const later = await runCli(args, passwordEnv(a, b));
+      expect(later.code, `run ${n}: ${later.stderr}`).toBe(5);
+      const summary = JSON.parse(later.stdout);
+      expect(summary, `run ${n}`).toMatchObject({ expunged: 0, copied: 0, deletionsWithheld: 15 });
+      expect(summary.withheld.map((w: { reason: string }) => w.reason), `run ${n}`).toEqual([expect.stringMatching(HELD_REASON)]);
+      expect(summary.withheld[0].count).toBe(15);
+      expectContainsOnce(await digests(b), lost, `run ${n}: lost on A, kept on B`);
+    }
+
+    // --force alone deletes them; then nothing is left to do.
+    const forced = await runCli([...args, '--force'], passwordEnv(a, b));
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(JSON.parse(forced.stdout)).toMatchObject({ expunged: 15, deletionsWithheld: 0, withheld: [] });
+    expect(await digests(b)).toEqual(await digests(a));
+    const after = await runCli(args, passwordEnv(a, b));
+    expect(after.code, after.stderr).toBe(0);
+    expect(JSON.parse(after.stdout)).toMatchObject({ copied: 0, expunged: 0, deletionsWithheld: 0, withheld: [], warnings: [] });
+  });
+
+  it('mirror, A restored: a lost message A gets back pairs with its copy on B (not copied twice, no longer withheld)', async () => {
+    const { a, b, statePath, lost } = await restoredA('mirror');
+    expect((await syncOnce(a, b, statePath, { mode: 'mirror' })).summary.deletionsWithheld).toBe(15);
+    // The user puts one of the lost messages back on A (the same bytes: the same global id).
+    await seedFolder(a, 'INBOX', [{ raw: message(51, 'a') }]);
+    const back = digest(Buffer.from(message(51, 'a')));
+    expect(lost).toContain(back);
+
+    const run = await syncOnce(a, b, statePath, { mode: 'mirror' });
+    expect(run.summary).toMatchObject({ copied: 0, expunged: 0, deletionsWithheld: 14 });
+    expect(run.summary.withheld.map((w) => w.reason)).toEqual([expect.stringMatching(HELD_REASON)]);
+    expect(run.summary.withheld[0]!.count).toBe(14);
+    expect((await digests(b)).filter((d) => d === back)).toHaveLength(1);
+
+    const forced = await syncOnce(a, b, statePath, { mode: 'mirror', force: true });
+    expect(forced.summary).toMatchObject({ copied: 0, expunged: 14, deletionsWithheld: 0 });
+    expect(await digests(b)).toEqual(await digests(a));
+    expect(await digests(a)).toHaveLength(71);
+  });
+
+  it('copy, A restored: what A lost is remembered, so a later mirror run withholds it (exit 5) until --force', async () => {
+    const { a, b, statePath, lost } = await restoredA('copy');
+    const copy = await syncOnce(a, b, statePath, { mode: 'copy' });
+    expect(copy.summary).toMatchObject({ copied: 20, expunged: 0, deletionsWithheld: 0 });
+    expect(copy.summary.rollbacks).toEqual([{ folder: 'INBOX', side: 'A' }]);
+    // A mirror run on another folder only (INBOX left as it is) completes and records mirror mode.
+    await seedFolder(a, 'Other', [{ raw: message(1, 'other') }]);
+    const elsewhere = await syncOnce(a, b, statePath, { mode: 'mirror', filter: { include: ['Other'], exclude: [] } });
+    expect(elsewhere.summary).toMatchObject({ copied: 1, deletionsWithheld: 0, withheld: [] });
+
+    // INBOX's statuses are unchanged since the copy run, yet its 15 lost messages are reported.
+    const args = ['sync', a.url(), b.url(), '--tls-ca', a.caFile, '--state', statePath, '--mode', 'mirror', '--json'];
+    const mirror = await runCli(args, passwordEnv(a, b));
+    expect(mirror.code, mirror.stderr).toBe(5);
+    const summary = JSON.parse(mirror.stdout);
+    expect(summary).toMatchObject({ expunged: 0, deletionsWithheld: 15 });
+    expect(summary.withheld.map((w: { reason: string }) => w.reason)).toEqual([expect.stringMatching(HELD_REASON)]);
+    expectContainsOnce(await digests(b), lost, 'lost on A, kept on B');
+
+    const forced = await runCli([...args, '--force'], passwordEnv(a, b));
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(JSON.parse(forced.stdout)).toMatchObject({ expunged: 15, withheld: [] });
+    expect(await digests(b)).toEqual(await digests(a));
   });
 
   it('mirror, A restored with no new mail (its counters went down): nothing on B is expunged in that run', async () => {
@@ -188,5 +270,13 @@ describe('a server restored from an older copy of its Maildir, then new mail on 
     expect(await digests(b)).toEqual(beforeOnB);
     expect(run.summary.rollbacks).toEqual([{ folder: 'INBOX', side: 'A' }]);
     expect(run.summary.deletionsWithheld).toBe(10);
+    // The rollback is reported once; what A lost stays withheld, for that reason, until --force.
+    const again = await syncOnce(a, b, statePath, { mode: 'mirror' });
+    expect(again.summary).toMatchObject({ expunged: 0, deletionsWithheld: 10, rollbacks: [] });
+    expect(again.warnings).toEqual([expect.stringMatching(HELD_REASON)]);
+    expect(await digests(b)).toEqual(beforeOnB);
+    const forced = await syncOnce(a, b, statePath, { mode: 'mirror', force: true });
+    expect(forced.summary).toMatchObject({ expunged: 10, deletionsWithheld: 0, withheld: [] });
+    expect(await digests(b)).toEqual(await digests(a));
   });
 });

@@ -83,6 +83,11 @@ export function dropEnvelopeOf(uid: number): ResponseFilter {
   };
 }
 
+/** Drops every FETCH row of one UID, whatever it carries (flags only, an envelope, a body). */
+export function dropRowsOf(uid: number): ResponseFilter {
+  return (response) => (fetchRowOf(response)?.uid === uid ? null : response);
+}
+
 export function startFilterProxy(options: { targetHost: string; targetPort: number; filter: ResponseFilter }): Promise<FilterProxy> {
   const sockets = new Set<Socket>();
   let dropped = 0;

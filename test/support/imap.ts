@@ -2,6 +2,7 @@
 // before a sync, read them back byte for byte after it. Uses imapflow on its own
 // (nothing from src/), so a bug in replimap's IMAP layer cannot hide itself here.
 
+import { createHash } from 'node:crypto';
 import { ImapFlow } from 'imapflow';
 import type { DovecotServer } from './dovecot.js';
 
@@ -282,6 +283,12 @@ export async function readFolder(server: DovecotServer, folder: string, user?: s
     }
     return out.sort((a, b) => a.uid - b.uid);
   });
+}
+
+/** The SHA-256 of every message body in the folder, sorted: equal lists mean the same mail, byte for byte. */
+export async function bodyDigestsOf(server: DovecotServer, folder: string, user?: string): Promise<string[]> {
+  const messages = await readFolder(server, folder, user);
+  return messages.map((m) => createHash('sha256').update(m.body).digest('hex')).sort();
 }
 
 /** Every folder the server lists, with its subscription and declared special use. */

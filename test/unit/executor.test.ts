@@ -19,7 +19,7 @@ const quiet: SyncObserver = {
 const read = (uidNext: number): FolderRead => ({
   status: { uidValidity: 1n, uidNext, highestModseq: 5n, messages: uidNext - 1 },
   uidValidityChanged: false, permanentFlags: { flags: [], allowsNewKeywords: true },
-  readOnly: false, kind: 'full', messages: [], vanished: [], envelopes: [], unidentified: [],
+  readOnly: false, kind: 'full', messages: [], vanished: [], envelopes: [], unidentified: [], unread: [],
 });
 
 interface Misbehaviour {
@@ -37,8 +37,12 @@ interface Misbehaviour {
   appendThrows?: boolean;
   /** B UIDs new on B that B gave no envelope for (readFolder's `unidentified`). */
   unidentifiedB?: number[];
+  /** Known B UIDs that B left out of its flag listing (readFolder's `unread`). */
+  unreadB?: number[];
   /** Deletions the guard withheld in this folder. */
   withheld?: number;
+  /** Of those, deletions of held records (A lost them in a rollback). */
+  held?: number;
   /** Messages whose bodies the plan could not compare. */
   uncompared?: number;
   /** The state knew these A UIDs, paired with B UID 50 + uid, before B lost them. */
@@ -55,6 +59,7 @@ async function run(options: Misbehaviour) {
     records: [], flagChanges: [], expunges: [], droppedKeywords: [], reusedUids: [], expungesWithheld: options.withheld ?? 0,
     appends: uids.map((uid) => ({ uidA: uid, gid: `gid${uid}aaaaaaaaaaa`, flags: ['\\Seen'], size: 10 })),
     ...(options.uncompared !== undefined && { uncompared: options.uncompared }),
+    ...(options.held !== undefined && { expungesHeld: options.held }),
   };
   const snapshotA = new Map<number, SnapshotMessage>(uids.map((uid) => [uid, { flags: ['\\Seen'], gid: `gid${uid}aaaaaaaaaaa`, size: 10 }]));
   const envelopesA = new Map<number, MessageEnvelope>(
@@ -88,7 +93,7 @@ async function run(options: Misbehaviour) {
   let thrown: unknown;
   const result = await executeFolderPlan(
     { storeA, storeB, state, observer },
-    { nameA: 'INBOX', nameB: 'INBOX', label: 'INBOX', plan, recordsBefore, snapshotA, envelopesA, readA: read(4), readB: { ...read(1), unidentified: options.unidentifiedB ?? [] } },
+    { nameA: 'INBOX', nameB: 'INBOX', label: 'INBOX', plan, recordsBefore, snapshotA, envelopesA, readA: read(4), readB: { ...read(1), unidentified: options.unidentifiedB ?? [], unread: options.unreadB ?? [] } },
   ).catch((err: unknown) => {
     thrown = err;
     return undefined;
@@ -157,6 +162,15 @@ describe('executeFolderPlan', () => {
     expect(statusA).toBeUndefined();
   });
 
+  it('a known message B left out of its flag listing is a failure on B (no flags) while it exists; gone, it is not', async () => {
+    const { failures, statusA } = await run({ unreadB: [8] });
+    expect(failures).toEqual([{ folder: 'INBOX', uid: 8, side: 'B', reason: 'server returned no flags for a message it still has' }]);
+    expect(statusA).toBeUndefined();
+    const gone = await run({ unreadB: [8], gone: [8] });
+    expect(gone.failures).toEqual([]);
+    expect(gone.statusA).toBeDefined();
+  });
+
   it('a known message B lost is still known (A-only) when the append batch ends without a result', async () => {
     const { thrown, records, statusA } = await run({ known: [2], appendThrows: true });
     expect(String(thrown)).toMatch(/connection lost/);
@@ -184,5 +198,14 @@ describe('executeFolderPlan', () => {
     expect(records).toEqual([[1, 100], [2, 101], [3, 102]]);
     expect(result!.statusRecorded).toBe(false);
     expect(statusA).toBeUndefined();
+  });
+
+  it('held records alone do not keep the statuses back (their mark keeps them withheld); with other withholdings they do', async () => {
+    const heldOnly = await run({ withheld: 4, held: 4 });
+    expect(heldOnly.result!.statusRecorded).toBe(true);
+    expect(heldOnly.statusA).toBeDefined();
+    const both = await run({ withheld: 16, held: 4 });
+    expect(both.result!.statusRecorded).toBe(false);
+    expect(both.statusA).toBeUndefined();
   });
 });

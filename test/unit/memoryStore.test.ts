@@ -114,6 +114,20 @@ describe('MemoryServer', () => {
     expect([...(await store.existingUids([1, 2]))]).toEqual([1, 2]);
   });
 
+  it('a known message a full listing leaves out is unread, not vanished', async () => {
+    const server = new MemoryServer({ condstore: false });
+    server.append('INBOX', [{ raw: conformanceMessage(1) }, { raw: conformanceMessage(2), flags: ['\\Seen'] }]);
+    const store = await connected(server);
+    const first = await store.readFolder('INBOX', { readOnly: false, base: null, verify: false });
+    server.omitFromFetch = (_folder, uid) => uid === 1;
+    server.append('INBOX', [{ raw: conformanceMessage(3) }]);
+    const base: ReadBase = { uidValidity: first.status.uidValidity, uidNext: first.status.uidNext, knownUids: [1, 2] };
+    const read = await store.readFolder('INBOX', { readOnly: false, base, verify: false });
+    expect([read.kind, read.unread, read.vanished, read.unidentified]).toEqual(['full', [1], [], []]);
+    expect(read.messages).toEqual([{ uid: 2, flags: ['\\Seen'] }, { uid: 3, flags: [] }]);
+    expect(read.envelopes.map((e) => e.uid)).toEqual([2, 3]);
+  });
+
   it('without mod-sequences a read with a base is a full scan; without \\* a new keyword is not kept', async () => {
     const server = new MemoryServer({ condstore: false, allowsNewKeywords: false });
     server.append('INBOX', [{ raw: conformanceMessage(1), flags: ['$New', '\\Seen'] }, { raw: conformanceMessage(2) }]);

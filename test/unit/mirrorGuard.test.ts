@@ -131,6 +131,33 @@ describe('planGuarded', () => {
     expect(planGuarded({ ...input, records: voided, a: new Map() }, { folder: 'Sent', force: false }).withheld?.count).toBe(20);
   });
 
+  it('held records (A lost them in a rollback): withheld however few, with their own reason; --force deletes them', () => {
+    // B holds 30; A has 1..27; 28 and 29 are held, 30 is an ordinary deletion (within the limit).
+    const input = folder(30, 27);
+    const records = input.records.map((r) => (r.uidB === 28 || r.uidB === 29 ? { ...r, uidA: 0, held: 'rollback' as const } : r));
+    const { plan, withheld, held } = planGuarded({ ...input, records }, { folder: 'X', force: false });
+    expect(withheld).toBeUndefined();
+    expect(held).toMatchObject({ what: 'messages', folder: 'X', count: 2, heldOnB: 30 });
+    expect(held?.reason).toMatch(/^"X": mirror would delete 2 messages A lacks; A went back in time \(restored from an older backup\?\) and lost them: .*--force/);
+    expect(plan.expunges.map((e) => e.uidB)).toEqual([30]);
+    expect(plan.expungesWithheld).toBe(2);
+    expect(plan.records.filter((r) => r.held)).toHaveLength(2);
+    const forced = planGuarded({ ...input, records }, { folder: 'X', force: true });
+    expect(forced.held).toBeUndefined();
+    expect(forced.plan.expunges.map((e) => e.uidB)).toEqual([28, 29, 30]);
+  });
+
+  it('held records and the half-of-the-folder limit: two withholdings, each with its reason and count', () => {
+    const input = folder(30, 8);
+    const records = input.records.map((r) => (r.uidB > 25 ? { ...r, uidA: 0, held: 'rollback' as const } : r));
+    const { plan, withheld, held } = planGuarded({ ...input, records }, { folder: 'X', force: false, cause: 'why' });
+    expect(held?.count).toBe(5);
+    expect(withheld).toMatchObject({ count: 17, reason: expect.stringContaining('why') });
+    expect(plan.expunges).toEqual([]);
+    expect(plan.expungesWithheld).toBe(22);
+    expect(plan.expungesHeld).toBe(5);
+  });
+
   it('--force, and copy mode, never withhold', () => {
     expect(planGuarded(folder(30, 0), { folder: 'X', force: true }).plan.expunges).toHaveLength(30);
     const copy = planGuarded({ ...folder(30, 0), mode: 'copy' }, { folder: 'X', force: false });

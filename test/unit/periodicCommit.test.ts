@@ -66,4 +66,30 @@ describe('PeriodicCommit', () => {
     await waiting;
     expect(state.commits).toBe(1);
   });
+
+  it('a worker that joins while a commit runs waits for it instead of committing again', async () => {
+    const state = fakeState();
+    let overlapping = 0;
+    let running = 0;
+    const commit = state.commit.bind(state);
+    state.commit = async () => {
+      if (running++ > 0) overlapping++;
+      try {
+        await commit();
+      } finally {
+        running--;
+      }
+    };
+    const periodic = new PeriodicCommit(state, 0, true);
+    periodic.join();
+    const first = periodic.safePoint(); // the only worker: commits now
+    // An extra connection finished opening meanwhile: its worker joins and reaches its first safe point.
+    periodic.join();
+    const late = periodic.safePoint();
+    await Promise.all([first, late]);
+    expect(overlapping).toBe(0);
+    state.apply('after');
+    await Promise.all([periodic.leave(), periodic.leave()]);
+    expect(state.commits).toBeGreaterThanOrEqual(1);
+  });
 });

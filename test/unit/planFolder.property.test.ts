@@ -132,6 +132,24 @@ interface SyncOptions {
   mode: 'copy' | 'mirror';
   full: boolean;
   allowExpunge: boolean;
+  /** The full listing of this side leaves out one known message (picked by `pick`; the sync sets `uid`). */
+  leaveOut?: LeaveOut;
+}
+
+interface LeaveOut {
+  side: Side;
+  pick: number;
+  uid?: number;
+}
+
+/** The read as a driver returns it when the server left `uid` out of the listing but holds it. */
+function withoutRow(read: SnapshotRead, uid: number): SnapshotRead {
+  return {
+    ...read,
+    messages: read.messages.filter((m) => m.uid !== uid),
+    envelopes: read.envelopes.filter((e) => e.uid !== uid),
+    unread: [uid],
+  };
 }
 
 /** One sync of the folder pair, as the engine and executor do it. Returns the plan. */
@@ -147,9 +165,15 @@ function simulateSync(world: World, options: SyncOptions): FolderPlan {
       stored = undefined;
     }
     const wentBack = stored !== undefined && (folder.uidNext < stored.uidNext || folder.modseq < stored.modseq);
-    const verify = options.full || world.needsVerify[side] || wentBack;
+    const leaveOut = options.leaveOut?.side === side ? options.leaveOut : undefined;
+    const verify = options.full || world.needsVerify[side] || wentBack || leaveOut !== undefined;
     const known = new Set(records.map((r) => (side === 'a' ? r.uidA : r.uidB)).filter((uid) => uid !== 0));
     reads[side] = folder.read(known, stored?.modseq ?? null, verify);
+    const listed = [...known].filter((uid) => folder.messages.has(uid)).sort((x, y) => x - y);
+    if (leaveOut && listed.length > 0) {
+      leaveOut.uid = listed[leaveOut.pick % listed.length]!;
+      reads[side] = withoutRow(reads[side], leaveOut.uid);
+    }
     // Status as read before our own writes, so the next delta includes them.
     statusBefore[side] = { uidValidity: folder.uidValidity, uidNext: folder.uidNext, modseq: folder.modseq };
   }
@@ -190,6 +214,8 @@ function simulateSync(world: World, options: SyncOptions): FolderPlan {
   }));
 
   world.records = [...plan.records, ...appended];
+  // A message left out is a failure: the folder's statuses are not recorded, it is read again from the old base.
+  if (options.leaveOut?.uid !== undefined) return plan;
   world.status = { a: statusBefore.a, b: statusBefore.b };
   world.needsVerify = { a: false, b: false };
   return plan;
@@ -202,7 +228,8 @@ type Event =
   | { t: 'uidvalidity'; side: Side }
   | { t: 'restore'; side: Side; pick: number }
   | { t: 'loseState' }
-  | { t: 'sync'; full: boolean; allowExpunge: boolean };
+  | { t: 'sync'; full: boolean; allowExpunge: boolean }
+  | { t: 'lossy'; side: Side; pick: number };
 
 const sideArb = fc.constantFrom<Side>('a', 'b');
 const flagsArb = fc.subarray(FLAG_UNIVERSE);
@@ -213,6 +240,7 @@ const eventArb: fc.Arbitrary<Event> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ t: fc.constant('uidvalidity' as const), side: sideArb }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('restore' as const), side: sideArb, pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.constant({ t: 'loseState' as const }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('lossy' as const), side: sideArb, pick: fc.nat() }) },
   {
     weight: 3,
     arbitrary: fc.record({
@@ -228,7 +256,7 @@ function pickUid(folder: SimFolder, pick: number): number | undefined {
   return uids.length === 0 ? undefined : uids[pick % uids.length];
 }
 
-function applyEvent(world: World, event: Exclude<Event, { t: 'sync' }>): void {
+function applyEvent(world: World, event: Exclude<Event, { t: 'sync' | 'lossy' }>): void {
   switch (event.t) {
     case 'add':
       world[event.side].add(event.gid, event.flags);
@@ -346,25 +374,7 @@ function syncAndCheck(world: World, mode: 'copy' | 'mirror', full: boolean, allo
     expect(plan.expungesWithheld).toBe(surplus);
   }
 
-  // The state tells the truth: every record's UIDs exist and hold its gid, each UID once.
-  const seenA = new Set<number>();
-  const seenB = new Set<number>();
-  for (const r of world.records) {
-    expect(r.uidA !== 0 || r.uidB !== 0).toBe(true);
-    if (r.uidA !== 0) {
-      expect(world.a.messages.get(r.uidA)?.gid).toBe(r.gid);
-      expect(seenA.has(r.uidA)).toBe(false);
-      seenA.add(r.uidA);
-    }
-    if (r.uidB !== 0) {
-      expect(world.b.messages.get(r.uidB)?.gid).toBe(r.gid);
-      expect(seenB.has(r.uidB)).toBe(false);
-      seenB.add(r.uidB);
-    }
-  }
-  // Every A message, and every B message, is accounted for by a record.
-  expect(seenA.size).toBe(world.a.messages.size);
-  expect(seenB.size).toBe(world.b.messages.size);
+  expectStateTrue(world);
 
   // Flags of every pair (modulo what B cannot store). Mirror, and a pair new in
   // this sync: B has A's flags. Copy, a pair that already was one: A's changes since the last
@@ -402,6 +412,73 @@ function syncAndCheck(world: World, mode: 'copy' | 'mirror', full: boolean, allo
   expect(JSON.stringify(sortRecords(world.records))).toBe(recordsBefore);
 }
 
+/** The state tells the truth: every record's UIDs exist and hold its gid, each UID once; every message has a record. */
+function expectStateTrue(world: World): void {
+  const seenA = new Set<number>();
+  const seenB = new Set<number>();
+  for (const r of world.records) {
+    expect(r.uidA !== 0 || r.uidB !== 0).toBe(true);
+    if (r.uidA !== 0) {
+      expect(world.a.messages.get(r.uidA)?.gid).toBe(r.gid);
+      expect(seenA.has(r.uidA)).toBe(false);
+      seenA.add(r.uidA);
+    }
+    if (r.uidB !== 0) {
+      expect(world.b.messages.get(r.uidB)?.gid).toBe(r.gid);
+      expect(seenB.has(r.uidB)).toBe(false);
+      seenB.add(r.uidB);
+    }
+  }
+  expect(seenA.size).toBe(world.a.messages.size);
+  expect(seenB.size).toBe(world.b.messages.size);
+}
+
+/**
+ * A sync whose full listing of one side leaves out a known message: no copy, no
+ * deletion, no flag change for it, and no B copy of what A holds is deleted.
+ * The next sync reads it and settles everything as usual.
+ */
+function lossySyncAndCheck(world: World, mode: 'copy' | 'mirror', side: Side, pick: number): void {
+  const aBefore = dump(world.a);
+  const countsA = gidCounts(world.a);
+  const countsBBefore = gidCounts(world.b);
+  const bBefore = new Map([...world.b.messages].map(([uid, m]) => [uid, m.gid]));
+  const leaveOut: LeaveOut = { side, pick };
+  // A restored A withholds every deletion (the engine's withholdAll): a UID it left out may hold another message.
+  const plan = simulateSync(world, { mode, full: false, allowExpunge: !world.needsVerify.a, leaveOut });
+  if (leaveOut.uid !== undefined) expectLeftAlone(plan, side, leaveOut.uid);
+  const countsB = gidCounts(world.b);
+  for (const [gid, before] of countsBBefore) {
+    expect(countsB.get(gid) ?? 0).toBeGreaterThanOrEqual(Math.min(before, countsA.get(gid) ?? 0));
+  }
+
+  simulateSync(world, { mode, full: false, allowExpunge: true });
+  world.backups.a.push(world.a.clone());
+  world.backups.b.push(world.b.clone());
+  expect(dump(world.a)).toBe(aBefore);
+  const accepts = world.b.accepts!;
+  if (mode === 'mirror') {
+    expect(comparable(world.b, accepts)).toEqual(comparable(world.a, accepts));
+  } else {
+    for (const [gid, count] of countsA) expect(gidCounts(world.b).get(gid) ?? 0).toBeGreaterThanOrEqual(count);
+    for (const [uid, gid] of bBefore) expect(world.b.messages.get(uid)?.gid).toBe(gid);
+  }
+  expectStateTrue(world);
+}
+
+/** The plan decides nothing about the message left out, nor about its record's other side. */
+function expectLeftAlone(plan: FolderPlan, side: Side, uid: number): void {
+  const records = plan.records.filter((r) => (side === 'a' ? r.uidA : r.uidB) === uid);
+  expect(records).toHaveLength(1);
+  const uidA = side === 'a' ? uid : records[0]!.uidA;
+  const uidB = side === 'b' ? uid : records[0]!.uidB;
+  if (uidA !== 0) expect(plan.appends.map((x) => x.uidA)).not.toContain(uidA);
+  if (uidB !== 0) {
+    expect(plan.expunges.map((e) => e.uidB)).not.toContain(uidB);
+    expect(plan.flagChanges.map((c) => c.uidB)).not.toContain(uidB);
+  }
+}
+
 function sortRecords(records: MessageRecord[]): MessageRecord[] {
   return [...records].sort((x, y) => x.uidA - y.uidA || x.uidB - y.uidB);
 }
@@ -410,6 +487,7 @@ function runHistory(mode: 'copy' | 'mirror', bAccepts: FlagAcceptance, events: E
   const world = newWorld(bAccepts);
   for (const event of events) {
     if (event.t === 'sync') syncAndCheck(world, mode, event.full, event.allowExpunge);
+    else if (event.t === 'lossy') lossySyncAndCheck(world, mode, event.side, event.pick);
     else applyEvent(world, event);
   }
   syncAndCheck(world, mode, false, true);
@@ -464,6 +542,7 @@ describe('planFolder properties (simulated stores)', () => {
         const world = newWorld(accepts);
         for (const event of events) {
           if (event.t === 'sync') syncAndCheck(world, 'copy', event.full, event.allowExpunge);
+          else if (event.t === 'lossy') lossySyncAndCheck(world, 'copy', event.side, event.pick);
           else applyEvent(world, event);
         }
         // B's own flags from copy mode are unknown to the state: the first mirror run reads B in full.

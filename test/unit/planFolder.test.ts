@@ -357,6 +357,42 @@ describe('planFolder: messages gone from A', () => {
   });
 });
 
+describe('planFolder: messages a side holds but did not list (unread)', () => {
+  const records = [rec(1, 11, 'g1', ['\\Seen']), rec(2, 12, 'g2', [])];
+  const unread = (uid: number, flags: string[]): [number, SnapshotMessage] => [uid, { flags, unread: true }];
+
+  it('mirror: A unread, B changed: no flag change, the record as it was', () => {
+    const p = plan({ mode: 'mirror', records, a: new Map([unread(1, ['\\Seen']), [2, { flags: [] }]]), b: snap([11, ['x']], [12, []]) });
+    expect(p).toEqual({ ...nothing, records });
+  });
+
+  it('mirror: A unread, its B copy gone: not appended again; B unread, A gone: not expunged', () => {
+    const aUnread = plan({ mode: 'mirror', records, a: new Map([unread(1, ['\\Seen']), [2, { flags: [] }]]), b: snap([12, []]) });
+    expect(aUnread).toEqual({ ...nothing, records });
+    const bUnread = plan({ mode: 'mirror', records, a: snap([2, []]), b: new Map([unread(11, ['\\Seen']), [12, { flags: [] }]]) });
+    expect(bUnread).toEqual({ ...nothing, records });
+  });
+
+  it('A unread while B\'s UID now holds another message: the record keeps only A, B\'s message is unknown', () => {
+    const p = plan({ records: [rec(1, 11, 'g1')], a: new Map([unread(1, [])]), b: snap([11, ['x'], 'other', 5]) });
+    expect(p.reusedUids).toEqual([{ side: 'b', uid: 11 }]);
+    expect(p.records).toEqual([rec(0, 11, 'other', ['x']), rec(1, 0, 'g1')]);
+    expect(p.appends).toEqual([]);
+  });
+
+  it('mirror: A unread, B renumbered (its side voided): B\'s message of that gid is kept, not expunged', () => {
+    const p = plan({ mode: 'mirror', records: [rec(1, 0, 'g1', ['\\Seen'])], a: new Map([unread(1, ['\\Seen'])]), b: snap([40, ['\\Seen'], 'g1', 5]) });
+    expect(p.expunges).toEqual([]);
+    expect(p.expungesWithheld).toBe(0);
+    expect(p.records).toEqual([rec(0, 40, 'g1', ['\\Seen']), rec(1, 0, 'g1', ['\\Seen'])]);
+  });
+
+  it('copy: B unread while A changed its flags: no flag change, the record as it was', () => {
+    const p = plan({ records, a: snap([1, ['\\Flagged']], [2, []]), b: new Map([unread(11, ['\\Seen']), [12, { flags: [] }]]) });
+    expect(p).toEqual({ ...nothing, records });
+  });
+});
+
 describe('planFolder: UID reuse and voided sides', () => {
   it('A UID reused: reported, the new message appended, the old B copy unpaired', () => {
     const input = {
@@ -397,6 +433,71 @@ describe('planFolder: UID reuse and voided sides', () => {
     });
     expect(p.records).toEqual([rec(0, 101, 'g9'), rec(1, 100, 'g1', ['\\Seen'])]);
     expect(p.appends.map((x) => x.uidA)).toEqual([2]);
+  });
+});
+
+describe('planFolder: what a side lost when it went back in time (held records)', () => {
+  const held = (uidA: number, uidB: number, gid: string, flags: string[] = []): MessageRecord => ({ ...rec(uidA, uidB, gid, flags), held: 'rollback' });
+  // Pairs 1↔11 and 2↔12; A went back in time and lost 2 (its UID 2 now holds a new message, h).
+  const records = [rec(1, 11, 'g1'), rec(2, 12, 'g2', ['\\Seen'])];
+  const a = snap([1, []], [2, [], 'h', 50]);
+  const b = snap([11, []], [12, ['\\Seen']]);
+
+  const cases: { name: string; over: Partial<FolderPlanInput>; expunged: number[]; withheld: number; held?: number; kept: MessageRecord[] }[] = [
+    { name: 'mirror, A rolled back: marked held, withheld', over: { mode: 'mirror', rolledBack: ['a'] },
+      expunged: [], withheld: 1, held: 1, kept: [held(0, 12, 'g2', ['\\Seen']), rec(1, 11, 'g1')] },
+    { name: 'mirror, A rolled back, expungeHeld (--force): expunged', over: { mode: 'mirror', rolledBack: ['a'], expungeHeld: true },
+      expunged: [12], withheld: 0, kept: [rec(1, 11, 'g1')] },
+    { name: 'mirror, A rolled back, no expunge allowed: still counted as held', over: { mode: 'mirror', rolledBack: ['a'], allowExpunge: false, expungeHeld: true },
+      expunged: [], withheld: 1, held: 1, kept: [held(0, 12, 'g2', ['\\Seen']), rec(1, 11, 'g1')] },
+    { name: 'copy, A rolled back: marked, nothing withheld (copy deletes nothing)', over: { mode: 'copy', rolledBack: ['a'] },
+      expunged: [], withheld: 0, kept: [held(0, 12, 'g2', ['\\Seen']), rec(1, 11, 'g1')] },
+    { name: 'mirror, only B rolled back: A deleting it is an ordinary expunge', over: { mode: 'mirror', rolledBack: ['b'] },
+      expunged: [12], withheld: 0, kept: [rec(1, 11, 'g1')] },
+    { name: 'mirror, no rollback: an ordinary expunge', over: { mode: 'mirror' },
+      expunged: [12], withheld: 0, kept: [rec(1, 11, 'g1')] },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const p = plan({ records, a, b, ...c.over });
+      expect(p.expunges.map((e) => e.uidB)).toEqual(c.expunged);
+      expect(p.expungesWithheld).toBe(c.withheld);
+      expect(p.expungesHeld).toBe(c.held);
+      expect(p.records).toEqual(c.kept);
+      expect(p.appends.map((x) => x.uidA)).toEqual([2]); // the new message on the reused UID
+    });
+  }
+
+  it('a held record stays held in later runs (no rollback seen any more) until expungeHeld', () => {
+    const later = { records: [held(0, 12, 'g2'), rec(1, 11, 'g1')], a: snap([1, []]), b: snap([11, []], [12, []]) };
+    const p = plan({ ...later, mode: 'mirror' });
+    expect(p).toMatchObject({ expunges: [], expungesWithheld: 1, expungesHeld: 1, records: [held(0, 12, 'g2'), rec(1, 11, 'g1')] });
+    const forced = plan({ ...later, mode: 'mirror', expungeHeld: true });
+    expect(forced.expunges).toEqual([{ uidB: 12, record: held(0, 12, 'g2') }]);
+    expect(forced.expungesHeld).toBeUndefined();
+  });
+
+  it('a held B message pairs with the same message back on A: the mark goes, nothing is copied', () => {
+    const p = plan({ mode: 'mirror', records: [held(0, 12, 'g2')], a: snap([7, ['\\Seen'], 'g2', 50]), b: snap([12, []]) });
+    expect(p).toMatchObject({ appends: [], expunges: [], expungesWithheld: 0, records: [rec(7, 12, 'g2', ['\\Seen'])] });
+    expect(p.expungesHeld).toBeUndefined();
+    expect(p.flagChanges).toEqual([{ uidB: 12, add: ['\\Seen'], remove: [] }]);
+  });
+
+  it('a B-only record that was never paired is not marked by a rollback of A', () => {
+    const p = plan({ mode: 'mirror', rolledBack: ['a'], records: [rec(0, 12, 'g2')], b: snap([12, []]) });
+    expect(p.expunges.map((e) => e.uidB)).toEqual([12]);
+    expect(p.expungesHeld).toBeUndefined();
+  });
+
+  it('a held message whose body cannot be compared is kept, still held', () => {
+    const p = plan({
+      mode: 'mirror', records: [held(0, 12, 'g2'), held(0, 13, 'g2')],
+      a: snap([7, [], 'g2', 50]), b: snap([12, [], undefined, 50], [13, [], undefined, 50]),
+      digests: { a: new Map(), b: new Map() },
+    });
+    expect(p.appends.map((x) => x.uidA)).toEqual([7]);
+    expect(p.records).toEqual([held(0, 12, 'g2'), held(0, 13, 'g2')]);
   });
 });
 

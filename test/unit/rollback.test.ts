@@ -13,7 +13,7 @@ const stored: SideStatus = { uidValidity: 7n, uidNext: 4, highestModseq: 10n, me
 const read = (over: Partial<FolderRead>): FolderRead => ({
   status: { uidValidity: 7n, uidNext: 6, highestModseq: 12n, messages: 5 },
   uidValidityChanged: false, permanentFlags: { flags: [], allowsNewKeywords: true }, readOnly: false,
-  kind: 'delta', messages: [], vanished: [], envelopes: [], unidentified: [], ...over,
+  kind: 'delta', messages: [], vanished: [], envelopes: [], unidentified: [], unread: [], ...over,
 });
 const records = [record(1, 11, 1), record(2, 12, 2), record(3, 13, 3)];
 

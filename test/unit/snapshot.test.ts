@@ -73,6 +73,27 @@ describe('buildSnapshot', () => {
     expect(snap.size).toBe(0);
   });
 
+  it('full: a known UID left out of the listing is there with its recorded flags, unread; an unknown one is left out', () => {
+    const snap = buildSnapshot(records, 'a', {
+      kind: 'full',
+      messages: [{ uid: 1, flags: ['\\Seen'] }],
+      vanished: [],
+      envelopes: [],
+      unread: [2, 3, 9],
+    });
+    expect([...snap]).toEqual([
+      [1, { flags: ['\\Seen'] }],
+      [2, { flags: [], unread: true }],
+      [3, { flags: ['k'], unread: true }],
+    ]);
+  });
+
+  it('delta: a known UID left out is marked unread', () => {
+    const snap = buildSnapshot(records, 'b', { kind: 'delta', messages: [], vanished: [], envelopes: [], unread: [12] });
+    expect(snap.get(12)).toEqual({ flags: [], unread: true });
+    expect(snap.get(11)).toEqual({ flags: ['\\Seen'] });
+  });
+
   it('uses only the given side’s UIDs', () => {
     const snap = buildSnapshot(records, 'b', { kind: 'delta', messages: [], vanished: [], envelopes: [] });
     expect([...snap.keys()]).toEqual([11, 12, 14]);

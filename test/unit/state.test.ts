@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { StateError } from '../../src/errors.js';
 import { SyncState, defaultStateDir } from '../../src/state/SyncState.js';
 import type { MessageRecord, SideStatus, StateOp } from '../../src/state/types.js';
+import { FlagInterner, HELD_ROLLBACK_TOKEN } from '../../src/state/lineCodec.js';
 import { STATE_TEST_IDENTITY as ID } from '../support/stateOps.js';
 
 let dir: string;
@@ -136,10 +137,11 @@ describe('round trip', () => {
           s.apply({ op: 'folder', nameA, nameB });
           if (f.statusA) s.apply({ op: 'status', nameA, nameB, side: 'a', status: f.statusA });
           if (f.statusB) s.apply({ op: 'status', nameA, nameB, side: 'b', status: f.statusB });
-          // Distinct uids on each side; every third record is one-sided.
-          const records = f.uids.map((u, i) =>
-            rec(i % 3 === 1 ? 0 : u, i % 3 === 2 ? 0 : u, f.gids[i % f.gids.length]!, f.flags[i % f.flags.length]!),
-          );
+          // Distinct uids on each side; two records in three are one-sided, every other of them held.
+          const records = f.uids.map((u, i): MessageRecord => {
+            const r = rec(i % 3 === 1 ? 0 : u, i % 3 === 2 ? 0 : u, f.gids[i % f.gids.length]!, f.flags[i % f.flags.length]!);
+            return i % 6 === 1 || i % 6 === 5 ? { ...r, held: 'rollback' } : r;
+          });
           s.apply({ op: 'reset', nameA, nameB, records });
         }
         const before = snapshot(s);
@@ -554,6 +556,77 @@ describe('hasChanges', () => {
     const again = await SyncState.open(path, ID);
     expect(again.hasChanges).toBe(true);
     await again.close();
+  });
+});
+
+describe('held records (the other side lost the message in a rollback)', () => {
+  const held = (uidA: number, uidB: number, gid: string, flags: string[] = []): MessageRecord => ({ ...rec(uidA, uidB, gid, flags), held: 'rollback' });
+
+  it('a file written without the mark loads as before: no record is held', async () => {
+    await writeSample(path);
+    expect(await readFile(path, 'utf8')).not.toContain('%held');
+    const s = await SyncState.open(path, ID);
+    const inbox = s.folder('INBOX', 'INBOX')!;
+    expect(inbox.hasHeldRecords()).toBe(false); // unparsed: a byte search
+    expect(inbox.records().some((r) => 'held' in r)).toBe(false);
+    expect(inbox.hasHeldRecords()).toBe(false); // parsed
+    await s.close();
+  });
+
+  it('round-trips through the journal and the state file, read lazily; pairing the record drops the mark', async () => {
+    await writeSample(path);
+    const s = await SyncState.open(path, ID);
+    s.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: held(0, 13, 'g3', ['\\Seen', 'a b']) });
+    s.apply({ op: 'reset', nameA: 'Other', nameB: 'Other', records: [rec(7, 8, 'g7', ['$Junk']), held(0, 9, 'g9')] });
+    await s.flush();
+    expect(s.folder('INBOX', 'INBOX')!.hasHeldRecords()).toBe(true);
+    const expected = snapshot(s);
+    // Replayed from the journal (a crash before the commit).
+    const copy = await crashCopy(path);
+    const t = await SyncState.open(copy, ID);
+    expect(snapshot(t)).toEqual(expected);
+    await t.close();
+    await s.commit();
+    await s.close();
+    const text = await readFile(path, 'utf8');
+    expect(text).toContain('\n0 13 g3 %held:rollback \\Seen a%20b\n');
+    expect(text).toContain('\n0 9 g9 %held:rollback\n');
+
+    const u = await SyncState.open(path, ID);
+    expect(u.folder('INBOX', 'INBOX')!.hasHeldRecords()).toBe(true); // before parsing
+    expect(u.folder('Other', 'Other')!.hasHeldRecords()).toBe(true);
+    expect(snapshot(u)).toEqual(expected);
+    // A has the message again: the pair replaces the held record.
+    u.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: rec(3, 13, 'g3', ['\\Seen']) });
+    expect(u.folder('INBOX', 'INBOX')!.hasHeldRecords()).toBe(false);
+    await u.commit();
+    await u.close();
+    expect(await readFile(path, 'utf8')).toContain('\n3 13 g3 \\Seen\n');
+  });
+
+  it('refuses a mark on a record with both UIDs; a damaged mark discards its section', async () => {
+    const s = await SyncState.open(path, ID);
+    s.apply({ op: 'folder', nameA: 'INBOX', nameB: 'INBOX' });
+    expect(() => s.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: held(1, 11, 'g1') })).toThrow(/held mark/);
+    await s.close();
+    for (const [line, problem] of [
+      ['2 12 g2 %held:rollback', 'a held mark on a record with both UIDs'],
+      ['0 12 g2 %held:rollbackX', 'bad percent-encoding'],
+      ['0 12 g2 \\Seen %held:rollback', 'bad percent-encoding'],
+    ] as const) {
+      await writeSample(path);
+      await writeFile(path, (await readFile(path, 'utf8')).replace('2 12 g2\n', `${line}\n`));
+      const t = await SyncState.open(path, ID);
+      expect(t.folder('INBOX', 'INBOX')!.records(), line).toEqual([]);
+      expect(t.warnings.join('\n'), line).toContain(problem);
+      await t.close();
+      await rm(path);
+    }
+  });
+
+  it('a replimap that predates the mark refuses it rather than reading it as a flag', () => {
+    // Such a replimap reads every token after the gid as an encoded flag.
+    expect(() => new FlagInterner().fromEncoded(`${HELD_ROLLBACK_TOKEN} \\Seen`)).toThrow(/bad percent-encoding/);
   });
 });
 

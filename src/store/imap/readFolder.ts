@@ -4,6 +4,8 @@
 //   CONDSTORE: SELECT + UID FETCH (CHANGEDSINCE) + UID SEARCH ALL + UID FETCH of new envelopes
 //   neither  : SELECT + UID FETCH 1:* (UID FLAGS)                 + UID FETCH of new envelopes
 //   no base / new UIDVALIDITY: SELECT + one UID FETCH 1:* with every envelope.
+// A FETCH 1:* answered with fewer rows than EXISTS costs one UID SEARCH ALL more:
+// the messages it left out are still there (`unread`, `unidentified`), not vanished.
 // An empty folder is never fetched from.
 
 import { identityCheckUids } from '../readRules.js';
@@ -26,6 +28,22 @@ function permanentFlags(selected: SelectResult): PermanentFlags {
   return {
     flags: cleanFlags(selected.permanentFlags.filter((flag) => flag !== '\\*')),
     allowsNewKeywords: selected.permanentFlags.includes('\\*'),
+  };
+}
+
+/** A read of nothing yet: the folder's status and flags, no message. */
+function nothingReadYet(selected: SelectResult, capabilities: StoreCapabilities, uidValidityChanged: boolean): FolderRead {
+  return {
+    status: folderStatus(selected, capabilities),
+    uidValidityChanged,
+    permanentFlags: permanentFlags(selected),
+    readOnly: selected.readOnly,
+    kind: 'full',
+    messages: [],
+    vanished: [],
+    envelopes: [],
+    unidentified: [],
+    unread: [],
   };
 }
 
@@ -53,17 +71,7 @@ export async function readFolder(
   const selected = await selectFolder(session, name, readOnly, qresyncBase);
   const known = new Set(base?.knownUids ?? []);
   const uidValidityChanged = base !== null && base.uidValidity !== selected.uidValidity;
-  const read: FolderRead = {
-    status: folderStatus(selected, capabilities),
-    uidValidityChanged,
-    permanentFlags: permanentFlags(selected),
-    readOnly: selected.readOnly,
-    kind: 'full',
-    messages: [],
-    vanished: [],
-    envelopes: [],
-    unidentified: [],
-  };
+  const read = nothingReadYet(selected, capabilities, uidValidityChanged);
   /** `wanted`: the UIDs that had to get an envelope (those without one are unidentified). */
   const finish = (changed: FetchRow[], envelopes: MessageEnvelope[], wanted: readonly number[] = []): FolderRead => {
     const messages = new Map(changed.map((row) => [row.uid, toMessageState(session, name, row)]));
@@ -73,20 +81,18 @@ export async function readFolder(
     read.envelopes = envelopes.sort((a, b) => a.uid - b.uid);
     const identified = new Set(envelopes.map((e) => e.uid));
     read.unidentified = wanted.filter((uid) => !identified.has(uid)).sort((a, b) => a - b);
+    read.unread = read.unread.filter((uid) => !identified.has(uid));
     return read;
   };
 
   // No base, or a new UIDVALIDITY (every UID the base knew is void): read everything, envelopes included, at once.
   if (base === null || uidValidityChanged) {
-    const rows = await fetchAll(session, name, selected, ENVELOPE_ITEMS);
+    const { rows, left, present } = await listAll(session, name, selected, ENVELOPE_ITEMS);
     // As the contract has it for 'full': known minus present. After a UIDVALIDITY change the
     // two are numbered differently, so this never names a present message; uidValidityChanged
     // is what tells the caller that every known UID is void.
-    const present = new Set(rows.map((row) => row.uid));
     read.vanished = base ? base.knownUids.filter((uid) => !present.has(uid)) : [];
-    // Fewer rows than messages: ask which UIDs exist, so a message the server left out is not unseen.
-    const wanted = rows.length < selected.exists ? [...(await searchAllUids(session, name))] : [];
-    return finish(rows, rows.map((row) => toEnvelope(session, name, row)), wanted);
+    return finish(rows, rows.map((row) => toEnvelope(session, name, row)), left);
   }
 
   let changed: FetchRow[];
@@ -108,10 +114,12 @@ export async function readFolder(
     unknownPresent = [...present].filter((uid) => !known.has(uid));
   } else {
     // Full scan (with the envelopes right away when all of them are wanted).
-    const rows = await fetchAll(session, name, selected, verify ? ENVELOPE_ITEMS : ['FLAGS']);
-    const present = new Set(rows.map((row) => row.uid));
+    const { rows, left, present } = await listAll(session, name, selected, verify ? ENVELOPE_ITEMS : ['FLAGS']);
     read.vanished = base.knownUids.filter((uid) => !present.has(uid));
-    if (verify) return finish(rows, rows.map((row) => toEnvelope(session, name, row)));
+    // A known message the server left out is still there: its flags are unknown, it did not vanish.
+    read.unread = left.filter((uid) => known.has(uid));
+    unknownPresent = [...present].filter((uid) => !known.has(uid));
+    if (verify) return finish(rows, rows.map((row) => toEnvelope(session, name, row)), left.filter((uid) => !known.has(uid)));
     changed = rows;
   }
 
@@ -122,7 +130,31 @@ export async function readFolder(
     return finish(changed, rows.map((row) => toEnvelope(session, name, row)), unknown);
   }
   // A full scan lists every message as "changed": its known ones are not worth an envelope each.
-  const changedKnown = read.kind === 'delta' ? changed.map((row) => row.uid).filter((uid) => known.has(uid)) : [];
+  // Known ones it left out are asked for once more: an envelope carries their flags.
+  const changedKnown = read.kind === 'delta' ? changed.map((row) => row.uid).filter((uid) => known.has(uid)) : read.unread;
   const wanted = identityCheckUids(unknown, changedKnown, base.knownUids, read.vanished);
   return finish(changed, wanted.length > 0 ? await fetchEnvelopes(session, name, wanted) : [], unknown);
+}
+
+/**
+ * Every message's row (`1:*`); `left`: the UIDs the server left out although it
+ * holds them (ascending); `present`: both. Only a listing with fewer rows than
+ * SELECT's EXISTS can have left any out: only then does it cost one UID SEARCH
+ * ALL (a message expunged meanwhile is in neither).
+ */
+async function listAll(
+  session: ImapSession,
+  folder: string,
+  selected: SelectResult,
+  items: typeof ENVELOPE_ITEMS,
+): Promise<{ rows: FetchRow[]; left: number[]; present: Set<number> }> {
+  const rows = await fetchAll(session, folder, selected, items);
+  const present = new Set(rows.map((row) => row.uid));
+  // Rows of messages appended since the SELECT do not count towards its EXISTS.
+  let listedBefore = 0;
+  for (const uid of present) if (uid < selected.uidNext) listedBefore++;
+  if (listedBefore >= selected.exists) return { rows, left: [], present };
+  const left = [...(await searchAllUids(session, folder))].filter((uid) => !present.has(uid)).sort((x, y) => x - y);
+  for (const uid of left) present.add(uid);
+  return { rows, left, present };
 }

@@ -25,37 +25,44 @@ export function statusOf(folder: MemoryFolder, condstore: boolean): FolderStatus
   return status;
 }
 
-/** Which messages changed and which envelopes the read fetches (before the server's omissions). */
-function selectChanges(server: MemoryServer, folder: MemoryFolder, options: ReadFolderOptions, vanished: number[]) {
+/**
+ * What the read lists (`changed`: the rows of its flag listing, less those the
+ * server leaves out), which envelopes it fetches, which UIDs had to get one
+ * (`wanted`), and the known UIDs a full listing left out (`unread`).
+ */
+function selectChanges(server: MemoryServer, folder: MemoryFolder, options: ReadFolderOptions, vanished: number[], omitted: (uid: number) => boolean) {
   const { base, verify } = options;
   const present = [...folder.messages.values()];
+  const listed = present.filter((m) => !omitted(m.uid));
   const all = present.map((m) => m.uid);
-  if (base === null || base.uidValidity !== folder.uidValidity) return { kind: 'full' as const, changed: present, fetched: all, wanted: all };
+  if (base === null || base.uidValidity !== folder.uidValidity) {
+    return { kind: 'full' as const, changed: listed, fetched: all, wanted: all, unread: [] };
+  }
   const known = new Set(base.knownUids);
   const unknown = all.filter((uid) => !known.has(uid));
   if (server.condstore && base.highestModseq !== undefined) {
     const since = base.highestModseq;
-    const changed = present.filter((m) => m.modseq > since);
+    const changed = listed.filter((m) => m.modseq > since);
     const changedKnown = changed.map((m) => m.uid).filter((uid) => known.has(uid));
     const fetched = verify ? all : identityCheckUids(unknown, changedKnown, base.knownUids, vanished);
-    return { kind: 'delta' as const, changed, fetched, wanted: unknown };
+    return { kind: 'delta' as const, changed, fetched, wanted: unknown, unread: [] };
   }
-  // A full scan lists every message as changed: its known ones are not worth an envelope each.
-  const fetched = verify ? all : identityCheckUids(unknown, [], base.knownUids, vanished);
-  return { kind: 'full' as const, changed: present, fetched, wanted: unknown };
+  // A full scan lists every message as changed: its known ones are not worth an envelope each,
+  // but the known ones it left out are asked for once more (an envelope carries their flags).
+  const unread = all.filter((uid) => known.has(uid) && omitted(uid));
+  const fetched = verify ? all : identityCheckUids(unknown, unread, base.knownUids, vanished);
+  return { kind: 'full' as const, changed: listed, fetched, wanted: unknown, unread };
 }
 
-/** `omitted`: UIDs the server leaves out of a FETCH (a fault a test injected). */
+/** `omitted`: UIDs the server leaves out of every FETCH (a fault a test injected). */
 export function readMemoryFolder(server: MemoryServer, folder: MemoryFolder, options: ReadFolderOptions, omitted: (uid: number) => boolean): FolderRead {
   const { base } = options;
   const vanished = base ? base.knownUids.filter((uid) => !folder.messages.has(uid)) : [];
-  const { kind, changed, fetched, wanted } = selectChanges(server, folder, options, vanished);
+  const { kind, changed, fetched, wanted, unread } = selectChanges(server, folder, options, vanished, omitted);
   const envelopes = fetched.filter((uid) => !omitted(uid)).map((uid) => envelopeOf(folder.messages.get(uid)!));
   const identified = new Set(envelopes.map((e) => e.uid));
-  const unidentified = wanted.filter((uid) => !identified.has(uid));
-  const left = new Set(unidentified);
   const known = new Set(base?.uidValidity === folder.uidValidity ? base.knownUids : []);
-  const messages = new Map(changed.filter((m) => !left.has(m.uid)).map((m) => [m.uid, { uid: m.uid, flags: [...m.flags] }]));
+  const messages = new Map(changed.map((m) => [m.uid, { uid: m.uid, flags: [...m.flags] }]));
   for (const { uid, flags } of envelopes) if (!known.has(uid)) messages.set(uid, { uid, flags: [...flags] });
   return {
     status: statusOf(folder, server.condstore),
@@ -69,6 +76,7 @@ export function readMemoryFolder(server: MemoryServer, folder: MemoryFolder, opt
     messages: [...messages.values()].sort((x, y) => x.uid - y.uid),
     vanished,
     envelopes,
-    unidentified,
+    unidentified: wanted.filter((uid) => !identified.has(uid)),
+    unread: unread.filter((uid) => !identified.has(uid)),
   };
 }
