@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { StoreError } from '../errors.js';
 import type { Store } from '../store/types.js';
 import { inBatches } from './batches.js';
+import type { SideSnapshot } from './planTypes.js';
 
 export interface DigestResult {
   /** SHA-256 (hex) of each body read; a UID missing could not be read. */
@@ -47,4 +48,21 @@ export async function fetchDigests(
     }
   }
   return result;
+}
+
+/**
+ * The snapshot with the sizes of these UIDs where it lacks them, read from
+ * their envelopes (one command); the snapshot itself when it lacks none. A UID
+ * the server returns no envelope for stays without a size. Different sizes
+ * tell versions apart without reading bodies.
+ */
+export async function withSizes(store: Store, snapshot: SideSnapshot, uids: readonly number[]): Promise<SideSnapshot> {
+  const unsized = uids.filter((uid) => snapshot.get(uid) !== undefined && snapshot.get(uid)!.size === undefined);
+  if (unsized.length === 0) return snapshot;
+  const out = new Map(snapshot);
+  for (const e of await store.fetchEnvelopes(unsized)) {
+    const message = out.get(e.uid);
+    if (message !== undefined) out.set(e.uid, { ...message, size: e.size });
+  }
+  return out;
 }

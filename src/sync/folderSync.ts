@@ -4,10 +4,10 @@
 import type { MessageRecord, SideStatus } from '../state/types.js';
 import type { FolderState, SyncState } from '../state/SyncState.js';
 import type { FolderRead, FolderStatus, MessageEnvelope, ReadBase, Store } from '../store/types.js';
-import { fetchDigests } from './bodyDigests.js';
+import { fetchDigests, withSizes } from './bodyDigests.js';
 import { executeFolderPlan, leftOutOf } from './executor.js';
 import { expectedStatusOfB, type ExpectedStatus } from './ownWrites.js';
-import { globalId } from './identity.js';
+import { globalId, identityWithoutSize } from './identity.js';
 import { planGuarded } from './mirrorGuard.js';
 import type { AppendAction, FolderPlan, FolderPlanInput, SideSnapshot } from './planTypes.js';
 import { rollbackEvidence } from './rollback.js';
@@ -92,7 +92,10 @@ export async function syncFolderPair(
     ctx,
     label,
     stores,
-    { mode: options.mode, records, a: snapshotA, b: snapshotB, bAccepts: reads.b.permanentFlags, rolledBack: rollbacks },
+    {
+      mode: options.mode, records, a: snapshotA, b: snapshotB, bAccepts: reads.b.permanentFlags, rolledBack: rollbacks,
+      unidentified: { a: reads.a.unidentified, b: reads.b.unidentified },
+    },
     {
       folder: label, force: options.force, cause: withholdingCause(job, records, newUidValidityA),
       // What A lost in a rollback is not A deleting it: none of it is deleted in this run.
@@ -187,8 +190,8 @@ async function readBothSides(
       `${label}: ${side.toUpperCase()} went back in time (${evidence}): restored from an older backup? ` +
         `Checking every message's identity; ${side === 'b' ? 'copying again what B lost' : 'nothing on B is deleted because of it'}`,
     );
-    // --full has read every identity already.
-    return options.full ? read : readSide(side, true);
+    // --full, or a read without a recorded status (no base), has read every identity already.
+    return options.full || stored === undefined ? read : readSide(side, true);
   };
   // The two sides are separate connections: read them at the same time.
   const [readA, readB] = await Promise.all([readChecked('a'), readChecked('b')]);
@@ -205,9 +208,10 @@ function withholdingCause(job: FolderPairJob, records: readonly MessageRecord[],
 }
 
 /**
- * Plan; when sizes cannot tell apart messages that share a global id, read
- * their bodies (read-only, so in a dry run too), and plan again with their
- * digests. The usual folder plans once and reads no body.
+ * Plan; when messages that share a global id must be told apart, read the
+ * sizes the snapshots lack and plan again; when sizes cannot tell, read their
+ * bodies (read-only, so in a dry run too), and plan again with their digests.
+ * The usual folder plans once and reads no size or body.
  */
 async function planComparingBodies(
   ctx: FolderSyncContext,
@@ -216,8 +220,18 @@ async function planComparingBodies(
   input: Omit<FolderPlanInput, 'allowExpunge'>,
   guard: Parameters<typeof planGuarded>[1],
 ): Promise<ReturnType<typeof planGuarded>> {
-  const first = planGuarded(input, guard);
+  let first = planGuarded(input, guard);
   if (first.plan.needDigests === undefined) return first;
+  // Sizes first: a candidate of a size the other side lacks is another version, no body needed.
+  const [sizedA, sizedB] = await Promise.all([
+    withSizes(stores.a, input.a, first.plan.needDigests.a),
+    withSizes(stores.b, input.b, first.plan.needDigests.b),
+  ]);
+  if (sizedA !== input.a || sizedB !== input.b) {
+    input = { ...input, a: sizedA, b: sizedB };
+    first = planGuarded(input, guard);
+    if (first.plan.needDigests === undefined) return first;
+  }
   const want = first.plan.needDigests;
   ctx.observer.verbose(
     `${label}: comparing the bodies of ${want.a.length} A and ${want.b.length} B messages that share a global id`,
@@ -251,6 +265,7 @@ function snapshotOf(records: readonly MessageRecord[], side: 'a' | 'b', read: Fo
       flags: e.flags,
       size: e.size,
       gid: globalId(e.identityHeaders, e.size),
+      ...(!identityWithoutSize(e.identityHeaders) && { sizedGid: true as const }),
     })),
   });
 }
@@ -263,6 +278,12 @@ function reportPlanWarnings(ctx: FolderSyncContext, label: string, plan: FolderP
     ctx.observer.warning(
       `${label}: ${side.toUpperCase()} ${which} a different message than recorded (UIDs reused); ` +
         `treating ${uids.length === 1 ? 'it as a new message' : 'them as new messages'}`,
+    );
+  }
+  if (plan.expungesInDoubt !== undefined) {
+    ctx.observer.warning(
+      `${label}: not deleting ${plan.expungesInDoubt} B message${plan.expungesInDoubt === 1 ? '' : 's'} A lacks: ` +
+        'A holds messages it did not list or identify (listed as failed), which may be these',
     );
   }
   for (const keyword of plan.droppedKeywords) {

@@ -113,3 +113,13 @@ export function globalIdFromFields(fields: IdentityFields, size: number): string
 export function globalId(identityHeaders: string, size: number): string {
   return globalIdFromFields(parseIdentityHeaders(identityHeaders), size);
 }
+
+/**
+ * True when a message's global id does not depend on its size (it has a
+ * Message-ID). Without one, the size is part of the id, and servers alter
+ * bytes on APPEND (Dovecot turns a bare CR into CRLF): the same message may
+ * then have another id on the other server.
+ */
+export function identityWithoutSize(identityHeaders: string): boolean {
+  return parseIdentityHeaders(identityHeaders).messageId !== undefined;
+}

@@ -14,7 +14,11 @@
 // is copied, and never deleted unless every candidate's digest was compared.
 // A gid with one candidate on each side pairs on the gid alone, as it always
 // did: checking it would mean reading every body after a lost state, and a
-// server that rewrites messages on APPEND would make every pair differ.
+// server that rewrites messages on APPEND would make every pair differ. Except
+// when one of the two was paired by a record whose other side is gone: the
+// new candidate on that other side may be a new version replacing the one
+// that went (a tool rewriting a message expunges it and appends the new one),
+// so sizes and bodies decide as for a larger group.
 
 import type { MessageRecord } from '../state/types.js';
 import type { BodyDigests } from './planTypes.js';
@@ -29,6 +33,8 @@ export interface Candidate {
   size?: number;
   /** The side it lacks lost it in a rollback (MessageRecord.held): kept if it stays unpaired. */
   held?: MessageRecord['held'];
+  /** Its record paired it with a message of the other side that is gone now (see the top). */
+  partnerGone?: true;
 }
 
 export interface GidMatch {
@@ -71,8 +77,7 @@ export function matchByGid(poolA: readonly Candidate[], poolB: readonly Candidat
   for (const [gid, listA] of groupBy([...poolA].sort(byUid), (m) => m.gid)) {
     const listB = groupsB.get(gid) ?? [];
     groupsB.delete(gid);
-    if (listA.length === 0 || listB.length === 0 || (listA.length === 1 && listB.length === 1)) {
-      // Nothing to choose between (the usual case).
+    if (nothingToChoose(listA, listB)) {
       pairInOrder(out, listA, listB);
     } else if (listA.every((m) => m.size !== undefined) && listB.every((m) => m.size !== undefined)) {
       const bySizeB = groupBy(listB, (m) => m.size);
@@ -92,6 +97,12 @@ export function matchByGid(poolA: readonly Candidate[], poolB: readonly Candidat
   }
   for (const listB of groupsB.values()) for (const m of listB) out.onlyB.push(m);
   return out;
+}
+
+/** One side has none, or each has one and no gone partner puts the pair in doubt (the usual case). */
+function nothingToChoose(listA: readonly Candidate[], listB: readonly Candidate[]): boolean {
+  if (listA.length === 0 || listB.length === 0) return true;
+  return listA.length === 1 && listB.length === 1 && !listA[0]!.partnerGone && !listB[0]!.partnerGone;
 }
 
 /** The lowest UIDs of both sides in order; the rest of the longer list is unpaired. */

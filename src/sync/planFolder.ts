@@ -20,6 +20,7 @@ import type {
 } from './planTypes.js';
 import { flagAccepted, flagDelta, mergeFlags, normalizedView, normalizeFlags, sameFlags } from './flags.js';
 import { byUid, matchByGid, type Candidate } from './matchByGid.js';
+import { holdsAnotherMessage } from './knownIdentity.js';
 
 export function planFolder(input: FolderPlanInput): FolderPlan {
   const { mode, records, a, b, bAccepts, allowExpunge } = input;
@@ -63,7 +64,7 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
     if (uid === 0 || claims.taken(uid)) return undefined;
     const message = snapshot.get(uid);
     if (message === undefined) return undefined;
-    if (message.gid !== undefined && message.gid !== record.gid) {
+    if (message.gid !== undefined && holdsAnotherMessage(record, side, { gid: message.gid, sizedGid: message.sizedGid })) {
       // The UID now holds another message: it joins the unknown ones below.
       reusedUids.push({ side, uid });
       return undefined;
@@ -98,13 +99,13 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
       // B's copy is gone: A's message is unpaired again, and copied again unless matched.
       poolA.push({
         uid: record.uidA, gid: msgA.gid ?? record.gid, flags: normalizedView(msgA.flags), ...sizeOf(msgA),
-        ...heldMark(record, 'b', input.rolledBack),
+        ...goneSideMarks(record, 'b', input.rolledBack),
       });
     } else if (msgB !== undefined) {
       // A's original is gone (or this is a B-only record): B's message is unpaired.
       poolB.push({
-        uid: record.uidB, gid: msgB.gid ?? record.gid, flags: normalizedView(msgB.flags),
-        ...heldMark(record, 'a', input.rolledBack),
+        uid: record.uidB, gid: msgB.gid ?? record.gid, flags: normalizedView(msgB.flags), ...sizeOf(msgB),
+        ...goneSideMarks(record, 'a', input.rolledBack),
       });
     }
   }
@@ -155,25 +156,7 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
     return { uidA: m.uid, gid: m.gid, flags, size: m.size ?? 0 };
   });
 
-  const expunges: ExpungeAction[] = [];
-  let expungesWithheld = 0;
-  let expungesHeld = 0;
-  for (const m of leftB.sort(byUid)) {
-    const record = bOnlyRecord(m);
-    // In doubt, keep: it may be the copy of a message A did not list (e.g. B renumbered meanwhile).
-    const mayBeOnA = unlistedOnA.has(m.gid);
-    // What A lost in a rollback is not A deleting it: it waits for --force (or for A to have it again).
-    const mayGo = m.held === undefined || input.expungeHeld === true;
-    if (mode === 'mirror' && allowExpunge && !mayBeOnA && mayGo) {
-      expunges.push({ uidB: m.uid, record });
-      continue;
-    }
-    if (mode === 'mirror' && !mayBeOnA) {
-      expungesWithheld++;
-      if (m.held !== undefined) expungesHeld++;
-    }
-    kept.push(record);
-  }
+  const { expunges, expungesWithheld, expungesHeld, expungesInDoubt } = planExpunges(input, leftB, unlistedOnA, kept);
 
   kept.sort((x, y) => x.uidA - y.uidA || x.uidB - y.uidB);
   flagChanges.sort((x, y) => x.uidB - y.uidB);
@@ -187,9 +170,45 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
     reusedUids,
     expungesWithheld,
     ...(expungesHeld > 0 && { expungesHeld }),
+    ...(expungesInDoubt > 0 && { expungesInDoubt }),
     ...(match.needDigests.a.length + match.needDigests.b.length > 0 && { needDigests: match.needDigests }),
     ...(match.uncompared > 0 && { uncompared: match.uncompared }),
   };
+}
+
+/**
+ * What becomes of the B messages no A message pairs with: in mirror mode,
+ * deleted, unless in doubt (kept, not counted as withheld) or not allowed
+ * (kept and counted as withheld). Kept ones join `kept` as B-only records.
+ */
+function planExpunges(
+  input: FolderPlanInput,
+  leftB: Candidate[],
+  unlistedOnA: ReadonlySet<string>,
+  kept: MessageRecord[],
+): { expunges: ExpungeAction[]; expungesWithheld: number; expungesHeld: number; expungesInDoubt: number } {
+  const out = { expunges: [] as ExpungeAction[], expungesWithheld: 0, expungesHeld: 0, expungesInDoubt: 0 };
+  // A holds messages it gave no identity for and no record names (a lost state, --full): any B message
+  // may be the copy of one of them, and no record says which, so none is deleted in this folder.
+  const unidentifiedOnA = (input.unidentified?.a ?? []).some((uid) => !input.a.has(uid));
+  for (const m of leftB.sort(byUid)) {
+    const record = bOnlyRecord(m);
+    // In doubt, keep: it may be the copy of a message A did not list (e.g. B renumbered meanwhile).
+    const mayBeOnA = unidentifiedOnA || unlistedOnA.has(m.gid);
+    // What A lost in a rollback is not A deleting it: it waits for --force (or for A to have it again).
+    const mayGo = m.held === undefined || input.expungeHeld === true;
+    if (input.mode === 'mirror' && input.allowExpunge && !mayBeOnA && mayGo) {
+      out.expunges.push({ uidB: m.uid, record });
+      continue;
+    }
+    if (input.mode === 'mirror' && mayBeOnA) out.expungesInDoubt++;
+    else if (input.mode === 'mirror') {
+      out.expungesWithheld++;
+      if (m.held !== undefined) out.expungesHeld++;
+    }
+    kept.push(record);
+  }
+  return out;
 }
 
 /**
@@ -256,14 +275,20 @@ function mayRepeat(records: readonly MessageRecord[], uidOf: (r: MessageRecord) 
 }
 
 /**
- * The mark of a candidate whose record lacks `lost`'s side now: the record's
- * own, or a new one when that side went back in time in this run and so lost
- * the message (a record that never had that side gets none).
+ * The marks of a candidate whose record lacks `lost`'s side now. Held: the
+ * record's own mark, or a new one when that side went back in time in this
+ * run and so lost the message. Partner gone: that side had it (a record that
+ * never had that side, or whose UIDs there were voided, gets neither).
  */
-function heldMark(record: MessageRecord, lost: 'a' | 'b', rolledBack: FolderPlanInput['rolledBack']): Pick<Candidate, 'held'> {
-  if (record.held !== undefined) return { held: record.held };
+function goneSideMarks(
+  record: MessageRecord,
+  lost: 'a' | 'b',
+  rolledBack: FolderPlanInput['rolledBack'],
+): Pick<Candidate, 'held' | 'partnerGone'> {
   const uid = lost === 'a' ? record.uidA : record.uidB;
-  return uid !== 0 && rolledBack?.includes(lost) === true ? { held: 'rollback' } : {};
+  const partnerGone = uid !== 0 ? { partnerGone: true as const } : {};
+  if (record.held !== undefined) return { held: record.held, ...partnerGone };
+  return uid !== 0 && rolledBack?.includes(lost) === true ? { held: 'rollback', ...partnerGone } : partnerGone;
 }
 
 /** The record of a B message no A message pairs with (keeping its held mark). */

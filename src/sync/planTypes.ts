@@ -14,6 +14,12 @@ export interface SnapshotMessage {
    * reused for another message and the record is not trusted.
    */
   gid?: string;
+  /**
+   * The gid hashes the size (no Message-ID): another server may hold the same
+   * message under another gid, so a difference from the record's gid is proof
+   * only where the record's gid came from this side (see knownIdentity.ts).
+   */
+  sizedGid?: true;
   /** Size in bytes, when an envelope was read (needed for appends). */
   size?: number;
   /**
@@ -49,6 +55,12 @@ export interface FolderPlanInput {
   bAccepts: FlagAcceptance;
   /** Mirror: expunges are allowed (the guard passed or --force). */
   allowExpunge: boolean;
+  /**
+   * UIDs each side holds but gave no identity for (FolderRead.unidentified).
+   * Those no record names may be anything, so while A has any, mirror
+   * deletes nothing from B in this folder (they are listed as failures).
+   */
+  unidentified?: { a: readonly number[]; b: readonly number[] };
   /**
    * Sides found restored from an older backup in this run (rollback.ts). A
    * record that loses its message on such a side is marked held: the other
@@ -108,6 +120,12 @@ export interface FolderPlan {
    * them again or expungeHeld. Absent when none.
    */
   expungesHeld?: number;
+  /**
+   * Mirror: B messages A lacks that were kept because A may have them after
+   * all (A held messages it did not list or identify, see `unidentified`).
+   * Not withheld (no guard, no --force): kept until A is read in full. Absent when none.
+   */
+  expungesInDoubt?: number;
   /**
    * Without `digests`: messages sharing a global id that sizes could not tell
    * apart; plan again with their digests before acting. Absent when none.

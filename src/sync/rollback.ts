@@ -4,15 +4,18 @@
 // holds another message than the state recorded for it.
 
 import type { MessageRecord, SideStatus } from '../state/types.js';
-import type { FolderRead } from '../store/types.js';
+import type { FolderRead, MessageEnvelope } from '../store/types.js';
 import { wentBackInTime } from './folderStatus.js';
-import { globalId } from './identity.js';
+import { globalId, identityWithoutSize } from './identity.js';
+import { holdsAnotherMessage } from './knownIdentity.js';
 
 /**
  * Why this side looks restored from a backup, in words for a warning, or
  * undefined when nothing says so. Looks only at what a read without verify
  * already returned: its status, and the envelopes it carries for known UIDs
- * (those reported changed, and the highest known one; see FolderRead).
+ * (those reported changed, and the highest known one; see FolderRead). The
+ * counters need a recorded status to compare with; the identities of known
+ * UIDs do not (a folder whose runs always fail records none, yet has records).
  */
 export function rollbackEvidence(
   stored: SideStatus | undefined,
@@ -20,9 +23,9 @@ export function rollbackEvidence(
   records: readonly MessageRecord[],
   side: 'a' | 'b',
 ): string | undefined {
-  // Without a recorded status, or under another UIDVALIDITY, the UIDs say nothing.
-  if (!stored || stored.uidValidity !== read.status.uidValidity || read.uidValidityChanged) return undefined;
-  if (wentBackInTime(stored, read.status)) {
+  // Under another UIDVALIDITY the UIDs say nothing.
+  if (read.uidValidityChanged || (stored && stored.uidValidity !== read.status.uidValidity)) return undefined;
+  if (stored && wentBackInTime(stored, read.status)) {
     return (
       `UIDNEXT ${stored.uidNext} → ${read.status.uidNext}, ` +
       `HIGHESTMODSEQ ${stored.highestModseq ?? '-'} → ${read.status.highestModseq ?? '-'}`
@@ -34,16 +37,18 @@ export function rollbackEvidence(
   return `${shown} now hold${reused.length === 1 ? 's' : ''} another message than recorded`;
 }
 
-/** Known UIDs of this side whose envelope in the read shows another message than the record's. */
+/** Known UIDs of this side whose envelope in the read shows another message than the record's (see knownIdentity.ts). */
 export function reusedKnownUids(records: readonly MessageRecord[], side: 'a' | 'b', read: FolderRead): number[] {
   if (read.envelopes.length === 0) return [];
-  const seen = new Map<number, { identityHeaders: string; size: number }>();
+  const seen = new Map<number, MessageEnvelope>();
   for (const e of read.envelopes) seen.set(e.uid, e);
   const reused: number[] = [];
   for (const record of records) {
     const uid = side === 'a' ? record.uidA : record.uidB;
     const envelope = uid === 0 ? undefined : seen.get(uid);
-    if (envelope && globalId(envelope.identityHeaders, envelope.size) !== record.gid) reused.push(uid);
+    if (envelope === undefined) continue;
+    const now = { gid: globalId(envelope.identityHeaders, envelope.size), sizedGid: !identityWithoutSize(envelope.identityHeaders) };
+    if (holdsAnotherMessage(record, side, now)) reused.push(uid);
   }
   return reused.sort((x, y) => x - y);
 }

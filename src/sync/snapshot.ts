@@ -14,6 +14,8 @@ export interface SnapshotEnvelope {
   flags: string[];
   size: number;
   gid: string;
+  /** The gid hashes the size (no Message-ID): see SnapshotMessage. */
+  sizedGid?: true;
 }
 
 export interface SnapshotRead {
@@ -89,6 +91,7 @@ export function buildSnapshot(
       flags: current !== undefined && listed.has(envelope.uid) ? current.flags : normalizedView(envelope.flags),
       gid: envelope.gid,
       size: envelope.size,
+      ...(envelope.sizedGid && { sizedGid: true }),
     });
   }
   for (const uid of read.vanished) out.delete(uid);

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { readFolder, seedFolder, setFlags } from '../support/imap.js';
-import { passwordEnv, runCli, syncOnce, tempDir } from '../support/sync.js';
+import { passwordEnv, plainSpecVia, runCli, syncOnce, tempDir } from '../support/sync.js';
+import { dropBodyOf, fetchRowOf, startFilterProxy } from '../support/filterProxy.js';
 
 function message(n: number, tag: string): string {
   return [
@@ -278,5 +279,67 @@ describe('a server restored from an older copy of its Maildir, then new mail on 
     const forced = await syncOnce(a, b, statePath, { mode: 'mirror', force: true });
     expect(forced.summary).toMatchObject({ expunged: 10, deletionsWithheld: 0, withheld: [] });
     expect(await digests(b)).toEqual(await digests(a));
+  });
+
+  it('mirror, A restored in a folder where one message keeps failing (no status ever recorded): B keeps the copies of what A lost', async () => {
+    const [a, b] = await Promise.all([startDovecot(), startDovecot()]);
+    servers.push(a, b);
+    const statePath = join(tempDir(), 'rollback.state');
+    await deliver(a, range(1, 20), 'a');
+    // A never gives the body of UID 1: the folder always has a failure, so its statuses are never recorded.
+    const proxy = await startFilterProxy({ targetHost: a.host, targetPort: a.imapPort, filter: dropBodyOf(1) });
+    try {
+      const via = { a: plainSpecVia(a, proxy.port) };
+      expect((await syncOnce(a, b, statePath, { mode: 'mirror' }, {}, via)).failures.map((f) => f.uid)).toEqual([1]);
+      const backup = await backupMaildir(a);
+      await deliver(a, range(21, 25), 'a');
+      await syncOnce(a, b, statePath, { mode: 'mirror' }, {}, via);
+      const beforeOnB = await digests(b);
+      expect(beforeOnB).toHaveLength(24);
+      await restoreMaildir(a, backup);
+      await deliver(a, range(1, 7), 'new'); // UIDs 21..27: five of them were A's lost messages' UIDs
+
+      const run = await syncOnce(a, b, statePath, { mode: 'mirror' }, {}, via);
+      expect(run.summary.expunged).toBe(0);
+      expect(run.summary.rollbacks).toEqual([{ folder: 'INBOX', side: 'A' }]);
+      const onB = await digests(b);
+      expectContainsOnce(onB, beforeOnB, 'what B had');
+      const onA = (await readFolder(a, 'INBOX')).filter((m) => m.uid !== 1).map((m) => digest(m.body));
+      expectContainsOnce(onB, onA, 'A message on B');
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('B reporting other sizes than A for Message-ID-less mail: a flag set on B is no rollback, nothing copied twice', async () => {
+    const [a, b] = await Promise.all([startDovecot(), startDovecot()]);
+    servers.push(a, b);
+    const statePath = join(tempDir(), 'rollback.state');
+    const noId = (n: number): { raw: string } => ({
+      raw: [`From: <n${n}@example.org>`, `Subject: note ${n}`, 'Date: Tue, 3 Mar 2026 09:00:00 +0100', '', `note ${n}`, ''].join('\r\n'),
+    });
+    await seedFolder(a, 'INBOX', [noId(1), noId(2), noId(3)]);
+    // B counts its copies' bytes otherwise (as Dovecot does for a bare CR it normalised on APPEND):
+    // a Message-ID-less copy gets another global id on B than its original on A.
+    const proxy = await startFilterProxy({
+      targetHost: b.host, targetPort: b.imapPort,
+      filter: (response) => {
+        if (!fetchRowOf(response)) return response;
+        return Buffer.from(response.toString('latin1').replace(/RFC822\.SIZE (\d+)/gi, (_, n: string) => `RFC822.SIZE ${Number(n) + 7}`), 'latin1');
+      },
+    });
+    try {
+      const via = { b: plainSpecVia(b, proxy.port) };
+      expect((await syncOnce(a, b, statePath, {}, {}, via)).summary.copied).toBe(3);
+      const [m] = await readFolder(b, 'INBOX');
+      await setFlags(b, 'INBOX', [m!.uid], ['\\Flagged'], []);
+      const second = await syncOnce(a, b, statePath, {}, {}, via);
+      expect({ copied: second.summary.copied, rollbacks: second.summary.rollbacks, failures: second.failures })
+        .toEqual({ copied: 0, rollbacks: [], failures: [] });
+      expect(await digests(b)).toEqual(await digests(a));
+      expect((await readFolder(b, 'INBOX')).filter((x) => x.flags.includes('\\Flagged'))).toHaveLength(1); // copy: B's own flag stays
+    } finally {
+      await proxy.close();
+    }
   });
 });

@@ -6,10 +6,11 @@
 // Real Dovecot servers without CONDSTORE (so every run lists every message's
 // flags), each behind a proxy that can drop one UID's FETCH rows.
 
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
-import { dropRowsOf, fetchRowOf, passThrough, startFilterProxy, type FilterProxy, type ResponseFilter } from '../support/filterProxy.js';
+import { dropEnvelopeOf, dropRowsOf, fetchRowOf, passThrough, startFilterProxy, type FilterProxy, type ResponseFilter } from '../support/filterProxy.js';
 import { bodyDigestsOf as digests, readFolder, seedFolder, setFlags } from '../support/imap.js';
 import { taggedMessage } from '../support/taggedMessages.js';
 import { passwordEnv, plainSpecVia, runCli, syncOnce, tempDir, type EngineRun } from '../support/sync.js';
@@ -171,4 +172,19 @@ describe('a full listing that leaves known messages out', () => {
     expect(next.summary.copied).toBe(0);
     expect(await digests(b, 'Twice')).toEqual(onA);
   });
+
+  for (const how of ['--full', 'a lost state'] as const) {
+    it(`mirror, ${how}: a message missing from A's envelope listing keeps its copy on B; listed, exit 1`, async () => {
+      const folder = how === '--full' ? 'FullRead' : 'LostState';
+      const { uids, statePath, onA } = await syncedFolder(folder, 'mirror');
+      if (how === 'a lost state') rmSync(statePath);
+      const second = await syncThrough(folder, statePath, { mode: 'mirror', full: how === '--full' }, { a: dropEnvelopeOf(uids[2]!) });
+      expect(second.summary.expunged).toBe(0);
+      expect(await digests(b, folder)).toEqual(onA);
+      expect(second.summary.failed.length + second.summary.deletionsWithheld).toBeGreaterThan(0); // never exit 0
+      const next = await syncThrough(folder, statePath, { mode: 'mirror' });
+      expect(next.failures).toEqual([]);
+      expect(await digests(b, folder)).toEqual(onA);
+    });
+  }
 });

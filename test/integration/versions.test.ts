@@ -205,4 +205,28 @@ describe('versions of one message (same global id, different bodies)', () => {
     expect(run.summary.stats.b.bytesIn).toBeLessThan(300_000);
     expect(digests(await readFolder(b, 'INBOX'))).toEqual(digests(await readFolder(a, 'INBOX')));
   });
+
+  for (const mode of ['copy', 'mirror'] as const) {
+    it(`${mode}, state kept: a new version replacing a synced one on A (v1 expunged, v2 appended) reaches B`, async () => {
+      await seedFolder(a, 'INBOX', [{ raw: version('version 1') }]);
+      expect((await syncOnce(a, b, statePath, { mode })).failures).toEqual([]);
+      expect(digests(await readFolder(b, 'INBOX'))).toEqual(digests(await readFolder(a, 'INBOX')));
+      // A tool rewrites the message on A (strips an attachment): v1 expunged, v2 appended, same headers.
+      const [v1] = await readFolder(a, 'INBOX');
+      await expungeUids(a, 'INBOX', [v1!.uid]);
+      await seedFolder(a, 'INBOX', [{ raw: version('version 2, a longer and different body') }]);
+      const v2 = digests(await readFolder(a, 'INBOX'));
+
+      const run = await syncOnce(a, b, statePath, { mode });
+      expect(run.failures).toEqual([]);
+      const onB = digests(await readFolder(b, 'INBOX'));
+      // Copy keeps v1 and adds v2; mirror holds exactly v2.
+      if (mode === 'mirror') expect(onB).toEqual(v2);
+      else expect(onB).toEqual([...v2, digest(v1!.body)].sort());
+      // The next run has nothing to do and compares no body.
+      const next = await syncOnce(a, b, statePath, { mode });
+      expect(next.summary).toMatchObject({ copied: 0, expunged: 0 });
+      expect(next.verbose.filter((l) => COMPARING.test(l))).toEqual([]);
+    });
+  }
 });

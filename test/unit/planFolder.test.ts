@@ -436,6 +436,45 @@ describe('planFolder: UID reuse and voided sides', () => {
   });
 });
 
+describe('planFolder: review of issue 6 (identity in doubt)', () => {
+  it('a new version replacing a synced message (A side gone, same gid on A again) is not paired by gid alone', () => {
+    // 1↔11 synced; A expunged 1 and got 2, same gid: sizes must decide, B's size is asked for.
+    const input = { records: [rec(1, 11, 'g')], a: snap([2, [], 'g', 120]), b: snap([11, []]) };
+    expect(plan({ ...input, mode: 'mirror' }).needDigests).toEqual({ a: [2], b: [11] });
+    // With B's size known and different: another version, no body needed.
+    const sized = plan({ ...input, mode: 'mirror', b: snap([11, [], undefined, 100]) });
+    expect(sized.needDigests).toBeUndefined();
+    expect(sized.appends.map((x) => x.uidA)).toEqual([2]);
+    expect(sized.expunges.map((e) => e.uidB)).toEqual([11]);
+    // A record that never had an A side (B-only) still pairs on the gid alone.
+    const bOnly = plan({ records: [rec(0, 11, 'g')], a: snap([2, [], 'g', 120]), b: snap([11, []]) });
+    expect(bOnly.needDigests).toBeUndefined();
+    expect(bOnly.records).toEqual([rec(2, 11, 'g')]);
+  });
+
+  it('mirror: while A holds a message no record names and it gave no identity for, nothing on B is deleted', () => {
+    const p = plan({ mode: 'mirror', a: snap([1, [], 'g1', 10]), b: snap([11, [], 'g1', 10], [12, [], 'g2', 10]), unidentified: { a: [2], b: [] } });
+    expect(p.expunges).toEqual([]);
+    expect(p.expungesInDoubt).toBe(1);
+    expect(p.expungesWithheld).toBe(0);
+    expect(p.records).toEqual([rec(0, 12, 'g2'), rec(1, 11, 'g1')]);
+    // A known one (present in the snapshot, unread) is the records' business: no doubt about others.
+    const known = plan({ mode: 'mirror', records: [rec(2, 13, 'g3')], a: snap([2, [], undefined]), b: snap([12, [], 'g2', 10], [13, []]), unidentified: { a: [2], b: [] } });
+    expect(known.expunges.map((e) => e.uidB)).toEqual([12]);
+  });
+
+  it('a Message-ID-less message of another size on B (its gid hashes the size) is still the recorded copy', () => {
+    const sized: SnapshotMessage = { flags: ['\\Flagged'], gid: 'other-size', size: 107, sizedGid: true };
+    const p = plan({ mode: 'copy', records: [rec(5, 7, 'g')], a: snap([5, []]), b: new Map([[7, sized]]) });
+    expect(p.reusedUids).toEqual([]);
+    expect(p.appends).toEqual([]);
+    expect(p.records).toEqual([rec(5, 7, 'g')]);
+    // On A, whose bytes the record's gid was made from, the same difference is another message.
+    const onA = plan({ mode: 'copy', records: [rec(5, 7, 'g')], a: new Map([[5, sized]]), b: snap([7, []]) });
+    expect(onA.reusedUids).toEqual([{ side: 'a', uid: 5 }]);
+  });
+});
+
 describe('planFolder: what a side lost when it went back in time (held records)', () => {
   const held = (uidA: number, uidB: number, gid: string, flags: string[] = []): MessageRecord => ({ ...rec(uidA, uidB, gid, flags), held: 'rollback' });
   // Pairs 1↔11 and 2↔12; A went back in time and lost 2 (its UID 2 now holds a new message, h).

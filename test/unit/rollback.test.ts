@@ -35,11 +35,24 @@ describe('rollbackEvidence', () => {
     expect(rollbackEvidence(stored, r, records, 'a')).toMatch(/UIDNEXT 4 → 3, HIGHESTMODSEQ 10 → 8/);
   });
 
-  it('never after a new UIDVALIDITY (every UID is void anyway) or without a stored status', () => {
+  it('never after a new UIDVALIDITY (every UID is void anyway)', () => {
     const r = read({ uidValidityChanged: true, status: { uidValidity: 8n, uidNext: 6, messages: 5 }, envelopes: [envelope(3, 7)] });
     expect(rollbackEvidence(stored, r, records, 'a')).toBeUndefined();
     // --full reads without a base: the driver cannot say, the status does.
     expect(rollbackEvidence(stored, { ...r, uidValidityChanged: false }, records, 'a')).toBeUndefined();
-    expect(rollbackEvidence(undefined, read({ envelopes: [envelope(3, 7)] }), records, 'a')).toBeUndefined();
+  });
+
+  it('without a stored status (a folder whose runs always failed), a known UID holding another message still counts', () => {
+    expect(rollbackEvidence(undefined, read({ envelopes: [envelope(3, 7)] }), records, 'a')).toMatch(/UID 3 now holds another message/);
+    expect(rollbackEvidence(undefined, read({ envelopes: [envelope(3, 3)] }), records, 'a')).toBeUndefined();
+  });
+
+  it('a Message-ID-less copy on B of another size than A\'s original (its gid hashes the size) is no evidence', () => {
+    const noId = 'From: <n@example.org>\r\nSubject: note\r\n';
+    const withoutId = [{ uidA: 1, uidB: 11, gid: globalId(noId, 100), flags: [] }];
+    const onB: MessageEnvelope = { uid: 11, flags: [], size: 107, internalDate: new Date(0), identityHeaders: noId };
+    expect(rollbackEvidence(stored, read({ envelopes: [onB] }), withoutId, 'b')).toBeUndefined();
+    // On A, whose bytes made the record's gid, another size is another message.
+    expect(rollbackEvidence(stored, read({ envelopes: [{ ...onB, uid: 1 }] }), withoutId, 'a')).toMatch(/UID 1 now holds/);
   });
 });
