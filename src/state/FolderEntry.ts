@@ -9,7 +9,8 @@
 // uidB) removes the record with exactly that pair, if there is one.
 //
 // A damaged section (a record line that does not parse, two records with one
-// UID) is found when it is first parsed. It is then discarded, statuses and
+// UID) is found when it is first parsed (one whose `folder` or `status` line is
+// damaged is found when the file is scanned, and SyncState opens it empty). It is then discarded, statuses and
 // records, with a warning: the folder pair reads as one the state never saw,
 // so the run reads both sides in full and pairs the messages by global id
 // (nothing is copied twice), and the next commit writes the section anew.
@@ -187,10 +188,7 @@ export class FolderEntry implements FolderState {
       problem = `line ${e.line}: ${e.message}`;
     }
     this.discard();
-    this.onDiscard(
-      `state file ${this.statePath}: folder ${JSON.stringify(this.nameA)} / ${JSON.stringify(this.nameB)} is damaged ` +
-        `(${problem}); its records are discarded and the folder is re-matched by global id (nothing is copied twice)`,
-    );
+    this.onDiscard(damagedSectionWarning(this.statePath, this.nameA, this.nameB, problem));
     return [];
   }
 
@@ -205,6 +203,14 @@ export class FolderEntry implements FolderState {
     this.list = null;
     this.uids = {};
   }
+}
+
+/** The warning for a discarded section, found damaged when scanned or when its records are first parsed. */
+export function damagedSectionWarning(statePath: string, nameA: string, nameB: string, problem: string): string {
+  return (
+    `state file ${statePath}: folder ${JSON.stringify(nameA)} / ${JSON.stringify(nameB)} is damaged ` +
+    `(${problem}); its records are discarded and the folder is re-matched by global id (nothing is copied twice)`
+  );
 }
 
 /** The non-zero UIDs of one side, ascending. */

@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { StateError } from '../errors.js';
 import { ensurePrivateDir, fsyncDir, removeTempFiles, replaceFile, type ChunkWriter } from './atomicWrite.js';
-import { FolderEntry } from './FolderEntry.js';
+import { FolderEntry, damagedSectionWarning } from './FolderEntry.js';
 import { encodeOp } from './journalFormat.js';
 import { FlagInterner, encodeRecord, isValidGid, isValidHeld, isValidStatus, isValidUid } from './lineCodec.js';
 import { StateJournal, readJournal } from './StateJournal.js';
@@ -20,10 +20,10 @@ import {
   STATE_FORMAT_VERSION,
   endText,
   folderKey,
-  scanStateFile,
   sectionHeaderText,
   stateHeaderText,
 } from './stateFormat.js';
+import { scanStateFile, type DamagedSection, type ScannedState } from './stateScan.js';
 import type { MessageRecord, SideStatus, StateMode, StateOp } from './types.js';
 
 export interface StateIdentity {
@@ -152,37 +152,48 @@ export class SyncState {
       }
       buf = null;
     }
-    let state: SyncState;
-    if (buf === null) {
-      state = new SyncState(path, identity, readOnly, true, 0);
-    } else {
-      let scanned;
-      try {
-        scanned = scanStateFile(buf);
-      } catch (e) {
-        if (e instanceof StateFormatError) throw new StateError(`state file ${path} is corrupt at line ${e.line}: ${e.message}`);
-        if (e instanceof StateVersionError) {
-          throw new StateError(`state file ${path} has version ${e.version}; this replimap reads version ${STATE_FORMAT_VERSION}`);
-        }
-        throw e;
-      }
-      if (scanned.storeA !== identity.storeA || scanned.storeB !== identity.storeB) {
-        throw new StateError(
-          `state file ${path} belongs to stores A=${scanned.storeA} B=${scanned.storeB}, ` +
-            `not to A=${identity.storeA} B=${identity.storeB}; choose another state file`,
-        );
-      }
-      state = new SyncState(path, identity, readOnly, false, scanned.generation);
-      state.mode = scanned.mode;
-      const onDiscard = (text: string): void => state.sectionDiscarded(text);
-      for (const s of scanned.sections) {
-        const raw = s.records.count > 0 ? s.records : null;
-        state.folders.set(folderKey(s.header.nameA, s.header.nameB), FolderEntry.fromHeader(s.header, state.interner, path, onDiscard, raw));
-      }
-      if (scanned.countMismatch) state.discardAll(scanned.countMismatch);
-    }
+    const state = buf === null ? new SyncState(path, identity, readOnly, true, 0) : SyncState.fromFile(path, identity, readOnly, buf);
     await state.recover();
     return state;
+  }
+
+  /** The state a file holds; its damaged sections discarded with a warning each (see stateScan.ts). */
+  private static fromFile(path: string, identity: StateIdentity, readOnly: boolean, buf: Buffer): SyncState {
+    const scanned = scanOrRefuse(path, buf);
+    if (scanned.storeA !== identity.storeA || scanned.storeB !== identity.storeB) {
+      throw new StateError(
+        `state file ${path} belongs to stores A=${scanned.storeA} B=${scanned.storeB}, ` +
+          `not to A=${identity.storeA} B=${identity.storeB}; choose another state file`,
+      );
+    }
+    const state = new SyncState(path, identity, readOnly, false, scanned.generation);
+    state.mode = scanned.mode;
+    const onDiscard = (text: string): void => state.sectionDiscarded(text);
+    for (const s of scanned.sections) {
+      const raw = s.records.count > 0 ? s.records : null;
+      state.folders.set(folderKey(s.header.nameA, s.header.nameB), FolderEntry.fromHeader(s.header, state.interner, path, onDiscard, raw));
+    }
+    for (const d of scanned.damaged) state.discardScanned(d);
+    if (scanned.countMismatch) state.discardAll(scanned.countMismatch);
+    return state;
+  }
+
+  /**
+   * A section found damaged by the scan: its folder pair (when readable) is
+   * kept with no statuses and no records, as FolderEntry.load leaves one.
+   */
+  private discardScanned({ names, line, problem }: DamagedSection): void {
+    const where = `line ${problem.line}: ${problem.message}`;
+    if (names === undefined) {
+      this.sectionDiscarded(
+        `state file ${this.path}: the folder section at line ${line} is damaged (${where}); its folder names cannot be read, ` +
+          `so the section is discarded and that folder is re-matched by global id (nothing is copied twice)`,
+      );
+      return;
+    }
+    const { nameA, nameB } = names;
+    this.folders.set(folderKey(nameA, nameB), this.newEntry(nameA, nameB));
+    this.sectionDiscarded(damagedSectionWarning(this.path, nameA, nameB, where));
   }
 
   /**
@@ -198,6 +209,11 @@ export class SyncState {
         `records is unknown, so every folder's records are discarded and re-matched by global id ` +
         `(nothing is copied twice; this run reads every folder in full)`,
     );
+  }
+
+  /** A folder pair with no statuses and no records. */
+  private newEntry(nameA: string, nameB: string): FolderEntry {
+    return new FolderEntry(nameA, nameB, this.interner, this.path, (text) => this.sectionDiscarded(text));
   }
 
   /** A FolderEntry discarded its damaged section: the next commit must write it anew. */
@@ -386,7 +402,7 @@ export class SyncState {
     switch (op.op) {
       case 'folder':
         if (entry === undefined) {
-          this.folders.set(key, new FolderEntry(op.nameA, op.nameB, this.interner, this.path, (text) => this.sectionDiscarded(text)));
+          this.folders.set(key, this.newEntry(op.nameA, op.nameB));
         }
         return;
       case 'drop-folder':
@@ -430,6 +446,24 @@ export class SyncState {
     const copy: MessageRecord = { uidA: r.uidA, uidB: r.uidB, gid: r.gid, flags: this.interner.intern(r.flags) };
     if (r.held !== undefined) copy.held = r.held;
     return copy;
+  }
+}
+
+/** The file's structure, or the StateError (exit 4) that says what is wrong and what to do. */
+function scanOrRefuse(path: string, buf: Buffer): ScannedState {
+  try {
+    return scanStateFile(buf);
+  } catch (e) {
+    if (e instanceof StateFormatError) {
+      throw new StateError(
+        `state file ${path} is corrupt at line ${e.line}: ${e.message}; move it aside (e.g. mv ${path} ${path}.damaged) ` +
+          `and run again: the next run re-matches every folder by global id (nothing is copied twice)`,
+      );
+    }
+    if (e instanceof StateVersionError) {
+      throw new StateError(`state file ${path} has version ${e.version}; this replimap reads version ${STATE_FORMAT_VERSION}`);
+    }
+    throw e;
   }
 }
 

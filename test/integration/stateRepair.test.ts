@@ -2,6 +2,9 @@
 // account. The damaged folder's section is discarded with one warning, the
 // folder is re-matched by global id (nothing copied twice, nothing B should
 // keep deleted), and the next commit writes the section anew.
+// A damaged `status` or `folder` line costs only its section the same way
+// (hostile review of issue 6); a damaged file header stops the run (exit 4)
+// with a hint: move the file aside.
 // Point 15: a full disk under the state is named as such, by the run that hits
 // it and by the next one.
 
@@ -13,7 +16,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { generateMessages } from '../support/corpus.js';
 import { readFolder, seedFolder, type SeedMessage } from '../support/imap.js';
-import { passwordEnv, runCli, tempDir } from '../support/sync.js';
+import { passwordEnv, runCli, syncOnce, tempDir } from '../support/sync.js';
+import { taggedMessages } from '../support/taggedMessages.js';
 
 /** `count` generated messages (unique Message-IDs per seed), as seedFolder takes them. */
 const seed = (folder: string, seedNo: number, count: number): SeedMessage[] =>
@@ -37,6 +41,18 @@ function damageRecord(statePath: string, folder: string): string {
   lines[at] = [uidA, 'x', ...rest].join(' ');
   writeFileSync(statePath, lines.join('\n'));
   return `line ${at + 1}: bad uidB`;
+}
+
+/** Replaces the first line of `folder`'s section that `pick` selects with `edit`'s result; returns its problem. */
+function damageSectionLine(statePath: string, folder: string, pick: (line: string) => boolean, edit: (line: string) => string): number {
+  const lines = readFileSync(statePath, 'utf8').split('\n');
+  const header = lines.findIndex((l) => l === `folder ${JSON.stringify(folder)} ${JSON.stringify(folder)}`);
+  expect(header).toBeGreaterThan(0);
+  const at = lines.findIndex((l, i) => i >= header && pick(l));
+  expect(at).toBeGreaterThanOrEqual(header);
+  lines[at] = edit(lines[at]!);
+  writeFileSync(statePath, lines.join('\n'));
+  return at + 1;
 }
 
 /** Makes the end marker's record count wrong by one. */
@@ -86,6 +102,35 @@ describe('a damaged state file does not stop the account', () => {
         `so every folder's records are discarded and re-matched by global id`,
     },
     {
+      name: 'copy: a bad status line in one folder',
+      mode: 'copy',
+      damage: () => {
+        const line = damageSectionLine(statePath, 'Work', (l) => l.startsWith('status a '), (l) => l.replace(/^status a \S+/, 'status a x'));
+        return `line ${line}: bad UIDVALIDITY "x"`;
+      },
+      warning: (problem) =>
+        `state file ${statePath}: folder "Work" / "Work" is damaged (${problem}); ` +
+        `its records are discarded and the folder is re-matched by global id (nothing is copied twice)`,
+    },
+    {
+      name: 'mirror: a bad status line in one folder',
+      mode: 'mirror',
+      damage: () => {
+        const line = damageSectionLine(statePath, 'Work', (l) => l.startsWith('status b '), (l) => l.replace(/ [0-9]+$/, ' many'));
+        return `line ${line}: bad MESSAGES "many"`;
+      },
+      warning: (problem) => `state file ${statePath}: folder "Work" / "Work" is damaged (${problem});`,
+    },
+    {
+      name: 'copy: an unreadable folder line (its names lost a quote)',
+      mode: 'copy',
+      damage: () => {
+        const line = damageSectionLine(statePath, 'Work', (l) => l.startsWith('folder '), () => 'folder "Work "Work"');
+        return `at line ${line} is damaged (line ${line}: `;
+      },
+      warning: (problem) => `state file ${statePath}: the folder section ${problem}`,
+    },
+    {
       name: 'mirror: a bad record line in one folder',
       mode: 'mirror',
       damage: () => damageRecord(statePath, 'Work'),
@@ -119,7 +164,7 @@ describe('a damaged state file does not stop the account', () => {
         // What B had is still there, under the same UIDs: nothing deleted and copied again.
         expect(mb.map((m) => m.uid).slice(0, 6)).toEqual(uidsBefore[f]);
       }
-      expect(readFileSync(statePath, 'utf8')).not.toMatch(/^[0-9]+ x /m);
+      expect(readFileSync(statePath, 'utf8')).not.toMatch(/^[0-9]+ x |^status . x |many$|"Work "/m);
       expect(existsSync(`${statePath}.journal`)).toBe(false);
 
       const third = await sync(c.mode);
@@ -130,6 +175,61 @@ describe('a damaged state file does not stop the account', () => {
       for (const f of folders) expect(digests(await readFolder(b, f))).toEqual(digests(await readFolder(a, f)));
     });
   }
+});
+
+describe('a damaged status line (hostile review of issue 6)', () => {
+  let a: DovecotServer;
+  let b: DovecotServer;
+  let statePath: string;
+  const tagged = async (server: DovecotServer, folder: string): Promise<string[]> => digests(await readFolder(server, folder));
+
+  beforeEach(async () => {
+    [a, b] = await Promise.all([startDovecot(), startDovecot()]);
+    statePath = join(tempDir(), 'review.state');
+  });
+  afterEach(async () => {
+    await Promise.all([a.stop(), b.stop()]);
+  });
+
+  it('a damaged status line in one folder section does not stop the account (like a damaged record line)', async () => {
+    await seedFolder(a, 'INBOX', taggedMessages('inbox', 3));
+    await seedFolder(a, 'Work', taggedMessages('work', 3));
+    await syncOnce(a, b, statePath);
+    const lines = readFileSync(statePath, 'utf8').split('\n');
+    const header = lines.indexOf('folder "Work" "Work"');
+    const status = lines.findIndex((l, i) => i > header && l.startsWith('status a '));
+    expect(status).toBeGreaterThan(header);
+    lines[status] = lines[status]!.replace(/^status a \S+/, 'status a x');
+    writeFileSync(statePath, lines.join('\n'));
+    await seedFolder(a, 'INBOX', taggedMessages('inbox', 1, 3));
+
+    const run = await runCli(['sync', a.url(), b.url(), '--tls-ca', a.caFile, '--state', statePath, '--json'], passwordEnv(a, b));
+    expect(run.code, run.stderr).toBe(0);
+    expect(await tagged(b, 'INBOX')).toEqual(await tagged(a, 'INBOX'));
+    expect(await tagged(b, 'Work')).toEqual(await tagged(a, 'Work'));
+  });
+
+  it('a damaged file header stops the run with exit 4 and says to move the file aside; then the next run copies nothing twice', async () => {
+    await seedFolder(a, 'INBOX', taggedMessages('inbox', 3));
+    await syncOnce(a, b, statePath);
+    writeFileSync(statePath, readFileSync(statePath, 'utf8').replace(/^generation [0-9]+$/m, 'generation x'));
+    const args = ['sync', a.url(), b.url(), '--tls-ca', a.caFile, '--state', statePath];
+
+    const refused = await runCli(args, passwordEnv(a, b));
+    expect(refused.code, refused.stderr).toBe(4);
+    expect(refused.stderr.trim()).toBe(
+      `replimap: state file ${statePath} is corrupt at line 3: bad generation "x"; move it aside (e.g. mv ${statePath} ${statePath}.damaged) ` +
+        `and run again: the next run re-matches every folder by global id (nothing is copied twice)`,
+    );
+
+    execFileSync('mv', [statePath, `${statePath}.damaged`]);
+    const next = await runCli([...args, '--json'], passwordEnv(a, b));
+    expect(next.code, next.stderr).toBe(0);
+    expect((JSON.parse(next.stdout) as JsonSummary).copied).toBe(0);
+    const onB = await readFolder(b, 'INBOX');
+    expect(onB).toHaveLength(3);
+    expect(digests(onB)).toEqual(await tagged(a, 'INBOX'));
+  });
 });
 
 describe('a full disk under the state', () => {

@@ -410,20 +410,22 @@ describe('corrupt state files', () => {
     ['bad magic', (s) => s.replace('replimap-state 1', 'hello world'), /corrupt at line 1: not a replimap state file/],
     ['missing end marker', (s) => s.slice(0, s.indexOf('end ')), /corrupt at line 10: the file ends without an end marker/],
     ['truncated mid-line', (s) => s.slice(0, s.indexOf('end ') + 3), /corrupt at line 10: the file ends in the middle of a line/],
-    ['unknown line kind', (s) => s.replace('folder "Other"', 'deferred "Other"'), /corrupt at line 8: unknown line kind "deferred"/],
-    ['bad status', (s) => s.replace('status a 42 10 5 9', 'status a 42 ten 5 9'), /corrupt at line 5: bad UIDNEXT "ten"/],
-    ['bad folder name', (s) => s.replace('folder "Other" "Other"', 'folder "Other "Other"'), /corrupt at line 8: /],
     ['data after end', (s) => s + 'more\n', /corrupt at line 11: data after the end marker/],
-    ['duplicate folder', (s) => s.replace('folder "Other" "Other"', 'folder "INBOX" "INBOX"'), /corrupt at line 8: folder pair listed twice/],
     ['bad stores line', (s) => s.replace('stores ', 'storez '), /corrupt at line 2: expected the "stores" line/],
     ['bad generation', (s) => s.replace('generation 1', 'generation -1'), /corrupt at line 3: bad generation/],
+    // Before the first `folder` line nothing says where a section starts: the header is damaged.
+    ['first folder line without its keyword', (s) => s.replace('folder "INBOX"', 'fodler "INBOX"'), /corrupt at line 4: unknown line kind "fodler"/],
+    ['status line before any section', (s) => s.replace('folder "INBOX" "INBOX"\n', ''), /corrupt at line 4: status line out of place/],
+    ['bad end marker', (s) => s.replace('end 2 3', 'end 2 three'), /corrupt at line 10: bad record count "three"/],
   ];
   for (const [name, damage, message] of cases) {
-    it(`refuses: ${name}`, async () => {
+    it(`refuses, saying to move the file aside: ${name}`, async () => {
       await writeSample(path);
       await writeFile(path, damage(await readFile(path, 'utf8')));
       const err = await expectStateError(SyncState.open(path, ID), message);
       expect(err.message).toContain(`state file ${path} `);
+      const hint = `; move it aside (e.g. mv ${path} ${path}.damaged) and run again: the next run re-matches every folder by global id (nothing is copied twice)`;
+      expect(err.message.endsWith(hint), err.message).toBe(true);
       expect(err.message).not.toContain('\n');
     });
   }
@@ -703,6 +705,100 @@ describe('a damaged folder section is discarded, not fatal', () => {
     expect(t.folder('INBOX', 'INBOX')!.records()).toEqual([rec(3, 13, 'g3')]);
     expect(t.warnings).toEqual([]);
     await t.close();
+  });
+
+  /** The warning FolderEntry gives for a discarded section. */
+  const discarded = (folder: string, problem: string): string =>
+    `state file ${path}: folder ${JSON.stringify(folder)} / ${JSON.stringify(folder)} is damaged (${problem}); ` +
+    `its records are discarded and the folder is re-matched by global id (nothing is copied twice)`;
+
+  // A damaged line the scan reads (not a record line) is found at open; the section goes the same way.
+  for (const [name, damage, problem] of [
+    ['a bad UIDVALIDITY', (s: string) => s.replace('status a 42 ', 'status a x '), 'line 5: bad UIDVALIDITY "x"'],
+    ['a bad status b line', (s: string) => s.replace('status a 42 10 5 9\n', 'status a 42 10 5 9\nstatus b 1 2 - -3\n'), 'line 6: bad MESSAGES "-3"'],
+    ['status b before status a', (s: string) => s.replace('status a ', 'status b 1 2 - 1\nstatus a '), 'line 6: status line out of place'],
+    ['a status line after the records', (s: string) => s.replace('2 12 g2\n', '2 12 g2\nstatus b 1 2 - 1\n'), 'line 8: status line out of place'],
+    ['a status line for no side', (s: string) => s.replace('status a ', 'status c '), 'line 5: status line out of place'],
+    ['an unknown line kind', (s: string) => s.replace('1 11 g1', 'defer 1\n1 11 g1'), 'line 6: unknown line kind "defer"'],
+    ['an empty line', (s: string) => s.replace('2 12 g2\n', '2 12 g2\n\n'), 'line 8: unknown line kind ""'],
+  ] as const) {
+    it(`${name}: that folder reads as unknown from open on, one warning, the other section still lazy`, async () => {
+      await writeSample(path);
+      // Other's record is damaged too, to show its section is not parsed by open.
+      await writeFile(path, damage((await readFile(path, 'utf8')).replace('7 8 g7 $Junk', '7 8x g7 $Junk')));
+      const s = await SyncState.open(path, ID);
+      expect(s.warnings).toEqual([discarded('INBOX', problem)]);
+      expect(s.hasChanges).toBe(true);
+      const inbox = s.folder('INBOX', 'INBOX')!;
+      expect([inbox.statusA, inbox.statusB, inbox.records()]).toEqual([undefined, undefined, []]);
+      expect(s.folderKeys()).toEqual([
+        { nameA: 'Other', nameB: 'Other' },
+        { nameA: 'INBOX', nameB: 'INBOX' },
+      ]);
+      s.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: rec(2, 12, 'g2') });
+      s.apply({ op: 'status', nameA: 'INBOX', nameB: 'INBOX', side: 'a', status: status(11, 6n) });
+      await s.commit();
+      await s.close();
+      // Other's lines went back byte for byte (damage included, found when it is used).
+      expect(await readFile(path, 'utf8')).toContain('folder "Other" "Other"\n7 8x g7 $Junk\n');
+
+      const t = await SyncState.open(path, ID);
+      expect(t.warnings).toEqual([]);
+      expect(t.folder('INBOX', 'INBOX')!.records()).toEqual([rec(2, 12, 'g2')]);
+      expect(t.folder('INBOX', 'INBOX')!.statusA).toEqual(status(11, 6n));
+      expect(t.folder('Other', 'Other')!.records()).toEqual([]);
+      expect(t.warnings).toEqual([expect.stringContaining('folder "Other" / "Other" is damaged (line ')]);
+      await t.close();
+    });
+  }
+
+  it('an unreadable folder line: that section is dropped (its names are unknown), the rest is kept', async () => {
+    await writeSample(path);
+    await writeFile(path, (await readFile(path, 'utf8')).replace('folder "INBOX" "INBOX"', 'folder "INBOX "INBOX"'));
+    const s = await SyncState.open(path, ID);
+    expect(s.warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^state file ${path}: the folder section at line 4 is damaged \\(line 4: [^)]+\\); its folder names cannot be read, ` +
+            `so the section is discarded and that folder is re-matched by global id \\(nothing is copied twice\\)$`,
+        ),
+      ),
+    ]);
+    expect(s.folderKeys()).toEqual([{ nameA: 'Other', nameB: 'Other' }]);
+    expect(s.folder('Other', 'Other')!.records()).toEqual([rec(7, 8, 'g7', ['$Junk'])]);
+    expect(s.hasChanges).toBe(true);
+    await s.commit();
+    await s.close();
+    const t = await SyncState.open(path, ID);
+    expect(t.warnings).toEqual([]);
+    expect(t.folderKeys()).toEqual([{ nameA: 'Other', nameB: 'Other' }]);
+    await t.close();
+  });
+
+  it('a folder pair listed twice: neither section is trusted, one warning, the pair kept empty', async () => {
+    await writeSample(path);
+    await writeFile(path, (await readFile(path, 'utf8')).replace('folder "Other" "Other"', 'folder "INBOX" "INBOX"'));
+    const s = await SyncState.open(path, ID);
+    expect(s.warnings).toEqual([discarded('INBOX', 'line 8: folder pair listed twice (first at line 4)')]);
+    expect(s.folderKeys()).toEqual([{ nameA: 'INBOX', nameB: 'INBOX' }]);
+    const inbox = s.folder('INBOX', 'INBOX')!;
+    expect([inbox.statusA, inbox.records()]).toEqual([undefined, []]);
+    await s.commit();
+    await s.close();
+    expect(await readFile(path, 'utf8')).toMatch(/folder "INBOX" "INBOX"\nend 1 0\n$/);
+  });
+
+  it('a later folder line without its keyword: its lines fall in the section before, and the folder count tells', async () => {
+    await writeSample(path);
+    await writeFile(path, (await readFile(path, 'utf8')).replace('folder "Other"', 'deferred "Other"'));
+    const s = await SyncState.open(path, ID);
+    expect(s.warnings).toEqual([
+      discarded('INBOX', 'line 8: unknown line kind "deferred"'),
+      expect.stringContaining(`state file ${path} is damaged at line 10 (end marker says 2 folders, the file has 1); which folder`),
+    ]);
+    expect(s.folderKeys()).toEqual([{ nameA: 'INBOX', nameB: 'INBOX' }]);
+    expect(s.folder('INBOX', 'INBOX')!.records()).toEqual([]);
+    await s.close();
   });
 
   for (const [name, damage, problem] of [
