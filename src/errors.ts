@@ -11,7 +11,7 @@ export const ExitCode = {
   Connect: 3,
   /** State file locked by another run, unusable (corrupt header, unknown version), or not writable (disk full). */
   State: 4,
-  /** Mirror mode refused to delete because the source looks broken (see --force). */
+  /** Mirror mode withheld deletions because the source looks broken (see --force). */
   GuardRefused: 5,
   /** Stopped by SIGINT after saving state. */
   Interrupted: 130,
@@ -49,13 +49,6 @@ export class ConnectError extends ReplimapError {
 export class StateError extends ReplimapError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, ExitCode.State, options);
-  }
-}
-
-/** Mirror mode's safety guard: the source lost too much since the last run. */
-export class GuardRefusedError extends ReplimapError {
-  constructor(message: string) {
-    super(message, ExitCode.GuardRefused);
   }
 }
 

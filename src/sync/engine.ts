@@ -2,19 +2,19 @@
 // sides, map them, skip the pairs whose status did not change, sync the others
 // (on several connections at once), and commit the state.
 
-import { GuardRefusedError, ImapCommandError, UsageError } from '../errors.js';
+import { ImapCommandError, UsageError } from '../errors.js';
 import { SyncState } from '../state/SyncState.js';
 import { createStore } from '../store/createStore.js';
 import type { FolderInfo, Store, StoreStats } from '../store/types.js';
 import { ExtraConnections, type StorePair } from './extraConnections.js';
 import { selectFolders } from './folderFilter.js';
-import { mapFolders, pairLabel, type FolderMapping } from './folderMap.js';
+import { mapFolders, namesOnBOfAFolders, pairLabel, type FolderMapping } from './folderMap.js';
 import { translateFolderNameBack } from './folderName.js';
 import { prepareFoldersOnB } from './folderSetup.js';
 import { statusUnchanged } from './folderStatus.js';
 import { syncFolderPair, type FolderPairJob, type FolderSyncContext, type FolderSyncResult } from './folderSync.js';
 import { recordOwnWritesOnB } from './ownWrites.js';
-import { checkDeletionLimit, checkMirrorGuard } from './mirrorGuard.js';
+import { checkDeletionLimit } from './mirrorGuard.js';
 import { cutConnectionsOnAbort, interruptedBy, isInterruption } from './interruption.js';
 import { PeriodicCommit } from './periodicCommit.js';
 import type { SyncJob, SyncObserver, SyncSummary, Withholding } from './types.js';
@@ -93,8 +93,6 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
     const listedA = new Map(foldersA.map((f) => [f.name, f]));
     const listedB = new Map(foldersB.map((f) => [f.name, f]));
 
-    if (options.mode === 'mirror') guardMirror(state, listedA, options.force);
-
     // Folders B lacks (parents first), then subscriptions; a folder B refuses fails alone.
     const wanted = mapping.pairs.filter((p) => selected.has(p.nameA));
     const setup = await prepareFoldersOnB(main.b, mapping.toCreate, wanted, options.dryRun, reporting);
@@ -170,7 +168,7 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
     if (expected.length > 0 && !signal?.aborted) await recordOwnWritesOnB(main.b, state, expected, observer);
 
     if (options.deleteFolders && !signal?.aborted) {
-      const deletion = await deleteFoldersMissingOnA(main, mapping, foldersB, state, options, observer);
+      const deletion = await deleteFoldersMissingOnA(main, mapping, foldersA, foldersB, state, options, observer);
       summary.foldersDeleted = deletion.deleted;
       if (deletion.withheld) {
         summary.withheld.push(deletion.withheld);
@@ -249,40 +247,23 @@ async function runFolderJobs(
   return results;
 }
 
-/** Mirror's guard over the whole account: refuse before touching anything. */
-function guardMirror(state: SyncState, listedA: Map<string, FolderInfo>, force: boolean): void {
-  const folders = state
-    .folderKeys()
-    .map((k) => state.folder(k.nameA, k.nameB)!)
-    .filter((f) => f.statusA !== undefined)
-    .map((f) => ({
-      name: f.nameA,
-      rememberedA: f.statusA!.messages,
-      presentA: listedA.get(f.nameA)?.status?.messages ?? 0,
-    }));
-  const verdict = checkMirrorGuard({
-    folders,
-    rememberedFolders: folders.length,
-    presentFolders: folders.filter((f) => listedA.has(f.name)).length,
-    force,
-  });
-  if (!verdict.ok) throw new GuardRefusedError(verdict.reason);
-}
-
 /**
- * Mirror --delete-folders: B folders no A folder maps to (never INBOX or a
- * special-use folder). None when they are more than half of B's folders
+ * Mirror --delete-folders: B folders no A folder maps to, nor stands for by
+ * name (A may list a folder it cannot open: its mail is still there). Never
+ * INBOX or a special-use folder. None when they are more than half of B's folders
  * (and at least 2), unless --force: the guard withholds them.
  */
 async function deleteFoldersMissingOnA(
   main: { a: Store; b: Store },
   mapping: FolderMapping,
+  foldersA: FolderInfo[],
   foldersB: FolderInfo[],
   state: SyncState,
   options: SyncJob['options'],
   observer: SyncObserver,
 ): Promise<{ deleted: number; withheld?: Withholding }> {
-  const targets = new Set(mapping.pairs.map((p) => p.nameB));
+  const onA = namesOnBOfAFolders({ folders: foldersA, namespace: main.a.namespace }, main.b.namespace);
+  const targets = new Set([...mapping.pairs.map((p) => p.nameB), ...onA]);
   const delim = main.b.namespace.delimiter;
   const isAncestorOfTarget = (name: string): boolean =>
     delim !== null && [...targets].some((t) => t.startsWith(name + delim));
