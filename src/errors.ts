@@ -55,27 +55,32 @@ export class StateError extends ReplimapError {
 /**
  * A server answered NO or BAD to a command (or imapflow returned false for it).
  * Message-level failures are collected and reported; the run goes on.
+ * `store`: the store that answered ("A" or "B"), when the driver knows it.
  */
 export class ImapCommandError extends ReplimapError {
   readonly command: string;
   readonly serverText: string | undefined;
   readonly responseCode: string | undefined;
+  readonly store: string | undefined;
   constructor(
     command: string,
     message: string,
-    details: { serverText?: string; responseCode?: string; cause?: unknown } = {},
+    details: { serverText?: string; responseCode?: string; store?: string; cause?: unknown } = {},
   ) {
     super(message, ExitCode.PartialFailure, { cause: details.cause });
     this.command = command;
     this.serverText = details.serverText;
     this.responseCode = details.responseCode;
+    this.store = details.store;
   }
 }
 
-/** The connection dropped in the middle of a run (not a login problem). */
+/** The connection dropped in the middle of a run (not a login problem). `store` is "A" or "B". */
 export class ConnectionLostError extends ReplimapError {
+  readonly store: string;
   constructor(store: string, message: string, options?: { cause?: unknown }) {
     super(`${store}: ${message}`, ExitCode.Connect, options);
+    this.store = store;
   }
 }
 

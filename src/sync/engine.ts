@@ -2,17 +2,18 @@
 // sides, map them, skip the pairs whose status did not change, sync the others
 // (on several connections at once), and commit the state.
 
-import { ImapCommandError, UsageError } from '../errors.js';
+import { ConnectionLostError, ImapCommandError, UsageError } from '../errors.js';
 import { SyncState } from '../state/SyncState.js';
 import { createStore } from '../store/createStore.js';
 import type { FolderInfo, Store, StoreStats } from '../store/types.js';
-import { ExtraConnections, type StorePair } from './extraConnections.js';
+import { ExtraConnections } from './extraConnections.js';
 import { selectFolders } from './folderFilter.js';
 import { mapFolders, namesOnBOfAFolders, pairLabel, type FolderMapping } from './folderMap.js';
 import { translateFolderNameBack } from './folderName.js';
 import { prepareFoldersOnB } from './folderSetup.js';
 import { statusUnchanged } from './folderStatus.js';
-import { syncFolderPair, type FolderPairJob, type FolderSyncContext, type FolderSyncResult } from './folderSync.js';
+import { runFolderJobs } from './folderJobs.js';
+import { syncFolderPair, type FolderPairJob, type FolderSyncContext } from './folderSync.js';
 import { recordOwnWritesOnB } from './ownWrites.js';
 import { checkDeletionLimit } from './mirrorGuard.js';
 import { cutConnectionsOnAbort, interruptedBy, isInterruption } from './interruption.js';
@@ -140,19 +141,23 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
     };
 
     const extra = new ExtraConnections(open, options.connections, warn, signal);
-    const results = await runFolderJobs(jobs, options.connections, main, extra, periodic, async (stores, folderJob) => {
-      try {
-        const result = await syncFolderPair(ctx, folderJob, stores);
-        reporting.folderFinished(result);
-        return result;
-      } catch (err) {
-        // A command the server refused for this folder (e.g. SELECT answered NO):
-        // report it and go on with the other folders.
-        if (!(err instanceof ImapCommandError)) throw err;
-        reporting.failure({ folder: folderJob.label, uid: 0, side: 'B', reason: err.message });
-        return undefined;
-      }
-    }, signal);
+    const results = await runFolderJobs({
+      jobs, connections: options.connections, main, extra, periodic, open, signal,
+      work: async (stores, folderJob) => {
+        try {
+          const result = await syncFolderPair(ctx, folderJob, stores);
+          reporting.folderFinished(result);
+          return result;
+        } catch (err) {
+          // A command the server refused for this folder (e.g. SELECT answered NO):
+          // report it and go on with the other folders.
+          if (!(err instanceof ImapCommandError)) throw err;
+          reporting.failure({ folder: folderJob.label, uid: 0, side: sideOf(err), reason: err.message });
+          return undefined;
+        }
+      },
+      lost: (folderJob, err) => reporting.failure({ folder: folderJob.label, uid: 0, side: sideOf(err), reason: err.message }),
+    });
     for (const r of results) {
       summary.copied += r.copied;
       summary.bytes += r.bytes;
@@ -203,51 +208,6 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
 }
 
 /**
- * Run folder jobs on up to `connections` pairs of connections. The first pair
- * is the one already open; the others are opened only when there is work for
- * them, and a store refusing one only means fewer folders at once.
- */
-async function runFolderJobs(
-  jobs: FolderPairJob[],
-  connections: number,
-  main: StorePair,
-  extra: ExtraConnections,
-  periodic: PeriodicCommit,
-  work: (stores: StorePair, job: FolderPairJob) => Promise<FolderSyncResult | undefined>,
-  signal?: AbortSignal,
-): Promise<FolderSyncResult[]> {
-  const queue = [...jobs];
-  const results: FolderSyncResult[] = [];
-  const worker = async (stores: StorePair): Promise<void> => {
-    periodic.join();
-    try {
-      for (let job = queue.shift(); job && !signal?.aborted; job = queue.shift()) {
-        await periodic.safePoint();
-        const result = await work(stores, job);
-        if (result) results.push(result);
-      }
-    } finally {
-      await periodic.leave();
-    }
-  };
-  // Connected before taking a job: a pair that cannot be opened leaves no job behind.
-  const extraWorker = async (): Promise<void> => {
-    const stores = await extra.openPair(() => queue.length > 0);
-    if (stores) await worker(stores);
-  };
-  const count = Math.max(1, Math.min(connections, jobs.length));
-  const workers = [worker(main)];
-  for (let i = 1; i < count; i++) workers.push(extraWorker());
-  // Let every worker finish its current folder before an error propagates, so
-  // nothing is half-recorded when the state is closed. After a signal, a
-  // connection cut under a worker is the stop it asked for, not an error.
-  const settled = await Promise.allSettled(workers);
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected' && !isInterruption(s.reason, signal));
-  if (failed) throw failed.reason;
-  return results;
-}
-
-/**
  * Mirror --delete-folders: B folders no A folder maps to, nor stands for by
  * name (A may list a folder it cannot open: its mail is still there). Never
  * INBOX or a special-use folder. None when they are more than half of B's folders
@@ -295,6 +255,11 @@ async function deleteFoldersMissingOnA(
     }
   }
   return { deleted: candidates.length };
+}
+
+/** The side whose store failed (errors from the driver carry its label). */
+function sideOf(err: ImapCommandError | ConnectionLostError): 'A' | 'B' {
+  return err.store === 'A' ? 'A' : 'B';
 }
 
 /** Up to five names, then how many more. */
