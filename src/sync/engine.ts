@@ -6,19 +6,19 @@ import { ConnectionLostError, ImapCommandError, UsageError } from '../errors.js'
 import { SyncState } from '../state/SyncState.js';
 import { createStore } from '../store/createStore.js';
 import type { FolderInfo, Store, StoreStats } from '../store/types.js';
-import { ExtraConnections } from './extraConnections.js';
+import { ExtraConnections, type StorePair } from './extraConnections.js';
 import { selectFolders } from './folderFilter.js';
 import { mapFolders, namesOnBOfAFolders, pairLabel, type FolderMapping } from './folderMap.js';
 import { translateFolderNameBack } from './folderName.js';
 import { prepareFoldersOnB } from './folderSetup.js';
 import { statusUnchanged } from './folderStatus.js';
 import { runFolderJobs } from './folderJobs.js';
-import { syncFolderPair, type FolderPairJob, type FolderSyncContext } from './folderSync.js';
+import { syncFolderPair, type FolderPairJob, type FolderSyncContext, type FolderSyncResult } from './folderSync.js';
 import { recordOwnWritesOnB } from './ownWrites.js';
 import { checkDeletionLimit } from './mirrorGuard.js';
 import { cutConnectionsOnAbort, interruptedBy, isInterruption } from './interruption.js';
 import { PeriodicCommit } from './periodicCommit.js';
-import type { SyncJob, SyncObserver, SyncSummary, Withholding } from './types.js';
+import type { MessageFailure, SyncJob, SyncObserver, SyncSummary, Withholding } from './types.js';
 
 /** Commit the state (and empty the journal) about this often during a long run. */
 const COMMIT_INTERVAL_MS = 60_000;
@@ -143,20 +143,8 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
     const extra = new ExtraConnections(open, options.connections, warn, signal);
     const results = await runFolderJobs({
       jobs, connections: options.connections, main, extra, periodic, open, signal,
-      work: async (stores, folderJob) => {
-        try {
-          const result = await syncFolderPair(ctx, folderJob, stores);
-          reporting.folderFinished(result);
-          return result;
-        } catch (err) {
-          // A command the server refused for this folder (e.g. SELECT answered NO):
-          // report it and go on with the other folders.
-          if (!(err instanceof ImapCommandError)) throw err;
-          reporting.failure({ folder: folderJob.label, uid: 0, side: sideOf(err), reason: err.message });
-          return undefined;
-        }
-      },
-      lost: (folderJob, err) => reporting.failure({ folder: folderJob.label, uid: 0, side: sideOf(err), reason: err.message }),
+      work: (stores, folderJob) => syncOneFolder(ctx, folderJob, stores),
+      lost: (folderJob, err) => reporting.failure(folderFailure(folderJob, err)),
     });
     for (const r of results) {
       summary.copied += r.copied;
@@ -257,9 +245,25 @@ async function deleteFoldersMissingOnA(
   return { deleted: candidates.length };
 }
 
-/** The side whose store failed (errors from the driver carry its label). */
-function sideOf(err: ImapCommandError | ConnectionLostError): 'A' | 'B' {
-  return err.store === 'A' ? 'A' : 'B';
+/**
+ * One folder pair for runFolderJobs. A command the server refused for this
+ * folder (e.g. SELECT answered NO) fails it alone: reported, the others go on.
+ */
+async function syncOneFolder(ctx: FolderSyncContext, job: FolderPairJob, stores: StorePair): Promise<FolderSyncResult | undefined> {
+  try {
+    const result = await syncFolderPair(ctx, job, stores);
+    ctx.observer.folderFinished(result);
+    return result;
+  } catch (err) {
+    if (!(err instanceof ImapCommandError)) throw err;
+    ctx.observer.failure(folderFailure(job, err));
+    return undefined;
+  }
+}
+
+/** A whole folder failed (UID 0), on the side whose store failed: driver errors carry its label. */
+function folderFailure(job: FolderPairJob, err: ImapCommandError | ConnectionLostError): MessageFailure {
+  return { folder: job.label, uid: 0, side: err.store === 'A' ? 'A' : 'B', reason: err.message };
 }
 
 /** Up to five names, then how many more. */
