@@ -11,7 +11,7 @@ export const ExitCode = {
   Connect: 3,
   /** State file locked by another run, unusable (corrupt header, unknown version), or not writable (disk full). */
   State: 4,
-  /** Mirror mode refused to delete because the source looks broken (see --force). */
+  /** Mirror mode withheld deletions because the source looks broken (see --force). */
   GuardRefused: 5,
   /** Stopped by SIGINT after saving state. */
   Interrupted: 130,
@@ -52,13 +52,6 @@ export class StateError extends ReplimapError {
   }
 }
 
-/** Mirror mode's safety guard: the source lost too much since the last run. */
-export class GuardRefusedError extends ReplimapError {
-  constructor(message: string) {
-    super(message, ExitCode.GuardRefused);
-  }
-}
-
 /**
  * What a store operation can fail on, whatever the driver: one message (an
  * append, a flag change), one folder (select, create), or the store itself
@@ -67,12 +60,17 @@ export class GuardRefusedError extends ReplimapError {
  */
 export type StoreErrorScope = 'message' | 'folder' | 'store';
 
-/** A store refused or failed an operation; collected and reported, the run goes on. */
+/**
+ * A store refused or failed an operation; collected and reported, the run goes on.
+ * `store`: the store that failed ("A" or "B"), when the driver knows it.
+ */
 export class StoreError extends ReplimapError {
   readonly scope: StoreErrorScope;
-  constructor(scope: StoreErrorScope, message: string, options?: { cause?: unknown }) {
+  readonly store: string | undefined;
+  constructor(scope: StoreErrorScope, message: string, options?: { cause?: unknown; store?: string }) {
     super(message, ExitCode.PartialFailure, options);
     this.scope = scope;
+    this.store = options?.store;
   }
 }
 
@@ -90,19 +88,21 @@ export class ImapCommandError extends StoreError {
   constructor(
     command: string,
     message: string,
-    details: { serverText?: string; responseCode?: string; cause?: unknown } = {},
+    details: { serverText?: string; responseCode?: string; store?: string; cause?: unknown } = {},
   ) {
-    super(MESSAGE_COMMANDS.has(command) ? 'message' : 'folder', message, { cause: details.cause });
+    super(MESSAGE_COMMANDS.has(command) ? 'message' : 'folder', message, { cause: details.cause, store: details.store });
     this.command = command;
     this.serverText = details.serverText;
     this.responseCode = details.responseCode;
   }
 }
 
-/** The connection dropped in the middle of a run (not a login problem). */
+/** The connection dropped in the middle of a run (not a login problem). `store` is "A" or "B". */
 export class ConnectionLostError extends ReplimapError {
+  readonly store: string;
   constructor(store: string, message: string, options?: { cause?: unknown }) {
     super(`${store}: ${message}`, ExitCode.Connect, options);
+    this.store = store;
   }
 }
 

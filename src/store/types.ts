@@ -43,7 +43,7 @@ export interface FolderInfo {
   subscribed: boolean;
   /** False for \Noselect / \NonExistent placeholders. */
   selectable: boolean;
-  /** Present for selectable folders when listFolders was asked for status. */
+  /** Present for selectable folders when listFolders was asked for status, unless the server gave none for it. */
   status?: FolderStatus;
 }
 

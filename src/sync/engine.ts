@@ -2,22 +2,23 @@
 // sides, map them, skip the pairs whose status did not change, sync the others
 // (on several connections at once), and commit the state.
 
-import { GuardRefusedError, StoreError, UsageError } from '../errors.js';
+import { ConnectionLostError, StoreError, UsageError } from '../errors.js';
 import { SyncState } from '../state/SyncState.js';
 import { createStore } from '../store/createStore.js';
 import type { FolderInfo, Store, StoreStats } from '../store/types.js';
 import { ExtraConnections, type StorePair } from './extraConnections.js';
 import { selectFolders } from './folderFilter.js';
-import { mapFolders, pairLabel, type FolderMapping } from './folderMap.js';
+import { mapFolders, namesOnBOfAFolders, pairLabel, type FolderMapping } from './folderMap.js';
 import { translateFolderNameBack } from './folderName.js';
 import { prepareFoldersOnB } from './folderSetup.js';
 import { statusUnchanged } from './folderStatus.js';
+import { runFolderJobs } from './folderJobs.js';
 import { syncFolderPair, type FolderPairJob, type FolderSyncContext, type FolderSyncResult } from './folderSync.js';
 import { recordOwnWritesOnB } from './ownWrites.js';
-import { checkDeletionLimit, checkMirrorGuard } from './mirrorGuard.js';
+import { checkDeletionLimit } from './mirrorGuard.js';
 import { cutConnectionsOnAbort, interruptedBy, isInterruption } from './interruption.js';
 import { PeriodicCommit } from './periodicCommit.js';
-import type { SyncJob, SyncObserver, SyncSummary, Withholding } from './types.js';
+import type { MessageFailure, SyncJob, SyncObserver, SyncSummary, Withholding } from './types.js';
 
 /** Commit the state (and empty the journal) about this often during a long run. */
 const COMMIT_INTERVAL_MS = 60_000;
@@ -93,8 +94,6 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
     const listedA = new Map(foldersA.map((f) => [f.name, f]));
     const listedB = new Map(foldersB.map((f) => [f.name, f]));
 
-    if (options.mode === 'mirror') guardMirror(state, listedA, options.force);
-
     // Folders B lacks (parents first), then subscriptions; a folder B refuses fails alone.
     const wanted = mapping.pairs.filter((p) => selected.has(p.nameA));
     const setup = await prepareFoldersOnB(main.b, mapping.toCreate, wanted, options.dryRun, reporting);
@@ -142,19 +141,11 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
     };
 
     const extra = new ExtraConnections(open, options.connections, warn, signal);
-    const results = await runFolderJobs(jobs, options.connections, main, extra, periodic, async (stores, folderJob) => {
-      try {
-        const result = await syncFolderPair(ctx, folderJob, stores);
-        reporting.folderFinished(result);
-        return result;
-      } catch (err) {
-        // A command the server refused for this folder (e.g. SELECT answered NO):
-        // report it and go on with the other folders.
-        if (!(err instanceof StoreError)) throw err;
-        reporting.failure({ folder: folderJob.label, uid: 0, side: 'B', reason: err.message });
-        return undefined;
-      }
-    }, signal);
+    const results = await runFolderJobs({
+      jobs, connections: options.connections, main, extra, periodic, open, signal,
+      work: (stores, folderJob) => syncOneFolder(ctx, folderJob, stores),
+      lost: (folderJob, err) => reporting.failure(folderFailure(folderJob, err)),
+    });
     for (const r of results) {
       summary.copied += r.copied;
       summary.bytes += r.bytes;
@@ -170,7 +161,7 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
     if (expected.length > 0 && !signal?.aborted) await recordOwnWritesOnB(main.b, state, expected, observer);
 
     if (options.deleteFolders && !signal?.aborted) {
-      const deletion = await deleteFoldersMissingOnA(main, mapping, foldersB, state, options, observer);
+      const deletion = await deleteFoldersMissingOnA(main, mapping, foldersA, foldersB, state, options, observer);
       summary.foldersDeleted = deletion.deleted;
       if (deletion.withheld) {
         summary.withheld.push(deletion.withheld);
@@ -205,84 +196,22 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
 }
 
 /**
- * Run folder jobs on up to `connections` pairs of connections. The first pair
- * is the one already open; the others are opened only when there is work for
- * them, and a store refusing one only means fewer folders at once.
- */
-async function runFolderJobs(
-  jobs: FolderPairJob[],
-  connections: number,
-  main: StorePair,
-  extra: ExtraConnections,
-  periodic: PeriodicCommit,
-  work: (stores: StorePair, job: FolderPairJob) => Promise<FolderSyncResult | undefined>,
-  signal?: AbortSignal,
-): Promise<FolderSyncResult[]> {
-  const queue = [...jobs];
-  const results: FolderSyncResult[] = [];
-  const worker = async (stores: StorePair): Promise<void> => {
-    periodic.join();
-    try {
-      for (let job = queue.shift(); job && !signal?.aborted; job = queue.shift()) {
-        await periodic.safePoint();
-        const result = await work(stores, job);
-        if (result) results.push(result);
-      }
-    } finally {
-      await periodic.leave();
-    }
-  };
-  // Connected before taking a job: a pair that cannot be opened leaves no job behind.
-  const extraWorker = async (): Promise<void> => {
-    const stores = await extra.openPair(() => queue.length > 0);
-    if (stores) await worker(stores);
-  };
-  const count = Math.max(1, Math.min(connections, jobs.length));
-  const workers = [worker(main)];
-  for (let i = 1; i < count; i++) workers.push(extraWorker());
-  // Let every worker finish its current folder before an error propagates, so
-  // nothing is half-recorded when the state is closed. After a signal, a
-  // connection cut under a worker is the stop it asked for, not an error.
-  const settled = await Promise.allSettled(workers);
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected' && !isInterruption(s.reason, signal));
-  if (failed) throw failed.reason;
-  return results;
-}
-
-/** Mirror's guard over the whole account: refuse before touching anything. */
-function guardMirror(state: SyncState, listedA: Map<string, FolderInfo>, force: boolean): void {
-  const folders = state
-    .folderKeys()
-    .map((k) => state.folder(k.nameA, k.nameB)!)
-    .filter((f) => f.statusA !== undefined)
-    .map((f) => ({
-      name: f.nameA,
-      rememberedA: f.statusA!.messages,
-      presentA: listedA.get(f.nameA)?.status?.messages ?? 0,
-    }));
-  const verdict = checkMirrorGuard({
-    folders,
-    rememberedFolders: folders.length,
-    presentFolders: folders.filter((f) => listedA.has(f.name)).length,
-    force,
-  });
-  if (!verdict.ok) throw new GuardRefusedError(verdict.reason);
-}
-
-/**
- * Mirror --delete-folders: B folders no A folder maps to (never INBOX or a
- * special-use folder). None when they are more than half of B's folders
+ * Mirror --delete-folders: B folders no A folder maps to, nor stands for by
+ * name (A may list a folder it cannot open: its mail is still there). Never
+ * INBOX or a special-use folder. None when they are more than half of B's folders
  * (and at least 2), unless --force: the guard withholds them.
  */
 async function deleteFoldersMissingOnA(
   main: { a: Store; b: Store },
   mapping: FolderMapping,
+  foldersA: FolderInfo[],
   foldersB: FolderInfo[],
   state: SyncState,
   options: SyncJob['options'],
   observer: SyncObserver,
 ): Promise<{ deleted: number; withheld?: Withholding }> {
-  const targets = new Set(mapping.pairs.map((p) => p.nameB));
+  const onA = namesOnBOfAFolders({ folders: foldersA, namespace: main.a.namespace }, main.b.namespace);
+  const targets = new Set([...mapping.pairs.map((p) => p.nameB), ...onA]);
   const delim = main.b.namespace.delimiter;
   const isAncestorOfTarget = (name: string): boolean =>
     delim !== null && [...targets].some((t) => t.startsWith(name + delim));
@@ -314,6 +243,27 @@ async function deleteFoldersMissingOnA(
     }
   }
   return { deleted: candidates.length };
+}
+
+/**
+ * One folder pair for runFolderJobs. A command the server refused for this
+ * folder (e.g. SELECT answered NO) fails it alone: reported, the others go on.
+ */
+async function syncOneFolder(ctx: FolderSyncContext, job: FolderPairJob, stores: StorePair): Promise<FolderSyncResult | undefined> {
+  try {
+    const result = await syncFolderPair(ctx, job, stores);
+    ctx.observer.folderFinished(result);
+    return result;
+  } catch (err) {
+    if (!(err instanceof StoreError)) throw err;
+    ctx.observer.failure(folderFailure(job, err));
+    return undefined;
+  }
+}
+
+/** A whole folder failed (UID 0), on the side whose store failed: driver errors carry its label. */
+function folderFailure(job: FolderPairJob, err: StoreError | ConnectionLostError): MessageFailure {
+  return { folder: job.label, uid: 0, side: err.store === 'A' ? 'A' : 'B', reason: err.message };
 }
 
 /** Up to five names, then how many more. */

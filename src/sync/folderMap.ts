@@ -161,6 +161,21 @@ function keepRememberedLegacyNames(
   }
 }
 
+/**
+ * Every B name an A folder stands for: its translation and the spelling older
+ * versions gave it, for every folder A lists, selectable or not, mapped or not.
+ * A B folder with one of these names is not "missing on A" (--delete-folders).
+ */
+export function namesOnBOfAFolders(a: FolderSide, b: NamespaceInfo): Set<string> {
+  const names = new Set<string>();
+  for (const folder of a.folders) {
+    const spelling = { prefix: a.namespace.prefix, delimiter: folder.delimiter ?? a.namespace.delimiter };
+    names.add(translateFolderName(folder.name, spelling, b));
+    names.add(legacyFolderName(folder.name, spelling, b));
+  }
+  return names;
+}
+
 /** Selectable A folders, INBOX first, each name once. */
 function selectableOnce(folders: FolderInfo[]): FolderInfo[] {
   const seen = new Set<string>();

@@ -1,13 +1,14 @@
 // Mirror mode deletes on B what A no longer has. If A looks broken (an empty
 // mailbox after a server mishap, a wrong account, a folder recreated), or B
 // holds history A never had (copy runs before, a lost state), that would wipe
-// B too. Two rules, unless the user says --force:
-// - before touching anything, refuse the run when A shows far fewer messages
-//   or folders than the state remembers (checkMirrorGuard);
-// - whatever led there, one run never deletes more than half of what B holds:
-//   of a folder's messages (at least 10) or of B's folders (at least 2). The
-//   numbers come from the plan itself, so no path (new UIDVALIDITY, mode
-//   switch, lost state) goes around them (checkDeletionLimit, planGuarded).
+// B too. So, unless the user says --force, one run never deletes more than
+// half of what B holds: of a folder's messages (at least 10) or of B's folders
+// (at least 2). The numbers come from the plan itself, so no path (new
+// UIDVALIDITY, mode switch, lost state) goes around them (checkDeletionLimit,
+// planGuarded). The guard works folder by folder: a folder that looks broken
+// on A keeps its copies on B (exit 5) while the other folders sync; nothing
+// account-wide stops the run (a folder deleted on A deletes nothing on B
+// without --delete-folders).
 // And what A lost when it went back in time (held records) is never deleted
 // without --force, in any run, however little it is (planGuarded).
 
@@ -15,11 +16,9 @@ import { planFolder } from './planFolder.js';
 import type { FolderPlan, FolderPlanInput } from './planTypes.js';
 import type { Withholding } from './types.js';
 
-export type GuardResult = { ok: true } | { ok: false; reason: string };
-
 /** Withhold only with at least this many messages to delete (small folders change a lot). */
 export const GUARD_MIN_MESSAGES = 10;
-/** Withhold only with at least this many folders to delete (or remembered, for the pre-check). */
+/** Withhold only with at least this many folders to delete. */
 export const GUARD_MIN_FOLDERS = 2;
 
 function plural(n: number, word: string): string {
@@ -29,44 +28,6 @@ function plural(n: number, word: string): string {
 /** More than half gone. */
 function mostlyGone(remembered: number, gone: number): boolean {
   return gone * 2 > remembered;
-}
-
-/**
- * The whole run: refuse when A shows far fewer messages or folders than the
- * state remembers. Messages: more than 50% of the remembered ones gone, when
- * at least 10 were remembered (a folder's new messages do not hide another
- * folder's losses). Folders: more than 50% gone, when at least 2 were
- * remembered. `rememberedA` is the message count A's status had when the
- * folder was last synced: a count, not UIDs, so a new UIDVALIDITY does not
- * hide it, and no folder's records need loading.
- */
-export function checkMirrorGuard(input: {
-  folders: { name: string; rememberedA: number; presentA: number }[];
-  rememberedFolders: number;
-  presentFolders: number;
-  force: boolean;
-}): GuardResult {
-  if (input.force) return { ok: true };
-  const remembered = input.folders.reduce((sum, f) => sum + f.rememberedA, 0);
-  const gone = input.folders.reduce((sum, f) => sum + Math.max(0, f.rememberedA - f.presentA), 0);
-  const foldersGone = Math.max(0, input.rememberedFolders - input.presentFolders);
-  if (input.rememberedFolders >= GUARD_MIN_FOLDERS && mostlyGone(input.rememberedFolders, foldersGone)) {
-    return {
-      ok: false,
-      reason:
-        `A shows ${input.presentFolders} of the ${plural(input.rememberedFolders, 'folder')} the state remembers ` +
-        `(${foldersGone} gone), so mirror mode refuses to delete anything on B; use --force to mirror anyway.`,
-    };
-  }
-  if (remembered >= GUARD_MIN_MESSAGES && mostlyGone(remembered, gone)) {
-    return {
-      ok: false,
-      reason:
-        `A lacks ${gone} of the ${plural(remembered, 'message')} the state remembers (more than half), ` +
-        `so mirror mode refuses to delete anything on B; use --force to mirror anyway.`,
-    };
-  }
-  return { ok: true };
 }
 
 /**

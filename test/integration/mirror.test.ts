@@ -2,7 +2,7 @@
 
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GuardRefusedError } from '../../src/errors.js';
+import { exitCodeForSummary } from '../../src/cli/output/summary.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { expungeUids, listFolders, readFolder, seedFolder, setFlags } from '../support/imap.js';
 import { syncOnce, tempDir } from '../support/sync.js';
@@ -88,18 +88,25 @@ describe('mirror', () => {
     expect(await readFolder(b, 'INBOX')).toHaveLength(6);
   });
 
-  it('refuses to delete when A suddenly lost most of its messages, unless --force', async () => {
+  it('withholds the deletions of a folder where A suddenly lost most of its messages, unless --force; other folders sync', async () => {
     await seedFolder(a, 'INBOX', seed('a', 30));
+    await seedFolder(a, 'Lists', seed('lists', 2));
     await syncOnce(a, b, statePath, { mode: 'mirror' });
     const inboxA = await readFolder(a, 'INBOX');
     await expungeUids(a, 'INBOX', inboxA.slice(0, 25).map((m) => m.uid));
+    await seedFolder(a, 'Lists', seed('lists', 3, 2));
 
-    await expect(syncOnce(a, b, statePath, { mode: 'mirror' })).rejects.toBeInstanceOf(GuardRefusedError);
+    // INBOX's trouble is INBOX's: its 25 deletions wait (exit 5), Lists' new mail arrives.
+    const guarded = await syncOnce(a, b, statePath, { mode: 'mirror' });
+    expect(guarded.summary.expunged).toBe(0);
+    expect(guarded.summary.withheld).toEqual([expect.objectContaining({ folder: 'INBOX', count: 25, heldOnB: 30 })]);
+    expect(exitCodeForSummary(guarded.summary)).toBe(5);
     expect(await readFolder(b, 'INBOX')).toHaveLength(30);
+    expect(bodies(await readFolder(b, 'Lists'))).toEqual(bodies(await readFolder(a, 'Lists')));
 
     const forced = await syncOnce(a, b, statePath, { mode: 'mirror', force: true });
     expect(forced.summary.expunged).toBe(25);
-    expect(await readFolder(b, 'INBOX')).toHaveLength(5);
+    expect(bodies(await readFolder(b, 'INBOX'))).toEqual(bodies(await readFolder(a, 'INBOX')));
   });
 
   it('deletes folders missing on A only with --delete-folders', async () => {

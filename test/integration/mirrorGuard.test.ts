@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { expungeUids, listFolders, readFolder, seedFolder } from '../support/imap.js';
-import { passwordEnv, runCli, syncOnce, tempDir } from '../support/sync.js';
+import { passThrough, startFilterProxy } from '../support/filterProxy.js';
+import { passwordEnv, plainSpecVia, runCli, syncOnce, tempDir } from '../support/sync.js';
 import { taggedMessages } from '../support/taggedMessages.js';
 
 const seed = taggedMessages;
@@ -199,5 +200,66 @@ describe('mirror guard: at most half of a folder, or of the folders, per run', (
     expect(forced.code, forced.stderr).toBe(0);
     expect(json(forced.stdout)).toMatchObject({ foldersDeleted: 3 });
     expect(await names()).toEqual(['INBOX']);
+  });
+
+  // No account-level pre-check: one folder's trouble withholds that folder's deletions, the rest syncs.
+  it('one big folder recreated empty on A withholds its deletions (exit 5), but new mail in INBOX still arrives', async () => {
+    await seedFolder(a, 'INBOX', seed('inbox', 10));
+    await seedFolder(a, 'Archive', seed('arch', 30));
+    await syncOnce(a, b, statePath, { mode: 'mirror' });
+    const archiveB = await digests(b, 'Archive');
+
+    await recreate(a, 'Archive', []);
+    await seedFolder(a, 'INBOX', seed('inbox', 3, 10));
+
+    const run = await cli();
+    expect(run.code, run.stderr).toBe(5);
+    expect(reasons(run.stdout)).toMatch(/"Archive": mirror would delete 30 of the 30 messages/);
+    expect(await digests(b, 'Archive')).toEqual(archiveB);
+    expect(await digests(b, 'INBOX')).toEqual(await digests(a, 'INBOX'));
+  });
+
+  // Without --delete-folders, folders gone from A delete nothing on B: no run has anything to refuse.
+  it('folders the user deleted on A: B keeps them, every run syncs the rest with exit 0, --force or not', async () => {
+    await seedFolder(a, 'INBOX', seed('inbox', 4));
+    await seedFolder(a, 'Old1', seed('old1', 3));
+    await seedFolder(a, 'Old2', seed('old2', 3));
+    await syncOnce(a, b, statePath, { mode: 'mirror' });
+    const oldB = [await digests(b, 'Old1'), await digests(b, 'Old2')];
+    await a.doveadm(['mailbox', 'delete', '-u', 'alice', 'Old1']);
+    await a.doveadm(['mailbox', 'delete', '-u', 'alice', 'Old2']);
+
+    const plain = await cli();
+    expect(plain.code, plain.stderr).toBe(0);
+    const forced = await cli('--force');
+    expect(forced.code, forced.stderr).toBe(0);
+    await seedFolder(a, 'INBOX', seed('inbox', 1, 4));
+    const next = await cli();
+    expect(next.code, next.stderr).toBe(0);
+    expect(await digests(b, 'INBOX')).toEqual(await digests(a, 'INBOX'));
+    expect([await digests(b, 'Old1'), await digests(b, 'Old2')]).toEqual(oldB);
+  });
+
+  it('--delete-folders: a folder A still lists (now \\Noselect) is not "missing on A": its B folder is kept', async () => {
+    await seedFolder(a, 'INBOX', seed('inbox', 3));
+    await seedFolder(a, 'Old', seed('old', 3));
+    const proxy = await startFilterProxy({ targetHost: a.host, targetPort: a.imapPort, filter: passThrough });
+    try {
+      const via = { a: plainSpecVia(a, proxy.port) };
+      await syncOnce(a, b, statePath, { mode: 'mirror' }, {}, via);
+      const oldOnB = await digests(b, 'Old');
+      expect(oldOnB).toHaveLength(3);
+      // A lists "Old" as not selectable (an ACL change, a damaged mailbox): its mail is still there.
+      proxy.setFilter((response) => {
+        const text = response.toString('latin1');
+        if (!/^\* LIST \(/i.test(text) || !/ "?Old"?\r\n$/.test(text)) return response;
+        return Buffer.from(text.replace(/^\* LIST \(/i, '* LIST (\\Noselect '), 'latin1');
+      });
+      const run = await syncOnce(a, b, statePath, { mode: 'mirror', deleteFolders: true }, {}, via);
+      expect(run.summary.foldersDeleted).toBe(0);
+      expect(await digests(b, 'Old')).toEqual(oldOnB);
+    } finally {
+      await proxy.close();
+    }
   });
 });

@@ -44,12 +44,15 @@ describe('a stalled link', () => {
     return { b, proxy, url: `imaps://alice@127.0.0.1:${proxy.port}` };
   }
 
-  it('--timeout 3: the run ends with exit 3, naming B and the timeout', async () => {
+  // A silence fails its folder like any lost connection; the new connection the
+  // worker then opens meets the same silence at the greeting, which ends the run.
+  it('--timeout 3: the folder fails naming B and the timeout, and the run ends with exit 3', async () => {
     const { b, url } = await stalledB();
     const args = ['sync', a.url(), url, '--tls-ca', a.caFile, '--state', join(tempDir(), 'timeout.state'), '--timeout', '3'];
     const run = await runCli(args, passwordEnv(a, b));
     expect(run.code, run.stderr).toBe(3);
-    expect(run.stderr).toMatch(/^replimap: B: no answer from 127\.0\.0\.1:\d+ for 3 s during .*--timeout/m);
+    expect(run.stderr).toMatch(/ replimap: failed: \w+: B: no answer from 127\.0\.0\.1:\d+ for 3 s during .*--timeout/);
+    expect(run.stderr).toMatch(/^replimap: B: timed out connecting to 127\.0\.0\.1:\d+$/m);
   });
 
   it('SIGTERM during a stall (default timeout) → exit 143, and a rerun completes with no duplicate and no loss', async () => {

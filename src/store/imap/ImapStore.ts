@@ -175,7 +175,9 @@ export class ImapStore implements Store {
     if (!open) return;
     const selected = await selectFolder(this.live, open.name, open.readOnly);
     if (selected.uidValidity !== open.uidValidity) {
-      throw new ImapCommandError('SELECT', `${this.label}: UIDVALIDITY of "${open.name}" changed while reconnecting (${open.uidValidity} → ${selected.uidValidity})`);
+      throw new ImapCommandError('SELECT', `${this.label}: UIDVALIDITY of "${open.name}" changed while reconnecting (${open.uidValidity} → ${selected.uidValidity})`, {
+        store: this.label,
+      });
     }
     this.open = open;
   }
@@ -186,7 +188,7 @@ export class ImapStore implements Store {
   }
 
   private get openFolder(): string {
-    if (!this.open) throw new ImapCommandError('UID FETCH', `${this.label}: no folder is open (readFolder first)`);
+    if (!this.open) throw new ImapCommandError('UID FETCH', `${this.label}: no folder is open (readFolder first)`, { store: this.label });
     return this.open.name;
   }
 
@@ -256,7 +258,9 @@ export class ImapStore implements Store {
   private writableFolder(command: string): string {
     const folder = this.openFolder;
     // Dovecot answers a STORE on an EXAMINEd folder with "OK Store ignored": refuse here instead.
-    if (this.open?.readOnly) throw new ImapCommandError(command, `${this.label}: "${folder}" is open read-only; ${command} not sent`);
+    if (this.open?.readOnly) {
+      throw new ImapCommandError(command, `${this.label}: "${folder}" is open read-only; ${command} not sent`, { store: this.label });
+    }
     return folder;
   }
 
@@ -278,7 +282,7 @@ export class ImapStore implements Store {
   }
 
   moveMessages(uids: number[], target: string): Promise<CopyResult> {
-    if (!this.capabilities.move) return Promise.reject(new StoreError('store', `${this.label}: the server has no MOVE`));
+    if (!this.capabilities.move) return Promise.reject(new StoreError('store', `${this.label}: the server has no MOVE`, { store: this.label }));
     const folder = this.writableFolder('UID MOVE');
     return uids.length === 0 ? Promise.resolve({ uids: new Map() }) : copyOrMove(this.live, 'UID MOVE', folder, uids, target);
   }

@@ -203,7 +203,9 @@ export function cleanFlags(flags: readonly string[]): string[] {
 }
 
 function incomplete(session: ImapSession, folder: string, uid: number, what: string): ImapCommandError {
-  return new ImapCommandError('UID FETCH', `${session.label}: UID FETCH in "${folder}" returned no ${what} for UID ${uid}`);
+  return new ImapCommandError('UID FETCH', `${session.label}: UID FETCH in "${folder}" returned no ${what} for UID ${uid}`, {
+    store: session.label,
+  });
 }
 
 export function toMessageState(session: ImapSession, folder: string, row: FetchRow): MessageState {

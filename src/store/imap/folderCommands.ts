@@ -59,7 +59,9 @@ export async function statusSize(session: ImapSession, name: string): Promise<nu
       },
     },
   });
-  if (size === undefined) throw new ImapCommandError('STATUS', `${session.label}: STATUS SIZE of "${name}" returned no size`);
+  if (size === undefined) {
+    throw new ImapCommandError('STATUS', `${session.label}: STATUS SIZE of "${name}" returned no size`, { store: session.label });
+  }
   return size;
 }
 

@@ -24,16 +24,14 @@ export function statusItems(condstore: boolean): CommandAttribute[] {
   return names.map((value) => ({ type: 'ATOM', value }));
 }
 
-/** A STATUS response's item list as a FolderStatus; throws when the server left out a required item. */
-export function toFolderStatus(folder: string, list: ImapAttributeList, condstore: boolean): FolderStatus {
+/** A STATUS response's item list as a FolderStatus; undefined when the server left out a required item. */
+export function toFolderStatus(list: ImapAttributeList, condstore: boolean): FolderStatus | undefined {
   const fields: Record<string, number | bigint> = {};
   parseStatusList(list, (key, value) => {
     fields[key] = value;
   });
   const { messages, uidNext, uidValidity, highestModseq } = fields;
-  if (typeof messages !== 'number' || typeof uidNext !== 'number' || typeof uidValidity !== 'bigint') {
-    throw new ImapCommandError('STATUS', `STATUS of "${folder}" lacks MESSAGES, UIDNEXT or UIDVALIDITY`);
-  }
+  if (typeof messages !== 'number' || typeof uidNext !== 'number' || typeof uidValidity !== 'bigint') return undefined;
   const status: FolderStatus = { uidValidity, uidNext, messages };
   // 0 means "this mailbox has no mod-sequences" (RFC 7162 3.1.1)
   if (condstore && typeof highestModseq === 'bigint' && highestModseq > 0n) status.highestModseq = highestModseq;
@@ -64,7 +62,6 @@ function parseListLine(session: ImapSession, untagged: ImapResponse): FolderInfo
 export async function listFolders(session: ImapSession, withStatus: boolean, condstore: boolean): Promise<FolderInfo[]> {
   const folders = new Map<string, FolderInfo>();
   const statuses = new Map<string, FolderStatus>();
-  let statusError: Error | undefined;
 
   const onList = (untagged: ImapResponse): void => {
     const listed = parseListLine(session, untagged);
@@ -83,12 +80,9 @@ export async function listFolders(session: ImapSession, withStatus: boolean, con
     const nameNode = attributes?.[0];
     const list = attributes?.[1];
     if (!nameNode || Array.isArray(nameNode) || !Array.isArray(list)) return;
-    const name = session.decodeMailbox(nameNode.value);
-    try {
-      statuses.set(name, toFolderStatus(name, list, condstore));
-    } catch (error) {
-      statusError ??= new ImapCommandError('STATUS', `${session.label}: ${(error as Error).message}`, { cause: error });
-    }
+    const status = toFolderStatus(list, condstore);
+    // One folder's incomplete status is that folder's: it is asked directly, then left without one.
+    if (status) statuses.set(session.decodeMailbox(nameNode.value), status);
   };
 
   const list = async (returnOptions: CommandAttribute[]): Promise<void> => {
@@ -98,7 +92,6 @@ export async function listFolders(session: ImapSession, withStatus: boolean, con
     ];
     if (returnOptions.length > 0) args.push({ type: 'ATOM', value: 'RETURN' }, returnOptions);
     await session.run('LIST', args, 'LIST', { untagged: { LIST: onList, STATUS: onStatus } });
-    if (statusError) throw statusError;
   };
 
   let extended = session.has('LIST-EXTENDED');
@@ -135,18 +128,26 @@ export async function listFolders(session: ImapSession, withStatus: boolean, con
   if (withStatus) {
     for (const info of folders.values()) {
       if (!info.selectable) continue;
-      let status = statuses.get(info.name);
-      if (!status) {
-        // No LIST-STATUS, or the server left this folder out of it: ask directly.
-        await session.run('STATUS', [session.mailbox(info.name), statusItems(condstore)], `STATUS of "${info.name}"`, {
-          untagged: { STATUS: onStatus },
-        });
-        if (statusError) throw statusError;
-        status = statuses.get(info.name);
-        if (!status) throw new ImapCommandError('STATUS', `${session.label}: STATUS of "${info.name}" returned no status`);
-      }
-      info.status = status;
+      // No LIST-STATUS, or the server left this folder out of it: ask directly.
+      if (!statuses.has(info.name)) await askStatus(session, info.name, statusItems(condstore), onStatus);
+      const status = statuses.get(info.name);
+      // None still: the folder goes without (never skipped as unchanged; its SELECT reads it or fails it alone).
+      if (status) info.status = status;
     }
   }
   return [...folders.values()];
+}
+
+/** STATUS of one folder; a refusal (NO/BAD) leaves it without status, a lost connection ends the listing. */
+async function askStatus(
+  session: ImapSession,
+  name: string,
+  items: CommandAttribute[],
+  onStatus: (untagged: ImapResponse) => void,
+): Promise<void> {
+  try {
+    await session.run('STATUS', [session.mailbox(name), items], `STATUS of "${name}"`, { untagged: { STATUS: onStatus } });
+  } catch (error) {
+    if (!(error instanceof ImapCommandError)) throw error;
+  }
 }

@@ -81,7 +81,7 @@ export async function appendMessages(session: ImapSession, folder: string, messa
         error: new ImapCommandError(
           'APPEND',
           `${session.label}: ${what} refused: message of ${message.body.length} bytes exceeds the server's APPENDLIMIT of ${appendLimit}`,
-          { responseCode: 'TOOBIG' },
+          { responseCode: 'TOOBIG', store: session.label },
         ),
       };
     } else {

@@ -98,7 +98,7 @@ export async function selectFolder(session: ImapSession, name: string, readOnly:
 
   const uidValidity = codes.get('UIDVALIDITY');
   if (typeof uidValidity !== 'string' || !/^\d+$/.test(uidValidity)) {
-    throw new ImapCommandError(command, `${session.label}: ${command} "${name}" returned no UIDVALIDITY`);
+    throw new ImapCommandError(command, `${session.label}: ${command} "${name}" returned no UIDVALIDITY`, { store: session.label });
   }
   const result: SelectResult = {
     uidValidity: BigInt(uidValidity),

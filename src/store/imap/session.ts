@@ -118,6 +118,7 @@ export class ImapSession {
       return new ImapCommandError(command, `${this.label}: ${what} failed: ${status} ${code}${serverText ?? ''}`.trimEnd(), {
         serverText,
         responseCode,
+        store: this.label,
         cause: error,
       });
     }
@@ -126,7 +127,7 @@ export class ImapSession {
       return this.lostError(what, error);
     }
     const message = err.message ?? String(error);
-    return new ImapCommandError(command, `${this.label}: ${what} failed: ${message}`, { cause: error });
+    return new ImapCommandError(command, `${this.label}: ${what} failed: ${message}`, { store: this.label, cause: error });
   }
 }
 

@@ -29,6 +29,7 @@ export async function expungeUids(session: ImapSession, folder: string, uids: nu
     throw new ImapCommandError(
       'UID EXPUNGE',
       `${session.label}: cannot expunge single messages in "${folder}": the server lacks UIDPLUS (UID EXPUNGE); nothing was expunged`,
+      { store: session.label },
     );
   }
   await storeFlags(session, folder, uids, ['\\Deleted'], true);

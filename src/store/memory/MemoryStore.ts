@@ -105,17 +105,17 @@ export class MemoryStore implements Store {
   /** The open folder as it is now; a StoreError when none is open or it was deleted or renumbered meanwhile. */
   private openFolder(writing?: string): MemoryFolder {
     const open = this.open;
-    if (!open) throw new StoreError('folder', `${this.label}: no folder is open (readFolder first)`);
+    if (!open) throw new StoreError('folder', `${this.label}: no folder is open (readFolder first)`, { store: this.label });
     const folder = this.server.hasFolder(open.name) ? this.server.folder(open.name) : undefined;
     if (!folder || folder.uidValidity !== open.uidValidity) {
-      throw new StoreError('folder', `${this.label}: "${open.name}" was deleted or got a new UIDVALIDITY while open`);
+      throw new StoreError('folder', `${this.label}: "${open.name}" was deleted or got a new UIDVALIDITY while open`, { store: this.label });
     }
-    if (writing && open.readOnly) throw new StoreError('folder', `${this.label}: "${open.name}" is open read-only; ${writing} not done`);
+    if (writing && open.readOnly) throw new StoreError('folder', `${this.label}: "${open.name}" is open read-only; ${writing} not done`, { store: this.label });
     return folder;
   }
 
   private prefixed(error: unknown): unknown {
-    return error instanceof StoreError ? new StoreError(error.scope, `${this.label}: ${error.message}`, { cause: error }) : error;
+    return error instanceof StoreError ? new StoreError(error.scope, `${this.label}: ${error.message}`, { cause: error, store: this.label }) : error;
   }
 
   listFolders(options: { status: boolean }): Promise<FolderInfo[]> {

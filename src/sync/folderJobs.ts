@@ -1,0 +1,90 @@
+// The folder pairs of a run, worked through on up to --connections pairs of
+// connections at once. A connection lost during one folder (a server process
+// crashing on a damaged mailbox, a --timeout silence) fails that folder alone:
+// the worker opens a new pair and goes on with the next one. A server that
+// keeps dropping connections ends the run (exit 3) after a few folders in a
+// row, and a pair that cannot be opened again ends it at once.
+
+import { ConnectionLostError } from '../errors.js';
+import type { Store } from '../store/types.js';
+import type { ExtraConnections, StorePair } from './extraConnections.js';
+import type { FolderPairJob, FolderSyncResult } from './folderSync.js';
+import { isInterruption } from './interruption.js';
+import type { PeriodicCommit } from './periodicCommit.js';
+
+/** Connection losses in a row on one worker (no folder finishing between them) before the run gives up. */
+export const MAX_LOSSES_IN_A_ROW = 3;
+
+export interface FolderJobsInput {
+  jobs: FolderPairJob[];
+  connections: number;
+  /** The pair already open; replaced in place (a and b) when its connection is lost. */
+  main: StorePair;
+  extra: ExtraConnections;
+  periodic: PeriodicCommit;
+  /** Creates a store (not connected), known to the engine for signals, stats and closing. */
+  open: (label: 'A' | 'B') => Store;
+  /** Syncs one folder pair; undefined when it failed alone (reported by `work` itself). */
+  work: (stores: StorePair, job: FolderPairJob) => Promise<FolderSyncResult | undefined>;
+  /** A folder whose connection was lost: report it as failed. */
+  lost: (job: FolderPairJob, error: ConnectionLostError) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Run the folder jobs. The first pair is the one already open; the others are
+ * opened only when there is work for them, and a store refusing one only means
+ * fewer folders at once.
+ */
+export async function runFolderJobs(input: FolderJobsInput): Promise<FolderSyncResult[]> {
+  const { jobs, connections, main, extra, periodic, signal } = input;
+  const queue = [...jobs];
+  const results: FolderSyncResult[] = [];
+  const worker = async (stores: StorePair): Promise<void> => {
+    periodic.join();
+    let lostInARow = 0;
+    try {
+      for (let job = queue.shift(); job && !signal?.aborted; job = queue.shift()) {
+        await periodic.safePoint();
+        try {
+          const result = await input.work(stores, job);
+          lostInARow = 0;
+          if (result) results.push(result);
+        } catch (err) {
+          // After a signal, a lost connection is the stop it asked for; a dead server stops the run.
+          if (!(err instanceof ConnectionLostError) || signal?.aborted || ++lostInARow >= MAX_LOSSES_IN_A_ROW) throw err;
+          input.lost(job, err);
+          await reopenPair(stores, input.open);
+        }
+      }
+    } finally {
+      await periodic.leave();
+    }
+  };
+  // Connected before taking a job: a pair that cannot be opened leaves no job behind.
+  const extraWorker = async (): Promise<void> => {
+    const stores = await extra.openPair(() => queue.length > 0);
+    if (stores) await worker(stores);
+  };
+  const count = Math.max(1, Math.min(connections, jobs.length));
+  const workers = [worker(main)];
+  for (let i = 1; i < count; i++) workers.push(extraWorker());
+  // Let every worker finish its current folder before an error propagates, so
+  // nothing is half-recorded when the state is closed. After a signal, a
+  // connection cut under a worker is the stop it asked for, not an error.
+  const settled = await Promise.allSettled(workers);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected' && !isInterruption(s.reason, signal));
+  if (failed) throw failed.reason;
+  return results;
+}
+
+/**
+ * A new pair in place of `pair` (both sides: the one that stayed may still be
+ * busy with the abandoned folder). Throws when either side cannot be reached.
+ */
+async function reopenPair(pair: StorePair, open: (label: 'A' | 'B') => Store): Promise<void> {
+  await Promise.all([pair.a.close(), pair.b.close()]);
+  pair.a = open('A');
+  pair.b = open('B');
+  await Promise.all([pair.a.connect(), pair.b.connect()]);
+}

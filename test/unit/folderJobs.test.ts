@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { ConnectError, ConnectionLostError } from '../../src/errors.js';
+import type { Store } from '../../src/store/types.js';
+import { ExtraConnections, type StorePair } from '../../src/sync/extraConnections.js';
+import { MAX_LOSSES_IN_A_ROW, runFolderJobs } from '../../src/sync/folderJobs.js';
+import type { FolderPairJob, FolderSyncResult } from '../../src/sync/folderSync.js';
+import { PeriodicCommit } from '../../src/sync/periodicCommit.js';
+
+/** Only what runFolderJobs touches of a store: connect and close. */
+function fakeStore(label: 'A' | 'B', id: number, refuse = false): Store {
+  return {
+    label, id,
+    connect: async () => {
+      if (refuse) throw new ConnectError(label, 'connection refused');
+    },
+    close: async () => undefined,
+  } as unknown as Store;
+}
+
+const job = (name: string): FolderPairJob => ({ nameA: name, nameB: name, label: name, missingOnB: false, rescanB: false });
+const result = (folder: string): FolderSyncResult => ({ folder }) as unknown as FolderSyncResult;
+
+function setup(outcome: (name: string, pair: StorePair) => 'ok' | 'lost', options: { refuseReconnect?: boolean; signal?: AbortSignal } = {}) {
+  let opened = 0;
+  const main: StorePair = { a: fakeStore('A', opened++), b: fakeStore('B', opened++) };
+  const lost: string[] = [];
+  const seenBy: Record<string, number> = {};
+  const run = runFolderJobs({
+    jobs: ['INBOX', 'F1', 'F2', 'F3', 'F4'].map(job),
+    connections: 1, main,
+    extra: new ExtraConnections((l) => fakeStore(l, opened++), 1, () => undefined),
+    periodic: new PeriodicCommit({ commit: async () => undefined }, 60_000, false),
+    open: (label) => fakeStore(label, opened++, options.refuseReconnect),
+    work: async (pair, j) => {
+      seenBy[j.label] = (pair.a as unknown as { id: number }).id;
+      if (outcome(j.label, pair) === 'ok') return result(j.label);
+      throw new ConnectionLostError('A', `connection lost during SELECT "${j.label}"`);
+    },
+    lost: (j, err) => lost.push(`${j.label}: ${err.store}`),
+    ...(options.signal && { signal: options.signal }),
+  });
+  return { run, lost, seenBy, main };
+}
+
+describe('runFolderJobs', () => {
+  it('a folder whose connection is lost fails alone; the next folders go on a new pair', async () => {
+    const { run, lost, seenBy, main } = setup((name) => (name === 'F1' ? 'lost' : 'ok'));
+    expect((await run).map((r) => r.folder)).toEqual(['INBOX', 'F2', 'F3', 'F4']);
+    expect(lost).toEqual(['F1: A']);
+    expect(seenBy.F2).not.toBe(seenBy.F1);
+    // The main pair is replaced in place: the engine's later steps use the live one.
+    expect((main.a as unknown as { id: number }).id).toBe(seenBy.F4);
+  });
+
+  it(`gives up after ${MAX_LOSSES_IN_A_ROW} losses in a row`, async () => {
+    const { run, lost } = setup(() => 'lost');
+    await expect(run).rejects.toBeInstanceOf(ConnectionLostError);
+    expect(lost).toHaveLength(MAX_LOSSES_IN_A_ROW - 1);
+  });
+
+  it('a folder that finishes between losses starts the count again', async () => {
+    const { run, lost } = setup((name) => (name === 'F2' ? 'ok' : 'lost'));
+    expect((await run).map((r) => r.folder)).toEqual(['F2']);
+    expect(lost).toEqual(['INBOX: A', 'F1: A', 'F3: A', 'F4: A']);
+  });
+
+  it('a pair that cannot be opened again ends the run (exit 3)', async () => {
+    const { run, lost } = setup((name) => (name === 'INBOX' ? 'lost' : 'ok'), { refuseReconnect: true });
+    await expect(run).rejects.toBeInstanceOf(ConnectError);
+    expect(lost).toEqual(['INBOX: A']);
+  });
+
+  it('after a signal, a lost connection is the interruption: no failure listed, no reconnect', async () => {
+    const stop = new AbortController();
+    const { run, lost } = setup(() => {
+      stop.abort('SIGINT');
+      return 'lost';
+    }, { signal: stop.signal });
+    expect(await run).toEqual([]);
+    expect(lost).toEqual([]);
+  });
+});
