@@ -281,15 +281,16 @@ async function copyInBatches(
 }
 
 /**
- * The messages of a batch whose body arrived, ready for B. A body refused (far
- * larger than announced) is a failure; one A did not return waits for step 5.
+ * The messages of a batch whose body arrived, ready for B (a body shorter than
+ * announced that the store let through is warned about). A body refused (far
+ * larger or shorter than announced, or answered NO) is a failure; one A did not return waits for step 5.
  * Both are known as A-only meanwhile, so the next run tries again.
  */
 function readyToSend(
   ctx: ExecutionContext,
   job: FolderExecution,
   batch: readonly AppendAction[],
-  { bodies, refused }: FetchedBodies,
+  { bodies, refused, sizeMismatches }: FetchedBodies,
   aOnly: (action: AppendAction) => MessageRecord,
   fail: Fail,
   unreturned: Unreturned[],
@@ -300,6 +301,8 @@ function readyToSend(
     const body = bodies.get(action.uidA);
     const refusal = refused.get(action.uidA);
     if (body && refusal === undefined) {
+      const mismatch = sizeMismatches?.get(action.uidA);
+      if (mismatch !== undefined) ctx.observer.warning(`${job.label}: A UID ${action.uidA}: ${mismatch}`);
       toSend.push({ action, message: { body, flags: action.flags, internalDate: job.envelopesA.get(action.uidA)!.internalDate } });
       continue;
     }
