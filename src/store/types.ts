@@ -130,6 +130,8 @@ export interface FolderRead {
    * come back to them.
    */
   unidentified: number[];
+  /** Why some UIDs of `unidentified` got no envelope: their row came incomplete or garbled (e.g. "no usable INTERNALDATE"). */
+  incompleteRows?: Map<number, string>;
   /**
    * Known UIDs (base.knownUids) that a full listing returned no row for although
    * the server still holds them (UID SEARCH, asked only when the listing had

@@ -165,12 +165,14 @@ async function recordStatuses(ctx: ExecutionContext, job: FolderExecution, settl
 export interface Unreturned {
   uid: number;
   missing: 'body' | 'envelope' | 'flags';
+  /** What the server sent instead, when it sent something unusable. */
+  why?: string | undefined;
 }
 
 /** What the read of a side left out: new messages without an envelope, known ones without flags. */
 export function leftOutOf(read: FolderRead): Unreturned[] {
   return [
-    ...read.unidentified.map((uid): Unreturned => ({ uid, missing: 'envelope' })),
+    ...read.unidentified.map((uid): Unreturned => ({ uid, missing: 'envelope', why: read.incompleteRows?.get(uid) })),
     ...read.unread.map((uid): Unreturned => ({ uid, missing: 'flags' })),
   ];
 }
@@ -343,9 +345,9 @@ async function settleUnreturned(
     return 0;
   }
   let saidGone = 0;
-  for (const { uid, missing } of unreturned) {
+  for (const { uid, missing, why } of unreturned) {
     if (existing.has(uid)) {
-      fail({ uid, side: label, reason: `server returned no ${missing} for a message it still has` });
+      fail({ uid, side: label, reason: `server returned no ${missing}${why ? ` (${why})` : ''} for a message it still has` });
       continue;
     }
     saidGone++;

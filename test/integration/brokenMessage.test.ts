@@ -1,5 +1,5 @@
 // One message that A serves broken (a body cut short of its RFC822.SIZE, a
-// body FETCH answered NO because of it) fails alone:
+// body FETCH answered NO because of it, a garbled INTERNALDATE) fails alone:
 // it is listed by folder and UID (exit 1), the rest of the folder is copied,
 // and the next run tries it again. Real Dovecot behind a proxy that breaks
 // that one message's answer. (From the hostile review of issue 6.)
@@ -104,5 +104,13 @@ describe('one message A serves broken', () => {
 
   it('a body FETCH that A answers NO because of one broken message: that one fails with the server\'s text, the others are copied', async () => {
     await failsAloneThenCopied(5, 2, bodyFetchNoFor, /NO \[SERVERBUG\] Internal error/);
+  });
+
+  it('one message whose INTERNALDATE A garbles fails alone: the rest of the folder is copied; the next run copies it', async () => {
+    const garbleDateOf = (uid: number): ResponseFilter => (response) => {
+      if (fetchRowOf(response)?.uid !== uid) return response;
+      return Buffer.from(response.toString('latin1').replace(/INTERNALDATE "[^"]*"/i, 'INTERNALDATE "yesterday"'), 'latin1');
+    };
+    await failsAloneThenCopied(5, 1, garbleDateOf, /no usable INTERNALDATE/);
   });
 });
