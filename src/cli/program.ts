@@ -28,6 +28,8 @@ export interface SyncCommandOptions {
   connections: number;
   /** --timeout in seconds. */
   timeout: number;
+  /** Copy a body shorter than its RFC822.SIZE (with a warning) instead of failing that message. */
+  allowSizeMismatch: boolean;
 }
 
 export interface ListCommandOptions {
@@ -155,6 +157,11 @@ See replimap(1).`,
       DEFAULT_CONNECTIONS,
     )
     .option('--timeout <seconds>', TIMEOUT_HELP, parseTimeout, DEFAULT_TIMEOUT_SECONDS)
+    .option(
+      '--allow-size-mismatch',
+      'copy a message whose body is shorter than the size the server announced (with a warning) ' +
+        'instead of failing it; for servers with approximate sizes (Exchange)',
+    )
     .action(async (a: string, b: string, raw: RawOptions) => {
       await handlers.sync(a, b, {
         mode: raw.mode as SyncCommandOptions['mode'],
@@ -172,6 +179,7 @@ See replimap(1).`,
         full: raw.full === true,
         connections: raw.connections as number,
         timeout: raw.timeout as number,
+        allowSizeMismatch: raw.allowSizeMismatch === true,
       });
     });
 

@@ -57,11 +57,12 @@ export async function prepareSyncJob(
       ...(url.passwordInUrl !== undefined && { urlPassword: url.passwordInUrl }),
     });
     warnings.push(...resolved.warnings);
-    return buildStoreSpec(url, resolved.password, {
+    const built = await buildStoreSpec(url, resolved.password, {
       ...(options.tlsCa !== undefined && { tlsCaFile: options.tlsCa }),
       insecure: options.insecure,
       timeoutMs: options.timeout * 1000,
     });
+    return options.allowSizeMismatch ? { ...built, allowSizeMismatch: true } : built;
   };
   // One after the other: a password command may prompt.
   const specA = await spec('A', urlA);

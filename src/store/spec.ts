@@ -29,6 +29,11 @@ export interface ImapStoreSpec {
   displayUrl: string;
   /** --timeout in milliseconds; DEFAULT_TIMEOUT_MS when absent. */
   timeoutMs?: number;
+  /**
+   * --allow-size-mismatch: a body shorter than its RFC822.SIZE is copied as
+   * sent (with a warning) instead of refused, for servers whose sizes are approximate.
+   */
+  allowSizeMismatch?: boolean;
 }
 
 /**

@@ -130,6 +130,8 @@ export interface FolderRead {
    * come back to them.
    */
   unidentified: number[];
+  /** Why some UIDs of `unidentified` got no envelope: their row came incomplete or garbled (e.g. "no usable INTERNALDATE"). */
+  incompleteRows?: Map<number, string>;
   /**
    * Known UIDs (base.knownUids) that a full listing returned no row for although
    * the server still holds them (UID SEARCH, asked only when the listing had
@@ -150,8 +152,10 @@ export interface BodyRequest {
 export interface FetchedBodies {
   /** Byte-exact bodies by UID; a UID the server returned nothing for is in neither map. */
   bodies: Map<number, Buffer>;
-  /** Messages whose body the driver refused to read (far larger than announced), with why. */
+  /** Messages whose body the driver refused (far larger or shorter than announced, or the server said NO), with why. */
   refused: Map<number, string>;
+  /** Bodies kept although shorter than announced (the store allows size mismatches), with what to warn about. */
+  sizeMismatches?: Map<number, string>;
 }
 
 export interface AppendMessage {

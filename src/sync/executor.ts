@@ -118,7 +118,7 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
   // and settled once the copying is done (step 5).
   const { ready, withoutEnvelope } = splitByEnvelope(job.envelopesA, plan.appends);
   for (const action of withoutEnvelope) ctx.state.apply({ op: 'put', nameA, nameB, record: aOnly(action) });
-  const unreturned: Unreturned[] = withoutEnvelope.map((action) => ({ uid: action.uidA, missing: 'envelope', action }));
+  const unreturned: Unreturned[] = withoutEnvelope.map((action) => ({ uid: action.uidA, missing: 'envelope' }));
   const copy = await copyInBatches(ctx, job, ready, aOnly, fail);
   result.copied += copy.copied;
   result.bytes += copy.bytes;
@@ -126,25 +126,34 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
   result.appendsWithoutUid = copy.appendsWithoutUid;
   unreturned.push(...copy.unreturned);
 
-  // 5. What a side did not return: still there (a failure, looked at again next run) or gone.
-  await settleUnreturned(ctx, job, 'a', [...unreturned, ...leftOutOf(job.readA)], fail);
-  await settleUnreturned(ctx, job, 'b', leftOutOf(job.readB), fail);
+  // 5. What a side did not return: still there (a failure, looked at again next run) or said to be gone.
+  const saidGone =
+    (await settleUnreturned(ctx, job, 'a', [...unreturned, ...leftOutOf(job.readA)], fail)) +
+    (await settleUnreturned(ctx, job, 'b', leftOutOf(job.readB), fail));
 
-  // 6. The folder is done: record the statuses the reads started from. A folder
-  // with failures, deletions the guard withheld, bodies the plan could not
-  // compare, or cut short keeps its old statuses, so it is read and planned
-  // again next run (and a withholding is reported again until --force carries it out).
-  // Held records need no such help: their mark keeps them withheld, and a mirror
-  // run never skips a folder that has any.
+  // 6. The folder is done: record the statuses the reads started from (see recordStatuses).
+  result.statusRecorded = await recordStatuses(ctx, job, result.failed === 0 && saidGone === 0 && !copy.interrupted);
+  return result;
+}
+
+/**
+ * Records the folder's statuses when nothing is left over. A folder with
+ * failures, messages said to be gone (the next read confirms it), deletions the
+ * guard withheld, bodies the plan could not compare, or cut short keeps its old
+ * statuses, so it is read and planned again next run (and a withholding is
+ * reported again until --force carries it out). Held records need no such help:
+ * their mark keeps them withheld, and a mirror run never skips a folder that has any.
+ */
+async function recordStatuses(ctx: ExecutionContext, job: FolderExecution, settled: boolean): Promise<boolean> {
+  const { nameA, nameB, plan } = job;
   const unmarkedWithheld = plan.expungesWithheld - (plan.expungesHeld ?? 0);
-  const complete = result.failed === 0 && unmarkedWithheld === 0 && plan.uncompared === undefined;
-  if (complete && !copy.interrupted && !ctx.signal?.aborted) {
+  const complete = settled && unmarkedWithheld === 0 && plan.uncompared === undefined && !ctx.signal?.aborted;
+  if (complete) {
     ctx.state.apply({ op: 'status', nameA, nameB, side: 'a', status: job.readA.status });
     ctx.state.apply({ op: 'status', nameA, nameB, side: 'b', status: job.readB.status });
-    result.statusRecorded = true;
   }
   await ctx.state.flush();
-  return result;
+  return complete;
 }
 
 /**
@@ -156,14 +165,14 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
 export interface Unreturned {
   uid: number;
   missing: 'body' | 'envelope' | 'flags';
-  /** The append it belongs to: its A-only record goes if A no longer has the message. */
-  action?: AppendAction;
+  /** What the server sent instead, when it sent something unusable. */
+  why?: string | undefined;
 }
 
 /** What the read of a side left out: new messages without an envelope, known ones without flags. */
 export function leftOutOf(read: FolderRead): Unreturned[] {
   return [
-    ...read.unidentified.map((uid): Unreturned => ({ uid, missing: 'envelope' })),
+    ...read.unidentified.map((uid): Unreturned => ({ uid, missing: 'envelope', why: read.incompleteRows?.get(uid) })),
     ...read.unread.map((uid): Unreturned => ({ uid, missing: 'flags' })),
   ];
 }
@@ -274,15 +283,16 @@ async function copyInBatches(
 }
 
 /**
- * The messages of a batch whose body arrived, ready for B. A body refused (far
- * larger than announced) is a failure; one A did not return waits for step 5.
+ * The messages of a batch whose body arrived, ready for B (a body shorter than
+ * announced that the store let through is warned about). A body refused (far
+ * larger or shorter than announced, or answered NO) is a failure; one A did not return waits for step 5.
  * Both are known as A-only meanwhile, so the next run tries again.
  */
 function readyToSend(
   ctx: ExecutionContext,
   job: FolderExecution,
   batch: readonly AppendAction[],
-  { bodies, refused }: FetchedBodies,
+  { bodies, refused, sizeMismatches }: FetchedBodies,
   aOnly: (action: AppendAction) => MessageRecord,
   fail: Fail,
   unreturned: Unreturned[],
@@ -293,12 +303,14 @@ function readyToSend(
     const body = bodies.get(action.uidA);
     const refusal = refused.get(action.uidA);
     if (body && refusal === undefined) {
+      const mismatch = sizeMismatches?.get(action.uidA);
+      if (mismatch !== undefined) ctx.observer.warning(`${job.label}: A UID ${action.uidA}: ${mismatch}`);
       toSend.push({ action, message: { body, flags: action.flags, internalDate: job.envelopesA.get(action.uidA)!.internalDate } });
       continue;
     }
     ctx.state.apply({ op: 'put', nameA, nameB, record: aOnly(action) });
     if (refusal !== undefined) fail({ uid: action.uidA, side: 'A', reason: refusal });
-    else unreturned.push({ uid: action.uidA, missing: 'body', action });
+    else unreturned.push({ uid: action.uidA, missing: 'body' });
   }
   return toSend;
 }
@@ -307,8 +319,12 @@ function readyToSend(
  * A side answered OK but left these messages out. Asked directly whether they
  * still exist: if so the server failed to give them, a failure listed by UID,
  * and the folder is read again next run (an append's A-only record makes it try
- * again); if not, they were expunged since they were read, and an append's
- * record goes (neither side has the message). A failed check is a failure too.
+ * again). A failed check is a failure too. If the server says they are gone
+ * (expunged since they were read), that is no failure, but the same server just
+ * failed to give them, so its word alone drops nothing: an append's A-only
+ * record stays and the folder is read again, whose read decides (a message
+ * really gone is vanished then, one still there is copied). Returns how many
+ * were said to be gone.
  */
 async function settleUnreturned(
   ctx: ExecutionContext,
@@ -316,9 +332,8 @@ async function settleUnreturned(
   side: 'a' | 'b',
   unreturned: readonly Unreturned[],
   fail: Fail,
-): Promise<void> {
-  if (unreturned.length === 0) return;
-  const { nameA, nameB } = job;
+): Promise<number> {
+  if (unreturned.length === 0) return 0;
   const label = side === 'a' ? 'A' : 'B';
   let existing: Set<number>;
   try {
@@ -327,17 +342,18 @@ async function settleUnreturned(
     for (const { uid, missing } of unreturned) {
       fail({ uid, side: label, reason: `server returned no ${missing}, and checking whether the message still exists failed: ${errorText(err)}` });
     }
-    return;
+    return 0;
   }
-  for (const { uid, missing, action } of unreturned) {
+  let saidGone = 0;
+  for (const { uid, missing, why } of unreturned) {
     if (existing.has(uid)) {
-      fail({ uid, side: label, reason: `server returned no ${missing} for a message it still has` });
+      fail({ uid, side: label, reason: `server returned no ${missing}${why ? ` (${why})` : ''} for a message it still has` });
       continue;
     }
-    ctx.observer.verbose(`${job.label}: ${label} UID ${uid} was expunged on ${label} since it was read`);
-    if (action) ctx.state.apply({ op: 'del', nameA, nameB, uidA: action.uidA, uidB: 0 });
+    saidGone++;
+    ctx.observer.verbose(`${job.label}: ${label} UID ${uid} is gone from ${label} since it was read, says ${label}; the next run's read confirms it`);
   }
-  await ctx.state.flush();
+  return saidGone;
 }
 
 /** Group flag changes so that one command covers every message needing the same flags added (or removed). */

@@ -34,6 +34,8 @@ describe.each([
       back.forEach((stored, i) => {
         const sent = messages[i]!;
         expect(stored.body.equals(sent.raw), `${folder} #${i} bytes`).toBe(true);
+        // An honest server's RFC822.SIZE is the length of BODY[]: the size check on bodies never trips on it.
+        expect(stored.size, `${folder} #${i} RFC822.SIZE`).toBe(stored.body.length);
         expect(stored.flags).toEqual([...sent.flags].sort());
         expect(stored.internalDate.toISOString()).toBe(sent.internalDate.toISOString());
       });

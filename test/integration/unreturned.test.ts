@@ -134,4 +134,40 @@ describe('a server that answers a FETCH with OK and leaves a message out', () =>
     expect(second.summary.copied).toBe(1);
     expect(await digests(b, 'FirstRun')).toEqual(await digests(a, 'FirstRun'));
   });
+
+  // The answer "it is gone" cannot be told from a server that also fails to answer the
+  // check: the message keeps its A-only record and the folder is read again next run,
+  // whose read decides (a real expunge is then seen as vanished; a message still there is copied).
+  it('no body, and an empty answer to the check whether it still exists: kept for the next run, which copies it', async () => {
+    const uids = await seed('Unsure', [1, 2, 3, 4, 5]);
+    const statePath = join(tempDir(), 'unsure.state');
+    const noBody = dropBodyOf(uids[2]!);
+    // The same server that leaves the body out answers "UID SEARCH UID n" with OK and no SEARCH row.
+    const first = await syncThrough('Unsure', statePath, (response) => (/^\* E?SEARCH/i.test(response.toString('latin1')) ? null : noBody(response)));
+    expect(first.summary.copied).toBe(4);
+    expect(first.failures).toEqual([]);
+    expect(first.verbose).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`Unsure: A UID ${uids[2]} .*gone`))]));
+
+    const next = await syncThrough('Unsure', statePath);
+    expect(next.failures).toEqual([]);
+    expect(next.summary.copied).toBe(1);
+    expect(await digests(b, 'Unsure')).toEqual(await digests(a, 'Unsure'));
+  });
+
+  it('no body, an empty answer to the check, and A really expunged it: the next run lets it go, no failure, nothing copied', async () => {
+    const uids = await seed('Gone', [1, 2, 3]);
+    const statePath = join(tempDir(), 'gone.state');
+    const noBody = dropBodyOf(uids[1]!);
+    const first = await syncThrough('Gone', statePath, (response) => (/^\* E?SEARCH/i.test(response.toString('latin1')) ? null : noBody(response)));
+    expect(first.failures).toEqual([]);
+    expect(first.summary.copied).toBe(2);
+
+    await expungeUids(a, 'Gone', [uids[1]!]);
+    const next = await syncThrough('Gone', statePath);
+    expect(next.failures).toEqual([]);
+    expect(next.summary.copied).toBe(0);
+    expect(await digests(b, 'Gone')).toEqual(await digests(a, 'Gone'));
+    const settled = await syncThrough('Gone', statePath);
+    expect([settled.failures, settled.summary.copied]).toEqual([[], 0]);
+  });
 });

@@ -43,7 +43,7 @@ describe('replimap --version / --help', () => {
     for (const opt of [
       '--mode', '--state', '--dry-run', '--include', '--exclude', '--json', '--quiet', '--verbose', '--stats',
       '--password-a-file', '--password-b-file', '--password-a-command', '--password-b-command', '--tls-ca',
-      '--insecure', '--delete-folders', '--force', '--full', '--connections', '--timeout',
+      '--insecure', '--delete-folders', '--force', '--full', '--connections', '--timeout', '--allow-size-mismatch',
     ]) {
       expect(h.stdout.text).toContain(opt);
     }
@@ -157,5 +157,12 @@ describe('the job handed to the engine', () => {
     expect(await h.run('sync', '-q', A, B)).toBe(0);
     expect(await h.run('sync', '-q', '--timeout', '7', A, B)).toBe(0);
     expect(h.jobs.map((j) => [(j.a as ImapStoreSpec).timeoutMs, (j.b as ImapStoreSpec).timeoutMs])).toEqual([[60_000, 60_000], [7_000, 7_000]]);
+  });
+
+  it('--allow-size-mismatch reaches both stores; off by default', async () => {
+    const h = cliHarness({ env: withPasswords });
+    expect(await h.run('sync', '-q', A, B)).toBe(0);
+    expect(await h.run('sync', '-q', '--allow-size-mismatch', A, B)).toBe(0);
+    expect(h.jobs.map((j) => [(j.a as ImapStoreSpec).allowSizeMismatch ?? false, (j.b as ImapStoreSpec).allowSizeMismatch ?? false])).toEqual([[false, false], [true, true]]);
   });
 });

@@ -236,7 +236,7 @@ export class ImapStore implements Store {
 
   fetchBodies(messages: readonly BodyRequest[]): Promise<FetchedBodies> {
     const folder = this.openFolder;
-    return fetchBodies({ session: () => this.live, reopen: () => this.reopen() }, folder, messages);
+    return fetchBodies({ session: () => this.live, reopen: () => this.reopen() }, folder, messages, { allowSizeMismatch: this.spec.allowSizeMismatch === true });
   }
 
   /** UID SEARCH UID <set>: asks only which messages exist, so it works where a FETCH came back empty. */

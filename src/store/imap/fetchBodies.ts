@@ -10,8 +10,15 @@
 //   the set is read one message at a time, so only the bad message is refused;
 // - each body that did arrive is checked against its own allowance as it
 //   arrives and dropped at once when over it (it fit the set's largest one).
+// A body shorter than announced is refused too (a cut answer would be copied
+// cut), like imapsync does, unless the server is known to announce approximate
+// sizes (--allow-size-mismatch): then it is kept, with a note for a warning.
+// A set the server answers NO (one damaged message fails the whole command on
+// Dovecot) keeps the rows that came; the rest is read one message at a time,
+// and a message answered NO on its own is refused with the server's text.
 // Bodies of UIDs not asked for, and rows without a body, are never kept.
 
+import { ImapCommandError } from '../../errors.js';
 import { maxBodyBytes } from '../readRules.js';
 import type { BodyRequest, FetchedBodies } from '../types.js';
 import { parseFetchRow, uidFetchRows } from './fetchMessages.js';
@@ -34,56 +41,99 @@ function refusal(session: ImapSession, folder: string, bytes: number, size: numb
   );
 }
 
-/** One UID FETCH (UID BODY.PEEK[]) of `set`, under the set's largest allowance; results land in `out`. */
-async function fetchSet(session: ImapSession, folder: string, set: string, sizes: ReadonlyMap<number, number>, out: FetchedBodies): Promise<void> {
+function shortBody(session: ImapSession, folder: string, bytes: number, size: number, kept: boolean): string {
+  const what = `${session.label}: UID FETCH in "${folder}" returned a body of ${bytes} bytes, shorter than its RFC822.SIZE of ${size}`;
+  return kept ? `${what}; copied as sent (--allow-size-mismatch)` : `${what}; refused as cut short (--allow-size-mismatch would take it)`;
+}
+
+export interface BodyReadOptions {
+  /** Keep a body shorter than its RFC822.SIZE (noted in `sizeMismatches`) instead of refusing it. */
+  allowSizeMismatch?: boolean;
+}
+
+interface BodyRead {
+  folder: string;
+  sizes: ReadonlyMap<number, number>;
+  options: BodyReadOptions;
+  out: FetchedBodies;
+}
+
+/** Keeps one row's body, or refuses it when its length is not what RFC822.SIZE allows. */
+function takeBody(session: ImapSession, read: BodyRead, uid: number, size: number, body: Buffer): void {
+  const { folder, options, out } = read;
+  let why: string | undefined;
+  if (body.length > maxBodyBytes(size)) why = refusal(session, folder, body.length, size, false);
+  else if (body.length < size && !options.allowSizeMismatch) why = shortBody(session, folder, body.length, size, false);
+  if (why !== undefined) {
+    out.bodies.delete(uid);
+    out.refused.set(uid, why);
+    return;
+  }
+  if (out.refused.has(uid)) return;
+  out.bodies.set(uid, body);
+  if (body.length < size) (out.sizeMismatches ??= new Map()).set(uid, shortBody(session, folder, body.length, size, true));
+}
+
+/** One UID FETCH (UID BODY.PEEK[]) of `set`, under the set's largest allowance; results land in `read.out`. */
+async function fetchSet(session: ImapSession, read: BodyRead, set: string): Promise<void> {
   let limit = 0;
-  for (const uid of expandUidSet(set)) limit = Math.max(limit, maxBodyBytes(sizes.get(uid) ?? 0));
+  for (const uid of expandUidSet(set)) limit = Math.max(limit, maxBodyBytes(read.sizes.get(uid) ?? 0));
   const onRow = (untagged: ImapResponse): void => {
     const { uid, body } = parseFetchRow(untagged);
-    const size = uid === undefined ? undefined : sizes.get(uid);
+    const size = uid === undefined ? undefined : read.sizes.get(uid);
     if (uid === undefined || size === undefined || !body) return; // not asked, or no body in it: unsolicited
-    if (body.length > maxBodyBytes(size)) {
-      out.bodies.delete(uid);
-      out.refused.set(uid, refusal(session, folder, body.length, size, false));
-    } else if (!out.refused.has(uid)) {
-      out.bodies.set(uid, body);
-    }
+    takeBody(session, read, uid, size, body);
   };
   const streamer = session.client.streamer;
   const previous = streamer.maxLiteralSize;
   streamer.maxLiteralSize = limit;
   try {
-    await uidFetchRows(session, folder, set, ['BODY'], onRow);
+    await uidFetchRows(session, read.folder, set, ['BODY'], onRow);
   } finally {
     streamer.maxLiteralSize = previous;
   }
 }
 
-export async function fetchBodies(source: BodySource, folder: string, requests: readonly BodyRequest[]): Promise<FetchedBodies> {
-  const out: FetchedBodies = { bodies: new Map(), refused: new Map() };
-  const sizes = new Map(requests.map((r) => [r.uid, r.size]));
-  for (const set of splitUidSets(sizes.keys())) {
+export async function fetchBodies(
+  source: BodySource,
+  folder: string,
+  requests: readonly BodyRequest[],
+  options: BodyReadOptions = {},
+): Promise<FetchedBodies> {
+  const read: BodyRead = { folder, sizes: new Map(requests.map((r) => [r.uid, r.size])), options, out: { bodies: new Map(), refused: new Map() } };
+  for (const set of splitUidSets(read.sizes.keys())) {
     try {
-      await fetchSet(source.session(), folder, set, sizes, out);
+      await fetchSet(source.session(), read, set);
       continue;
     } catch (error) {
-      if (source.session().refusedLiteralSize === undefined) throw error;
+      // A literal beyond the set's limit cost the connection; a NO ended the command.
+      // Either way, which message it was for is unknown: the ones still missing are read alone.
+      if (source.session().refusedLiteralSize !== undefined) await source.reopen();
+      else if (!(error instanceof ImapCommandError)) throw error;
     }
-    // A literal beyond the set's limit cost the connection. Which message it was
-    // for is unknown: read the ones still missing alone, each under its own limit.
-    await source.reopen();
-    for (const uid of expandUidSet(set)) {
-      if (out.bodies.has(uid) || out.refused.has(uid)) continue;
-      try {
-        await fetchSet(source.session(), folder, String(uid), sizes, out);
-      } catch (error) {
-        const session = source.session();
-        const announced = session.refusedLiteralSize;
-        if (announced === undefined) throw error;
-        out.refused.set(uid, refusal(session, folder, announced, sizes.get(uid)!, true));
+    await fetchEachAlone(source, read, expandUidSet(set));
+  }
+  return read.out;
+}
+
+/** The messages of `uids` not read yet, one UID FETCH each, under its own limit; what the server refuses is that message's refusal. */
+async function fetchEachAlone(source: BodySource, read: BodyRead, uids: Iterable<number>): Promise<void> {
+  const { out } = read;
+  for (const uid of uids) {
+    if (out.bodies.has(uid) || out.refused.has(uid)) continue;
+    try {
+      await fetchSet(source.session(), read, String(uid));
+    } catch (error) {
+      const session = source.session();
+      const announced = session.refusedLiteralSize;
+      if (announced !== undefined) {
+        out.refused.set(uid, refusal(session, read.folder, announced, read.sizes.get(uid)!, true));
         await source.reopen();
+      } else if (error instanceof ImapCommandError) {
+        out.refused.set(uid, error.message);
+      } else {
+        throw error;
       }
     }
   }
-  return out;
 }

@@ -213,9 +213,27 @@ export function toMessageState(session: ImapSession, folder: string, row: FetchR
   return { uid: row.uid, flags: cleanFlags(row.flags) };
 }
 
-export function toEnvelope(session: ImapSession, folder: string, row: FetchRow): MessageEnvelope {
-  const state = toMessageState(session, folder, row);
-  if (row.size === undefined) throw incomplete(session, folder, row.uid, 'RFC822.SIZE');
-  if (!row.internalDate) throw incomplete(session, folder, row.uid, 'INTERNALDATE');
-  return { ...state, size: row.size, internalDate: row.internalDate, identityHeaders: identityHeaders(row.headers) };
+/**
+ * The envelope of a row, or what it lacks when an item is missing or could not
+ * be parsed (a garbled INTERNALDATE): that message cannot be identified or
+ * copied, which the caller reports for it alone, not a failed folder.
+ */
+export function toEnvelope(row: FetchRow): MessageEnvelope | string {
+  if (!row.flags || row.size === undefined || !row.internalDate) {
+    const lacking = [!row.flags && 'FLAGS', row.size === undefined && 'RFC822.SIZE', !row.internalDate && 'INTERNALDATE'];
+    return `no usable ${lacking.filter(Boolean).join(', ')} in its FETCH row`;
+  }
+  return { uid: row.uid, flags: cleanFlags(row.flags), size: row.size, internalDate: row.internalDate, identityHeaders: identityHeaders(row.headers) };
+}
+
+/** The envelopes of these rows, and why the rows that gave none did not (see toEnvelope). */
+export function envelopesOf(rows: Iterable<FetchRow>): { envelopes: MessageEnvelope[]; incomplete: Map<number, string> } {
+  const envelopes: MessageEnvelope[] = [];
+  const incomplete = new Map<number, string>();
+  for (const row of rows) {
+    const envelope = toEnvelope(row);
+    if (typeof envelope === 'string') incomplete.set(row.uid, envelope);
+    else envelopes.push(envelope);
+  }
+  return { envelopes, incomplete };
 }

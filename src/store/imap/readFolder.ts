@@ -10,7 +10,7 @@
 
 import { identityCheckUids } from '../readRules.js';
 import type { FolderRead, FolderStatus, MessageEnvelope, PermanentFlags, ReadFolderOptions, StoreCapabilities } from '../types.js';
-import { ENVELOPE_ITEMS, type FetchRow, cleanFlags, toEnvelope, toMessageState, uidFetch } from './fetchMessages.js';
+import { ENVELOPE_ITEMS, type FetchRow, cleanFlags, envelopesOf, toMessageState, uidFetch } from './fetchMessages.js';
 import { searchAllUids } from './searchUids.js';
 import type { ImapSession } from './session.js';
 import { selectFolder, type SelectResult } from './selectFolder.js';
@@ -47,11 +47,30 @@ function nothingReadYet(selected: SelectResult, capabilities: StoreCapabilities,
   };
 }
 
+/** Envelopes, and why the rows that gave none did not (an item missing or garbled), by UID. */
+type EnvelopeRows = ReturnType<typeof envelopesOf>;
+
+/**
+ * Sets `unidentified`: the `wanted` UIDs without an envelope, and the new ones
+ * whose row gave none (with why, in `incompleteRows`). A known UID whose row
+ * gave none is not among them: it just goes without an identity check.
+ */
+function markUnidentified(read: FolderRead, wanted: readonly number[], identified: Set<number>, incomplete: EnvelopeRows['incomplete'], known: Set<number>): void {
+  const unknownIncomplete = [...incomplete.keys()].filter((uid) => !known.has(uid));
+  read.unidentified = [...new Set([...wanted, ...unknownIncomplete])].filter((uid) => !identified.has(uid)).sort((a, b) => a - b);
+  for (const uid of unknownIncomplete) (read.incompleteRows ??= new Map()).set(uid, incomplete.get(uid)!);
+}
+
 /** Envelopes of these UIDs: one UID FETCH (split only for a set too long for one command line). */
-export async function fetchEnvelopes(session: ImapSession, folder: string, uids: Iterable<number>): Promise<MessageEnvelope[]> {
+async function fetchEnvelopeRows(session: ImapSession, folder: string, uids: Iterable<number>): Promise<EnvelopeRows> {
   const rows: FetchRow[] = [];
   for (const set of splitUidSets(uids)) rows.push(...(await uidFetch(session, folder, set, ENVELOPE_ITEMS)).values());
-  return rows.map((row) => toEnvelope(session, folder, row)).sort((a, b) => a.uid - b.uid);
+  return envelopesOf(rows);
+}
+
+/** Envelopes of these UIDs, ascending; a UID whose row gave none (or no row) is left out. */
+export async function fetchEnvelopes(session: ImapSession, folder: string, uids: Iterable<number>): Promise<MessageEnvelope[]> {
+  return (await fetchEnvelopeRows(session, folder, uids)).envelopes.sort((a, b) => a.uid - b.uid);
 }
 
 async function fetchAll(session: ImapSession, folder: string, selected: SelectResult, items: typeof ENVELOPE_ITEMS): Promise<FetchRow[]> {
@@ -72,15 +91,15 @@ export async function readFolder(
   const known = new Set(base?.knownUids ?? []);
   const uidValidityChanged = base !== null && base.uidValidity !== selected.uidValidity;
   const read = nothingReadYet(selected, capabilities, uidValidityChanged);
-  /** `wanted`: the UIDs that had to get an envelope (those without one are unidentified). */
-  const finish = (changed: FetchRow[], envelopes: MessageEnvelope[], wanted: readonly number[] = []): FolderRead => {
+  /** `wanted`: the UIDs that had to get an envelope; those without one, and new ones whose row gave none, are unidentified. */
+  const finish = (changed: FetchRow[], { envelopes, incomplete }: EnvelopeRows, wanted: readonly number[] = []): FolderRead => {
     const messages = new Map(changed.map((row) => [row.uid, toMessageState(session, name, row)]));
     // An envelope is a newer look at the message than a changed-flags row.
     for (const { uid, flags } of envelopes) if (!known.has(uid) || messages.has(uid)) messages.set(uid, { uid, flags });
     read.messages = [...messages.values()].sort((a, b) => a.uid - b.uid);
     read.envelopes = envelopes.sort((a, b) => a.uid - b.uid);
     const identified = new Set(envelopes.map((e) => e.uid));
-    read.unidentified = wanted.filter((uid) => !identified.has(uid)).sort((a, b) => a - b);
+    markUnidentified(read, wanted, identified, incomplete, known);
     read.unread = read.unread.filter((uid) => !identified.has(uid));
     return read;
   };
@@ -92,7 +111,7 @@ export async function readFolder(
     // two are numbered differently, so this never names a present message; uidValidityChanged
     // is what tells the caller that every known UID is void.
     read.vanished = base ? base.knownUids.filter((uid) => !present.has(uid)) : [];
-    return finish(rows, rows.map((row) => toEnvelope(session, name, row)), left);
+    return finish(rows, envelopesOf(rows), left);
   }
 
   let changed: FetchRow[];
@@ -119,7 +138,7 @@ export async function readFolder(
     // A known message the server left out is still there: its flags are unknown, it did not vanish.
     read.unread = left.filter((uid) => known.has(uid));
     unknownPresent = [...present].filter((uid) => !known.has(uid));
-    if (verify) return finish(rows, rows.map((row) => toEnvelope(session, name, row)), left.filter((uid) => !known.has(uid)));
+    if (verify) return finish(rows, envelopesOf(rows), left.filter((uid) => !known.has(uid)));
     changed = rows;
   }
 
@@ -127,13 +146,13 @@ export async function readFolder(
   if (verify) {
     // Every present message, which in a delta is more than the changed rows.
     const rows = await fetchAll(session, name, selected, ENVELOPE_ITEMS);
-    return finish(changed, rows.map((row) => toEnvelope(session, name, row)), unknown);
+    return finish(changed, envelopesOf(rows), unknown);
   }
   // A full scan lists every message as "changed": its known ones are not worth an envelope each.
   // Known ones it left out are asked for once more: an envelope carries their flags.
   const changedKnown = read.kind === 'delta' ? changed.map((row) => row.uid).filter((uid) => known.has(uid)) : read.unread;
   const wanted = identityCheckUids(unknown, changedKnown, base.knownUids, read.vanished);
-  return finish(changed, wanted.length > 0 ? await fetchEnvelopes(session, name, wanted) : [], unknown);
+  return finish(changed, wanted.length > 0 ? await fetchEnvelopeRows(session, name, wanted) : { envelopes: [], incomplete: new Map() }, unknown);
 }
 
 /**
