@@ -11,7 +11,7 @@ export const ExitCode = {
   Connect: 3,
   /** State file locked by another run, unusable (corrupt header, unknown version), or not writable (disk full). */
   State: 4,
-  /** Mirror mode withheld deletions because the source looks broken (see --force). */
+  /** Mirror mode withheld deletions beyond the guard's limits (see --force). */
   GuardRefused: 5,
   /** Stopped by SIGINT after saving state. */
   Interrupted: 130,

@@ -148,7 +148,7 @@ See replimap(1).`,
     .option('--tls-ca <file>', 'also trust the CA certificates in this PEM file')
     .option('--insecure', 'do not verify TLS certificates; imap:// may then run without TLS')
     .option('--delete-folders', 'mirror: delete folders on B that A does not have')
-    .option('--force', "mirror: delete even when A looks broken, or beyond the guard's limit (half of a folder, or of B's folders)")
+    .option('--force', "mirror: delete even beyond the guard's limits (half of a folder or of B's folders; what A lost in a restore)")
     .option('--full', 're-read every folder and verify every message instead of skipping unchanged folders')
     .option(
       '--connections <n>',

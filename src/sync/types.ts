@@ -18,7 +18,7 @@ export interface SyncOptions {
   filter: FolderFilter;
   /** Mirror: delete folders on B that A does not have. */
   deleteFolders: boolean;
-  /** Mirror: delete even when the source looks broken. */
+  /** Mirror: delete even beyond the guard's limits (see mirrorGuard.ts). */
   force: boolean;
   /** Ignore the skip shortcuts: re-read every folder and verify every pair's global id. */
   full: boolean;
