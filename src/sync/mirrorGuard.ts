@@ -102,7 +102,7 @@ function heldWithholding(plan: FolderPlan, folder: string, heldOnB: number): Wit
     what: 'messages', folder, count, heldOnB,
     reason:
       `"${folder}": mirror would delete ${plural(count, 'message')} A lacks; A went back in time ` +
-      '(restored from an older backup?) and lost them: kept on B until A has them again, ' +
-      'rerun with --force to delete them',
+      '(restored from an older backup?) and lost them: B may hold their only copies, kept until A has ' +
+      'them again (copy them back to A), or until --force deletes them from B too',
   };
 }
