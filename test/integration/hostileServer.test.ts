@@ -36,7 +36,7 @@ describe('a hostile source server', () => {
 
   beforeAll(async () => {
     // One B user per case: each copies A's INBOX into an INBOX of its own.
-    b = await startDovecot({ users: ['huge', 'unsolicited', 'big', 'bigsrc'].map((name) => ({ name, password: 'secret' })) });
+    b = await startDovecot({ users: ['huge', 'header', 'unsolicited', 'big', 'bigsrc'].map((name) => ({ name, password: 'secret' })) });
     dir = tempDir();
   });
   afterAll(async () => {
@@ -91,6 +91,31 @@ describe('a hostile source server', () => {
       const onB = (await readFolder(b, 'INBOX', 'huge')).map((m) => digest(m.body)).sort();
       const expected = messages.filter((m) => m.uid !== 2 && m.uid !== 3).map((m) => digest(m.raw)).sort();
       expect(onB).toEqual(expected);
+    } finally {
+      await fake.stop();
+    }
+  }, 120_000);
+
+  it('13: a header literal far beyond any header (an envelope FETCH) is refused unread; that folder fails, nothing hangs', async () => {
+    const messages = corpus(3, 131);
+    const HUGE = 300 * 1024 * 1024;
+    let hugeWritten = -1;
+    const fake = await startFakeImap({
+      messages,
+      onFetchRow: async ({ uid, seq, items, socket }) => {
+        if (uid !== 2 || !/HEADER\.FIELDS/.test(items)) return false;
+        const head = `FLAGS () RFC822.SIZE 100 INTERNALDATE "01-Jan-2024 10:00:00 +0000" BODY[HEADER.FIELDS (MESSAGE-ID DATE FROM SUBJECT)]`;
+        hugeWritten = await writeHugeLiteral(socket, seq, uid, HUGE, head);
+        return true;
+      },
+    });
+    try {
+      const run = await syncFrom(fake.port, 'header');
+      // The literal was refused when announced: most of the 300 MB was never sent, let alone kept.
+      expect(hugeWritten).toBeGreaterThanOrEqual(0);
+      expect(hugeWritten).toBeLessThan(HUGE);
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.failed.map((f) => [f.folder, f.uid, f.side])).toEqual([['INBOX', 0, 'A']]);
     } finally {
       await fake.stop();
     }

@@ -180,8 +180,8 @@ export async function startFakeImap(options: FakeImapOptions): Promise<FakeImapS
  * bytes in 1 MiB pieces, as fast as the client reads them; resolves with how
  * many literal bytes were written before the client hung up (or all of them).
  */
-export async function writeHugeLiteral(socket: Socket, seq: number, uid: number, announced: number): Promise<number> {
-  socket.write(`* ${seq} FETCH (UID ${uid} BODY[] {${announced}}\r\n`);
+export async function writeHugeLiteral(socket: Socket, seq: number, uid: number, announced: number, item = 'BODY[]'): Promise<number> {
+  socket.write(`* ${seq} FETCH (UID ${uid} ${item} {${announced}}\r\n`);
   const piece = Buffer.alloc(1024 * 1024, 'x');
   let written = 0;
   while (written < announced && !socket.destroyed) {

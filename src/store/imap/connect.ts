@@ -37,8 +37,18 @@ export function clientOptions(spec: ImapStoreSpec): ImapFlowOptions {
     // imapflow fails a command that gets no data for this long (ETIMEOUT) and
     // drops the connection; an idle one too, hence the keep-alive's NOOPs.
     socketTimeout: timeout,
+    // A hostile server must not make us buffer a gigabyte (imapflow's default):
+    // outside body fetches (which set their own bound from RFC822.SIZE, see
+    // fetchBodies.ts) no literal is more than a few header lines or a name.
+    maxLiteralSize: MAX_OTHER_LITERAL_BYTES,
+    maxLineLength: MAX_LINE_BYTES,
   };
 }
+
+/** The largest literal accepted outside a body fetch (identity headers, folder names). */
+export const MAX_OTHER_LITERAL_BYTES = 16 * 1024 * 1024;
+/** The longest response line without a literal (a SEARCH of ten million UIDs fits). */
+export const MAX_LINE_BYTES = 256 * 1024 * 1024;
 
 const contexts = new Map<string, SecureContext>();
 
