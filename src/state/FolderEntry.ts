@@ -15,8 +15,7 @@
 // so the run reads both sides in full and pairs the messages by global id
 // (nothing is copied twice), and the next commit writes the section anew.
 // One bad record never stops the rest of the account.
-import type { FolderState } from './SyncState.js';
-import type { FolderRecordHeader, MessageRecord, SideStatus } from './types.js';
+import type { FolderRecordHeader, FolderState, MessageRecord, SideStatus } from './types.js';
 import { StateFormatError, parseRecords, rawHasHeldMark, type RawRecords } from './stateFormat.js';
 import type { FlagInterner } from './lineCodec.js';
 import { encodeNames } from './journalFormat.js';

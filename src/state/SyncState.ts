@@ -24,7 +24,9 @@ import {
   stateHeaderText,
 } from './stateFormat.js';
 import { scanStateFile, type DamagedSection, type ScannedState } from './stateScan.js';
-import type { MessageRecord, SideStatus, StateMode, StateOp } from './types.js';
+import type { FolderState, MessageRecord, SideStatus, StateMode, StateOp } from './types.js';
+
+export type { FolderState } from './types.js';
 
 export interface StateIdentity {
   /** Display URLs without passwords. */
@@ -35,24 +37,6 @@ export interface StateIdentity {
 export interface OpenStateOptions {
   /** Dry run: no lock, no journal writes, no file or directory created; apply() only changes memory. */
   readOnly?: boolean;
-}
-
-export interface FolderState {
-  readonly nameA: string;
-  readonly nameB: string;
-  readonly statusA?: SideStatus;
-  readonly statusB?: SideStatus;
-  /**
-   * Parsed on the first call only, then cached until the folder changes. In no
-   * particular order. Records and their flag arrays are shared: do not mutate.
-   * A damaged section is discarded on that first call, statuses included
-   * (with a warning, see FolderEntry): call it before trusting the statuses.
-   */
-  records(): readonly MessageRecord[];
-  /** Ascending, non-zero. */
-  knownUids(side: 'a' | 'b'): number[];
-  /** Some record is marked held (see MessageRecord.held); cheap on an unparsed section. */
-  hasHeldRecords(): boolean;
 }
 
 export interface UnresolvedIntent {

@@ -70,3 +70,22 @@ export type StateOp =
    * hold an append whose result is unknown.
    */
   | { op: 'intent'; nameA: string; nameB: string; uidA: number; gid: string };
+
+/** One folder pair of the state, as the sync layer reads it (FolderEntry implements it). */
+export interface FolderState {
+  readonly nameA: string;
+  readonly nameB: string;
+  readonly statusA?: SideStatus;
+  readonly statusB?: SideStatus;
+  /**
+   * Parsed on the first call only, then cached until the folder changes. In no
+   * particular order. Records and their flag arrays are shared: do not mutate.
+   * A damaged section is discarded on that first call, statuses included
+   * (with a warning, see FolderEntry): call it before trusting the statuses.
+   */
+  records(): readonly MessageRecord[];
+  /** Ascending, non-zero. */
+  knownUids(side: 'a' | 'b'): number[];
+  /** Some record is marked held (see MessageRecord.held); cheap on an unparsed section. */
+  hasHeldRecords(): boolean;
+}

@@ -13,12 +13,12 @@ import { translateFolderNameBack } from './folderName.js';
 import { prepareFoldersOnB } from './folderSetup.js';
 import { statusUnchanged } from './folderStatus.js';
 import { runFolderJobs } from './folderJobs.js';
-import { syncFolderPair, type FolderPairJob, type FolderSyncContext, type FolderSyncResult } from './folderSync.js';
+import { syncFolderPair, type FolderSyncContext, type FolderSyncResult } from './folderSync.js';
 import { recordOwnWritesOnB } from './ownWrites.js';
 import { checkDeletionLimit } from './mirrorGuard.js';
 import { cutConnectionsOnAbort, interruptedBy, isInterruption } from './interruption.js';
 import { PeriodicCommit } from './periodicCommit.js';
-import type { MessageFailure, SyncJob, SyncObserver, SyncSummary, Withholding } from './types.js';
+import type { FolderPairJob, MessageFailure, SyncJob, SyncObserver, SyncSummary, Withholding } from './types.js';
 
 /** Commit the state (and empty the journal) about this often during a long run. */
 const COMMIT_INTERVAL_MS = 60_000;

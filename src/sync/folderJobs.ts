@@ -8,7 +8,8 @@
 import { ConnectionLostError } from '../errors.js';
 import type { Store } from '../store/types.js';
 import type { ExtraConnections, StorePair } from './extraConnections.js';
-import type { FolderPairJob, FolderSyncResult } from './folderSync.js';
+import type { FolderSyncResult } from './folderSync.js';
+import type { FolderPairJob } from './types.js';
 import { isInterruption } from './interruption.js';
 import type { PeriodicCommit } from './periodicCommit.js';
 

@@ -12,22 +12,7 @@ import { planGuarded } from './mirrorGuard.js';
 import type { AppendAction, FolderPlan, FolderPlanInput, SideSnapshot } from './planTypes.js';
 import { rollbackEvidence } from './rollback.js';
 import { buildSnapshot, voidSide } from './snapshot.js';
-import type { FolderResult, PlannedWork, SyncObserver, SyncOptions, Withholding } from './types.js';
-
-export interface FolderPairJob {
-  nameA: string;
-  nameB: string;
-  /** A's name, with B's in parentheses when it differs. */
-  label: string;
-  /** B's folder does not exist (only in a dry run: otherwise it was created). */
-  missingOnB: boolean;
-  /**
-   * Read every flag on B, not only the changes: the state's merge base holds
-   * A's flags, and B may have kept flags of its own under copy mode, which a
-   * first mirror run must see to undo.
-   */
-  rescanB: boolean;
-}
+import type { FolderPairJob, FolderResult, PlannedWork, SyncObserver, SyncOptions, Withholding } from './types.js';
 
 export interface FolderSyncContext {
   state: SyncState;

@@ -12,8 +12,7 @@
 import type { SyncState } from '../state/SyncState.js';
 import type { FolderRead, Store } from '../store/types.js';
 import type { FolderExecutionResult } from './executor.js';
-import type { FolderPairJob } from './folderSync.js';
-import type { SyncObserver, SyncOptions } from './types.js';
+import type { FolderPairJob, SyncObserver, SyncOptions } from './types.js';
 
 export interface ExpectedStatus {
   nameA: string;

@@ -130,3 +130,19 @@ export interface SyncJob {
   statePath: string;
   options: SyncOptions;
 }
+
+/** One folder pair to sync in this run. */
+export interface FolderPairJob {
+  nameA: string;
+  nameB: string;
+  /** A's name, with B's in parentheses when it differs. */
+  label: string;
+  /** B's folder does not exist (only in a dry run: otherwise it was created). */
+  missingOnB: boolean;
+  /**
+   * Read every flag on B, not only the changes: the state's merge base holds
+   * A's flags, and B may have kept flags of its own under copy mode, which a
+   * first mirror run must see to undo.
+   */
+  rescanB: boolean;
+}

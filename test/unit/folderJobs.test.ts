@@ -3,7 +3,8 @@ import { ConnectError, ConnectionLostError } from '../../src/errors.js';
 import type { Store } from '../../src/store/types.js';
 import { ExtraConnections, type StorePair } from '../../src/sync/extraConnections.js';
 import { MAX_LOSSES_IN_A_ROW, runFolderJobs } from '../../src/sync/folderJobs.js';
-import type { FolderPairJob, FolderSyncResult } from '../../src/sync/folderSync.js';
+import type { FolderSyncResult } from '../../src/sync/folderSync.js';
+import type { FolderPairJob } from '../../src/sync/types.js';
 import { PeriodicCommit } from '../../src/sync/periodicCommit.js';
 
 /** Only what runFolderJobs touches of a store: connect and close. */
