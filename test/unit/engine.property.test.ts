@@ -21,7 +21,8 @@
 // where it is made (look for "Excluded:"), with the history that fails.
 // A failure prints fast-check's seed and the shrunk history, one step per
 // item as stepText writes it; FIXED below takes histories in that notation.
-// REPLIMAP_PROPERTY_RUNS=n runs n histories per mode (a soak run).
+// REPLIMAP_PROPERTY_RUNS=n runs n histories per mode (a soak run);
+// REPLIMAP_PROPERTY_SEED=s replays the histories of a failure's seed.
 
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -37,6 +38,7 @@ import { syncSpecs, tempDir, type EngineRun } from '../support/sync.js';
 const FOLDERS = ['INBOX', 'F1', 'F2'];
 const FLAGS = ['\\Seen', '\\Flagged', '\\Answered', '$Label1', 'kw'];
 const RUNS = Number(process.env.REPLIMAP_PROPERTY_RUNS ?? 0);
+const SEED = process.env.REPLIMAP_PROPERTY_SEED;
 
 type Side = 'a' | 'b';
 
@@ -412,7 +414,7 @@ describe('the engine on random histories (memory stores)', () => {
   const numRuns = RUNS || 1000;
   for (const mode of ['copy', 'mirror'] as const) {
     it(`${mode}: nothing lost, nothing twice, converges, then does nothing`, async () => {
-      await fc.assert(fc.asyncProperty(historyArb, (history) => checkHistory(mode, history)), { numRuns });
+      await fc.assert(fc.asyncProperty(historyArb, (history) => checkHistory(mode, history)), { numRuns, ...(SEED !== undefined && { seed: Number(SEED) }) });
     }, Math.max(120_000, numRuns * 200));
   }
 });
