@@ -3,20 +3,16 @@
 // restored B, and a run "killed" between any two store operations (before the
 // operation, or after the server did it but before the client heard back),
 // followed by a rerun: nothing lost, nothing twice.
-//
-// A kill is simulated in-process: at the chosen operation the state file and
-// its journal are copied as they are on disk at that instant (what a SIGKILL
-// would leave), every connection is cut, and once runSync has unwound the
-// files are put back as copied, so nothing the dying run did afterwards counts.
+// A kill is simulated in-process (see test/support/memoryKill.ts).
 
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryServer, type MemoryOperation } from '../../src/store/memory/MemoryServer.js';
-import { registerMemoryServer, unregisterMemoryServer } from '../../src/store/memory/registry.js';
+import { MemoryServer } from '../../src/store/memory/MemoryServer.js';
 import type { MemoryStoreSpec } from '../../src/store/spec.js';
 import type { SyncOptions } from '../../src/sync/types.js';
 import { conformanceMessage, digest } from '../support/storeConformance.js';
+import { killedRun } from '../support/memoryKill.js';
+import { forgetMemorySpecs, memorySpec } from '../support/memorySpecs.js';
 import { syncSpecs, tempDir, type EngineRun } from '../support/sync.js';
 
 interface World {
@@ -26,18 +22,7 @@ interface World {
   statePath: string;
 }
 
-let worlds = 0;
-const registered: string[] = [];
-afterEach(() => {
-  for (const name of registered.splice(0)) unregisterMemoryServer(name);
-});
-
-function spec(server: MemoryServer, side: string): MemoryStoreSpec {
-  const name = `engine-${++worlds}-${side}`;
-  registerMemoryServer(name, server);
-  registered.push(name);
-  return { kind: 'memory', name, displayUrl: `memory://${name}` };
-}
+afterEach(forgetMemorySpecs);
 
 /** A with INBOX, Work (a keyword), Lists/dev and a \Sent folder; B empty but for its own \Sent folder, named otherwise. */
 function newWorld(): World {
@@ -51,7 +36,7 @@ function newWorld(): World {
   a.append('Sent', [{ raw: conformanceMessage(8), flags: ['\\Seen'], internalDate: date(8) }]);
   // An exact duplicate: both copies must arrive, and only both.
   a.append('INBOX', [{ raw: conformanceMessage(1), internalDate: date(9) }]);
-  return { a, b, specs: { a: spec(a, 'a'), b: spec(b, 'b') }, statePath: join(tempDir('replimap-memengine-'), 'state') };
+  return { a, b, specs: { a: memorySpec(a, 'a'), b: memorySpec(b, 'b') }, statePath: join(tempDir('replimap-memengine-'), 'state') };
 }
 
 const PAIRS: [string, string][] = [['INBOX', 'INBOX'], ['Work', 'Work'], ['Lists/dev', 'Lists/dev'], ['Sent', 'Sent Items']];
@@ -86,7 +71,7 @@ describe('the engine on memory stores', () => {
   it('copies into a server with another separator and a namespace prefix', async () => {
     const world = newWorld();
     world.b = new MemoryServer({ delimiter: '.', namespacePrefix: 'INBOX.', specialUse: { 'INBOX.Sent Items': '\\Sent' } });
-    world.specs.b = spec(world.b, 'b-dotted');
+    world.specs.b = memorySpec(world.b, 'b-dotted');
     const run = await sync(world);
     expect(run.failures).toEqual([]);
     expect(world.b.folderNames()).toEqual(['INBOX', 'INBOX.Lists', 'INBOX.Lists.dev', 'INBOX.Sent Items', 'INBOX.Work']);
@@ -159,8 +144,9 @@ async function killEveryOperation(when: 'before' | 'after', setup: () => Promise
   const killedAt: string[] = [];
   for (let k = 1; ; k++) {
     const world = await setup();
-    const killed = await killedRun(world, when, k, options);
-    if (killed === undefined) return killedAt;
+    const outcome = await killedRun(world, world.statePath, when, k, () => sync(world, options));
+    if (!('killed' in outcome)) return killedAt;
+    const killed = outcome.killed;
     killedAt.push(killed);
     const rerun = await sync(world, options);
     const where = `killed ${when} operation ${k} (${killed})`;
@@ -168,42 +154,4 @@ async function killEveryOperation(when: 'before' | 'after', setup: () => Promise
     for (const [nameA, nameB] of PAIRS) expect(contents(world.b, nameB), `${where}: ${nameB}`).toEqual(contents(world.a, nameA));
     expect((await sync(world, options)).summary.copied, where).toBe(0);
   }
-}
-
-/**
- * Runs a sync that dies at the k-th store operation (see the file comment):
- * the operation's name, or undefined when the run had fewer (it then finished).
- */
-async function killedRun(world: World, when: 'before' | 'after', k: number, options: Partial<SyncOptions>): Promise<string | undefined> {
-  let count = 0;
-  let killed = '';
-  let onDisk: Map<string, Buffer> | undefined;
-  const hook = (op: MemoryOperation, args: { label: string }): void => {
-    if (++count !== k) return;
-    killed = `${args.label} ${op}`;
-    onDisk = stateFiles(world.statePath);
-    world.a.dropConnections();
-    world.b.dropConnections();
-    throw new Error(`killed ${when} ${killed}`);
-  };
-  for (const server of [world.a, world.b]) {
-    if (when === 'before') server.beforeOperation = (op, args) => op !== 'appendMessage' && hook(op, args);
-    else server.afterOperation = hook;
-  }
-  await sync(world, options).catch(() => undefined);
-  for (const server of [world.a, world.b]) {
-    server.beforeOperation = undefined;
-    server.afterOperation = undefined;
-  }
-  if (!onDisk) return undefined;
-  for (const suffix of ['', '.journal', '.lock']) rmSync(world.statePath + suffix, { force: true });
-  for (const [path, bytes] of onDisk) writeFileSync(path, bytes);
-  return killed;
-}
-
-/** The state file and its journal as they are on disk now. */
-function stateFiles(statePath: string): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
-  for (const path of [statePath, `${statePath}.journal`]) if (existsSync(path)) files.set(path, readFileSync(path));
-  return files;
 }
