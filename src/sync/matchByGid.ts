@@ -18,7 +18,10 @@
 // when one of the two was paired by a record whose other side is gone: the
 // new candidate on that other side may be a new version replacing the one
 // that went (a tool rewriting a message expunges it and appends the new one),
-// so sizes and bodies decide as for a larger group.
+// so sizes and bodies decide as for a larger group. And except when both gids
+// hash the size (no Message-ID: drafts, some machine mail): then nothing but
+// the bodies can tell two twins of equal size apart, and such mail is rare
+// enough that reading it once after a lost state costs little.
 
 import type { MessageRecord } from '../state/types.js';
 import type { BodyDigests } from './planTypes.js';
@@ -35,6 +38,8 @@ export interface Candidate {
   held?: MessageRecord['held'];
   /** Its record paired it with a message of the other side that is gone now (see the top). */
   partnerGone?: true;
+  /** Read from its envelope: its gid hashes its size (it has no Message-ID). */
+  sizedGid?: true;
 }
 
 export interface GidMatch {
@@ -99,10 +104,16 @@ export function matchByGid(poolA: readonly Candidate[], poolB: readonly Candidat
   return out;
 }
 
-/** One side has none, or each has one and no gone partner puts the pair in doubt (the usual case). */
+/**
+ * One side has none, or each has one and nothing puts the pair in doubt (the
+ * usual case): no gone partner, and not two Message-ID-less twins (see the top).
+ */
 function nothingToChoose(listA: readonly Candidate[], listB: readonly Candidate[]): boolean {
   if (listA.length === 0 || listB.length === 0) return true;
-  return listA.length === 1 && listB.length === 1 && !listA[0]!.partnerGone && !listB[0]!.partnerGone;
+  if (listA.length !== 1 || listB.length !== 1) return false;
+  const [a, b] = [listA[0]!, listB[0]!];
+  // One gid, so one envelope saying it hashes the size says it for both.
+  return !a.partnerGone && !b.partnerGone && !a.sizedGid && !b.sizedGid;
 }
 
 /** The lowest UIDs of both sides in order; the rest of the longer list is unpaired. */

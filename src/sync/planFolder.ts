@@ -298,6 +298,10 @@ function bOnlyRecord(m: Candidate): MessageRecord {
   return record;
 }
 
-function sizeOf(message: SnapshotMessage): { size?: number } {
-  return message.size === undefined ? {} : { size: message.size };
+/** What an envelope told of the message: its size, and whether its gid hashes that size. */
+function sizeOf(message: SnapshotMessage): Pick<Candidate, 'size' | 'sizedGid'> {
+  return {
+    ...(message.size !== undefined && { size: message.size }),
+    ...(message.sizedGid && { sizedGid: true as const }),
+  };
 }

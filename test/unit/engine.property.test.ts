@@ -134,24 +134,11 @@ const folderArb = fc.nat({ max: FOLDERS.length - 1 });
 const flagsArb = fc.subarray(FLAGS, { maxLength: 2 });
 const mailArb: fc.Arbitrary<Mail> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ n: fc.nat({ max: 4 }) }) },
-  { weight: 1, arbitrary: fc.record({ twin: fc.nat({ max: 1 }), v: fc.constant(0) }) },
+  { weight: 1, arbitrary: fc.record({ twin: fc.nat({ max: 1 }), v: fc.nat({ max: 1 }) }) },
 );
-/**
- * Excluded: two versions of one Message-ID-less twin in a folder. With one
- * unpaired candidate of a global id on each side the planner pairs them on the
- * global id alone, by design (matchByGid.ts), so A's version never reaches B
- * while the run says ok: "A+INBOX:t0.0 B+INBOX:t0.1 sync" (mirror; in copy
- * too, e.g. after A expunged one version and got the other). Reported; until
- * decided, a twin's version here is its folder's, so twins differ across
- * folders and duplicate within one.
- */
-function oneVersionPerFolder<S extends { folder: number; mail: Mail }>(step: S): S {
-  return 'twin' in step.mail ? { ...step, mail: { twin: step.mail.twin, v: step.folder } } : step;
-}
-
 const stepArb: fc.Arbitrary<Step> = fc
   .oneof(
-    { weight: 8, arbitrary: fc.record({ t: fc.constant('append' as const), side: sideArb, folder: folderArb, mail: mailArb, flags: flagsArb }).map(oneVersionPerFolder) },
+    { weight: 8, arbitrary: fc.record({ t: fc.constant('append' as const), side: sideArb, folder: folderArb, mail: mailArb, flags: flagsArb }) },
     { weight: 4, arbitrary: fc.record({ t: fc.constant('flags' as const), side: sideArb, folder: folderArb, pick: fc.nat({ max: 9 }), add: flagsArb, remove: flagsArb }) },
     { weight: 2, arbitrary: fc.record({ t: fc.constant('expunge' as const), side: sideArb, folder: folderArb, pick: fc.nat({ max: 9 }) }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant('uidvalidity' as const), side: sideArb, folder: folderArb }) },
@@ -391,6 +378,12 @@ const FIXED: [SyncMode, string][] = [
   ['copy', 'A+INBOX:m0,sync,restoreB~0'],
   ['copy', 'A+INBOX:m0,A+INBOX:m1,sync,restoreA~0,A+INBOX:m2'],
   ['mirror', 'A+INBOX:m0,A+INBOX:m1,sync,restoreA~0,A+INBOX:m2'],
+  // Two Message-ID-less versions of equal size, one on each side: their global ids are equal.
+  ['copy', 'A+INBOX:t0.0,B+INBOX:t0.1,sync'],
+  ['mirror', 'A+INBOX:t0.0,B+INBOX:t0.1,sync'],
+  ['copy', 'A+INBOX:t0.0,sync,A-INBOX#0,A+INBOX:t0.1,sync'],
+  ['copy', 'B+INBOX:t0.0,kill-before-write#0,A+INBOX:t0.1,A+INBOX:t1.0'],
+  ['copy', 'B+INBOX:t0.0,sync,A+INBOX:t0.1,sync'],
 ];
 
 describe('the engine on fixed histories (memory stores)', () => {
