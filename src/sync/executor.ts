@@ -11,7 +11,7 @@
 
 import type { MessageRecord } from '../state/types.js';
 import type { SyncState } from '../state/SyncState.js';
-import type { AppendMessage, FetchedBodies, FolderRead, MessageEnvelope, Store } from '../store/types.js';
+import type { AppendMessage, FetchedBodies, FolderRead, FolderStatus, MessageEnvelope, Store } from '../store/types.js';
 import type { AppendAction, FlagChange, FolderPlan, SideSnapshot } from './planTypes.js';
 import type { FolderResult, MessageFailure, SyncObserver } from './types.js';
 import { BATCH_MAX_BYTES, inBatches } from './batches.js';
@@ -132,7 +132,7 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
     (await settleUnreturned(ctx, job, 'b', leftOutOf(job.readB), fail));
 
   // 6. The folder is done: record the statuses the reads started from (see recordStatuses).
-  result.statusRecorded = await recordStatuses(ctx, job, result.failed === 0 && saidGone === 0 && !copy.interrupted);
+  result.statusRecorded = await recordStatuses(ctx, job, result.failed === 0 && saidGone === 0 && !copy.interrupted, result.maxAppendedUid);
   return result;
 }
 
@@ -144,16 +144,26 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
  * reported again until --force carries it out). Held records need no such help:
  * their mark keeps them withheld, and a mirror run never skips a folder that has any.
  */
-async function recordStatuses(ctx: ExecutionContext, job: FolderExecution, settled: boolean): Promise<boolean> {
+async function recordStatuses(ctx: ExecutionContext, job: FolderExecution, settled: boolean, maxAppendedUid: number): Promise<boolean> {
   const { nameA, nameB, plan } = job;
   const unmarkedWithheld = plan.expungesWithheld - (plan.expungesHeld ?? 0);
   const complete = settled && unmarkedWithheld === 0 && plan.uncompared === undefined && !ctx.signal?.aborted;
   if (complete) {
     ctx.state.apply({ op: 'status', nameA, nameB, side: 'a', status: job.readA.status });
-    ctx.state.apply({ op: 'status', nameA, nameB, side: 'b', status: job.readB.status });
+    ctx.state.apply({ op: 'status', nameA, nameB, side: 'b', status: statusAfterAppends(job.readB.status, maxAppendedUid) });
   }
   await ctx.state.flush();
   return complete;
+}
+
+/**
+ * B's status as read before this run wrote to it (so a change someone else made
+ * meanwhile is read next run), but with UIDNEXT past the UIDs B gave our own
+ * appends: a B restored from a backup taken before them then shows a UIDNEXT
+ * lower than recorded, and is seen to have gone back in time.
+ */
+function statusAfterAppends(before: FolderStatus, maxAppendedUid: number): FolderStatus {
+  return maxAppendedUid + 1 > before.uidNext ? { ...before, uidNext: maxAppendedUid + 1 } : before;
 }
 
 /**

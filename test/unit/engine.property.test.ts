@@ -174,7 +174,11 @@ class World {
   /** Copy mode: every flag on B unpredictable from here on (a side restored). */
   allFlagsUnknown = false;
 
-  constructor(readonly mode: SyncMode) {
+  constructor(
+    readonly mode: SyncMode,
+    /** Fixed histories may restore B in mirror mode; random ones may not (see "Excluded: B restored"). */
+    readonly restoresBInMirror = false,
+  ) {
     this.takeSnapshot('a');
     this.takeSnapshot('b');
   }
@@ -211,11 +215,11 @@ function applyChange(world: World, step: Exclude<Step, { t: 'sync' | 'kill' }>):
     return;
   }
   if (step.t === 'restore') {
-    // Excluded: B restored in mirror mode. Mirror records B's status from before its writes, so B
-    // restored to just that point looks unchanged, is skipped, and what B lost is never copied
-    // again while the runs say ok: "A+INBOX:m0,sync,restoreB~0" (reported). Copy mode records B's
-    // status after its own writes and is not affected.
-    if (step.side === 'b' && world.mode === 'mirror') return;
+    // Excluded: B restored in mirror mode, in random histories. Mirror records B's status from
+    // before its writes (UIDNEXT raised past its own appends): B restored to just that point after
+    // a run that only expunged or changed flags looks unchanged and is skipped, so mirror's deletions
+    // come back until --full. The fixed histories below restore B after runs that appended.
+    if (step.side === 'b' && world.mode === 'mirror' && !world.restoresBInMirror) return;
     const snapshots = world.snapshots[step.side];
     server.restore(snapshots[Math.max(0, snapshots.length - 1 - step.back)]!);
     world.allFlagsUnknown = true;
@@ -352,8 +356,8 @@ async function syncStep(world: World, step: Extract<Step, { t: 'sync' | 'kill' }
   return run;
 }
 
-async function checkHistory(mode: SyncMode, history: Step[]): Promise<void> {
-  const world = new World(mode);
+async function checkHistory(mode: SyncMode, history: Step[], restoresBInMirror = false): Promise<void> {
+  const world = new World(mode, restoresBInMirror);
   for (const [i, step] of history.entries()) {
     if (step.t === 'sync' || step.t === 'kill') await syncStep(world, step, `step ${i} (${stepText(step)})`);
     else applyChange(world, step);
@@ -384,12 +388,15 @@ const FIXED: [SyncMode, string][] = [
   ['copy', 'A+INBOX:t0.0,sync,A-INBOX#0,A+INBOX:t0.1,sync'],
   ['copy', 'B+INBOX:t0.0,kill-before-write#0,A+INBOX:t0.1,A+INBOX:t1.0'],
   ['copy', 'B+INBOX:t0.0,sync,A+INBOX:t0.1,sync'],
+  // B restored to the status mirror read before its writes (its appends lost): UIDNEXT shows it.
+  ['mirror', 'A+INBOX:m0,sync,restoreB~0,sync'],
+  ['mirror', 'A+INBOX:m0,A+INBOX:m1,sync,A+INBOX:m2,sync,restoreB~1,sync'],
 ];
 
 describe('the engine on fixed histories (memory stores)', () => {
   for (const [mode, history] of FIXED) {
     it(`${mode}: ${history}`, async () => {
-      await checkHistory(mode, history.split(',').map(parseStep));
+      await checkHistory(mode, history.split(',').map(parseStep), true);
     });
   }
 });
