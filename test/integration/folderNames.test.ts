@@ -4,23 +4,19 @@
 // A's names, so "dot.name" needs the documented escape ("dot\2ename") to stay
 // apart from "dot_name".
 
-import { createHash } from 'node:crypto';
 import { chownSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { generateMessages } from '../support/corpus.js';
-import { listFolders, readFolder, seedFolder, type SeedMessage } from '../support/imap.js';
+import { bodyDigestsOf, listFolders, seedFolder, type SeedMessage } from '../support/imap.js';
 import { passwordEnv, runCli, tempDir } from '../support/sync.js';
 
 /** Distinct messages per seed (unique Message-IDs), with flags and dates. */
 const mail = (seed: number, count: number): SeedMessage[] =>
   generateMessages(count, { seed }).map((m) => ({ raw: m.raw, flags: m.flags, internalDate: m.internalDate }));
 
-async function digests(server: DovecotServer, folder: string): Promise<string[]> {
-  const messages = await readFolder(server, folder);
-  return messages.map((m) => createHash('sha256').update(m.body).digest('hex')).sort();
-}
+const digests = bodyDigestsOf;
 
 interface JsonSummary {
   ok: boolean;

@@ -2,12 +2,11 @@
 // is a warning, and the next run subscribes. (B is a real Dovecot behind a
 // proxy that turns its OK to SUBSCRIBE into a NO.)
 
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { passThrough, startFilterProxy, type FilterProxy, type ResponseFilter } from '../support/filterProxy.js';
-import { listFolders, openClient, readFolder, seedFolder } from '../support/imap.js';
+import { bodyDigestsOf, listFolders, openClient, seedFolder } from '../support/imap.js';
 import { plainSpecVia, syncOnce, tempDir } from '../support/sync.js';
 
 const refuseSubscribe: ResponseFilter = (response) => {
@@ -20,9 +19,7 @@ function message(folder: string, n: number): string {
     'Date: Fri, 6 Mar 2026 10:00:00 +0000', '', `${folder} body ${n}`, ''].join('\r\n');
 }
 
-async function digests(server: DovecotServer, folder: string): Promise<string[]> {
-  return (await readFolder(server, folder)).map((m) => createHash('sha256').update(m.body).digest('hex')).sort();
-}
+const digests = bodyDigestsOf;
 
 describe('a SUBSCRIBE that B refuses', () => {
   let a: DovecotServer;
