@@ -960,3 +960,35 @@ describe('a full disk', () => {
     await t.close();
   });
 });
+
+// Second hostile review of issue 6: a section discarded at open (a damaged status line) must not get its
+// statuses back from the journal of an interrupted run without its records (the folder would look up to date).
+describe('a damaged status line × journal replay', () => {
+  it('a section discarded at open is not given back its statuses by the journal without its records (held marks lost)', async () => {
+    const st = (uidNext: number): SideStatus => ({ uidValidity: 7n, uidNext, highestModseq: BigInt(uidNext), messages: uidNext - 1 });
+    const names = { nameA: 'INBOX', nameB: 'INBOX' };
+    const s = await SyncState.open(path, ID);
+    s.apply({ op: 'folder', ...names });
+    s.apply({ op: 'put', ...names, record: { uidA: 1, uidB: 1, gid: 'gid-one-aaaaaaaa', flags: [] } });
+    s.apply({ op: 'put', ...names, record: { uidA: 0, uidB: 51, gid: 'gid-held-aaaaaaa', flags: [], held: 'rollback' } });
+    s.apply({ op: 'status', ...names, side: 'a', status: st(52) });
+    s.apply({ op: 'status', ...names, side: 'b', status: st(52) });
+    await s.commit();
+    await s.close();
+    // The next (mirror) run copies one message, records the statuses, and dies before its commit.
+    const t = await SyncState.open(path, ID);
+    t.apply({ op: 'put', ...names, record: { uidA: 60, uidB: 60, gid: 'gid-new-aaaaaaaa', flags: [] } });
+    t.apply({ op: 'status', ...names, side: 'a', status: st(61) });
+    t.apply({ op: 'status', ...names, side: 'b', status: st(61) });
+    await t.flush();
+    await t.close();
+    // The committed file's status line rots.
+    await writeFile(path, (await readFile(path, 'utf8')).replace(/^status a 7 /m, 'status a x '));
+    const u = await SyncState.open(path, ID);
+    const f = u.folder('INBOX', 'INBOX')!;
+    const view = { statusA: f.statusA, statusB: f.statusB, records: f.records().map((r) => r.uidB), discarded: f.discarded };
+    await u.close();
+    // Seen before the fix: statusA uidNext 61, records [60]: the folder read from 61 on, records 1 and 51 gone.
+    expect(view).toEqual({ statusA: undefined, statusB: undefined, records: [60], discarded: true });
+  });
+});
