@@ -579,7 +579,7 @@ describe('held records (the other side lost the message in a rollback)', () => {
     await writeSample(path);
     const s = await SyncState.open(path, ID);
     s.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: held(0, 13, 'g3', ['\\Seen', 'a b']) });
-    s.apply({ op: 'reset', nameA: 'Other', nameB: 'Other', records: [rec(7, 8, 'g7', ['$Junk']), held(0, 9, 'g9')] });
+    s.apply({ op: 'reset', nameA: 'Other', nameB: 'Other', records: [rec(7, 8, 'g7', ['$Junk']), held(0, 9, 'g9'), { ...rec(0, 10, 'g10', ['\\Seen']), held: 'unknown' }] });
     await s.flush();
     expect(s.folder('INBOX', 'INBOX')!.hasHeldRecords()).toBe(true);
     const expected = snapshot(s);
@@ -593,6 +593,7 @@ describe('held records (the other side lost the message in a rollback)', () => {
     const text = await readFile(path, 'utf8');
     expect(text).toContain('\n0 13 g3 %held:rollback \\Seen a%20b\n');
     expect(text).toContain('\n0 9 g9 %held:rollback\n');
+    expect(text).toContain('\n0 10 g10 %held:unknown \\Seen\n');
 
     const u = await SyncState.open(path, ID);
     expect(u.folder('INBOX', 'INBOX')!.hasHeldRecords()).toBe(true); // before parsing
@@ -614,6 +615,7 @@ describe('held records (the other side lost the message in a rollback)', () => {
     for (const [line, problem] of [
       ['2 12 g2 %held:rollback', 'a held mark on a record with both UIDs'],
       ['0 12 g2 %held:rollbackX', 'bad percent-encoding'],
+      ['0 12 g2 %held:other', 'bad percent-encoding'],
       ['0 12 g2 \\Seen %held:rollback', 'bad percent-encoding'],
     ] as const) {
       await writeSample(path);
