@@ -23,6 +23,8 @@ import { encodeNames } from './journalFormat.js';
 export class FolderEntry implements FolderState {
   statusA?: SideStatus;
   statusB?: SideStatus;
+  /** Discarded since opened (see discard()); its statuses are then never taken from the journal either. */
+  discarded = false;
 
   /** Unparsed record lines, kept while the records are unchanged since loading (written back verbatim). */
   private raw: RawRecords | null;
@@ -106,6 +108,7 @@ export class FolderEntry implements FolderState {
    * state never saw. For a section that cannot be trusted.
    */
   discard(): void {
+    this.discarded = true;
     this.statusA = undefined;
     this.statusB = undefined;
     this.raw = null;

@@ -176,7 +176,9 @@ export class SyncState {
       return;
     }
     const { nameA, nameB } = names;
-    this.folders.set(folderKey(nameA, nameB), this.newEntry(nameA, nameB));
+    const entry = this.newEntry(nameA, nameB);
+    entry.discard();
+    this.folders.set(folderKey(nameA, nameB), entry);
     this.sectionDiscarded(damagedSectionWarning(this.path, nameA, nameB, where));
   }
 
@@ -394,6 +396,9 @@ export class SyncState {
         this.intents.delete(key);
         return;
       case 'status': {
+        // A section discarded at open (or during this replay) lost its records: the journal's statuses
+        // would make the folder look up to date without them. Its puts are kept; it is read in full.
+        if (source === 'replay' && entry!.discarded) return;
         const s: SideStatus = { uidValidity: op.status.uidValidity, uidNext: op.status.uidNext, messages: op.status.messages };
         if (op.status.highestModseq !== undefined) s.highestModseq = op.status.highestModseq;
         if (op.side === 'a') entry!.statusA = s;

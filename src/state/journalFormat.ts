@@ -5,9 +5,9 @@
 //   folder "<nameA>" "<nameB>"
 //   drop-folder "<nameA>" "<nameB>"
 //   status "<nameA>" "<nameB>" a|b <uidValidity> <uidNext> <highestModseq|-> <messages>
-//   put "<nameA>" "<nameB>" <uidA> <uidB> <gid> [%held:rollback] <flags…>
+//   put "<nameA>" "<nameB>" <uidA> <uidB> <gid> [%held:<kind>] <flags…>
 //   del "<nameA>" "<nameB>" <uidA> <uidB>
-//   reset "<nameA>" "<nameB>" <count>[<TAB><uidA> <uidB> <gid> [%held:rollback] <flags…>]…
+//   reset "<nameA>" "<nameB>" <count>[<TAB><uidA> <uidB> <gid> [%held:<kind>] <flags…>]…
 //   intent "<nameA>" "<nameB>" <uidA> <gid>
 //
 // One op is always one line, so a crash can only tear the last one. Record

@@ -1,9 +1,9 @@
 // The small text codecs shared by the state file and its journal: a strict
 // token cursor (bare words and JSON strings separated by single spaces), the
-// record line `uidA uidB gid [%held:rollback] flags…`, the status fields, and flag interning.
+// record line `uidA uidB gid [%held:<kind>] flags…`, the status fields, and flag interning.
 // Everything here is pure; problems are thrown as LineError and turned into a
 // StateError naming the file and line by the caller.
-import type { MessageRecord, SideStatus } from './types.js';
+import type { HeldKind, MessageRecord, SideStatus } from './types.js';
 
 /** A malformed line. The caller adds the file name and line number. */
 export class LineError extends Error {}
@@ -191,23 +191,38 @@ export function isValidUid(uid: number): boolean {
 }
 
 /**
- * The token after the gid of a record marked `held: 'rollback'`. It can never
- * be a flag: encodeFlag writes '%' only before two hex digits. A file without
- * it reads as before; a replimap that predates it refuses the line (a bad
- * percent-encoding) rather than taking it for a flag.
+ * The token after the gid of a record marked `held: 'rollback'`; `%held:unknown`
+ * marks `held: 'unknown'`. Neither can ever be a flag: encodeFlag writes '%' only
+ * before two hex digits. A file without them reads as before; a replimap that
+ * predates them refuses the line (a bad percent-encoding) rather than taking it
+ * for a flag.
  */
 export const HELD_ROLLBACK_TOKEN = '%held:rollback';
+/** What every held token starts with. */
+export const HELD_TOKEN_PREFIX = '%held:';
+const HELD_KINDS: readonly HeldKind[] = ['rollback', 'unknown'];
 
-/** `uidA uidB gid [%held:rollback] flags…` without the newline. */
+/** `uidA uidB gid [%held:<kind>] flags…` without the newline. */
 export function encodeRecord(r: MessageRecord): string {
   const flags = r.flags.length === 0 ? '' : ' ' + encodeFlags(r.flags);
-  const held = r.held === undefined ? '' : ' ' + HELD_ROLLBACK_TOKEN;
+  const held = r.held === undefined ? '' : ` ${HELD_TOKEN_PREFIX}${r.held}`;
   return `${r.uidA} ${r.uidB} ${r.gid}${held}${flags}`;
 }
 
 /** A held mark belongs on a record that lacks one side (the side that lost the message). */
 export function isValidHeld(r: MessageRecord): boolean {
-  return r.held === undefined || (r.held === 'rollback' && (r.uidA === 0) !== (r.uidB === 0));
+  return r.held === undefined || (HELD_KINDS.includes(r.held) && (r.uidA === 0) !== (r.uidB === 0));
+}
+
+/** The held kind whose token starts at `p` and ends at `end` or a space, if one does. */
+function heldTokenAt(text: string, p: number, end: number): { held: HeldKind; after: number } | undefined {
+  if (!text.startsWith(HELD_TOKEN_PREFIX, p)) return undefined;
+  for (const held of HELD_KINDS) {
+    const after = p + HELD_TOKEN_PREFIX.length + held.length;
+    if (after > end || !text.startsWith(held, p + HELD_TOKEN_PREFIX.length)) continue;
+    if (after === end || text.charCodeAt(after) === 0x20) return { held, after };
+  }
+  return undefined;
 }
 
 /**
@@ -245,21 +260,17 @@ export function parseRecordAt(text: string, start: number, end: number, interner
   }
   if (p === gStart) throw new LineError('empty gid');
   const gid = text.slice(gStart, p);
-  let held = false;
-  if (p < end && text.startsWith(HELD_ROLLBACK_TOKEN, p + 1)) {
-    const after = p + 1 + HELD_ROLLBACK_TOKEN.length;
-    if (after === end || (after < end && text.charCodeAt(after) === 0x20)) {
-      if (uidA !== 0 && uidB !== 0) throw new LineError('a held mark on a record with both UIDs');
-      held = true;
-      p = after;
-    }
+  const token = p < end ? heldTokenAt(text, p + 1, end) : undefined;
+  if (token !== undefined) {
+    if (uidA !== 0 && uidB !== 0) throw new LineError('a held mark on a record with both UIDs');
+    p = token.after;
   }
   let flags = NO_FLAGS;
   if (p < end) {
     if (p + 1 >= end) throw new LineError('trailing space');
     flags = interner.fromEncoded(text.slice(p + 1, end));
   }
-  return held ? { uidA, uidB, gid, flags, held: 'rollback' } : { uidA, uidB, gid, flags };
+  return token ? { uidA, uidB, gid, flags, held: token.held } : { uidA, uidB, gid, flags };
 }
 
 // ---- status ---------------------------------------------------------------

@@ -7,7 +7,7 @@
 //   folder "<name on A>" "<name on B>"          one section per folder pair
 //   status a <uidValidity> <uidNext> <highestModseq|-> <messages>   optional
 //   status b <uidValidity> <uidNext> <highestModseq|-> <messages>   optional
-//   <uidA> <uidB> <gid> [%held:rollback] <flag> <flag>…   one line per record
+//   <uidA> <uidB> <gid> [%held:<kind>] <flag> <flag>…   one line per record
 //   …
 //   end <folderCount> <recordCount>
 //
@@ -17,7 +17,8 @@
 // stateScan.ts); they are parsed only when a run asks for that folder's records. Flags are encoded by
 // encodeFlag, so record lines are pure ASCII. `%held:rollback` marks a
 // one-sided record whose other side lost the message in a rollback (see
-// MessageRecord.held); it came after version 1 and needs no new version:
+// MessageRecord.held), `%held:unknown` one whose record came back after a
+// damaged section; they came after version 1 and need no new version:
 // files without it read as before. The end marker makes a truncated
 // file detectable; counts that do not match are reported (countMismatch), not
 // refused: the caller discards the sections it can no longer trust. A damaged
@@ -32,7 +33,7 @@
 // silently drops data it does not understand; an unknown line kind in a
 // version 1 file is damage (its section is discarded with a warning).
 import type { FolderRecordHeader, MessageRecord, StateMode } from './types.js';
-import { FlagInterner, HELD_ROLLBACK_TOKEN, LineError, encodeRecord, encodeStatus, parseRecordAt } from './lineCodec.js';
+import { FlagInterner, HELD_TOKEN_PREFIX, LineError, encodeRecord, encodeStatus, parseRecordAt } from './lineCodec.js';
 
 export const STATE_MAGIC = 'replimap-state';
 export const STATE_FORMAT_VERSION = 1;
@@ -85,7 +86,7 @@ export function parseRecords(raw: RawRecords, interner: FlagInterner): MessageRe
   return out;
 }
 
-const HELD_MARK_BYTES = Buffer.from(` ${HELD_ROLLBACK_TOKEN}`, 'latin1');
+const HELD_MARK_BYTES = Buffer.from(` ${HELD_TOKEN_PREFIX}`, 'latin1');
 
 /**
  * Whether any of these unparsed record lines carries a held mark: one byte

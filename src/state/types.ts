@@ -30,9 +30,14 @@ export interface MessageRecord {
    * it went back in time (restored from a backup), so the copy on the other
    * side is not deleted because of it (mirror withholds it, exit 5) until that
    * side has the message again (it pairs, and the mark goes) or --force.
+   * 'unknown': the same for a message whose record was lost with a damaged
+   * state section (so whether A lost it cannot be told).
    */
-  held?: 'rollback';
+  held?: HeldKind;
 }
+
+/** Why a one-sided record's message is not deleted from the other side (see MessageRecord.held). */
+export type HeldKind = 'rollback' | 'unknown';
 
 /** A folder pair as the state knows it. */
 export interface FolderRecordHeader {
@@ -88,4 +93,9 @@ export interface FolderState {
   knownUids(side: 'a' | 'b'): number[];
   /** Some record is marked held (see MessageRecord.held); cheap on an unparsed section. */
   hasHeldRecords(): boolean;
+  /**
+   * The section was found damaged since the state was opened and discarded, held marks and all
+   * (known after records()): B may hold messages A lost, which no record names any more.
+   */
+  readonly discarded: boolean;
 }

@@ -9,9 +9,9 @@ import { executeFolderPlan, leftOutOf } from './executor.js';
 import { expectedStatusOfB, type ExpectedStatus } from './ownWrites.js';
 import { globalId, identityWithoutSize } from './identity.js';
 import { planGuarded } from './mirrorGuard.js';
-import type { AppendAction, FolderPlan, FolderPlanInput, SideSnapshot } from './planTypes.js';
+import type { AppendAction, FolderPlan, FolderPlanInput, HeldWithoutUid, SideSnapshot } from './planTypes.js';
 import { rollbackEvidence } from './rollback.js';
-import { buildSnapshot, voidSide } from './snapshot.js';
+import { buildSnapshot, heldDroppedByVoiding, voidSide } from './snapshot.js';
 import type { FolderPairJob, FolderResult, PlannedWork, SyncObserver, SyncOptions, Withholding } from './types.js';
 
 export interface FolderSyncContext {
@@ -53,20 +53,9 @@ export async function syncFolderPair(
   let records: readonly MessageRecord[] = folder.records();
 
   const { reads, rollbacks } = await readBothSides(ctx, job, stores, folder, records);
-  let newUidValidityA = false;
-  for (const side of ['a', 'b'] as const) {
-    const stored = side === 'a' ? folder.statusA : folder.statusB;
-    if (stored && !(side === 'b' && job.missingOnB) && stored.uidValidity !== reads[side].status.uidValidity) {
-      observer.warning(
-        `${label}: UIDVALIDITY of ${side.toUpperCase()} changed (${stored.uidValidity} → ${reads[side].status.uidValidity}); ` +
-          `re-matching its messages by global id`,
-      );
-      if (side === 'a') newUidValidityA = true;
-      // A fact worth recording at once: the old UIDs of that side are void.
-      records = voidSide(records, side);
-      state.apply({ op: 'reset', nameA, nameB, records: [...records] });
-    }
-  }
+  const voided = voidNewUidValidities(ctx, job, folder, reads, records);
+  records = voided.records;
+  const newUidValidityA = voided.sides.includes('a');
 
   const envelopesA = new Map<number, MessageEnvelope>();
   for (const e of reads.a.envelopes) envelopesA.set(e.uid, e);
@@ -80,6 +69,9 @@ export async function syncFolderPair(
     {
       mode: options.mode, records, a: snapshotA, b: snapshotB, bAccepts: reads.b.permanentFlags, rolledBack: rollbacks,
       unidentified: { a: reads.a.unidentified, b: reads.b.unidentified },
+      ...(voided.heldWithoutUid.length > 0 && { heldWithoutUid: voided.heldWithoutUid }),
+      // Its records were lost with a damaged section: what is only on B may be what A lost, kept (held).
+      ...(folder.discarded && options.mode === 'mirror' && { holdUnpairedB: true as const }),
     },
     {
       folder: label, force: options.force, cause: withholdingCause(job, records, newUidValidityA),
@@ -130,6 +122,38 @@ export async function syncFolderPair(
     alreadyThere, expungesWithheld: plan.expungesWithheld, ...(withheld && { withheld }), ...(held && { held }), rollbacks,
     ...(expectedB && { expectedB }),
   };
+}
+
+/**
+ * A side whose UIDVALIDITY changed: its UIDs in the records are void (recorded
+ * at once), and the held records that lose their only UID are handed on, so
+ * the planner keeps their marks (see FolderPlanInput.heldWithoutUid).
+ */
+function voidNewUidValidities(
+  ctx: FolderSyncContext,
+  job: FolderPairJob,
+  folder: FolderState,
+  reads: { a: FolderRead; b: FolderRead },
+  recordsBefore: readonly MessageRecord[],
+): { records: readonly MessageRecord[]; sides: ('a' | 'b')[]; heldWithoutUid: HeldWithoutUid[] } {
+  const { nameA, nameB, label } = job;
+  let records = recordsBefore;
+  const sides: ('a' | 'b')[] = [];
+  const heldWithoutUid: HeldWithoutUid[] = [];
+  for (const side of ['a', 'b'] as const) {
+    const stored = side === 'a' ? folder.statusA : folder.statusB;
+    if (!stored || (side === 'b' && job.missingOnB) || stored.uidValidity === reads[side].status.uidValidity) continue;
+    ctx.observer.warning(
+      `${label}: UIDVALIDITY of ${side.toUpperCase()} changed (${stored.uidValidity} → ${reads[side].status.uidValidity}); ` +
+        `re-matching its messages by global id`,
+    );
+    sides.push(side);
+    heldWithoutUid.push(...heldDroppedByVoiding(records, side));
+    // A fact worth recording at once: the old UIDs of that side are void.
+    records = voidSide(records, side);
+    ctx.state.apply({ op: 'reset', nameA, nameB, records: [...records] });
+  }
+  return { records, sides, heldWithoutUid };
 }
 
 /**

@@ -94,15 +94,22 @@ export function planGuarded(
   return { plan: planFolder({ ...input, allowExpunge: false }), withheld, ...(held && { held }) };
 }
 
-/** The plan's held records (A lost them in a rollback), as one withholding with its reason. */
+/** The plan's held records (A lost them in a rollback, or their records were lost), as one withholding with its reason. */
 function heldWithholding(plan: FolderPlan, folder: string, heldOnB: number): Withholding | undefined {
   const count = plan.expungesHeld ?? 0;
   if (count === 0) return undefined;
+  const unknown = plan.expungesHeldUnknown ?? 0;
+  const why = [
+    count > unknown &&
+      `A went back in time (restored from an older backup?) and lost ${unknown > 0 ? plural(count - unknown, 'message') : 'them'}`,
+    unknown > 0 &&
+      `${count > unknown ? `${plural(unknown, 'message')}: ` : ''}its state section was damaged and discarded, ` +
+        'and A may have lost them',
+  ].filter(Boolean).join('; ');
   return {
     what: 'messages', folder, count, heldOnB,
     reason:
-      `"${folder}": mirror would delete ${plural(count, 'message')} A lacks; A went back in time ` +
-      '(restored from an older backup?) and lost them: B may hold their only copies, kept until A has ' +
-      'them again (copy them back to A), or until --force deletes them from B too',
+      `"${folder}": mirror would delete ${plural(count, 'message')} A lacks; ${why}: B may hold their only copies, ` +
+      'kept until A has them again (copy them back to A), or until --force deletes them from B too',
   };
 }

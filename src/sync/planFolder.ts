@@ -9,7 +9,7 @@
 // mirror mode, a message A does not have (and only when allowExpunge; one A lost when it went back
 // in time, a held record, only with expungeHeld as well).
 
-import type { MessageRecord } from '../state/types.js';
+import type { HeldKind, MessageRecord } from '../state/types.js';
 import type {
   AppendAction,
   ExpungeAction,
@@ -145,7 +145,8 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
     kept.push({ uidA: ma.uid, uidB: mb.uid, gid: ma.gid, flags: merged.base });
   }
   // In doubt, keep: a B message whose body could not be compared stays, known as B-only.
-  for (const m of match.uncomparedB) kept.push(bOnlyRecord(m));
+  const heldMark = heldMarkOfUnpairedB(input);
+  for (const m of match.uncomparedB) kept.push(bOnlyRecord(heldMark(m)));
   const leftA = match.onlyA;
   const leftB = match.onlyB;
 
@@ -156,7 +157,7 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
     return { uidA: m.uid, gid: m.gid, flags, size: m.size ?? 0 };
   });
 
-  const { expunges, expungesWithheld, expungesHeld, expungesInDoubt } = planExpunges(input, leftB, unlistedOnA, kept);
+  const { expunges, expungesWithheld, expungesHeld, expungesHeldUnknown, expungesInDoubt } = planExpunges(input, leftB, unlistedOnA, kept, heldMark);
 
   kept.sort((x, y) => x.uidA - y.uidA || x.uidB - y.uidB);
   flagChanges.sort((x, y) => x.uidB - y.uidB);
@@ -170,6 +171,7 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
     reusedUids,
     expungesWithheld,
     ...(expungesHeld > 0 && { expungesHeld }),
+    ...(expungesHeldUnknown > 0 && { expungesHeldUnknown }),
     ...(expungesInDoubt > 0 && { expungesInDoubt }),
     ...(match.needDigests.a.length + match.needDigests.b.length > 0 && { needDigests: match.needDigests }),
     ...(match.uncompared > 0 && { uncompared: match.uncompared }),
@@ -186,12 +188,14 @@ function planExpunges(
   leftB: Candidate[],
   unlistedOnA: ReadonlySet<string>,
   kept: MessageRecord[],
-): { expunges: ExpungeAction[]; expungesWithheld: number; expungesHeld: number; expungesInDoubt: number } {
-  const out = { expunges: [] as ExpungeAction[], expungesWithheld: 0, expungesHeld: 0, expungesInDoubt: 0 };
+  heldMark: (m: Candidate) => Candidate,
+): { expunges: ExpungeAction[]; expungesWithheld: number; expungesHeld: number; expungesHeldUnknown: number; expungesInDoubt: number } {
+  const out = { expunges: [] as ExpungeAction[], expungesWithheld: 0, expungesHeld: 0, expungesHeldUnknown: 0, expungesInDoubt: 0 };
   // A holds messages it gave no identity for and no record names (a lost state, --full): any B message
   // may be the copy of one of them, and no record says which, so none is deleted in this folder.
   const unidentifiedOnA = (input.unidentified?.a ?? []).some((uid) => !input.a.has(uid));
-  for (const m of leftB.sort(byUid)) {
+  for (const unpaired of leftB.sort(byUid)) {
+    const m = heldMark(unpaired);
     const record = bOnlyRecord(m);
     // In doubt, keep: it may be the copy of a message A did not list (e.g. B renumbered meanwhile).
     const mayBeOnA = unidentifiedOnA || unlistedOnA.has(m.gid);
@@ -205,10 +209,31 @@ function planExpunges(
     else if (input.mode === 'mirror') {
       out.expungesWithheld++;
       if (m.held !== undefined) out.expungesHeld++;
+      if (m.held === 'unknown') out.expungesHeldUnknown++;
     }
     kept.push(record);
   }
   return out;
+}
+
+/**
+ * The held mark an unpaired B message carries: its record's; else one of a
+ * held record of its gid whose B UID was voided (each used once); else
+ * 'unknown' when the folder's records were lost (holdUnpairedB).
+ */
+function heldMarkOfUnpairedB(input: FolderPlanInput): (m: Candidate) => Candidate {
+  const voided = new Map<string, HeldKind[]>();
+  for (const h of input.heldWithoutUid ?? []) {
+    if (h.side !== 'b') continue; // only B's messages are ever deleted
+    const kinds = voided.get(h.gid);
+    if (kinds === undefined) voided.set(h.gid, [h.held]);
+    else kinds.push(h.held);
+  }
+  return (m) => {
+    if (m.held !== undefined) return m;
+    const held = voided.get(m.gid)?.shift() ?? (input.holdUnpairedB ? 'unknown' : undefined);
+    return held === undefined ? m : { ...m, held };
+  };
 }
 
 /**

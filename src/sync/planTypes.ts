@@ -1,8 +1,15 @@
 // Input and output of the pure folder planner (planFolder). Everything the
 // planner needs arrives here as data; it does no I/O.
 
-import type { MessageRecord } from '../state/types.js';
+import type { HeldKind, MessageRecord } from '../state/types.js';
 import type { SyncMode } from './types.js';
+
+/** A held record whose side holding the message lost its UID (see FolderPlanInput.heldWithoutUid). */
+export interface HeldWithoutUid {
+  side: 'a' | 'b';
+  gid: string;
+  held: HeldKind;
+}
 
 /** One message present on a side right now. */
 export interface SnapshotMessage {
@@ -70,6 +77,18 @@ export interface FolderPlanInput {
   /** Mirror, with allowExpunge: held B messages are expunged too (--force). */
   expungeHeld?: boolean;
   /**
+   * Held records whose UIDs were voided before planning (a new UIDVALIDITY on
+   * the side that holds the message): a message of that side and gid left
+   * unpaired keeps the mark, one per record (a multiset, like the matching).
+   */
+  heldWithoutUid?: readonly HeldWithoutUid[];
+  /**
+   * The folder's records were lost with a damaged state section: every B
+   * message left unpaired may be one A lost, so it is marked held 'unknown'
+   * (kept, and withheld in later runs too, until --force or A has it).
+   */
+  holdUnpairedB?: true;
+  /**
    * Digests of the bodies a first plan asked for (its `needDigests`); a UID
    * missing here could not be read. Absent on the first plan.
    */
@@ -120,6 +139,8 @@ export interface FolderPlan {
    * them again or expungeHeld. Absent when none.
    */
   expungesHeld?: number;
+  /** Of expungesHeld, how many are held 'unknown' (their records were lost with a damaged section). */
+  expungesHeldUnknown?: number;
   /**
    * Mirror: B messages A lacks that were kept because A may have them after
    * all (A held messages it did not list or identify, see `unidentified`).

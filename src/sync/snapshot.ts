@@ -5,7 +5,7 @@
 
 import type { MessageRecord } from '../state/types.js';
 import type { MessageState } from '../store/types.js';
-import type { SideSnapshot, SnapshotMessage } from './planTypes.js';
+import type { HeldWithoutUid, SideSnapshot, SnapshotMessage } from './planTypes.js';
 import { normalizedView } from './flags.js';
 
 /** An envelope already turned into a global id (see identity.ts). */
@@ -158,6 +158,19 @@ export function voidSide(records: readonly MessageRecord[], side: 'a' | 'b'): Me
   for (const record of records) {
     const voided = side === 'a' ? { ...record, uidA: 0 } : { ...record, uidB: 0 };
     if (voided.uidA !== 0 || voided.uidB !== 0) out.push(voided);
+  }
+  return out;
+}
+
+/**
+ * The held records voidSide(records, side) drops (their message is on `side`,
+ * whose UIDs are void now), so the planner can keep their marks on the
+ * messages of that side and gid it finds unpaired.
+ */
+export function heldDroppedByVoiding(records: readonly MessageRecord[], side: 'a' | 'b'): HeldWithoutUid[] {
+  const out: HeldWithoutUid[] = [];
+  for (const r of records) {
+    if (r.held !== undefined && (side === 'a' ? r.uidA : r.uidB) !== 0) out.push({ side, gid: r.gid, held: r.held });
   }
   return out;
 }

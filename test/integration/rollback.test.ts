@@ -5,7 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
@@ -341,5 +341,61 @@ describe('a server restored from an older copy of its Maildir, then new mail on 
     } finally {
       await proxy.close();
     }
+  });
+});
+
+/** Damages the first record line of INBOX's section (its uidB no longer parses). */
+function damageFirstRecord(statePath: string): void {
+  const lines = readFileSync(statePath, 'utf8').split('\n');
+  const header = lines.findIndex((l) => l === 'folder "INBOX" "INBOX"');
+  expect(header).toBeGreaterThan(0);
+  const at = lines.findIndex((l, i) => i > header && /^[0-9]/.test(l));
+  const [uidA, , ...rest] = lines[at]!.split(' ');
+  lines[at] = [uidA, 'x', ...rest].join(' ');
+  writeFileSync(statePath, lines.join('\n'));
+}
+
+// Second hostile review of issue 6: the held marks of what A lost live in the state section; a damaged
+// section is discarded with them, and the folder must not then be planned as a first run that deletes.
+describe('a damaged state section × held records (mirror)', () => {
+  let servers: DovecotServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+    servers = [];
+  });
+
+  it('a damaged record line in a folder with held records does not delete what A lost (B holds the only copies) without --force', async () => {
+    const [a, b] = await Promise.all([startDovecot(), startDovecot()]);
+    servers.push(a, b);
+    const statePath = join(tempDir(), 'held-damaged.state');
+    await seedFolder(a, 'INBOX', range(1, 50).map((n) => ({ raw: message(n, 'a') })));
+    await syncOnce(a, b, statePath, { mode: 'mirror' });
+    const backup = await backupMaildir(a);
+    await seedFolder(a, 'INBOX', range(51, 65).map((n) => ({ raw: message(n, 'a') })));
+    await syncOnce(a, b, statePath, { mode: 'mirror' });
+    const beforeOnB = await digests(b);
+    await restoreMaildir(a, backup);
+    const inA = await digests(a);
+    const lost = beforeOnB.filter((d) => !inA.includes(d));
+    expect(lost).toHaveLength(15);
+    for (const n of range(1, 20)) await seedFolder(a, 'INBOX', [{ raw: message(n, 'new-on-a') }]);
+
+    const first = await syncOnce(a, b, statePath, { mode: 'mirror' });
+    expect(first.summary.deletionsWithheld).toBe(15); // held: B holds the only copies
+
+    // One record line of INBOX's section rots (or a disk error): the section is discarded.
+    damageFirstRecord(statePath);
+    const run = await syncOnce(a, b, statePath, { mode: 'mirror' });
+    for (const d of lost) expect(await digests(b), 'a message A lost, kept on B').toContain(d);
+    expect(run.summary.expunged).toBe(0);
+    expect(run.summary.deletionsWithheld).toBe(15);
+    // And the run after it still withholds them (the marks were written again), until --force.
+    const again = await syncOnce(a, b, statePath, { mode: 'mirror' });
+    expect(again.summary.expunged).toBe(0);
+    expect(again.summary.deletionsWithheld).toBe(15);
+    const forced = await syncOnce(a, b, statePath, { mode: 'mirror', force: true });
+    expect(forced.summary.expunged).toBe(15);
+    const onB = await digests(b);
+    for (const d of lost) expect(onB).not.toContain(d);
   });
 });

@@ -155,3 +155,42 @@ async function killEveryOperation(when: 'before' | 'after', setup: () => Promise
     expect((await sync(world, options)).summary.copied, where).toBe(0);
   }
 }
+
+// Second hostile review of issue 6: a new UIDVALIDITY on B voids B's UIDs; the held B-only records
+// (what A lost in a rollback) must keep their marks through the re-matching by global id.
+describe('held records (what A lost in a rollback) × a new UIDVALIDITY on B', () => {
+  it('B rebuilt with a new UIDVALIDITY: the messages only B still has (held) are not deleted without --force', async () => {
+    const a = new MemoryServer();
+    const b = new MemoryServer({ firstUidValidity: 5000n });
+    const specs = { a: memorySpec(a, 'a'), b: memorySpec(b, 'b') };
+    const statePath = join(tempDir('replimap-held-uv-'), 'state');
+    const run = (force = false) => syncSpecs(specs.a, specs.b, statePath, { mode: 'mirror', force });
+    const bodies = (): string[] => b.messages('INBOX').map((m) => digest(m.body)).sort();
+    const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+    a.append('INBOX', range(1, 50).map((n) => ({ raw: conformanceMessage(n) })));
+    await run();
+    const backup = a.snapshot();
+    a.append('INBOX', range(51, 65).map((n) => ({ raw: conformanceMessage(n) })));
+    await run();
+    a.restore(backup); // A goes back in time: it lost 51..65; B holds their only copies
+    a.append('INBOX', range(101, 120).map((n) => ({ raw: conformanceMessage(n) })));
+    const lost = range(51, 65).map((n) => digest(conformanceMessage(n)));
+
+    const first = await run();
+    expect(first.summary.deletionsWithheld).toBe(15);
+    expect(bodies()).toEqual(expect.arrayContaining(lost));
+
+    // B's folder is rebuilt (new UIDVALIDITY, same messages): the held marks are on B-only records.
+    b.resetUidValidity('INBOX');
+    const rebuilt = await run();
+    expect(bodies()).toEqual(expect.arrayContaining(lost));
+    expect(rebuilt.summary.expunged).toBe(0);
+    expect(rebuilt.summary.deletionsWithheld).toBe(15);
+    const again = await run();
+    expect(again.summary.deletionsWithheld).toBe(15);
+    const forced = await run(true);
+    expect(forced.summary.expunged).toBe(15);
+    expect(bodies().filter((d) => lost.includes(d))).toEqual([]);
+  });
+});

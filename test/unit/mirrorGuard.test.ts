@@ -106,6 +106,34 @@ describe('planGuarded', () => {
     expect(forced.plan.expunges.map((e) => e.uidB)).toEqual([28, 29, 30]);
   });
 
+  it('a discarded section (holdUnpairedB): every unpaired B message is held "unknown", withheld with that reason; --force deletes', () => {
+    // The records were lost: B holds 30, A has 1..27 under other UIDs, nothing pairs but by gid.
+    const input = folder(30, 27);
+    const a = new Map([...input.a].map(([uid]) => [uid + 100, { flags: [], gid: `g${uid}` }] as const));
+    const b = new Map([...input.b].map(([uid]) => [uid, { flags: [], gid: `g${uid}` }] as const));
+    const lost = { ...input, records: [], a, b, holdUnpairedB: true as const };
+    const { plan, withheld, held } = planGuarded(lost, { folder: 'X', force: false });
+    expect(withheld).toBeUndefined();
+    expect(held).toMatchObject({ count: 3 });
+    expect(held?.reason).toMatch(/^"X": mirror would delete 3 messages A lacks; its state section was damaged and discarded, and A may have lost them: .*--force/);
+    expect(plan.expunges).toEqual([]);
+    expect(plan.records.filter((r) => r.held === 'unknown').map((r) => r.uidB)).toEqual([28, 29, 30]);
+    expect(planGuarded(lost, { folder: 'X', force: true }).plan.expunges.map((e) => e.uidB)).toEqual([28, 29, 30]);
+  });
+
+  it('held records whose B UIDs were voided (heldWithoutUid) keep their marks, one per record, by gid', () => {
+    const input = folder(30, 27);
+    const b = new Map([...input.b].map(([uid]) => [uid + 500, { flags: [], gid: uid === 30 ? 'g29' : `g${uid}` }] as const));
+    const records = input.records.filter((r) => r.uidB <= 27).map((r) => ({ ...r, uidB: 0 }));
+    const heldWithoutUid = [{ side: 'b' as const, gid: 'g28', held: 'rollback' as const }, { side: 'b' as const, gid: 'g29', held: 'rollback' as const }];
+    const { plan, held } = planGuarded({ ...input, records, b, heldWithoutUid }, { folder: 'X', force: false });
+    // 528 (g28) and one of the two g29 messages (529, 530) stay held; the other g29 copy is an ordinary deletion.
+    expect(held).toMatchObject({ count: 2 });
+    expect(held?.reason).toContain('A went back in time');
+    expect(plan.expunges.map((e) => e.uidB)).toEqual([530]);
+    expect(plan.records.filter((r) => r.held === 'rollback').map((r) => r.uidB).sort()).toEqual([528, 529]);
+  });
+
   it('held records and the half-of-the-folder limit: two withholdings, each with its reason and count', () => {
     const input = folder(30, 8);
     const records = input.records.map((r) => (r.uidB > 25 ? { ...r, uidA: 0, held: 'rollback' as const } : r));

@@ -579,7 +579,7 @@ describe('held records (the other side lost the message in a rollback)', () => {
     await writeSample(path);
     const s = await SyncState.open(path, ID);
     s.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: held(0, 13, 'g3', ['\\Seen', 'a b']) });
-    s.apply({ op: 'reset', nameA: 'Other', nameB: 'Other', records: [rec(7, 8, 'g7', ['$Junk']), held(0, 9, 'g9')] });
+    s.apply({ op: 'reset', nameA: 'Other', nameB: 'Other', records: [rec(7, 8, 'g7', ['$Junk']), held(0, 9, 'g9'), { ...rec(0, 10, 'g10', ['\\Seen']), held: 'unknown' }] });
     await s.flush();
     expect(s.folder('INBOX', 'INBOX')!.hasHeldRecords()).toBe(true);
     const expected = snapshot(s);
@@ -593,6 +593,7 @@ describe('held records (the other side lost the message in a rollback)', () => {
     const text = await readFile(path, 'utf8');
     expect(text).toContain('\n0 13 g3 %held:rollback \\Seen a%20b\n');
     expect(text).toContain('\n0 9 g9 %held:rollback\n');
+    expect(text).toContain('\n0 10 g10 %held:unknown \\Seen\n');
 
     const u = await SyncState.open(path, ID);
     expect(u.folder('INBOX', 'INBOX')!.hasHeldRecords()).toBe(true); // before parsing
@@ -614,6 +615,7 @@ describe('held records (the other side lost the message in a rollback)', () => {
     for (const [line, problem] of [
       ['2 12 g2 %held:rollback', 'a held mark on a record with both UIDs'],
       ['0 12 g2 %held:rollbackX', 'bad percent-encoding'],
+      ['0 12 g2 %held:other', 'bad percent-encoding'],
       ['0 12 g2 \\Seen %held:rollback', 'bad percent-encoding'],
     ] as const) {
       await writeSample(path);
@@ -958,5 +960,37 @@ describe('a full disk', () => {
     const t = await SyncState.open(p, ID);
     expect(t.folder('INBOX', 'INBOX')!.knownUids('a')).toEqual([1, 2, 3]);
     await t.close();
+  });
+});
+
+// Second hostile review of issue 6: a section discarded at open (a damaged status line) must not get its
+// statuses back from the journal of an interrupted run without its records (the folder would look up to date).
+describe('a damaged status line × journal replay', () => {
+  it('a section discarded at open is not given back its statuses by the journal without its records (held marks lost)', async () => {
+    const st = (uidNext: number): SideStatus => ({ uidValidity: 7n, uidNext, highestModseq: BigInt(uidNext), messages: uidNext - 1 });
+    const names = { nameA: 'INBOX', nameB: 'INBOX' };
+    const s = await SyncState.open(path, ID);
+    s.apply({ op: 'folder', ...names });
+    s.apply({ op: 'put', ...names, record: { uidA: 1, uidB: 1, gid: 'gid-one-aaaaaaaa', flags: [] } });
+    s.apply({ op: 'put', ...names, record: { uidA: 0, uidB: 51, gid: 'gid-held-aaaaaaa', flags: [], held: 'rollback' } });
+    s.apply({ op: 'status', ...names, side: 'a', status: st(52) });
+    s.apply({ op: 'status', ...names, side: 'b', status: st(52) });
+    await s.commit();
+    await s.close();
+    // The next (mirror) run copies one message, records the statuses, and dies before its commit.
+    const t = await SyncState.open(path, ID);
+    t.apply({ op: 'put', ...names, record: { uidA: 60, uidB: 60, gid: 'gid-new-aaaaaaaa', flags: [] } });
+    t.apply({ op: 'status', ...names, side: 'a', status: st(61) });
+    t.apply({ op: 'status', ...names, side: 'b', status: st(61) });
+    await t.flush();
+    await t.close();
+    // The committed file's status line rots.
+    await writeFile(path, (await readFile(path, 'utf8')).replace(/^status a 7 /m, 'status a x '));
+    const u = await SyncState.open(path, ID);
+    const f = u.folder('INBOX', 'INBOX')!;
+    const view = { statusA: f.statusA, statusB: f.statusB, records: f.records().map((r) => r.uidB), discarded: f.discarded };
+    await u.close();
+    // Seen before the fix: statusA uidNext 61, records [60]: the folder read from 61 on, records 1 and 51 gone.
+    expect(view).toEqual({ statusA: undefined, statusB: undefined, records: [60], discarded: true });
   });
 });
