@@ -191,4 +191,23 @@ describe('a message whose FETCH costs the connection', () => {
     expect(rerun.summary.failed).toEqual([]);
     for (const f of ['D1', 'D2', 'D3']) expect(onB(f), f).toEqual(a.messages(f).map((m) => digest(m.body)).sort());
   });
+
+  it('a server that drops every body FETCH is down, not one message: past the bound the loss ends the run (exit 3)', async () => {
+    const a = new MemoryServer();
+    const b = new MemoryServer({ firstUidValidity: 5000n });
+    for (const [i, f] of ['F1', 'F2', 'F3', 'F4'].entries()) {
+      a.createFolder(f);
+      a.append(f, Array.from({ length: 10 }, (_, n) => ({ raw: conformanceMessage(i * 100 + n + 1) })));
+    }
+    a.beforeOperation = (op, args) => {
+      if (op !== 'fetchBodies' || args.label !== 'A') return;
+      a.dropConnections();
+      throw new ConnectionLostError('A', 'connection lost during UID FETCH');
+    };
+    const statePath = join(tempDir('replimap-fetchdead-'), 'state');
+    const error = await syncSpecs(memorySpec(a, 'a'), memorySpec(b, 'b'), statePath, { connections: 1 }).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionLostError);
+    expect((error as ConnectionLostError).exitCode).toBe(3);
+  });
 });
+
