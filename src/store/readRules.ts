@@ -1,7 +1,8 @@
 // What every driver reads the same way: the identity headers of an envelope
 // (one message gets one global id whichever store it is read from), which
 // envelopes a read fetches (every driver checks the same known UIDs, see
-// FolderRead), and how far a body may exceed the size it was asked with.
+// FolderRead), how far a body may exceed the size it was asked with, and
+// how a body FETCH that costs the connection is refused.
 
 /** The header fields the global id is made of, as BODY.PEEK[HEADER.FIELDS (...)] names them. */
 export const IDENTITY_HEADER_NAMES = ['MESSAGE-ID', 'DATE', 'FROM', 'SUBJECT'];
@@ -34,4 +35,18 @@ export const BODY_SIZE_SLACK = 64 * 1024;
 /** The most bytes accepted for a body announced as `size` bytes: twice that, and at least 64 KiB more. */
 export function maxBodyBytes(size: number): number {
   return Math.max(2 * size, size + BODY_SIZE_SLACK);
+}
+
+/**
+ * Connections one fetchBodies call may lose and replace: a body FETCH that
+ * loses the connection is read again one message at a time, and a message
+ * whose own FETCH still loses it is refused alone (Dovecot closes the
+ * connection on a message file shorter than its recorded size). A server that
+ * drops more than this in one call is down, not one message: the loss is thrown.
+ */
+export const MAX_LOST_CONNECTIONS_PER_FETCH = 5;
+
+/** The refusal of a message whose body FETCH, asked alone, lost the connection. */
+export function lostConnectionRefusal(lost: Error): string {
+  return `the server closed the connection when asked for this message's body (${lost.message}); not copied, tried again next run`;
 }

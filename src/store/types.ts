@@ -152,7 +152,7 @@ export interface BodyRequest {
 export interface FetchedBodies {
   /** Byte-exact bodies by UID; a UID the server returned nothing for is in neither map. */
   bodies: Map<number, Buffer>;
-  /** Messages whose body the driver refused (far larger or shorter than announced, or the server said NO), with why. */
+  /** Messages whose body the driver refused (far larger or shorter than announced, the server said NO or closed the connection), with why. */
   refused: Map<number, string>;
   /** Bodies kept although shorter than announced (the store allows size mismatches), with what to warn about. */
   sizeMismatches?: Map<number, string>;
@@ -249,6 +249,9 @@ export interface Store {
   /**
    * Full bodies (byte-exact) of messages in the open folder; left out as in fetchEnvelopes.
    * A body far larger than its announced size is refused, never buffered whole.
+   * A message whose body FETCH, asked alone, costs the connection is refused
+   * (the driver reads the rest on a new connection); only a server that keeps
+   * dropping it (MAX_LOST_CONNECTIONS_PER_FETCH, readRules.ts) makes this throw.
    */
   fetchBodies(messages: readonly BodyRequest[]): Promise<FetchedBodies>;
   /** Which of these UIDs the open folder holds now (a cheap command, not a FETCH of their data). */

@@ -21,8 +21,10 @@ export function bodyDigest(body: Buffer): string {
 
 /**
  * Digests of these messages of the store's open folder. A batch the server
- * refuses leaves its UIDs without digests (the planner then keeps both
- * versions); a lost connection is thrown like any other read failure.
+ * refuses, or a message the driver refuses (one whose FETCH costs the
+ * connection included, see Store.fetchBodies), leaves its UIDs without
+ * digests (the planner then keeps both versions); a server that keeps
+ * dropping the connection is thrown like any other read failure.
  * Sizes bound the batches: those `sizeOf` does not know are read first
  * (envelopes, one command).
  */
@@ -40,7 +42,7 @@ export async function fetchDigests(
     try {
       const fetched = await store.fetchBodies(batch);
       for (const [uid, body] of fetched.bodies) result.digests.set(uid, bodyDigest(body));
-      // A body refused as far larger than announced gets no digest: the planner keeps both versions.
+      // A refused body (far larger than announced, or it cost the connection) gets no digest: the planner keeps both versions.
       for (const [uid, why] of fetched.refused) result.error ??= `UID ${uid}: ${why}`;
     } catch (err) {
       if (!(err instanceof StoreError)) throw err;

@@ -3,7 +3,9 @@
 // crashing on a damaged mailbox, a --timeout silence) fails that folder alone:
 // the worker opens a new pair and goes on with the next one. A server that
 // keeps dropping connections ends the run (exit 3) after a few folders in a
-// row, and a pair that cannot be opened again ends it at once.
+// row, and a pair that cannot be opened again ends it at once. A message whose
+// body FETCH costs the connection is not a loss here: the driver refuses that
+// message alone and the folder finishes (Store.fetchBodies).
 
 import { ConnectionLostError } from '../errors.js';
 import type { Store } from '../store/types.js';

@@ -5,13 +5,14 @@
 // that one message's answer. (From the hostile review of issue 6.)
 
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { fetchRowOf, passThrough, startFilterProxy, type FilterProxy, type ResponseFilter } from '../support/filterProxy.js';
 import { bodyDigestsOf as digests, readFolder, seedFolder } from '../support/imap.js';
 import { plainSpecVia, syncOnce, tempDir } from '../support/sync.js';
-import { taggedMessages } from '../support/taggedMessages.js';
+import { taggedMessage, taggedMessages } from '../support/taggedMessages.js';
 
 const digest = (body: Buffer): string => createHash('sha256').update(body).digest('hex');
 
@@ -112,5 +113,42 @@ describe('one message A serves broken', () => {
       return Buffer.from(response.toString('latin1').replace(/INTERNALDATE "[^"]*"/i, 'INTERNALDATE "yesterday"'), 'latin1');
     };
     await failsAloneThenCopied(5, 1, garbleDateOf, /no usable INTERNALDATE/);
+  });
+});
+
+const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+describe('a Maildir file shorter than its recorded size on A (real Dovecot, no proxy)', () => {
+  let servers: DovecotServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+    servers = [];
+  });
+
+  // From the second hostile review: Dovecot closes the connection in the UID FETCH of that file's body.
+  it('one truncated message file on A fails alone: every other message of the folder reaches B', async () => {
+    const [a, b] = await Promise.all([startDovecot(), startDovecot()]);
+    servers.push(a, b);
+    const statePath = join(tempDir(), 'truncated.state');
+    await seedFolder(a, 'INBOX', range(1, 30).map((n) => ({ raw: taggedMessage(n, 'a') + 'x'.repeat(2000) })));
+    // Dovecot knows each size (index, ,S= in the file name); the file of one message loses its tail on disk.
+    const dirs = [join(a.maildirOf(), 'cur'), join(a.maildirOf(), 'new')];
+    const files = dirs.flatMap((d) => { try { return readdirSync(d).map((f) => join(d, f)); } catch { return []; } });
+    const victim = files.find((f) => readFileSync(f, 'utf8').includes('Message-ID: <a.5@example.org>'))!;
+    expect(victim).toBeDefined();
+    const text = readFileSync(victim);
+    await a.restart(async () => {
+      writeFileSync(victim, text.subarray(0, text.length - 1500));
+    });
+    const expected = range(1, 30).filter((k) => k !== 5);
+    for (const n of [1, 2]) {
+      const run = await syncOnce(a, b, statePath, { mode: 'copy' });
+      const onB = await readFolder(b, 'INBOX');
+      const ids = onB.map((m) => /Message-ID: <a\.(\d+)@/.exec(m.body.toString())?.[1]).map(Number).sort((x, y) => x - y);
+      expect(ids, `run ${n}`).toEqual(expected);
+      expect(onB.map((m) => digest(m.body)).sort(), `run ${n}`).toEqual(expected.map((k) => digest(Buffer.from(taggedMessage(k, 'a') + 'x'.repeat(2000)))).sort());
+      expect(run.summary.failed.map((f) => [f.folder, f.uid, f.side]), `run ${n}`).toEqual([['INBOX', 5, 'A']]);
+      expect(run.summary.failed[0]!.reason, `run ${n}`).toMatch(/closed the connection/);
+    }
   });
 });

@@ -4,6 +4,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConnectionLostError, ImapCommandError } from '../../src/errors.js';
+import { MemoryServer } from '../../src/store/memory/MemoryServer.js';
+import { MemoryStore } from '../../src/store/memory/MemoryStore.js';
 import type { BodyRequest, Store } from '../../src/store/types.js';
 import { BATCH_MAX_BYTES, BATCH_MAX_MESSAGES } from '../../src/sync/batches.js';
 import { fetchDigests } from '../../src/sync/bodyDigests.js';
@@ -75,5 +77,22 @@ describe('fetchDigests', () => {
     expect(result.digests.get(1)).toBe(sha('body 1'));
     expect(result.digests.has(2)).toBe(false);
     expect(result.error).toContain('UID 2');
+  });
+
+  it('a message whose FETCH costs the connection (a memory store) gets no digest; the others do, and nothing is thrown', async () => {
+    const server = new MemoryServer();
+    server.append('INBOX', [1, 2, 3].map((n) => ({ raw: `Subject: ${n}\r\n\r\nbody ${n}\r\n` })));
+    server.beforeOperation = (op, args) => {
+      if (op !== 'fetchBodies' || !args.uids?.includes(2)) return;
+      server.dropConnections();
+      throw new ConnectionLostError('A', 'connection lost during UID FETCH');
+    };
+    const s = new MemoryStore('A', server, 'memory://digests');
+    await s.connect();
+    await s.readFolder('INBOX', { readOnly: true, base: null, verify: false });
+    const result = await fetchDigests(s, [1, 2, 3], () => 20);
+    expect([...result.digests.keys()].sort()).toEqual([1, 3]);
+    expect(result.digests.get(3)).toBe(sha('Subject: 3\r\n\r\nbody 3\r\n'));
+    expect(result.error).toMatch(/UID 2: .*closed the connection/);
   });
 });

@@ -7,6 +7,7 @@
 
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ConnectionLostError } from '../../src/errors.js';
 import { MemoryServer } from '../../src/store/memory/MemoryServer.js';
 import type { MemoryStoreSpec } from '../../src/store/spec.js';
 import type { SyncOptions } from '../../src/sync/types.js';
@@ -194,3 +195,58 @@ describe('held records (what A lost in a rollback) × a new UIDVALIDITY on B', (
     expect(bodies().filter((d) => lost.includes(d))).toEqual([]);
   });
 });
+
+// From the second hostile review: as Dovecot does for a message file shorter than its recorded size,
+// A closes the connection in the body FETCH of one message of each of three folders in a row.
+describe('a message whose FETCH costs the connection', () => {
+  it('folders D1..D3 each hold one message A drops the connection on: the folders after them are still synced', async () => {
+    const a = new MemoryServer();
+    const b = new MemoryServer({ firstUidValidity: 5000n });
+    const specs = { a: memorySpec(a, 'a'), b: memorySpec(b, 'b') };
+    const statePath = join(tempDir('replimap-fetchloss-'), 'state');
+    const folders = ['D1', 'D2', 'D3', 'E1', 'E2'];
+    for (const [i, f] of folders.entries()) {
+      a.createFolder(f);
+      a.append(f, [1, 2, 3].map((n) => ({ raw: conformanceMessage(i * 100 + n) })));
+    }
+    // Every body FETCH in a D folder costs the connection, whatever it asks for.
+    let openOnA = '';
+    a.beforeOperation = (op, args) => {
+      if (op === 'readFolder' && args.label === 'A') openOnA = args.folder ?? '';
+      if (op === 'fetchBodies' && args.label === 'A' && openOnA.startsWith('D')) {
+        a.dropConnections();
+        throw new ConnectionLostError('A', `connection lost during UID FETCH in "${openOnA}"`);
+      }
+    };
+    const run = await syncSpecs(specs.a, specs.b, statePath, { connections: 1 });
+    const onB = (f: string): string[] => (b.hasFolder(f) ? b.messages(f).map((m) => digest(m.body)).sort() : []);
+    expect({ E1: onB('E1'), E2: onB('E2') }).toEqual({ E1: a.messages('E1').map((m) => digest(m.body)).sort(), E2: a.messages('E2').map((m) => digest(m.body)).sort() });
+    // Each message of D1..D3 is listed alone (side A), and tried again next run.
+    const listed = run.summary.failed.map((f) => `${f.folder}:${f.uid}:${f.side}`).sort();
+    expect(listed).toEqual(['D1', 'D2', 'D3'].flatMap((f) => [1, 2, 3].map((uid) => `${f}:${uid}:A`)));
+    for (const f of run.summary.failed) expect(f.reason).toMatch(/closed the connection when asked for this message's body/);
+    a.beforeOperation = undefined;
+    const rerun = await syncSpecs(specs.a, specs.b, statePath, { connections: 1 });
+    expect(rerun.summary.failed).toEqual([]);
+    for (const f of ['D1', 'D2', 'D3']) expect(onB(f), f).toEqual(a.messages(f).map((m) => digest(m.body)).sort());
+  });
+
+  it('a server that drops every body FETCH is down, not one message: past the bound the loss ends the run (exit 3)', async () => {
+    const a = new MemoryServer();
+    const b = new MemoryServer({ firstUidValidity: 5000n });
+    for (const [i, f] of ['F1', 'F2', 'F3', 'F4'].entries()) {
+      a.createFolder(f);
+      a.append(f, Array.from({ length: 10 }, (_, n) => ({ raw: conformanceMessage(i * 100 + n + 1) })));
+    }
+    a.beforeOperation = (op, args) => {
+      if (op !== 'fetchBodies' || args.label !== 'A') return;
+      a.dropConnections();
+      throw new ConnectionLostError('A', 'connection lost during UID FETCH');
+    };
+    const statePath = join(tempDir('replimap-fetchdead-'), 'state');
+    const error = await syncSpecs(memorySpec(a, 'a'), memorySpec(b, 'b'), statePath, { connections: 1 }).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionLostError);
+    expect((error as ConnectionLostError).exitCode).toBe(3);
+  });
+});
+

@@ -16,10 +16,14 @@
 // A set the server answers NO (one damaged message fails the whole command on
 // Dovecot) keeps the rows that came; the rest is read one message at a time,
 // and a message answered NO on its own is refused with the server's text.
+// A set that costs the connection (Dovecot closes it on a message file shorter
+// than its recorded size) is read again on a new connection one message at a
+// time, and a message whose own FETCH costs it is refused alone; past
+// MAX_LOST_CONNECTIONS_PER_FETCH losses in one call, the loss is thrown.
 // Bodies of UIDs not asked for, and rows without a body, are never kept.
 
-import { ImapCommandError } from '../../errors.js';
-import { maxBodyBytes } from '../readRules.js';
+import { ConnectionLostError, ImapCommandError } from '../../errors.js';
+import { lostConnectionRefusal, MAX_LOST_CONNECTIONS_PER_FETCH, maxBodyBytes } from '../readRules.js';
 import type { BodyRequest, FetchedBodies } from '../types.js';
 import { parseFetchRow, uidFetchRows } from './fetchMessages.js';
 import type { ImapResponse } from './imapflowInternals.js';
@@ -56,6 +60,8 @@ interface BodyRead {
   sizes: ReadonlyMap<number, number>;
   options: BodyReadOptions;
   out: FetchedBodies;
+  /** Connections lost (and replaced) by this call so far. */
+  lost: number;
 }
 
 /** Keeps one row's body, or refuses it when its length is not what RFC822.SIZE allows. */
@@ -100,16 +106,14 @@ export async function fetchBodies(
   requests: readonly BodyRequest[],
   options: BodyReadOptions = {},
 ): Promise<FetchedBodies> {
-  const read: BodyRead = { folder, sizes: new Map(requests.map((r) => [r.uid, r.size])), options, out: { bodies: new Map(), refused: new Map() } };
+  const read: BodyRead = { folder, sizes: new Map(requests.map((r) => [r.uid, r.size])), options, out: { bodies: new Map(), refused: new Map() }, lost: 0 };
   for (const set of splitUidSets(read.sizes.keys())) {
     try {
       await fetchSet(source.session(), read, set);
       continue;
     } catch (error) {
-      // A literal beyond the set's limit cost the connection; a NO ended the command.
-      // Either way, which message it was for is unknown: the ones still missing are read alone.
-      if (source.session().refusedLiteralSize !== undefined) await source.reopen();
-      else if (!(error instanceof ImapCommandError)) throw error;
+      // Which message the failure was for is unknown: the ones still missing are read alone.
+      await afterFailedFetch(source, read, error);
     }
     await fetchEachAlone(source, read, expandUidSet(set));
   }
@@ -126,14 +130,24 @@ async function fetchEachAlone(source: BodySource, read: BodyRead, uids: Iterable
     } catch (error) {
       const session = source.session();
       const announced = session.refusedLiteralSize;
-      if (announced !== undefined) {
-        out.refused.set(uid, refusal(session, read.folder, announced, read.sizes.get(uid)!, true));
-        await source.reopen();
-      } else if (error instanceof ImapCommandError) {
-        out.refused.set(uid, error.message);
-      } else {
-        throw error;
-      }
+      if (announced !== undefined) out.refused.set(uid, refusal(session, read.folder, announced, read.sizes.get(uid)!, true));
+      else if (error instanceof ConnectionLostError) out.refused.set(uid, lostConnectionRefusal(error));
+      else if (error instanceof ImapCommandError) out.refused.set(uid, error.message);
+      await afterFailedFetch(source, read, error);
     }
   }
+}
+
+/**
+ * After a UID FETCH that failed: a new connection when it cost the one in use
+ * (a literal refused unread, or a loss within the call's bound); a NO needs
+ * none. Anything else, or one loss too many, is thrown.
+ */
+async function afterFailedFetch(source: BodySource, read: BodyRead, error: unknown): Promise<void> {
+  if (source.session().refusedLiteralSize !== undefined) return source.reopen();
+  if (error instanceof ConnectionLostError) {
+    if (++read.lost > MAX_LOST_CONNECTIONS_PER_FETCH) throw error;
+    return source.reopen();
+  }
+  if (!(error instanceof ImapCommandError)) throw error;
 }

@@ -3,10 +3,11 @@
 // test fails it or simulates a kill there) and yields once to the event loop,
 // so connections interleave as real ones do. Refusals are StoreErrors; after
 // abort() (or MemoryServer.dropConnections) everything fails with
-// ConnectionLostError, as a cut IMAP connection does.
+// ConnectionLostError, as a cut IMAP connection does. A connection the server
+// dropped can be opened again (connect()); one aborted by a signal cannot.
 
 import { ConnectError, ConnectionLostError, StoreError } from '../../errors.js';
-import { maxBodyBytes } from '../readRules.js';
+import { lostConnectionRefusal, MAX_LOST_CONNECTIONS_PER_FETCH, maxBodyBytes } from '../readRules.js';
 import type {
   AppendMessage,
   AppendOutcome,
@@ -33,6 +34,8 @@ export class MemoryStore implements Store {
   private readonly server: MemoryServer;
   private connected = false;
   private aborted = false;
+  /** The server dropped this connection (MemoryServer.dropConnections); connect() makes a new one. */
+  private dropped = false;
   private detach: (() => void) | undefined;
   private open: { name: string; readOnly: boolean; uidValidity: bigint } | undefined;
   private counters: StoreStats = { commands: 0, bytesIn: 0, bytesOut: 0 };
@@ -64,13 +67,14 @@ export class MemoryStore implements Store {
 
   async connect(): Promise<void> {
     if (this.aborted) throw new ConnectionLostError(this.label, 'connection cut short by a signal');
+    this.dropped = false;
     try {
       await this.operation('connect', {}, () => undefined);
     } catch (error) {
       throw error instanceof ConnectError ? error : new ConnectError(this.label, `cannot connect to ${this.displayUrl}: ${(error as Error).message}`, { cause: error });
     }
     this.connected = true;
-    this.detach = this.server.attach(() => this.abort());
+    this.detach = this.server.attach(() => this.drop());
   }
 
   async close(): Promise<void> {
@@ -85,6 +89,22 @@ export class MemoryStore implements Store {
     void this.close();
   }
 
+  /** The server's side of a cut: the open folder is remembered, for reopen(). */
+  private drop(): void {
+    this.dropped = true;
+    this.detach?.();
+    this.detach = undefined;
+  }
+
+  /** A new connection in place of a dropped one, the open folder open again (a StoreError when it changed meanwhile). */
+  private async reopen(): Promise<void> {
+    const open = this.open;
+    await this.close();
+    await this.connect();
+    this.open = open;
+    if (open) this.openFolder();
+  }
+
   stats(): StoreStats {
     return { ...this.counters };
   }
@@ -92,7 +112,7 @@ export class MemoryStore implements Store {
   /** One store operation: hooks around it, counted, failing once the connection is cut. */
   private async operation<T>(op: MemoryOperation, args: Omit<MemoryOperationArgs, 'label'>, body: () => T): Promise<T> {
     await Promise.resolve();
-    if (this.aborted) throw new ConnectionLostError(this.label, `connection to ${this.displayUrl} lost during ${op}: cut short`);
+    if (this.aborted || this.dropped) throw new ConnectionLostError(this.label, `connection to ${this.displayUrl} lost during ${op}: cut short`);
     if (op !== 'connect' && !this.connected) throw new ConnectionLostError(this.label, `${op} on ${this.displayUrl}: not connected`);
     this.counters.commands++;
     const full: MemoryOperationArgs = { label: this.label, ...args };
@@ -191,8 +211,40 @@ export class MemoryStore implements Store {
     return this.operation('fetchEnvelopes', { uids }, () => this.returned(uids).map(envelopeOf));
   }
 
-  /** As the IMAP driver: a body far larger than the size it was asked with is refused (maxBodyBytes). */
-  fetchBodies(messages: readonly BodyRequest[]): Promise<FetchedBodies> {
+  /**
+   * As the IMAP driver: a body far larger than the size it was asked with is
+   * refused (maxBodyBytes), and a set whose read loses the connection is read
+   * again one message at a time on a new one, a message whose own read loses
+   * it refused alone (at most MAX_LOST_CONNECTIONS_PER_FETCH losses a call).
+   */
+  async fetchBodies(messages: readonly BodyRequest[]): Promise<FetchedBodies> {
+    const lost = { count: 0 };
+    try {
+      return await this.readBodies(messages);
+    } catch (error) {
+      await this.afterLostFetch(error, lost);
+    }
+    const out: FetchedBodies = { bodies: new Map(), refused: new Map() };
+    for (const message of messages) {
+      try {
+        const one = await this.readBodies([message]);
+        for (const [uid, body] of one.bodies) out.bodies.set(uid, body);
+        for (const [uid, why] of one.refused) out.refused.set(uid, why);
+      } catch (error) {
+        if (error instanceof ConnectionLostError) out.refused.set(message.uid, lostConnectionRefusal(error));
+        await this.afterLostFetch(error, lost);
+      }
+    }
+    return out;
+  }
+
+  /** After a body read that failed: a new connection when it was lost (within the call's bound); anything else is thrown. */
+  private async afterLostFetch(error: unknown, lost: { count: number }): Promise<void> {
+    if (!(error instanceof ConnectionLostError) || ++lost.count > MAX_LOST_CONNECTIONS_PER_FETCH) throw error;
+    await this.reopen();
+  }
+
+  private readBodies(messages: readonly BodyRequest[]): Promise<FetchedBodies> {
     return this.operation('fetchBodies', { uids: messages.map((m) => m.uid) }, () => {
       const out: FetchedBodies = { bodies: new Map(), refused: new Map() };
       const sizes = new Map(messages.map((r) => [r.uid, r.size]));
