@@ -9,6 +9,10 @@
 // on A keeps its copies on B (exit 5) while the other folders sync; nothing
 // account-wide stops the run (a folder deleted on A deletes nothing on B
 // without --delete-folders).
+// Many small folders emptied at once stay under each folder's minimum, so the
+// account is counted too, before the folders sync: when A lacks more than half
+// of the messages the state remembers (at least 10), every folder that lost
+// messages on A keeps them on B, the others sync (accountWithholding).
 // And what A lost when it went back in time (held records) is never deleted
 // without --force, in any run, however little it is (planGuarded).
 
@@ -55,6 +59,37 @@ export function checkDeletionLimit(input: {
     `${where} ${deleting} of the ${plural(heldOnB, what.slice(0, -1))} ${held} (more than half in one run)` +
     `${input.cause ? `; ${input.cause}` : ''}: withheld, rerun with --force to delete them`;
   return { what, ...(folder !== undefined && what === 'messages' && { folder }), count: deleting, heldOnB, reason };
+}
+
+/** A remembered folder pair, with A's message count then (state) and now (LIST-STATUS). */
+export interface AccountFolderCount {
+  nameA: string;
+  nameB: string;
+  remembered: number;
+  present: number;
+}
+
+/**
+ * Mirror's account-wide count: A lacks more than half of the messages the
+ * state remembers in the folders A still lists (at least 10 remembered),
+ * unless forced. Then every folder whose count dropped has all its deletions
+ * withheld (planGuarded's withholdAll, with `reason`); the others sync.
+ * Returns undefined when nothing is withheld this way.
+ */
+export function accountWithholding(
+  folders: readonly AccountFolderCount[],
+  force: boolean,
+): { reason: string; dropped: { nameA: string; nameB: string }[] } | undefined {
+  const remembered = folders.reduce((sum, f) => sum + f.remembered, 0);
+  const present = folders.reduce((sum, f) => sum + f.present, 0);
+  const lacking = remembered - present;
+  if (force || remembered < GUARD_MIN_MESSAGES || !mostlyGone(remembered, lacking)) return undefined;
+  return {
+    reason:
+      `A lacks ${lacking} of the ${plural(remembered, 'message')} the state remembers across the account ` +
+      '(more than half; a broken source?)',
+    dropped: folders.filter((f) => f.present < f.remembered).map(({ nameA, nameB }) => ({ nameA, nameB })),
+  };
 }
 
 /**
