@@ -113,18 +113,21 @@ export function planGuarded(
   const held = heldWithholding(plan, guard.folder, input.b.size);
   if (plan.expunges.length === 0) return { plan, ...(held && { held }) };
   const deleting = plan.expunges.length;
+  // The limit's reason says more (of how many B holds); withholdAll adds its cause, or withholds alone.
+  const cause = [guard.cause, guard.withholdAll].filter((c) => c !== undefined).join('; ');
   const withheld =
-    guard.withholdAll !== undefined && !guard.force
+    checkDeletionLimit({
+      what: 'messages', folder: guard.folder, deleting, heldOnB: input.b.size,
+      force: guard.force, ...(cause !== '' && { cause }),
+    }) ??
+    (guard.withholdAll !== undefined && !guard.force
       ? {
           what: 'messages' as const, folder: guard.folder, count: deleting, heldOnB: input.b.size,
           reason:
             `"${guard.folder}": mirror would delete ${plural(deleting, 'message')} A lacks; ${guard.withholdAll}: ` +
             'withheld, rerun with --force to delete them',
         }
-      : checkDeletionLimit({
-          what: 'messages', folder: guard.folder, deleting, heldOnB: input.b.size,
-          force: guard.force, ...(guard.cause !== undefined && { cause: guard.cause }),
-        });
+      : undefined);
   if (!withheld) return { plan, ...(held && { held }) };
   return { plan: planFolder({ ...input, allowExpunge: false }), withheld, ...(held && { held }) };
 }

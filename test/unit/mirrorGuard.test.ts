@@ -80,6 +80,11 @@ describe('planGuarded', () => {
     expect(forced.plan.expunges).toHaveLength(2);
   });
 
+  it('withholdAll over the limit too: the limit\'s reason (of how many B holds), with both causes', () => {
+    const { withheld } = planGuarded(folder(30, 12), { folder: 'X', force: false, cause: 'a new UIDVALIDITY', withholdAll: 'A lacks most of the account' });
+    expect(withheld?.reason).toMatch(/^"X": mirror would delete 18 of the 30 messages B holds there .*; a new UIDVALIDITY; A lacks most of the account: withheld/);
+  });
+
   it('counts B-only records (copy mode history, voided UIDs) like any other expunge', () => {
     const input = folder(20, 0);
     const records = input.records.map((r, i) => (i < 8 ? { ...r, uidA: 0 } : r));
