@@ -15,7 +15,7 @@ import { statusUnchanged } from './folderStatus.js';
 import { runFolderJobs } from './folderJobs.js';
 import { syncFolderPair, type FolderSyncContext, type FolderSyncResult } from './folderSync.js';
 import { recordOwnWritesOnB } from './ownWrites.js';
-import { checkDeletionLimit } from './mirrorGuard.js';
+import { accountWithholding, checkDeletionLimit } from './mirrorGuard.js';
 import { cutConnectionsOnAbort, interruptedBy, isInterruption } from './interruption.js';
 import { PeriodicCommit } from './periodicCommit.js';
 import type { FolderPairJob, MessageFailure, SyncJob, SyncObserver, SyncSummary, Withholding } from './types.js';
@@ -107,6 +107,7 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
 
     // Which pairs need work; INBOX first.
     const intents = new Set(state.unresolvedIntents().map((i) => `${i.nameA}\u0000${i.nameB}`));
+    const withholdAll = options.mode === 'mirror' ? countAccountOnA(state, listedA, options.force) : new Map<string, string>();
     const jobs: FolderPairJob[] = [];
     let estimateMessages = 0;
     for (const p of sortPairs(pairs)) {
@@ -130,7 +131,11 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
         continue;
       }
       estimateMessages += Math.max(0, (statusA?.messages ?? 0) - (statusB?.messages ?? 0));
-      jobs.push({ nameA: p.nameA, nameB: p.nameB, label, missingOnB: !p.existsOnB && options.dryRun, rescanB });
+      const withholding = withholdAll.get(`${p.nameA}\u0000${p.nameB}`);
+      jobs.push({
+        nameA: p.nameA, nameB: p.nameB, label, missingOnB: !p.existsOnB && options.dryRun, rescanB,
+        ...(withholding !== undefined && { withholdAll: withholding }),
+      });
     }
     observer.started({ folders: jobs.length, messages: estimateMessages, bytes: 0 });
 
@@ -193,6 +198,21 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
   }
   summary.elapsedMs = Date.now() - started;
   return summary;
+}
+
+/**
+ * Mirror's account-wide count (accountWithholding), from the state's statuses
+ * of A and A's LIST-STATUS: the pairs whose deletions all wait, with why.
+ * A folder A no longer lists, or lists without a status, is not counted.
+ */
+function countAccountOnA(state: SyncState, listedA: Map<string, FolderInfo>, force: boolean): Map<string, string> {
+  const counts = state.folderKeys().flatMap(({ nameA, nameB }) => {
+    const remembered = state.folder(nameA, nameB)?.statusA?.messages;
+    const present = listedA.get(nameA)?.status?.messages;
+    return remembered === undefined || present === undefined ? [] : [{ nameA, nameB, remembered, present }];
+  });
+  const verdict = accountWithholding(counts, force);
+  return new Map((verdict?.dropped ?? []).map((p) => [`${p.nameA}\u0000${p.nameB}`, verdict!.reason]));
 }
 
 /**

@@ -77,6 +77,7 @@ export async function syncFolderPair(
       folder: label, force: options.force, cause: withholdingCause(job, records, newUidValidityA),
       // What A lost in a rollback is not A deleting it: none of it is deleted in this run.
       ...(rollbacks.includes('a') && { withholdAll: 'A went back in time (restored from an older backup?) and may have lost them' }),
+      ...(!rollbacks.includes('a') && job.withholdAll !== undefined && { withholdAll: job.withholdAll }),
     },
   );
   reportPlanWarnings(ctx, label, plan);

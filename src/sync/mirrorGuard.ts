@@ -9,6 +9,10 @@
 // on A keeps its copies on B (exit 5) while the other folders sync; nothing
 // account-wide stops the run (a folder deleted on A deletes nothing on B
 // without --delete-folders).
+// Many small folders emptied at once stay under each folder's minimum, so the
+// account is counted too, before the folders sync: when A lacks more than half
+// of the messages the state remembers (at least 10), every folder that lost
+// messages on A keeps them on B, the others sync (accountWithholding).
 // And what A lost when it went back in time (held records) is never deleted
 // without --force, in any run, however little it is (planGuarded).
 
@@ -57,6 +61,37 @@ export function checkDeletionLimit(input: {
   return { what, ...(folder !== undefined && what === 'messages' && { folder }), count: deleting, heldOnB, reason };
 }
 
+/** A remembered folder pair, with A's message count then (state) and now (LIST-STATUS). */
+export interface AccountFolderCount {
+  nameA: string;
+  nameB: string;
+  remembered: number;
+  present: number;
+}
+
+/**
+ * Mirror's account-wide count: A lacks more than half of the messages the
+ * state remembers in the folders A still lists (at least 10 remembered),
+ * unless forced. Then every folder whose count dropped has all its deletions
+ * withheld (planGuarded's withholdAll, with `reason`); the others sync.
+ * Returns undefined when nothing is withheld this way.
+ */
+export function accountWithholding(
+  folders: readonly AccountFolderCount[],
+  force: boolean,
+): { reason: string; dropped: { nameA: string; nameB: string }[] } | undefined {
+  const remembered = folders.reduce((sum, f) => sum + f.remembered, 0);
+  const present = folders.reduce((sum, f) => sum + f.present, 0);
+  const lacking = remembered - present;
+  if (force || remembered < GUARD_MIN_MESSAGES || !mostlyGone(remembered, lacking)) return undefined;
+  return {
+    reason:
+      `A lacks ${lacking} of the ${plural(remembered, 'message')} the state remembers across the account ` +
+      '(more than half; a broken source?)',
+    dropped: folders.filter((f) => f.present < f.remembered).map(({ nameA, nameB }) => ({ nameA, nameB })),
+  };
+}
+
 /**
  * Plan a folder with expunges allowed (mirror), check the plan's expunges
  * against the limit, and plan again without them when they are withheld
@@ -78,18 +113,21 @@ export function planGuarded(
   const held = heldWithholding(plan, guard.folder, input.b.size);
   if (plan.expunges.length === 0) return { plan, ...(held && { held }) };
   const deleting = plan.expunges.length;
+  // The limit's reason says more (of how many B holds); withholdAll adds its cause, or withholds alone.
+  const cause = [guard.cause, guard.withholdAll].filter((c) => c !== undefined).join('; ');
   const withheld =
-    guard.withholdAll !== undefined && !guard.force
+    checkDeletionLimit({
+      what: 'messages', folder: guard.folder, deleting, heldOnB: input.b.size,
+      force: guard.force, ...(cause !== '' && { cause }),
+    }) ??
+    (guard.withholdAll !== undefined && !guard.force
       ? {
           what: 'messages' as const, folder: guard.folder, count: deleting, heldOnB: input.b.size,
           reason:
             `"${guard.folder}": mirror would delete ${plural(deleting, 'message')} A lacks; ${guard.withholdAll}: ` +
             'withheld, rerun with --force to delete them',
         }
-      : checkDeletionLimit({
-          what: 'messages', folder: guard.folder, deleting, heldOnB: input.b.size,
-          force: guard.force, ...(guard.cause !== undefined && { cause: guard.cause }),
-        });
+      : undefined);
   if (!withheld) return { plan, ...(held && { held }) };
   return { plan: planFolder({ ...input, allowExpunge: false }), withheld, ...(held && { held }) };
 }

@@ -145,4 +145,6 @@ export interface FolderPairJob {
    * first mirror run must see to undo.
    */
   rescanB: boolean;
+  /** Mirror: why none of this pair's deletions may happen in this run (the account-wide count); --force overrides. */
+  withholdAll?: string;
 }

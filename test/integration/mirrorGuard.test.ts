@@ -88,6 +88,35 @@ describe('mirror guard: at most half of a folder, or of the folders, per run', (
     expect(summary.foldersSkipped).toBe(summary.folders);
   });
 
+  it('A shows 4 small folders emptied at once: the account-wide count keeps them on B (exit 5), INBOX\'s new mail arrives, --force deletes', async () => {
+    const folders = ['F1', 'F2', 'F3', 'F4'];
+    await seedFolder(a, 'INBOX', seed('inbox', 2));
+    for (const f of folders) await seedFolder(a, f, seed(f, 5));
+    await syncOnce(a, b, statePath, { mode: 'mirror' });
+    const before = await Promise.all(folders.map((f) => digests(b, f)));
+    expect(before.flat()).toHaveLength(20);
+
+    // Each folder loses 5 (under the per-folder minimum of 10), the account 20 of the 22 remembered.
+    for (const f of folders) await expungeUids(a, f, (await readFolder(a, f)).map((m) => m.uid));
+    await seedFolder(a, 'INBOX', seed('new', 1));
+    const run = await cli();
+    expect(run.code, run.stderr).toBe(5);
+    expect(json(run.stdout)).toMatchObject({ deletionsWithheld: 20, expunged: 0, copied: 1 });
+    expect(reasons(run.stdout)).toMatch(/"F1".*A lacks 19 of the 22 messages the state remembers across the account.*--force/);
+    expect(await Promise.all(folders.map((f) => digests(b, f)))).toEqual(before);
+    expect(await digests(b, 'INBOX')).toEqual(await digests(a, 'INBOX'));
+    expect(await digests(b, 'INBOX')).toHaveLength(3);
+
+    const again = await cli();
+    expect(again.code, again.stderr).toBe(5);
+    expect(await Promise.all(folders.map((f) => digests(b, f)))).toEqual(before);
+
+    const forced = await cli('--force');
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(json(forced.stdout)).toMatchObject({ deletionsWithheld: 0, expunged: 20 });
+    for (const f of folders) expect(await digests(b, f)).toEqual([]);
+  });
+
   it('a folder recreated with 40% of its messages: the other 60% stay on B until --force', async () => {
     await seedFolder(a, 'INBOX', seed('inbox', 40));
     await seedFolder(a, 'Archive', seed('arch', 30));
@@ -215,6 +244,8 @@ describe('mirror guard: at most half of a folder, or of the folders, per run', (
     const run = await cli();
     expect(run.code, run.stderr).toBe(5);
     expect(reasons(run.stdout)).toMatch(/"Archive": mirror would delete 30 of the 30 messages/);
+    // The account-wide count fires too (A lacks 27 of 40): its cause is added to the folder's reason.
+    expect(reasons(run.stdout)).toMatch(/UIDVALIDITY.*; A lacks 27 of the 40 messages the state remembers across the account/);
     expect(await digests(b, 'Archive')).toEqual(archiveB);
     expect(await digests(b, 'INBOX')).toEqual(await digests(a, 'INBOX'));
   });

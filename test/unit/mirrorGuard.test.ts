@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MessageRecord } from '../../src/state/types.js';
-import { checkDeletionLimit, planGuarded } from '../../src/sync/mirrorGuard.js';
+import { accountWithholding, checkDeletionLimit, planGuarded } from '../../src/sync/mirrorGuard.js';
 import type { FlagAcceptance, FolderPlanInput, SnapshotMessage } from '../../src/sync/planTypes.js';
 
 describe('checkDeletionLimit', () => {
@@ -80,6 +80,11 @@ describe('planGuarded', () => {
     expect(forced.plan.expunges).toHaveLength(2);
   });
 
+  it('withholdAll over the limit too: the limit\'s reason (of how many B holds), with both causes', () => {
+    const { withheld } = planGuarded(folder(30, 12), { folder: 'X', force: false, cause: 'a new UIDVALIDITY', withholdAll: 'A lacks most of the account' });
+    expect(withheld?.reason).toMatch(/^"X": mirror would delete 18 of the 30 messages B holds there .*; a new UIDVALIDITY; A lacks most of the account: withheld/);
+  });
+
   it('counts B-only records (copy mode history, voided UIDs) like any other expunge', () => {
     const input = folder(20, 0);
     const records = input.records.map((r, i) => (i < 8 ? { ...r, uidA: 0 } : r));
@@ -151,5 +156,25 @@ describe('planGuarded', () => {
     expect(copy.withheld).toBeUndefined();
     expect(copy.plan.expunges).toEqual([]);
     expect(copy.plan.expungesWithheld).toBe(0);
+  });
+});
+
+describe('accountWithholding', () => {
+  const count = (nameA: string, remembered: number, present: number) => ({ nameA, nameB: nameA, remembered, present });
+
+  it('A lacks more than half of what the state remembers (from 10): the folders whose count dropped, with why', () => {
+    const verdict = accountWithholding([count('F1', 8, 0), count('F2', 8, 1), count('INBOX', 4, 6)], false);
+    expect(verdict).toEqual({
+      reason: 'A lacks 13 of the 20 messages the state remembers across the account (more than half; a broken source?)',
+      dropped: [{ nameA: 'F1', nameB: 'F1' }, { nameA: 'F2', nameB: 'F2' }],
+    });
+  });
+
+  it('half or less, fewer than 10 remembered, or --force: nothing withheld', () => {
+    expect(accountWithholding([count('F1', 10, 5)], false)).toBeUndefined();
+    expect(accountWithholding([count('F1', 10, 4)], false)).toBeDefined();
+    expect(accountWithholding([count('F1', 9, 0)], false)).toBeUndefined();
+    expect(accountWithholding([count('F1', 10, 0)], true)).toBeUndefined();
+    expect(accountWithholding([], false)).toBeUndefined();
   });
 });
