@@ -19,6 +19,7 @@ import { accountWithholding, checkDeletionLimit } from './mirrorGuard.js';
 import { cutConnectionsOnAbort, interruptedBy, isInterruption } from './interruption.js';
 import { PeriodicCommit } from './periodicCommit.js';
 import type { FolderPairJob, MessageFailure, SyncJob, SyncObserver, SyncSummary, Withholding } from './types.js';
+import { isInbox } from '../store/names.js';
 
 /** Commit the state (and empty the journal) about this often during a long run. */
 const COMMIT_INTERVAL_MS = 60_000;
@@ -236,7 +237,7 @@ async function deleteFoldersMissingOnA(
   const isAncestorOfTarget = (name: string): boolean =>
     delim !== null && [...targets].some((t) => t.startsWith(name + delim));
   const candidates = foldersB.filter((f) => {
-    if (targets.has(f.name) || f.name.toUpperCase() === 'INBOX' || isAncestorOfTarget(f.name)) return false;
+    if (targets.has(f.name) || isInbox(f.name) || isAncestorOfTarget(f.name)) return false;
     if (f.specialUse) {
       observer.verbose(`keeping ${f.name} on B: it is the server's ${f.specialUse} folder`);
       return false;
@@ -294,8 +295,8 @@ function namesInBrief(names: string[]): string {
 }
 
 function sortPairs<T extends { nameA: string }>(pairs: T[]): T[] {
-  const isInbox = (p: T): boolean => p.nameA.toUpperCase() === 'INBOX';
-  return [...pairs].sort((x, y) => Number(isInbox(y)) - Number(isInbox(x)) || (x.nameA < y.nameA ? -1 : x.nameA > y.nameA ? 1 : 0));
+  const inbox = (p: T): boolean => isInbox(p.nameA);
+  return [...pairs].sort((x, y) => Number(inbox(y)) - Number(inbox(x)) || (x.nameA < y.nameA ? -1 : x.nameA > y.nameA ? 1 : 0));
 }
 
 function zeroStats(): StoreStats {

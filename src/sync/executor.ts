@@ -15,7 +15,7 @@ import type { AppendMessage, FetchedBodies, FolderRead, FolderStatus, MessageEnv
 import type { AppendAction, FlagChange, FolderPlan, SideSnapshot } from './planTypes.js';
 import type { FolderResult, MessageFailure, SyncObserver } from './types.js';
 import { BATCH_MAX_BYTES, inBatches } from './batches.js';
-import { diffRecords } from './recordDiff.js';
+import { diffRecords, recordKey } from './recordDiff.js';
 
 
 export interface FolderExecution {
@@ -415,9 +415,6 @@ async function drain(pending: Promise<unknown> | undefined): Promise<void> {
   if (pending) await pending.catch(() => undefined);
 }
 
-function recordKey(r: MessageRecord): string {
-  return `${r.uidA}:${r.uidB}`;
-}
 
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -7,6 +7,7 @@
 // expunges are UID EXPUNGEs of exactly the messages A no longer has.
 
 import type { FlagAcceptance } from './planTypes.js';
+import { isRecent } from '../store/names.js';
 
 /** The system flags of RFC 3501/9051 that are message state, in canonical spelling and order. */
 export const SYSTEM_FLAGS = ['\\Answered', '\\Deleted', '\\Draft', '\\Flagged', '\\Seen'] as const;
@@ -33,8 +34,8 @@ export function normalizeFlags(flags: Iterable<string>): string[] {
   const set = new Set<string>();
   for (const flag of flags) {
     if (flag === '') continue;
+    if (isRecent(flag)) continue;
     const lower = flag.toLowerCase();
-    if (lower === '\\recent') continue;
     set.add(CANONICAL_SYSTEM.get(lower) ?? flag);
   }
   return [...set].sort(compareFlags);
@@ -45,8 +46,8 @@ function isNormalized(flags: readonly string[]): boolean {
     const flag = flags[i]!;
     if (flag === '') return false;
     if (flag.charCodeAt(0) === 92 /* backslash */) {
+      if (isRecent(flag)) return false;
       const lower = flag.toLowerCase();
-      if (lower === '\\recent') return false;
       const canonical = CANONICAL_SYSTEM.get(lower);
       if (canonical !== undefined && canonical !== flag) return false;
     }

@@ -8,15 +8,13 @@
 // the rule can always be undone. It applies only between stores with different
 // separators: names that need no escape keep the spelling they always had.
 
+import { isInbox } from '../store/names.js';
 import type { NamespaceInfo } from '../store/types.js';
 
 /** How one store spells folder names: its personal namespace prefix and separator (null: flat). */
 export type NameSpelling = NamespaceInfo;
 
-/** INBOX is case-insensitive (RFC 3501); every other name is compared exactly. */
-export function isInbox(name: string): boolean {
-  return name.toUpperCase() === 'INBOX';
-}
+export { isInbox };
 
 const ESCAPED_BACKSLASH = /\\(?=[0-9A-Fa-f]{2})/g;
 const ESCAPE = /\\([0-9A-Fa-f]{2})/g;

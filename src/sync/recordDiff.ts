@@ -1,6 +1,12 @@
 // Turns "records before" and "records after" into the fewest state ops.
 
 import type { MessageRecord, StateOp } from '../state/types.js';
+import { sameFlags } from './flags.js';
+
+/** A record's identity within its folder: its pair of UIDs (0 for a side it lacks). */
+export function recordKey(r: MessageRecord): string {
+  return `${r.uidA}:${r.uidB}`;
+}
 
 /**
  * put/del ops for what changed; one 'reset' when that is shorter (a first
@@ -12,7 +18,7 @@ export function diffRecords(
   before: readonly MessageRecord[],
   after: readonly MessageRecord[],
 ): StateOp[] {
-  const key = (r: MessageRecord): string => `${r.uidA}:${r.uidB}`;
+  const key = recordKey;
   const old = new Map<string, MessageRecord>();
   for (const r of before) old.set(key(r), r);
 
@@ -35,11 +41,4 @@ export function diffRecords(
   ops.push(...puts);
   if (ops.length > after.length) return [{ op: 'reset', nameA, nameB, records: [...after] }];
   return ops;
-}
-
-function sameFlags(a: readonly string[], b: readonly string[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

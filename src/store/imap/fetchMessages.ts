@@ -10,6 +10,7 @@ import { parseImapDateTime } from './imapDate.js';
 import type { CommandAttribute, ImapAttribute, ImapResponse } from './imapflowInternals.js';
 import type { ImapSession } from './session.js';
 import { uidSetMatcher } from './uidSet.js';
+import { withoutRecent } from '../names.js';
 
 /** What one message's FETCH response(s) said; a server may split a message over several rows. */
 export interface FetchRow {
@@ -199,7 +200,7 @@ export async function uidFetch(
 
 /** Sorted, without \Recent (session state, not message state). */
 export function cleanFlags(flags: readonly string[]): string[] {
-  return flags.filter((flag) => flag.toLowerCase() !== '\\recent').sort();
+  return withoutRecent(flags).sort();
 }
 
 function incomplete(session: ImapSession, folder: string, uid: number, what: string): ImapCommandError {

@@ -10,6 +10,7 @@ import { formatImapDateTime } from './imapDate.js';
 import type { CommandAttribute, ImapResponse } from './imapflowInternals.js';
 import type { ImapSession } from './session.js';
 import { expandUidSet } from './uidSet.js';
+import { withoutRecent } from '../names.js';
 
 /** A batch's literals are compiled into one buffer: keep that buffer a sensible size. */
 export const MULTIAPPEND_MAX_BYTES = 16 * 1024 * 1024;
@@ -38,7 +39,7 @@ export function parseAppendUid(response: ImapResponse): Appended {
 }
 
 function messageAttributes(message: AppendMessage, binary: boolean): CommandAttribute[] {
-  const flags = message.flags.filter((flag) => flag.toLowerCase() !== '\\recent');
+  const flags = withoutRecent(message.flags);
   return [
     flags.map((value) => ({ type: 'ATOM' as const, value })),
     { type: 'STRING', value: formatImapDateTime(message.internalDate) },

@@ -6,6 +6,7 @@
 import { getStatusCode, getTextValues, hasCapability, encodePath, decodePath } from 'imapflow/lib/tools.js';
 import { ConnectionLostError, ImapCommandError } from '../../errors.js';
 import type { CommandAttribute, CommandFailure, ExecOptions, ImapClient, ImapResponse } from './imapflowInternals.js';
+import { canonicalInbox } from '../names.js';
 
 const CONNECTION_GONE = new Set(['NoConnection', 'EConnectionClosed', 'StateLogout', 'ECONNRESET', 'EPIPE', 'ETIMEOUT', 'ETIMEDOUT']);
 
@@ -76,7 +77,7 @@ export class ImapSession {
   decodeMailbox(raw: unknown): string {
     const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : typeof raw === 'string' ? raw : '';
     const name = decodePath(this.client, text);
-    return name.toUpperCase() === 'INBOX' ? 'INBOX' : name;
+    return canonicalInbox(name);
   }
 
   /**

@@ -6,9 +6,10 @@
 import { ImapCommandError } from '../../errors.js';
 import type { ImapSession } from './session.js';
 import { splitUidSets } from './uidSet.js';
+import { withoutRecent } from '../names.js';
 
 export async function storeFlags(session: ImapSession, folder: string, uids: number[], flags: string[], add: boolean): Promise<void> {
-  const sent = flags.filter((flag) => flag.toLowerCase() !== '\\recent');
+  const sent = withoutRecent(flags);
   if (uids.length === 0 || sent.length === 0) return;
   const item = add ? '+FLAGS.SILENT' : '-FLAGS.SILENT';
   for (const set of splitUidSets(uids)) {

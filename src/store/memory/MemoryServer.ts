@@ -9,6 +9,7 @@
 
 import { StoreError } from '../../errors.js';
 import type { SpecialUse, StoreFeatures } from '../types.js';
+import { canonicalInbox, withoutRecent } from '../names.js';
 
 export interface MemoryMessage {
   uid: number;
@@ -97,7 +98,7 @@ const DEFAULT_DATE = new Date(Date.UTC(2020, 0, 1, 12, 0, 0));
 
 /** Sorted, deduplicated, without \Recent (session state, never stored). */
 export function storedFlags(flags: Iterable<string>): string[] {
-  return [...new Set([...flags].filter((f) => f.toLowerCase() !== '\\recent'))].sort();
+  return [...new Set(withoutRecent([...flags]))].sort();
 }
 
 function copyFolder(folder: MemoryFolder): MemoryFolder {
@@ -300,6 +301,6 @@ export class MemoryServer {
 
   /** INBOX is case-insensitive; every other name is taken as it is. */
   private canonical(name: string): string {
-    return name.toUpperCase() === 'INBOX' ? 'INBOX' : name;
+    return canonicalInbox(name);
   }
 }
