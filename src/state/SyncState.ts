@@ -4,8 +4,7 @@
 // committed atomically at safe points. See docs/architecture.md, "The state
 // file: what it must survive".
 import { readFile, stat, unlink } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { StateError } from '../errors.js';
 import { ensurePrivateDir, fsyncDir, removeTempFiles, replaceFile, type ChunkWriter } from './atomicWrite.js';
 import { FolderEntry, damagedSectionWarning } from './FolderEntry.js';
@@ -44,14 +43,6 @@ export interface UnresolvedIntent {
   nameB: string;
   uidA: number;
   gid: string;
-}
-
-/** Where state files live by default: $XDG_STATE_HOME/replimap or ~/.local/state/replimap. */
-export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
-  const xdg = env.XDG_STATE_HOME;
-  // The XDG spec says relative values are invalid and must be ignored.
-  if (xdg && isAbsolute(xdg)) return join(xdg, 'replimap');
-  return join(env.HOME || homedir(), '.local', 'state', 'replimap');
 }
 
 export class SyncState {
