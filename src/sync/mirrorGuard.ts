@@ -81,8 +81,8 @@ export function accountWithholding(
   force: boolean,
 ): { reason: string; dropped: { nameA: string; nameB: string }[] } | undefined {
   const remembered = folders.reduce((sum, f) => sum + f.remembered, 0);
-  const present = folders.reduce((sum, f) => sum + f.present, 0);
-  const lacking = remembered - present;
+  // Per folder: new mail in one folder must not hide what another lost.
+  const lacking = folders.reduce((sum, f) => sum + Math.max(0, f.remembered - f.present), 0);
   if (force || remembered < GUARD_MIN_MESSAGES || !mostlyGone(remembered, lacking)) return undefined;
   return {
     reason:

@@ -165,9 +165,15 @@ describe('accountWithholding', () => {
   it('A lacks more than half of what the state remembers (from 10): the folders whose count dropped, with why', () => {
     const verdict = accountWithholding([count('F1', 8, 0), count('F2', 8, 1), count('INBOX', 4, 6)], false);
     expect(verdict).toEqual({
-      reason: 'A lacks 13 of the 20 messages the state remembers across the account (more than half; a broken source?)',
+      reason: 'A lacks 15 of the 20 messages the state remembers across the account (more than half; a broken source?)',
       dropped: [{ nameA: 'F1', nameB: 'F1' }, { nameA: 'F2', nameB: 'F2' }],
     });
+  });
+
+  it('new mail in one folder does not hide what the others lost', () => {
+    // 4 folders lose 5 of 5; INBOX gets 12 new: net the account holds 22 of 22, yet 20 are gone.
+    const folders = [count('F1', 5, 0), count('F2', 5, 0), count('F3', 5, 0), count('F4', 5, 0), count('INBOX', 2, 14)];
+    expect(accountWithholding(folders, false)?.reason).toMatch(/^A lacks 20 of the 22 messages/);
   });
 
   it('half or less, fewer than 10 remembered, or --force: nothing withheld', () => {
