@@ -60,7 +60,7 @@ export function scanStateFile(buf: Buffer): ScannedState {
   const body = new SectionCollector();
   if (!isBoundary(r.line)) throw new StateFormatError(r.lineNo, unexpectedLine(r.line));
   while (r.line.startsWith('folder ')) body.add(scanSection(r));
-  const countMismatch = scanEnd(r, body.folders, body.records);
+  const countMismatch = scanEnd(r, body.folders, body.records, body.uncertain);
   return { ...header, sections: body.sections(), damaged: body.damaged(), ...(countMismatch && { countMismatch }) };
 }
 
@@ -135,13 +135,20 @@ class LineReader {
   }
 
   /** Moves on to the next section boundary; returns how many record lines it passed, the current one included. */
-  skipToBoundary(): number {
+  /**
+   * Skips a damaged section's remaining lines. `uncertain`: lines that are
+   * neither a record nor a status line, which may be a record whose first byte
+   * was damaged (the end marker counted it) or a line that was never written.
+   */
+  skipToBoundary(): { records: number; uncertain: number } {
     let records = 0;
+    let uncertain = 0;
     while (!isBoundary(this.line)) {
       if (isDigit(this.line.charCodeAt(0))) records++;
+      else if (!this.line.startsWith('status ')) uncertain++;
       this.next();
     }
-    return records;
+    return { records, uncertain };
   }
 }
 
@@ -191,6 +198,8 @@ interface SectionScan {
   /** Absent when the `folder` line does not parse. */
   header?: FolderRecordHeader;
   records: RawRecords;
+  /** Lines of a damaged section that may or may not have been records (see skipToBoundary). */
+  uncertain: number;
   problem?: StateFormatError;
 }
 
@@ -220,17 +229,21 @@ function scanSection(r: LineReader): SectionScan {
     r.next();
   }
   const records = r.skipRecords();
+  let uncertain = 0;
   if (!isBoundary(r.line)) {
     problem ??= new StateFormatError(r.lineNo, unexpectedLine(r.line));
-    records.count += r.skipToBoundary();
+    const rest = r.skipToBoundary();
+    records.count += rest.records;
+    uncertain = rest.uncertain;
   }
-  return { line, records, ...(header && { header }), ...(problem && { problem }) };
+  return { line, records, uncertain, ...(header && { header }), ...(problem && { problem }) };
 }
 
 /** Sorts scanned sections into sound and damaged ones, and counts what the end marker counts. */
 class SectionCollector {
   folders = 0;
   records = 0;
+  uncertain = 0;
   private readonly sound = new Map<string, ScannedSection>();
   private readonly bad = new Map<string, DamagedSection>();
   private readonly nameless: DamagedSection[] = [];
@@ -239,6 +252,7 @@ class SectionCollector {
   add(s: SectionScan): void {
     this.folders++;
     this.records += s.records.count;
+    this.uncertain += s.uncertain;
     if (s.header === undefined) {
       this.nameless.push({ line: s.line, problem: s.problem! });
       return;
@@ -267,7 +281,8 @@ class SectionCollector {
 }
 
 /** Reads the end marker (the current line); returns how its counts differ from the file's, if they do. */
-function scanEnd(r: LineReader, folders: number, records: number): StateFormatError | undefined {
+/** `uncertain` lines of damaged sections may have been records: a count within them still matches. */
+function scanEnd(r: LineReader, folders: number, records: number, uncertain: number): StateFormatError | undefined {
   const counts = r.at(() => {
     const c = keywordLine(r.line, 'end');
     const counted = { folders: c.uint('folder count', Number.MAX_SAFE_INTEGER), records: c.uint('record count', Number.MAX_SAFE_INTEGER) };
@@ -276,7 +291,7 @@ function scanEnd(r: LineReader, folders: number, records: number): StateFormatEr
   });
   if (!r.atFileEnd) throw new StateFormatError(r.lineNo + 1, 'data after the end marker');
   if (counts.folders !== folders) return new StateFormatError(r.lineNo, `end marker says ${counts.folders} folders, the file has ${folders}`);
-  if (counts.records !== records) return new StateFormatError(r.lineNo, `end marker says ${counts.records} records, the file has ${records}`);
+  if (counts.records < records || counts.records > records + uncertain) return new StateFormatError(r.lineNo, `end marker says ${counts.records} records, the file has ${records}`);
   return undefined;
 }
 

@@ -755,6 +755,16 @@ describe('a damaged folder section is discarded, not fatal', () => {
     });
   }
 
+  it('a record line whose first byte is damaged costs only its own section, not every section', async () => {
+    await writeSample(path);
+    await writeFile(path, (await readFile(path, 'utf8')).replace('2 12 g2', 'x 12 g2'));
+    const s = await SyncState.open(path, ID);
+    expect(s.warnings).toEqual([discarded('INBOX', 'line 7: unknown line kind "x"')]);
+    expect(s.folder('INBOX', 'INBOX')!.records()).toEqual([]);
+    expect(s.folder('Other', 'Other')!.records()).toEqual([rec(7, 8, 'g7', ['$Junk'])]);
+    await s.close();
+  });
+
   it('an unreadable folder line: that section is dropped (its names are unknown), the rest is kept', async () => {
     await writeSample(path);
     await writeFile(path, (await readFile(path, 'utf8')).replace('folder "INBOX" "INBOX"', 'folder "INBOX "INBOX"'));
