@@ -23,7 +23,10 @@ import { encodeNames } from './journalFormat.js';
 export class FolderEntry implements FolderState {
   statusA?: SideStatus;
   statusB?: SideStatus;
-  /** Discarded since opened (see discard()); its statuses are then never taken from the journal either. */
+  /**
+   * Discarded (see discard()), and no sync of the folder has completed since: kept in the file
+   * (a `discarded` line) until one does. Its statuses are never taken from the journal meanwhile.
+   */
   discarded = false;
 
   /** Unparsed record lines, kept while the records are unchanged since loading (written back verbatim). */
@@ -61,6 +64,7 @@ export class FolderEntry implements FolderState {
     const e = new FolderEntry(h.nameA, h.nameB, interner, statePath, onDiscard, raw);
     if (h.statusA) e.statusA = h.statusA;
     if (h.statusB) e.statusB = h.statusB;
+    if (h.discarded) e.discarded = true;
     return e;
   }
 

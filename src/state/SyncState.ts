@@ -390,6 +390,8 @@ export class SyncState {
         // A section discarded at open (or during this replay) lost its records: the journal's statuses
         // would make the folder look up to date without them. Its puts are kept; it is read in full.
         if (source === 'replay' && entry!.discarded) return;
+        // A live status means the folder's sync completed: its records now carry their marks.
+        entry!.discarded = false;
         const s: SideStatus = { uidValidity: op.status.uidValidity, uidNext: op.status.uidNext, messages: op.status.messages };
         if (op.status.highestModseq !== undefined) s.highestModseq = op.status.highestModseq;
         if (op.side === 'a') entry!.statusA = s;

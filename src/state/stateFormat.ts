@@ -114,6 +114,7 @@ export function stateHeaderText(storeA: string, storeB: string, generation: numb
 /** The `folder` line and the `status` lines of a section. */
 export function sectionHeaderText(h: FolderRecordHeader): string {
   let out = `folder ${JSON.stringify(h.nameA)} ${JSON.stringify(h.nameB)}\n`;
+  if (h.discarded) out += 'discarded\n';
   if (h.statusA) out += `status a ${encodeStatus(h.statusA)}\n`;
   if (h.statusB) out += `status b ${encodeStatus(h.statusB)}\n`;
   return out;

@@ -216,6 +216,10 @@ function scanSection(r: LineReader): SectionScan {
   let problem = names instanceof StateFormatError ? names : undefined;
   const header: FolderRecordHeader | undefined = names instanceof StateFormatError ? undefined : names;
   r.next();
+  if (r.line === 'discarded') {
+    if (header) header.discarded = true;
+    r.next();
+  }
   for (const side of ['a', 'b'] as const) {
     if (!r.line.startsWith(`status ${side} `)) continue;
     const status = r.check((): SideStatus => {

@@ -45,6 +45,12 @@ export interface FolderRecordHeader {
   nameB: string;
   statusA?: SideStatus;
   statusB?: SideStatus;
+  /**
+   * The section was damaged and discarded, and no sync of the folder has
+   * completed since: its records may lack held marks (see FolderState.discarded).
+   * Written as a `discarded` line, so a commit before that sync keeps it.
+   */
+  discarded?: boolean;
 }
 
 /**
