@@ -67,6 +67,12 @@ export class SyncState {
   private committing = false;
   /** Something differs from the file on disk (ops applied or replayed, mode changed). */
   private dirty = false;
+  /**
+   * Some section was discarded without its folder names (or every section, for
+   * a count mismatch): a pair met later may be one of them, so it starts
+   * discarded (in doubt, mirror keeps what only B has).
+   */
+  private lostSections = false;
   private closed = false;
 
   private constructor(
@@ -160,6 +166,7 @@ export class SyncState {
   private discardScanned({ names, line, problem }: DamagedSection): void {
     const where = `line ${problem.line}: ${problem.message}`;
     if (names === undefined) {
+      this.lostSections = true;
       this.sectionDiscarded(
         `state file ${this.path}: the folder section at line ${line} is damaged (${where}); its folder names cannot be read, ` +
           `so the section is discarded and that folder is re-matched by global id (nothing is copied twice)`,
@@ -180,6 +187,7 @@ export class SyncState {
    */
   private discardAll(problem: StateFormatError): void {
     for (const f of this.folders.values()) f.discard();
+    this.lostSections = true;
     this.dirty = true;
     this.warn(
       `state file ${this.path} is damaged at line ${problem.line} (${problem.message}); which folder lost or gained ` +
@@ -191,6 +199,14 @@ export class SyncState {
   /** A folder pair with no statuses and no records. */
   private newEntry(nameA: string, nameB: string): FolderEntry {
     return new FolderEntry(nameA, nameB, this.interner, this.path, (text) => this.sectionDiscarded(text));
+  }
+
+  /** A pair not in the file after a section was lost with its names: maybe that one, so discarded. */
+  private pairOfLostSection(nameA: string, nameB: string): FolderEntry {
+    const entry = this.newEntry(nameA, nameB);
+    entry.discarded = true;
+    this.dirty = true;
+    return entry;
   }
 
   /** A FolderEntry discarded its damaged section: the next commit must write it anew. */
@@ -367,6 +383,10 @@ export class SyncState {
   private applyOp(op: StateOp, source: 'apply' | 'replay'): void {
     if (source === 'apply') checkOp(op);
     const key = folderKey(op.nameA, op.nameB);
+    // A journal op for a pair whose section was lost with its names: that pair, kept as discarded.
+    if (source === 'replay' && this.lostSections && !this.folders.has(key) && op.op !== 'drop-folder') {
+      this.folders.set(key, this.pairOfLostSection(op.nameA, op.nameB));
+    }
     const entry = this.folders.get(key);
     if (entry === undefined && op.op !== 'folder' && op.op !== 'drop-folder') {
       throw new Error(`${op.op} for folder pair ${JSON.stringify(op.nameA)} / ${JSON.stringify(op.nameB)}, which was not declared (apply a 'folder' op first)`);
@@ -379,7 +399,7 @@ export class SyncState {
     switch (op.op) {
       case 'folder':
         if (entry === undefined) {
-          this.folders.set(key, this.newEntry(op.nameA, op.nameB));
+          this.folders.set(key, this.lostSections ? this.pairOfLostSection(op.nameA, op.nameB) : this.newEntry(op.nameA, op.nameB));
         }
         return;
       case 'drop-folder':
