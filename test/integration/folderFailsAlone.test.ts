@@ -82,6 +82,7 @@ describe('one folder fails alone', () => {
     try {
       const run = await syncOnce(a, b, statePath, {}, {}, { a: plainSpecVia(a, proxy.port) }).catch((err: Error) => err);
       expect(run instanceof Error ? run.message : 'no error').toBe('no error');
+      expect(proxy.dropped(), 'the STATUS of "Broken" was withheld').toBeGreaterThan(0);
       expect(run instanceof Error ? [] : run.failures).toEqual([]);
       expect(await digests(b, 'INBOX')).toEqual(await digests(a, 'INBOX'));
       expect(await digests(b, 'Broken')).toEqual(await digests(a, 'Broken'));

@@ -281,12 +281,15 @@ describe('mirror guard: at most half of a folder, or of the folders, per run', (
       const oldOnB = await digests(b, 'Old');
       expect(oldOnB).toHaveLength(3);
       // A lists "Old" as not selectable (an ACL change, a damaged mailbox): its mail is still there.
+      let rewritten = 0;
       proxy.setFilter((response) => {
         const text = response.toString('latin1');
         if (!/^\* LIST \(/i.test(text) || !/ "?Old"?\r\n$/.test(text)) return response;
+        rewritten++;
         return Buffer.from(text.replace(/^\* LIST \(/i, '* LIST (\\Noselect '), 'latin1');
       });
       const run = await syncOnce(a, b, statePath, { mode: 'mirror', deleteFolders: true }, {}, via);
+      expect(rewritten, 'A listed "Old" as \\Noselect').toBeGreaterThan(0);
       expect(run.summary.foldersDeleted).toBe(0);
       expect(await digests(b, 'Old')).toEqual(oldOnB);
     } finally {
