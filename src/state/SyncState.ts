@@ -459,7 +459,8 @@ function scanOrRefuse(path: string, buf: Buffer): ScannedState {
     if (e instanceof StateFormatError) {
       throw new StateError(
         `state file ${path} is corrupt at line ${e.line}: ${e.message}; move it aside (e.g. mv ${path} ${path}.damaged) ` +
-          `and run again: the next run re-matches every folder by global id (nothing is copied twice)`,
+          `and run again: the next run re-matches every folder by global id (nothing is copied twice; ` +
+          `in mirror mode run once with --mode copy first: with no state, mirror deletes what only B has)`,
       );
     }
     if (e instanceof StateVersionError) {

@@ -219,7 +219,8 @@ describe('a damaged status line (hostile review of issue 6)', () => {
     expect(refused.code, refused.stderr).toBe(4);
     expect(refused.stderr.trim()).toBe(
       `replimap: state file ${statePath} is corrupt at line 3: bad generation "x"; move it aside (e.g. mv ${statePath} ${statePath}.damaged) ` +
-        `and run again: the next run re-matches every folder by global id (nothing is copied twice)`,
+        `and run again: the next run re-matches every folder by global id (nothing is copied twice; ` +
+        `in mirror mode run once with --mode copy first: with no state, mirror deletes what only B has)`,
     );
 
     execFileSync('mv', [statePath, `${statePath}.damaged`]);

@@ -425,7 +425,8 @@ describe('corrupt state files', () => {
       await writeFile(path, damage(await readFile(path, 'utf8')));
       const err = await expectStateError(SyncState.open(path, ID), message);
       expect(err.message).toContain(`state file ${path} `);
-      const hint = `; move it aside (e.g. mv ${path} ${path}.damaged) and run again: the next run re-matches every folder by global id (nothing is copied twice)`;
+      const hint = `; move it aside (e.g. mv ${path} ${path}.damaged) and run again: the next run re-matches every folder by global id (nothing is copied twice; ` +
+        `in mirror mode run once with --mode copy first: with no state, mirror deletes what only B has)`;
       expect(err.message.endsWith(hint), err.message).toBe(true);
       expect(err.message).not.toContain('\n');
     });
