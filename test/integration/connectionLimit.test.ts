@@ -3,13 +3,12 @@
 // copies everything; only a refused first connection is fatal (exit 3), with a
 // message that says what happened (not "wrong password").
 
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateMessages } from '../support/corpus.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
-import { openClient, readFolder, seedFolder } from '../support/imap.js';
+import { bodyDigestsOf, openClient, seedFolder } from '../support/imap.js';
 import { passwordEnv, runCli, tempDir } from '../support/sync.js';
 
 const FOLDERS = ['INBOX', 'Archive', 'Lists', 'Projects', 'Receipts', 'Travel'];
@@ -18,9 +17,7 @@ const PER_FOLDER = 40;
 /** Dovecot counts logged-in connections per user and IP; the harness allows 100, this block overrides it. */
 const limitTo = (n: number): string => `protocol imap {\n  mail_max_userip_connections = ${n}\n}\n`;
 
-const digest = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-const digests = async (server: DovecotServer, folder: string): Promise<string[]> =>
-  (await readFolder(server, folder).catch(() => [])).map((m) => digest(m.body)).sort();
+const digests = bodyDigestsOf;
 
 async function seedSource(a: DovecotServer): Promise<void> {
   for (const [i, folder] of FOLDERS.entries()) {

@@ -3,21 +3,17 @@
 // connection. Each is listed as failed (on A's side) and the other folders sync;
 // a server that drops every connection still ends the run (exit 3).
 
-import { createHash } from 'node:crypto';
 import { chmodSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
-import { readFolder, seedFolder } from '../support/imap.js';
+import { bodyDigestsOf, seedFolder } from '../support/imap.js';
 import { ResponseSplitter, startFilterProxy, withoutStartTls } from '../support/filterProxy.js';
 import { plainSpecVia, syncOnce, tempDir } from '../support/sync.js';
 import { taggedMessages } from '../support/taggedMessages.js';
 
-const digest = (body: Buffer): string => createHash('sha256').update(body).digest('hex');
-async function digests(server: DovecotServer, folder: string): Promise<string[]> {
-  return (await readFolder(server, folder)).map((m) => digest(m.body)).sort();
-}
+const digests = bodyDigestsOf;
 
 /**
  * A plaintext proxy in front of `target` that cuts both ends of a connection

@@ -5,11 +5,10 @@
 // withheld by an earlier run. It withholds, says how many and why, exits 5,
 // and keeps saying so until the user decides.
 
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
-import { expungeUids, listFolders, readFolder, seedFolder } from '../support/imap.js';
+import { bodyDigestsOf, expungeUids, listFolders, readFolder, seedFolder } from '../support/imap.js';
 import { passThrough, startFilterProxy } from '../support/filterProxy.js';
 import { passwordEnv, plainSpecVia, runCli, syncOnce, tempDir } from '../support/sync.js';
 import { taggedMessages } from '../support/taggedMessages.js';
@@ -17,10 +16,7 @@ import { taggedMessages } from '../support/taggedMessages.js';
 const seed = taggedMessages;
 
 /** One digest per message body, sorted: what a folder holds, byte for byte. */
-async function digests(server: DovecotServer, folder: string): Promise<string[]> {
-  const messages = await readFolder(server, folder);
-  return messages.map((m) => createHash('sha256').update(m.body).digest('hex')).sort();
-}
+const digests = bodyDigestsOf;
 
 /** Deletes the folder on A and creates it again (a new UIDVALIDITY), then puts `messages` back in it. */
 async function recreate(server: DovecotServer, folder: string, messages: { raw: string }[]): Promise<void> {

@@ -3,21 +3,18 @@
 // whatever the network does, with the state saved and nothing lost or copied
 // twice on the next run. B is reached through a proxy that stalls on command.
 
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateMessages } from '../support/corpus.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
-import { readFolder, seedFolder } from '../support/imap.js';
+import { bodyDigestsOf, seedFolder } from '../support/imap.js';
 import { startStallProxy, type StallProxy } from '../support/stallProxy.js';
 import { passwordEnv, runCli, tempDir } from '../support/sync.js';
 
 const FOLDERS = ['INBOX', 'Archive', 'Lists'];
 const PER_FOLDER = 150;
 
-const digest = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-const digests = async (server: DovecotServer, folder: string): Promise<string[]> =>
-  (await readFolder(server, folder).catch(() => [])).map((m) => digest(m.body)).sort();
+const digests = bodyDigestsOf;
 
 describe('a stalled link', () => {
   let a: DovecotServer;

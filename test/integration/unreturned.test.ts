@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { dropBodyOf, dropEnvelopeOf, passThrough, startFilterProxy, type FilterProxy, type ResponseFilter } from '../support/filterProxy.js';
-import { expungeUids, readFolder, seedFolder } from '../support/imap.js';
+import { bodyDigestsOf, expungeUids, readFolder, seedFolder } from '../support/imap.js';
 import { passwordEnv, plainSpecVia, runCli, syncOnce, tempDir, type EngineRun } from '../support/sync.js';
 
 function message(folder: string, n: number): string {
@@ -23,10 +23,7 @@ function message(folder: string, n: number): string {
   ].join('\r\n');
 }
 
-async function digests(server: DovecotServer, folder: string): Promise<string[]> {
-  const messages = await readFolder(server, folder);
-  return messages.map((m) => createHash('sha256').update(m.body).digest('hex')).sort();
-}
+const digests = bodyDigestsOf;
 
 describe('a server that answers a FETCH with OK and leaves a message out', () => {
   let a: DovecotServer;
