@@ -1,46 +1,42 @@
-// Before any folder pair is synced: create on B the folders the pairs need
-// (parents first) and copy subscriptions. A folder B refuses to create fails
-// alone: its pair, and the pairs below it, are reported and left out of this
-// run; the others go on, and the next run tries to create it again. A refused
-// subscription is only a warning: no mail depends on it.
+// Carries out the folder plan's first actions, before any folder pair is
+// synced: create on B the folders the pairs need (parents first) and copy
+// subscriptions (planFolders.ts decides which). A folder B refuses to create
+// fails alone: its pair, and the pairs below it, are reported and left out of
+// this run; the others go on, and the next run tries to create it again. A
+// refused subscription is only a warning: no mail depends on it.
 
 import { StoreError } from '../errors.js';
 import type { Store } from '../store/types.js';
-import { pairLabel, type FolderPairMapping } from './folderMap.js';
+import { isWithin, type AccountFolderPlan, type PairToSync } from './planFolders.js';
 import type { SyncObserver } from './types.js';
 
 export interface FolderSetup {
   /** The pairs whose B folder exists (or, in a dry run, would be created). */
-  ready: FolderPairMapping[];
+  ready: PairToSync[];
   /** Folders created (dry run: that would be). */
   created: number;
 }
 
 export async function prepareFoldersOnB(
   b: Store,
-  toCreate: string[],
-  pairs: FolderPairMapping[],
+  plan: Pick<AccountFolderPlan, 'creates' | 'subscribes' | 'pairs'>,
   dryRun: boolean,
   observer: SyncObserver,
 ): Promise<FolderSetup> {
   const sep = b.namespace.delimiter;
-  const within = (name: string, folder: string): boolean =>
-    name === folder || (sep !== null && sep !== '' && name.startsWith(folder + sep));
-  const needed = pairs.filter((p) => !p.existsOnB).map((p) => p.nameB);
   /** B folder → why CREATE failed. */
   const refused = new Map<string, string>();
   let created = 0;
-  for (const name of toCreate) {
-    if (!needed.some((n) => within(n, name))) continue;
+  for (const { name, why } of plan.creates) {
     if (dryRun) {
-      observer.wouldDo(`create folder ${name} on B`);
+      observer.wouldDo(`create folder ${name} on B (${why})`);
       created++;
       continue;
     }
     // Below a folder that could not be created: nothing to create it in.
-    if ([...refused.keys()].some((r) => within(name, r))) continue;
+    if ([...refused.keys()].some((r) => isWithin(name, r, sep))) continue;
     try {
-      observer.verbose(`creating folder ${name} on B`);
+      observer.verbose(`creating folder ${name} on B (${why})`);
       await b.createFolder(name);
       created++;
     } catch (err) {
@@ -49,18 +45,22 @@ export async function prepareFoldersOnB(
     }
   }
 
-  const ready: FolderPairMapping[] = [];
-  for (const p of pairs) {
-    const blocker = p.existsOnB ? undefined : [...refused.keys()].find((r) => within(p.nameB, r));
+  const ready: PairToSync[] = [];
+  const blocked = new Set<string>();
+  for (const p of plan.pairs) {
+    const blocker = p.mapping.existsOnB ? undefined : [...refused.keys()].find((r) => isWithin(p.job.nameB, r, sep));
     if (blocker === undefined) {
       ready.push(p);
       continue;
     }
+    blocked.add(p.job.nameB);
     const refusal = refused.get(blocker)!;
-    const why = blocker === p.nameB ? refusal : `its parent folder "${blocker}" could not be created: ${refusal}`;
-    observer.failure({ folder: pairLabel(p), uid: 0, side: 'B', reason: `folder could not be created on B: ${why}` });
+    const why = blocker === p.job.nameB ? refusal : `its parent folder "${blocker}" could not be created: ${refusal}`;
+    observer.failure({ folder: p.job.label, uid: 0, side: 'B', reason: `folder could not be created on B: ${why}` });
   }
-  await copySubscriptions(b, ready, dryRun, observer);
+  const refusedAll = [...refused.keys()];
+  const subscribes = plan.subscribes.filter(({ name }) => !refusedAll.some((r) => isWithin(name, r, sep)));
+  await copySubscriptions(b, subscribes, dryRun, observer);
   return { ready, created };
 }
 
@@ -68,18 +68,22 @@ export async function prepareFoldersOnB(
  * Subscribe on B to what A subscribes to. A refused SUBSCRIBE costs no mail:
  * it is a warning, and the next run tries again (B still lists it unsubscribed).
  */
-async function copySubscriptions(b: Store, pairs: FolderPairMapping[], dryRun: boolean, observer: SyncObserver): Promise<void> {
-  for (const p of pairs) {
-    if (!p.subscribedOnA || p.subscribedOnB) continue;
+async function copySubscriptions(
+  b: Store,
+  subscribes: AccountFolderPlan['subscribes'],
+  dryRun: boolean,
+  observer: SyncObserver,
+): Promise<void> {
+  for (const { name, label, why } of subscribes) {
     if (dryRun) {
-      observer.wouldDo(`subscribe to ${p.nameB} on B`);
+      observer.wouldDo(`subscribe to ${name} on B (${why})`);
       continue;
     }
     try {
-      await b.subscribeFolder(p.nameB);
+      await b.subscribeFolder(name);
     } catch (err) {
       if (!(err instanceof StoreError)) throw err;
-      observer.warning(`${pairLabel(p)}: could not subscribe to it on B (tried again next run): ${err.message.replace(/^B: /, '')}`);
+      observer.warning(`${label}: could not subscribe to it on B (tried again next run): ${err.message.replace(/^B: /, '')}`);
     }
   }
 }
