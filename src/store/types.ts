@@ -242,6 +242,14 @@ export interface Store {
   /** Open a folder (selecting it) and read what changed since `base`. */
   readFolder(name: string, options: ReadFolderOptions): Promise<FolderRead>;
   /**
+   * Open again a folder read earlier in the run (the account's plan is made
+   * between reading and acting), so the UIDs of that read still name the same
+   * messages: throws a folder-scoped StoreError when its UIDVALIDITY is no
+   * longer `uidValidity`. Costs nothing when the folder is open already in a
+   * mode that allows it (read-write allows reading).
+   */
+  openFolder(name: string, options: { readOnly: boolean; uidValidity: bigint }): Promise<void>;
+  /**
    * Envelopes of messages in the open folder. A UID the server returned nothing
    * for is left out: gone, or a server that failed to answer (existingUids tells which).
    */

@@ -303,6 +303,26 @@ export function describeStoreConformance(name: string, makeFixture: () => Promis
       expect((await fx.messages(folder)).map((m) => [m.uid, m.flags])).toEqual([[uids[0], []], [uids[1], []]]);
     });
 
+    it('openFolder opens again a folder read earlier, so its UIDs act on it; a new UIDVALIDITY since is a folder-scoped StoreError', async () => {
+      const one = await seededAndRead(2);
+      const two = await seededAndRead(2);
+      // `two` is open now; reopening `one` read-write lets a flag change land there, not in `two`.
+      await store.openFolder(one.folder, { readOnly: false, uidValidity: one.first.status.uidValidity });
+      await store.addFlags([one.uids[0]!], ['\\Flagged']);
+      expect((await fx.messages(one.folder)).map((m) => m.flags)).toEqual([['\\Flagged'], []]);
+      expect((await fx.messages(two.folder)).map((m) => m.flags)).toEqual([[], []]);
+      // Open already: nothing changes, reads still work.
+      await store.openFolder(one.folder, { readOnly: true, uidValidity: one.first.status.uidValidity });
+      expect([...(await store.existingUids(one.uids))].sort()).toEqual(one.uids);
+      await fx.resetUidValidity(two.folder);
+      const err = await store.openFolder(two.folder, { readOnly: false, uidValidity: two.first.status.uidValidity }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StoreError);
+      expect((err as StoreError).scope).toBe('folder');
+      expect((err as StoreError).message).toMatch(/UIDVALIDITY .* changed since it was read/);
+      // Nothing is open after that refusal: a write names no folder rather than the wrong one.
+      await expect(store.addFlags([two.uids[0]!], ['\\Seen'])).rejects.toBeInstanceOf(StoreError);
+    });
+
     it('a missing folder is a folder-scoped StoreError; appending to it refuses every message', async () => {
       const error = await store.readFolder('NoSuchFolder', { readOnly: false, base: null, verify: false }).then(() => undefined, (e: unknown) => e);
       expect(error).toBeInstanceOf(StoreError);

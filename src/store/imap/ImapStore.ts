@@ -187,7 +187,7 @@ export class ImapStore implements Store {
     return this.session;
   }
 
-  private get openFolder(): string {
+  private get selected(): string {
     if (!this.open) throw new ImapCommandError('UID FETCH', `${this.label}: no folder is open (readFolder first)`, { store: this.label });
     return this.open.name;
   }
@@ -222,6 +222,19 @@ export class ImapStore implements Store {
     return sumMessageSizes(this.live, name, selected.exists);
   }
 
+  async openFolder(name: string, options: { readOnly: boolean; uidValidity: bigint }): Promise<void> {
+    const open = this.open;
+    if (open?.name === name && open.uidValidity === options.uidValidity && (options.readOnly || !open.readOnly)) return;
+    this.open = undefined;
+    const selected = await selectFolder(this.live, name, options.readOnly);
+    if (selected.uidValidity !== options.uidValidity) {
+      throw new ImapCommandError('SELECT', `${this.label}: UIDVALIDITY of "${name}" changed since it was read (${options.uidValidity} → ${selected.uidValidity})`, {
+        store: this.label,
+      });
+    }
+    this.open = { name, readOnly: selected.readOnly, uidValidity: selected.uidValidity };
+  }
+
   async readFolder(name: string, options: ReadFolderOptions): Promise<FolderRead> {
     this.open = undefined;
     const read = await readFolder(this.live, this.capabilities, name, options);
@@ -230,18 +243,18 @@ export class ImapStore implements Store {
   }
 
   fetchEnvelopes(uids: number[]): Promise<MessageEnvelope[]> {
-    const folder = this.openFolder;
+    const folder = this.selected;
     return uids.length === 0 ? Promise.resolve([]) : fetchEnvelopes(this.live, folder, uids);
   }
 
   fetchBodies(messages: readonly BodyRequest[]): Promise<FetchedBodies> {
-    const folder = this.openFolder;
+    const folder = this.selected;
     return fetchBodies({ session: () => this.live, reopen: () => this.reopen() }, folder, messages, { allowSizeMismatch: this.spec.allowSizeMismatch === true });
   }
 
   /** UID SEARCH UID <set>: asks only which messages exist, so it works where a FETCH came back empty. */
   async existingUids(uids: number[]): Promise<Set<number>> {
-    const folder = this.openFolder;
+    const folder = this.selected;
     const wanted = new Set(uids);
     const found = new Set<number>();
     for (const set of splitUidSets(uids)) {
@@ -256,7 +269,7 @@ export class ImapStore implements Store {
 
   /** The open folder, for a command that changes it. */
   private writableFolder(command: string): string {
-    const folder = this.openFolder;
+    const folder = this.selected;
     // Dovecot answers a STORE on an EXAMINEd folder with "OK Store ignored": refuse here instead.
     if (this.open?.readOnly) {
       throw new ImapCommandError(command, `${this.label}: "${folder}" is open read-only; ${command} not sent`, { store: this.label });
@@ -277,7 +290,7 @@ export class ImapStore implements Store {
   }
 
   copyMessages(uids: number[], target: string): Promise<CopyResult> {
-    const folder = this.openFolder;
+    const folder = this.selected;
     return uids.length === 0 ? Promise.resolve({ uids: new Map() }) : copyOrMove(this.live, 'UID COPY', folder, uids, target);
   }
 

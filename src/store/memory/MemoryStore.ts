@@ -102,7 +102,7 @@ export class MemoryStore implements Store {
     await this.close();
     await this.connect();
     this.open = open;
-    if (open) this.openFolder();
+    if (open) this.current();
   }
 
   stats(): StoreStats {
@@ -123,7 +123,7 @@ export class MemoryStore implements Store {
   }
 
   /** The open folder as it is now; a StoreError when none is open or it was deleted or renumbered meanwhile. */
-  private openFolder(writing?: string): MemoryFolder {
+  private current(writing?: string): MemoryFolder {
     const open = this.open;
     if (!open) throw new StoreError('folder', `${this.label}: no folder is open (readFolder first)`, { store: this.label });
     const folder = this.server.hasFolder(open.name) ? this.server.folder(open.name) : undefined;
@@ -184,6 +184,19 @@ export class MemoryStore implements Store {
     }
   }
 
+  openFolder(name: string, options: { readOnly: boolean; uidValidity: bigint }): Promise<void> {
+    return this.operation('openFolder', { folder: name }, () => {
+      const open = this.open;
+      if (open?.name === name && open.uidValidity === options.uidValidity && (options.readOnly || !open.readOnly)) return;
+      this.open = undefined;
+      const folder = this.guarded(() => this.server.folder(name));
+      if (folder.uidValidity !== options.uidValidity) {
+        throw new StoreError('folder', `${this.label}: UIDVALIDITY of "${name}" changed since it was read (${options.uidValidity} → ${folder.uidValidity})`, { store: this.label });
+      }
+      this.open = { name: folder.name, readOnly: options.readOnly, uidValidity: folder.uidValidity };
+    });
+  }
+
   readFolder(name: string, options: ReadFolderOptions): Promise<FolderRead> {
     return this.operation('readFolder', { folder: name }, () => {
       this.open = undefined;
@@ -197,7 +210,7 @@ export class MemoryStore implements Store {
 
   /** The open folder's messages among `uids`, less those the server is made to leave out. */
   private returned(uids: readonly number[]) {
-    const folder = this.openFolder();
+    const folder = this.current();
     const omit = this.server.omitFromFetch;
     return [...new Set(uids)]
       .sort((x, y) => x - y)
@@ -263,7 +276,7 @@ export class MemoryStore implements Store {
 
   existingUids(uids: number[]): Promise<Set<number>> {
     return this.operation('existingUids', { uids }, () => {
-      const folder = this.openFolder();
+      const folder = this.current();
       return new Set(uids.filter((uid) => folder.messages.has(uid)));
     });
   }
@@ -310,19 +323,19 @@ export class MemoryStore implements Store {
 
   addFlags(uids: number[], flags: string[]): Promise<void> {
     return this.operation('addFlags', { uids, flags }, () => {
-      this.server.setFlags(this.openFolder('flag change').name, uids, flags, []);
+      this.server.setFlags(this.current('flag change').name, uids, flags, []);
     });
   }
 
   removeFlags(uids: number[], flags: string[]): Promise<void> {
     return this.operation('removeFlags', { uids, flags }, () => {
-      this.server.setFlags(this.openFolder('flag change').name, uids, [], flags);
+      this.server.setFlags(this.current('flag change').name, uids, [], flags);
     });
   }
 
   expungeMessages(uids: number[]): Promise<void> {
     return this.operation('expungeMessages', { uids }, () => {
-      this.server.expunge(this.openFolder('expunge').name, uids);
+      this.server.expunge(this.current('expunge').name, uids);
     });
   }
 
@@ -334,7 +347,7 @@ export class MemoryStore implements Store {
   copyMessages(uids: number[], target: string): Promise<CopyResult> {
     return this.operation('copyMessages', { uids, target }, () => {
       this.featured('copy');
-      const folder = this.openFolder();
+      const folder = this.current();
       const copied = this.guarded(() => this.server.copy(folder.name, uids, target));
       return { uidValidity: this.server.folder(target).uidValidity, uids: copied };
     });
@@ -343,7 +356,7 @@ export class MemoryStore implements Store {
   moveMessages(uids: number[], target: string): Promise<CopyResult> {
     return this.operation('moveMessages', { uids, target }, () => {
       this.featured('move');
-      const folder = this.openFolder('move');
+      const folder = this.current('move');
       const moved = this.guarded(() => this.server.copy(folder.name, uids, target));
       this.server.expunge(folder.name, [...moved.keys()]);
       return { uidValidity: this.server.folder(target).uidValidity, uids: moved };
