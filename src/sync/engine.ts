@@ -11,7 +11,9 @@ import { ExtraConnections, type StorePair } from './extraConnections.js';
 import { deleteFoldersOnB } from './folderDeletion.js';
 import { prepareFoldersOnB } from './folderSetup.js';
 import { runFolderJobs } from './folderJobs.js';
-import { syncFolderPair, type FolderSyncContext, type FolderSyncResult } from './folderSync.js';
+import { executePair, type PairExecuteContext, type PairResult } from './pairExecute.js';
+import { readFolderPair } from './pairRead.js';
+import { planAccount, type AccountPlan } from './planAccount.js';
 import { recordOwnWritesOnB } from './ownWrites.js';
 import { cutConnectionsOnAbort, interruptedBy, isInterruption } from './interruption.js';
 import { PeriodicCommit } from './periodicCommit.js';
@@ -150,21 +152,54 @@ async function listAndPlanFolders(ctx: RunContext, main: StorePair): Promise<Acc
   return plan;
 }
 
-/** Sync the pairs (on --connections pairs of connections), add up their results, record B's own writes. */
+/**
+ * The pairs' three phases, each on up to --connections pairs of connections:
+ * read every pair, plan the account (pure), act on every pair. Then add up
+ * the results and record B's own writes (copy mode).
+ */
 async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[]): Promise<void> {
-  const { state, summary, observer, signal, job } = ctx;
+  const { state, observer, signal, job } = ctx;
   const { options } = job;
   const periodic = new PeriodicCommit(state, options.commitIntervalMs ?? COMMIT_INTERVAL_MS, !options.dryRun);
-  const folderCtx: FolderSyncContext = {
-    state, options, observer, signal, warnedKeywords: new Set(),
-    onBatchDone: () => periodic.safePoint(),
-  };
   const extra = new ExtraConnections(ctx.open, options.connections, (t) => observer.warning(t), signal);
-  const results = await runFolderJobs({
-    jobs, connections: options.connections, main, extra, periodic, open: ctx.open, signal,
-    work: (stores, folderJob) => syncOneFolder(folderCtx, folderJob, stores),
-    lost: (folderJob, err) => observer.failure(folderFailure(folderJob, err)),
+  const run = <J extends { label: string }, R>(phaseJobs: J[], work: (stores: StorePair, j: J) => Promise<R>): Promise<R[]> =>
+    runFolderJobs({
+      jobs: phaseJobs, connections: options.connections, main, extra, periodic, open: ctx.open, signal,
+      work: (stores, j) => failingAlone(observer, j.label, () => work(stores, j)),
+      lost: (j, err) => observer.failure(folderFailure(j.label, err)),
+    });
+
+  observer.phase('reading folders');
+  const readings = await run(jobs, (stores, pairJob) => readFolderPair({ state, options, observer }, pairJob, stores));
+  if (signal?.aborted) return;
+  const plan = planAccount(readings);
+  reportAccountPlan(observer, plan);
+
+  const executeCtx: PairExecuteContext = { state, options, observer, signal, onBatchDone: () => periodic.safePoint() };
+  const toExecute = plan.pairs.map((pair) => ({ label: pair.reading.job.label, pair }));
+  const results = await run(toExecute, async (stores, { pair }) => {
+    const result = await executePair(executeCtx, pair, stores);
+    observer.folderFinished(result);
+    return result;
   });
+  addUp(ctx.summary, results);
+  const expected = results.flatMap((r) => (r.expectedB ? [r.expectedB] : []));
+  if (expected.length > 0 && !signal?.aborted) await recordOwnWritesOnB(main.b, state, expected, observer);
+}
+
+/** The account plan's exact work per pair, and what it calls for saying. */
+function reportAccountPlan(observer: SyncObserver, plan: AccountPlan): void {
+  for (const pair of plan.pairs) {
+    observer.folderPlanned(pair.reading.job.label, pair.work);
+    for (const text of pair.warnings) observer.warning(text);
+  }
+  for (const keyword of plan.droppedKeywords) {
+    observer.warning(`B cannot store the keyword ${keyword} (not in PERMANENTFLAGS); copies will lack it`);
+  }
+  for (const m of plan.moved) observer.verbose(`global id ${m.gid} left ${m.from} for ${m.to}: copied there, then deleted here`);
+}
+
+function addUp(summary: SyncSummary, results: readonly PairResult[]): void {
   for (const r of results) {
     summary.copied += r.copied;
     summary.bytes += r.bytes;
@@ -175,8 +210,6 @@ async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[]
     for (const w of [r.withheld, r.held]) if (w) summary.withheld.push(w);
     for (const side of r.rollbacks) summary.rollbacks.push({ folder: r.folder, side: side === 'a' ? 'A' : 'B' });
   }
-  const expected = results.flatMap((r) => (r.expectedB ? [r.expectedB] : []));
-  if (expected.length > 0 && !signal?.aborted) await recordOwnWritesOnB(main.b, state, expected, observer);
 }
 
 function emptySummary(options: SyncJob['options']): SyncSummary {
@@ -210,24 +243,22 @@ function collecting(observer: SyncObserver, summary: SyncSummary): SyncObserver 
 }
 
 /**
- * One folder pair for runFolderJobs. A command the server refused for this
+ * One folder pair's work in a phase. A command the server refused for this
  * folder (e.g. SELECT answered NO) fails it alone: reported, the others go on.
  */
-async function syncOneFolder(ctx: FolderSyncContext, job: FolderPairJob, stores: StorePair): Promise<FolderSyncResult | undefined> {
+async function failingAlone<R>(observer: SyncObserver, label: string, work: () => Promise<R>): Promise<R | undefined> {
   try {
-    const result = await syncFolderPair(ctx, job, stores);
-    ctx.observer.folderFinished(result);
-    return result;
+    return await work();
   } catch (err) {
     if (!(err instanceof StoreError)) throw err;
-    ctx.observer.failure(folderFailure(job, err));
+    observer.failure(folderFailure(label, err));
     return undefined;
   }
 }
 
 /** A whole folder failed (UID 0), on the side whose store failed: driver errors carry its label. */
-function folderFailure(job: FolderPairJob, err: StoreError | ConnectionLostError): MessageFailure {
-  return { folder: job.label, uid: 0, side: err.store === 'A' ? 'A' : 'B', reason: err.message };
+function folderFailure(label: string, err: StoreError | ConnectionLostError): MessageFailure {
+  return { folder: label, uid: 0, side: err.store === 'A' ? 'A' : 'B', reason: err.message };
 }
 
 function zeroStats(): StoreStats {

@@ -32,9 +32,12 @@ export interface FolderExecution {
    * without one is settled like one whose body A did not return (see settleUnreturned).
    */
   envelopesA: ReadonlyMap<number, MessageEnvelope>;
-  readA: FolderRead;
-  readB: FolderRead;
+  readA: ReadOutcome;
+  readB: ReadOutcome;
 }
+
+/** What the executor needs of a side's read: its status, and what it left out. */
+export type ReadOutcome = Pick<FolderRead, 'status' | 'unidentified' | 'unread' | 'incompleteRows'>;
 
 export interface ExecutionContext {
   storeA: Store;
@@ -180,7 +183,7 @@ export interface Unreturned {
 }
 
 /** What the read of a side left out: new messages without an envelope, known ones without flags. */
-export function leftOutOf(read: FolderRead): Unreturned[] {
+export function leftOutOf(read: ReadOutcome): Unreturned[] {
   return [
     ...read.unidentified.map((uid): Unreturned => ({ uid, missing: 'envelope', why: read.incompleteRows?.get(uid) })),
     ...read.unread.map((uid): Unreturned => ({ uid, missing: 'flags' })),

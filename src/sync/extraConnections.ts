@@ -15,6 +15,8 @@ export class ExtraConnections {
   private refused = false;
   /** Opens one at a time: the count in the warning is then exact, and a refusal stops the next attempts. */
   private opening: Promise<unknown> = Promise.resolve();
+  /** Pairs opened by an earlier phase of the run and handed back: used again before opening more. */
+  private readonly idle: StorePair[] = [];
 
   constructor(
     private readonly connect: (label: 'A' | 'B') => Store,
@@ -24,11 +26,18 @@ export class ExtraConnections {
     private readonly signal?: AbortSignal,
   ) {}
 
-  /** One more logged-in pair, or undefined when no more can (or need to) be opened. */
+  /** One more logged-in pair (an idle one first), or undefined when no more can (or need to) be opened. */
   openPair(stillNeeded: () => boolean): Promise<StorePair | undefined> {
+    const idle = this.idle.pop();
+    if (idle !== undefined) return Promise.resolve(idle);
     const attempt = this.opening.then(() => (this.refused || this.signal?.aborted || !stillNeeded() ? undefined : this.tryPair()));
     this.opening = attempt;
     return attempt;
+  }
+
+  /** A pair whose work is done, kept for the run's next phase (the engine closes every store at the end). */
+  release(pair: StorePair): void {
+    this.idle.push(pair);
   }
 
   private async tryPair(): Promise<StorePair | undefined> {

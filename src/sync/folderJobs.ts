@@ -1,4 +1,4 @@
-// The folder pairs of a run, worked through on up to --connections pairs of
+// The folder pairs of a run phase (reading, then acting), worked through on up to --connections pairs of
 // connections at once. A connection lost during one folder (a server process
 // crashing on a damaged mailbox, a --timeout silence) fails that folder alone:
 // the worker opens a new pair and goes on with the next one. A server that
@@ -10,16 +10,19 @@
 import { ConnectionLostError } from '../errors.js';
 import type { Store } from '../store/types.js';
 import type { ExtraConnections, StorePair } from './extraConnections.js';
-import type { FolderSyncResult } from './folderSync.js';
-import type { FolderPairJob } from './types.js';
 import { isInterruption } from './interruption.js';
 import type { PeriodicCommit } from './periodicCommit.js';
 
 /** Connection losses in a row on one worker (no folder finishing between them) before the run gives up. */
 export const MAX_LOSSES_IN_A_ROW = 3;
 
-export interface FolderJobsInput {
-  jobs: FolderPairJob[];
+/** A job names its folder pair (for the failure a lost connection makes). */
+export interface FolderJob {
+  label: string;
+}
+
+export interface FolderJobsInput<J extends FolderJob, R> {
+  jobs: J[];
   connections: number;
   /** The pair already open; replaced in place (a and b) when its connection is lost. */
   main: StorePair;
@@ -27,10 +30,10 @@ export interface FolderJobsInput {
   periodic: PeriodicCommit;
   /** Creates a store (not connected), known to the engine for signals, stats and closing. */
   open: (label: 'A' | 'B') => Store;
-  /** Syncs one folder pair; undefined when it failed alone (reported by `work` itself). */
-  work: (stores: StorePair, job: FolderPairJob) => Promise<FolderSyncResult | undefined>;
+  /** Works on one folder pair; undefined when it failed alone (reported by `work` itself). */
+  work: (stores: StorePair, job: J) => Promise<R | undefined>;
   /** A folder whose connection was lost: report it as failed. */
-  lost: (job: FolderPairJob, error: ConnectionLostError) => void;
+  lost: (job: J, error: ConnectionLostError) => void;
   signal?: AbortSignal;
 }
 
@@ -39,20 +42,21 @@ export interface FolderJobsInput {
  * opened only when there is work for them, and a store refusing one only means
  * fewer folders at once.
  */
-export async function runFolderJobs(input: FolderJobsInput): Promise<FolderSyncResult[]> {
+export async function runFolderJobs<J extends FolderJob, R>(input: FolderJobsInput<J, R>): Promise<R[]> {
   const { jobs, connections, main, extra, periodic, signal } = input;
-  const queue = [...jobs];
-  const results: FolderSyncResult[] = [];
+  const queue = jobs.map((job, index) => ({ job, index }));
+  /** By the job's index: the results come in the jobs' order, whichever worker finished first. */
+  const results: (R | undefined)[] = [];
   const worker = async (stores: StorePair): Promise<void> => {
     periodic.join();
     let lostInARow = 0;
     try {
-      for (let job = queue.shift(); job && !signal?.aborted; job = queue.shift()) {
+      for (let next = queue.shift(); next && !signal?.aborted; next = queue.shift()) {
+        const { job, index } = next;
         await periodic.safePoint();
         try {
-          const result = await input.work(stores, job);
+          results[index] = await input.work(stores, job);
           lostInARow = 0;
-          if (result) results.push(result);
         } catch (err) {
           // After a signal, a lost connection is the stop it asked for; a dead server stops the run.
           if (!(err instanceof ConnectionLostError) || signal?.aborted || ++lostInARow >= MAX_LOSSES_IN_A_ROW) throw err;
@@ -67,7 +71,9 @@ export async function runFolderJobs(input: FolderJobsInput): Promise<FolderSyncR
   // Connected before taking a job: a pair that cannot be opened leaves no job behind.
   const extraWorker = async (): Promise<void> => {
     const stores = await extra.openPair(() => queue.length > 0);
-    if (stores) await worker(stores);
+    if (!stores) return;
+    await worker(stores);
+    extra.release(stores);
   };
   const count = Math.max(1, Math.min(connections, jobs.length));
   const workers = [worker(main)];
@@ -78,7 +84,7 @@ export async function runFolderJobs(input: FolderJobsInput): Promise<FolderSyncR
   const settled = await Promise.allSettled(workers);
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected' && !isInterruption(s.reason, signal));
   if (failed) throw failed.reason;
-  return results;
+  return results.filter((r): r is R => r !== undefined);
 }
 
 /**

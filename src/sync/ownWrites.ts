@@ -7,7 +7,7 @@
 // appended or expunged meanwhile, and that status can be recorded. A flag
 // change someone else made on B in between goes unseen, which copy mode may
 // allow: it never propagates B's flags, and a later mirror run reads all of
-// B's flags anyway (see rescanB in folderSync.ts).
+// B's flags anyway (see rescanB in planFolders.ts).
 
 import type { SyncState } from '../state/SyncState.js';
 import type { FolderRead, Store } from '../store/types.js';
@@ -30,7 +30,7 @@ export interface ExpectedStatus {
 export function expectedStatusOfB(
   options: SyncOptions,
   job: FolderPairJob,
-  readB: FolderRead,
+  readB: Pick<FolderRead, 'status'>,
   result: FolderExecutionResult,
 ): ExpectedStatus | undefined {
   if (options.mode !== 'copy' || options.dryRun || !result.statusRecorded) return undefined;

@@ -212,7 +212,7 @@ describe('a message whose FETCH costs the connection', () => {
     // Every body FETCH in a D folder costs the connection, whatever it asks for.
     let openOnA = '';
     a.beforeOperation = (op, args) => {
-      if (op === 'readFolder' && args.label === 'A') openOnA = args.folder ?? '';
+      if ((op === 'readFolder' || op === 'openFolder') && args.label === 'A') openOnA = args.folder ?? '';
       if (op === 'fetchBodies' && args.label === 'A' && openOnA.startsWith('D')) {
         a.dropConnections();
         throw new ConnectionLostError('A', `connection lost during UID FETCH in "${openOnA}"`);

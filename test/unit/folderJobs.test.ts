@@ -3,7 +3,7 @@ import { ConnectError, ConnectionLostError } from '../../src/errors.js';
 import type { Store } from '../../src/store/types.js';
 import { ExtraConnections, type StorePair } from '../../src/sync/extraConnections.js';
 import { MAX_LOSSES_IN_A_ROW, runFolderJobs } from '../../src/sync/folderJobs.js';
-import type { FolderSyncResult } from '../../src/sync/folderSync.js';
+import type { PairResult } from '../../src/sync/pairExecute.js';
 import type { FolderPairJob } from '../../src/sync/types.js';
 import { PeriodicCommit } from '../../src/sync/periodicCommit.js';
 
@@ -19,7 +19,7 @@ function fakeStore(label: 'A' | 'B', id: number, refuse = false): Store {
 }
 
 const job = (name: string): FolderPairJob => ({ nameA: name, nameB: name, label: name, missingOnB: false, rescanB: false });
-const result = (folder: string): FolderSyncResult => ({ folder }) as unknown as FolderSyncResult;
+const result = (folder: string): PairResult => ({ folder }) as unknown as PairResult;
 
 function setup(outcome: (name: string, pair: StorePair) => 'ok' | 'lost', options: { refuseReconnect?: boolean; signal?: AbortSignal } = {}) {
   let opened = 0;

@@ -1,0 +1,261 @@
+// The read phase of one folder pair: read both sides (incrementally where the
+// state allows, in full where a side went back in time), void the UIDs of a
+// side with a new UIDVALIDITY, build the snapshots, and read what the planner
+// asks to know before it can decide (sizes, then body digests, of messages
+// sharing a global id; envelopes of known messages to copy again). The result
+// is everything the pure planner needs (planAccount.ts), envelopes and never
+// bodies; what the executor needs of the reads is kept, the rest dropped.
+
+import type { MessageRecord, SideStatus } from '../state/types.js';
+import type { FolderState, SyncState } from '../state/SyncState.js';
+import type { FolderRead, FolderStatus, MessageEnvelope, ReadBase, Store } from '../store/types.js';
+import { fetchDigests, withSizes } from './bodyDigests.js';
+import type { ReadOutcome } from './executor.js';
+import { globalId, identityWithoutSize } from './identity.js';
+import { planGuarded } from './mirrorGuard.js';
+import type { FolderPlanInput, HeldWithoutUid, SideSnapshot } from './planTypes.js';
+import { rollbackEvidence } from './rollback.js';
+import { buildSnapshot, heldDroppedByVoiding, voidSide } from './snapshot.js';
+import type { FolderPairJob, SyncObserver, SyncOptions } from './types.js';
+
+export interface PairReadContext {
+  state: SyncState;
+  options: SyncOptions;
+  observer: SyncObserver;
+}
+
+
+/** The guard's view of a folder (planGuarded's second argument). */
+export type GuardInput = Parameters<typeof planGuarded>[1];
+
+export interface PairReading {
+  job: FolderPairJob;
+  /** The records the plan is made from (after voiding a new UIDVALIDITY). */
+  records: readonly MessageRecord[];
+  /** The planner's input, complete (sizes and digests it asked for included). */
+  input: Omit<FolderPlanInput, 'allowExpunge' | 'expungeHeld'>;
+  guard: GuardInput;
+  reads: { a: ReadOutcome; b: ReadOutcome };
+  /** Envelopes of A's messages the plan copies (INTERNALDATE, size); a copy without one is settled as unreturned. */
+  envelopesA: Map<number, MessageEnvelope>;
+  /** Sides found restored from an older backup. */
+  rollbacks: ('a' | 'b')[];
+  /** Why some digests the planner asked for could not be read, per side. */
+  digestErrors: string[];
+}
+
+export async function readFolderPair(ctx: PairReadContext, job: FolderPairJob, stores: { a: Store; b: Store }): Promise<PairReading> {
+  const { state, options } = ctx;
+  const { nameA, nameB, label } = job;
+  if (!state.folder(nameA, nameB)) state.apply({ op: 'folder', nameA, nameB });
+  const folder = state.folder(nameA, nameB)!;
+  // Before the statuses are used: a damaged section is discarded here, statuses too, so both sides are read in full.
+  const recordsBefore = folder.records();
+
+  const { reads, rollbacks } = await readBothSides(ctx, job, stores, folder, recordsBefore);
+  const voided = voidNewUidValidities(ctx, job, folder, reads, recordsBefore);
+  const records = voided.records;
+  const input: PairReading['input'] = {
+    mode: options.mode, records, a: snapshotOf(records, 'a', reads.a), b: snapshotOf(records, 'b', reads.b),
+    bAccepts: reads.b.permanentFlags, rolledBack: rollbacks,
+    unidentified: { a: reads.a.unidentified, b: reads.b.unidentified },
+    ...(voided.heldWithoutUid.length > 0 && { heldWithoutUid: voided.heldWithoutUid }),
+    // Its records were lost with a damaged section: what is only on B may be what A lost, kept (held).
+    ...(folder.discarded && options.mode === 'mirror' && { holdUnpairedB: true as const }),
+  };
+  const guard: GuardInput = {
+    folder: label, force: options.force, cause: withholdingCause(job, records, voided.sides.includes('a')),
+    // What A lost in a rollback is not A deleting it: none of it is deleted in this run.
+    ...(rollbacks.includes('a') && { withholdAll: 'A went back in time (restored from an older backup?) and may have lost them' }),
+    ...(!rollbacks.includes('a') && job.withholdAll !== undefined && { withholdAll: job.withholdAll }),
+  };
+  const envelopesA = new Map<number, MessageEnvelope>();
+  for (const e of reads.a.envelopes) envelopesA.set(e.uid, e);
+  const answered = await answerPlannerQuestions(ctx, label, stores, input, guard, envelopesA);
+  return {
+    job, records, input: answered.input, guard, reads: { a: outcomeOf(reads.a), b: outcomeOf(reads.b) },
+    envelopesA: answered.envelopesA, rollbacks, digestErrors: answered.digestErrors,
+  };
+}
+
+function outcomeOf(read: FolderRead): ReadOutcome {
+  return {
+    status: read.status, unidentified: read.unidentified, unread: read.unread,
+    ...(read.incompleteRows && { incompleteRows: read.incompleteRows }),
+  };
+}
+
+/**
+ * A side whose UIDVALIDITY changed: its UIDs in the records are void (recorded
+ * at once), and the held records that lose their only UID are handed on, so
+ * the planner keeps their marks (see FolderPlanInput.heldWithoutUid).
+ */
+function voidNewUidValidities(
+  ctx: PairReadContext,
+  job: FolderPairJob,
+  folder: FolderState,
+  reads: { a: FolderRead; b: FolderRead },
+  recordsBefore: readonly MessageRecord[],
+): { records: readonly MessageRecord[]; sides: ('a' | 'b')[]; heldWithoutUid: HeldWithoutUid[] } {
+  const { nameA, nameB, label } = job;
+  let records = recordsBefore;
+  const sides: ('a' | 'b')[] = [];
+  const heldWithoutUid: HeldWithoutUid[] = [];
+  for (const side of ['a', 'b'] as const) {
+    const stored = side === 'a' ? folder.statusA : folder.statusB;
+    if (!stored || (side === 'b' && job.missingOnB) || stored.uidValidity === reads[side].status.uidValidity) continue;
+    ctx.observer.warning(
+      `${label}: UIDVALIDITY of ${side.toUpperCase()} changed (${stored.uidValidity} → ${reads[side].status.uidValidity}); ` +
+        `re-matching its messages by global id`,
+    );
+    sides.push(side);
+    heldWithoutUid.push(...heldDroppedByVoiding(records, side));
+    // A fact worth recording at once: the old UIDs of that side are void.
+    records = voidSide(records, side);
+    ctx.state.apply({ op: 'reset', nameA, nameB, records: [...records] });
+  }
+  return { records, sides, heldWithoutUid };
+}
+
+/**
+ * Read both sides (at once: they are separate connections), incrementally
+ * where the state allows. A side that went back in time (restored from a
+ * backup) is read again in full, every identity checked, and reported.
+ */
+async function readBothSides(
+  ctx: PairReadContext,
+  job: FolderPairJob,
+  stores: { a: Store; b: Store },
+  folder: FolderState,
+  records: readonly MessageRecord[],
+): Promise<{ reads: { a: FolderRead; b: FolderRead }; rollbacks: ('a' | 'b')[] }> {
+  const { options, observer } = ctx;
+  const { nameA, nameB, label } = job;
+  const readSide = async (side: 'a' | 'b', verify: boolean): Promise<FolderRead> => {
+    const stored = side === 'a' ? folder.statusA : folder.statusB;
+    const store = side === 'a' ? stores.a : stores.b;
+    // Verifying means reading as if nothing were known: every message gets an envelope.
+    let base: ReadBase | null = stored && !verify ? { ...baseOf(stored), knownUids: folder.knownUids(side) } : null;
+    // Without a mod-sequence to start from, the driver lists every message's flags.
+    if (base && side === 'b' && job.rescanB) base = { ...base, highestModseq: undefined };
+    if (side === 'b' && job.missingOnB) return emptyRead();
+    return store.readFolder(side === 'a' ? nameA : nameB, {
+      readOnly: side === 'a' || options.dryRun,
+      base,
+      verify,
+    });
+  };
+
+  const rollbacks: ('a' | 'b')[] = [];
+  const readChecked = async (side: 'a' | 'b'): Promise<FolderRead> => {
+    const stored = side === 'a' ? folder.statusA : folder.statusB;
+    const read = await readSide(side, options.full);
+    if (side === 'b' && job.missingOnB) return read;
+    const evidence = rollbackEvidence(stored, read, records, side);
+    if (evidence === undefined) return read;
+    // A restored server: its lost messages are not deletions. Every identity is checked,
+    // the other side's copies of what it lost are unpaired, not deleted in this run.
+    rollbacks.push(side);
+    observer.warning(
+      `${label}: ${side.toUpperCase()} went back in time (${evidence}): restored from an older backup? ` +
+        `Checking every message's identity; ${side === 'b' ? 'copying again what B lost' : 'nothing on B is deleted because of it'}`,
+    );
+    // --full, or a read without a recorded status (no base), has read every identity already.
+    return options.full || stored === undefined ? read : readSide(side, true);
+  };
+  // The two sides are separate connections: read them at the same time.
+  const [readA, readB] = await Promise.all([readChecked('a'), readChecked('b')]);
+  rollbacks.sort();
+  return { reads: { a: readA, b: readB }, rollbacks };
+}
+
+/** Why B holds messages A lacks, as far as this folder's history tells (for the guard's message). */
+function withholdingCause(job: FolderPairJob, records: readonly MessageRecord[], newUidValidityA: boolean): string {
+  if (newUidValidityA) return "A's folder has a new UIDVALIDITY (recreated or restored?) and lacks them";
+  if (job.rescanB) return 'first mirror run after copy mode, which kept on B what A deleted';
+  if (records.length === 0) return 'first run on this folder, and A lacks them';
+  return 'A no longer has them (deleted there, or a broken source?)';
+}
+
+/**
+ * What the planner needs read before it can decide. Messages sharing a global
+ * id that the snapshots cannot tell apart: their sizes first (a size the other
+ * side lacks is another version), then their body digests (read-only, so in a
+ * dry run too). Then the envelopes of known messages the plan copies again
+ * (their INTERNALDATE and size). The usual folder asks nothing: one pure plan.
+ */
+async function answerPlannerQuestions(
+  ctx: PairReadContext,
+  label: string,
+  stores: { a: Store; b: Store },
+  first: PairReading['input'],
+  guard: GuardInput,
+  envelopesA: Map<number, MessageEnvelope>,
+): Promise<{ input: PairReading['input']; digestErrors: string[]; envelopesA: Map<number, MessageEnvelope> }> {
+  let input = first;
+  let plan = planGuarded(input, guard).plan;
+  const digestErrors: string[] = [];
+  if (plan.needDigests !== undefined) {
+    const [sizedA, sizedB] = await Promise.all([
+      withSizes(stores.a, input.a, plan.needDigests.a),
+      withSizes(stores.b, input.b, plan.needDigests.b),
+    ]);
+    if (sizedA !== input.a || sizedB !== input.b) {
+      input = { ...input, a: sizedA, b: sizedB };
+      plan = planGuarded(input, guard).plan;
+    }
+  }
+  if (plan.needDigests !== undefined) {
+    const want = plan.needDigests;
+    ctx.observer.verbose(`${label}: comparing the bodies of ${want.a.length} A and ${want.b.length} B messages that share a global id`);
+    const sizeIn = (snapshot: SideSnapshot) => (uid: number) => snapshot.get(uid)?.size;
+    const [onA, onB] = await Promise.all([
+      fetchDigests(stores.a, want.a, sizeIn(input.a)),
+      fetchDigests(stores.b, want.b, sizeIn(input.b)),
+    ]);
+    if (onA.error) digestErrors.push(`A: ${onA.error}`);
+    if (onB.error) digestErrors.push(`B: ${onB.error}`);
+    input = { ...input, digests: { a: onA.digests, b: onB.digests } };
+    plan = planGuarded(input, guard).plan;
+  }
+  // Copies of messages the state already knew carry no envelope yet: one FETCH for all of them.
+  // What A does not return stays out of envelopesA; the executor settles it.
+  const missing = plan.appends.filter((a) => !envelopesA.has(a.uidA)).map((a) => a.uidA);
+  for (const e of missing.length > 0 ? await stores.a.fetchEnvelopes(missing) : []) envelopesA.set(e.uid, e);
+  // Only the copies' envelopes are kept, without their headers: the account's plan holds every folder's.
+  const kept = new Map<number, MessageEnvelope>();
+  for (const { uidA } of plan.appends) {
+    const envelope = envelopesA.get(uidA);
+    if (envelope !== undefined) kept.set(uidA, { ...envelope, identityHeaders: '' });
+  }
+  return { input, digestErrors, envelopesA: kept };
+}
+
+function snapshotOf(records: readonly MessageRecord[], side: 'a' | 'b', read: FolderRead): SideSnapshot {
+  return buildSnapshot(records, side, {
+    kind: read.kind,
+    messages: read.messages,
+    vanished: read.vanished,
+    // Known UIDs among these are there, unread (a --full read, which has no base, reports them as unidentified).
+    unread: [...read.unread, ...read.unidentified],
+    envelopes: read.envelopes.map((e) => ({
+      uid: e.uid,
+      flags: e.flags,
+      size: e.size,
+      gid: globalId(e.identityHeaders, e.size),
+      ...(!identityWithoutSize(e.identityHeaders) && { sizedGid: true as const }),
+    })),
+  });
+}
+
+function baseOf(stored: SideStatus): Omit<ReadBase, 'knownUids'> {
+  return { uidValidity: stored.uidValidity, uidNext: stored.uidNext, highestModseq: stored.highestModseq };
+}
+
+function emptyRead(): FolderRead {
+  const status: FolderStatus = { uidValidity: 0n, uidNext: 1, messages: 0 };
+  return {
+    status, uidValidityChanged: false, permanentFlags: { flags: [], allowsNewKeywords: true },
+    readOnly: true, kind: 'full', messages: [], vanished: [], envelopes: [], unidentified: [], unread: [],
+  };
+}

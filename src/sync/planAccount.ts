@@ -1,0 +1,113 @@
+// The plan phase: every folder pair read in this run is planned (pure: no
+// I/O), then the account's plan is put together: the folder plans in the
+// order they will be carried out, the exact work of each, the warnings the
+// plans call for (a keyword B cannot store is named once for the account),
+// and an index by global id across folders, which tells a message that left
+// one folder of A for another (copied to its new folder, deleted from its old
+// one in mirror mode: the executor copies first, everywhere, and deletes last).
+
+import { planGuarded } from './mirrorGuard.js';
+import type { FolderPlan, SideSnapshot } from './planTypes.js';
+import type { PairReading } from './pairRead.js';
+import type { PlannedWork, Withholding } from './types.js';
+
+export interface PairPlan {
+  /** The reading, less the planner's input but for A's snapshot (the executor's A-only records take A's flags from it). */
+  reading: Omit<PairReading, 'input'> & { snapshotA: SideSnapshot };
+  plan: FolderPlan;
+  /** Mirror: the guard withheld this folder's deletions, with why. */
+  withheld?: Withholding;
+  /** Mirror: deletions withheld because A lost those messages in a rollback (held records). */
+  held?: Withholding;
+  work: PlannedWork;
+  /** What the plan calls for saying (reused UIDs, deletions in doubt, bodies not compared, the guard). */
+  warnings: string[];
+}
+
+/** A global id the plans copy into one folder and delete from another. */
+export interface MovedMessage {
+  gid: string;
+  from: string;
+  to: string;
+}
+
+export interface AccountPlan {
+  /** In the order of the readings (INBOX first). */
+  pairs: PairPlan[];
+  /** Keywords B cannot store, each once for the account (copies lack them). */
+  droppedKeywords: string[];
+  /** Messages that left one folder for another (by global id, across the account's plans). */
+  moved: MovedMessage[];
+}
+
+export function planAccount(readings: readonly PairReading[]): AccountPlan {
+  const pairs = readings.map(planPair);
+  const dropped = new Set<string>();
+  for (const p of pairs) for (const keyword of p.plan.droppedKeywords) dropped.add(keyword);
+  return { pairs, droppedKeywords: [...dropped].sort(), moved: movedAcrossFolders(pairs) };
+}
+
+function planPair(reading: PairReading): PairPlan {
+  const { input, ...kept } = reading;
+  const { plan, withheld, held } = planGuarded(input, reading.guard);
+  const work: PlannedWork = {
+    appends: plan.appends.length,
+    appendBytes: plan.appends.reduce((sum, a) => sum + (reading.envelopesA.get(a.uidA)?.size ?? a.size), 0),
+    flagUpdates: plan.flagChanges.length,
+    expunges: plan.expunges.length,
+  };
+  return {
+    reading: { ...kept, snapshotA: input.a }, plan, work,
+    ...(withheld && { withheld }), ...(held && { held }),
+    warnings: [...planWarnings(reading, plan), ...[withheld, held].flatMap((w) => (w ? [w.reason] : []))],
+  };
+}
+
+function planWarnings(reading: PairReading, plan: FolderPlan): string[] {
+  const label = reading.job.label;
+  const out: string[] = [];
+  for (const side of ['a', 'b'] as const) {
+    const uids = plan.reusedUids.filter((r) => r.side === side).map((r) => r.uid);
+    if (uids.length === 0) continue;
+    const which = uids.length === 1 ? `UID ${uids[0]} now holds` : `${uids.length} UIDs (${uids[0]}…${uids[uids.length - 1]}) now hold`;
+    out.push(
+      `${label}: ${side.toUpperCase()} ${which} a different message than recorded (UIDs reused); ` +
+        `treating ${uids.length === 1 ? 'it as a new message' : 'them as new messages'}`,
+    );
+  }
+  if (plan.expungesInDoubt !== undefined) {
+    out.push(
+      `${label}: not deleting ${plan.expungesInDoubt} B message${plan.expungesInDoubt === 1 ? '' : 's'} A lacks: ` +
+        'A holds messages it did not list or identify (listed as failed), which may be these',
+    );
+  }
+  if (plan.uncompared !== undefined) {
+    const why = reading.digestErrors.join('; ');
+    out.push(
+      `${label}: could not compare the bodies of ${plan.uncompared} messages that share a global id` +
+        `${why ? ` (${why})` : ''}; keeping B's and copying A's rather than deleting; the folder is read again next run`,
+    );
+  }
+  return out;
+}
+
+/** The index by global id: copied into one folder, deleted from another. */
+function movedAcrossFolders(pairs: readonly PairPlan[]): MovedMessage[] {
+  const deletedFrom = new Map<string, string[]>();
+  for (const p of pairs) {
+    for (const e of p.plan.expunges) {
+      const folders = deletedFrom.get(e.record.gid);
+      if (folders === undefined) deletedFrom.set(e.record.gid, [p.reading.job.label]);
+      else folders.push(p.reading.job.label);
+    }
+  }
+  if (deletedFrom.size === 0) return [];
+  const moved: MovedMessage[] = [];
+  for (const p of pairs) {
+    for (const a of p.plan.appends) {
+      const from = deletedFrom.get(a.gid)?.find((label) => label !== p.reading.job.label);
+      if (from !== undefined) moved.push({ gid: a.gid, from, to: p.reading.job.label });
+    }
+  }
+  return moved;
+}
