@@ -162,15 +162,25 @@ async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[]
   const { options } = job;
   const periodic = new PeriodicCommit(state, options.commitIntervalMs ?? COMMIT_INTERVAL_MS, !options.dryRun);
   const extra = new ExtraConnections(ctx.open, options.connections, (t) => observer.warning(t), signal);
-  const run = <J extends { label: string }, R>(phaseJobs: J[], work: (stores: StorePair, j: J) => Promise<R>): Promise<R[]> =>
+  const run = <J extends { label: string }, R>(
+    phaseJobs: J[],
+    work: (stores: StorePair, j: J) => Promise<R>,
+    done?: (stores: StorePair) => Promise<void>,
+  ): Promise<R[]> =>
     runFolderJobs({
       jobs: phaseJobs, connections: options.connections, main, extra, periodic, open: ctx.open, signal,
       work: (stores, j) => failingAlone(observer, j.label, () => work(stores, j)),
       lost: (j, err) => observer.failure(folderFailure(j.label, err)),
+      ...(done && { done }),
     });
 
   observer.phase('reading folders');
-  const readings = await run(jobs, (stores, pairJob) => readFolderPair({ state, options, observer }, pairJob, stores));
+  // A connection leaves the B folder it read last: another may append to it next (see Store.closeFolder).
+  const readings = await run(
+    jobs,
+    (stores, pairJob) => readFolderPair({ state, options, observer }, pairJob, stores),
+    (stores) => stores.b.closeFolder(),
+  );
   if (signal?.aborted) return;
   const plan = planAccount(readings);
   reportAccountPlan(observer, plan);

@@ -34,6 +34,8 @@ export interface FolderJobsInput<J extends FolderJob, R> {
   work: (stores: StorePair, job: J) => Promise<R | undefined>;
   /** A folder whose connection was lost: report it as failed. */
   lost: (job: J, error: ConnectionLostError) => void;
+  /** Called once by a worker that did some job, when the queue is empty (e.g. to leave its open folders). */
+  done?: (stores: StorePair) => Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -50,9 +52,11 @@ export async function runFolderJobs<J extends FolderJob, R>(input: FolderJobsInp
   const worker = async (stores: StorePair): Promise<void> => {
     periodic.join();
     let lostInARow = 0;
+    let worked = false;
     try {
       for (let next = queue.shift(); next && !signal?.aborted; next = queue.shift()) {
         const { job, index } = next;
+        worked = true;
         await periodic.safePoint();
         try {
           results[index] = await input.work(stores, job);
@@ -64,6 +68,8 @@ export async function runFolderJobs<J extends FolderJob, R>(input: FolderJobsInp
           await reopenPair(stores, input.open);
         }
       }
+      // Best effort: a connection lost here fails the next phase's first command on it, which reconnects.
+      if (worked && input.done && !signal?.aborted) await input.done(stores).catch(() => undefined);
     } finally {
       await periodic.leave();
     }
