@@ -68,6 +68,24 @@ export class FolderEntry implements FolderState {
     return e;
   }
 
+  /**
+   * The same folder pair under new names: statuses, records (parsed or not,
+   * indexes and all) and the discarded mark move over; this entry is not to be
+   * used any more.
+   */
+  renamed(nameA: string, nameB: string): FolderEntry {
+    const e = new FolderEntry(nameA, nameB, this.interner, this.statePath, this.onDiscard, this.raw);
+    if (this.statusA) e.statusA = this.statusA;
+    if (this.statusB) e.statusB = this.statusB;
+    e.discarded = this.discarded;
+    e.list = this.list;
+    e.byA = this.byA;
+    e.bOnly = this.bOnly;
+    e.byB = this.byB;
+    e.uids = this.uids;
+    return e;
+  }
+
   /** The two names as the journal writes them (cached: every op line repeats them). */
   get journalNames(): string {
     return (this.names ??= encodeNames(this.nameA, this.nameB));
