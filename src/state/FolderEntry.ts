@@ -16,7 +16,7 @@
 // (nothing is copied twice), and the next commit writes the section anew.
 // One bad record never stops the rest of the account.
 import type { FolderRecordHeader, FolderState, MessageRecord, SideStatus } from './types.js';
-import { StateFormatError, parseRecords, rawHasHeldMark, type RawRecords } from './stateFormat.js';
+import { StateFormatError, parseRecords, rawHasMark, type RawRecords } from './stateFormat.js';
 import type { FlagInterner } from './lineCodec.js';
 import { encodeNames } from './journalFormat.js';
 
@@ -121,8 +121,13 @@ export class FolderEntry implements FolderState {
 
   hasHeldRecords(): boolean {
     // Unparsed: a byte search, so a skipped folder is not parsed for this.
-    if (this.list === null && this.raw !== null) return rawHasHeldMark(this.raw);
+    if (this.list === null && this.raw !== null) return rawHasMark(this.raw, 'held');
     return this.records().some((r) => r.held !== undefined);
+  }
+
+  hasUnsyncedRecords(): boolean {
+    if (this.list === null && this.raw !== null) return rawHasMark(this.raw, 'status');
+    return this.records().some((r) => r.status !== undefined);
   }
 
   /**

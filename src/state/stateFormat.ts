@@ -44,7 +44,16 @@
 // line kind in a known version is damage (its section is discarded with a
 // warning).
 import type { FolderRecordHeader, MessageRecord, StateMode } from './types.js';
-import { FlagInterner, HELD_TOKEN_PREFIX, LineError, encodeRecord, encodeStatus, parseRecordAt, type RecordSyntax } from './lineCodec.js';
+import {
+  FlagInterner,
+  HELD_TOKEN_PREFIX,
+  LineError,
+  STATUS_TOKEN_PREFIX,
+  encodeRecord,
+  encodeStatus,
+  parseRecordAt,
+  type RecordSyntax,
+} from './lineCodec.js';
 
 export const STATE_MAGIC = 'replimap-state';
 export const STATE_FORMAT_VERSION = 2;
@@ -111,14 +120,17 @@ export function parseRecords(raw: RawRecords, interner: FlagInterner): MessageRe
 }
 
 const HELD_MARK_BYTES = Buffer.from(` ${HELD_TOKEN_PREFIX}`, 'latin1');
+const STATUS_MARK_BYTES = Buffer.from(` ${STATUS_TOKEN_PREFIX}`, 'latin1');
 
 /**
- * Whether any of these unparsed record lines carries a held mark: one byte
- * search, no parsing. The token cannot occur otherwise (a flag never starts
- * with '%h'), so a match is a mark (or a damaged line, found when parsed).
+ * Whether any of these unparsed record lines carries a held mark (`held`) or a
+ * status token (`status`, format 2 only): one byte search, no parsing. The
+ * tokens cannot occur otherwise (a flag never starts with '%h' or '%s'), so a
+ * match is a mark (or a damaged line, found when parsed).
  */
-export function rawHasHeldMark(raw: RawRecords): boolean {
-  return raw.buf.subarray(raw.start, raw.end).includes(HELD_MARK_BYTES);
+export function rawHasMark(raw: RawRecords, mark: 'held' | 'status'): boolean {
+  if (mark === 'status' && !recordSyntax(raw.version).statuses) return false;
+  return raw.buf.subarray(raw.start, raw.end).includes(mark === 'held' ? HELD_MARK_BYTES : STATUS_MARK_BYTES);
 }
 
 /** A map key for a folder pair (the length prefix keeps it unambiguous). */

@@ -121,6 +121,8 @@ export interface FolderState {
   knownUids(side: 'a' | 'b'): number[];
   /** Some record is marked held (see MessageRecord.held); cheap on an unparsed section. */
   hasHeldRecords(): boolean;
+  /** Some record's copy is pending or deferred (see MessageRecord.status); cheap on an unparsed section. */
+  hasUnsyncedRecords(): boolean;
   /**
    * The section was found damaged since the state was opened and discarded, held marks and all
    * (known after records()): B may hold messages A lost, which no record names any more.

@@ -65,12 +65,24 @@ describe('record status', () => {
     expect(text).toContain('\n5 0 g5 %held:unknown\n');
     expect(text).toContain('\n6 16 g6\n');
     const u = await SyncState.open(path, ID);
+    expect(u.folder('F', 'F')!.hasUnsyncedRecords()).toBe(true); // unparsed: a byte search
     expect(snapshot(u)).toEqual(expected);
     // Copied to B: the pair replaces the pending record, status and all.
     u.apply({ op: 'put', ...F, record: rec(2, 12, 'g2', ['\\Seen']) });
     await u.commit();
     await u.close();
     expect(await readFile(path, 'utf8')).toContain('\n2 12 g2 \\Seen\n');
+  });
+
+  it('hasUnsyncedRecords: false without a status, parsed or not; true once one is put', async () => {
+    await stateWith([rec(1, 11, 'g1'), { ...rec(0, 12, 'g2'), held: 'rollback' }]);
+    const s = await SyncState.open(path, ID);
+    expect(s.folder('F', 'F')!.hasUnsyncedRecords()).toBe(false);
+    s.folder('F', 'F')!.records();
+    expect(s.folder('F', 'F')!.hasUnsyncedRecords()).toBe(false);
+    s.apply({ op: 'put', ...F, record: { ...rec(0, 13, 'g3'), status: 'deferred' } });
+    expect(s.folder('F', 'F')!.hasUnsyncedRecords()).toBe(true);
+    await s.close();
   });
 
   it('a state of 100,000 synced records is as big as its version-1 form plus the identity line', async () => {
@@ -110,6 +122,7 @@ describe('record status', () => {
     const v1 = (await readFile(path, 'utf8')).replace('replimap-state 2', 'replimap-state 1').replace('identity 1\n', '');
     await writeFile(path, v1.replace('2 12 g2\n', '0 12 g2 %status:pending\n'));
     const t = await SyncState.open(path, ID);
+    expect(t.folder('F', 'F')!.hasUnsyncedRecords()).toBe(false); // a format-1 section has no statuses
     expect(t.folder('F', 'F')!.records()).toEqual([]);
     expect(t.warnings.join('\n')).toContain('bad percent-encoding in flag "%status:pending"');
     await t.close();
