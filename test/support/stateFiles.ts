@@ -1,8 +1,10 @@
-// Helpers of the state tests: comparable snapshots of a state, crash copies
-// of its files, and the StateError an open or commit must fail with.
-import { copyFile, mkdtemp } from 'node:fs/promises';
+// Helpers of the state tests: a fresh directory per test, comparable
+// snapshots of a state, crash copies of its files, and the StateError an open
+// or commit must fail with.
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { StateError } from '../../src/errors.js';
 import type { SyncState } from '../../src/state/SyncState.js';
 import type { MessageRecord } from '../../src/state/types.js';
@@ -44,4 +46,17 @@ export async function crashCopy(from: string, dir: string): Promise<string> {
     });
   }
   return join(to, 'state');
+}
+
+/** Registers a fresh directory for each test (removed after it); `path` is a state file in it. */
+export function tempStateDir(prefix: string): { readonly dir: string; readonly path: string } {
+  const at = { dir: '', path: '' };
+  beforeEach(async () => {
+    at.dir = await mkdtemp(join(tmpdir(), prefix));
+    at.path = join(at.dir, 'state');
+  });
+  afterEach(async () => {
+    await rm(at.dir, { recursive: true, force: true });
+  });
+  return at;
 }
