@@ -521,11 +521,16 @@ export class SyncState {
     pending[op.side].set(op.uid, op.gid);
   }
 
-  /** A record holding a message's uid on a side settles the intent to copy that message. */
+  /**
+   * A record holding a message's uid on a side settles the intent to copy that
+   * message, unless its copy is still pending or deferred: then whether the
+   * write happened is as unknown as before.
+   */
   private resolveIntents(key: string, records: readonly MessageRecord[]): void {
     const pending = this.intents.get(key);
     if (pending === undefined) return;
     for (const r of records) {
+      if (r.status !== undefined && r.status !== 'synced') continue;
       if (r.uidA !== 0) pending.a.delete(r.uidA);
       if (r.uidB !== 0) pending.b.delete(r.uidB);
     }

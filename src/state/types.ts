@@ -89,8 +89,9 @@ export type StateOp =
   /**
    * About to write a copy of the message `uid` of side `side` (global id `gid`)
    * to the other side. Informational: on the next start, intents without a
-   * 'put' of a record holding that uid on that side tell which folders may hold
-   * a write whose result is unknown.
+   * 'put' (or 'reset') of a record holding that uid on that side, and not
+   * pending or deferred, tell which folders may hold a write whose result is
+   * unknown. A commit drops them.
    */
   | { op: 'intent'; nameA: string; nameB: string; side: 'a' | 'b'; uid: number; gid: string }
   /**

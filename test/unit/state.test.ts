@@ -247,9 +247,11 @@ describe('ops', () => {
     s.apply({ op: 'intent', ...F, side: 'b', uid: 5, gid: 'g5' });
     s.apply({ op: 'intent', ...F, side: 'b', uid: 6, gid: 'g6' });
     s.apply(put(rec(3, 33, 'g3')));
-    // uid 4 on B is not the A message 4; B's 5 got its copy on A.
+    // uid 4 on B is not the A message 4; B's 5 got its copy on A; a pending record settles nothing.
     s.apply(put(rec(55, 4, 'gx')));
     s.apply(put(rec(15, 5, 'g5')));
+    s.apply(put({ ...rec(4, 0, 'g4'), status: 'pending' }));
+    s.apply({ op: 'reset', ...F, records: [rec(3, 33, 'g3'), rec(55, 4, 'gx'), rec(15, 5, 'g5'), { ...rec(0, 6, 'g6'), status: 'deferred' }] });
     const left = [
       { nameA: 'F', nameB: 'F', side: 'a', uid: 4, gid: 'g4' },
       { nameA: 'F', nameB: 'F', side: 'b', uid: 6, gid: 'g6' },
