@@ -16,7 +16,7 @@
 // (nothing is copied twice), and the next commit writes the section anew.
 // One bad record never stops the rest of the account.
 import type { FolderRecordHeader, FolderState, MessageRecord, SideStatus } from './types.js';
-import { StateFormatError, parseRecords, rawHasHeldMark, type RawRecords } from './stateFormat.js';
+import { StateFormatError, parseRecords, rawHasMark, type RawRecords } from './stateFormat.js';
 import type { FlagInterner } from './lineCodec.js';
 import { encodeNames } from './journalFormat.js';
 
@@ -68,6 +68,24 @@ export class FolderEntry implements FolderState {
     return e;
   }
 
+  /**
+   * The same folder pair under new names: statuses, records (parsed or not,
+   * indexes and all) and the discarded mark move over; this entry is not to be
+   * used any more.
+   */
+  renamed(nameA: string, nameB: string): FolderEntry {
+    const e = new FolderEntry(nameA, nameB, this.interner, this.statePath, this.onDiscard, this.raw);
+    if (this.statusA) e.statusA = this.statusA;
+    if (this.statusB) e.statusB = this.statusB;
+    e.discarded = this.discarded;
+    e.list = this.list;
+    e.byA = this.byA;
+    e.bOnly = this.bOnly;
+    e.byB = this.byB;
+    e.uids = this.uids;
+    return e;
+  }
+
   /** The two names as the journal writes them (cached: every op line repeats them). */
   get journalNames(): string {
     return (this.names ??= encodeNames(this.nameA, this.nameB));
@@ -103,8 +121,13 @@ export class FolderEntry implements FolderState {
 
   hasHeldRecords(): boolean {
     // Unparsed: a byte search, so a skipped folder is not parsed for this.
-    if (this.list === null && this.raw !== null) return rawHasHeldMark(this.raw);
+    if (this.list === null && this.raw !== null) return rawHasMark(this.raw, 'held');
     return this.records().some((r) => r.held !== undefined);
+  }
+
+  hasUnsyncedRecords(): boolean {
+    if (this.list === null && this.raw !== null) return rawHasMark(this.raw, 'status');
+    return this.records().some((r) => r.status !== undefined);
   }
 
   /**

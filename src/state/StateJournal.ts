@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { StateError } from '../errors.js';
 import { fsyncDir } from './atomicWrite.js';
 import { writeFailureText } from './writeFailure.js';
-import { decodeJournalHeader, decodeOp, encodeJournalHeader } from './journalFormat.js';
+import { JOURNAL_FORMAT_VERSION, JOURNAL_MAGIC, decodeJournalHeader, decodeOp, encodeJournalHeader } from './journalFormat.js';
 import { FlagInterner, LineError } from './lineCodec.js';
 import type { StateOp } from './types.js';
 
@@ -26,6 +26,8 @@ export type JournalReadResult =
   | { kind: 'old'; generation: number }
   | {
       kind: 'current';
+      /** The journal's format version (see journalFormat.ts). */
+      version: number;
       ops: number;
       /** Bytes of header and replayed lines: what a later write keeps. */
       validLength: number;
@@ -94,14 +96,14 @@ export async function readJournal(
     } catch (e) {
       if (e instanceof StateError) throw e;
       const dropped = countLines(buf, pos);
-      return { kind: 'current', ops, validLength: pos, tornTail: false, badLine: { line, problem: (e as Error).message, dropped } };
+      return { kind: 'current', version: header.version, ops, validLength: pos, tornTail: false, badLine: { line, problem: (e as Error).message, dropped } };
     }
     ops++;
     pos = nl + 1;
   }
   const tornTail = pos < buf.length;
   const validLength = pos;
-  return { kind: 'current', ops, validLength, tornTail };
+  return { kind: 'current', version: header.version, ops, validLength, tornTail };
 }
 
 /** Lines from `start` to the end of buf, a last one without its newline included. */
@@ -127,12 +129,15 @@ export class StateJournal {
    * @param keepLength when a journal for this generation exists (it was
    *   replayed): its valid length; later lines are appended after it (a torn
    *   tail is cut off first). null: the file is (re)started with a header.
+   * @param keptVersion the format version of that journal: an older one has
+   *   its header turned into the current version before the first append.
    */
   constructor(
     readonly path: string,
     private readonly identity: JournalIdentity,
     private generation: number,
     private keepLength: number | null,
+    private keptVersion = JOURNAL_FORMAT_VERSION,
   ) {}
 
   append(line: string): void {
@@ -216,9 +221,10 @@ export class StateJournal {
     if (this.fh) return this.fh;
     if (this.keepLength !== null) {
       const fh = await open(this.path, 'r+');
+      this.fh = fh;
       await fh.truncate(this.keepLength);
       this.size = this.keepLength;
-      this.fh = fh;
+      if (this.keptVersion !== JOURNAL_FORMAT_VERSION) await this.upgradeHeader(fh);
       return fh;
     }
     // 'w' truncates a journal of an older generation; until the new header is
@@ -237,6 +243,20 @@ export class StateJournal {
     await fh.datasync();
     await fsyncDir(dirname(this.path));
     return fh;
+  }
+
+  /**
+   * Rewrites the kept journal's version number in place, before lines of the
+   * current version follow (made durable with them by write()'s datasync).
+   * Every older line is still valid (see journalFormat.ts), and an older
+   * replimap now refuses the journal rather than stopping at the first new line.
+   */
+  private async upgradeHeader(fh: FileHandle): Promise<void> {
+    const from = String(this.keptVersion);
+    const to = String(JOURNAL_FORMAT_VERSION);
+    if (from.length !== to.length) throw new Error(`cannot turn journal version ${from} into ${to} in place`);
+    await fh.write(Buffer.from(to, 'latin1'), 0, to.length, JOURNAL_MAGIC.length + 1);
+    this.keptVersion = JOURNAL_FORMAT_VERSION;
   }
 
   private async closeFile(): Promise<void> {

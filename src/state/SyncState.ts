@@ -9,7 +9,7 @@ import { StateError } from '../errors.js';
 import { ensurePrivateDir, fsyncDir, removeTempFiles, replaceFile, type ChunkWriter } from './atomicWrite.js';
 import { FolderEntry, damagedSectionWarning } from './FolderEntry.js';
 import { encodeOp } from './journalFormat.js';
-import { FlagInterner, encodeRecord, isValidGid, isValidHeld, isValidStatus, isValidUid } from './lineCodec.js';
+import { FlagInterner, encodeRecord, isValidGid, isValidHeld, isValidRecordStatus, isValidStatus, isValidUid } from './lineCodec.js';
 import { StateJournal, readJournal } from './StateJournal.js';
 import { StateLock } from './StateLock.js';
 import { writeFailureText } from './writeFailure.js';
@@ -17,13 +17,15 @@ import {
   StateFormatError,
   StateVersionError,
   STATE_FORMAT_VERSION,
+  SUPPORTED_VERSIONS,
   endText,
   folderKey,
   sectionHeaderText,
   stateHeaderText,
 } from './stateFormat.js';
 import { scanStateFile, type DamagedSection, type ScannedState } from './stateScan.js';
-import type { FolderState, MessageRecord, SideStatus, StateMode, StateOp } from './types.js';
+import type { FolderState, MessageRecord, PairOp, SideStatus, StateMode, StateOp } from './types.js';
+import { IDENTITY_RULE_VERSION } from '../identityVersion.js';
 
 export type { FolderState } from './types.js';
 
@@ -38,11 +40,21 @@ export interface OpenStateOptions {
   readOnly?: boolean;
 }
 
+/** A write of a copy of message `uid` of side `side` to the other side, whose result is not known. */
 export interface UnresolvedIntent {
   nameA: string;
   nameB: string;
-  uidA: number;
+  side: 'a' | 'b';
+  uid: number;
   gid: string;
+}
+
+/** A folder pair's unresolved intents: gid by uid, per side. */
+interface PairIntents {
+  nameA: string;
+  nameB: string;
+  a: Map<number, string>;
+  b: Map<number, string>;
 }
 
 export class SyncState {
@@ -59,8 +71,10 @@ export class SyncState {
   private generation: number;
   /** Mode of the last committed run, as read; setMode() changes what the next commit writes. */
   private mode: StateMode | undefined;
+  /** The global-id rule of the gids, as read (see identityVersion). */
+  private identityRule = IDENTITY_RULE_VERSION;
   private readonly folders = new Map<string, FolderEntry>();
-  private readonly intents = new Map<string, { nameA: string; nameB: string; byUid: Map<number, string> }>();
+  private readonly intents = new Map<string, PairIntents>();
   private readonly interner = new FlagInterner();
   private journal: StateJournal | null = null;
   private lock: StateLock | null = null;
@@ -149,6 +163,10 @@ export class SyncState {
     }
     const state = new SyncState(path, identity, readOnly, false, scanned.generation);
     state.mode = scanned.mode;
+    state.identityRule = scanned.identityVersion;
+    // An older format is rewritten as the current one by the next commit, even one that changes nothing.
+    if (scanned.version !== STATE_FORMAT_VERSION) state.dirty = true;
+    if (scanned.identityVersion !== IDENTITY_RULE_VERSION) state.warn(identityMismatchWarning(path, scanned.identityVersion));
     const onDiscard = (text: string): void => state.sectionDiscarded(text);
     for (const s of scanned.sections) {
       const raw = s.records.count > 0 ? s.records : null;
@@ -253,12 +271,33 @@ export class SyncState {
       // Left by a crash right after a commit: everything in it is in the state.
       await unlink(journalPath).catch(() => undefined);
     }
-    if (!this.readOnly) this.journal = new StateJournal(journalPath, this.identity, this.generation, keepLength);
+    const keptVersion = found.kind === 'current' ? found.version : undefined;
+    if (!this.readOnly) this.journal = new StateJournal(journalPath, this.identity, this.generation, keepLength, keptVersion);
   }
 
   /** The mode of the last committed run (undefined for a new state or an older file). */
   get lastMode(): StateMode | undefined {
     return this.mode;
+  }
+
+  /**
+   * The version of the global-id rule the state's gids were computed with
+   * (IDENTITY_RULE_VERSION for a new state, 1 for a format-1 file). When it is
+   * not the current rule, a warning says so at open, and no gid may be trusted
+   * to match a newly computed one until the pair is re-verified.
+   */
+  get identityVersion(): number {
+    return this.identityRule;
+  }
+
+  /**
+   * The rule the next commit records: the caller sets the current one once
+   * every folder pair has been re-verified under it. Not journaled, like setMode.
+   */
+  setIdentityVersion(version: number): void {
+    if (!Number.isSafeInteger(version) || version < 0) throw new TypeError(`bad identity rule version ${version}`);
+    if (this.identityRule !== version) this.dirty = true;
+    this.identityRule = version;
   }
 
   /** The mode the next commit records. Not journaled: a run that dies before committing left no record of it. */
@@ -335,8 +374,10 @@ export class SyncState {
 
   unresolvedIntents(): UnresolvedIntent[] {
     const out: UnresolvedIntent[] = [];
-    for (const { nameA, nameB, byUid } of this.intents.values()) {
-      for (const [uidA, gid] of byUid) out.push({ nameA, nameB, uidA, gid });
+    for (const pending of this.intents.values()) {
+      for (const side of ['a', 'b'] as const) {
+        for (const [uid, gid] of pending[side]) out.push({ nameA: pending.nameA, nameB: pending.nameB, side, uid, gid });
+      }
     }
     return out;
   }
@@ -351,7 +392,8 @@ export class SyncState {
   }
 
   private async writeState(out: ChunkWriter, generation: number): Promise<void> {
-    await out.text(stateHeaderText(this.identity.storeA, this.identity.storeB, generation, this.mode));
+    const { storeA, storeB } = this.identity;
+    await out.text(stateHeaderText({ storeA, storeB, generation, identityVersion: this.identityRule, ...(this.mode && { mode: this.mode }) }));
     let total = 0;
     for (const f of this.folders.values()) {
       await out.text(sectionHeaderText(f));
@@ -382,6 +424,11 @@ export class SyncState {
    */
   private applyOp(op: StateOp, source: 'apply' | 'replay'): void {
     if (source === 'apply') checkOp(op);
+    if (op.op === 'rename-folder') this.renameFolder(op, source);
+    else this.applyPairOp(op, source);
+  }
+
+  private applyPairOp(op: PairOp, source: 'apply' | 'replay'): void {
     const key = folderKey(op.nameA, op.nameB);
     // A journal op for a pair whose section was lost with its names: that pair, kept as discarded.
     if (source === 'replay' && this.lostSections && !this.folders.has(key) && op.op !== 'drop-folder') {
@@ -406,40 +453,86 @@ export class SyncState {
         this.folders.delete(key);
         this.intents.delete(key);
         return;
-      case 'status': {
-        // A section discarded at open (or during this replay) lost its records: the journal's statuses
-        // would make the folder look up to date without them. Its puts are kept; it is read in full.
-        if (source === 'replay' && entry!.discarded) return;
-        // A live status means the folder's sync completed: its records now carry their marks.
-        entry!.discarded = false;
-        const s: SideStatus = { uidValidity: op.status.uidValidity, uidNext: op.status.uidNext, messages: op.status.messages };
-        if (op.status.highestModseq !== undefined) s.highestModseq = op.status.highestModseq;
-        if (op.side === 'a') entry!.statusA = s;
-        else entry!.statusB = s;
+      case 'status':
+        this.applyStatus(entry!, op, source);
         return;
-      }
       case 'put':
         entry!.put(own(op.record));
-        if (op.record.uidA !== 0) this.intents.get(key)?.byUid.delete(op.record.uidA);
+        this.resolveIntents(key, [op.record]);
         return;
       case 'del':
         entry!.del(op.uidA, op.uidB);
         return;
-      case 'reset': {
+      case 'reset':
         entry!.reset(op.records.map(own));
-        const pending = this.intents.get(key)?.byUid;
-        if (pending) for (const r of op.records) pending.delete(r.uidA);
+        this.resolveIntents(key, op.records);
         return;
-      }
-      case 'intent': {
-        let pending = this.intents.get(key);
-        if (pending === undefined) {
-          pending = { nameA: op.nameA, nameB: op.nameB, byUid: new Map() };
-          this.intents.set(key, pending);
-        }
-        pending.byUid.set(op.uidA, op.gid);
+      case 'intent':
+        this.addIntent(key, op);
         return;
-      }
+    }
+  }
+
+  private applyStatus(entry: FolderEntry, op: Extract<StateOp, { op: 'status' }>, source: 'apply' | 'replay'): void {
+    // A section discarded at open (or during this replay) lost its records: the journal's statuses
+    // would make the folder look up to date without them. Its puts are kept; it is read in full.
+    if (source === 'replay' && entry.discarded) return;
+    // A live status means the folder's sync completed: its records now carry their marks.
+    entry.discarded = false;
+    const s: SideStatus = { uidValidity: op.status.uidValidity, uidNext: op.status.uidNext, messages: op.status.messages };
+    if (op.status.highestModseq !== undefined) s.highestModseq = op.status.highestModseq;
+    if (op.side === 'a') entry.statusA = s;
+    else entry.statusB = s;
+  }
+
+  /**
+   * Moves a folder pair to its new names, records, statuses and intents with it.
+   * Idempotent: nothing happens when the source pair is absent. A rename onto a
+   * pair the state has is refused (two pairs are never merged silently); on
+   * replay that ends the replay there, like any op that does not apply.
+   */
+  private renameFolder(op: Extract<StateOp, { op: 'rename-folder' }>, source: 'apply' | 'replay'): void {
+    const from = folderKey(op.fromA, op.fromB);
+    const to = folderKey(op.toA, op.toB);
+    const entry = this.folders.get(from);
+    if (entry === undefined || from === to) return;
+    if (this.folders.has(to)) {
+      throw new Error(
+        `rename-folder ${JSON.stringify(op.fromA)} / ${JSON.stringify(op.fromB)} to ${JSON.stringify(op.toA)} / ${JSON.stringify(op.toB)}: ` +
+          `the state already has that folder pair (drop it first; a rename never merges two pairs)`,
+      );
+    }
+    if (source === 'apply' && this.journal) this.journal.append(encodeOp(op));
+    this.folders.delete(from);
+    this.folders.set(to, entry.renamed(op.toA, op.toB));
+    const pending = this.intents.get(from);
+    if (pending !== undefined) {
+      this.intents.delete(from);
+      this.intents.set(to, { ...pending, nameA: op.toA, nameB: op.toB });
+    }
+  }
+
+  private addIntent(key: string, op: Extract<StateOp, { op: 'intent' }>): void {
+    let pending = this.intents.get(key);
+    if (pending === undefined) {
+      pending = { nameA: op.nameA, nameB: op.nameB, a: new Map(), b: new Map() };
+      this.intents.set(key, pending);
+    }
+    pending[op.side].set(op.uid, op.gid);
+  }
+
+  /**
+   * A record holding a message's uid on a side settles the intent to copy that
+   * message, unless its copy is still pending or deferred: then whether the
+   * write happened is as unknown as before.
+   */
+  private resolveIntents(key: string, records: readonly MessageRecord[]): void {
+    const pending = this.intents.get(key);
+    if (pending === undefined) return;
+    for (const r of records) {
+      if (r.status !== undefined && r.status !== 'synced') continue;
+      if (r.uidA !== 0) pending.a.delete(r.uidA);
+      if (r.uidB !== 0) pending.b.delete(r.uidB);
     }
   }
 
@@ -447,6 +540,8 @@ export class SyncState {
   private copyRecord(r: MessageRecord): MessageRecord {
     const copy: MessageRecord = { uidA: r.uidA, uidB: r.uidB, gid: r.gid, flags: this.interner.intern(r.flags) };
     if (r.held !== undefined) copy.held = r.held;
+    // 'synced' is what no status means: kept out so records compare (and are written) alike.
+    if (r.status !== undefined && r.status !== 'synced') copy.status = r.status;
     return copy;
   }
 }
@@ -464,14 +559,28 @@ function scanOrRefuse(path: string, buf: Buffer): ScannedState {
       );
     }
     if (e instanceof StateVersionError) {
-      throw new StateError(`state file ${path} has version ${e.version}; this replimap reads version ${STATE_FORMAT_VERSION}`);
+      throw new StateError(
+        `state file ${path} has version ${e.version}; this replimap reads versions ${SUPPORTED_VERSIONS.join(' and ')} ` +
+          `(a newer replimap wrote it: use that one)`,
+      );
     }
     throw e;
   }
 }
 
+function identityMismatchWarning(path: string, version: number): string {
+  return (
+    `state file ${path} holds global ids of identity rule ${version}, this replimap computes rule ${IDENTITY_RULE_VERSION}: ` +
+    `its records are re-verified before they are trusted`
+  );
+}
+
 /** Rejects ops that would write something unreadable or meaningless (a programming error). */
 function checkOp(op: StateOp): void {
+  if (op.op === 'rename-folder') {
+    for (const name of [op.fromA, op.fromB, op.toA, op.toB]) if (typeof name !== 'string') throw new TypeError('folder names must be strings');
+    return;
+  }
   if (typeof op.nameA !== 'string' || typeof op.nameB !== 'string') throw new TypeError('folder names must be strings');
   switch (op.op) {
     case 'folder':
@@ -493,7 +602,8 @@ function checkOp(op: StateOp): void {
       for (const r of op.records) checkRecord(r);
       return;
     case 'intent':
-      if (!isValidUid(op.uidA) || op.uidA === 0) throw new TypeError(`bad uidA for intent: ${op.uidA}`);
+      if (op.side !== 'a' && op.side !== 'b') throw new TypeError(`bad side ${String(op.side)}`);
+      if (!isValidUid(op.uid) || op.uid === 0) throw new TypeError(`bad uid for intent: ${op.uid}`);
       if (!isValidGid(op.gid)) throw new TypeError(`bad gid ${JSON.stringify(op.gid)}`);
       return;
     default:
@@ -507,6 +617,7 @@ function checkRecord(r: MessageRecord): void {
   }
   if (typeof r.gid !== 'string' || !isValidGid(r.gid)) throw new TypeError(`bad gid ${JSON.stringify(r.gid)}`);
   if (!isValidHeld(r)) throw new TypeError(`bad held mark ${JSON.stringify(r.held)} on a record ${r.uidA} ${r.uidB}`);
+  if (!isValidRecordStatus(r)) throw new TypeError(`bad status ${JSON.stringify(r.status)} on a record ${r.uidA} ${r.uidB}`);
   if (!Array.isArray(r.flags)) throw new TypeError('record flags must be an array');
   for (const f of r.flags) if (typeof f !== 'string' || f === '') throw new TypeError(`bad flag ${JSON.stringify(f)}`);
 }

@@ -1,22 +1,33 @@
-// The journal's line format, version 1. The first line names the state it
+// The journal's line format, version 2. The first line names the state it
 // applies to; every other line is one StateOp:
 //
-//   replimap-journal 1 <generation> "<store A>" "<store B>"
+//   replimap-journal 2 <generation> "<store A>" "<store B>"
 //   folder "<nameA>" "<nameB>"
 //   drop-folder "<nameA>" "<nameB>"
+//   rename-folder "<fromA>" "<fromB>" "<toA>" "<toB>"
 //   status "<nameA>" "<nameB>" a|b <uidValidity> <uidNext> <highestModseq|-> <messages>
-//   put "<nameA>" "<nameB>" <uidA> <uidB> <gid> [%held:<kind>] <flags…>
+//   put "<nameA>" "<nameB>" <uidA> <uidB> <gid> [%held:<kind>] [%status:<status>] <flags…>
 //   del "<nameA>" "<nameB>" <uidA> <uidB>
-//   reset "<nameA>" "<nameB>" <count>[<TAB><uidA> <uidB> <gid> [%held:<kind>] <flags…>]…
-//   intent "<nameA>" "<nameB>" <uidA> <gid>
+//   reset "<nameA>" "<nameB>" <count>[<TAB><uidA> <uidB> <gid> [%held:<kind>] [%status:<status>] <flags…>]…
+//   intent "<nameA>" "<nameB>" a|b <uid> <gid>
 //
 // One op is always one line, so a crash can only tear the last one. Record
 // text is the state file's record line (flags percent-encoded, so no tabs).
-import type { StateOp } from './types.js';
-import { FlagInterner, LineCursor, LineError, encodeRecord, encodeStatus, isValidGid, parseRecordAt, readStatus } from './lineCodec.js';
+//
+// Version 1 (replimap up to issue 7) had no rename-folder and no %status:, and
+// its intent line was `intent "<nameA>" "<nameB>" <uidA> <gid>`. Every version-1
+// line is a valid version-2 line (that intent reads as side a), so one decoder
+// reads both; a run that replays a version-1 journal appends version-2 lines to
+// it after turning its header into version 2 (StateJournal), so an older
+// replimap refuses the journal instead of dropping the lines it cannot read.
+import type { MessageRecord, PairOp, StateOp } from './types.js';
+import { FlagInterner, LineCursor, LineError, encodeRecord, encodeStatus, isValidGid, parseRecordAt, readStatus, type RecordSyntax } from './lineCodec.js';
 
 export const JOURNAL_MAGIC = 'replimap-journal';
-export const JOURNAL_FORMAT_VERSION = 1;
+export const JOURNAL_FORMAT_VERSION = 2;
+export const JOURNAL_SUPPORTED_VERSIONS: readonly number[] = [1, 2];
+/** Journal record lines may carry statuses (a version-1 journal never has one: its writer had none). */
+const JOURNAL_RECORDS: RecordSyntax = Object.freeze({ statuses: true });
 
 export interface JournalHeader {
   version: number;
@@ -33,7 +44,9 @@ export function decodeJournalHeader(line: string): JournalHeader {
   const c = new LineCursor(line);
   if (c.word('magic') !== JOURNAL_MAGIC) throw new LineError('not a replimap journal');
   const version = c.uint('version');
-  if (version !== JOURNAL_FORMAT_VERSION) throw new LineError(`journal version ${version}; this replimap reads version ${JOURNAL_FORMAT_VERSION}`);
+  if (!JOURNAL_SUPPORTED_VERSIONS.includes(version)) {
+    throw new LineError(`journal version ${version}; this replimap reads versions ${JOURNAL_SUPPORTED_VERSIONS.join(' and ')}`);
+  }
   const generation = c.uint('generation', Number.MAX_SAFE_INTEGER);
   const storeA = c.json('store A');
   const storeB = c.json('store B');
@@ -42,10 +55,15 @@ export function decodeJournalHeader(line: string): JournalHeader {
 }
 
 /**
- * @param names the op's two names as written (`encodeNames`), when the caller
- *   has them at hand: saves two JSON.stringify calls per op.
+ * @param names the pair op's two names as written (`encodeNames`), when the
+ *   caller has them at hand: saves two JSON.stringify calls per op.
  */
-export function encodeOp(op: StateOp, names = encodeNames(op.nameA, op.nameB)): string {
+export function encodeOp(op: StateOp, names?: string): string {
+  if (op.op === 'rename-folder') return `rename-folder ${encodeNames(op.fromA, op.fromB)} ${encodeNames(op.toA, op.toB)}`;
+  return encodePairOp(op, names ?? encodeNames(op.nameA, op.nameB));
+}
+
+function encodePairOp(op: PairOp, names: string): string {
   switch (op.op) {
     case 'folder':
     case 'drop-folder':
@@ -62,19 +80,20 @@ export function encodeOp(op: StateOp, names = encodeNames(op.nameA, op.nameB)): 
       return out;
     }
     case 'intent':
-      return `intent ${names} ${op.uidA} ${op.gid}`;
+      return `intent ${names} ${op.side} ${op.uid} ${op.gid}`;
   }
 }
 
-const OP_KINDS: ReadonlySet<string> = new Set(['folder', 'drop-folder', 'status', 'put', 'del', 'reset', 'intent']);
+const OP_KINDS: ReadonlySet<string> = new Set(['folder', 'drop-folder', 'rename-folder', 'status', 'put', 'del', 'reset', 'intent']);
 
 export function encodeNames(nameA: string, nameB: string): string {
   return `${JSON.stringify(nameA)} ${JSON.stringify(nameB)}`;
 }
 
 /**
- * Decodes one op line. The result is fully validated (as SyncState.apply
- * would check it), so a replay can apply it as it is.
+ * Decodes one op line (of a version-1 or version-2 journal). The result is
+ * fully validated (as SyncState.apply would check it), so a replay can apply
+ * it as it is.
  */
 export function decodeOp(line: string, interner: FlagInterner): StateOp {
   const tab = line.indexOf('\t');
@@ -89,9 +108,14 @@ export function decodeOp(line: string, interner: FlagInterner): StateOp {
     case 'drop-folder':
       head.expectEnd();
       return { op: kind, nameA, nameB };
+    case 'rename-folder': {
+      const toA = head.json('new folder name on A');
+      const toB = head.json('new folder name on B');
+      head.expectEnd();
+      return { op: 'rename-folder', fromA: nameA, fromB: nameB, toA, toB };
+    }
     case 'status': {
-      const side = head.word('side');
-      if (side !== 'a' && side !== 'b') throw new LineError(`bad side ${JSON.stringify(side)}`);
+      const side = readSide(head.word('side'));
       const status = readStatus(head);
       head.expectEnd();
       return { op: 'status', nameA, nameB, side, status };
@@ -99,7 +123,7 @@ export function decodeOp(line: string, interner: FlagInterner): StateOp {
     case 'put': {
       const [start, end] = head.rest();
       if (start >= end) throw new LineError('missing record');
-      return { op: 'put', nameA, nameB, record: parseRecordAt(line, start, end, interner) };
+      return { op: 'put', nameA, nameB, record: parseRecordAt(line, start, end, interner, JOURNAL_RECORDS) };
     }
     case 'del': {
       const uidA = head.uint('uidA');
@@ -108,28 +132,48 @@ export function decodeOp(line: string, interner: FlagInterner): StateOp {
       if (uidA === 0 && uidB === 0) throw new LineError('del needs uidA or uidB');
       return { op: 'del', nameA, nameB, uidA, uidB };
     }
-    case 'reset': {
-      const count = head.uint('record count', Number.MAX_SAFE_INTEGER);
-      head.expectEnd();
-      const records = [];
-      let pos = tab;
-      while (pos !== -1) {
-        const next = line.indexOf('\t', pos + 1);
-        records.push(parseRecordAt(line, pos + 1, next === -1 ? line.length : next, interner));
-        pos = next;
-      }
-      if (records.length !== count) throw new LineError(`reset says ${count} records, the line has ${records.length}`);
-      return { op: 'reset', nameA, nameB, records };
-    }
-    case 'intent': {
-      const uidA = head.uint('uidA');
-      const gid = head.word('gid');
-      head.expectEnd();
-      if (uidA === 0) throw new LineError('intent needs a uidA');
-      if (!isValidGid(gid)) throw new LineError('bad gid');
-      return { op: 'intent', nameA, nameB, uidA, gid };
-    }
+    case 'reset':
+      return { op: 'reset', nameA, nameB, records: resetRecords(line, head, tab, interner) };
+    case 'intent':
+      return { op: 'intent', nameA, nameB, ...intentFields(head) };
     default:
       throw new LineError(`unknown op ${JSON.stringify(kind.slice(0, 40))}`);
   }
+}
+
+function readSide(word: string): 'a' | 'b' {
+  if (word !== 'a' && word !== 'b') throw new LineError(`bad side ${JSON.stringify(word)}`);
+  return word;
+}
+
+/** The tab-separated records after a reset's count (head: at the count). */
+function resetRecords(line: string, head: LineCursor, tab: number, interner: FlagInterner): MessageRecord[] {
+  const count = head.uint('record count', Number.MAX_SAFE_INTEGER);
+  head.expectEnd();
+  const records = [];
+  let pos = tab;
+  while (pos !== -1) {
+    const next = line.indexOf('\t', pos + 1);
+    records.push(parseRecordAt(line, pos + 1, next === -1 ? line.length : next, interner, JOURNAL_RECORDS));
+    pos = next;
+  }
+  if (records.length !== count) throw new LineError(`reset says ${count} records, the line has ${records.length}`);
+  return records;
+}
+
+/** `a|b <uid> <gid>`, or version 1's `<uidA> <gid>` (head: after the names). */
+function intentFields(head: LineCursor): { side: 'a' | 'b'; uid: number; gid: string } {
+  const first = head.word('side');
+  const side = first === 'a' || first === 'b' ? first : 'a';
+  const uid = side === first ? head.uint('uid') : parseLegacyUid(first);
+  const gid = head.word('gid');
+  head.expectEnd();
+  if (uid === 0) throw new LineError('intent needs a uid');
+  if (!isValidGid(gid)) throw new LineError('bad gid');
+  return { side, uid, gid };
+}
+
+/** A version-1 intent's uidA, read as LineCursor.uint would. */
+function parseLegacyUid(token: string): number {
+  return new LineCursor(token).uint('side or uidA');
 }

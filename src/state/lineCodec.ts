@@ -1,9 +1,10 @@
 // The small text codecs shared by the state file and its journal: a strict
 // token cursor (bare words and JSON strings separated by single spaces), the
-// record line `uidA uidB gid [%held:<kind>] flags…`, the status fields, and flag interning.
+// record line `uidA uidB gid [%held:<kind>] [%status:<status>] flags…`, the
+// status fields, and flag interning.
 // Everything here is pure; problems are thrown as LineError and turned into a
 // StateError naming the file and line by the caller.
-import type { HeldKind, MessageRecord, SideStatus } from './types.js';
+import type { HeldKind, MessageRecord, RecordStatus, SideStatus } from './types.js';
 
 /** A malformed line. The caller adds the file name and line number. */
 export class LineError extends Error {}
@@ -202,25 +203,50 @@ export const HELD_ROLLBACK_TOKEN = '%held:rollback';
 export const HELD_TOKEN_PREFIX = '%held:';
 const HELD_KINDS: readonly HeldKind[] = ['rollback', 'unknown'];
 
-/** `uidA uidB gid [%held:<kind>] flags…` without the newline. */
+/**
+ * What a record status token starts with (`%status:pending`, `%status:deferred`;
+ * 'synced' is written as nothing). Like the held token it can never be a flag;
+ * it comes after the held token, and is read only where `statuses` allows it
+ * (format 2 state files, journals): in a format-1 file it is damage.
+ */
+export const STATUS_TOKEN_PREFIX = '%status:';
+const WRITTEN_STATUSES: readonly RecordStatus[] = ['pending', 'deferred'];
+const RECORD_STATUSES: readonly RecordStatus[] = ['synced', ...WRITTEN_STATUSES];
+
+/** Which optional record tokens a file's version allows. */
+export interface RecordSyntax {
+  statuses: boolean;
+}
+
+/** `uidA uidB gid [%held:<kind>] [%status:<status>] flags…` without the newline. */
 export function encodeRecord(r: MessageRecord): string {
   const flags = r.flags.length === 0 ? '' : ' ' + encodeFlags(r.flags);
   const held = r.held === undefined ? '' : ` ${HELD_TOKEN_PREFIX}${r.held}`;
-  return `${r.uidA} ${r.uidB} ${r.gid}${held}${flags}`;
+  const status = r.status === undefined || r.status === 'synced' ? '' : ` ${STATUS_TOKEN_PREFIX}${r.status}`;
+  return `${r.uidA} ${r.uidB} ${r.gid}${held}${status}${flags}`;
 }
 
 /** A held mark belongs on a record that lacks one side (the side that lost the message). */
 export function isValidHeld(r: MessageRecord): boolean {
-  return r.held === undefined || (HELD_KINDS.includes(r.held) && (r.uidA === 0) !== (r.uidB === 0));
+  return r.held === undefined || (HELD_KINDS.includes(r.held) && isOneSided(r));
 }
 
-/** The held kind whose token starts at `p` and ends at `end` or a space, if one does. */
-function heldTokenAt(text: string, p: number, end: number): { held: HeldKind; after: number } | undefined {
-  if (!text.startsWith(HELD_TOKEN_PREFIX, p)) return undefined;
-  for (const held of HELD_KINDS) {
-    const after = p + HELD_TOKEN_PREFIX.length + held.length;
-    if (after > end || !text.startsWith(held, p + HELD_TOKEN_PREFIX.length)) continue;
-    if (after === end || text.charCodeAt(after) === 0x20) return { held, after };
+/** A status other than 'synced' belongs on a record that lacks one side (the side its copy goes to). */
+export function isValidRecordStatus(r: MessageRecord): boolean {
+  return r.status === undefined || r.status === 'synced' || (RECORD_STATUSES.includes(r.status) && isOneSided(r));
+}
+
+function isOneSided(r: MessageRecord): boolean {
+  return (r.uidA === 0) !== (r.uidB === 0);
+}
+
+/** The word of `kinds` whose token (`prefix` + word) starts at `p` and ends at `end` or a space, if one does. */
+function markTokenAt<K extends string>(text: string, p: number, end: number, prefix: string, kinds: readonly K[]): { kind: K; after: number } | undefined {
+  if (!text.startsWith(prefix, p)) return undefined;
+  for (const kind of kinds) {
+    const after = p + prefix.length + kind.length;
+    if (after > end || !text.startsWith(kind, p + prefix.length)) continue;
+    if (after === end || text.charCodeAt(after) === 0x20) return { kind, after };
   }
   return undefined;
 }
@@ -229,7 +255,7 @@ function heldTokenAt(text: string, p: number, end: number): { held: HeldKind; af
  * Parses the record line text[start, end). Hand-written rather than a regex
  * or split(): this runs a million times when a big state is parsed.
  */
-export function parseRecordAt(text: string, start: number, end: number, interner: FlagInterner): MessageRecord {
+export function parseRecordAt(text: string, start: number, end: number, interner: FlagInterner, syntax: RecordSyntax): MessageRecord {
   let p = start;
   let uidA = 0;
   while (p < end && text.charCodeAt(p) !== 0x20) {
@@ -259,18 +285,31 @@ export function parseRecordAt(text: string, start: number, end: number, interner
     p++;
   }
   if (p === gStart) throw new LineError('empty gid');
-  const gid = text.slice(gStart, p);
-  const token = p < end ? heldTokenAt(text, p + 1, end) : undefined;
-  if (token !== undefined) {
-    if (uidA !== 0 && uidB !== 0) throw new LineError('a held mark on a record with both UIDs');
-    p = token.after;
-  }
-  let flags = NO_FLAGS;
+  const r: MessageRecord = { uidA, uidB, gid: text.slice(gStart, p), flags: NO_FLAGS };
+  if (p < end && text.charCodeAt(p + 1) === 0x25) p = parseMarks(text, p, end, r, syntax); // '%': a mark (or a flag)
   if (p < end) {
     if (p + 1 >= end) throw new LineError('trailing space');
-    flags = interner.fromEncoded(text.slice(p + 1, end));
+    r.flags = interner.fromEncoded(text.slice(p + 1, end));
   }
-  return token ? { uidA, uidB, gid, flags, held: token.held } : { uidA, uidB, gid, flags };
+  return r;
+}
+
+/** Reads the held and status tokens after the gid (p: the space before them) into r; returns where they end. */
+function parseMarks(text: string, p: number, end: number, r: MessageRecord, syntax: RecordSyntax): number {
+  const twoSided = r.uidA !== 0 && r.uidB !== 0;
+  const held = markTokenAt(text, p + 1, end, HELD_TOKEN_PREFIX, HELD_KINDS);
+  if (held !== undefined) {
+    if (twoSided) throw new LineError('a held mark on a record with both UIDs');
+    r.held = held.kind;
+    p = held.after;
+  }
+  const status = syntax.statuses && p < end ? markTokenAt(text, p + 1, end, STATUS_TOKEN_PREFIX, WRITTEN_STATUSES) : undefined;
+  if (status !== undefined) {
+    if (twoSided) throw new LineError(`a ${status.kind} status on a record with both UIDs`);
+    r.status = status.kind;
+    p = status.after;
+  }
+  return p;
 }
 
 // ---- status ---------------------------------------------------------------

@@ -1,43 +1,65 @@
-// The state file format, version 1:
+// The state file format, version 2:
 //
-//   replimap-state 1
+//   replimap-state 2
 //   stores "<display URL of A>" "<display URL of B>"
 //   generation <n>
+//   identity <n>                               the global-id rule version of the gids
 //   mode <copy|mirror|two-way>                 the mode of the last committed run
 //   folder "<name on A>" "<name on B>"          one section per folder pair
+//   discarded                                  optional (see FolderRecordHeader.discarded)
 //   status a <uidValidity> <uidNext> <highestModseq|-> <messages>   optional
 //   status b <uidValidity> <uidNext> <highestModseq|-> <messages>   optional
-//   <uidA> <uidB> <gid> [%held:<kind>] <flag> <flag>…   one line per record
+//   <uidA> <uidB> <gid> [%held:<kind>] [%status:<status>] <flag> <flag>…   one line per record
 //   …
 //   end <folderCount> <recordCount>
 //
 // Names are JSON strings (they may hold spaces, quotes, non-ASCII). Record
 // lines always start with a digit and every other line with a keyword, so a
 // section's records can be skipped by looking at one byte per line (see
-// stateScan.ts); they are parsed only when a run asks for that folder's records. Flags are encoded by
-// encodeFlag, so record lines are pure ASCII. `%held:rollback` marks a
-// one-sided record whose other side lost the message in a rollback (see
-// MessageRecord.held), `%held:unknown` one whose record came back after a
-// damaged section; they came after version 1 and need no new version:
-// files without it read as before. The end marker makes a truncated
-// file detectable; counts that do not match are reported (countMismatch), not
-// refused: the caller discards the sections it can no longer trust. A damaged
-// line inside a section costs only that section (stateScan.ts); a damaged
-// file header or end marker makes the file unreadable.
+// stateScan.ts); they are parsed only when a run asks for that folder's
+// records. Flags are encoded by encodeFlag, so record lines are pure ASCII.
+// `%held:rollback` marks a one-sided record whose other side lost the message
+// in a rollback (see MessageRecord.held), `%held:unknown` one whose record came
+// back after a damaged section. `%status:pending` / `%status:deferred` give a
+// one-sided record's copy status (MessageRecord.status); a synced record has
+// none, so a state where everything is synced is no bigger than in version 1.
+// The end marker makes a truncated file detectable; counts that do not match
+// are reported (countMismatch), not refused: the caller discards the sections
+// it can no longer trust. A damaged line inside a section costs only that
+// section (stateScan.ts); a damaged file header or end marker makes the file
+// unreadable.
+//
+// Version 1 (replimap up to issue 7) is still read: it has no `identity` line
+// (its gids are of identity rule 1) and no `%status:` token (in a version-1
+// file it is damage, as it was to that release). Its record lines are valid
+// version-2 lines, so an unparsed section is copied byte for byte when the
+// file is upgraded: SyncState rewrites a version-1 file as version 2 on its
+// next commit, even in a run that changes nothing.
 //
 // Adding a version: bump STATE_FORMAT_VERSION, give the new line kinds their
-// keyword (e.g. `defer …`, `base …` inside a section), accept them in
-// scanStateFile only when `version >= 2`, and keep reading the older versions
-// (SUPPORTED_VERSIONS) so an upgrade rewrites the file on its next commit.
-// Version 1 readers refuse any higher version, so an old replimap never
-// silently drops data it does not understand; an unknown line kind in a
-// version 1 file is damage (its section is discarded with a warning).
+// keyword (e.g. `base …` inside a section), accept them in scanStateFile only
+// for files of that version or later, and keep reading the older versions
+// (SUPPORTED_VERSIONS). A reader refuses any version it does not know (so an
+// old replimap never silently drops data it does not understand); an unknown
+// line kind in a known version is damage (its section is discarded with a
+// warning).
 import type { FolderRecordHeader, MessageRecord, StateMode } from './types.js';
-import { FlagInterner, HELD_TOKEN_PREFIX, LineError, encodeRecord, encodeStatus, parseRecordAt } from './lineCodec.js';
+import {
+  FlagInterner,
+  HELD_TOKEN_PREFIX,
+  LineError,
+  STATUS_TOKEN_PREFIX,
+  encodeRecord,
+  encodeStatus,
+  parseRecordAt,
+  type RecordSyntax,
+} from './lineCodec.js';
 
 export const STATE_MAGIC = 'replimap-state';
-export const STATE_FORMAT_VERSION = 1;
-export const SUPPORTED_VERSIONS: readonly number[] = [1];
+export const STATE_FORMAT_VERSION = 2;
+export const SUPPORTED_VERSIONS: readonly number[] = [1, 2];
+/** The identity rule of the gids in a file without an `identity` line (version 1). */
+export const IDENTITY_VERSION_OF_FORMAT_1 = 1;
 
 /** A problem at one line of the state file (1-based). */
 export class StateFormatError extends Error {
@@ -64,6 +86,16 @@ export interface RawRecords {
   /** Line number of the first record line. */
   firstLine: number;
   count: number;
+  /** The format version of the file they come from. */
+  version: number;
+}
+
+const WITH_STATUSES: RecordSyntax = Object.freeze({ statuses: true });
+const WITHOUT_STATUSES: RecordSyntax = Object.freeze({ statuses: false });
+
+/** The record tokens a file of `version` may hold (`%status:` came with version 2). */
+export function recordSyntax(version: number): RecordSyntax {
+  return version >= 2 ? WITH_STATUSES : WITHOUT_STATUSES;
 }
 
 /** Parses the record lines of one section (done lazily, once per section). */
@@ -72,11 +104,12 @@ export function parseRecords(raw: RawRecords, interner: FlagInterner): MessageRe
   // caught by the parser as a bad character instead of being decoded.
   const text = raw.buf.toString('latin1', raw.start, raw.end);
   const out = new Array<MessageRecord>(raw.count);
+  const syntax = recordSyntax(raw.version);
   let pos = 0;
   for (let i = 0; i < raw.count; i++) {
     const nl = text.indexOf('\n', pos);
     try {
-      out[i] = parseRecordAt(text, pos, nl, interner);
+      out[i] = parseRecordAt(text, pos, nl, interner, syntax);
     } catch (e) {
       if (e instanceof LineError) throw new StateFormatError(raw.firstLine + i, e.message);
       throw e;
@@ -87,14 +120,17 @@ export function parseRecords(raw: RawRecords, interner: FlagInterner): MessageRe
 }
 
 const HELD_MARK_BYTES = Buffer.from(` ${HELD_TOKEN_PREFIX}`, 'latin1');
+const STATUS_MARK_BYTES = Buffer.from(` ${STATUS_TOKEN_PREFIX}`, 'latin1');
 
 /**
- * Whether any of these unparsed record lines carries a held mark: one byte
- * search, no parsing. The token cannot occur otherwise (a flag never starts
- * with '%h'), so a match is a mark (or a damaged line, found when parsed).
+ * Whether any of these unparsed record lines carries a held mark (`held`) or a
+ * status token (`status`, format 2 only): one byte search, no parsing. The
+ * tokens cannot occur otherwise (a flag never starts with '%h' or '%s'), so a
+ * match is a mark (or a damaged line, found when parsed).
  */
-export function rawHasHeldMark(raw: RawRecords): boolean {
-  return raw.buf.subarray(raw.start, raw.end).includes(HELD_MARK_BYTES);
+export function rawHasMark(raw: RawRecords, mark: 'held' | 'status'): boolean {
+  if (mark === 'status' && !recordSyntax(raw.version).statuses) return false;
+  return raw.buf.subarray(raw.start, raw.end).includes(mark === 'held' ? HELD_MARK_BYTES : STATUS_MARK_BYTES);
 }
 
 /** A map key for a folder pair (the length prefix keeps it unambiguous). */
@@ -104,10 +140,19 @@ export function folderKey(nameA: string, nameB: string): string {
 
 // ---- writing ---------------------------------------------------------------
 
-export function stateHeaderText(storeA: string, storeB: string, generation: number, mode?: StateMode): string {
+export interface StateHeader {
+  storeA: string;
+  storeB: string;
+  generation: number;
+  identityVersion: number;
+  mode?: StateMode;
+}
+
+export function stateHeaderText(h: StateHeader): string {
   return (
-    `${STATE_MAGIC} ${STATE_FORMAT_VERSION}\nstores ${JSON.stringify(storeA)} ${JSON.stringify(storeB)}\ngeneration ${generation}\n` +
-    (mode ? `mode ${mode}\n` : '')
+    `${STATE_MAGIC} ${STATE_FORMAT_VERSION}\nstores ${JSON.stringify(h.storeA)} ${JSON.stringify(h.storeB)}\n` +
+    `generation ${h.generation}\nidentity ${h.identityVersion}\n` +
+    (h.mode ? `mode ${h.mode}\n` : '')
   );
 }
 

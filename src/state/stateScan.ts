@@ -15,7 +15,15 @@
 // and the end marker's folder count then differs (countMismatch).
 import type { FolderRecordHeader, SideStatus, StateMode } from './types.js';
 import { LineCursor, LineError, readStatus } from './lineCodec.js';
-import { STATE_MAGIC, StateFormatError, StateVersionError, SUPPORTED_VERSIONS, folderKey, type RawRecords } from './stateFormat.js';
+import {
+  IDENTITY_VERSION_OF_FORMAT_1,
+  STATE_MAGIC,
+  StateFormatError,
+  StateVersionError,
+  SUPPORTED_VERSIONS,
+  folderKey,
+  type RawRecords,
+} from './stateFormat.js';
 
 export interface ScannedSection {
   header: FolderRecordHeader;
@@ -33,9 +41,13 @@ export interface DamagedSection {
 }
 
 export interface ScannedState {
+  /** The file's format version (one of SUPPORTED_VERSIONS). */
+  version: number;
   storeA: string;
   storeB: string;
   generation: number;
+  /** The global-id rule version of the file's gids (1 for a version-1 file, which has no such line). */
+  identityVersion: number;
   /** Absent in a file written before the line existed: treat as unknown. */
   mode?: StateMode;
   /** The sound sections, in file order. */
@@ -57,6 +69,7 @@ const NL = 0x0a;
 export function scanStateFile(buf: Buffer): ScannedState {
   const r = new LineReader(buf);
   const header = scanHeader(r);
+  r.version = header.version;
   const body = new SectionCollector();
   if (!isBoundary(r.line)) throw new StateFormatError(r.lineNo, unexpectedLine(r.line));
   while (r.line.startsWith('folder ')) body.add(scanSection(r));
@@ -68,6 +81,8 @@ export function scanStateFile(buf: Buffer): ScannedState {
 class LineReader {
   line = '';
   lineNo = 0;
+  /** The file's format version, once its first line is read: stamped on every RawRecords. */
+  version = 0;
   /** Offset of the current line. */
   private lineStart = 0;
   /** Offset of the line after it. */
@@ -117,7 +132,7 @@ class LineReader {
    */
   skipRecords(): RawRecords {
     const buf = this.buf;
-    const records: RawRecords = { buf, start: this.lineStart, end: this.lineStart, firstLine: this.lineNo, count: 0 };
+    const records: RawRecords = { buf, start: this.lineStart, end: this.lineStart, firstLine: this.lineNo, count: 0, version: this.version };
     if (!isDigit(buf[this.lineStart]!)) return records;
     let p = this.lineStart;
     this.lineNo--;
@@ -134,7 +149,6 @@ class LineReader {
     return records;
   }
 
-  /** Moves on to the next section boundary; returns how many record lines it passed, the current one included. */
   /**
    * Skips a damaged section's remaining lines. `uncertain`: lines that are
    * neither a record nor a status line, which may be a record whose first byte
@@ -152,13 +166,11 @@ class LineReader {
   }
 }
 
-function scanHeader(r: LineReader): Pick<ScannedState, 'storeA' | 'storeB' | 'generation' | 'mode'> {
-  const magic = r.next();
-  const m = /^(\S+) (\S+)$/.exec(magic);
-  if (m === null || m[1] !== STATE_MAGIC) throw new StateFormatError(1, `not a replimap state file (first line ${JSON.stringify(magic.slice(0, 40))})`);
-  const version = m[2]!;
-  if (!/^[0-9]+$/.test(version) || !SUPPORTED_VERSIONS.includes(Number(version))) throw new StateVersionError(version);
+type ScannedHeader = Pick<ScannedState, 'version' | 'storeA' | 'storeB' | 'generation' | 'identityVersion' | 'mode'>;
 
+/** The lines before the first section; the current line is then the one after them. */
+function scanHeader(r: LineReader): ScannedHeader {
+  const version = scanMagic(r.next());
   const stores = r.at(() => {
     const c = keywordLine(r.next(), 'stores');
     const storeA = c.json('store A');
@@ -166,23 +178,44 @@ function scanHeader(r: LineReader): Pick<ScannedState, 'storeA' | 'storeB' | 'ge
     c.expectEnd();
     return { storeA, storeB };
   });
-  const generation = r.at(() => {
-    const c = keywordLine(r.next(), 'generation');
-    const g = c.uint('generation', Number.MAX_SAFE_INTEGER);
-    c.expectEnd();
-    return g;
-  });
-  if (!r.next().startsWith('mode ')) return { ...stores, generation };
-  const mode = r.at(() => {
-    const c = keywordLine(r.line, 'mode');
-    const word = c.word('mode');
-    c.expectEnd();
-    const found = MODES.find((known) => known === word);
-    if (!found) throw new LineError(`unknown mode ${JSON.stringify(word)}`);
-    return found;
-  });
+  const generation = r.at(() => numberLine(r.next(), 'generation'));
   r.next();
-  return { ...stores, generation, mode };
+  let identityVersion = IDENTITY_VERSION_OF_FORMAT_1;
+  if (version >= 2) {
+    identityVersion = r.at(() => numberLine(r.line, 'identity'));
+    r.next();
+  }
+  const header: ScannedHeader = { version, ...stores, generation, identityVersion };
+  if (!r.line.startsWith('mode ')) return header;
+  header.mode = r.at(() => modeLine(r.line));
+  r.next();
+  return header;
+}
+
+/** The format version the first line names; refuses a file that is not a state or of a version not read here. */
+function scanMagic(magic: string): number {
+  const m = /^(\S+) (\S+)$/.exec(magic);
+  if (m === null || m[1] !== STATE_MAGIC) throw new StateFormatError(1, `not a replimap state file (first line ${JSON.stringify(magic.slice(0, 40))})`);
+  const version = m[2]!;
+  if (!/^[0-9]+$/.test(version) || !SUPPORTED_VERSIONS.includes(Number(version))) throw new StateVersionError(version);
+  return Number(version);
+}
+
+/** `<keyword> <n>` */
+function numberLine(line: string, keyword: string): number {
+  const c = keywordLine(line, keyword);
+  const n = c.uint(keyword, Number.MAX_SAFE_INTEGER);
+  c.expectEnd();
+  return n;
+}
+
+function modeLine(line: string): StateMode {
+  const c = keywordLine(line, 'mode');
+  const word = c.word('mode');
+  c.expectEnd();
+  const found = MODES.find((known) => known === word);
+  if (!found) throw new LineError(`unknown mode ${JSON.stringify(word)}`);
+  return found;
 }
 
 /** A cursor after the line's keyword, which must be `keyword`. */
@@ -284,8 +317,10 @@ class SectionCollector {
   }
 }
 
-/** Reads the end marker (the current line); returns how its counts differ from the file's, if they do. */
-/** `uncertain` lines of damaged sections may have been records: a count within them still matches. */
+/**
+ * Reads the end marker (the current line); returns how its counts differ from the file's, if they do.
+ * `uncertain` lines of damaged sections may have been records: a count within them still matches.
+ */
 function scanEnd(r: LineReader, folders: number, records: number, uncertain: number): StateFormatError | undefined {
   const counts = r.at(() => {
     const c = keywordLine(r.line, 'end');

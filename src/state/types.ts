@@ -34,10 +34,21 @@ export interface MessageRecord {
    * state section (so whether A lost it cannot be told).
    */
   held?: HeldKind;
+  /**
+   * Only on a one-sided record (format 2): whether its copy to the other side
+   * is done. Absent means 'synced' (and costs no bytes on disk); apply() drops
+   * an explicit 'synced'. 'pending': the copy is wanted but not confirmed yet
+   * (e.g. an append that failed or whose result is unknown). 'deferred': known,
+   * deliberately not copied yet (e.g. a body left for later).
+   */
+  status?: RecordStatus;
 }
 
 /** Why a one-sided record's message is not deleted from the other side (see MessageRecord.held). */
 export type HeldKind = 'rollback' | 'unknown';
+
+/** Where a record's copy to the other side stands (see MessageRecord.status). */
+export type RecordStatus = 'synced' | 'pending' | 'deferred';
 
 /** A folder pair as the state knows it. */
 export interface FolderRecordHeader {
@@ -76,11 +87,23 @@ export type StateOp =
    */
   | { op: 'reset'; nameA: string; nameB: string; records: MessageRecord[] }
   /**
-   * About to append the A message `uidA` (global id `gid`) to B. Informational:
-   * on the next start, intents without a matching 'put' tell which folders may
-   * hold an append whose result is unknown.
+   * About to write a copy of the message `uid` of side `side` (global id `gid`)
+   * to the other side. Informational: on the next start, intents without a
+   * 'put' (or 'reset') of a record holding that uid on that side, and not
+   * pending or deferred, tell which folders may hold a write whose result is
+   * unknown. A commit drops them.
    */
-  | { op: 'intent'; nameA: string; nameB: string; uidA: number; gid: string };
+  | { op: 'intent'; nameA: string; nameB: string; side: 'a' | 'b'; uid: number; gid: string }
+  /**
+   * The folder pair (fromA, fromB) is now called (toA, toB): its records,
+   * statuses and intents move with it. A no-op when the source pair is absent
+   * (the rename already happened, or the pair was never known); apply()
+   * refuses a rename onto a pair the state already has.
+   */
+  | { op: 'rename-folder'; fromA: string; fromB: string; toA: string; toB: string };
+
+/** The ops that are about one folder pair, named by nameA and nameB (every op but rename-folder). */
+export type PairOp = Exclude<StateOp, { op: 'rename-folder' }>;
 
 /** One folder pair of the state, as the sync layer reads it (FolderEntry implements it). */
 export interface FolderState {
@@ -99,6 +122,8 @@ export interface FolderState {
   knownUids(side: 'a' | 'b'): number[];
   /** Some record is marked held (see MessageRecord.held); cheap on an unparsed section. */
   hasHeldRecords(): boolean;
+  /** Some record's copy is pending or deferred (see MessageRecord.status); cheap on an unparsed section. */
+  hasUnsyncedRecords(): boolean;
   /**
    * The section was found damaged since the state was opened and discarded, held marks and all
    * (known after records()): B may hold messages A lost, which no record names any more.

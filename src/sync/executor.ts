@@ -254,7 +254,7 @@ async function copyInBatches(
     const toSend = readyToSend(ctx, job, batch, fetched, aOnly, fail, out.unreturned);
     if (toSend.length === 0) continue;
 
-    for (const { action } of toSend) ctx.state.apply({ op: 'intent', nameA, nameB, uidA: action.uidA, gid: action.gid });
+    for (const { action } of toSend) ctx.state.apply({ op: 'intent', nameA, nameB, side: 'a', uid: action.uidA, gid: action.gid });
     await ctx.state.flush();
 
     let outcomes;

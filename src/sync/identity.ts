@@ -97,6 +97,8 @@ export function parseIdentityHeaders(raw: string): IdentityFields {
  * is that a server that alters such a message's bytes on APPEND makes its copy
  * look like another message, and replimap then copies it again rather than
  * risk dropping it.
+ *
+ * Changing this rule means bumping IDENTITY_RULE_VERSION (src/identityVersion.ts).
  */
 export function globalIdFromFields(fields: IdentityFields, size: number): string {
   const lines: string[] = [];

@@ -6,12 +6,15 @@
 //                      apply churnOp(1, run), churnOp(2, run), … forever, flushing every
 //                      few ops and printing "flushed <n>" once ops 1..n are
 //                      durable; commits now and then. Meant to be SIGKILLed.
+//   renames <statePath>
+//                      the same with renameOp(1), renameOp(2), … (a folder pair
+//                      renamed every third op) in a fresh state.
 import { StateError } from '../../src/errors.js';
 import { SyncState } from '../../src/state/SyncState.js';
-import { STATE_TEST_IDENTITY, churnFolder, churnOp } from './stateOps.js';
+import { STATE_TEST_IDENTITY, churnFolder, churnOp, renameOp, renamedFolder } from './stateOps.js';
 
 const [, , mode, path, runArg] = process.argv;
-if (path === undefined) throw new Error('usage: stateChild hold|churn <statePath>');
+if (path === undefined) throw new Error('usage: stateChild hold|churn|renames <statePath>');
 
 if (mode === 'hold') {
   let state: SyncState;
@@ -37,6 +40,17 @@ if (mode === 'hold') {
       process.stdout.write(`flushed ${n}\n`);
     }
     if (n % 300 === 0) await state.commit();
+  }
+} else if (mode === 'renames') {
+  const state = await SyncState.open(path, STATE_TEST_IDENTITY);
+  state.apply({ op: 'folder', ...renamedFolder(0) });
+  for (let n = 1; ; n++) {
+    state.apply(renameOp(n));
+    if (n % 5 === 0) {
+      await state.flush();
+      process.stdout.write(`flushed ${n}\n`);
+    }
+    if (n % 200 === 0) await state.commit();
   }
 } else {
   throw new Error(`unknown mode ${mode}`);

@@ -35,3 +35,33 @@ export function churnModel(count: number, run = 0): { records: Map<number, Messa
   }
   return statusA === undefined ? { records } : { records, statusA };
 }
+
+/** The name of the folder pair after `renames` renames in the rename stream. */
+export function renamedFolder(renames: number): { nameA: string; nameB: string } {
+  return { nameA: `R ${renames}`, nameB: `Umbenannt "${renames}" ü` };
+}
+
+/**
+ * Op n (1-based) of the rename stream: every third op renames the one folder
+ * pair to its next name; the others put a record (every fourth of them one-sided, pending).
+ */
+export function renameOp(n: number): StateOp {
+  const renames = Math.floor((n - 1) / 3);
+  if (n % 3 === 0) {
+    const from = renamedFolder(renames);
+    const to = renamedFolder(renames + 1);
+    return { op: 'rename-folder', fromA: from.nameA, fromB: from.nameB, toA: to.nameA, toB: to.nameB };
+  }
+  const record: MessageRecord = n % 4 === 1 ? { uidA: n, uidB: 0, gid: `g${n}`, flags: ['\\Seen'], status: 'pending' } : { uidA: n, uidB: n + 1000, gid: `g${n}`, flags: [] };
+  return { op: 'put', ...renamedFolder(renames), record };
+}
+
+/** The folder pair's name and records after rename ops 1..count. */
+export function renameModel(count: number): { names: { nameA: string; nameB: string }; records: Map<number, MessageRecord> } {
+  const records = new Map<number, MessageRecord>();
+  for (let n = 1; n <= count; n++) {
+    const op = renameOp(n);
+    if (op.op === 'put') records.set(op.record.uidA, op.record);
+  }
+  return { names: renamedFolder(Math.floor(count / 3)), records };
+}

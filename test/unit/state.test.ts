@@ -12,6 +12,7 @@ import { stateDir as defaultStateDir } from '../../src/config/statePath.js';
 import type { MessageRecord, SideStatus, StateOp } from '../../src/state/types.js';
 import { FlagInterner, HELD_ROLLBACK_TOKEN } from '../../src/state/lineCodec.js';
 import { STATE_TEST_IDENTITY as ID } from '../support/stateOps.js';
+import { crashCopy as crashCopyInto, expectStateError, snapshot, sortRecords } from '../support/stateFiles.js';
 
 let dir: string;
 let path: string;
@@ -27,44 +28,8 @@ const rec = (uidA: number, uidB: number, gid: string, flags: string[] = []): Mes
 const status = (uidNext: number, modseq?: bigint): SideStatus =>
   modseq === undefined ? { uidValidity: 42n, uidNext, messages: uidNext - 1 } : { uidValidity: 42n, uidNext, highestModseq: modseq, messages: uidNext - 1 };
 
-function sortRecords(rs: readonly MessageRecord[]): MessageRecord[] {
-  return [...rs].map((r) => ({ ...r, flags: [...r.flags] })).sort((x, y) => x.uidA - y.uidA || x.uidB - y.uidB);
-}
-
-/** Folder names, statuses and records of a state, in a comparable form. */
-function snapshot(s: SyncState): unknown {
-  return s
-    .folderKeys()
-    .map(({ nameA, nameB }) => {
-      const f = s.folder(nameA, nameB)!;
-      return { nameA, nameB, statusA: f.statusA, statusB: f.statusB, records: sortRecords(f.records()) };
-    })
-    .sort((x, y) => (x.nameA + '\0' + x.nameB < y.nameA + '\0' + y.nameB ? -1 : 1));
-}
-
-async function expectStateError(p: Promise<unknown>, ...patterns: RegExp[]): Promise<StateError> {
-  const err = await p.then(
-    () => {
-      throw new Error('expected a StateError');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(StateError);
-  expect((err as StateError).exitCode).toBe(4);
-  for (const pat of patterns) expect((err as StateError).message).toMatch(pat);
-  return err as StateError;
-}
-
 /** Copies the state files as they are on disk now, as a crash would leave them. */
-async function crashCopy(from: string): Promise<string> {
-  const to = await mkdtemp(join(dir, 'crash-'));
-  for (const suffix of ['', '.journal']) {
-    await copyFile(from + suffix, join(to, 'state' + suffix)).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'ENOENT') throw e;
-    });
-  }
-  return join(to, 'state');
-}
+const crashCopy = (from: string): Promise<string> => crashCopyInto(from, dir);
 
 async function writeSample(p: string): Promise<void> {
   const s = await SyncState.open(p, ID);
@@ -274,17 +239,29 @@ describe('ops', () => {
     expect(() => s.apply({ op: 'folder', ...F })).toThrow(/closed/);
   });
 
-  it('tracks intents until a put with that uidA, and drops them at commit', async () => {
+  it('tracks intents, with their side, until a put holding that uid on that side, and drops them at commit', async () => {
     const s = await SyncState.open(path, ID);
     s.apply({ op: 'folder', ...F });
-    s.apply({ op: 'intent', ...F, uidA: 3, gid: 'g3' });
-    s.apply({ op: 'intent', ...F, uidA: 4, gid: 'g4' });
+    s.apply({ op: 'intent', ...F, side: 'a', uid: 3, gid: 'g3' });
+    s.apply({ op: 'intent', ...F, side: 'a', uid: 4, gid: 'g4' });
+    s.apply({ op: 'intent', ...F, side: 'b', uid: 5, gid: 'g5' });
+    s.apply({ op: 'intent', ...F, side: 'b', uid: 6, gid: 'g6' });
     s.apply(put(rec(3, 33, 'g3')));
-    expect(s.unresolvedIntents()).toEqual([{ nameA: 'F', nameB: 'F', uidA: 4, gid: 'g4' }]);
+    // uid 4 on B is not the A message 4; B's 5 got its copy on A; a pending record settles nothing.
+    s.apply(put(rec(55, 4, 'gx')));
+    s.apply(put(rec(15, 5, 'g5')));
+    s.apply(put({ ...rec(4, 0, 'g4'), status: 'pending' }));
+    s.apply({ op: 'reset', ...F, records: [rec(3, 33, 'g3'), rec(55, 4, 'gx'), rec(15, 5, 'g5'), { ...rec(0, 6, 'g6'), status: 'deferred' }] });
+    const left = [
+      { nameA: 'F', nameB: 'F', side: 'a', uid: 4, gid: 'g4' },
+      { nameA: 'F', nameB: 'F', side: 'b', uid: 6, gid: 'g6' },
+    ];
+    expect(s.unresolvedIntents()).toEqual(left);
     await s.flush();
+    expect(await readFile(`${path}.journal`, 'utf8')).toContain('\nintent "F" "F" b 6 g6\n');
     const copy = await crashCopy(path);
     const t = await SyncState.open(copy, ID);
-    expect(t.unresolvedIntents()).toEqual([{ nameA: 'F', nameB: 'F', uidA: 4, gid: 'g4' }]);
+    expect(t.unresolvedIntents()).toEqual(left);
     await t.commit();
     expect(t.unresolvedIntents()).toEqual([]);
     await t.close();
@@ -375,7 +352,7 @@ describe('journal', () => {
     expect(t.folder('INBOX', 'INBOX')!.knownUids('a')).toEqual([1, 2]);
     t.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record: rec(4, 14, 'g4') });
     await t.flush();
-    expect((await readFile(`${path}.journal`, 'utf8')).split('\n')[0]).toMatch(/^replimap-journal 1 3 /);
+    expect((await readFile(`${path}.journal`, 'utf8')).split('\n')[0]).toMatch(/^replimap-journal 2 3 /);
     await t.close();
     const u = await SyncState.open(path, ID);
     expect(u.folder('INBOX', 'INBOX')!.knownUids('a')).toEqual([1, 2, 4]);
@@ -394,10 +371,10 @@ describe('journal', () => {
 
   it('refuses a journal from the future, one for other stores, and a damaged header', async () => {
     await writeSample(path);
-    const header = `replimap-journal 1 1 ${JSON.stringify(ID.storeA)} ${JSON.stringify(ID.storeB)}\n`;
+    const header = `replimap-journal 2 1 ${JSON.stringify(ID.storeA)} ${JSON.stringify(ID.storeB)}\n`;
     await writeFile(`${path}.journal`, 'replimap-journal x\n');
     await expectStateError(SyncState.open(path, ID), /state journal .*state\.journal is corrupt at line 1: /);
-    await writeFile(`${path}.journal`, header.replace(' 1 1 ', ' 1 9 '));
+    await writeFile(`${path}.journal`, header.replace(' 2 1 ', ' 2 9 '));
     await expectStateError(SyncState.open(path, ID), /generation 9, but the state file is at generation 1/);
     await writeFile(`${path}.journal`, header.replace('alice@b', 'bob@b'));
     await expectStateError(SyncState.open(path, ID), /belongs to stores A=imap:\/\/alice@a\.test\/ B=imap:\/\/bob@b\.test\//);
@@ -408,16 +385,16 @@ describe('journal', () => {
 
 describe('corrupt state files', () => {
   const cases: [string, (s: string) => string, RegExp][] = [
-    ['bad magic', (s) => s.replace('replimap-state 1', 'hello world'), /corrupt at line 1: not a replimap state file/],
-    ['missing end marker', (s) => s.slice(0, s.indexOf('end ')), /corrupt at line 10: the file ends without an end marker/],
-    ['truncated mid-line', (s) => s.slice(0, s.indexOf('end ') + 3), /corrupt at line 10: the file ends in the middle of a line/],
-    ['data after end', (s) => s + 'more\n', /corrupt at line 11: data after the end marker/],
+    ['bad magic', (s) => s.replace('replimap-state 2', 'hello world'), /corrupt at line 1: not a replimap state file/],
+    ['missing end marker', (s) => s.slice(0, s.indexOf('end ')), /corrupt at line 11: the file ends without an end marker/],
+    ['truncated mid-line', (s) => s.slice(0, s.indexOf('end ') + 3), /corrupt at line 11: the file ends in the middle of a line/],
+    ['data after end', (s) => s + 'more\n', /corrupt at line 12: data after the end marker/],
     ['bad stores line', (s) => s.replace('stores ', 'storez '), /corrupt at line 2: expected the "stores" line/],
     ['bad generation', (s) => s.replace('generation 1', 'generation -1'), /corrupt at line 3: bad generation/],
     // Before the first `folder` line nothing says where a section starts: the header is damaged.
-    ['first folder line without its keyword', (s) => s.replace('folder "INBOX"', 'fodler "INBOX"'), /corrupt at line 4: unknown line kind "fodler"/],
-    ['status line before any section', (s) => s.replace('folder "INBOX" "INBOX"\n', ''), /corrupt at line 4: status line out of place/],
-    ['bad end marker', (s) => s.replace('end 2 3', 'end 2 three'), /corrupt at line 10: bad record count "three"/],
+    ['first folder line without its keyword', (s) => s.replace('folder "INBOX"', 'fodler "INBOX"'), /corrupt at line 5: unknown line kind "fodler"/],
+    ['status line before any section', (s) => s.replace('folder "INBOX" "INBOX"\n', ''), /corrupt at line 5: status line out of place/],
+    ['bad end marker', (s) => s.replace('end 2 3', 'end 2 three'), /corrupt at line 11: bad record count "three"/],
   ];
   for (const [name, damage, message] of cases) {
     it(`refuses, saying to move the file aside: ${name}`, async () => {
@@ -434,8 +411,11 @@ describe('corrupt state files', () => {
 
   it('names the version it found and the one it reads', async () => {
     await writeSample(path);
-    await writeFile(path, (await readFile(path, 'utf8')).replace('replimap-state 1', 'replimap-state 7'));
-    await expectStateError(SyncState.open(path, ID), new RegExp(`^state file ${path} has version 7; this replimap reads version 1$`));
+    await writeFile(path, (await readFile(path, 'utf8')).replace('replimap-state 2', 'replimap-state 7'));
+    await expectStateError(
+      SyncState.open(path, ID),
+      new RegExp(`^state file ${path} has version 7; this replimap reads versions 1 and 2 \\(a newer replimap wrote it: use that one\\)$`),
+    );
   });
 
   it('names the stores a state file belongs to', async () => {
@@ -536,7 +516,7 @@ describe('the mode of the last committed run', () => {
     await s.commit();
     await s.close();
     await writeFile(path, (await readFile(path, 'utf8')).replace('mode copy', 'mode sideways'), { mode: 0o600 });
-    await expectStateError(SyncState.open(path, ID), /line 4/, /unknown mode/);
+    await expectStateError(SyncState.open(path, ID), /line 5/, /unknown mode/);
   });
 });
 
@@ -658,7 +638,7 @@ describe('a damaged folder section is discarded, not fatal', () => {
     expect(inbox.knownUids('a')).toEqual([]);
     inbox.records();
     const expected =
-      `state file ${path}: folder "INBOX" / "INBOX" is damaged (line 7: bad uidB); ` +
+      `state file ${path}: folder "INBOX" / "INBOX" is damaged (line 8: bad uidB); ` +
       `its records are discarded and the folder is re-matched by global id (nothing is copied twice)`;
     expect(heard).toEqual([expected]);
     expect(s.warnings).toEqual([expected]);
@@ -696,12 +676,12 @@ describe('a damaged folder section is discarded, not fatal', () => {
 
   it('a journal replayed onto a damaged section lands on the emptied folder, then commits cleanly', async () => {
     await damageInbox('2 12x g2\n');
-    const header = `replimap-journal 1 1 ${JSON.stringify(ID.storeA)} ${JSON.stringify(ID.storeB)}\n`;
+    const header = `replimap-journal 2 1 ${JSON.stringify(ID.storeA)} ${JSON.stringify(ID.storeB)}\n`;
     await writeFile(`${path}.journal`, header + 'put "INBOX" "INBOX" 3 13 g3\nput "Other" "Other" 9 19 g9\n');
     const s = await SyncState.open(path, ID);
     expect(s.folder('INBOX', 'INBOX')!.records()).toEqual([rec(3, 13, 'g3')]);
     expect(s.folder('Other', 'Other')!.knownUids('a')).toEqual([7, 9]);
-    expect(s.warnings.filter((w) => /is damaged \(line 7: bad uidB\)/.test(w))).toHaveLength(1);
+    expect(s.warnings.filter((w) => /is damaged \(line 8: bad uidB\)/.test(w))).toHaveLength(1);
     await s.commit();
     await s.close();
     await expect(stat(`${path}.journal`)).rejects.toThrow(/ENOENT/);
@@ -718,13 +698,13 @@ describe('a damaged folder section is discarded, not fatal', () => {
 
   // A damaged line the scan reads (not a record line) is found at open; the section goes the same way.
   for (const [name, damage, problem] of [
-    ['a bad UIDVALIDITY', (s: string) => s.replace('status a 42 ', 'status a x '), 'line 5: bad UIDVALIDITY "x"'],
-    ['a bad status b line', (s: string) => s.replace('status a 42 10 5 9\n', 'status a 42 10 5 9\nstatus b 1 2 - -3\n'), 'line 6: bad MESSAGES "-3"'],
-    ['status b before status a', (s: string) => s.replace('status a ', 'status b 1 2 - 1\nstatus a '), 'line 6: status line out of place'],
-    ['a status line after the records', (s: string) => s.replace('2 12 g2\n', '2 12 g2\nstatus b 1 2 - 1\n'), 'line 8: status line out of place'],
-    ['a status line for no side', (s: string) => s.replace('status a ', 'status c '), 'line 5: status line out of place'],
-    ['an unknown line kind', (s: string) => s.replace('1 11 g1', 'defer 1\n1 11 g1'), 'line 6: unknown line kind "defer"'],
-    ['an empty line', (s: string) => s.replace('2 12 g2\n', '2 12 g2\n\n'), 'line 8: unknown line kind ""'],
+    ['a bad UIDVALIDITY', (s: string) => s.replace('status a 42 ', 'status a x '), 'line 6: bad UIDVALIDITY "x"'],
+    ['a bad status b line', (s: string) => s.replace('status a 42 10 5 9\n', 'status a 42 10 5 9\nstatus b 1 2 - -3\n'), 'line 7: bad MESSAGES "-3"'],
+    ['status b before status a', (s: string) => s.replace('status a ', 'status b 1 2 - 1\nstatus a '), 'line 7: status line out of place'],
+    ['a status line after the records', (s: string) => s.replace('2 12 g2\n', '2 12 g2\nstatus b 1 2 - 1\n'), 'line 9: status line out of place'],
+    ['a status line for no side', (s: string) => s.replace('status a ', 'status c '), 'line 6: status line out of place'],
+    ['an unknown line kind', (s: string) => s.replace('1 11 g1', 'defer 1\n1 11 g1'), 'line 7: unknown line kind "defer"'],
+    ['an empty line', (s: string) => s.replace('2 12 g2\n', '2 12 g2\n\n'), 'line 9: unknown line kind ""'],
   ] as const) {
     it(`${name}: that folder reads as unknown from open on, one warning, the other section still lazy`, async () => {
       await writeSample(path);
@@ -781,7 +761,7 @@ describe('a damaged folder section is discarded, not fatal', () => {
     await writeSample(path);
     await writeFile(path, (await readFile(path, 'utf8')).replace('2 12 g2', 'x 12 g2'));
     const s = await SyncState.open(path, ID);
-    expect(s.warnings).toEqual([discarded('INBOX', 'line 7: unknown line kind "x"')]);
+    expect(s.warnings).toEqual([discarded('INBOX', 'line 8: unknown line kind "x"')]);
     expect(s.folder('INBOX', 'INBOX')!.records()).toEqual([]);
     expect(s.folder('Other', 'Other')!.records()).toEqual([rec(7, 8, 'g7', ['$Junk'])]);
     await s.close();
@@ -794,7 +774,7 @@ describe('a damaged folder section is discarded, not fatal', () => {
     expect(s.warnings).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^state file ${path}: the folder section at line 4 is damaged \\(line 4: [^)]+\\); its folder names cannot be read, ` +
+          `^state file ${path}: the folder section at line 5 is damaged \\(line 5: [^)]+\\); its folder names cannot be read, ` +
             `so the section is discarded and that folder is re-matched by global id \\(nothing is copied twice\\)$`,
         ),
       ),
@@ -818,7 +798,7 @@ describe('a damaged folder section is discarded, not fatal', () => {
     await writeSample(path);
     await writeFile(path, (await readFile(path, 'utf8')).replace('folder "Other" "Other"', 'folder "INBOX" "INBOX"'));
     const s = await SyncState.open(path, ID);
-    expect(s.warnings).toEqual([discarded('INBOX', 'line 8: folder pair listed twice (first at line 4)')]);
+    expect(s.warnings).toEqual([discarded('INBOX', 'line 9: folder pair listed twice (first at line 5)')]);
     expect(s.folderKeys()).toEqual([{ nameA: 'INBOX', nameB: 'INBOX' }]);
     const inbox = s.folder('INBOX', 'INBOX')!;
     expect([inbox.statusA, inbox.records()]).toEqual([undefined, []]);
@@ -833,8 +813,8 @@ describe('a damaged folder section is discarded, not fatal', () => {
     await writeFile(path, (await readFile(path, 'utf8')).replace('folder "Other"', 'deferred "Other"'));
     const s = await SyncState.open(path, ID);
     expect(s.warnings).toEqual([
-      discarded('INBOX', 'line 8: unknown line kind "deferred"'),
-      expect.stringContaining(`state file ${path} is damaged at line 10 (end marker says 2 folders, the file has 1); which folder`),
+      discarded('INBOX', 'line 9: unknown line kind "deferred"'),
+      expect.stringContaining(`state file ${path} is damaged at line 11 (end marker says 2 folders, the file has 1); which folder`),
     ]);
     expect(s.folderKeys()).toEqual([{ nameA: 'INBOX', nameB: 'INBOX' }]);
     expect(s.folder('INBOX', 'INBOX')!.records()).toEqual([]);
@@ -850,7 +830,7 @@ describe('a damaged folder section is discarded, not fatal', () => {
       await writeFile(path, damage(await readFile(path, 'utf8')));
       const s = await SyncState.open(path, ID);
       expect(s.warnings).toEqual([
-        `state file ${path} is damaged at line 10 (${problem}); which folder lost or gained records is unknown, ` +
+        `state file ${path} is damaged at line 11 (${problem}); which folder lost or gained records is unknown, ` +
           `so every folder's records are discarded and re-matched by global id (nothing is copied twice; this run reads every folder in full)`,
       ]);
       for (const k of s.folderKeys()) {
@@ -869,7 +849,7 @@ describe('a damaged folder section is discarded, not fatal', () => {
 });
 
 describe('a damaged journal line ends the replay there, it does not stop the run', () => {
-  const header = `replimap-journal 1 1 ${JSON.stringify(ID.storeA)} ${JSON.stringify(ID.storeB)}\n`;
+  const header = `replimap-journal 2 1 ${JSON.stringify(ID.storeA)} ${JSON.stringify(ID.storeB)}\n`;
   for (const [name, bad, problem] of [
     ['an unknown op', 'bogus line', 'unknown op "bogus"'],
     ['an op for an undeclared folder', 'put "Nope" "Nope" 3 13 g3', 'not declared'],
@@ -914,7 +894,7 @@ describe('a damaged journal line ends the replay there, it does not stop the run
 describe('an incomplete last journal line', () => {
   it('is reported without claiming the run was killed (a full disk leaves one too)', async () => {
     await writeSample(path);
-    const header = `replimap-journal 1 1 ${JSON.stringify(ID.storeA)} ${JSON.stringify(ID.storeB)}\n`;
+    const header = `replimap-journal 2 1 ${JSON.stringify(ID.storeA)} ${JSON.stringify(ID.storeB)}\n`;
     await writeFile(`${path}.journal`, header + 'put "INBOX" "INBOX" 3 13 g3\nput "INBOX" "INB');
     const s = await SyncState.open(path, ID);
     expect(s.warnings).toContain(

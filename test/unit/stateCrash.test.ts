@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SyncState } from '../../src/state/SyncState.js';
 import type { MessageRecord, SideStatus } from '../../src/state/types.js';
-import { STATE_TEST_IDENTITY as ID, churnFolder, churnModel } from '../support/stateOps.js';
+import { STATE_TEST_IDENTITY as ID, churnFolder, churnModel, renameModel } from '../support/stateOps.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const childScript = fileURLToPath(new URL('../support/stateChild.ts', import.meta.url));
@@ -24,9 +24,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs the churn child until it has flushed at least `minOps`, waits a random moment, SIGKILLs it. */
-async function churnAndKill(path: string, run: number, minOps: number): Promise<number> {
-  const c = spawn(process.execPath, ['--import', 'tsx', childScript, 'churn', path, String(run)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+/** Runs the child (`churn <run>` or `renames`) until it has flushed at least `minOps`, waits a random moment, SIGKILLs it. */
+async function churnAndKill(path: string, childArgs: string[], minOps: number): Promise<number> {
+  const c = spawn(process.execPath, ['--import', 'tsx', childScript, childArgs[0]!, path, ...childArgs.slice(1)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
   child = c;
   let flushed = 0;
   let pending = '';
@@ -87,7 +87,7 @@ it('recovers a prefix of the flushed ops after SIGKILL, three runs in a row', as
   // Each run works in its own folder on top of what the killed runs before it
   // left (so it starts by replaying their journal and appends after it).
   for (let run = 0; run < 3; run++) {
-    const flushed = await churnAndKill(path, run, 200 + Math.floor(Math.random() * 600));
+    const flushed = await churnAndKill(path, ['churn', String(run)], 200 + Math.floor(Math.random() * 600));
     const s = await SyncState.open(path, ID);
     expect(s.warnings.join('\n')).toMatch(/took over the stale lock .* is no longer running/);
     const match = matchingPrefix(s, run, flushed);
@@ -101,4 +101,29 @@ it('recovers a prefix of the flushed ops after SIGKILL, three runs in a row', as
     // Nothing left behind but the state and its journal (no temp files of a killed commit, no lock).
     for (const name of await readdir(dir)) expect(['state', 'state.journal']).toContain(name);
   }
+});
+
+it('recovers a prefix of flushed folder renames after SIGKILL: the pair under its latest name, its records (pending ones too) with it', async () => {
+  const path = join(dir, 'state');
+  const flushed = await churnAndKill(path, ['renames'], 150 + Math.floor(Math.random() * 400));
+  const s = await SyncState.open(path, ID);
+  // Exactly one pair: renames never leave the old name behind, nor lose the pair.
+  const [names, ...others] = s.folderKeys();
+  expect(others).toEqual([]);
+  const got = asMap(s.folder(names!.nameA, names!.nameB)!.records());
+  const maxUid = Math.max(0, ...got.keys());
+  let match: number | undefined;
+  for (let n = flushed; n <= maxUid + 3 && match === undefined; n++) {
+    const model = renameModel(n);
+    if (model.names.nameA !== names!.nameA || model.names.nameB !== names!.nameB || model.records.size !== got.size) continue;
+    if ([...model.records].every(([uid, r]) => JSON.stringify(got.get(uid)) === JSON.stringify(r))) match = n;
+  }
+  expect(match, `state after the kill (flushed ${flushed}) is not a prefix of the rename stream`).toBeDefined();
+  // Pending records kept their status through renames, commits and the replay.
+  expect([...got.values()].filter((r) => r.status === 'pending').length).toBeGreaterThan(0);
+  await s.commit();
+  await s.close();
+  const t = await SyncState.open(path, ID);
+  expect(asMap(t.folder(names!.nameA, names!.nameB)!.records())).toEqual(got);
+  await t.close();
 });

@@ -1,0 +1,318 @@
+// State format 2: record statuses, the identity-rule version in the header,
+// intents with their side (and version-1 intent lines), folder renames.
+import { describe, expect, it } from 'vitest';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { SyncState } from '../../src/state/SyncState.js';
+import { IDENTITY_RULE_VERSION } from '../../src/identityVersion.js';
+import type { MessageRecord } from '../../src/state/types.js';
+import { STATE_TEST_IDENTITY as ID } from '../support/stateOps.js';
+import { crashCopy, expectStateError, snapshot, tempStateDir } from '../support/stateFiles.js';
+
+const at = tempStateDir('replimap-state2-');
+
+const rec = (uidA: number, uidB: number, gid: string, flags: string[] = []): MessageRecord => ({ uidA, uidB, gid, flags });
+const F = { nameA: 'F', nameB: 'F' };
+const JOURNAL_HEADER = `${JSON.stringify(ID.storeA)} ${JSON.stringify(ID.storeB)}`;
+
+/** A committed state with folder F holding `records`. */
+async function stateWith(records: MessageRecord[]): Promise<void> {
+  const s = await SyncState.open(at.path, ID);
+  s.apply({ op: 'folder', ...F });
+  s.apply({ op: 'reset', ...F, records });
+  await s.commit();
+  await s.close();
+}
+
+describe('record status', () => {
+  const statused: MessageRecord[] = [
+    rec(1, 11, 'g1', ['\\Seen']),
+    { ...rec(2, 0, 'g2', ['\\Seen', 'a b']), status: 'pending' },
+    { ...rec(0, 13, 'g3'), status: 'deferred' },
+    { ...rec(0, 14, 'g4', ['$Junk']), held: 'rollback', status: 'pending' },
+    { ...rec(5, 0, 'g5'), held: 'unknown' },
+  ];
+
+  it('round-trips through the journal and the state file, read lazily, with no bytes for synced records', async () => {
+    const s = await SyncState.open(at.path, ID);
+    s.apply({ op: 'folder', ...F });
+    for (const r of statused) s.apply({ op: 'put', ...F, record: r });
+    // An explicit 'synced' is what no status means.
+    s.apply({ op: 'put', ...F, record: { ...rec(6, 16, 'g6'), status: 'synced' } });
+    await s.flush();
+    const expected = snapshot(s);
+    expect(s.folder('F', 'F')!.records().find((r) => r.uidA === 6)).toEqual(rec(6, 16, 'g6'));
+    const t = await SyncState.open(await crashCopy(at.path, at.dir), ID);
+    expect(snapshot(t)).toEqual(expected);
+    await t.close();
+    await s.commit();
+    await s.close();
+
+    const text = await readFile(at.path, 'utf8');
+    expect(text).toContain('\n1 11 g1 \\Seen\n');
+    expect(text).toContain('\n2 0 g2 %status:pending \\Seen a%20b\n');
+    expect(text).toContain('\n0 13 g3 %status:deferred\n');
+    expect(text).toContain('\n0 14 g4 %held:rollback %status:pending $Junk\n');
+    expect(text).toContain('\n5 0 g5 %held:unknown\n');
+    expect(text).toContain('\n6 16 g6\n');
+    const u = await SyncState.open(at.path, ID);
+    expect(u.folder('F', 'F')!.hasUnsyncedRecords()).toBe(true); // unparsed: a byte search
+    expect(snapshot(u)).toEqual(expected);
+    // Copied to B: the pair replaces the pending record, status and all.
+    u.apply({ op: 'put', ...F, record: rec(2, 12, 'g2', ['\\Seen']) });
+    await u.commit();
+    await u.close();
+    expect(await readFile(at.path, 'utf8')).toContain('\n2 12 g2 \\Seen\n');
+  });
+
+  it('hasUnsyncedRecords: false without a status, parsed or not; true once one is put', async () => {
+    await stateWith([rec(1, 11, 'g1'), { ...rec(0, 12, 'g2'), held: 'rollback' }]);
+    const s = await SyncState.open(at.path, ID);
+    expect(s.folder('F', 'F')!.hasUnsyncedRecords()).toBe(false);
+    s.folder('F', 'F')!.records();
+    expect(s.folder('F', 'F')!.hasUnsyncedRecords()).toBe(false);
+    s.apply({ op: 'put', ...F, record: { ...rec(0, 13, 'g3'), status: 'deferred' } });
+    expect(s.folder('F', 'F')!.hasUnsyncedRecords()).toBe(true);
+    await s.close();
+  });
+
+  it('a state of 100,000 synced records is as big as its version-1 form plus the identity line', async () => {
+    const records = Array.from({ length: 100_000 }, (_, i) => rec(i + 1, i + 1, `gid${i}`, i % 2 ? ['\\Seen'] : []));
+    await stateWith(records);
+    const text = await readFile(at.path, 'utf8');
+    const recordBytes = records.reduce((n, r) => n + `${r.uidA} ${r.uidB} ${r.gid}${r.flags.length ? ' \\Seen' : ''}\n`.length, 0);
+    const v1Header = `replimap-state 1\nstores ${JOURNAL_HEADER}\ngeneration 1\n`;
+    const rest = 'folder "F" "F"\nend 1 100000\n';
+    expect(text.length).toBe(v1Header.length + 'identity 1\n'.length + rest.length + recordBytes);
+    expect(text).not.toContain('%status');
+  });
+
+  it('refuses a status on a record with both UIDs or an unknown one; in the file such a line discards its section', async () => {
+    const s = await SyncState.open(at.path, ID);
+    s.apply({ op: 'folder', ...F });
+    expect(() => s.apply({ op: 'put', ...F, record: { ...rec(1, 11, 'g1'), status: 'pending' } })).toThrow(/bad status "pending"/);
+    expect(() => s.apply({ op: 'put', ...F, record: { ...rec(1, 0, 'g1'), status: 'later' as 'pending' } })).toThrow(/bad status "later"/);
+    await s.close();
+    for (const [line, problem] of [
+      ['2 12 g2 %status:pending', 'a pending status on a record with both UIDs'],
+      ['2 0 g2 %status:sync', 'bad percent-encoding'],
+      ['0 12 g2 %status:pending %held:rollback', 'bad percent-encoding'], // held comes first
+    ] as const) {
+      await stateWith([rec(1, 11, 'g1'), rec(2, 12, 'g2')]);
+      await writeFile(at.path, (await readFile(at.path, 'utf8')).replace('2 12 g2\n', `${line}\n`));
+      const t = await SyncState.open(at.path, ID);
+      expect(t.folder('F', 'F')!.records(), line).toEqual([]);
+      expect(t.warnings.join('\n'), line).toContain(problem);
+      await t.close();
+      await rm(at.path);
+    }
+  });
+
+  it('in a format-1 file a status token is damage, as it was to the release that wrote format 1', async () => {
+    await stateWith([rec(1, 11, 'g1'), rec(2, 12, 'g2')]);
+    const v1 = (await readFile(at.path, 'utf8')).replace('replimap-state 2', 'replimap-state 1').replace('identity 1\n', '');
+    await writeFile(at.path, v1.replace('2 12 g2\n', '0 12 g2 %status:pending\n'));
+    const t = await SyncState.open(at.path, ID);
+    expect(t.folder('F', 'F')!.hasUnsyncedRecords()).toBe(false); // a format-1 section has no statuses
+    expect(t.folder('F', 'F')!.records()).toEqual([]);
+    expect(t.warnings.join('\n')).toContain('bad percent-encoding in flag "%status:pending"');
+    await t.close();
+  });
+});
+
+describe('the identity-rule version', () => {
+  it('is the current rule in a new state, written after the generation', async () => {
+    const s = await SyncState.open(at.path, ID);
+    expect(s.identityVersion).toBe(IDENTITY_RULE_VERSION);
+    await s.commit();
+    await s.close();
+    expect((await readFile(at.path, 'utf8')).split('\n').slice(2, 4)).toEqual(['generation 1', `identity ${IDENTITY_RULE_VERSION}`]);
+  });
+
+  it('another rule: read back with a warning, kept until the caller says the pairs are re-verified', async () => {
+    await stateWith([rec(1, 11, 'g1')]);
+    await writeFile(at.path, (await readFile(at.path, 'utf8')).replace(`identity ${IDENTITY_RULE_VERSION}\n`, 'identity 7\n'));
+    const s = await SyncState.open(at.path, ID);
+    expect(s.identityVersion).toBe(7);
+    expect(s.warnings).toEqual([
+      `state file ${at.path} holds global ids of identity rule 7, this replimap computes rule ${IDENTITY_RULE_VERSION}: ` +
+        `its records are re-verified before they are trusted`,
+    ]);
+    expect(s.hasChanges).toBe(false);
+    await s.commit();
+    await s.close();
+    // A commit before the re-verification keeps the old rule.
+    expect(await readFile(at.path, 'utf8')).toContain('\nidentity 7\n');
+    const t = await SyncState.open(at.path, ID);
+    t.setIdentityVersion(IDENTITY_RULE_VERSION);
+    expect(t.hasChanges).toBe(true);
+    await t.commit();
+    await t.close();
+    const u = await SyncState.open(at.path, ID);
+    expect(u.identityVersion).toBe(IDENTITY_RULE_VERSION);
+    expect(u.warnings).toEqual([]);
+    await u.close();
+  });
+
+  it('a format-2 file without the line, or with a bad one, is corrupt (its header is damaged)', async () => {
+    await stateWith([rec(1, 11, 'g1')]);
+    const good = await readFile(at.path, 'utf8');
+    await writeFile(at.path, good.replace('identity 1\n', ''));
+    await expectStateError(SyncState.open(at.path, ID), /corrupt at line 4: expected the "identity" line/);
+    await writeFile(at.path, good.replace('identity 1\n', 'identity one\n'));
+    await expectStateError(SyncState.open(at.path, ID), /corrupt at line 4: bad identity "one"/);
+  });
+});
+
+describe('intents', () => {
+  it('journals the side; a version-1 intent line replays as side a', async () => {
+    await stateWith([]);
+    await writeFile(
+      `${at.path}.journal`,
+      `replimap-journal 1 1 ${JOURNAL_HEADER}\nintent "F" "F" 4 g4\nintent "F" "F" 5 g5\nput "F" "F" 5 55 g5\n`,
+    );
+    const s = await SyncState.open(at.path, ID);
+    expect(s.unresolvedIntents()).toEqual([{ nameA: 'F', nameB: 'F', side: 'a', uid: 4, gid: 'g4' }]);
+    s.apply({ op: 'intent', ...F, side: 'b', uid: 7, gid: 'g7' });
+    await s.flush();
+    expect((await readFile(`${at.path}.journal`, 'utf8')).split('\n').slice(-2)).toEqual(['intent "F" "F" b 7 g7', '']);
+    await s.close();
+  });
+
+  it('refuses a bad side or uid 0; a journal line with either ends the replay there', async () => {
+    const s = await SyncState.open(at.path, ID);
+    s.apply({ op: 'folder', ...F });
+    expect(() => s.apply({ op: 'intent', ...F, side: 'c' as 'a', uid: 1, gid: 'g' })).toThrow(/bad side c/);
+    expect(() => s.apply({ op: 'intent', ...F, side: 'b', uid: 0, gid: 'g' })).toThrow(/bad uid for intent: 0/);
+    await s.commit();
+    await s.close();
+    for (const [line, problem] of [
+      ['intent "F" "F" c 1 g', 'bad side or uidA "c"'],
+      ['intent "F" "F" b 0 g', 'intent needs a uid'],
+      ['intent "F" "F" 0 g', 'intent needs a uid'],
+    ]) {
+      await writeFile(`${at.path}.journal`, `replimap-journal 2 1 ${JOURNAL_HEADER}\nintent "F" "F" a 9 g9\n${line}\n`);
+      const t = await SyncState.open(at.path, ID);
+      expect(t.warnings.join('\n'), line).toContain(`from line 3 on (${problem}`);
+      expect(t.unresolvedIntents(), line).toEqual([{ nameA: 'F', nameB: 'F', side: 'a', uid: 9, gid: 'g9' }]);
+      await t.close();
+    }
+  });
+
+  it('a version-1 journal gets a version-2 header before version-2 lines follow it', async () => {
+    await stateWith([]);
+    const v1Lines = `intent "F" "F" 4 g4\nput "F" "F" 1 11 g1\n`;
+    await writeFile(`${at.path}.journal`, `replimap-journal 1 1 ${JOURNAL_HEADER}\n${v1Lines}`);
+    const s = await SyncState.open(at.path, ID);
+    s.apply({ op: 'put', ...F, record: { ...rec(2, 0, 'g2'), status: 'pending' } });
+    await s.flush();
+    expect(await readFile(`${at.path}.journal`, 'utf8')).toBe(`replimap-journal 2 1 ${JOURNAL_HEADER}\n${v1Lines}put "F" "F" 2 0 g2 %status:pending\n`);
+    const expected = snapshot(s);
+    const t = await SyncState.open(await crashCopy(at.path, at.dir), ID);
+    expect(snapshot(t)).toEqual(expected);
+    expect(t.unresolvedIntents()).toEqual([{ nameA: 'F', nameB: 'F', side: 'a', uid: 4, gid: 'g4' }]);
+    await t.close();
+    await s.close();
+  });
+
+  it('a journal of an unknown version is refused, naming the versions read', async () => {
+    await stateWith([]);
+    await writeFile(`${at.path}.journal`, `replimap-journal 3 1 ${JOURNAL_HEADER}\n`);
+    await expectStateError(SyncState.open(at.path, ID), /corrupt at line 1: journal version 3; this replimap reads versions 1 and 2$/);
+  });
+});
+
+describe('rename-folder', () => {
+  const G = { nameA: 'Archive "2024" ü', nameB: 'Archiv/2024 ü' };
+  const rename = (from: { nameA: string; nameB: string }, to: { nameA: string; nameB: string }) =>
+    ({ op: 'rename-folder', fromA: from.nameA, fromB: from.nameB, toA: to.nameA, toB: to.nameB }) as const;
+
+  /** A committed state: F (statuses, records, one pending) and Other. */
+  async function sample(): Promise<void> {
+    const s = await SyncState.open(at.path, ID);
+    s.apply({ op: 'folder', ...F });
+    s.apply({ op: 'status', ...F, side: 'a', status: { uidValidity: 3n, uidNext: 9, highestModseq: 12n, messages: 2 } });
+    s.apply({ op: 'status', ...F, side: 'b', status: { uidValidity: 4n, uidNext: 30, messages: 2 } });
+    s.apply({ op: 'put', ...F, record: rec(1, 21, 'g1', ['\\Seen']) });
+    s.apply({ op: 'put', ...F, record: { ...rec(2, 0, 'g2'), status: 'pending' } });
+    s.apply({ op: 'folder', nameA: 'Other', nameB: 'Other' });
+    await s.commit();
+    await s.close();
+  }
+
+  it('moves statuses, records (unparsed: written back byte for byte) and intents to the new names', async () => {
+    await sample();
+    const before = await readFile(at.path, 'utf8');
+    const records = before.slice(before.indexOf('\n1 21 '), before.indexOf('\nfolder "Other"'));
+    const s = await SyncState.open(at.path, ID);
+    const old = snapshot(s) as { nameA: string }[];
+    s.apply({ op: 'intent', ...F, side: 'a', uid: 2, gid: 'g2' });
+    s.apply(rename(F, G));
+    expect(s.folder('F', 'F')).toBeUndefined();
+    expect(s.folderKeys()).toEqual([{ nameA: 'Other', nameB: 'Other' }, G]);
+    expect(s.unresolvedIntents()).toEqual([{ ...G, side: 'a', uid: 2, gid: 'g2' }]);
+    const renamed = snapshot(s);
+    expect(renamed).toEqual(old.map((f) => (f.nameA === 'F' ? { ...f, ...G } : f)));
+    await s.flush();
+    expect(await readFile(`${at.path}.journal`, 'utf8')).toContain(`\nrename-folder "F" "F" ${JSON.stringify(G.nameA)} ${JSON.stringify(G.nameB)}\n`);
+    // Replayed after a crash.
+    const t = await SyncState.open(await crashCopy(at.path, at.dir), ID);
+    expect(snapshot(t)).toEqual(renamed);
+    expect(t.unresolvedIntents()).toEqual([{ ...G, side: 'a', uid: 2, gid: 'g2' }]);
+    await t.close();
+    // A put under the new name resolves the intent that moved with the pair.
+    s.apply({ op: 'put', ...G, record: rec(2, 22, 'g2') });
+    expect(s.unresolvedIntents()).toEqual([]);
+    await s.commit();
+    await s.close();
+    const u = await SyncState.open(at.path, ID);
+    expect(u.folder(G.nameA, G.nameB)!.records().find((r) => r.uidA === 2)).toEqual(rec(2, 22, 'g2'));
+    await u.close();
+
+    // Renamed without being parsed: its record lines are written back as they were.
+    await rm(at.path);
+    await sample();
+    const v = await SyncState.open(at.path, ID);
+    v.apply(rename(F, G));
+    await v.commit();
+    await v.close();
+    const after = await readFile(at.path, 'utf8');
+    expect(after).toContain(`folder ${JSON.stringify(G.nameA)} ${JSON.stringify(G.nameB)}\nstatus a 3 9 12 2\nstatus b 4 30 - 2${records}\nend `);
+    expect(after).not.toContain('folder "F"');
+  });
+
+  it('is a no-op when the source pair is absent or the names do not change; refuses to merge into a known pair', async () => {
+    await sample();
+    const s = await SyncState.open(at.path, ID);
+    const before = snapshot(s);
+    s.apply(rename({ nameA: 'Nope', nameB: 'Nope' }, G));
+    s.apply(rename(F, F));
+    expect(snapshot(s)).toEqual(before);
+    expect(() => s.apply(rename(F, { nameA: 'Other', nameB: 'Other' }))).toThrow(
+      /^rename-folder "F" \/ "F" to "Other" \/ "Other": the state already has that folder pair \(drop it first; a rename never merges two pairs\)$/,
+    );
+    expect(snapshot(s)).toEqual(before);
+    await s.flush();
+    // Nothing was journaled for the no-ops or the refusal.
+    expect(await readFile(`${at.path}.journal`, 'utf8').catch(() => '')).not.toContain('rename-folder');
+    await s.close();
+  });
+
+  it('replays idempotently: a rename that already happened, twice over, or onto a known pair (the replay ends there)', async () => {
+    await sample();
+    const to = `${JSON.stringify(G.nameA)} ${JSON.stringify(G.nameB)}`;
+    const journal = (lines: string[]) => writeFile(`${at.path}.journal`, [`replimap-journal 2 1 ${JOURNAL_HEADER}`, ...lines, ''].join('\n'));
+    await journal([`rename-folder "F" "F" ${to}`, `rename-folder "F" "F" ${to}`, `put ${to} 3 23 g3`]);
+    const s = await SyncState.open(at.path, ID);
+    expect(s.warnings).toEqual(['recovered 3 change(s) from the journal of an interrupted run']);
+    expect(s.folderKeys()).toEqual([{ nameA: 'Other', nameB: 'Other' }, G]);
+    expect(s.folder(G.nameA, G.nameB)!.knownUids('a')).toEqual([1, 2, 3]);
+    expect(s.folder(G.nameA, G.nameB)!.statusA!.uidNext).toBe(9);
+    await s.close();
+
+    await journal([`put "F" "F" 3 23 g3`, `rename-folder "F" "F" "Other" "Other"`, `put "F" "F" 4 24 g4`]);
+    const t = await SyncState.open(at.path, ID);
+    expect(t.warnings.join('\n')).toContain('from line 3 on (rename-folder "F" / "F" to "Other" / "Other": the state already has that folder pair');
+    expect(t.folder('F', 'F')!.knownUids('a')).toEqual([1, 2, 3]);
+    await t.close();
+  });
+});
