@@ -4,6 +4,7 @@
 // (mirror --delete-folders), and commit the state.
 
 import { ConnectionLostError, StoreError, UsageError } from '../errors.js';
+import { IDENTITY_RULE_VERSION } from '../identityVersion.js';
 import { SyncState } from '../state/SyncState.js';
 import { createStore } from '../store/createStore.js';
 import type { Store, StoreStats } from '../store/types.js';
@@ -47,6 +48,8 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
     { storeA: job.a.displayUrl, storeB: job.b.displayUrl },
     { readOnly: options.dryRun },
   );
+  // Global ids of another identity rule cannot be compared with ones computed now: every pair is verified (as --full).
+  if (state.identityVersion !== IDENTITY_RULE_VERSION) job = { ...job, options: { ...options, full: true } };
   const summary = emptySummary(options);
   const stores: Store[] = [];
   const open = (label: 'A' | 'B'): Store => {
@@ -119,7 +122,11 @@ async function syncAccount(ctx: RunContext): Promise<void> {
   // Withheld deletions leave a run incomplete too: after copy runs, the folders
   // that still hold copy mode's history must not be skipped as unchanged.
   const complete = summary.failed.length === 0 && summary.withheld.length === 0;
-  if (!options.dryRun && complete && !signal?.aborted) state.setMode(options.mode);
+  if (!options.dryRun && complete && !signal?.aborted) {
+    state.setMode(options.mode);
+    // Every pair was verified under the current rule only when no filter left some out.
+    if (options.full && options.filter.include.length === 0 && options.filter.exclude.length === 0) state.setIdentityVersion(IDENTITY_RULE_VERSION);
+  }
   // A run that changed nothing leaves the file as it is (no rewrite, no fsync).
   if (!options.dryRun && (state.hasChanges || state.isNew)) await state.commit();
 }
@@ -178,7 +185,7 @@ async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[]
   // A connection leaves the B folder it read last: another may append to it next (see Store.closeFolder).
   const readings = await run(
     jobs,
-    (stores, pairJob) => readFolderPair({ state, options, observer }, pairJob, stores),
+    (stores, pairJob) => readFolderPair({ state, options, observer, rekey: state.identityVersion !== IDENTITY_RULE_VERSION }, pairJob, stores),
     (stores) => stores.b.closeFolder(),
   );
   if (signal?.aborted) return;

@@ -22,6 +22,11 @@ export interface PairReadContext {
   state: SyncState;
   options: SyncOptions;
   observer: SyncObserver;
+  /**
+   * The state's global ids were computed by another identity rule (the reads
+   * then verify every message): records take the ids computed now.
+   */
+  rekey?: boolean;
 }
 
 
@@ -54,9 +59,10 @@ export async function readFolderPair(ctx: PairReadContext, job: FolderPairJob, s
 
   const { reads, rollbacks } = await readBothSides(ctx, job, stores, folder, recordsBefore);
   const voided = voidNewUidValidities(ctx, job, folder, reads, recordsBefore);
-  const records = voided.records;
+  const snapshots = { a: snapshotOf(voided.records, 'a', reads.a), b: snapshotOf(voided.records, 'b', reads.b) };
+  const records = ctx.rekey ? rekeyed(ctx, job, voided.records, snapshots) : voided.records;
   const input: PairReading['input'] = {
-    mode: options.mode, records, a: snapshotOf(records, 'a', reads.a), b: snapshotOf(records, 'b', reads.b),
+    mode: options.mode, records, a: snapshots.a, b: snapshots.b,
     bAccepts: reads.b.permanentFlags, rolledBack: rollbacks,
     unidentified: { a: reads.a.unidentified, b: reads.b.unidentified },
     ...(voided.heldWithoutUid.length > 0 && { heldWithoutUid: voided.heldWithoutUid }),
@@ -118,6 +124,32 @@ function voidNewUidValidities(
 }
 
 /**
+ * The records with the global ids computed now (identity rule changed): a
+ * record takes the id its sides' messages agree on, or its one side's; a
+ * record whose sides now disagree keeps its id (the planner then sees which
+ * side holds another message). Recorded at once, like a voided side.
+ */
+function rekeyed(
+  ctx: PairReadContext,
+  job: FolderPairJob,
+  records: readonly MessageRecord[],
+  snapshots: { a: SideSnapshot; b: SideSnapshot },
+): readonly MessageRecord[] {
+  let changed = false;
+  const out = records.map((r) => {
+    const gidA = r.uidA !== 0 ? snapshots.a.get(r.uidA)?.gid : undefined;
+    const gidB = r.uidB !== 0 ? snapshots.b.get(r.uidB)?.gid : undefined;
+    const gid = gidA !== undefined && gidB !== undefined ? (gidA === gidB ? gidA : undefined) : (gidA ?? gidB);
+    if (gid === undefined || gid === r.gid) return r;
+    changed = true;
+    return { ...r, gid };
+  });
+  if (!changed) return records;
+  ctx.state.apply({ op: 'reset', nameA: job.nameA, nameB: job.nameB, records: out });
+  return out;
+}
+
+/**
  * Read both sides (at once: they are separate connections), incrementally
  * where the state allows. A side that went back in time (restored from a
  * backup) is read again in full, every identity checked, and reported.
@@ -151,7 +183,8 @@ async function readBothSides(
     const stored = side === 'a' ? folder.statusA : folder.statusB;
     const read = await readSide(side, options.full);
     if (side === 'b' && job.missingOnB) return read;
-    const evidence = rollbackEvidence(stored, read, records, side);
+    // Ids of another rule say nothing of a UID's message: only the counters can tell then.
+    const evidence = rollbackEvidence(stored, read, ctx.rekey ? [] : records, side);
     if (evidence === undefined) return read;
     // A restored server: its lost messages are not deletions. Every identity is checked,
     // the other side's copies of what it lost are unpaired, not deleted in this run.

@@ -5,9 +5,11 @@
 // followed by a rerun: nothing lost, nothing twice.
 // A kill is simulated in-process (see test/support/memoryKill.ts).
 
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionLostError } from '../../src/errors.js';
+import { IDENTITY_RULE_VERSION } from '../../src/identityVersion.js';
 import { MemoryServer } from '../../src/store/memory/MemoryServer.js';
 import type { MemoryStoreSpec } from '../../src/store/spec.js';
 import type { SyncOptions } from '../../src/sync/types.js';
@@ -159,6 +161,37 @@ async function killEveryOperation(when: 'before' | 'after', setup: () => Promise
 
 // Second hostile review of issue 6: a new UIDVALIDITY on B voids B's UIDs; the held B-only records
 // (what A lost in a rollback) must keep their marks through the re-matching by global id.
+describe('a state of another identity rule', () => {
+  it('is verified pair by pair under the current rule, records re-keyed, nothing copied or reused, then recorded as current', async () => {
+    const world = newWorld();
+    await sync(world);
+    // As if another rule had computed the ids: every record gets an id no message has now.
+    const text = readFileSync(world.statePath, 'utf8');
+    expect(text).toMatch(new RegExp(`^identity ${IDENTITY_RULE_VERSION}$`, 'm'));
+    const other = text
+      .replace(/^identity \d+$/m, `identity ${IDENTITY_RULE_VERSION + 1}`)
+      .replace(/^(\d+ \d+ )(\S+)/gm, (_, uids: string, gid: string) => `${uids}${gid.slice(0, -4)}ZZZZ`);
+    writeFileSync(world.statePath, other);
+    const reads: boolean[] = [];
+    world.a.beforeOperation = (op) => {
+      if (op === 'readFolder') reads.push(true);
+    };
+    const again = await sync(world);
+    world.a.beforeOperation = undefined;
+    expect(again.summary.warnings).toEqual([expect.stringMatching(/identity rule .* re-verified/)]);
+    expect(again.summary.foldersSkipped).toBe(0); // every pair read, none skipped as unchanged
+    expect(reads).toHaveLength(again.summary.folders);
+    expect(again.summary).toMatchObject({ copied: 0, expunged: 0, failed: [] });
+    expectBMirrorsA(world);
+    const after = readFileSync(world.statePath, 'utf8');
+    expect(after).toMatch(new RegExp(`^identity ${IDENTITY_RULE_VERSION}$`, 'm'));
+    expect(after).not.toMatch(/ZZZZ/);
+    const third = await sync(world);
+    expect(third.summary.foldersSkipped).toBe(third.summary.folders);
+    expect(third.summary.warnings).toEqual([]);
+  });
+});
+
 describe('held records (what A lost in a rollback) × a new UIDVALIDITY on B', () => {
   it('B rebuilt with a new UIDVALIDITY: the messages only B still has (held) are not deleted without --force', async () => {
     const a = new MemoryServer();
