@@ -9,18 +9,11 @@ import { ConnectError, ConnectionLostError, ExitCode, ImapCommandError } from '.
 import { ImapStore } from '../../src/store/imap/ImapStore.js';
 import type { ImapStoreSpec } from '../../src/store/spec.js';
 import type { FolderRead, ReadBase } from '../../src/store/types.js';
-import { startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { DOVECOT_CAPABILITIES, startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { expungeUids, readFolder as readBack, seedFolder, setFlags, type SeedMessage } from '../support/imap.js';
 
-// What Dovecot 2.3.19 advertises after login; servers below drop parts of it.
-const DOVECOT_CAPS = [
-  'IMAP4rev1', 'SASL-IR', 'LOGIN-REFERRALS', 'ID', 'ENABLE', 'IDLE', 'SORT', 'SORT=DISPLAY', 'THREAD=REFERENCES',
-  'THREAD=REFS', 'THREAD=ORDEREDSUBJECT', 'MULTIAPPEND', 'URL-PARTIAL', 'CATENATE', 'UNSELECT', 'CHILDREN', 'NAMESPACE',
-  'UIDPLUS', 'LIST-EXTENDED', 'I18NLEVEL=1', 'CONDSTORE', 'QRESYNC', 'ESEARCH', 'ESORT', 'SEARCHRES', 'WITHIN',
-  'CONTEXT=SEARCH', 'LIST-STATUS', 'BINARY', 'MOVE', 'SNIPPET=FUZZY', 'PREVIEW=FUZZY', 'PREVIEW', 'STATUS=SIZE',
-  'SAVEDATE', 'LITERAL+', 'NOTIFY', 'SPECIAL-USE',
-];
-const capsWithout = (...drop: string[]): string => DOVECOT_CAPS.filter((c) => !drop.includes(c)).join(' ');
+// Servers below drop parts of what Dovecot advertises.
+const capsWithout = (...drop: string[]): string => DOVECOT_CAPABILITIES.filter((c) => !drop.includes(c)).join(' ');
 
 function specFor(server: DovecotServer, overrides: Partial<ImapStoreSpec> = {}): ImapStoreSpec {
   return {
@@ -103,7 +96,7 @@ beforeAll(async () => {
     startDovecot({ capabilities: capsWithout('QRESYNC') }),
     startDovecot({ capabilities: capsWithout('QRESYNC', 'CONDSTORE', 'LIST-STATUS', 'STATUS=SIZE', 'LITERAL+', 'UIDPLUS') }),
     startDovecot({
-      capabilities: `${DOVECOT_CAPS.join(' ')} APPENDLIMIT=20000`,
+      capabilities: `${DOVECOT_CAPABILITIES.join(' ')} APPENDLIMIT=20000`,
       extraConfig: 'mail_plugins = $mail_plugins quota\nplugin {\n  quota = count:User quota\n  quota_vsizes = yes\n  quota_max_mail_size = 10k\n}\n',
     }),
   ]);

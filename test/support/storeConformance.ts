@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionLostError, StoreError } from '../../src/errors.js';
-import type { FolderRead, ReadBase, Store } from '../../src/store/types.js';
+import type { FolderRead, OptionalOperation, ReadBase, Store } from '../../src/store/types.js';
 import { globalId } from '../../src/sync/identity.js';
 
 export interface ConformanceSeed {
@@ -40,7 +40,20 @@ export interface StoreFixture {
   messages(folder: string): Promise<ConformanceMessage[]>;
   /** Stops what the fixture started. */
   close(): Promise<void>;
+  /** A new connected Store (on another account or server) lacking this optional operation; for the operations of ConformanceOptions.canLack. */
+  connectLacking?(operation: OptionalOperation, label: string): Promise<Store>;
 }
+
+export interface ConformanceOptions {
+  /** The optional operations this driver can be without (IMAP: MOVE, which needs RFC 6851); connectLacking gives such a store. */
+  canLack: OptionalOperation[];
+}
+
+/** Each optional operation's method. */
+const OPTIONAL_METHODS = { copy: 'copyMessages', move: 'moveMessages', rename: 'renameFolder' } as const satisfies Record<OptionalOperation, keyof Store>;
+const OPTIONAL_OPERATIONS = Object.keys(OPTIONAL_METHODS) as OptionalOperation[];
+
+const bytes = (text: string): Buffer => Buffer.from(text, 'latin1');
 
 const SYSTEM_FLAGS = ['\\Answered', '\\Deleted', '\\Draft', '\\Flagged', '\\Seen'];
 
@@ -77,7 +90,7 @@ export const GLOBAL_ID_OF_MESSAGE_1 = globalId(
   0,
 );
 
-export function describeStoreConformance(name: string, makeFixture: () => Promise<StoreFixture>): void {
+export function describeStoreConformance(name: string, makeFixture: () => Promise<StoreFixture>, options: ConformanceOptions): void {
   describe(`Store conformance: ${name}`, () => {
     let fx: StoreFixture;
     let store: Store;
@@ -352,6 +365,65 @@ export function describeStoreConformance(name: string, makeFixture: () => Promis
       expect((await fx.messages(renamed)).map((m) => [m.uid, digest(m.body)])).toEqual(uids.map((uid, i) => [uid, digest(conformanceMessage(i + 1))]));
       const read = await other.readFolder(renamed, { readOnly: true, base: null, verify: false });
       expect(read.status.uidValidity).toBe(first.status.uidValidity);
+    });
+
+    it('declares its optional operations truthfully: a method exactly for each feature, all of them here', async () => {
+      for (const operation of OPTIONAL_OPERATIONS) {
+        expect([operation, typeof store[OPTIONAL_METHODS[operation]]]).toEqual([operation, 'function']);
+        expect([operation, store.features[operation]]).toEqual([operation, true]);
+      }
+      expect(['crlf', 'lf']).toContain(store.features.lineEnds);
+    });
+
+    it.each(options.canLack)('a store without %s says so in features and has no such method; the others are there', async (operation) => {
+      const lacking = await fx.connectLacking!(operation, 'L');
+      try {
+        expect(lacking.features[operation]).toBe(false);
+        expect(lacking[OPTIONAL_METHODS[operation]]).toBeUndefined();
+        for (const other of OPTIONAL_OPERATIONS.filter((o) => o !== operation)) {
+          expect([other, lacking.features[other], typeof lacking[OPTIONAL_METHODS[other]]]).toEqual([other, true, 'function']);
+        }
+        await lacking.createFolder('LackingTarget');
+        const appended = await lacking.append('INBOX', [{ body: conformanceMessage(1), flags: [], internalDate: new Date(Date.UTC(2020, 0, 1)) }]);
+        const uid = appended.outcomes[0]!.ok ? appended.outcomes[0]!.uid : undefined;
+        await lacking.readFolder('INBOX', { readOnly: false, base: null, verify: false });
+        const copied = await lacking.copyMessages?.([uid!], 'LackingTarget');
+        const moved = await lacking.moveMessages?.([uid!], 'LackingTarget');
+        expect((copied ?? moved)!.uids.size).toBe(1);
+      } finally {
+        await lacking.close();
+      }
+    });
+
+    it('a CRLF body comes back byte for byte, its size (envelope, folderSize) its length', async () => {
+      const folder = fresh();
+      await fx.seed(folder, []);
+      const sent = [
+        conformanceMessage(1),
+        bytes('Subject: a bare CR inside a line\r\n\r\nbefore\rafter\r\n'),
+        bytes('Subject: no line end after the last line\r\n\r\nlast'),
+      ];
+      const result = await store.append(folder, sent.map((body) => ({ body, flags: [], internalDate: new Date(Date.UTC(2020, 0, 1)) })));
+      expect(result.outcomes.every((o) => o.ok)).toBe(true);
+      const read = await other.readFolder(folder, { readOnly: true, base: null, verify: false });
+      expect(read.envelopes.map((e) => e.size)).toEqual(sent.map((body) => body.length));
+      const fetched = await other.fetchBodies(read.envelopes.map((e) => ({ uid: e.uid, size: e.size })));
+      expect(read.envelopes.map((e) => fetched.bodies.get(e.uid)?.toString('latin1'))).toEqual(sent.map((body) => body.toString('latin1')));
+      expect((await fx.messages(folder)).map((m) => digest(m.body))).toEqual(sent.map(digest));
+      expect(await other.folderSize(folder)).toBe(sent.reduce((sum, body) => sum + body.length, 0));
+    });
+
+    it('a body appended with other line ends is served and sized in CRLF form, as Dovecot does (bare LF as CRLF, CR CR LF as CR LF)', async () => {
+      const folder = fresh();
+      await fx.seed(folder, []);
+      const sent = ['Subject: lf\n\nline one\nline two\n', 'Subject: mixed\r\n\r\none\ntwo', 'Subject: cr cr lf\r\n\r\na\r\r\nb\r\n'];
+      const served = ['Subject: lf\r\n\r\nline one\r\nline two\r\n', 'Subject: mixed\r\n\r\none\r\ntwo', 'Subject: cr cr lf\r\n\r\na\r\nb\r\n'];
+      await store.append(folder, sent.map((text) => ({ body: bytes(text), flags: [], internalDate: new Date(Date.UTC(2020, 0, 1)) })));
+      const read = await other.readFolder(folder, { readOnly: true, base: null, verify: false });
+      expect(read.envelopes.map((e) => e.size)).toEqual(served.map((text) => text.length));
+      const fetched = await other.fetchBodies(read.envelopes.map((e) => ({ uid: e.uid, size: e.size })));
+      expect(read.envelopes.map((e) => fetched.bodies.get(e.uid)?.toString('latin1'))).toEqual(served);
+      expect(read.envelopes.map((e) => e.identityHeaders)).toEqual(['Subject: lf\r\n', 'Subject: mixed\r\n', 'Subject: cr cr lf\r\n']);
     });
 
     it('after abort() every operation fails with ConnectionLostError', async () => {

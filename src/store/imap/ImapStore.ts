@@ -4,7 +4,7 @@
 // through ImapSession.run(), so every NO/BAD becomes a typed error and every
 // command is counted.
 
-import { ConnectionLostError, ImapCommandError, StoreError } from '../../errors.js';
+import { ConnectionLostError, ImapCommandError } from '../../errors.js';
 import type { ImapStoreSpec } from '../spec.js';
 import type {
   AppendMessage,
@@ -64,6 +64,10 @@ export class ImapStore implements Store {
   private retired: ImapStoreStats = { commands: 0, bytesIn: 0, bytesOut: 0, continuations: 0 };
 
   private aborted = false;
+  /** The optional operations (StoreFeatures), set by connect(): moveMessages only on a server with MOVE. */
+  copyMessages?: (uids: number[], target: string) => Promise<CopyResult>;
+  moveMessages?: (uids: number[], target: string) => Promise<CopyResult>;
+  renameFolder?: (from: string, to: string) => Promise<void>;
 
   constructor(label: string, spec: ImapStoreSpec) {
     this.label = label;
@@ -81,9 +85,9 @@ export class ImapStore implements Store {
     return this.ns;
   }
 
-  /** COPY and RENAME are IMAP4rev1; MOVE needs RFC 6851. */
+  /** COPY and RENAME are IMAP4rev1; MOVE needs RFC 6851. IMAP sends CRLF, whatever the server keeps. */
   get features(): StoreFeatures {
-    return { copy: true, move: this.capabilities.move, rename: true };
+    return { copy: true, move: this.capabilities.move, rename: true, lineEnds: 'crlf' };
   }
 
   async connect(): Promise<void> {
@@ -110,6 +114,9 @@ export class ImapStore implements Store {
     if (client.writeSocket) paceWrites(client.writeSocket);
     this.caps = readCapabilities(session);
     this.ns = readNamespace(session);
+    this.copyMessages = (uids, target) => this.copy(uids, target);
+    this.moveMessages = this.caps.move ? (uids, target) => this.move(uids, target) : undefined;
+    this.renameFolder = (from, to) => this.rename(from, to);
     this.stopKeepAlive = startKeepAlive(session, this.counters, timeoutOf(this.spec));
   }
 
@@ -276,18 +283,17 @@ export class ImapStore implements Store {
     await expungeUids(this.live, this.writableFolder('UID EXPUNGE'), uids);
   }
 
-  copyMessages(uids: number[], target: string): Promise<CopyResult> {
+  private copy(uids: number[], target: string): Promise<CopyResult> {
     const folder = this.openFolder;
     return uids.length === 0 ? Promise.resolve({ uids: new Map() }) : copyOrMove(this.live, 'UID COPY', folder, uids, target);
   }
 
-  moveMessages(uids: number[], target: string): Promise<CopyResult> {
-    if (!this.capabilities.move) return Promise.reject(new StoreError('store', `${this.label}: the server has no MOVE`, { store: this.label }));
+  private move(uids: number[], target: string): Promise<CopyResult> {
     const folder = this.writableFolder('UID MOVE');
     return uids.length === 0 ? Promise.resolve({ uids: new Map() }) : copyOrMove(this.live, 'UID MOVE', folder, uids, target);
   }
 
-  async renameFolder(from: string, to: string): Promise<void> {
+  private async rename(from: string, to: string): Promise<void> {
     // As for DELETE: a server may refuse to rename the selected folder.
     if (this.open?.name === from && (await unselect(this.live))) this.open = undefined;
     await renameFolder(this.live, from, to);

@@ -8,7 +8,8 @@
 // between any two store operations.
 
 import { StoreError } from '../../errors.js';
-import type { SpecialUse, StoreFeatures } from '../types.js';
+import type { OptionalOperation, SpecialUse } from '../types.js';
+import { crlfAsStored } from '../lineEnds.js';
 import { canonicalInbox, withoutRecent } from '../names.js';
 
 export interface MemoryMessage {
@@ -16,7 +17,7 @@ export interface MemoryMessage {
   /** Sorted, never \Recent. */
   flags: string[];
   internalDate: Date;
-  /** The bytes as appended (never changed; shared between snapshots). */
+  /** What Dovecot serves for the bytes appended: their CRLF form (crlfAsStored). Never changed; shared between snapshots. */
   body: Buffer;
   /** Mod-sequence of the message's last change. */
   modseq: bigint;
@@ -84,7 +85,7 @@ export interface MemoryServerOptions {
   /** First UIDVALIDITY handed out; default 1000. */
   firstUidValidity?: bigint;
   /** Optional operations to lack (all present by default), as a server without MOVE lacks it. */
-  features?: Partial<StoreFeatures>;
+  features?: Partial<Record<OptionalOperation, boolean>>;
 }
 
 /** An older copy of the account, for restore(). */
@@ -112,7 +113,8 @@ export class MemoryServer {
   readonly condstore: boolean;
   readonly allowsNewKeywords: boolean;
   readonly appendLimit: number | undefined;
-  readonly features: StoreFeatures;
+  /** The optional operations this server has. */
+  readonly features: Record<OptionalOperation, boolean>;
   beforeOperation: MemoryHook | undefined;
   afterOperation: MemoryHook | undefined;
   /**
@@ -197,7 +199,7 @@ export class MemoryServer {
     this.subscriptions.add(this.canonical(name));
   }
 
-  /** Stores the messages in order; returns their UIDs. */
+  /** Stores the messages in order, line ends as Dovecot keeps them (crlfAsStored); returns their UIDs. */
   append(name: string, seeds: readonly MemorySeed[]): number[] {
     const folder = this.folder(name);
     const known = new Set(this.permanentFlags(name));
@@ -205,7 +207,7 @@ export class MemoryServer {
       const modseq = ++folder.highestModseq;
       const uid = folder.uidNext++;
       const flags = storedFlags(seed.flags ?? []).filter((f) => this.allowsNewKeywords || known.has(f));
-      const body = typeof seed.raw === 'string' ? Buffer.from(seed.raw, 'utf8') : Buffer.from(seed.raw);
+      const body = Buffer.from(crlfAsStored(typeof seed.raw === 'string' ? Buffer.from(seed.raw, 'utf8') : seed.raw));
       folder.messages.set(uid, { uid, flags, internalDate: new Date(seed.internalDate ?? DEFAULT_DATE), body, modseq });
       return uid;
     });
