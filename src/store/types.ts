@@ -1,7 +1,7 @@
 // The one interface every store kind implements (IMAP now, Maildir later), in
 // the spirit of mbsync's driver.h. The sync engine talks only to this; how a
 // driver reads changes (QRESYNC, CONDSTORE, full scan, a directory walk) is
-// its own business, and what it can do is exposed as capability facts.
+// its own business, and what it can do beyond the basics is in `features`.
 //
 // Line ends: every body crosses this interface in its CRLF form (as IMAP
 // sends it) and every size is that form's length (envelopes, fetchBodies
@@ -14,26 +14,6 @@
 import type { LineEnds } from './lineEnds.js';
 
 export type SpecialUse = '\\All' | '\\Archive' | '\\Drafts' | '\\Flagged' | '\\Junk' | '\\Sent' | '\\Trash';
-
-export interface StoreCapabilities {
-  /** One LIST returns STATUS for every folder (RFC 5819). */
-  listStatus: boolean;
-  /** Mod-sequences: flag changes can be read incrementally (RFC 7162). */
-  condstore: boolean;
-  /** SELECT can return changes and vanished UIDs since a mod-sequence (RFC 7162). */
-  qresync: boolean;
-  /** APPENDUID/COPYUID and UID EXPUNGE (RFC 4315). */
-  uidplus: boolean;
-  /** Several messages in one APPEND (RFC 3502). */
-  multiappend: boolean;
-  /** Non-synchronising literals of any size (RFC 7888). */
-  literalPlus: boolean;
-  move: boolean;
-  specialUse: boolean;
-  /** Stable EMAILID/MAILBOXID (RFC 8474). */
-  objectId: boolean;
-  utf8Accept: boolean;
-}
 
 /** What a folder looks like from outside, as LIST-STATUS / STATUS / SELECT report it. */
 export interface FolderStatus {
@@ -232,8 +212,6 @@ export interface Store {
   readonly label: string;
   /** The store URL without any password, for messages. */
   readonly displayUrl: string;
-  /** Valid after connect(). */
-  readonly capabilities: StoreCapabilities;
   /** Valid after connect(). */
   readonly namespace: NamespaceInfo;
   /** Valid after connect(): which optional operations work, how line ends are kept. */

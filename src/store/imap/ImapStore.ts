@@ -18,11 +18,10 @@ import type {
   NamespaceInfo,
   ReadFolderOptions,
   Store,
-  StoreCapabilities,
   StoreFeatures,
   StoreStats,
 } from '../types.js';
-import { readCapabilities, readNamespace } from './capabilities.js';
+import { readCapabilities, readNamespace, type ImapCapabilities } from './capabilities.js';
 import { installCommandStats, type CommandStats } from './commandStats.js';
 import { copyOrMove, renameFolder } from './copyMove.js';
 import { connectError, createImapFlow, timeoutOf, watchStartTlsRefusal } from './connect.js';
@@ -55,7 +54,7 @@ export class ImapStore implements Store {
   private readonly spec: ImapStoreSpec;
   private session: ImapSession | undefined;
   private counters: CommandStats | undefined;
-  private caps: StoreCapabilities | undefined;
+  private caps: ImapCapabilities | undefined;
   private ns: NamespaceInfo | undefined;
   private stopKeepAlive: (() => void) | undefined;
   /** The selected folder, if any. */
@@ -75,7 +74,7 @@ export class ImapStore implements Store {
     this.displayUrl = spec.displayUrl;
   }
 
-  get capabilities(): StoreCapabilities {
+  get capabilities(): ImapCapabilities {
     if (!this.caps) throw new Error(`${this.label}: capabilities read before connect()`);
     return this.caps;
   }

@@ -22,7 +22,6 @@ import type {
   NamespaceInfo,
   ReadFolderOptions,
   Store,
-  StoreCapabilities,
   StoreFeatures,
   StoreStats,
 } from '../types.js';
@@ -53,15 +52,6 @@ export class MemoryStore implements Store {
     if (has.copy) this.copyMessages = (uids, target) => this.copy(uids, target);
     if (has.move) this.moveMessages = (uids, target) => this.move(uids, target);
     if (has.rename) this.renameFolder = (from, to) => this.rename(from, to);
-  }
-
-  get capabilities(): StoreCapabilities {
-    if (!this.connected) throw new Error(`${this.label}: capabilities read before connect()`);
-    const modseq = this.server.condstore;
-    return {
-      listStatus: true, condstore: modseq, qresync: modseq, uidplus: true, multiappend: true, literalPlus: true,
-      move: this.server.features.move, specialUse: true, objectId: false, utf8Accept: true,
-    };
   }
 
   get namespace(): NamespaceInfo {
