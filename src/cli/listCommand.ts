@@ -13,7 +13,7 @@ import type { ListCommandOptions } from './program.js';
 import { INSECURE_WARNING, type RunFlags } from './syncCommand.js';
 import { isInbox } from '../store/names.js';
 
-export interface ListedFolder {
+interface ListedFolder {
   name: string;
   delimiter: string | null;
   specialUse: string | null;
@@ -84,7 +84,7 @@ function sortFolders(folders: FolderInfo[]): FolderInfo[] {
   return [...folders].sort((x, y) => inbox(x) - inbox(y) || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
 }
 
-export function formatFolderTable(folders: ListedFolder[]): string {
+function formatFolderTable(folders: ListedFolder[]): string {
   const rows = folders.map((f) => [
     f.name,
     f.specialUse ?? '',

@@ -48,13 +48,13 @@ export interface CommandHandlers {
   list(a: string, options: ListCommandOptions): Promise<void>;
 }
 
-export const DEFAULT_CONNECTIONS = 4;
+const DEFAULT_CONNECTIONS = 4;
 const MAX_CONNECTIONS = 16;
 const DEFAULT_TIMEOUT_SECONDS = DEFAULT_TIMEOUT_MS / 1000;
 /** A day: beyond that a silent server is not coming back (and Node's timers top out at 24.8 days). */
 const MAX_TIMEOUT_SECONDS = 86_400;
 
-export function packageVersion(): string {
+function packageVersion(): string {
   // ../../package.json from both src/cli (tsx, tests) and dist/cli (built).
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;

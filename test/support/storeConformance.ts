@@ -12,13 +12,13 @@ import { ConnectionLostError, StoreError } from '../../src/errors.js';
 import type { FolderRead, OptionalOperation, ReadBase, Store } from '../../src/store/types.js';
 import { globalId } from '../../src/sync/identity.js';
 
-export interface ConformanceSeed {
+interface ConformanceSeed {
   raw: Buffer;
   flags?: string[];
   internalDate?: Date;
 }
 
-export interface ConformanceMessage {
+interface ConformanceMessage {
   uid: number;
   /** Sorted, without \Recent. */
   flags: string[];
@@ -85,7 +85,7 @@ const uidsOf = (items: readonly { uid: number }[]): number[] => items.map((i) =>
  * The global id of conformanceMessage(1), computed once by hand from its
  * headers: a driver that returns other header lines gives another id.
  */
-export const GLOBAL_ID_OF_MESSAGE_1 = globalId(
+const GLOBAL_ID_OF_MESSAGE_1 = globalId(
   'Message-ID: <conf1@replimap.test>\r\nDate: Wed, 2 Jan 2019 09:00:01 +0000\r\nfrom: Sender 1 <s1@example.org>\r\nSubject: message 1 folded on a second line\r\n',
   0,
 );

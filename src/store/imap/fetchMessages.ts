@@ -219,7 +219,7 @@ export function toMessageState(session: ImapSession, folder: string, row: FetchR
  * be parsed (a garbled INTERNALDATE): that message cannot be identified or
  * copied, which the caller reports for it alone, not a failed folder.
  */
-export function toEnvelope(row: FetchRow): MessageEnvelope | string {
+function toEnvelope(row: FetchRow): MessageEnvelope | string {
   if (!row.flags || row.size === undefined || !row.internalDate) {
     const lacking = [!row.flags && 'FLAGS', row.size === undefined && 'RFC822.SIZE', !row.internalDate && 'INTERNALDATE'];
     return `no usable ${lacking.filter(Boolean).join(', ')} in its FETCH row`;

@@ -13,7 +13,7 @@ import { expandUidSet } from './uidSet.js';
 import { withoutRecent } from '../names.js';
 
 /** A batch's literals are compiled into one buffer: keep that buffer a sensible size. */
-export const MULTIAPPEND_MAX_BYTES = 16 * 1024 * 1024;
+const MULTIAPPEND_MAX_BYTES = 16 * 1024 * 1024;
 
 interface Appended {
   uidValidity?: bigint;

@@ -98,7 +98,7 @@ const SYSTEM_FLAGS = ['\\Answered', '\\Deleted', '\\Draft', '\\Flagged', '\\Seen
 const DEFAULT_DATE = new Date(Date.UTC(2020, 0, 1, 12, 0, 0));
 
 /** Sorted, deduplicated, without \Recent (session state, never stored). */
-export function storedFlags(flags: Iterable<string>): string[] {
+function storedFlags(flags: Iterable<string>): string[] {
   return [...new Set(withoutRecent([...flags]))].sort();
 }
 
