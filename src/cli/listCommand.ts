@@ -11,7 +11,7 @@ import { LineLog } from './output/reporter.js';
 import { toJsonText } from './output/summary.js';
 import type { ListCommandOptions } from './program.js';
 import { INSECURE_WARNING, type RunFlags } from './syncCommand.js';
-import { isInbox } from '../store/names.js';
+import { inboxFirst } from '../store/names.js';
 
 interface ListedFolder {
   name: string;
@@ -80,8 +80,7 @@ function toListed(info: FolderInfo, bytes: number | null): ListedFolder {
 
 /** INBOX first, then by name (so children follow their parent). */
 function sortFolders(folders: FolderInfo[]): FolderInfo[] {
-  const inbox = (f: FolderInfo): number => (isInbox(f.name) ? 0 : 1);
-  return [...folders].sort((x, y) => inbox(x) - inbox(y) || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  return [...folders].sort((x, y) => inboxFirst(x.name, y.name));
 }
 
 function formatFolderTable(folders: ListedFolder[]): string {

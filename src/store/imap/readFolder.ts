@@ -11,7 +11,8 @@
 import { identityCheckUids } from '../readRules.js';
 import type { FolderRead, FolderStatus, MessageEnvelope, PermanentFlags, ReadFolderOptions } from '../types.js';
 import type { ImapCapabilities } from './capabilities.js';
-import { ENVELOPE_ITEMS, type FetchRow, cleanFlags, envelopesOf, toMessageState, uidFetch } from './fetchMessages.js';
+import { ENVELOPE_ITEMS, type FetchRow, envelopesOf, toMessageState, uidFetch } from './fetchMessages.js';
+import { reportedFlags } from '../names.js';
 import { searchAllUids } from './searchUids.js';
 import type { ImapSession } from './session.js';
 import { selectFolder, type SelectResult } from './selectFolder.js';
@@ -25,9 +26,9 @@ function folderStatus(selected: SelectResult, capabilities: ImapCapabilities): F
 
 function permanentFlags(selected: SelectResult): PermanentFlags {
   // No PERMANENTFLAGS at all means every flag can be stored permanently (RFC 3501 7.1).
-  if (selected.permanentFlags === undefined) return { flags: cleanFlags(selected.flags), allowsNewKeywords: true };
+  if (selected.permanentFlags === undefined) return { flags: reportedFlags(selected.flags), allowsNewKeywords: true };
   return {
-    flags: cleanFlags(selected.permanentFlags.filter((flag) => flag !== '\\*')),
+    flags: reportedFlags(selected.permanentFlags.filter((flag) => flag !== '\\*')),
     allowsNewKeywords: selected.permanentFlags.includes('\\*'),
   };
 }

@@ -10,7 +10,7 @@
 import { StoreError } from '../../errors.js';
 import type { OptionalOperation, SpecialUse } from '../types.js';
 import { crlfAsStored } from '../lineEnds.js';
-import { canonicalInbox, withoutRecent } from '../names.js';
+import { canonicalInbox, inboxFirst, reportedFlags } from '../names.js';
 
 export interface MemoryMessage {
   uid: number;
@@ -97,11 +97,6 @@ export interface MemorySnapshot {
 const SYSTEM_FLAGS = ['\\Answered', '\\Deleted', '\\Draft', '\\Flagged', '\\Seen'];
 const DEFAULT_DATE = new Date(Date.UTC(2020, 0, 1, 12, 0, 0));
 
-/** Sorted, deduplicated, without \Recent (session state, never stored). */
-function storedFlags(flags: Iterable<string>): string[] {
-  return [...new Set(withoutRecent([...flags]))].sort();
-}
-
 function copyFolder(folder: MemoryFolder): MemoryFolder {
   const messages = new Map([...folder.messages].map(([uid, m]) => [uid, { ...m, flags: [...m.flags] }]));
   return { ...folder, messages };
@@ -149,7 +144,7 @@ export class MemoryServer {
 
   folderNames(): string[] {
     // INBOX first, as servers list it.
-    return [...this.folders.keys()].sort((x, y) => (x === 'INBOX' ? -1 : y === 'INBOX' ? 1 : x < y ? -1 : x > y ? 1 : 0));
+    return [...this.folders.keys()].sort(inboxFirst);
   }
 
   hasFolder(name: string): boolean {
@@ -206,7 +201,7 @@ export class MemoryServer {
     return seeds.map((seed) => {
       const modseq = ++folder.highestModseq;
       const uid = folder.uidNext++;
-      const flags = storedFlags(seed.flags ?? []).filter((f) => this.allowsNewKeywords || known.has(f));
+      const flags = reportedFlags(seed.flags ?? []).filter((f) => this.allowsNewKeywords || known.has(f));
       const body = Buffer.from(crlfAsStored(typeof seed.raw === 'string' ? Buffer.from(seed.raw, 'utf8') : seed.raw));
       folder.messages.set(uid, { uid, flags, internalDate: new Date(seed.internalDate ?? DEFAULT_DATE), body, modseq });
       return uid;
@@ -217,12 +212,12 @@ export class MemoryServer {
   setFlags(name: string, uids: readonly number[], add: readonly string[], remove: readonly string[]): void {
     const folder = this.folder(name);
     const known = new Set(this.permanentFlags(name));
-    const adding = storedFlags(add).filter((f) => this.allowsNewKeywords || known.has(f));
+    const adding = reportedFlags(add).filter((f) => this.allowsNewKeywords || known.has(f));
     const removing = new Set(remove);
     for (const uid of uids) {
       const message = folder.messages.get(uid);
       if (!message) continue;
-      const flags = storedFlags([...message.flags, ...adding]).filter((f) => !removing.has(f));
+      const flags = reportedFlags([...message.flags, ...adding]).filter((f) => !removing.has(f));
       if (flags.join(' ') === message.flags.join(' ')) continue;
       message.flags = flags;
       message.modseq = ++folder.highestModseq;
