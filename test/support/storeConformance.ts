@@ -483,5 +483,6 @@ function bodyCases(ctx: ConformanceContext): void {
     const fetched = await other.fetchBodies(read.envelopes.map((e) => ({ uid: e.uid, size: e.size })));
     expect(read.envelopes.map((e) => fetched.bodies.get(e.uid)?.toString('latin1'))).toEqual(served);
     expect(read.envelopes.map((e) => e.identityHeaders)).toEqual(['Subject: lf\r\n', 'Subject: mixed\r\n', 'Subject: cr cr lf\r\n']);
+    expect(await other.folderSize(folder)).toBe(served.reduce((sum, text) => sum + text.length, 0));
   });
 }
