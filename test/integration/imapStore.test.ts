@@ -5,7 +5,8 @@
 
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectError, ConnectionLostError, ExitCode, ImapCommandError } from '../../src/errors.js';
+import { ConnectError, ConnectionLostError, ExitCode } from '../../src/errors.js';
+import { ImapCommandError } from '../../src/store/imap/commandError.js';
 import { ImapStore } from '../../src/store/imap/ImapStore.js';
 import type { ImapStoreSpec } from '../../src/store/spec.js';
 import type { FolderRead, ReadBase } from '../../src/store/types.js';

@@ -4,7 +4,8 @@
 // through ImapSession.run(), so every NO/BAD becomes a typed error and every
 // command is counted.
 
-import { ConnectionLostError, ImapCommandError } from '../../errors.js';
+import { ConnectionLostError } from '../../errors.js';
+import { ImapCommandError } from './commandError.js';
 import type { ImapStoreSpec } from '../spec.js';
 import type {
   AppendMessage,

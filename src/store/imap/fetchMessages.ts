@@ -3,7 +3,7 @@
 // MessageState / MessageEnvelope shapes of the Store interface.
 
 import { getStringList } from 'imapflow/lib/tools.js';
-import { ImapCommandError } from '../../errors.js';
+import { ImapCommandError } from './commandError.js';
 import { IDENTITY_HEADER_NAMES, identityHeaders } from '../readRules.js';
 import type { MessageEnvelope, MessageState } from '../types.js';
 import { parseImapDateTime } from './imapDate.js';

@@ -10,7 +10,7 @@
 
 import { parseStatusList } from 'imapflow/lib/commands/status-fields.js';
 import { getStringList } from 'imapflow/lib/tools.js';
-import { ImapCommandError } from '../../errors.js';
+import { ImapCommandError } from './commandError.js';
 import type { FolderInfo, FolderStatus, SpecialUse } from '../types.js';
 import type { CommandAttribute, ImapAttributeList, ImapResponse } from './imapflowInternals.js';
 import type { ImapSession } from './session.js';

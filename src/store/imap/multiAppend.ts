@@ -4,7 +4,8 @@
 // MULTIAPPEND is all-or-nothing: when the server refuses a batch, the batch
 // is sent again one message at a time, so only the bad message(s) fail.
 
-import { ConnectionLostError, ImapCommandError } from '../../errors.js';
+import { ConnectionLostError } from '../../errors.js';
+import { ImapCommandError } from './commandError.js';
 import type { AppendMessage, AppendOutcome, AppendResult } from '../types.js';
 import { formatImapDateTime } from './imapDate.js';
 import type { CommandAttribute, ImapResponse } from './imapflowInternals.js';

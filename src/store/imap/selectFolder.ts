@@ -4,7 +4,7 @@
 // command's own handlers, with nothing left to imapflow's mailbox state.
 
 import { getStringList } from 'imapflow/lib/tools.js';
-import { ImapCommandError } from '../../errors.js';
+import { ImapCommandError } from './commandError.js';
 import { FetchCollector, type FetchRow } from './fetchMessages.js';
 import type { CommandAttribute, ImapResponse } from './imapflowInternals.js';
 import type { ImapSession } from './session.js';
