@@ -17,6 +17,9 @@ export function inboxFirst(x: string, y: string): number {
   return Number(isInbox(y)) - Number(isInbox(x)) || (x < y ? -1 : x > y ? 1 : 0);
 }
 
+/** The system flags of RFC 3501/9051 that are message state (\Recent is not), in canonical spelling and order. */
+export const SYSTEM_FLAGS = ['\\Answered', '\\Deleted', '\\Draft', '\\Flagged', '\\Seen'] as const;
+
 export function isRecent(flag: string): boolean {
   return flag.toLowerCase() === '\\recent';
 }

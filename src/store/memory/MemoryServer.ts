@@ -10,7 +10,7 @@
 import { StoreError } from '../../errors.js';
 import type { OptionalOperation, SpecialUse } from '../types.js';
 import { crlfAsStored } from '../lineEnds.js';
-import { canonicalInbox, inboxFirst, reportedFlags } from '../names.js';
+import { canonicalInbox, inboxFirst, reportedFlags, SYSTEM_FLAGS } from '../names.js';
 
 export interface MemoryMessage {
   uid: number;
@@ -94,7 +94,6 @@ export interface MemorySnapshot {
   readonly subscriptions: ReadonlySet<string>;
 }
 
-const SYSTEM_FLAGS = ['\\Answered', '\\Deleted', '\\Draft', '\\Flagged', '\\Seen'];
 const DEFAULT_DATE = new Date(Date.UTC(2020, 0, 1, 12, 0, 0));
 
 function copyFolder(folder: MemoryFolder): MemoryFolder {
@@ -169,7 +168,7 @@ export class MemoryServer {
 
   /** Every flag the folder can store: system flags, keywords already used in it. */
   permanentFlags(name: string): string[] {
-    const flags = new Set(SYSTEM_FLAGS);
+    const flags = new Set<string>(SYSTEM_FLAGS);
     for (const m of this.folder(name).messages.values()) for (const f of m.flags) flags.add(f);
     return [...flags].sort();
   }
