@@ -63,6 +63,8 @@ export type StoreErrorScope = 'message' | 'folder' | 'store';
 /**
  * A store refused or failed an operation; collected and reported, the run goes on.
  * `store`: the store that failed ("A" or "B"), when the driver knows it.
+ * Drivers throw subclasses of their own (IMAP: ImapCommandError, src/store/imap);
+ * nothing outside src/store names those.
  */
 export class StoreError extends ReplimapError {
   readonly scope: StoreErrorScope;
@@ -71,29 +73,6 @@ export class StoreError extends ReplimapError {
     super(message, ExitCode.PartialFailure, options);
     this.scope = scope;
     this.store = options?.store;
-  }
-}
-
-/** IMAP commands whose failure concerns the messages they name, not their folder. */
-const MESSAGE_COMMANDS = new Set(['APPEND', 'UID FETCH', 'UID STORE', 'UID EXPUNGE', 'UID SEARCH', 'UID COPY', 'UID MOVE']);
-
-/**
- * A server answered NO or BAD to a command (or imapflow returned false for it).
- * Message-level failures are collected and reported; the run goes on.
- */
-export class ImapCommandError extends StoreError {
-  readonly command: string;
-  readonly serverText: string | undefined;
-  readonly responseCode: string | undefined;
-  constructor(
-    command: string,
-    message: string,
-    details: { serverText?: string; responseCode?: string; store?: string; cause?: unknown } = {},
-  ) {
-    super(MESSAGE_COMMANDS.has(command) ? 'message' : 'folder', message, { cause: details.cause, store: details.store });
-    this.command = command;
-    this.serverText = details.serverText;
-    this.responseCode = details.responseCode;
   }
 }
 

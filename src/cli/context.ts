@@ -8,7 +8,7 @@ import type { SyncJob, SyncObserver, SyncSummary } from '../sync/types.js';
 /** An output stream: process.stdout/stderr, or anything writable in tests. */
 export type CliStream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 
-export interface SignalSource {
+interface SignalSource {
   on(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
   off(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
 }

@@ -11,9 +11,9 @@ import { LineLog } from './output/reporter.js';
 import { toJsonText } from './output/summary.js';
 import type { ListCommandOptions } from './program.js';
 import { INSECURE_WARNING, type RunFlags } from './syncCommand.js';
-import { isInbox } from '../store/names.js';
+import { inboxFirst } from '../store/names.js';
 
-export interface ListedFolder {
+interface ListedFolder {
   name: string;
   delimiter: string | null;
   specialUse: string | null;
@@ -80,11 +80,10 @@ function toListed(info: FolderInfo, bytes: number | null): ListedFolder {
 
 /** INBOX first, then by name (so children follow their parent). */
 function sortFolders(folders: FolderInfo[]): FolderInfo[] {
-  const inbox = (f: FolderInfo): number => (isInbox(f.name) ? 0 : 1);
-  return [...folders].sort((x, y) => inbox(x) - inbox(y) || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  return [...folders].sort((x, y) => inboxFirst(x.name, y.name));
 }
 
-export function formatFolderTable(folders: ListedFolder[]): string {
+function formatFolderTable(folders: ListedFolder[]): string {
   const rows = folders.map((f) => [
     f.name,
     f.specialUse ?? '',

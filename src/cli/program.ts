@@ -48,13 +48,13 @@ export interface CommandHandlers {
   list(a: string, options: ListCommandOptions): Promise<void>;
 }
 
-export const DEFAULT_CONNECTIONS = 4;
+const DEFAULT_CONNECTIONS = 4;
 const MAX_CONNECTIONS = 16;
 const DEFAULT_TIMEOUT_SECONDS = DEFAULT_TIMEOUT_MS / 1000;
 /** A day: beyond that a silent server is not coming back (and Node's timers top out at 24.8 days). */
 const MAX_TIMEOUT_SECONDS = 86_400;
 
-export function packageVersion(): string {
+function packageVersion(): string {
   // ../../package.json from both src/cli (tsx, tests) and dist/cli (built).
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
@@ -93,9 +93,16 @@ function parseTimeout(value: string): number {
 const TIMEOUT_HELP = 'give up on a server silent this many seconds (connecting, or answering a command)';
 
 export function buildProgram(ctx: Pick<CliContext, 'stdout' | 'stderr'>, handlers: CommandHandlers): Command {
-  const program = new Command();
+  const program = rootCommand(ctx);
+  addSyncCommand(program, handlers);
+  addListCommand(program, handlers);
+  return program;
+}
+
+/** `replimap` itself: name, version, help, errors as one line on stderr. */
+function rootCommand(ctx: Pick<CliContext, 'stdout' | 'stderr'>): Command {
   // Settings made before .command() are inherited by the subcommands.
-  program
+  return new Command()
     .name('replimap')
     .description('Replicate mail between two IMAP stores: copy or mirror, incremental, crash-safe.')
     .version(packageVersion(), '-V, --version', 'print the version and exit')
@@ -122,7 +129,9 @@ Passwords: REPLIMAP_PASSWORD_A / REPLIMAP_PASSWORD_B, or --password-a-file,
 2 usage, 3 connect/login, 4 state file, 5 mirror guard, 130/143 interrupted.
 See replimap(1).`,
     );
+}
 
+function addSyncCommand(program: Command, handlers: CommandHandlers): void {
   program
     .command('sync')
     .description('copy or mirror the mail of store A into store B (incremental: a state file remembers what was done)')
@@ -163,26 +172,33 @@ See replimap(1).`,
         'instead of failing it; for servers with approximate sizes (Exchange)',
     )
     .action(async (a: string, b: string, raw: RawOptions) => {
-      await handlers.sync(a, b, {
-        mode: raw.mode as SyncCommandOptions['mode'],
-        ...strings(raw, ['state', 'passwordAFile', 'passwordBFile', 'passwordACommand', 'passwordBCommand', 'tlsCa']),
-        dryRun: raw.dryRun === true,
-        include: (raw.include as string[] | undefined) ?? [],
-        exclude: (raw.exclude as string[] | undefined) ?? [],
-        json: raw.json === true,
-        quiet: raw.quiet === true,
-        verbose: raw.verbose === true,
-        stats: raw.stats === true,
-        insecure: raw.insecure === true,
-        deleteFolders: raw.deleteFolders === true,
-        force: raw.force === true,
-        full: raw.full === true,
-        connections: raw.connections as number,
-        timeout: raw.timeout as number,
-        allowSizeMismatch: raw.allowSizeMismatch === true,
-      });
+      await handlers.sync(a, b, syncOptions(raw));
     });
+}
 
+/** What commander parsed, as the sync command takes it (flags not given are false). */
+function syncOptions(raw: RawOptions): SyncCommandOptions {
+  return {
+    mode: raw.mode as SyncCommandOptions['mode'],
+    ...strings(raw, ['state', 'passwordAFile', 'passwordBFile', 'passwordACommand', 'passwordBCommand', 'tlsCa']),
+    dryRun: raw.dryRun === true,
+    include: (raw.include as string[] | undefined) ?? [],
+    exclude: (raw.exclude as string[] | undefined) ?? [],
+    json: raw.json === true,
+    quiet: raw.quiet === true,
+    verbose: raw.verbose === true,
+    stats: raw.stats === true,
+    insecure: raw.insecure === true,
+    deleteFolders: raw.deleteFolders === true,
+    force: raw.force === true,
+    full: raw.full === true,
+    connections: raw.connections as number,
+    timeout: raw.timeout as number,
+    allowSizeMismatch: raw.allowSizeMismatch === true,
+  };
+}
+
+function addListCommand(program: Command, handlers: CommandHandlers): void {
   program
     .command('list')
     .description('list the folders of a store: special use, subscription, messages, size')
@@ -203,6 +219,4 @@ See replimap(1).`,
         insecure: raw.insecure === true,
       });
     });
-
-  return program;
 }

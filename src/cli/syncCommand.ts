@@ -17,7 +17,7 @@ import type { SyncCommandOptions } from './program.js';
 export const INSECURE_WARNING = '--insecure: TLS certificates are not verified, and imap:// may run without TLS';
 
 /** Checks that need no I/O, done before any password command runs. */
-export function checkSyncOptions(options: SyncCommandOptions): void {
+function checkSyncOptions(options: SyncCommandOptions): void {
   if (options.mode === 'two-way') throw new UsageError('two-way mode is not available yet');
   if (options.mode !== 'mirror') {
     if (options.deleteFolders) throw new UsageError('--delete-folders needs --mode mirror');
@@ -28,13 +28,13 @@ export function checkSyncOptions(options: SyncCommandOptions): void {
   }
 }
 
-export interface PreparedJob {
+interface PreparedJob {
   job: SyncJob;
   /** Warnings from the configuration (URL password, loose file mode, --insecure). */
   warnings: string[];
 }
 
-export async function prepareSyncJob(
+async function prepareSyncJob(
   a: string,
   b: string,
   options: SyncCommandOptions,

@@ -27,7 +27,7 @@ export interface ResolvedPassword {
   warnings: string[];
 }
 
-export function passwordEnvName(label: StoreLabel): string {
+function passwordEnvName(label: StoreLabel): string {
   return `REPLIMAP_PASSWORD_${label}`;
 }
 
@@ -60,7 +60,7 @@ export async function resolvePassword(label: StoreLabel, sources: PasswordSource
 }
 
 /** Removes one trailing line end ("\n" or "\r\n"), as `echo secret > file` adds one. */
-export function stripTrailingNewline(s: string): string {
+function stripTrailingNewline(s: string): string {
   if (s.endsWith('\r\n')) return s.slice(0, -2);
   if (s.endsWith('\n')) return s.slice(0, -1);
   return s;

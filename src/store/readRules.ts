@@ -30,7 +30,7 @@ export function identityCheckUids(unknown: number[], changedKnown: number[], kno
 }
 
 /** What a small message's body may exceed its announced size by (servers' sizes can be a little off). */
-export const BODY_SIZE_SLACK = 64 * 1024;
+const BODY_SIZE_SLACK = 64 * 1024;
 
 /** The most bytes accepted for a body announced as `size` bytes: twice that, and at least 64 KiB more. */
 export function maxBodyBytes(size: number): number {

@@ -1,29 +1,19 @@
 // The one interface every store kind implements (IMAP now, Maildir later), in
 // the spirit of mbsync's driver.h. The sync engine talks only to this; how a
 // driver reads changes (QRESYNC, CONDSTORE, full scan, a directory walk) is
-// its own business, and what it can do is exposed as capability facts.
+// its own business, and what it can do beyond the basics is in `features`.
+//
+// Line ends: every body crosses this interface in its CRLF form (as IMAP
+// sends it) and every size is that form's length (envelopes, fetchBodies
+// requests, folderSize), whatever the store keeps on disk; a driver that keeps
+// LF (features.lineEnds 'lf', a Maildir) converts at its edge (lineEnds.ts).
+// Bodies given to append are in CRLF form too; a store may normalise what is
+// not (Dovecot serves bare LFs as CRLF and "\r\r\n" as "\r\n", and sizes
+// that), so only a CRLF body is sure to come back byte for byte.
+
+import type { LineEnds } from './lineEnds.js';
 
 export type SpecialUse = '\\All' | '\\Archive' | '\\Drafts' | '\\Flagged' | '\\Junk' | '\\Sent' | '\\Trash';
-
-export interface StoreCapabilities {
-  /** One LIST returns STATUS for every folder (RFC 5819). */
-  listStatus: boolean;
-  /** Mod-sequences: flag changes can be read incrementally (RFC 7162). */
-  condstore: boolean;
-  /** SELECT can return changes and vanished UIDs since a mod-sequence (RFC 7162). */
-  qresync: boolean;
-  /** APPENDUID/COPYUID and UID EXPUNGE (RFC 4315). */
-  uidplus: boolean;
-  /** Several messages in one APPEND (RFC 3502). */
-  multiappend: boolean;
-  /** Non-synchronising literals of any size (RFC 7888). */
-  literalPlus: boolean;
-  move: boolean;
-  specialUse: boolean;
-  /** Stable EMAILID/MAILBOXID (RFC 8474). */
-  objectId: boolean;
-  utf8Accept: boolean;
-}
 
 /** What a folder looks like from outside, as LIST-STATUS / STATUS / SELECT report it. */
 export interface FolderStatus {
@@ -60,6 +50,7 @@ export interface MessageState {
 }
 
 export interface MessageEnvelope extends MessageState {
+  /** Bytes of the body's CRLF form (RFC822.SIZE), what fetchBodies returns for it. */
   size: number;
   internalDate: Date;
   /**
@@ -142,7 +133,7 @@ export interface FolderRead {
   unread: number[];
 }
 
-/** A message whose body is wanted, with the size (RFC822.SIZE) its envelope announced. */
+/** A message whose body is wanted, with the size (RFC822.SIZE, CRLF form) its envelope announced. */
 export interface BodyRequest {
   uid: number;
   size: number;
@@ -150,7 +141,7 @@ export interface BodyRequest {
 
 /** What fetchBodies read. */
 export interface FetchedBodies {
-  /** Byte-exact bodies by UID; a UID the server returned nothing for is in neither map. */
+  /** Byte-exact bodies (CRLF form) by UID; a UID the server returned nothing for is in neither map. */
   bodies: Map<number, Buffer>;
   /** Messages whose body the driver refused (far larger or shorter than announced, the server said NO or closed the connection), with why. */
   refused: Map<number, string>;
@@ -159,6 +150,7 @@ export interface FetchedBodies {
 }
 
 export interface AppendMessage {
+  /** In CRLF form; a store may normalise other line ends (see the top of this file). */
   body: Buffer;
   flags: string[];
   internalDate: Date;
@@ -176,10 +168,11 @@ export interface AppendResult {
 }
 
 /**
- * Operations a driver may lack (valid after connect()). A driver that never
- * has one leaves its method out; one whose server lacks it (IMAP without MOVE)
- * says false here and its method throws a store-scoped StoreError. The sync
- * layer falls back (append + expunge, create + copy) where one is missing.
+ * Operations a driver may lack, and how it keeps line ends (valid after
+ * connect()). An operation is there exactly when its feature is true: a
+ * driver, or a server (IMAP without MOVE), that lacks one leaves its method
+ * undefined. The sync layer falls back (append + expunge, create + copy)
+ * where one is missing.
  */
 export interface StoreFeatures {
   /** copyMessages: a server-side copy into another folder (IMAP: UID COPY). */
@@ -188,7 +181,16 @@ export interface StoreFeatures {
   move: boolean;
   /** renameFolder (IMAP: RENAME). */
   rename: boolean;
+  /**
+   * How the store keeps line ends: 'crlf' as given (IMAP: whatever the server
+   * does, CRLF is all the driver sees), 'lf' converted at the driver's edge.
+   * Bodies and sizes cross the interface in CRLF form either way.
+   */
+  lineEnds: LineEnds;
 }
+
+/** The optional operations (StoreFeatures flags named after them). */
+export type OptionalOperation = 'copy' | 'move' | 'rename';
 
 /** Where copied or moved messages landed. */
 export interface CopyResult {
@@ -211,10 +213,8 @@ export interface Store {
   /** The store URL without any password, for messages. */
   readonly displayUrl: string;
   /** Valid after connect(). */
-  readonly capabilities: StoreCapabilities;
-  /** Valid after connect(). */
   readonly namespace: NamespaceInfo;
-  /** Valid after connect(): which optional operations work. */
+  /** Valid after connect(): which optional operations work, how line ends are kept. */
   readonly features: StoreFeatures;
 
   /** Connect and authenticate. Throws ConnectError (exit 3) on any failure. */
@@ -236,7 +236,7 @@ export interface Store {
   /** A folder that is already gone is not an error. */
   deleteFolder(name: string): Promise<void>;
   subscribeFolder(name: string): Promise<void>;
-  /** Total size in bytes of the messages of a folder (for `replimap list`). */
+  /** Total size in bytes (CRLF forms) of the messages of a folder (for `replimap list`). */
   folderSize(name: string): Promise<number>;
 
   /** Open a folder (selecting it) and read what changed since `base`. */
@@ -283,10 +283,10 @@ export interface Store {
    */
   expungeMessages(uids: number[]): Promise<void>;
 
-  /** Optional (features.copy): copy messages of the open folder into `target`, flags and dates kept. */
+  /** Optional (features.copy; undefined without it): copy messages of the open folder into `target`, flags and dates kept. */
   copyMessages?(uids: number[], target: string): Promise<CopyResult>;
-  /** Optional (features.move): move messages of the open folder into `target`; they leave the open folder. */
+  /** Optional (features.move; undefined without it): move messages of the open folder into `target`; they leave the open folder. */
   moveMessages?(uids: number[], target: string): Promise<CopyResult>;
-  /** Optional (features.rename): rename a folder (with the folders below it), its messages and UIDs kept. */
+  /** Optional (features.rename; undefined without it): rename a folder (with the folders below it), its messages and UIDs kept. */
   renameFolder?(from: string, to: string): Promise<void>;
 }

@@ -4,7 +4,7 @@
 // through imapflow directly (test/support/imap.ts) and doveadm.
 
 import { ImapStore } from '../../src/store/imap/ImapStore.js';
-import { startDovecot } from '../support/dovecot.js';
+import { DOVECOT_CAPABILITIES, startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { expungeUids, readFolder, seedFolder, setFlags } from '../support/imap.js';
 import { describeStoreConformance, type StoreFixture } from '../support/storeConformance.js';
 import { specOf } from '../support/sync.js';
@@ -12,6 +12,7 @@ import { specOf } from '../support/sync.js';
 describeStoreConformance('IMAP (Dovecot)', async (): Promise<StoreFixture> => {
   const server = await startDovecot();
   let nextUidValidity = 5000;
+  let withoutMove: DovecotServer | undefined;
   return {
     async connect(label) {
       const store = new ImapStore(label, specOf(server));
@@ -25,6 +26,16 @@ describeStoreConformance('IMAP (Dovecot)', async (): Promise<StoreFixture> => {
       await server.doveadm(['mailbox', 'update', '-u', 'alice', '--uid-validity', String(nextUidValidity++), folder]);
     },
     messages: (folder) => readFolder(server, folder),
-    close: () => server.stop(),
+    async close() {
+      await Promise.all([server.stop(), withoutMove?.stop()]);
+    },
+    // Only MOVE can be missing: COPY and RENAME are IMAP4rev1.
+    async connectLacking(operation, label) {
+      if (operation !== 'move') throw new Error(`an IMAP server always has ${operation}`);
+      withoutMove ??= await startDovecot({ capabilities: DOVECOT_CAPABILITIES.filter((c) => c !== 'MOVE').join(' ') });
+      const store = new ImapStore(label, specOf(withoutMove));
+      await store.connect();
+      return store;
+    },
   };
-});
+}, { canLack: ['move'] });

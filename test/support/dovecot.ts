@@ -70,6 +70,15 @@ export interface DovecotServer {
   stop(): Promise<void>;
 }
 
+/** What Dovecot 2.3.19 advertises after login (for `capabilities` lists that drop parts of it). */
+export const DOVECOT_CAPABILITIES: readonly string[] = [
+  'IMAP4rev1', 'SASL-IR', 'LOGIN-REFERRALS', 'ID', 'ENABLE', 'IDLE', 'SORT', 'SORT=DISPLAY', 'THREAD=REFERENCES',
+  'THREAD=REFS', 'THREAD=ORDEREDSUBJECT', 'MULTIAPPEND', 'URL-PARTIAL', 'CATENATE', 'UNSELECT', 'CHILDREN', 'NAMESPACE',
+  'UIDPLUS', 'LIST-EXTENDED', 'I18NLEVEL=1', 'CONDSTORE', 'QRESYNC', 'ESEARCH', 'ESORT', 'SEARCHRES', 'WITHIN',
+  'CONTEXT=SEARCH', 'LIST-STATUS', 'BINARY', 'MOVE', 'SNIPPET=FUZZY', 'PREVIEW=FUZZY', 'PREVIEW', 'STATUS=SIZE',
+  'SAVEDATE', 'LITERAL+', 'NOTIFY', 'SPECIAL-USE',
+];
+
 const DOVECOT_BIN = '/usr/sbin/dovecot';
 const HOST = '127.0.0.1';
 const START_TIMEOUT_MS = 20_000;

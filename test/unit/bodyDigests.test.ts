@@ -3,7 +3,8 @@
 
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ConnectionLostError, ImapCommandError } from '../../src/errors.js';
+import { ConnectionLostError } from '../../src/errors.js';
+import { ImapCommandError } from '../../src/store/imap/commandError.js';
 import { MemoryServer } from '../../src/store/memory/MemoryServer.js';
 import { MemoryStore } from '../../src/store/memory/MemoryStore.js';
 import type { BodyRequest, Store } from '../../src/store/types.js';

@@ -5,7 +5,8 @@
 import fc from 'fast-check';
 import compiler from 'imapflow/lib/handler/imap-compiler.js';
 import { describe, expect, it, vi } from 'vitest';
-import { ConnectError, ConnectionLostError, ImapCommandError } from '../../src/errors.js';
+import { ConnectError, ConnectionLostError } from '../../src/errors.js';
+import { ImapCommandError } from '../../src/store/imap/commandError.js';
 import { connectError, describeConnectFailure } from '../../src/store/imap/connect.js';
 import { identityHeaders } from '../../src/store/readRules.js';
 import { parseFetchRow } from '../../src/store/imap/fetchMessages.js';

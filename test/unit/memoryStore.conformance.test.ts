@@ -33,5 +33,10 @@ describeStoreConformance('memory', async (): Promise<StoreFixture> => {
     async close() {
       server.dropConnections();
     },
+    async connectLacking(operation, label) {
+      const store = new MemoryStore(label, new MemoryServer({ features: { [operation]: false } }), 'memory://lacking');
+      await store.connect();
+      return store;
+    },
   };
-});
+}, { canLack: ['copy', 'move', 'rename'] });

@@ -4,7 +4,8 @@
 // through ImapSession.run(), so every NO/BAD becomes a typed error and every
 // command is counted.
 
-import { ConnectionLostError, ImapCommandError, StoreError } from '../../errors.js';
+import { ConnectionLostError } from '../../errors.js';
+import { ImapCommandError } from './commandError.js';
 import type { ImapStoreSpec } from '../spec.js';
 import type {
   AppendMessage,
@@ -18,11 +19,10 @@ import type {
   NamespaceInfo,
   ReadFolderOptions,
   Store,
-  StoreCapabilities,
   StoreFeatures,
   StoreStats,
 } from '../types.js';
-import { readCapabilities, readNamespace } from './capabilities.js';
+import { readCapabilities, readNamespace, type ImapCapabilities } from './capabilities.js';
 import { installCommandStats, type CommandStats } from './commandStats.js';
 import { copyOrMove, renameFolder } from './copyMove.js';
 import { connectError, createImapFlow, timeoutOf, watchStartTlsRefusal } from './connect.js';
@@ -55,7 +55,7 @@ export class ImapStore implements Store {
   private readonly spec: ImapStoreSpec;
   private session: ImapSession | undefined;
   private counters: CommandStats | undefined;
-  private caps: StoreCapabilities | undefined;
+  private caps: ImapCapabilities | undefined;
   private ns: NamespaceInfo | undefined;
   private stopKeepAlive: (() => void) | undefined;
   /** The selected folder, if any. */
@@ -64,6 +64,10 @@ export class ImapStore implements Store {
   private retired: ImapStoreStats = { commands: 0, bytesIn: 0, bytesOut: 0, continuations: 0 };
 
   private aborted = false;
+  /** The optional operations (StoreFeatures), set by connect(): moveMessages only on a server with MOVE. */
+  copyMessages?: (uids: number[], target: string) => Promise<CopyResult>;
+  moveMessages?: (uids: number[], target: string) => Promise<CopyResult>;
+  renameFolder?: (from: string, to: string) => Promise<void>;
 
   constructor(label: string, spec: ImapStoreSpec) {
     this.label = label;
@@ -71,7 +75,7 @@ export class ImapStore implements Store {
     this.displayUrl = spec.displayUrl;
   }
 
-  get capabilities(): StoreCapabilities {
+  get capabilities(): ImapCapabilities {
     if (!this.caps) throw new Error(`${this.label}: capabilities read before connect()`);
     return this.caps;
   }
@@ -81,9 +85,9 @@ export class ImapStore implements Store {
     return this.ns;
   }
 
-  /** COPY and RENAME are IMAP4rev1; MOVE needs RFC 6851. */
+  /** COPY and RENAME are IMAP4rev1; MOVE needs RFC 6851. IMAP sends CRLF, whatever the server keeps. */
   get features(): StoreFeatures {
-    return { copy: true, move: this.capabilities.move, rename: true };
+    return { copy: true, move: this.capabilities.move, rename: true, lineEnds: 'crlf' };
   }
 
   async connect(): Promise<void> {
@@ -110,6 +114,9 @@ export class ImapStore implements Store {
     if (client.writeSocket) paceWrites(client.writeSocket);
     this.caps = readCapabilities(session);
     this.ns = readNamespace(session);
+    this.copyMessages = (uids, target) => this.copy(uids, target);
+    this.moveMessages = this.caps.move ? (uids, target) => this.move(uids, target) : undefined;
+    this.renameFolder = (from, to) => this.rename(from, to);
     this.stopKeepAlive = startKeepAlive(session, this.counters, timeoutOf(this.spec));
   }
 
@@ -293,18 +300,17 @@ export class ImapStore implements Store {
     await expungeUids(this.live, this.writableFolder('UID EXPUNGE'), uids);
   }
 
-  copyMessages(uids: number[], target: string): Promise<CopyResult> {
+  private copy(uids: number[], target: string): Promise<CopyResult> {
     const folder = this.selected;
     return uids.length === 0 ? Promise.resolve({ uids: new Map() }) : copyOrMove(this.live, 'UID COPY', folder, uids, target);
   }
 
-  moveMessages(uids: number[], target: string): Promise<CopyResult> {
-    if (!this.capabilities.move) return Promise.reject(new StoreError('store', `${this.label}: the server has no MOVE`, { store: this.label }));
+  private move(uids: number[], target: string): Promise<CopyResult> {
     const folder = this.writableFolder('UID MOVE');
     return uids.length === 0 ? Promise.resolve({ uids: new Map() }) : copyOrMove(this.live, 'UID MOVE', folder, uids, target);
   }
 
-  async renameFolder(from: string, to: string): Promise<void> {
+  private async rename(from: string, to: string): Promise<void> {
     // As for DELETE: a server may refuse to rename the selected folder.
     if (this.open?.name === from && (await unselect(this.live))) this.open = undefined;
     await renameFolder(this.live, from, to);

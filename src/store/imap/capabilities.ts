@@ -1,23 +1,26 @@
 // What the logged-in server can do, as the engine needs to know it.
 
-import type { NamespaceInfo, StoreCapabilities } from '../types.js';
+import type { NamespaceInfo } from '../types.js';
 import type { ImapSession } from './session.js';
 
-/** Read after login: imapflow refreshes CAPABILITY after LOGIN and ENABLEs CONDSTORE, QRESYNC and UTF8=ACCEPT when offered. */
-export function readCapabilities(session: ImapSession): StoreCapabilities {
+/** The capabilities that change what the driver sends beyond one command (others are checked where used: session.has). */
+export interface ImapCapabilities {
+  /** Mod-sequences: flag changes can be read incrementally (RFC 7162). */
+  condstore: boolean;
+  /** SELECT can return changes and vanished UIDs since a mod-sequence (RFC 7162). */
+  qresync: boolean;
+  /** UID MOVE (RFC 6851): features.move. */
+  move: boolean;
+}
+
+/** Read after login: imapflow refreshes CAPABILITY after LOGIN and ENABLEs CONDSTORE and QRESYNC when offered. */
+export function readCapabilities(session: ImapSession): ImapCapabilities {
   const enabled = session.client.enabled;
   return {
-    listStatus: session.has('LIST-STATUS'),
     // CONDSTORE's CHANGEDSINCE works without ENABLE; QRESYNC's SELECT parameter needs it.
     condstore: enabled.has('CONDSTORE') || session.has('CONDSTORE') || session.has('QRESYNC'),
     qresync: enabled.has('QRESYNC'),
-    uidplus: session.has('UIDPLUS'),
-    multiappend: session.has('MULTIAPPEND'),
-    literalPlus: session.has('LITERAL+'),
     move: session.has('MOVE'),
-    specialUse: session.has('SPECIAL-USE'),
-    objectId: session.has('OBJECTID'),
-    utf8Accept: enabled.has('UTF8=ACCEPT'),
   };
 }
 

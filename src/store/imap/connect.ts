@@ -12,7 +12,7 @@ export function timeoutOf(spec: ImapStoreSpec): number {
   return spec.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 }
 
-export function clientOptions(spec: ImapStoreSpec): ImapFlowOptions {
+function clientOptions(spec: ImapStoreSpec): ImapFlowOptions {
   const timeout = timeoutOf(spec);
   return {
     host: spec.host,
@@ -46,9 +46,9 @@ export function clientOptions(spec: ImapStoreSpec): ImapFlowOptions {
 }
 
 /** The largest literal accepted outside a body fetch (identity headers, folder names). */
-export const MAX_OTHER_LITERAL_BYTES = 16 * 1024 * 1024;
+const MAX_OTHER_LITERAL_BYTES = 16 * 1024 * 1024;
 /** The longest response line without a literal (a SEARCH of ten million UIDs fits). */
-export const MAX_LINE_BYTES = 256 * 1024 * 1024;
+const MAX_LINE_BYTES = 256 * 1024 * 1024;
 
 const contexts = new Map<string, SecureContext>();
 

@@ -22,7 +22,8 @@
 // MAX_LOST_CONNECTIONS_PER_FETCH losses in one call, the loss is thrown.
 // Bodies of UIDs not asked for, and rows without a body, are never kept.
 
-import { ConnectionLostError, ImapCommandError } from '../../errors.js';
+import { ConnectionLostError } from '../../errors.js';
+import { ImapCommandError } from './commandError.js';
 import { lostConnectionRefusal, MAX_LOST_CONNECTIONS_PER_FETCH, maxBodyBytes } from '../readRules.js';
 import type { BodyRequest, FetchedBodies } from '../types.js';
 import { parseFetchRow, uidFetchRows } from './fetchMessages.js';

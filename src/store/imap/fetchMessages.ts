@@ -3,14 +3,14 @@
 // MessageState / MessageEnvelope shapes of the Store interface.
 
 import { getStringList } from 'imapflow/lib/tools.js';
-import { ImapCommandError } from '../../errors.js';
+import { ImapCommandError } from './commandError.js';
 import { IDENTITY_HEADER_NAMES, identityHeaders } from '../readRules.js';
 import type { MessageEnvelope, MessageState } from '../types.js';
 import { parseImapDateTime } from './imapDate.js';
 import type { CommandAttribute, ImapAttribute, ImapResponse } from './imapflowInternals.js';
 import type { ImapSession } from './session.js';
 import { uidSetMatcher } from './uidSet.js';
-import { withoutRecent } from '../names.js';
+import { reportedFlags } from '../names.js';
 
 /** What one message's FETCH response(s) said; a server may split a message over several rows. */
 export interface FetchRow {
@@ -198,10 +198,6 @@ export async function uidFetch(
   return collector.rows;
 }
 
-/** Sorted, without \Recent (session state, not message state). */
-export function cleanFlags(flags: readonly string[]): string[] {
-  return withoutRecent(flags).sort();
-}
 
 function incomplete(session: ImapSession, folder: string, uid: number, what: string): ImapCommandError {
   return new ImapCommandError('UID FETCH', `${session.label}: UID FETCH in "${folder}" returned no ${what} for UID ${uid}`, {
@@ -211,7 +207,7 @@ function incomplete(session: ImapSession, folder: string, uid: number, what: str
 
 export function toMessageState(session: ImapSession, folder: string, row: FetchRow): MessageState {
   if (!row.flags) throw incomplete(session, folder, row.uid, 'FLAGS');
-  return { uid: row.uid, flags: cleanFlags(row.flags) };
+  return { uid: row.uid, flags: reportedFlags(row.flags) };
 }
 
 /**
@@ -219,12 +215,12 @@ export function toMessageState(session: ImapSession, folder: string, row: FetchR
  * be parsed (a garbled INTERNALDATE): that message cannot be identified or
  * copied, which the caller reports for it alone, not a failed folder.
  */
-export function toEnvelope(row: FetchRow): MessageEnvelope | string {
+function toEnvelope(row: FetchRow): MessageEnvelope | string {
   if (!row.flags || row.size === undefined || !row.internalDate) {
     const lacking = [!row.flags && 'FLAGS', row.size === undefined && 'RFC822.SIZE', !row.internalDate && 'INTERNALDATE'];
     return `no usable ${lacking.filter(Boolean).join(', ')} in its FETCH row`;
   }
-  return { uid: row.uid, flags: cleanFlags(row.flags), size: row.size, internalDate: row.internalDate, identityHeaders: identityHeaders(row.headers) };
+  return { uid: row.uid, flags: reportedFlags(row.flags), size: row.size, internalDate: row.internalDate, identityHeaders: identityHeaders(row.headers) };
 }
 
 /** The envelopes of these rows, and why the rows that gave none did not (see toEnvelope). */

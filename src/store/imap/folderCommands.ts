@@ -1,7 +1,7 @@
 // Commands on whole folders: CREATE, DELETE, SUBSCRIBE, and the size of a folder.
 
 import { parseStatusList } from 'imapflow/lib/commands/status-fields.js';
-import { ImapCommandError } from '../../errors.js';
+import { ImapCommandError } from './commandError.js';
 import type { ImapSession } from './session.js';
 import { uidFetch } from './fetchMessages.js';
 

@@ -8,7 +8,7 @@
 import type { Writable } from 'node:stream';
 import type { ImapFlow, ImapResponse } from 'imapflow';
 
-export type { ImapAttribute, ImapAttributeList, ImapAttributeNode, ImapResponse } from 'imapflow';
+export type { ImapAttribute, ImapAttributeList, ImapResponse } from 'imapflow';
 
 /** What exec() resolves with: the tagged OK, and the release the reader waits for. */
 export interface ExecResult {
@@ -17,7 +17,7 @@ export interface ExecResult {
   next: () => void;
 }
 
-export type UntaggedHandler = (untagged: ImapResponse) => void | Promise<void>;
+type UntaggedHandler = (untagged: ImapResponse) => void | Promise<void>;
 
 export interface ExecOptions {
   /** Handlers for untagged responses while this command runs, by response name (FETCH, LIST, ...). */

@@ -10,7 +10,7 @@
 
 import { parseStatusList } from 'imapflow/lib/commands/status-fields.js';
 import { getStringList } from 'imapflow/lib/tools.js';
-import { ImapCommandError } from '../../errors.js';
+import { ImapCommandError } from './commandError.js';
 import type { FolderInfo, FolderStatus, SpecialUse } from '../types.js';
 import type { CommandAttribute, ImapAttributeList, ImapResponse } from './imapflowInternals.js';
 import type { ImapSession } from './session.js';
@@ -19,13 +19,13 @@ const SPECIAL_USES: readonly SpecialUse[] = ['\\All', '\\Archive', '\\Drafts', '
 const SPECIAL_USE_BY_NAME = new Map(SPECIAL_USES.map((use) => [use.toLowerCase(), use]));
 
 /** The STATUS items we read; HIGHESTMODSEQ only from a CONDSTORE server. */
-export function statusItems(condstore: boolean): CommandAttribute[] {
+function statusItems(condstore: boolean): CommandAttribute[] {
   const names = ['MESSAGES', 'UIDNEXT', 'UIDVALIDITY', ...(condstore ? ['HIGHESTMODSEQ'] : [])];
   return names.map((value) => ({ type: 'ATOM', value }));
 }
 
 /** A STATUS response's item list as a FolderStatus; undefined when the server left out a required item. */
-export function toFolderStatus(list: ImapAttributeList, condstore: boolean): FolderStatus | undefined {
+function toFolderStatus(list: ImapAttributeList, condstore: boolean): FolderStatus | undefined {
   const fields: Record<string, number | bigint> = {};
   parseStatusList(list, (key, value) => {
     fields[key] = value;

@@ -4,16 +4,18 @@
 // MULTIAPPEND is all-or-nothing: when the server refuses a batch, the batch
 // is sent again one message at a time, so only the bad message(s) fail.
 
-import { ConnectionLostError, ImapCommandError } from '../../errors.js';
+import { ConnectionLostError } from '../../errors.js';
+import { ImapCommandError } from './commandError.js';
 import type { AppendMessage, AppendOutcome, AppendResult } from '../types.js';
 import { formatImapDateTime } from './imapDate.js';
 import type { CommandAttribute, ImapResponse } from './imapflowInternals.js';
 import type { ImapSession } from './session.js';
 import { expandUidSet } from './uidSet.js';
+import { boundedBatches } from '../batches.js';
 import { withoutRecent } from '../names.js';
 
-/** A batch's literals are compiled into one buffer: keep that buffer a sensible size. */
-export const MULTIAPPEND_MAX_BYTES = 16 * 1024 * 1024;
+/** A batch's literals are compiled into one buffer: keep that buffer a sensible size (a bigger message goes alone). */
+const MULTIAPPEND_MAX_BYTES = 16 * 1024 * 1024;
 
 interface Appended {
   uidValidity?: bigint;
@@ -46,25 +48,6 @@ function messageAttributes(message: AppendMessage, binary: boolean): CommandAttr
     // A body with NUL bytes must go as a literal8 where the server takes them (RFC 3516).
     { type: 'LITERAL', value: message.body, ...(binary && message.body.includes(0) ? { isLiteral8: true } : {}) },
   ];
-}
-
-/** Batches in order, each at most MULTIAPPEND_MAX_BYTES (a bigger message goes alone). */
-function batches(indexes: number[], messages: AppendMessage[]): number[][] {
-  const out: number[][] = [];
-  let current: number[] = [];
-  let bytes = 0;
-  for (const index of indexes) {
-    const size = messages[index]!.body.length;
-    if (current.length > 0 && bytes + size > MULTIAPPEND_MAX_BYTES) {
-      out.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(index);
-    bytes += size;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
 }
 
 export async function appendMessages(session: ImapSession, folder: string, messages: AppendMessage[]): Promise<AppendResult> {
@@ -112,7 +95,8 @@ export async function appendMessages(session: ImapSession, folder: string, messa
   };
 
   const multi = session.has('MULTIAPPEND');
-  for (const batch of multi ? batches(toSend, messages) : toSend.map((index) => [index])) {
+  const batches = multi ? boundedBatches(toSend, (index) => messages[index]!.body.length, { maxBytes: MULTIAPPEND_MAX_BYTES }) : toSend.map((index) => [index]);
+  for (const batch of batches) {
     if (batch.length === 1) {
       await sendAlone(batch[0]!);
       continue;

@@ -9,14 +9,16 @@
 // An empty folder is never fetched from.
 
 import { identityCheckUids } from '../readRules.js';
-import type { FolderRead, FolderStatus, MessageEnvelope, PermanentFlags, ReadFolderOptions, StoreCapabilities } from '../types.js';
-import { ENVELOPE_ITEMS, type FetchRow, cleanFlags, envelopesOf, toMessageState, uidFetch } from './fetchMessages.js';
+import type { FolderRead, FolderStatus, MessageEnvelope, PermanentFlags, ReadFolderOptions } from '../types.js';
+import type { ImapCapabilities } from './capabilities.js';
+import { ENVELOPE_ITEMS, type FetchRow, envelopesOf, toMessageState, uidFetch } from './fetchMessages.js';
+import { reportedFlags } from '../names.js';
 import { searchAllUids } from './searchUids.js';
 import type { ImapSession } from './session.js';
 import { selectFolder, type SelectResult } from './selectFolder.js';
 import { splitUidSets } from './uidSet.js';
 
-function folderStatus(selected: SelectResult, capabilities: StoreCapabilities): FolderStatus {
+function folderStatus(selected: SelectResult, capabilities: ImapCapabilities): FolderStatus {
   const status: FolderStatus = { uidValidity: selected.uidValidity, uidNext: selected.uidNext, messages: selected.exists };
   if (capabilities.condstore && selected.highestModseq !== undefined) status.highestModseq = selected.highestModseq;
   return status;
@@ -24,15 +26,15 @@ function folderStatus(selected: SelectResult, capabilities: StoreCapabilities): 
 
 function permanentFlags(selected: SelectResult): PermanentFlags {
   // No PERMANENTFLAGS at all means every flag can be stored permanently (RFC 3501 7.1).
-  if (selected.permanentFlags === undefined) return { flags: cleanFlags(selected.flags), allowsNewKeywords: true };
+  if (selected.permanentFlags === undefined) return { flags: reportedFlags(selected.flags), allowsNewKeywords: true };
   return {
-    flags: cleanFlags(selected.permanentFlags.filter((flag) => flag !== '\\*')),
+    flags: reportedFlags(selected.permanentFlags.filter((flag) => flag !== '\\*')),
     allowsNewKeywords: selected.permanentFlags.includes('\\*'),
   };
 }
 
 /** A read of nothing yet: the folder's status and flags, no message. */
-function nothingReadYet(selected: SelectResult, capabilities: StoreCapabilities, uidValidityChanged: boolean): FolderRead {
+function nothingReadYet(selected: SelectResult, capabilities: ImapCapabilities, uidValidityChanged: boolean): FolderRead {
   return {
     status: folderStatus(selected, capabilities),
     uidValidityChanged,
@@ -80,7 +82,7 @@ async function fetchAll(session: ImapSession, folder: string, selected: SelectRe
 
 export async function readFolder(
   session: ImapSession,
-  capabilities: StoreCapabilities,
+  capabilities: ImapCapabilities,
   name: string,
   options: ReadFolderOptions,
 ): Promise<FolderRead> {

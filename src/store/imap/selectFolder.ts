@@ -4,7 +4,7 @@
 // command's own handlers, with nothing left to imapflow's mailbox state.
 
 import { getStringList } from 'imapflow/lib/tools.js';
-import { ImapCommandError } from '../../errors.js';
+import { ImapCommandError } from './commandError.js';
 import { FetchCollector, type FetchRow } from './fetchMessages.js';
 import type { CommandAttribute, ImapResponse } from './imapflowInternals.js';
 import type { ImapSession } from './session.js';
@@ -38,13 +38,18 @@ function codeValue(section: unknown[]): { key: string; value: unknown } | undefi
   return { key: first.value.toUpperCase(), value: Array.isArray(second) ? second : second?.value };
 }
 
-export async function selectFolder(session: ImapSession, name: string, readOnly: boolean, base?: QresyncBase): Promise<SelectResult> {
-  const codes = new Map<string, unknown>();
-  let flags: string[] = [];
-  let exists: number | undefined;
-  const changes = new FetchCollector();
-  const vanished: number[] = [];
+/** What the untagged answers to a SELECT said, as they came. */
+interface SelectAnswers {
+  codes: Map<string, unknown>;
+  flags: string[];
+  exists: number | undefined;
+  changes: FetchCollector;
+  vanished: number[];
+}
 
+/** Collects the answers to a SELECT; `onOk` also takes the tagged OK's code. */
+function answerCollector(): { answers: SelectAnswers; onOk: (response: ImapResponse) => void; untagged: Record<string, (untagged: ImapResponse) => void> } {
+  const answers: SelectAnswers = { codes: new Map(), flags: [], exists: undefined, changes: new FetchCollector(), vanished: [] };
   const onOk = (untagged: ImapResponse): void => {
     const node = untagged.attributes?.[0];
     if (!node || Array.isArray(node) || !node.section) return;
@@ -53,22 +58,32 @@ export async function selectFolder(session: ImapSession, name: string, readOnly:
     if (code.key === 'CLOSED') {
       // RFC 7162 3.2.11: everything before [CLOSED] was about the previously selected
       // folder (pending EXISTS, FETCH, VANISHED); none of it belongs to this one.
-      codes.clear();
-      flags = [];
-      exists = undefined;
-      changes.rows.clear();
-      vanished.length = 0;
+      Object.assign(answers, { codes: new Map(), flags: [], exists: undefined, changes: new FetchCollector(), vanished: [] });
       return;
     }
-    codes.set(code.key, code.value ?? true);
+    answers.codes.set(code.key, code.value ?? true);
   };
-  const onVanished = (untagged: ImapResponse): void => {
-    // * VANISHED (EARLIER) 1:3,5
-    const attributes = untagged.attributes ?? [];
-    const set = attributes[attributes.length - 1];
-    if (set && !Array.isArray(set) && typeof set.value === 'string') vanished.push(...expandUidSet(set.value));
+  const untagged = {
+    OK: onOk,
+    FLAGS: (response: ImapResponse) => {
+      answers.flags = getStringList(response.attributes?.[0]);
+    },
+    EXISTS: (response: ImapResponse) => {
+      const count = Number(response.command);
+      if (Number.isSafeInteger(count)) answers.exists = count;
+    },
+    FETCH: (response: ImapResponse) => answers.changes.onFetch(response),
+    VANISHED: (response: ImapResponse) => {
+      // * VANISHED (EARLIER) 1:3,5
+      const attributes = response.attributes ?? [];
+      const set = attributes[attributes.length - 1];
+      if (set && !Array.isArray(set) && typeof set.value === 'string') answers.vanished.push(...expandUidSet(set.value));
+    },
   };
+  return { answers, onOk, untagged };
+}
 
+function selectAttributes(session: ImapSession, name: string, base: QresyncBase | undefined): CommandAttribute[] {
   const attributes: CommandAttribute[] = [session.mailbox(name)];
   if (base) {
     attributes.push([
@@ -79,23 +94,15 @@ export async function selectFolder(session: ImapSession, name: string, readOnly:
       ],
     ]);
   }
-  const command = readOnly ? 'EXAMINE' : 'SELECT';
-  const tagged = await session.run(command, attributes, `${command} "${name}"`, {
-    untagged: {
-      OK: onOk,
-      FLAGS: (untagged) => {
-        flags = getStringList(untagged.attributes?.[0]);
-      },
-      EXISTS: (untagged) => {
-        const count = Number(untagged.command);
-        if (Number.isSafeInteger(count)) exists = count;
-      },
-      FETCH: changes.onFetch,
-      VANISHED: onVanished,
-    },
-  });
-  onOk(tagged);
+  return attributes;
+}
 
+export async function selectFolder(session: ImapSession, name: string, readOnly: boolean, base?: QresyncBase): Promise<SelectResult> {
+  const { answers, onOk, untagged } = answerCollector();
+  const command = readOnly ? 'EXAMINE' : 'SELECT';
+  const tagged = await session.run(command, selectAttributes(session, name, base), `${command} "${name}"`, { untagged });
+  onOk(tagged);
+  const { codes } = answers;
   const uidValidity = codes.get('UIDVALIDITY');
   if (typeof uidValidity !== 'string' || !/^\d+$/.test(uidValidity)) {
     throw new ImapCommandError(command, `${session.label}: ${command} "${name}" returned no UIDVALIDITY`, { store: session.label });
@@ -104,8 +111,8 @@ export async function selectFolder(session: ImapSession, name: string, readOnly:
     uidValidity: BigInt(uidValidity),
     uidNext: Number(codes.get('UIDNEXT') ?? 0) || 0,
     noModseq: codes.has('NOMODSEQ'),
-    exists: exists ?? 0,
-    flags,
+    exists: answers.exists ?? 0,
+    flags: answers.flags,
     readOnly: codes.has('READ-ONLY') || (readOnly && !codes.has('READ-WRITE')),
   };
   const highestModseq = codes.get('HIGHESTMODSEQ');
@@ -114,7 +121,7 @@ export async function selectFolder(session: ImapSession, name: string, readOnly:
   if (Array.isArray(permanentFlags)) result.permanentFlags = getStringList(permanentFlags);
   // The server ignores the QRESYNC parameter when UIDVALIDITY changed (RFC 7162 3.2.5.1).
   if (base && result.uidValidity === base.uidValidity && result.highestModseq !== undefined) {
-    result.qresync = { changed: changes.rows, vanished };
+    result.qresync = { changed: answers.changes.rows, vanished: answers.vanished };
   }
   return result;
 }

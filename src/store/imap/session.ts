@@ -4,7 +4,8 @@
 // through run(), so no imapflow `false` or raw Error escapes the driver.
 
 import { getStatusCode, getTextValues, hasCapability, encodePath, decodePath } from 'imapflow/lib/tools.js';
-import { ConnectionLostError, ImapCommandError } from '../../errors.js';
+import { ConnectionLostError } from '../../errors.js';
+import { ImapCommandError } from './commandError.js';
 import type { CommandAttribute, CommandFailure, ExecOptions, ImapClient, ImapResponse } from './imapflowInternals.js';
 import { canonicalInbox } from '../names.js';
 

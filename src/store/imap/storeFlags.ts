@@ -3,7 +3,7 @@
 // from PERMANENTFLAGS and answers a NO with `false`; here every flag goes to
 // the server and a NO comes back as an ImapCommandError with the server's text.
 
-import { ImapCommandError } from '../../errors.js';
+import { ImapCommandError } from './commandError.js';
 import type { ImapSession } from './session.js';
 import { splitUidSets } from './uidSet.js';
 import { withoutRecent } from '../names.js';

@@ -8,15 +8,16 @@
 // between any two store operations.
 
 import { StoreError } from '../../errors.js';
-import type { SpecialUse, StoreFeatures } from '../types.js';
-import { canonicalInbox, withoutRecent } from '../names.js';
+import type { OptionalOperation, SpecialUse } from '../types.js';
+import { crlfAsStored } from '../lineEnds.js';
+import { canonicalInbox, inboxFirst, reportedFlags, SYSTEM_FLAGS } from '../names.js';
 
 export interface MemoryMessage {
   uid: number;
   /** Sorted, never \Recent. */
   flags: string[];
   internalDate: Date;
-  /** The bytes as appended (never changed; shared between snapshots). */
+  /** What Dovecot serves for the bytes appended: their CRLF form (crlfAsStored). Never changed; shared between snapshots. */
   body: Buffer;
   /** Mod-sequence of the message's last change. */
   modseq: bigint;
@@ -84,7 +85,7 @@ export interface MemoryServerOptions {
   /** First UIDVALIDITY handed out; default 1000. */
   firstUidValidity?: bigint;
   /** Optional operations to lack (all present by default), as a server without MOVE lacks it. */
-  features?: Partial<StoreFeatures>;
+  features?: Partial<Record<OptionalOperation, boolean>>;
 }
 
 /** An older copy of the account, for restore(). */
@@ -93,13 +94,7 @@ export interface MemorySnapshot {
   readonly subscriptions: ReadonlySet<string>;
 }
 
-const SYSTEM_FLAGS = ['\\Answered', '\\Deleted', '\\Draft', '\\Flagged', '\\Seen'];
 const DEFAULT_DATE = new Date(Date.UTC(2020, 0, 1, 12, 0, 0));
-
-/** Sorted, deduplicated, without \Recent (session state, never stored). */
-export function storedFlags(flags: Iterable<string>): string[] {
-  return [...new Set(withoutRecent([...flags]))].sort();
-}
 
 function copyFolder(folder: MemoryFolder): MemoryFolder {
   const messages = new Map([...folder.messages].map(([uid, m]) => [uid, { ...m, flags: [...m.flags] }]));
@@ -112,7 +107,8 @@ export class MemoryServer {
   readonly condstore: boolean;
   readonly allowsNewKeywords: boolean;
   readonly appendLimit: number | undefined;
-  readonly features: StoreFeatures;
+  /** The optional operations this server has. */
+  readonly features: Record<OptionalOperation, boolean>;
   beforeOperation: MemoryHook | undefined;
   afterOperation: MemoryHook | undefined;
   /**
@@ -147,7 +143,7 @@ export class MemoryServer {
 
   folderNames(): string[] {
     // INBOX first, as servers list it.
-    return [...this.folders.keys()].sort((x, y) => (x === 'INBOX' ? -1 : y === 'INBOX' ? 1 : x < y ? -1 : x > y ? 1 : 0));
+    return [...this.folders.keys()].sort(inboxFirst);
   }
 
   hasFolder(name: string): boolean {
@@ -172,7 +168,7 @@ export class MemoryServer {
 
   /** Every flag the folder can store: system flags, keywords already used in it. */
   permanentFlags(name: string): string[] {
-    const flags = new Set(SYSTEM_FLAGS);
+    const flags = new Set<string>(SYSTEM_FLAGS);
     for (const m of this.folder(name).messages.values()) for (const f of m.flags) flags.add(f);
     return [...flags].sort();
   }
@@ -197,15 +193,15 @@ export class MemoryServer {
     this.subscriptions.add(this.canonical(name));
   }
 
-  /** Stores the messages in order; returns their UIDs. */
+  /** Stores the messages in order, line ends as Dovecot keeps them (crlfAsStored); returns their UIDs. */
   append(name: string, seeds: readonly MemorySeed[]): number[] {
     const folder = this.folder(name);
     const known = new Set(this.permanentFlags(name));
     return seeds.map((seed) => {
       const modseq = ++folder.highestModseq;
       const uid = folder.uidNext++;
-      const flags = storedFlags(seed.flags ?? []).filter((f) => this.allowsNewKeywords || known.has(f));
-      const body = typeof seed.raw === 'string' ? Buffer.from(seed.raw, 'utf8') : Buffer.from(seed.raw);
+      const flags = reportedFlags(seed.flags ?? []).filter((f) => this.allowsNewKeywords || known.has(f));
+      const body = Buffer.from(crlfAsStored(typeof seed.raw === 'string' ? Buffer.from(seed.raw, 'utf8') : seed.raw));
       folder.messages.set(uid, { uid, flags, internalDate: new Date(seed.internalDate ?? DEFAULT_DATE), body, modseq });
       return uid;
     });
@@ -215,12 +211,12 @@ export class MemoryServer {
   setFlags(name: string, uids: readonly number[], add: readonly string[], remove: readonly string[]): void {
     const folder = this.folder(name);
     const known = new Set(this.permanentFlags(name));
-    const adding = storedFlags(add).filter((f) => this.allowsNewKeywords || known.has(f));
+    const adding = reportedFlags(add).filter((f) => this.allowsNewKeywords || known.has(f));
     const removing = new Set(remove);
     for (const uid of uids) {
       const message = folder.messages.get(uid);
       if (!message) continue;
-      const flags = storedFlags([...message.flags, ...adding]).filter((f) => !removing.has(f));
+      const flags = reportedFlags([...message.flags, ...adding]).filter((f) => !removing.has(f));
       if (flags.join(' ') === message.flags.join(' ')) continue;
       message.flags = flags;
       message.modseq = ++folder.highestModseq;

@@ -5,6 +5,7 @@
 // abort() (or MemoryServer.dropConnections) everything fails with
 // ConnectionLostError, as a cut IMAP connection does. A connection the server
 // dropped can be opened again (connect()); one aborted by a signal cannot.
+// Bodies are kept as Dovecot serves them (MemoryServer.append): CRLF form.
 
 import { ConnectError, ConnectionLostError, StoreError } from '../../errors.js';
 import { lostConnectionRefusal, MAX_LOST_CONNECTIONS_PER_FETCH, maxBodyBytes } from '../readRules.js';
@@ -21,7 +22,6 @@ import type {
   NamespaceInfo,
   ReadFolderOptions,
   Store,
-  StoreCapabilities,
   StoreFeatures,
   StoreStats,
 } from '../types.js';
@@ -39,20 +39,19 @@ export class MemoryStore implements Store {
   private detach: (() => void) | undefined;
   private open: { name: string; readOnly: boolean; uidValidity: bigint } | undefined;
   private counters: StoreStats = { commands: 0, bytesIn: 0, bytesOut: 0 };
+  /** The optional operations: each undefined when the server is made to lack it (StoreFeatures). */
+  readonly copyMessages?: (uids: number[], target: string) => Promise<CopyResult>;
+  readonly moveMessages?: (uids: number[], target: string) => Promise<CopyResult>;
+  readonly renameFolder?: (from: string, to: string) => Promise<void>;
 
   constructor(label: string, server: MemoryServer, displayUrl: string) {
     this.label = label;
     this.server = server;
     this.displayUrl = displayUrl;
-  }
-
-  get capabilities(): StoreCapabilities {
-    if (!this.connected) throw new Error(`${this.label}: capabilities read before connect()`);
-    const modseq = this.server.condstore;
-    return {
-      listStatus: true, condstore: modseq, qresync: modseq, uidplus: true, multiappend: true, literalPlus: true,
-      move: this.server.features.move, specialUse: true, objectId: false, utf8Accept: true,
-    };
+    const has = server.features;
+    if (has.copy) this.copyMessages = (uids, target) => this.copy(uids, target);
+    if (has.move) this.moveMessages = (uids, target) => this.move(uids, target);
+    if (has.rename) this.renameFolder = (from, to) => this.rename(from, to);
   }
 
   get namespace(): NamespaceInfo {
@@ -62,7 +61,7 @@ export class MemoryStore implements Store {
 
   get features(): StoreFeatures {
     if (!this.connected) throw new Error(`${this.label}: features read before connect()`);
-    return { ...this.server.features };
+    return { ...this.server.features, lineEnds: 'crlf' };
   }
 
   async connect(): Promise<void> {
@@ -345,23 +344,16 @@ export class MemoryStore implements Store {
     });
   }
 
-  /** A store-scoped StoreError when the server is made to lack this optional operation. */
-  private featured(feature: keyof StoreFeatures): void {
-    if (!this.server.features[feature]) throw new StoreError('store', `${this.label}: the server cannot ${feature}`);
-  }
-
-  copyMessages(uids: number[], target: string): Promise<CopyResult> {
+  private copy(uids: number[], target: string): Promise<CopyResult> {
     return this.operation('copyMessages', { uids, target }, () => {
-      this.featured('copy');
       const folder = this.current();
       const copied = this.guarded(() => this.server.copy(folder.name, uids, target));
       return { uidValidity: this.server.folder(target).uidValidity, uids: copied };
     });
   }
 
-  moveMessages(uids: number[], target: string): Promise<CopyResult> {
+  private move(uids: number[], target: string): Promise<CopyResult> {
     return this.operation('moveMessages', { uids, target }, () => {
-      this.featured('move');
       const folder = this.current('move');
       const moved = this.guarded(() => this.server.copy(folder.name, uids, target));
       this.server.expunge(folder.name, [...moved.keys()]);
@@ -369,9 +361,8 @@ export class MemoryStore implements Store {
     });
   }
 
-  renameFolder(from: string, to: string): Promise<void> {
+  private rename(from: string, to: string): Promise<void> {
     return this.operation('renameFolder', { folder: from, target: to }, () => {
-      this.featured('rename');
       this.guarded(() => this.server.rename(from, to));
       if (this.open?.name === from) this.open = undefined;
     });
