@@ -63,25 +63,15 @@ export class ChunkWriter {
   }
 }
 
-/** The name prefix of the temp files writeFileAtomic uses for `path`. */
-export function tempFilePrefix(path: string): string {
+/** The name prefix of the temp files replaceFile uses for `path`. */
+function tempFilePrefix(path: string): string {
   return `.${basename(path)}.tmp-`;
 }
 
 /**
- * Replaces `path` atomically: writes a temp file (mode 0600) in the same
- * directory through `produce`, fsyncs it, renames it over `path`, and fsyncs
- * the directory. On failure before the rename the temp file is removed and
- * `path` is untouched.
- */
-export async function writeFileAtomic(path: string, produce: (out: ChunkWriter) => Promise<void>): Promise<void> {
-  await replaceFile(path, produce);
-  await fsyncDir(dirname(path));
-}
-
-/**
- * writeFileAtomic without the final directory fsync, for callers that must
- * record that the rename happened before anything else can fail.
+ * Replace `path` by what `produce` writes, atomically (temp file, fsync,
+ * rename), without the final directory fsync: the caller records that the
+ * rename happened before anything else can fail, then fsyncs the directory.
  */
 export async function replaceFile(path: string, produce: (out: ChunkWriter) => Promise<void>): Promise<void> {
   const dir = dirname(path);

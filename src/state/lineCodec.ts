@@ -133,7 +133,7 @@ export function encodeFlag(flag: string): string {
   return out;
 }
 
-export function decodeFlag(token: string): string {
+function decodeFlag(token: string): string {
   if (!ENCODED_FLAG.test(token)) throw new LineError(`bad flag ${JSON.stringify(token)}`);
   if (!token.includes('%')) return token;
   try {
@@ -172,7 +172,7 @@ export class FlagInterner {
   }
 }
 
-export function encodeFlags(flags: readonly string[]): string {
+function encodeFlags(flags: readonly string[]): string {
   let out = '';
   for (let i = 0; i < flags.length; i++) out += (i === 0 ? '' : ' ') + encodeFlag(flags[i]!);
   return out;

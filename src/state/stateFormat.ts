@@ -165,10 +165,6 @@ export function sectionHeaderText(h: FolderRecordHeader): string {
   return out;
 }
 
-export function recordLine(r: MessageRecord): string {
-  return encodeRecord(r) + '\n';
-}
-
 export function endText(folders: number, records: number): string {
   return `end ${folders} ${records}\n`;
 }

@@ -25,7 +25,7 @@ import {
   type RawRecords,
 } from './stateFormat.js';
 
-export interface ScannedSection {
+interface ScannedSection {
   header: FolderRecordHeader;
   records: RawRecords;
 }

@@ -15,7 +15,7 @@ export interface DigestResult {
   error?: string;
 }
 
-export function bodyDigest(body: Buffer): string {
+function bodyDigest(body: Buffer): string {
   return createHash('sha256').update(body).digest('hex');
 }
 

@@ -6,7 +6,8 @@
 // Pure: the engine lists both sides and hands the lists over.
 
 import type { FolderInfo, NamespaceInfo, SpecialUse } from '../store/types.js';
-import { isInbox, legacyFolderName, translateFolderName, untranslatableReason } from './folderName.js';
+import { canonicalInbox, isInbox } from '../store/names.js';
+import { legacyFolderName, translateFolderName, untranslatableReason } from './folderName.js';
 
 export interface FolderPairMapping {
   nameA: string;
@@ -36,7 +37,7 @@ export interface FolderPairName {
   nameB: string;
 }
 
-export interface UnmappedFolder {
+interface UnmappedFolder {
   nameA: string;
   reason: string;
 }
@@ -58,10 +59,6 @@ const MATCHED_SPECIAL_USES: ReadonlySet<SpecialUse> = new Set<SpecialUse>([
 /** How a pair is named in messages: A's name, B's in parentheses when it differs. */
 export function pairLabel(pair: { nameA: string; nameB: string }): string {
   return pair.nameA === pair.nameB ? pair.nameA : `${pair.nameA} (${pair.nameB})`;
-}
-
-function nameKey(name: string): string {
-  return isInbox(name) ? 'INBOX' : name;
 }
 
 /** Parents of a B name below B's prefix, outermost first ("INBOX.a.b.c" → "INBOX.a", "INBOX.a.b"). */
@@ -93,7 +90,7 @@ function ancestors(name: string, prefix: string, sep: string | null): string[] {
 export function mapFolders(a: FolderSide, b: FolderSide, remembered: readonly FolderPairName[] = []): FolderMapping {
   const unmapped: UnmappedFolder[] = [];
   const bByKey = new Map<string, FolderInfo>();
-  for (const folder of b.folders) if (!bByKey.has(nameKey(folder.name))) bByKey.set(nameKey(folder.name), folder);
+  for (const folder of b.folders) if (!bByKey.has(canonicalInbox(folder.name))) bByKey.set(canonicalInbox(folder.name), folder);
 
   const candidates: Candidate[] = [];
   for (const folder of selectableOnce(a.folders)) {
@@ -113,14 +110,14 @@ export function mapFolders(a: FolderSide, b: FolderSide, remembered: readonly Fo
   const takenBy = new Map<string, string>();
   candidates.forEach(({ folder }, i) => {
     const nameB = targets[i]!;
-    const earlier = takenBy.get(nameKey(nameB));
+    const earlier = takenBy.get(canonicalInbox(nameB));
     if (earlier !== undefined) {
       const reason = `no B folder of its own: its B name "${nameB}" is already the B folder of A folder "${earlier}"`;
       unmapped.push({ nameA: folder.name, reason });
       return;
     }
-    takenBy.set(nameKey(nameB), folder.name);
-    const bFolder = bByKey.get(nameKey(nameB));
+    takenBy.set(canonicalInbox(nameB), folder.name);
+    const bFolder = bByKey.get(canonicalInbox(nameB));
     const pair: FolderPairMapping = {
       nameA: folder.name,
       nameB: bFolder !== undefined && isInbox(nameB) ? bFolder.name : nameB,
@@ -153,10 +150,10 @@ function keepRememberedLegacyNames(
   bByKey: Map<string, FolderInfo>,
 ): void {
   const pairs = new Set(remembered.map((k) => `${k.nameA}\u0000${k.nameB}`));
-  const ownNames = new Set(candidates.map((c) => nameKey(c.nameB)));
+  const ownNames = new Set(candidates.map((c) => canonicalInbox(c.nameB)));
   for (const c of candidates) {
-    if (c.legacy === c.nameB || ownNames.has(nameKey(c.legacy))) continue;
-    const onB = bByKey.get(nameKey(c.legacy));
+    if (c.legacy === c.nameB || ownNames.has(canonicalInbox(c.legacy))) continue;
+    const onB = bByKey.get(canonicalInbox(c.legacy));
     if (onB?.selectable && pairs.has(`${c.folder.name}\u0000${c.legacy}`)) c.nameB = c.legacy;
   }
 }
@@ -181,8 +178,8 @@ function selectableOnce(folders: FolderInfo[]): FolderInfo[] {
   const seen = new Set<string>();
   const out: FolderInfo[] = [];
   for (const folder of [...folders.filter((f) => isInbox(f.name)), ...folders.filter((f) => !isInbox(f.name))]) {
-    if (!folder.selectable || seen.has(nameKey(folder.name))) continue;
-    seen.add(nameKey(folder.name));
+    if (!folder.selectable || seen.has(canonicalInbox(folder.name))) continue;
+    seen.add(canonicalInbox(folder.name));
     out.push(folder);
   }
   return out;
@@ -196,7 +193,7 @@ function withSpecialUseTargets(candidates: Candidate[], foldersB: FolderInfo[]):
       bBySpecialUse.set(folder.specialUse, folder);
     }
   }
-  const nameTargets = new Set(candidates.map((c) => nameKey(c.nameB)));
+  const nameTargets = new Set(candidates.map((c) => canonicalInbox(c.nameB)));
   const claimedUses = new Set<SpecialUse>();
   return candidates.map(({ folder, nameB: own }) => {
     const use = folder.specialUse;
@@ -204,9 +201,9 @@ function withSpecialUseTargets(candidates: Candidate[], foldersB: FolderInfo[]):
     const bFolder = bBySpecialUse.get(use);
     if (bFolder === undefined) return own;
     claimedUses.add(use);
-    if (nameKey(bFolder.name) === nameKey(own)) return own;
+    if (canonicalInbox(bFolder.name) === canonicalInbox(own)) return own;
     // Another A folder is literally called what B's special-use folder is called: names win.
-    if (nameTargets.has(nameKey(bFolder.name))) return own;
+    if (nameTargets.has(canonicalInbox(bFolder.name))) return own;
     return bFolder.name;
   });
 }
@@ -224,7 +221,7 @@ function foldersToCreate(pairs: FolderPairMapping[], bByKey: Map<string, FolderI
     if (pair.existsOnB) continue;
     for (const parent of ancestors(pair.nameB, b.prefix, b.delimiter)) {
       // A listed parent (even \Noselect) is a hierarchy node already.
-      if (!bByKey.has(nameKey(parent))) add(parent);
+      if (!bByKey.has(canonicalInbox(parent))) add(parent);
     }
     add(pair.nameB);
   }

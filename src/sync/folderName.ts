@@ -14,8 +14,6 @@ import type { NamespaceInfo } from '../store/types.js';
 /** How one store spells folder names: its personal namespace prefix and separator (null: flat). */
 export type NameSpelling = NamespaceInfo;
 
-export { isInbox };
-
 const ESCAPED_BACKSLASH = /\\(?=[0-9A-Fa-f]{2})/g;
 const ESCAPE = /\\([0-9A-Fa-f]{2})/g;
 

@@ -9,7 +9,7 @@ import { ConnectError, ConnectionLostError, InterruptedError } from '../errors.j
 import type { Store } from '../store/types.js';
 
 /** How long a signalled run may take to reach a safe point before its connections are cut. */
-export const ABORT_GRACE_MS = 3_000;
+const ABORT_GRACE_MS = 3_000;
 
 /**
  * Once `signal` fires, cut every store in `stores` (as it is then) after the

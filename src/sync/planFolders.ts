@@ -8,7 +8,7 @@
 
 import type { SideStatus, StateMode } from '../state/types.js';
 import type { FolderStatus } from '../store/types.js';
-import { isInbox } from '../store/names.js';
+import { inboxFirst, isInbox } from '../store/names.js';
 import { selectFolders } from './folderFilter.js';
 import { mapFolders, namesOnBOfAFolders, pairLabel, type FolderPairMapping, type FolderPairName, type FolderSide } from './folderMap.js';
 import { translateFolderNameBack } from './folderName.js';
@@ -227,6 +227,5 @@ function namesInBrief(names: string[]): string {
 }
 
 function sortPairs<T extends { nameA: string }>(pairs: readonly T[]): T[] {
-  const inbox = (p: T): boolean => isInbox(p.nameA);
-  return [...pairs].sort((x, y) => Number(inbox(y)) - Number(inbox(x)) || (x.nameA < y.nameA ? -1 : x.nameA > y.nameA ? 1 : 0));
+  return [...pairs].sort((x, y) => inboxFirst(x.nameA, y.nameA));
 }

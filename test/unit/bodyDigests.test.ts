@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConnectionLostError } from '../../src/errors.js';
-import { ImapCommandError } from '../../src/store/imap/commandError.js';
+import { StoreError } from '../../src/errors.js';
 import { MemoryServer } from '../../src/store/memory/MemoryServer.js';
 import { MemoryStore } from '../../src/store/memory/MemoryStore.js';
 import type { BodyRequest, Store } from '../../src/store/types.js';
@@ -53,7 +53,7 @@ describe('fetchDigests', () => {
   });
 
   it('a batch the server refuses leaves its UIDs without digests and says why; the rest go on', async () => {
-    const { store: s } = store((uids) => (uids.includes(1) ? new ImapCommandError('UID FETCH', 'NO try later') : undefined));
+    const { store: s } = store((uids) => (uids.includes(1) ? new StoreError('message', 'NO try later') : undefined));
     const uids = Array.from({ length: BATCH_MAX_MESSAGES + 1 }, (_, i) => i + 1);
     const result = await fetchDigests(s, uids, () => 1);
     expect(result.error).toBe('NO try later');
