@@ -141,6 +141,45 @@ describe('between the read phase and the act phase', () => {
   });
 });
 
+describe('connections and commits across the two phases (checked fine on 20ca2cf)', () => {
+  it('--connections 4 over three pairs: the act phase reuses the read phase\'s pairs, opens none more', async () => {
+    const world = newWorld();
+    let connects = 0;
+    world.b.beforeOperation = (op) => {
+      if (op === 'connect') connects++;
+    };
+    const run = await world.sync({ connections: 4 });
+    expect(run.failures).toEqual([]);
+    expect(connects).toBe(3); // INBOX, Work, Archive: three pairs, read then act
+    for (const f of ['INBOX', 'Work', 'Archive']) expect(bodies(world.b, f), f).toEqual(bodies(world.a, f));
+  });
+
+  it('B refusing a second connection: one warning, every folder synced on the first pair in both phases', async () => {
+    const world = newWorld();
+    let connects = 0;
+    world.b.beforeOperation = (op) => {
+      if (op === 'connect' && ++connects > 1) throw new StoreError('store', 'too many connections');
+    };
+    const run = await world.sync({ connections: 3 });
+    expect(run.failures).toEqual([]);
+    expect(run.warnings.filter((w) => w.includes('accepted only 1 connections'))).toHaveLength(1);
+    for (const f of ['INBOX', 'Work', 'Archive']) expect(bodies(world.b, f), f).toEqual(bodies(world.a, f));
+  });
+
+  it('a commit due at every safe point (both phases, three workers): no deadlock, and the next run has nothing to do', async () => {
+    const world = newWorld();
+    for (const f of ['F1', 'F2', 'F3', 'F4']) {
+      world.a.createFolder(f);
+      world.a.append(f, Array.from({ length: 30 }, (_, n) => ({ raw: conformanceMessage(n + 40 * Number(f[1])) })));
+    }
+    const run = await world.sync({ connections: 3, commitIntervalMs: 0 });
+    expect(run.failures).toEqual([]);
+    for (const f of world.a.folderNames()) expect(bodies(world.b, f), f).toEqual(bodies(world.a, f));
+    const again = await world.sync({ connections: 3, commitIntervalMs: 0 });
+    expect([again.summary.copied, again.summary.foldersSkipped, again.failures]).toEqual([0, again.summary.folders, []]);
+  });
+});
+
 async function syncedWorld(options: Partial<SyncOptions> = {}): Promise<World> {
   const world = newWorld();
   const first = await world.sync(options);
