@@ -10,7 +10,9 @@ import { MemoryServer } from '../../src/store/memory/MemoryServer.js';
 import type { SyncOptions } from '../../src/sync/types.js';
 import { conformanceMessage, digest } from '../support/storeConformance.js';
 import { forgetMemorySpecs, memorySpec } from '../support/memorySpecs.js';
-import { syncSpecs, tempDir, type EngineRun } from '../support/sync.js';
+import { runSync } from '../../src/sync/engine.js';
+import type { SyncObserver } from '../../src/sync/types.js';
+import { defaultOptions, syncSpecs, tempDir, type EngineRun } from '../support/sync.js';
 
 afterEach(forgetMemorySpecs);
 
@@ -177,6 +179,34 @@ describe('connections and commits across the two phases (checked fine on 20ca2cf
     for (const f of world.a.folderNames()) expect(bodies(world.b, f), f).toEqual(bodies(world.a, f));
     const again = await world.sync({ connections: 3, commitIntervalMs: 0 });
     expect([again.summary.copied, again.summary.foldersSkipped, again.failures]).toEqual([0, again.summary.folders, []]);
+  });
+});
+
+describe('progress events (compared with dc6888a)', () => {
+  // red: dc6888a estimated from the pairs left after folder setup; planFolders.ts pairsToSync adds up
+  // estimatedMessages before prepareFoldersOnB drops the pairs whose B folder could not be created.
+  it("the run's first estimate leaves out the pairs whose B folder could not be created", async () => {
+    const a = new MemoryServer();
+    const b = new MemoryServer({ firstUidValidity: 5000n });
+    a.append('INBOX', [{ raw: conformanceMessage(1) }]);
+    a.createFolder('Refused');
+    a.append('Refused', [2, 3, 4].map((n) => ({ raw: conformanceMessage(n) })));
+    b.beforeOperation = (op, args) => {
+      if (op === 'createFolder' && args.folder === 'Refused') throw new StoreError('folder', 'CREATE refused');
+    };
+    const started: { folders: number; messages: number }[] = [];
+    const failures: string[] = [];
+    const observer: SyncObserver = {
+      phase: () => undefined, folderPlanned: () => undefined, progress: () => undefined, folderFinished: () => undefined,
+      wouldDo: () => undefined, warning: () => undefined, verbose: () => undefined,
+      started: (e) => { started.push({ folders: e.folders, messages: e.messages }); },
+      failure: (f) => { failures.push(f.folder); },
+    };
+    const statePath = join(tempDir('replimap-estimate-'), 'state');
+    await runSync({ a: memorySpec(a, 'a'), b: memorySpec(b, 'b'), statePath, options: { ...defaultOptions, connections: 1 } }, observer);
+    expect(failures).toEqual(['Refused']);
+    expect(bodies(b, 'INBOX')).toEqual(bodies(a, 'INBOX'));
+    expect(started).toEqual([{ folders: 1, messages: 1 }]);
   });
 });
 
