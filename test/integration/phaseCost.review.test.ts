@@ -7,25 +7,11 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
-import { readFolder, seedFolder, setFlags } from '../support/imap.js';
+import { bodyDigestsOf, readFolder, seedFolder, setFlags } from '../support/imap.js';
+import { taggedMessage, taggedMessages } from '../support/taggedMessages.js';
 import { syncOnce, tempDir } from '../support/sync.js';
 
 const FOLDERS = ['INBOX', 'Work', 'Lists/dev'];
-
-function message(n: number, tag: string): string {
-  return [
-    `From: Sender ${n} <s${n}@example.org>`,
-    'To: alice@example.org',
-    `Subject: ${tag} message ${n}`,
-    `Date: Mon, 2 Mar 2026 10:${String(n % 60).padStart(2, '0')}:00 +0000`,
-    `Message-ID: <${tag}-${n}@example.org>`,
-    '',
-    `Body of ${tag} message ${n}.`,
-    '',
-  ].join('\r\n');
-}
-
-const bodies = (ms: { body: Buffer }[]): string[] => ms.map((m) => m.body.toString()).sort();
 
 describe('incremental cost in commands, three folders changed, --connections 1', () => {
   let a: DovecotServer;
@@ -34,7 +20,7 @@ describe('incremental cost in commands, three folders changed, --connections 1',
 
   beforeAll(async () => {
     [a, b] = await Promise.all([startDovecot(), startDovecot()]);
-    for (const f of FOLDERS) await seedFolder(a, f, Array.from({ length: 5 }, (_, i) => ({ raw: message(i, `cost-${f}`) })));
+    for (const f of FOLDERS) await seedFolder(a, f, taggedMessages(`cost-${f}`, 5));
     statePath = join(tempDir(), 'cost.state');
     await syncOnce(a, b, statePath, { mode: 'mirror', connections: 1 });
     await syncOnce(a, b, statePath, { mode: 'mirror', connections: 1 });
@@ -44,7 +30,7 @@ describe('incremental cost in commands, three folders changed, --connections 1',
   });
 
   async function expectBEqualsA(): Promise<void> {
-    for (const f of FOLDERS) expect(bodies(await readFolder(b, f)), f).toEqual(bodies(await readFolder(a, f)));
+    for (const f of FOLDERS) expect(await bodyDigestsOf(b, f), f).toEqual(await bodyDigestsOf(a, f));
   }
 
   // red: on dc6888a this run cost A 16 and B 16 commands; on 20ca2cf A 19 and B 20. The act phase
@@ -55,7 +41,7 @@ describe('incremental cost in commands, three folders changed, --connections 1',
     for (const f of FOLDERS) {
       const onA = await readFolder(a, f);
       await setFlags(a, f, [onA[1]!.uid], ['\\Flagged'], []);
-      await seedFolder(a, f, [{ raw: message(50, `late-${f}`) }]);
+      await seedFolder(a, f, [{ raw: taggedMessage(50, `late-${f}`) }]);
     }
     const run = await syncOnce(a, b, statePath, { mode: 'mirror', connections: 1 });
     expect(run.failures).toEqual([]);
@@ -69,7 +55,7 @@ describe('incremental cost in commands, three folders changed, --connections 1',
 
   // red: dc6888a A 16, B 17; 20ca2cf A 19 (EXAMINE again), B 18 (the UNSELECT).
   it('one new message in each folder (copy) costs no more than the one-pass core', async () => {
-    for (const f of FOLDERS) await seedFolder(a, f, [{ raw: message(51, `later-${f}`) }]);
+    for (const f of FOLDERS) await seedFolder(a, f, [{ raw: taggedMessage(51, `later-${f}`) }]);
     const run = await syncOnce(a, b, statePath, { mode: 'copy', connections: 1 });
     expect(run.failures).toEqual([]);
     expect(run.summary.copied).toBe(3);
