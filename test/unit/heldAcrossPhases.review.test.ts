@@ -15,6 +15,7 @@ import { runSync } from '../../src/sync/engine.js';
 import type { SyncObserver } from '../../src/sync/types.js';
 import { conformanceMessage, digest } from '../support/storeConformance.js';
 import { forgetMemorySpecs, memorySpec } from '../support/memorySpecs.js';
+import { killedRun } from '../support/memoryKill.js';
 import { defaultOptions, syncSpecs, tempDir } from '../support/sync.js';
 
 afterEach(forgetMemorySpecs);
@@ -25,28 +26,29 @@ const quiet: SyncObserver = {
   folderFinished: () => undefined, wouldDo: () => undefined, warning: () => undefined, failure: () => undefined, verbose: () => undefined,
 };
 
-/** Mirror synced; A went back in time and lost 51..65, whose only copies B holds (held); then B's INBOX rebuilt with a new UIDVALIDITY. */
-async function heldThenRebuilt() {
+/** Mirror synced; A went back in time and lost 51..65 of `held`, whose only copies B holds (held); then B's `held` rebuilt with a new UIDVALIDITY. */
+async function heldThenRebuilt(held = 'INBOX') {
   const a = new MemoryServer();
   const b = new MemoryServer({ firstUidValidity: 5000n });
+  if (held !== 'INBOX') a.createFolder(held);
   a.createFolder('Work');
   a.append('Work', [{ raw: conformanceMessage(500) }]);
   const specs = { a: memorySpec(a, 'a'), b: memorySpec(b, 'b') };
   const statePath = join(tempDir('replimap-heldphases-'), 'state');
   const run = (force = false) => syncSpecs(specs.a, specs.b, statePath, { mode: 'mirror', force, connections: 1 });
-  a.append('INBOX', range(1, 50).map((n) => ({ raw: conformanceMessage(n) })));
+  a.append(held, range(1, 50).map((n) => ({ raw: conformanceMessage(n) })));
   await run();
   const backup = a.snapshot();
-  a.append('INBOX', range(51, 65).map((n) => ({ raw: conformanceMessage(n) })));
+  a.append(held, range(51, 65).map((n) => ({ raw: conformanceMessage(n) })));
   await run();
   a.restore(backup);
-  a.append('INBOX', range(101, 120).map((n) => ({ raw: conformanceMessage(n) })));
+  a.append(held, range(101, 120).map((n) => ({ raw: conformanceMessage(n) })));
   const first = await run();
   expect(first.summary.deletionsWithheld).toBe(15);
-  b.resetUidValidity('INBOX');
+  b.resetUidValidity(held);
   a.append('Work', [{ raw: conformanceMessage(501) }]); // so the run has a second pair to read after INBOX
   const lost = range(51, 65).map((n) => digest(conformanceMessage(n)));
-  const onB = (): string[] => b.messages('INBOX').map((m) => digest(m.body)).filter((d) => lost.includes(d));
+  const onB = (): string[] => b.messages(held).map((m) => digest(m.body)).filter((d) => lost.includes(d));
   return { a, b, specs, statePath, run, lost, onB };
 }
 
@@ -88,6 +90,19 @@ describe('held marks between the read and the act phase', () => {
     expect(refused).toBe(true);
     expect(failed.failures.map((f) => `${f.folder}:${f.uid}`)).toEqual(['INBOX:0']);
     w.a.beforeOperation = undefined;
+    const next = await w.run();
+    expect(next.summary.expunged).toBe(0);
+    expect(next.summary.deletionsWithheld).toBe(15);
+    expect(w.onB().sort()).toEqual([...w.lost].sort());
+  });
+
+  // red: the state is one for the whole run: Work's act (executor step 3's flush) writes to the journal
+  // the reset the read phase applied for Zeta, whose marks exist only in its plan; a SIGKILL then leaves
+  // a journal whose replay drops the held records.
+  it('killed in the act phase of an earlier pair (Work) before Zeta (B rebuilt) was acted on: the next mirror run still withholds what A lost', async () => {
+    const w = await heldThenRebuilt('Zeta');
+    const outcome = await killedRun(w, w.statePath, 'before', 1, () => w.run(), (op) => op === 'append');
+    expect(outcome).toEqual({ killed: 'B append' });
     const next = await w.run();
     expect(next.summary.expunged).toBe(0);
     expect(next.summary.deletionsWithheld).toBe(15);
