@@ -217,6 +217,11 @@ export interface Store {
   /** Valid after connect(): which optional operations work, how line ends are kept. */
   readonly features: StoreFeatures;
 
+  /**
+   * Connected, and not known to be lost (no command needed to tell: a
+   * connection the server closed, or that a keep-alive found dead, is not).
+   */
+  readonly usable: boolean;
   /** Connect and authenticate. Throws ConnectError (exit 3) on any failure. */
   connect(): Promise<void>;
   /** Log out politely; never throws. */

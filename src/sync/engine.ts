@@ -105,7 +105,7 @@ async function syncAccount(ctx: RunContext): Promise<void> {
     observer.verbose(`${u.label}: unchanged`);
   }
   for (const p of setup.ready) observer.verbose(`${p.job.label}: ${p.why}`);
-  observer.started({ folders: setup.ready.length, messages: plan.estimatedMessages, bytes: 0 });
+  observer.started({ folders: setup.ready.length, messages: setup.ready.reduce((sum, p) => sum + p.estimate, 0), bytes: 0 });
 
   await syncPairs(ctx, main, setup.ready.map((p) => p.job));
 
@@ -155,7 +155,6 @@ async function listAndPlanFolders(ctx: RunContext, main: StorePair): Promise<Acc
     state: { isNew: state.isNew, lastMode: state.lastMode },
     pendingAppends: state.unresolvedIntents(),
   });
-  if (plan.rescanB) ctx.observer.verbose('first mirror run on this state: reading every flag on B once');
   return plan;
 }
 

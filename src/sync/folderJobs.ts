@@ -54,6 +54,8 @@ export async function runFolderJobs<J extends FolderJob, R>(input: FolderJobsInp
     let lostInARow = 0;
     let worked = false;
     try {
+      // A pair idle since the last phase may have lost a connection meanwhile: not a failure of the next folder.
+      if (queue.length > 0 && !signal?.aborted && (!stores.a.usable || !stores.b.usable)) await reopenPair(stores, input.open);
       for (let next = queue.shift(); next && !signal?.aborted; next = queue.shift()) {
         const { job, index } = next;
         worked = true;

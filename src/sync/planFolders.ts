@@ -46,6 +46,8 @@ export interface PairToSync {
   mapping: FolderPairMapping;
   job: FolderPairJob;
   why: string;
+  /** Messages A has beyond B in the pair (LIST-STATUS counts): a first estimate of what to copy. */
+  estimate: number;
 }
 
 export interface AccountFolderPlan {
@@ -67,8 +69,6 @@ export interface AccountFolderPlan {
   keptOnB: FolderAction[];
   /** The first mirror run on a state written by copy runs: every flag on B is read once. */
   rescanB: boolean;
-  /** Messages A has beyond B in the pairs to sync (from LIST-STATUS counts): a first estimate. */
-  estimatedMessages: number;
 }
 
 export function planFolders(input: FolderPlanningInput): AccountFolderPlan {
@@ -80,7 +80,7 @@ export function planFolders(input: FolderPlanningInput): AccountFolderPlan {
     .map((u): MessageFailure => ({ folder: u.nameA, uid: 0, side: 'A', reason: u.reason }));
   const wanted = mapping.pairs.filter((p) => selected.has(p.nameA));
   const rescanB = options.mode === 'mirror' && !input.state.isNew && input.state.lastMode !== 'mirror';
-  const { pairs, unchanged, estimatedMessages } = pairsToSync(input, wanted, rescanB);
+  const { pairs, unchanged } = pairsToSync(input, wanted, rescanB);
   const deletion = options.deleteFolders ? foldersToDelete(input, mapping.pairs) : { deletes: [], keptOnB: [] };
   return {
     unmapped,
@@ -88,7 +88,7 @@ export function planFolders(input: FolderPlanningInput): AccountFolderPlan {
     subscribes: wanted
       .filter((p) => p.subscribedOnA && !p.subscribedOnB)
       .map((p) => ({ name: p.nameB, label: pairLabel(p), why: `A subscribes to ${p.nameA}` })),
-    pairs, unchanged, rescanB, estimatedMessages,
+    pairs, unchanged, rescanB,
     ...deletion,
   };
 }
@@ -113,7 +113,7 @@ function pairsToSync(
   input: FolderPlanningInput,
   wanted: readonly FolderPairMapping[],
   rescanB: boolean,
-): Pick<AccountFolderPlan, 'pairs' | 'unchanged' | 'estimatedMessages'> {
+): Pick<AccountFolderPlan, 'pairs' | 'unchanged'> {
   const { options } = input;
   const key = (p: FolderPairName): string => `${p.nameA}\u0000${p.nameB}`;
   const known = new Map(input.known.map((k) => [key(k), k]));
@@ -121,7 +121,7 @@ function pairsToSync(
   const statusA = statusesOf(input.a);
   const statusB = statusesOf(input.b);
   const withholdAll = options.mode === 'mirror' ? accountCount(input.known, statusA, options.force) : new Map<string, string>();
-  const out: Pick<AccountFolderPlan, 'pairs' | 'unchanged' | 'estimatedMessages'> = { pairs: [], unchanged: [], estimatedMessages: 0 };
+  const out: Pick<AccountFolderPlan, 'pairs' | 'unchanged'> = { pairs: [], unchanged: [] };
   for (const p of sortPairs(wanted)) {
     const label = pairLabel(p);
     const state = known.get(key(p));
@@ -131,10 +131,9 @@ function pairsToSync(
       out.unchanged.push({ label, messages: nowA?.messages ?? 0 });
       continue;
     }
-    out.estimatedMessages += Math.max(0, (nowA?.messages ?? 0) - (nowB?.messages ?? 0));
     const withholding = withholdAll.get(key(p));
     out.pairs.push({
-      mapping: p, why,
+      mapping: p, why, estimate: Math.max(0, (nowA?.messages ?? 0) - (nowB?.messages ?? 0)),
       job: {
         nameA: p.nameA, nameB: p.nameB, label, missingOnB: !p.existsOnB && options.dryRun, rescanB,
         ...(withholding !== undefined && { withholdAll: withholding }),

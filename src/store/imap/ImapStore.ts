@@ -129,6 +129,10 @@ export class ImapStore implements Store {
     this.session?.client.close();
   }
 
+  get usable(): boolean {
+    return !this.aborted && this.session?.usable === true;
+  }
+
   async close(): Promise<void> {
     this.stopKeepAlive?.();
     this.stopKeepAlive = undefined;

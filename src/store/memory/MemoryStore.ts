@@ -59,6 +59,10 @@ export class MemoryStore implements Store {
     return { prefix: this.server.namespacePrefix, delimiter: this.server.delimiter };
   }
 
+  get usable(): boolean {
+    return this.connected && !this.dropped && !this.aborted;
+  }
+
   get features(): StoreFeatures {
     if (!this.connected) throw new Error(`${this.label}: features read before connect()`);
     return { ...this.server.features, lineEnds: 'crlf' };
