@@ -18,6 +18,7 @@ import { planAccount, type AccountPlan } from './planAccount.js';
 import { recordOwnWritesOnB } from './ownWrites.js';
 import { cutConnectionsOnAbort, interruptedBy, isInterruption } from './interruption.js';
 import { PeriodicCommit } from './periodicCommit.js';
+import { sideLabel, SIDES } from './side.js';
 import { planFolders, type AccountFolderPlan, type KnownPair } from './planFolders.js';
 import type { FolderPairJob, MessageFailure, SyncJob, SyncObserver, SyncSummary } from './types.js';
 
@@ -209,8 +210,10 @@ function reportAccountPlan(observer: SyncObserver, plan: AccountPlan): void {
     observer.folderPlanned(pair.reading.job.label, pair.work);
     for (const text of pair.warnings) observer.warning(text);
   }
-  for (const keyword of plan.droppedKeywords) {
-    observer.warning(`B cannot store the keyword ${keyword} (not in PERMANENTFLAGS); copies will lack it`);
+  for (const side of SIDES) {
+    for (const keyword of plan.droppedKeywords[side]) {
+      observer.warning(`${sideLabel(side)} cannot store the keyword ${keyword} (not in PERMANENTFLAGS); copies will lack it`);
+    }
   }
   for (const m of plan.moved) observer.verbose(`global id ${m.gid} left ${m.from} for ${m.to}: copied there, then deleted here`);
 }

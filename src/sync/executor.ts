@@ -9,14 +9,15 @@
 // state knew is never dropped before its new copy is confirmed: it stays as an
 // A-only record, since no later read from the old base would show it again.
 
-import type { MessageRecord } from '../state/types.js';
+import type { MessageRecord, StateOp } from '../state/types.js';
 import type { SyncState } from '../state/SyncState.js';
-import type { AppendMessage, FetchedBodies, FolderRead, FolderStatus, MessageEnvelope, Store } from '../store/types.js';
-import type { AppendAction, FlagChange, FolderPlan, SideSnapshot } from './planTypes.js';
-import type { FolderResult, MessageFailure, SyncObserver } from './types.js';
+import type { AppendMessage, AppendResult, FetchedBodies, FolderRead, FolderStatus, MessageEnvelope, Store } from '../store/types.js';
+import type { CopyAction, ExpungeAction, FlagChange, FolderPlan, SideSnapshot } from './planTypes.js';
+import type { FolderResult, MessageFailure, SyncMode, SyncObserver } from './types.js';
 import { BATCH_MAX_BYTES, inBatches } from './batches.js';
+import { describeFlagDelta } from './flags.js';
 import { diffRecords, recordKey } from './recordDiff.js';
-
+import { mayWrite, sideLabel, SIDES, uidOn, uidsBySide, type Side } from './side.js';
 
 export interface FolderExecution {
   nameA: string;
@@ -26,22 +27,23 @@ export interface FolderExecution {
   plan: FolderPlan;
   /** The records the plan was made from (to revert a record when its action fails). */
   recordsBefore: readonly MessageRecord[];
-  snapshotA: SideSnapshot;
+  /** The snapshots of the sides the plan copies from (a copy's one-sided record takes its flags there). */
+  snapshots: Partial<Record<Side, SideSnapshot>>;
   /**
-   * Envelopes A returned for the messages the plan appends (INTERNALDATE, size). An append
-   * without one is settled like one whose body A did not return (see settleUnreturned).
+   * Envelopes each side returned for the messages the plan copies from it (INTERNALDATE, size).
+   * A copy without one is settled like one whose body was not returned (see settleUnreturned).
    */
-  envelopesA: ReadonlyMap<number, MessageEnvelope>;
-  readA: ReadOutcome;
-  readB: ReadOutcome;
+  envelopes: { a: ReadonlyMap<number, MessageEnvelope>; b: ReadonlyMap<number, MessageEnvelope> };
+  reads: { a: ReadOutcome; b: ReadOutcome };
 }
 
 /** What the executor needs of a side's read: its status, and what it left out. */
 export type ReadOutcome = Pick<FolderRead, 'status' | 'unidentified' | 'unread' | 'incompleteRows'>;
 
 export interface ExecutionContext {
-  storeA: Store;
-  storeB: Store;
+  stores: { a: Store; b: Store };
+  /** The run's mode: an action writing a side the mode does not write (see mayWrite) is refused, a listed failure. */
+  mode: SyncMode;
   state: SyncState;
   observer: SyncObserver;
   /** Checked between batches: when aborted, stop after the current batch. */
@@ -60,83 +62,160 @@ export interface FolderExecutionResult extends FolderResult {
   appendsWithoutUid: number;
 }
 
+type Fail = (failure: Omit<MessageFailure, 'folder'>) => void;
+
+/** The executor's working data for one folder. */
+interface Execution {
+  ctx: ExecutionContext;
+  job: FolderExecution;
+  result: FolderExecutionResult;
+  fail: Fail;
+  /** Records as the plan wants them; failed (or refused) actions put the old ones back. */
+  records: Map<string, MessageRecord>;
+}
+
 export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecution): Promise<FolderExecutionResult> {
-  const { nameA, nameB, plan } = job;
   const result: FolderExecutionResult = {
     folder: job.label, skipped: false, copied: 0, bytes: 0, flagsUpdated: 0, expunged: 0, failed: 0,
     statusRecorded: false, maxAppendedUid: 0, appendsWithoutUid: 0,
   };
-  const fail = (failure: Omit<MessageFailure, 'folder'>): void => {
+  const fail: Fail = (failure) => {
     result.failed++;
     ctx.observer.failure({ folder: job.label, ...failure });
   };
+  const run: Execution = { ctx, job, result, fail, records: new Map(job.plan.records.map((r) => [recordKey(r), r])) };
 
-  // Records start as the plan wants them; failed actions put the old ones back.
-  const records = new Map<string, MessageRecord>();
-  for (const r of plan.records) records.set(recordKey(r), r);
-  const beforeByUidB = new Map<number, MessageRecord>();
-  for (const r of job.recordsBefore) if (r.uidB) beforeByUidB.set(r.uidB, r);
-  const plannedByUidB = new Map<number, MessageRecord>();
-  for (const r of plan.records) if (r.uidB) plannedByUidB.set(r.uidB, r);
-
-  // 1. Flags on B, grouped so that one UID STORE covers every message needing the same change.
-  const flagFailures = await applyFlagChanges(ctx.storeB, plan.flagChanges);
-  for (const change of plan.flagChanges) {
-    if (!flagFailures.has(change.uidB)) {
-      result.flagsUpdated++;
-      continue;
-    }
-    fail({ uid: change.uidB, side: 'B', reason: flagFailures.get(change.uidB) ?? 'flag update failed' });
-    // Keep the old merge base so the same change is tried again next run.
-    const planned = plannedByUidB.get(change.uidB);
-    const before = beforeByUidB.get(change.uidB);
-    if (planned) records.set(recordKey(planned), before ? { ...planned, flags: before.flags } : { ...planned, flags: [] });
-  }
-
-  // 2. Mirror: expunge exactly these UIDs on B.
-  if (plan.expunges.length > 0) {
-    const uids = plan.expunges.map((e) => e.uidB);
-    try {
-      await ctx.storeB.expungeMessages(uids);
-      result.expunged += uids.length;
-    } catch (err) {
-      for (const e of plan.expunges) {
-        fail({ uid: e.uidB, side: 'B', reason: `not expunged: ${errorText(err)}` });
-        records.set(recordKey(e.record), e.record); // not forgotten: it is still there
-      }
-    }
-  }
-
-  // 3. Record what is now true (pairs, B-only messages), before the long part. A message the
-  // state knew whose copy B lost stays known, as A-only, until its new copy is confirmed: it is
-  // not new on A, so the next run would never see it again if its record went now.
-  const aOnly = (action: AppendAction): MessageRecord => ({
-    uidA: action.uidA, uidB: 0, gid: action.gid, flags: [...(job.snapshotA.get(action.uidA)?.flags ?? action.flags)],
-  });
-  const stillKnown = knownAppends(job.recordsBefore, plan.appends).map(aOnly);
-  for (const op of diffRecords(nameA, nameB, job.recordsBefore, [...records.values(), ...stillKnown])) ctx.state.apply(op);
+  // 1. Flags, grouped so that one UID STORE covers every message needing the same change.
+  await changeFlags(run);
+  // 2. Mirror: expunge exactly these UIDs.
+  await expunge(run);
+  // 3. Record what is now true (pairs, one-sided messages), before the long part. A message the
+  // state knew whose copy a side lost stays known, one-sided, until its new copy is confirmed: it is
+  // not new on its side, so the next run would never see it again if its record went now.
+  const stillKnown = knownCopies(job.recordsBefore, job.plan.appends).map((action) => onlyOnSource(job, action));
+  for (const op of diffRecords(job.nameA, job.nameB, job.recordsBefore, [...run.records.values(), ...stillKnown])) ctx.state.apply(op);
   await ctx.state.flush();
 
-  // 4. Copy what B lacks. A message A did not return (no envelope, no body) is kept as A-only
-  // and settled once the copying is done (step 5).
-  const { ready, withoutEnvelope } = splitByEnvelope(job.envelopesA, plan.appends);
-  for (const action of withoutEnvelope) ctx.state.apply({ op: 'put', nameA, nameB, record: aOnly(action) });
-  const unreturned: Unreturned[] = withoutEnvelope.map((action) => ({ uid: action.uidA, missing: 'envelope' }));
-  const copy = await copyInBatches(ctx, job, ready, aOnly, fail);
-  result.copied += copy.copied;
-  result.bytes += copy.bytes;
-  result.maxAppendedUid = copy.maxAppendedUid;
-  result.appendsWithoutUid = copy.appendsWithoutUid;
-  unreturned.push(...copy.unreturned);
+  // 4. Copy what a side lacks, one direction at a time. A message its side did not return (no
+  // envelope, no body) is kept one-sided and settled once the copying is done (step 5).
+  const unreturned: Record<Side, Unreturned[]> = { a: [], b: [] };
+  let interrupted = false;
+  for (const from of SIDES) {
+    const copy = await copyFrom(run, from, unreturned[from]);
+    interrupted ||= copy.interrupted;
+  }
 
   // 5. What a side did not return: still there (a failure, looked at again next run) or said to be gone.
-  const saidGone =
-    (await settleUnreturned(ctx, job, 'a', [...unreturned, ...leftOutOf(job.readA)], fail)) +
-    (await settleUnreturned(ctx, job, 'b', leftOutOf(job.readB), fail));
+  let saidGone = 0;
+  for (const side of SIDES) saidGone += await settleUnreturned(run, side, [...unreturned[side], ...leftOutOf(job.reads[side])]);
 
   // 6. The folder is done: record the statuses the reads started from (see recordStatuses).
-  result.statusRecorded = await recordStatuses(ctx, job, result.failed === 0 && saidGone === 0 && !copy.interrupted, result.maxAppendedUid);
+  result.statusRecorded = await recordStatuses(ctx, job, result.failed === 0 && saidGone === 0 && !interrupted, result.maxAppendedUid);
   return result;
+}
+
+/** Why an action on `side` is refused, or undefined when the mode lets the run write there. */
+function refusal(ctx: ExecutionContext, side: Side): string | undefined {
+  return mayWrite(ctx.mode, side) ? undefined : `refused: ${ctx.mode} mode never writes to ${sideLabel(side)}`;
+}
+
+/** The records by their UID on one side (the last of a UID wins). */
+function byUidOn(records: readonly MessageRecord[], side: Side): Map<number, MessageRecord> {
+  const out = new Map<number, MessageRecord>();
+  for (const r of records) if (uidOn(r, side) !== 0) out.set(uidOn(r, side), r);
+  return out;
+}
+
+/**
+ * Flag changes; a failed or refused one keeps the old merge base, so the same
+ * change is tried again next run.
+ */
+async function changeFlags(run: Execution): Promise<void> {
+  const { ctx, job, fail, records } = run;
+  const failed: { change: FlagChange; reason: string }[] = [];
+  for (const side of SIDES) {
+    const changes = job.plan.flagChanges.filter((c) => c.side === side);
+    if (changes.length === 0) continue;
+    const refused = refusal(ctx, side);
+    const failures = refused === undefined ? await applyFlagChanges(ctx.stores[side], changes) : undefined;
+    for (const change of changes) {
+      const reason = refused ?? failures!.get(change.uid);
+      if (reason === undefined) run.result.flagsUpdated++;
+      else failed.push({ change, reason });
+    }
+  }
+  if (failed.length === 0) return;
+  // Rare: index the records only now (a folder may hold a million).
+  const planned = { a: byUidOn(job.plan.records, 'a'), b: byUidOn(job.plan.records, 'b') };
+  const before = { a: byUidOn(job.recordsBefore, 'a'), b: byUidOn(job.recordsBefore, 'b') };
+  for (const { change, reason } of failed) {
+    fail({ uid: change.uid, side: sideLabel(change.side), reason });
+    const plannedRecord = planned[change.side].get(change.uid);
+    const old = before[change.side].get(change.uid);
+    if (plannedRecord) records.set(recordKey(plannedRecord), { ...plannedRecord, flags: old ? old.flags : [] });
+  }
+}
+
+/** Expunge exactly the planned UIDs, per side; a failed or refused expunge keeps its record (the message is still there). */
+async function expunge(run: Execution): Promise<void> {
+  const { ctx, job, fail, records } = run;
+  for (const side of SIDES) {
+    const expunges: ExpungeAction[] = job.plan.expunges.filter((e) => e.side === side);
+    if (expunges.length === 0) continue;
+    let reason = refusal(ctx, side);
+    if (reason === undefined) {
+      try {
+        await ctx.stores[side].expungeMessages(expunges.map((e) => e.uid));
+        run.result.expunged += expunges.length;
+        continue;
+      } catch (err) {
+        reason = `not expunged: ${errorText(err)}`;
+      }
+    }
+    for (const e of expunges) {
+      fail({ uid: e.uid, side: sideLabel(side), reason });
+      records.set(recordKey(e.record), e.record);
+    }
+  }
+}
+
+/**
+ * Copies from one side: refused ones (a side the mode does not write) are
+ * failures; the rest go in batches. Each copy not confirmed stays known as
+ * a one-sided record on its source, so the next run tries again.
+ */
+async function copyFrom(run: Execution, from: Side, unreturned: Unreturned[]): Promise<{ interrupted: boolean }> {
+  const { ctx, job, fail } = run;
+  const actions = job.plan.appends.filter((a) => a.from === from);
+  if (actions.length === 0) return { interrupted: false };
+  const refused = refusal(ctx, actions[0]!.to);
+  if (refused !== undefined) {
+    for (const action of actions) {
+      ctx.state.apply({ op: 'put', nameA: job.nameA, nameB: job.nameB, record: onlyOnSource(job, action) });
+      fail({ uid: action.uid, side: sideLabel(action.to), reason: refused });
+    }
+    await ctx.state.flush();
+    return { interrupted: false };
+  }
+  const { ready, withoutEnvelope } = splitByEnvelope(job.envelopes[from], actions);
+  for (const action of withoutEnvelope) {
+    ctx.state.apply({ op: 'put', nameA: job.nameA, nameB: job.nameB, record: onlyOnSource(job, action) });
+    unreturned.push({ uid: action.uid, missing: 'envelope' });
+  }
+  const copy = await copyInBatches(run, ready, unreturned);
+  run.result.copied += copy.copied;
+  run.result.bytes += copy.bytes;
+  if (from === 'a') {
+    run.result.maxAppendedUid = copy.maxAppendedUid;
+    run.result.appendsWithoutUid = copy.appendsWithoutUid;
+  }
+  return copy;
+}
+
+/** The message of a copy as a one-sided record on its source, with the flags it has there. */
+function onlyOnSource(job: FolderExecution, action: CopyAction): MessageRecord {
+  const flags = job.snapshots[action.from]?.get(action.uid)?.flags ?? action.flags;
+  return { ...uidsBySide(action.from, action.uid, 0), gid: action.gid, flags: [...flags] };
 }
 
 /**
@@ -152,8 +231,8 @@ async function recordStatuses(ctx: ExecutionContext, job: FolderExecution, settl
   const unmarkedWithheld = plan.expungesWithheld - (plan.expungesHeld ?? 0);
   const complete = settled && unmarkedWithheld === 0 && plan.uncompared === undefined && !ctx.signal?.aborted;
   if (complete) {
-    ctx.state.apply({ op: 'status', nameA, nameB, side: 'a', status: job.readA.status });
-    ctx.state.apply({ op: 'status', nameA, nameB, side: 'b', status: statusAfterAppends(job.readB.status, maxAppendedUid) });
+    ctx.state.apply({ op: 'status', nameA, nameB, side: 'a', status: job.reads.a.status });
+    ctx.state.apply({ op: 'status', nameA, nameB, side: 'b', status: statusAfterAppends(job.reads.b.status, maxAppendedUid) });
   }
   await ctx.state.flush();
   return complete;
@@ -195,71 +274,73 @@ interface CopyResult {
   bytes: number;
   maxAppendedUid: number;
   appendsWithoutUid: number;
-  unreturned: Unreturned[];
   interrupted: boolean;
 }
 
-type Fail = (failure: Omit<MessageFailure, 'folder'>) => void;
-
-/** Appends with their envelope (and its size, which the plan lacks for known messages), and those A gave none. */
+/** Copies with their envelope (and its size, which the plan lacks for known messages), and those their side gave none. */
 function splitByEnvelope(
-  envelopesA: ReadonlyMap<number, MessageEnvelope>,
-  appends: readonly AppendAction[],
-): { ready: AppendAction[]; withoutEnvelope: AppendAction[] } {
-  const ready: AppendAction[] = [];
-  const withoutEnvelope: AppendAction[] = [];
-  for (const action of appends) {
-    const envelope = envelopesA.get(action.uidA);
+  envelopes: ReadonlyMap<number, MessageEnvelope>,
+  copies: readonly CopyAction[],
+): { ready: CopyAction[]; withoutEnvelope: CopyAction[] } {
+  const ready: CopyAction[] = [];
+  const withoutEnvelope: CopyAction[] = [];
+  for (const action of copies) {
+    const envelope = envelopes.get(action.uid);
     if (!envelope) withoutEnvelope.push(action);
     else ready.push(action.size === envelope.size ? action : { ...action, size: envelope.size });
   }
   return { ready, withoutEnvelope };
 }
 
-/** Appends whose A message the state already knew (its B copy is gone). */
-function knownAppends(recordsBefore: readonly MessageRecord[], appends: readonly AppendAction[]): AppendAction[] {
-  if (appends.length === 0) return [];
-  const byUidA = new Map(appends.map((a) => [a.uidA, a]));
-  const known: AppendAction[] = [];
-  for (const r of recordsBefore) {
-    const action = r.uidA !== 0 ? byUidA.get(r.uidA) : undefined;
-    if (action) known.push(action);
+/** Copies whose message the state already knew on its source (its copy on the other side is gone). */
+function knownCopies(recordsBefore: readonly MessageRecord[], copies: readonly CopyAction[]): CopyAction[] {
+  const known: CopyAction[] = [];
+  for (const from of SIDES) {
+    const bySource = new Map(copies.filter((c) => c.from === from).map((c) => [c.uid, c]));
+    if (bySource.size === 0) continue;
+    for (const r of recordsBefore) {
+      const uid = uidOn(r, from);
+      const action = uid !== 0 ? bySource.get(uid) : undefined;
+      if (action) known.push(action);
+    }
   }
   return known;
 }
 
-/** Appends in batches; the next batch is fetched from A while B stores this one. */
-async function copyInBatches(
-  ctx: ExecutionContext,
-  job: FolderExecution,
-  appends: readonly AppendAction[],
-  aOnly: (action: AppendAction) => MessageRecord,
-  fail: Fail,
-): Promise<CopyResult> {
-  const { nameA, nameB } = job;
-  const out: CopyResult = { copied: 0, bytes: 0, maxAppendedUid: 0, appendsWithoutUid: 0, unreturned: [], interrupted: false };
-  const batches = batchAppends(appends);
-  let pendingBodies = batches.length > 0 ? fetchBatch(ctx.storeA, batches[0]!) : undefined;
+/** The journal's note that a copy is about to be sent (flushed before it is), naming its source side. */
+function intentOf(job: FolderExecution, action: CopyAction): StateOp {
+  return { op: 'intent', nameA: job.nameA, nameB: job.nameB, side: action.from, uid: action.uid, gid: action.gid };
+}
+
+/** Copies from one side in batches; the next batch is fetched from there while the other side stores this one. */
+async function copyInBatches(run: Execution, copies: readonly CopyAction[], unreturned: Unreturned[]): Promise<CopyResult> {
+  const { ctx, job } = run;
+  const out: CopyResult = { copied: 0, bytes: 0, maxAppendedUid: 0, appendsWithoutUid: 0, interrupted: false };
+  if (copies.length === 0) return out;
+  const { from, to } = copies[0]!;
+  const source = ctx.stores[from];
+  const batches = batchAppends(copies);
+  let pendingBodies: Promise<FetchedBodies> | undefined = fetchBatch(source, batches[0]!);
   for (let i = 0; i < batches.length; i++) {
     const batch = batches[i]!;
-    // Fetched while B stored the previous batch, or (when the two were too big together) now.
-    const fetched = await (pendingBodies ?? fetchBatch(ctx.storeA, batch));
+    // Fetched while the other side stored the previous batch, or (when the two were too big together) now.
+    const fetched = await (pendingBodies ?? fetchBatch(source, batch));
     pendingBodies = undefined;
     if (ctx.signal?.aborted) {
       out.interrupted = true;
       break;
     }
-    if (i + 1 < batches.length && mayOverlap(batch, batches[i + 1]!)) pendingBodies = fetchBatch(ctx.storeA, batches[i + 1]!);
+    if (i + 1 < batches.length && mayOverlap(batch, batches[i + 1]!)) pendingBodies = fetchBatch(source, batches[i + 1]!);
 
-    const toSend = readyToSend(ctx, job, batch, fetched, aOnly, fail, out.unreturned);
+    const toSend = readyToSend(run, batch, fetched, unreturned);
     if (toSend.length === 0) continue;
 
-    for (const { action } of toSend) ctx.state.apply({ op: 'intent', nameA, nameB, side: 'a', uid: action.uidA, gid: action.gid });
+    for (const { action } of toSend) ctx.state.apply(intentOf(job, action));
     await ctx.state.flush();
 
-    let outcomes;
+    let outcomes: AppendResult['outcomes'];
     try {
-      outcomes = (await ctx.storeB.append(nameB, toSend.map((t) => t.message))).outcomes;
+      outcomes = (await ctx.stores[to].append(to === 'a' ? job.nameA : job.nameB, toSend.map((t) => t.message))).outcomes;
     } catch (err) {
       // The whole batch failed in a way the driver could not pin on one message
       // (e.g. the connection dropped): the result is unknown, so record nothing;
@@ -267,63 +348,80 @@ async function copyInBatches(
       await drain(pendingBodies);
       throw err;
     }
-    let batchMessages = 0;
-    let batchBytes = 0;
-    toSend.forEach(({ action, message }, k) => {
-      const outcome = outcomes[k];
-      if (outcome?.ok) {
-        batchMessages++;
-        batchBytes += message.body.length;
-        if (outcome.uid) out.maxAppendedUid = Math.max(out.maxAppendedUid, outcome.uid);
-        else out.appendsWithoutUid++;
-        // Without UIDPLUS the B UID is unknown: keep the message as A-only; the
-        // next run pairs it by global id with the copy it finds on B.
-        ctx.state.apply({ op: 'put', nameA, nameB, record: { ...aOnly(action), uidB: outcome.uid ?? 0 } });
-      } else {
-        fail({ uid: action.uidA, side: 'A', reason: outcome ? errorText(outcome.error) : 'no result from server' });
-        // Known as A-only, so the next run tries again.
-        ctx.state.apply({ op: 'put', nameA, nameB, record: aOnly(action) });
-      }
-    });
+    const done = recordOutcomes(run, toSend, outcomes, out);
     await ctx.state.flush();
-    out.copied += batchMessages;
-    out.bytes += batchBytes;
-    ctx.observer.progress(job.label, batchMessages, batchBytes);
+    ctx.observer.progress(job.label, done.messages, done.bytes);
     if (ctx.onBatchDone) await ctx.onBatchDone();
   }
   await drain(pendingBodies);
   return out;
 }
 
+/** Each copy of a batch as its target answered: paired with its new UID, or a failure kept one-sided. */
+function recordOutcomes(
+  run: Execution,
+  toSend: readonly { action: CopyAction; message: AppendMessage }[],
+  outcomes: AppendResult['outcomes'],
+  out: CopyResult,
+): { messages: number; bytes: number } {
+  const { ctx, job } = run;
+  let messages = 0;
+  let bytes = 0;
+  toSend.forEach(({ action, message }, k) => {
+    const outcome = outcomes[k];
+    const record = onlyOnSource(job, action);
+    if (outcome?.ok) {
+      messages++;
+      bytes += message.body.length;
+      if (outcome.uid) out.maxAppendedUid = Math.max(out.maxAppendedUid, outcome.uid);
+      else out.appendsWithoutUid++;
+      // Without UIDPLUS the new UID is unknown: keep the message one-sided; the
+      // next run pairs it by global id with the copy it finds there.
+      ctx.state.apply({ op: 'put', nameA: job.nameA, nameB: job.nameB, record: { ...record, ...uidsBySide(action.from, action.uid, outcome.uid ?? 0) } });
+    } else {
+      fail(run, action, outcome ? errorText(outcome.error) : 'no result from server');
+      // Known one-sided, so the next run tries again.
+      ctx.state.apply({ op: 'put', nameA: job.nameA, nameB: job.nameB, record });
+    }
+  });
+  out.copied += messages;
+  out.bytes += bytes;
+  return { messages, bytes };
+}
+
+/** A copy that failed, listed under its source's UID (as the user finds the message). */
+function fail(run: Execution, action: CopyAction, reason: string): void {
+  run.fail({ uid: action.uid, side: sideLabel(action.from), reason });
+}
+
 /**
- * The messages of a batch whose body arrived, ready for B (a body shorter than
- * announced that the store let through is warned about). A body refused (far
- * larger or shorter than announced, or answered NO) is a failure; one A did not return waits for step 5.
- * Both are known as A-only meanwhile, so the next run tries again.
+ * The messages of a batch whose body arrived, ready to send (a body shorter
+ * than announced that the store let through is warned about). A body refused
+ * (far larger or shorter than announced, or answered NO) is a failure; one its
+ * side did not return waits for step 5. Both are known one-sided meanwhile, so
+ * the next run tries again.
  */
 function readyToSend(
-  ctx: ExecutionContext,
-  job: FolderExecution,
-  batch: readonly AppendAction[],
+  run: Execution,
+  batch: readonly CopyAction[],
   { bodies, refused, sizeMismatches }: FetchedBodies,
-  aOnly: (action: AppendAction) => MessageRecord,
-  fail: Fail,
   unreturned: Unreturned[],
-): { action: AppendAction; message: AppendMessage }[] {
-  const { nameA, nameB } = job;
-  const toSend: { action: AppendAction; message: AppendMessage }[] = [];
+): { action: CopyAction; message: AppendMessage }[] {
+  const { ctx, job } = run;
+  const toSend: { action: CopyAction; message: AppendMessage }[] = [];
   for (const action of batch) {
-    const body = bodies.get(action.uidA);
-    const refusal = refused.get(action.uidA);
+    const body = bodies.get(action.uid);
+    const refusal = refused.get(action.uid);
     if (body && refusal === undefined) {
-      const mismatch = sizeMismatches?.get(action.uidA);
-      if (mismatch !== undefined) ctx.observer.warning(`${job.label}: A UID ${action.uidA}: ${mismatch}`);
-      toSend.push({ action, message: { body, flags: action.flags, internalDate: job.envelopesA.get(action.uidA)!.internalDate } });
+      const mismatch = sizeMismatches?.get(action.uid);
+      if (mismatch !== undefined) ctx.observer.warning(`${job.label}: ${sideLabel(action.from)} UID ${action.uid}: ${mismatch}`);
+      const internalDate = job.envelopes[action.from].get(action.uid)!.internalDate;
+      toSend.push({ action, message: { body, flags: action.flags, internalDate } });
       continue;
     }
-    ctx.state.apply({ op: 'put', nameA, nameB, record: aOnly(action) });
-    if (refusal !== undefined) fail({ uid: action.uidA, side: 'A', reason: refusal });
-    else unreturned.push({ uid: action.uidA, missing: 'body' });
+    ctx.state.apply({ op: 'put', nameA: job.nameA, nameB: job.nameB, record: onlyOnSource(job, action) });
+    if (refusal !== undefined) fail(run, action, refusal);
+    else unreturned.push({ uid: action.uid, missing: 'body' });
   }
   return toSend;
 }
@@ -331,36 +429,31 @@ function readyToSend(
 /**
  * A side answered OK but left these messages out. Asked directly whether they
  * still exist: if so the server failed to give them, a failure listed by UID,
- * and the folder is read again next run (an append's A-only record makes it try
+ * and the folder is read again next run (a copy's one-sided record makes it try
  * again). A failed check is a failure too. If the server says they are gone
  * (expunged since they were read), that is no failure, but the same server just
- * failed to give them, so its word alone drops nothing: an append's A-only
+ * failed to give them, so its word alone drops nothing: a copy's one-sided
  * record stays and the folder is read again, whose read decides (a message
  * really gone is vanished then, one still there is copied). Returns how many
  * were said to be gone.
  */
-async function settleUnreturned(
-  ctx: ExecutionContext,
-  job: FolderExecution,
-  side: 'a' | 'b',
-  unreturned: readonly Unreturned[],
-  fail: Fail,
-): Promise<number> {
+async function settleUnreturned(run: Execution, side: Side, unreturned: readonly Unreturned[]): Promise<number> {
   if (unreturned.length === 0) return 0;
-  const label = side === 'a' ? 'A' : 'B';
+  const { ctx, job } = run;
+  const label = sideLabel(side);
   let existing: Set<number>;
   try {
-    existing = await (side === 'a' ? ctx.storeA : ctx.storeB).existingUids(unreturned.map((u) => u.uid));
+    existing = await ctx.stores[side].existingUids(unreturned.map((u) => u.uid));
   } catch (err) {
     for (const { uid, missing } of unreturned) {
-      fail({ uid, side: label, reason: `server returned no ${missing}, and checking whether the message still exists failed: ${errorText(err)}` });
+      run.fail({ uid, side: label, reason: `server returned no ${missing}, and checking whether the message still exists failed: ${errorText(err)}` });
     }
     return 0;
   }
   let saidGone = 0;
   for (const { uid, missing, why } of unreturned) {
     if (existing.has(uid)) {
-      fail({ uid, side: label, reason: `server returned no ${missing}${why ? ` (${why})` : ''} for a message it still has` });
+      run.fail({ uid, side: label, reason: `server returned no ${missing}${why ? ` (${why})` : ''} for a message it still has` });
       continue;
     }
     saidGone++;
@@ -369,7 +462,7 @@ async function settleUnreturned(
   return saidGone;
 }
 
-/** Group flag changes so that one command covers every message needing the same flags added (or removed). */
+/** Group flag changes (of one side) so that one command covers every message needing the same flags added (or removed). */
 async function applyFlagChanges(store: Store, changes: readonly FlagChange[]): Promise<Map<number, string>> {
   const failures = new Map<number, string>();
   const groups = new Map<string, { op: 'add' | 'remove'; flags: string[]; uids: number[] }>();
@@ -379,7 +472,7 @@ async function applyFlagChanges(store: Store, changes: readonly FlagChange[]): P
       const key = `${op} ${flags.join(' ')}`;
       let group = groups.get(key);
       if (!group) groups.set(key, (group = { op, flags: [...flags], uids: [] }));
-      group.uids.push(change.uidB);
+      group.uids.push(change.uid);
     }
   }
   for (const group of groups.values()) {
@@ -387,28 +480,29 @@ async function applyFlagChanges(store: Store, changes: readonly FlagChange[]): P
       if (group.op === 'add') await store.addFlags(group.uids, group.flags);
       else await store.removeFlags(group.uids, group.flags);
     } catch (err) {
-      for (const uid of group.uids) failures.set(uid, `flags ${group.op === 'add' ? '+' : '-'}${group.flags.join(' ')}: ${errorText(err)}`);
+      const change = group.op === 'add' ? { add: group.flags, remove: [] } : { add: [], remove: group.flags };
+      for (const uid of group.uids) failures.set(uid, `flags ${describeFlagDelta(change)}: ${errorText(err)}`);
     }
   }
   return failures;
 }
 
-export function batchAppends(appends: readonly AppendAction[]): AppendAction[][] {
-  return inBatches(appends, (action) => action.size);
+export function batchAppends(copies: readonly CopyAction[]): CopyAction[][] {
+  return inBatches(copies, (action) => action.size);
 }
 
 /**
- * The next batch is fetched while B stores this one only when the two fit in
- * twice the batch limit: a message bigger than the limit travels alone, so
- * memory holds one big message at a time (plus its bytes arriving), not two.
+ * The next batch is fetched while the other side stores this one only when the
+ * two fit in twice the batch limit: a message bigger than the limit travels
+ * alone, so memory holds one big message at a time (plus its bytes arriving), not two.
  */
-function mayOverlap(current: readonly AppendAction[], next: readonly AppendAction[]): boolean {
-  const bytes = (batch: readonly AppendAction[]): number => batch.reduce((sum, a) => sum + a.size, 0);
+function mayOverlap(current: readonly CopyAction[], next: readonly CopyAction[]): boolean {
+  const bytes = (batch: readonly CopyAction[]): number => batch.reduce((sum, a) => sum + a.size, 0);
   return bytes(current) + bytes(next) <= 2 * BATCH_MAX_BYTES;
 }
 
-function fetchBatch(store: Store, batch: readonly AppendAction[]): Promise<FetchedBodies> {
-  const promise = store.fetchBodies(batch.map((a) => ({ uid: a.uidA, size: a.size })));
+function fetchBatch(store: Store, batch: readonly CopyAction[]): Promise<FetchedBodies> {
+  const promise = store.fetchBodies(batch.map((a) => ({ uid: a.uid, size: a.size })));
   // Avoid an unhandled rejection if the consumer stops before awaiting it.
   promise.catch(() => undefined);
   return promise;
@@ -417,7 +511,6 @@ function fetchBatch(store: Store, batch: readonly AppendAction[]): Promise<Fetch
 async function drain(pending: Promise<unknown> | undefined): Promise<void> {
   if (pending) await pending.catch(() => undefined);
 }
-
 
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

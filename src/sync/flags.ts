@@ -73,13 +73,13 @@ export function sameFlags(x: readonly string[], y: readonly string[]): boolean {
   return true;
 }
 
-/** True when B's folder reported nothing usable: an absent or empty PERMANENTFLAGS. */
+/** True when a side's folder reported nothing usable: an absent or empty PERMANENTFLAGS. */
 function acceptsEverything(accepts: FlagAcceptance): boolean {
   return accepts.flags.length === 0 && !accepts.allowsNewKeywords;
 }
 
 /**
- * Can B's folder store this (normalised) flag permanently?
+ * Can a side's folder store this (normalised) flag permanently?
  * - PERMANENTFLAGS absent or empty (a server that does not say, or a folder
  *   opened read-only, as in a dry run: Dovecot then reports an empty list):
  *   RFC 3501 says to assume every flag can be stored, so everything is kept.
@@ -95,7 +95,7 @@ export function flagAccepted(flag: string, accepts: FlagAcceptance): boolean {
   return accepts.allowsNewKeywords && !flag.startsWith('\\');
 }
 
-/** Split flags into those B can store and those it cannot (both normalised). */
+/** Split flags into those a side can store and those it cannot (both normalised). */
 export function filterAccepted(
   flags: Iterable<string>,
   accepts: FlagAcceptance,
@@ -130,7 +130,9 @@ function union(...sets: ReadonlySet<string>[]): Set<string> {
 /**
  * Merge one message's flags. `base` is the flags as last synced (null for a
  * pair with no history, e.g. one just matched by global id); `a` and `b` are
- * the flags on each side now. Changes are deltas against the base:
+ * the flags on each side now. The result holds the flags both sides should
+ * end up with (the planner changes whichever differs and its mode may write).
+ * Changes are deltas against the base:
  * - copy: A's changes since the base are applied to B, B's own changes are
  *   kept; A is never changed. B = (b ∪ (a−base)) − (base−a); base' = a.
  *   No base: B = a.
@@ -170,6 +172,11 @@ export function mergeFlags(
       return { a: both, b: both, base: both };
     }
   }
+}
+
+/** A flag change as the dry run and -v show it: "+\\Seen -$Junk". */
+export function describeFlagDelta(delta: { add: readonly string[]; remove: readonly string[] }): string {
+  return [...delta.add.map((flag) => `+${flag}`), ...delta.remove.map((flag) => `-${flag}`)].join(' ');
 }
 
 /** What to add to and remove from `current` to reach `target` (both normalised, sorted). */

@@ -25,6 +25,8 @@
 
 import type { MessageRecord } from '../state/types.js';
 import type { BodyDigests } from './planTypes.js';
+import type { Absence } from './presence.js';
+import type { Side } from './side.js';
 
 /** A message present on one side that no kept record accounts for. */
 export interface Candidate {
@@ -40,6 +42,8 @@ export interface Candidate {
   partnerGone?: true;
   /** Read from its envelope: its gid hashes its size (it has no Message-ID). */
   sizedGid?: true;
+  /** Why the other side lacks it, when a record named it there (absent: no record did, it is new). */
+  absence?: Absence;
 }
 
 export interface GidMatch {
@@ -134,7 +138,7 @@ function byDigest(out: GidMatch, listA: readonly Candidate[], listB: readonly Ca
     for (const m of listA) out.needDigests.a.push(m.uid);
     for (const m of listB) out.needDigests.b.push(m.uid);
   }
-  const unknown = (side: 'a' | 'b', m: Candidate): boolean => {
+  const unknown = (side: Side, m: Candidate): boolean => {
     const missing = digests?.[side].get(m.uid) === undefined;
     if (missing && digests !== undefined) out.uncompared++;
     return missing;

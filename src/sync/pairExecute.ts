@@ -5,7 +5,9 @@
 import type { SyncState } from '../state/SyncState.js';
 import type { Store } from '../store/types.js';
 import { executeFolderPlan, leftOutOf, type ReadOutcome } from './executor.js';
+import { describeFlagDelta } from './flags.js';
 import { expectedStatusOfB, type ExpectedStatus } from './ownWrites.js';
+import { mayWrite, sideLabel, SIDES, type Side } from './side.js';
 import type { PairPlan } from './planAccount.js';
 import type { FolderResult, SyncObserver, SyncOptions, Withholding } from './types.js';
 
@@ -35,7 +37,7 @@ export interface PairResult extends FolderResult {
 export async function executePair(ctx: PairExecuteContext, pair: PairPlan, stores: { a: Store; b: Store }): Promise<PairResult> {
   const { plan, reading, work } = pair;
   const { job, reads } = reading;
-  const alreadyThere = countOnA(reading) - plan.appends.length;
+  const alreadyThere = reading.messagesOnA - plan.appends.filter((a) => a.from === 'a').length;
   const common = {
     alreadyThere, expungesWithheld: plan.expungesWithheld, rollbacks: reading.rollbacks,
     ...(pair.withheld && { withheld: pair.withheld }), ...(pair.held && { held: pair.held }),
@@ -47,18 +49,21 @@ export async function executePair(ctx: PairExecuteContext, pair: PairPlan, store
       flagsUpdated: work.flagUpdates, expunged: work.expunges, failed: 0, ...common,
     };
   }
-  // The folders the plan acts on, as they were read (the UIDs of the read must still hold).
-  if (plan.appends.length > 0 || leftOutOf(reads.a).length > 0) {
-    await stores.a.openFolder(job.nameA, { readOnly: true, uidValidity: reads.a.status.uidValidity });
-  }
-  if (plan.flagChanges.length > 0 || plan.expunges.length > 0 || leftOutOf(reads.b).length > 0) {
-    await stores.b.openFolder(job.nameB, { readOnly: false, uidValidity: reads.b.status.uidValidity });
+  // The folders the plan acts on, as they were read (the UIDs of the read must still hold): to copy
+  // from, to change flags or expunge in, or to check what the read left out (an APPEND needs none).
+  // Read-only on a side the mode does not write (the executor refuses any write there).
+  for (const side of SIDES) {
+    const actsOn = plan.appends.some((a) => a.from === side) || plan.flagChanges.some((c) => c.side === side) ||
+      plan.expunges.some((e) => e.side === side) || leftOutOf(reads[side]).length > 0;
+    if (!actsOn) continue;
+    const name = side === 'a' ? job.nameA : job.nameB;
+    await stores[side].openFolder(name, { readOnly: !mayWrite(ctx.options.mode, side), uidValidity: reads[side].status.uidValidity });
   }
   const result = await executeFolderPlan(
-    { storeA: stores.a, storeB: stores.b, state: ctx.state, observer: ctx.observer, signal: ctx.signal, onBatchDone: ctx.onBatchDone },
+    { stores, mode: ctx.options.mode, state: ctx.state, observer: ctx.observer, signal: ctx.signal, onBatchDone: ctx.onBatchDone },
     {
       nameA: job.nameA, nameB: job.nameB, label: job.label, plan, recordsBefore: reading.records,
-      snapshotA: reading.snapshotA, envelopesA: reading.envelopesA, readA: reads.a, readB: reads.b,
+      snapshots: reading.snapshots, envelopes: reading.envelopes, reads,
     },
   );
   const expectedB = expectedStatusOfB(ctx.options, job, reads.b, result);
@@ -69,32 +74,29 @@ export async function executePair(ctx: PairExecuteContext, pair: PairPlan, store
   };
 }
 
-/** Messages A holds in the folder now. */
-function countOnA(reading: PairPlan['reading']): number {
-  return reading.snapshotA.size;
-}
-
 function describePlan(observer: SyncObserver, pair: PairPlan): void {
   const { plan, work, reading } = pair;
-  const { label, nameB } = reading.job;
+  const { label, nameA, nameB } = reading.job;
+  const nameOn = (side: Side): string => (side === 'a' ? nameA : nameB);
   if (work.appends > 0) {
     observer.wouldDo(`${label}: copy ${work.appends} messages (${work.appendBytes} bytes) to B ${nameB}`);
     for (const a of plan.appends) {
-      observer.verbose(`${label}: would copy A UID ${a.uidA} (${reading.envelopesA.get(a.uidA)?.size ?? a.size} bytes)`);
+      const size = reading.envelopes[a.from].get(a.uid)?.size ?? a.size;
+      observer.verbose(`${label}: would copy ${sideLabel(a.from)} UID ${a.uid} (${size} bytes) to ${sideLabel(a.to)}: ${a.why}`);
     }
   }
   if (work.flagUpdates > 0) {
     observer.wouldDo(`${label}: update flags of ${work.flagUpdates} messages on B`);
     for (const c of plan.flagChanges) {
-      const change = [...c.add.map((f) => `+${f}`), ...c.remove.map((f) => `-${f}`)].join(' ');
-      observer.verbose(`${label}: would set B UID ${c.uidB} ${change}`);
+      observer.verbose(`${label}: would set ${sideLabel(c.side)} UID ${c.uid} ${describeFlagDelta(c)}: ${c.why}`);
     }
   }
   for (const e of plan.expunges) {
-    observer.wouldDo(`${label}: delete B UID ${e.uidB} (global id ${e.record.gid}) from B ${nameB}`);
+    const side = sideLabel(e.side);
+    observer.wouldDo(`${label}: delete ${side} UID ${e.uid} (global id ${e.record.gid}) from ${side} ${nameOn(e.side)}: ${e.why}`);
   }
   describeUnreturned(observer, label, [
-    ...plan.appends.filter((a) => !reading.envelopesA.has(a.uidA)).map((a) => ({ side: 'A', uid: a.uidA, missing: 'envelope' })),
+    ...plan.appends.filter((a) => !reading.envelopes[a.from].has(a.uid)).map((a) => ({ side: sideLabel(a.from), uid: a.uid, missing: 'envelope' })),
     ...unreturnedIn(reading.reads.a, 'A'),
     ...unreturnedIn(reading.reads.b, 'B'),
   ]);

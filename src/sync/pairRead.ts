@@ -15,6 +15,7 @@ import { globalId, identityWithoutSize } from './identity.js';
 import { planGuarded } from './mirrorGuard.js';
 import type { FolderPlanInput, HeldWithoutUid, SideSnapshot } from './planTypes.js';
 import { rollbackEvidence } from './rollback.js';
+import { SIDES } from './side.js';
 import { buildSnapshot, heldDroppedByVoiding, voidSide } from './snapshot.js';
 import type { FolderPairJob, SyncObserver, SyncOptions } from './types.js';
 
@@ -41,8 +42,8 @@ export interface PairReading {
   input: Omit<FolderPlanInput, 'allowExpunge' | 'expungeHeld'>;
   guard: GuardInput;
   reads: { a: ReadOutcome; b: ReadOutcome };
-  /** Envelopes of A's messages the plan copies (INTERNALDATE, size); a copy without one is settled as unreturned. */
-  envelopesA: Map<number, MessageEnvelope>;
+  /** Envelopes of the messages the plan copies, by source side (INTERNALDATE, size); a copy without one is settled as unreturned. */
+  envelopes: { a: Map<number, MessageEnvelope>; b: Map<number, MessageEnvelope> };
   /** Sides found restored from an older backup. */
   rollbacks: ('a' | 'b')[];
   /** Why some digests the planner asked for could not be read, per side. */
@@ -63,11 +64,11 @@ export async function readFolderPair(ctx: PairReadContext, job: FolderPairJob, s
   const records = ctx.rekey ? rekeyed(ctx, job, voided.records, snapshots) : voided.records;
   const input: PairReading['input'] = {
     mode: options.mode, records, a: snapshots.a, b: snapshots.b,
-    bAccepts: reads.b.permanentFlags, rolledBack: rollbacks,
+    accepts: { a: reads.a.permanentFlags, b: reads.b.permanentFlags }, wentBack: rollbacks,
     unidentified: { a: reads.a.unidentified, b: reads.b.unidentified },
     ...(voided.heldWithoutUid.length > 0 && { heldWithoutUid: voided.heldWithoutUid }),
     // Its records were lost with a damaged section: what is only on B may be what A lost, kept (held).
-    ...(folder.discarded && options.mode === 'mirror' && { holdUnpairedB: true as const }),
+    ...(folder.discarded && options.mode === 'mirror' && { holdUnpaired: ['b'] as const }),
   };
   const guard: GuardInput = {
     folder: label, force: options.force, cause: withholdingCause(job, records, voided.sides.includes('a')),
@@ -75,13 +76,18 @@ export async function readFolderPair(ctx: PairReadContext, job: FolderPairJob, s
     ...(rollbacks.includes('a') && { withholdAll: 'A went back in time (restored from an older backup?) and may have lost them' }),
     ...(!rollbacks.includes('a') && job.withholdAll !== undefined && { withholdAll: job.withholdAll }),
   };
-  const envelopesA = new Map<number, MessageEnvelope>();
-  for (const e of reads.a.envelopes) envelopesA.set(e.uid, e);
-  const answered = await answerPlannerQuestions(ctx, label, stores, input, guard, envelopesA);
+  const envelopes = { a: envelopesOf(reads.a), b: envelopesOf(reads.b) };
+  const answered = await answerPlannerQuestions(ctx, label, stores, input, guard, envelopes);
   return {
     job, records, input: answered.input, guard, reads: { a: outcomeOf(reads.a), b: outcomeOf(reads.b) },
-    envelopesA: answered.envelopesA, rollbacks, digestErrors: answered.digestErrors,
+    envelopes: answered.envelopes, rollbacks, digestErrors: answered.digestErrors,
   };
+}
+
+function envelopesOf(read: FolderRead): Map<number, MessageEnvelope> {
+  const out = new Map<number, MessageEnvelope>();
+  for (const e of read.envelopes) out.set(e.uid, e);
+  return out;
 }
 
 function outcomeOf(read: FolderRead): ReadOutcome {
@@ -223,8 +229,8 @@ async function answerPlannerQuestions(
   stores: { a: Store; b: Store },
   first: PairReading['input'],
   guard: GuardInput,
-  envelopesA: Map<number, MessageEnvelope>,
-): Promise<{ input: PairReading['input']; digestErrors: string[]; envelopesA: Map<number, MessageEnvelope> }> {
+  envelopes: PairReading['envelopes'],
+): Promise<{ input: PairReading['input']; digestErrors: string[]; envelopes: PairReading['envelopes'] }> {
   let input = first;
   let plan = planGuarded(input, guard).plan;
   const digestErrors: string[] = [];
@@ -251,17 +257,19 @@ async function answerPlannerQuestions(
     input = { ...input, digests: { a: onA.digests, b: onB.digests } };
     plan = planGuarded(input, guard).plan;
   }
-  // Copies of messages the state already knew carry no envelope yet: one FETCH for all of them.
-  // What A does not return stays out of envelopesA; the executor settles it.
-  const missing = plan.appends.filter((a) => !envelopesA.has(a.uidA)).map((a) => a.uidA);
-  for (const e of missing.length > 0 ? await stores.a.fetchEnvelopes(missing) : []) envelopesA.set(e.uid, e);
-  // Only the copies' envelopes are kept, without their headers: the account's plan holds every folder's.
-  const kept = new Map<number, MessageEnvelope>();
-  for (const { uidA } of plan.appends) {
-    const envelope = envelopesA.get(uidA);
-    if (envelope !== undefined) kept.set(uidA, { ...envelope, identityHeaders: '' });
+  // Copies of messages the state already knew carry no envelope yet: one FETCH per source side for all of them.
+  // What a side does not return stays out of its envelopes; the executor settles it.
+  const kept: PairReading['envelopes'] = { a: new Map(), b: new Map() };
+  for (const side of SIDES) {
+    const missing = plan.appends.filter((a) => a.from === side && !envelopes[side].has(a.uid)).map((a) => a.uid);
+    for (const e of missing.length > 0 ? await stores[side].fetchEnvelopes(missing) : []) envelopes[side].set(e.uid, e);
   }
-  return { input, digestErrors, envelopesA: kept };
+  // Only the copies' envelopes are kept, without their headers: the account's plan holds every folder's.
+  for (const { from, uid } of plan.appends) {
+    const envelope = envelopes[from].get(uid);
+    if (envelope !== undefined) kept[from].set(uid, { ...envelope, identityHeaders: '' });
+  }
+  return { input, digestErrors, envelopes: kept };
 }
 
 function snapshotOf(records: readonly MessageRecord[], side: 'a' | 'b', read: FolderRead): SideSnapshot {

@@ -9,11 +9,16 @@
 import { planGuarded } from './mirrorGuard.js';
 import type { FolderPlan, SideSnapshot } from './planTypes.js';
 import type { PairReading } from './pairRead.js';
+import { SIDES, type Side } from './side.js';
 import type { PlannedWork, Withholding } from './types.js';
 
 export interface PairPlan {
-  /** The reading, less the planner's input but for A's snapshot (the executor's A-only records take A's flags from it). */
-  reading: Omit<PairReading, 'input'> & { snapshotA: SideSnapshot };
+  /**
+   * The reading, less the planner's input but for the snapshots of the sides
+   * the plan copies from (the executor's one-sided records take their flags
+   * from them), and A's size (for what is already there).
+   */
+  reading: Omit<PairReading, 'input'> & { snapshots: Partial<Record<Side, SideSnapshot>>; messagesOnA: number };
   plan: FolderPlan;
   /** Mirror: the guard withheld this folder's deletions, with why. */
   withheld?: Withholding;
@@ -34,17 +39,17 @@ export interface MovedMessage {
 export interface AccountPlan {
   /** In the order of the readings (INBOX first). */
   pairs: PairPlan[];
-  /** Keywords B cannot store, each once for the account (copies lack them). */
-  droppedKeywords: string[];
+  /** Keywords each side cannot store, each once for the account (copies lack them). */
+  droppedKeywords: { a: string[]; b: string[] };
   /** Messages that left one folder for another (by global id, across the account's plans). */
   moved: MovedMessage[];
 }
 
 export function planAccount(readings: readonly PairReading[]): AccountPlan {
   const pairs = readings.map(planPair);
-  const dropped = new Set<string>();
-  for (const p of pairs) for (const keyword of p.plan.droppedKeywords) dropped.add(keyword);
-  return { pairs, droppedKeywords: [...dropped].sort(), moved: movedAcrossFolders(pairs) };
+  const dropped = { a: new Set<string>(), b: new Set<string>() };
+  for (const p of pairs) for (const side of SIDES) for (const keyword of p.plan.droppedKeywords[side]) dropped[side].add(keyword);
+  return { pairs, droppedKeywords: { a: [...dropped.a].sort(), b: [...dropped.b].sort() }, moved: movedAcrossFolders(pairs) };
 }
 
 function planPair(reading: PairReading): PairPlan {
@@ -52,15 +57,22 @@ function planPair(reading: PairReading): PairPlan {
   const { plan, withheld, held } = planGuarded(input, reading.guard);
   const work: PlannedWork = {
     appends: plan.appends.length,
-    appendBytes: plan.appends.reduce((sum, a) => sum + (reading.envelopesA.get(a.uidA)?.size ?? a.size), 0),
+    appendBytes: plan.appends.reduce((sum, a) => sum + (reading.envelopes[a.from].get(a.uid)?.size ?? a.size), 0),
     flagUpdates: plan.flagChanges.length,
     expunges: plan.expunges.length,
   };
   return {
-    reading: { ...kept, snapshotA: input.a }, plan, work,
+    reading: { ...kept, snapshots: sourceSnapshots(input, plan), messagesOnA: input.a.size }, plan, work,
     ...(withheld && { withheld }), ...(held && { held }),
     warnings: [...planWarnings(reading, plan), ...[withheld, held].flatMap((w) => (w ? [w.reason] : []))],
   };
+}
+
+/** The snapshots of the sides the plan copies from (only those: the account plan holds every folder's). */
+function sourceSnapshots(input: PairReading['input'], plan: FolderPlan): Partial<Record<Side, SideSnapshot>> {
+  const out: Partial<Record<Side, SideSnapshot>> = {};
+  for (const copy of plan.appends) out[copy.from] = input[copy.from];
+  return out;
 }
 
 function planWarnings(reading: PairReading, plan: FolderPlan): string[] {

@@ -2,6 +2,11 @@
 // to do in one folder pair. Pure and deterministic; every rule of sync that
 // concerns messages lives here (see planTypes.ts for the data).
 //
+// The plan is side-symmetric: per message it decides as a two-way sync would
+// (which side lacks it, which side's flags changed), and the mode restricts
+// that (mayWrite, fateOfUnpaired): copy and mirror never write A; what only B
+// has is kept (copy) or expunged (mirror, guarded); mirror's B flags follow A.
+//
 // Matching is by global id as a multiset: within one folder, n copies of a gid
 // on A and m on B make min(n, m) pairs, so exact duplicates survive and are
 // never merged; where a gid's candidates differ in body, sizes or digests say
@@ -10,166 +15,276 @@
 // in time, a held record, only with expungeHeld as well).
 
 import type { HeldKind, MessageRecord } from '../state/types.js';
-import type {
-  AppendAction,
-  ExpungeAction,
-  FlagChange,
-  FolderPlan,
-  FolderPlanInput,
-  SnapshotMessage,
-} from './planTypes.js';
-import { flagAccepted, flagDelta, mergeFlags, normalizedView, normalizeFlags, sameFlags } from './flags.js';
-import { byUid, matchByGid, type Candidate } from './matchByGid.js';
-import { holdsAnotherMessage } from './knownIdentity.js';
+import type { CopyAction, ExpungeAction, FlagChange, FolderPlan, FolderPlanInput, SnapshotMessage } from './planTypes.js';
+import { describeFlagDelta, flagAccepted, flagDelta, mergeFlags, normalizedView, normalizeFlags, sameFlags } from './flags.js';
+import { byUid, matchByGid, type Candidate, type GidMatch } from './matchByGid.js';
+import { SidePresence, type Absence, type Presence } from './presence.js';
+import { mayWrite, other, sideLabel, SIDES, uidOn, uidsBySide, type Side } from './side.js';
+import type { SyncMode } from './types.js';
+
+/** What the plan collects while it is made. */
+interface Draft {
+  input: FolderPlanInput;
+  kept: MessageRecord[];
+  appends: CopyAction[];
+  flagChanges: FlagChange[];
+  expunges: ExpungeAction[];
+  dropped: { a: Set<string>; b: Set<string> };
+  reusedUids: { side: Side; uid: number }[];
+  /** Messages no record pairs now, per side: matched by global id next. */
+  pools: { a: Candidate[]; b: Candidate[] };
+  /** Global ids of messages a side holds but did not list, with no copy paired: the other side's of that id are not deleted. */
+  unlisted: { a: Set<string>; b: Set<string> };
+  expungesWithheld: number;
+  expungesHeld: number;
+  expungesHeldUnknown: number;
+  expungesInDoubt: number;
+}
 
 export function planFolder(input: FolderPlanInput): FolderPlan {
-  const { mode, records, a, b, bAccepts, allowExpunge } = input;
-  if (mode === 'two-way') throw new Error('two-way mode is not implemented yet');
-
-  const kept: MessageRecord[] = [];
-  const flagChanges: FlagChange[] = [];
-  const reusedUids: { side: 'a' | 'b'; uid: number }[] = [];
-  const dropped = new Set<string>();
-  /** Global ids of messages A holds but did not list, with no B copy paired: B's of that id are not deleted. */
-  const unlistedOnA = new Set<string>();
-  const poolA: Candidate[] = [];
-  const poolB: Candidate[] = [];
-  const claimsA = new Claims(mayRepeat(records, (r) => r.uidA));
-  const claimsB = new Claims(mayRepeat(records, (r) => r.uidB));
-
-  /**
-   * The flags B should get changed, keeping only what B can store; a flag B
-   * cannot store is never a difference. Keywords B cannot store are reported
-   * unless the base shows they were wanted before (so a warning is given once,
-   * not on every run).
-   */
-  const changeB = (uidB: number, current: readonly string[], target: readonly string[], base: readonly string[] | null): void => {
-    const wanted = normalizeFlags(target);
-    const baseSet = new Set(base ?? []);
-    for (const flag of wanted) if (!flagAccepted(flag, bAccepts) && !baseSet.has(flag)) dropped.add(flag);
-    const delta = flagDelta(normalizeFlags(current), wanted);
-    const add = delta.add.filter((flag) => flagAccepted(flag, bAccepts));
-    const remove = delta.remove.filter((flag) => flagAccepted(flag, bAccepts));
-    if (add.length > 0 || remove.length > 0) flagChanges.push({ uidB, add, remove });
+  if (input.mode === 'two-way') throw new Error('two-way mode is not implemented yet');
+  const draft: Draft = {
+    input, kept: [], appends: [], flagChanges: [], expunges: [], dropped: { a: new Set(), b: new Set() }, reusedUids: [],
+    pools: { a: [], b: [] }, unlisted: { a: new Set(), b: new Set() },
+    expungesWithheld: 0, expungesHeld: 0, expungesHeldUnknown: 0, expungesInDoubt: 0,
   };
+  const presence = { a: new SidePresence('a', input.a, input.records), b: new SidePresence('b', input.b, input.records) };
+  planRecords(draft, presence);
+  for (const side of SIDES) collectUnknown(draft, presence[side]);
+  const match = matchByGid(draft.pools.a, draft.pools.b, input.digests);
+  for (const { a, b } of match.pairs) planMatchedPair(draft, a, b);
+  // In doubt, keep: a B message whose body could not be compared stays, known as B-only.
+  const heldMark = { a: heldMarker(input, 'a'), b: heldMarker(input, 'b') };
+  for (const m of match.uncomparedB) draft.kept.push(oneSidedRecord('b', heldMark.b(m)));
+  for (const side of SIDES) {
+    for (const m of (side === 'a' ? match.onlyA : match.onlyB).sort(byUid)) planUnpaired(draft, side, heldMark[side](m));
+  }
+  return finished(draft, match);
+}
 
-  /** Is this side of a record still the recorded message? Reports a reused UID. */
-  const presence = (
-    side: 'a' | 'b',
-    uid: number,
-    record: MessageRecord,
-    snapshot: ReadonlyMap<number, SnapshotMessage>,
-    claims: Claims,
-  ): SnapshotMessage | undefined => {
-    if (uid === 0 || claims.taken(uid)) return undefined;
-    const message = snapshot.get(uid);
-    if (message === undefined) return undefined;
-    if (message.gid !== undefined && holdsAnotherMessage(record, side, { gid: message.gid, sizedGid: message.sizedGid })) {
-      // The UID now holds another message: it joins the unknown ones below.
-      reusedUids.push({ side, uid });
-      return undefined;
-    }
-    claims.claim(uid, message);
-    return message;
-  };
-
-  for (const record of records) {
-    const msgA = presence('a', record.uidA, record, a, claimsA);
-    const msgB = presence('b', record.uidB, record, b, claimsB);
-    if (msgA?.unread || msgB?.unread) {
+/** The record loop: each record's message on both sides now (see presence.ts). */
+function planRecords(draft: Draft, presence: { a: SidePresence; b: SidePresence }): void {
+  const { input } = draft;
+  for (const record of input.records) {
+    const onA = presence.a.of(record);
+    const onB = presence.b.of(record);
+    if (onA.kind === 'uid-reused') draft.reusedUids.push({ side: 'a', uid: onA.uid });
+    if (onB.kind === 'uid-reused') draft.reusedUids.push({ side: 'b', uid: onB.uid });
+    if ((onA.kind === 'present' && onA.message.unread) || (onB.kind === 'present' && onB.message.unread)) {
       // A side holds the message but did not say in what state: nothing is decided on a guess.
       // No flag change, no copy, no deletion: the record waits for a run that reads it.
-      kept.push(keptUnread(record, msgA, msgB, a, b));
-      if (msgA?.unread && msgB === undefined) unlistedOnA.add(record.gid);
+      draft.kept.push(keptUnread(record, onA, onB, input));
+      if (onA.kind === 'present' && onB.kind !== 'present') draft.unlisted.a.add(record.gid);
+      if (onB.kind === 'present' && onA.kind !== 'present') draft.unlisted.b.add(record.gid);
       continue;
     }
-    if (msgA !== undefined && msgB !== undefined) {
-      const base = normalizedView(record.flags);
-      const flagsA = normalizedView(msgA.flags);
-      // Fast path, the usual case: A has not changed since the last sync, and B either has not
-      // (mirror) or may keep its own changes (copy). Nothing to do; the record stays as it is.
-      if (sameFlags(flagsA, base) && (mode === 'copy' || sameFlags(normalizedView(msgB.flags), base))) {
-        kept.push(record.flags === base ? record : { ...record, flags: base });
-        continue;
-      }
-      const merged = mergeFlags(record.flags, msgA.flags, msgB.flags, mode);
-      changeB(record.uidB, msgB.flags, merged.b, record.flags);
-      kept.push({ uidA: record.uidA, uidB: record.uidB, gid: record.gid, flags: merged.base });
-    } else if (msgA !== undefined) {
-      // B's copy is gone: A's message is unpaired again, and copied again unless matched.
-      poolA.push({
-        uid: record.uidA, gid: msgA.gid ?? record.gid, flags: normalizedView(msgA.flags), ...sizeOf(msgA),
-        ...goneSideMarks(record, 'b', input.rolledBack),
-      });
-    } else if (msgB !== undefined) {
-      // A's original is gone (or this is a B-only record): B's message is unpaired.
-      poolB.push({
-        uid: record.uidB, gid: msgB.gid ?? record.gid, flags: normalizedView(msgB.flags), ...sizeOf(msgB),
-        ...goneSideMarks(record, 'a', input.rolledBack),
-      });
+    if (onA.kind === 'present' && onB.kind === 'present') {
+      planKnownPair(draft, record, onA.message, onB.message);
+    } else if (onA.kind === 'present' && onB.kind !== 'present') {
+      // B lacks it (gone, never stored, its UID reused): unpaired again, copied again unless matched.
+      draft.pools.a.push(unpairedCandidate(record, 'a', onA.message, onB, input.wentBack));
+    } else if (onB.kind === 'present' && onA.kind !== 'present') {
+      draft.pools.b.push(unpairedCandidate(record, 'b', onB.message, onA, input.wentBack));
     }
   }
+}
 
-  // Messages no record accounts for. Only entries with a gid can be such: an entry without
-  // one comes from a record (the snapshot's contract), which the counts below confirm.
-  const unknown = (side: 'a' | 'b', snapshot: ReadonlyMap<number, SnapshotMessage>, claims: Claims, pool: Candidate[]): void => {
-    let withoutGid = 0;
-    for (const [uid, message] of snapshot) {
-      if (message.gid === undefined) {
-        withoutGid++;
-        continue;
-      }
-      if (claims.hasClaimedWithGid(uid)) continue;
-      pool.push({ uid, gid: message.gid, flags: normalizedView(message.flags), ...sizeOf(message) });
-    }
-    if (withoutGid !== claims.withoutGid) {
-      const known = new Set(records.map((r) => (side === 'a' ? r.uidA : r.uidB)));
-      const stray = [...snapshot].find(([uid, m]) => m.gid === undefined && !known.has(uid));
-      throw new Error(
-        `planFolder: ${side.toUpperCase()} UID ${stray?.[0] ?? '?'} is unknown to the state but has no global id`,
-      );
-    }
-  };
-  unknown('a', a, claimsA, poolA);
-  unknown('b', b, claimsB, poolB);
+/** Do this side's flags differ from the base in a way the mode acts on? Copy lets B keep its own changes. */
+function changedOn(mode: SyncMode, side: Side, message: SnapshotMessage, base: readonly string[]): boolean {
+  if (mode === 'copy' && side === 'b') return false;
+  return !sameFlags(normalizedView(message.flags), base);
+}
 
-  const match = matchByGid(poolA, poolB, input.digests);
-  for (const { a: ma, b: mb } of match.pairs) {
-    // Fast path: B already has A's flags (the usual case when re-matching after a lost state).
-    if (sameFlags(ma.flags, mb.flags)) {
-      kept.push({ uidA: ma.uid, uidB: mb.uid, gid: ma.gid, flags: ma.flags });
+/** A record whose message both sides still hold: the flags are merged against the record's. */
+function planKnownPair(draft: Draft, record: MessageRecord, onA: SnapshotMessage, onB: SnapshotMessage): void {
+  const { mode } = draft.input;
+  const base = normalizedView(record.flags);
+  // Fast path, the usual case: neither side changed what the mode acts on. The record stays as it is.
+  if (!changedOn(mode, 'a', onA, base) && !changedOn(mode, 'b', onB, base)) {
+    draft.kept.push(record.flags === base ? record : { ...record, flags: base });
+    return;
+  }
+  const merged = mergeFlags(record.flags, onA.flags, onB.flags, mode);
+  const now = { a: onA.flags, b: onB.flags };
+  for (const side of SIDES) {
+    changeFlags(draft, side, uidOn(record, side), now[side], merged[side], base, () => whyFlags(side, base, now[other(side)]));
+  }
+  draft.kept.push({ uidA: record.uidA, uidB: record.uidB, gid: record.gid, flags: merged.base });
+}
+
+/** Two messages no record paired, matched by global id now: no base, so the mode's merge without history. */
+function planMatchedPair(draft: Draft, a: Candidate, b: Candidate): void {
+  // Fast path: both already have the same flags (the usual case when re-matching after a lost state).
+  if (sameFlags(a.flags, b.flags)) {
+    draft.kept.push({ uidA: a.uid, uidB: b.uid, gid: a.gid, flags: a.flags });
+    return;
+  }
+  const merged = mergeFlags(null, a.flags, b.flags, draft.input.mode);
+  const pair = { a, b };
+  for (const side of SIDES) {
+    const from = sideLabel(other(side));
+    changeFlags(draft, side, pair[side].uid, pair[side].flags, merged[side], null, () => `matched by global id: flags as on ${from}`);
+  }
+  draft.kept.push({ uidA: a.uid, uidB: b.uid, gid: a.gid, flags: merged.base });
+}
+
+/**
+ * Plans the change that brings a side's flags to the merge's target, keeping
+ * only what that side can store: a flag it cannot store is never a
+ * difference. Keywords it cannot store are reported unless the base shows
+ * they were wanted before (one warning, not one every run). A side the mode
+ * does not write gets nothing.
+ */
+function changeFlags(
+  draft: Draft,
+  side: Side,
+  uid: number,
+  current: readonly string[],
+  target: readonly string[],
+  base: readonly string[] | null,
+  why: () => string,
+): void {
+  if (!mayWrite(draft.input.mode, side)) return;
+  const accepts = draft.input.accepts[side];
+  const wanted = normalizeFlags(target);
+  const baseSet = new Set(base ?? []);
+  for (const flag of wanted) if (!flagAccepted(flag, accepts) && !baseSet.has(flag)) draft.dropped[side].add(flag);
+  const delta = flagDelta(normalizeFlags(current), wanted);
+  const add = delta.add.filter((flag) => flagAccepted(flag, accepts));
+  const remove = delta.remove.filter((flag) => flagAccepted(flag, accepts));
+  if (add.length > 0 || remove.length > 0) draft.flagChanges.push({ side, uid, add, remove, why: why() });
+}
+
+/** Why `side`'s flags change: the other side changed them, or (mirror) this side's own change is undone. */
+function whyFlags(side: Side, base: readonly string[], otherNow: readonly string[]): string {
+  const changed = flagDelta(base, otherNow);
+  if (changed.add.length + changed.remove.length > 0) return `flags changed on ${sideLabel(other(side))}: ${describeFlagDelta(changed)}`;
+  return `${sideLabel(side)}'s flags follow ${sideLabel(other(side))}'s`;
+}
+
+/**
+ * Messages no record accounts for. Only entries with a gid can be such: an
+ * entry without one comes from a record (the snapshot's contract), which the
+ * counts below confirm.
+ */
+function collectUnknown(draft: Draft, presence: SidePresence): void {
+  const { side, snapshot } = presence;
+  const pool = draft.pools[side];
+  let withoutGid = 0;
+  for (const [uid, message] of snapshot) {
+    if (message.gid === undefined) {
+      withoutGid++;
       continue;
     }
-    const merged = mergeFlags(null, ma.flags, mb.flags, mode);
-    changeB(mb.uid, mb.flags, merged.b, null);
-    kept.push({ uidA: ma.uid, uidB: mb.uid, gid: ma.gid, flags: merged.base });
+    if (presence.claimedWithGid(uid)) continue;
+    pool.push({ uid, gid: message.gid, flags: normalizedView(message.flags), ...sizeOf(message) });
   }
-  // In doubt, keep: a B message whose body could not be compared stays, known as B-only.
-  const heldMark = heldMarkOfUnpairedB(input);
-  for (const m of match.uncomparedB) kept.push(bOnlyRecord(heldMark(m)));
-  const leftA = match.onlyA;
-  const leftB = match.onlyB;
+  if (withoutGid !== presence.withoutGid) {
+    const known = new Set(draft.input.records.map((r) => uidOn(r, side)));
+    const stray = [...snapshot].find(([uid, m]) => m.gid === undefined && !known.has(uid));
+    throw new Error(`planFolder: ${sideLabel(side)} UID ${stray?.[0] ?? '?'} is unknown to the state but has no global id`);
+  }
+}
 
-  const appends: AppendAction[] = leftA.sort(byUid).map((m) => {
-    const wanted = normalizeFlags(m.flags);
-    const flags = wanted.filter((flag) => flagAccepted(flag, bAccepts));
-    for (const flag of wanted) if (!flagAccepted(flag, bAccepts)) dropped.add(flag);
-    return { uidA: m.uid, gid: m.gid, flags, size: m.size ?? 0 };
-  });
+type Fate = 'copy' | 'expunge' | 'keep';
 
-  const { expunges, expungesWithheld, expungesHeld, expungesHeldUnknown, expungesInDoubt } = planExpunges(input, leftB, unlistedOnA, kept, heldMark);
+/**
+ * What becomes of a message only `side` has. A two-way sync would delete it
+ * where the other side deleted its copy, and copy it otherwise; the mode
+ * restricts that: copy and mirror never write A, so A is the source: what B
+ * lacks or lost is copied to B (again), and what only B has is kept (copy) or
+ * deleted (mirror: B follows A).
+ */
+function fateOfUnpaired(mode: SyncMode, side: Side, m: Candidate): Fate {
+  const twoWay: Fate = m.partnerGone ? 'expunge' : 'copy';
+  if (mode === 'two-way') return twoWay;
+  if (side === 'a') return 'copy';
+  return mode === 'mirror' ? 'expunge' : 'keep';
+}
 
-  kept.sort((x, y) => x.uidA - y.uidA || x.uidB - y.uidB);
-  flagChanges.sort((x, y) => x.uidB - y.uidB);
-  reusedUids.sort((x, y) => (x.side === y.side ? x.uid - y.uid : x.side === 'a' ? -1 : 1));
+/** Carries out fateOfUnpaired in the plan, with every guard of a deletion. */
+function planUnpaired(draft: Draft, side: Side, m: Candidate): void {
+  const fate = fateOfUnpaired(draft.input.mode, side, m);
+  if (fate === 'copy') draft.appends.push(copyOf(draft, side, m));
+  else if (fate === 'expunge') planExpunge(draft, side, m);
+  else draft.kept.push(oneSidedRecord(side, m));
+}
+
+function copyOf(draft: Draft, from: Side, m: Candidate): CopyAction {
+  const to = other(from);
+  const accepts = draft.input.accepts[to];
+  const wanted = normalizeFlags(m.flags);
+  const flags = wanted.filter((flag) => flagAccepted(flag, accepts));
+  for (const flag of wanted) if (!flagAccepted(flag, accepts)) draft.dropped[to].add(flag);
+  return { from, to, uid: m.uid, gid: m.gid, flags, size: m.size ?? 0, why: whyCopy(from, m.absence) };
+}
+
+function whyCopy(from: Side, absence: Absence | undefined): string {
+  const to = sideLabel(other(from));
+  switch (absence?.kind) {
+    case undefined: return `new on ${sideLabel(from)}`;
+    case 'gone': return `${to}'s copy is gone`;
+    case 'never-stored': return `not on ${to} yet`;
+    case 'uid-reused': return `UID ${absence.uid} on ${to} now holds another message`;
+  }
+}
+
+function whyExpunge(side: Side, absence: Absence | undefined): string {
+  const from = sideLabel(other(side));
+  switch (absence?.kind) {
+    case undefined: case 'never-stored': return `mirror: not on ${from}`;
+    case 'gone': return `mirror: ${from} deleted it`;
+    case 'uid-reused': return `mirror: UID ${absence.uid} on ${from} now holds another message`;
+  }
+}
+
+/**
+ * A message to delete from `side`: deleted unless in doubt (kept, not
+ * counted as withheld) or not allowed (kept and counted as withheld). Kept
+ * ones stay as one-sided records.
+ */
+function planExpunge(draft: Draft, side: Side, m: Candidate): void {
+  const { input } = draft;
+  const record = oneSidedRecord(side, m);
+  // The other side holds messages it gave no identity for and no record names (a lost state, --full):
+  // this may be the copy of one of them, and no record says which. Or of one it did not list.
+  const otherSide = other(side);
+  const unidentified = (input.unidentified?.[otherSide] ?? []).some((uid) => !input[otherSide].has(uid));
+  const mayBeThere = unidentified || draft.unlisted[otherSide].has(m.gid);
+  // What the other side lost in a rollback is not it deleting the message: it waits for --force.
+  const mayGo = m.held === undefined || input.expungeHeld === true;
+  if (mayWrite(input.mode, side) && input.allowExpunge && !mayBeThere && mayGo) {
+    draft.expunges.push({ side, uid: m.uid, record, why: whyExpunge(side, m.absence) });
+    return;
+  }
+  if (mayBeThere) draft.expungesInDoubt++;
+  else {
+    draft.expungesWithheld++;
+    if (m.held !== undefined) draft.expungesHeld++;
+    if (m.held === 'unknown') draft.expungesHeldUnknown++;
+  }
+  draft.kept.push(record);
+}
+
+/** The plan, in a deterministic order. */
+function finished(draft: Draft, match: GidMatch): FolderPlan {
+  const bySideThenUid = (x: { side: Side; uid: number }, y: { side: Side; uid: number }): number =>
+    x.side === y.side ? x.uid - y.uid : x.side === 'a' ? -1 : 1;
+  draft.kept.sort((x, y) => x.uidA - y.uidA || x.uidB - y.uidB);
+  draft.flagChanges.sort(bySideThenUid);
+  draft.expunges.sort(bySideThenUid);
+  draft.reusedUids.sort(bySideThenUid);
+  draft.appends.sort((x, y) => (x.from === y.from ? x.uid - y.uid : x.from === 'a' ? -1 : 1));
+  const keywords = (set: Set<string>): string[] => [...set].filter((flag) => !flag.startsWith('\\')).sort();
+  const { expungesHeld, expungesHeldUnknown, expungesInDoubt } = draft;
   return {
-    records: kept,
-    appends,
-    flagChanges,
-    expunges,
-    droppedKeywords: [...dropped].filter((flag) => !flag.startsWith('\\')).sort(),
-    reusedUids,
-    expungesWithheld,
+    records: draft.kept,
+    appends: draft.appends,
+    flagChanges: draft.flagChanges,
+    expunges: draft.expunges,
+    droppedKeywords: { a: keywords(draft.dropped.a), b: keywords(draft.dropped.b) },
+    reusedUids: draft.reusedUids,
+    expungesWithheld: draft.expungesWithheld,
     ...(expungesHeld > 0 && { expungesHeld }),
     ...(expungesHeldUnknown > 0 && { expungesHeldUnknown }),
     ...(expungesInDoubt > 0 && { expungesInDoubt }),
@@ -179,59 +294,22 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
 }
 
 /**
- * What becomes of the B messages no A message pairs with: in mirror mode,
- * deleted, unless in doubt (kept, not counted as withheld) or not allowed
- * (kept and counted as withheld). Kept ones join `kept` as B-only records.
+ * The held mark an unpaired message of `side` carries: its record's; else one
+ * of a held record of its gid whose UID on that side was voided (each used
+ * once); else 'unknown' when the folder's records were lost (holdUnpaired).
  */
-function planExpunges(
-  input: FolderPlanInput,
-  leftB: Candidate[],
-  unlistedOnA: ReadonlySet<string>,
-  kept: MessageRecord[],
-  heldMark: (m: Candidate) => Candidate,
-): { expunges: ExpungeAction[]; expungesWithheld: number; expungesHeld: number; expungesHeldUnknown: number; expungesInDoubt: number } {
-  const out = { expunges: [] as ExpungeAction[], expungesWithheld: 0, expungesHeld: 0, expungesHeldUnknown: 0, expungesInDoubt: 0 };
-  // A holds messages it gave no identity for and no record names (a lost state, --full): any B message
-  // may be the copy of one of them, and no record says which, so none is deleted in this folder.
-  const unidentifiedOnA = (input.unidentified?.a ?? []).some((uid) => !input.a.has(uid));
-  for (const unpaired of leftB.sort(byUid)) {
-    const m = heldMark(unpaired);
-    const record = bOnlyRecord(m);
-    // In doubt, keep: it may be the copy of a message A did not list (e.g. B renumbered meanwhile).
-    const mayBeOnA = unidentifiedOnA || unlistedOnA.has(m.gid);
-    // What A lost in a rollback is not A deleting it: it waits for --force (or for A to have it again).
-    const mayGo = m.held === undefined || input.expungeHeld === true;
-    if (input.mode === 'mirror' && input.allowExpunge && !mayBeOnA && mayGo) {
-      out.expunges.push({ uidB: m.uid, record });
-      continue;
-    }
-    if (input.mode === 'mirror' && mayBeOnA) out.expungesInDoubt++;
-    else if (input.mode === 'mirror') {
-      out.expungesWithheld++;
-      if (m.held !== undefined) out.expungesHeld++;
-      if (m.held === 'unknown') out.expungesHeldUnknown++;
-    }
-    kept.push(record);
-  }
-  return out;
-}
-
-/**
- * The held mark an unpaired B message carries: its record's; else one of a
- * held record of its gid whose B UID was voided (each used once); else
- * 'unknown' when the folder's records were lost (holdUnpairedB).
- */
-function heldMarkOfUnpairedB(input: FolderPlanInput): (m: Candidate) => Candidate {
+function heldMarker(input: FolderPlanInput, side: Side): (m: Candidate) => Candidate {
   const voided = new Map<string, HeldKind[]>();
   for (const h of input.heldWithoutUid ?? []) {
-    if (h.side !== 'b') continue; // only B's messages are ever deleted
+    if (h.side !== side) continue;
     const kinds = voided.get(h.gid);
     if (kinds === undefined) voided.set(h.gid, [h.held]);
     else kinds.push(h.held);
   }
+  const unknown = input.holdUnpaired?.includes(side) === true;
   return (m) => {
     if (m.held !== undefined) return m;
-    const held = voided.get(m.gid)?.shift() ?? (input.holdUnpairedB ? 'unknown' : undefined);
+    const held = voided.get(m.gid)?.shift() ?? (unknown ? 'unknown' : undefined);
     return held === undefined ? m : { ...m, held };
   };
 }
@@ -242,61 +320,25 @@ function heldMarkOfUnpairedB(input: FolderPlanInput): (m: Candidate) => Candidat
  * record) is let go: that UID joins the unknown messages, and must not be in
  * two records.
  */
-function keptUnread(
-  record: MessageRecord,
-  msgA: SnapshotMessage | undefined,
-  msgB: SnapshotMessage | undefined,
-  a: ReadonlyMap<number, SnapshotMessage>,
-  b: ReadonlyMap<number, SnapshotMessage>,
-): MessageRecord {
-  const lostA = msgA === undefined && record.uidA !== 0 && a.has(record.uidA);
-  const lostB = msgB === undefined && record.uidB !== 0 && b.has(record.uidB);
+function keptUnread(record: MessageRecord, onA: Presence, onB: Presence, now: Pick<FolderPlanInput, 'a' | 'b'>): MessageRecord {
+  const lostA = onA.kind !== 'present' && record.uidA !== 0 && now.a.has(record.uidA);
+  const lostB = onB.kind !== 'present' && record.uidB !== 0 && now.b.has(record.uidB);
   if (!lostA && !lostB) return record;
   return { ...record, uidA: lostA ? 0 : record.uidA, uidB: lostB ? 0 : record.uidB };
 }
 
-/**
- * Which UIDs of one side the records have claimed. A UID belongs to at most
- * one record; a second claim (only a corrupt state has one) is ignored. When
- * the records' UIDs ascend, as the state keeps them, no UID can repeat and
- * only claims of entries with a gid need remembering (a million-message
- * folder then costs no set of a million UIDs).
- */
-class Claims {
-  private readonly all: Set<number> | null;
-  private readonly gidClaims = new Set<number>();
-  /** Claimed entries without a gid. */
-  withoutGid = 0;
-
-  constructor(mayRepeat: boolean) {
-    this.all = mayRepeat ? new Set() : null;
-  }
-
-  taken(uid: number): boolean {
-    return this.all !== null && this.all.has(uid);
-  }
-
-  claim(uid: number, message: SnapshotMessage): void {
-    this.all?.add(uid);
-    if (message.gid === undefined) this.withoutGid++;
-    else this.gidClaims.add(uid);
-  }
-
-  hasClaimedWithGid(uid: number): boolean {
-    return this.gidClaims.has(uid);
-  }
-}
-
-/** False when the non-zero UIDs strictly ascend through the records, so none can repeat. */
-function mayRepeat(records: readonly MessageRecord[], uidOf: (r: MessageRecord) => number): boolean {
-  let previous = 0;
-  for (const record of records) {
-    const uid = uidOf(record);
-    if (uid === 0) continue;
-    if (uid <= previous) return true;
-    previous = uid;
-  }
-  return false;
+/** A message only `side` holds, from the record that named it there (with what the other side's presence says). */
+function unpairedCandidate(
+  record: MessageRecord,
+  side: Side,
+  message: SnapshotMessage,
+  otherSide: Absence,
+  wentBack: FolderPlanInput['wentBack'],
+): Candidate {
+  return {
+    uid: uidOn(record, side), gid: message.gid ?? record.gid, flags: normalizedView(message.flags), ...sizeOf(message),
+    absence: otherSide, ...goneSideMarks(record, other(side), wentBack),
+  };
 }
 
 /**
@@ -305,20 +347,16 @@ function mayRepeat(records: readonly MessageRecord[], uidOf: (r: MessageRecord) 
  * run and so lost the message. Partner gone: that side had it (a record that
  * never had that side, or whose UIDs there were voided, gets neither).
  */
-function goneSideMarks(
-  record: MessageRecord,
-  lost: 'a' | 'b',
-  rolledBack: FolderPlanInput['rolledBack'],
-): Pick<Candidate, 'held' | 'partnerGone'> {
-  const uid = lost === 'a' ? record.uidA : record.uidB;
+function goneSideMarks(record: MessageRecord, lost: Side, wentBack: FolderPlanInput['wentBack']): Pick<Candidate, 'held' | 'partnerGone'> {
+  const uid = uidOn(record, lost);
   const partnerGone = uid !== 0 ? { partnerGone: true as const } : {};
   if (record.held !== undefined) return { held: record.held, ...partnerGone };
-  return uid !== 0 && rolledBack?.includes(lost) === true ? { held: 'rollback', ...partnerGone } : partnerGone;
+  return uid !== 0 && wentBack?.includes(lost) === true ? { held: 'rollback', ...partnerGone } : partnerGone;
 }
 
-/** The record of a B message no A message pairs with (keeping its held mark). */
-function bOnlyRecord(m: Candidate): MessageRecord {
-  const record: MessageRecord = { uidA: 0, uidB: m.uid, gid: m.gid, flags: m.flags };
+/** The record of a message only `side` holds (keeping its held mark). */
+function oneSidedRecord(side: Side, m: Candidate): MessageRecord {
+  const record: MessageRecord = { ...uidsBySide(side, m.uid, 0), gid: m.gid, flags: m.flags };
   if (m.held !== undefined) record.held = m.held;
   return record;
 }

@@ -2,11 +2,12 @@
 // planner needs arrives here as data; it does no I/O.
 
 import type { HeldKind, MessageRecord } from '../state/types.js';
+import type { Side } from './side.js';
 import type { SyncMode } from './types.js';
 
 /** A held record whose side holding the message lost its UID (see FolderPlanInput.heldWithoutUid). */
 export interface HeldWithoutUid {
-  side: 'a' | 'b';
+  side: Side;
   gid: string;
   held: HeldKind;
 }
@@ -39,7 +40,7 @@ export interface SnapshotMessage {
 /** Every message present on one side of a folder now, by UID. */
 export type SideSnapshot = ReadonlyMap<number, SnapshotMessage>;
 
-/** Which flags B's folder can store (from PERMANENTFLAGS). */
+/** Which flags one side's folder can store (from its PERMANENTFLAGS). */
 export interface FlagAcceptance {
   /** System flags and keywords listed in PERMANENTFLAGS. */
   flags: readonly string[];
@@ -59,7 +60,8 @@ export interface FolderPlanInput {
   records: readonly MessageRecord[];
   a: SideSnapshot;
   b: SideSnapshot;
-  bAccepts: FlagAcceptance;
+  /** Which flags each side's folder can store (a flag a side cannot store is never a difference there). */
+  accepts: { a: FlagAcceptance; b: FlagAcceptance };
   /** Mirror: expunges are allowed (the guard passed or --force). */
   allowExpunge: boolean;
   /**
@@ -69,11 +71,12 @@ export interface FolderPlanInput {
    */
   unidentified?: { a: readonly number[]; b: readonly number[] };
   /**
-   * Sides found restored from an older backup in this run (rollback.ts). A
-   * record that loses its message on such a side is marked held: the other
-   * side's copy is not deleted because of it (see MessageRecord.held).
+   * Sides that went back in time in this run (restored from an older backup,
+   * see rollback.ts). A record that loses its message on such a side is
+   * marked held: the other side's copy is not deleted because of it (see
+   * MessageRecord.held).
    */
-  rolledBack?: readonly ('a' | 'b')[];
+  wentBack?: readonly Side[];
   /** Mirror, with allowExpunge: held B messages are expunged too (--force). */
   expungeHeld?: boolean;
   /**
@@ -83,11 +86,12 @@ export interface FolderPlanInput {
    */
   heldWithoutUid?: readonly HeldWithoutUid[];
   /**
-   * The folder's records were lost with a damaged state section: every B
-   * message left unpaired may be one A lost, so it is marked held 'unknown'
-   * (kept, and withheld in later runs too, until --force or A has it).
+   * The folder's records were lost with a damaged state section: every
+   * message of these sides left unpaired may be one the other side lost, so
+   * it is marked held 'unknown' (kept, and withheld in later runs too, until
+   * --force or the other side has it). Mirror passes ['b'].
    */
-  holdUnpairedB?: true;
+  holdUnpaired?: readonly Side[];
   /**
    * Digests of the bodies a first plan asked for (its `needDigests`); a UID
    * missing here could not be read. Absent on the first plan.
@@ -95,24 +99,38 @@ export interface FolderPlanInput {
   digests?: BodyDigests;
 }
 
-export interface AppendAction {
-  uidA: number;
+// Every action names the side(s) it acts on and says why (a short reason for
+// the dry run and -v). The executor does exactly these, on those sides.
+
+/** Copy a message one side lacks from the side that has it (read `from`, append to `to`). */
+export interface CopyAction {
+  from: Side;
+  to: Side;
+  /** The message's UID on `from`. */
+  uid: number;
   gid: string;
-  /** Flags to give the copy on B (already filtered by bAccepts). */
+  /** Flags to give the copy (already filtered by what `to` accepts). */
   flags: string[];
   size: number;
+  why: string;
 }
 
+/** Change one message's flags on `side`. */
 export interface FlagChange {
-  uidB: number;
+  side: Side;
+  uid: number;
   add: string[];
   remove: string[];
+  why: string;
 }
 
+/** Expunge one message from `side`. */
 export interface ExpungeAction {
-  uidB: number;
+  side: Side;
+  uid: number;
   /** The record to keep if the expunge fails (so the message is not forgotten). */
   record: MessageRecord;
+  why: string;
 }
 
 export interface FolderPlan {
@@ -121,16 +139,16 @@ export interface FolderPlan {
    * the appends (whose B UIDs are known only after they are done).
    */
   records: MessageRecord[];
-  /** A messages B lacks, in A UID order. */
-  appends: AppendAction[];
-  /** Flag changes on B, one per message. */
+  /** Messages one side lacks, copied from the other: by source side (A first), then UID. */
+  appends: CopyAction[];
+  /** Flag changes, one per message and side: by side (A first), then UID. */
   flagChanges: FlagChange[];
-  /** Mirror: B messages that A does not have. */
+  /** Messages deleted from a side (mirror: B messages that A does not have): by side, then UID. */
   expunges: ExpungeAction[];
-  /** Keywords B cannot store (one warning per keyword). */
-  droppedKeywords: string[];
+  /** Keywords each side cannot store (one warning per keyword). */
+  droppedKeywords: { a: string[]; b: string[] };
   /** Records no longer trusted because a UID now holds another message. */
-  reusedUids: { side: 'a' | 'b'; uid: number }[];
+  reusedUids: { side: Side; uid: number }[];
   /** Mirror: expunges that were wanted but not allowed. */
   expungesWithheld: number;
   /**

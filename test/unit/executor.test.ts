@@ -56,8 +56,8 @@ async function run(options: Misbehaviour) {
   const recordsBefore = (options.known ?? []).map((uid) => ({ uidA: uid, uidB: 50 + uid, gid: `gid${uid}aaaaaaaaaaa`, flags: ['\\Seen'] }));
   for (const record of recordsBefore) state.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record });
   const plan: FolderPlan = {
-    records: [], flagChanges: [], expunges: [], droppedKeywords: [], reusedUids: [], expungesWithheld: options.withheld ?? 0,
-    appends: uids.map((uid) => ({ uidA: uid, gid: `gid${uid}aaaaaaaaaaa`, flags: ['\\Seen'], size: 10 })),
+    records: [], flagChanges: [], expunges: [], droppedKeywords: { a: [], b: [] }, reusedUids: [], expungesWithheld: options.withheld ?? 0,
+    appends: uids.map((uid) => ({ from: 'a' as const, to: 'b' as const, uid, gid: `gid${uid}aaaaaaaaaaa`, flags: ['\\Seen'], size: 10, why: 'new on A' })),
     ...(options.uncompared !== undefined && { uncompared: options.uncompared }),
     ...(options.held !== undefined && { expungesHeld: options.held }),
   };
@@ -92,8 +92,12 @@ async function run(options: Misbehaviour) {
   const observer: SyncObserver = { ...quiet, failure: (f) => { failures.push(f); } };
   let thrown: unknown;
   const result = await executeFolderPlan(
-    { storeA, storeB, state, observer },
-    { nameA: 'INBOX', nameB: 'INBOX', label: 'INBOX', plan, recordsBefore, snapshotA, envelopesA, readA: read(4), readB: { ...read(1), unidentified: options.unidentifiedB ?? [], unread: options.unreadB ?? [] } },
+    { stores: { a: storeA, b: storeB }, mode: 'copy', state, observer },
+    {
+      nameA: 'INBOX', nameB: 'INBOX', label: 'INBOX', plan, recordsBefore,
+      snapshots: { a: snapshotA, b: new Map() }, envelopes: { a: envelopesA, b: new Map() },
+      reads: { a: read(4), b: { ...read(1), unidentified: options.unidentifiedB ?? [], unread: options.unreadB ?? [] } },
+    },
   ).catch((err: unknown) => {
     thrown = err;
     return undefined;

@@ -49,7 +49,7 @@ describe('planGuarded', () => {
       b.set(i, { flags: [] });
       if (i <= onA) a.set(i, { flags: [] });
     }
-    return { mode: 'mirror', records, a, b, bAccepts: accepts };
+    return { mode: 'mirror', records, a, b, accepts: { a: accepts, b: accepts } };
   };
 
   it('keeps the expunges of a plan within the limit', () => {
@@ -103,27 +103,27 @@ describe('planGuarded', () => {
     expect(withheld).toBeUndefined();
     expect(held).toMatchObject({ what: 'messages', folder: 'X', count: 2, heldOnB: 30 });
     expect(held?.reason).toMatch(/^"X": mirror would delete 2 messages A lacks; A went back in time \(restored from an older backup\?\) and lost them: .*--force/);
-    expect(plan.expunges.map((e) => e.uidB)).toEqual([30]);
+    expect(plan.expunges.map((e) => e.uid)).toEqual([30]);
     expect(plan.expungesWithheld).toBe(2);
     expect(plan.records.filter((r) => r.held)).toHaveLength(2);
     const forced = planGuarded({ ...input, records }, { folder: 'X', force: true });
     expect(forced.held).toBeUndefined();
-    expect(forced.plan.expunges.map((e) => e.uidB)).toEqual([28, 29, 30]);
+    expect(forced.plan.expunges.map((e) => e.uid)).toEqual([28, 29, 30]);
   });
 
-  it('a discarded section (holdUnpairedB): every unpaired B message is held "unknown", withheld with that reason; --force deletes', () => {
+  it('a discarded section (holdUnpaired [b]): every unpaired B message is held "unknown", withheld with that reason; --force deletes', () => {
     // The records were lost: B holds 30, A has 1..27 under other UIDs, nothing pairs but by gid.
     const input = folder(30, 27);
     const a = new Map([...input.a].map(([uid]) => [uid + 100, { flags: [], gid: `g${uid}` }] as const));
     const b = new Map([...input.b].map(([uid]) => [uid, { flags: [], gid: `g${uid}` }] as const));
-    const lost = { ...input, records: [], a, b, holdUnpairedB: true as const };
+    const lost = { ...input, records: [], a, b, holdUnpaired: ['b'] as const };
     const { plan, withheld, held } = planGuarded(lost, { folder: 'X', force: false });
     expect(withheld).toBeUndefined();
     expect(held).toMatchObject({ count: 3 });
     expect(held?.reason).toMatch(/^"X": mirror would delete 3 messages A lacks; its state section was damaged and discarded, and A may have lost them: .*--force/);
     expect(plan.expunges).toEqual([]);
     expect(plan.records.filter((r) => r.held === 'unknown').map((r) => r.uidB)).toEqual([28, 29, 30]);
-    expect(planGuarded(lost, { folder: 'X', force: true }).plan.expunges.map((e) => e.uidB)).toEqual([28, 29, 30]);
+    expect(planGuarded(lost, { folder: 'X', force: true }).plan.expunges.map((e) => e.uid)).toEqual([28, 29, 30]);
   });
 
   it('held records whose B UIDs were voided (heldWithoutUid) keep their marks, one per record, by gid', () => {
@@ -135,7 +135,7 @@ describe('planGuarded', () => {
     // 528 (g28) and one of the two g29 messages (529, 530) stay held; the other g29 copy is an ordinary deletion.
     expect(held).toMatchObject({ count: 2 });
     expect(held?.reason).toContain('A went back in time');
-    expect(plan.expunges.map((e) => e.uidB)).toEqual([530]);
+    expect(plan.expunges.map((e) => e.uid)).toEqual([530]);
     expect(plan.records.filter((r) => r.held === 'rollback').map((r) => r.uidB).sort()).toEqual([528, 529]);
   });
 

@@ -184,7 +184,7 @@ function simulateSync(world: World, options: SyncOptions): FolderPlan {
     records,
     a: snapshotA,
     b: snapshotB,
-    bAccepts: world.b.accepts!,
+    accepts: { a: { flags: [], allowsNewKeywords: false }, b: world.b.accepts! },
     allowExpunge: options.allowExpunge,
   };
   let plan = planFolder(input);
@@ -201,16 +201,16 @@ function simulateSync(world: World, options: SyncOptions): FolderPlan {
 
   // The executor: flag changes, expunges, then appends (their new UIDs go into records).
   for (const change of plan.flagChanges) {
-    const current = world.b.messages.get(change.uidB)!.flags;
+    const current = world.b.messages.get(change.uid)!.flags;
     const next = current.filter((f) => !change.remove.includes(f)).concat(change.add);
-    world.b.setFlags(change.uidB, next);
+    world.b.setFlags(change.uid, next);
   }
-  for (const expunge of plan.expunges) world.b.remove(expunge.uidB);
+  for (const expunge of plan.expunges) world.b.remove(expunge.uid);
   const appended: MessageRecord[] = plan.appends.map((append) => ({
-    uidA: append.uidA,
-    uidB: world.b.add(append.gid, append.flags, world.a.messages.get(append.uidA)!.body),
+    uidA: append.uid,
+    uidB: world.b.add(append.gid, append.flags, world.a.messages.get(append.uid)!.body),
     gid: append.gid,
-    flags: normalizeFlags(snapshotA.get(append.uidA)!.flags),
+    flags: normalizeFlags(snapshotA.get(append.uid)!.flags),
   }));
 
   world.records = [...plan.records, ...appended];
@@ -407,7 +407,7 @@ function syncAndCheck(world: World, mode: 'copy' | 'mirror', full: boolean, allo
   const bAfter = dump(world.b);
   const again = simulateSync(world, { mode, full: false, allowExpunge });
   expect(isEmptyPlan(again)).toBe(true);
-  expect(again.droppedKeywords).toEqual([]);
+  expect(again.droppedKeywords).toEqual({ a: [], b: [] });
   expect(dump(world.b)).toBe(bAfter);
   expect(JSON.stringify(sortRecords(world.records))).toBe(recordsBefore);
 }
@@ -472,10 +472,10 @@ function expectLeftAlone(plan: FolderPlan, side: Side, uid: number): void {
   expect(records).toHaveLength(1);
   const uidA = side === 'a' ? uid : records[0]!.uidA;
   const uidB = side === 'b' ? uid : records[0]!.uidB;
-  if (uidA !== 0) expect(plan.appends.map((x) => x.uidA)).not.toContain(uidA);
+  if (uidA !== 0) expect(plan.appends.map((x) => x.uid)).not.toContain(uidA);
   if (uidB !== 0) {
-    expect(plan.expunges.map((e) => e.uidB)).not.toContain(uidB);
-    expect(plan.flagChanges.map((c) => c.uidB)).not.toContain(uidB);
+    expect(plan.expunges.map((e) => e.uid)).not.toContain(uidB);
+    expect(plan.flagChanges.map((c) => c.uid)).not.toContain(uidB);
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planFolder } from '../../src/sync/planFolder.js';
-import type { FlagAcceptance, FolderPlanInput, SideSnapshot, SnapshotMessage } from '../../src/sync/planTypes.js';
+import type { CopyAction, FlagAcceptance, FlagChange, FolderPlanInput, SideSnapshot, SnapshotMessage } from '../../src/sync/planTypes.js';
 import type { MessageRecord } from '../../src/state/types.js';
 
 const anyFlags: FlagAcceptance = { flags: ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'], allowsNewKeywords: true };
@@ -18,22 +18,28 @@ function snap(...rows: [number, string[], string?, number?][]): SideSnapshot {
 const rec = (uidA: number, uidB: number, gid: string, flags: string[] = []): MessageRecord => ({ uidA, uidB, gid, flags });
 
 function plan(over: Partial<FolderPlanInput>) {
-  return planFolder({ mode: 'copy', records: [], a: snap(), b: snap(), bAccepts: anyFlags, allowExpunge: true, ...over });
+  return planFolder({ mode: 'copy', records: [], a: snap(), b: snap(), accepts: { a: anyFlags, b: anyFlags }, allowExpunge: true, ...over });
 }
 
-const nothing = { appends: [], flagChanges: [], expunges: [], droppedKeywords: [], reusedUids: [], expungesWithheld: 0 };
+/** A copy from A to B, for any reason (the reasons have tests of their own). */
+const copyToB = (uid: number, gid: string, flags: string[], size: number): CopyAction =>
+  ({ from: 'a', to: 'b', uid, gid, flags, size, why: expect.any(String) as unknown as string });
+const flagsOnB = (uid: number, add: string[], remove: string[]): FlagChange =>
+  ({ side: 'b', uid, add, remove, why: expect.any(String) as unknown as string });
+
+const nothing = { appends: [], flagChanges: [], expunges: [], droppedKeywords: { a: [], b: [] }, reusedUids: [], expungesWithheld: 0 };
 
 describe('planFolder: first run', () => {
   it('appends every A message to an empty B, in A UID order, with sizes and filtered flags', () => {
     const p = plan({
       a: snap([3, ['\\Seen', 'kw'], 'g3', 30], [1, ['\\Flagged'], 'g1', 10]),
-      bAccepts: noKeywords,
+      accepts: { a: anyFlags, b: noKeywords },
     });
     expect(p.appends).toEqual([
-      { uidA: 1, gid: 'g1', flags: ['\\Flagged'], size: 10 },
-      { uidA: 3, gid: 'g3', flags: ['\\Seen'], size: 30 },
+      copyToB(1, 'g1', ['\\Flagged'], 10),
+      copyToB(3, 'g3', ['\\Seen'], 30),
     ]);
-    expect(p.droppedKeywords).toEqual(['kw']);
+    expect(p.droppedKeywords).toEqual({ a: [], b: ['kw'] });
     expect(p.records).toEqual([]);
   });
 
@@ -44,8 +50,8 @@ describe('planFolder: first run', () => {
     });
     expect(p.appends).toEqual([]);
     expect(p.flagChanges).toEqual([
-      { uidB: 10, add: ['\\Seen'], remove: [] },
-      { uidB: 11, add: [], remove: ['x'] },
+      flagsOnB(10, ['\\Seen'], []),
+      flagsOnB(11, [], ['x']),
     ]);
     expect(p.records).toEqual([rec(0, 12, 'gB'), rec(1, 10, 'g1', ['\\Seen']), rec(2, 11, 'g2')]);
     expect(p.expunges).toEqual([]);
@@ -65,8 +71,8 @@ describe('planFolder: first run', () => {
     const p = plan({ ...input, digests });
     expect(p.needDigests).toBeUndefined();
     expect(p.records).toEqual([rec(2, 30, 'g'), rec(7, 20, 'h')]);
-    expect(p.appends.map((x) => x.uidA)).toEqual([5, 9]);
-    expect(p.expunges).toEqual([{ uidB: 21, record: rec(0, 21, 'h') }]);
+    expect(p.appends.map((x) => x.uid)).toEqual([5, 9]);
+    expect(p.expunges).toEqual([{ side: 'b', uid: 21, why: expect.any(String), record: rec(0, 21, 'h') }]);
   });
 });
 
@@ -101,7 +107,7 @@ describe('planFolder: versions of a message (one gid, different bodies)', () => 
       expunges: number[];
       needDigests?: { a: number[]; b: number[] };
       uncompared?: number;
-      flagChanges?: { uidB: number; add: string[]; remove: string[] }[];
+      flagChanges?: FlagChange[];
     };
   };
   const cases: Case[] = [
@@ -144,7 +150,7 @@ describe('planFolder: versions of a message (one gid, different bodies)', () => 
         records: [rec(1, 6, 'g', ['\\Seen']), rec(2, 5, 'g')],
         appends: [],
         expunges: [],
-        flagChanges: [{ uidB: 6, add: ['\\Seen'], remove: [] }],
+        flagChanges: [flagsOnB(6, ['\\Seen'], [])],
       },
     },
     {
@@ -235,8 +241,8 @@ describe('planFolder: versions of a message (one gid, different bodies)', () => 
         ...(c.digests && { digests: { a: digestsOf(c.digests.a), b: digestsOf(c.digests.b) } }),
       });
       expect(p.records).toEqual(c.expected.records);
-      expect(p.appends.map((x) => x.uidA)).toEqual(c.expected.appends);
-      expect(p.expunges.map((x) => x.uidB)).toEqual(c.expected.expunges);
+      expect(p.appends.map((x) => x.uid)).toEqual(c.expected.appends);
+      expect(p.expunges.map((x) => x.uid)).toEqual(c.expected.expunges);
       expect(p.needDigests).toEqual(c.expected.needDigests);
       expect(p.uncompared).toEqual(c.expected.uncompared);
       expect(p.flagChanges).toEqual(c.expected.flagChanges ?? []);
@@ -258,7 +264,7 @@ describe('planFolder: known pairs', () => {
       a: snap([1, ['\\Flagged']], [2, []]),
       b: snap([11, ['\\Seen', 'mine']], [12, ['own']]),
     });
-    expect(p.flagChanges).toEqual([{ uidB: 11, add: ['\\Flagged'], remove: ['\\Seen'] }]);
+    expect(p.flagChanges).toEqual([flagsOnB(11, ['\\Flagged'], ['\\Seen'])]);
     expect(p.records).toEqual([rec(1, 11, 'g1', ['\\Flagged']), rec(2, 12, 'g2', [])]);
   });
 
@@ -269,23 +275,23 @@ describe('planFolder: known pairs', () => {
       a: snap([1, ['\\Seen']], [2, []]),
       b: snap([11, ['\\Seen', 'mine']], [12, []]),
     });
-    expect(p.flagChanges).toEqual([{ uidB: 11, add: [], remove: ['mine'] }]);
+    expect(p.flagChanges).toEqual([flagsOnB(11, [], ['mine'])]);
   });
 
   it('never counts a flag B cannot store as a difference, and warns about it once', () => {
     const first = plan({
       mode: 'mirror',
-      bAccepts: noKeywords,
+      accepts: { a: anyFlags, b: noKeywords },
       records: [rec(1, 11, 'g1', [])],
       a: snap([1, ['\\Seen', 'kw']]),
       b: snap([11, []]),
     });
-    expect(first.flagChanges).toEqual([{ uidB: 11, add: ['\\Seen'], remove: [] }]);
-    expect(first.droppedKeywords).toEqual(['kw']);
+    expect(first.flagChanges).toEqual([flagsOnB(11, ['\\Seen'], [])]);
+    expect(first.droppedKeywords).toEqual({ a: [], b: ['kw'] });
     expect(first.records).toEqual([rec(1, 11, 'g1', ['\\Seen', 'kw'])]);
     const second = plan({
       mode: 'mirror',
-      bAccepts: noKeywords,
+      accepts: { a: anyFlags, b: noKeywords },
       records: first.records,
       a: snap([1, ['\\Seen', 'kw']]),
       b: snap([11, ['\\Seen']]),
@@ -296,18 +302,18 @@ describe('planFolder: known pairs', () => {
   it('never removes a flag B holds but does not list in PERMANENTFLAGS', () => {
     const p = plan({
       mode: 'mirror',
-      bAccepts: noKeywords,
+      accepts: { a: anyFlags, b: noKeywords },
       records: [rec(1, 11, 'g1', [])],
       a: snap([1, []]),
       b: snap([11, ['sessionOnly', '\\Seen']]),
     });
-    expect(p.flagChanges).toEqual([{ uidB: 11, add: [], remove: ['\\Seen'] }]);
+    expect(p.flagChanges).toEqual([flagsOnB(11, [], ['\\Seen'])]);
   });
 
   it('re-appends an A message whose copy on B is gone (copy and mirror)', () => {
     for (const mode of ['copy', 'mirror'] as const) {
       const p = plan({ mode, records, a: snap([1, ['\\Seen']], [2, []]), b: snap([12, []]) });
-      expect(p.appends).toEqual([{ uidA: 1, gid: 'g1', flags: ['\\Seen'], size: 0 }]);
+      expect(p.appends).toEqual([copyToB(1, 'g1', ['\\Seen'], 0)]);
       expect(p.records).toEqual([rec(2, 12, 'g2', [])]);
       expect(p.expunges).toEqual([]);
     }
@@ -334,7 +340,7 @@ describe('planFolder: messages gone from A', () => {
 
   it('mirror: expunges B’s copy, with the record to keep if that fails', () => {
     const p = plan({ mode: 'mirror', records, a, b });
-    expect(p.expunges).toEqual([{ uidB: 11, record: rec(0, 11, 'g1', ['\\Seen', 'x']) }]);
+    expect(p.expunges).toEqual([{ side: 'b', uid: 11, why: expect.any(String), record: rec(0, 11, 'g1', ['\\Seen', 'x']) }]);
     expect(p.records).toEqual([rec(2, 12, 'g2', [])]);
   });
 
@@ -402,10 +408,10 @@ describe('planFolder: UID reuse and voided sides', () => {
     };
     const copy = plan({ ...input, mode: 'copy' });
     expect(copy.reusedUids).toEqual([{ side: 'a', uid: 5 }]);
-    expect(copy.appends).toEqual([{ uidA: 5, gid: 'h', flags: [], size: 100 }]);
+    expect(copy.appends).toEqual([copyToB(5, 'h', [], 100)]);
     expect(copy.records).toEqual([rec(0, 7, 'g')]);
     const mirror = plan({ ...input, mode: 'mirror' });
-    expect(mirror.expunges).toEqual([{ uidB: 7, record: rec(0, 7, 'g') }]);
+    expect(mirror.expunges).toEqual([{ side: 'b', uid: 7, why: expect.any(String), record: rec(0, 7, 'g') }]);
   });
 
   it('B UID reused: reported, B’s new message is unknown, A’s message is copied again', () => {
@@ -416,7 +422,7 @@ describe('planFolder: UID reuse and voided sides', () => {
       b: snap([7, [], 'other']),
     });
     expect(p.reusedUids).toEqual([{ side: 'b', uid: 7 }]);
-    expect(p.appends).toEqual([{ uidA: 5, gid: 'g', flags: ['\\Seen'], size: 0 }]);
+    expect(p.appends).toEqual([copyToB(5, 'g', ['\\Seen'], 0)]);
     expect(p.records).toEqual([rec(0, 7, 'other')]);
   });
 
@@ -432,7 +438,7 @@ describe('planFolder: UID reuse and voided sides', () => {
       b: snap([100, ['\\Seen'], 'g1'], [101, [], 'g9']),
     });
     expect(p.records).toEqual([rec(0, 101, 'g9'), rec(1, 100, 'g1', ['\\Seen'])]);
-    expect(p.appends.map((x) => x.uidA)).toEqual([2]);
+    expect(p.appends.map((x) => x.uid)).toEqual([2]);
   });
 });
 
@@ -444,8 +450,8 @@ describe('planFolder: review of issue 6 (identity in doubt)', () => {
     // With B's size known and different: another version, no body needed.
     const sized = plan({ ...input, mode: 'mirror', b: snap([11, [], undefined, 100]) });
     expect(sized.needDigests).toBeUndefined();
-    expect(sized.appends.map((x) => x.uidA)).toEqual([2]);
-    expect(sized.expunges.map((e) => e.uidB)).toEqual([11]);
+    expect(sized.appends.map((x) => x.uid)).toEqual([2]);
+    expect(sized.expunges.map((e) => e.uid)).toEqual([11]);
     // A record that never had an A side (B-only) still pairs on the gid alone.
     const bOnly = plan({ records: [rec(0, 11, 'g')], a: snap([2, [], 'g', 120]), b: snap([11, []]) });
     expect(bOnly.needDigests).toBeUndefined();
@@ -460,7 +466,7 @@ describe('planFolder: review of issue 6 (identity in doubt)', () => {
     expect(p.records).toEqual([rec(0, 12, 'g2'), rec(1, 11, 'g1')]);
     // A known one (present in the snapshot, unread) is the records' business: no doubt about others.
     const known = plan({ mode: 'mirror', records: [rec(2, 13, 'g3')], a: snap([2, [], undefined]), b: snap([12, [], 'g2', 10], [13, []]), unidentified: { a: [2], b: [] } });
-    expect(known.expunges.map((e) => e.uidB)).toEqual([12]);
+    expect(known.expunges.map((e) => e.uid)).toEqual([12]);
   });
 
   it('a Message-ID-less message of another size on B (its gid hashes the size) is still the recorded copy', () => {
@@ -483,15 +489,15 @@ describe('planFolder: what a side lost when it went back in time (held records)'
   const b = snap([11, []], [12, ['\\Seen']]);
 
   const cases: { name: string; over: Partial<FolderPlanInput>; expunged: number[]; withheld: number; held?: number; kept: MessageRecord[] }[] = [
-    { name: 'mirror, A rolled back: marked held, withheld', over: { mode: 'mirror', rolledBack: ['a'] },
+    { name: 'mirror, A rolled back: marked held, withheld', over: { mode: 'mirror', wentBack: ['a'] },
       expunged: [], withheld: 1, held: 1, kept: [held(0, 12, 'g2', ['\\Seen']), rec(1, 11, 'g1')] },
-    { name: 'mirror, A rolled back, expungeHeld (--force): expunged', over: { mode: 'mirror', rolledBack: ['a'], expungeHeld: true },
+    { name: 'mirror, A rolled back, expungeHeld (--force): expunged', over: { mode: 'mirror', wentBack: ['a'], expungeHeld: true },
       expunged: [12], withheld: 0, kept: [rec(1, 11, 'g1')] },
-    { name: 'mirror, A rolled back, no expunge allowed: still counted as held', over: { mode: 'mirror', rolledBack: ['a'], allowExpunge: false, expungeHeld: true },
+    { name: 'mirror, A rolled back, no expunge allowed: still counted as held', over: { mode: 'mirror', wentBack: ['a'], allowExpunge: false, expungeHeld: true },
       expunged: [], withheld: 1, held: 1, kept: [held(0, 12, 'g2', ['\\Seen']), rec(1, 11, 'g1')] },
-    { name: 'copy, A rolled back: marked, nothing withheld (copy deletes nothing)', over: { mode: 'copy', rolledBack: ['a'] },
+    { name: 'copy, A rolled back: marked, nothing withheld (copy deletes nothing)', over: { mode: 'copy', wentBack: ['a'] },
       expunged: [], withheld: 0, kept: [held(0, 12, 'g2', ['\\Seen']), rec(1, 11, 'g1')] },
-    { name: 'mirror, only B rolled back: A deleting it is an ordinary expunge', over: { mode: 'mirror', rolledBack: ['b'] },
+    { name: 'mirror, only B rolled back: A deleting it is an ordinary expunge', over: { mode: 'mirror', wentBack: ['b'] },
       expunged: [12], withheld: 0, kept: [rec(1, 11, 'g1')] },
     { name: 'mirror, no rollback: an ordinary expunge', over: { mode: 'mirror' },
       expunged: [12], withheld: 0, kept: [rec(1, 11, 'g1')] },
@@ -499,11 +505,11 @@ describe('planFolder: what a side lost when it went back in time (held records)'
   for (const c of cases) {
     it(c.name, () => {
       const p = plan({ records, a, b, ...c.over });
-      expect(p.expunges.map((e) => e.uidB)).toEqual(c.expunged);
+      expect(p.expunges.map((e) => e.uid)).toEqual(c.expunged);
       expect(p.expungesWithheld).toBe(c.withheld);
       expect(p.expungesHeld).toBe(c.held);
       expect(p.records).toEqual(c.kept);
-      expect(p.appends.map((x) => x.uidA)).toEqual([2]); // the new message on the reused UID
+      expect(p.appends.map((x) => x.uid)).toEqual([2]); // the new message on the reused UID
     });
   }
 
@@ -512,7 +518,7 @@ describe('planFolder: what a side lost when it went back in time (held records)'
     const p = plan({ ...later, mode: 'mirror' });
     expect(p).toMatchObject({ expunges: [], expungesWithheld: 1, expungesHeld: 1, records: [held(0, 12, 'g2'), rec(1, 11, 'g1')] });
     const forced = plan({ ...later, mode: 'mirror', expungeHeld: true });
-    expect(forced.expunges).toEqual([{ uidB: 12, record: held(0, 12, 'g2') }]);
+    expect(forced.expunges).toEqual([{ side: 'b', uid: 12, why: expect.any(String), record: held(0, 12, 'g2') }]);
     expect(forced.expungesHeld).toBeUndefined();
   });
 
@@ -520,12 +526,12 @@ describe('planFolder: what a side lost when it went back in time (held records)'
     const p = plan({ mode: 'mirror', records: [held(0, 12, 'g2')], a: snap([7, ['\\Seen'], 'g2', 50]), b: snap([12, []]) });
     expect(p).toMatchObject({ appends: [], expunges: [], expungesWithheld: 0, records: [rec(7, 12, 'g2', ['\\Seen'])] });
     expect(p.expungesHeld).toBeUndefined();
-    expect(p.flagChanges).toEqual([{ uidB: 12, add: ['\\Seen'], remove: [] }]);
+    expect(p.flagChanges).toEqual([flagsOnB(12, ['\\Seen'], [])]);
   });
 
   it('a B-only record that was never paired is not marked by a rollback of A', () => {
-    const p = plan({ mode: 'mirror', rolledBack: ['a'], records: [rec(0, 12, 'g2')], b: snap([12, []]) });
-    expect(p.expunges.map((e) => e.uidB)).toEqual([12]);
+    const p = plan({ mode: 'mirror', wentBack: ['a'], records: [rec(0, 12, 'g2')], b: snap([12, []]) });
+    expect(p.expunges.map((e) => e.uid)).toEqual([12]);
     expect(p.expungesHeld).toBeUndefined();
   });
 
@@ -535,7 +541,7 @@ describe('planFolder: what a side lost when it went back in time (held records)'
       a: snap([7, [], 'g2', 50]), b: snap([12, [], undefined, 50], [13, [], undefined, 50]),
       digests: { a: new Map(), b: new Map() },
     });
-    expect(p.appends.map((x) => x.uidA)).toEqual([7]);
+    expect(p.appends.map((x) => x.uid)).toEqual([7]);
     expect(p.records).toEqual([held(0, 12, 'g2'), held(0, 13, 'g2')]);
   });
 });
@@ -549,8 +555,8 @@ describe('planFolder: records out of order or corrupt', () => {
       b: snap([11, ['\\Seen']], [12, []], [13, []]),
     });
     expect(p.records).toEqual([rec(1, 11, 'g1'), rec(2, 12, 'g2'), rec(3, 13, 'g3')]);
-    expect(p.flagChanges).toEqual([{ uidB: 11, add: [], remove: ['\\Seen'] }]);
-    expect(p.appends.map((x) => x.uidA)).toEqual([4]);
+    expect(p.flagChanges).toEqual([flagsOnB(11, [], ['\\Seen'])]);
+    expect(p.appends.map((x) => x.uid)).toEqual([4]);
   });
 
   it('lets a UID belong to one record only: a second claim counts as absent on that side', () => {
@@ -568,7 +574,7 @@ describe('planFolder: records out of order or corrupt', () => {
 describe('planFolder: \\Deleted', () => {
   it('copies \\Deleted like any flag', () => {
     const p = plan({ a: snap([1, ['\\Deleted', '\\Seen'], 'g', 3]) });
-    expect(p.appends).toEqual([{ uidA: 1, gid: 'g', flags: ['\\Deleted', '\\Seen'], size: 3 }]);
+    expect(p.appends).toEqual([copyToB(1, 'g', ['\\Deleted', '\\Seen'], 3)]);
   });
 
   it('propagates \\Deleted set or cleared on A, and never expunges because of it', () => {
@@ -580,8 +586,8 @@ describe('planFolder: \\Deleted', () => {
         b: snap([11, []], [12, ['\\Deleted']]),
       });
       expect(p.flagChanges).toEqual([
-        { uidB: 11, add: ['\\Deleted'], remove: [] },
-        { uidB: 12, add: [], remove: ['\\Deleted'] },
+        flagsOnB(11, ['\\Deleted'], []),
+        flagsOnB(12, [], ['\\Deleted']),
       ]);
       expect(p.expunges).toEqual([]);
       expect(p.records).toEqual([rec(1, 11, 'g1', ['\\Deleted']), rec(2, 12, 'g2')]);
