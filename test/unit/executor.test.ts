@@ -8,9 +8,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SyncState } from '../../src/state/SyncState.js';
 import type { AppendMessage, AppendResult, BodyRequest, FetchedBodies, FolderRead, MessageEnvelope, Store } from '../../src/store/types.js';
+import { MemoryServer } from '../../src/store/memory/MemoryServer.js';
+import { MemoryStore } from '../../src/store/memory/MemoryStore.js';
 import { executeFolderPlan } from '../../src/sync/executor.js';
 import type { FolderPlan, SnapshotMessage } from '../../src/sync/planTypes.js';
 import type { MessageFailure, SyncObserver } from '../../src/sync/types.js';
+import { WRITE_OPERATIONS } from '../support/memoryKill.js';
+import { digest } from '../support/storeConformance.js';
 
 const quiet: SyncObserver = {
   phase: () => {}, started: () => {}, folderPlanned: () => {}, progress: () => {}, folderFinished: () => {},
@@ -213,5 +217,78 @@ describe('executeFolderPlan', () => {
     const both = await run({ withheld: 16, held: 4 });
     expect(both.result!.statusRecorded).toBe(false);
     expect(both.statusA).toBeUndefined();
+  });
+});
+
+describe('executeFolderPlan: the mode decides which sides may be written', () => {
+  const mail = (n: number): string => `Message-ID: <x${n}@replimap.test>\r\nSubject: ${n}\r\n\r\nbody ${n}\r\n`;
+
+  it('mirror: an append to A, a flag change on A and an expunge on A are refused, listed, and A is untouched; B is still written', async () => {
+    const serverA = new MemoryServer();
+    const serverB = new MemoryServer({ firstUidValidity: 5000n });
+    serverA.append('INBOX', [{ raw: mail(1), flags: ['\\Seen'] }, { raw: mail(2) }]);
+    serverB.append('INBOX', [{ raw: mail(1), flags: ['\\Seen'] }, { raw: mail(2) }, { raw: mail(3), flags: ['kw'] }]);
+    // A by UID, flags and body digest (bodies compared, not only counts).
+    const viewA = (): string[] => serverA.messages('INBOX').map((m) => `${m.uid} ${m.flags.join(',')} ${digest(m.body)}`);
+    const aBefore = viewA();
+    const writesOnA: string[] = [];
+    serverA.beforeOperation = (op) => {
+      if (WRITE_OPERATIONS.has(op)) writesOnA.push(op);
+    };
+    const storeA = new MemoryStore('A', serverA, 'memory://a');
+    const storeB = new MemoryStore('B', serverB, 'memory://b');
+    await Promise.all([storeA.connect(), storeB.connect()]);
+    // Both folders open read-write: only the executor's refusal keeps A as it is.
+    const [readA, readB] = await Promise.all([
+      storeA.readFolder('INBOX', { readOnly: false, base: null, verify: false }),
+      storeB.readFolder('INBOX', { readOnly: false, base: null, verify: false }),
+    ]);
+    const state = await SyncState.open(join(mkdtempSync(join(tmpdir(), 'replimap-exec-')), 's'), { storeA: 'a', storeB: 'b' });
+    state.apply({ op: 'folder', nameA: 'INBOX', nameB: 'INBOX' });
+    const recordsBefore = [{ uidA: 1, uidB: 1, gid: 'g1', flags: ['\\Seen'] }, { uidA: 2, uidB: 2, gid: 'g2', flags: [] }];
+    for (const record of recordsBefore) state.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record });
+    const plan: FolderPlan = {
+      // As a two-way plan would be if B had deleted its copy of A's 2 (so the record keeps A's alone).
+      records: [{ uidA: 1, uidB: 1, gid: 'g1', flags: ['\\Flagged', '\\Seen'] }],
+      appends: [{ from: 'b', to: 'a', uid: 3, gid: 'g3', flags: ['kw'], size: readB.envelopes[2]!.size, why: 'new on B' }],
+      flagChanges: [
+        { side: 'a', uid: 1, add: ['\\Flagged'], remove: [], why: 'flags changed on B: +\\Flagged' },
+        { side: 'b', uid: 1, add: ['\\Flagged'], remove: [], why: 'flags changed on A: +\\Flagged' },
+      ],
+      expunges: [{ side: 'a', uid: 2, record: { uidA: 2, uidB: 0, gid: 'g2', flags: [] }, why: 'B deleted it' }],
+      droppedKeywords: { a: [], b: [] }, reusedUids: [], expungesWithheld: 0,
+    };
+    const failures: MessageFailure[] = [];
+    const result = await executeFolderPlan(
+      { stores: { a: storeA, b: storeB }, mode: 'mirror', state, observer: { ...quiet, failure: (f) => void failures.push(f) } },
+      {
+        nameA: 'INBOX', nameB: 'INBOX', label: 'INBOX', plan, recordsBefore,
+        snapshots: { a: new Map(), b: new Map([[3, { flags: ['kw'] }]]) },
+        envelopes: { a: new Map(), b: new Map(readB.envelopes.map((e) => [e.uid, e])) },
+        reads: { a: readA, b: readB },
+      },
+    );
+
+    expect(writesOnA).toEqual([]);
+    expect(viewA()).toEqual(aBefore);
+    expect(aBefore).toHaveLength(2);
+    const refused = /^refused: mirror mode never writes to A$/;
+    expect(failures).toEqual([
+      { folder: 'INBOX', uid: 1, side: 'A', reason: expect.stringMatching(refused) },
+      { folder: 'INBOX', uid: 2, side: 'A', reason: expect.stringMatching(refused) },
+      { folder: 'INBOX', uid: 3, side: 'A', reason: expect.stringMatching(refused) },
+    ]);
+    expect(result).toMatchObject({ copied: 0, expunged: 0, flagsUpdated: 1, failed: 3, statusRecorded: false });
+    // What the mode allows is done: B's flag change.
+    expect(serverB.messages('INBOX').find((m) => m.uid === 1)!.flags).toEqual(['\\Flagged', '\\Seen']);
+    // Records as before each refused action: the old merge base, the pair not expunged, B's message one-sided.
+    const records = state.folder('INBOX', 'INBOX')!.records().map(({ uidA, uidB, flags }) => ({ uidA, uidB, flags: [...flags] }))
+      .sort((x, y) => x.uidA - y.uidA || x.uidB - y.uidB);
+    expect(records).toEqual([
+      { uidA: 0, uidB: 3, flags: ['kw'] },
+      { uidA: 1, uidB: 1, flags: ['\\Seen'] },
+      { uidA: 2, uidB: 0, flags: [] },
+    ]);
+    await state.close();
   });
 });
