@@ -283,3 +283,19 @@ describe('a message whose FETCH costs the connection', () => {
   });
 });
 
+
+describe('the dry run says why', () => {
+  it('mirror: each copy, flag change and deletion it would make comes with its reason', async () => {
+    const world = newWorld();
+    await sync(world, { mode: 'mirror' });
+    const inbox = world.a.messages('INBOX');
+    world.a.setFlags('INBOX', [inbox[1]!.uid], ['\\Flagged'], []);
+    world.a.expunge('INBOX', [inbox[2]!.uid]);
+    world.a.append('INBOX', [{ raw: conformanceMessage(10) }]);
+    const newUid = world.a.messages('INBOX').at(-1)!.uid;
+    const run = await sync(world, { mode: 'mirror', dryRun: true });
+    expect(run.verbose).toContainEqual(expect.stringMatching(new RegExp(`^INBOX: would copy A UID ${newUid} \\(\\d+ bytes\\) to B: new on A$`)));
+    expect(run.verbose).toContainEqual(expect.stringMatching(/^INBOX: would set B UID \d+ \+\\Flagged: flags changed on A: \+\\Flagged$/));
+    expect(run.wouldDo).toContainEqual(expect.stringMatching(/^INBOX: delete B UID \d+ \(global id \S+\) from B INBOX: mirror: A deleted it$/));
+  });
+});

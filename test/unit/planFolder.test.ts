@@ -604,3 +604,85 @@ describe('planFolder: errors', () => {
     expect(() => plan({ a: snap([1, []]) })).toThrow(/UID 1 .*no global id/);
   });
 });
+
+describe('planFolder: every action names its side and says why', () => {
+  it('copies: new on A, B\'s copy gone, not on B yet, B\'s UID reused', () => {
+    const p = plan({
+      records: [rec(2, 12, 'g2'), rec(3, 0, 'g3'), rec(4, 14, 'g4')],
+      a: snap([1, [], 'g1', 10], [2, []], [3, []], [4, []]),
+      b: snap([14, [], 'other', 20]),
+    });
+    expect(p.appends.map(({ from, to, uid, why }) => ({ from, to, uid, why }))).toEqual([
+      { from: 'a', to: 'b', uid: 1, why: 'new on A' },
+      { from: 'a', to: 'b', uid: 2, why: "B's copy is gone" },
+      { from: 'a', to: 'b', uid: 3, why: 'not on B yet' },
+      { from: 'a', to: 'b', uid: 4, why: 'UID 14 on B now holds another message' },
+    ]);
+  });
+
+  it('mirror expunges: A deleted it, never on A, A\'s UID reused', () => {
+    const p = plan({
+      mode: 'mirror',
+      records: [rec(1, 11, 'g1'), rec(0, 12, 'g2'), rec(3, 13, 'g3')],
+      a: snap([3, [], 'another', 30]),
+      b: snap([11, []], [12, []], [13, []], [14, [], 'g4', 40]),
+    });
+    expect(p.expunges.map(({ side, uid, why }) => ({ side, uid, why }))).toEqual([
+      { side: 'b', uid: 11, why: 'mirror: A deleted it' },
+      { side: 'b', uid: 12, why: 'mirror: not on A' },
+      { side: 'b', uid: 13, why: 'mirror: UID 3 on A now holds another message' },
+      { side: 'b', uid: 14, why: 'mirror: not on A' },
+    ]);
+  });
+
+  it('flag changes: what A changed; in mirror, B\'s own change undone; a pair matched by global id', () => {
+    const records = [rec(1, 11, 'g1', ['\\Seen']), rec(2, 12, 'g2')];
+    const p = plan({ mode: 'mirror', records, a: snap([1, ['\\Flagged']], [2, []], [3, ['\\Seen'], 'g3', 3]), b: snap([11, ['\\Seen']], [12, ['kw']], [13, [], 'g3', 3]) });
+    expect(p.flagChanges.map(({ side, uid, why }) => ({ side, uid, why }))).toEqual([
+      { side: 'b', uid: 11, why: 'flags changed on A: +\\Flagged -\\Seen' },
+      { side: 'b', uid: 12, why: "B's flags follow A's" },
+      { side: 'b', uid: 13, why: 'matched by global id: flags as on A' },
+    ]);
+  });
+});
+
+describe('planFolder: copy and mirror restrict the side-symmetric plan to writing B', () => {
+  // B changed everything it could: new messages, flag changes, deletions of copies; A too.
+  const records = [rec(1, 11, 'g1', ['\\Seen']), rec(2, 12, 'g2'), rec(3, 13, 'g3')];
+  const a = snap([1, []], [2, ['\\Flagged']], [4, [], 'g4', 4]);
+  const b = snap([11, ['\\Seen', 'mine']], [13, []], [15, ['\\Seen'], 'g5', 5]);
+  for (const mode of ['copy', 'mirror'] as const) {
+    it(`${mode}: no action on A, whatever B changed`, () => {
+      const p = plan({ mode, records, a, b, accepts: { a: noKeywords, b: anyFlags } });
+      expect(p.appends.every((x) => x.from === 'a' && x.to === 'b')).toBe(true);
+      expect(p.flagChanges.every((c) => c.side === 'b')).toBe(true);
+      expect(p.expunges.every((e) => e.side === 'b')).toBe(true);
+      // A's acceptance plays no part: nothing is written to A, so nothing is dropped there.
+      expect(p.droppedKeywords.a).toEqual([]);
+      expect(p.appends.map((x) => x.uid)).toEqual([2, 4]);
+      if (mode === 'copy') {
+        // B keeps its own flags and messages; A's flag change reaches B.
+        expect(p.flagChanges).toEqual([flagsOnB(11, [], ['\\Seen'])]);
+        expect(p.expunges).toEqual([]);
+        expect(p.records).toContainEqual(rec(0, 15, 'g5', ['\\Seen']));
+      } else {
+        // B follows A: B's own flag undone, what A lacks deleted.
+        expect(p.flagChanges).toEqual([flagsOnB(11, [], ['\\Seen', 'mine'])]);
+        expect(p.expunges.map((e) => e.uid)).toEqual([13, 15]);
+      }
+    });
+  }
+
+  it('a flag one side cannot store is judged per side: B\'s acceptance filters B\'s changes and copies', () => {
+    const p = plan({
+      mode: 'mirror',
+      accepts: { a: anyFlags, b: noKeywords },
+      records: [rec(1, 11, 'g1')],
+      a: snap([1, ['kw', '\\Seen']], [2, ['other'], 'g2', 2]),
+      b: snap([11, []]),
+    });
+    expect(p.flagChanges).toEqual([flagsOnB(11, ['\\Seen'], [])]);
+    expect(p.appends).toEqual([copyToB(2, 'g2', [], 2)]);
+    expect(p.droppedKeywords).toEqual({ a: [], b: ['kw', 'other'] });
+  });
+});
