@@ -136,12 +136,15 @@ export interface ExpungeAction {
 export interface FolderPlan {
   /**
    * The folder's records once every action below has succeeded, excluding
-   * the appends (whose B UIDs are known only after they are done).
+   * the copies (whose new UIDs are known only after they are done).
    */
   records: MessageRecord[];
-  /** Messages one side lacks, copied from the other: by source side (A first), then UID. */
+  /**
+   * Messages one side lacks, copied (appended) from the other: by source side
+   * (A first), then UID. Copy and mirror copy only from A to B.
+   */
   appends: CopyAction[];
-  /** Flag changes, one per message and side: by side (A first), then UID. */
+  /** Flag changes, one per message and side: by side (A first), then UID. Copy and mirror change only B's. */
   flagChanges: FlagChange[];
   /** Messages deleted from a side (mirror: B messages that A does not have): by side, then UID. */
   expunges: ExpungeAction[];
