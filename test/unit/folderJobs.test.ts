@@ -7,10 +7,10 @@ import type { PairResult } from '../../src/sync/pairExecute.js';
 import type { FolderPairJob } from '../../src/sync/types.js';
 import { PeriodicCommit } from '../../src/sync/periodicCommit.js';
 
-/** Only what runFolderJobs touches of a store: connect and close. */
+/** Only what runFolderJobs touches of a store: usable, connect and close. */
 function fakeStore(label: 'A' | 'B', id: number, refuse = false): Store {
   return {
-    label, id,
+    label, id, usable: true,
     connect: async () => {
       if (refuse) throw new ConnectError(label, 'connection refused');
     },
