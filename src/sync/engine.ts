@@ -12,7 +12,7 @@ import { ExtraConnections, type StorePair } from './extraConnections.js';
 import { deleteFoldersOnB } from './folderDeletion.js';
 import { prepareFoldersOnB } from './folderSetup.js';
 import { runFolderJobs } from './folderJobs.js';
-import { executePair, type PairExecuteContext, type PairResult } from './pairExecute.js';
+import { copyPass, deletePass, type PairExecuteContext, type PairResult } from './pairExecute.js';
 import { readFolderPair } from './pairRead.js';
 import { planAccount, type AccountPlan } from './planAccount.js';
 import { recordOwnWritesOnB } from './ownWrites.js';
@@ -159,21 +159,26 @@ async function listAndPlanFolders(ctx: RunContext, main: StorePair): Promise<Acc
   return plan;
 }
 
+/** Runs one phase's jobs on the run's connection pairs (see runFolderJobs); a pair failing alone is reported. */
+type PhaseRunner = <J extends { label: string }, R>(
+  jobs: J[],
+  work: (stores: StorePair, j: J) => Promise<R>,
+  done?: (stores: StorePair) => Promise<void>,
+) => Promise<R[]>;
+
 /**
- * The pairs' three phases, each on up to --connections pairs of connections:
- * read every pair, plan the account (pure), act on every pair. Then add up
- * the results and record B's own writes (copy mode).
+ * The pairs' phases, each on up to --connections pairs of connections: read
+ * every pair, plan the account (pure), then act in two passes: every pair's
+ * copies and flag changes, then every pair's deletions (a message that moved
+ * between folders reaches its new folder before it leaves the old one). Then
+ * add up the results and record B's own writes (copy mode).
  */
 async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[]): Promise<void> {
   const { state, observer, signal, job } = ctx;
   const { options } = job;
   const periodic = new PeriodicCommit(state, options.commitIntervalMs ?? COMMIT_INTERVAL_MS, !options.dryRun);
   const extra = new ExtraConnections(ctx.open, options.connections, (t) => observer.warning(t), signal);
-  const run = <J extends { label: string }, R>(
-    phaseJobs: J[],
-    work: (stores: StorePair, j: J) => Promise<R>,
-    done?: (stores: StorePair) => Promise<void>,
-  ): Promise<R[]> =>
+  const run: PhaseRunner = (phaseJobs, work, done) =>
     runFolderJobs({
       jobs: phaseJobs, connections: options.connections, main, extra, periodic, open: ctx.open, signal,
       work: (stores, j) => failingAlone(observer, j.label, () => work(stores, j)),
@@ -181,27 +186,36 @@ async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[]
       ...(done && { done }),
     });
 
-  observer.phase('reading folders');
-  // A connection leaves the B folder it read last: another may append to it next (see Store.closeFolder).
-  const readings = await run(
-    jobs,
-    (stores, pairJob) => readFolderPair({ state, options, observer, rekey: state.identityVersion !== IDENTITY_RULE_VERSION }, pairJob, stores),
-    (stores) => stores.b.closeFolder(),
-  );
-  if (signal?.aborted) return;
-  const plan = planAccount(readings);
-  reportAccountPlan(observer, plan);
-
-  const executeCtx: PairExecuteContext = { state, options, observer, signal, onBatchDone: () => periodic.safePoint() };
-  const toExecute = plan.pairs.map((pair) => ({ label: pair.reading.job.label, pair }));
-  const results = await run(toExecute, async (stores, { pair }) => {
-    const result = await executePair(executeCtx, pair, stores);
+  const plan = await readAndPlan(ctx, run, jobs);
+  if (plan === undefined) return;
+  const actCtx: PairExecuteContext = { state, options, observer, signal, onBatchDone: () => periodic.safePoint() };
+  const firstPass = await run(plan.pairs.map((pair) => ({ label: pair.reading.job.label, pair })), (stores, p) => copyPass(actCtx, p.pair, stores));
+  const unconfirmed = new Set(firstPass.flatMap((p) => [...(p.acting?.unconfirmed ?? [])]));
+  const results = await run(firstPass, async (stores, acting) => {
+    const result = await deletePass(actCtx, acting, stores, unconfirmed);
     observer.folderFinished(result);
     return result;
   });
   addUp(ctx.summary, results);
   const expected = results.flatMap((r) => (r.expectedB ? [r.expectedB] : []));
   if (expected.length > 0 && !signal?.aborted) await recordOwnWritesOnB(main.b, state, expected, observer);
+}
+
+/**
+ * The read phase, then the account's plan (undefined after a signal). The
+ * readings are not kept: once planned, only what the act phase needs stays.
+ */
+async function readAndPlan(ctx: RunContext, run: PhaseRunner, jobs: FolderPairJob[]): Promise<AccountPlan | undefined> {
+  const { state, observer, signal, job } = ctx;
+  const readCtx = { state, options: job.options, observer, rekey: state.identityVersion !== IDENTITY_RULE_VERSION };
+  observer.phase('reading folders');
+  // With several connections, each leaves the B folder it read last: another may append to it next (see Store.closeFolder).
+  const leave = job.options.connections > 1 ? (stores: StorePair) => stores.b.closeFolder() : undefined;
+  const readings = await run(jobs, (stores, pairJob) => readFolderPair(readCtx, pairJob, stores), leave);
+  if (signal?.aborted) return undefined;
+  const plan = planAccount(readings);
+  reportAccountPlan(observer, plan);
+  return plan;
 }
 
 /** The account plan's exact work per pair, and what it calls for saying. */

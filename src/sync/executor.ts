@@ -27,6 +27,11 @@ export interface FolderExecution {
   plan: FolderPlan;
   /** The records the plan was made from (to revert a record when its action fails). */
   recordsBefore: readonly MessageRecord[];
+  /**
+   * The records as the state holds them, when they differ from recordsBefore (a
+   * voided side, a new identity rule): the base the first record diff is made against.
+   */
+  recordsInState?: readonly MessageRecord[];
   /** The snapshots of the sides the plan copies from (a copy's one-sided record takes its flags there). */
   snapshots: Partial<Record<Side, SideSnapshot>>;
   /**
@@ -64,7 +69,7 @@ export interface FolderExecutionResult extends FolderResult {
 
 type Fail = (failure: Omit<MessageFailure, 'folder'>) => void;
 
-/** The executor's working data for one folder. */
+/** The executor's working data for one folder (from its first pass to its second). */
 interface Execution {
   ctx: ExecutionContext;
   job: FolderExecution;
@@ -72,9 +77,33 @@ interface Execution {
   fail: Fail;
   /** Records as the plan wants them; failed (or refused) actions put the old ones back. */
   records: Map<string, MessageRecord>;
+  /** The copies the other side confirmed. */
+  confirmed: Set<CopyAction>;
 }
 
+/**
+ * One folder's plan, both passes at once (a run acts on every folder's copies
+ * before any folder's deletions: see copyAndChangeFlags, deleteAndFinish).
+ */
 export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecution): Promise<FolderExecutionResult> {
+  return deleteAndFinish(await copyAndChangeFlags(ctx, job), ctx.stores, new Set());
+}
+
+/** A folder between its two passes. */
+export interface FolderActing {
+  readonly run: Execution;
+  /** Messages a side said were gone since they were read (the next read decides). */
+  saidGone: number;
+  interrupted: boolean;
+  /** Global ids of the copies not confirmed (failed, refused, unreturned, cut short). */
+  unconfirmed: Set<string>;
+}
+
+/**
+ * The first pass: flag changes, the records as they now are (what the
+ * deletions will remove still there), the copies, and what a side did not return.
+ */
+export async function copyAndChangeFlags(ctx: ExecutionContext, job: FolderExecution): Promise<FolderActing> {
   const result: FolderExecutionResult = {
     folder: job.label, skipped: false, copied: 0, bytes: 0, flagsUpdated: 0, expunged: 0, failed: 0,
     statusRecorded: false, maxAppendedUid: 0, appendsWithoutUid: 0,
@@ -83,21 +112,23 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
     result.failed++;
     ctx.observer.failure({ folder: job.label, ...failure });
   };
-  const run: Execution = { ctx, job, result, fail, records: new Map(job.plan.records.map((r) => [recordKey(r), r])) };
+  const run: Execution = { ctx, job, result, fail, records: new Map(job.plan.records.map((r) => [recordKey(r), r])), confirmed: new Set() };
 
   // 1. Flags, grouped so that one UID STORE covers every message needing the same change.
   await changeFlags(run);
-  // 2. Mirror: expunge exactly these UIDs.
-  await expunge(run);
-  // 3. Record what is now true (pairs, one-sided messages), before the long part. A message the
+  // 2. Record what is now true (pairs, one-sided messages), before the long part, against what the
+  // state holds (a voided side's records and their held marks go in one step). A message the
   // state knew whose copy a side lost stays known, one-sided, until its new copy is confirmed: it is
-  // not new on its side, so the next run would never see it again if its record went now.
+  // not new on its side, so the next run would never see it again if its record went now. What the
+  // second pass deletes is still there until then: its record stays, as the plan keeps it on failure.
   const stillKnown = knownCopies(job.recordsBefore, job.plan.appends).map((action) => onlyOnSource(job, action));
-  for (const op of diffRecords(job.nameA, job.nameB, job.recordsBefore, [...run.records.values(), ...stillKnown])) ctx.state.apply(op);
+  const toDelete = job.plan.expunges.map((e) => e.record);
+  const base = job.recordsInState ?? job.recordsBefore;
+  for (const op of diffRecords(job.nameA, job.nameB, base, [...run.records.values(), ...stillKnown, ...toDelete])) ctx.state.apply(op);
   await ctx.state.flush();
 
-  // 4. Copy what a side lacks, one direction at a time. A message its side did not return (no
-  // envelope, no body) is kept one-sided and settled once the copying is done (step 5).
+  // 3. Copy what a side lacks, one direction at a time. A message its side did not return (no
+  // envelope, no body) is kept one-sided and settled once the copying is done (step 4).
   const unreturned: Record<Side, Unreturned[]> = { a: [], b: [] };
   let interrupted = false;
   for (const from of SIDES) {
@@ -105,12 +136,30 @@ export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecut
     interrupted ||= copy.interrupted;
   }
 
-  // 5. What a side did not return: still there (a failure, looked at again next run) or said to be gone.
+  // 4. What a side did not return: still there (a failure, looked at again next run) or said to be gone.
   let saidGone = 0;
   for (const side of SIDES) saidGone += await settleUnreturned(run, side, [...unreturned[side], ...leftOutOf(job.reads[side])]);
+  const unconfirmed = new Set(job.plan.appends.filter((a) => !run.confirmed.has(a)).map((a) => a.gid));
+  return { run, saidGone, interrupted, unconfirmed };
+}
 
-  // 6. The folder is done: record the statuses the reads started from (see recordStatuses).
-  result.statusRecorded = await recordStatuses(ctx, job, result.failed === 0 && saidGone === 0 && !interrupted, result.maxAppendedUid);
+/**
+ * The second pass, once every folder of the run had its first: the deletions
+ * (one waiting for the copy of its message into another folder stays when
+ * that copy is not confirmed anywhere in the run), then the statuses.
+ */
+export async function deleteAndFinish(
+  acting: FolderActing,
+  stores: ExecutionContext['stores'],
+  unconfirmed: ReadonlySet<string>,
+): Promise<FolderExecutionResult> {
+  const { run } = acting;
+  // The second pass may run on another connection than the first.
+  run.ctx = { ...run.ctx, stores };
+  const kept = await expunge(run, unconfirmed);
+  const { ctx, job, result } = run;
+  const settled = result.failed === 0 && acting.saidGone === 0 && !acting.interrupted && kept === 0;
+  result.statusRecorded = await recordStatuses(ctx, job, settled, result.maxAppendedUid);
   return result;
 }
 
@@ -156,27 +205,40 @@ async function changeFlags(run: Execution): Promise<void> {
   }
 }
 
-/** Expunge exactly the planned UIDs, per side; a failed or refused expunge keeps its record (the message is still there). */
-async function expunge(run: Execution): Promise<void> {
-  const { ctx, job, fail, records } = run;
+/**
+ * Expunge exactly the planned UIDs, per side. A failed or refused expunge
+ * keeps its record (the message is still there); so does one waiting for a
+ * copy of its message that `unconfirmed` names (in doubt, keep), which leaves
+ * the folder's statuses unrecorded, so the next run plans it again. An
+ * expunged message's record goes. Returns how many were kept waiting.
+ */
+async function expunge(run: Execution, unconfirmed: ReadonlySet<string>): Promise<number> {
+  const { ctx, job, fail } = run;
+  let waiting = 0;
   for (const side of SIDES) {
-    const expunges: ExpungeAction[] = job.plan.expunges.filter((e) => e.side === side);
+    const expunges: ExpungeAction[] = [];
+    for (const e of job.plan.expunges) {
+      if (e.side !== side) continue;
+      if (e.waitsForCopy !== undefined && unconfirmed.has(e.record.gid)) {
+        waiting++;
+        ctx.observer.verbose(`${job.label}: keeping ${sideLabel(side)} UID ${e.uid}: its copy into ${e.waitsForCopy} was not confirmed`);
+      } else expunges.push(e);
+    }
     if (expunges.length === 0) continue;
     let reason = refusal(ctx, side);
     if (reason === undefined) {
       try {
         await ctx.stores[side].expungeMessages(expunges.map((e) => e.uid));
         run.result.expunged += expunges.length;
+        for (const { record: r } of expunges) ctx.state.apply({ op: 'del', nameA: job.nameA, nameB: job.nameB, uidA: r.uidA, uidB: r.uidB });
         continue;
       } catch (err) {
         reason = `not expunged: ${errorText(err)}`;
       }
     }
-    for (const e of expunges) {
-      fail({ uid: e.uid, side: sideLabel(side), reason });
-      records.set(recordKey(e.record), e.record);
-    }
+    for (const e of expunges) fail({ uid: e.uid, side: sideLabel(side), reason });
   }
+  return waiting;
 }
 
 /**
@@ -371,6 +433,7 @@ function recordOutcomes(
     const outcome = outcomes[k];
     const record = onlyOnSource(job, action);
     if (outcome?.ok) {
+      run.confirmed.add(action);
       messages++;
       bytes += message.body.length;
       if (outcome.uid) out.maxAppendedUid = Math.max(out.maxAppendedUid, outcome.uid);
@@ -487,7 +550,7 @@ async function applyFlagChanges(store: Store, changes: readonly FlagChange[]): P
   return failures;
 }
 
-export function batchAppends(copies: readonly CopyAction[]): CopyAction[][] {
+function batchAppends(copies: readonly CopyAction[]): CopyAction[][] {
   return inBatches(copies, (action) => action.size);
 }
 

@@ -1,10 +1,16 @@
-// The act phase of one folder pair: open again the folders the plan acts on
-// (refused if their UIDVALIDITY changed since they were read), hand the plan
-// to the executor, and report; in a dry run, describe the plan instead.
+// The act phase of one folder pair, in two passes: every pair's copies and flag
+// changes first, then every pair's deletions and statuses (a message that moved
+// between folders is copied to its new one before it leaves the old one). Each
+// pass opens again the folders it acts on (refused if their UIDVALIDITY changed
+// since they were read) and hands the plan to the executor; in a dry run the
+// plan is described instead.
 
 import type { SyncState } from '../state/SyncState.js';
 import type { Store } from '../store/types.js';
-import { executeFolderPlan, leftOutOf, type ReadOutcome } from './executor.js';
+import {
+  copyAndChangeFlags, deleteAndFinish, leftOutOf,
+  type ExecutionContext, type FolderActing, type FolderExecution, type ReadOutcome,
+} from './executor.js';
 import { describeFlagDelta } from './flags.js';
 import { expectedStatusOfB, type ExpectedStatus } from './ownWrites.js';
 import { mayWrite, sideLabel, SIDES, type Side } from './side.js';
@@ -34,43 +40,90 @@ export interface PairResult extends FolderResult {
   rollbacks: ('a' | 'b')[];
 }
 
-export async function executePair(ctx: PairExecuteContext, pair: PairPlan, stores: { a: Store; b: Store }): Promise<PairResult> {
-  const { plan, reading, work } = pair;
-  const { job, reads } = reading;
-  const alreadyThere = reading.messagesOnA - plan.appends.filter((a) => a.from === 'a').length;
-  const common = {
-    alreadyThere, expungesWithheld: plan.expungesWithheld, rollbacks: reading.rollbacks,
-    ...(pair.withheld && { withheld: pair.withheld }), ...(pair.held && { held: pair.held }),
-  };
+/** A pair between its two passes (copies and flags; deletions and statuses). */
+export interface PairActing {
+  label: string;
+  pair: PairPlan;
+  /** Undefined in a dry run (nothing was done). */
+  acting?: FolderActing;
+}
+
+/**
+ * The first pass on a pair: open again the folders it copies from, changes
+ * flags in, or checks what their read left out, then copies and changes flags.
+ * In a dry run, describe the plan instead.
+ */
+export async function copyPass(ctx: PairExecuteContext, pair: PairPlan, stores: { a: Store; b: Store }): Promise<PairActing> {
+  const { plan, reading } = pair;
+  const label = reading.job.label;
   if (ctx.options.dryRun) {
     describePlan(ctx.observer, pair);
+    return { label, pair };
+  }
+  await openWhereActing(ctx, pair, stores, (side) =>
+    plan.appends.some((a) => a.from === side) || plan.flagChanges.some((c) => c.side === side) || leftOutOf(reading.reads[side]).length > 0,
+  );
+  const acting = await copyAndChangeFlags(executionContext(ctx, stores), execution(pair));
+  return { label, pair, acting };
+}
+
+/**
+ * The second pass on a pair, once every pair had its first: deletions (the
+ * folder opened again where it has any), statuses, and the pair's result.
+ * `unconfirmed`: the global ids whose copy the first pass did not confirm, anywhere.
+ */
+export async function deletePass(
+  ctx: PairExecuteContext,
+  { pair, acting }: PairActing,
+  stores: { a: Store; b: Store },
+  unconfirmed: ReadonlySet<string>,
+): Promise<PairResult> {
+  const { plan, reading, work } = pair;
+  const { job } = reading;
+  const common = {
+    alreadyThere: reading.messagesOnA - plan.appends.filter((a) => a.from === 'a').length,
+    expungesWithheld: plan.expungesWithheld, rollbacks: reading.rollbacks,
+    ...(pair.withheld && { withheld: pair.withheld }), ...(pair.held && { held: pair.held }),
+  };
+  if (acting === undefined) {
     return {
       folder: job.label, skipped: false, copied: work.appends, bytes: work.appendBytes,
       flagsUpdated: work.flagUpdates, expunged: work.expunges, failed: 0, ...common,
     };
   }
-  // The folders the plan acts on, as they were read (the UIDs of the read must still hold): to copy
-  // from, to change flags or expunge in, or to check what the read left out (an APPEND needs none).
-  // Read-only on a side the mode does not write (the executor refuses any write there).
-  for (const side of SIDES) {
-    const actsOn = plan.appends.some((a) => a.from === side) || plan.flagChanges.some((c) => c.side === side) ||
-      plan.expunges.some((e) => e.side === side) || leftOutOf(reads[side]).length > 0;
-    if (!actsOn) continue;
-    const name = side === 'a' ? job.nameA : job.nameB;
-    await stores[side].openFolder(name, { readOnly: !mayWrite(ctx.options.mode, side), uidValidity: reads[side].status.uidValidity });
-  }
-  const result = await executeFolderPlan(
-    { stores, mode: ctx.options.mode, state: ctx.state, observer: ctx.observer, signal: ctx.signal, onBatchDone: ctx.onBatchDone },
-    {
-      nameA: job.nameA, nameB: job.nameB, label: job.label, plan, recordsBefore: reading.records,
-      snapshots: reading.snapshots, envelopes: reading.envelopes, reads,
-    },
-  );
-  const expectedB = expectedStatusOfB(ctx.options, job, reads.b, result);
+  await openWhereActing(ctx, pair, stores, (side) => plan.expunges.some((e) => e.side === side));
+  const result = await deleteAndFinish(acting, stores, unconfirmed);
+  const expectedB = expectedStatusOfB(ctx.options, job, reading.reads.b, result);
   return {
     folder: result.folder, skipped: result.skipped, copied: result.copied, bytes: result.bytes,
     flagsUpdated: result.flagsUpdated, expunged: result.expunged, failed: result.failed,
     ...common, ...(expectedB && { expectedB }),
+  };
+}
+
+/**
+ * The pair's folders, as they were read (the UIDs of the read must still hold), on the sides
+ * `acts` names: read-only on a side the mode does not write (the executor refuses any write there).
+ */
+async function openWhereActing(ctx: PairExecuteContext, pair: PairPlan, stores: { a: Store; b: Store }, acts: (side: Side) => boolean): Promise<void> {
+  const { job, reads } = pair.reading;
+  for (const side of SIDES) {
+    if (!acts(side)) continue;
+    const name = side === 'a' ? job.nameA : job.nameB;
+    await stores[side].openFolder(name, { readOnly: !mayWrite(ctx.options.mode, side), uidValidity: reads[side].status.uidValidity });
+  }
+}
+
+function executionContext(ctx: PairExecuteContext, stores: { a: Store; b: Store }): ExecutionContext {
+  return { stores, mode: ctx.options.mode, state: ctx.state, observer: ctx.observer, signal: ctx.signal, onBatchDone: ctx.onBatchDone };
+}
+
+function execution({ plan, reading }: PairPlan): FolderExecution {
+  const { job } = reading;
+  return {
+    nameA: job.nameA, nameB: job.nameB, label: job.label, plan, recordsBefore: reading.records,
+    ...(reading.recordsInState !== reading.records && { recordsInState: reading.recordsInState }),
+    snapshots: reading.snapshots, envelopes: reading.envelopes, reads: reading.reads,
   };
 }
 

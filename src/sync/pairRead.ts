@@ -36,8 +36,15 @@ export type GuardInput = Parameters<typeof planGuarded>[1];
 
 export interface PairReading {
   job: FolderPairJob;
-  /** The records the plan is made from (after voiding a new UIDVALIDITY). */
+  /** The records the plan is made from (after voiding a new UIDVALIDITY, or taking the ids of a new identity rule). */
   records: readonly MessageRecord[];
+  /**
+   * The records as the state holds them: the read phase writes nothing of
+   * them; the act phase records the plan's result against these, in one step
+   * with the held marks a voided side's records hand on (so no stop between
+   * the phases leaves a voided section without them).
+   */
+  recordsInState: readonly MessageRecord[];
   /** The planner's input, complete (sizes and digests it asked for included). */
   input: Omit<FolderPlanInput, 'allowExpunge' | 'expungeHeld'>;
   guard: GuardInput;
@@ -61,7 +68,7 @@ export async function readFolderPair(ctx: PairReadContext, job: FolderPairJob, s
   const { reads, rollbacks } = await readBothSides(ctx, job, stores, folder, recordsBefore);
   const voided = voidNewUidValidities(ctx, job, folder, reads, recordsBefore);
   const snapshots = { a: snapshotOf(voided.records, 'a', reads.a), b: snapshotOf(voided.records, 'b', reads.b) };
-  const records = ctx.rekey ? rekeyed(ctx, job, voided.records, snapshots) : voided.records;
+  const records = ctx.rekey ? rekeyed(voided.records, snapshots) : voided.records;
   const input: PairReading['input'] = {
     mode: options.mode, records, a: snapshots.a, b: snapshots.b,
     accepts: { a: reads.a.permanentFlags, b: reads.b.permanentFlags }, wentBack: rollbacks,
@@ -79,7 +86,7 @@ export async function readFolderPair(ctx: PairReadContext, job: FolderPairJob, s
   const envelopes = { a: envelopesOf(reads.a), b: envelopesOf(reads.b) };
   const answered = await answerPlannerQuestions(ctx, label, stores, input, guard, envelopes);
   return {
-    job, records, input: answered.input, guard, reads: { a: outcomeOf(reads.a), b: outcomeOf(reads.b) },
+    job, records, recordsInState: recordsBefore, input: answered.input, guard, reads: { a: outcomeOf(reads.a), b: outcomeOf(reads.b) },
     envelopes: answered.envelopes, rollbacks, digestErrors: answered.digestErrors,
   };
 }
@@ -98,8 +105,8 @@ function outcomeOf(read: FolderRead): ReadOutcome {
 }
 
 /**
- * A side whose UIDVALIDITY changed: its UIDs in the records are void (recorded
- * at once), and the held records that lose their only UID are handed on, so
+ * A side whose UIDVALIDITY changed: its UIDs in the records are void (recorded by
+ * the act phase), and the held records that lose their only UID are handed on, so
  * the planner keeps their marks (see FolderPlanInput.heldWithoutUid).
  */
 function voidNewUidValidities(
@@ -109,7 +116,7 @@ function voidNewUidValidities(
   reads: { a: FolderRead; b: FolderRead },
   recordsBefore: readonly MessageRecord[],
 ): { records: readonly MessageRecord[]; sides: ('a' | 'b')[]; heldWithoutUid: HeldWithoutUid[] } {
-  const { nameA, nameB, label } = job;
+  const { label } = job;
   let records = recordsBefore;
   const sides: ('a' | 'b')[] = [];
   const heldWithoutUid: HeldWithoutUid[] = [];
@@ -122,9 +129,9 @@ function voidNewUidValidities(
     );
     sides.push(side);
     heldWithoutUid.push(...heldDroppedByVoiding(records, side));
-    // A fact worth recording at once: the old UIDs of that side are void.
+    // Recorded by the act phase with the plan's records: the stored status keeps the old
+    // UIDVALIDITY until then, so a run stopped before voids that side again.
     records = voidSide(records, side);
-    ctx.state.apply({ op: 'reset', nameA, nameB, records: [...records] });
   }
   return { records, sides, heldWithoutUid };
 }
@@ -133,11 +140,9 @@ function voidNewUidValidities(
  * The records with the global ids computed now (identity rule changed): a
  * record takes the id its sides' messages agree on, or its one side's; a
  * record whose sides now disagree keeps its id (the planner then sees which
- * side holds another message). Recorded at once, like a voided side.
+ * side holds another message). Recorded by the act phase, like a voided side.
  */
 function rekeyed(
-  ctx: PairReadContext,
-  job: FolderPairJob,
   records: readonly MessageRecord[],
   snapshots: { a: SideSnapshot; b: SideSnapshot },
 ): readonly MessageRecord[] {
@@ -150,9 +155,7 @@ function rekeyed(
     changed = true;
     return { ...r, gid };
   });
-  if (!changed) return records;
-  ctx.state.apply({ op: 'reset', nameA: job.nameA, nameB: job.nameB, records: out });
-  return out;
+  return changed ? out : records;
 }
 
 /**

@@ -46,10 +46,31 @@ export interface AccountPlan {
 }
 
 export function planAccount(readings: readonly PairReading[]): AccountPlan {
-  const pairs = readings.map(planPair);
+  const planned = readings.map(planPair);
   const dropped = { a: new Set<string>(), b: new Set<string>() };
-  for (const p of pairs) for (const side of SIDES) for (const keyword of p.plan.droppedKeywords[side]) dropped[side].add(keyword);
-  return { pairs, droppedKeywords: { a: [...dropped.a].sort(), b: [...dropped.b].sort() }, moved: movedAcrossFolders(pairs) };
+  for (const p of planned) for (const side of SIDES) for (const keyword of p.plan.droppedKeywords[side]) dropped[side].add(keyword);
+  const moved = movedAcrossFolders(planned);
+  return { pairs: deletionsAfterCopies(planned, moved), droppedKeywords: { a: [...dropped.a].sort(), b: [...dropped.b].sort() }, moved };
+}
+
+/**
+ * A deletion of a message that moved to another folder waits for its copy
+ * there (ExpungeAction.waitsForCopy): were that copy to fail, the message
+ * would be on neither folder of that side.
+ */
+function deletionsAfterCopies(pairs: PairPlan[], moved: readonly MovedMessage[]): PairPlan[] {
+  if (moved.length === 0) return pairs;
+  const movedTo = new Map<string, string>();
+  for (const m of moved) movedTo.set(`${m.from}\u0000${m.gid}`, m.to);
+  return pairs.map((p) => {
+    const label = p.reading.job.label;
+    if (!p.plan.expunges.some((e) => movedTo.has(`${label}\u0000${e.record.gid}`))) return p;
+    const expunges = p.plan.expunges.map((e) => {
+      const to = movedTo.get(`${label}\u0000${e.record.gid}`);
+      return to === undefined ? e : { ...e, waitsForCopy: to, why: `${e.why}; it moved to ${to}: deleted once its copy there is confirmed` };
+    });
+    return { ...p, plan: { ...p.plan, expunges } };
+  });
 }
 
 function planPair(reading: PairReading): PairPlan {

@@ -131,6 +131,12 @@ export interface ExpungeAction {
   /** The record to keep if the expunge fails (so the message is not forgotten). */
   record: MessageRecord;
   why: string;
+  /**
+   * The account's plan copies this message (by global id) into this folder
+   * pair's label: it left this folder for that one. Deleted only once a copy
+   * of its global id is confirmed (in doubt, keep).
+   */
+  waitsForCopy?: string;
 }
 
 export interface FolderPlan {

@@ -86,8 +86,9 @@ describe('between the read phase and the act phase', () => {
     world.a.append('INBOX', [{ raw: conformanceMessage(10) }]);
     world.a.append('Work', [{ raw: conformanceMessage(11) }]);
     let dropped = false;
-    world.b.afterOperation = (op) => {
-      if (op !== 'closeFolder' || dropped) return;
+    // After the last read of the read phase (Work, INBOX first), before the act phase.
+    world.b.afterOperation = (op, args) => {
+      if (op !== 'readFolder' || args.folder !== 'Work' || dropped) return;
       dropped = true;
       world.b.dropConnections(); // e.g. a NAT or server idle timeout during a long read phase
     };

@@ -273,10 +273,11 @@ describe('executeFolderPlan: the mode decides which sides may be written', () =>
     expect(viewA()).toEqual(aBefore);
     expect(aBefore).toHaveLength(2);
     const refused = /^refused: mirror mode never writes to A$/;
+    // In the executor's order: flags, copies, then deletions.
     expect(failures).toEqual([
       { folder: 'INBOX', uid: 1, side: 'A', reason: expect.stringMatching(refused) },
-      { folder: 'INBOX', uid: 2, side: 'A', reason: expect.stringMatching(refused) },
       { folder: 'INBOX', uid: 3, side: 'A', reason: expect.stringMatching(refused) },
+      { folder: 'INBOX', uid: 2, side: 'A', reason: expect.stringMatching(refused) },
     ]);
     expect(result).toMatchObject({ copied: 0, expunged: 0, flagsUpdated: 1, failed: 3, statusRecorded: false });
     // What the mode allows is done: B's flag change.
