@@ -144,6 +144,8 @@ async function listAndPlanFolders(ctx: RunContext, main: StorePair): Promise<Acc
     const folder = state.folder(nameA, nameB);
     return {
       nameA, nameB, hasHeld: folder?.hasHeldRecords() === true,
+      // Deferred records (a later issue) will not force a read: for now every unsynced record is a pending copy.
+      hasPending: folder?.hasUnsyncedRecords() === true,
       ...(folder?.statusA && { statusA: folder.statusA }),
       ...(folder?.statusB && { statusB: folder.statusB }),
     };

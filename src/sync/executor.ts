@@ -274,10 +274,13 @@ async function copyFrom(run: Execution, from: Side, unreturned: Unreturned[]): P
   return copy;
 }
 
-/** The message of a copy as a one-sided record on its source, with the flags it has there. */
+/**
+ * The message of a copy as a one-sided record on its source, with the flags it
+ * has there, its copy pending (wanted, not confirmed) until the copy succeeds.
+ */
 function onlyOnSource(job: FolderExecution, action: CopyAction): MessageRecord {
   const flags = job.snapshots[action.from]?.get(action.uid)?.flags ?? action.flags;
-  return { ...uidsBySide(action.from, action.uid, 0), gid: action.gid, flags: [...flags] };
+  return { ...uidsBySide(action.from, action.uid, 0), gid: action.gid, flags: [...flags], status: 'pending' };
 }
 
 /**
@@ -431,7 +434,7 @@ function recordOutcomes(
   let bytes = 0;
   toSend.forEach(({ action, message }, k) => {
     const outcome = outcomes[k];
-    const record = onlyOnSource(job, action);
+    const { status: _pending, ...record } = onlyOnSource(job, action);
     if (outcome?.ok) {
       run.confirmed.add(action);
       messages++;
@@ -443,8 +446,8 @@ function recordOutcomes(
       ctx.state.apply({ op: 'put', nameA: job.nameA, nameB: job.nameB, record: { ...record, ...uidsBySide(action.from, action.uid, outcome.uid ?? 0) } });
     } else {
       fail(run, action, outcome ? errorText(outcome.error) : 'no result from server');
-      // Known one-sided, so the next run tries again.
-      ctx.state.apply({ op: 'put', nameA: job.nameA, nameB: job.nameB, record });
+      // Known one-sided, its copy pending, so the next run tries again.
+      ctx.state.apply({ op: 'put', nameA: job.nameA, nameB: job.nameB, record: { ...record, status: 'pending' } });
     }
   });
   out.copied += messages;

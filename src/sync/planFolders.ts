@@ -22,6 +22,8 @@ export interface KnownPair extends FolderPairName {
   statusB?: SideStatus;
   /** Some record is held (see MessageRecord.held). */
   hasHeld: boolean;
+  /** Some record's copy is pending: wanted by an earlier run, never confirmed (see MessageRecord.status). */
+  hasPending?: boolean;
 }
 
 export interface FolderPlanningInput {
@@ -158,6 +160,7 @@ function whySync(
   if (pendingAppends) return 'appends with unknown result from an earlier run; checking B for them';
   // Messages A lost in a rollback wait on B for --force: planned (and reported) every mirror run.
   if (options.mode === 'mirror' && state.hasHeld) return 'keeps messages A lost when it went back in time';
+  if (state.hasPending === true) return 'copies pending from an earlier run';
   if (!statusUnchanged(state.statusA, nowA)) return 'A changed';
   if (!statusUnchanged(state.statusB, nowB)) return 'B changed';
   return undefined;

@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConnectionLostError } from '../../src/errors.js';
+import { ConnectionLostError, StoreError } from '../../src/errors.js';
 import { IDENTITY_RULE_VERSION } from '../../src/identityVersion.js';
 import { MemoryServer } from '../../src/store/memory/MemoryServer.js';
 import type { MemoryStoreSpec } from '../../src/store/spec.js';
@@ -189,6 +189,25 @@ describe('a state of another identity rule', () => {
     const third = await sync(world);
     expect(third.summary.foldersSkipped).toBe(third.summary.folders);
     expect(third.summary.warnings).toEqual([]);
+  });
+});
+
+describe('a copy B refuses', () => {
+  it('is recorded pending (one-sided, %status:pending) and listed; the next run copies it and the record is synced', async () => {
+    const world = newWorld();
+    world.b.beforeOperation = (op, args) => {
+      if (op === 'appendMessage' && args.folder === 'Work' && args.index === 0) throw new StoreError('message', 'NO [OVERQUOTA] quota exceeded');
+    };
+    const first = await sync(world);
+    world.b.beforeOperation = undefined;
+    expect(first.summary.failed).toEqual([expect.objectContaining({ folder: 'Work', side: 'A', reason: expect.stringMatching(/OVERQUOTA/) })]);
+    const pendingLines = readFileSync(world.statePath, 'utf8').split('\n').filter((l) => l.includes('%status:pending'));
+    expect(pendingLines).toHaveLength(1);
+    expect(pendingLines[0]).toMatch(/^\d+ 0 /); // one-sided: on A, not (yet) on B
+    const second = await sync(world);
+    expect(second.summary).toMatchObject({ copied: 1, failed: [] });
+    expectBMirrorsA(world);
+    expect(readFileSync(world.statePath, 'utf8')).not.toMatch(/%status:/);
   });
 });
 

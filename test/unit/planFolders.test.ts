@@ -75,6 +75,8 @@ describe('planFolders', () => {
     expect(full.pairs.map((p) => p.why)).toEqual(['--full', '--full']);
     const pending = planFolders(input({ ...base, known: [known('INBOX'), known('Held')], pendingAppends: [{ nameA: 'Held', nameB: 'Held' }] }));
     expect(pending.pairs.map((p) => [p.job.label, p.why])).toEqual([['Held', 'appends with unknown result from an earlier run; checking B for them']]);
+    const pendingCopies = planFolders(input({ ...base, known: [known('INBOX'), known('Held', 'Held', { hasPending: true })] }));
+    expect(pendingCopies.pairs.map((p) => [p.job.label, p.why])).toEqual([['Held', 'copies pending from an earlier run']]);
     const held = planFolders(input({ ...base, known: [known('INBOX'), known('Held', 'Held', { hasHeld: true })], optionsOver: { mode: 'mirror' } }));
     expect(held.pairs.map((p) => [p.job.label, p.why])).toEqual([['Held', 'keeps messages A lost when it went back in time']]);
   });
