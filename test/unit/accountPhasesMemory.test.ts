@@ -33,7 +33,7 @@ setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
 describe('memory held between the phases', () => {
-  // red: syncPairs (engine.ts:179) keeps `readings` in scope through the act phase, so every
+  // was red: syncPairs (engine.ts:179) keeps `readings` in scope through the act phase, so every
   // pair's planner input (both snapshots, the records, digests) lives until the run ends.
   it("no pair's B snapshot is still reachable when the act phase starts", async () => {
     const a = new MemoryServer();

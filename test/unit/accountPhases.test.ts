@@ -1,7 +1,7 @@
 // Hostile review of the account-wide phases (issue 7, point 2): read every
 // pair, plan the account, act on every pair. What may happen between the read
 // and the act phase, and what the act phase promises about order, on memory
-// stores (real engine). Tests marked "red" failed on 20ca2cf; see the review report.
+// stores (real engine). Tests marked "was red" failed on 20ca2cf (a hostile review of the phases) and pass since their fix.
 
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -45,7 +45,7 @@ function everyBody(server: MemoryServer): string[] {
 }
 
 describe('between the read phase and the act phase', () => {
-  // red: executePair runs each pair's executor in turn, and the executor expunges (step 2) before it
+  // was red: executePair runs each pair's executor in turn, and the executor expunges (step 2) before it
   // appends (step 4); planAccount.ts's header says "the executor copies first, everywhere, and deletes last".
   it('mirror: a message moved on A from INBOX to Archive is deleted from B INBOX only once its copy is in B Archive', async () => {
     const world = await syncedWorld();
@@ -78,7 +78,7 @@ describe('between the read phase and the act phase', () => {
     expect(bodies(world.b, 'INBOX')).toEqual(bodies(world.a, 'INBOX'));
   });
 
-  // red: the read phase's pairs sit idle while the other pairs are read and the account is planned; a
+  // was red: the read phase's pairs sit idle while the other pairs are read and the account is planned; a
   // connection the server dropped meanwhile fails the first folder of the act phase (folderJobs.ts:
   // "a connection lost here fails the next phase's first command on it"), though nothing was tried.
   it('a connection B dropped while idle between the phases fails no folder: the act phase reconnects', async () => {
@@ -184,7 +184,7 @@ describe('connections and commits across the two phases (checked fine on 20ca2cf
 });
 
 describe('progress events (compared with dc6888a)', () => {
-  // red: dc6888a estimated from the pairs left after folder setup; planFolders.ts pairsToSync adds up
+  // was red: dc6888a estimated from the pairs left after folder setup; planFolders.ts pairsToSync adds up
   // estimatedMessages before prepareFoldersOnB drops the pairs whose B folder could not be created.
   it("the run's first estimate leaves out the pairs whose B folder could not be created", async () => {
     const a = new MemoryServer();

@@ -53,7 +53,7 @@ async function heldThenRebuilt(held = 'INBOX') {
 }
 
 describe('held marks between the read and the act phase', () => {
-  // red: pairRead.ts voidNewUidValidities applies the 'reset' at once (dropping the held B-only records);
+  // was red: pairRead.ts voidNewUidValidities applies the 'reset' at once (dropping the held B-only records);
   // engine.ts syncPairs returns after the read phase on a signal, and the state is committed without them.
   it('a signal after INBOX was read (B rebuilt) and before it was acted on: the next mirror run still withholds what A lost', async () => {
     const w = await heldThenRebuilt();
@@ -74,7 +74,7 @@ describe('held marks between the read and the act phase', () => {
     expect(w.onB().sort()).toEqual([...w.lost].sort());
   });
 
-  // red: the same through a failure: the act phase's openFolder of A (or a lost connection) fails INBOX
+  // was red: the same through a failure: the act phase's openFolder of A (or a lost connection) fails INBOX
   // before executor step 3 writes the plan's records with the marks; the run commits the reset alone.
   it('INBOX failing in the act phase (A refuses to open it again): the next mirror run still withholds what A lost', async () => {
     const w = await heldThenRebuilt();
@@ -96,7 +96,7 @@ describe('held marks between the read and the act phase', () => {
     expect(w.onB().sort()).toEqual([...w.lost].sort());
   });
 
-  // red: the state is one for the whole run: Work's act (executor step 3's flush) writes to the journal
+  // was red: the state is one for the whole run: Work's act (executor step 3's flush) writes to the journal
   // the reset the read phase applied for Zeta, whose marks exist only in its plan; a SIGKILL then leaves
   // a journal whose replay drops the held records.
   it('killed in the act phase of an earlier pair (Work) before Zeta (B rebuilt) was acted on: the next mirror run still withholds what A lost', async () => {
