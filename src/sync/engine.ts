@@ -12,7 +12,7 @@ import { ExtraConnections, type StorePair } from './extraConnections.js';
 import { deleteFoldersOnB } from './folderDeletion.js';
 import { prepareFoldersOnB } from './folderSetup.js';
 import { runFolderJobs } from './folderJobs.js';
-import { copyPass, deletePass, type PairExecuteContext, type PairResult } from './pairExecute.js';
+import { copyPass, deletePass, type PairActing, type PairExecuteContext, type PairResult } from './pairExecute.js';
 import { readFolderPair } from './pairRead.js';
 import { planAccount, type AccountPlan } from './planAccount.js';
 import { recordOwnWritesOnB } from './ownWrites.js';
@@ -191,13 +191,23 @@ async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[]
   const plan = await readAndPlan(ctx, run, jobs);
   if (plan === undefined) return;
   const actCtx: PairExecuteContext = { state, options, observer, signal, onBatchDone: () => periodic.safePoint() };
-  const firstPass = await run(plan.pairs.map((pair) => ({ label: pair.reading.job.label, pair })), (stores, p) => copyPass(actCtx, p.pair, stores));
-  const unconfirmed = new Set(firstPass.flatMap((p) => [...(p.acting?.unconfirmed ?? [])]));
-  const results = await run(firstPass, async (stores, acting) => {
+  const finish = async (stores: StorePair, acting: PairActing, unconfirmed: ReadonlySet<string>): Promise<PairResult> => {
     const result = await deletePass(actCtx, acting, stores, unconfirmed);
     observer.folderFinished(result);
     return result;
+  };
+  // A pair with nothing to delete waits for nothing: it finishes in the first pass.
+  const firstPass = await run(plan.pairs.map((pair) => ({ label: pair.reading.job.label, pair })), async (stores, p) => {
+    const acting = await copyPass(actCtx, p.pair, stores);
+    const waits = acting.acting !== undefined && p.pair.plan.expunges.length > 0;
+    return waits ? { acting } : { acting, result: await finish(stores, acting, new Set()) };
   });
+  const unconfirmed = new Set(firstPass.flatMap((p) => [...(p.acting.acting?.unconfirmed ?? [])]));
+  const waiting = firstPass.flatMap((p) => (p.result === undefined ? [p.acting] : []));
+  const results = [
+    ...firstPass.flatMap((p) => (p.result === undefined ? [] : [p.result])),
+    ...(await run(waiting, (stores, acting) => finish(stores, acting, unconfirmed))),
+  ];
   addUp(ctx.summary, results);
   const expected = results.flatMap((r) => (r.expectedB ? [r.expectedB] : []));
   if (expected.length > 0 && !signal?.aborted) await recordOwnWritesOnB(main.b, state, expected, observer);
