@@ -82,3 +82,20 @@ describe('a pair whose first pass fails alone, with a moved message waiting on i
     expect(everyBody(world.b)).toContain(moved);
   });
 });
+
+describe('a pair whose second pass fails alone', () => {
+  // red: engine.ts addUp adds up only the results of second passes that returned; a pair whose deletions
+  // fail alone (failingAlone → undefined) drops what its first pass did from the summary, though B has it.
+  it("mirror: B INBOX cannot be opened for its deletions; the summary still counts the copy its first pass made", async () => {
+    const world = await syncedWorld();
+    world.a.expunge('INBOX', [world.a.messages('INBOX')[1]!.uid]);
+    world.a.append('INBOX', [{ raw: conformanceMessage(10) }]);
+    world.b.beforeOperation = (op, args) => {
+      if (op === 'openFolder' && args.folder === 'INBOX') throw new StoreError('folder', 'SELECT refused');
+    };
+    const run = await world.sync();
+    expect(run.failures.map((f) => `${f.folder}:${f.uid}:${f.side}`)).toEqual(['INBOX:0:B']);
+    expect(bodies(world.b, 'INBOX')).toContain(digest(conformanceMessage(10)));
+    expect(run.summary.copied).toBe(1);
+  });
+});
