@@ -99,3 +99,61 @@ describe('a pair whose second pass fails alone', () => {
     expect(run.summary.copied).toBe(1);
   });
 });
+
+/** Digests with flags per folder (a lost flag change shows too). */
+function contents(server: MemoryServer): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const f of server.folderNames()) {
+    out[f] = server.messages(f).map((m) => `${digest(m.body).slice(0, 12)} ${[...m.flags].filter((x) => x !== '\\Recent').sort().join(',')}`).sort();
+  }
+  return out;
+}
+
+/**
+ * A mirror world with every kind of work for one run: a pending copy (B refused it last run), a move
+ * INBOX → Archive on A, a flag change, a new message and a deletion in Work, B's Work renumbered.
+ */
+async function busyWorld(): Promise<World> {
+  const world = await syncedWorld();
+  world.a.append('INBOX', [{ raw: conformanceMessage(7) }]);
+  world.b.beforeOperation = (op) => {
+    if (op === 'appendMessage') throw new StoreError('message', 'APPEND refused: over quota');
+  };
+  const refused = await world.sync();
+  expect(refused.failures).toHaveLength(1);
+  world.b.beforeOperation = undefined;
+  moveOnA(world);
+  world.a.setFlags('INBOX', [world.a.messages('INBOX')[0]!.uid], ['\\Flagged'], []);
+  world.a.expunge('Work', [world.a.messages('Work')[0]!.uid]);
+  world.a.append('Work', [{ raw: conformanceMessage(6) }]);
+  world.b.resetUidValidity('Work');
+  return world;
+}
+
+describe('killed at any operation of a two-pass run (moves, a pending copy, a voided side)', () => {
+  it('the next run converges: every folder of B as on A (bodies and flags), then a no-op run', async () => {
+    const { killedRun } = await import('../support/memoryKill.js');
+    const problems: string[] = [];
+    const killed: string[] = [];
+    for (const when of ['before', 'after'] as const) {
+      for (let k = 1; ; k++) {
+        const world = await busyWorld();
+        const outcome = await killedRun(world, world.statePath, when, k, () => world.sync());
+        if ('finished' in outcome) break;
+        killed.push(outcome.killed);
+        const rerun = await world.sync();
+        const again = await world.sync();
+        const where = `${when} ${outcome.killed} (#${k})`;
+        if (rerun.failures.length > 0) problems.push(`${where}: rerun failed ${JSON.stringify(rerun.failures)}`);
+        if (JSON.stringify(contents(world.b)) !== JSON.stringify(contents(world.a))) {
+          problems.push(`${where}: B ${JSON.stringify(contents(world.b))} vs A ${JSON.stringify(contents(world.a))}`);
+        }
+        const s = again.summary;
+        if (s.copied + s.expunged + s.flagsUpdated > 0 || again.failures.length > 0) problems.push(`${where}: third run not a no-op: ${JSON.stringify({ copied: s.copied, expunged: s.expunged, flags: s.flagsUpdated, failed: again.failures })}`);
+      }
+    }
+    // Both passes were cut: the copies, the flag change and the deletions, before and after each.
+    for (const op of ['B append', 'B addFlags', 'B expungeMessages']) expect(killed.filter((k) => k === op).length, op).toBeGreaterThanOrEqual(2);
+    expect(problems).toEqual([]);
+  });
+});
