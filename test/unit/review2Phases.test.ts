@@ -2,6 +2,7 @@
 // phase, pending records, re-keyed states, on memory stores (real engine).
 // Tests marked "red" fail on 406fd97 and prove a finding of the review.
 
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionLostError, StoreError } from '../../src/errors.js';
@@ -155,5 +156,59 @@ describe('killed at any operation of a two-pass run (moves, a pending copy, a vo
     // Both passes were cut: the copies, the flag change and the deletions, before and after each.
     for (const op of ['B append', 'B addFlags', 'B expungeMessages']) expect(killed.filter((k) => k === op).length, op).toBeGreaterThanOrEqual(2);
     expect(problems).toEqual([]);
+  });
+});
+
+describe('a re-keyed state (another identity rule)', () => {
+  const noId = (body: string): string =>
+    `From: ann@example.org\r\nTo: bob@example.org\r\nSubject: no message id\r\nDate: Mon, 2 Mar 2026 10:00:00 +0000\r\n\r\n${body}\r\n`;
+
+  /** INBOX holds one message without Message-ID whose bytes differ on B (sized ids differ: a server's own line ends). */
+  async function differingSizes(mode: SyncOptions['mode']): Promise<World> {
+    const world = await syncedWorld(mode);
+    world.a.append('INBOX', [{ raw: noId('body') }]);
+    expect((await world.sync()).failures).toEqual([]);
+    const copied = world.b.messages('INBOX').at(-1)!;
+    world.b.expunge('INBOX', [copied.uid]);
+    const [uidB] = world.b.append('INBOX', [{ raw: noId('body, as B keeps it'), flags: copied.flags, internalDate: copied.internalDate }]);
+    const text = readFileSync(world.statePath, 'utf8');
+    const record = new RegExp(`^(\\d+) ${copied.uid} `, 'm');
+    expect(text).toMatch(record);
+    writeFileSync(world.statePath, text.replace(record, `$1 ${uidB} `));
+    // Under the current rule the record's A id holds: B's other id is the same message (knownIdentity.ts).
+    const same = await world.sync();
+    expect([same.summary.copied, same.summary.expunged, same.failures, same.warnings]).toEqual([0, 0, [], []]);
+    return world;
+  }
+
+  function anotherRule(world: World): void {
+    const text = readFileSync(world.statePath, 'utf8');
+    writeFileSync(world.statePath, text
+      .replace(/^identity (\d+)$/m, (_, v: string) => `identity ${Number(v) + 1}`)
+      .replace(/^(\d+ \d+ )(\S+)/gm, (_, uids: string, gid: string) => `${uids}${gid.slice(0, -4)}ZZZZ`));
+  }
+
+  // red: pairRead.ts rekeyed() keeps the old id of a record whose sides' ids now disagree; the old id
+  // matches neither side, so presence.ts (holdsAnotherMessage: the record's id is A's) finds A's UID
+  // reused: A's message is copied again (a duplicate on B in copy mode) and a reuse is warned of.
+  it('copy mode: a message whose sized ids differ between A and B is not copied again, no UID reuse is warned of', async () => {
+    const world = await differingSizes('copy');
+    const before = bodies(world.b, 'INBOX');
+    anotherRule(world);
+    const run = await world.sync();
+    expect(run.failures).toEqual([]);
+    expect(run.warnings.filter((w) => !/identity rule/.test(w))).toEqual([]);
+    expect(run.summary.copied).toBe(0);
+    expect(bodies(world.b, 'INBOX')).toEqual(before);
+  });
+
+  it('mirror: the same message is neither copied again nor deleted from B', async () => {
+    const world = await differingSizes('mirror');
+    const before = bodies(world.b, 'INBOX');
+    anotherRule(world);
+    const run = await world.sync();
+    expect(run.failures).toEqual([]);
+    expect([run.summary.copied, run.summary.expunged]).toEqual([0, 0]);
+    expect(bodies(world.b, 'INBOX')).toEqual(before);
   });
 });
