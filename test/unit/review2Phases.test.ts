@@ -2,7 +2,7 @@
 // phase, pending records, re-keyed states, on memory stores (real engine).
 // Tests marked "red" fail on 406fd97 and prove a finding of the review.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionLostError, StoreError } from '../../src/errors.js';
@@ -210,5 +210,35 @@ describe('a re-keyed state (another identity rule)', () => {
     expect(run.failures).toEqual([]);
     expect([run.summary.copied, run.summary.expunged]).toEqual([0, 0]);
     expect(bodies(world.b, 'INBOX')).toEqual(before);
+  });
+});
+
+describe('a format-1 state and journal through a real engine run', () => {
+  /** The state files as the format-1 release wrote them: version 1 headers, no identity line, intents without a side. */
+  function asFormat1(statePath: string): void {
+    const state = readFileSync(statePath, 'utf8');
+    writeFileSync(statePath, state.replace(/^replimap-state 2$/m, 'replimap-state 1').replace(/^identity \d+\n/m, ''));
+    const journal = `${statePath}.journal`;
+    if (!existsSync(journal)) return;
+    const text = readFileSync(journal, 'utf8');
+    writeFileSync(journal, text.replace(/^replimap-journal 2 /m, 'replimap-journal 1 ').replace(/^(intent "[^"]*" "[^"]*") a /gm, '$1 '));
+  }
+
+  it('killed after B stored a copy (intent journalled, no record): the upgraded run copies nothing twice and writes format 2', async () => {
+    const { killedRun } = await import('../support/memoryKill.js');
+    const world = await syncedWorld('copy');
+    world.a.append('INBOX', [{ raw: conformanceMessage(30) }]);
+    world.a.append('Work', [{ raw: conformanceMessage(31) }]);
+    const outcome = await killedRun(world, world.statePath, 'after', 1, () => world.sync(), (op) => op === 'append');
+    expect(outcome).toEqual({ killed: 'B append' });
+    expect(readFileSync(`${world.statePath}.journal`, 'utf8')).toMatch(/^intent "INBOX" "INBOX" a \d+ /m);
+    asFormat1(world.statePath);
+    const run = await world.sync();
+    expect(run.failures).toEqual([]);
+    for (const f of ['INBOX', 'Work']) expect(bodies(world.b, f), f).toEqual(bodies(world.a, f));
+    const text = readFileSync(world.statePath, 'utf8');
+    expect(text.split('\n').slice(0, 4)).toEqual(['replimap-state 2', expect.stringMatching(/^stores /), expect.stringMatching(/^generation /), 'identity 1']);
+    const again = await world.sync();
+    expect([again.summary.copied, again.summary.foldersSkipped, again.failures]).toEqual([0, again.summary.folders, []]);
   });
 });
