@@ -242,3 +242,29 @@ describe('a format-1 state and journal through a real engine run', () => {
     expect([again.summary.copied, again.summary.foldersSkipped, again.failures]).toEqual([0, again.summary.folders, []]);
   });
 });
+
+describe('exact duplicates across folders, moved into one', () => {
+  // red: planAccount.ts movedAcrossFolders gives every copy of a gid into Archive the first other folder
+  // it was deleted from (`find`), so only INBOX's deletion waits; Work's goes ahead though both copies
+  // into Archive failed: B keeps one of the two messages A holds.
+  it('mirror: both copies into Archive refused; B still holds the two messages (one in INBOX, one in Work)', async () => {
+    const world = await syncedWorld();
+    const twin = world.a.messages('INBOX')[0]!;
+    world.a.append('Work', [{ raw: twin.body, flags: twin.flags, internalDate: twin.internalDate }]);
+    expect((await world.sync()).failures).toEqual([]);
+    const copies = (server: MemoryServer): number => everyBody(server).filter((d) => d === digest(twin.body)).length;
+    expect(copies(world.b)).toBe(2);
+    // Both moved to Archive on A.
+    for (const f of ['INBOX', 'Work']) {
+      const m = world.a.messages(f).find((x) => digest(x.body) === digest(twin.body))!;
+      world.a.append('Archive', [{ raw: m.body, flags: m.flags, internalDate: m.internalDate }]);
+      world.a.expunge(f, [m.uid]);
+    }
+    world.b.beforeOperation = (op, args) => {
+      if (op === 'appendMessage' && args.folder === 'Archive') throw new StoreError('message', 'APPEND refused: over quota');
+    };
+    const run = await world.sync();
+    expect(run.failures.map((f) => `${f.folder}:${f.side}`)).toEqual(['Archive:A', 'Archive:A']);
+    expect(copies(world.b)).toBe(2);
+  });
+});
