@@ -268,3 +268,31 @@ describe('exact duplicates across folders, moved into one', () => {
     expect(copies(world.b)).toBe(2);
   });
 });
+
+describe('a message moved into a folder the run could not read or create', () => {
+  // red: planAccount.ts sees only the pairs read in this run: a pair that failed before (its B folder
+  // refused by CREATE, its A folder by SELECT in the read phase) has no plan, so nothing tells that the
+  // deletion from INBOX is half of a move, and it goes ahead.
+  it('mirror: moved to a new folder B refuses to create; B INBOX keeps it', async () => {
+    const world = await syncedWorld();
+    world.a.createFolder('New');
+    const moved = moveOnA(world, 'New');
+    world.b.beforeOperation = (op, args) => {
+      if (op === 'createFolder' && args.folder === 'New') throw new StoreError('folder', 'CREATE refused');
+    };
+    const run = await world.sync();
+    expect(run.failures.map((f) => `${f.folder}:${f.uid}`)).toEqual(['New:0']);
+    expect(everyBody(world.b)).toContain(moved);
+  });
+
+  it("mirror: moved to Archive, whose read on A fails (SELECT refused); B INBOX keeps it", async () => {
+    const world = await syncedWorld();
+    const moved = moveOnA(world);
+    world.a.beforeOperation = (op, args) => {
+      if (op === 'readFolder' && args.folder === 'Archive') throw new StoreError('folder', 'SELECT refused');
+    };
+    const run = await world.sync();
+    expect(run.failures.map((f) => `${f.folder}:${f.uid}:${f.side}`)).toEqual(['Archive:0:A']);
+    expect(everyBody(world.b)).toContain(moved);
+  });
+});
