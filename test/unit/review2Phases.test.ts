@@ -296,3 +296,72 @@ describe('a message moved into a folder the run could not read or create', () =>
     expect(everyBody(world.b)).toContain(moved);
   });
 });
+
+describe('held records (A rolled back) with a move, and B renumbered or the state re-keyed (all in one run)', () => {
+  const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+  /** Mirror: A went back in time and lost 51..65 (held on B); then B's INBOX renumbered, INBOX 1 moved to Work on A, the state's ids of another rule. */
+  async function tangled(twists: { renumberB: boolean; rekey: boolean }): Promise<World & { lost: string[] }> {
+    const a = new MemoryServer();
+    const b = new MemoryServer({ firstUidValidity: 5000n });
+    a.createFolder('Work');
+    a.append('Work', [{ raw: conformanceMessage(500) }]);
+    a.append('INBOX', range(1, 50).map((n) => ({ raw: conformanceMessage(n) })));
+    const specs = { a: memorySpec(a, 'a'), b: memorySpec(b, 'b') };
+    const statePath = join(tempDir('replimap-review2-tangled-'), 'state');
+    const world: World = { a, b, statePath, sync: (o = {}) => syncSpecs(specs.a, specs.b, statePath, { connections: 1, mode: 'mirror', ...o }) };
+    await world.sync();
+    const backup = a.snapshot();
+    a.append('INBOX', range(51, 65).map((n) => ({ raw: conformanceMessage(n) })));
+    await world.sync();
+    a.restore(backup);
+    a.append('INBOX', range(101, 120).map((n) => ({ raw: conformanceMessage(n) })));
+    expect((await world.sync()).summary.deletionsWithheld).toBe(15);
+    if (twists.renumberB) b.resetUidValidity('INBOX');
+    moveOnA(world, 'Work');
+    if (twists.rekey) {
+      const text = readFileSync(statePath, 'utf8');
+      writeFileSync(statePath, text
+        .replace(/^identity (\d+)$/m, (_, v: string) => `identity ${Number(v) + 1}`)
+        .replace(/^(\d+ \d+ )(\S+)/gm, (_, uids: string, gid: string) => `${uids}${gid.slice(0, -4)}ZZZZ`));
+    }
+    return { ...world, lost: range(51, 65).map((n) => digest(conformanceMessage(n))) };
+  }
+
+  // red: pairRead.ts voidNewUidValidities hands the held records B's new UIDVALIDITY drops to the planner
+  // (heldWithoutUid) with the ids of the old rule; rekeyed() re-keys only the records left, and
+  // planFolder.ts heldMarker looks the marks up by the ids computed now: none matches, the 15 messages
+  // A lost lose their marks and mirror deletes them from B, which held their only copies (no --force).
+  it('unkilled, B renumbered and the state re-keyed: what A lost in the rollback stays on B (withheld)', async () => {
+    const world = await tangled({ renumberB: true, rekey: true });
+    const run = await world.sync();
+    expect(run.failures).toEqual([]);
+    expect(run.summary.deletionsWithheld).toBe(15);
+    expect(bodies(world.b, 'INBOX')).toEqual([...bodies(world.a, 'INBOX'), ...world.lost].sort());
+  });
+
+  for (const twists of [{ renumberB: true, rekey: false }, { renumberB: false, rekey: true }]) it(`${twists.renumberB ? 'B renumbered' : 'state re-keyed'}: the next run converges (B INBOX = A INBOX + what A lost, Work as on A), what A lost is still withheld, then a no-op`, async () => {
+    const { killedRun } = await import('../support/memoryKill.js');
+    const problems: string[] = [];
+    let kills = 0;
+    for (const when of ['before', 'after'] as const) {
+      for (let k = 1; ; k++) {
+        const world = await tangled(twists);
+        const outcome = await killedRun(world, world.statePath, when, k, () => world.sync());
+        if ('finished' in outcome) break;
+        kills++;
+        const where = `${when} ${outcome.killed} (#${k})`;
+        const rerun = await world.sync();
+        if (rerun.failures.length > 0) problems.push(`${where}: rerun failed ${JSON.stringify(rerun.failures)}`);
+        const wantInbox = [...bodies(world.a, 'INBOX'), ...world.lost].sort();
+        if (JSON.stringify(bodies(world.b, 'INBOX')) !== JSON.stringify(wantInbox)) problems.push(`${where}: B INBOX has ${bodies(world.b, 'INBOX').length}, want ${wantInbox.length}`);
+        if (JSON.stringify(bodies(world.b, 'Work')) !== JSON.stringify(bodies(world.a, 'Work'))) problems.push(`${where}: B Work differs from A Work`);
+        if (rerun.summary.deletionsWithheld !== 15) problems.push(`${where}: rerun withheld ${rerun.summary.deletionsWithheld}, not 15`);
+        const again = await world.sync();
+        if (again.summary.copied + again.summary.expunged > 0 || again.failures.length > 0) problems.push(`${where}: third run copied ${again.summary.copied}, expunged ${again.summary.expunged}`);
+      }
+    }
+    expect(kills).toBeGreaterThan(10);
+    expect(problems).toEqual([]);
+  });
+});
