@@ -53,19 +53,24 @@ function moveOnA(world: World, to = 'Archive'): string {
   return digest(moved.body);
 }
 
+/** INBOX's first message moved to Archive on A, whose `op` (read phase: readFolder; act phase: openFolder) A refuses: B must still hold it. */
+async function expectMoveKeptWhenARefuses(op: 'readFolder' | 'openFolder'): Promise<void> {
+  const world = await syncedWorld();
+  const moved = moveOnA(world);
+  world.a.beforeOperation = (operation, args) => {
+    if (operation === op && args.folder === 'Archive') throw new StoreError('folder', 'SELECT refused');
+  };
+  const run = await world.sync();
+  expect(run.failures.map((f) => `${f.folder}:${f.uid}:${f.side}`)).toEqual(['Archive:0:A']);
+  expect(everyBody(world.b)).toContain(moved);
+}
+
 describe('a pair whose first pass fails alone, with a moved message waiting on it', () => {
   // red: engine.ts builds `unconfirmed` only from the first passes that returned (failingAlone gives
   // undefined for the others, folderJobs.ts drops it), so a copy never tried is not "unconfirmed" and
   // INBOX's deletion, which waits for it (waitsForCopy), goes ahead.
   it("mirror: A's Archive cannot be opened in the act phase; B INBOX keeps the message that moved there", async () => {
-    const world = await syncedWorld();
-    const moved = moveOnA(world);
-    world.a.beforeOperation = (op, args) => {
-      if (op === 'openFolder' && args.folder === 'Archive') throw new StoreError('folder', 'SELECT refused');
-    };
-    const run = await world.sync();
-    expect(run.failures.map((f) => `${f.folder}:${f.uid}:${f.side}`)).toEqual(['Archive:0:A']);
-    expect(everyBody(world.b)).toContain(moved);
+    await expectMoveKeptWhenARefuses('openFolder');
   });
 
   it("mirror: B's connection is lost while appending to Archive; B INBOX keeps the message that moved there", async () => {
@@ -286,14 +291,7 @@ describe('a message moved into a folder the run could not read or create', () =>
   });
 
   it("mirror: moved to Archive, whose read on A fails (SELECT refused); B INBOX keeps it", async () => {
-    const world = await syncedWorld();
-    const moved = moveOnA(world);
-    world.a.beforeOperation = (op, args) => {
-      if (op === 'readFolder' && args.folder === 'Archive') throw new StoreError('folder', 'SELECT refused');
-    };
-    const run = await world.sync();
-    expect(run.failures.map((f) => `${f.folder}:${f.uid}:${f.side}`)).toEqual(['Archive:0:A']);
-    expect(everyBody(world.b)).toContain(moved);
+    await expectMoveKeptWhenARefuses('readFolder');
   });
 });
 
