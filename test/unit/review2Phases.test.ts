@@ -338,6 +338,16 @@ describe('held records (A rolled back) with a move, and B renumbered or the stat
     expect(bodies(world.b, 'INBOX')).toEqual([...bodies(world.a, 'INBOX'), ...world.lost].sort());
   });
 
+  it('a dry run of the same (B renumbered, re-keyed, a move): B and the state files untouched, the copy of the move said', async () => {
+    const world = await tangled({ renumberB: true, rekey: true });
+    const files = (): string => [world.statePath, `${world.statePath}.journal`].map((f) => (existsSync(f) ? readFileSync(f, 'utf8') : '')).join('\n--\n');
+    const before = { state: files(), inbox: bodies(world.b, 'INBOX'), work: bodies(world.b, 'Work') };
+    const run = await world.sync({ dryRun: true });
+    expect(run.failures).toEqual([]);
+    expect({ state: files(), inbox: bodies(world.b, 'INBOX'), work: bodies(world.b, 'Work') }).toEqual(before);
+    expect(run.wouldDo.some((t) => /^Work: copy 1 messages/.test(t))).toBe(true);
+  });
+
   for (const twists of [{ renumberB: true, rekey: false }, { renumberB: false, rekey: true }]) it(`${twists.renumberB ? 'B renumbered' : 'state re-keyed'}: the next run converges (B INBOX = A INBOX + what A lost, Work as on A), what A lost is still withheld, then a no-op`, async () => {
     const { killedRun } = await import('../support/memoryKill.js');
     const problems: string[] = [];
