@@ -13,7 +13,7 @@ import { deleteFoldersOnB } from './folderDeletion.js';
 import { prepareFoldersOnB } from './folderSetup.js';
 import { runFolderJobs } from './folderJobs.js';
 import { copyPass, deletePass, type PairActing, type PairExecuteContext, type PairResult } from './pairExecute.js';
-import { readFolderPair } from './pairRead.js';
+import { readFolderPair, type PairReading } from './pairRead.js';
 import { planAccount, type AccountPlan } from './planAccount.js';
 import { recordOwnWritesOnB } from './ownWrites.js';
 import { cutConnectionsOnAbort, interruptedBy, isInterruption } from './interruption.js';
@@ -108,7 +108,8 @@ async function syncAccount(ctx: RunContext): Promise<void> {
   for (const p of setup.ready) observer.verbose(`${p.job.label}: ${p.why}`);
   observer.started({ folders: setup.ready.length, messages: setup.ready.reduce((sum, p) => sum + p.estimate, 0), bytes: 0 });
 
-  await syncPairs(ctx, main, setup.ready.map((p) => p.job));
+  const blocked = plan.pairs.length - setup.ready.length;
+  await syncPairs(ctx, main, setup.ready.map((p) => p.job), blocked);
 
   if (options.deleteFolders && !signal?.aborted) {
     for (const k of plan.keptOnB) observer.verbose(`keeping ${k.name} on B: ${k.why}`);
@@ -175,7 +176,7 @@ type PhaseRunner = <J extends { label: string }, R>(
  * between folders reaches its new folder before it leaves the old one). Then
  * add up the results and record B's own writes (copy mode).
  */
-async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[]): Promise<void> {
+async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[], blocked: number): Promise<void> {
   const { state, observer, signal, job } = ctx;
   const { options } = job;
   const periodic = new PeriodicCommit(state, options.commitIntervalMs ?? COMMIT_INTERVAL_MS, !options.dryRun);
@@ -188,7 +189,7 @@ async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[]
       ...(done && { done }),
     });
 
-  const plan = await readAndPlan(ctx, run, jobs);
+  const plan = await readAndPlan(ctx, run, jobs, blocked);
   if (plan === undefined) return;
   const actCtx: PairExecuteContext = { state, options, observer, signal, onBatchDone: () => periodic.safePoint() };
   const finish = async (stores: StorePair, acting: PairActing, unconfirmed: ReadonlySet<string>): Promise<PairResult> => {
@@ -202,7 +203,7 @@ async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[]
     const waits = acting.acting !== undefined && p.pair.plan.expunges.length > 0;
     return waits ? { acting } : { acting, result: await finish(stores, acting, new Set()) };
   });
-  const unconfirmed = new Set(firstPass.flatMap((p) => [...(p.acting.acting?.unconfirmed ?? [])]));
+  const unconfirmed = unconfirmedCopies(plan, firstPass.flatMap((p) => p.acting.acting?.confirmedGids ?? []));
   const waiting = firstPass.flatMap((p) => (p.result === undefined ? [p.acting] : []));
   const results = [
     ...firstPass.flatMap((p) => (p.result === undefined ? [] : [p.result])),
@@ -217,7 +218,7 @@ async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[]
  * The read phase, then the account's plan (undefined after a signal). The
  * readings are not kept: once planned, only what the act phase needs stays.
  */
-async function readAndPlan(ctx: RunContext, run: PhaseRunner, jobs: FolderPairJob[]): Promise<AccountPlan | undefined> {
+async function readAndPlan(ctx: RunContext, run: PhaseRunner, jobs: FolderPairJob[], blocked: number): Promise<AccountPlan | undefined> {
   const { state, observer, signal, job } = ctx;
   const readCtx = { state, options: job.options, observer, rekey: state.identityVersion !== IDENTITY_RULE_VERSION };
   observer.phase('reading folders');
@@ -225,9 +226,37 @@ async function readAndPlan(ctx: RunContext, run: PhaseRunner, jobs: FolderPairJo
   const leave = job.options.connections > 1 ? (stores: StorePair) => stores.b.closeFolder() : undefined;
   const readings = await run(jobs, (stores, pairJob) => readFolderPair(readCtx, pairJob, stores), leave);
   if (signal?.aborted) return undefined;
-  const plan = planAccount(readings);
+  const plan = planAccount(readings, blindSpots(blocked, jobs.length - readings.length, readings));
   reportAccountPlan(observer, plan);
   return plan;
+}
+
+/**
+ * What of A this run could not see, in words (undefined: all of it): pairs
+ * whose B folder could not be created or that could not be read, A messages
+ * without identity. A message may have moved there: mirror deletes nothing in
+ * such a run (see planAccount).
+ */
+function blindSpots(blocked: number, unread: number, readings: readonly PairReading[]): string | undefined {
+  const unidentified = readings.reduce((n, r) => n + r.reads.a.unidentified.length, 0);
+  const parts = [
+    blocked > 0 && `${blocked} folder${blocked === 1 ? '' : 's'} could not be created on B`,
+    unread > 0 && `${unread} folder${unread === 1 ? '' : 's'} could not be read`,
+    unidentified > 0 && `A gave no identity for ${unidentified} message${unidentified === 1 ? '' : 's'}`,
+  ].filter((p): p is string => typeof p === 'string');
+  return parts.length > 0 ? parts.join(', ') : undefined;
+}
+
+/**
+ * Global ids the account's plan copies more often than the first pass
+ * confirmed (a copy failed, was refused or not returned, or its pair failed
+ * alone before or while copying): a deletion waiting for one of them stays.
+ */
+function unconfirmedCopies(plan: AccountPlan, confirmed: readonly string[]): Set<string> {
+  const missing = new Map<string, number>();
+  for (const pair of plan.pairs) for (const { gid } of pair.plan.appends) missing.set(gid, (missing.get(gid) ?? 0) + 1);
+  for (const gid of confirmed) missing.set(gid, (missing.get(gid) ?? 0) - 1);
+  return new Set([...missing].flatMap(([gid, n]) => (n > 0 ? [gid] : [])));
 }
 
 /** The account plan's exact work per pair, and what it calls for saying. */

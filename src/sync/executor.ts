@@ -95,8 +95,8 @@ export interface FolderActing {
   /** Messages a side said were gone since they were read (the next read decides). */
   saidGone: number;
   interrupted: boolean;
-  /** Global ids of the copies not confirmed (failed, refused, unreturned, cut short). */
-  unconfirmed: Set<string>;
+  /** Global ids of the copies confirmed, once per copy. */
+  confirmedGids: string[];
 }
 
 /**
@@ -139,8 +139,8 @@ export async function copyAndChangeFlags(ctx: ExecutionContext, job: FolderExecu
   // 4. What a side did not return: still there (a failure, looked at again next run) or said to be gone.
   let saidGone = 0;
   for (const side of SIDES) saidGone += await settleUnreturned(run, side, [...unreturned[side], ...leftOutOf(job.reads[side])]);
-  const unconfirmed = new Set(job.plan.appends.filter((a) => !run.confirmed.has(a)).map((a) => a.gid));
-  return { run, saidGone, interrupted, unconfirmed };
+  const confirmedGids = job.plan.appends.filter((a) => run.confirmed.has(a)).map((a) => a.gid);
+  return { run, saidGone, interrupted, confirmedGids };
 }
 
 /**
@@ -152,11 +152,13 @@ export async function deleteAndFinish(
   acting: FolderActing,
   stores: ExecutionContext['stores'],
   unconfirmed: ReadonlySet<string>,
+  /** Why the folder could not be opened for its deletions: each is then a failure, its record kept. */
+  cannotDelete?: string,
 ): Promise<FolderExecutionResult> {
   const { run } = acting;
   // The second pass may run on another connection than the first.
   run.ctx = { ...run.ctx, stores };
-  const kept = await expunge(run, unconfirmed);
+  const kept = await expunge(run, unconfirmed, cannotDelete);
   const { ctx, job, result } = run;
   const settled = result.failed === 0 && acting.saidGone === 0 && !acting.interrupted && kept === 0;
   result.statusRecorded = await recordStatuses(ctx, job, settled, result.maxAppendedUid);
@@ -212,7 +214,7 @@ async function changeFlags(run: Execution): Promise<void> {
  * the folder's statuses unrecorded, so the next run plans it again. An
  * expunged message's record goes. Returns how many were kept waiting.
  */
-async function expunge(run: Execution, unconfirmed: ReadonlySet<string>): Promise<number> {
+async function expunge(run: Execution, unconfirmed: ReadonlySet<string>, cannotDelete: string | undefined): Promise<number> {
   const { ctx, job, fail } = run;
   let waiting = 0;
   for (const side of SIDES) {
@@ -225,7 +227,7 @@ async function expunge(run: Execution, unconfirmed: ReadonlySet<string>): Promis
       } else expunges.push(e);
     }
     if (expunges.length === 0) continue;
-    let reason = refusal(ctx, side);
+    let reason = refusal(ctx, side) ?? (cannotDelete === undefined ? undefined : `not expunged: ${cannotDelete}`);
     if (reason === undefined) {
       try {
         await ctx.stores[side].expungeMessages(expunges.map((e) => e.uid));
@@ -286,7 +288,7 @@ function onlyOnSource(job: FolderExecution, action: CopyAction): MessageRecord {
 /**
  * Records the folder's statuses when nothing is left over. A folder with
  * failures, messages said to be gone (the next read confirms it), deletions the
- * guard withheld, bodies the plan could not compare, or cut short keeps its old
+ * guard withheld or kept in doubt, bodies the plan could not compare, or cut short keeps its old
  * statuses, so it is read and planned again next run (and a withholding is
  * reported again until --force carries it out). Held records need no such help:
  * their mark keeps them withheld, and a mirror run never skips a folder that has any.
@@ -294,7 +296,8 @@ function onlyOnSource(job: FolderExecution, action: CopyAction): MessageRecord {
 async function recordStatuses(ctx: ExecutionContext, job: FolderExecution, settled: boolean, maxAppendedUid: number): Promise<boolean> {
   const { nameA, nameB, plan } = job;
   const unmarkedWithheld = plan.expungesWithheld - (plan.expungesHeld ?? 0);
-  const complete = settled && unmarkedWithheld === 0 && plan.uncompared === undefined && !ctx.signal?.aborted;
+  // Deletions kept in doubt are planned again next run: the folder must not look unchanged then.
+  const complete = settled && unmarkedWithheld === 0 && plan.uncompared === undefined && plan.expungesInDoubt === undefined && !ctx.signal?.aborted;
   if (complete) {
     ctx.state.apply({ op: 'status', nameA, nameB, side: 'a', status: job.reads.a.status });
     ctx.state.apply({ op: 'status', nameA, nameB, side: 'b', status: statusAfterAppends(job.reads.b.status, maxAppendedUid) });

@@ -5,6 +5,7 @@
 // since they were read) and hands the plan to the executor; in a dry run the
 // plan is described instead.
 
+import { StoreError } from '../errors.js';
 import type { SyncState } from '../state/SyncState.js';
 import type { Store } from '../store/types.js';
 import {
@@ -91,8 +92,15 @@ export async function deletePass(
       flagsUpdated: work.flagUpdates, expunged: work.expunges, failed: 0, ...common,
     };
   }
-  await openWhereActing(ctx, pair, stores, (side) => plan.expunges.some((e) => e.side === side));
-  const result = await deleteAndFinish(acting, stores, unconfirmed);
+  // A folder that cannot be opened again fails its deletions alone: what its first pass did still counts.
+  let cannotDelete: string | undefined;
+  try {
+    await openWhereActing(ctx, pair, stores, (side) => plan.expunges.some((e) => e.side === side));
+  } catch (err) {
+    if (!(err instanceof StoreError)) throw err;
+    cannotDelete = err.message;
+  }
+  const result = await deleteAndFinish(acting, stores, unconfirmed, cannotDelete);
   const expectedB = expectedStatusOfB(ctx.options, job, reading.reads.b, result);
   return {
     folder: result.folder, skipped: result.skipped, copied: result.copied, bytes: result.bytes,

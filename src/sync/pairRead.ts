@@ -74,8 +74,11 @@ export async function readFolderPair(ctx: PairReadContext, job: FolderPairJob, s
     accepts: { a: reads.a.permanentFlags, b: reads.b.permanentFlags }, wentBack: rollbacks,
     unidentified: { a: reads.a.unidentified, b: reads.b.unidentified },
     ...(voided.heldWithoutUid.length > 0 && { heldWithoutUid: voided.heldWithoutUid }),
-    // Its records were lost with a damaged section: what is only on B may be what A lost, kept (held).
-    ...(folder.discarded && options.mode === 'mirror' && { holdUnpaired: ['b'] as const }),
+    // Its records were lost with a damaged section, or B's held records lost their UIDs while the ids
+    // change rule (their ids cannot be recomputed): what is only on B may be what A lost, kept (held).
+    ...(options.mode === 'mirror' && (folder.discarded || (ctx.rekey && voided.heldWithoutUid.some((h) => h.side === 'b'))) && {
+      holdUnpaired: ['b'] as const,
+    }),
   };
   const guard: GuardInput = {
     folder: label, force: options.force, cause: withholdingCause(job, records, voided.sides.includes('a')),
@@ -138,9 +141,9 @@ function voidNewUidValidities(
 
 /**
  * The records with the global ids computed now (identity rule changed): a
- * record takes the id its sides' messages agree on, or its one side's; a
- * record whose sides now disagree keeps its id (the planner then sees which
- * side holds another message). Recorded by the act phase, like a voided side.
+ * record takes its A message's id, or its B message's when it has no A side
+ * (the planner then sees whether B holds another message). Recorded by the act
+ * phase, like a voided side.
  */
 function rekeyed(
   records: readonly MessageRecord[],
@@ -150,7 +153,8 @@ function rekeyed(
   const out = records.map((r) => {
     const gidA = r.uidA !== 0 ? snapshots.a.get(r.uidA)?.gid : undefined;
     const gidB = r.uidB !== 0 ? snapshots.b.get(r.uidB)?.gid : undefined;
-    const gid = gidA !== undefined && gidB !== undefined ? (gidA === gidB ? gidA : undefined) : (gidA ?? gidB);
+    // A's id where the record has it (the record's id is A's: knownIdentity.ts); the planner then sees whether B differs.
+    const gid = gidA ?? gidB;
     if (gid === undefined || gid === r.gid) return r;
     changed = true;
     return { ...r, gid };

@@ -45,28 +45,58 @@ export interface AccountPlan {
   moved: MovedMessage[];
 }
 
-export function planAccount(readings: readonly PairReading[]): AccountPlan {
-  const planned = readings.map(planPair);
+/**
+ * @param blind what of A the run could not see (a folder not read, a message
+ *   without identity), when something: a message may have moved there, so
+ *   mirror's deletions all wait, kept in doubt (the folders are planned again next run).
+ */
+export function planAccount(readings: readonly PairReading[], blind?: string): AccountPlan {
+  const planned = readings.map((reading) => (blind === undefined ? planPair(reading) : deletionsInDoubt(planPair(reading), blind)));
   const dropped = { a: new Set<string>(), b: new Set<string>() };
   for (const p of planned) for (const side of SIDES) for (const keyword of p.plan.droppedKeywords[side]) dropped[side].add(keyword);
   const moved = movedAcrossFolders(planned);
   return { pairs: deletionsAfterCopies(planned, moved), droppedKeywords: { a: [...dropped.a].sort(), b: [...dropped.b].sort() }, moved };
 }
 
+/** A pair's deletions kept, in doubt: the message may have moved where the run could not see. */
+function deletionsInDoubt(pair: PairPlan, blind: string): PairPlan {
+  const { plan } = pair;
+  const n = plan.expunges.length;
+  if (n === 0) return pair;
+  const label = pair.reading.job.label;
+  return {
+    ...pair,
+    plan: { ...plan, expunges: [], records: [...plan.records, ...plan.expunges.map((e) => e.record)], expungesInDoubt: (plan.expungesInDoubt ?? 0) + n },
+    work: { ...pair.work, expunges: 0 },
+    warnings: [
+      ...pair.warnings,
+      `${label}: not deleting ${n} B message${n === 1 ? '' : 's'} A lacks in this run: ${blind}, and they may have moved there`,
+    ],
+  };
+}
+
 /**
- * A deletion of a message that moved to another folder waits for its copy
- * there (ExpungeAction.waitsForCopy): were that copy to fail, the message
- * would be on neither folder of that side.
+ * A deletion of a message the plan also copies into another folder (it moved
+ * there) waits for that copy (ExpungeAction.waitsForCopy): were the copy to
+ * fail, the message would be in neither folder of that side. Every deletion of
+ * such a global id waits, however many copies of it move.
  */
 function deletionsAfterCopies(pairs: PairPlan[], moved: readonly MovedMessage[]): PairPlan[] {
   if (moved.length === 0) return pairs;
-  const movedTo = new Map<string, string>();
-  for (const m of moved) movedTo.set(`${m.from}\u0000${m.gid}`, m.to);
+  const copiedInto = new Map<string, string[]>();
+  for (const p of pairs) {
+    for (const { gid } of p.plan.appends) {
+      const labels = copiedInto.get(gid);
+      if (labels === undefined) copiedInto.set(gid, [p.reading.job.label]);
+      else labels.push(p.reading.job.label);
+    }
+  }
   return pairs.map((p) => {
     const label = p.reading.job.label;
-    if (!p.plan.expunges.some((e) => movedTo.has(`${label}\u0000${e.record.gid}`))) return p;
+    const elsewhere = (gid: string): string | undefined => copiedInto.get(gid)?.find((to) => to !== label);
+    if (!p.plan.expunges.some((e) => elsewhere(e.record.gid) !== undefined)) return p;
     const expunges = p.plan.expunges.map((e) => {
-      const to = movedTo.get(`${label}\u0000${e.record.gid}`);
+      const to = elsewhere(e.record.gid);
       return to === undefined ? e : { ...e, waitsForCopy: to, why: `${e.why}; it moved to ${to}: deleted once its copy there is confirmed` };
     });
     return { ...p, plan: { ...p.plan, expunges } };
