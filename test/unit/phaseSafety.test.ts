@@ -1,6 +1,6 @@
 // Second hostile review of the account-wide phases (issue 7): the two-pass act
 // phase, pending records, re-keyed states, on memory stores (real engine).
-// Tests marked "red" fail on 406fd97 and prove a finding of the review.
+// Tests marked "was red" failed on 406fd97 (a finding of the review) and pass since its fix.
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
