@@ -255,6 +255,14 @@ export interface Store {
    */
   openFolder(name: string, options: { readOnly: boolean; uidValidity: bigint }): Promise<void>;
   /**
+   * Leave the open folder without expunging anything, so that this connection
+   * holds no folder while others write to it (a server may then count our own
+   * appends as someone else's change: Dovecot gives their \Recent to the
+   * connection holding the folder, which moves its HIGHESTMODSEQ). Without a
+   * way to do so (IMAP without UNSELECT) the folder stays open; never throws a StoreError for that.
+   */
+  closeFolder(): Promise<void>;
+  /**
    * Envelopes of messages in the open folder. A UID the server returned nothing
    * for is left out: gone, or a server that failed to answer (existingUids tells which).
    */

@@ -5,7 +5,6 @@
 
 import { ConnectionLostError, StoreError, UsageError } from '../errors.js';
 import { IDENTITY_RULE_VERSION } from '../identityVersion.js';
-import { isInbox } from '../store/names.js';
 import { SyncState } from '../state/SyncState.js';
 import { createStore } from '../store/createStore.js';
 import type { Store, StoreStats } from '../store/types.js';
@@ -14,8 +13,8 @@ import { deleteFoldersOnB } from './folderDeletion.js';
 import { prepareFoldersOnB } from './folderSetup.js';
 import { runFolderJobs } from './folderJobs.js';
 import { copyPass, deletePass, type PairActing, type PairExecuteContext, type PairResult } from './pairExecute.js';
-import { readFolderPair } from './pairRead.js';
-import { planAccount, planPair, type AccountPlan, type PairPlan } from './planAccount.js';
+import { readFolderPair, type PairReading } from './pairRead.js';
+import { planAccount, type AccountPlan } from './planAccount.js';
 import { recordOwnWritesOnB } from './ownWrites.js';
 import { cutConnectionsOnAbort, interruptedBy, isInterruption } from './interruption.js';
 import { PeriodicCommit } from './periodicCommit.js';
@@ -110,9 +109,7 @@ async function syncAccount(ctx: RunContext): Promise<void> {
   observer.started({ folders: setup.ready.length, messages: setup.ready.reduce((sum, p) => sum + p.estimate, 0), bytes: 0 });
 
   const blocked = plan.pairs.length - setup.ready.length;
-  // INBOX first, then the biggest first: the folders left for last are short, so no connection idles long.
-  const byWork = [...setup.ready].sort((x, y) => Number(isInbox(y.job.nameA)) - Number(isInbox(x.job.nameA)) || y.estimate - x.estimate);
-  await syncPairs(ctx, main, byWork.map((p) => p.job), blocked);
+  await syncPairs(ctx, main, setup.ready.map((p) => p.job), blocked);
 
   if (options.deleteFolders && !signal?.aborted) {
     for (const k of plan.keptOnB) observer.verbose(`keeping ${k.name} on B: ${k.why}`);
@@ -166,66 +163,72 @@ async function listAndPlanFolders(ctx: RunContext, main: StorePair): Promise<Acc
 }
 
 /** Runs one phase's jobs on the run's connection pairs (see runFolderJobs); a pair failing alone is reported. */
-type PhaseRunner = <J extends { label: string }, R>(jobs: J[], work: (stores: StorePair, j: J) => Promise<R>) => Promise<R[]>;
-
-/** A pair after its first pass: finished (nothing to delete), or waiting for the account's plan. */
-interface FirstPass {
-  acting: PairActing;
-  result?: PairResult;
-}
+type PhaseRunner = <J extends { label: string }, R>(
+  jobs: J[],
+  work: (stores: StorePair, j: J) => Promise<R>,
+  done?: (stores: StorePair) => Promise<void>,
+) => Promise<R[]>;
 
 /**
- * The pairs, on up to --connections pairs of connections. First pass, pair by
- * pair: read, plan (pure), copy and change flags on the connection that read
- * it (its folders still open); a pair with nothing to delete finishes there.
- * Copies only add, so they need not wait for the rest of the account. Then the
- * account's plan (pure), and the second pass: every deletion, once every copy
- * of the run is done (a message that moved between folders reaches its new
- * folder before it leaves the old one). Then add up, and record B's own writes.
+ * The pairs' phases, each on up to --connections pairs of connections: read
+ * every pair, plan the account (pure), then act in two passes: every pair's
+ * copies and flag changes, then every pair's deletions (a message that moved
+ * between folders reaches its new folder before it leaves the old one). Then
+ * add up the results and record B's own writes (copy mode).
  */
 async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[], blocked: number): Promise<void> {
   const { state, observer, signal, job } = ctx;
   const { options } = job;
   const periodic = new PeriodicCommit(state, options.commitIntervalMs ?? COMMIT_INTERVAL_MS, !options.dryRun);
   const extra = new ExtraConnections(ctx.open, options.connections, (t) => observer.warning(t), signal);
-  const run: PhaseRunner = (phaseJobs, work) =>
+  const run: PhaseRunner = (phaseJobs, work, done) =>
     runFolderJobs({
       jobs: phaseJobs, connections: options.connections, main, extra, periodic, open: ctx.open, signal,
       work: (stores, j) => failingAlone(observer, j.label, () => work(stores, j)),
       lost: (j, err) => observer.failure(folderFailure(j.label, err)),
+      ...(done && { done }),
     });
+
+  const plan = await readAndPlan(ctx, run, jobs, blocked);
+  if (plan === undefined) return;
   const actCtx: PairExecuteContext = { state, options, observer, signal, onBatchDone: () => periodic.safePoint() };
   const finish = async (stores: StorePair, acting: PairActing, unconfirmed: ReadonlySet<string>): Promise<PairResult> => {
     const result = await deletePass(actCtx, acting, stores, unconfirmed);
     observer.folderFinished(result);
     return result;
   };
-
-  /** Every pair planned, by label, kept even when its first pass then fails (its copies count as not confirmed). */
-  const planned = new Map<string, PairPlan>();
-  const readCtx = { state, options, observer, rekey: state.identityVersion !== IDENTITY_RULE_VERSION };
-  observer.phase('syncing folders');
-  const first = await run(jobs, async (stores, pairJob): Promise<FirstPass> => {
-    const pair = planPair(await readFolderPair(readCtx, pairJob, stores));
-    planned.set(pairJob.label, pair);
-    reportPairPlan(observer, pair);
-    const acting = await copyPass(actCtx, pair, stores);
-    if (acting.acting !== undefined && pair.plan.expunges.length > 0) return { acting };
-    return { acting, result: await finish(stores, acting, new Set()) };
+  // A pair with nothing to delete waits for nothing: it finishes in the first pass.
+  const firstPass = await run(plan.pairs.map((pair) => ({ label: pair.reading.job.label, pair })), async (stores, p) => {
+    const acting = await copyPass(actCtx, p.pair, stores);
+    const waits = acting.acting !== undefined && p.pair.plan.expunges.length > 0;
+    return waits ? { acting } : { acting, result: await finish(stores, acting, new Set()) };
   });
-  const results = first.flatMap((p) => (p.result === undefined ? [] : [p.result]));
-  if (!signal?.aborted) {
-    const pairs = jobs.flatMap((j) => planned.get(j.label) ?? []);
-    const account = planAccount(pairs, blindSpots(blocked, jobs.length - pairs.length, pairs));
-    reportAccountPlan(observer, account);
-    const byLabel = new Map(account.pairs.map((p) => [p.reading.job.label, p]));
-    const unconfirmed = unconfirmedCopies(account, first.flatMap((p) => p.acting.acting?.confirmedGids ?? []));
-    const waiting = first.flatMap((p) => (p.result === undefined ? [{ ...p.acting, pair: byLabel.get(p.acting.label)! }] : []));
-    results.push(...(await run(waiting, (stores, acting) => finish(stores, acting, unconfirmed))));
-  }
+  const unconfirmed = unconfirmedCopies(plan, firstPass.flatMap((p) => p.acting.acting?.confirmedGids ?? []));
+  const waiting = firstPass.flatMap((p) => (p.result === undefined ? [p.acting] : []));
+  const results = [
+    ...firstPass.flatMap((p) => (p.result === undefined ? [] : [p.result])),
+    ...(await run(waiting, (stores, acting) => finish(stores, acting, unconfirmed))),
+  ];
   addUp(ctx.summary, results);
   const expected = results.flatMap((r) => (r.expectedB ? [r.expectedB] : []));
   if (expected.length > 0 && !signal?.aborted) await recordOwnWritesOnB(main.b, state, expected, observer);
+}
+
+/**
+ * The read phase, then the account's plan (undefined after a signal). The
+ * readings are not kept: once planned, only what the act phase needs stays.
+ */
+async function readAndPlan(ctx: RunContext, run: PhaseRunner, jobs: FolderPairJob[], blocked: number): Promise<AccountPlan | undefined> {
+  const { state, observer, signal, job } = ctx;
+  const readCtx = { state, options: job.options, observer, rekey: state.identityVersion !== IDENTITY_RULE_VERSION };
+  observer.phase('reading folders');
+  // With several connections, each leaves the B folder it read last: another may append to it next (see Store.closeFolder).
+  const leave = job.options.connections > 1 ? (stores: StorePair) => stores.b.closeFolder() : undefined;
+  const readings = await run(jobs, (stores, pairJob) => readFolderPair(readCtx, pairJob, stores), leave);
+  if (signal?.aborted) return undefined;
+  const plan = planAccount(readings, blindSpots(blocked, jobs.length - readings.length, readings));
+  reportAccountPlan(observer, plan);
+  return plan;
 }
 
 /**
@@ -234,8 +237,8 @@ async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[]
  * without identity. A message may have moved there: mirror deletes nothing in
  * such a run (see planAccount).
  */
-function blindSpots(blocked: number, unread: number, pairs: readonly PairPlan[]): string | undefined {
-  const unidentified = pairs.reduce((n, p) => n + p.reading.reads.a.unidentified.length, 0);
+function blindSpots(blocked: number, unread: number, readings: readonly PairReading[]): string | undefined {
+  const unidentified = readings.reduce((n, r) => n + r.reads.a.unidentified.length, 0);
   const parts = [
     blocked > 0 && `${blocked} folder${blocked === 1 ? '' : 's'} could not be created on B`,
     unread > 0 && `${unread} folder${unread === 1 ? '' : 's'} could not be read`,
@@ -256,21 +259,18 @@ function unconfirmedCopies(plan: AccountPlan, confirmed: readonly string[]): Set
   return new Set([...missing].flatMap(([gid, n]) => (n > 0 ? [gid] : [])));
 }
 
-/** A pair's exact work, and what its plan calls for saying. */
-function reportPairPlan(observer: SyncObserver, pair: PairPlan): void {
-  observer.folderPlanned(pair.reading.job.label, pair.work);
-  for (const text of pair.warnings) observer.warning(text);
-}
-
-/** What the account's plan calls for saying: deletions kept in doubt, keywords a side cannot store (once), moves. */
+/** The account plan's exact work per pair, and what it calls for saying. */
 function reportAccountPlan(observer: SyncObserver, plan: AccountPlan): void {
-  for (const text of plan.warnings) observer.warning(text);
+  for (const pair of plan.pairs) {
+    observer.folderPlanned(pair.reading.job.label, pair.work);
+    for (const text of pair.warnings) observer.warning(text);
+  }
   for (const side of SIDES) {
     for (const keyword of plan.droppedKeywords[side]) {
       observer.warning(`${sideLabel(side)} cannot store the keyword ${keyword} (not in PERMANENTFLAGS); copies will lack it`);
     }
   }
-  for (const m of plan.moved) observer.verbose(`global id ${m.gid} left ${m.from} for ${m.to}: copied there, deleted here once the copy is confirmed`);
+  for (const m of plan.moved) observer.verbose(`global id ${m.gid} left ${m.from} for ${m.to}: copied there, then deleted here`);
 }
 
 function addUp(summary: SyncSummary, results: readonly PairResult[]): void {

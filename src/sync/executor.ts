@@ -86,8 +86,7 @@ interface Execution {
  * before any folder's deletions: see copyAndChangeFlags, deleteAndFinish).
  */
 export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecution): Promise<FolderExecutionResult> {
-  const { expunges, expungesInDoubt } = job.plan;
-  return deleteAndFinish(await copyAndChangeFlags(ctx, job), ctx.stores, { expunges, unconfirmed: new Set(), ...(expungesInDoubt !== undefined && { expungesInDoubt }) });
+  return deleteAndFinish(await copyAndChangeFlags(ctx, job), ctx.stores, new Set());
 }
 
 /** A folder between its two passes. */
@@ -152,23 +151,18 @@ export async function copyAndChangeFlags(ctx: ExecutionContext, job: FolderExecu
 export async function deleteAndFinish(
   acting: FolderActing,
   stores: ExecutionContext['stores'],
-  deletions: AccountDeletions,
+  unconfirmed: ReadonlySet<string>,
   /** Why the folder could not be opened for its deletions: each is then a failure, its record kept. */
   cannotDelete?: string,
 ): Promise<FolderExecutionResult> {
   const { run } = acting;
   // The second pass may run on another connection than the first.
   run.ctx = { ...run.ctx, stores };
-  const kept = await expunge(run, deletions, cannotDelete);
+  const kept = await expunge(run, unconfirmed, cannotDelete);
   const { ctx, job, result } = run;
-  const settled = result.failed === 0 && acting.saidGone === 0 && !acting.interrupted && kept === 0 && deletions.expungesInDoubt === undefined;
+  const settled = result.failed === 0 && acting.saidGone === 0 && !acting.interrupted && kept === 0;
   result.statusRecorded = await recordStatuses(ctx, job, settled, result.maxAppendedUid);
   return result;
-}
-
-/** The folder's deletions as the account's plan has them (see planAccount), and the copies not confirmed anywhere. */
-export interface AccountDeletions extends Pick<FolderPlan, 'expunges' | 'expungesInDoubt'> {
-  unconfirmed: ReadonlySet<string>;
 }
 
 /** Why an action on `side` is refused, or undefined when the mode lets the run write there. */
@@ -220,12 +214,12 @@ async function changeFlags(run: Execution): Promise<void> {
  * the folder's statuses unrecorded, so the next run plans it again. An
  * expunged message's record goes. Returns how many were kept waiting.
  */
-async function expunge(run: Execution, { expunges: planned, unconfirmed }: AccountDeletions, cannotDelete: string | undefined): Promise<number> {
+async function expunge(run: Execution, unconfirmed: ReadonlySet<string>, cannotDelete: string | undefined): Promise<number> {
   const { ctx, job, fail } = run;
   let waiting = 0;
   for (const side of SIDES) {
     const expunges: ExpungeAction[] = [];
-    for (const e of planned) {
+    for (const e of job.plan.expunges) {
       if (e.side !== side) continue;
       if (e.waitsForCopy !== undefined && unconfirmed.has(e.record.gid)) {
         waiting++;
@@ -302,8 +296,8 @@ function onlyOnSource(job: FolderExecution, action: CopyAction): MessageRecord {
 async function recordStatuses(ctx: ExecutionContext, job: FolderExecution, settled: boolean, maxAppendedUid: number): Promise<boolean> {
   const { nameA, nameB, plan } = job;
   const unmarkedWithheld = plan.expungesWithheld - (plan.expungesHeld ?? 0);
-  // Deletions kept in doubt (settled is false then) are planned again next run: the folder must not look unchanged.
-  const complete = settled && unmarkedWithheld === 0 && plan.uncompared === undefined && !ctx.signal?.aborted;
+  // Deletions kept in doubt are planned again next run: the folder must not look unchanged then.
+  const complete = settled && unmarkedWithheld === 0 && plan.uncompared === undefined && plan.expungesInDoubt === undefined && !ctx.signal?.aborted;
   if (complete) {
     ctx.state.apply({ op: 'status', nameA, nameB, side: 'a', status: job.reads.a.status });
     ctx.state.apply({ op: 'status', nameA, nameB, side: 'b', status: statusAfterAppends(job.reads.b.status, maxAppendedUid) });

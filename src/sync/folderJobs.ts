@@ -1,4 +1,4 @@
-// The folder pairs of a run phase (the first pass, then the deletions), worked through on up to --connections pairs of
+// The folder pairs of a run phase (reading, then acting), worked through on up to --connections pairs of
 // connections at once. A connection lost during one folder (a server process
 // crashing on a damaged mailbox, a --timeout silence) fails that folder alone:
 // the worker opens a new pair and goes on with the next one. A server that
@@ -34,6 +34,8 @@ export interface FolderJobsInput<J extends FolderJob, R> {
   work: (stores: StorePair, job: J) => Promise<R | undefined>;
   /** A folder whose connection was lost: report it as failed. */
   lost: (job: J, error: ConnectionLostError) => void;
+  /** Called once by a worker that did some job, when the queue is empty (e.g. to leave its open folders). */
+  done?: (stores: StorePair) => Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -50,11 +52,13 @@ export async function runFolderJobs<J extends FolderJob, R>(input: FolderJobsInp
   const worker = async (stores: StorePair): Promise<void> => {
     periodic.join();
     let lostInARow = 0;
+    let worked = false;
     try {
       // A pair idle since the last phase may have lost a connection meanwhile: not a failure of the next folder.
       if (queue.length > 0 && !signal?.aborted && (!stores.a.usable || !stores.b.usable)) await reopenPair(stores, input.open);
       for (let next = queue.shift(); next && !signal?.aborted; next = queue.shift()) {
         const { job, index } = next;
+        worked = true;
         await periodic.safePoint();
         try {
           results[index] = await input.work(stores, job);
@@ -66,6 +70,8 @@ export async function runFolderJobs<J extends FolderJob, R>(input: FolderJobsInp
           await reopenPair(stores, input.open);
         }
       }
+      // Best effort: a connection lost here fails the next phase's first command on it, which reconnects.
+      if (worked && input.done && !signal?.aborted) await input.done(stores).catch(() => undefined);
     } finally {
       await periodic.leave();
     }

@@ -79,7 +79,6 @@ export async function deletePass(
   stores: { a: Store; b: Store },
   unconfirmed: ReadonlySet<string>,
 ): Promise<PairResult> {
-  // `pair` is the account's plan of the pair (its deletions may wait, or be kept in doubt), not the first pass's.
   const { plan, reading, work } = pair;
   const { job } = reading;
   const common = {
@@ -101,9 +100,7 @@ export async function deletePass(
     if (!(err instanceof StoreError)) throw err;
     cannotDelete = err.message;
   }
-  const { expunges, expungesInDoubt } = plan;
-  const deletions = { expunges, unconfirmed, ...(expungesInDoubt !== undefined && { expungesInDoubt }) };
-  const result = await deleteAndFinish(acting, stores, deletions, cannotDelete);
+  const result = await deleteAndFinish(acting, stores, unconfirmed, cannotDelete);
   const expectedB = expectedStatusOfB(ctx.options, job, reading.reads.b, result);
   return {
     folder: result.folder, skipped: result.skipped, copied: result.copied, bytes: result.bytes,

@@ -1,9 +1,10 @@
 // What an incremental run costs in IMAP commands, against real Dovecot, compared
 // with the one-pass core (dc6888a: each pair read, planned and executed in one
 // go on one connection pair; its figures were measured with this very test on
-// that commit, same Dovecot, same seeds, --connections 1). A pair's copies and
-// flag changes run on the connection that read it, its folders still open; only
-// a folder with deletions is opened again, in the second pass.
+// that commit, same Dovecot, same seeds, --connections 1). Planning the whole
+// account before acting has a price, and only that price is allowed: a folder
+// acted on is opened again, once per side it is acted on (A: EXAMINE to copy
+// from; B: SELECT to change flags or delete in).
 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,8 +35,8 @@ describe('incremental cost in commands, three folders changed, --connections 1',
     for (const f of FOLDERS) expect(await bodyDigestsOf(b, f), f).toEqual(await bodyDigestsOf(a, f));
   }
 
-  // dc6888a: A 16, B 16.
-  it('one new message and one flag change in each folder (mirror) costs no more than the one-pass core', async () => {
+  // dc6888a: A 16, B 16. Now each folder is opened again on A (copies) and on B (flag changes).
+  it('one new message and one flag change in each folder (mirror) costs the one-pass core plus one open per folder and side acted on', async () => {
     for (const f of FOLDERS) {
       const onA = await readFolder(a, f);
       await setFlags(a, f, [onA[1]!.uid], ['\\Flagged'], []);
@@ -47,12 +48,12 @@ describe('incremental cost in commands, three folders changed, --connections 1',
     await expectBEqualsA();
     const cost = { a: run.summary.stats.a.commands, b: run.summary.stats.b.commands };
     console.log(`incremental mirror cost: ${JSON.stringify(cost)}`);
-    expect(cost.a).toBeLessThanOrEqual(ONE_PASS_COST.mirror.a);
-    expect(cost.b).toBeLessThanOrEqual(ONE_PASS_COST.mirror.b);
+    expect(cost.a).toBeLessThanOrEqual(ONE_PASS_COST.mirror.a + FOLDERS.length);
+    expect(cost.b).toBeLessThanOrEqual(ONE_PASS_COST.mirror.b + FOLDERS.length);
   });
 
-  // dc6888a: A 16, B 17.
-  it('one new message in each folder (copy) costs no more than the one-pass core', async () => {
+  // dc6888a: A 16, B 17. Now each folder is opened again on A (copies); B needs no folder to append to.
+  it('one new message in each folder (copy) costs the one-pass core plus one open per folder and side acted on', async () => {
     for (const f of FOLDERS) await seedFolder(a, f, [{ raw: taggedMessage(51, `later-${f}`) }]);
     const run = await syncOnce(a, b, statePath, { mode: 'copy', connections: 1 });
     expect(run.failures).toEqual([]);
@@ -60,7 +61,7 @@ describe('incremental cost in commands, three folders changed, --connections 1',
     await expectBEqualsA();
     const cost = { a: run.summary.stats.a.commands, b: run.summary.stats.b.commands };
     console.log(`incremental copy cost: ${JSON.stringify(cost)}`);
-    expect(cost.a).toBeLessThanOrEqual(ONE_PASS_COST.copy.a);
+    expect(cost.a).toBeLessThanOrEqual(ONE_PASS_COST.copy.a + FOLDERS.length);
     expect(cost.b).toBeLessThanOrEqual(ONE_PASS_COST.copy.b);
   });
 });

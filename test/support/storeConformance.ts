@@ -340,6 +340,10 @@ function writeCases(ctx: ConformanceContext): void {
     // Open already: nothing changes, reads still work.
     await store.openFolder(one.folder, { readOnly: true, uidValidity: one.first.status.uidValidity });
     expect([...(await store.existingUids(one.uids))].sort()).toEqual(one.uids);
+    // Left: no folder is open, so a write names none (and nothing is expunged by leaving).
+    await store.closeFolder();
+    await expect(store.addFlags([one.uids[1]!], ['\\Seen'])).rejects.toBeInstanceOf(StoreError);
+    expect((await fx.messages(one.folder)).map((m) => m.flags)).toEqual([['\\Flagged'], []]);
     await fx.resetUidValidity(two.folder);
     const err = await store.openFolder(two.folder, { readOnly: false, uidValidity: two.first.status.uidValidity }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoreError);

@@ -246,6 +246,10 @@ export class ImapStore implements Store {
     this.open = { name, readOnly: selected.readOnly, uidValidity: selected.uidValidity };
   }
 
+  async closeFolder(): Promise<void> {
+    if (this.open && (await unselect(this.live))) this.open = undefined;
+  }
+
   async readFolder(name: string, options: ReadFolderOptions): Promise<FolderRead> {
     this.open = undefined;
     const read = await readFolder(this.live, this.capabilities, name, options);

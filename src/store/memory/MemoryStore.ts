@@ -200,6 +200,12 @@ export class MemoryStore implements Store {
     });
   }
 
+  closeFolder(): Promise<void> {
+    return this.operation('closeFolder', {}, () => {
+      this.open = undefined;
+    });
+  }
+
   readFolder(name: string, options: ReadFolderOptions): Promise<FolderRead> {
     return this.operation('readFolder', { folder: name }, () => {
       this.open = undefined;
