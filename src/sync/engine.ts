@@ -13,8 +13,8 @@ import { deleteFoldersOnB } from './folderDeletion.js';
 import { prepareFoldersOnB } from './folderSetup.js';
 import { runFolderJobs } from './folderJobs.js';
 import { copyPass, deletePass, type PairActing, type PairExecuteContext, type PairResult } from './pairExecute.js';
-import { readFolderPair, type PairReading } from './pairRead.js';
-import { planAccount, type AccountPlan } from './planAccount.js';
+import { readFolderPair } from './pairRead.js';
+import { planAccount, planPair, type AccountPlan, type PairPlan } from './planAccount.js';
 import { recordOwnWritesOnB } from './ownWrites.js';
 import { cutConnectionsOnAbort, interruptedBy, isInterruption } from './interruption.js';
 import { PeriodicCommit } from './periodicCommit.js';
@@ -215,8 +215,8 @@ async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[]
 }
 
 /**
- * The read phase, then the account's plan (undefined after a signal). The
- * readings are not kept: once planned, only what the act phase needs stays.
+ * The read phase, each pair planned as soon as it is read (pure: its planner
+ * input dropped at once), then the account's plan (undefined after a signal).
  */
 async function readAndPlan(ctx: RunContext, run: PhaseRunner, jobs: FolderPairJob[], blocked: number): Promise<AccountPlan | undefined> {
   const { state, observer, signal, job } = ctx;
@@ -224,9 +224,13 @@ async function readAndPlan(ctx: RunContext, run: PhaseRunner, jobs: FolderPairJo
   observer.phase('reading folders');
   // With several connections, each leaves the B folder it read last: another may append to it next (see Store.closeFolder).
   const leave = job.options.connections > 1 ? (stores: StorePair) => stores.b.closeFolder() : undefined;
-  const readings = await run(jobs, (stores, pairJob) => readFolderPair(readCtx, pairJob, stores), leave);
+  const pairs = await run(jobs, async (stores, pairJob) => {
+    const pair = planPair(await readFolderPair(readCtx, pairJob, stores));
+    reportPairPlan(observer, pair);
+    return pair;
+  }, leave);
   if (signal?.aborted) return undefined;
-  const plan = planAccount(readings, blindSpots(blocked, jobs.length - readings.length, readings));
+  const plan = planAccount(pairs, blindSpots(blocked, jobs.length - pairs.length, pairs));
   reportAccountPlan(observer, plan);
   return plan;
 }
@@ -237,8 +241,8 @@ async function readAndPlan(ctx: RunContext, run: PhaseRunner, jobs: FolderPairJo
  * without identity. A message may have moved there: mirror deletes nothing in
  * such a run (see planAccount).
  */
-function blindSpots(blocked: number, unread: number, readings: readonly PairReading[]): string | undefined {
-  const unidentified = readings.reduce((n, r) => n + r.reads.a.unidentified.length, 0);
+function blindSpots(blocked: number, unread: number, pairs: readonly PairPlan[]): string | undefined {
+  const unidentified = pairs.reduce((n, p) => n + p.reading.reads.a.unidentified.length, 0);
   const parts = [
     blocked > 0 && `${blocked} folder${blocked === 1 ? '' : 's'} could not be created on B`,
     unread > 0 && `${unread} folder${unread === 1 ? '' : 's'} could not be read`,
@@ -259,18 +263,21 @@ function unconfirmedCopies(plan: AccountPlan, confirmed: readonly string[]): Set
   return new Set([...missing].flatMap(([gid, n]) => (n > 0 ? [gid] : [])));
 }
 
-/** The account plan's exact work per pair, and what it calls for saying. */
+/** A pair's exact work, and what its plan calls for saying. */
+function reportPairPlan(observer: SyncObserver, pair: PairPlan): void {
+  observer.folderPlanned(pair.reading.job.label, pair.work);
+  for (const text of pair.warnings) observer.warning(text);
+}
+
+/** What the account's plan calls for saying: deletions kept in doubt, keywords a side cannot store (once), moves. */
 function reportAccountPlan(observer: SyncObserver, plan: AccountPlan): void {
-  for (const pair of plan.pairs) {
-    observer.folderPlanned(pair.reading.job.label, pair.work);
-    for (const text of pair.warnings) observer.warning(text);
-  }
+  for (const text of plan.warnings) observer.warning(text);
   for (const side of SIDES) {
     for (const keyword of plan.droppedKeywords[side]) {
       observer.warning(`${sideLabel(side)} cannot store the keyword ${keyword} (not in PERMANENTFLAGS); copies will lack it`);
     }
   }
-  for (const m of plan.moved) observer.verbose(`global id ${m.gid} left ${m.from} for ${m.to}: copied there, then deleted here`);
+  for (const m of plan.moved) observer.verbose(`global id ${m.gid} left ${m.from} for ${m.to}: copied there, deleted here once the copy is confirmed`);
 }
 
 function addUp(summary: SyncSummary, results: readonly PairResult[]): void {

@@ -1,10 +1,12 @@
-// The plan phase: every folder pair read in this run is planned (pure: no
-// I/O), then the account's plan is put together: the folder plans in the
-// order they will be carried out, the exact work of each, the warnings the
-// plans call for (a keyword B cannot store is named once for the account),
-// and an index by global id across folders, which tells a message that left
-// one folder of A for another (copied to its new folder, deleted from its old
-// one in mirror mode: the executor copies first, everywhere, and deletes last).
+// Planning, pure (no I/O): each folder pair as soon as it is read (planPair:
+// its plan, exact work and warnings; the planner's input is then dropped, so
+// the read phase holds one pair's snapshots at a time per connection), then,
+// once every pair is read, the account's plan from all of them (planAccount):
+// a keyword a side cannot store named once, an index by global id across
+// folders, which tells a message that left one folder of A for another (its
+// deletion from the old one waits for its copy in the new one), and, when the
+// run could not see all of A, every deletion kept in doubt. Nothing is done
+// before the account's plan is complete.
 
 import { planGuarded } from './mirrorGuard.js';
 import type { FolderPlan, SideSnapshot } from './planTypes.js';
@@ -37,41 +39,42 @@ export interface MovedMessage {
 }
 
 export interface AccountPlan {
-  /** In the order of the readings (INBOX first). */
+  /** In the order of the pair plans given. */
   pairs: PairPlan[];
   /** Keywords each side cannot store, each once for the account (copies lack them). */
   droppedKeywords: { a: string[]; b: string[] };
   /** Messages that left one folder for another (by global id, across the account's plans). */
   moved: MovedMessage[];
+  /** What the account's view calls for saying (deletions kept in doubt). */
+  warnings: string[];
 }
 
 /**
- * @param blind what of A the run could not see (a folder not read, a message
- *   without identity), when something: a message may have moved there, so
- *   mirror's deletions all wait, kept in doubt (the folders are planned again next run).
+ * The account's plan from every pair's: deletions of a message copied into
+ * another folder wait for that copy; when the run could not see all of A
+ * (`blind`: a folder not read, a message without identity), a message may
+ * have moved there, so mirror's deletions all wait, kept in doubt (the folders
+ * are planned again next run).
  */
-export function planAccount(readings: readonly PairReading[], blind?: string): AccountPlan {
-  const planned = readings.map((reading) => (blind === undefined ? planPair(reading) : deletionsInDoubt(planPair(reading), blind)));
+export function planAccount(planned: readonly PairPlan[], blind?: string): AccountPlan {
+  const warnings: string[] = [];
+  const pairs = blind === undefined ? [...planned] : planned.map((p) => deletionsInDoubt(p, blind, warnings));
   const dropped = { a: new Set<string>(), b: new Set<string>() };
-  for (const p of planned) for (const side of SIDES) for (const keyword of p.plan.droppedKeywords[side]) dropped[side].add(keyword);
-  const moved = movedAcrossFolders(planned);
-  return { pairs: deletionsAfterCopies(planned, moved), droppedKeywords: { a: [...dropped.a].sort(), b: [...dropped.b].sort() }, moved };
+  for (const p of pairs) for (const side of SIDES) for (const keyword of p.plan.droppedKeywords[side]) dropped[side].add(keyword);
+  const moved = movedAcrossFolders(pairs);
+  return { pairs: deletionsAfterCopies(pairs, moved), droppedKeywords: { a: [...dropped.a].sort(), b: [...dropped.b].sort() }, moved, warnings };
 }
 
 /** A pair's deletions kept, in doubt: the message may have moved where the run could not see. */
-function deletionsInDoubt(pair: PairPlan, blind: string): PairPlan {
+function deletionsInDoubt(pair: PairPlan, blind: string, warnings: string[]): PairPlan {
   const { plan } = pair;
   const n = plan.expunges.length;
   if (n === 0) return pair;
-  const label = pair.reading.job.label;
+  warnings.push(`${pair.reading.job.label}: not deleting ${n} B message${n === 1 ? '' : 's'} A lacks in this run: ${blind}, and they may have moved there`);
   return {
     ...pair,
     plan: { ...plan, expunges: [], records: [...plan.records, ...plan.expunges.map((e) => e.record)], expungesInDoubt: (plan.expungesInDoubt ?? 0) + n },
     work: { ...pair.work, expunges: 0 },
-    warnings: [
-      ...pair.warnings,
-      `${label}: not deleting ${n} B message${n === 1 ? '' : 's'} A lacks in this run: ${blind}, and they may have moved there`,
-    ],
   };
 }
 
@@ -103,7 +106,8 @@ function deletionsAfterCopies(pairs: PairPlan[], moved: readonly MovedMessage[])
   });
 }
 
-function planPair(reading: PairReading): PairPlan {
+/** One pair's plan (pure), with its exact work and what it calls for saying. */
+export function planPair(reading: PairReading): PairPlan {
   const { input, ...kept } = reading;
   const { plan, withheld, held } = planGuarded(input, reading.guard);
   const work: PlannedWork = {
