@@ -12,7 +12,7 @@
 import type { MessageRecord, StateOp } from '../state/types.js';
 import type { SyncState } from '../state/SyncState.js';
 import type { AppendMessage, AppendResult, FetchedBodies, FolderRead, FolderStatus, MessageEnvelope, Store } from '../store/types.js';
-import type { CopyAction, ExpungeAction, FlagChange, FolderPlan, SideSnapshot } from './planTypes.js';
+import type { CopyAction, ExpungeAction, FlagChange, FolderPlan } from './planTypes.js';
 import type { FolderResult, MessageFailure, SyncMode, SyncObserver } from './types.js';
 import { BATCH_MAX_BYTES, inBatches } from './batches.js';
 import { describeFlagDelta } from './flags.js';
@@ -32,8 +32,6 @@ export interface FolderExecution {
    * voided side, a new identity rule): the base the first record diff is made against.
    */
   recordsInState?: readonly MessageRecord[];
-  /** The snapshots of the sides the plan copies from (a copy's one-sided record takes its flags there). */
-  snapshots: Partial<Record<Side, SideSnapshot>>;
   /**
    * Envelopes each side returned for the messages the plan copies from it (INTERNALDATE, size).
    * A copy without one is settled like one whose body was not returned (see settleUnreturned).
@@ -121,7 +119,7 @@ export async function copyAndChangeFlags(ctx: ExecutionContext, job: FolderExecu
   // state knew whose copy a side lost stays known, one-sided, until its new copy is confirmed: it is
   // not new on its side, so the next run would never see it again if its record went now. What the
   // second pass deletes is still there until then: its record stays, as the plan keeps it on failure.
-  const stillKnown = knownCopies(job.recordsBefore, job.plan.appends).map((action) => onlyOnSource(job, action));
+  const stillKnown = knownCopies(job.recordsBefore, job.plan.appends).map((action) => onlyOnSource(action));
   const toDelete = job.plan.expunges.map((e) => e.record);
   const base = job.recordsInState ?? job.recordsBefore;
   for (const op of diffRecords(job.nameA, job.nameB, base, [...run.records.values(), ...stillKnown, ...toDelete])) ctx.state.apply(op);
@@ -255,7 +253,7 @@ async function copyFrom(run: Execution, from: Side, unreturned: Unreturned[]): P
   const refused = refusal(ctx, actions[0]!.to);
   if (refused !== undefined) {
     for (const action of actions) {
-      ctx.state.apply({ op: 'put', nameA: job.nameA, nameB: job.nameB, record: onlyOnSource(job, action) });
+      ctx.state.apply({ op: 'put', nameA: job.nameA, nameB: job.nameB, record: onlyOnSource(action) });
       fail({ uid: action.uid, side: sideLabel(action.to), reason: refused });
     }
     await ctx.state.flush();
@@ -263,7 +261,7 @@ async function copyFrom(run: Execution, from: Side, unreturned: Unreturned[]): P
   }
   const { ready, withoutEnvelope } = splitByEnvelope(job.envelopes[from], actions);
   for (const action of withoutEnvelope) {
-    ctx.state.apply({ op: 'put', nameA: job.nameA, nameB: job.nameB, record: onlyOnSource(job, action) });
+    ctx.state.apply({ op: 'put', nameA: job.nameA, nameB: job.nameB, record: onlyOnSource(action) });
     unreturned.push({ uid: action.uid, missing: 'envelope' });
   }
   const copy = await copyInBatches(run, ready, unreturned);
@@ -280,9 +278,8 @@ async function copyFrom(run: Execution, from: Side, unreturned: Unreturned[]): P
  * The message of a copy as a one-sided record on its source, with the flags it
  * has there, its copy pending (wanted, not confirmed) until the copy succeeds.
  */
-function onlyOnSource(job: FolderExecution, action: CopyAction): MessageRecord {
-  const flags = job.snapshots[action.from]?.get(action.uid)?.flags ?? action.flags;
-  return { ...uidsBySide(action.from, action.uid, 0), gid: action.gid, flags: [...flags], status: 'pending' };
+function onlyOnSource(action: CopyAction): MessageRecord {
+  return { ...uidsBySide(action.from, action.uid, 0), gid: action.gid, flags: [...action.sourceFlags], status: 'pending' };
 }
 
 /**
@@ -437,7 +434,7 @@ function recordOutcomes(
   let bytes = 0;
   toSend.forEach(({ action, message }, k) => {
     const outcome = outcomes[k];
-    const { status: _pending, ...record } = onlyOnSource(job, action);
+    const { status: _pending, ...record } = onlyOnSource(action);
     if (outcome?.ok) {
       run.confirmed.add(action);
       messages++;
@@ -488,7 +485,7 @@ function readyToSend(
       toSend.push({ action, message: { body, flags: action.flags, internalDate } });
       continue;
     }
-    ctx.state.apply({ op: 'put', nameA: job.nameA, nameB: job.nameB, record: onlyOnSource(job, action) });
+    ctx.state.apply({ op: 'put', nameA: job.nameA, nameB: job.nameB, record: onlyOnSource(action) });
     if (refusal !== undefined) fail(run, action, refusal);
     else unreturned.push({ uid: action.uid, missing: 'body' });
   }

@@ -131,7 +131,7 @@ function execution({ plan, reading }: PairPlan): FolderExecution {
   return {
     nameA: job.nameA, nameB: job.nameB, label: job.label, plan, recordsBefore: reading.records,
     ...(reading.recordsInState !== reading.records && { recordsInState: reading.recordsInState }),
-    snapshots: reading.snapshots, envelopes: reading.envelopes, reads: reading.reads,
+    envelopes: reading.envelopes, reads: reading.reads,
   };
 }
 

@@ -9,18 +9,14 @@
 // before the account's plan is complete.
 
 import { planGuarded } from './mirrorGuard.js';
-import type { FolderPlan, SideSnapshot } from './planTypes.js';
+import type { FolderPlan } from './planTypes.js';
 import type { PairReading } from './pairRead.js';
-import { SIDES, type Side } from './side.js';
+import { SIDES } from './side.js';
 import type { PlannedWork, Withholding } from './types.js';
 
 export interface PairPlan {
-  /**
-   * The reading, less the planner's input but for the snapshots of the sides
-   * the plan copies from (the executor's one-sided records take their flags
-   * from them), and A's size (for what is already there).
-   */
-  reading: Omit<PairReading, 'input'> & { snapshots: Partial<Record<Side, SideSnapshot>>; messagesOnA: number };
+  /** The reading, less the planner's input, and how many messages A holds (for what is already there). */
+  reading: Omit<PairReading, 'input'> & { messagesOnA: number };
   plan: FolderPlan;
   /** Mirror: the guard withheld this folder's deletions, with why. */
   withheld?: Withholding;
@@ -117,17 +113,10 @@ export function planPair(reading: PairReading): PairPlan {
     expunges: plan.expunges.length,
   };
   return {
-    reading: { ...kept, snapshots: sourceSnapshots(input, plan), messagesOnA: input.a.size }, plan, work,
+    reading: { ...kept, messagesOnA: input.a.size }, plan, work,
     ...(withheld && { withheld }), ...(held && { held }),
     warnings: [...planWarnings(reading, plan), ...[withheld, held].flatMap((w) => (w ? [w.reason] : []))],
   };
-}
-
-/** The snapshots of the sides the plan copies from (only those: the account plan holds every folder's). */
-function sourceSnapshots(input: PairReading['input'], plan: FolderPlan): Partial<Record<Side, SideSnapshot>> {
-  const out: Partial<Record<Side, SideSnapshot>> = {};
-  for (const copy of plan.appends) out[copy.from] = input[copy.from];
-  return out;
 }
 
 function planWarnings(reading: PairReading, plan: FolderPlan): string[] {

@@ -216,7 +216,7 @@ function copyOf(draft: Draft, from: Side, m: Candidate): CopyAction {
   const wanted = normalizeFlags(m.flags);
   const flags = wanted.filter((flag) => flagAccepted(flag, accepts));
   for (const flag of wanted) if (!flagAccepted(flag, accepts)) draft.dropped[to].add(flag);
-  return { from, to, uid: m.uid, gid: m.gid, flags, size: m.size ?? 0, why: whyCopy(from, m.absence) };
+  return { from, to, uid: m.uid, gid: m.gid, flags, sourceFlags: wanted, size: m.size ?? 0, why: whyCopy(from, m.absence) };
 }
 
 function whyCopy(from: Side, absence: Absence | undefined): string {

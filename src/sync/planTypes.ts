@@ -111,6 +111,8 @@ export interface CopyAction {
   gid: string;
   /** Flags to give the copy (already filtered by what `to` accepts). */
   flags: string[];
+  /** The flags the message has on `from`: its one-sided record's until the copy is confirmed. */
+  sourceFlags: readonly string[];
   size: number;
   why: string;
 }

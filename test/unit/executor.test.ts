@@ -11,7 +11,7 @@ import type { AppendMessage, AppendResult, BodyRequest, FetchedBodies, FolderRea
 import { MemoryServer } from '../../src/store/memory/MemoryServer.js';
 import { MemoryStore } from '../../src/store/memory/MemoryStore.js';
 import { executeFolderPlan } from '../../src/sync/executor.js';
-import type { FolderPlan, SnapshotMessage } from '../../src/sync/planTypes.js';
+import type { FolderPlan } from '../../src/sync/planTypes.js';
 import type { MessageFailure, SyncObserver } from '../../src/sync/types.js';
 import { WRITE_OPERATIONS } from '../support/memoryKill.js';
 import { digest } from '../support/storeConformance.js';
@@ -61,11 +61,10 @@ async function run(options: Misbehaviour) {
   for (const record of recordsBefore) state.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record });
   const plan: FolderPlan = {
     records: [], flagChanges: [], expunges: [], droppedKeywords: { a: [], b: [] }, reusedUids: [], expungesWithheld: options.withheld ?? 0,
-    appends: uids.map((uid) => ({ from: 'a' as const, to: 'b' as const, uid, gid: `gid${uid}aaaaaaaaaaa`, flags: ['\\Seen'], size: 10, why: 'new on A' })),
+    appends: uids.map((uid) => ({ from: 'a' as const, to: 'b' as const, uid, gid: `gid${uid}aaaaaaaaaaa`, flags: ['\\Seen'], sourceFlags: ['\\Seen'], size: 10, why: 'new on A' })),
     ...(options.uncompared !== undefined && { uncompared: options.uncompared }),
     ...(options.held !== undefined && { expungesHeld: options.held }),
   };
-  const snapshotA = new Map<number, SnapshotMessage>(uids.map((uid) => [uid, { flags: ['\\Seen'], gid: `gid${uid}aaaaaaaaaaa`, size: 10 }]));
   const envelopesA = new Map<number, MessageEnvelope>(
     uids.filter((uid) => uid !== options.missingEnvelope).map((uid) => [uid, { uid, flags: ['\\Seen'], size: 10, internalDate: new Date(0), identityHeaders: '' }]),
   );
@@ -99,7 +98,7 @@ async function run(options: Misbehaviour) {
     { stores: { a: storeA, b: storeB }, mode: 'copy', state, observer },
     {
       nameA: 'INBOX', nameB: 'INBOX', label: 'INBOX', plan, recordsBefore,
-      snapshots: { a: snapshotA, b: new Map() }, envelopes: { a: envelopesA, b: new Map() },
+      envelopes: { a: envelopesA, b: new Map() },
       reads: { a: read(4), b: { ...read(1), unidentified: options.unidentifiedB ?? [], unread: options.unreadB ?? [] } },
     },
   ).catch((err: unknown) => {
@@ -250,7 +249,7 @@ describe('executeFolderPlan: the mode decides which sides may be written', () =>
     const plan: FolderPlan = {
       // As a two-way plan would be if B had deleted its copy of A's 2 (so the record keeps A's alone).
       records: [{ uidA: 1, uidB: 1, gid: 'g1', flags: ['\\Flagged', '\\Seen'] }],
-      appends: [{ from: 'b', to: 'a', uid: 3, gid: 'g3', flags: ['kw'], size: readB.envelopes[2]!.size, why: 'new on B' }],
+      appends: [{ from: 'b', to: 'a', uid: 3, gid: 'g3', flags: ['kw'], sourceFlags: ['kw'], size: readB.envelopes[2]!.size, why: 'new on B' }],
       flagChanges: [
         { side: 'a', uid: 1, add: ['\\Flagged'], remove: [], why: 'flags changed on B: +\\Flagged' },
         { side: 'b', uid: 1, add: ['\\Flagged'], remove: [], why: 'flags changed on A: +\\Flagged' },
@@ -263,7 +262,6 @@ describe('executeFolderPlan: the mode decides which sides may be written', () =>
       { stores: { a: storeA, b: storeB }, mode: 'mirror', state, observer: { ...quiet, failure: (f) => void failures.push(f) } },
       {
         nameA: 'INBOX', nameB: 'INBOX', label: 'INBOX', plan, recordsBefore,
-        snapshots: { a: new Map(), b: new Map([[3, { flags: ['kw'] }]]) },
         envelopes: { a: new Map(), b: new Map(readB.envelopes.map((e) => [e.uid, e])) },
         reads: { a: readA, b: readB },
       },

@@ -23,7 +23,7 @@ function plan(over: Partial<FolderPlanInput>) {
 
 /** A copy from A to B, for any reason (the reasons have tests of their own). */
 const copyToB = (uid: number, gid: string, flags: string[], size: number): CopyAction =>
-  ({ from: 'a', to: 'b', uid, gid, flags, size, why: expect.any(String) as unknown as string });
+  ({ from: 'a', to: 'b', uid, gid, flags, sourceFlags: expect.any(Array) as unknown as string[], size, why: expect.any(String) as unknown as string });
 const flagsOnB = (uid: number, add: string[], remove: string[]): FlagChange =>
   ({ side: 'b', uid, add, remove, why: expect.any(String) as unknown as string });
 
