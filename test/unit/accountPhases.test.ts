@@ -10,39 +10,16 @@ import { MemoryServer } from '../../src/store/memory/MemoryServer.js';
 import type { SyncOptions } from '../../src/sync/types.js';
 import { conformanceMessage, digest } from '../support/storeConformance.js';
 import { forgetMemorySpecs, memorySpec } from '../support/memorySpecs.js';
+import { bodies, everyBody, memoryWorld, type MemoryWorld } from '../support/memoryWorld.js';
 import { runSync } from '../../src/sync/engine.js';
 import type { SyncObserver } from '../../src/sync/types.js';
-import { defaultOptions, syncSpecs, tempDir, type EngineRun } from '../support/sync.js';
+import { defaultOptions, tempDir } from '../support/sync.js';
 
 afterEach(forgetMemorySpecs);
 
-interface World {
-  a: MemoryServer;
-  b: MemoryServer;
-  sync: (options?: Partial<SyncOptions>) => Promise<EngineRun>;
-}
+type World = MemoryWorld;
 
-/** A with INBOX (3 messages), Work (2) and Archive (empty); B empty. */
-function newWorld(): World {
-  const a = new MemoryServer();
-  const b = new MemoryServer({ firstUidValidity: 5000n });
-  a.append('INBOX', [1, 2, 3].map((n) => ({ raw: conformanceMessage(n) })));
-  a.createFolder('Work');
-  a.append('Work', [4, 5].map((n) => ({ raw: conformanceMessage(n) })));
-  a.createFolder('Archive');
-  const specs = { a: memorySpec(a, 'a'), b: memorySpec(b, 'b') };
-  const statePath = join(tempDir('replimap-phases-'), 'state');
-  return { a, b, sync: (options = {}) => syncSpecs(specs.a, specs.b, statePath, { connections: 1, ...options }) };
-}
-
-/** Body digests of a folder, sorted (a loss or a duplicate shows). */
-function bodies(server: MemoryServer, folder: string): string[] {
-  return server.hasFolder(folder) ? server.messages(folder).map((m) => digest(m.body)).sort() : [];
-}
-
-function everyBody(server: MemoryServer): string[] {
-  return server.folderNames().flatMap((f) => bodies(server, f)).sort();
-}
+const newWorld = (): World => memoryWorld();
 
 describe('between the read phase and the act phase', () => {
   // was red: executePair runs each pair's executor in turn, and the executor expunges (step 2) before it

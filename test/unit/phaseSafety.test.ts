@@ -10,39 +10,19 @@ import { MemoryServer } from '../../src/store/memory/MemoryServer.js';
 import type { SyncOptions } from '../../src/sync/types.js';
 import { conformanceMessage, digest } from '../support/storeConformance.js';
 import { forgetMemorySpecs, memorySpec } from '../support/memorySpecs.js';
-import { syncSpecs, tempDir, type EngineRun } from '../support/sync.js';
+import { bodies, everyBody, memoryWorld, type MemoryWorld } from '../support/memoryWorld.js';
+import { syncSpecs, tempDir } from '../support/sync.js';
 
 afterEach(forgetMemorySpecs);
 
-interface World {
-  a: MemoryServer;
-  b: MemoryServer;
-  statePath: string;
-  sync: (options?: Partial<SyncOptions>) => Promise<EngineRun>;
-}
+type World = MemoryWorld;
 
 /** A with INBOX (3 messages), Work (2) and Archive (empty), synced once to an empty B in `mode`. */
 async function syncedWorld(mode: SyncOptions['mode'] = 'mirror'): Promise<World> {
-  const a = new MemoryServer();
-  const b = new MemoryServer({ firstUidValidity: 5000n });
-  a.append('INBOX', [1, 2, 3].map((n) => ({ raw: conformanceMessage(n) })));
-  a.createFolder('Work');
-  a.append('Work', [4, 5].map((n) => ({ raw: conformanceMessage(n) })));
-  a.createFolder('Archive');
-  const specs = { a: memorySpec(a, 'a'), b: memorySpec(b, 'b') };
-  const statePath = join(tempDir('replimap-review2-'), 'state');
-  const world: World = { a, b, statePath, sync: (options = {}) => syncSpecs(specs.a, specs.b, statePath, { connections: 1, mode, ...options }) };
+  const world = memoryWorld({ mode });
   const first = await world.sync();
   expect(first.failures).toEqual([]);
   return world;
-}
-
-function bodies(server: MemoryServer, folder: string): string[] {
-  return server.hasFolder(folder) ? server.messages(folder).map((m) => digest(m.body)).sort() : [];
-}
-
-function everyBody(server: MemoryServer): string[] {
-  return server.folderNames().flatMap((f) => bodies(server, f)).sort();
 }
 
 /** Moves A's first INBOX message to Archive (copy, then expunge, as a client's MOVE would). */
