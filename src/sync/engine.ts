@@ -235,7 +235,9 @@ async function transferPass(ctx: RunContext, run: PhaseRunner, plan: AccountPlan
   }
   const acting = new Map(recorded.flatMap((p) => (p.acting ? [[p.label, p.acting] as const] : [])));
   markTransfersUnsettled(plan.transfers, acting);
-  return (await run(transferGroups(plan.transfers), (stores, group) => transferGroup(group, acting, stores))).flat();
+  // With several connections, each leaves the folder it moved into last: another may append to it next (see Store.closeFolder).
+  const leave = ctx.job.options.connections > 1 ? (stores: StorePair) => stores.b.closeFolder() : undefined;
+  return (await run(transferGroups(plan.transfers), (stores, group) => transferGroup(group, acting, stores), leave)).flat();
 }
 
 /**
