@@ -272,6 +272,8 @@ async function readAndPlan(
     if (signal?.aborted) return undefined;
     plan = planAccount(pairs, blind, { ...transfer, sizes });
   }
+  // A pair whose copies server-side transfers replaced has less to send than it said when it was read.
+  plan.pairs.forEach((p, i) => p.work !== pairs[i]!.work && observer.folderPlanned(p.reading.job.label, p.work));
   reportAccountPlan(observer, plan);
   return plan;
 }
