@@ -121,6 +121,21 @@ describe('a message moved between folders on A', () => {
     expect(contents(world.b)).toEqual(contents(world.a));
   });
 
+  it('mirror, B without MOVE, its COPY refused: listed (exit 1), INBOX keeps the message (its deletion waited for the copy)', async () => {
+    const world = await syncedWorld('mirror', { features: { move: false } });
+    const moved = moveOnA(world);
+    world.b.beforeOperation = (op) => {
+      if (op === 'copyMessages') throw new StoreError('message', 'COPY refused: over quota');
+    };
+    const run = await world.sync();
+    expect(run.failures.map((f) => `${f.folder}:${f.side}`)).toEqual(['INBOX:B']);
+    expect(run.summary).toMatchObject({ transferred: 0, expunged: 0 });
+    expect(bodies(world.b, 'INBOX')).toContain(moved);
+    world.b.beforeOperation = undefined;
+    expect((await world.sync()).failures).toEqual([]);
+    expect(contents(world.b)).toEqual(contents(world.a));
+  });
+
   it('mirror, B without COPY and MOVE: appended from A, then deleted from INBOX (as before)', async () => {
     const world = await syncedWorld('mirror', APPENDS_ONLY);
     moveOnA(world);
