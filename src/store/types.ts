@@ -152,7 +152,7 @@ export interface FetchedBodies {
 export interface AppendMessage {
   /** In CRLF form; a store may normalise other line ends (see the top of this file). */
   body: Buffer;
-  flags: string[];
+  flags: readonly string[];
   internalDate: Date;
 }
 

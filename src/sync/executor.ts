@@ -11,10 +11,11 @@
 
 import type { MessageRecord, StateOp } from '../state/types.js';
 import type { SyncState } from '../state/SyncState.js';
-import type { AppendMessage, AppendResult, FetchedBodies, FolderRead, FolderStatus, MessageEnvelope, Store } from '../store/types.js';
+import type { AppendMessage, AppendResult, FetchedBodies, FolderRead, FolderStatus, Store } from '../store/types.js';
 import type { CopyAction, ExpungeAction, FlagChange, FolderPlan } from './planTypes.js';
 import type { FolderResult, MessageFailure, SyncMode, SyncObserver } from './types.js';
 import { BATCH_MAX_BYTES, inBatches } from './batches.js';
+import type { CopyEnvelopes } from './copyEnvelopes.js';
 import { describeFlagDelta } from './flags.js';
 import { diffRecords, recordKey } from './recordDiff.js';
 import { mayWrite, sideLabel, SIDES, uidOn, uidsBySide, type Side } from './side.js';
@@ -36,7 +37,7 @@ export interface FolderExecution {
    * Envelopes each side returned for the messages the plan copies from it (INTERNALDATE, size).
    * A copy without one is settled like one whose body was not returned (see settleUnreturned).
    */
-  envelopes: { a: ReadonlyMap<number, MessageEnvelope>; b: ReadonlyMap<number, MessageEnvelope> };
+  envelopes: { a: CopyEnvelopes; b: CopyEnvelopes };
   reads: { a: ReadOutcome; b: ReadOutcome };
   /** The copies the account's plan replaced by server-side transfers into this pair (known ones stay one-sided until confirmed). */
   transfersIn?: readonly CopyAction[];
@@ -402,7 +403,7 @@ interface CopyResult {
 
 /** Copies with their envelope (and its size, which the plan lacks for known messages), and those their side gave none. */
 function splitByEnvelope(
-  envelopes: ReadonlyMap<number, MessageEnvelope>,
+  envelopes: CopyEnvelopes,
   copies: readonly CopyAction[],
 ): { ready: CopyAction[]; withoutEnvelope: CopyAction[] } {
   const ready: CopyAction[] = [];

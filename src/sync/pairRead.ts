@@ -10,6 +10,7 @@ import type { MessageRecord, SideStatus } from '../state/types.js';
 import type { FolderState, SyncState } from '../state/SyncState.js';
 import type { FolderRead, FolderStatus, MessageEnvelope, ReadBase, Store } from '../store/types.js';
 import { fetchDigests, withSizes } from './bodyDigests.js';
+import { CompactEnvelopes, type CopyEnvelopes } from './copyEnvelopes.js';
 import type { ReadOutcome } from './executor.js';
 import { globalId, identityWithoutSize } from './identity.js';
 import { planGuarded } from './mirrorGuard.js';
@@ -50,7 +51,7 @@ export interface PairReading {
   guard: GuardInput;
   reads: { a: ReadOutcome; b: ReadOutcome };
   /** Envelopes of the messages the plan copies, by source side (INTERNALDATE, size); a copy without one is settled as unreturned. */
-  envelopes: { a: Map<number, MessageEnvelope>; b: Map<number, MessageEnvelope> };
+  envelopes: { a: CopyEnvelopes; b: CopyEnvelopes };
   /** Sides found restored from an older backup. */
   rollbacks: ('a' | 'b')[];
   /** Why some digests the planner asked for could not be read, per side. */
@@ -236,7 +237,7 @@ async function answerPlannerQuestions(
   stores: { a: Store; b: Store },
   first: PairReading['input'],
   guard: GuardInput,
-  envelopes: PairReading['envelopes'],
+  envelopes: { a: Map<number, MessageEnvelope>; b: Map<number, MessageEnvelope> },
 ): Promise<{ input: PairReading['input']; digestErrors: string[]; envelopes: PairReading['envelopes'] }> {
   let input = first;
   let plan = planGuarded(input, guard).plan;
@@ -266,17 +267,17 @@ async function answerPlannerQuestions(
   }
   // Copies of messages the state already knew carry no envelope yet: one FETCH per source side for all of them.
   // What a side does not return stays out of its envelopes; the executor settles it.
-  const kept: PairReading['envelopes'] = { a: new Map(), b: new Map() };
+  const kept: Record<'a' | 'b', MessageEnvelope[]> = { a: [], b: [] };
   for (const side of SIDES) {
     const missing = plan.appends.filter((a) => a.from === side && !envelopes[side].has(a.uid)).map((a) => a.uid);
     for (const e of missing.length > 0 ? await stores[side].fetchEnvelopes(missing) : []) envelopes[side].set(e.uid, e);
   }
-  // Only the copies' envelopes are kept, without their headers: the account's plan holds every folder's.
+  // Only the copies' envelopes are kept, compact (size and date): the account's plan holds every folder's.
   for (const { from, uid } of plan.appends) {
     const envelope = envelopes[from].get(uid);
-    if (envelope !== undefined) kept[from].set(uid, { ...envelope, identityHeaders: '' });
+    if (envelope !== undefined) kept[from].push(envelope);
   }
-  return { input, digestErrors, envelopes: kept };
+  return { input, digestErrors, envelopes: { a: new CompactEnvelopes(kept.a), b: new CompactEnvelopes(kept.b) } };
 }
 
 function snapshotOf(records: readonly MessageRecord[], side: 'a' | 'b', read: FolderRead): SideSnapshot {

@@ -14,6 +14,7 @@
 // mirror mode, a message A does not have (and only when allowExpunge; one A lost when it went back
 // in time, a held record, only with expungeHeld as well).
 
+import { FlagInterner } from '../state/lineCodec.js';
 import type { HeldKind, MessageRecord } from '../state/types.js';
 import type { CopyAction, ExpungeAction, FlagChange, FolderPlan, FolderPlanInput, SnapshotMessage } from './planTypes.js';
 import { describeFlagDelta, flagAccepted, flagDelta, mergeFlags, normalizedView, normalizeFlags, sameFlags } from './flags.js';
@@ -39,6 +40,8 @@ interface Draft {
   expungesHeld: number;
   expungesHeldUnknown: number;
   expungesInDoubt: number;
+  /** One shared array per distinct flag list: a plan of an initial copy holds two per message. */
+  flagLists: FlagInterner;
 }
 
 export function planFolder(input: FolderPlanInput): FolderPlan {
@@ -46,7 +49,7 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
   const draft: Draft = {
     input, kept: [], appends: [], flagChanges: [], expunges: [], dropped: { a: new Set(), b: new Set() }, reusedUids: [],
     pools: { a: [], b: [] }, unlisted: { a: new Set(), b: new Set() },
-    expungesWithheld: 0, expungesHeld: 0, expungesHeldUnknown: 0, expungesInDoubt: 0,
+    expungesWithheld: 0, expungesHeld: 0, expungesHeldUnknown: 0, expungesInDoubt: 0, flagLists: new FlagInterner(),
   };
   const presence = { a: new SidePresence('a', input.a, input.records), b: new SidePresence('b', input.b, input.records) };
   planRecords(draft, presence);
@@ -212,30 +215,35 @@ function planUnpaired(draft: Draft, side: Side, m: Candidate): void {
 
 function copyOf(draft: Draft, from: Side, m: Candidate): CopyAction {
   const to = other(from);
-  const accepts = draft.input.accepts[to];
-  const wanted = normalizeFlags(m.flags);
-  const flags = wanted.filter((flag) => flagAccepted(flag, accepts));
-  for (const flag of wanted) if (!flagAccepted(flag, accepts)) draft.dropped[to].add(flag);
+  const accepted = (flag: string): boolean => flagAccepted(flag, draft.input.accepts[to]);
+  const wanted = draft.flagLists.intern(normalizeFlags(m.flags));
+  const flags = wanted.every(accepted) ? wanted : draft.flagLists.intern(wanted.filter(accepted));
+  for (const flag of wanted) if (!accepted(flag)) draft.dropped[to].add(flag);
   return { from, to, uid: m.uid, gid: m.gid, flags, sourceFlags: wanted, size: m.size ?? 0, why: whyCopy(from, m.absence) };
 }
 
-function whyCopy(from: Side, absence: Absence | undefined): string {
+/** The reasons without a UID in them, each built once: a plan may hold one per message. */
+const WHY_COPY = { a: whyCopyTexts('a'), b: whyCopyTexts('b') };
+const WHY_EXPUNGE = { a: whyExpungeTexts('a'), b: whyExpungeTexts('b') };
+
+function whyCopyTexts(from: Side): { new: string; gone: string; 'never-stored': string } {
   const to = sideLabel(other(from));
-  switch (absence?.kind) {
-    case undefined: return `new on ${sideLabel(from)}`;
-    case 'gone': return `${to}'s copy is gone`;
-    case 'never-stored': return `not on ${to} yet`;
-    case 'uid-reused': return `UID ${absence.uid} on ${to} now holds another message`;
-  }
+  return { new: `new on ${sideLabel(from)}`, gone: `${to}'s copy is gone`, 'never-stored': `not on ${to} yet` };
+}
+
+function whyExpungeTexts(side: Side): { new: string; gone: string; 'never-stored': string } {
+  const from = sideLabel(other(side));
+  return { new: `mirror: not on ${from}`, gone: `mirror: ${from} deleted it`, 'never-stored': `mirror: not on ${from}` };
+}
+
+function whyCopy(from: Side, absence: Absence | undefined): string {
+  if (absence?.kind === 'uid-reused') return `UID ${absence.uid} on ${sideLabel(other(from))} now holds another message`;
+  return WHY_COPY[from][absence?.kind ?? 'new'];
 }
 
 function whyExpunge(side: Side, absence: Absence | undefined): string {
-  const from = sideLabel(other(side));
-  switch (absence?.kind) {
-    case undefined: case 'never-stored': return `mirror: not on ${from}`;
-    case 'gone': return `mirror: ${from} deleted it`;
-    case 'uid-reused': return `mirror: UID ${absence.uid} on ${from} now holds another message`;
-  }
+  if (absence?.kind === 'uid-reused') return `mirror: UID ${absence.uid} on ${sideLabel(other(side))} now holds another message`;
+  return WHY_EXPUNGE[side][absence?.kind ?? 'new'];
 }
 
 /**

@@ -109,8 +109,8 @@ export interface CopyAction {
   /** The message's UID on `from`. */
   uid: number;
   gid: string;
-  /** Flags to give the copy (already filtered by what `to` accepts). */
-  flags: string[];
+  /** Flags to give the copy (already filtered by what `to` accepts). Shared between copies: read-only. */
+  flags: readonly string[];
   /** The flags the message has on `from`: its one-sided record's until the copy is confirmed. */
   sourceFlags: readonly string[];
   size: number;

@@ -43,6 +43,22 @@ describe('planFolder: first run', () => {
     expect(p.records).toEqual([]);
   });
 
+  it('copies with the same flags share one read-only flag list (a plan may hold a million copies)', () => {
+    const p = plan({
+      a: snap([1, ['\\Seen', 'kw'], 'g1', 10], [2, ['kw', '\\Seen'], 'g2', 20], [3, ['\\Seen'], 'g3', 30]),
+      accepts: { a: anyFlags, b: noKeywords },
+    });
+    const [one, two, three] = p.appends;
+    expect(one!.sourceFlags).toEqual(['\\Seen', 'kw']);
+    expect(two!.sourceFlags).toBe(one!.sourceFlags);
+    expect(one!.flags).toEqual(['\\Seen']);
+    expect(two!.flags).toBe(one!.flags);
+    // All its flags accepted: the copy's list is the source's.
+    expect(three!.flags).toBe(one!.flags);
+    expect(three!.sourceFlags).toBe(three!.flags);
+    expect(Object.isFrozen(one!.flags) && Object.isFrozen(one!.sourceFlags)).toBe(true);
+  });
+
   it('matches a pre-populated B by gid (lost state): no duplicate, flags aligned to A', () => {
     const p = plan({
       a: snap([1, ['\\Seen'], 'g1'], [2, [], 'g2']),

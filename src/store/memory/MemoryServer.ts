@@ -37,7 +37,7 @@ export interface MemoryFolder {
 /** A message to store: raw bytes (a string is UTF-8), flags, internal date (default 2020-01-01). */
 export interface MemorySeed {
   raw: Buffer | string;
-  flags?: string[];
+  flags?: readonly string[];
   internalDate?: Date;
 }
 
