@@ -14,7 +14,8 @@
 // holds is no source (a later improvement could load its records).
 
 import type { MessageRecord } from '../state/types.js';
-import type { FolderStatus, MessageEnvelope, StoreFeatures } from '../store/types.js';
+import type { FolderStatus, StoreFeatures } from '../store/types.js';
+import type { CopyEnvelopes } from './copyEnvelopes.js';
 import type { FolderPairJob, PlannedWork, SyncMode } from './types.js';
 import type { CopyAction, ExpungeAction, FolderPlan, TransferAction, TransferFolder } from './planTypes.js';
 import { mayWrite, sideLabel, uidOn, type Side } from './side.js';
@@ -23,7 +24,7 @@ import { mayWrite, sideLabel, uidOn, type Side } from './side.js';
 export interface TransferPair {
   reading: {
     job: FolderPairJob;
-    envelopes: { a: ReadonlyMap<number, MessageEnvelope>; b: ReadonlyMap<number, MessageEnvelope> };
+    envelopes: { a: CopyEnvelopes; b: CopyEnvelopes };
     reads: { a: { status: FolderStatus }; b: { status: FolderStatus } };
   };
   plan: FolderPlan;
