@@ -39,24 +39,22 @@ async function expectSameMail(a: DovecotServer, b: DovecotServer, folders: reado
   for (const f of folders) expect(await contentsOf(b, f), `B's ${f} against A's`).toEqual(await contentsOf(a, f));
 }
 
-/** Another client's MOVE on A (RFC 6851), as a mail program does it. */
-async function moveOnA(a: DovecotServer, from: string, to: string, uids: number[]): Promise<void> {
+/** Another client's MOVE on A (RFC 6851), as a mail program does it: these UIDs (default all); resolves their bytes. */
+async function moveOnA(a: DovecotServer, from: string, to: string, uids?: number[]): Promise<number> {
+  const messages = await readFolder(a, from);
+  const wanted = new Set(uids ?? messages.map((m) => m.uid));
   const client = await openClient(a);
   try {
     await client.mailboxOpen(from);
-    expect(await client.messageMove(uids.join(','), to, { uid: true }), `MOVE on A ${from} → ${to}`).not.toBe(false);
+    expect(await client.messageMove([...wanted].join(','), to, { uid: true }), `MOVE on A ${from} → ${to}`).not.toBe(false);
   } finally {
     await client.logout().catch(() => client.close());
   }
+  return messages.filter((m) => wanted.has(m.uid)).reduce((n, m) => n + m.size, 0);
 }
 
 async function uidsOf(server: DovecotServer, folder: string): Promise<number[]> {
   return (await readFolder(server, folder)).map((m) => m.uid);
-}
-
-async function sizeOf(server: DovecotServer, folder: string, uids: number[]): Promise<number> {
-  const wanted = new Set(uids);
-  return (await readFolder(server, folder)).filter((m) => wanted.has(m.uid)).reduce((n, m) => n + m.size, 0);
 }
 
 interface SyncJson {
@@ -83,6 +81,19 @@ function summaryOf(run: CliRun): SyncJson {
 
 async function sync(a: DovecotServer, b: DovecotServer, statePath: string, mode: 'copy' | 'mirror', extra: string[] = []): Promise<SyncJson> {
   return summaryOf(await runCli(syncArgs(a, b, statePath, mode, extra), passwordEnv(a, b)));
+}
+
+/** A run whose commands to B Dovecot counts by name (B must be a bench server). */
+async function syncCounted(
+  a: DovecotServer,
+  b: DovecotServer,
+  statePath: string,
+  mode: 'copy' | 'mirror',
+  extra: string[] = [],
+): Promise<{ run: SyncJson; commands: CommandCounts }> {
+  await commandCounts(b); // zeroes B's counters
+  const run = await sync(a, b, statePath, mode, extra);
+  return { run, commands: await commandCounts(b) };
 }
 
 const count = (c: CommandCounts, name: string): number => c.byName[name] ?? 0;
@@ -115,13 +126,9 @@ describe('server-side moves on B (issue 9 §3), through the CLI', () => {
     await seedFolder(a, 'Archive', paddedMessages('archived', 20, 3000));
     expect((await sync(a, b, statePath, 'mirror')).copied).toBe(1020);
 
-    const moved = await uidsOf(a, 'INBOX');
-    const movedBytes = await sizeOf(a, 'INBOX', moved);
-    await moveOnA(a, 'INBOX', 'Archive', moved);
-    await commandCounts(b); // zeroes B's counters
+    const movedBytes = await moveOnA(a, 'INBOX', 'Archive');
     // --force: the guard counts the 1,000 leaving INBOX as deletions (all of INBOX): not this test's subject.
-    const run = await sync(a, b, statePath, 'mirror', ['--force']);
-    const commands = await commandCounts(b);
+    const { run, commands } = await syncCounted(a, b, statePath, 'mirror', ['--force']);
 
     await expectSameMail(a, b);
     expect(await uidsOf(b, 'INBOX')).toEqual([]);
@@ -139,12 +146,8 @@ describe('server-side moves on B (issue 9 §3), through the CLI', () => {
     await sync(a, b, statePath, 'copy');
     const inboxBefore = await contentsOf(b, 'INBOX');
 
-    const moved = await uidsOf(a, 'INBOX');
-    const movedBytes = await sizeOf(a, 'INBOX', moved);
-    await moveOnA(a, 'INBOX', 'Archive', moved);
-    await commandCounts(b);
-    const run = await sync(a, b, statePath, 'copy');
-    const commands = await commandCounts(b);
+    const movedBytes = await moveOnA(a, 'INBOX', 'Archive');
+    const { run, commands } = await syncCounted(a, b, statePath, 'copy');
 
     expect(await contentsOf(b, 'INBOX'), 'copy mode keeps B\'s INBOX as it was').toEqual(inboxBefore);
     expect(await contentsOf(b, 'Archive')).toEqual(await contentsOf(a, 'Archive'));
@@ -162,16 +165,13 @@ describe('server-side moves on B (issue 9 §3), through the CLI', () => {
     await sync(a, b, statePath, 'mirror');
 
     const moved = (await uidsOf(a, 'INBOX')).slice(0, 12);
-    const movedBytes = await sizeOf(a, 'INBOX', moved);
     // Changed before the move (travels with it on A) and after it (on the new UIDs).
     await setFlags(a, 'INBOX', moved.slice(0, 4), ['\\Flagged', '$Moved'], ['\\Seen']);
-    await moveOnA(a, 'INBOX', 'Archive', moved);
+    const movedBytes = await moveOnA(a, 'INBOX', 'Archive', moved);
     const arrived = (await uidsOf(a, 'Archive')).slice(-12);
     await setFlags(a, 'Archive', arrived.slice(4, 8), ['\\Answered'], ['\\Flagged', '$Label1']);
     await setFlags(a, 'Archive', arrived.slice(8), ['\\Seen', '\\Flagged'], []);
-    await commandCounts(b);
-    const run = await sync(a, b, statePath, 'mirror');
-    const commands = await commandCounts(b);
+    const { run, commands } = await syncCounted(a, b, statePath, 'mirror');
 
     await expectSameMail(a, b);
     expect(bodyCommands(commands), `B's commands: ${JSON.stringify(commands.byName)}`).toEqual({});
@@ -217,12 +217,8 @@ describe('server-side moves on B (issue 9 §3), through the CLI', () => {
     await seedFolder(a, 'Archive', paddedMessages('archived', 10, 3000));
     await sync(a, b, statePath, 'mirror');
 
-    const moved = (await uidsOf(a, 'INBOX')).filter((_, i) => i % 3 === 0);
-    const movedBytes = await sizeOf(a, 'INBOX', moved);
-    await moveOnA(a, 'INBOX', 'Archive', moved);
-    await commandCounts(b);
-    const run = await sync(a, b, statePath, 'mirror');
-    const commands = await commandCounts(b);
+    const movedBytes = await moveOnA(a, 'INBOX', 'Archive', (await uidsOf(a, 'INBOX')).filter((_, i) => i % 3 === 0));
+    const { run, commands } = await syncCounted(a, b, statePath, 'mirror');
 
     await expectSameMail(a, b);
     expect(bodyCommands(commands), `B's commands: ${JSON.stringify(commands.byName)}`).toEqual({});
