@@ -60,6 +60,8 @@ async function uidsOf(server: DovecotServer, folder: string): Promise<number[]> 
 interface SyncJson {
   ok: boolean;
   copied: number;
+  /** Moved or copied by B's server (issue 9 §3). */
+  transferred?: number;
   expunged: number;
   failed: unknown[];
   warnings: string[];
@@ -132,6 +134,7 @@ describe('server-side moves on B (issue 9 §3), through the CLI', () => {
 
     await expectSameMail(a, b);
     expect(await uidsOf(b, 'INBOX')).toEqual([]);
+    expect(run).toMatchObject({ copied: 0, transferred: 1000 });
     expect(bodyCommands(commands), `B's commands: ${JSON.stringify(commands.byName)}`).toEqual({});
     expect(uidCommand(commands, 'MOVE'), `B's commands: ${JSON.stringify(commands.byName)}`).toBeGreaterThan(0);
     // Commands only: a few UID sets, far below the 3 MB the bodies weigh.
@@ -151,6 +154,7 @@ describe('server-side moves on B (issue 9 §3), through the CLI', () => {
 
     expect(await contentsOf(b, 'INBOX'), 'copy mode keeps B\'s INBOX as it was').toEqual(inboxBefore);
     expect(await contentsOf(b, 'Archive')).toEqual(await contentsOf(a, 'Archive'));
+    expect(run).toMatchObject({ copied: 0, transferred: 200 });
     expect(bodyCommands(commands), `B's commands: ${JSON.stringify(commands.byName)}`).toEqual({});
     expect(uidCommand(commands, 'COPY'), `B's commands: ${JSON.stringify(commands.byName)}`).toBeGreaterThan(0);
     expect(uidCommand(commands, 'MOVE') + uidCommand(commands, 'EXPUNGE')).toBe(0);
