@@ -46,7 +46,7 @@ export function formatSummary(summary: SyncSummary, options: SummaryOptions): st
   if (summary.foldersDeleted > 0) folderParts.push(`${summary.foldersDeleted} ${dry ? 'to delete' : 'deleted'}`);
   row('folders', folderParts.join(', '));
   row(dry ? 'would copy' : 'copied', `${plural(summary.copied, 'message')} (${formatBytes(summary.bytes)})`);
-  if (summary.transferred > 0) row(dry ? 'would move/copy' : 'moved/copied', `${plural(summary.transferred, 'message')} on the server (no body sent)`);
+  if (summary.transferred > 0) row('server-side', `${plural(summary.transferred, 'message')} ${dry ? 'would be ' : ''}moved or copied from another folder (no body sent)`);
   row(dry ? 'would update' : 'flags updated', plural(summary.flagsUpdated, 'message'));
   if (summary.mode === 'mirror') {
     row(dry ? 'would expunge' : 'expunged', plural(summary.expunged, 'message'));
