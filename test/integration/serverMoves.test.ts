@@ -98,6 +98,13 @@ async function syncCounted(
   return { run, commands: await commandCounts(b) };
 }
 
+/** The run after: nothing left to do (the state knows where everything went), B still as A. */
+async function expectSettled(a: DovecotServer, b: DovecotServer, statePath: string, mode: 'copy' | 'mirror', folders: readonly string[] = FOLDERS): Promise<void> {
+  const after = await sync(a, b, statePath, mode);
+  expect(after, 'the run after').toMatchObject({ copied: 0, transferred: 0, expunged: 0 });
+  await expectSameMail(a, b, folders);
+}
+
 const count = (c: CommandCounts, name: string): number => c.byName[name] ?? 0;
 
 /** Names of the commands that may carry a message body to B. */
@@ -140,6 +147,43 @@ describe('server-side moves on B (issue 9 §3), through the CLI', () => {
     expect(uidCommand(commands, 'MOVE'), `B's commands: ${JSON.stringify(commands.byName)}`).toBeGreaterThan(0);
     // Commands only: a few UID sets, far below the 3 MB the bodies weigh.
     expect(run.stats.b.bytesOut, `bytes sent to B (moved: ${movedBytes})`).toBeLessThan(movedBytes / 20);
+    await expectSettled(a, b, statePath, 'mirror');
+  });
+
+  it('mirror: messages moved into a folder new on A (with a new parent) are moved on B once it is created there', async () => {
+    const [a, b] = await twoServers();
+    const statePath = join(tempDir(), 'newfolder.state');
+    await seedFolder(a, 'INBOX', paddedMessages('moving', 90, 3000));
+    await sync(a, b, statePath, 'mirror');
+
+    await seedFolder(a, 'Projects/New', []); // created on A (and its parent), as a mail program does before moving
+    const movedBytes = await moveOnA(a, 'INBOX', 'Projects/New', (await uidsOf(a, 'INBOX')).filter((_, i) => i % 3 === 0));
+    const { run, commands } = await syncCounted(a, b, statePath, 'mirror');
+
+    const folders = ['INBOX', 'Projects/New'];
+    await expectSameMail(a, b, folders);
+    expect(run).toMatchObject({ copied: 0, transferred: 30 });
+    expect(bodyCommands(commands), `B's commands: ${JSON.stringify(commands.byName)}`).toEqual({});
+    expect(run.stats.b.bytesOut, `bytes sent to B (moved: ${movedBytes})`).toBeLessThan(movedBytes / 10);
+    await expectSettled(a, b, statePath, 'mirror', folders);
+  });
+
+  it('a dry run lists each move (no body sent) and changes nothing on B; the real run then moves', async () => {
+    const [a, b] = await twoServers();
+    const statePath = join(tempDir(), 'dryrun.state');
+    await seedFolder(a, 'INBOX', paddedMessages('moving', 30, 3000));
+    await seedFolder(a, 'Archive', paddedMessages('archived', 3, 3000));
+    await sync(a, b, statePath, 'mirror');
+    const before = await Promise.all(FOLDERS.map((f) => contentsOf(b, f)));
+
+    await moveOnA(a, 'INBOX', 'Archive', (await uidsOf(a, 'INBOX')).slice(0, 5));
+    const dry = (await sync(a, b, statePath, 'mirror', ['--dry-run'])) as SyncJson & { plan: string[] };
+    expect(dry.plan.filter((line) => /^Archive: move B UID \d+ from B INBOX .*no body sent/.test(line)), dry.plan.join('\n')).toHaveLength(5);
+    expect(dry.plan.filter((line) => /copy \d+ messages|delete B UID/.test(line)), dry.plan.join('\n')).toEqual([]);
+    expect(await Promise.all(FOLDERS.map((f) => contentsOf(b, f)))).toEqual(before);
+
+    expect(await sync(a, b, statePath, 'mirror')).toMatchObject({ copied: 0, transferred: 5 });
+    await expectSameMail(a, b);
   });
 
   it('copy: messages moved on A are copied on B (UID COPY), B keeps them in their old folder too, no body sent', async () => {
