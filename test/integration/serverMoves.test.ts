@@ -53,6 +53,21 @@ async function moveOnA(a: DovecotServer, from: string, to: string, uids?: number
   return messages.filter((m) => wanted.has(m.uid)).reduce((n, m) => n + m.size, 0);
 }
 
+/** "INBOX/Archive" message counts (STATUS): where a killed run left B, for the log. */
+async function messageCounts(server: DovecotServer): Promise<string> {
+  const client = await openClient(server);
+  try {
+    const counts: string[] = [];
+    for (const f of FOLDERS) {
+      const status = await client.status(f, { messages: true });
+      counts.push(status === false ? '?' : String(status.messages ?? '?'));
+    }
+    return counts.join('/');
+  } finally {
+    await client.logout().catch(() => client.close());
+  }
+}
+
 async function uidsOf(server: DovecotServer, folder: string): Promise<number[]> {
   return (await readFolder(server, folder)).map((m) => m.uid);
 }
@@ -323,7 +338,7 @@ describe('server-side moves on B (issue 9 §3), through the CLI', () => {
       await sync(a, b, statePath, 'mirror');
       const args = syncArgs(a, b, statePath, 'mirror');
       const env = { ...passwordEnv(a, b), REPLIMAP_COMMIT_INTERVAL_MS: '50' };
-      const killedAt: number[] = [];
+      const killedAt: string[] = [];
       // Kill points are drawn from the time a whole run takes, learnt from each rerun (which
       // does the same work), so that most of them land while the run works, not before.
       let window = 1500;
@@ -333,18 +348,19 @@ describe('server-side moves on B (issue 9 §3), through the CLI', () => {
         await moveOnA(a, 'INBOX', 'Archive', (await uidsOf(a, 'INBOX')).filter(() => random() < 0.25));
         await moveOnA(a, 'Archive', 'INBOX', backwards);
         const delay = Math.floor(100 + random() * window);
+        const bBefore = await messageCounts(b);
         const killed = await runCli(args, env, { killAfterMs: delay, signal: 'SIGKILL' });
-        if (killed.signal === 'SIGKILL') killedAt.push(delay);
+        if (killed.signal === 'SIGKILL') killedAt.push(`${delay} (B ${bBefore} → ${await messageCounts(b)}, A ${await messageCounts(a)})`);
         else {
           summaryOf(killed);
-          killedAt.push(-delay);
+          killedAt.push(`-${delay}`);
         }
         const started = Date.now();
         summaryOf(await runCli(args, env));
         window = Math.max(300, Date.now() - started);
         await expectSameMail(a, b);
       }
-      console.log(`kill points (ms; negative: finished before the kill): ${killedAt.join(' ')}`);
+      console.log(`kill points (ms; negative: finished before the kill; INBOX/Archive on B before → after the kill, on A): ${killedAt.join(', ')}`);
     });
   }
 });
