@@ -16,6 +16,8 @@ import { passwordEnv, runCli, tempDir, type CliRun } from '../support/sync.js';
 import { taggedMessage } from '../support/taggedMessages.js';
 
 const FOLDERS = ['INBOX', 'Archive'] as const;
+/** What -v prints for each planned server-side transfer, before the act phase (engine.ts, reportAccountPlan). */
+const TRANSFER_LINE = /: (move|copy) B UID \d+ from /;
 const FLAG_SETS: string[][] = [['\\Seen'], ['\\Seen', '\\Flagged'], [], ['\\Seen', '$Label1'], ['\\Answered', '\\Seen']];
 
 /** Tagged messages padded to about `bytes` each (so that a body sent shows in the byte counts), flags varied. */
@@ -322,7 +324,7 @@ describe('server-side moves on B (issue 9 §3), through the CLI', () => {
   });
 
   // kill -9 at random points of runs that move messages both ways between
-  // INBOX and Archive (in the same run), on a B with MOVE and on one without (copy then expunge:
+  // INBOX and Archive (in the same run; every other kill aimed at the act phase), on a B with MOVE and on one without (copy then expunge:
   // a kill between the two may leave a duplicate, which the rerun must clear
   // in mirror mode). Every rerun must leave B exactly as A. Seeds printed;
   // REPLIMAP_MOVE_KILL_SEED replays one.
@@ -342,18 +344,23 @@ describe('server-side moves on B (issue 9 §3), through the CLI', () => {
       // Kill points are drawn from the time a whole run takes, learnt from each rerun (which
       // does the same work), so that most of them land while the run works, not before.
       let window = 1500;
-      for (let k = 0; k < 3; k++) {
+      for (let k = 0; k < 4; k++) {
         // Both ways in one run (each source used once), about a quarter of each folder: under the mirror guard's half.
         const backwards = (await uidsOf(a, 'Archive')).filter(() => random() < 0.25);
         await moveOnA(a, 'INBOX', 'Archive', (await uidsOf(a, 'INBOX')).filter(() => random() < 0.25));
         await moveOnA(a, 'Archive', 'INBOX', backwards);
-        const delay = Math.floor(100 + random() * window);
         const bBefore = await messageCounts(b);
-        const killed = await runCli(args, env, { killAfterMs: delay, signal: 'SIGKILL' });
-        if (killed.signal === 'SIGKILL') killedAt.push(`${delay} (B ${bBefore} → ${await messageCounts(b)}, A ${await messageCounts(a)})`);
+        // Every other kill aims at the act phase: a little after -v printed the first planned transfer.
+        const aimed = k % 2 === 1;
+        const delay = aimed ? Math.floor(random() * 200) : Math.floor(100 + random() * window);
+        const killed = aimed
+          ? await runCli([...args.filter((x) => x !== '--json'), '-v'], env, { killAfterStderr: { pattern: TRANSFER_LINE, delayMs: delay } })
+          : await runCli(args, env, { killAfterMs: delay, signal: 'SIGKILL' });
+        const when = `${aimed ? 'transfers planned + ' : ''}${delay}`;
+        if (killed.signal === 'SIGKILL') killedAt.push(`${when} (B ${bBefore} → ${await messageCounts(b)}, A ${await messageCounts(a)})`);
         else {
-          summaryOf(killed);
-          killedAt.push(`-${delay}`);
+          expect(killed.code, killed.stderr).toBe(0);
+          killedAt.push(`-(${when})`);
         }
         const started = Date.now();
         summaryOf(await runCli(args, env));
