@@ -1,8 +1,9 @@
-// replimap benchmark: the scenarios of issues 2 and 3, each at 0 ms and 20 ms
-// RTT (a latency proxy in front of BOTH servers), for replimap and the usual
-// alternatives (mbsync, interimap, offlineimap3). Prints figures; asserts nothing.
+// replimap benchmark: the scenarios of issues 2 and 3 (and, on demand, issue 9's
+// moves), each at 0 ms and 20 ms RTT (a latency proxy in front of BOTH servers),
+// for replimap and the usual alternatives (mbsync, interimap, offlineimap3).
+// Prints figures; asserts nothing.
 //
-//   npm run bench -- [--scenario issue2,issue3] [--folders N] [--messages N]
+//   npm run bench -- [--scenario issue2,issue3,move] [--folders N] [--messages N] [--moves N]
 //                    [--rtt 0,20] [--tools replimap,mbsync,interimap,offlineimap]
 //                    [--quick] [--timeout-min 30] [--out DIR] [--replimap-args="--mode copy ..."]
 //
@@ -31,6 +32,7 @@ import { OfflineimapRunner } from './runners/offlineimap.js';
 import { ReplimapRunner } from './runners/replimap.js';
 import { ALL_TOOLS, type ImapTarget, type StepName, type StepOutcome, type ToolName, type ToolRunner } from './runners/types.js';
 import { applySourceChanges, type ChangeSummary } from './sourceChanges.js';
+import { moveBetweenFolders, type MoveSummary } from './sourceMoves.js';
 
 const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -38,11 +40,15 @@ const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
 // Options
 
 interface Scenario {
-  id: 'issue2' | 'issue3';
+  id: 'issue2' | 'issue3' | 'move';
   title: string;
   folders: number;
   messages: number;
   steps: StepName[];
+  /** The move step: how many messages move from the first folder to the second. */
+  moves?: number;
+  /** Tools delete on B what A lost (replimap --mode mirror, mbsync Expunge Near). */
+  mirror?: boolean;
 }
 
 interface BenchOptions {
@@ -62,6 +68,7 @@ function parseOptions(argv: string[]): BenchOptions {
       scenario: { type: 'string', default: 'issue2,issue3' },
       folders: { type: 'string' },
       messages: { type: 'string' },
+      moves: { type: 'string' },
       rtt: { type: 'string', default: '0,20' },
       tools: { type: 'string', default: ALL_TOOLS.join(',') },
       quick: { type: 'boolean', default: false },
@@ -74,7 +81,7 @@ function parseOptions(argv: string[]): BenchOptions {
     strict: true,
   });
   if (values.help) {
-    process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(0, 13).join('\n') + '\n');
+    process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(0, 14).join('\n') + '\n');
     process.exit(0);
   }
   const quick = values.quick;
@@ -86,6 +93,16 @@ function parseOptions(argv: string[]): BenchOptions {
       folders: quick ? 10 : 100,
       messages: quick ? 1_000 : 100_000,
       steps: ['initial', 'noop', 'noop2', 'changes'],
+    },
+    {
+      id: 'move',
+      title: 'Issue 9: moves between folders; initial mirror, then a resync after messages moved from INBOX to Sent on A',
+      // Two folders: INBOX keeps more than half of its messages, under mirror's guard.
+      folders: 2,
+      messages: quick ? 2_500 : 5_000,
+      steps: ['initial', 'move'],
+      moves: quick ? 400 : 1_000,
+      mirror: true,
     },
   ];
   const wanted = values.scenario.split(',').map((s) => s.trim());
@@ -99,9 +116,11 @@ function parseOptions(argv: string[]): BenchOptions {
   };
   const folders = positive('folders', values.folders);
   const messages = positive('messages', values.messages);
+  const moves = positive('moves', values.moves);
   for (const s of scenarios) {
     if (folders !== undefined) s.folders = folders;
     if (messages !== undefined) s.messages = messages;
+    if (moves !== undefined && s.moves !== undefined) s.moves = moves;
   }
   const rtts = values.rtt.split(',').map((v) => {
     const n = Number(v);
@@ -281,7 +300,14 @@ async function runTool(tool: ToolName, scenario: Scenario, rttMs: number, templa
     dst = await startBenchServer();
     proxyA = await startLatencyProxy({ targetHost: src.host, targetPort: src.imapsPort, delayMs: rttMs / 2 });
     proxyB = await startLatencyProxy({ targetHost: dst.host, targetPort: dst.imapsPort, delayMs: rttMs / 2 });
-    await runner.prepare({ workDir, outDir: runDir, a: targetOf(src, proxyA), b: targetOf(dst, proxyB), timeoutMs: options.timeoutMs });
+    await runner.prepare({
+      workDir,
+      outDir: runDir,
+      a: targetOf(src, proxyA),
+      b: targetOf(dst, proxyB),
+      timeoutMs: options.timeoutMs,
+      mirror: scenario.mirror === true,
+    });
     for (const [name, content] of Object.entries(runner.configFiles())) await writeFile(join(runDir, name), content);
 
     let sourceNow = template.expected;
@@ -291,6 +317,12 @@ async function runTool(tool: ToolName, scenario: Scenario, rttMs: number, templa
         changes = await applySourceChanges(src, template.plan);
         sourceNow = await readMailbox(endpointOf(src));
         log(`    source changed: ${changes.flagChanges} flag changes, ${changes.added} new messages`);
+      }
+      let moves: MoveSummary | undefined;
+      if (step === 'move') {
+        moves = await moveBetweenFolders(src, template.plan, scenario.moves ?? 1_000);
+        sourceNow = await readMailbox(endpointOf(src));
+        log(`    source changed: ${moves.moved} messages (${mib(moves.bytes)} MiB) moved from ${moves.from} to ${moves.to}`);
       }
       await commandCounts(src);
       await commandCounts(dst);
@@ -317,6 +349,7 @@ async function runTool(tool: ToolName, scenario: Scenario, rttMs: number, templa
       if (outcome.peakRssKiB !== undefined) record.peakRssKiB = outcome.peakRssKiB;
       if (outcome.note !== undefined) record.note = outcome.note;
       if (changes) record.changes = changes;
+      if (moves) record.moves = moves;
       const stats = outcome.reportedStats;
       if (stats?.commandsA !== undefined) record.reportedCommandsA = stats.commandsA;
       if (stats?.commandsB !== undefined) record.reportedCommandsB = stats.commandsB;
@@ -330,7 +363,8 @@ async function runTool(tool: ToolName, scenario: Scenario, rttMs: number, templa
       records.push(record);
       log(`  ${tool} ${step}: ${outcome.ok ? 'ok' : `FAILED (${outcome.note ?? ''})`} ${(outcome.wallMs / 1000).toFixed(2)} s, ` +
         `peak RSS ${mib(outcome.peakRssKiB ? outcome.peakRssKiB * 1024 : undefined)} MiB, ` +
-        `commands A/B ${record.commandsA?.total}/${record.commandsB?.total}` +
+        `commands A/B ${record.commandsA?.total}/${record.commandsB?.total}, tool→B ${mib(record.bytesBUp)} MiB` +
+        (step === 'move' ? ` (B's commands: ${JSON.stringify(record.commandsB?.byName ?? {})})` : '') +
         (record.fidelity ? `, fidelity: ${record.fidelity}` : ''));
       if (!outcome.ok && step === 'initial') {
         if (tool === 'replimap') log(`  replimap: not available (${outcome.note ?? 'failed'}); going on with the others`);

@@ -13,6 +13,12 @@ import { ALL_TOOLS, type StepName, type ToolName } from './runners/types.js';
 const TITLES: Record<string, string> = {
   issue2: 'Issue 2 (initial sync, no-op resync)',
   issue3: 'Issue 3 (initial copy, no-op resync, resync after 1% flag changes + 0.5% new)',
+  move: 'Issue 9 (initial mirror, resync after messages moved between two folders)',
+};
+
+const STEPS: Record<string, StepName[]> = {
+  issue3: ['initial', 'noop', 'noop2', 'changes'],
+  move: ['initial', 'move'],
 };
 
 async function main(): Promise<void> {
@@ -46,7 +52,7 @@ async function main(): Promise<void> {
   for (const key of keys) {
     const rows = groups.get(key)!;
     const [scenario, folders, messages, rtt] = key.split('|');
-    const steps: StepName[] = scenario === 'issue3' ? ['initial', 'noop', 'noop2', 'changes'] : ['initial', 'noop', 'noop2'];
+    const steps: StepName[] = STEPS[scenario!] ?? ['initial', 'noop', 'noop2'];
     process.stdout.write(
       `\n#### ${TITLES[scenario!] ?? scenario} — ${folders} folders, ${Number(messages).toLocaleString('en')} messages, RTT ${rtt} ms\n\n` +
         compactTable(rows, tools, steps),

@@ -5,6 +5,7 @@
 import type { CommandCounts } from './benchServers.js';
 import type { FidelityReport } from './readback.js';
 import type { ChangeSummary } from './sourceChanges.js';
+import type { MoveSummary } from './sourceMoves.js';
 import type { StepName, ToolName } from './runners/types.js';
 
 export interface StepRecord {
@@ -37,6 +38,7 @@ export interface StepRecord {
   faithful?: boolean;
   fidelityReport?: Omit<FidelityReport, 'perFolder'>;
   changes?: ChangeSummary;
+  moves?: MoveSummary;
   commandLine?: string;
   /** 1-minute load average just before the step (other work on the machine skews timings). */
   loadBefore?: number;

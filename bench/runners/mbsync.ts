@@ -41,7 +41,7 @@ Near :dst:
 Patterns *
 Create Near
 Remove None
-Expunge None
+Expunge ${ctx.mirror ? 'Near' : 'None'}
 Sync Pull
 CopyArrivalDate yes
 SyncState ${stateDir}/
@@ -83,7 +83,8 @@ export class MbsyncRunner implements ToolRunner {
 
   describe(): string {
     return 'mbsync (isync 1.4.4): one Channel, Far = A and Near = B, both IMAPStores over IMAPS through the proxies; ' +
-      '`Patterns *`, `Create Near`, `Sync Pull` (new messages and flag changes A→B), `Remove None`, `Expunge None`, ' +
+      '`Patterns *`, `Create Near`, `Sync Pull` (new messages and flag changes A→B), `Remove None`, `Expunge None` ' +
+      '(`Expunge Near` in the moves scenario, so that what left a folder of A leaves B too), ' +
       '`CopyArrivalDate yes` (keep INTERNALDATE; default is no), `PipelineDepth` at its default (unlimited), `AuthMechs LOGIN`, `Host localhost` (mbsync 1.4 verifies DNS names only, not IP SANs), ' +
       'SyncState in a private directory.';
   }

@@ -9,7 +9,7 @@ export const ALL_TOOLS: readonly ToolName[] = ['replimap', 'mbsync', 'interimap'
  * (the steady state of a cron job: a tool that records its own writes as seen
  * is already there at 'noop', replimap re-reads what it wrote once).
  */
-export type StepName = 'initial' | 'noop' | 'noop2' | 'changes';
+export type StepName = 'initial' | 'noop' | 'noop2' | 'changes' | 'move';
 
 /** One IMAP account as a tool sees it (through the latency proxy). */
 export interface ImapTarget {
@@ -34,6 +34,8 @@ export interface ToolContext {
   /** Destination (copied to). */
   b: ImapTarget;
   timeoutMs: number;
+  /** The scenario wants deletions on A carried to B (replimap --mode mirror, mbsync Expunge Near). */
+  mirror: boolean;
 }
 
 export interface ProcessMeasurement {

@@ -113,6 +113,8 @@ export interface RunCliOptions {
   killAfterMs?: number;
   /** Send `signal` as soon as stderr matches this (e.g. the first finished folder). */
   killOnStderr?: RegExp;
+  /** Send `signal` this long after stderr first matches the pattern (e.g. a line printed just before the act phase). */
+  killAfterStderr?: { pattern: RegExp; delayMs: number };
   /** Send `signal` once this promise resolves (e.g. a proxy reporting a stall). */
   killWhen?: Promise<unknown>;
   signal?: NodeJS.Signals;
@@ -133,6 +135,11 @@ export function runCli(args: string[], env: Record<string, string> = {}, options
       if (options.killOnStderr && !signalled && options.killOnStderr.test(stderr)) {
         signalled = true;
         child.kill(options.signal ?? 'SIGKILL');
+      }
+      const after = options.killAfterStderr;
+      if (after && !signalled && after.pattern.test(stderr)) {
+        signalled = true;
+        timer = setTimeout(() => child.kill(options.signal ?? 'SIGKILL'), after.delayMs);
       }
     });
     let timer: NodeJS.Timeout | undefined;
