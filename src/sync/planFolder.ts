@@ -219,7 +219,10 @@ function copyOf(draft: Draft, from: Side, m: Candidate): CopyAction {
   const wanted = draft.flagLists.intern(normalizeFlags(m.flags));
   const flags = wanted.every(accepted) ? wanted : draft.flagLists.intern(wanted.filter(accepted));
   for (const flag of wanted) if (!accepted(flag)) draft.dropped[to].add(flag);
-  return { from, to, uid: m.uid, gid: m.gid, flags, sourceFlags: wanted, size: m.size ?? 0, why: whyCopy(from, m.absence) };
+  return {
+    from, to, uid: m.uid, gid: m.gid, flags, sourceFlags: wanted, size: m.size ?? 0, why: whyCopy(from, m.absence),
+    ...(m.size !== undefined && !m.sizedGid && { byMessageId: true as const }),
+  };
 }
 
 /** The reasons without a UID in them, each built once: a plan may hold one per message. */

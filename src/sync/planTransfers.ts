@@ -86,7 +86,8 @@ export function planTransfers<P extends TransferPair>(pairs: readonly P[], input
   const movedOut = new Set<ExpungeAction>();
   pairs.forEach((p, index) => {
     for (const copy of p.plan.appends) {
-      if (!wanted[copy.to].has(copy.gid)) continue;
+      // Message-ID-less twins share id and size: only a Message-ID tells the source is this message.
+      if (!wanted[copy.to].has(copy.gid) || copy.byMessageId !== true) continue;
       const size = p.reading.envelopes[copy.from].get(copy.uid)?.size;
       if (size === undefined) continue; // no envelope: the append path settles it
       const source = pickSource(pairs, input, sources[copy.to].get(copy.gid) ?? [], index, size, used, questions);

@@ -115,6 +115,12 @@ export interface CopyAction {
   sourceFlags: readonly string[];
   size: number;
   why: string;
+  /**
+   * Its envelope was read in this run and its global id comes from a
+   * Message-ID (not from its size): only such a copy may be replaced by a
+   * server-side move or copy (Message-ID-less twins share id and size).
+   */
+  byMessageId?: true;
 }
 
 /** Change one message's flags on `side`. */

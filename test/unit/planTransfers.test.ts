@@ -20,7 +20,7 @@ function pair(
   parts: { appends?: [uid: number, gid: string, size: number, flags?: string[]][]; expunges?: ExpungeAction[]; records?: MessageRecord[]; flagChanges?: FlagChange[] },
 ): TransferPair {
   const appends: CopyAction[] = (parts.appends ?? []).map(([uid, gid, size, flags = []]) => ({
-    from: 'a', to: 'b', uid, gid, flags, sourceFlags: flags, size, why: 'new on A',
+    from: 'a', to: 'b', uid, gid, flags, sourceFlags: flags, size, why: 'new on A', byMessageId: true,
   }));
   const plan: FolderPlan = {
     records: parts.records ?? [], appends, flagChanges: parts.flagChanges ?? [], expunges: parts.expunges ?? [],
@@ -60,6 +60,17 @@ describe('planTransfers', () => {
     expect(out.pairs[0]!.work.expunges).toBe(0);
     expect(out.pairs[1]!.plan.appends).toEqual([]);
     expect(out.pairs[1]!.work).toMatchObject({ appends: 0, appendBytes: 0 });
+  });
+
+  it('a copy whose global id does not come from a Message-ID (twins share id and size) is never replaced: the append stays', () => {
+    const inbox = pair('INBOX', { expunges: [deletion(5, 'g1', [], 300)] });
+    const archive = pair('Archive', { appends: [[9, 'g1', 300]] });
+    const { byMessageId: _known, ...bySize } = archive.plan.appends[0]!;
+    const sized = { ...archive, plan: { ...archive.plan, appends: [bySize] } };
+    const out = planTransfers([inbox, sized], { mode: 'mirror', features: ALL });
+    expect(out.transfers).toEqual([]);
+    expect(out.needSizes).toBeUndefined();
+    expect(out.pairs).toEqual([inbox, sized]);
   });
 
   it('without MOVE: a copy, and the deletion stays (it waits for the copy); without COPY either: the append stays', () => {
