@@ -69,7 +69,7 @@ export interface AccountFolderPlan {
   deletesWithheld?: Withholding;
   /** Mirror --delete-folders: B folders A lacks that are kept all the same, with why (for -v). */
   keptOnB: FolderAction[];
-  /** The first mirror run on a state written by copy runs: every flag on B is read once. */
+  /** The first mirror or two-way run on a state written by copy runs: every flag on B is read once. */
   rescanB: boolean;
 }
 
@@ -81,7 +81,9 @@ export function planFolders(input: FolderPlanningInput): AccountFolderPlan {
     .filter((u) => selected.has(u.nameA))
     .map((u): MessageFailure => ({ folder: u.nameA, uid: 0, side: 'A', reason: u.reason }));
   const wanted = mapping.pairs.filter((p) => selected.has(p.nameA));
-  const rescanB = options.mode === 'mirror' && !input.state.isNew && input.state.lastMode !== 'mirror';
+  // Copy mode lets B keep flag changes of its own that the state's base (A's flags) does not show;
+  // mirror undoes them, two-way carries them to A: both must read them once.
+  const rescanB = options.mode !== 'copy' && !input.state.isNew && input.state.lastMode !== 'mirror' && input.state.lastMode !== 'two-way';
   const { pairs, unchanged } = pairsToSync(input, wanted, rescanB);
   const deletion = options.deleteFolders ? foldersToDelete(input, mapping.pairs) : { deletes: [], keptOnB: [] };
   return {
@@ -156,7 +158,7 @@ function whySync(
 ): string | undefined {
   if (state === undefined) return 'new pair';
   if (options.full) return '--full';
-  if (rescanB) return 'first mirror run on this state: reading every flag on B once';
+  if (rescanB) return `first ${options.mode} run on this state: reading every flag on B once`;
   if (pendingAppends) return 'appends with unknown result from an earlier run; checking B for them';
   // Messages A lost in a rollback wait on B for --force: planned (and reported) every mirror run.
   if (options.mode === 'mirror' && state.hasHeld) return 'keeps messages A lost when it went back in time';
