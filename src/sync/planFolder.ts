@@ -258,7 +258,9 @@ function whyExpunge(mode: SyncMode, side: Side, m: Candidate): string {
  */
 function planExpunge(draft: Draft, side: Side, m: Candidate): void {
   const { input } = draft;
-  const record = oneSidedRecord(side, m);
+  // Two-way deletes only on the record's proof that the other side had it: while the deletion
+  // waits (withheld, in doubt, failed), the record stays whole, so the next run has that proof too.
+  const record = input.mode === 'two-way' && m.record !== undefined ? m.record : oneSidedRecord(side, m);
   // The other side holds messages it gave no identity for and no record names (a lost state, --full):
   // this may be the copy of one of them, and no record says which. Or of one it did not list.
   const otherSide = other(side);
@@ -354,7 +356,7 @@ function unpairedCandidate(
   const marks = goneSideMarks(record, other(side), wentBack);
   return {
     uid: uidOn(record, side), gid: message.gid ?? record.gid, flags, ...sizeOf(message),
-    absence: otherSide, ...marks, ...(marks.partnerGone && flagChangeSinceBase(record.flags, flags)),
+    absence: otherSide, ...marks, ...(marks.partnerGone && { record, ...flagChangeSinceBase(record.flags, flags) }),
   };
 }
 

@@ -1,0 +1,163 @@
+// Two-way mode, message by message, as a table in the style of isync's
+// run-tests.pl: each row is an initial A, B and state and the A, B and state
+// after one run of the real engine on memory servers (see
+// test/support/mailboxTable.ts for the notation: `1@2:FS` is message 1 at
+// UID 2 with \Flagged \Seen; `1/2=1:F` a record of message 1 at A UID 1 and
+// B UID 2 with base flags \Flagged; `?` pending, `!` held). Each row is then
+// run a second time, which must change nothing.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { forgetMemorySpecs } from '../support/memorySpecs.js';
+import { box, observe, records, runOnce, setUp, type TableCase } from '../support/mailboxTable.js';
+import type { EngineRun } from '../support/sync.js';
+
+afterEach(forgetMemorySpecs);
+
+interface Row extends TableCase {
+  /** What the run must also say (a warning), or report. */
+  check?: (run: EngineRun) => void;
+}
+
+const ROWS: Row[] = [
+  {
+    name: 'new messages on either side are copied to the other, with their flags',
+    a: '1:S 2', b: '3:F', state: '',
+    expect: { a: '1:S 2 3:F', b: '3:F 1:S 2', state: '1/2=1:S 2/3=2 3/1=3:F' },
+    check: (run) => expect(run.summary.bySide).toEqual({
+      a: { copied: 1, bytes: expect.any(Number), flagsUpdated: 0, expunged: 0 },
+      b: { copied: 2, bytes: expect.any(Number), flagsUpdated: 0, expunged: 0 },
+    }),
+  },
+  {
+    name: "flags merge as deltas against the base (the issue's example: A adds \\Answered, B adds \\Seen and removes \\Flagged)",
+    a: '1:FR', b: '1:S', state: '1/1=1:F',
+    expect: { a: '1:RS', b: '1:RS', state: '1/1=1:RS' },
+  },
+  {
+    name: '\\Deleted is a flag like the others: carried both ways, nothing expunged because of it',
+    a: '1:T 2', b: '1 2:ST', state: '1/1=1 2/2=2',
+    expect: { a: '1:T 2:ST', b: '1:T 2:ST', state: '1/1=1:T 2/2=2:ST' },
+  },
+  {
+    name: 'expunged on A after both had it: expunged on B',
+    a: '2@2', b: '1 2', state: '1/1=1 2/2=2',
+    expect: { a: '2@2', b: '2@2', state: '2/2=2' },
+    check: (run) => expect(run.summary.bySide?.b.expunged).toBe(1),
+  },
+  {
+    name: 'expunged on B after both had it: expunged on A',
+    a: '1 2', b: '1', state: '1/1=1 2/2=2',
+    expect: { a: '1', b: '1', state: '1/1=1' },
+    check: (run) => expect(run.summary.bySide?.a.expunged).toBe(1),
+  },
+  {
+    name: 'the expunge wins over a flag change the other side made since, and is reported',
+    a: '1:S 2', b: '2@2', state: '1/1=1 2/2=2',
+    expect: { a: '2@2', b: '2@2', state: '2/2=2' },
+    check: (run) => {
+      expect(run.warnings.join('\n')).toMatch(/INBOX: deleting 1 message the other side expunged although its flags changed since the last run \(the expunge wins/);
+      expect(run.verbose).toContain('INBOX: deleting A UID 1 (global id ' + run.verbose.join('').match(/global id ([^)]+)\)/)![1] + '): two-way: B deleted it; its flag change on A since the last run (+\\Seen) is lost: the expunge wins');
+    },
+  },
+  {
+    name: 'expunged on both sides: the record goes, nothing else',
+    a: '2@2', b: '2@2', state: '1/1=1 2/2=2',
+    expect: { a: '2@2', b: '2@2', state: '2/2=2' },
+  },
+  {
+    name: 'a message replimap never saw is copied, never deleted',
+    a: '', b: '1', state: '',
+    expect: { a: '1', b: '1', state: '1/1=1' },
+  },
+  {
+    name: 'a one-sided record whose copy is pending (not proven on A) is copied, not deleted',
+    a: '', b: '1', state: '0/1=1?',
+    expect: { a: '1', b: '1', state: '1/1=1' },
+  },
+  {
+    name: 'an A-only record (never stored on B) is copied to B, not deleted from A',
+    a: '1 2', b: '2', state: '1/0=1 2/1=2',
+    expect: { a: '1 2', b: '2 1', state: '1/2=1 2/1=2' },
+  },
+  {
+    name: 'A went back in time (a known UID holds another message): what A lost comes back from B, nothing deleted',
+    a: '1 4', b: '1 2 3', state: '1/1=1 2/2=2 3/3=3',
+    expect: { a: '1 4 2 3', b: '1 2 3 4', state: '1/1=1 2/4=4 3/2=2 4/3=3' },
+    check: (run) => expect(run.summary.rollbacks).toEqual([{ folder: 'INBOX', side: 'A' }]),
+  },
+  {
+    name: 'B went back in time (its counters went down): what B lost comes back from A, nothing deleted',
+    a: '1 2 3', b: '1', state: '1/1=1 2/2=2 3/3=3', status: { b: { uidNext: 4, highestModseq: 9n, messages: 3 } },
+    expect: { a: '1 2 3', b: '1 2 3', state: '1/1=1 2/2=2 3/3=3' },
+    check: (run) => expect(run.summary.rollbacks).toEqual([{ folder: 'INBOX', side: 'B' }]),
+  },
+  {
+    name: "a held record (mirror's mark: A lost it in a restore) is copied back to A",
+    a: '', b: '2@2', state: '0/2=2!',
+    expect: { a: '2', b: '2@2', state: '1/2=2' },
+  },
+  {
+    name: 'the same message appended on both sides while disconnected is paired, not duplicated; flags united',
+    a: '1 5:S', b: '1 5:F', state: '1/1=1',
+    expect: { a: '1 5:FS', b: '1 5:FS', state: '1/1=1 2/2=5:FS' },
+  },
+  {
+    name: "a new UIDVALIDITY on A: re-matched by global id, nothing copied twice or deleted, new mail still copied",
+    a: '2 1 3', b: '1 2 4', state: '1/1=1 2/2=2', status: { a: { uidValidity: 999n } },
+    expect: { a: '2 1 3 4', b: '1 2 4 3', state: '1/2=2 2/1=1 3/4=3 4/3=4' },
+  },
+  {
+    name: 'a new UIDVALIDITY on B: re-matched by global id, nothing copied twice or deleted',
+    a: '1 2', b: '2 1', state: '1/1=1 2/2=2', status: { b: { uidValidity: 4999n } },
+    expect: { a: '1 2', b: '2 1', state: '1/2=1 2/1=2' },
+  },
+  {
+    name: 'the guard: A suddenly lost more than half of the folder: nothing deleted on B, exit 5, records kept whole',
+    a: '11@11 12', b: '1 2 3 4 5 6 7 8 9 10 11 12', state: Array.from({ length: 12 }, (_, i) => `${i + 1}/${i + 1}=${i + 1}`).join(' '),
+    expect: { a: '11@11 12', b: '1 2 3 4 5 6 7 8 9 10 11 12', state: Array.from({ length: 12 }, (_, i) => `${i + 1}/${i + 1}=${i + 1}`).join(' ') },
+    check: (run) => {
+      expect(run.summary.deletionsWithheld).toBe(10);
+      expect(run.summary.withheld.map((w) => w.reason)).toEqual([
+        '"INBOX": two-way would delete 10 of the 12 messages B holds there (more than half in one run): withheld, rerun with --force to delete them',
+      ]);
+    },
+  },
+  {
+    name: 'the guard on A: B suddenly lost more than half of the folder: nothing deleted on A',
+    a: '1 2 3 4 5 6 7 8 9 10 11 12', b: '11@11 12', state: Array.from({ length: 12 }, (_, i) => `${i + 1}/${i + 1}=${i + 1}`).join(' '),
+    expect: { a: '1 2 3 4 5 6 7 8 9 10 11 12', b: '11@11 12', state: Array.from({ length: 12 }, (_, i) => `${i + 1}/${i + 1}=${i + 1}`).join(' ') },
+    check: (run) => expect(run.summary.withheld).toEqual([expect.objectContaining({ side: 'A', count: 10, heldOnB: 12 })]),
+  },
+  {
+    name: '--force lets the guarded deletions go',
+    a: '11@11 12', b: '1 2 3 4 5 6 7 8 9 10 11 12', state: Array.from({ length: 12 }, (_, i) => `${i + 1}/${i + 1}=${i + 1}`).join(' '),
+    options: { force: true },
+    expect: { a: '11@11 12', b: '11@11 12', state: '11/11=11 12/12=12' },
+  },
+  {
+    name: "the first two-way run after copy mode reads B's own flags (kept under copy) and carries them to A",
+    a: '1 2', b: '1:F 2', state: '1/1=1 2/2=2', lastMode: 'copy', status: { a: {}, b: {} },
+    expect: { a: '1:F 2', b: '1:F 2', state: '1/1=1:F 2/2=2' },
+  },
+  {
+    name: 'everything at once (as isync\'s first table): flags both ways, expunges both ways, one winning over a flag change, new mail',
+    a: '1:F 2 3:S 5@5 6', b: '1 2:S 4@4 5', state: '1/1=1 2/2=2 3/3=3 4/4=4 5/5=5',
+    expect: { a: '1:F 2:S 5@5 6', b: '1:F 2:S 5@5 6', state: '1/1=1:F 2/2=2:S 5/5=5 6/6=6' },
+  },
+];
+
+describe('two-way, table-driven (initial A, B, state → A, B, state after one run; a second run changes nothing)', () => {
+  for (const row of ROWS) {
+    it(row.name, async () => {
+      const world = await setUp(row);
+      const run = await runOnce(world, row.options);
+      expect(run.failures).toEqual([]);
+      expect(await observe(world)).toEqual({ a: box(row.expect.a), b: box(row.expect.b), state: records(row.expect.state) });
+      row.check?.(run);
+      const settled = await observe(world);
+      const again = await runOnce(world, row.options);
+      expect(await observe(world)).toEqual(settled);
+      expect([again.failures, again.summary.copied, again.summary.flagsUpdated, again.summary.expunged]).toEqual([[], 0, 0, 0]);
+    });
+  }
+});
