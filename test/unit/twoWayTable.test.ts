@@ -7,6 +7,7 @@
 // run a second time, which must change nothing.
 
 import { afterEach, describe, expect, it } from 'vitest';
+import { killedRun, WRITE_OPERATIONS } from '../support/memoryKill.js';
 import { forgetMemorySpecs } from '../support/memorySpecs.js';
 import { box, observe, records, runOnce, setUp, type TableCase } from '../support/mailboxTable.js';
 import type { EngineRun } from '../support/sync.js';
@@ -158,6 +159,39 @@ describe('two-way, table-driven (initial A, B, state → A, B, state after one r
       const again = await runOnce(world, row.options);
       expect(await observe(world)).toEqual(settled);
       expect([again.failures, again.summary.copied, again.summary.flagsUpdated, again.summary.expunged]).toEqual([[], 0, 0, 0]);
+    });
+  }
+});
+
+describe('two-way, killed at any store operation, then run again', () => {
+  // Every rule at once: flags both ways, an expunge each way (one over a flag change), new mail on both sides.
+  const row: TableCase = {
+    name: 'killed', a: '1:F 2 3:S 5@5 6 7', b: '1 2:S 4@4 5 8@8', state: '1/1=1 2/2=2 3/3=3 4/4=4 5/5=5',
+    expect: { a: '', b: '', state: '' },
+  };
+  /** A box's messages and flags, without UIDs (a killed run's copies may take other UIDs). */
+  const contents = (boxText: string): string[] => boxText.split(' ').filter(Boolean).map((t) => t.replace(/@\d+/, '')).sort();
+  const converged = ['1:F', '2:S', '5', '6', '7', '8'];
+
+  for (const when of ['before', 'after'] as const) {
+    it(`${when} the operation: the rerun converges, nothing lost, nothing twice, and the run after does nothing`, async () => {
+      const killedAt: string[] = [];
+      for (let k = 1; ; k++) {
+        const world = await setUp(row);
+        const outcome = await killedRun(world, world.statePath, when, k, () => runOnce(world), (op) => WRITE_OPERATIONS.has(op));
+        if (!('killed' in outcome)) break;
+        killedAt.push(outcome.killed);
+        const where = `killed ${when} write ${k} (${outcome.killed})`;
+        const rerun = await runOnce(world);
+        expect(rerun.failures, where).toEqual([]);
+        const seen = await observe(world);
+        expect([contents(seen.a), contents(seen.b)], where).toEqual([converged, converged]);
+        const again = await runOnce(world);
+        expect([again.summary.copied, again.summary.flagsUpdated, again.summary.expunged], where).toEqual([0, 0, 0]);
+        expect(await observe(world), where).toEqual(seen);
+      }
+      // Writes on both sides were cut: appends and flag changes to A and to B, and expunges on each.
+      expect(new Set(killedAt)).toEqual(new Set(['A addFlags', 'B addFlags', 'A expungeMessages', 'B expungeMessages', 'A append', 'B append']));
     });
   }
 });
