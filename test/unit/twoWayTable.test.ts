@@ -195,3 +195,44 @@ describe('two-way, killed at any store operation, then run again', () => {
     });
   }
 });
+
+describe('two-way: --dry-run and -v say why for every action on either side', () => {
+  const row: TableCase = {
+    name: 'explained', a: '1:S 2 3@3', b: '1 2:F 4@4', state: '1/1=1 2/2=2 3/3=3',
+    expect: { a: '', b: '', state: '' },
+  };
+
+  it('a dry run describes copies, flag changes and deletions on each side, and changes nothing', async () => {
+    const world = await setUp(row);
+    const before = await observe(world);
+    const run = await runOnce(world, { dryRun: true });
+    expect(await observe(world)).toEqual(before);
+    expect(run.wouldDo.map((t) => t.replace(/\(global id [^)]+\)/, '(global id …)').replace(/\(\d+ bytes\)/, '(… bytes)'))).toEqual([
+      'INBOX: copy 1 messages (… bytes) to A INBOX',
+      'INBOX: update flags of 1 messages on A',
+      'INBOX: update flags of 1 messages on B',
+      'INBOX: delete A UID 3 (global id …) from A INBOX: two-way: B deleted it',
+    ]);
+    expect(run.verbose.filter((t) => t.includes('would')).map((t) => t.replace(/\(\d+ bytes\)/, '(… bytes)'))).toEqual([
+      'INBOX: would copy B UID 4 (… bytes) to A: new on B',
+      'INBOX: would set A UID 2 +\\Flagged: flags changed on B: +\\Flagged',
+      'INBOX: would set B UID 1 +\\Seen: flags changed on A: +\\Seen',
+    ]);
+    expect(run.summary.bySide).toEqual({
+      a: { copied: 1, bytes: expect.any(Number), flagsUpdated: 1, expunged: 1 },
+      b: { copied: 0, bytes: 0, flagsUpdated: 1, expunged: 0 },
+    });
+  });
+
+  it('a real run with -v says the same before acting', async () => {
+    const world = await setUp(row);
+    const run = await runOnce(world);
+    expect(run.verbose.filter((t) => /^INBOX: (copying|setting|deleting) /.test(t)).map((t) => t.replace(/\(\d+ bytes\)/, '(… bytes)').replace(/\(global id [^)]+\)/, '(global id …)'))).toEqual([
+      'INBOX: setting A UID 2 +\\Flagged: flags changed on B: +\\Flagged',
+      'INBOX: setting B UID 1 +\\Seen: flags changed on A: +\\Seen',
+      'INBOX: copying B UID 4 (… bytes) to A: new on B',
+      'INBOX: deleting A UID 3 (global id …): two-way: B deleted it',
+    ]);
+    expect(await observe(world)).toEqual({ a: box('1:S 2:F 4@4'), b: box('1:S 2:F 4@4'), state: records('1/1=1:S 2/2=2:F 4/4=4') });
+  });
+});
