@@ -36,6 +36,8 @@ export async function prepareFolders(
     observer.verbose(`forgetting the pair ${nameA} / ${nameB} (${why})`);
     state.apply({ op: 'drop-folder', nameA, nameB });
   }
+  // Durable before a folder is created again: a run killed after the CREATE must not find the old pair's records.
+  if (plan.forget.length > 0) await state.flush();
   const refused: Refusals = { a: new Map(), b: new Map() };
   let created = 0;
   for (const action of plan.creates) if (await createFolder(stores[action.side], action, refused, dryRun, observer)) created++;
