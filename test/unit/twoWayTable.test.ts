@@ -236,3 +236,18 @@ describe('two-way: --dry-run and -v say why for every action on either side', ()
     expect(await observe(world)).toEqual({ a: box('1:S 2:F 4@4'), b: box('1:S 2:F 4@4'), state: records('1/1=1:S 2/2=2:F 4/4=4') });
   });
 });
+
+describe("two-way: A's status after our appends", () => {
+  it('A restored to just before a run that appended to it is seen to have gone back: what it lost comes back, nothing deleted on B', async () => {
+    const world = await setUp({ name: 'restore', a: '1', b: '2', state: '', expect: { a: '', b: '', state: '' } });
+    const beforeRun = world.a.snapshot();
+    await runOnce(world);
+    expect(await observe(world)).toEqual({ a: box('1 2'), b: box('2 1'), state: records('1/2=1 2/1=2') });
+    // A's backup from before the run: the copy of B's message 2 that the run appended to A is gone.
+    world.a.restore(beforeRun);
+    world.b.setFlags('INBOX', [1], ['\\Seen'], []);
+    const run = await runOnce(world);
+    expect(run.summary.rollbacks).toEqual([{ folder: 'INBOX', side: 'A' }]);
+    expect(await observe(world)).toEqual({ a: box('1 2:S'), b: box('2:S 1'), state: records('1/2=1 2/1=2:S') });
+  });
+});
