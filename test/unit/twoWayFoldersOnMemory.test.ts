@@ -91,6 +91,21 @@ describe('two-way folders on memory stores', () => {
     await expectConverged(world);
   });
 
+  it('deleted on A right after a run that wrote into B\'s copy: B\'s status cannot prove nothing new, so it comes back once; deleted again, it goes', async () => {
+    const world = twoWayWorld();
+    await settled(world);
+    world.a.append('Work', [{ raw: conformanceMessage(55) }]);
+    expect((await world.sync()).summary.copied).toBe(1); // B's Work now holds this run's own write
+    world.a.deleteFolder('Work');
+    const back = await world.sync();
+    expect([back.failures, back.summary.foldersDeleted]).toEqual([[], 0]);
+    expect(bodies(world.a, 'Work')).toEqual(bodies(world.b, 'Work'));
+    expect(bodies(world.a, 'Work')).toHaveLength(3);
+    world.a.deleteFolder('Work');
+    const gone = await world.sync();
+    expect([gone.failures, gone.summary.foldersDeleted, world.a.hasFolder('Work'), world.b.hasFolder('Work')]).toEqual([[], 1, false, false]);
+  });
+
   it('the same the other way: deleted on B with nothing new on A goes from A; with new mail on A it comes back on B', async () => {
     const world = twoWayWorld();
     world.a.createFolder('Changed');
