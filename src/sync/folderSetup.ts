@@ -19,6 +19,8 @@ export interface FolderSetup {
   ready: PairToSync[];
   /** Folders created (dry run: that would be). */
   created: number;
+  /** Pairs left out because a folder they need could not be created, by the side that refused it. */
+  blocked: Record<Side, number>;
 }
 
 /** A side's folders that could not be created: name → why. */
@@ -43,6 +45,7 @@ export async function prepareFolders(
   for (const action of plan.creates) if (await createFolder(stores[action.side], action, refused, dryRun, observer)) created++;
 
   const ready: PairToSync[] = [];
+  const blockedOn: Record<Side, number> = { a: 0, b: 0 };
   for (const p of plan.pairs) {
     const blocked = p.missing.flatMap((side) => {
       const name = nameOn(p.job, side);
@@ -54,6 +57,7 @@ export async function prepareFolders(
       continue;
     }
     const { side, name, blocker } = blocked[0]!;
+    blockedOn[side]++;
     const refusal = refused[side].get(blocker)!;
     const why = blocker === name ? refusal : `its parent folder "${blocker}" could not be created: ${refusal}`;
     observer.failure({ folder: p.job.label, uid: 0, side: sideLabel(side), reason: `folder could not be created on ${sideLabel(side)}: ${why}` });
@@ -61,7 +65,7 @@ export async function prepareFolders(
   const subscribes = plan.subscribes.filter(({ side, name }) =>
     ![...refused[side].keys()].some((r) => isWithin(name, r, stores[side].namespace.delimiter)));
   await copySubscriptions(stores, subscribes, dryRun, observer);
-  return { ready, created };
+  return { ready, created, blocked: blockedOn };
 }
 
 /** Create one folder; false when it was not (refused: noted in `refused`, or below a refused one). */

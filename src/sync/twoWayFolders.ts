@@ -161,7 +161,7 @@ function whyKeep(input: FolderPlanningInput, k: KnownPair, survivor: Side, delet
  * B folders that no A folder maps onto and no remembered pair explains
  * (`explained`): each is created on A under the name that maps back onto it,
  * or listed as a failure when there is none, or when A already has that name
- * for another pair.
+ * for another pair. An empty one A lists as a hierarchy node is left alone.
  */
 function foldersOnlyOnB(
   input: FolderPlanningInput,
@@ -180,6 +180,8 @@ function foldersOnlyOnB(
     const named = untranslatedName(folder.name, b.namespace, a.namespace);
     const nameA = 'name' in named ? named.name : translateFolderNameBack(folder.name, b.namespace, a.namespace);
     if (!selected(nameA)) continue;
+    // Only a hierarchy node on A (\Noselect), empty on B (e.g. a parent B was given): CREATE would make A's a mailbox for nothing.
+    if (onA.get(canonicalInbox(nameA))?.selectable === false && folder.status?.messages === 0) continue;
     const fail = (reason: string): void => void out.unmapped.push({ folder: folder.name, uid: 0, side: 'B', reason: `no A folder of its own: ${reason}` });
     const taken = takenOnA.get(canonicalInbox(nameA));
     if ('reason' in named) fail(named.reason);

@@ -127,6 +127,12 @@ const rows: Row[] = [
     },
   },
   {
+    rule: 'a B folder A lists only as a hierarchy node (\\Noselect) is created on A only when it holds messages',
+    a: [f('INBOX'), f('P', { selectable: false, status: undefined }), f('P/Q'), f('R', { selectable: false, status: undefined }), f('R/S')],
+    b: [f('INBOX'), f('P', { status: status(0) }), f('P/Q'), f('R', { status: status(2) }), f('R/S')],
+    expected: { creates: ['a:R'], pairs: ['INBOX: new pair', 'P/Q: new pair', 'R: new pair', 'R/S: new pair'], unmapped: [] },
+  },
+  {
     rule: 'INBOX pairs with INBOX whatever its case; nothing is created',
     a: [f('INBOX')], b: [f('inbox')],
     expected: { creates: [], pairs: ['INBOX (inbox): new pair'], unmapped: [] },

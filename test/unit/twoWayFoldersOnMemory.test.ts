@@ -5,7 +5,8 @@
 // Messages compared by body digest.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { conformanceMessage } from '../support/storeConformance.js';
+import { StoreError } from '../../src/errors.js';
+import { conformanceMessage, digest } from '../support/storeConformance.js';
 import { killedRun, WRITE_OPERATIONS } from '../support/memoryKill.js';
 import { forgetMemorySpecs } from '../support/memorySpecs.js';
 import { bodies, everyBody, memoryWorld, type MemoryWorld } from '../support/memoryWorld.js';
@@ -90,6 +91,21 @@ describe('two-way folders on memory stores', () => {
     await expectConverged(world);
   });
 
+  it('deleted on A right after a run that wrote into B\'s copy: B\'s status cannot prove nothing new, so it comes back once; deleted again, it goes', async () => {
+    const world = twoWayWorld();
+    await settled(world);
+    world.a.append('Work', [{ raw: conformanceMessage(55) }]);
+    expect((await world.sync()).summary.copied).toBe(1); // B's Work now holds this run's own write
+    world.a.deleteFolder('Work');
+    const back = await world.sync();
+    expect([back.failures, back.summary.foldersDeleted]).toEqual([[], 0]);
+    expect(bodies(world.a, 'Work')).toEqual(bodies(world.b, 'Work'));
+    expect(bodies(world.a, 'Work')).toHaveLength(3);
+    world.a.deleteFolder('Work');
+    const gone = await world.sync();
+    expect([gone.failures, gone.summary.foldersDeleted, world.a.hasFolder('Work'), world.b.hasFolder('Work')]).toEqual([[], 1, false, false]);
+  });
+
   it('the same the other way: deleted on B with nothing new on A goes from A; with new mail on A it comes back on B', async () => {
     const world = twoWayWorld();
     world.a.createFolder('Changed');
@@ -148,6 +164,31 @@ describe('two-way folders on memory stores', () => {
       expect(bodies(world.b, 'Work')).toEqual(bodies(world.a, 'Work'));
       expect(bodies(world.b, 'Work')).toHaveLength(3);
     });
+  });
+
+  it('a folder A refuses to create is a listed failure on A (its pair left out, nothing deleted in that run), created by the next run', async () => {
+    const world = twoWayWorld();
+    await settled(world);
+    world.b.createFolder('Refused');
+    world.b.append('Refused', [{ raw: conformanceMessage(95) }]);
+    world.a.append('INBOX', [{ raw: conformanceMessage(96) }]);
+    // A message may have moved into the folder A could not create: no deletion elsewhere in that run.
+    const gone = world.a.messages('INBOX')[0]!;
+    world.a.expunge('INBOX', [gone.uid]);
+    world.a.beforeOperation = (op, args) => {
+      if (op === 'createFolder' && args.folder === 'Refused') throw new StoreError('folder', 'NO [NOPERM] not allowed');
+    };
+    const run = await world.sync();
+    world.a.beforeOperation = undefined;
+    expect(run.failures).toEqual([{ folder: 'Refused', uid: 0, side: 'A', reason: 'folder could not be created on A: NO [NOPERM] not allowed' }]);
+    expect(world.a.hasFolder('Refused')).toBe(false);
+    expect(run.warnings.some((w) => /1 folder could not be created on A/.test(w)), run.warnings.join('\n')).toBe(true);
+    expect(bodies(world.b, 'INBOX')).toEqual([...bodies(world.a, 'INBOX'), digest(gone.body)].sort());
+    const next = await world.sync();
+    expect(next.failures).toEqual([]);
+    expect(bodies(world.b, 'INBOX')).toEqual(bodies(world.a, 'INBOX'));
+    expect(bodies(world.a, 'Refused')).toEqual(bodies(world.b, 'Refused'));
+    await expectConverged(world);
   });
 
   it('a dry run says what it would create and delete on each side, and changes nothing', async () => {
