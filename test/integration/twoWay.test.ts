@@ -250,6 +250,9 @@ describe('two-way against real Dovecot', () => {
     await seedFolder(b, 'INBOX', taggedMessages('b', 2));
     await seedFolder(c, 'INBOX', taggedMessages('c', 3));
     await seedFolder(c, 'Team', taggedMessages('team', 2));
+    // The same mail delivered to A and to C (a list both receive): paired on B, never twice.
+    await seedFolder(a, 'INBOX', taggedMessages('list', 1));
+    await seedFolder(c, 'INBOX', taggedMessages('list', 1));
     // A star around B: each round runs every spoke once.
     const round = async (): Promise<void> => {
       await sync(a, b, 'ab.state');
@@ -258,7 +261,7 @@ describe('two-way against real Dovecot', () => {
     await round();
     await round();
     let all = await expectConverged([a, b, c], folders);
-    expect(all.INBOX).toHaveLength(9);
+    expect(all.INBOX).toHaveLength(10);
     expect(all.Team).toHaveLength(2);
 
     await setFlags(a, 'INBOX', [await uidOf(a, 'INBOX', 1, 'b')], ['\\Flagged'], []);
@@ -269,7 +272,7 @@ describe('two-way against real Dovecot', () => {
     await round();
     all = await expectConverged([a, b, c], folders);
     const expected = [
-      ...['a 1', 'a 2', 'a 3', 'b 0', 'c 0', 'c 1', 'c 2', 'a-late 0'].map((s) => `${digest(taggedMessage(Number(s.split(' ')[1]), s.split(' ')[0]!))} `),
+      ...['a 1', 'a 2', 'a 3', 'b 0', 'c 0', 'c 1', 'c 2', 'a-late 0', 'list 0'].map((s) => `${digest(taggedMessage(Number(s.split(' ')[1]), s.split(' ')[0]!))} `),
       `${digest(taggedMessage(1, 'b'))} \\Flagged`,
     ].sort();
     expect(all.INBOX).toEqual(expected);
