@@ -352,6 +352,9 @@ describe('two-way against real Dovecot', () => {
     stop.now = true;
     const [fromA, fromB] = await Promise.all(writers);
     expect(during.every((code) => code === 0 || code === 1), `exits during the writes: ${during.join(' ')}`).toBe(true);
+    // The clients did write on both sides while the runs went on.
+    expect(fromA.appended.length * fromB.appended.length).toBeGreaterThan(0);
+    expect(fromA.expunged.length * fromB.expunged.length).toBeGreaterThan(0);
 
     let runs = 0;
     for (;;) {
