@@ -205,6 +205,29 @@ describe('two-way against real Dovecot', () => {
     await expectIdle(a, b, 'r.state');
   });
 
+  it('a new UIDVALIDITY on either side: re-matched by global id, nothing copied twice or deleted, flags merged', async () => {
+    const [a, b] = await start(2);
+    await seedFolder(a, 'INBOX', taggedMessages('v', 5));
+    await seedFolder(b, 'Work', taggedMessages('w', 4));
+    await sync(a, b, 'v.state');
+    await b.doveadm(['mailbox', 'update', '-u', 'alice', '--uid-validity', '4242', 'INBOX']);
+    await a.doveadm(['mailbox', 'update', '-u', 'alice', '--uid-validity', '777', 'Work']);
+    await setFlags(a, 'INBOX', [await uidOf(a, 'INBOX', 1, 'v')], ['\\Seen'], []);
+    await setFlags(a, 'Work', [await uidOf(a, 'Work', 2, 'w')], ['\\Flagged'], []);
+    await seedFolder(b, 'INBOX', taggedMessages('v-b', 1));
+
+    const rematched = await sync(a, b, 'v.state');
+    expect(rematched.expunged).toBe(0);
+    expect(rematched.bySide.a.copied).toBe(1);
+    expect(rematched.bySide.b.copied).toBe(0);
+    const all = await expectConverged([a, b], ['INBOX', 'Work']);
+    expect(all.INBOX).toHaveLength(6);
+    expect(all.Work).toHaveLength(4);
+    expect((await flagsByBody(b, 'INBOX'))[taggedMessage(1, 'v')]).toEqual(['\\Seen']);
+    expect((await flagsByBody(b, 'Work'))[taggedMessage(2, 'w')]).toEqual(['\\Flagged']);
+    await expectIdle(a, b, 'v.state');
+  });
+
   it('folders: one created on B reaches A with its messages and subscription; one deleted on A goes from B only when B holds nothing new there', async () => {
     const [a, b] = await start(2);
     await seedFolder(a, 'INBOX', taggedMessages('in', 2));
