@@ -306,7 +306,7 @@ describe('two-way against real Dovecot', () => {
     expect(await expectConverged([a, b, c], folders)).toEqual(all);
   });
 
-  it('kill -9 at random points of two-way runs, then rerun: nothing lost, nothing twice, converged', async () => {
+  it('kill -9 at random points of two-way runs, then rerun: nothing lost, nothing twice, nothing expunged back, converged', async () => {
     const [a, b] = await start(2);
     const folders = ['INBOX', 'Archive', 'Lists'];
     const random = prng(seed);
@@ -319,20 +319,36 @@ describe('two-way against real Dovecot', () => {
       expected.get(folder)!.push(...messages.map((m) => digest(m.raw)));
     };
     for (const folder of folders) {
-      await addMail(a, folder, 60);
-      await addMail(b, folder, 60);
+      await addMail(a, folder, 15);
+      await addMail(b, folder, 15);
+    }
+    // Synced once in full: these are on both sides and known to the state, so they may be expunged.
+    await sync(a, b, 'k.state');
+    const synced = new Set([...expected.values()].flat());
+    let expunged = 0;
+    const expungeSome = async (server: DovecotServer, folder: string): Promise<void> => {
+      const present = (await readFolder(server, folder)).filter((m) => synced.has(digest(m.body)) && random() < 0.1).slice(0, 2);
+      await expungeUids(server, folder, present.map((m) => m.uid));
+      expunged += present.length;
+      const gone = new Set(present.map((m) => digest(m.body)));
+      expected.set(folder, expected.get(folder)!.filter((d) => !gone.has(d)));
+    };
+    for (const folder of folders) {
+      await addMail(a, folder, 40);
+      await addMail(b, folder, 40);
     }
     const env = { ...passwordEnv(a, b), REPLIMAP_COMMIT_INTERVAL_MS: '150' };
     const killedAt: number[] = [];
     let window = 2500;
     for (let k = 0; k < 6; k++) {
       if (k > 0) {
-        // Work for the next run on both sides: new mail, and flag changes.
+        // Work for the next run on both sides: new mail, flag changes, expunges.
         await addMail(random() < 0.5 ? a : b, folders[Math.floor(random() * folders.length)]!, 20);
         for (const server of [a, b]) {
           const folder = folders[Math.floor(random() * folders.length)]!;
           const uids = (await readFolder(server, folder)).filter(() => random() < 0.1).map((m) => m.uid);
           await setFlags(server, folder, uids, [random() < 0.5 ? '\\Flagged' : '$Later'], []);
+          await expungeSome(server, folders[Math.floor(random() * folders.length)]!);
         }
       }
       const delay = Math.floor(150 + random() * (window - 150));
@@ -346,11 +362,13 @@ describe('two-way against real Dovecot', () => {
     }
     console.log(`two-way kill points (ms; negative: finished before the kill): ${killedAt.join(' ')}`);
     expect(killedAt.filter((t) => t > 0).length).toBeGreaterThan(2);
+    expect(expunged).toBeGreaterThan(0);
 
     await sync(a, b, 'k.state');
     await expectIdle(a, b, 'k.state');
     const all = await expectConverged([a, b], folders);
     for (const folder of folders) {
+      // Every message once, and none of those expunged on either side.
       expect(all[folder]!.map((l) => l.split(' ')[0]).sort(), `${folder}: every message once`).toEqual(expected.get(folder)!.sort());
     }
   });
