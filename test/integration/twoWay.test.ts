@@ -379,10 +379,11 @@ describe('two-way against real Dovecot', () => {
     await sync(a, b, 'w.state');
     console.log(`two-way concurrent writers seed: ${seed}`);
     const stop = { now: false };
-    // Each writer appends its own mail, flags what it finds, and expunges some of the shared messages.
+    // Each writer appends its own mail, flags what it finds, and expunges some of the shared messages
+    // and some of what the other writer appended (once a run brought it over).
     const writers = [
-      writer(a, 'wa', [0, 2, 4, 6], prng(seed + 1), stop),
-      writer(b, 'wb', [1, 3, 5, 7], prng(seed + 2), stop),
+      writer(a, { tag: 'wa', otherTag: 'wb', base: [0, 2, 4, 6] }, prng(seed + 1), stop),
+      writer(b, { tag: 'wb', otherTag: 'wa', base: [1, 3, 5, 7] }, prng(seed + 2), stop),
     ];
     const during: (number | null)[] = [];
     for (let i = 0; i < 2; i++) {
@@ -396,6 +397,7 @@ describe('two-way against real Dovecot', () => {
     // The clients did write on both sides while the runs went on.
     expect(fromA.appended.length * fromB.appended.length).toBeGreaterThan(0);
     expect(fromA.expunged.length * fromB.expunged.length).toBeGreaterThan(0);
+    console.log(`expunged of the other writer's mail: ${fromA.expungedOther.length} on A, ${fromB.expungedOther.length} on B`);
 
     let runs = 0;
     for (;;) {
@@ -407,7 +409,8 @@ describe('two-way against real Dovecot', () => {
     const all = await expectConverged([a, b], ['INBOX']);
     const gone = new Set([...fromA.expunged, ...fromB.expunged]);
     const kept = taggedMessages('base', 20).filter((_, i) => !gone.has(i)).map((m) => m.raw);
-    const want = digestsOf([...kept, ...fromA.appended, ...fromB.appended]);
+    const expungedNew = new Set([...fromA.expungedOther, ...fromB.expungedOther]);
+    const want = digestsOf([...kept, ...[...fromA.appended, ...fromB.appended].filter((raw) => !expungedNew.has(raw))]);
     expect(all.INBOX!.map((l) => l.split(' ')[0]).sort()).toEqual(want);
   });
 });
@@ -416,6 +419,8 @@ interface Written {
   appended: string[];
   /** Indexes of the base messages it expunged. */
   expunged: number[];
+  /** Messages of the other writer it expunged. */
+  expungedOther: string[];
 }
 
 /**
@@ -423,9 +428,15 @@ interface Written {
  * or removes a flag on a random message, and expunges the base messages it
  * was given, one every few steps.
  */
-async function writer(server: DovecotServer, tag: string, toExpunge: number[], random: () => number, stop: { now: boolean }): Promise<Written> {
+async function writer(
+  server: DovecotServer,
+  who: { tag: string; otherTag: string; base: number[] },
+  random: () => number,
+  stop: { now: boolean },
+): Promise<Written> {
+  const { tag, base: toExpunge } = who;
   const client = await openClient(server);
-  const done: Written = { appended: [], expunged: [] };
+  const done: Written = { appended: [], expunged: [], expungedOther: [] };
   try {
     await client.mailboxOpen('INBOX');
     for (let step = 0; !stop.now; step++) {
@@ -444,6 +455,16 @@ async function writer(server: DovecotServer, tag: string, toExpunge: number[], r
         const target = await findBase(client, next);
         if (target !== undefined) await client.messageDelete(String(target), { uid: true });
         done.expunged.push(next);
+      }
+      if (step % 4 === 3) {
+        const theirs = (await client.search({ header: { 'message-id': `<${who.otherTag}.` } }, { uid: true })) || [];
+        const target = theirs[Math.floor(random() * theirs.length)];
+        const fetched = target === undefined ? false : await client.fetchOne(String(target), { envelope: true }, { uid: true });
+        const messageId = fetched ? fetched.envelope?.messageId : undefined;
+        const n = messageId?.match(/^<[a-z]+\.(\d+)@/)?.[1];
+        if (target !== undefined && n !== undefined && (await client.messageDelete(String(target), { uid: true }))) {
+          done.expungedOther.push(taggedMessage(Number(n), who.otherTag));
+        }
       }
       await new Promise((r) => setTimeout(r, 40));
     }
