@@ -91,19 +91,40 @@ describe('two-way folders on memory stores', () => {
     await expectConverged(world);
   });
 
-  it('deleted on A right after a run that wrote into B\'s copy: B\'s status cannot prove nothing new, so it comes back once; deleted again, it goes', async () => {
-    const world = twoWayWorld();
-    await settled(world);
-    world.a.append('Work', [{ raw: conformanceMessage(55) }]);
-    expect((await world.sync()).summary.copied).toBe(1); // B's Work now holds this run's own write
-    world.a.deleteFolder('Work');
-    const back = await world.sync();
-    expect([back.failures, back.summary.foldersDeleted]).toEqual([[], 0]);
-    expect(bodies(world.a, 'Work')).toEqual(bodies(world.b, 'Work'));
-    expect(bodies(world.a, 'Work')).toHaveLength(3);
-    world.a.deleteFolder('Work');
-    const gone = await world.sync();
-    expect([gone.failures, gone.summary.foldersDeleted, world.a.hasFolder('Work'), world.b.hasFolder('Work')]).toEqual([[], 1, false, false]);
+  describe('deleted on A right after a run that wrote into B\'s copy (B\'s status moved by that run\'s own appends)', () => {
+    const variants = [
+      { what: 'B holds only messages known on both sides: deleted', foreign: false, expungeKnown: false, deleted: true },
+      { what: 'a message arrived on B while that run wrote there: created again on A with it', foreign: true, expungeKnown: false, deleted: false },
+      { what: 'that, and a known message expunged on B (same count): created again on A', foreign: true, expungeKnown: true, deleted: false },
+    ];
+    for (const v of variants) {
+      it(v.what, async () => {
+        const world = twoWayWorld();
+        await settled(world);
+        world.a.append('Work', [{ raw: conformanceMessage(55) }]);
+        // Someone else's message lands between that run's read and its append: below the appended UID, unknown to the state.
+        world.b.beforeOperation = (op, args) => {
+          if (!v.foreign || op !== 'append' || args.folder !== 'Work') return;
+          world.b.beforeOperation = undefined;
+          world.b.append('Work', [{ raw: conformanceMessage(56) }]);
+        };
+        expect((await world.sync()).summary.copied).toBe(1);
+        world.b.beforeOperation = undefined;
+        if (v.expungeKnown) world.b.expunge('Work', [world.b.messages('Work')[0]!.uid]);
+        const onB = bodies(world.b, 'Work');
+        world.a.deleteFolder('Work');
+        const run = await world.sync();
+        expect(run.failures).toEqual([]);
+        if (v.deleted) {
+          expect([run.summary.foldersDeleted, world.a.hasFolder('Work'), world.b.hasFolder('Work')]).toEqual([1, false, false]);
+        } else {
+          expect(run.summary.foldersDeleted).toBe(0);
+          expect([bodies(world.a, 'Work'), bodies(world.b, 'Work')]).toEqual([onB, onB]);
+          expect(onB).toContain(digest(conformanceMessage(56)));
+        }
+        await expectConverged(world);
+      });
+    }
   });
 
   it('the same the other way: deleted on B with nothing new on A goes from A; with new mail on A it comes back on B', async () => {
