@@ -19,6 +19,10 @@ interface Row extends TableCase {
   check?: (run: EngineRun) => void;
 }
 
+/** Messages 1..12, synced to both sides at UIDs 1..12 (for the guard's rows). */
+const TWELVE_SYNCED = Array.from({ length: 12 }, (_, i) => `${i + 1}/${i + 1}=${i + 1}`).join(' ');
+const TWELVE = '1 2 3 4 5 6 7 8 9 10 11 12';
+
 const ROWS: Row[] = [
   {
     name: 'new messages on either side are copied to the other, with their flags',
@@ -114,8 +118,8 @@ const ROWS: Row[] = [
   },
   {
     name: 'the guard: A suddenly lost more than half of the folder: nothing deleted on B, exit 5, records kept whole',
-    a: '11@11 12', b: '1 2 3 4 5 6 7 8 9 10 11 12', state: Array.from({ length: 12 }, (_, i) => `${i + 1}/${i + 1}=${i + 1}`).join(' '),
-    expect: { a: '11@11 12', b: '1 2 3 4 5 6 7 8 9 10 11 12', state: Array.from({ length: 12 }, (_, i) => `${i + 1}/${i + 1}=${i + 1}`).join(' ') },
+    a: '11@11 12', b: TWELVE, state: TWELVE_SYNCED,
+    expect: { a: '11@11 12', b: TWELVE, state: TWELVE_SYNCED },
     check: (run) => {
       expect(run.summary.deletionsWithheld).toBe(10);
       expect(run.summary.withheld.map((w) => w.reason)).toEqual([
@@ -125,13 +129,13 @@ const ROWS: Row[] = [
   },
   {
     name: 'the guard on A: B suddenly lost more than half of the folder: nothing deleted on A',
-    a: '1 2 3 4 5 6 7 8 9 10 11 12', b: '11@11 12', state: Array.from({ length: 12 }, (_, i) => `${i + 1}/${i + 1}=${i + 1}`).join(' '),
-    expect: { a: '1 2 3 4 5 6 7 8 9 10 11 12', b: '11@11 12', state: Array.from({ length: 12 }, (_, i) => `${i + 1}/${i + 1}=${i + 1}`).join(' ') },
+    a: TWELVE, b: '11@11 12', state: TWELVE_SYNCED,
+    expect: { a: TWELVE, b: '11@11 12', state: TWELVE_SYNCED },
     check: (run) => expect(run.summary.withheld).toEqual([expect.objectContaining({ side: 'A', count: 10, heldOnB: 12 })]),
   },
   {
     name: '--force lets the guarded deletions go',
-    a: '11@11 12', b: '1 2 3 4 5 6 7 8 9 10 11 12', state: Array.from({ length: 12 }, (_, i) => `${i + 1}/${i + 1}=${i + 1}`).join(' '),
+    a: '11@11 12', b: TWELVE, state: TWELVE_SYNCED,
     options: { force: true },
     expect: { a: '11@11 12', b: '11@11 12', state: '11/11=11 12/12=12' },
   },
