@@ -7,7 +7,9 @@
 // run a second time, which must change nothing.
 
 import { afterEach, describe, expect, it } from 'vitest';
+import { StoreError } from '../../src/errors.js';
 import { killedRun, WRITE_OPERATIONS } from '../support/memoryKill.js';
+import { bodies, everyBody, memoryWorld } from '../support/memoryWorld.js';
 import { forgetMemorySpecs } from '../support/memorySpecs.js';
 import { box, observe, records, runOnce, setUp, type TableCase } from '../support/mailboxTable.js';
 import type { EngineRun } from '../support/sync.js';
@@ -253,5 +255,42 @@ describe("two-way: A's status after our appends", () => {
     const run = await runOnce(world);
     expect(run.summary.rollbacks).toEqual([{ folder: 'INBOX', side: 'A' }]);
     expect(await observe(world)).toEqual({ a: box('1 2:S'), b: box('2:S 1'), state: records('1/2=1 2/1=2:S') });
+  });
+});
+
+describe('two-way across folders', () => {
+  it('a message moved between folders on B moves on A too: copied into its new folder first, then deleted from the old one', async () => {
+    const world = memoryWorld({ mode: 'two-way' });
+    expect((await world.sync()).summary.copied).toBe(5);
+    const [uid1] = world.b.messages('INBOX').map((m) => m.uid);
+    world.b.copy('INBOX', [uid1!], 'Work');
+    world.b.expunge('INBOX', [uid1!]);
+    const moved = await world.sync();
+    expect(moved.failures).toEqual([]);
+    expect(moved.summary.bySide).toEqual({
+      a: { copied: 1, bytes: expect.any(Number), flagsUpdated: 0, expunged: 1 },
+      b: { copied: 0, bytes: 0, flagsUpdated: 0, expunged: 0 },
+    });
+    expect(moved.verbose.some((t) => /left INBOX for Work/.test(t))).toBe(true);
+    for (const folder of ['INBOX', 'Work']) expect(bodies(world.a, folder)).toEqual(bodies(world.b, folder));
+    expect(everyBody(world.a)).toHaveLength(5);
+  });
+
+  it('a copy that fails keeps the deletion of the moved message: it is in its old folder still, never in neither', async () => {
+    const world = memoryWorld({ mode: 'two-way' });
+    await world.sync();
+    const [uid1] = world.b.messages('INBOX').map((m) => m.uid);
+    world.b.copy('INBOX', [uid1!], 'Work');
+    world.b.expunge('INBOX', [uid1!]);
+    world.a.beforeOperation = (op, args) => {
+      if (op === 'appendMessage' && args.folder === 'Work') throw new StoreError('message', 'refused');
+    };
+    const run = await world.sync();
+    world.a.beforeOperation = undefined;
+    expect(run.failures.map((f) => [f.folder, f.side])).toEqual([['Work', 'B']]);
+    expect(everyBody(world.a)).toHaveLength(5);
+    const again = await world.sync();
+    expect(again.failures).toEqual([]);
+    for (const folder of ['INBOX', 'Work']) expect(bodies(world.a, folder)).toEqual(bodies(world.b, folder));
   });
 });
