@@ -147,6 +147,21 @@ const ROWS: Row[] = [
     expect: { a: '1:F 2', b: '1:F 2', state: '1/1=1:F 2/2=2' },
   },
   {
+    name: 'after copy runs, what A deleted and copy kept on B (a B-only record: no proof A had it) is copied back to A, never deleted',
+    a: '2@2', b: '1 2', state: '0/1=1 2/2=2', lastMode: 'copy',
+    expect: { a: '2@2 1@3', b: '1 2', state: '2/2=2 3/1=1' },
+  },
+  {
+    name: 'switching from two-way to mirror: B follows A again (its own flag change undone, what A lacks deleted)',
+    a: '1 2', b: '1:S 2 3', state: '1/1=1 2/2=2 3/3=3', options: { mode: 'mirror' },
+    expect: { a: '1 2', b: '1 2', state: '1/1=1 2/2=2' },
+  },
+  {
+    name: 'switching from two-way to copy: B keeps its own flags and what A lacks, A is not written',
+    a: '1 2', b: '1:S 2 3 4', state: '1/1=1 2/2=2 3/3=3', options: { mode: 'copy' },
+    expect: { a: '1 2', b: '1:S 2 3 4', state: '1/1=1 2/2=2 0/3=3 0/4=4' },
+  },
+  {
     name: 'everything at once (as isync\'s first table): flags both ways, expunges both ways, one winning over a flag change, new mail',
     a: '1:F 2 3:S 5@5 6', b: '1 2:S 4@4 5', state: '1/1=1 2/2=2 3/3=3 4/4=4 5/5=5',
     expect: { a: '1:F 2:S 5@5 6', b: '1:F 2:S 5@5 6', state: '1/1=1:F 2/2=2:S 5/5=5 6/6=6' },
