@@ -10,6 +10,7 @@ import { createStore } from '../store/createStore.js';
 import type { Store, StoreStats } from '../store/types.js';
 import { ExtraConnections, type StorePair } from './extraConnections.js';
 import { deleteFolders } from './folderDeletion.js';
+import { answerSurvivorQuestions } from './folderProof.js';
 import { prepareFolders, type FolderSetup } from './folderSetup.js';
 import { runFolderJobs } from './folderJobs.js';
 import { noWork } from './executor.js';
@@ -20,7 +21,7 @@ import { recordOwnWritesOnB } from './ownWrites.js';
 import { cutConnectionsOnAbort, interruptedBy, isInterruption } from './interruption.js';
 import { PeriodicCommit } from './periodicCommit.js';
 import { sideLabel, SIDES } from './side.js';
-import { planFolders, type AccountFolderPlan, type KnownPair } from './planFolders.js';
+import { planFolders, type AccountFolderPlan, type FolderPlanningInput, type KnownPair } from './planFolders.js';
 import type { FolderPairJob, MessageFailure, SideWork, SyncJob, SyncMode, SyncObserver, SyncSummary } from './types.js';
 
 /** Commit the state (and empty the journal) about this often during a long run. */
@@ -151,15 +152,18 @@ async function listAndPlanFolders(ctx: RunContext, main: StorePair): Promise<Acc
       ...(folder?.statusB && { statusB: folder.statusB }),
     };
   });
-  const plan = planFolders({
+  const input: FolderPlanningInput = {
     options: job.options,
     a: { folders: foldersA, namespace: main.a.namespace },
     b: { folders: foldersB, namespace: main.b.namespace },
     known,
     state: { isNew: state.isNew, lastMode: state.lastMode },
     pendingAppends: state.unresolvedIntents(),
-  });
-  return plan;
+  };
+  const plan = planFolders(input);
+  if (plan.questions.length === 0) return plan;
+  // Two-way: whether a folder one side deleted goes from the other depends on what that copy holds.
+  return planFolders({ ...input, survivors: await answerSurvivorQuestions(main, state, plan.questions) });
 }
 
 /** Runs one phase's jobs on the run's connection pairs (see runFolderJobs); a pair failing alone is reported. */

@@ -6,7 +6,7 @@
 // A with every message when B got new mail there.
 
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateMessages } from '../support/corpus.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { bodyDigestsOf, inNamespace, listFolders, openClient, seedFolder, type SeedMessage } from '../support/imap.js';
@@ -22,6 +22,7 @@ interface JsonSummary {
   foldersCreated: number;
   foldersDeleted: number;
   failed: unknown[];
+  withheld: { what: string; side?: string; count: number; reason: string }[];
 }
 
 async function onServer(server: DovecotServer, work: (client: Awaited<ReturnType<typeof openClient>>) => Promise<unknown>): Promise<void> {
@@ -33,31 +34,33 @@ async function onServer(server: DovecotServer, work: (client: Awaited<ReturnType
   }
 }
 
+/** Two fresh servers, A '/' and B '.', stopped after `test`. */
+async function withServers(test: (a: DovecotServer, b: DovecotServer) => Promise<void>): Promise<void> {
+  const [a, b] = await Promise.all([startDovecot({ separator: '/' }), startDovecot({ separator: '.' })]);
+  try {
+    await test(a, b);
+  } finally {
+    await Promise.all([a.stop(), b.stop()]);
+  }
+}
+
+/** One two-way run through the command (--json), on a state file in `dir`; no failure expected. */
+async function twoWay(a: DovecotServer, b: DovecotServer, dir: string, ...extra: string[]): Promise<JsonSummary> {
+  const run = await runCli(
+    ['sync', '--mode', 'two-way', '--json', a.url(), b.url(), '--tls-ca', a.caFile, '--state', join(dir, 'state'), ...extra],
+    passwordEnv(a, b),
+  );
+  const summary = JSON.parse(run.stdout) as JsonSummary;
+  expect(summary.failed, run.stderr).toEqual([]);
+  return summary;
+}
+
+const names = async (server: DovecotServer): Promise<string[]> => (await listFolders(server)).map((f) => f.name);
+
 describe('two-way folders against Dovecot', () => {
-  let a: DovecotServer;
-  let b: DovecotServer;
-  let dir: string;
-
-  beforeEach(async () => {
-    [a, b] = await Promise.all([startDovecot({ separator: '/' }), startDovecot({ separator: '.' })]);
-    dir = tempDir();
-  });
-  afterEach(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-  });
-
-  const sync = async (): Promise<JsonSummary> => {
-    const run = await runCli(
-      ['sync', '--mode', 'two-way', '--json', a.url(), b.url(), '--tls-ca', a.caFile, '--state', join(dir, 'state')],
-      passwordEnv(a, b),
-    );
-    const summary = JSON.parse(run.stdout) as JsonSummary;
-    expect(summary.failed, run.stderr).toEqual([]);
-    return summary;
-  };
-  const names = async (server: DovecotServer): Promise<string[]> => (await listFolders(server)).map((f) => f.name);
-
-  it('creates on each side what the other made, then deletes or brings back what A deleted', async () => {
+  it('creates on each side what the other made, then deletes or brings back what A deleted', () => withServers(async (a, b) => {
+    const dir = tempDir();
+    const sync = (): Promise<JsonSummary> => twoWay(a, b, dir);
     await seedFolder(a, 'Work/2024', mail(1, 3));
     await seedFolder(b, 'Lists.dev', mail(2, 2));
     await onServer(b, (client) => client.mailboxSubscribe(inNamespace(b, 'Lists.dev')));
@@ -90,5 +93,21 @@ describe('two-way folders against Dovecot', () => {
     expect(await bodyDigestsOf(a, 'Lists/dev')).toHaveLength(3);
     const after = await sync();
     expect([after.exitCode, after.copied, after.foldersCreated, after.foldersDeleted]).toEqual([0, 0, 0, 0]);
-  });
+  }));
+
+  it('a side that lost more than half of its folders makes the run exit 5, nothing deleted on the other, until --force', () => withServers(async (a, b) => {
+    const dir = tempDir();
+    for (const [name, seed] of [['X', 5], ['Y', 6], ['Z', 7]] as const) await seedFolder(a, name, mail(seed, 1));
+    expect((await twoWay(a, b, dir)).exitCode).toBe(0);
+    await onServer(a, async (client) => {
+      for (const name of ['X', 'Y', 'Z']) await client.mailboxDelete(name);
+    });
+    const guarded = await twoWay(a, b, dir);
+    expect([guarded.exitCode, guarded.withheld]).toEqual([5, [expect.objectContaining({ what: 'folders', count: 3 })]]);
+    expect(guarded.withheld[0]!.reason).toMatch(/^A lost 3 of the 4 folders the state remembers/);
+    expect(await names(b)).toEqual(['INBOX', 'X', 'Y', 'Z']);
+    const forced = await twoWay(a, b, dir, '--force');
+    expect([forced.exitCode, forced.foldersDeleted]).toEqual([0, 3]);
+    expect([await names(a), await names(b)]).toEqual([['INBOX'], ['INBOX']]);
+  }));
 });

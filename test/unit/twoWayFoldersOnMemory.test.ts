@@ -4,6 +4,7 @@
 // else it comes back on A with every message; the folder guard, both ways.
 // Messages compared by body digest.
 
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.js';
 import { conformanceMessage, digest } from '../support/storeConformance.js';
@@ -91,19 +92,40 @@ describe('two-way folders on memory stores', () => {
     await expectConverged(world);
   });
 
-  it('deleted on A right after a run that wrote into B\'s copy: B\'s status cannot prove nothing new, so it comes back once; deleted again, it goes', async () => {
-    const world = twoWayWorld();
-    await settled(world);
-    world.a.append('Work', [{ raw: conformanceMessage(55) }]);
-    expect((await world.sync()).summary.copied).toBe(1); // B's Work now holds this run's own write
-    world.a.deleteFolder('Work');
-    const back = await world.sync();
-    expect([back.failures, back.summary.foldersDeleted]).toEqual([[], 0]);
-    expect(bodies(world.a, 'Work')).toEqual(bodies(world.b, 'Work'));
-    expect(bodies(world.a, 'Work')).toHaveLength(3);
-    world.a.deleteFolder('Work');
-    const gone = await world.sync();
-    expect([gone.failures, gone.summary.foldersDeleted, world.a.hasFolder('Work'), world.b.hasFolder('Work')]).toEqual([[], 1, false, false]);
+  describe('deleted on A right after a run that wrote into B\'s copy (B\'s status moved by that run\'s own appends)', () => {
+    const variants = [
+      { what: 'B holds only messages known on both sides: deleted', foreign: false, expungeKnown: false, deleted: true },
+      { what: 'a message arrived on B while that run wrote there: created again on A with it', foreign: true, expungeKnown: false, deleted: false },
+      { what: 'that, and a known message expunged on B (same count): created again on A', foreign: true, expungeKnown: true, deleted: false },
+    ];
+    for (const v of variants) {
+      it(v.what, async () => {
+        const world = twoWayWorld();
+        await settled(world);
+        world.a.append('Work', [{ raw: conformanceMessage(55) }]);
+        // Someone else's message lands between that run's read and its append: below the appended UID, unknown to the state.
+        world.b.beforeOperation = (op, args) => {
+          if (!v.foreign || op !== 'append' || args.folder !== 'Work') return;
+          world.b.beforeOperation = undefined;
+          world.b.append('Work', [{ raw: conformanceMessage(56) }]);
+        };
+        expect((await world.sync()).summary.copied).toBe(1);
+        world.b.beforeOperation = undefined;
+        if (v.expungeKnown) world.b.expunge('Work', [world.b.messages('Work')[0]!.uid]);
+        const onB = bodies(world.b, 'Work');
+        world.a.deleteFolder('Work');
+        const run = await world.sync();
+        expect(run.failures).toEqual([]);
+        if (v.deleted) {
+          expect([run.summary.foldersDeleted, world.a.hasFolder('Work'), world.b.hasFolder('Work')]).toEqual([1, false, false]);
+        } else {
+          expect(run.summary.foldersDeleted).toBe(0);
+          expect([bodies(world.a, 'Work'), bodies(world.b, 'Work')]).toEqual([onB, onB]);
+          expect(onB).toContain(digest(conformanceMessage(56)));
+        }
+        await expectConverged(world);
+      });
+    }
   });
 
   it('the same the other way: deleted on B with nothing new on A goes from A; with new mail on A it comes back on B', async () => {
@@ -193,17 +215,24 @@ describe('two-way folders on memory stores', () => {
 
   it('a dry run says what it would create and delete on each side, and changes nothing', async () => {
     const world = twoWayWorld();
+    for (const n of [1, 2, 3]) world.a.createFolder(`Keep${n}`); // so the guard lets 2 losses through
     await settled(world);
     world.a.deleteFolder('Archive');
+    world.a.deleteFolder('Work');
+    world.b.append('Work', [{ raw: conformanceMessage(81) }]);
     world.b.createFolder('FromB');
     world.b.append('FromB', [{ raw: conformanceMessage(80) }]);
     const before = account(world);
+    const state = readFileSync(world.statePath);
     const run = await world.sync({ dryRun: true });
     expect(run.wouldDo).toEqual(expect.arrayContaining([
       "create folder FromB on A (A lacks the pair of B's FromB)",
+      "create folder Work on A (A deleted Work, but B's copy changed since the last run: created again on A)",
+      'FromB: copy 1 messages (' + conformanceMessage(80).length + ' bytes) to A FromB',
+      expect.stringMatching(/^Work: copy 3 messages \(\d+ bytes\) to A Work$/),
       "delete folder Archive on B (A deleted Archive, and B's copy holds nothing new since the last run)",
     ]));
-    expect(account(world)).toEqual(before);
+    expect([account(world), readFileSync(world.statePath)]).toEqual([before, state]);
   });
 
   describe('a run killed at any write of the folder work, then run again, converges: nothing lost, nothing twice', () => {
