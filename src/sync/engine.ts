@@ -9,9 +9,11 @@ import { SyncState } from '../state/SyncState.js';
 import { createStore } from '../store/createStore.js';
 import type { Store, StoreStats } from '../store/types.js';
 import { ExtraConnections, type StorePair } from './extraConnections.js';
-import { deleteFoldersOnB } from './folderDeletion.js';
-import { prepareFoldersOnB } from './folderSetup.js';
+import { deleteFolders } from './folderDeletion.js';
+import { answerSurvivorQuestions } from './folderProof.js';
+import { prepareFolders, type FolderSetup } from './folderSetup.js';
 import { runFolderJobs } from './folderJobs.js';
+import { noWork } from './executor.js';
 import { copyPass, deletePass, describeTransfers, recordPass, type PairActing, type PairExecuteContext, type PairResult } from './pairExecute.js';
 import { readSizes } from './sizeQuestions.js';
 import { markTransfersUnsettled, transferGroup, transferGroups } from './transferExecute.js';
@@ -22,8 +24,8 @@ import { recordOwnWritesOnB } from './ownWrites.js';
 import { cutConnectionsOnAbort, interruptedBy, isInterruption } from './interruption.js';
 import { PeriodicCommit } from './periodicCommit.js';
 import { sideLabel, SIDES } from './side.js';
-import { planFolders, type AccountFolderPlan, type KnownPair } from './planFolders.js';
-import type { FolderPairJob, MessageFailure, SyncJob, SyncObserver, SyncSummary } from './types.js';
+import { planFolders, type AccountFolderPlan, type FolderPlanningInput, type KnownPair } from './planFolders.js';
+import type { FolderPairJob, MessageFailure, SideWork, SyncJob, SyncMode, SyncObserver, SyncSummary } from './types.js';
 
 /** Commit the state (and empty the journal) about this often during a long run. */
 const COMMIT_INTERVAL_MS = 60_000;
@@ -44,7 +46,6 @@ interface RunContext {
 export async function runSync(job: SyncJob, observer: SyncObserver, signal?: AbortSignal): Promise<SyncSummary> {
   const started = Date.now();
   const { options } = job;
-  if (options.mode === 'two-way') throw new UsageError('two-way mode is not available yet');
   if (options.deleteFolders && options.mode !== 'mirror') throw new UsageError('--delete-folders needs --mode mirror');
 
   const state = await SyncState.open(
@@ -100,7 +101,7 @@ async function syncAccount(ctx: RunContext): Promise<void> {
 
   const plan = await listAndPlanFolders(ctx, main);
   for (const failure of plan.unmapped) observer.failure(failure);
-  const setup = await prepareFoldersOnB(main.b, plan, options.dryRun, observer);
+  const setup = await prepareFolders(main, state, plan, options.dryRun, observer);
   summary.foldersCreated = setup.created;
   summary.folders = setup.ready.length + plan.unchanged.length;
   for (const u of plan.unchanged) {
@@ -111,15 +112,15 @@ async function syncAccount(ctx: RunContext): Promise<void> {
   for (const p of setup.ready) observer.verbose(`${p.job.label}: ${p.why}`);
   observer.started({ folders: setup.ready.length, messages: setup.ready.reduce((sum, p) => sum + p.estimate, 0), bytes: 0 });
 
-  const blocked = plan.pairs.length - setup.ready.length;
-  await syncPairs(ctx, main, setup.ready.map((p) => p.job), blocked);
+  await syncPairs(ctx, main, setup.ready.map((p) => p.job), setup.blocked);
 
-  if (options.deleteFolders && !signal?.aborted) {
+  // Folder deletions (mirror --delete-folders, two-way), last.
+  if (!signal?.aborted) {
     for (const k of plan.keptOnB) observer.verbose(`keeping ${k.name} on B: ${k.why}`);
-    summary.foldersDeleted = await deleteFoldersOnB(main.b, state, plan.deletes, options.dryRun, observer);
-    if (plan.deletesWithheld) {
-      summary.withheld.push(plan.deletesWithheld);
-      observer.warning(plan.deletesWithheld.reason);
+    summary.foldersDeleted = await deleteFolders(main, state, plan.deletes, options.dryRun, observer);
+    for (const withheld of plan.foldersWithheld) {
+      summary.withheld.push(withheld);
+      observer.warning(withheld.reason);
     }
   }
 
@@ -154,15 +155,18 @@ async function listAndPlanFolders(ctx: RunContext, main: StorePair): Promise<Acc
       ...(folder?.statusB && { statusB: folder.statusB }),
     };
   });
-  const plan = planFolders({
+  const input: FolderPlanningInput = {
     options: job.options,
     a: { folders: foldersA, namespace: main.a.namespace },
     b: { folders: foldersB, namespace: main.b.namespace },
     known,
     state: { isNew: state.isNew, lastMode: state.lastMode },
     pendingAppends: state.unresolvedIntents(),
-  });
-  return plan;
+  };
+  const plan = planFolders(input);
+  if (plan.questions.length === 0) return plan;
+  // Two-way: whether a folder one side deleted goes from the other depends on what that copy holds.
+  return planFolders({ ...input, survivors: await answerSurvivorQuestions(main, state, plan.questions) });
 }
 
 /** Runs one phase's jobs on the run's connection pairs (see runFolderJobs); a pair failing alone is reported. */
@@ -180,7 +184,7 @@ type PhaseRunner = <J extends { label: string }, R>(
  * moved between folders reaches its new folder before it leaves the old one).
  * Then add up the results and record B's own writes (copy mode).
  */
-async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[], blocked: number): Promise<void> {
+async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[], blocked: FolderSetup['blocked']): Promise<void> {
   const { state, observer, signal, job } = ctx;
   const { options } = job;
   const periodic = new PeriodicCommit(state, options.commitIntervalMs ?? COMMIT_INTERVAL_MS, !options.dryRun);
@@ -250,7 +254,7 @@ async function readAndPlan(
   ctx: RunContext,
   run: PhaseRunner,
   jobs: FolderPairJob[],
-  blocked: number,
+  blocked: FolderSetup['blocked'],
   features: TransferFeatures,
 ): Promise<AccountPlan | undefined> {
   const { state, observer, signal, job } = ctx;
@@ -264,7 +268,7 @@ async function readAndPlan(
     return pair;
   }, leave);
   if (signal?.aborted) return undefined;
-  const blind = blindSpots(blocked, jobs.length - pairs.length, pairs);
+  const blind = blindSpots(blocked, jobs.length - pairs.length, pairs, job.options.mode);
   const transfer = { mode: job.options.mode, features };
   let plan = planAccount(pairs, blind, transfer);
   if (plan.needSizes !== undefined) {
@@ -279,17 +283,18 @@ async function readAndPlan(
 }
 
 /**
- * What of A this run could not see, in words (undefined: all of it): pairs
- * whose B folder could not be created or that could not be read, A messages
- * without identity. A message may have moved there: mirror deletes nothing in
- * such a run (see planAccount).
+ * What of the sides deletions follow (A; two-way: both) this run could not
+ * see, in words (undefined: all of it): pairs whose folder (on either side) could not be
+ * created or that could not be read, messages without identity. A message may
+ * have moved there: nothing is deleted in such a run (see planAccount).
  */
-function blindSpots(blocked: number, unread: number, pairs: readonly PairPlan[]): string | undefined {
-  const unidentified = pairs.reduce((n, p) => n + p.reading.reads.a.unidentified.length, 0);
+function blindSpots(blocked: FolderSetup['blocked'], unread: number, pairs: readonly PairPlan[], mode: SyncMode): string | undefined {
+  const followed = mode === 'two-way' ? SIDES : (['a'] as const);
+  const unidentified = followed.map((side) => ({ side, n: pairs.reduce((n, p) => n + p.reading.reads[side].unidentified.length, 0) }));
   const parts = [
-    blocked > 0 && `${blocked} folder${blocked === 1 ? '' : 's'} could not be created on B`,
+    ...SIDES.map((side) => blocked[side] > 0 && `${blocked[side]} folder${blocked[side] === 1 ? '' : 's'} could not be created on ${sideLabel(side)}`),
     unread > 0 && `${unread} folder${unread === 1 ? '' : 's'} could not be read`,
-    unidentified > 0 && `A gave no identity for ${unidentified} message${unidentified === 1 ? '' : 's'}`,
+    ...unidentified.map(({ side, n }) => n > 0 && `${sideLabel(side)} gave no identity for ${n} message${n === 1 ? '' : 's'}`),
   ].filter((p): p is string => typeof p === 'string');
   return parts.length > 0 ? parts.join(', ') : undefined;
 }
@@ -335,6 +340,7 @@ function addUp(summary: SyncSummary, results: readonly PairResult[]): void {
     summary.transferred += r.transferred;
     summary.flagsUpdated += r.flagsUpdated;
     summary.expunged += r.expunged;
+    for (const side of SIDES) addWork(summary.bySide![side], r.bySide?.[side]);
     summary.skipped += r.alreadyThere;
     summary.deletionsWithheld += r.expungesWithheld;
     for (const w of [r.withheld, r.held]) if (w) summary.withheld.push(w);
@@ -342,10 +348,18 @@ function addUp(summary: SyncSummary, results: readonly PairResult[]): void {
   }
 }
 
+function addWork(total: SideWork, work: SideWork | undefined): void {
+  if (work === undefined) return;
+  total.copied += work.copied;
+  total.bytes += work.bytes;
+  total.flagsUpdated += work.flagsUpdated;
+  total.expunged += work.expunged;
+}
+
 function emptySummary(options: SyncJob['options']): SyncSummary {
   return {
     mode: options.mode, dryRun: options.dryRun, folders: 0, foldersSkipped: 0, foldersCreated: 0,
-    copied: 0, bytes: 0, transferred: 0, flagsUpdated: 0, expunged: 0, foldersDeleted: 0, skipped: 0,
+    copied: 0, bytes: 0, transferred: 0, flagsUpdated: 0, expunged: 0, foldersDeleted: 0, skipped: 0, bySide: { a: noWork(), b: noWork() },
     deletionsWithheld: 0, withheld: [], rollbacks: [], failed: [], warnings: [], elapsedMs: 0,
     stats: { a: zeroStats(), b: zeroStats() },
   };

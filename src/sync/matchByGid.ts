@@ -44,6 +44,10 @@ export interface Candidate {
   sizedGid?: true;
   /** Why the other side lacks it, when a record named it there (absent: no record did, it is new). */
   absence?: Absence;
+  /** With partnerGone: how its flags changed since the record's base ("+\\Seen"), when they did. */
+  changedSinceBase?: string;
+  /** With partnerGone: the record that paired it (two-way keeps it whole while the deletion waits). */
+  record?: MessageRecord;
 }
 
 export interface GidMatch {

@@ -15,10 +15,15 @@
 // messages on A keeps them on B, the others sync (accountWithholding).
 // And what A lost when it went back in time (held records) is never deleted
 // without --force, in any run, however little it is (planGuarded).
+// Two-way deletes on both sides, each what the other expunged: the same limit
+// applies to each side's deletions against what that side holds (a side that
+// suddenly lost more than half of a folder makes the run refuse, exit 5); a
+// side that went back in time gets back what it lost instead (planFolder).
 
 import { planFolder } from './planFolder.js';
 import type { FolderPlan, FolderPlanInput } from './planTypes.js';
-import type { Withholding } from './types.js';
+import { other, sideLabel, SIDES, type Side } from './side.js';
+import type { SyncMode, Withholding } from './types.js';
 
 /** Withhold only with at least this many messages to delete (small folders change a lot). */
 export const GUARD_MIN_MESSAGES = 10;
@@ -27,6 +32,13 @@ export const GUARD_MIN_FOLDERS = 2;
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Up to five names, then how many more. */
+export function namesInBrief(names: readonly string[]): string {
+  const sorted = [...names].sort();
+  const shown = sorted.slice(0, 5).join(', ');
+  return sorted.length > 5 ? `${shown} and ${sorted.length - 5} more` : shown;
 }
 
 /** More than half gone. */
@@ -42,6 +54,10 @@ function mostlyGone(remembered: number, gone: number): boolean {
  */
 export function checkDeletionLimit(input: {
   what: 'messages' | 'folders';
+  /** The side deleted from (absent: B, as in mirror). */
+  side?: Side;
+  /** The mode, as the reason names it (absent: mirror). */
+  mode?: SyncMode;
   /** The folder (messages only), as the user knows it. */
   folder?: string;
   deleting: number;
@@ -53,12 +69,43 @@ export function checkDeletionLimit(input: {
   const { what, folder, deleting, heldOnB } = input;
   const minimum = what === 'messages' ? GUARD_MIN_MESSAGES : GUARD_MIN_FOLDERS;
   if (input.force || deleting < minimum || !mostlyGone(heldOnB, deleting)) return undefined;
-  const where = what === 'messages' ? `"${folder ?? '?'}": mirror would delete` : 'mirror would delete';
-  const held = what === 'messages' ? 'B holds there' : 'B has';
+  const mode = input.mode ?? 'mirror';
+  const on = sideLabel(input.side ?? 'b');
+  const where = what === 'messages' ? `"${folder ?? '?'}": ${mode} would delete` : `${mode} would delete`;
+  const held = what === 'messages' ? `${on} holds there` : `${on} has`;
   const reason =
     `${where} ${deleting} of the ${plural(heldOnB, what.slice(0, -1))} ${held} (more than half in one run)` +
     `${input.cause ? `; ${input.cause}` : ''}: withheld, rerun with --force to delete them`;
-  return { what, ...(folder !== undefined && what === 'messages' && { folder }), count: deleting, heldOnB, reason };
+  return {
+    what, ...(folder !== undefined && what === 'messages' && { folder }), ...(input.side === 'a' && { side: 'A' as const }),
+    count: deleting, heldOnB, reason,
+  };
+}
+
+/**
+ * Two-way: a side that lost more than half of the folders the state remembers
+ * (at least 2) in one run looks broken (a wrong account, a server that lost its
+ * mail store), unless forced. Its lost folders are then neither deleted on the
+ * other side nor created again on it: every pair concerned is left alone (exit
+ * 5). Returns the withholding, or undefined when the losses may be acted on.
+ */
+export function checkFolderLoss(input: {
+  side: 'A' | 'B';
+  lost: readonly string[];
+  remembered: number;
+  force: boolean;
+}): Withholding | undefined {
+  const { side, lost, remembered } = input;
+  const other = side === 'A' ? 'B' : 'A';
+  if (input.force || lost.length < GUARD_MIN_FOLDERS || !mostlyGone(remembered, lost.length)) return undefined;
+  return {
+    // The deletions withheld are the other side's (Withholding.side: absent for B).
+    what: 'folders', ...(other === 'A' && { side: other }), count: lost.length, heldOnB: remembered,
+    reason:
+      `${side} lost ${lost.length} of the ${plural(remembered, 'folder')} the state remembers (more than half in one run; ` +
+      `a broken server or another account?): ${namesInBrief(lost)} neither deleted on ${other} nor created again on ${side}: ` +
+      'withheld, rerun with --force to delete or recreate them',
+  };
 }
 
 /** A remembered folder pair, with A's message count then (state) and now (LIST-STATUS). */
@@ -70,7 +117,7 @@ export interface AccountFolderCount {
 }
 
 /**
- * Mirror's account-wide count: A lacks more than half of the messages the
+ * Mirror's account-wide count (two-way: each side's): A lacks more than half of the messages the
  * state remembers in the folders A still lists (at least 10 remembered),
  * unless forced. Then every folder whose count dropped has all its deletions
  * withheld (planGuarded's withholdAll, with `reason`); the others sync.
@@ -79,6 +126,8 @@ export interface AccountFolderCount {
 export function accountWithholding(
   folders: readonly AccountFolderCount[],
   force: boolean,
+  /** The side counted (two-way counts both, each on its own). */
+  side: Side = 'a',
 ): { reason: string; dropped: { nameA: string; nameB: string }[] } | undefined {
   const remembered = folders.reduce((sum, f) => sum + f.remembered, 0);
   // Per folder: new mail in one folder must not hide what another lost.
@@ -86,14 +135,14 @@ export function accountWithholding(
   if (force || remembered < GUARD_MIN_MESSAGES || !mostlyGone(remembered, lacking)) return undefined;
   return {
     reason:
-      `A lacks ${lacking} of the ${plural(remembered, 'message')} the state remembers across the account ` +
-      '(more than half; a broken source?)',
+      `${sideLabel(side)} lacks ${lacking} of the ${plural(remembered, 'message')} the state remembers across the account ` +
+      `(more than half; a broken ${side === 'a' ? 'source' : 'server'}?)`,
     dropped: folders.filter((f) => f.present < f.remembered).map(({ nameA, nameB }) => ({ nameA, nameB })),
   };
 }
 
 /**
- * Plan a folder with expunges allowed (mirror), check the plan's expunges
+ * Plan a folder with expunges allowed (mirror, two-way), check the plan's expunges
  * against the limit, and plan again without them when they are withheld
  * (the planner then counts them in expungesWithheld). Pure, like the planner.
  * Messages A lost when it went back in time (held records) are never expunged
@@ -109,27 +158,41 @@ export function planGuarded(
     withholdAll?: string;
   },
 ): { plan: FolderPlan; withheld?: Withholding; held?: Withholding } {
-  const plan = planFolder({ ...input, allowExpunge: input.mode === 'mirror', expungeHeld: guard.force });
+  const plan = planFolder({ ...input, allowExpunge: input.mode !== 'copy', expungeHeld: guard.force });
   const held = heldWithholding(plan, guard.folder, input.b.size);
   if (plan.expunges.length === 0) return { plan, ...(held && { held }) };
-  const deleting = plan.expunges.length;
-  // The limit's reason says more (of how many B holds); withholdAll adds its cause, or withholds alone.
-  const cause = [guard.cause, guard.withholdAll].filter((c) => c !== undefined).join('; ');
-  const withheld =
-    checkDeletionLimit({
-      what: 'messages', folder: guard.folder, deleting, heldOnB: input.b.size,
-      force: guard.force, ...(cause !== '' && { cause }),
-    }) ??
-    (guard.withholdAll !== undefined && !guard.force
-      ? {
-          what: 'messages' as const, folder: guard.folder, count: deleting, heldOnB: input.b.size,
-          reason:
-            `"${guard.folder}": mirror would delete ${plural(deleting, 'message')} A lacks; ${guard.withholdAll}: ` +
-            'withheld, rerun with --force to delete them',
-        }
-      : undefined);
+  const withheld = SIDES.map((side) => sideWithholding(input, guard, plan, side)).find((w) => w !== undefined);
   if (!withheld) return { plan, ...(held && { held }) };
   return { plan: planFolder({ ...input, allowExpunge: false }), withheld, ...(held && { held }) };
+}
+
+/**
+ * The withholding of one side's deletions in a plan, if any: the limit against
+ * what that side holds, or the folder's withholdAll. One side's withholding
+ * withholds the folder's deletions on both sides (the run refuses, exit 5).
+ */
+function sideWithholding(
+  input: Omit<FolderPlanInput, 'allowExpunge' | 'expungeHeld'>,
+  guard: Parameters<typeof planGuarded>[1],
+  plan: FolderPlan,
+  side: Side,
+): Withholding | undefined {
+  const deleting = plan.expunges.filter((e) => e.side === side).length;
+  if (deleting === 0) return undefined;
+  const heldOnSide = input[side].size;
+  // The limit's reason says more (of how many the side holds); withholdAll adds its cause, or withholds alone.
+  const cause = [guard.cause, guard.withholdAll].filter((c) => c !== undefined).join('; ');
+  const limit = checkDeletionLimit({
+    what: 'messages', side, mode: input.mode, folder: guard.folder, deleting, heldOnB: heldOnSide,
+    force: guard.force, ...(cause !== '' && { cause }),
+  });
+  if (limit !== undefined || guard.withholdAll === undefined || guard.force) return limit;
+  return {
+    what: 'messages', folder: guard.folder, ...(side === 'a' && { side: 'A' as const }), count: deleting, heldOnB: heldOnSide,
+    reason:
+      `"${guard.folder}": ${input.mode} would delete ${plural(deleting, 'message')} ${sideLabel(other(side))} lacks; ${guard.withholdAll}: ` +
+      'withheld, rerun with --force to delete them',
+  };
 }
 
 /** The plan's held records (A lost them in a rollback, or their records were lost), as one withholding with its reason. */

@@ -91,7 +91,8 @@ function deletionsInDoubt(pair: PairPlan, blind: string, warnings: string[]): Pa
   const { plan } = pair;
   const n = plan.expunges.length;
   if (n === 0) return pair;
-  warnings.push(`${pair.reading.job.label}: not deleting ${n} B message${n === 1 ? '' : 's'} A lacks in this run: ${blind}, and they may have moved there`);
+  const what = plan.expunges.every((e) => e.side === 'b') ? `B message${n === 1 ? '' : 's'} A lacks` : `message${n === 1 ? '' : 's'} the other side lacks`;
+  warnings.push(`${pair.reading.job.label}: not deleting ${n} ${what} in this run: ${blind}, and they may have moved there`);
   return {
     ...pair,
     plan: { ...plan, expunges: [], records: [...plan.records, ...plan.expunges.map((e) => e.record)], expungesInDoubt: (plan.expungesInDoubt ?? 0) + n },
@@ -148,10 +149,19 @@ function planWarnings(reading: PairReading, plan: FolderPlan): string[] {
         `treating ${uids.length === 1 ? 'it as a new message' : 'them as new messages'}`,
     );
   }
-  if (plan.expungesInDoubt !== undefined) {
+  if (plan.expungesOverFlagChanges !== undefined) {
+    const n = plan.expungesOverFlagChanges;
     out.push(
-      `${label}: not deleting ${plan.expungesInDoubt} B message${plan.expungesInDoubt === 1 ? '' : 's'} A lacks: ` +
-        'A holds messages it did not list or identify (listed as failed), which may be these',
+      `${label}: deleting ${n} message${n === 1 ? '' : 's'} the other side expunged although ${n === 1 ? 'its' : 'their'} flags ` +
+        'changed since the last run (the expunge wins; -v lists them)',
+    );
+  }
+  if (plan.expungesInDoubt !== undefined) {
+    const n = plan.expungesInDoubt;
+    const [what, holder] = reading.input.mode === 'two-way' ? [`message${n === 1 ? '' : 's'} the other side lacks`, 'a side'] : [`B message${n === 1 ? '' : 's'} A lacks`, 'A'];
+    out.push(
+      `${label}: not deleting ${n} ${what}: ` +
+        `${holder} holds messages it did not list or identify (listed as failed), which may be these`,
     );
   }
   if (plan.uncompared !== undefined) {

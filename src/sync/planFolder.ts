@@ -6,13 +6,18 @@
 // (which side lacks it, which side's flags changed), and the mode restricts
 // that (mayWrite, fateOfUnpaired): copy and mirror never write A; what only B
 // has is kept (copy) or expunged (mirror, guarded); mirror's B flags follow A.
+// Two-way is that decision unrestricted: what one side lacks is copied to it,
+// unless the state proves it was synced there and it is gone (that side
+// expunged it: expunged from the other too, guarded), and a side that went
+// back in time gets back what it lost.
 //
 // Matching is by global id as a multiset: within one folder, n copies of a gid
 // on A and m on B make min(n, m) pairs, so exact duplicates survive and are
 // never merged; where a gid's candidates differ in body, sizes or digests say
-// which is which (see matchByGid.ts). Nothing is ever removed from A, and nothing from B except, in
-// mirror mode, a message A does not have (and only when allowExpunge; one A lost when it went back
-// in time, a held record, only with expungeHeld as well).
+// which is which (see matchByGid.ts). In copy and mirror nothing is ever removed from A, and nothing
+// from B except, in mirror mode, a message A does not have (and only when allowExpunge; one A lost
+// when it went back in time, a held record, only with expungeHeld as well). In two-way a side loses
+// only a message the other side expunged after both had it (allowExpunge).
 
 import { FlagInterner } from '../state/lineCodec.js';
 import type { HeldKind, MessageRecord } from '../state/types.js';
@@ -42,14 +47,16 @@ interface Draft {
   expungesInDoubt: number;
   /** One shared array per distinct flag list: a plan of an initial copy holds two per message. */
   flagLists: FlagInterner;
+  /** Two-way: expunges of messages whose flags changed on the side that still had them (the expunge wins). */
+  expungesOverFlagChanges: number;
 }
 
 export function planFolder(input: FolderPlanInput): FolderPlan {
-  if (input.mode === 'two-way') throw new Error('two-way mode is not implemented yet');
   const draft: Draft = {
     input, kept: [], appends: [], flagChanges: [], expunges: [], dropped: { a: new Set(), b: new Set() }, reusedUids: [],
     pools: { a: [], b: [] }, unlisted: { a: new Set(), b: new Set() },
-    expungesWithheld: 0, expungesHeld: 0, expungesHeldUnknown: 0, expungesInDoubt: 0, flagLists: new FlagInterner(),
+    expungesWithheld: 0, expungesHeld: 0, expungesHeldUnknown: 0, expungesInDoubt: 0, expungesOverFlagChanges: 0,
+    flagLists: new FlagInterner(),
   };
   const presence = { a: new SidePresence('a', input.a, input.records), b: new SidePresence('b', input.b, input.records) };
   planRecords(draft, presence);
@@ -126,7 +133,8 @@ function planMatchedPair(draft: Draft, a: Candidate, b: Candidate): void {
   const pair = { a, b };
   for (const side of SIDES) {
     const from = sideLabel(other(side));
-    changeFlags(draft, side, pair[side].uid, pair[side].flags, merged[side], null, () => `matched by global id: flags as on ${from}`);
+    const why = draft.input.mode === 'two-way' ? 'matched by global id: flags of both sides merged' : `matched by global id: flags as on ${from}`;
+    changeFlags(draft, side, pair[side].uid, pair[side].flags, merged[side], null, () => why);
   }
   draft.kept.push({ uidA: a.uid, uidB: b.uid, gid: a.gid, flags: merged.base });
 }
@@ -192,15 +200,16 @@ function collectUnknown(draft: Draft, presence: SidePresence): void {
 type Fate = 'copy' | 'expunge' | 'keep';
 
 /**
- * What becomes of a message only `side` has. A two-way sync would delete it
- * where the other side deleted its copy, and copy it otherwise; the mode
- * restricts that: copy and mirror never write A, so A is the source: what B
- * lacks or lost is copied to B (again), and what only B has is kept (copy) or
- * deleted (mirror: B follows A).
+ * What becomes of a message only `side` has. A two-way sync deletes it only
+ * where the state proves the other side had it and that side's copy is gone
+ * (expunged there), not when that side went back in time (held) or its UID
+ * now holds another message: then, as for anything new, it is copied. The
+ * mode restricts that: copy and mirror never write A, so A is the source:
+ * what B lacks or lost is copied to B (again), and what only B has is kept
+ * (copy) or deleted (mirror: B follows A).
  */
 function fateOfUnpaired(mode: SyncMode, side: Side, m: Candidate): Fate {
-  const twoWay: Fate = m.partnerGone ? 'expunge' : 'copy';
-  if (mode === 'two-way') return twoWay;
+  if (mode === 'two-way') return m.partnerGone && m.held === undefined && m.absence?.kind === 'gone' ? 'expunge' : 'copy';
   if (side === 'a') return 'copy';
   return mode === 'mirror' ? 'expunge' : 'keep';
 }
@@ -220,33 +229,42 @@ function copyOf(draft: Draft, from: Side, m: Candidate): CopyAction {
   const flags = wanted.every(accepted) ? wanted : draft.flagLists.intern(wanted.filter(accepted));
   for (const flag of wanted) if (!accepted(flag)) draft.dropped[to].add(flag);
   return {
-    from, to, uid: m.uid, gid: m.gid, flags, sourceFlags: wanted, size: m.size ?? 0, why: whyCopy(from, m.absence),
+    from, to, uid: m.uid, gid: m.gid, flags, sourceFlags: wanted, size: m.size ?? 0, why: whyCopy(from, m.absence, m.held),
     ...(m.size !== undefined && !m.sizedGid && { byMessageId: true as const }),
   };
 }
 
 /** The reasons without a UID in them, each built once: a plan may hold one per message. */
 const WHY_COPY = { a: whyCopyTexts('a'), b: whyCopyTexts('b') };
-const WHY_EXPUNGE = { a: whyExpungeTexts('a'), b: whyExpungeTexts('b') };
+const WHY_EXPUNGE = new Map<string, string>();
 
-function whyCopyTexts(from: Side): { new: string; gone: string; 'never-stored': string } {
+function whyCopyTexts(from: Side): { new: string; gone: string; 'never-stored': string; rollback: string } {
   const to = sideLabel(other(from));
-  return { new: `new on ${sideLabel(from)}`, gone: `${to}'s copy is gone`, 'never-stored': `not on ${to} yet` };
+  return {
+    new: `new on ${sideLabel(from)}`, gone: `${to}'s copy is gone`, 'never-stored': `not on ${to} yet`,
+    rollback: `${to} lost it when it went back in time`,
+  };
 }
 
-function whyExpungeTexts(side: Side): { new: string; gone: string; 'never-stored': string } {
-  const from = sideLabel(other(side));
-  return { new: `mirror: not on ${from}`, gone: `mirror: ${from} deleted it`, 'never-stored': `mirror: not on ${from}` };
-}
-
-function whyCopy(from: Side, absence: Absence | undefined): string {
+function whyCopy(from: Side, absence: Absence | undefined, held: Candidate['held']): string {
+  if (held === 'rollback') return WHY_COPY[from].rollback;
   if (absence?.kind === 'uid-reused') return `UID ${absence.uid} on ${sideLabel(other(from))} now holds another message`;
   return WHY_COPY[from][absence?.kind ?? 'new'];
 }
 
-function whyExpunge(side: Side, absence: Absence | undefined): string {
-  if (absence?.kind === 'uid-reused') return `mirror: UID ${absence.uid} on ${sideLabel(other(side))} now holds another message`;
-  return WHY_EXPUNGE[side][absence?.kind ?? 'new'];
+function whyExpunge(mode: SyncMode, side: Side, m: Candidate): string {
+  const from = sideLabel(other(side));
+  const { absence } = m;
+  if (absence?.kind === 'uid-reused') return `${mode}: UID ${absence.uid} on ${from} now holds another message`;
+  const gone = absence?.kind === 'gone';
+  // Two-way: this side changed its flags since the last run, and the other deleted it: the expunge wins.
+  if (gone && mode === 'two-way' && m.changedSinceBase !== undefined) {
+    return `${mode}: ${from} deleted it; its flag change on ${sideLabel(side)} since the last run (${m.changedSinceBase}) is lost: the expunge wins`;
+  }
+  const key = `${mode} ${side} ${gone}`;
+  let text = WHY_EXPUNGE.get(key);
+  if (text === undefined) WHY_EXPUNGE.set(key, (text = gone ? `${mode}: ${from} deleted it` : `${mode}: not on ${from}`));
+  return text;
 }
 
 /**
@@ -256,7 +274,9 @@ function whyExpunge(side: Side, absence: Absence | undefined): string {
  */
 function planExpunge(draft: Draft, side: Side, m: Candidate): void {
   const { input } = draft;
-  const record = oneSidedRecord(side, m);
+  // Two-way deletes only on the record's proof that the other side had it: while the deletion
+  // waits (withheld, in doubt, failed), the record stays whole, so the next run has that proof too.
+  const record = input.mode === 'two-way' && m.record !== undefined ? m.record : oneSidedRecord(side, m);
   // The other side holds messages it gave no identity for and no record names (a lost state, --full):
   // this may be the copy of one of them, and no record says which. Or of one it did not list.
   const otherSide = other(side);
@@ -265,7 +285,8 @@ function planExpunge(draft: Draft, side: Side, m: Candidate): void {
   // What the other side lost in a rollback is not it deleting the message: it waits for --force.
   const mayGo = m.held === undefined || input.expungeHeld === true;
   if (mayWrite(input.mode, side) && input.allowExpunge && !mayBeThere && mayGo) {
-    draft.expunges.push({ side, uid: m.uid, record, flags: m.flags, ...(m.size !== undefined && { size: m.size }), why: whyExpunge(side, m.absence) });
+    draft.expunges.push({ side, uid: m.uid, record, flags: m.flags, ...(m.size !== undefined && { size: m.size }), why: whyExpunge(input.mode, side, m) });
+    if (input.mode === 'two-way' && m.changedSinceBase !== undefined) draft.expungesOverFlagChanges++;
     return;
   }
   if (mayBeThere) draft.expungesInDoubt++;
@@ -287,7 +308,7 @@ function finished(draft: Draft, match: GidMatch): FolderPlan {
   draft.reusedUids.sort(bySideThenUid);
   draft.appends.sort((x, y) => (x.from === y.from ? x.uid - y.uid : x.from === 'a' ? -1 : 1));
   const keywords = (set: Set<string>): string[] => [...set].filter((flag) => !flag.startsWith('\\')).sort();
-  const { expungesHeld, expungesHeldUnknown, expungesInDoubt } = draft;
+  const { expungesHeld, expungesHeldUnknown, expungesInDoubt, expungesOverFlagChanges } = draft;
   return {
     records: draft.kept,
     appends: draft.appends,
@@ -299,6 +320,7 @@ function finished(draft: Draft, match: GidMatch): FolderPlan {
     ...(expungesHeld > 0 && { expungesHeld }),
     ...(expungesHeldUnknown > 0 && { expungesHeldUnknown }),
     ...(expungesInDoubt > 0 && { expungesInDoubt }),
+    ...(expungesOverFlagChanges > 0 && { expungesOverFlagChanges }),
     ...(match.needDigests.a.length + match.needDigests.b.length > 0 && { needDigests: match.needDigests }),
     ...(match.uncompared > 0 && { uncompared: match.uncompared }),
   };
@@ -346,10 +368,18 @@ function unpairedCandidate(
   otherSide: Absence,
   wentBack: FolderPlanInput['wentBack'],
 ): Candidate {
+  const flags = normalizedView(message.flags);
+  const marks = goneSideMarks(record, other(side), wentBack);
   return {
-    uid: uidOn(record, side), gid: message.gid ?? record.gid, flags: normalizedView(message.flags), ...sizeOf(message),
-    absence: otherSide, ...goneSideMarks(record, other(side), wentBack),
+    uid: uidOn(record, side), gid: message.gid ?? record.gid, flags, ...sizeOf(message),
+    absence: otherSide, ...marks, ...(marks.partnerGone && { record, ...flagChangeSinceBase(record.flags, flags) }),
   };
+}
+
+/** What a message's flags did since the base, when anything (for the report of an expunge that wins over it). */
+function flagChangeSinceBase(base: readonly string[], now: readonly string[]): Pick<Candidate, 'changedSinceBase'> {
+  const before = normalizedView(base);
+  return sameFlags(before, now) ? {} : { changedSinceBase: describeFlagDelta(flagDelta(before, now)) };
 }
 
 /**

@@ -36,6 +36,14 @@ export interface PlannedWork {
   expunges: number;
 }
 
+/** What a run did (or would do) to one side: copies to it, flag changes and expunges on it. */
+export interface SideWork {
+  copied: number;
+  bytes: number;
+  flagsUpdated: number;
+  expunged: number;
+}
+
 export interface MessageFailure {
   folder: string;
   /** UID on the side the message came from (A for appends). */
@@ -55,6 +63,8 @@ export interface FolderResult {
   flagsUpdated: number;
   expunged: number;
   failed: number;
+  /** The same counts per side acted on (copies by the side they went to). */
+  bySide?: { a: SideWork; b: SideWork };
 }
 
 /**
@@ -85,11 +95,13 @@ export interface SyncObserver {
  */
 export interface Withholding {
   what: 'messages' | 'folders';
+  /** Two-way: the side the deletions were withheld on, set when it is A (absent: B). */
+  side?: 'A' | 'B';
   /** The folder whose messages are withheld (messages only). */
   folder?: string;
   /** Deletions withheld. */
   count: number;
-  /** What B holds now: messages in that folder, or folders. */
+  /** What B (or `side`) holds now: messages in that folder, or folders (two-way's folder guard: the folders the state remembers). */
   heldOnB: number;
   /** One sentence: how many, of how many, why, and what to do. */
   reason: string;
@@ -108,6 +120,8 @@ export interface SyncSummary {
   flagsUpdated: number;
   expunged: number;
   foldersDeleted: number;
+  /** The counts above per side acted on (copies by the side they went to): two-way acts on both. */
+  bySide?: { a: SideWork; b: SideWork };
   /** A messages left alone because B already has them. */
   skipped: number;
   /** Mirror: message deletions the safety guard withheld (exit code 5; --force overrides). */
@@ -141,8 +155,8 @@ export interface FolderPairJob {
   nameB: string;
   /** A's name, with B's in parentheses when it differs. */
   label: string;
-  /** B's folder does not exist (only in a dry run: otherwise it was created). */
-  missingOnB: boolean;
+  /** The sides whose folder does not exist (only in a dry run: otherwise it was created). */
+  missingOn: readonly ('a' | 'b')[];
   /**
    * Read every flag on B, not only the changes: the state's merge base holds
    * A's flags, and B may have kept flags of its own under copy mode, which a

@@ -37,10 +37,10 @@ describe('planFolders', () => {
       a: { namespace: slash, folders: [folder('Work/2024'), folder('INBOX'), folder('Work', { selectable: false, status: undefined })] },
     }));
     expect(plan.creates).toEqual([
-      { name: 'Work', why: 'parent of Work/2024' },
-      { name: 'Work/2024', why: "B lacks the pair of A's Work/2024" },
+      { side: 'b', name: 'Work', why: 'parent of Work/2024' },
+      { side: 'b', name: 'Work/2024', why: "B lacks the pair of A's Work/2024" },
     ]);
-    expect(plan.subscribes).toEqual([{ name: 'Work/2024', label: 'Work/2024', why: 'A subscribes to Work/2024' }]);
+    expect(plan.subscribes).toEqual([{ side: 'b', name: 'Work/2024', label: 'Work/2024', why: 'A subscribes to Work/2024' }]);
     expect(plan.pairs.map((p) => [p.job.label, p.why])).toEqual([['INBOX', 'new pair'], ['Work/2024', 'new pair']]);
     expect(plan.unchanged).toEqual([]);
   });
@@ -86,6 +86,32 @@ describe('planFolders', () => {
     expect(plan.rescanB).toBe(true);
     expect(plan.pairs[0]!.job.rescanB).toBe(true);
     expect(planFolders(input({ known: [known('INBOX')], state: { isNew: false, lastMode: 'mirror' }, optionsOver: { mode: 'mirror' } })).rescanB).toBe(false);
+  });
+
+  it('two-way: reads every flag on B once after copy runs (not after mirror or two-way), and reads a folder with held records', () => {
+    const twoWayAfter = (lastMode: 'copy' | 'mirror' | 'two-way') =>
+      planFolders(input({ known: [known('INBOX')], state: { isNew: false, lastMode }, optionsOver: { mode: 'two-way' } }));
+    expect(twoWayAfter('copy').pairs.map((p) => [p.job.rescanB, p.why])).toEqual([[true, 'first two-way run on this state: reading every flag on B once']]);
+    expect([twoWayAfter('mirror').rescanB, twoWayAfter('two-way').rescanB]).toEqual([false, false]);
+    const held = planFolders(input({
+      known: [known('INBOX', 'INBOX', { hasHeld: true })], state: { isNew: false, lastMode: 'mirror' }, optionsOver: { mode: 'two-way' },
+    }));
+    expect(held.pairs.map((p) => p.why)).toEqual(['keeps messages A lost when it went back in time']);
+  });
+
+  it("two-way: the account-wide count on B's side withholds every deletion of the folders B's count dropped in", () => {
+    const remembered = (messages: number): SideStatus => ({ ...status(messages), uidNext: 100 });
+    const plan = planFolders(input({
+      a: { namespace: slash, folders: [folder('INBOX', { status: status(20) }), folder('Work', { status: status(10) })] },
+      b: { namespace: slash, folders: [folder('INBOX', { status: status(2) }), folder('Work', { status: status(10) })] },
+      known: [known('INBOX', 'INBOX', { statusA: remembered(20), statusB: remembered(20) }), known('Work', 'Work', { statusA: remembered(10), statusB: remembered(10) })],
+      state: { isNew: false, lastMode: 'two-way' },
+      optionsOver: { mode: 'two-way' },
+    }));
+    expect(plan.pairs.map((p) => [p.job.label, p.job.withholdAll])).toEqual([
+      ['INBOX', 'B lacks 18 of the 30 messages the state remembers across the account (more than half; a broken server?)'],
+      ['Work', undefined],
+    ]);
   });
 
   it('lists an A folder without a B folder of its own as a failure, and leaves out unselected folders', () => {
@@ -139,8 +165,8 @@ describe('planFolders', () => {
       optionsOver: { mode: 'mirror', deleteFolders: true },
     }));
     expect(plan.deletes.map((d) => d.name)).toEqual(['Old/Sub', 'More1', 'More2', 'More3', 'Old']);
-    expect(plan.keptOnB).toEqual([{ name: 'Trash', why: "it is the server's \\Trash folder" }]);
-    expect(plan.deletesWithheld).toBeUndefined();
+    expect(plan.keptOnB).toEqual([{ side: 'b', name: 'Trash', why: "it is the server's \\Trash folder" }]);
+    expect(plan.foldersWithheld).toEqual([]);
   });
 
   it('mirror --delete-folders: withholds them all when they are more than half of B, unless --force', () => {
@@ -150,14 +176,14 @@ describe('planFolders', () => {
     }));
     const guarded = mk(false);
     expect(guarded.deletes).toEqual([]);
-    expect(guarded.deletesWithheld).toMatchObject({ what: 'folders', count: 2, heldOnB: 3 });
-    expect(guarded.deletesWithheld!.reason).toMatch(/A has no folder for X, Y/);
+    expect(guarded.foldersWithheld).toMatchObject([{ what: 'folders', count: 2, heldOnB: 3 }]);
+    expect(guarded.foldersWithheld[0]!.reason).toMatch(/A has no folder for X, Y/);
     expect(mk(true).deletes.map((d) => d.name)).toEqual(['X', 'Y']);
   });
 
   it('plans no deletion without --delete-folders', () => {
     const plan = planFolders(input({ b: { namespace: slash, folders: [folder('INBOX'), folder('X'), folder('Y')] }, optionsOver: { mode: 'mirror' } }));
     expect(plan.deletes).toEqual([]);
-    expect(plan.deletesWithheld).toBeUndefined();
+    expect(plan.foldersWithheld).toEqual([]);
   });
 });

@@ -29,7 +29,7 @@ function pair(
   const status = { uidValidity: 7n, uidNext: 100, messages: 0 };
   return {
     reading: {
-      job: { nameA: label, nameB: label, label, missingOnB: false, rescanB: false },
+      job: { nameA: label, nameB: label, label, missingOn: [], rescanB: false },
       envelopes: { a: new Map(appends.map((a) => [a.uid, envelope(a.uid, a.size)])), b: new Map() },
       reads: { a: { status }, b: { status } },
     },
