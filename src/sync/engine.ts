@@ -13,7 +13,10 @@ import { deleteFoldersOnB } from './folderDeletion.js';
 import { prepareFoldersOnB } from './folderSetup.js';
 import { runFolderJobs } from './folderJobs.js';
 import { noWork } from './executor.js';
-import { copyPass, deletePass, type PairActing, type PairExecuteContext, type PairResult } from './pairExecute.js';
+import { copyPass, deletePass, describeTransfers, recordPass, type PairActing, type PairExecuteContext, type PairResult } from './pairExecute.js';
+import { readSizes } from './sizeQuestions.js';
+import { markTransfersUnsettled, transferGroup, transferGroups } from './transferExecute.js';
+import type { TransferFeatures } from './planTransfers.js';
 import { readFolderPair } from './pairRead.js';
 import { planAccount, planPair, type AccountPlan, type PairPlan } from './planAccount.js';
 import { recordOwnWritesOnB } from './ownWrites.js';
@@ -171,10 +174,11 @@ type PhaseRunner = <J extends { label: string }, R>(
 
 /**
  * The pairs' phases, each on up to --connections pairs of connections: read
- * every pair, plan the account (pure), then act in two passes: every pair's
- * copies and flag changes, then every pair's deletions (a message that moved
- * between folders reaches its new folder before it leaves the old one). Then
- * add up the results and record B's own writes (copy mode).
+ * every pair, plan the account (pure), then act in a fixed order: record what
+ * is true now (every pair, no I/O), the server-side moves and copies, every
+ * pair's appends and flag changes, then every pair's deletions (a message that
+ * moved between folders reaches its new folder before it leaves the old one).
+ * Then add up the results and record B's own writes (copy mode).
  */
 async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[], blocked: number): Promise<void> {
   const { state, observer, signal, job } = ctx;
@@ -189,21 +193,25 @@ async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[]
       ...(done && { done }),
     });
 
-  const plan = await readAndPlan(ctx, run, jobs, blocked);
+  const features: TransferFeatures = { a: main.a.features, b: main.b.features };
+  const plan = await readAndPlan(ctx, run, jobs, blocked, features);
   if (plan === undefined) return;
   const actCtx: PairExecuteContext = { state, options, observer, signal, onBatchDone: () => periodic.safePoint() };
+  const recorded: PairActing[] = [];
+  for (const pair of plan.pairs) recorded.push(await recordPass(actCtx, pair, plan.transfers));
+  const transferred = await transferPass(ctx, run, plan, recorded);
   const finish = async (stores: StorePair, acting: PairActing, unconfirmed: ReadonlySet<string>): Promise<PairResult> => {
     const result = await deletePass(actCtx, acting, stores, unconfirmed);
     observer.folderFinished(result);
     return result;
   };
   // A pair with nothing to delete waits for nothing: it finishes in the first pass.
-  const firstPass = await run(plan.pairs.map((pair) => ({ label: pair.reading.job.label, pair })), async (stores, p) => {
-    const acting = await copyPass(actCtx, p.pair, stores);
-    const waits = acting.acting !== undefined && p.pair.plan.expunges.length > 0;
+  const firstPass = await run(recorded, async (stores, recordedPair) => {
+    const acting = await copyPass(actCtx, recordedPair, stores);
+    const waits = acting.acting !== undefined && acting.pair.plan.expunges.length > 0;
     return waits ? { acting } : { acting, result: await finish(stores, acting, new Set()) };
   });
-  const unconfirmed = unconfirmedCopies(plan, firstPass.flatMap((p) => p.acting.acting?.confirmedGids ?? []));
+  const unconfirmed = unconfirmedCopies(plan, [...transferred, ...firstPass.flatMap((p) => p.acting.acting?.confirmedGids ?? [])]);
   const waiting = firstPass.flatMap((p) => (p.result === undefined ? [p.acting] : []));
   const results = [
     ...firstPass.flatMap((p) => (p.result === undefined ? [] : [p.result])),
@@ -215,10 +223,34 @@ async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[]
 }
 
 /**
- * The read phase, each pair planned as soon as it is read (pure: its planner
- * input dropped at once), then the account's plan (undefined after a signal).
+ * The account's server-side moves and copies, by side and source folder, on
+ * the run's connections (a dry run describes them). Returns the global ids
+ * confirmed, once per transfer.
  */
-async function readAndPlan(ctx: RunContext, run: PhaseRunner, jobs: FolderPairJob[], blocked: number): Promise<AccountPlan | undefined> {
+async function transferPass(ctx: RunContext, run: PhaseRunner, plan: AccountPlan, recorded: readonly PairActing[]): Promise<string[]> {
+  if (plan.transfers.length === 0) return [];
+  if (ctx.job.options.dryRun) {
+    describeTransfers(ctx.observer, plan.transfers);
+    return [];
+  }
+  const acting = new Map(recorded.flatMap((p) => (p.acting ? [[p.label, p.acting] as const] : [])));
+  markTransfersUnsettled(plan.transfers, acting);
+  return (await run(transferGroups(plan.transfers), (stores, group) => transferGroup(group, acting, stores))).flat();
+}
+
+/**
+ * The read phase, each pair planned as soon as it is read (pure: its planner
+ * input dropped at once), then the account's plan (undefined after a signal):
+ * when it asks for sizes (of messages a server-side move or copy could use),
+ * they are read and the account planned again; only that final plan is acted on.
+ */
+async function readAndPlan(
+  ctx: RunContext,
+  run: PhaseRunner,
+  jobs: FolderPairJob[],
+  blocked: number,
+  features: TransferFeatures,
+): Promise<AccountPlan | undefined> {
   const { state, observer, signal, job } = ctx;
   const readCtx = { state, options: job.options, observer, rekey: state.identityVersion !== IDENTITY_RULE_VERSION };
   observer.phase('reading folders');
@@ -230,7 +262,14 @@ async function readAndPlan(ctx: RunContext, run: PhaseRunner, jobs: FolderPairJo
     return pair;
   }, leave);
   if (signal?.aborted) return undefined;
-  const plan = planAccount(pairs, blindSpots(blocked, jobs.length - pairs.length, pairs, job.options.mode));
+  const blind = blindSpots(blocked, jobs.length - pairs.length, pairs, job.options.mode);
+  const transfer = { mode: job.options.mode, features };
+  let plan = planAccount(pairs, blind, transfer);
+  if (plan.needSizes !== undefined) {
+    const sizes = await readSizes(plan.needSizes, pairs, observer, (questions, work) => run(questions, work, leave));
+    if (signal?.aborted) return undefined;
+    plan = planAccount(pairs, blind, { ...transfer, sizes });
+  }
   reportAccountPlan(observer, plan);
   return plan;
 }
@@ -259,7 +298,8 @@ function blindSpots(blocked: number, unread: number, pairs: readonly PairPlan[],
  */
 function unconfirmedCopies(plan: AccountPlan, confirmed: readonly string[]): Set<string> {
   const missing = new Map<string, number>();
-  for (const pair of plan.pairs) for (const { gid } of pair.plan.appends) missing.set(gid, (missing.get(gid) ?? 0) + 1);
+  const planned = [...plan.pairs.flatMap((pair) => pair.plan.appends.map((a) => a.gid)), ...plan.transfers.map((t) => t.copy.gid)];
+  for (const gid of planned) missing.set(gid, (missing.get(gid) ?? 0) + 1);
   for (const gid of confirmed) missing.set(gid, (missing.get(gid) ?? 0) - 1);
   return new Set([...missing].flatMap(([gid, n]) => (n > 0 ? [gid] : [])));
 }
@@ -278,13 +318,18 @@ function reportAccountPlan(observer: SyncObserver, plan: AccountPlan): void {
       observer.warning(`${sideLabel(side)} cannot store the keyword ${keyword} (not in PERMANENTFLAGS); copies will lack it`);
     }
   }
-  for (const m of plan.moved) observer.verbose(`global id ${m.gid} left ${m.from} for ${m.to}: copied there, deleted here once the copy is confirmed`);
+  const byServer = new Set(plan.transfers.filter((t) => t.kind === 'move').map((t) => `${t.copy.gid}\u0000${t.source.label}\u0000${t.target.label}`));
+  for (const m of plan.moved) {
+    if (!byServer.has(`${m.gid}\u0000${m.from}\u0000${m.to}`)) observer.verbose(`global id ${m.gid} left ${m.from} for ${m.to}: copied there, deleted here once the copy is confirmed`);
+  }
+  for (const t of plan.transfers) observer.verbose(`${t.target.label}: ${t.kind} ${sideLabel(t.side)} UID ${t.source.uid} from ${t.source.label}: ${t.why}`);
 }
 
 function addUp(summary: SyncSummary, results: readonly PairResult[]): void {
   for (const r of results) {
     summary.copied += r.copied;
     summary.bytes += r.bytes;
+    summary.transferred += r.transferred;
     summary.flagsUpdated += r.flagsUpdated;
     summary.expunged += r.expunged;
     for (const side of SIDES) addWork(summary.bySide![side], r.bySide?.[side]);
@@ -306,7 +351,7 @@ function addWork(total: SideWork, work: SideWork | undefined): void {
 function emptySummary(options: SyncJob['options']): SyncSummary {
   return {
     mode: options.mode, dryRun: options.dryRun, folders: 0, foldersSkipped: 0, foldersCreated: 0,
-    copied: 0, bytes: 0, flagsUpdated: 0, expunged: 0, foldersDeleted: 0, skipped: 0, bySide: { a: noWork(), b: noWork() },
+    copied: 0, bytes: 0, transferred: 0, flagsUpdated: 0, expunged: 0, foldersDeleted: 0, skipped: 0, bySide: { a: noWork(), b: noWork() },
     deletionsWithheld: 0, withheld: [], rollbacks: [], failed: [], warnings: [], elapsedMs: 0,
     stats: { a: zeroStats(), b: zeroStats() },
   };

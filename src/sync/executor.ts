@@ -38,6 +38,10 @@ export interface FolderExecution {
    */
   envelopes: { a: ReadonlyMap<number, MessageEnvelope>; b: ReadonlyMap<number, MessageEnvelope> };
   reads: { a: ReadOutcome; b: ReadOutcome };
+  /** The copies the account's plan replaced by server-side transfers into this pair (known ones stay one-sided until confirmed). */
+  transfersIn?: readonly CopyAction[];
+  /** Records of messages moved out of this pair by the server: kept until the move is confirmed. */
+  movedOut?: readonly MessageRecord[];
 }
 
 /** What the executor needs of a side's read: its status, and what it left out. */
@@ -70,8 +74,8 @@ export interface FolderExecutionResult extends FolderResult {
 
 type Fail = (failure: Omit<MessageFailure, 'folder'>) => void;
 
-/** The executor's working data for one folder (from its first pass to its second). */
-interface Execution {
+/** The executor's working data for one folder (from its record pass to its deletions). */
+export interface Execution {
   ctx: ExecutionContext;
   job: FolderExecution;
   result: FolderExecutionResult;
@@ -80,17 +84,28 @@ interface Execution {
   records: Map<string, MessageRecord>;
   /** The copies the other side confirmed. */
   confirmed: Set<CopyAction>;
+  /** Planned records whose flag change is not confirmed yet, by record key (recorded with their old flags meanwhile). */
+  flagsPending: Map<string, MessageRecord>;
+  /**
+   * Server-side transfers into or out of this folder not (yet) confirmed: while
+   * any is, its statuses are not recorded, so the next run reads it again.
+   */
+  transfersUnsettled: number;
 }
 
 /**
- * One folder's plan, both passes at once (a run acts on every folder's copies
- * before any folder's deletions: see copyAndChangeFlags, deleteAndFinish).
+ * One folder's plan, every step at once (a run records every folder, then
+ * moves and copies on the servers, then acts on every folder's appends and
+ * flags before any folder's deletions: see recordPlanned, appendAndChangeFlags,
+ * deleteAndFinish).
  */
 export async function executeFolderPlan(ctx: ExecutionContext, job: FolderExecution): Promise<FolderExecutionResult> {
-  return deleteAndFinish(await copyAndChangeFlags(ctx, job), ctx.stores, new Set());
+  const { stores, ...recordCtx } = ctx;
+  const acting = await appendAndChangeFlags(await recordPlanned(recordCtx, job), stores);
+  return deleteAndFinish(acting, stores, new Set());
 }
 
-/** A folder between its two passes. */
+/** A folder between its passes. */
 export interface FolderActing {
   readonly run: Execution;
   /** Messages a side said were gone since they were read (the next read decides). */
@@ -100,44 +115,71 @@ export interface FolderActing {
   confirmedGids: string[];
 }
 
+/** What the record pass needs: no store (it does no I/O but the state's flush). */
+export type RecordContext = Omit<ExecutionContext, 'stores'>;
+
+/** Stores of a run between passes: the record pass must not touch one. */
+const NO_STORES = new Proxy({} as ExecutionContext['stores'], {
+  get: () => {
+    throw new Error('the record pass does no I/O');
+  },
+});
+
 /**
- * The first pass: flag changes, the records as they now are (what the
- * deletions will remove still there), the copies, and what a side did not return.
+ * The record pass, before anything is done on a server: record what is now
+ * true (pairs, one-sided messages) against what the state holds (a voided
+ * side's records and their held marks go in one step). A message the state
+ * knew whose copy a side lost stays known, one-sided, until its new copy
+ * (append or server-side transfer) is confirmed: it is not new on its side,
+ * so the next run would never see it again if its record went now. What the
+ * deletions or moves will remove stays until they are confirmed, and a flag
+ * change not done yet keeps the old flags: a record never claims flags the
+ * server does not have (they are recorded once the server confirms them).
  */
-export async function copyAndChangeFlags(ctx: ExecutionContext, job: FolderExecution): Promise<FolderActing> {
+export async function recordPlanned(ctx: RecordContext, job: FolderExecution): Promise<FolderActing> {
   const result: FolderExecutionResult = {
-    folder: job.label, skipped: false, copied: 0, bytes: 0, flagsUpdated: 0, expunged: 0, failed: 0,
+    folder: job.label, skipped: false, copied: 0, bytes: 0, flagsUpdated: 0, expunged: 0, failed: 0, transferred: 0,
     bySide: { a: noWork(), b: noWork() }, statusRecorded: false, maxAppendedUid: 0, maxAppendedUidA: 0, appendsWithoutUid: 0,
   };
   const fail: Fail = (failure) => {
     result.failed++;
     ctx.observer.failure({ folder: job.label, ...failure });
   };
-  const run: Execution = { ctx, job, result, fail, records: new Map(job.plan.records.map((r) => [recordKey(r), r])), confirmed: new Set() };
-
-  // 1. Flags, grouped so that one UID STORE covers every message needing the same change.
-  await changeFlags(run);
-  // 2. Record what is now true (pairs, one-sided messages), before the long part, against what the
-  // state holds (a voided side's records and their held marks go in one step). A message the
-  // state knew whose copy a side lost stays known, one-sided, until its new copy is confirmed: it is
-  // not new on its side, so the next run would never see it again if its record went now. What the
-  // second pass deletes is still there until then: its record stays, as the plan keeps it on failure.
-  const stillKnown = knownCopies(job.recordsBefore, job.plan.appends).map((action) => onlyOnSource(action));
-  const toDelete = job.plan.expunges.map((e) => e.record);
+  const run: Execution = {
+    ctx: { ...ctx, stores: NO_STORES }, job, result, fail,
+    records: new Map(job.plan.records.map((r) => [recordKey(r), r])), confirmed: new Set(), flagsPending: new Map(), transfersUnsettled: 0,
+  };
+  for (const [key, { planned, oldFlags }] of withFlagsNotYetChanged(job)) {
+    run.flagsPending.set(key, planned);
+    run.records.set(key, { ...planned, flags: oldFlags });
+  }
+  const stillKnown = knownCopies(job.recordsBefore, [...job.plan.appends, ...(job.transfersIn ?? [])]).map((action) => onlyOnSource(action));
+  const toDelete = [...job.plan.expunges.map((e) => e.record), ...(job.movedOut ?? [])];
   const base = job.recordsInState ?? job.recordsBefore;
   for (const op of diffRecords(job.nameA, job.nameB, base, [...run.records.values(), ...stillKnown, ...toDelete])) ctx.state.apply(op);
   await ctx.state.flush();
+  return { run, saidGone: 0, interrupted: false, confirmedGids: [] };
+}
 
-  // 3. Copy what a side lacks, one direction at a time. A message its side did not return (no
-  // envelope, no body) is kept one-sided and settled once the copying is done (step 4).
+/**
+ * After the transfers: copy what a side lacks (one direction at a time), then
+ * change flags (grouped so that one UID STORE covers every message needing the
+ * same change; each record updated once its change is confirmed), then settle
+ * what a side did not return (still there: a failure, looked at again next
+ * run; or said to be gone).
+ */
+export async function appendAndChangeFlags(acting: FolderActing, stores: ExecutionContext['stores']): Promise<FolderActing> {
+  const { run } = acting;
+  run.ctx = { ...run.ctx, stores };
+  const { job } = run;
+  // A message its side did not return (no envelope, no body) is kept one-sided and settled at the end.
   const unreturned: Record<Side, Unreturned[]> = { a: [], b: [] };
   let interrupted = false;
   for (const from of SIDES) {
     const copy = await copyFrom(run, from, unreturned[from]);
     interrupted ||= copy.interrupted;
   }
-
-  // 4. What a side did not return: still there (a failure, looked at again next run) or said to be gone.
+  await changeFlags(run);
   let saidGone = 0;
   for (const side of SIDES) saidGone += await settleUnreturned(run, side, [...unreturned[side], ...leftOutOf(job.reads[side])]);
   const confirmedGids = job.plan.appends.filter((a) => run.confirmed.has(a)).map((a) => a.gid);
@@ -161,7 +203,7 @@ export async function deleteAndFinish(
   run.ctx = { ...run.ctx, stores };
   const kept = await expunge(run, unconfirmed, cannotDelete);
   const { ctx, job, result } = run;
-  const settled = result.failed === 0 && acting.saidGone === 0 && !acting.interrupted && kept === 0;
+  const settled = result.failed === 0 && acting.saidGone === 0 && !acting.interrupted && kept === 0 && run.transfersUnsettled === 0;
   result.statusRecorded = await recordStatuses(ctx, job, settled, { a: result.maxAppendedUidA, b: result.maxAppendedUid });
   return result;
 }
@@ -176,20 +218,37 @@ function refusal(ctx: ExecutionContext, side: Side): string | undefined {
   return mayWrite(ctx.mode, side) ? undefined : `refused: ${ctx.mode} mode never writes to ${sideLabel(side)}`;
 }
 
-/** The records by their UID on one side (the last of a UID wins). */
-function byUidOn(records: readonly MessageRecord[], side: Side): Map<number, MessageRecord> {
-  const out = new Map<number, MessageRecord>();
-  for (const r of records) if (uidOn(r, side) !== 0) out.set(uidOn(r, side), r);
+/**
+ * The planned records whose flags a flag change still has to make true, by
+ * record key, each with the merge base it had before this run (none for a
+ * pair new in this run): the record pass keeps that until the change is
+ * confirmed. One pass over each record list, none when nothing changes.
+ */
+function withFlagsNotYetChanged(job: FolderExecution): Map<string, { planned: MessageRecord; oldFlags: readonly string[] }> {
+  const out = new Map<string, { planned: MessageRecord; oldFlags: readonly string[] }>();
+  if (job.plan.flagChanges.length === 0) return out;
+  const changing = { a: new Set<number>(), b: new Set<number>() };
+  for (const c of job.plan.flagChanges) changing[c.side].add(c.uid);
+  const old = { a: new Map<number, readonly string[]>(), b: new Map<number, readonly string[]>() };
+  for (const r of job.recordsBefore) for (const side of SIDES) if (changing[side].has(uidOn(r, side))) old[side].set(uidOn(r, side), r.flags);
+  for (const r of job.plan.records) {
+    const side = SIDES.find((s) => changing[s].has(uidOn(r, s)));
+    if (side === undefined) continue;
+    const oldFlags = SIDES.map((s) => old[s].get(uidOn(r, s))).find((f) => f !== undefined) ?? [];
+    out.set(recordKey(r), { planned: r, oldFlags });
+  }
   return out;
 }
 
 /**
- * Flag changes; a failed or refused one keeps the old merge base, so the same
+ * Flag changes; each confirmed one records its new flags, a failed or refused
+ * one keeps the old merge base (recorded by the record pass), so the same
  * change is tried again next run.
  */
 async function changeFlags(run: Execution): Promise<void> {
-  const { ctx, job, fail, records } = run;
-  const failed: { change: FlagChange; reason: string }[] = [];
+  const { ctx, job, fail } = run;
+  if (job.plan.flagChanges.length === 0) return;
+  const done = { a: new Set<number>(), b: new Set<number>() };
   for (const side of SIDES) {
     const changes = job.plan.flagChanges.filter((c) => c.side === side);
     if (changes.length === 0) continue;
@@ -200,20 +259,17 @@ async function changeFlags(run: Execution): Promise<void> {
       if (reason === undefined) {
         run.result.flagsUpdated++;
         run.result.bySide[side].flagsUpdated++;
-      }
-      else failed.push({ change, reason });
+        done[side].add(change.uid);
+      } else fail({ uid: change.uid, side: sideLabel(change.side), reason });
     }
   }
-  if (failed.length === 0) return;
-  // Rare: index the records only now (a folder may hold a million).
-  const planned = { a: byUidOn(job.plan.records, 'a'), b: byUidOn(job.plan.records, 'b') };
-  const before = { a: byUidOn(job.recordsBefore, 'a'), b: byUidOn(job.recordsBefore, 'b') };
-  for (const { change, reason } of failed) {
-    fail({ uid: change.uid, side: sideLabel(change.side), reason });
-    const plannedRecord = planned[change.side].get(change.uid);
-    const old = before[change.side].get(change.uid);
-    if (plannedRecord) records.set(recordKey(plannedRecord), { ...plannedRecord, flags: old ? old.flags : [] });
+  // A record whose every change (one per side) was confirmed takes its planned flags.
+  const changes = job.plan.flagChanges;
+  for (const planned of run.flagsPending.values()) {
+    const confirmed = changes.every((c) => uidOn(planned, c.side) !== c.uid || done[c.side].has(c.uid));
+    if (confirmed) ctx.state.apply({ op: 'put', nameA: job.nameA, nameB: job.nameB, record: planned });
   }
+  await ctx.state.flush();
 }
 
 /**
@@ -292,7 +348,7 @@ async function copyFrom(run: Execution, from: Side, unreturned: Unreturned[]): P
  * The message of a copy as a one-sided record on its source, with the flags it
  * has there, its copy pending (wanted, not confirmed) until the copy succeeds.
  */
-function onlyOnSource(action: CopyAction): MessageRecord {
+export function onlyOnSource(action: CopyAction): MessageRecord {
   return { ...uidsBySide(action.from, action.uid, 0), gid: action.gid, flags: [...action.sourceFlags], status: 'pending' };
 }
 
@@ -392,9 +448,9 @@ function knownCopies(recordsBefore: readonly MessageRecord[], copies: readonly C
   return known;
 }
 
-/** The journal's note that a copy is about to be sent (flushed before it is), naming its source side. */
-function intentOf(job: FolderExecution, action: CopyAction): StateOp {
-  return { op: 'intent', nameA: job.nameA, nameB: job.nameB, side: action.from, uid: action.uid, gid: action.gid };
+/** The journal's note that a copy is about to be made (flushed before it is), naming its source side. */
+export function intentOf(names: { nameA: string; nameB: string }, action: CopyAction): StateOp {
+  return { op: 'intent', nameA: names.nameA, nameB: names.nameB, side: action.from, uid: action.uid, gid: action.gid };
 }
 
 /** Copies from one side in batches; the next batch is fetched from there while the other side stores this one. */
@@ -549,7 +605,7 @@ async function settleUnreturned(run: Execution, side: Side, unreturned: readonly
 }
 
 /** Group flag changes (of one side) so that one command covers every message needing the same flags added (or removed). */
-async function applyFlagChanges(store: Store, changes: readonly FlagChange[]): Promise<Map<number, string>> {
+export async function applyFlagChanges(store: Store, changes: readonly FlagChange[]): Promise<Map<number, string>> {
   const failures = new Map<number, string>();
   const groups = new Map<string, { op: 'add' | 'remove'; flags: string[]; uids: number[] }>();
   for (const change of changes) {

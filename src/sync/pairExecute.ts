@@ -1,21 +1,24 @@
-// The act phase of one folder pair, in two passes: every pair's copies and flag
-// changes first, then every pair's deletions and statuses (a message that moved
-// between folders is copied to its new one before it leaves the old one). Each
-// pass opens again the folders it acts on (refused if their UIDVALIDITY changed
-// since they were read) and hands the plan to the executor; in a dry run the
-// plan is described instead.
+// The act phase of one folder pair, in passes the engine runs over every pair
+// in turn: the record pass (what is true now, no I/O but the flush), then
+// (after the account's server-side transfers) appends and flag changes, then
+// deletions and statuses (a message that moved between folders is in its new
+// one before it leaves the old one). Each pass that acts opens again the
+// folders it acts on (refused if their UIDVALIDITY changed since they were
+// read) and hands the plan to the executor; in a dry run the plan is
+// described instead.
 
 import { StoreError } from '../errors.js';
 import type { SyncState } from '../state/SyncState.js';
 import type { Store } from '../store/types.js';
 import {
-  copyAndChangeFlags, deleteAndFinish, leftOutOf,
-  type ExecutionContext, type FolderActing, type FolderExecution, type ReadOutcome,
+  appendAndChangeFlags, deleteAndFinish, leftOutOf, recordPlanned,
+  type FolderActing, type FolderExecution, type ReadOutcome,
 } from './executor.js';
 import { describeFlagDelta } from './flags.js';
 import { expectedStatusOfB, type ExpectedStatus } from './ownWrites.js';
 import { mayWrite, sideLabel, SIDES, type Side } from './side.js';
 import type { PairPlan } from './planAccount.js';
+import type { TransferAction } from './planTypes.js';
 import type { FolderResult, SideWork, SyncObserver, SyncOptions, Withholding } from './types.js';
 
 export interface PairExecuteContext {
@@ -41,33 +44,51 @@ export interface PairResult extends FolderResult {
   rollbacks: ('a' | 'b')[];
 }
 
-/** A pair between its two passes (copies and flags; deletions and statuses). */
+/** A pair between its passes (record; appends and flags; deletions and statuses). */
 export interface PairActing {
   label: string;
   pair: PairPlan;
   /** Undefined in a dry run (nothing was done). */
   acting?: FolderActing;
+  /** Server-side transfers into this pair (for its dry-run description and its expected status). */
+  transfersIn: number;
+  /** Moves out of this pair. */
+  movedOut: number;
 }
 
 /**
- * The first pass on a pair: open again the folders it copies from, changes
- * flags in, or checks what their read left out, then copies and changes flags.
- * In a dry run, describe the plan instead.
+ * The record pass on a pair (no I/O but the state's flush): what is true now
+ * (see recordPlanned), given the account's transfers. In a dry run, nothing.
  */
-export async function copyPass(ctx: PairExecuteContext, pair: PairPlan, stores: { a: Store; b: Store }): Promise<PairActing> {
+export async function recordPass(ctx: PairExecuteContext, pair: PairPlan, transfers: readonly TransferAction[]): Promise<PairActing> {
+  const label = pair.reading.job.label;
+  const into = transfers.filter((t) => t.target.label === label);
+  const out = transfers.filter((t) => t.kind === 'move' && t.source.label === label);
+  const counts = { transfersIn: into.length, movedOut: out.length };
+  if (ctx.options.dryRun) return { label, pair, ...counts };
+  const job: FolderExecution = { ...execution(pair), transfersIn: into.map((t) => t.copy), movedOut: out.map((t) => t.source.record) };
+  const { state, observer, signal, onBatchDone } = ctx;
+  return { label, pair, ...counts, acting: await recordPlanned({ mode: ctx.options.mode, state, observer, signal, onBatchDone }, job) };
+}
+
+/**
+ * The pass after the transfers: open again the folders a pair copies from,
+ * changes flags in, or checks what their read left out, then appends and
+ * changes flags. In a dry run, describe the plan instead.
+ */
+export async function copyPass(ctx: PairExecuteContext, pairActing: PairActing, stores: { a: Store; b: Store }): Promise<PairActing> {
+  const { pair, acting } = pairActing;
   const { plan, reading } = pair;
-  const label = reading.job.label;
-  if (ctx.options.dryRun) {
+  if (acting === undefined) {
     describePlan(ctx.observer, pair);
-    return { label, pair };
+    return pairActing;
   }
   await openWhereActing(ctx, pair, stores, (side) =>
     plan.appends.some((a) => a.from === side) || plan.flagChanges.some((c) => c.side === side) || leftOutOf(reading.reads[side]).length > 0,
   );
   explainFlagChanges(ctx.observer, pair, 'setting');
   explainCopies(ctx.observer, pair, 'copying');
-  const acting = await copyAndChangeFlags(executionContext(ctx, stores), execution(pair));
-  return { label, pair, acting };
+  return { ...pairActing, acting: await appendAndChangeFlags(acting, stores) };
 }
 
 /**
@@ -77,7 +98,7 @@ export async function copyPass(ctx: PairExecuteContext, pair: PairPlan, stores: 
  */
 export async function deletePass(
   ctx: PairExecuteContext,
-  { pair, acting }: PairActing,
+  { pair, acting, transfersIn, movedOut }: PairActing,
   stores: { a: Store; b: Store },
   unconfirmed: ReadonlySet<string>,
 ): Promise<PairResult> {
@@ -90,7 +111,7 @@ export async function deletePass(
   };
   if (acting === undefined) {
     return {
-      folder: job.label, skipped: false, copied: work.appends, bytes: work.appendBytes,
+      folder: job.label, skipped: false, copied: work.appends, bytes: work.appendBytes, transferred: transfersIn,
       flagsUpdated: work.flagUpdates, expunged: work.expunges, failed: 0, bySide: plannedBySide(pair), ...common,
     };
   }
@@ -104,9 +125,10 @@ export async function deletePass(
   }
   explainExpunges(ctx.observer, pair);
   const result = await deleteAndFinish(acting, stores, unconfirmed, cannotDelete);
-  const expectedB = expectedStatusOfB(ctx.options, job, reading.reads.b, result);
+  // A folder server-side transfers wrote to or took from is simply read again next run.
+  const expectedB = transfersIn + movedOut === 0 ? expectedStatusOfB(ctx.options, job, reading.reads.b, result) : undefined;
   return {
-    folder: result.folder, skipped: result.skipped, copied: result.copied, bytes: result.bytes,
+    folder: result.folder, skipped: result.skipped, copied: result.copied, bytes: result.bytes, transferred: result.transferred,
     flagsUpdated: result.flagsUpdated, expunged: result.expunged, failed: result.failed, bySide: result.bySide,
     ...common, ...(expectedB && { expectedB }),
   };
@@ -123,10 +145,6 @@ async function openWhereActing(ctx: PairExecuteContext, pair: PairPlan, stores: 
     const name = side === 'a' ? job.nameA : job.nameB;
     await stores[side].openFolder(name, { readOnly: !mayWrite(ctx.options.mode, side), uidValidity: reads[side].status.uidValidity });
   }
-}
-
-function executionContext(ctx: PairExecuteContext, stores: { a: Store; b: Store }): ExecutionContext {
-  return { stores, mode: ctx.options.mode, state: ctx.state, observer: ctx.observer, signal: ctx.signal, onBatchDone: ctx.onBatchDone };
 }
 
 function execution({ plan, reading }: PairPlan): FolderExecution {
@@ -173,6 +191,15 @@ function explainFlagChanges(observer: SyncObserver, { plan, reading }: PairPlan,
 function explainExpunges(observer: SyncObserver, { plan, reading }: PairPlan): void {
   for (const e of plan.expunges) {
     observer.verbose(`${reading.job.label}: deleting ${sideLabel(e.side)} UID ${e.uid} (global id ${e.record.gid}): ${e.why}`);
+  }
+}
+
+/** Dry run: the server-side moves and copies (the account's, before any pair's appends). */
+export function describeTransfers(observer: SyncObserver, transfers: readonly TransferAction[]): void {
+  for (const t of transfers) {
+    const side = sideLabel(t.side);
+    observer.wouldDo(`${t.target.label}: ${t.kind} ${side} UID ${t.source.uid} from ${side} ${t.side === 'a' ? t.source.nameA : t.source.nameB} (global id ${t.copy.gid}, no body sent)`);
+    observer.verbose(`${t.target.label}: would ${t.kind} ${side} UID ${t.source.uid} from ${t.source.label}: ${t.why}`);
   }
 }
 

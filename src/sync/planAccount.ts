@@ -9,7 +9,8 @@
 // before the account's plan is complete.
 
 import { planGuarded } from './mirrorGuard.js';
-import type { FolderPlan } from './planTypes.js';
+import type { FolderPlan, TransferAction } from './planTypes.js';
+import { planTransfers, type SizeQuestion, type TransferInput } from './planTransfers.js';
 import type { PairReading } from './pairRead.js';
 import { SIDES } from './side.js';
 import type { PlannedWork, Withholding } from './types.js';
@@ -41,6 +42,10 @@ export interface AccountPlan {
   droppedKeywords: { a: string[]; b: string[] };
   /** Messages that left one folder for another (by global id, across the account's plans). */
   moved: MovedMessage[];
+  /** Copies replaced by server-side moves and copies (planTransfers.ts); done before any pair's appends. */
+  transfers: TransferAction[];
+  /** Sizes to read before the final plan (see planTransfers): this plan is not acted on. Absent when none. */
+  needSizes?: SizeQuestion[];
   /** What the account's view calls for saying (deletions kept in doubt). */
   warnings: string[];
 }
@@ -52,13 +57,31 @@ export interface AccountPlan {
  * have moved there, so mirror's deletions all wait, kept in doubt (the folders
  * are planned again next run).
  */
-export function planAccount(planned: readonly PairPlan[], blind?: string): AccountPlan {
+export function planAccount(planned: readonly PairPlan[], blind?: string, transfer?: TransferInput): AccountPlan {
   const warnings: string[] = [];
-  const pairs = blind === undefined ? [...planned] : planned.map((p) => deletionsInDoubt(p, blind, warnings));
+  const inDoubt = blind === undefined ? [...planned] : planned.map((p) => deletionsInDoubt(p, blind, warnings));
   const dropped = { a: new Set<string>(), b: new Set<string>() };
-  for (const p of pairs) for (const side of SIDES) for (const keyword of p.plan.droppedKeywords[side]) dropped[side].add(keyword);
-  const moved = movedAcrossFolders(pairs);
-  return { pairs: deletionsAfterCopies(pairs, moved), droppedKeywords: { a: [...dropped.a].sort(), b: [...dropped.b].sort() }, moved, warnings };
+  for (const p of inDoubt) for (const side of SIDES) for (const keyword of p.plan.droppedKeywords[side]) dropped[side].add(keyword);
+  const { pairs, transfers, needSizes } = transfer === undefined ? { pairs: inDoubt, transfers: [] } : planTransfers(inDoubt, transfer);
+  const arrivals = arrivalsByGid(pairs, transfers);
+  const moved = [...movedAcrossFolders(pairs, arrivals), ...transfers.filter((t) => t.kind === 'move').map((t) => ({ gid: t.copy.gid, from: t.source.label, to: t.target.label }))];
+  return {
+    pairs: deletionsAfterCopies(pairs, arrivals), droppedKeywords: { a: [...dropped.a].sort(), b: [...dropped.b].sort() },
+    moved, transfers, warnings, ...(needSizes && { needSizes }),
+  };
+}
+
+/** Where each global id is copied to (appends and server-side copies and moves), by folder pair label, once per copy. */
+function arrivalsByGid(pairs: readonly PairPlan[], transfers: readonly TransferAction[]): Map<string, string[]> {
+  const into = new Map<string, string[]>();
+  const add = (gid: string, label: string): void => {
+    const labels = into.get(gid);
+    if (labels === undefined) into.set(gid, [label]);
+    else labels.push(label);
+  };
+  for (const p of pairs) for (const { gid } of p.plan.appends) add(gid, p.reading.job.label);
+  for (const t of transfers) add(t.copy.gid, t.target.label);
+  return into;
 }
 
 /** A pair's deletions kept, in doubt: the message may have moved where the run could not see. */
@@ -81,16 +104,8 @@ function deletionsInDoubt(pair: PairPlan, blind: string, warnings: string[]): Pa
  * fail, the message would be in neither folder of that side. Every deletion of
  * such a global id waits, however many copies of it move.
  */
-function deletionsAfterCopies(pairs: PairPlan[], moved: readonly MovedMessage[]): PairPlan[] {
-  if (moved.length === 0) return pairs;
-  const copiedInto = new Map<string, string[]>();
-  for (const p of pairs) {
-    for (const { gid } of p.plan.appends) {
-      const labels = copiedInto.get(gid);
-      if (labels === undefined) copiedInto.set(gid, [p.reading.job.label]);
-      else labels.push(p.reading.job.label);
-    }
-  }
+function deletionsAfterCopies(pairs: PairPlan[], copiedInto: ReadonlyMap<string, readonly string[]>): PairPlan[] {
+  if (copiedInto.size === 0) return pairs;
   return pairs.map((p) => {
     const label = p.reading.job.label;
     const elsewhere = (gid: string): string | undefined => copiedInto.get(gid)?.find((to) => to !== label);
@@ -155,8 +170,8 @@ function planWarnings(reading: PairReading, plan: FolderPlan): string[] {
   return out;
 }
 
-/** The index by global id: copied into one folder, deleted from another. */
-function movedAcrossFolders(pairs: readonly PairPlan[]): MovedMessage[] {
+/** The index by global id: copied (appended or copied on the server) into one folder, deleted from another. */
+function movedAcrossFolders(pairs: readonly PairPlan[], copiedInto: ReadonlyMap<string, readonly string[]>): MovedMessage[] {
   const deletedFrom = new Map<string, string[]>();
   for (const p of pairs) {
     for (const e of p.plan.expunges) {
@@ -167,10 +182,10 @@ function movedAcrossFolders(pairs: readonly PairPlan[]): MovedMessage[] {
   }
   if (deletedFrom.size === 0) return [];
   const moved: MovedMessage[] = [];
-  for (const p of pairs) {
-    for (const a of p.plan.appends) {
-      const from = deletedFrom.get(a.gid)?.find((label) => label !== p.reading.job.label);
-      if (from !== undefined) moved.push({ gid: a.gid, from, to: p.reading.job.label });
+  for (const [gid, labels] of copiedInto) {
+    for (const to of labels) {
+      const from = deletedFrom.get(gid)?.find((label) => label !== to);
+      if (from !== undefined) moved.push({ gid, from, to });
     }
   }
   return moved;

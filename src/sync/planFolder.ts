@@ -269,7 +269,7 @@ function planExpunge(draft: Draft, side: Side, m: Candidate): void {
   // What the other side lost in a rollback is not it deleting the message: it waits for --force.
   const mayGo = m.held === undefined || input.expungeHeld === true;
   if (mayWrite(input.mode, side) && input.allowExpunge && !mayBeThere && mayGo) {
-    draft.expunges.push({ side, uid: m.uid, record, why: whyExpunge(input.mode, side, m) });
+    draft.expunges.push({ side, uid: m.uid, record, flags: m.flags, ...(m.size !== undefined && { size: m.size }), why: whyExpunge(input.mode, side, m) });
     if (input.mode === 'two-way' && m.changedSinceBase !== undefined) draft.expungesOverFlagChanges++;
     return;
   }

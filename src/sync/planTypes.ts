@@ -132,6 +132,10 @@ export interface ExpungeAction {
   uid: number;
   /** The record to keep if the expunge fails (so the message is not forgotten). */
   record: MessageRecord;
+  /** The flags the message has on `side` as read (a move carries them: see TransferAction.flagDelta). */
+  flags: readonly string[];
+  /** Its size (CRLF form), when the read gave it an envelope. */
+  size?: number;
   why: string;
   /**
    * The account's plan copies this message (by global id) into this folder
@@ -194,4 +198,33 @@ export interface FolderPlan {
    * Absent when none.
    */
   uncompared?: number;
+}
+
+/** A folder pair as a transfer names it (its UIDVALIDITY on the transfer's side, as read). */
+export interface TransferFolder {
+  label: string;
+  nameA: string;
+  nameB: string;
+  uidValidity: bigint;
+}
+
+/**
+ * A CopyAction the account's plan replaces by a server-side move or copy on
+ * `side` (the copy's target side), of a message that side already holds in
+ * another folder: its body is not sent again.
+ */
+export interface TransferAction {
+  side: Side;
+  /** 'move': the source's deletion is done by the move itself; 'copy': the source keeps it (or is deleted later, waiting for the copy). */
+  kind: 'move' | 'copy';
+  /** The message on `side` and its record, kept as it is if the transfer fails. */
+  source: TransferFolder & { uid: number; record: MessageRecord };
+  target: TransferFolder;
+  /** The CopyAction replaced: the other side's UID of the message in the target pair (copy.uid on copy.from), gid, flags. */
+  copy: CopyAction;
+  /** Applied to the new message so that it ends with copy.flags (the server copies the source's flags). */
+  flagDelta: { add: string[]; remove: string[] };
+  /** Bytes (CRLF form) of the message, the same on both sides (checked). */
+  size: number;
+  why: string;
 }

@@ -58,6 +58,8 @@ export interface FolderResult {
   skipped: boolean;
   copied: number;
   bytes: number;
+  /** Messages moved or copied by the server from another folder of the same side (no body sent). */
+  transferred: number;
   flagsUpdated: number;
   expunged: number;
   failed: number;
@@ -113,6 +115,8 @@ export interface SyncSummary {
   foldersCreated: number;
   copied: number;
   bytes: number;
+  /** Messages moved or copied by the server from another folder of the same side (their bytes are 0: none sent). */
+  transferred: number;
   flagsUpdated: number;
   expunged: number;
   foldersDeleted: number;

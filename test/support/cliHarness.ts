@@ -47,6 +47,7 @@ export function emptySummary(overrides: Partial<SyncSummary> = {}): SyncSummary 
     foldersCreated: 0,
     copied: 0,
     bytes: 0,
+    transferred: 0,
     flagsUpdated: 0,
     expunged: 0,
     foldersDeleted: 0,

@@ -1,9 +1,10 @@
 // A small account on two memory servers for engine tests: A with INBOX (3
-// messages), Work (2) and Archive (empty); B empty. `sync` runs the real
-// engine with one connection pair and the given defaults.
+// messages), Work (2) and Archive (empty); B empty (with `bOptions`, e.g.
+// without server-side copy and move). `sync` runs the real engine with one
+// connection pair and the given defaults.
 
 import { join } from 'node:path';
-import { MemoryServer } from '../../src/store/memory/MemoryServer.js';
+import { MemoryServer, type MemoryServerOptions } from '../../src/store/memory/MemoryServer.js';
 import type { SyncOptions } from '../../src/sync/types.js';
 import { memorySpec } from './memorySpecs.js';
 import { conformanceMessage, digest } from './storeConformance.js';
@@ -16,9 +17,9 @@ export interface MemoryWorld {
   sync: (options?: Partial<SyncOptions>) => Promise<EngineRun>;
 }
 
-export function memoryWorld(defaults: Partial<SyncOptions> = {}): MemoryWorld {
+export function memoryWorld(defaults: Partial<SyncOptions> = {}, bOptions: MemoryServerOptions = {}): MemoryWorld {
   const a = new MemoryServer();
-  const b = new MemoryServer({ firstUidValidity: 5000n });
+  const b = new MemoryServer({ firstUidValidity: 5000n, ...bOptions });
   a.append('INBOX', [1, 2, 3].map((n) => ({ raw: conformanceMessage(n) })));
   a.createFolder('Work');
   a.append('Work', [4, 5].map((n) => ({ raw: conformanceMessage(n) })));
@@ -27,6 +28,9 @@ export function memoryWorld(defaults: Partial<SyncOptions> = {}): MemoryWorld {
   const statePath = join(tempDir('replimap-world-'), 'state');
   return { a, b, statePath, sync: (options = {}) => syncSpecs(specs.a, specs.b, statePath, { connections: 1, ...defaults, ...options }) };
 }
+
+/** B server options of a B that can neither copy nor move on the server: moves between folders are appends and expunges. */
+export const APPENDS_ONLY: MemoryServerOptions = { features: { copy: false, move: false } };
 
 /** Body digests of a folder, sorted (a loss or a duplicate shows). */
 export function bodies(server: MemoryServer, folder: string): string[] {

@@ -10,7 +10,7 @@ import { MemoryServer } from '../../src/store/memory/MemoryServer.js';
 import type { SyncOptions } from '../../src/sync/types.js';
 import { conformanceMessage, digest } from '../support/storeConformance.js';
 import { forgetMemorySpecs, memorySpec } from '../support/memorySpecs.js';
-import { bodies, everyBody, memoryWorld, type MemoryWorld } from '../support/memoryWorld.js';
+import { APPENDS_ONLY, bodies, everyBody, memoryWorld, type MemoryWorld } from '../support/memoryWorld.js';
 import { runSync } from '../../src/sync/engine.js';
 import type { SyncObserver } from '../../src/sync/types.js';
 import { defaultOptions, tempDir } from '../support/sync.js';
@@ -19,7 +19,9 @@ afterEach(forgetMemorySpecs);
 
 type World = MemoryWorld;
 
-const newWorld = (): World => memoryWorld();
+// B without server-side copy and move: these tests are about appends and deletions across the
+// phases (moves done on the server: test/unit/transfers.test.ts).
+const newWorld = (): World => memoryWorld({}, APPENDS_ONLY);
 
 describe('between the read phase and the act phase', () => {
   // was red: executePair runs each pair's executor in turn, and the executor expunges (step 2) before it

@@ -160,7 +160,7 @@ describe('PlainReporter', () => {
     now += 31_000;
     r.progress('INBOX', 2, 2_000_000);
     r.verbose('not shown');
-    r.folderFinished({ folder: 'INBOX', skipped: false, copied: 6, bytes: 6_000_000, flagsUpdated: 0, expunged: 0, failed: 0 });
+    r.folderFinished({ folder: 'INBOX', skipped: false, copied: 6, bytes: 6_000_000, transferred: 0, flagsUpdated: 0, expunged: 0, failed: 0 });
     r.close();
     expect(stderr.text.split('\n').filter(Boolean)).toEqual([
       '2026-11-23T19:21:02Z replimap: progress: 6 of 10 messages, 6.0 MB of 10.0 MB, 64.5 kB/s',

@@ -26,8 +26,8 @@ const busyEngine: FakeEngine = async (job, observer) => {
   o.warning('B cannot store the keyword $Junk');
   o.failure({ folder: 'INBOX', uid: 42, side: 'A', reason: 'server said NO [LIMIT] message too big' });
   o.progress('INBOX', 0, 0);
-  o.folderFinished({ folder: 'INBOX', skipped: false, copied: 2, bytes: 4_000_000, flagsUpdated: 1, expunged: 0, failed: 1 });
-  o.folderFinished({ folder: 'Sent', skipped: true, copied: 0, bytes: 0, flagsUpdated: 0, expunged: 0, failed: 0 });
+  o.folderFinished({ folder: 'INBOX', skipped: false, copied: 2, bytes: 4_000_000, transferred: 0, flagsUpdated: 1, expunged: 0, failed: 1 });
+  o.folderFinished({ folder: 'Sent', skipped: true, copied: 0, bytes: 0, transferred: 0, flagsUpdated: 0, expunged: 0, failed: 0 });
   return emptySummary({
     mode: job.options.mode,
     folders: 2,
@@ -46,7 +46,7 @@ const quietEngine: FakeEngine = async (job, o) => {
   o.started({ folders: 1, messages: 1, bytes: 0 });
   o.folderPlanned('INBOX', { appends: 1, appendBytes: 100, flagUpdates: 0, expunges: 0 });
   o.progress('INBOX', 1, 100);
-  o.folderFinished({ folder: 'INBOX', skipped: false, copied: 1, bytes: 100, flagsUpdated: 0, expunged: 0, failed: 0 });
+  o.folderFinished({ folder: 'INBOX', skipped: false, copied: 1, bytes: 100, transferred: 0, flagsUpdated: 0, expunged: 0, failed: 0 });
   return emptySummary({ mode: job.options.mode, folders: 1, copied: 1, bytes: 100 });
 };
 
@@ -152,7 +152,7 @@ describe('dry run', () => {
     o.started({ folders: 1, messages: 3, bytes: 0 });
     o.wouldDo('create folder Archive on B');
     o.wouldDo('INBOX: copy 3 messages (300 bytes) to B INBOX');
-    o.folderFinished({ folder: 'INBOX', skipped: false, copied: 3, bytes: 300, flagsUpdated: 0, expunged: 0, failed: 0 });
+    o.folderFinished({ folder: 'INBOX', skipped: false, copied: 3, bytes: 300, transferred: 0, flagsUpdated: 0, expunged: 0, failed: 0 });
     return emptySummary({ mode: job.options.mode, dryRun: true, folders: 1, copied: 3, bytes: 300, foldersCreated: 1 });
   };
 

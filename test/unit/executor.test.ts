@@ -254,7 +254,7 @@ describe('executeFolderPlan: the mode decides which sides may be written', () =>
         { side: 'a', uid: 1, add: ['\\Flagged'], remove: [], why: 'flags changed on B: +\\Flagged' },
         { side: 'b', uid: 1, add: ['\\Flagged'], remove: [], why: 'flags changed on A: +\\Flagged' },
       ],
-      expunges: [{ side: 'a', uid: 2, record: { uidA: 2, uidB: 0, gid: 'g2', flags: [] }, why: 'B deleted it' }],
+      expunges: [{ side: 'a', uid: 2, record: { uidA: 2, uidB: 0, gid: 'g2', flags: [] }, flags: [], why: 'B deleted it' }],
       droppedKeywords: { a: [], b: [] }, reusedUids: [], expungesWithheld: 0,
     };
     const failures: MessageFailure[] = [];
@@ -271,10 +271,10 @@ describe('executeFolderPlan: the mode decides which sides may be written', () =>
     expect(viewA()).toEqual(aBefore);
     expect(aBefore).toHaveLength(2);
     const refused = /^refused: mirror mode never writes to A$/;
-    // In the executor's order: flags, copies, then deletions.
+    // In the executor's order: copies, flags, then deletions.
     expect(failures).toEqual([
-      { folder: 'INBOX', uid: 1, side: 'A', reason: expect.stringMatching(refused) },
       { folder: 'INBOX', uid: 3, side: 'A', reason: expect.stringMatching(refused) },
+      { folder: 'INBOX', uid: 1, side: 'A', reason: expect.stringMatching(refused) },
       { folder: 'INBOX', uid: 2, side: 'A', reason: expect.stringMatching(refused) },
     ]);
     expect(result).toMatchObject({ copied: 0, expunged: 0, flagsUpdated: 1, failed: 3, statusRecorded: false });

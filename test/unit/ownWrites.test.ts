@@ -12,7 +12,7 @@ const options = (mode: SyncOptions['mode'], dryRun = false): SyncOptions => ({
 const job = { nameA: 'INBOX', nameB: 'INBOX', label: 'INBOX', missingOnB: false, rescanB: false };
 const readB = { status: { uidValidity: 7n, uidNext: 11, highestModseq: 30n, messages: 10 } } as FolderRead;
 const done = (over: Partial<FolderExecutionResult> = {}): FolderExecutionResult => ({
-  folder: 'INBOX', skipped: false, copied: 3, bytes: 300, flagsUpdated: 0, expunged: 0, failed: 0,
+  folder: 'INBOX', skipped: false, copied: 3, bytes: 300, transferred: 0, flagsUpdated: 0, expunged: 0, failed: 0,
   statusRecorded: true, maxAppendedUid: 13, maxAppendedUidA: 0, appendsWithoutUid: 0,
   bySide: { a: { copied: 0, bytes: 0, flagsUpdated: 0, expunged: 0 }, b: { copied: 3, bytes: 300, flagsUpdated: 0, expunged: 0 } }, ...over,
 });

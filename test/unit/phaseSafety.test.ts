@@ -10,16 +10,20 @@ import { MemoryServer } from '../../src/store/memory/MemoryServer.js';
 import type { SyncOptions } from '../../src/sync/types.js';
 import { conformanceMessage, digest } from '../support/storeConformance.js';
 import { forgetMemorySpecs, memorySpec } from '../support/memorySpecs.js';
-import { bodies, everyBody, memoryWorld, type MemoryWorld } from '../support/memoryWorld.js';
+import { APPENDS_ONLY, bodies, everyBody, memoryWorld, type MemoryWorld } from '../support/memoryWorld.js';
 import { syncSpecs, tempDir } from '../support/sync.js';
 
 afterEach(forgetMemorySpecs);
 
 type World = MemoryWorld;
 
-/** A with INBOX (3 messages), Work (2) and Archive (empty), synced once to an empty B in `mode`. */
+/**
+ * A with INBOX (3 messages), Work (2) and Archive (empty), synced once to an empty B in `mode`.
+ * B cannot copy or move on the server: these tests are about moves done as appends and
+ * deletions (moves done on the server: test/unit/transfers.test.ts).
+ */
 async function syncedWorld(mode: SyncOptions['mode'] = 'mirror'): Promise<World> {
-  const world = memoryWorld({ mode });
+  const world = memoryWorld({ mode }, APPENDS_ONLY);
   const first = await world.sync();
   expect(first.failures).toEqual([]);
   return world;
@@ -331,7 +335,8 @@ describe('held records (A rolled back) with a move, and B renumbered or the stat
     const run = await world.sync({ dryRun: true });
     expect(run.failures).toEqual([]);
     expect({ state: files(), inbox: bodies(world.b, 'INBOX'), work: bodies(world.b, 'Work') }).toEqual(before);
-    expect(run.wouldDo.some((t) => /^Work: copy 1 messages/.test(t))).toBe(true);
+    // B INBOX keeps the message (held, in doubt): B copies it into Work on the server, no body sent.
+    expect(run.wouldDo.some((t) => /^Work: copy B UID \d+ from B INBOX /.test(t))).toBe(true);
   });
 
   for (const twists of [{ renumberB: true, rekey: false }, { renumberB: false, rekey: true }]) it(`${twists.renumberB ? 'B renumbered' : 'state re-keyed'}: the next run converges (B INBOX = A INBOX + what A lost, Work as on A), what A lost is still withheld, then a no-op`, async () => {

@@ -72,7 +72,7 @@ describe('planFolder: first run', () => {
     expect(p.needDigests).toBeUndefined();
     expect(p.records).toEqual([rec(2, 30, 'g'), rec(7, 20, 'h')]);
     expect(p.appends.map((x) => x.uid)).toEqual([5, 9]);
-    expect(p.expunges).toEqual([{ side: 'b', uid: 21, why: expect.any(String), record: rec(0, 21, 'h') }]);
+    expect(p.expunges).toEqual([{ side: 'b', uid: 21, why: expect.any(String), record: rec(0, 21, 'h'), flags: [], size: 2 }]);
   });
 });
 
@@ -340,7 +340,7 @@ describe('planFolder: messages gone from A', () => {
 
   it('mirror: expunges B’s copy, with the record to keep if that fails', () => {
     const p = plan({ mode: 'mirror', records, a, b });
-    expect(p.expunges).toEqual([{ side: 'b', uid: 11, why: expect.any(String), record: rec(0, 11, 'g1', ['\\Seen', 'x']) }]);
+    expect(p.expunges).toEqual([{ side: 'b', uid: 11, why: expect.any(String), record: rec(0, 11, 'g1', ['\\Seen', 'x']), flags: ['\\Seen', 'x'] }]);
     expect(p.records).toEqual([rec(2, 12, 'g2', [])]);
   });
 
@@ -411,7 +411,7 @@ describe('planFolder: UID reuse and voided sides', () => {
     expect(copy.appends).toEqual([copyToB(5, 'h', [], 100)]);
     expect(copy.records).toEqual([rec(0, 7, 'g')]);
     const mirror = plan({ ...input, mode: 'mirror' });
-    expect(mirror.expunges).toEqual([{ side: 'b', uid: 7, why: expect.any(String), record: rec(0, 7, 'g') }]);
+    expect(mirror.expunges).toEqual([{ side: 'b', uid: 7, why: expect.any(String), record: rec(0, 7, 'g'), flags: [] }]);
   });
 
   it('B UID reused: reported, B’s new message is unknown, A’s message is copied again', () => {
@@ -518,7 +518,7 @@ describe('planFolder: what a side lost when it went back in time (held records)'
     const p = plan({ ...later, mode: 'mirror' });
     expect(p).toMatchObject({ expunges: [], expungesWithheld: 1, expungesHeld: 1, records: [held(0, 12, 'g2'), rec(1, 11, 'g1')] });
     const forced = plan({ ...later, mode: 'mirror', expungeHeld: true });
-    expect(forced.expunges).toEqual([{ side: 'b', uid: 12, why: expect.any(String), record: held(0, 12, 'g2') }]);
+    expect(forced.expunges).toEqual([{ side: 'b', uid: 12, why: expect.any(String), record: held(0, 12, 'g2'), flags: [] }]);
     expect(forced.expungesHeld).toBeUndefined();
   });
 
@@ -646,8 +646,8 @@ describe('planFolder: two-way', () => {
       b: snap([5, []], [6, ['\\Seen']]),
     });
     expect(p.expunges).toEqual([
-      { side: 'a', uid: 3, record: rec(3, 7, 'g3'), why: "two-way: B deleted it; its flag change on A since the last run (+\\Flagged) is lost: the expunge wins" },
-      { side: 'b', uid: 5, record: rec(1, 5, 'g1'), why: 'two-way: A deleted it' },
+      { side: 'a', uid: 3, record: rec(3, 7, 'g3'), flags: ['\\Flagged'], why: "two-way: B deleted it; its flag change on A since the last run (+\\Flagged) is lost: the expunge wins" },
+      { side: 'b', uid: 5, record: rec(1, 5, 'g1'), flags: [], why: 'two-way: A deleted it' },
     ]);
     expect(p.expungesOverFlagChanges).toBe(1);
     expect(p.appends).toEqual([]);

@@ -7,6 +7,7 @@ import { formatBytes, plural } from './format.js';
 export function folderResultLine(r: FolderResult): string | undefined {
   const parts: string[] = [];
   if (r.copied > 0) parts.push(`copied ${plural(r.copied, 'message')} (${formatBytes(r.bytes)})`);
+  if (r.transferred > 0) parts.push(`moved/copied ${plural(r.transferred, 'message')} on the server`);
   if (r.flagsUpdated > 0) parts.push(`updated flags of ${plural(r.flagsUpdated, 'message')}`);
   if (r.expunged > 0) parts.push(`expunged ${plural(r.expunged, 'message')}`);
   if (r.failed > 0) parts.push(`${r.failed} failed`);

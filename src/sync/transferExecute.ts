@@ -1,0 +1,160 @@
+// The transfer pass (after every pair's record pass, before any pair's
+// appends): the account plan's server-side moves and copies, per side and
+// source folder. Each group opens its source folder (refused if its
+// UIDVALIDITY changed since it was read), journals an intent per message in
+// its target pair (a kill leaves the next run reading that folder, which pairs
+// what arrived by global id), moves or copies per target folder, sets the
+// flag deltas on the new UIDs (from COPYUID), then records: the target pair
+// paired with the new UID, a moved message's source record deleted. Until a
+// transfer is confirmed both its folders keep their statuses unrecorded, so a
+// failure (listed, exit 1) or a kill leaves both messages known and both
+// folders read again next run. A kill between a copy and the deletion it
+// replaces leaves at worst a duplicate: the deletion waits for the copy.
+
+import { StoreError } from '../errors.js';
+import type { CopyResult, Store } from '../store/types.js';
+import { applyFlagChanges, intentOf, type FolderActing } from './executor.js';
+import type { FlagChange, TransferAction } from './planTypes.js';
+import { sideLabel, uidsBySide, type Side } from './side.js';
+
+/** One side's transfers out of one source folder (a job of the pass, on one connection pair). */
+export interface TransferGroup {
+  label: string;
+  side: Side;
+  transfers: TransferAction[];
+}
+
+/** The plan's transfers, by side and source folder, in plan order. */
+export function transferGroups(transfers: readonly TransferAction[]): TransferGroup[] {
+  const groups = new Map<string, TransferGroup>();
+  for (const t of transfers) {
+    const key = `${t.side}\u0000${t.source.label}`;
+    let group = groups.get(key);
+    if (group === undefined) groups.set(key, (group = { label: t.source.label, side: t.side, transfers: [] }));
+    group.transfers.push(t);
+  }
+  return [...groups.values()];
+}
+
+/** The pairs' executions by label (from their record pass), for what a transfer changes in them. */
+export type ActingByLabel = ReadonlyMap<string, FolderActing>;
+
+/**
+ * Before any I/O: every transfer leaves its target folder (and a move its
+ * source) unsettled, so nothing a transfer left undone, whatever stopped it,
+ * lets their statuses be recorded. Undone one by one as confirmed.
+ */
+export function markTransfersUnsettled(transfers: readonly TransferAction[], acting: ActingByLabel): void {
+  for (const t of transfers) for (const label of foldersOf(t)) acting.get(label)!.run.transfersUnsettled++;
+}
+
+function foldersOf(t: TransferAction): string[] {
+  return t.kind === 'move' ? [t.target.label, t.source.label] : [t.target.label];
+}
+
+/** One group's transfers; returns the global ids confirmed, once per transfer. */
+export async function transferGroup(group: TransferGroup, acting: ActingByLabel, stores: { a: Store; b: Store }): Promise<string[]> {
+  const store = stores[group.side];
+  const source = group.transfers[0]!.source;
+  const name = group.side === 'a' ? source.nameA : source.nameB;
+  const { state } = acting.get(source.label)!.run.ctx;
+  try {
+    await store.openFolder(name, { readOnly: false, uidValidity: source.uidValidity });
+  } catch (err) {
+    if (!(err instanceof StoreError)) throw err;
+    for (const t of group.transfers) failed(acting, t, `${name} could not be opened: ${err.message}`);
+    return [];
+  }
+  for (const t of group.transfers) state.apply(intentOf(t.target, t.copy));
+  await state.flush();
+  const confirmed: string[] = [];
+  for (const targets of byTarget(group.transfers)) confirmed.push(...(await transferInto(store, group.side, targets, acting)));
+  return confirmed;
+}
+
+function byTarget(transfers: readonly TransferAction[]): TransferAction[][] {
+  const out = new Map<string, TransferAction[]>();
+  for (const t of transfers) {
+    const key = `${t.kind}\u0000${t.target.label}`;
+    const list = out.get(key);
+    if (list === undefined) out.set(key, [t]);
+    else list.push(t);
+  }
+  return [...out.values()];
+}
+
+/** One command (UID MOVE or UID COPY) from the open source folder into one target folder, then its flags and records. */
+async function transferInto(store: Store, side: Side, transfers: TransferAction[], acting: ActingByLabel): Promise<string[]> {
+  const { kind, target } = transfers[0]!;
+  const targetName = side === 'a' ? target.nameA : target.nameB;
+  let result: CopyResult;
+  try {
+    const uids = transfers.map((t) => t.source.uid);
+    result = kind === 'move' ? await store.moveMessages!(uids, targetName) : await store.copyMessages!(uids, targetName);
+  } catch (err) {
+    if (!(err instanceof StoreError)) throw err;
+    for (const t of transfers) failed(acting, t, `${kind === 'move' ? 'UID MOVE' : 'UID COPY'} to ${targetName}: ${err.message}`);
+    return [];
+  }
+  // New UIDs of another UIDVALIDITY than read name nothing the state knows: kept one-sided, paired next run by global id.
+  const newUids = result.uidValidity === undefined || result.uidValidity === target.uidValidity ? result.uids : new Map<number, number>();
+  const flagFailures = await deltasOnNewUids(store, side, targetName, transfers, newUids);
+  for (const t of transfers) recordTransfer(acting, t, newUids.get(t.source.uid), flagFailures);
+  await acting.get(target.label)!.run.ctx.state.flush();
+  return transfers.map((t) => t.copy.gid);
+}
+
+/**
+ * The flag deltas, on the new UIDs in the target folder (opened with its
+ * UIDVALIDITY check): by new UID, why a delta failed.
+ */
+async function deltasOnNewUids(
+  store: Store,
+  side: Side,
+  targetName: string,
+  transfers: readonly TransferAction[],
+  newUids: ReadonlyMap<number, number>,
+): Promise<Map<number, string>> {
+  const changes: FlagChange[] = [];
+  for (const t of transfers) {
+    const uid = newUids.get(t.source.uid);
+    if (uid !== undefined && (t.flagDelta.add.length > 0 || t.flagDelta.remove.length > 0)) changes.push({ side, uid, ...t.flagDelta, why: t.why });
+  }
+  if (changes.length === 0) return new Map();
+  try {
+    await store.openFolder(targetName, { readOnly: false, uidValidity: transfers[0]!.target.uidValidity });
+  } catch (err) {
+    if (!(err instanceof StoreError)) throw err;
+    return new Map(changes.map((c) => [c.uid, `flags of the copy in ${targetName}: ${err.message}`]));
+  }
+  return applyFlagChanges(store, changes);
+}
+
+/**
+ * A confirmed transfer in the state: the target pair's message paired with its
+ * new UID (one-sided without one: the next run pairs it by global id), a moved
+ * message's source record gone. A flag delta that failed is listed and
+ * recorded as not done: the pair's merge base is then the flags the copy has.
+ */
+function recordTransfer(acting: ActingByLabel, t: TransferAction, newUid: number | undefined, flagFailures: ReadonlyMap<number, string>): void {
+  const target = acting.get(t.target.label)!.run;
+  const { state } = target.ctx;
+  const { copy } = t;
+  let flags: readonly string[] = copy.sourceFlags;
+  const flagFailure = newUid === undefined ? undefined : flagFailures.get(newUid);
+  if (flagFailure !== undefined) {
+    target.fail({ uid: newUid!, side: sideLabel(t.side), reason: flagFailure });
+    flags = [...copy.flags.filter((f) => !t.flagDelta.add.includes(f)), ...t.flagDelta.remove].sort();
+  }
+  state.apply({ op: 'put', nameA: t.target.nameA, nameB: t.target.nameB, record: { ...uidsBySide(copy.from, copy.uid, newUid ?? 0), gid: copy.gid, flags: [...flags] } });
+  if (t.kind === 'move') state.apply({ op: 'del', nameA: t.source.nameA, nameB: t.source.nameB, uidA: t.source.record.uidA, uidB: t.source.record.uidB });
+  target.result.transferred++;
+  if (newUid !== undefined && t.side === 'b') target.result.maxAppendedUid = Math.max(target.result.maxAppendedUid, newUid);
+  if (newUid !== undefined && t.side === 'a') target.result.maxAppendedUidA = Math.max(target.result.maxAppendedUidA, newUid);
+  for (const label of foldersOf(t)) acting.get(label)!.run.transfersUnsettled--;
+}
+
+/** A transfer that failed: listed under its source folder and UID (where the message still is); both folders stay unsettled. */
+function failed(acting: ActingByLabel, t: TransferAction, reason: string): void {
+  acting.get(t.source.label)!.run.fail({ uid: t.source.uid, side: sideLabel(t.side), reason: `not ${t.kind === 'move' ? 'moved' : 'copied'} on the server: ${reason}` });
+}
