@@ -19,6 +19,7 @@ import type { MessageRecord, SideStatus, StateMode } from '../../src/state/types
 import { identityHeaderLines } from '../../src/store/memory/headerFields.js';
 import { MemoryServer } from '../../src/store/memory/MemoryServer.js';
 import type { MemoryStoreSpec } from '../../src/store/spec.js';
+import type { OptionalOperation } from '../../src/store/types.js';
 import { globalId } from '../../src/sync/identity.js';
 import type { SyncOptions } from '../../src/sync/types.js';
 import { memorySpec } from './memorySpecs.js';
@@ -137,6 +138,8 @@ export interface TableCase {
   /** The mode the state was last committed in (default two-way). */
   lastMode?: StateMode;
   options?: Partial<SyncOptions>;
+  /** Optional store operations a side's server lacks (all present by default). */
+  lacks?: { a?: OptionalOperation[]; b?: OptionalOperation[] };
   expect: { a: string; b: string; state: string };
 }
 
@@ -149,8 +152,9 @@ export interface TableWorld {
 
 /** The case's initial A, B and state (A's UIDVALIDITY 1000, B's 5000). */
 export async function setUp(c: TableCase): Promise<TableWorld> {
-  const a = new MemoryServer();
-  const b = new MemoryServer({ firstUidValidity: 5000n });
+  const lacking = (ops: OptionalOperation[] = []): Partial<Record<OptionalOperation, boolean>> => Object.fromEntries(ops.map((op) => [op, false]));
+  const a = new MemoryServer({ features: lacking(c.lacks?.a) });
+  const b = new MemoryServer({ firstUidValidity: 5000n, features: lacking(c.lacks?.b) });
   fill(a, c.a);
   fill(b, c.b);
   const specs = { a: memorySpec(a, 'a'), b: memorySpec(b, 'b') };

@@ -81,10 +81,13 @@ const ROWS: Row[] = [
     expect: { a: '1 2', b: '2 1', state: '1/2=1 2/1=2' },
   },
   {
-    name: 'A went back in time (a known UID holds another message): what A lost comes back from B, nothing deleted',
+    name: 'A went back in time (a known UID holds another message): what A lost comes back from B, nothing deleted; the message at the reused UID gets a new one',
     a: '1 4', b: '1 2 3', state: '1/1=1 2/2=2 3/3=3',
-    expect: { a: '1 4 2 3', b: '1 2 3 4', state: '1/1=1 2/4=4 3/2=2 4/3=3' },
-    check: (run) => expect(run.summary.rollbacks).toEqual([{ folder: 'INBOX', side: 'A' }]),
+    expect: { a: '1 2@3 3@4 4@5', b: '1 2 3 4', state: '1/1=1 3/2=2 4/3=3 5/4=4' },
+    check: (run) => {
+      expect(run.summary.rollbacks).toEqual([{ folder: 'INBOX', side: 'A' }]);
+      expect(run.summary.reassigned).toEqual([{ folder: 'INBOX', side: 'A', uid: 2, newUid: 5 }]);
+    },
   },
   {
     name: 'B went back in time (its counters went down): what B lost comes back from A, nothing deleted',
