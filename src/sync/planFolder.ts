@@ -244,7 +244,9 @@ function whyExpunge(mode: SyncMode, side: Side, m: Candidate): string {
   switch (absence?.kind) {
     case undefined: case 'never-stored': return `${mode}: not on ${from}`;
     case 'gone': {
-      const lost = mode !== 'two-way' || m.changedSinceBase === undefined ? '' : `; its flag change on ${sideLabel(side)} since the last run (${m.changedSinceBase}) is lost: the expunge wins`;
+      // Two-way: this side changed its flags since the last run, and the other deleted it: the expunge wins.
+      const won = mode === 'two-way' && m.changedSinceBase !== undefined;
+      const lost = won ? `; its flag change on ${sideLabel(side)} since the last run (${m.changedSinceBase}) is lost: the expunge wins` : '';
       return `${mode}: ${from} deleted it${lost}`;
     }
     case 'uid-reused': return `${mode}: UID ${absence.uid} on ${from} now holds another message`;

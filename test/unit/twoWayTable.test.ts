@@ -7,7 +7,9 @@
 // run a second time, which must change nothing.
 
 import { afterEach, describe, expect, it } from 'vitest';
+import { StoreError } from '../../src/errors.js';
 import { killedRun, WRITE_OPERATIONS } from '../support/memoryKill.js';
+import { bodies, everyBody, memoryWorld } from '../support/memoryWorld.js';
 import { forgetMemorySpecs } from '../support/memorySpecs.js';
 import { box, observe, records, runOnce, setUp, type TableCase } from '../support/mailboxTable.js';
 import type { EngineRun } from '../support/sync.js';
@@ -18,6 +20,10 @@ interface Row extends TableCase {
   /** What the run must also say (a warning), or report. */
   check?: (run: EngineRun) => void;
 }
+
+/** Messages 1..12, synced to both sides at UIDs 1..12 (for the guard's rows). */
+const TWELVE_SYNCED = Array.from({ length: 12 }, (_, i) => `${i + 1}/${i + 1}=${i + 1}`).join(' ');
+const TWELVE = '1 2 3 4 5 6 7 8 9 10 11 12';
 
 const ROWS: Row[] = [
   {
@@ -117,8 +123,8 @@ const ROWS: Row[] = [
   },
   {
     name: 'the guard: A suddenly lost more than half of the folder: nothing deleted on B, exit 5, records kept whole',
-    a: '11@11 12', b: '1 2 3 4 5 6 7 8 9 10 11 12', state: Array.from({ length: 12 }, (_, i) => `${i + 1}/${i + 1}=${i + 1}`).join(' '),
-    expect: { a: '11@11 12', b: '1 2 3 4 5 6 7 8 9 10 11 12', state: Array.from({ length: 12 }, (_, i) => `${i + 1}/${i + 1}=${i + 1}`).join(' ') },
+    a: '11@11 12', b: TWELVE, state: TWELVE_SYNCED,
+    expect: { a: '11@11 12', b: TWELVE, state: TWELVE_SYNCED },
     check: (run) => {
       expect(run.summary.deletionsWithheld).toBe(10);
       expect(run.summary.withheld.map((w) => w.reason)).toEqual([
@@ -128,13 +134,13 @@ const ROWS: Row[] = [
   },
   {
     name: 'the guard on A: B suddenly lost more than half of the folder: nothing deleted on A',
-    a: '1 2 3 4 5 6 7 8 9 10 11 12', b: '11@11 12', state: Array.from({ length: 12 }, (_, i) => `${i + 1}/${i + 1}=${i + 1}`).join(' '),
-    expect: { a: '1 2 3 4 5 6 7 8 9 10 11 12', b: '11@11 12', state: Array.from({ length: 12 }, (_, i) => `${i + 1}/${i + 1}=${i + 1}`).join(' ') },
+    a: TWELVE, b: '11@11 12', state: TWELVE_SYNCED,
+    expect: { a: TWELVE, b: '11@11 12', state: TWELVE_SYNCED },
     check: (run) => expect(run.summary.withheld).toEqual([expect.objectContaining({ side: 'A', count: 10, heldOnB: 12 })]),
   },
   {
     name: '--force lets the guarded deletions go',
-    a: '11@11 12', b: '1 2 3 4 5 6 7 8 9 10 11 12', state: Array.from({ length: 12 }, (_, i) => `${i + 1}/${i + 1}=${i + 1}`).join(' '),
+    a: '11@11 12', b: TWELVE, state: TWELVE_SYNCED,
     options: { force: true },
     expect: { a: '11@11 12', b: '11@11 12', state: '11/11=11 12/12=12' },
   },
@@ -142,6 +148,21 @@ const ROWS: Row[] = [
     name: "the first two-way run after copy mode reads B's own flags (kept under copy) and carries them to A",
     a: '1 2', b: '1:F 2', state: '1/1=1 2/2=2', lastMode: 'copy', status: { a: {}, b: {} },
     expect: { a: '1:F 2', b: '1:F 2', state: '1/1=1:F 2/2=2' },
+  },
+  {
+    name: 'after copy runs, what A deleted and copy kept on B (a B-only record: no proof A had it) is copied back to A, never deleted',
+    a: '2@2', b: '1 2', state: '0/1=1 2/2=2', lastMode: 'copy',
+    expect: { a: '2@2 1@3', b: '1 2', state: '2/2=2 3/1=1' },
+  },
+  {
+    name: 'switching from two-way to mirror: B follows A again (its own flag change undone, what A lacks deleted)',
+    a: '1 2', b: '1:S 2 3', state: '1/1=1 2/2=2 3/3=3', options: { mode: 'mirror' },
+    expect: { a: '1 2', b: '1 2', state: '1/1=1 2/2=2' },
+  },
+  {
+    name: 'switching from two-way to copy: B keeps its own flags and what A lacks, A is not written',
+    a: '1 2', b: '1:S 2 3 4', state: '1/1=1 2/2=2 3/3=3', options: { mode: 'copy' },
+    expect: { a: '1 2', b: '1:S 2 3 4', state: '1/1=1 2/2=2 0/3=3 0/4=4' },
   },
   {
     name: 'everything at once (as isync\'s first table): flags both ways, expunges both ways, one winning over a flag change, new mail',
@@ -237,5 +258,57 @@ describe('two-way: --dry-run and -v say why for every action on either side', ()
       'INBOX: deleting A UID 3 (global id …): two-way: B deleted it',
     ]);
     expect(await observe(world)).toEqual({ a: box('1:S 2:F 4@4'), b: box('1:S 2:F 4@4'), state: records('1/1=1:S 2/2=2:F 4/4=4') });
+  });
+});
+
+describe("two-way: A's status after our appends", () => {
+  it('A restored to just before a run that appended to it is seen to have gone back: what it lost comes back, nothing deleted on B', async () => {
+    const world = await setUp({ name: 'restore', a: '1', b: '2', state: '', expect: { a: '', b: '', state: '' } });
+    const beforeRun = world.a.snapshot();
+    await runOnce(world);
+    expect(await observe(world)).toEqual({ a: box('1 2'), b: box('2 1'), state: records('1/2=1 2/1=2') });
+    // A's backup from before the run: the copy of B's message 2 that the run appended to A is gone.
+    world.a.restore(beforeRun);
+    world.b.setFlags('INBOX', [1], ['\\Seen'], []);
+    const run = await runOnce(world);
+    expect(run.summary.rollbacks).toEqual([{ folder: 'INBOX', side: 'A' }]);
+    expect(await observe(world)).toEqual({ a: box('1 2:S'), b: box('2:S 1'), state: records('1/2=1 2/1=2:S') });
+  });
+});
+
+describe('two-way across folders', () => {
+  it('a message moved between folders on B moves on A too: copied into its new folder first, then deleted from the old one', async () => {
+    const world = memoryWorld({ mode: 'two-way' });
+    expect((await world.sync()).summary.copied).toBe(5);
+    const [uid1] = world.b.messages('INBOX').map((m) => m.uid);
+    world.b.copy('INBOX', [uid1!], 'Work');
+    world.b.expunge('INBOX', [uid1!]);
+    const moved = await world.sync();
+    expect(moved.failures).toEqual([]);
+    expect(moved.summary.bySide).toEqual({
+      a: { copied: 1, bytes: expect.any(Number), flagsUpdated: 0, expunged: 1 },
+      b: { copied: 0, bytes: 0, flagsUpdated: 0, expunged: 0 },
+    });
+    expect(moved.verbose.some((t) => /left INBOX for Work/.test(t))).toBe(true);
+    for (const folder of ['INBOX', 'Work']) expect(bodies(world.a, folder)).toEqual(bodies(world.b, folder));
+    expect(everyBody(world.a)).toHaveLength(5);
+  });
+
+  it('a copy that fails keeps the deletion of the moved message: it is in its old folder still, never in neither', async () => {
+    const world = memoryWorld({ mode: 'two-way' });
+    await world.sync();
+    const [uid1] = world.b.messages('INBOX').map((m) => m.uid);
+    world.b.copy('INBOX', [uid1!], 'Work');
+    world.b.expunge('INBOX', [uid1!]);
+    world.a.beforeOperation = (op, args) => {
+      if (op === 'appendMessage' && args.folder === 'Work') throw new StoreError('message', 'refused');
+    };
+    const run = await world.sync();
+    world.a.beforeOperation = undefined;
+    expect(run.failures.map((f) => [f.folder, f.side])).toEqual([['Work', 'B']]);
+    expect(everyBody(world.a)).toHaveLength(5);
+    const again = await world.sync();
+    expect(again.failures).toEqual([]);
+    for (const folder of ['INBOX', 'Work']) expect(bodies(world.a, folder)).toEqual(bodies(world.b, folder));
   });
 });
