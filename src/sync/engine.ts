@@ -235,7 +235,9 @@ async function transferPass(ctx: RunContext, run: PhaseRunner, plan: AccountPlan
   }
   const acting = new Map(recorded.flatMap((p) => (p.acting ? [[p.label, p.acting] as const] : [])));
   markTransfersUnsettled(plan.transfers, acting);
-  return (await run(transferGroups(plan.transfers), (stores, group) => transferGroup(group, acting, stores))).flat();
+  // With several connections, each leaves the folder it moved into last: another may append to it next (see Store.closeFolder).
+  const leave = ctx.job.options.connections > 1 ? (stores: StorePair) => stores.b.closeFolder() : undefined;
+  return (await run(transferGroups(plan.transfers), (stores, group) => transferGroup(group, acting, stores), leave)).flat();
 }
 
 /**
@@ -270,6 +272,8 @@ async function readAndPlan(
     if (signal?.aborted) return undefined;
     plan = planAccount(pairs, blind, { ...transfer, sizes });
   }
+  // A pair whose copies server-side transfers replaced has less to send than it said when it was read.
+  plan.pairs.forEach((p, i) => p.work !== pairs[i]!.work && observer.folderPlanned(p.reading.job.label, p.work));
   reportAccountPlan(observer, plan);
   return plan;
 }

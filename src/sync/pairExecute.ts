@@ -50,10 +50,10 @@ export interface PairActing {
   pair: PairPlan;
   /** Undefined in a dry run (nothing was done). */
   acting?: FolderActing;
-  /** Server-side transfers into this pair (for its dry-run description and its expected status). */
-  transfersIn: number;
+  /** Server-side transfers into this pair (for its counts and its expected status). */
+  transfersIn: readonly TransferAction[];
   /** Moves out of this pair. */
-  movedOut: number;
+  movedOut: readonly TransferAction[];
 }
 
 /**
@@ -64,7 +64,7 @@ export async function recordPass(ctx: PairExecuteContext, pair: PairPlan, transf
   const label = pair.reading.job.label;
   const into = transfers.filter((t) => t.target.label === label);
   const out = transfers.filter((t) => t.kind === 'move' && t.source.label === label);
-  const counts = { transfersIn: into.length, movedOut: out.length };
+  const counts = { transfersIn: into, movedOut: out };
   if (ctx.options.dryRun) return { label, pair, ...counts };
   const job: FolderExecution = { ...execution(pair), transfersIn: into.map((t) => t.copy), movedOut: out.map((t) => t.source.record) };
   const { state, observer, signal, onBatchDone } = ctx;
@@ -105,13 +105,14 @@ export async function deletePass(
   const { plan, reading, work } = pair;
   const { job } = reading;
   const common = {
-    alreadyThere: reading.messagesOnA - plan.appends.filter((a) => a.from === 'a').length,
+    // A message B received by a server-side transfer was not there already either.
+    alreadyThere: reading.messagesOnA - plan.appends.filter((a) => a.from === 'a').length - transfersIn.filter((t) => t.copy.from === 'a').length,
     expungesWithheld: plan.expungesWithheld, rollbacks: reading.rollbacks,
     ...(pair.withheld && { withheld: pair.withheld }), ...(pair.held && { held: pair.held }),
   };
   if (acting === undefined) {
     return {
-      folder: job.label, skipped: false, copied: work.appends, bytes: work.appendBytes, transferred: transfersIn,
+      folder: job.label, skipped: false, copied: work.appends, bytes: work.appendBytes, transferred: transfersIn.length,
       flagsUpdated: work.flagUpdates, expunged: work.expunges, failed: 0, bySide: plannedBySide(pair), ...common,
       ...(plan.reassignments && { reassigned: plan.reassignments.map((r) => ({ side: r.side === 'a' ? 'A' as const : 'B' as const, uid: r.uid })) }),
     };
@@ -127,7 +128,7 @@ export async function deletePass(
   explainExpunges(ctx.observer, pair);
   const result = await deleteAndFinish(acting, stores, unconfirmed, cannotDelete);
   // A folder server-side transfers or new UIDs wrote to or took from is simply read again next run.
-  const ownWritesOnly = transfersIn + movedOut === 0 && plan.reassignments === undefined;
+  const ownWritesOnly = transfersIn.length + movedOut.length === 0 && plan.reassignments === undefined;
   const expectedB = ownWritesOnly ? expectedStatusOfB(ctx.options, job, reading.reads.b, result) : undefined;
   return {
     folder: result.folder, skipped: result.skipped, copied: result.copied, bytes: result.bytes, transferred: result.transferred,

@@ -1,6 +1,7 @@
 // Mirror, against real Dovecot: a message moved on A from one folder to another
-// reaches its new folder on B before it leaves the old one, and stays on B
-// while its new folder cannot be made there (issue 7: the account's plan).
+// is moved on B's server (UID MOVE: no body read from A or sent to B), and
+// stays in its old folder on B while its new folder cannot be made there
+// (issue 7: the account's plan; issue 9 §3: moves without re-sending).
 
 import { chownSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +11,20 @@ import { bodyDigestsOf, expungeUids, listFolders, readFolder, seedFolder } from 
 import { syncOnce, tempDir } from '../support/sync.js';
 import { taggedMessages } from '../support/taggedMessages.js';
 
+const BIG = 200_000;
+
+/** A message of about BIG bytes (its body alone is larger than any run's commands). */
+function bigMessage(): string {
+  const line = 'the body of a big message that moves between folders, never sent twice\r\n';
+  return `From: <big@example.org>\r\nSubject: big\r\nDate: Tue, 3 Mar 2026 09:00:00 +0100\r\nMessage-ID: <big@example.org>\r\n\r\n${line.repeat(Math.ceil(BIG / line.length))}`;
+}
+
+/** Neither was the moved body read from A nor sent to B: each store's bytes stay far below its size. */
+function expectNoBody(stats: { a: { bytesIn: number }; b: { bytesOut: number } }): void {
+  expect(stats.a.bytesIn, 'bytes read from A').toBeLessThan(BIG / 4);
+  expect(stats.b.bytesOut, 'bytes sent to B').toBeLessThan(BIG / 4);
+}
+
 describe('mirror: a message moved between folders on A', () => {
   let a: DovecotServer;
   let b: DovecotServer;
@@ -18,7 +33,8 @@ describe('mirror: a message moved between folders on A', () => {
   beforeEach(async () => {
     [a, b] = await Promise.all([startDovecot(), startDovecot()]);
     statePath = join(tempDir(), 'moved.state');
-    await seedFolder(a, 'INBOX', taggedMessages('moved', 4));
+    // INBOX's first message is the one moved: big enough that its body would show in any byte count.
+    await seedFolder(a, 'INBOX', [{ raw: bigMessage() }, ...taggedMessages('moved', 3)]);
     await seedFolder(a, 'Archive', taggedMessages('archived', 2));
     const first = await syncOnce(a, b, statePath, { mode: 'mirror' });
     expect(first.failures).toEqual([]);
@@ -34,11 +50,12 @@ describe('mirror: a message moved between folders on A', () => {
     await expungeUids(a, 'INBOX', [first!.uid]);
   }
 
-  it('is copied into its new folder and deleted from its old one in the same run, exit 0', async () => {
+  it('is moved by B into its new folder in the same run (no body read from A or sent to B), exit 0', async () => {
     await moveFirstOnA('Archive');
     const run = await syncOnce(a, b, statePath, { mode: 'mirror' });
     expect(run.failures).toEqual([]);
-    expect(run.summary).toMatchObject({ copied: 1, expunged: 1, deletionsWithheld: 0 });
+    expect(run.summary).toMatchObject({ transferred: 1, copied: 0, bytes: 0, expunged: 0, deletionsWithheld: 0 });
+    expectNoBody(run.summary.stats);
     for (const f of ['INBOX', 'Archive']) expect(await bodyDigestsOf(b, f), f).toEqual(await bodyDigestsOf(a, f));
   });
 
@@ -62,7 +79,8 @@ describe('mirror: a message moved between folders on A', () => {
     rmSync(obstacle);
     const after = await syncOnce(a, b, statePath, { mode: 'mirror' });
     expect(after.failures).toEqual([]);
-    expect(after.summary).toMatchObject({ copied: 1, expunged: 1 });
+    expect(after.summary).toMatchObject({ transferred: 1, copied: 0, expunged: 0 });
+    expectNoBody(after.summary.stats);
     for (const f of ['INBOX', 'Archive', 'Moved']) expect(await bodyDigestsOf(b, f), f).toEqual(await bodyDigestsOf(a, f));
   });
 });

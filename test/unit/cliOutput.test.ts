@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatBytes, formatDuration, plural, timestamp } from '../../src/cli/output/format.js';
 import { PlainReporter } from '../../src/cli/output/plainReporter.js';
 import { exitCodeForSummary, formatSummary, summaryToJson, toJsonText } from '../../src/cli/output/summary.js';
+import { folderResultLine } from '../../src/cli/output/folderLine.js';
 import { estimateRemainingMs } from '../../src/cli/output/ttyReporter.js';
 import { RateMeter, WorkTotals } from '../../src/cli/output/workTotals.js';
 import { CaptureStream, emptySummary } from '../support/cliHarness.js';
@@ -130,6 +131,17 @@ describe('summary', () => {
     expect(formatSummary(emptySummary(), { stats: false }).join('\n')).not.toContain('rolled back');
     const json = summaryToJson(emptySummary({ rollbacks }), { exitCode: 0, a: 'a', b: 'b', statePath: '/s', warnings: [], plan: [] });
     expect(json.rollbacks).toEqual(rollbacks);
+  });
+
+  it('server-side moves and copies: one row (none when there were none), in the JSON, and in the folder line', () => {
+    const lines = formatSummary(emptySummary({ mode: 'mirror', transferred: 3 }), { stats: false });
+    expect(lines).toContain('  server-side:    3 messages moved or copied from another folder (no body sent)');
+    expect(formatSummary(emptySummary(), { stats: false }).join('\n')).not.toContain('server-side');
+    expect(formatSummary(emptySummary({ dryRun: true, transferred: 1 }), { stats: false })).toContain('  server-side:    1 message would be moved or copied from another folder (no body sent)');
+    const json = summaryToJson(emptySummary({ transferred: 3 }), { exitCode: 0, a: 'a', b: 'b', statePath: '/s', warnings: [], plan: [] });
+    expect(json.transferred).toBe(3);
+    const folder = { folder: 'Archive', skipped: false, copied: 0, bytes: 0, transferred: 2, flagsUpdated: 0, expunged: 0, failed: 0 };
+    expect(folderResultLine(folder)).toBe('Archive: moved/copied 2 messages on the server');
   });
 
   it('exit codes: guard over failures over success', () => {

@@ -1,7 +1,7 @@
 // Property tests of the real engine (runSync) on two in-memory accounts, in
 // copy and mirror modes. A random history changes A and B between syncs: new
 // mail (exact duplicates, Message-ID-less twins), flag and keyword changes,
-// expunges, a folder's new UIDVALIDITY, new folders, a side restored from an
+// expunges, moves between folders (which B may do on its server), a folder's new UIDVALIDITY, new folders, a side restored from an
 // older snapshot (new mail then reuses its UIDs), and syncs, some killed
 // before or after one of their store operations or writes (see
 // test/support/memoryKill.ts), always followed by normal runs. One connection
@@ -59,6 +59,8 @@ type Step =
   | { t: 'append'; side: Side; folder: number; mail: Mail; flags: string[] }
   | { t: 'flags'; side: Side; folder: number; pick: number; add: string[]; remove: string[] }
   | { t: 'expunge'; side: Side; folder: number; pick: number }
+  /** A message moved to another folder of the same side (copied with its flags and date, then expunged, as a client's MOVE). */
+  | { t: 'move'; side: Side; folder: number; pick: number; to: number }
   | { t: 'uidvalidity'; side: Side; folder: number }
   | { t: 'create'; folder: number }
   /** A backup of the side as it is now (one of the whole account is taken at the start). */
@@ -86,6 +88,7 @@ function stepText(s: Step): string {
     case 'append': return `${side}+${FOLDERS[s.folder]}:${mailText(s.mail)}${s.flags.length ? `(${flagText(s.flags)})` : ''}`;
     case 'flags': return `${side}~${FOLDERS[s.folder]}#${s.pick}(${flagText(s.add, s.remove)})`;
     case 'expunge': return `${side}-${FOLDERS[s.folder]}#${s.pick}`;
+    case 'move': return `${side}>${FOLDERS[s.folder]}#${s.pick}>${FOLDERS[s.to]}`;
     case 'uidvalidity': return `${side}!uidvalidity ${FOLDERS[s.folder]}`;
     case 'create': return `A create ${FOLDERS[s.folder]}`;
     case 'snapshot': return `snap${side}`;
@@ -114,6 +117,7 @@ function parseStep(text: string): Step {
     return { t: 'flags', side: side(m[1]!), folder: folder(m[2]!), pick: Number(m[3]), add: flagList(m[4], '+'), remove: flagList(m[4], '-') };
   }
   if ((m = /^([AB])-(\w+)#(\d+)$/.exec(text))) return { t: 'expunge', side: side(m[1]!), folder: folder(m[2]!), pick: Number(m[3]) };
+  if ((m = /^([AB])>(\w+)#(\d+)>(\w+)$/.exec(text))) return { t: 'move', side: side(m[1]!), folder: folder(m[2]!), pick: Number(m[3]), to: folder(m[4]!) };
   if ((m = /^([AB])!uidvalidity (\w+)$/.exec(text))) return { t: 'uidvalidity', side: side(m[1]!), folder: folder(m[2]!) };
   if ((m = /^A create (\w+)$/.exec(text))) return { t: 'create', folder: folder(m[1]!) };
   if ((m = /^snap([AB])$/.exec(text))) return { t: 'snapshot', side: side(m[1]!) };
@@ -156,6 +160,7 @@ const stepArb: fc.Arbitrary<Step> = fc
     { weight: 8, arbitrary: fc.record({ t: fc.constant('append' as const), side: sideArb, folder: folderArb, mail: mailArb, flags: flagsArb }) },
     { weight: 4, arbitrary: fc.record({ t: fc.constant('flags' as const), side: sideArb, folder: folderArb, pick: fc.nat({ max: 9 }), add: flagsArb, remove: flagsArb }) },
     { weight: 2, arbitrary: fc.record({ t: fc.constant('expunge' as const), side: sideArb, folder: folderArb, pick: fc.nat({ max: 9 }) }) },
+    { weight: 2, arbitrary: fc.record({ t: fc.constant('move' as const), side: sideArb, folder: folderArb, pick: fc.nat({ max: 9 }), to: folderArb }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant('uidvalidity' as const), side: sideArb, folder: folderArb }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant('create' as const), folder: fc.integer({ min: 1, max: FOLDERS.length - 1 }) }) },
     { weight: 2, arbitrary: fc.record({ t: fc.constant('snapshot' as const), side: sideArb }) },
@@ -291,6 +296,19 @@ function applyChange(world: World, step: Exclude<Step, { t: 'sync' | 'kill' | 'l
       if (message) server.expunge(folder, [message.uid]);
       // A's message gone: a later twin of its bytes on A may pair with B's copy.
       if (message && step.side === 'a') unknown(message.body);
+      return;
+    }
+    case 'move': {
+      const to = FOLDERS[step.to]!;
+      const message = picked(server, folder, step.pick);
+      if (!message || to === folder || !server.hasFolder(to)) return;
+      const { flags, internalDate } = server.messages(folder).find((m) => m.uid === message.uid)!;
+      server.append(to, [{ raw: message.body, flags, internalDate }]);
+      server.expunge(folder, [message.uid]);
+      // As an expunge there and an append here: B's own change, or A's message gone from a folder where
+      // B's copy may hold flags of its own (a server-side copy of it carries them along).
+      if (step.side === 'b' || world.flagsUnknown.has(`${folder} ${digest(message.body)}`)) world.flagsUnknown.add(`${to} ${digest(message.body)}`);
+      unknown(message.body);
       return;
     }
     case 'uidvalidity':
@@ -478,6 +496,11 @@ const FIXED: [SyncMode, string][] = [
   ['copy', 'A+INBOX:m1(+\\Seen),A+INBOX:m1,sync,B~INBOX#0(+kw-\\Seen),A~INBOX#0(+\\Flagged),sync'],
   ['mirror', 'A+INBOX:m1,A create F1,A+F1:t0.1,kill-after#9,A-INBOX#0,sync'],
   ['copy', 'A+INBOX:m0,sync,restoreB~0'],
+  // Moves between folders, done on B's server (a kill right at the move, and after it).
+  ['mirror', 'A+INBOX:m1,A+INBOX:m2,A create F1,sync,A>INBOX#0>F1,A~F1#0(+\\Flagged),sync'],
+  ['copy', 'A+INBOX:m1,A create F1,sync,A>INBOX#0>F1,sync,B>INBOX#0>F1,sync'],
+  ['mirror', 'A+INBOX:m1,A+INBOX:m2,A create F1,sync,A>INBOX#0>F1,kill-before-write#0,sync'],
+  ['mirror', 'A+INBOX:m1,A+INBOX:m2,A create F1,sync,A>INBOX#1>F1,kill-after-write#0,sync'],
   ['copy', 'A+INBOX:m0,A+INBOX:m1,sync,restoreA~0,A+INBOX:m2'],
   ['mirror', 'A+INBOX:m0,A+INBOX:m1,sync,restoreA~0,A+INBOX:m2'],
   // Two Message-ID-less versions of equal size, one on each side: their global ids are equal.

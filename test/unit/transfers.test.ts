@@ -60,7 +60,8 @@ describe('a message moved between folders on A', () => {
     expect(ops.filter((o) => /fetchBodies|append/.test(o))).toEqual([]);
     expect(ops).toContain('B moveMessages Archive');
     expect(ops.filter((o) => o.startsWith('B expungeMessages'))).toEqual([]);
-    expect(run.summary).toMatchObject({ transferred: 1, copied: 0, bytes: 0, expunged: 0 });
+    // Already on B: INBOX's other two, Work's two (unchanged); the moved one was not.
+    expect(run.summary).toMatchObject({ transferred: 1, copied: 0, bytes: 0, expunged: 0, skipped: 4 });
     expect(bodies(world.b, 'Archive')).toEqual([moved]);
     expect(contents(world.b)).toEqual(contents(world.a));
     expect(run.verbose.some((t) => /^Archive: move B UID \d+ from INBOX: .*moved on B from INBOX/.test(t))).toBe(true);
@@ -117,6 +118,21 @@ describe('a message moved between folders on A', () => {
     expect(ops.filter((o) => o === 'A fetchBodies')).toEqual([]);
     expect(run.summary).toMatchObject({ transferred: 1, copied: 0, expunged: 1 });
     expect(bodies(world.b, 'Archive')).toEqual([moved]);
+    expect(contents(world.b)).toEqual(contents(world.a));
+  });
+
+  it('mirror, B without MOVE, its COPY refused: listed (exit 1), INBOX keeps the message (its deletion waited for the copy)', async () => {
+    const world = await syncedWorld('mirror', { features: { move: false } });
+    const moved = moveOnA(world);
+    world.b.beforeOperation = (op) => {
+      if (op === 'copyMessages') throw new StoreError('message', 'COPY refused: over quota');
+    };
+    const run = await world.sync();
+    expect(run.failures.map((f) => `${f.folder}:${f.side}`)).toEqual(['INBOX:B']);
+    expect(run.summary).toMatchObject({ transferred: 0, expunged: 0 });
+    expect(bodies(world.b, 'INBOX')).toContain(moved);
+    world.b.beforeOperation = undefined;
+    expect((await world.sync()).failures).toEqual([]);
     expect(contents(world.b)).toEqual(contents(world.a));
   });
 

@@ -285,11 +285,13 @@ describe('two-way across folders', () => {
     world.b.expunge('INBOX', [uid1!]);
     const moved = await world.sync();
     expect(moved.failures).toEqual([]);
+    // A's server moves it (server-side transfer): no body sent, no expunge of its own.
+    expect(moved.summary.transferred).toBe(1);
     expect(moved.summary.bySide).toEqual({
-      a: { copied: 1, bytes: expect.any(Number), flagsUpdated: 0, expunged: 1 },
+      a: { copied: 0, bytes: 0, flagsUpdated: 0, expunged: 0 },
       b: { copied: 0, bytes: 0, flagsUpdated: 0, expunged: 0 },
     });
-    expect(moved.verbose.some((t) => /left INBOX for Work/.test(t))).toBe(true);
+    expect(moved.verbose.some((t) => /^Work: move A UID \d+ from INBOX/.test(t))).toBe(true);
     for (const folder of ['INBOX', 'Work']) expect(bodies(world.a, folder)).toEqual(bodies(world.b, folder));
     expect(everyBody(world.a)).toHaveLength(5);
   });
@@ -300,12 +302,13 @@ describe('two-way across folders', () => {
     const [uid1] = world.b.messages('INBOX').map((m) => m.uid);
     world.b.copy('INBOX', [uid1!], 'Work');
     world.b.expunge('INBOX', [uid1!]);
-    world.a.beforeOperation = (op, args) => {
-      if (op === 'appendMessage' && args.folder === 'Work') throw new StoreError('message', 'refused');
+    // A's server would move it (server-side transfer): that move is refused.
+    world.a.beforeOperation = (op) => {
+      if (op === 'moveMessages') throw new StoreError('folder', 'refused');
     };
     const run = await world.sync();
     world.a.beforeOperation = undefined;
-    expect(run.failures.map((f) => [f.folder, f.side])).toEqual([['Work', 'B']]);
+    expect(run.failures.map((f) => [f.folder, f.side])).toEqual([['INBOX', 'A']]);
     expect(everyBody(world.a)).toHaveLength(5);
     const again = await world.sync();
     expect(again.failures).toEqual([]);

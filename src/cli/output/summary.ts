@@ -51,7 +51,7 @@ export function formatSummary(summary: SyncSummary, options: SummaryOptions): st
     return summary.mode === 'two-way' && bySide ? `: ${bySide.a[key]} ${word} A, ${bySide.b[key]} ${word} B` : '';
   };
   row(dry ? 'would copy' : 'copied', `${plural(summary.copied, 'message')} (${formatBytes(summary.bytes)})${perSide('copied', 'to')}`);
-  if (summary.transferred > 0) row(dry ? 'would move/copy' : 'moved/copied', `${plural(summary.transferred, 'message')} on the server (no body sent)`);
+  if (summary.transferred > 0) row('server-side', `${plural(summary.transferred, 'message')} ${dry ? 'would be ' : ''}moved or copied from another folder (no body sent)`);
   row(dry ? 'would update' : 'flags updated', `${plural(summary.flagsUpdated, 'message')}${perSide('flagsUpdated', 'on')}`);
   if (summary.mode !== 'copy') {
     row(dry ? 'would expunge' : 'expunged', `${plural(summary.expunged, 'message')}${perSide('expunged', 'on')}`);
