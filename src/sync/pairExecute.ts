@@ -127,9 +127,8 @@ export async function deletePass(
   }
   explainExpunges(ctx.observer, pair);
   const result = await deleteAndFinish(acting, stores, unconfirmed, cannotDelete);
-  // A folder server-side transfers or new UIDs wrote to or took from is simply read again next run.
-  const ownWritesOnly = transfersIn.length + movedOut.length === 0 && plan.reassignments === undefined;
-  const expectedB = ownWritesOnly ? expectedStatusOfB(ctx.options, job, reading.reads.b, result) : undefined;
+  // A folder server-side transfers wrote to or took from is simply read again next run.
+  const expectedB = transfersIn.length + movedOut.length === 0 ? expectedStatusOfB(ctx.options, job, reading.reads.b, result) : undefined;
   return {
     folder: result.folder, skipped: result.skipped, copied: result.copied, bytes: result.bytes, transferred: result.transferred,
     flagsUpdated: result.flagsUpdated, expunged: result.expunged, failed: result.failed, bySide: result.bySide,
