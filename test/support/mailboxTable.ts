@@ -22,6 +22,7 @@ import type { MemoryStoreSpec } from '../../src/store/spec.js';
 import type { OptionalOperation } from '../../src/store/types.js';
 import { globalId } from '../../src/sync/identity.js';
 import type { SyncOptions } from '../../src/sync/types.js';
+import { expect } from 'vitest';
 import { memorySpec } from './memorySpecs.js';
 import { conformanceMessage, digest } from './storeConformance.js';
 import { syncSpecs, tempDir, type EngineRun } from './sync.js';
@@ -188,4 +189,22 @@ export async function observe(world: TableWorld): Promise<{ a: string; b: string
   } finally {
     await state.close();
   }
+}
+
+/** A table row with what its run must also say or report. */
+export interface CheckedCase extends TableCase {
+  check?: (run: EngineRun) => void;
+}
+
+/** One row: after one run A, B and the state are as expected; a second run changes nothing (nor renumbers anything). */
+export async function expectRowHolds(row: CheckedCase): Promise<void> {
+  const world = await setUp(row);
+  const run = await runOnce(world, row.options);
+  expect(run.failures).toEqual([]);
+  expect(await observe(world)).toEqual({ a: box(row.expect.a), b: box(row.expect.b), state: records(row.expect.state) });
+  row.check?.(run);
+  const settled = await observe(world);
+  const again = await runOnce(world, row.options);
+  expect(await observe(world)).toEqual(settled);
+  expect([again.failures, again.summary.copied, again.summary.flagsUpdated, again.summary.expunged, again.summary.reassigned]).toEqual([[], 0, 0, 0, []]);
 }

@@ -9,15 +9,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { killedRun, WRITE_OPERATIONS } from '../support/memoryKill.js';
 import { forgetMemorySpecs } from '../support/memorySpecs.js';
-import { box, observe, records, runOnce, setUp, type TableCase } from '../support/mailboxTable.js';
-import type { EngineRun } from '../support/sync.js';
+import { box, expectRowHolds, observe, runOnce, setUp, type CheckedCase, type TableCase } from '../support/mailboxTable.js';
 import type { SyncOptions } from '../../src/sync/types.js';
 
 afterEach(forgetMemorySpecs);
 
-interface Row extends TableCase {
-  check?: (run: EngineRun) => void;
-}
+type Row = CheckedCase;
 
 // B was restored to a copy holding message 1 only; then message 4 arrived and took UID 2, which the state names for message 2.
 const RESTORED_B = { a: '1 2 3', b: '1 4', state: '1/1=1 2/2=2 3/3=3', status: { b: { uidNext: 4, messages: 3 } } };
@@ -77,17 +74,7 @@ const ROWS: Row[] = [
 
 describe('UID conflicts, table-driven (initial A, B, state → after one run; a second run changes nothing)', () => {
   for (const row of ROWS) {
-    it(row.name, async () => {
-      const world = await setUp(row);
-      const run = await runOnce(world, row.options);
-      expect(run.failures).toEqual([]);
-      expect(await observe(world)).toEqual({ a: box(row.expect.a), b: box(row.expect.b), state: records(row.expect.state) });
-      row.check?.(run);
-      const settled = await observe(world);
-      const again = await runOnce(world, row.options);
-      expect(await observe(world)).toEqual(settled);
-      expect([again.failures, again.summary.copied, again.summary.flagsUpdated, again.summary.expunged, again.summary.reassigned]).toEqual([[], 0, 0, 0, []]);
-    });
+    it(row.name, () => expectRowHolds(row));
   }
 
   it('a dry run says which message would get a new UID, and why, and changes nothing', async () => {
