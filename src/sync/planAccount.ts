@@ -4,9 +4,11 @@
 // once every pair is read, the account's plan from all of them (planAccount):
 // a keyword a side cannot store named once, an index by global id across
 // folders, which tells a message that left one folder of A for another (its
-// deletion from the old one waits for its copy in the new one), and, when the
-// run could not see all of A, every deletion kept in doubt. Nothing is done
-// before the account's plan is complete.
+// deletion from the old one waits for its copy in the new one), the copies a
+// side's server can make itself from another folder (planTransfers.ts: moves
+// and copies instead of appends, sizes asked for first where unknown), and,
+// when the run could not see all of A, every deletion kept in doubt. Nothing
+// is done before the account's plan is complete.
 
 import { planGuarded } from './mirrorGuard.js';
 import type { FolderPlan, TransferAction } from './planTypes.js';

@@ -70,6 +70,22 @@ describe('a message moved between folders on A', () => {
     expect(again.failures).toEqual([]);
   });
 
+  it('mirror, --connections 3: moves out of two folders (two groups, on their own connections) into one', async () => {
+    const world = await syncedWorld('mirror');
+    moveOnA(world);
+    const w = world.a.messages('Work')[0]!;
+    world.a.append('Archive', [{ raw: w.body, flags: w.flags, internalDate: w.internalDate }]);
+    world.a.expunge('Work', [w.uid]);
+    const ops = recordOps(world);
+    const run = await world.sync({ connections: 3 });
+    expect(run.failures).toEqual([]);
+    expect(ops.filter((o) => o === 'B moveMessages Archive')).toHaveLength(2);
+    expect(ops.filter((o) => /fetchBodies|append/.test(o))).toEqual([]);
+    expect(run.summary).toMatchObject({ transferred: 2, copied: 0 });
+    expect(contents(world.b)).toEqual(contents(world.a));
+    expect((await world.sync({ connections: 3 })).summary).toMatchObject({ copied: 0, transferred: 0, flagsUpdated: 0, expunged: 0 });
+  });
+
   it('mirror, a dry run: the move is said, nothing done', async () => {
     const world = await syncedWorld('mirror');
     moveOnA(world);
