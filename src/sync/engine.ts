@@ -345,6 +345,7 @@ function addUp(summary: SyncSummary, results: readonly PairResult[]): void {
     summary.deletionsWithheld += r.expungesWithheld;
     for (const w of [r.withheld, r.held]) if (w) summary.withheld.push(w);
     for (const side of r.rollbacks) summary.rollbacks.push({ folder: r.folder, side: side === 'a' ? 'A' : 'B' });
+    for (const given of r.reassigned ?? []) summary.reassigned!.push({ folder: r.folder, ...given });
   }
 }
 
@@ -360,7 +361,7 @@ function emptySummary(options: SyncJob['options']): SyncSummary {
   return {
     mode: options.mode, dryRun: options.dryRun, folders: 0, foldersSkipped: 0, foldersCreated: 0,
     copied: 0, bytes: 0, transferred: 0, flagsUpdated: 0, expunged: 0, foldersDeleted: 0, skipped: 0, bySide: { a: noWork(), b: noWork() },
-    deletionsWithheld: 0, withheld: [], rollbacks: [], failed: [], warnings: [], elapsedMs: 0,
+    deletionsWithheld: 0, withheld: [], rollbacks: [], reassigned: [], failed: [], warnings: [], elapsedMs: 0,
     stats: { a: zeroStats(), b: zeroStats() },
   };
 }

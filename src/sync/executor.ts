@@ -19,6 +19,7 @@ import type { CopyEnvelopes } from './copyEnvelopes.js';
 import { describeFlagDelta } from './flags.js';
 import { diffRecords, recordKey } from './recordDiff.js';
 import { mayWrite, sideLabel, SIDES, uidOn, uidsBySide, type Side } from './side.js';
+import { reassignUids } from './uidReassign.js';
 
 export interface FolderExecution {
   nameA: string;
@@ -203,6 +204,7 @@ export async function deleteAndFinish(
   // The second pass may run on another connection than the first.
   run.ctx = { ...run.ctx, stores };
   const kept = await expunge(run, unconfirmed, cannotDelete);
+  await reassignUids(run, cannotDelete);
   const { ctx, job, result } = run;
   const settled = result.failed === 0 && acting.saidGone === 0 && !acting.interrupted && kept === 0 && run.transfersUnsettled === 0;
   result.statusRecorded = await recordStatuses(ctx, job, settled, { a: result.maxAppendedUidA, b: result.maxAppendedUid });

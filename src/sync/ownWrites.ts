@@ -23,9 +23,9 @@ export interface ExpectedStatus {
 }
 
 /**
- * B's UIDNEXT and message count once this run's own appends are in, when they
- * are exactly known: copy mode, every append's UID reported, no expunge,
- * nothing failed, and something written at all.
+ * B's UIDNEXT and message count once this run's own appends (and new UIDs)
+ * are in, when they are exactly known: copy mode, every append's and new UID
+ * reported, no expunge, nothing failed, and something written at all.
  */
 export function expectedStatusOfB(
   options: SyncOptions,
@@ -34,8 +34,10 @@ export function expectedStatusOfB(
   result: FolderExecutionResult,
 ): ExpectedStatus | undefined {
   if (options.mode !== 'copy' || options.dryRun || !result.statusRecorded) return undefined;
-  if (result.appendsWithoutUid > 0 || result.expunged > 0) return undefined;
-  if (result.copied === 0 && result.flagsUpdated === 0) return undefined; // nothing of ours to account for
+  // A message given a new UID (uidReassign.ts) moved within the folder: UIDNEXT past it, MESSAGES as before.
+  const renumbered = result.reassigned ?? [];
+  if (result.appendsWithoutUid > 0 || result.expunged > 0 || renumbered.some((r) => r.newUid === undefined)) return undefined;
+  if (result.copied === 0 && result.flagsUpdated === 0 && renumbered.length === 0) return undefined; // nothing of ours to account for
   return {
     nameA: job.nameA,
     nameB: job.nameB,

@@ -114,12 +114,13 @@ export async function deletePass(
     return {
       folder: job.label, skipped: false, copied: work.appends, bytes: work.appendBytes, transferred: transfersIn.length,
       flagsUpdated: work.flagUpdates, expunged: work.expunges, failed: 0, bySide: plannedBySide(pair), ...common,
+      ...(plan.reassignments && { reassigned: plan.reassignments.map((r) => ({ side: r.side === 'a' ? 'A' as const : 'B' as const, uid: r.uid })) }),
     };
   }
   // A folder that cannot be opened again fails its deletions alone: what its first pass did still counts.
   let cannotDelete: string | undefined;
   try {
-    await openWhereActing(ctx, pair, stores, (side) => plan.expunges.some((e) => e.side === side));
+    await openWhereActing(ctx, pair, stores, (side) => plan.expunges.some((e) => e.side === side) || reassigns(plan, side));
   } catch (err) {
     if (!(err instanceof StoreError)) throw err;
     cannotDelete = err.message;
@@ -131,8 +132,13 @@ export async function deletePass(
   return {
     folder: result.folder, skipped: result.skipped, copied: result.copied, bytes: result.bytes, transferred: result.transferred,
     flagsUpdated: result.flagsUpdated, expunged: result.expunged, failed: result.failed, bySide: result.bySide,
+    ...(result.reassigned && { reassigned: result.reassigned }),
     ...common, ...(expectedB && { expectedB }),
   };
+}
+
+function reassigns(plan: PairPlan['plan'], side: Side): boolean {
+  return plan.reassignments?.some((r) => r.side === side) === true;
 }
 
 /**
@@ -223,6 +229,9 @@ function describePlan(observer: SyncObserver, pair: PairPlan): void {
   for (const e of plan.expunges) {
     const side = sideLabel(e.side);
     observer.wouldDo(`${label}: delete ${side} UID ${e.uid} (global id ${e.record.gid}) from ${side} ${nameOn(e.side)}: ${e.why}`);
+  }
+  for (const r of plan.reassignments ?? []) {
+    observer.wouldDo(`${label}: give ${sideLabel(r.side)} UID ${r.uid} (global id ${r.gid}) a new UID in ${sideLabel(r.side)} ${nameOn(r.side)} (${r.how}): ${r.why}`);
   }
   describeUnreturned(observer, label, [
     ...plan.appends.filter((a) => !reading.envelopes[a.from].has(a.uid)).map((a) => ({ side: sideLabel(a.from), uid: a.uid, missing: 'envelope' })),

@@ -14,7 +14,7 @@ import { CompactEnvelopes, type CopyEnvelopes } from './copyEnvelopes.js';
 import type { ReadOutcome } from './executor.js';
 import { globalId, identityWithoutSize } from './identity.js';
 import { planGuarded } from './mirrorGuard.js';
-import type { FolderPlanInput, HeldWithoutUid, SideSnapshot } from './planTypes.js';
+import type { FolderPlanInput, HeldWithoutUid, ReassignHow, SideSnapshot } from './planTypes.js';
 import { rollbackEvidence } from './rollback.js';
 import { mayWrite, SIDES } from './side.js';
 import { buildSnapshot, heldDroppedByVoiding, voidSide } from './snapshot.js';
@@ -73,6 +73,7 @@ export async function readFolderPair(ctx: PairReadContext, job: FolderPairJob, s
   const input: PairReading['input'] = {
     mode: options.mode, records, a: snapshots.a, b: snapshots.b,
     accepts: { a: reads.a.permanentFlags, b: reads.b.permanentFlags }, wentBack: rollbacks,
+    reassignWith: { ...reassignHow('a', stores.a), ...reassignHow('b', stores.b) },
     unidentified: { a: reads.a.unidentified, b: reads.b.unidentified },
     ...(voided.heldWithoutUid.length > 0 && { heldWithoutUid: voided.heldWithoutUid }),
     // Its records were lost with a damaged section, or B's held records lost their UIDs while the ids
@@ -97,6 +98,12 @@ export async function readFolderPair(ctx: PairReadContext, job: FolderPairJob, s
     job, records, recordsInState: recordsBefore, input: answered.input, guard, reads: { a: outcomeOf(reads.a), b: outcomeOf(reads.b) },
     envelopes: answered.envelopes, rollbacks, digestErrors: answered.digestErrors,
   };
+}
+
+/** How a side's store can give a message a new UID in its folder: MOVE where it has it, else COPY (then EXPUNGE). */
+function reassignHow(side: 'a' | 'b', store: Store): Partial<Record<'a' | 'b', ReassignHow>> {
+  if (store.features.move) return { [side]: 'move' };
+  return store.features.copy ? { [side]: 'copy' } : {};
 }
 
 function envelopesOf(read: FolderRead): Map<number, MessageEnvelope> {

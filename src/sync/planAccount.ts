@@ -141,7 +141,8 @@ function planWarnings(reading: PairReading, plan: FolderPlan): string[] {
   const label = reading.job.label;
   const out: string[] = [];
   for (const side of ['a', 'b'] as const) {
-    const uids = plan.reusedUids.filter((r) => r.side === side).map((r) => r.uid);
+    const given = new Set((plan.reassignments ?? []).filter((r) => r.side === side).map((r) => r.uid));
+    const uids = plan.reusedUids.filter((r) => r.side === side && !given.has(r.uid)).map((r) => r.uid);
     if (uids.length === 0) continue;
     const which = uids.length === 1 ? `UID ${uids[0]} now holds` : `${uids.length} UIDs (${uids[0]}…${uids[uids.length - 1]}) now hold`;
     out.push(

@@ -21,7 +21,7 @@
 
 import { FlagInterner } from '../state/lineCodec.js';
 import type { HeldKind, MessageRecord } from '../state/types.js';
-import type { CopyAction, ExpungeAction, FlagChange, FolderPlan, FolderPlanInput, SnapshotMessage } from './planTypes.js';
+import type { CopyAction, ExpungeAction, FlagChange, FolderPlan, FolderPlanInput, SnapshotMessage, UidReassignment } from './planTypes.js';
 import { describeFlagDelta, flagAccepted, flagDelta, mergeFlags, normalizedView, normalizeFlags, sameFlags } from './flags.js';
 import { byUid, matchByGid, type Candidate, type GidMatch } from './matchByGid.js';
 import { SidePresence, type Absence, type Presence } from './presence.js';
@@ -309,6 +309,7 @@ function finished(draft: Draft, match: GidMatch): FolderPlan {
   draft.appends.sort((x, y) => (x.from === y.from ? x.uid - y.uid : x.from === 'a' ? -1 : 1));
   const keywords = (set: Set<string>): string[] => [...set].filter((flag) => !flag.startsWith('\\')).sort();
   const { expungesHeld, expungesHeldUnknown, expungesInDoubt, expungesOverFlagChanges } = draft;
+  const reassignments = uidReassignments(draft);
   return {
     records: draft.kept,
     appends: draft.appends,
@@ -316,6 +317,7 @@ function finished(draft: Draft, match: GidMatch): FolderPlan {
     expunges: draft.expunges,
     droppedKeywords: { a: keywords(draft.dropped.a), b: keywords(draft.dropped.b) },
     reusedUids: draft.reusedUids,
+    ...(reassignments.length > 0 && { reassignments }),
     expungesWithheld: draft.expungesWithheld,
     ...(expungesHeld > 0 && { expungesHeld }),
     ...(expungesHeldUnknown > 0 && { expungesHeldUnknown }),
@@ -324,6 +326,27 @@ function finished(draft: Draft, match: GidMatch): FolderPlan {
     ...(match.needDigests.a.length + match.needDigests.b.length > 0 && { needDigests: match.needDigests }),
     ...(match.uncompared > 0 && { uncompared: match.uncompared }),
   };
+}
+
+/**
+ * The messages now at reused UIDs that stay on a side the mode writes and whose
+ * store can renumber them: each gets a new UID (one the mode deletes frees its
+ * UID anyway). Others keep their UID, as warned.
+ */
+function uidReassignments(draft: Draft): UidReassignment[] {
+  const { input } = draft;
+  const expunged = new Set(draft.expunges.map((e) => `${e.side}:${e.uid}`));
+  const out: UidReassignment[] = [];
+  for (const { side, uid } of draft.reusedUids) {
+    const how = input.reassignWith?.[side];
+    const gid = input[side].get(uid)?.gid;
+    if (how === undefined || gid === undefined || !mayWrite(input.mode, side) || expunged.has(`${side}:${uid}`)) continue;
+    const why =
+      `${sideLabel(side)} UID ${uid} held another message when last synced (a restore or a rebuilt index reused it): ` +
+      `this one gets a new UID, so that no client that cached UID ${uid} shows it in place of the other`;
+    out.push({ side, uid, gid, how, why });
+  }
+  return out;
 }
 
 /**

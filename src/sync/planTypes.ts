@@ -77,6 +77,12 @@ export interface FolderPlanInput {
    * MessageRecord.held).
    */
   wentBack?: readonly Side[];
+  /**
+   * How each side can give a message a new UID in its own folder (UID MOVE, or
+   * UID COPY then UID EXPUNGE of the old UID); a side absent here cannot, and a
+   * message found at a reused UID there keeps it (warned).
+   */
+  reassignWith?: Partial<Record<Side, ReassignHow>>;
   /** Mirror, with allowExpunge: held B messages are expunged too (--force). */
   expungeHeld?: boolean;
   /**
@@ -170,6 +176,11 @@ export interface FolderPlan {
   droppedKeywords: { a: string[]; b: string[] };
   /** Records no longer trusted because a UID now holds another message. */
   reusedUids: { side: Side; uid: number }[];
+  /**
+   * Messages found at reused UIDs that this run keeps on a side it writes:
+   * each is given a new UID in its folder (see UidReassignment). Absent when none.
+   */
+  reassignments?: UidReassignment[];
   /** Mirror: expunges that were wanted but not allowed. */
   expungesWithheld: number;
   /**
@@ -232,5 +243,24 @@ export interface TransferAction {
   flagDelta: { add: string[]; remove: string[] };
   /** Bytes (CRLF form) of the message, the same on both sides (checked). */
   size: number;
+  why: string;
+}
+
+/** UID MOVE into the same folder, or UID COPY there then UID EXPUNGE of the old UID. */
+export type ReassignHow = 'move' | 'copy';
+
+/**
+ * A message Y found at a UID the state recorded for another message X (a
+ * server restored from a backup, or an index rebuilt, reused the UID): Y is
+ * kept and given a new UID in its folder on `side`, so that no client that
+ * cached the UID shows Y in place of X (X comes back from the other side).
+ * Done after the pair's other actions, which name Y by `uid` as read.
+ */
+export interface UidReassignment {
+  side: Side;
+  uid: number;
+  /** Y's global id. */
+  gid: string;
+  how: ReassignHow;
   why: string;
 }

@@ -149,7 +149,8 @@ function recordTransfer(acting: ActingByLabel, t: TransferAction, newUid: number
   state.apply({ op: 'put', nameA: t.target.nameA, nameB: t.target.nameB, record: { ...uidsBySide(copy.from, copy.uid, newUid ?? 0), gid: copy.gid, flags: [...flags] } });
   if (t.kind === 'move') state.apply({ op: 'del', nameA: t.source.nameA, nameB: t.source.nameB, uidA: t.source.record.uidA, uidB: t.source.record.uidB });
   target.result.transferred++;
-  if (t.side === 'b' && newUid !== undefined) target.result.maxAppendedUid = Math.max(target.result.maxAppendedUid, newUid);
+  if (newUid !== undefined && t.side === 'b') target.result.maxAppendedUid = Math.max(target.result.maxAppendedUid, newUid);
+  if (newUid !== undefined && t.side === 'a') target.result.maxAppendedUidA = Math.max(target.result.maxAppendedUidA, newUid);
   for (const label of foldersOf(t)) acting.get(label)!.run.transfersUnsettled--;
 }
 

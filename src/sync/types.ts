@@ -65,6 +65,16 @@ export interface FolderResult {
   failed: number;
   /** The same counts per side acted on (copies by the side they went to). */
   bySide?: { a: SideWork; b: SideWork };
+  /** Messages found at reused UIDs given a new UID in their folder (a dry run: to be given one). Absent when none. */
+  reassigned?: ReassignedUid[];
+}
+
+/** A message found at a UID that named another message before, given a new UID in its folder (issue 8 §2). */
+export interface ReassignedUid {
+  side: 'A' | 'B';
+  uid: number;
+  /** Absent in a dry run, or when the server did not tell (no UIDPLUS). */
+  newUid?: number;
 }
 
 /**
@@ -134,6 +144,8 @@ export interface SyncSummary {
    * copied again (B) or not deleted from B in that run (A).
    */
   rollbacks: { folder: string; side: 'A' | 'B' }[];
+  /** Messages found at reused UIDs given a new UID, by folder (see ReassignedUid). */
+  reassigned?: (ReassignedUid & { folder: string })[];
   failed: MessageFailure[];
   warnings: string[];
   elapsedMs: number;

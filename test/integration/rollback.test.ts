@@ -12,6 +12,7 @@ import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { readFolder, seedFolder, setFlags } from '../support/imap.js';
 import { passwordEnv, plainSpecVia, runCli, syncOnce, tempDir } from '../support/sync.js';
 import { dropBodyOf, fetchRowOf, startFilterProxy } from '../support/filterProxy.js';
+import type { SyncMode } from '../../src/sync/types.js';
 
 function message(n: number, tag: string): string {
   return [
@@ -79,7 +80,7 @@ describe('a server restored from an older copy of its Maildir, then new mail on 
    * `afterBackup` runs); A gets `more` messages, copied; `side` is restored.
    */
   async function restored(
-    side: 'a' | 'b', mode: 'copy' | 'mirror', first: number, more: number, afterBackup?: (b: DovecotServer) => Promise<void>,
+    side: 'a' | 'b', mode: SyncMode, first: number, more: number, afterBackup?: (b: DovecotServer) => Promise<void>,
   ): Promise<Restored> {
     const [a, b] = await Promise.all([startDovecot(), startDovecot()]);
     servers.push(a, b);
@@ -102,7 +103,7 @@ describe('a server restored from an older copy of its Maildir, then new mail on 
    * copied (B has 65); B is restored (back to 50) and gets 20 messages of its
    * own, which take the UIDs 51..70 the state remembers for A's last 15 copies.
    */
-  async function restoredB(mode: 'copy' | 'mirror'): Promise<Restored & { ownOnB: string[] }> {
+  async function restoredB(mode: SyncMode): Promise<Restored & { ownOnB: string[] }> {
     const r = await restored('b', mode, 50, 15);
     const uids = await deliver(r.b, range(1, 20), 'own-on-b');
     expect(uids).toEqual(range(51, 70)); // the UIDs the state remembers for A's last 15 copies
@@ -133,6 +134,36 @@ describe('a server restored from an older copy of its Maildir, then new mail on 
     expect(again.summary.rollbacks).toEqual([]);
     expect(again.warnings).toEqual([]);
   });
+
+  // Issue 8 §2: a client that cached UIDs 51..65 (A's last 15 copies) must not see B's own mail under them.
+  for (const mode of ['two-way', 'copy'] as const) {
+    it(`${mode}: B's own mail on the 15 reused UIDs gets new UIDs (bodies kept), what B lost comes back; the next run does nothing`, async () => {
+      const { a, b, statePath } = await restoredB(mode);
+      const onReused = new Map((await readFolder(b, 'INBOX')).filter((m) => m.uid >= 51 && m.uid <= 65).map((m) => [m.uid, digest(m.body)]));
+      const args = ['sync', a.url(), b.url(), '--tls-ca', a.caFile, '--state', statePath, '--mode', mode, '--json'];
+      const run = await runCli(args, passwordEnv(a, b));
+      expect(run.code, run.stderr).toBe(0);
+      const summary = JSON.parse(run.stdout);
+      expect(summary.reassigned.map((r: { uid: number }) => r.uid)).toEqual(range(51, 65));
+      const afterRun = new Map((await readFolder(b, 'INBOX')).map((m) => [m.uid, digest(m.body)]));
+      for (const r of summary.reassigned as { folder: string; side: string; uid: number; newUid: number }[]) {
+        expect([r.folder, r.side]).toEqual(['INBOX', 'B']);
+        expect(r.newUid).toBeGreaterThan(70);
+        expect(afterRun.get(r.newUid), `B UID ${r.uid} → ${r.newUid}`).toBe(onReused.get(r.uid));
+        expect(afterRun.has(r.uid), `B UID ${r.uid} is gone`).toBe(false);
+      }
+      const inA = await digests(a);
+      const inB = await digests(b);
+      expect(inB).toHaveLength(85);
+      expect(inA).toHaveLength(mode === 'two-way' ? 85 : 65);
+      expectContainsOnce(inB, inA, 'A message on B');
+      if (mode === 'two-way') expect(inA).toEqual(inB);
+      const again = await syncOnce(a, b, statePath, { mode });
+      expect([again.failures, again.summary.copied, again.summary.flagsUpdated, again.summary.expunged, again.summary.reassigned])
+        .toEqual([[], 0, 0, 0, []]);
+      expect(await digests(b)).toEqual(inB);
+    });
+  }
 
   it('copy: caught even when the reused UIDs carry mod-sequences below the recorded one (only old messages show as changed)', async () => {
     const flagOneByOne = async (server: DovecotServer, uids: number[]): Promise<void> => {

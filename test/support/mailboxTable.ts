@@ -19,8 +19,10 @@ import type { MessageRecord, SideStatus, StateMode } from '../../src/state/types
 import { identityHeaderLines } from '../../src/store/memory/headerFields.js';
 import { MemoryServer } from '../../src/store/memory/MemoryServer.js';
 import type { MemoryStoreSpec } from '../../src/store/spec.js';
+import type { OptionalOperation } from '../../src/store/types.js';
 import { globalId } from '../../src/sync/identity.js';
 import type { SyncOptions } from '../../src/sync/types.js';
+import { expect } from 'vitest';
 import { memorySpec } from './memorySpecs.js';
 import { conformanceMessage, digest } from './storeConformance.js';
 import { syncSpecs, tempDir, type EngineRun } from './sync.js';
@@ -137,6 +139,8 @@ export interface TableCase {
   /** The mode the state was last committed in (default two-way). */
   lastMode?: StateMode;
   options?: Partial<SyncOptions>;
+  /** Optional store operations a side's server lacks (all present by default). */
+  lacks?: { a?: OptionalOperation[]; b?: OptionalOperation[] };
   expect: { a: string; b: string; state: string };
 }
 
@@ -149,8 +153,9 @@ export interface TableWorld {
 
 /** The case's initial A, B and state (A's UIDVALIDITY 1000, B's 5000). */
 export async function setUp(c: TableCase): Promise<TableWorld> {
-  const a = new MemoryServer();
-  const b = new MemoryServer({ firstUidValidity: 5000n });
+  const lacking = (ops: OptionalOperation[] = []): Partial<Record<OptionalOperation, boolean>> => Object.fromEntries(ops.map((op) => [op, false]));
+  const a = new MemoryServer({ features: lacking(c.lacks?.a) });
+  const b = new MemoryServer({ firstUidValidity: 5000n, features: lacking(c.lacks?.b) });
   fill(a, c.a);
   fill(b, c.b);
   const specs = { a: memorySpec(a, 'a'), b: memorySpec(b, 'b') };
@@ -184,4 +189,22 @@ export async function observe(world: TableWorld): Promise<{ a: string; b: string
   } finally {
     await state.close();
   }
+}
+
+/** A table row with what its run must also say or report. */
+export interface CheckedCase extends TableCase {
+  check?: (run: EngineRun) => void;
+}
+
+/** One row: after one run A, B and the state are as expected; a second run changes nothing (nor renumbers anything). */
+export async function expectRowHolds(row: CheckedCase): Promise<void> {
+  const world = await setUp(row);
+  const run = await runOnce(world, row.options);
+  expect(run.failures).toEqual([]);
+  expect(await observe(world)).toEqual({ a: box(row.expect.a), b: box(row.expect.b), state: records(row.expect.state) });
+  row.check?.(run);
+  const settled = await observe(world);
+  const again = await runOnce(world, row.options);
+  expect(await observe(world)).toEqual(settled);
+  expect([again.failures, again.summary.copied, again.summary.flagsUpdated, again.summary.expunged, again.summary.reassigned]).toEqual([[], 0, 0, 0, []]);
 }

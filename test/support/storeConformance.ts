@@ -395,6 +395,25 @@ function optionalOperationCases(ctx: ConformanceContext, options: ConformanceOpt
     expect((await fx.messages(target)).map((m) => [m.uid, digest(m.body)])).toEqual([[result.uids.get(uids[1]!), digest(conformanceMessage(2))]]);
   });
 
+  // A message whose UID was reused by a restored server is given a new one in its own folder (uidReassign.ts).
+  it('copyMessages and moveMessages into the open folder itself: the message gets a new UID there, the body kept', async () => {
+    const { fx, store, seededAndRead } = ctx;
+    const { folder, uids } = await seededAndRead(3);
+    await fx.setFlags(folder, [uids[0]!], ['\\Seen'], []);
+    const copied = await store.copyMessages!([uids[0]!], folder);
+    const copyUid = copied.uids.get(uids[0]!)!;
+    expect(copyUid).toBeGreaterThan(uids[2]!);
+    const moved = await store.moveMessages!([uids[1]!], folder);
+    const moveUid = moved.uids.get(uids[1]!)!;
+    expect(moveUid).toBeGreaterThan(copyUid);
+    expect((await fx.messages(folder)).map((m) => [m.uid, digest(m.body), m.flags])).toEqual([
+      [uids[0], digest(conformanceMessage(1)), ['\\Seen']],
+      [uids[2], digest(conformanceMessage(3)), []],
+      [copyUid, digest(conformanceMessage(1)), ['\\Seen']],
+      [moveUid, digest(conformanceMessage(2)), []],
+    ]);
+  });
+
   it('renameFolder renames a folder and the one below it, messages and UIDVALIDITY kept', async () => {
     const { fx, store, other, fresh, seededAndRead } = ctx;
     expect(store.features.rename).toBe(true);

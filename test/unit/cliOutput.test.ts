@@ -133,6 +133,18 @@ describe('summary', () => {
     expect(json.rollbacks).toEqual(rollbacks);
   });
 
+  it('messages given new UIDs (found at reused UIDs): a row with one line each, in the JSON, and in the folder line', () => {
+    const reassigned = [{ folder: 'INBOX', side: 'B' as const, uid: 51, newUid: 71 }, { folder: 'Work', side: 'A' as const, uid: 3 }];
+    const lines = formatSummary(emptySummary({ mode: 'two-way', reassigned }), { stats: false });
+    expect(lines).toEqual(expect.arrayContaining(['  new UIDs:       2 messages found at a reused UID', '    INBOX: B UID 51 → 71', '    Work: A UID 3']));
+    expect(formatSummary(emptySummary(), { stats: false }).join('\n')).not.toContain('new UIDs');
+    expect(formatSummary(emptySummary({ dryRun: true, reassigned }), { stats: false })).toContain('  would renumber: 2 messages found at a reused UID');
+    const json = summaryToJson(emptySummary({ reassigned }), { exitCode: 0, a: 'a', b: 'b', statePath: '/s', warnings: [], plan: [] });
+    expect(json.reassigned).toEqual(reassigned);
+    expect(folderResultLine({ folder: 'INBOX', skipped: false, copied: 0, bytes: 0, transferred: 0, flagsUpdated: 0, expunged: 0, failed: 0, reassigned: [reassigned[0]!] }))
+      .toBe('INBOX: gave 1 message at a reused UID a new UID');
+  });
+
   it('server-side moves and copies: one row (none when there were none), in the JSON, and in the folder line', () => {
     const lines = formatSummary(emptySummary({ mode: 'mirror', transferred: 3 }), { stats: false });
     expect(lines).toContain('  server-side:    3 messages moved or copied from another folder (no body sent)');

@@ -25,6 +25,12 @@ describe('expectedStatusOfB', () => {
     expect(expectedStatusOfB(options('copy'), job, readB, done({ copied: 0, maxAppendedUid: 0, flagsUpdated: 2 }))?.uidNext).toBe(11);
   });
 
+  it('counts a message given a new UID (moved within the folder): UIDNEXT past it, MESSAGES unchanged; unknown new UID: no prediction', () => {
+    const renumbered = done({ copied: 0, maxAppendedUid: 15, reassigned: [{ side: 'B', uid: 4, newUid: 15 }] });
+    expect(expectedStatusOfB(options('copy'), job, readB, renumbered)).toMatchObject({ uidNext: 16, messages: 10 });
+    expect(expectedStatusOfB(options('copy'), job, readB, done({ copied: 0, reassigned: [{ side: 'B', uid: 4 }] }))).toBeUndefined();
+  });
+
   it('predicts nothing when it cannot be exact or need not be', () => {
     expect(expectedStatusOfB(options('mirror'), job, readB, done())).toBeUndefined();
     expect(expectedStatusOfB(options('copy', true), job, readB, done())).toBeUndefined();

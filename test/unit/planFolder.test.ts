@@ -442,6 +442,32 @@ describe('planFolder: UID reuse and voided sides', () => {
     expect(p.records).toEqual([rec(0, 7, 'other')]);
   });
 
+  describe('a message at a reused UID gets a new UID (issue 8 §2) where the mode writes that side and its store can', () => {
+    const reused = { records: [rec(5, 7, 'g', ['\\Seen'])], a: snap([5, ['\\Seen']]), b: snap([7, [], 'other']) };
+    const renumberB = { side: 'b', uid: 7, gid: 'other', how: 'move', why: expect.stringMatching(/^B UID 7 held another message when last synced/) };
+
+    it('copy and two-way: planned on B (MOVE, or COPY without it), the message kept and its other actions still naming UID 7', () => {
+      const copy = plan({ ...reused, mode: 'copy', reassignWith: { a: 'move', b: 'move' } });
+      expect(copy.reassignments).toEqual([renumberB]);
+      expect(copy.records).toEqual([rec(0, 7, 'other')]);
+      const twoWay = plan({ ...reused, mode: 'two-way', allowExpunge: true, reassignWith: { b: 'copy' } });
+      expect(twoWay.reassignments).toEqual([{ ...renumberB, how: 'copy' }]);
+      expect(twoWay.appends.map((a) => [a.from, a.uid, a.gid])).toEqual([['a', 5, 'g'], ['b', 7, 'other']]);
+    });
+
+    it('none where the store cannot, where the mode never writes that side, or where the message is expunged (its UID freed)', () => {
+      expect(plan({ ...reused, mode: 'copy' }).reassignments).toBeUndefined();
+      const onA = { records: [rec(7, 5, 'g')], a: snap([7, [], 'other']), b: snap([5, []]) };
+      expect(plan({ ...onA, mode: 'mirror', allowExpunge: true, reassignWith: { a: 'move', b: 'move' } }).reassignments).toBeUndefined();
+      expect(plan({ ...onA, mode: 'two-way', allowExpunge: true, reassignWith: { a: 'move' } }).reassignments).toEqual([
+        expect.objectContaining({ side: 'a', uid: 7, gid: 'other', how: 'move' }),
+      ]);
+      const mirror = plan({ ...reused, mode: 'mirror', allowExpunge: true, reassignWith: { b: 'move' } });
+      expect(mirror.expunges.map((e) => [e.side, e.uid])).toEqual([['b', 7]]);
+      expect(mirror.reassignments).toBeUndefined();
+    });
+  });
+
   it('a verified known UID with the same gid is simply present', () => {
     const p = plan({ records: [rec(5, 7, 'g')], a: snap([5, [], 'g', 1]), b: snap([7, [], 'g', 1]) });
     expect(p).toEqual({ ...nothing, records: [rec(5, 7, 'g')] });

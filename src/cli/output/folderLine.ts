@@ -10,6 +10,7 @@ export function folderResultLine(r: FolderResult): string | undefined {
   if (r.transferred > 0) parts.push(`moved/copied ${plural(r.transferred, 'message')} on the server`);
   if (r.flagsUpdated > 0) parts.push(`updated flags of ${plural(r.flagsUpdated, 'message')}`);
   if (r.expunged > 0) parts.push(`expunged ${plural(r.expunged, 'message')}`);
+  if ((r.reassigned ?? []).length > 0) parts.push(`gave ${plural(r.reassigned!.length, 'message')} at a reused UID a new UID`);
   if (r.failed > 0) parts.push(`${r.failed} failed`);
   return parts.length > 0 ? `${r.folder}: ${parts.join(', ')}` : undefined;
 }

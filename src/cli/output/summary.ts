@@ -69,6 +69,11 @@ export function formatSummary(summary: SyncSummary, options: SummaryOptions): st
   if ((summary.rollbacks ?? []).length > 0) {
     row('rolled back', summary.rollbacks.map((r) => `${r.folder} (${r.side})`).join(', '));
   }
+  const reassigned = summary.reassigned ?? [];
+  if (reassigned.length > 0) {
+    row(dry ? 'would renumber' : 'new UIDs', `${plural(reassigned.length, 'message')} found at a reused UID`);
+    for (const r of reassigned) lines.push(`    ${r.folder}: ${r.side} UID ${r.uid}${r.newUid === undefined ? '' : ` → ${r.newUid}`}`);
+  }
   if (summary.warnings.length > 0) row('warnings', String(summary.warnings.length));
   row('failed', failedCounts(summary.failed));
   for (const f of summary.failed) lines.push(`    ${describeFailure(f)}`);
@@ -118,6 +123,7 @@ export function summaryToJson(summary: SyncSummary, ctx: JsonSummaryContext): Re
     deletionsWithheld: summary.deletionsWithheld ?? 0,
     withheld: (summary.withheld ?? []).map((w) => ({ ...w })),
     rollbacks: (summary.rollbacks ?? []).map((r) => ({ folder: r.folder, side: r.side })),
+    reassigned: (summary.reassigned ?? []).map((r) => ({ ...r })),
     failed: summary.failed.map((f) => ({ folder: f.folder, uid: f.uid, side: f.side, reason: f.reason })),
     warnings: ctx.warnings,
     elapsedMs: summary.elapsedMs,
