@@ -40,10 +40,8 @@ import { killedRun, WRITE_OPERATIONS, type KillMoment } from '../support/memoryK
 import { digest } from '../support/storeConformance.js';
 import { forgetMemorySpecs, memorySpec } from '../support/memorySpecs.js';
 import { syncSpecs, tempDir, type EngineRun } from '../support/sync.js';
-import { SyncState } from '../../src/state/SyncState.js';
-import { envelopeOf } from '../../src/store/memory/readMemoryFolder.js';
 import type { MemoryStoreSpec } from '../../src/store/spec.js';
-import { globalId } from '../../src/sync/identity.js';
+import { checkStateTruth } from '../support/stateTruth.js';
 
 const FOLDERS = ['INBOX', 'F1', 'F2'];
 const FLAGS = ['\\Seen', '\\Flagged', '\\Answered', '$Label1', 'kw'];
@@ -434,43 +432,13 @@ async function checkHistory(mode: SyncMode, history: Step[], options: HistoryOpt
     expect({ copied, flagsUpdated, expunged }, 'settle 2 did something').toEqual({ copied: 0, flagsUpdated: 0, expunged: 0 });
     // A keyword B cannot store is warned about when it is wanted anew, not on every run.
     expect(last.warnings.filter((w) => w.includes('cannot store the keyword')), 'settle 2 warned again').toEqual([]);
-    await checkStateTruth(world);
+    await checkStateTruth(world, world.statePath, { storeA: world.specs.a.displayUrl, storeB: world.specs.b.displayUrl });
   }
 }
 
 /** A lost state: the state file and its journal are gone. */
 function loseState(world: World): void {
   for (const suffix of ['', '.journal']) rmSync(world.statePath + suffix, { force: true });
-}
-
-/** After a finished run: every record's UIDs hold its message, no UID is in two records, every message has a record. */
-async function checkStateTruth(world: World): Promise<void> {
-  const state = await SyncState.open(world.statePath, { storeA: world.specs.a.displayUrl, storeB: world.specs.b.displayUrl }, { readOnly: true });
-  try {
-    for (const name of world.a.folderNames()) {
-      const folder = state.folder(name, name);
-      if (!folder || !world.b.hasFolder(name)) continue;
-      const records = folder.records();
-      for (const side of ['a', 'b'] as const) {
-        const server = world.server(side);
-        const gids = new Map(server.messages(name).map((m) => {
-          const e = envelopeOf(m);
-          return [m.uid, globalId(e.identityHeaders, e.size)];
-        }));
-        const seen = new Set<number>();
-        for (const r of records) {
-          const uid = side === 'a' ? r.uidA : r.uidB;
-          if (uid === 0) continue;
-          expect(gids.get(uid), `state: ${name} ${side.toUpperCase()} UID ${uid} holds its record's message`).toBe(r.gid);
-          expect(seen.has(uid), `state: ${name} ${side.toUpperCase()} UID ${uid} in two records`).toBe(false);
-          seen.add(uid);
-        }
-        expect([...gids.keys()].filter((uid) => !seen.has(uid)), `state: ${name} ${side.toUpperCase()} messages without a record`).toEqual([]);
-      }
-    }
-  } finally {
-    await state.close();
-  }
 }
 
 /** Histories worth keeping as plain tests: mode, then the steps as a counterexample prints them. */
