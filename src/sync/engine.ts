@@ -9,8 +9,8 @@ import { SyncState } from '../state/SyncState.js';
 import { createStore } from '../store/createStore.js';
 import type { Store, StoreStats } from '../store/types.js';
 import { ExtraConnections, type StorePair } from './extraConnections.js';
-import { deleteFoldersOnB } from './folderDeletion.js';
-import { prepareFoldersOnB } from './folderSetup.js';
+import { deleteFolders } from './folderDeletion.js';
+import { prepareFolders } from './folderSetup.js';
 import { runFolderJobs } from './folderJobs.js';
 import { copyPass, deletePass, type PairActing, type PairExecuteContext, type PairResult } from './pairExecute.js';
 import { readFolderPair } from './pairRead.js';
@@ -97,7 +97,7 @@ async function syncAccount(ctx: RunContext): Promise<void> {
 
   const plan = await listAndPlanFolders(ctx, main);
   for (const failure of plan.unmapped) observer.failure(failure);
-  const setup = await prepareFoldersOnB(main.b, plan, options.dryRun, observer);
+  const setup = await prepareFolders(main, state, plan, options.dryRun, observer);
   summary.foldersCreated = setup.created;
   summary.folders = setup.ready.length + plan.unchanged.length;
   for (const u of plan.unchanged) {
@@ -111,12 +111,13 @@ async function syncAccount(ctx: RunContext): Promise<void> {
   const blocked = plan.pairs.length - setup.ready.length;
   await syncPairs(ctx, main, setup.ready.map((p) => p.job), blocked);
 
-  if (options.deleteFolders && !signal?.aborted) {
+  // Folder deletions (mirror --delete-folders, two-way), last.
+  if (!signal?.aborted) {
     for (const k of plan.keptOnB) observer.verbose(`keeping ${k.name} on B: ${k.why}`);
-    summary.foldersDeleted = await deleteFoldersOnB(main.b, state, plan.deletes, options.dryRun, observer);
-    if (plan.deletesWithheld) {
-      summary.withheld.push(plan.deletesWithheld);
-      observer.warning(plan.deletesWithheld.reason);
+    summary.foldersDeleted = await deleteFolders(main, state, plan.deletes, options.dryRun, observer);
+    for (const withheld of plan.foldersWithheld) {
+      summary.withheld.push(withheld);
+      observer.warning(withheld.reason);
     }
   }
 

@@ -56,12 +56,22 @@ const MATCHED_SPECIAL_USES: ReadonlySet<SpecialUse> = new Set<SpecialUse>([
   '\\Archive',
 ]);
 
+/** The pair's folder name on one side. */
+export function nameOn(pair: FolderPairName, side: 'a' | 'b'): string {
+  return side === 'a' ? pair.nameA : pair.nameB;
+}
+
 /** How a pair is named in messages: A's name, B's in parentheses when it differs. */
 export function pairLabel(pair: { nameA: string; nameB: string }): string {
   return pair.nameA === pair.nameB ? pair.nameA : `${pair.nameA} (${pair.nameB})`;
 }
 
-/** Parents of a B name below B's prefix, outermost first ("INBOX.a.b.c" → "INBOX.a", "INBOX.a.b"). */
+/** Is `name` the folder `folder` or below it, with the store's separator? */
+export function isWithin(name: string, folder: string, delimiter: string | null): boolean {
+  return name === folder || (delimiter !== null && delimiter !== '' && name.startsWith(folder + delimiter));
+}
+
+/** Parents of a name below its store's prefix, outermost first ("INBOX.a.b.c" → "INBOX.a", "INBOX.a.b"). */
 function ancestors(name: string, prefix: string, sep: string | null): string[] {
   if (sep === null || sep === '' || isInbox(name)) return [];
   const hasPrefix = prefix !== '' && name.startsWith(prefix);
@@ -210,20 +220,16 @@ function withSpecialUseTargets(candidates: Candidate[], foldersB: FolderInfo[]):
 
 /** B folders the pairs need that B lacks: missing parents, then the folder itself. */
 function foldersToCreate(pairs: FolderPairMapping[], bByKey: Map<string, FolderInfo>, b: NamespaceInfo): string[] {
-  const toCreate: string[] = [];
-  const creating = new Set<string>();
-  const add = (name: string): void => {
-    if (creating.has(name)) return;
-    creating.add(name);
-    toCreate.push(name);
-  };
-  for (const pair of pairs) {
-    if (pair.existsOnB) continue;
-    for (const parent of ancestors(pair.nameB, b.prefix, b.delimiter)) {
-      // A listed parent (even \Noselect) is a hierarchy node already.
-      if (!bByKey.has(canonicalInbox(parent))) add(parent);
-    }
-    add(pair.nameB);
-  }
-  return toCreate;
+  const listed = new Set(bByKey.keys());
+  return [...new Set(pairs.flatMap((pair) => (pair.existsOnB ? [] : withMissingParents(pair.nameB, listed, b))))];
+}
+
+/**
+ * A folder to create on a store, after its parents the store does not list
+ * (`listed`: canonicalInbox names; a listed parent, even \Noselect, is a
+ * hierarchy node already), outermost first.
+ */
+export function withMissingParents(name: string, listed: ReadonlySet<string>, namespace: NamespaceInfo): string[] {
+  const parents = ancestors(name, namespace.prefix, namespace.delimiter).filter((p) => !listed.has(canonicalInbox(p)));
+  return [...parents, name];
 }

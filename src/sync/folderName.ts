@@ -91,3 +91,21 @@ export function translateFolderNameBack(name: string, to: NameSpelling, from: Na
   const spelled = escapes(from.delimiter, to.delimiter) ? parts.map(unescapeNamePart) : parts;
   return from.prefix + spelled.join(from.delimiter ?? to.delimiter ?? '');
 }
+
+/**
+ * The name on `from` whose translation to `to` is exactly `name`, for a folder
+ * only `to` has that is to be created on `from` (two-way), or why there is
+ * none: a name part holding `from`'s separator, or a spelling the translation
+ * never gives (which the next run would map onto another folder).
+ */
+export function untranslatedName(name: string, to: NameSpelling, from: NameSpelling): { name: string } | { reason: string } {
+  if (isInbox(name)) return { name: 'INBOX' };
+  const back = translateFolderNameBack(name, to, from);
+  if (untranslatableReason(back, from, to) === undefined && translateFolderName(back, from, to) === name) return { name: back };
+  const sep = from.delimiter;
+  const parts = split(withoutPrefix(name, to.prefix), to.delimiter);
+  if (sep !== null && sep !== '' && sep !== to.delimiter && parts.some((p) => p.includes(sep))) {
+    return { reason: `a part of the name holds '${sep}', the separator of the other store` };
+  }
+  return { reason: 'no name on the other store maps back onto it' };
+}

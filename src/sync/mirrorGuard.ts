@@ -29,6 +29,13 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
+/** Up to five names, then how many more. */
+export function namesInBrief(names: readonly string[]): string {
+  const sorted = [...names].sort();
+  const shown = sorted.slice(0, 5).join(', ');
+  return sorted.length > 5 ? `${shown} and ${sorted.length - 5} more` : shown;
+}
+
 /** More than half gone. */
 function mostlyGone(remembered: number, gone: number): boolean {
   return gone * 2 > remembered;
@@ -59,6 +66,31 @@ export function checkDeletionLimit(input: {
     `${where} ${deleting} of the ${plural(heldOnB, what.slice(0, -1))} ${held} (more than half in one run)` +
     `${input.cause ? `; ${input.cause}` : ''}: withheld, rerun with --force to delete them`;
   return { what, ...(folder !== undefined && what === 'messages' && { folder }), count: deleting, heldOnB, reason };
+}
+
+/**
+ * Two-way: a side that lost more than half of the folders the state remembers
+ * (at least 2) in one run looks broken (a wrong account, a server that lost its
+ * mail store), unless forced. Its lost folders are then neither deleted on the
+ * other side nor created again on it: every pair concerned is left alone (exit
+ * 5). Returns the withholding, or undefined when the losses may be acted on.
+ */
+export function checkFolderLoss(input: {
+  side: 'A' | 'B';
+  lost: readonly string[];
+  remembered: number;
+  force: boolean;
+}): Withholding | undefined {
+  const { side, lost, remembered } = input;
+  const other = side === 'A' ? 'B' : 'A';
+  if (input.force || lost.length < GUARD_MIN_FOLDERS || !mostlyGone(remembered, lost.length)) return undefined;
+  return {
+    what: 'folders', count: lost.length, heldOnB: remembered,
+    reason:
+      `${side} lost ${lost.length} of the ${plural(remembered, 'folder')} the state remembers (more than half in one run; ` +
+      `a broken server or another account?): ${namesInBrief(lost)} neither deleted on ${other} nor created again on ${side}: ` +
+      'withheld, rerun with --force to delete or recreate them',
+  };
 }
 
 /** A remembered folder pair, with A's message count then (state) and now (LIST-STATUS). */

@@ -125,7 +125,7 @@ function voidNewUidValidities(
   const heldWithoutUid: HeldWithoutUid[] = [];
   for (const side of ['a', 'b'] as const) {
     const stored = side === 'a' ? folder.statusA : folder.statusB;
-    if (!stored || (side === 'b' && job.missingOnB) || stored.uidValidity === reads[side].status.uidValidity) continue;
+    if (!stored || job.missingOn.includes(side) || stored.uidValidity === reads[side].status.uidValidity) continue;
     ctx.observer.warning(
       `${label}: UIDVALIDITY of ${side.toUpperCase()} changed (${stored.uidValidity} → ${reads[side].status.uidValidity}); ` +
         `re-matching its messages by global id`,
@@ -183,7 +183,7 @@ async function readBothSides(
     let base: ReadBase | null = stored && !verify ? { ...baseOf(stored), knownUids: folder.knownUids(side) } : null;
     // Without a mod-sequence to start from, the driver lists every message's flags.
     if (base && side === 'b' && job.rescanB) base = { ...base, highestModseq: undefined };
-    if (side === 'b' && job.missingOnB) return emptyRead();
+    if (job.missingOn.includes(side)) return emptyRead();
     return store.readFolder(side === 'a' ? nameA : nameB, {
       readOnly: side === 'a' || options.dryRun,
       base,
@@ -195,7 +195,7 @@ async function readBothSides(
   const readChecked = async (side: 'a' | 'b'): Promise<FolderRead> => {
     const stored = side === 'a' ? folder.statusA : folder.statusB;
     const read = await readSide(side, options.full);
-    if (side === 'b' && job.missingOnB) return read;
+    if (job.missingOn.includes(side)) return read;
     // Ids of another rule say nothing of a UID's message: only the counters can tell then.
     const evidence = rollbackEvidence(stored, read, ctx.rekey ? [] : records, side);
     if (evidence === undefined) return read;

@@ -1,119 +1,88 @@
 // The account's folder rules, decided before any message is looked at: which
-// A folders get no B folder (failures), which B folders to create (parents
-// first) and subscribe to, which pairs to sync and which are unchanged, which
-// pairs' deletions the account-wide count withholds, and (mirror
-// --delete-folders) which B folders to delete (children first) or withhold.
+// folders get no folder on the other side (failures), which folders to create
+// (parents first) and subscribe to, which pairs to sync and which are
+// unchanged, which pairs' deletions the account-wide count withholds, and
+// (mirror --delete-folders) which B folders to delete (children first) or
+// withhold. Two-way's own rules (folders only B has, folders one side deleted,
+// the folder guard of both sides) are in twoWayFolders.ts.
 // Pure: the engine lists both sides and reads the state, and hands them over;
 // folderSetup.ts and folderDeletion.ts carry the actions out.
 
-import type { SideStatus, StateMode } from '../state/types.js';
 import type { FolderStatus } from '../store/types.js';
-import { inboxFirst, isInbox } from '../store/names.js';
+import { canonicalInbox, inboxFirst, isInbox } from '../store/names.js';
 import { selectFolders } from './folderFilter.js';
-import { mapFolders, namesOnBOfAFolders, pairLabel, type FolderPairMapping, type FolderPairName, type FolderSide } from './folderMap.js';
+import {
+  isWithin, mapFolders, nameOn, namesOnBOfAFolders, pairLabel, withMissingParents, type FolderPairMapping, type FolderPairName, type FolderSide,
+} from './folderMap.js';
 import { translateFolderNameBack } from './folderName.js';
+import type { AccountFolderPlan, FolderAction, FolderPlanningInput, KnownPair, PairToSync, WantedPair } from './folderPlanTypes.js';
 import { statusUnchanged } from './folderStatus.js';
-import { accountWithholding, checkDeletionLimit } from './mirrorGuard.js';
-import type { FolderPairJob, MessageFailure, SyncOptions, Withholding } from './types.js';
+import { accountWithholding, checkDeletionLimit, namesInBrief } from './mirrorGuard.js';
+import { other, sideLabel, SIDES, type Side } from './side.js';
+import { planTwoWayFolders } from './twoWayFolders.js';
+import type { MessageFailure } from './types.js';
 
-/** What the state knows of one folder pair (cheap: no section's records are parsed). */
-export interface KnownPair extends FolderPairName {
-  statusA?: SideStatus;
-  statusB?: SideStatus;
-  /** Some record is held (see MessageRecord.held). */
-  hasHeld: boolean;
-  /** Some record's copy is pending: wanted by an earlier run, never confirmed (see MessageRecord.status). */
-  hasPending?: boolean;
-}
-
-export interface FolderPlanningInput {
-  options: Pick<SyncOptions, 'mode' | 'dryRun' | 'deleteFolders' | 'force' | 'full' | 'filter'>;
-  a: FolderSide;
-  b: FolderSide;
-  /** Every pair the state knows. */
-  known: readonly KnownPair[];
-  state: { isNew: boolean; lastMode: StateMode | undefined };
-  /** Pairs with appends whose result an earlier run never learnt (the journal's unresolved intents). */
-  pendingAppends: readonly FolderPairName[];
-}
-
-/** One folder-level action on B, with why. */
-export interface FolderAction {
-  name: string;
-  why: string;
-}
-
-/** A pair this run syncs, with why it is not skipped. */
-export interface PairToSync {
-  mapping: FolderPairMapping;
-  job: FolderPairJob;
-  why: string;
-  /** Messages A has beyond B in the pair (LIST-STATUS counts): a first estimate of what to copy. */
-  estimate: number;
-}
-
-export interface AccountFolderPlan {
-  /** A folders that get no B folder of their own (failures of the run). */
-  unmapped: MessageFailure[];
-  /** B folders to create, parents before children. */
-  creates: FolderAction[];
-  /** B folders to subscribe to (A subscribes to their pair), with the pair's label. */
-  subscribes: (FolderAction & { label: string })[];
-  /** Pairs to read, plan and sync, INBOX first. */
-  pairs: PairToSync[];
-  /** Pairs left alone because neither side's status changed, with A's message count. */
-  unchanged: { label: string; messages: number }[];
-  /** Mirror --delete-folders: B folders to delete after the pairs are synced, children first. */
-  deletes: FolderAction[];
-  /** Mirror --delete-folders: the guard withheld every folder deletion. */
-  deletesWithheld?: Withholding;
-  /** Mirror --delete-folders: B folders A lacks that are kept all the same, with why (for -v). */
-  keptOnB: FolderAction[];
-  /** The first mirror run on a state written by copy runs: every flag on B is read once. */
-  rescanB: boolean;
-}
+export type { AccountFolderPlan, FolderAction, FolderPlanningInput, KnownPair, PairToSync } from './folderPlanTypes.js';
 
 export function planFolders(input: FolderPlanningInput): AccountFolderPlan {
-  const { options, a, b } = input;
-  const mapping = mapFolders(a, b, input.known);
-  const selected = new Set(selectFolders(a.folders.map((f) => f.name), options.filter));
+  const { options } = input;
+  const mapping = mapFolders(input.a, input.b, input.known);
+  const selected = new Set(selectFolders(input.a.folders.map((f) => f.name), options.filter));
   const unmapped = mapping.unmapped
     .filter((u) => selected.has(u.nameA))
     .map((u): MessageFailure => ({ folder: u.nameA, uid: 0, side: 'A', reason: u.reason }));
-  const wanted = mapping.pairs.filter((p) => selected.has(p.nameA));
+  const fromA = mapping.pairs
+    .filter((p) => selected.has(p.nameA))
+    .map((p): WantedPair => ({ mapping: p, missing: p.existsOnB ? [] : ['b'] }));
+  const twoWay = options.mode === 'two-way' ? planTwoWayFolders(input, mapping.pairs, fromA) : undefined;
+  const wanted = twoWay?.wanted ?? fromA;
   const rescanB = options.mode === 'mirror' && !input.state.isNew && input.state.lastMode !== 'mirror';
   const { pairs, unchanged } = pairsToSync(input, wanted, rescanB);
-  const deletion = options.deleteFolders ? foldersToDelete(input, mapping.pairs) : { deletes: [], keptOnB: [] };
+  const deletion = options.deleteFolders ? foldersToDelete(input, mapping.pairs) : { deletes: [], foldersWithheld: [], keptOnB: [] };
   return {
-    unmapped,
-    creates: foldersToCreate(mapping.toCreate, wanted, b.namespace.delimiter),
-    subscribes: wanted
-      .filter((p) => p.subscribedOnA && !p.subscribedOnB)
-      .map((p) => ({ name: p.nameB, label: pairLabel(p), why: `A subscribes to ${p.nameA}` })),
+    unmapped: [...unmapped, ...(twoWay?.unmapped ?? [])],
+    forget: twoWay?.forget ?? [],
+    creates: SIDES.slice().reverse().flatMap((side) => foldersToCreate(input, wanted, side)),
+    subscribes: SIDES.flatMap((side) => (side === 'a' && !twoWay ? [] : subscriptions(wanted, side))),
     pairs, unchanged, rescanB,
-    ...deletion,
+    ...(twoWay ? { deletes: twoWay.deletes, foldersWithheld: twoWay.withheld, keptOnB: [] } : deletion),
   };
 }
 
-/** Is `name` the folder `folder` or below it, with B's separator? */
-export function isWithin(name: string, folder: string, delimiter: string | null): boolean {
-  return name === folder || (delimiter !== null && delimiter !== '' && name.startsWith(folder + delimiter));
+/**
+ * The folders to create on `side` for the wanted pairs that lack theirs there:
+ * each after its parents the side does not list, in the pairs' order.
+ */
+function foldersToCreate(input: FolderPlanningInput, wanted: readonly WantedPair[], side: Side): FolderAction[] {
+  const listing = input[side];
+  const listed = new Set(listing.folders.map((f) => canonicalInbox(f.name)));
+  const seen = new Set<string>();
+  return wanted.flatMap(({ mapping, missing, recreated }) => {
+    if (!missing.includes(side)) return [];
+    const name = nameOn(mapping, side);
+    return withMissingParents(name, listed, listing.namespace).flatMap((folder): FolderAction[] => {
+      if (seen.has(folder)) return [];
+      seen.add(folder);
+      const own = `${sideLabel(side)} lacks the pair of ${sideLabel(other(side))}'s ${nameOn(mapping, other(side))}`;
+      return [{ side, name: folder, why: folder !== name ? `parent of ${name}` : recreated ?? own }];
+    });
+  });
 }
 
-/** The folders of toCreate some wanted pair needs (itself, or a parent of it). */
-function foldersToCreate(toCreate: readonly string[], wanted: readonly FolderPairMapping[], delimiter: string | null): FolderAction[] {
-  const needed = wanted.filter((p) => !p.existsOnB);
-  return toCreate.flatMap((name) => {
-    const pair = needed.find((p) => isWithin(p.nameB, name, delimiter));
-    if (pair === undefined) return [];
-    return [{ name, why: pair.nameB === name ? `B lacks the pair of A's ${pair.nameA}` : `parent of ${pair.nameB}` }];
-  });
+/** Subscriptions on `side` for the wanted pairs the other side subscribes to and this one does not. */
+function subscriptions(wanted: readonly WantedPair[], side: Side): AccountFolderPlan['subscribes'] {
+  const subscribed = (p: FolderPairMapping, s: Side): boolean => (s === 'a' ? p.subscribedOnA : p.subscribedOnB);
+  return wanted
+    .filter(({ mapping: p }) => subscribed(p, other(side)) && !subscribed(p, side))
+    .map(({ mapping: p }) => ({
+      side, name: nameOn(p, side), label: pairLabel(p), why: `${sideLabel(other(side))} subscribes to ${nameOn(p, other(side))}`,
+    }));
 }
 
 /** The pairs to sync (INBOX first) and those unchanged since the state was written. */
 function pairsToSync(
   input: FolderPlanningInput,
-  wanted: readonly FolderPairMapping[],
+  wanted: readonly WantedPair[],
   rescanB: boolean,
 ): Pick<AccountFolderPlan, 'pairs' | 'unchanged'> {
   const { options } = input;
@@ -124,20 +93,22 @@ function pairsToSync(
   const statusB = statusesOf(input.b);
   const withholdAll = options.mode === 'mirror' ? accountCount(input.known, statusA, options.force) : new Map<string, string>();
   const out: Pick<AccountFolderPlan, 'pairs' | 'unchanged'> = { pairs: [], unchanged: [] };
-  for (const p of sortPairs(wanted)) {
+  for (const { mapping: p, missing, recreated } of sortPairs(wanted)) {
     const label = pairLabel(p);
-    const state = known.get(key(p));
+    // A pair created again is forgotten first (AccountFolderPlan.forget): new to this run.
+    const state = recreated === undefined ? known.get(key(p)) : undefined;
     const [nowA, nowB] = [statusA.get(p.nameA), statusB.get(p.nameB)];
-    const why = whySync(options, state, nowA, nowB, rescanB, pending.has(key(p)));
+    const why = recreated ?? whySync(options, state, nowA, nowB, rescanB, pending.has(key(p)));
     if (why === undefined) {
       out.unchanged.push({ label, messages: nowA?.messages ?? 0 });
       continue;
     }
     const withholding = withholdAll.get(key(p));
+    const beyond = (nowA?.messages ?? 0) - (nowB?.messages ?? 0);
     out.pairs.push({
-      mapping: p, why, estimate: Math.max(0, (nowA?.messages ?? 0) - (nowB?.messages ?? 0)),
+      mapping: p, missing, why, estimate: options.mode === 'two-way' ? Math.abs(beyond) : Math.max(0, beyond),
       job: {
-        nameA: p.nameA, nameB: p.nameB, label, missingOnB: !p.existsOnB && options.dryRun, rescanB,
+        nameA: p.nameA, nameB: p.nameB, label, missingOn: options.dryRun ? missing : [], rescanB,
         ...(withholding !== undefined && { withholdAll: withholding }),
       },
     });
@@ -195,7 +166,7 @@ function accountCount(known: readonly KnownPair[], statusA: Map<string, FolderSt
 function foldersToDelete(
   input: FolderPlanningInput,
   pairs: readonly FolderPairMapping[],
-): Pick<AccountFolderPlan, 'deletes' | 'deletesWithheld' | 'keptOnB'> {
+): Pick<AccountFolderPlan, 'deletes' | 'foldersWithheld' | 'keptOnB'> {
   const { a, b, options } = input;
   const onA = namesOnBOfAFolders(a, b.namespace);
   const targets = [...new Set([...pairs.map((p) => p.nameB), ...onA])];
@@ -204,7 +175,7 @@ function foldersToDelete(
   const candidates = b.folders.filter((f) => {
     if (isInbox(f.name) || targets.some((t) => isWithin(t, f.name, delim))) return false;
     if (f.specialUse !== undefined) {
-      keptOnB.push({ name: f.name, why: `it is the server's ${f.specialUse} folder` });
+      keptOnB.push({ side: 'b', name: f.name, why: `it is the server's ${f.specialUse} folder` });
       return false;
     }
     const asOnA = translateFolderNameBack(f.name, b.namespace, a.namespace);
@@ -214,20 +185,13 @@ function foldersToDelete(
     what: 'folders', deleting: candidates.length, heldOnB: b.folders.length, force: options.force,
     cause: `A has no folder for ${namesInBrief(candidates.map((f) => f.name))}`,
   });
-  if (withheld) return { deletes: [], deletesWithheld: withheld, keptOnB };
+  if (withheld) return { deletes: [], foldersWithheld: [withheld], keptOnB };
   const deletes = candidates
-    .map((f) => ({ name: f.name, why: 'not on A' }))
+    .map((f): FolderAction => ({ side: 'b', name: f.name, why: 'not on A' }))
     .sort((x, y) => y.name.length - x.name.length); // children before parents
-  return { deletes, keptOnB };
+  return { deletes, foldersWithheld: [], keptOnB };
 }
 
-/** Up to five names, then how many more. */
-function namesInBrief(names: string[]): string {
-  const sorted = [...names].sort();
-  const shown = sorted.slice(0, 5).join(', ');
-  return sorted.length > 5 ? `${shown} and ${sorted.length - 5} more` : shown;
-}
-
-function sortPairs<T extends { nameA: string }>(pairs: readonly T[]): T[] {
-  return [...pairs].sort((x, y) => inboxFirst(x.nameA, y.nameA));
+function sortPairs(pairs: readonly WantedPair[]): WantedPair[] {
+  return [...pairs].sort((x, y) => inboxFirst(x.mapping.nameA, y.mapping.nameA));
 }

@@ -87,7 +87,7 @@ export interface Withholding {
   folder?: string;
   /** Deletions withheld. */
   count: number;
-  /** What B holds now: messages in that folder, or folders. */
+  /** What B holds now: messages in that folder, or folders (two-way folder guard: the folders the state remembers). */
   heldOnB: number;
   /** One sentence: how many, of how many, why, and what to do. */
   reason: string;
@@ -137,8 +137,8 @@ export interface FolderPairJob {
   nameB: string;
   /** A's name, with B's in parentheses when it differs. */
   label: string;
-  /** B's folder does not exist (only in a dry run: otherwise it was created). */
-  missingOnB: boolean;
+  /** The sides whose folder does not exist (only in a dry run: otherwise it was created). */
+  missingOn: readonly ('a' | 'b')[];
   /**
    * Read every flag on B, not only the changes: the state's merge base holds
    * A's flags, and B may have kept flags of its own under copy mode, which a

@@ -18,7 +18,7 @@ function fakeStore(label: 'A' | 'B', id: number, refuse = false): Store {
   } as unknown as Store;
 }
 
-const job = (name: string): FolderPairJob => ({ nameA: name, nameB: name, label: name, missingOnB: false, rescanB: false });
+const job = (name: string): FolderPairJob => ({ nameA: name, nameB: name, label: name, missingOn: [], rescanB: false });
 const result = (folder: string): PairResult => ({ folder }) as unknown as PairResult;
 
 function setup(outcome: (name: string, pair: StorePair) => 'ok' | 'lost', options: { refuseReconnect?: boolean; signal?: AbortSignal } = {}) {

@@ -9,7 +9,7 @@ import type { SyncState } from '../../src/state/SyncState.js';
 const options = (mode: SyncOptions['mode'], dryRun = false): SyncOptions => ({
   mode, dryRun, filter: { include: [], exclude: [] }, deleteFolders: false, force: false, full: false, connections: 1,
 });
-const job = { nameA: 'INBOX', nameB: 'INBOX', label: 'INBOX', missingOnB: false, rescanB: false };
+const job = { nameA: 'INBOX', nameB: 'INBOX', label: 'INBOX', missingOn: [], rescanB: false };
 const readB = { status: { uidValidity: 7n, uidNext: 11, highestModseq: 30n, messages: 10 } } as FolderRead;
 const done = (over: Partial<FolderExecutionResult> = {}): FolderExecutionResult => ({
   folder: 'INBOX', skipped: false, copied: 3, bytes: 300, flagsUpdated: 0, expunged: 0, failed: 0,

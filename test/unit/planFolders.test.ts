@@ -37,10 +37,10 @@ describe('planFolders', () => {
       a: { namespace: slash, folders: [folder('Work/2024'), folder('INBOX'), folder('Work', { selectable: false, status: undefined })] },
     }));
     expect(plan.creates).toEqual([
-      { name: 'Work', why: 'parent of Work/2024' },
-      { name: 'Work/2024', why: "B lacks the pair of A's Work/2024" },
+      { side: 'b', name: 'Work', why: 'parent of Work/2024' },
+      { side: 'b', name: 'Work/2024', why: "B lacks the pair of A's Work/2024" },
     ]);
-    expect(plan.subscribes).toEqual([{ name: 'Work/2024', label: 'Work/2024', why: 'A subscribes to Work/2024' }]);
+    expect(plan.subscribes).toEqual([{ side: 'b', name: 'Work/2024', label: 'Work/2024', why: 'A subscribes to Work/2024' }]);
     expect(plan.pairs.map((p) => [p.job.label, p.why])).toEqual([['INBOX', 'new pair'], ['Work/2024', 'new pair']]);
     expect(plan.unchanged).toEqual([]);
   });
@@ -139,8 +139,8 @@ describe('planFolders', () => {
       optionsOver: { mode: 'mirror', deleteFolders: true },
     }));
     expect(plan.deletes.map((d) => d.name)).toEqual(['Old/Sub', 'More1', 'More2', 'More3', 'Old']);
-    expect(plan.keptOnB).toEqual([{ name: 'Trash', why: "it is the server's \\Trash folder" }]);
-    expect(plan.deletesWithheld).toBeUndefined();
+    expect(plan.keptOnB).toEqual([{ side: 'b', name: 'Trash', why: "it is the server's \\Trash folder" }]);
+    expect(plan.foldersWithheld).toEqual([]);
   });
 
   it('mirror --delete-folders: withholds them all when they are more than half of B, unless --force', () => {
@@ -150,14 +150,14 @@ describe('planFolders', () => {
     }));
     const guarded = mk(false);
     expect(guarded.deletes).toEqual([]);
-    expect(guarded.deletesWithheld).toMatchObject({ what: 'folders', count: 2, heldOnB: 3 });
-    expect(guarded.deletesWithheld!.reason).toMatch(/A has no folder for X, Y/);
+    expect(guarded.foldersWithheld).toMatchObject([{ what: 'folders', count: 2, heldOnB: 3 }]);
+    expect(guarded.foldersWithheld[0]!.reason).toMatch(/A has no folder for X, Y/);
     expect(mk(true).deletes.map((d) => d.name)).toEqual(['X', 'Y']);
   });
 
   it('plans no deletion without --delete-folders', () => {
     const plan = planFolders(input({ b: { namespace: slash, folders: [folder('INBOX'), folder('X'), folder('Y')] }, optionsOver: { mode: 'mirror' } }));
     expect(plan.deletes).toEqual([]);
-    expect(plan.deletesWithheld).toBeUndefined();
+    expect(plan.foldersWithheld).toEqual([]);
   });
 });

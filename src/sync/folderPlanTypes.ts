@@ -1,0 +1,79 @@
+// The folder plan's data: what the folder planner (planFolders.ts, and
+// twoWayFolders.ts for two-way's rules) is given and what it decides, carried
+// out by folderSetup.ts and folderDeletion.ts.
+
+import type { SideStatus, StateMode } from '../state/types.js';
+import type { FolderPairMapping, FolderPairName, FolderSide } from './folderMap.js';
+import type { Side } from './side.js';
+import type { FolderPairJob, MessageFailure, SyncOptions, Withholding } from './types.js';
+
+/** What the state knows of one folder pair (cheap: no section's records are parsed). */
+export interface KnownPair extends FolderPairName {
+  statusA?: SideStatus;
+  statusB?: SideStatus;
+  /** Some record is held (see MessageRecord.held). */
+  hasHeld: boolean;
+  /** Some record's copy is pending: wanted by an earlier run, never confirmed (see MessageRecord.status). */
+  hasPending?: boolean;
+}
+
+export interface FolderPlanningInput {
+  options: Pick<SyncOptions, 'mode' | 'dryRun' | 'deleteFolders' | 'force' | 'full' | 'filter'>;
+  a: FolderSide;
+  b: FolderSide;
+  /** Every pair the state knows. */
+  known: readonly KnownPair[];
+  state: { isNew: boolean; lastMode: StateMode | undefined };
+  /** Pairs with appends whose result an earlier run never learnt (the journal's unresolved intents). */
+  pendingAppends: readonly FolderPairName[];
+}
+
+/** One folder-level action on one side, with why. */
+export interface FolderAction {
+  side: Side;
+  name: string;
+  why: string;
+}
+
+/** A pair the run wants, before its statuses are looked at. */
+export interface WantedPair {
+  mapping: FolderPairMapping;
+  /** The sides that lack the folder: it is created there first. */
+  missing: Side[];
+  /** Two-way: why the folder is created again on the side that deleted it (the state forgets the pair first). */
+  recreated?: string;
+}
+
+/** A pair this run syncs, with why it is not skipped. */
+export interface PairToSync {
+  mapping: FolderPairMapping;
+  /** The sides whose folder is created in this run (see WantedPair). */
+  missing: Side[];
+  job: FolderPairJob;
+  why: string;
+  /** Messages one side has beyond the other (LIST-STATUS counts): a first estimate of what to copy. */
+  estimate: number;
+}
+
+export interface AccountFolderPlan {
+  /** Folders that get no folder of their own on the other side (failures of the run). */
+  unmapped: MessageFailure[];
+  /** Pairs the state forgets before anything else: gone on both sides, or created again (two-way). */
+  forget: (FolderPairName & { why: string })[];
+  /** Folders to create, parents before children (B's, then two-way's A's). */
+  creates: FolderAction[];
+  /** Folders to subscribe to (the other side subscribes to their pair), with the pair's label. */
+  subscribes: (FolderAction & { label: string })[];
+  /** Pairs to read, plan and sync, INBOX first. */
+  pairs: PairToSync[];
+  /** Pairs left alone because neither side's status changed, with A's message count. */
+  unchanged: { label: string; messages: number }[];
+  /** Folders to delete after the pairs are synced, children first (mirror --delete-folders: B's; two-way: either side's). */
+  deletes: FolderAction[];
+  /** Folder deletions the guard withheld (mirror --delete-folders: all of them; two-way: a side's losses). */
+  foldersWithheld: Withholding[];
+  /** Mirror --delete-folders: B folders A lacks that are kept all the same, with why (for -v). */
+  keptOnB: FolderAction[];
+  /** The first mirror run on a state written by copy runs: every flag on B is read once. */
+  rescanB: boolean;
+}

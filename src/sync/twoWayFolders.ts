@@ -1,0 +1,199 @@
+// Two-way mode's folder rules (issue 8), decided from both listings and the
+// pairs the state knows, before any message is read. Pure: planFolders.ts
+// merges them into the account's folder plan.
+// - A folder only B has, that no remembered pair explains, is created on A
+//   (the name mapping run backwards: a B name that no A name maps onto is a
+//   failure, as an A name B cannot spell is).
+// - A remembered pair one side deleted: the other side's copy is deleted when
+//   it provably holds nothing new since the last run, from its LIST-STATUS
+//   alone: UIDVALIDITY, UIDNEXT, MESSAGES and HIGHESTMODSEQ as recorded, no
+//   copy or append of an earlier run unconfirmed, no held record. Otherwise the
+//   folder is created again on the side that deleted it and the pair synced as
+//   new (the state forgets it first, so none of its messages can be deleted):
+//   never lose mail. Never INBOX, a special-use folder, or a parent of a folder
+//   that stays.
+// - A remembered pair both sides deleted is forgotten.
+// - A side that lost more than half of the remembered folders: its losses are
+//   left alone, withheld (checkFolderLoss), until --force.
+
+import type { FolderInfo } from '../store/types.js';
+import { canonicalInbox, isInbox } from '../store/names.js';
+import { selectFolders } from './folderFilter.js';
+import { isWithin, nameOn, type FolderPairMapping, type FolderPairName } from './folderMap.js';
+import { translateFolderNameBack, untranslatedName } from './folderName.js';
+import type { FolderAction, FolderPlanningInput, KnownPair, WantedPair } from './folderPlanTypes.js';
+import { statusUnchanged } from './folderStatus.js';
+import { checkFolderLoss } from './mirrorGuard.js';
+import { other, sideLabel, SIDES, type Side } from './side.js';
+import type { MessageFailure, Withholding } from './types.js';
+
+export interface TwoWayFolders {
+  /** Every pair to sync: A's (less those deleted or withheld), then those whose A folder is created. */
+  wanted: WantedPair[];
+  /** Folders to delete, children first. */
+  deletes: FolderAction[];
+  /** Pairs to forget: deleted on both sides, paired otherwise now, or created again. */
+  forget: (FolderPairName & { why: string })[];
+  /** B folders that get no A folder of their own. */
+  unmapped: MessageFailure[];
+  /** A side's losses left alone by the folder guard. */
+  withheld: Withholding[];
+}
+
+/** What became of a remembered pair's folders. */
+interface Losses {
+  /** Pairs a side lost while the other still has its folder, by the side that lost it. */
+  lost: Record<Side, KnownPair[]>;
+  forget: TwoWayFolders['forget'];
+}
+
+/**
+ * `mapped`: every A folder's pair (mapFolders); `fromA`: the selected ones, as
+ * the run wants them without two-way's rules.
+ */
+export function planTwoWayFolders(
+  input: FolderPlanningInput,
+  mapped: readonly FolderPairMapping[],
+  fromA: readonly WantedPair[],
+): TwoWayFolders {
+  const selected = (nameA: string): boolean => selectFolders([nameA], input.options.filter).length === 1;
+  const known = input.known.filter((k) => selected(k.nameA));
+  const { lost, forget } = losses(input, known, mapped);
+  const withheld: Withholding[] = [];
+  const deletes: FolderAction[] = [];
+  /** The lost pairs created again, with why (the others are deleted or withheld). */
+  const recreated = new Map<KnownPair, string>();
+  for (const side of SIDES) {
+    const guard = checkFolderLoss({
+      side: sideLabel(side), lost: lost[side].map((k) => nameOn(k, side)), remembered: known.length, force: input.options.force,
+    });
+    if (guard) withheld.push(guard);
+    else decideLosses(input, lost[side], side, deletes, recreated);
+  }
+  for (const [k, why] of recreated) forget.push({ nameA: k.nameA, nameB: k.nameB, why });
+
+  const recreatedOnB = new Map([...recreated].filter(([k]) => lost.b.includes(k)).map(([k, why]) => [k.nameA, why]));
+  const leftOutOnA = new Set(lost.b.filter((k) => !recreated.has(k)).map((k) => k.nameA));
+  const wanted = fromA
+    .filter((w) => !leftOutOnA.has(w.mapping.nameA))
+    .map((w) => (recreatedOnB.has(w.mapping.nameA) ? { ...w, recreated: recreatedOnB.get(w.mapping.nameA)! } : w));
+  const onlyB = foldersOnlyOnB(input, mapped, new Set(lost.a.map((k) => canonicalInbox(k.nameB))), selected);
+  const again = lost.a.flatMap((k): WantedPair[] => {
+    const why = recreated.get(k);
+    const folder = why === undefined ? undefined : listedOn(input, 'b').get(canonicalInbox(k.nameB));
+    return folder === undefined ? [] : [{ mapping: pairOnlyB(k.nameA, folder), missing: ['a'], recreated: why! }];
+  });
+  return { wanted: [...wanted, ...again, ...onlyB.wanted], deletes, forget, unmapped: onlyB.unmapped, withheld };
+}
+
+/** A side's selectable folders by canonical name. */
+function listedOn(input: FolderPlanningInput, side: Side): Map<string, FolderInfo> {
+  return new Map(input[side].folders.filter((f) => f.selectable).map((f) => [canonicalInbox(f.name), f]));
+}
+
+/**
+ * Which remembered pairs a side lost while the other still has the folder,
+ * and which to forget: gone on both sides, or now paired otherwise (A's folder
+ * maps onto another B name, or B's folder is another A folder's pair).
+ */
+function losses(input: FolderPlanningInput, known: readonly KnownPair[], mapped: readonly FolderPairMapping[]): Losses {
+  const listed = { a: listedOn(input, 'a'), b: listedOn(input, 'b') };
+  const pairOfA = new Map(mapped.map((p) => [p.nameA, p]));
+  const pairedOnB = new Set(mapped.map((p) => canonicalInbox(p.nameB)));
+  const out: Losses = { lost: { a: [], b: [] }, forget: [] };
+  for (const k of known) {
+    const onA = listed.a.has(canonicalInbox(k.nameA));
+    const onB = listed.b.has(canonicalInbox(k.nameB));
+    const forget = (why: string): void => void out.forget.push({ nameA: k.nameA, nameB: k.nameB, why });
+    if (onA && onB) continue;
+    if (!onA && !onB) forget('deleted on both sides');
+    else if (onA && canonicalInbox(pairOfA.get(k.nameA)?.nameB ?? '') !== canonicalInbox(k.nameB)) forget(`A's ${k.nameA} pairs with another B folder now`);
+    else if (onB && pairedOnB.has(canonicalInbox(k.nameB))) forget(`B's ${k.nameB} pairs with another A folder now`);
+    else out.lost[onA ? 'b' : 'a'].push(k);
+  }
+  return out;
+}
+
+/**
+ * For each pair `side` lost (children first, so a parent knows whether its
+ * children stay): delete the other side's copy, or create the folder again.
+ */
+function decideLosses(
+  input: FolderPlanningInput,
+  lost: readonly KnownPair[],
+  side: Side,
+  deletes: FolderAction[],
+  recreated: Map<KnownPair, string>,
+): void {
+  const survivor = other(side);
+  const deleting = new Set<string>();
+  const [L, S] = [sideLabel(side), sideLabel(survivor)];
+  for (const k of [...lost].sort((x, y) => nameOn(y, survivor).length - nameOn(x, survivor).length)) {
+    const name = nameOn(k, survivor);
+    const keep = whyKeep(input, k, survivor, deleting);
+    if (keep === undefined) {
+      deleting.add(name);
+      deletes.push({ side: survivor, name, why: `${L} deleted ${nameOn(k, side)}, and ${S}'s copy holds nothing new since the last run` });
+    } else {
+      recreated.set(k, `${L} deleted ${nameOn(k, side)}, but ${S}'s copy ${keep}: created again on ${L}`);
+    }
+  }
+}
+
+/** Why the survivor's copy of a pair the other side deleted must stay (undefined: it may go). */
+function whyKeep(input: FolderPlanningInput, k: KnownPair, survivor: Side, deleting: ReadonlySet<string>): string | undefined {
+  const name = nameOn(k, survivor);
+  const { folders, namespace } = input[survivor];
+  const folder = folders.find((f) => f.selectable && canonicalInbox(f.name) === canonicalInbox(name));
+  if (folder?.specialUse !== undefined) return `is ${sideLabel(survivor)}'s ${folder.specialUse} folder`;
+  if (folders.some((f) => f.name !== name && isWithin(f.name, name, namespace.delimiter) && !deleting.has(f.name))) {
+    return 'holds folders that stay';
+  }
+  if (input.pendingAppends.some((p) => p.nameA === k.nameA && p.nameB === k.nameB)) return 'may hold appends of an earlier run';
+  if (k.hasPending === true) return 'holds copies not yet confirmed';
+  if (k.hasHeld) return 'holds messages kept after a rollback';
+  const recorded = survivor === 'a' ? k.statusA : k.statusB;
+  if (!statusUnchanged(recorded, folder?.status)) return 'changed since the last run (or its status cannot tell)';
+  return undefined;
+}
+
+/**
+ * B folders that no A folder maps onto and no remembered pair explains
+ * (`explained`): each is created on A under the name that maps back onto it,
+ * or listed as a failure when there is none, or when A already has that name
+ * for another pair.
+ */
+function foldersOnlyOnB(
+  input: FolderPlanningInput,
+  mapped: readonly FolderPairMapping[],
+  explained: ReadonlySet<string>,
+  selected: (nameA: string) => boolean,
+): Pick<TwoWayFolders, 'wanted' | 'unmapped'> {
+  const { a, b } = input;
+  const pairedOnB = new Set(mapped.map((p) => canonicalInbox(p.nameB)));
+  const onA = new Map(a.folders.map((f) => [canonicalInbox(f.name), f]));
+  const takenOnA = new Map(mapped.map((p) => [canonicalInbox(p.nameA), p.nameB]));
+  const out: Pick<TwoWayFolders, 'wanted' | 'unmapped'> = { wanted: [], unmapped: [] };
+  for (const folder of listedOn(input, 'b').values()) {
+    const key = canonicalInbox(folder.name);
+    if (isInbox(folder.name) || pairedOnB.has(key) || explained.has(key)) continue;
+    const named = untranslatedName(folder.name, b.namespace, a.namespace);
+    const nameA = 'name' in named ? named.name : translateFolderNameBack(folder.name, b.namespace, a.namespace);
+    if (!selected(nameA)) continue;
+    const fail = (reason: string): void => void out.unmapped.push({ folder: folder.name, uid: 0, side: 'B', reason: `no A folder of its own: ${reason}` });
+    const taken = takenOnA.get(canonicalInbox(nameA));
+    if ('reason' in named) fail(named.reason);
+    else if (taken !== undefined) fail(`its A name "${nameA}" is already the A folder of B folder "${taken}"`);
+    else if (onA.get(canonicalInbox(nameA))?.selectable === true) fail(`its A name "${nameA}" is an A folder that is not synced`);
+    else {
+      takenOnA.set(canonicalInbox(nameA), folder.name);
+      out.wanted.push({ mapping: pairOnlyB(nameA, folder), missing: ['a'] });
+    }
+  }
+  return out;
+}
+
+/** The pair of a folder only B has, whose A folder this run creates. */
+function pairOnlyB(nameA: string, folder: FolderInfo): FolderPairMapping {
+  return { nameA, nameB: folder.name, existsOnB: true, subscribedOnA: false, subscribedOnB: folder.subscribed, selectableOnA: true };
+}
