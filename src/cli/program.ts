@@ -122,11 +122,13 @@ function rootCommand(ctx: Pick<CliContext, 'stdout' | 'stderr'>): Command {
 Examples:
   replimap sync imaps://alice@old.example.org imaps://alice@new.example.org
   replimap sync --mode mirror --dry-run imaps://me@a.example imaps://me@b.example
+  replimap sync --mode two-way imaps://me@office.example imaps://me@hosted.example
   replimap list imaps://alice@mail.example.org
 
 Passwords: REPLIMAP_PASSWORD_A / REPLIMAP_PASSWORD_B, or --password-a-file,
 --password-a-command (and -b-). Exit status: 0 done, 1 some messages failed,
-2 usage, 3 connect/login, 4 state file, 5 mirror guard, 130/143 interrupted.
+2 usage, 3 connect/login, 4 state file, 5 deletion guard (mirror, two-way),
+130/143 interrupted.
 See replimap(1).`,
     );
 }
@@ -134,11 +136,15 @@ See replimap(1).`,
 function addSyncCommand(program: Command, handlers: CommandHandlers): void {
   program
     .command('sync')
-    .description('copy or mirror the mail of store A into store B (incremental: a state file remembers what was done)')
+    .description('copy or mirror the mail of store A into store B, or sync both ways (incremental: a state file remembers what was done)')
     .argument('<A>', 'source store URL: imaps://user@host[:port] or imap://user@host[:port]')
     .argument('<B>', 'destination store URL')
     .addOption(
-      new Option('--mode <mode>', 'copy: add what B lacks; mirror: also delete on B what was deleted on A')
+      new Option(
+        '--mode <mode>',
+        'copy: add what B lacks; mirror: also delete on B what was deleted on A; ' +
+          'two-way: each side gets what the other has, flag changes and deletions of both merged',
+      )
         .choices(['copy', 'mirror', 'two-way'])
         .default('copy'),
     )
@@ -157,7 +163,10 @@ function addSyncCommand(program: Command, handlers: CommandHandlers): void {
     .option('--tls-ca <file>', 'also trust the CA certificates in this PEM file')
     .option('--insecure', 'do not verify TLS certificates; imap:// may then run without TLS')
     .option('--delete-folders', 'mirror: delete folders on B that A does not have')
-    .option('--force', "mirror: delete even beyond the guard's limits (half of a folder or of B's folders; what A lost in a restore)")
+    .option(
+      '--force',
+      "mirror, two-way: delete even beyond the guard's limits (half of a folder or of B's folders; mirror: what A lost in a restore)",
+    )
     .option('--full', 're-read every folder and verify every message instead of skipping unchanged folders')
     .option(
       '--connections <n>',

@@ -18,11 +18,8 @@ export const INSECURE_WARNING = '--insecure: TLS certificates are not verified, 
 
 /** Checks that need no I/O, done before any password command runs. */
 function checkSyncOptions(options: SyncCommandOptions): void {
-  if (options.mode === 'two-way') throw new UsageError('two-way mode is not available yet');
-  if (options.mode !== 'mirror') {
-    if (options.deleteFolders) throw new UsageError('--delete-folders needs --mode mirror');
-    if (options.force) throw new UsageError('--force needs --mode mirror');
-  }
+  if (options.mode !== 'mirror' && options.deleteFolders) throw new UsageError('--delete-folders needs --mode mirror');
+  if (options.mode === 'copy' && options.force) throw new UsageError('--force needs --mode mirror or two-way');
   for (const glob of [...options.include, ...options.exclude]) {
     if (glob.trim() === '') throw new UsageError('--include/--exclude need a non-empty glob');
   }

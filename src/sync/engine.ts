@@ -12,6 +12,7 @@ import { ExtraConnections, type StorePair } from './extraConnections.js';
 import { deleteFolders } from './folderDeletion.js';
 import { prepareFolders } from './folderSetup.js';
 import { runFolderJobs } from './folderJobs.js';
+import { noWork } from './executor.js';
 import { copyPass, deletePass, type PairActing, type PairExecuteContext, type PairResult } from './pairExecute.js';
 import { readFolderPair } from './pairRead.js';
 import { planAccount, planPair, type AccountPlan, type PairPlan } from './planAccount.js';
@@ -20,7 +21,7 @@ import { cutConnectionsOnAbort, interruptedBy, isInterruption } from './interrup
 import { PeriodicCommit } from './periodicCommit.js';
 import { sideLabel, SIDES } from './side.js';
 import { planFolders, type AccountFolderPlan, type KnownPair } from './planFolders.js';
-import type { FolderPairJob, MessageFailure, SyncJob, SyncObserver, SyncSummary } from './types.js';
+import type { FolderPairJob, MessageFailure, SideWork, SyncJob, SyncMode, SyncObserver, SyncSummary } from './types.js';
 
 /** Commit the state (and empty the journal) about this often during a long run. */
 const COMMIT_INTERVAL_MS = 60_000;
@@ -41,7 +42,6 @@ interface RunContext {
 export async function runSync(job: SyncJob, observer: SyncObserver, signal?: AbortSignal): Promise<SyncSummary> {
   const started = Date.now();
   const { options } = job;
-  if (options.mode === 'two-way') throw new UsageError('two-way mode is not available yet');
   if (options.deleteFolders && options.mode !== 'mirror') throw new UsageError('--delete-folders needs --mode mirror');
 
   const state = await SyncState.open(
@@ -231,23 +231,24 @@ async function readAndPlan(ctx: RunContext, run: PhaseRunner, jobs: FolderPairJo
     return pair;
   }, leave);
   if (signal?.aborted) return undefined;
-  const plan = planAccount(pairs, blindSpots(blocked, jobs.length - pairs.length, pairs));
+  const plan = planAccount(pairs, blindSpots(blocked, jobs.length - pairs.length, pairs, job.options.mode));
   reportAccountPlan(observer, plan);
   return plan;
 }
 
 /**
- * What of A this run could not see, in words (undefined: all of it): pairs
- * whose B folder could not be created or that could not be read, A messages
- * without identity. A message may have moved there: mirror deletes nothing in
- * such a run (see planAccount).
+ * What of the sides deletions follow (A; two-way: both) this run could not
+ * see, in words (undefined: all of it): pairs whose B folder could not be
+ * created or that could not be read, messages without identity. A message may
+ * have moved there: nothing is deleted in such a run (see planAccount).
  */
-function blindSpots(blocked: number, unread: number, pairs: readonly PairPlan[]): string | undefined {
-  const unidentified = pairs.reduce((n, p) => n + p.reading.reads.a.unidentified.length, 0);
+function blindSpots(blocked: number, unread: number, pairs: readonly PairPlan[], mode: SyncMode): string | undefined {
+  const followed = mode === 'two-way' ? SIDES : (['a'] as const);
+  const unidentified = followed.map((side) => ({ side, n: pairs.reduce((n, p) => n + p.reading.reads[side].unidentified.length, 0) }));
   const parts = [
     blocked > 0 && `${blocked} folder${blocked === 1 ? '' : 's'} could not be created on B`,
     unread > 0 && `${unread} folder${unread === 1 ? '' : 's'} could not be read`,
-    unidentified > 0 && `A gave no identity for ${unidentified} message${unidentified === 1 ? '' : 's'}`,
+    ...unidentified.map(({ side, n }) => n > 0 && `${sideLabel(side)} gave no identity for ${n} message${n === 1 ? '' : 's'}`),
   ].filter((p): p is string => typeof p === 'string');
   return parts.length > 0 ? parts.join(', ') : undefined;
 }
@@ -287,6 +288,7 @@ function addUp(summary: SyncSummary, results: readonly PairResult[]): void {
     summary.bytes += r.bytes;
     summary.flagsUpdated += r.flagsUpdated;
     summary.expunged += r.expunged;
+    for (const side of SIDES) addWork(summary.bySide![side], r.bySide?.[side]);
     summary.skipped += r.alreadyThere;
     summary.deletionsWithheld += r.expungesWithheld;
     for (const w of [r.withheld, r.held]) if (w) summary.withheld.push(w);
@@ -294,10 +296,18 @@ function addUp(summary: SyncSummary, results: readonly PairResult[]): void {
   }
 }
 
+function addWork(total: SideWork, work: SideWork | undefined): void {
+  if (work === undefined) return;
+  total.copied += work.copied;
+  total.bytes += work.bytes;
+  total.flagsUpdated += work.flagsUpdated;
+  total.expunged += work.expunged;
+}
+
 function emptySummary(options: SyncJob['options']): SyncSummary {
   return {
     mode: options.mode, dryRun: options.dryRun, folders: 0, foldersSkipped: 0, foldersCreated: 0,
-    copied: 0, bytes: 0, flagsUpdated: 0, expunged: 0, foldersDeleted: 0, skipped: 0,
+    copied: 0, bytes: 0, flagsUpdated: 0, expunged: 0, foldersDeleted: 0, skipped: 0, bySide: { a: noWork(), b: noWork() },
     deletionsWithheld: 0, withheld: [], rollbacks: [], failed: [], warnings: [], elapsedMs: 0,
     stats: { a: zeroStats(), b: zeroStats() },
   };

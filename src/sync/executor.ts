@@ -13,7 +13,7 @@ import type { MessageRecord, StateOp } from '../state/types.js';
 import type { SyncState } from '../state/SyncState.js';
 import type { AppendMessage, AppendResult, FetchedBodies, FolderRead, FolderStatus, MessageEnvelope, Store } from '../store/types.js';
 import type { CopyAction, ExpungeAction, FlagChange, FolderPlan } from './planTypes.js';
-import type { FolderResult, MessageFailure, SyncMode, SyncObserver } from './types.js';
+import type { FolderResult, MessageFailure, SideWork, SyncMode, SyncObserver } from './types.js';
 import { BATCH_MAX_BYTES, inBatches } from './batches.js';
 import { describeFlagDelta } from './flags.js';
 import { diffRecords, recordKey } from './recordDiff.js';
@@ -57,10 +57,13 @@ export interface ExecutionContext {
 
 /** What the executor did, with what the engine needs to know about its own writes to B. */
 export interface FolderExecutionResult extends FolderResult {
+  bySide: { a: SideWork; b: SideWork };
   /** The folder's statuses were recorded (nothing failed or withheld, not cut short). */
   statusRecorded: boolean;
   /** Highest UID B gave our appends (0: none). */
   maxAppendedUid: number;
+  /** Highest UID A gave our appends (0: none; two-way only appends to A). */
+  maxAppendedUidA: number;
   /** Appends B stored without telling their UID (no UIDPLUS). */
   appendsWithoutUid: number;
 }
@@ -104,7 +107,7 @@ export interface FolderActing {
 export async function copyAndChangeFlags(ctx: ExecutionContext, job: FolderExecution): Promise<FolderActing> {
   const result: FolderExecutionResult = {
     folder: job.label, skipped: false, copied: 0, bytes: 0, flagsUpdated: 0, expunged: 0, failed: 0,
-    statusRecorded: false, maxAppendedUid: 0, appendsWithoutUid: 0,
+    bySide: { a: noWork(), b: noWork() }, statusRecorded: false, maxAppendedUid: 0, maxAppendedUidA: 0, appendsWithoutUid: 0,
   };
   const fail: Fail = (failure) => {
     result.failed++;
@@ -159,8 +162,13 @@ export async function deleteAndFinish(
   const kept = await expunge(run, unconfirmed, cannotDelete);
   const { ctx, job, result } = run;
   const settled = result.failed === 0 && acting.saidGone === 0 && !acting.interrupted && kept === 0;
-  result.statusRecorded = await recordStatuses(ctx, job, settled, result.maxAppendedUid);
+  result.statusRecorded = await recordStatuses(ctx, job, settled, { a: result.maxAppendedUidA, b: result.maxAppendedUid });
   return result;
+}
+
+/** No work yet, on one side. */
+export function noWork(): SideWork {
+  return { copied: 0, bytes: 0, flagsUpdated: 0, expunged: 0 };
 }
 
 /** Why an action on `side` is refused, or undefined when the mode lets the run write there. */
@@ -189,7 +197,10 @@ async function changeFlags(run: Execution): Promise<void> {
     const failures = refused === undefined ? await applyFlagChanges(ctx.stores[side], changes) : undefined;
     for (const change of changes) {
       const reason = refused ?? failures!.get(change.uid);
-      if (reason === undefined) run.result.flagsUpdated++;
+      if (reason === undefined) {
+        run.result.flagsUpdated++;
+        run.result.bySide[side].flagsUpdated++;
+      }
       else failed.push({ change, reason });
     }
   }
@@ -230,6 +241,7 @@ async function expunge(run: Execution, unconfirmed: ReadonlySet<string>, cannotD
       try {
         await ctx.stores[side].expungeMessages(expunges.map((e) => e.uid));
         run.result.expunged += expunges.length;
+        run.result.bySide[side].expunged += expunges.length;
         for (const { record: r } of expunges) ctx.state.apply({ op: 'del', nameA: job.nameA, nameB: job.nameB, uidA: r.uidA, uidB: r.uidB });
         continue;
       } catch (err) {
@@ -265,12 +277,14 @@ async function copyFrom(run: Execution, from: Side, unreturned: Unreturned[]): P
     unreturned.push({ uid: action.uid, missing: 'envelope' });
   }
   const copy = await copyInBatches(run, ready, unreturned);
+  const to = run.result.bySide[actions[0]!.to];
   run.result.copied += copy.copied;
   run.result.bytes += copy.bytes;
-  if (from === 'a') {
-    run.result.maxAppendedUid = copy.maxAppendedUid;
-    run.result.appendsWithoutUid = copy.appendsWithoutUid;
-  }
+  to.copied += copy.copied;
+  to.bytes += copy.bytes;
+  if (from === 'a') run.result.maxAppendedUid = copy.maxAppendedUid;
+  else run.result.maxAppendedUidA = copy.maxAppendedUid;
+  run.result.appendsWithoutUid += copy.appendsWithoutUid;
   return copy;
 }
 
@@ -290,23 +304,29 @@ function onlyOnSource(action: CopyAction): MessageRecord {
  * reported again until --force carries it out). Held records need no such help:
  * their mark keeps them withheld, and a mirror run never skips a folder that has any.
  */
-async function recordStatuses(ctx: ExecutionContext, job: FolderExecution, settled: boolean, maxAppendedUid: number): Promise<boolean> {
+async function recordStatuses(
+  ctx: ExecutionContext,
+  job: FolderExecution,
+  settled: boolean,
+  maxAppendedUid: { a: number; b: number },
+): Promise<boolean> {
   const { nameA, nameB, plan } = job;
   const unmarkedWithheld = plan.expungesWithheld - (plan.expungesHeld ?? 0);
   // Deletions kept in doubt are planned again next run: the folder must not look unchanged then.
   const complete = settled && unmarkedWithheld === 0 && plan.uncompared === undefined && plan.expungesInDoubt === undefined && !ctx.signal?.aborted;
   if (complete) {
-    ctx.state.apply({ op: 'status', nameA, nameB, side: 'a', status: job.reads.a.status });
-    ctx.state.apply({ op: 'status', nameA, nameB, side: 'b', status: statusAfterAppends(job.reads.b.status, maxAppendedUid) });
+    for (const side of SIDES) {
+      ctx.state.apply({ op: 'status', nameA, nameB, side, status: statusAfterAppends(job.reads[side].status, maxAppendedUid[side]) });
+    }
   }
   await ctx.state.flush();
   return complete;
 }
 
 /**
- * B's status as read before this run wrote to it (so a change someone else made
- * meanwhile is read next run), but with UIDNEXT past the UIDs B gave our own
- * appends: a B restored from a backup taken before them then shows a UIDNEXT
+ * A side's status as read before this run wrote to it (so a change someone else made
+ * meanwhile is read next run), but with UIDNEXT past the UIDs that side gave our own
+ * appends: a side restored from a backup taken before them then shows a UIDNEXT
  * lower than recorded, and is seen to have gone back in time.
  */
 function statusAfterAppends(before: FolderStatus, maxAppendedUid: number): FolderStatus {

@@ -74,6 +74,6 @@ export interface AccountFolderPlan {
   foldersWithheld: Withholding[];
   /** Mirror --delete-folders: B folders A lacks that are kept all the same, with why (for -v). */
   keptOnB: FolderAction[];
-  /** The first mirror run on a state written by copy runs: every flag on B is read once. */
+  /** The first mirror or two-way run on a state written by copy runs: every flag on B is read once. */
   rescanB: boolean;
 }

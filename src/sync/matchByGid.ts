@@ -44,6 +44,8 @@ export interface Candidate {
   sizedGid?: true;
   /** Why the other side lacks it, when a record named it there (absent: no record did, it is new). */
   absence?: Absence;
+  /** With partnerGone: how its flags changed since the record's base ("+\\Seen"), when they did. */
+  changedSinceBase?: string;
 }
 
 export interface GidMatch {

@@ -15,10 +15,15 @@
 // messages on A keeps them on B, the others sync (accountWithholding).
 // And what A lost when it went back in time (held records) is never deleted
 // without --force, in any run, however little it is (planGuarded).
+// Two-way deletes on both sides, each what the other expunged: the same limit
+// applies to each side's deletions against what that side holds (a side that
+// suddenly lost more than half of a folder makes the run refuse, exit 5); a
+// side that went back in time gets back what it lost instead (planFolder).
 
 import { planFolder } from './planFolder.js';
 import type { FolderPlan, FolderPlanInput } from './planTypes.js';
-import type { Withholding } from './types.js';
+import { other, sideLabel, SIDES, type Side } from './side.js';
+import type { SyncMode, Withholding } from './types.js';
 
 /** Withhold only with at least this many messages to delete (small folders change a lot). */
 export const GUARD_MIN_MESSAGES = 10;
@@ -49,6 +54,10 @@ function mostlyGone(remembered: number, gone: number): boolean {
  */
 export function checkDeletionLimit(input: {
   what: 'messages' | 'folders';
+  /** The side deleted from (absent: B, as in mirror). */
+  side?: Side;
+  /** The mode, as the reason names it (absent: mirror). */
+  mode?: SyncMode;
   /** The folder (messages only), as the user knows it. */
   folder?: string;
   deleting: number;
@@ -60,12 +69,17 @@ export function checkDeletionLimit(input: {
   const { what, folder, deleting, heldOnB } = input;
   const minimum = what === 'messages' ? GUARD_MIN_MESSAGES : GUARD_MIN_FOLDERS;
   if (input.force || deleting < minimum || !mostlyGone(heldOnB, deleting)) return undefined;
-  const where = what === 'messages' ? `"${folder ?? '?'}": mirror would delete` : 'mirror would delete';
-  const held = what === 'messages' ? 'B holds there' : 'B has';
+  const mode = input.mode ?? 'mirror';
+  const on = sideLabel(input.side ?? 'b');
+  const where = what === 'messages' ? `"${folder ?? '?'}": ${mode} would delete` : `${mode} would delete`;
+  const held = what === 'messages' ? `${on} holds there` : `${on} has`;
   const reason =
     `${where} ${deleting} of the ${plural(heldOnB, what.slice(0, -1))} ${held} (more than half in one run)` +
     `${input.cause ? `; ${input.cause}` : ''}: withheld, rerun with --force to delete them`;
-  return { what, ...(folder !== undefined && what === 'messages' && { folder }), count: deleting, heldOnB, reason };
+  return {
+    what, ...(folder !== undefined && what === 'messages' && { folder }), ...(input.side === 'a' && { side: 'A' as const }),
+    count: deleting, heldOnB, reason,
+  };
 }
 
 /**
@@ -141,27 +155,41 @@ export function planGuarded(
     withholdAll?: string;
   },
 ): { plan: FolderPlan; withheld?: Withholding; held?: Withholding } {
-  const plan = planFolder({ ...input, allowExpunge: input.mode === 'mirror', expungeHeld: guard.force });
+  const plan = planFolder({ ...input, allowExpunge: input.mode !== 'copy', expungeHeld: guard.force });
   const held = heldWithholding(plan, guard.folder, input.b.size);
   if (plan.expunges.length === 0) return { plan, ...(held && { held }) };
-  const deleting = plan.expunges.length;
-  // The limit's reason says more (of how many B holds); withholdAll adds its cause, or withholds alone.
-  const cause = [guard.cause, guard.withholdAll].filter((c) => c !== undefined).join('; ');
-  const withheld =
-    checkDeletionLimit({
-      what: 'messages', folder: guard.folder, deleting, heldOnB: input.b.size,
-      force: guard.force, ...(cause !== '' && { cause }),
-    }) ??
-    (guard.withholdAll !== undefined && !guard.force
-      ? {
-          what: 'messages' as const, folder: guard.folder, count: deleting, heldOnB: input.b.size,
-          reason:
-            `"${guard.folder}": mirror would delete ${plural(deleting, 'message')} A lacks; ${guard.withholdAll}: ` +
-            'withheld, rerun with --force to delete them',
-        }
-      : undefined);
+  const withheld = SIDES.map((side) => sideWithholding(input, guard, plan, side)).find((w) => w !== undefined);
   if (!withheld) return { plan, ...(held && { held }) };
   return { plan: planFolder({ ...input, allowExpunge: false }), withheld, ...(held && { held }) };
+}
+
+/**
+ * The withholding of one side's deletions in a plan, if any: the limit against
+ * what that side holds, or the folder's withholdAll. One side's withholding
+ * withholds the folder's deletions on both sides (the run refuses, exit 5).
+ */
+function sideWithholding(
+  input: Omit<FolderPlanInput, 'allowExpunge' | 'expungeHeld'>,
+  guard: Parameters<typeof planGuarded>[1],
+  plan: FolderPlan,
+  side: Side,
+): Withholding | undefined {
+  const deleting = plan.expunges.filter((e) => e.side === side).length;
+  if (deleting === 0) return undefined;
+  const heldOnSide = input[side].size;
+  // The limit's reason says more (of how many the side holds); withholdAll adds its cause, or withholds alone.
+  const cause = [guard.cause, guard.withholdAll].filter((c) => c !== undefined).join('; ');
+  const limit = checkDeletionLimit({
+    what: 'messages', side, mode: input.mode, folder: guard.folder, deleting, heldOnB: heldOnSide,
+    force: guard.force, ...(cause !== '' && { cause }),
+  });
+  if (limit !== undefined || guard.withholdAll === undefined || guard.force) return limit;
+  return {
+    what: 'messages', folder: guard.folder, ...(side === 'a' && { side: 'A' as const }), count: deleting, heldOnB: heldOnSide,
+    reason:
+      `"${guard.folder}": ${input.mode} would delete ${plural(deleting, 'message')} ${sideLabel(other(side))} lacks; ${guard.withholdAll}: ` +
+      'withheld, rerun with --force to delete them',
+  };
 }
 
 /** The plan's held records (A lost them in a rollback, or their records were lost), as one withholding with its reason. */

@@ -16,7 +16,7 @@ import { describeFlagDelta } from './flags.js';
 import { expectedStatusOfB, type ExpectedStatus } from './ownWrites.js';
 import { mayWrite, sideLabel, SIDES, type Side } from './side.js';
 import type { PairPlan } from './planAccount.js';
-import type { FolderResult, SyncObserver, SyncOptions, Withholding } from './types.js';
+import type { FolderResult, SideWork, SyncObserver, SyncOptions, Withholding } from './types.js';
 
 export interface PairExecuteContext {
   state: SyncState;
@@ -64,6 +64,8 @@ export async function copyPass(ctx: PairExecuteContext, pair: PairPlan, stores: 
   await openWhereActing(ctx, pair, stores, (side) =>
     plan.appends.some((a) => a.from === side) || plan.flagChanges.some((c) => c.side === side) || leftOutOf(reading.reads[side]).length > 0,
   );
+  explainFlagChanges(ctx.observer, pair, 'setting');
+  explainCopies(ctx.observer, pair, 'copying');
   const acting = await copyAndChangeFlags(executionContext(ctx, stores), execution(pair));
   return { label, pair, acting };
 }
@@ -89,7 +91,7 @@ export async function deletePass(
   if (acting === undefined) {
     return {
       folder: job.label, skipped: false, copied: work.appends, bytes: work.appendBytes,
-      flagsUpdated: work.flagUpdates, expunged: work.expunges, failed: 0, ...common,
+      flagsUpdated: work.flagUpdates, expunged: work.expunges, failed: 0, bySide: plannedBySide(pair), ...common,
     };
   }
   // A folder that cannot be opened again fails its deletions alone: what its first pass did still counts.
@@ -100,11 +102,12 @@ export async function deletePass(
     if (!(err instanceof StoreError)) throw err;
     cannotDelete = err.message;
   }
+  explainExpunges(ctx.observer, pair);
   const result = await deleteAndFinish(acting, stores, unconfirmed, cannotDelete);
   const expectedB = expectedStatusOfB(ctx.options, job, reading.reads.b, result);
   return {
     folder: result.folder, skipped: result.skipped, copied: result.copied, bytes: result.bytes,
-    flagsUpdated: result.flagsUpdated, expunged: result.expunged, failed: result.failed,
+    flagsUpdated: result.flagsUpdated, expunged: result.expunged, failed: result.failed, bySide: result.bySide,
     ...common, ...(expectedB && { expectedB }),
   };
 }
@@ -135,22 +138,59 @@ function execution({ plan, reading }: PairPlan): FolderExecution {
   };
 }
 
+/** A dry run's counts per side, from the plan (what a real run would do). */
+function plannedBySide({ plan, reading }: PairPlan): Record<Side, SideWork> {
+  const onSide = (side: Side): SideWork => {
+    const copies = plan.appends.filter((a) => a.to === side);
+    return {
+      copied: copies.length,
+      bytes: copies.reduce((sum, a) => sum + (reading.envelopes[a.from].get(a.uid)?.size ?? a.size), 0),
+      flagsUpdated: plan.flagChanges.filter((c) => c.side === side).length,
+      expunged: plan.expunges.filter((e) => e.side === side).length,
+    };
+  };
+  return { a: onSide('a'), b: onSide('b') };
+}
+
+/** -v: each copy to `to` and why (a real run says it before acting, a dry run instead). */
+function explainCopies(observer: SyncObserver, { plan, reading }: PairPlan, verb: string, to?: Side): void {
+  for (const a of plan.appends) {
+    if (to !== undefined && a.to !== to) continue;
+    const size = reading.envelopes[a.from].get(a.uid)?.size ?? a.size;
+    observer.verbose(`${reading.job.label}: ${verb} ${sideLabel(a.from)} UID ${a.uid} (${size} bytes) to ${sideLabel(a.to)}: ${a.why}`);
+  }
+}
+
+/** -v: each flag change on `side` and why. */
+function explainFlagChanges(observer: SyncObserver, { plan, reading }: PairPlan, verb: string, side?: Side): void {
+  for (const c of plan.flagChanges) {
+    if (side !== undefined && c.side !== side) continue;
+    observer.verbose(`${reading.job.label}: ${verb} ${sideLabel(c.side)} UID ${c.uid} ${describeFlagDelta(c)}: ${c.why}`);
+  }
+}
+
+/** -v: each deletion and why. */
+function explainExpunges(observer: SyncObserver, { plan, reading }: PairPlan): void {
+  for (const e of plan.expunges) {
+    observer.verbose(`${reading.job.label}: deleting ${sideLabel(e.side)} UID ${e.uid} (global id ${e.record.gid}): ${e.why}`);
+  }
+}
+
 function describePlan(observer: SyncObserver, pair: PairPlan): void {
-  const { plan, work, reading } = pair;
+  const { plan, reading } = pair;
   const { label, nameA, nameB } = reading.job;
   const nameOn = (side: Side): string => (side === 'a' ? nameA : nameB);
-  if (work.appends > 0) {
-    observer.wouldDo(`${label}: copy ${work.appends} messages (${work.appendBytes} bytes) to B ${nameB}`);
-    for (const a of plan.appends) {
-      const size = reading.envelopes[a.from].get(a.uid)?.size ?? a.size;
-      observer.verbose(`${label}: would copy ${sideLabel(a.from)} UID ${a.uid} (${size} bytes) to ${sideLabel(a.to)}: ${a.why}`);
-    }
+  const bySide = plannedBySide(pair);
+  for (const to of SIDES) {
+    const { copied, bytes } = bySide[to];
+    if (copied === 0) continue;
+    observer.wouldDo(`${label}: copy ${copied} messages (${bytes} bytes) to ${sideLabel(to)} ${nameOn(to)}`);
+    explainCopies(observer, pair, 'would copy', to);
   }
-  if (work.flagUpdates > 0) {
-    observer.wouldDo(`${label}: update flags of ${work.flagUpdates} messages on B`);
-    for (const c of plan.flagChanges) {
-      observer.verbose(`${label}: would set ${sideLabel(c.side)} UID ${c.uid} ${describeFlagDelta(c)}: ${c.why}`);
-    }
+  for (const side of SIDES) {
+    if (bySide[side].flagsUpdated === 0) continue;
+    observer.wouldDo(`${label}: update flags of ${bySide[side].flagsUpdated} messages on ${sideLabel(side)}`);
+    explainFlagChanges(observer, pair, 'would set', side);
   }
   for (const e of plan.expunges) {
     const side = sideLabel(e.side);

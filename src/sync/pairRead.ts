@@ -15,7 +15,7 @@ import { globalId, identityWithoutSize } from './identity.js';
 import { planGuarded } from './mirrorGuard.js';
 import type { FolderPlanInput, HeldWithoutUid, SideSnapshot } from './planTypes.js';
 import { rollbackEvidence } from './rollback.js';
-import { SIDES } from './side.js';
+import { mayWrite, SIDES } from './side.js';
 import { buildSnapshot, heldDroppedByVoiding, voidSide } from './snapshot.js';
 import type { FolderPairJob, SyncObserver, SyncOptions } from './types.js';
 
@@ -80,11 +80,15 @@ export async function readFolderPair(ctx: PairReadContext, job: FolderPairJob, s
       holdUnpaired: ['b'] as const,
     }),
   };
+  const aWentBack = rollbacks.includes('a') && options.mode === 'mirror';
   const guard: GuardInput = {
-    folder: label, force: options.force, cause: withholdingCause(job, records, voided.sides.includes('a')),
-    // What A lost in a rollback is not A deleting it: none of it is deleted in this run.
-    ...(rollbacks.includes('a') && { withholdAll: 'A went back in time (restored from an older backup?) and may have lost them' }),
-    ...(!rollbacks.includes('a') && job.withholdAll !== undefined && { withholdAll: job.withholdAll }),
+    folder: label, force: options.force,
+    // The causes a folder's history tells are of B holding what A lacks (mirror).
+    ...(options.mode === 'mirror' && { cause: withholdingCause(job, records, voided.sides.includes('a')) }),
+    // What A lost in a rollback is not A deleting it: none of it is deleted in this run (mirror; two-way
+    // copies back what a side lost, and deletes only what the other side expunged, see planFolder).
+    ...(aWentBack && { withholdAll: 'A went back in time (restored from an older backup?) and may have lost them' }),
+    ...(!aWentBack && job.withholdAll !== undefined && { withholdAll: job.withholdAll }),
   };
   const envelopes = { a: envelopesOf(reads.a), b: envelopesOf(reads.b) };
   const answered = await answerPlannerQuestions(ctx, label, stores, input, guard, envelopes);
@@ -185,7 +189,7 @@ async function readBothSides(
     if (base && side === 'b' && job.rescanB) base = { ...base, highestModseq: undefined };
     if (job.missingOn.includes(side)) return emptyRead();
     return store.readFolder(side === 'a' ? nameA : nameB, {
-      readOnly: side === 'a' || options.dryRun,
+      readOnly: !mayWrite(options.mode, side) || options.dryRun,
       base,
       verify,
     });
@@ -204,7 +208,7 @@ async function readBothSides(
     rollbacks.push(side);
     observer.warning(
       `${label}: ${side.toUpperCase()} went back in time (${evidence}): restored from an older backup? ` +
-        `Checking every message's identity; ${side === 'b' ? 'copying again what B lost' : 'nothing on B is deleted because of it'}`,
+        `Checking every message's identity; ${lossRemedy(options.mode, side)}`,
     );
     // --full, or a read without a recorded status (no base), has read every identity already.
     return options.full || stored === undefined ? read : readSide(side, true);
@@ -213,6 +217,12 @@ async function readBothSides(
   const [readA, readB] = await Promise.all([readChecked('a'), readChecked('b')]);
   rollbacks.sort();
   return { reads: { a: readA, b: readB }, rollbacks };
+}
+
+/** What the run does about what a side that went back in time lost (for its warning). */
+function lossRemedy(mode: SyncOptions['mode'], side: 'a' | 'b'): string {
+  if (mode === 'two-way') return `copying again what ${side.toUpperCase()} lost, deleting nothing because of it`;
+  return side === 'b' ? 'copying again what B lost' : 'nothing on B is deleted because of it';
 }
 
 /** Why B holds messages A lacks, as far as this folder's history tells (for the guard's message). */

@@ -66,7 +66,8 @@ function deletionsInDoubt(pair: PairPlan, blind: string, warnings: string[]): Pa
   const { plan } = pair;
   const n = plan.expunges.length;
   if (n === 0) return pair;
-  warnings.push(`${pair.reading.job.label}: not deleting ${n} B message${n === 1 ? '' : 's'} A lacks in this run: ${blind}, and they may have moved there`);
+  const what = plan.expunges.every((e) => e.side === 'b') ? `B message${n === 1 ? '' : 's'} A lacks` : `message${n === 1 ? '' : 's'} the other side lacks`;
+  warnings.push(`${pair.reading.job.label}: not deleting ${n} ${what} in this run: ${blind}, and they may have moved there`);
   return {
     ...pair,
     plan: { ...plan, expunges: [], records: [...plan.records, ...plan.expunges.map((e) => e.record)], expungesInDoubt: (plan.expungesInDoubt ?? 0) + n },
@@ -129,6 +130,13 @@ function planWarnings(reading: PairReading, plan: FolderPlan): string[] {
     out.push(
       `${label}: ${side.toUpperCase()} ${which} a different message than recorded (UIDs reused); ` +
         `treating ${uids.length === 1 ? 'it as a new message' : 'them as new messages'}`,
+    );
+  }
+  if (plan.expungesOverFlagChanges !== undefined) {
+    const n = plan.expungesOverFlagChanges;
+    out.push(
+      `${label}: deleting ${n} message${n === 1 ? '' : 's'} the other side expunged although ${n === 1 ? 'its' : 'their'} flags ` +
+        'changed since the last run (the expunge wins; -v lists them)',
     );
   }
   if (plan.expungesInDoubt !== undefined) {

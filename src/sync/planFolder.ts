@@ -6,13 +6,18 @@
 // (which side lacks it, which side's flags changed), and the mode restricts
 // that (mayWrite, fateOfUnpaired): copy and mirror never write A; what only B
 // has is kept (copy) or expunged (mirror, guarded); mirror's B flags follow A.
+// Two-way is that decision unrestricted: what one side lacks is copied to it,
+// unless the state proves it was synced there and it is gone (that side
+// expunged it: expunged from the other too, guarded), and a side that went
+// back in time gets back what it lost.
 //
 // Matching is by global id as a multiset: within one folder, n copies of a gid
 // on A and m on B make min(n, m) pairs, so exact duplicates survive and are
 // never merged; where a gid's candidates differ in body, sizes or digests say
-// which is which (see matchByGid.ts). Nothing is ever removed from A, and nothing from B except, in
-// mirror mode, a message A does not have (and only when allowExpunge; one A lost when it went back
-// in time, a held record, only with expungeHeld as well).
+// which is which (see matchByGid.ts). In copy and mirror nothing is ever removed from A, and nothing
+// from B except, in mirror mode, a message A does not have (and only when allowExpunge; one A lost
+// when it went back in time, a held record, only with expungeHeld as well). In two-way a side loses
+// only a message the other side expunged after both had it (allowExpunge).
 
 import type { HeldKind, MessageRecord } from '../state/types.js';
 import type { CopyAction, ExpungeAction, FlagChange, FolderPlan, FolderPlanInput, SnapshotMessage } from './planTypes.js';
@@ -39,14 +44,15 @@ interface Draft {
   expungesHeld: number;
   expungesHeldUnknown: number;
   expungesInDoubt: number;
+  /** Two-way: expunges of messages whose flags changed on the side that still had them (the expunge wins). */
+  expungesOverFlagChanges: number;
 }
 
 export function planFolder(input: FolderPlanInput): FolderPlan {
-  if (input.mode === 'two-way') throw new Error('two-way mode is not implemented yet');
   const draft: Draft = {
     input, kept: [], appends: [], flagChanges: [], expunges: [], dropped: { a: new Set(), b: new Set() }, reusedUids: [],
     pools: { a: [], b: [] }, unlisted: { a: new Set(), b: new Set() },
-    expungesWithheld: 0, expungesHeld: 0, expungesHeldUnknown: 0, expungesInDoubt: 0,
+    expungesWithheld: 0, expungesHeld: 0, expungesHeldUnknown: 0, expungesInDoubt: 0, expungesOverFlagChanges: 0,
   };
   const presence = { a: new SidePresence('a', input.a, input.records), b: new SidePresence('b', input.b, input.records) };
   planRecords(draft, presence);
@@ -123,7 +129,8 @@ function planMatchedPair(draft: Draft, a: Candidate, b: Candidate): void {
   const pair = { a, b };
   for (const side of SIDES) {
     const from = sideLabel(other(side));
-    changeFlags(draft, side, pair[side].uid, pair[side].flags, merged[side], null, () => `matched by global id: flags as on ${from}`);
+    const why = draft.input.mode === 'two-way' ? 'matched by global id: flags of both sides merged' : `matched by global id: flags as on ${from}`;
+    changeFlags(draft, side, pair[side].uid, pair[side].flags, merged[side], null, () => why);
   }
   draft.kept.push({ uidA: a.uid, uidB: b.uid, gid: a.gid, flags: merged.base });
 }
@@ -189,15 +196,16 @@ function collectUnknown(draft: Draft, presence: SidePresence): void {
 type Fate = 'copy' | 'expunge' | 'keep';
 
 /**
- * What becomes of a message only `side` has. A two-way sync would delete it
- * where the other side deleted its copy, and copy it otherwise; the mode
- * restricts that: copy and mirror never write A, so A is the source: what B
- * lacks or lost is copied to B (again), and what only B has is kept (copy) or
- * deleted (mirror: B follows A).
+ * What becomes of a message only `side` has. A two-way sync deletes it only
+ * where the state proves the other side had it and that side's copy is gone
+ * (expunged there), not when that side went back in time (held) or its UID
+ * now holds another message: then, as for anything new, it is copied. The
+ * mode restricts that: copy and mirror never write A, so A is the source:
+ * what B lacks or lost is copied to B (again), and what only B has is kept
+ * (copy) or deleted (mirror: B follows A).
  */
 function fateOfUnpaired(mode: SyncMode, side: Side, m: Candidate): Fate {
-  const twoWay: Fate = m.partnerGone ? 'expunge' : 'copy';
-  if (mode === 'two-way') return twoWay;
+  if (mode === 'two-way') return m.partnerGone && m.held === undefined && m.absence?.kind === 'gone' ? 'expunge' : 'copy';
   if (side === 'a') return 'copy';
   return mode === 'mirror' ? 'expunge' : 'keep';
 }
@@ -216,11 +224,12 @@ function copyOf(draft: Draft, from: Side, m: Candidate): CopyAction {
   const wanted = normalizeFlags(m.flags);
   const flags = wanted.filter((flag) => flagAccepted(flag, accepts));
   for (const flag of wanted) if (!flagAccepted(flag, accepts)) draft.dropped[to].add(flag);
-  return { from, to, uid: m.uid, gid: m.gid, flags, sourceFlags: wanted, size: m.size ?? 0, why: whyCopy(from, m.absence) };
+  return { from, to, uid: m.uid, gid: m.gid, flags, sourceFlags: wanted, size: m.size ?? 0, why: whyCopy(from, m.absence, m.held) };
 }
 
-function whyCopy(from: Side, absence: Absence | undefined): string {
+function whyCopy(from: Side, absence: Absence | undefined, held: Candidate['held']): string {
   const to = sideLabel(other(from));
+  if (held === 'rollback') return `${to} lost it when it went back in time`;
   switch (absence?.kind) {
     case undefined: return `new on ${sideLabel(from)}`;
     case 'gone': return `${to}'s copy is gone`;
@@ -229,12 +238,16 @@ function whyCopy(from: Side, absence: Absence | undefined): string {
   }
 }
 
-function whyExpunge(side: Side, absence: Absence | undefined): string {
+function whyExpunge(mode: SyncMode, side: Side, m: Candidate): string {
   const from = sideLabel(other(side));
+  const { absence } = m;
   switch (absence?.kind) {
-    case undefined: case 'never-stored': return `mirror: not on ${from}`;
-    case 'gone': return `mirror: ${from} deleted it`;
-    case 'uid-reused': return `mirror: UID ${absence.uid} on ${from} now holds another message`;
+    case undefined: case 'never-stored': return `${mode}: not on ${from}`;
+    case 'gone': {
+      const lost = mode !== 'two-way' || m.changedSinceBase === undefined ? '' : `; its flag change on ${sideLabel(side)} since the last run (${m.changedSinceBase}) is lost: the expunge wins`;
+      return `${mode}: ${from} deleted it${lost}`;
+    }
+    case 'uid-reused': return `${mode}: UID ${absence.uid} on ${from} now holds another message`;
   }
 }
 
@@ -254,7 +267,8 @@ function planExpunge(draft: Draft, side: Side, m: Candidate): void {
   // What the other side lost in a rollback is not it deleting the message: it waits for --force.
   const mayGo = m.held === undefined || input.expungeHeld === true;
   if (mayWrite(input.mode, side) && input.allowExpunge && !mayBeThere && mayGo) {
-    draft.expunges.push({ side, uid: m.uid, record, why: whyExpunge(side, m.absence) });
+    draft.expunges.push({ side, uid: m.uid, record, why: whyExpunge(input.mode, side, m) });
+    if (input.mode === 'two-way' && m.changedSinceBase !== undefined) draft.expungesOverFlagChanges++;
     return;
   }
   if (mayBeThere) draft.expungesInDoubt++;
@@ -276,7 +290,7 @@ function finished(draft: Draft, match: GidMatch): FolderPlan {
   draft.reusedUids.sort(bySideThenUid);
   draft.appends.sort((x, y) => (x.from === y.from ? x.uid - y.uid : x.from === 'a' ? -1 : 1));
   const keywords = (set: Set<string>): string[] => [...set].filter((flag) => !flag.startsWith('\\')).sort();
-  const { expungesHeld, expungesHeldUnknown, expungesInDoubt } = draft;
+  const { expungesHeld, expungesHeldUnknown, expungesInDoubt, expungesOverFlagChanges } = draft;
   return {
     records: draft.kept,
     appends: draft.appends,
@@ -288,6 +302,7 @@ function finished(draft: Draft, match: GidMatch): FolderPlan {
     ...(expungesHeld > 0 && { expungesHeld }),
     ...(expungesHeldUnknown > 0 && { expungesHeldUnknown }),
     ...(expungesInDoubt > 0 && { expungesInDoubt }),
+    ...(expungesOverFlagChanges > 0 && { expungesOverFlagChanges }),
     ...(match.needDigests.a.length + match.needDigests.b.length > 0 && { needDigests: match.needDigests }),
     ...(match.uncompared > 0 && { uncompared: match.uncompared }),
   };
@@ -335,10 +350,18 @@ function unpairedCandidate(
   otherSide: Absence,
   wentBack: FolderPlanInput['wentBack'],
 ): Candidate {
+  const flags = normalizedView(message.flags);
+  const marks = goneSideMarks(record, other(side), wentBack);
   return {
-    uid: uidOn(record, side), gid: message.gid ?? record.gid, flags: normalizedView(message.flags), ...sizeOf(message),
-    absence: otherSide, ...goneSideMarks(record, other(side), wentBack),
+    uid: uidOn(record, side), gid: message.gid ?? record.gid, flags, ...sizeOf(message),
+    absence: otherSide, ...marks, ...(marks.partnerGone && flagChangeSinceBase(record.flags, flags)),
   };
+}
+
+/** What a message's flags did since the base, when anything (for the report of an expunge that wins over it). */
+function flagChangeSinceBase(base: readonly string[], now: readonly string[]): Pick<Candidate, 'changedSinceBase'> {
+  const before = normalizedView(base);
+  return sameFlags(before, now) ? {} : { changedSinceBase: describeFlagDelta(flagDelta(before, now)) };
 }
 
 /**

@@ -36,7 +36,9 @@ export function planFolders(input: FolderPlanningInput): AccountFolderPlan {
     .map((p): WantedPair => ({ mapping: p, missing: p.existsOnB ? [] : ['b'] }));
   const twoWay = options.mode === 'two-way' ? planTwoWayFolders(input, mapping.pairs, fromA) : undefined;
   const wanted = twoWay?.wanted ?? fromA;
-  const rescanB = options.mode === 'mirror' && !input.state.isNew && input.state.lastMode !== 'mirror';
+  // Copy mode lets B keep flag changes of its own that the state's base (A's flags) does not show;
+  // mirror undoes them, two-way carries them to A: both must read them once.
+  const rescanB = options.mode !== 'copy' && !input.state.isNew && input.state.lastMode !== 'mirror' && input.state.lastMode !== 'two-way';
   const { pairs, unchanged } = pairsToSync(input, wanted, rescanB);
   const deletion = options.deleteFolders ? foldersToDelete(input, mapping.pairs) : { deletes: [], foldersWithheld: [], keptOnB: [] };
   return {
@@ -127,7 +129,7 @@ function whySync(
 ): string | undefined {
   if (state === undefined) return 'new pair';
   if (options.full) return '--full';
-  if (rescanB) return 'first mirror run on this state: reading every flag on B once';
+  if (rescanB) return `first ${options.mode} run on this state: reading every flag on B once`;
   if (pendingAppends) return 'appends with unknown result from an earlier run; checking B for them';
   // Messages A lost in a rollback wait on B for --force: planned (and reported) every mirror run.
   if (options.mode === 'mirror' && state.hasHeld) return 'keeps messages A lost when it went back in time';

@@ -62,7 +62,7 @@ export interface FolderPlanInput {
   b: SideSnapshot;
   /** Which flags each side's folder can store (a flag a side cannot store is never a difference there). */
   accepts: { a: FlagAcceptance; b: FlagAcceptance };
-  /** Mirror: expunges are allowed (the guard passed or --force). */
+  /** Mirror and two-way: expunges are allowed (the guard passed or --force). */
   allowExpunge: boolean;
   /**
    * UIDs each side holds but gave no identity for (FolderRead.unidentified).
@@ -176,6 +176,12 @@ export interface FolderPlan {
    * Not withheld (no guard, no --force): kept until A is read in full. Absent when none.
    */
   expungesInDoubt?: number;
+  /**
+   * Two-way: how many of `expunges` are of messages whose flags changed since
+   * the last run on the side that still had them (the expunge wins, reported).
+   * Absent when none.
+   */
+  expungesOverFlagChanges?: number;
   /**
    * Without `digests`: messages sharing a global id that sizes could not tell
    * apart; plan again with their digests before acting. Absent when none.

@@ -36,6 +36,14 @@ export interface PlannedWork {
   expunges: number;
 }
 
+/** What a run did (or would do) to one side: copies to it, flag changes and expunges on it. */
+export interface SideWork {
+  copied: number;
+  bytes: number;
+  flagsUpdated: number;
+  expunged: number;
+}
+
 export interface MessageFailure {
   folder: string;
   /** UID on the side the message came from (A for appends). */
@@ -53,6 +61,8 @@ export interface FolderResult {
   flagsUpdated: number;
   expunged: number;
   failed: number;
+  /** The same counts per side acted on (copies by the side they went to). */
+  bySide?: { a: SideWork; b: SideWork };
 }
 
 /**
@@ -83,11 +93,13 @@ export interface SyncObserver {
  */
 export interface Withholding {
   what: 'messages' | 'folders';
+  /** Two-way: the side the deletions were withheld on, set when it is A (absent: B). */
+  side?: 'A' | 'B';
   /** The folder whose messages are withheld (messages only). */
   folder?: string;
   /** Deletions withheld. */
   count: number;
-  /** What B holds now: messages in that folder, or folders (two-way folder guard: the folders the state remembers). */
+  /** What B (or `side`) holds now: messages in that folder, or folders (two-way folder guard: the folders the state remembers). */
   heldOnB: number;
   /** One sentence: how many, of how many, why, and what to do. */
   reason: string;
@@ -104,6 +116,8 @@ export interface SyncSummary {
   flagsUpdated: number;
   expunged: number;
   foldersDeleted: number;
+  /** The counts above per side acted on (copies by the side they went to): two-way acts on both. */
+  bySide?: { a: SideWork; b: SideWork };
   /** A messages left alone because B already has them. */
   skipped: number;
   /** Mirror: message deletions the safety guard withheld (exit code 5; --force overrides). */

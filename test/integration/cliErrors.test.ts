@@ -112,12 +112,12 @@ describe('errors and exit codes', () => {
     expectOneLine(run.stderr);
   });
 
-  it('unknown option → 2, two-way → 2', async () => {
+  it('unknown option → 2, two-way with --delete-folders → 2', async () => {
     const unknown = await runCli([...base('x.state'), '--frobnicate'], passwordEnv(a, b));
     expect(unknown.code).toBe(2);
     expectOneLine(unknown.stderr);
-    const twoWay = await runCli([...base('x.state'), '--mode', 'two-way'], passwordEnv(a, b));
+    const twoWay = await runCli([...base('x.state'), '--mode', 'two-way', '--delete-folders'], passwordEnv(a, b));
     expect(twoWay.code).toBe(2);
-    expect(twoWay.stderr).toMatch(/two-way/);
+    expect(twoWay.stderr).toMatch(/--delete-folders needs --mode mirror/);
   });
 });

@@ -72,12 +72,12 @@ describe('usage errors exit 2 with one line', () => {
   it('bad mode', async () => {
     expect(await usage(['sync', '--mode', 'merge', A, B])).toMatch(/argument 'merge' is invalid/);
   });
-  it('two-way mode', async () => {
-    expect(await usage(['sync', '--mode', 'two-way', A, B])).toBe('replimap: two-way mode is not available yet');
+  it('two-way mode deletes no folders (yet): --delete-folders is mirror only', async () => {
+    expect(await usage(['sync', '--mode', 'two-way', '--delete-folders', A, B])).toBe('replimap: --delete-folders needs --mode mirror');
   });
   it('--delete-folders and --force without mirror', async () => {
     expect(await usage(['sync', '--delete-folders', A, B])).toBe('replimap: --delete-folders needs --mode mirror');
-    expect(await usage(['sync', '--force', A, B])).toBe('replimap: --force needs --mode mirror');
+    expect(await usage(['sync', '--force', A, B])).toBe('replimap: --force needs --mode mirror or two-way');
   });
   it('bad store URL names the store', async () => {
     expect(await usage(['sync', A, 'http://bob@b.example'])).toMatch(/^replimap: B: bad store URL "http:\/\/bob@b\.example"/);

@@ -159,6 +159,42 @@ describe('planGuarded', () => {
   });
 });
 
+describe('planGuarded, two-way: the same limit on each side', () => {
+  const accepts: FlagAcceptance = { flags: [], allowsNewKeywords: true };
+  /** `held` messages g1.. synced to both sides; `lost` of them gone from `side` since. */
+  const folder = (held: number, lost: number, side: 'a' | 'b'): Omit<FolderPlanInput, 'allowExpunge'> => {
+    const records: MessageRecord[] = [];
+    const snaps = { a: new Map<number, SnapshotMessage>(), b: new Map<number, SnapshotMessage>() };
+    for (let i = 1; i <= held; i++) {
+      records.push({ uidA: i, uidB: i, gid: `g${i}`, flags: [] });
+      snaps.a.set(i, { flags: [] });
+      snaps.b.set(i, { flags: [] });
+      if (i <= lost) snaps[side].delete(i);
+    }
+    return { mode: 'two-way', records, ...snaps, accepts: { a: accepts, b: accepts } };
+  };
+
+  it('deletes on the other side what one side expunged, within the limit', () => {
+    for (const side of ['a', 'b'] as const) {
+      const { plan, withheld } = planGuarded(folder(30, 15, side), { folder: 'X', force: false });
+      expect(withheld).toBeUndefined();
+      expect(plan.expunges.map((e) => e.side)).toEqual(Array(15).fill(side === 'a' ? 'b' : 'a'));
+    }
+  });
+
+  it('a side that suddenly lost more than half of the folder: withheld (deleted on neither side), saying where; --force deletes', () => {
+    const { plan, withheld } = planGuarded(folder(30, 20, 'b'), { folder: 'X', force: false });
+    expect(withheld).toMatchObject({ what: 'messages', folder: 'X', side: 'A', count: 20, heldOnB: 30 });
+    expect(withheld?.reason).toBe('"X": two-way would delete 20 of the 30 messages A holds there (more than half in one run): withheld, rerun with --force to delete them');
+    expect([plan.expunges, plan.appends, plan.expungesWithheld]).toEqual([[], [], 20]);
+    const forced = planGuarded(folder(30, 20, 'b'), { folder: 'X', force: true });
+    expect([forced.withheld, forced.plan.expunges.length]).toEqual([undefined, 20]);
+    const onB = planGuarded(folder(30, 20, 'a'), { folder: 'X', force: false }).withheld;
+    expect(onB).toMatchObject({ count: 20, heldOnB: 30 });
+    expect(onB?.side).toBeUndefined();
+  });
+});
+
 describe('accountWithholding', () => {
   const count = (nameA: string, remembered: number, present: number) => ({ nameA, nameB: nameA, remembered, present });
 

@@ -13,7 +13,8 @@ const job = { nameA: 'INBOX', nameB: 'INBOX', label: 'INBOX', missingOn: [], res
 const readB = { status: { uidValidity: 7n, uidNext: 11, highestModseq: 30n, messages: 10 } } as FolderRead;
 const done = (over: Partial<FolderExecutionResult> = {}): FolderExecutionResult => ({
   folder: 'INBOX', skipped: false, copied: 3, bytes: 300, flagsUpdated: 0, expunged: 0, failed: 0,
-  statusRecorded: true, maxAppendedUid: 13, appendsWithoutUid: 0, ...over,
+  statusRecorded: true, maxAppendedUid: 13, maxAppendedUidA: 0, appendsWithoutUid: 0,
+  bySide: { a: { copied: 0, bytes: 0, flagsUpdated: 0, expunged: 0 }, b: { copied: 3, bytes: 300, flagsUpdated: 0, expunged: 0 } }, ...over,
 });
 
 describe('expectedStatusOfB', () => {

@@ -595,11 +595,129 @@ describe('planFolder: \\Deleted', () => {
   });
 });
 
-describe('planFolder: errors', () => {
-  it('refuses two-way mode for now', () => {
-    expect(() => plan({ mode: 'two-way' })).toThrow('two-way mode is not implemented yet');
+describe('planFolder: two-way', () => {
+  const twoWay = (over: Partial<FolderPlanInput>) => plan({ mode: 'two-way', allowExpunge: true, ...over });
+  const copy = (from: 'a' | 'b', uid: number, gid: string, flags: string[] = []) =>
+    ({ from, to: from === 'a' ? 'b' : 'a', uid, gid, flags, sourceFlags: flags, size: expect.any(Number) as unknown as number, why: expect.any(String) as unknown as string });
+
+  it('copies what is new on either side to the other, with its flags', () => {
+    const p = twoWay({ a: snap([1, ['\\Seen'], 'gA', 10]), b: snap([7, ['\\Flagged'], 'gB', 20]) });
+    expect(p.appends).toEqual([copy('a', 1, 'gA', ['\\Seen']), copy('b', 7, 'gB', ['\\Flagged'])]);
+    expect(p.appends.map((a) => a.why)).toEqual(['new on A', 'new on B']);
+    expect([p.expunges, p.flagChanges, p.records]).toEqual([[], [], []]);
   });
 
+  it("merges flags as deltas against the base: the issue's example", () => {
+    const p = twoWay({
+      records: [rec(1, 5, 'g', ['\\Flagged'])],
+      a: snap([1, ['\\Answered', '\\Flagged']]),
+      b: snap([5, ['\\Seen']]),
+    });
+    expect(p.flagChanges).toEqual([
+      { side: 'a', uid: 1, add: ['\\Seen'], remove: ['\\Flagged'], why: 'flags changed on B: +\\Seen -\\Flagged' },
+      { side: 'b', uid: 5, add: ['\\Answered'], remove: [], why: 'flags changed on A: +\\Answered' },
+    ]);
+    expect(p.records).toEqual([rec(1, 5, 'g', ['\\Answered', '\\Seen'])]);
+  });
+
+  it('\\Deleted is a flag like the others: merged as a delta, never an expunge', () => {
+    const p = twoWay({
+      records: [rec(1, 5, 'g', ['\\Seen'])],
+      a: snap([1, []]),
+      b: snap([5, ['\\Deleted', '\\Seen']]),
+    });
+    expect(p.flagChanges).toEqual([
+      { side: 'a', uid: 1, add: ['\\Deleted'], remove: [], why: 'flags changed on B: +\\Deleted' },
+      { side: 'b', uid: 5, add: [], remove: ['\\Seen'], why: 'flags changed on A: -\\Seen' },
+    ]);
+    expect(p.records).toEqual([rec(1, 5, 'g', ['\\Deleted'])]);
+    expect(p.expunges).toEqual([]);
+  });
+
+  it('without a base (a pair matched by gid), a flag one side has and the other lacks is added: add wins', () => {
+    const p = twoWay({ a: snap([1, ['\\Seen'], 'g', 10]), b: snap([5, [], 'g', 10]) });
+    expect(p.flagChanges).toEqual([{ side: 'b', uid: 5, add: ['\\Seen'], remove: [], why: 'matched by global id: flags of both sides merged' }]);
+  });
+
+  it('expunges on one side what the other expunged after both had it; the expunge wins over a flag change, and says so', () => {
+    const p = twoWay({
+      records: [rec(1, 5, 'g1'), rec(2, 6, 'g2', ['\\Seen']), rec(3, 7, 'g3')],
+      a: snap([2, ['\\Seen']], [3, ['\\Flagged']]),
+      b: snap([5, []], [6, ['\\Seen']]),
+    });
+    expect(p.expunges).toEqual([
+      { side: 'a', uid: 3, record: rec(3, 0, 'g3', ['\\Flagged']), why: "two-way: B deleted it; its flag change on A since the last run (+\\Flagged) is lost: the expunge wins" },
+      { side: 'b', uid: 5, record: rec(0, 5, 'g1'), why: 'two-way: A deleted it' },
+    ]);
+    expect(p.expungesOverFlagChanges).toBe(1);
+    expect(p.appends).toEqual([]);
+    expect(p.records).toEqual([rec(2, 6, 'g2', ['\\Seen'])]);
+  });
+
+  it('never deletes what the state does not prove was on the other side: a pending one-sided record is copied', () => {
+    const p = twoWay({
+      records: [{ ...rec(0, 5, 'gB'), status: 'pending' }, rec(4, 0, 'gA')],
+      a: snap([4, []]),
+      b: snap([5, []]),
+    });
+    expect(p.expunges).toEqual([]);
+    expect(p.appends.map((a) => [a.from, a.uid])).toEqual([['a', 4], ['b', 5]]);
+  });
+
+  it('without allowExpunge (the guard withheld them) keeps both sides and counts them', () => {
+    const p = twoWay({ records: [rec(1, 5, 'g1'), rec(2, 6, 'g2')], a: snap([2, []]), b: snap([5, []]), allowExpunge: false });
+    expect(p.expunges).toEqual([]);
+    expect(p.expungesWithheld).toBe(2);
+    expect(p.records).toEqual([rec(0, 5, 'g1'), rec(2, 0, 'g2')]);
+  });
+
+  it('a side that went back in time gets back what it lost, and its loss deletes nothing', () => {
+    for (const lost of ['a', 'b'] as const) {
+      const p = twoWay({
+        records: [rec(1, 5, 'g1'), rec(2, 6, 'g2')],
+        a: lost === 'a' ? snap([1, []]) : snap([1, []], [2, []]),
+        b: lost === 'b' ? snap([5, []]) : snap([5, []], [6, []]),
+        wentBack: [lost],
+      });
+      expect(p.expunges).toEqual([]);
+      expect(p.appends).toEqual([expect.objectContaining({ from: lost === 'a' ? 'b' : 'a', uid: lost === 'a' ? 6 : 2, why: `${lost.toUpperCase()} lost it when it went back in time` })]);
+    }
+  });
+
+  it("a held record (mirror's rollback mark) is copied back to the side that lost it", () => {
+    const p = twoWay({ records: [{ ...rec(0, 6, 'g2'), held: 'rollback' }], b: snap([6, []]) });
+    expect(p.expunges).toEqual([]);
+    expect(p.appends.map((a) => [a.from, a.uid])).toEqual([['b', 6]]);
+  });
+
+  it('a known UID now holding another message is no deletion: the other side\'s copy goes back', () => {
+    const p = twoWay({ records: [rec(2, 6, 'g2')], a: snap([2, [], 'gNew', 30]), b: snap([6, []]) });
+    expect(p.reusedUids).toEqual([{ side: 'a', uid: 2 }]);
+    expect(p.expunges).toEqual([]);
+    expect(p.appends.map((a) => [a.from, a.uid, a.gid])).toEqual([['a', 2, 'gNew'], ['b', 6, 'g2']]);
+  });
+
+  it('pairs the same message appended on both sides (same gid) and unions their flags', () => {
+    const p = twoWay({ a: snap([3, ['\\Seen'], 'g', 40]), b: snap([9, ['\\Flagged'], 'g', 40]) });
+    expect(p.appends).toEqual([]);
+    expect(p.flagChanges.map((c) => [c.side, c.uid, c.add])).toEqual([['a', 3, ['\\Flagged']], ['b', 9, ['\\Seen']]]);
+    expect(p.records).toEqual([rec(3, 9, 'g', ['\\Flagged', '\\Seen'])]);
+  });
+
+  it('re-matches by gid after a side lost its UIDs (new UIDVALIDITY): nothing copied twice, nothing deleted', () => {
+    const p = twoWay({ records: [rec(0, 5, 'g1'), rec(0, 6, 'g2')], a: snap([11, [], 'g1', 10], [12, [], 'g2', 10]), b: snap([5, []], [6, []]) });
+    expect([p.appends, p.expunges]).toEqual([[], []]);
+    expect(p.records).toEqual([rec(11, 5, 'g1'), rec(12, 6, 'g2')]);
+  });
+
+  it('deletes nothing on a side while the other holds messages it gave no identity for', () => {
+    const p = twoWay({ records: [rec(1, 5, 'g1')], a: snap(), b: snap([5, []]), unidentified: { a: [3], b: [] } });
+    expect(p.expunges).toEqual([]);
+    expect(p.expungesInDoubt).toBe(1);
+  });
+});
+
+describe('planFolder: errors', () => {
   it('refuses an unknown message without a gid (a caller bug, never silent)', () => {
     expect(() => plan({ a: snap([1, []]) })).toThrow(/UID 1 .*no global id/);
   });

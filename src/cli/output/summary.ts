@@ -1,7 +1,7 @@
 // The final summary of a sync run: human lines, or one JSON object.
 
 import { ExitCode } from '../../errors.js';
-import type { MessageFailure, SyncSummary } from '../../sync/types.js';
+import type { MessageFailure, SideWork, SyncSummary } from '../../sync/types.js';
 import { formatBytes, formatDuration, plural } from './format.js';
 
 /**
@@ -45,19 +45,24 @@ export function formatSummary(summary: SyncSummary, options: SummaryOptions): st
   if (summary.foldersCreated > 0) folderParts.push(`${summary.foldersCreated} ${dry ? 'to create' : 'created'}`);
   if (summary.foldersDeleted > 0) folderParts.push(`${summary.foldersDeleted} ${dry ? 'to delete' : 'deleted'}`);
   row('folders', folderParts.join(', '));
-  row(dry ? 'would copy' : 'copied', `${plural(summary.copied, 'message')} (${formatBytes(summary.bytes)})`);
-  row(dry ? 'would update' : 'flags updated', plural(summary.flagsUpdated, 'message'));
-  if (summary.mode === 'mirror') {
-    row(dry ? 'would expunge' : 'expunged', plural(summary.expunged, 'message'));
+  // Two-way acts on both sides: each count says how much went to (or happened on) each.
+  const perSide = (key: keyof SideWork, word: string): string => {
+    const { bySide } = summary;
+    return summary.mode === 'two-way' && bySide ? `: ${bySide.a[key]} ${word} A, ${bySide.b[key]} ${word} B` : '';
+  };
+  row(dry ? 'would copy' : 'copied', `${plural(summary.copied, 'message')} (${formatBytes(summary.bytes)})${perSide('copied', 'to')}`);
+  row(dry ? 'would update' : 'flags updated', `${plural(summary.flagsUpdated, 'message')}${perSide('flagsUpdated', 'on')}`);
+  if (summary.mode !== 'copy') {
+    row(dry ? 'would expunge' : 'expunged', `${plural(summary.expunged, 'message')}${perSide('expunged', 'on')}`);
   }
-  row('already on B', plural(summary.skipped, 'message'));
+  row(summary.mode === 'two-way' ? 'already on both' : 'already on B', plural(summary.skipped, 'message'));
   const withheld = summary.withheld ?? [];
   if ((summary.deletionsWithheld ?? 0) > 0 || withheld.length > 0) {
     const folders = withheld.filter((w) => w.what === 'folders').reduce((sum, w) => sum + w.count, 0);
     const parts: string[] = [];
     if ((summary.deletionsWithheld ?? 0) > 0) parts.push(plural(summary.deletionsWithheld, 'message'));
     if (folders > 0) parts.push(plural(folders, 'folder'));
-    row('withheld', `${parts.join(', ')} not deleted on B (--force deletes them)`);
+    row('withheld', `${parts.join(', ')} not deleted on ${summary.mode === 'two-way' ? 'A or B' : 'B'} (--force deletes them)`);
     for (const w of withheld) lines.push(`    ${w.reason}`);
   }
   if ((summary.rollbacks ?? []).length > 0) {
@@ -107,6 +112,7 @@ export function summaryToJson(summary: SyncSummary, ctx: JsonSummaryContext): Re
     flagsUpdated: summary.flagsUpdated,
     expunged: summary.expunged,
     skipped: summary.skipped,
+    ...(summary.bySide && { bySide: { a: { ...summary.bySide.a }, b: { ...summary.bySide.b } } }),
     deletionsWithheld: summary.deletionsWithheld ?? 0,
     withheld: (summary.withheld ?? []).map((w) => ({ ...w })),
     rollbacks: (summary.rollbacks ?? []).map((r) => ({ folder: r.folder, side: r.side })),
