@@ -53,17 +53,24 @@ export interface FolderContent {
 
 export type Servers = Record<Side, MemoryServer>;
 
+/** Contents by folder object and counters: every change of a memory folder moves a counter or (restore) the object. */
+const contents = new WeakMap<object, { counters: string; content: FolderContent }>();
+
 export function folderContent(server: MemoryServer, folder: string): FolderContent {
-  const byDigest = new Map<string, ModelMessage>();
-  const twice: string[] = [];
-  if (!server.hasFolder(folder)) return { byDigest, twice };
+  if (!server.hasFolder(folder)) return { byDigest: new Map(), twice: [] };
+  const f = server.folder(folder);
+  const counters = `${f.uidValidity} ${f.uidNext} ${f.highestModseq} ${f.messages.size}`;
+  const cached = contents.get(f);
+  if (cached?.counters === counters) return cached.content;
+  const content: FolderContent = { byDigest: new Map(), twice: [] };
   for (const m of server.messages(folder)) {
     const d = digest(m.body).slice(0, 12);
-    if (byDigest.has(d)) twice.push(d);
+    if (content.byDigest.has(d)) content.twice.push(d);
     const e = envelopeOf(m);
-    byDigest.set(d, { uid: m.uid, gid: globalId(e.identityHeaders, e.size), flags: [...m.flags].sort() });
+    content.byDigest.set(d, { uid: m.uid, gid: globalId(e.identityHeaders, e.size), flags: [...m.flags].sort() });
   }
-  return { byDigest, twice };
+  contents.set(f, { counters, content });
+  return content;
 }
 
 /** The state as the model reads it: per folder (same name on both sides), statuses and records. */
@@ -102,11 +109,14 @@ export interface Expectation {
   why: string;
 }
 
-/** What a run must leave of a folder, and of each of its messages by body digest. */
-export interface FolderExpectation {
-  /** keep: on both sides after a finished run; gone: on neither. */
-  fate: 'keep' | 'gone';
+/** What a run must leave of a folder: keep, on both sides after a finished run; gone, on neither; or either. */
+interface FolderFate {
+  fate: 'keep' | 'gone' | 'either';
   why: string;
+}
+
+/** A folder's fate, and each of its messages' by body digest. */
+export interface FolderExpectation extends FolderFate {
   messages: Map<string, Expectation>;
 }
 
@@ -116,10 +126,12 @@ export type Expectations = Map<string, FolderExpectation>;
  * How far a side's UIDs in a folder's records can be trusted: `trusted`;
  * `voided` (a new UIDVALIDITY the state's status shows); `unknown` (a new
  * UIDVALIDITY with no status recorded: the engine cannot tell); `wentBack`
- * (restored from an older copy: counters down, a known UID at or past UIDNEXT
- * or holding another global id); `absent` (no such folder on that side).
+ * (restored from an older copy: counters down); `reused` (the same, seen only
+ * in the UIDs: a known UID at or past UIDNEXT or holding another global id);
+ * `absent` (no such folder on that side).
  */
-type Trust = 'trusted' | 'voided' | 'unknown' | 'wentBack' | 'absent';
+type Trust = 'trusted' | 'voided' | 'unknown' | 'wentBack' | 'reused' | 'absent';
+const wentBack = (trust: Trust): boolean => trust === 'wentBack' || trust === 'reused';
 
 function trustOf(
   server: MemoryServer,
@@ -139,9 +151,9 @@ function trustOf(
   for (const r of entry?.records ?? []) {
     const uid = side === 'a' ? r.uidA : r.uidB;
     if (uid === 0) continue;
-    if (uid >= now.uidNext) return 'wentBack';
+    if (uid >= now.uidNext) return 'reused';
     const gid = gidAt.get(uid);
-    if (gid !== undefined && gid !== r.gid) return 'wentBack';
+    if (gid !== undefined && gid !== r.gid) return 'reused';
   }
   return 'trusted';
 }
@@ -174,11 +186,11 @@ function oneSide(s: Side, m: ModelMessage, trust: Record<Side, Trust>, records: 
   const keep = (why: string): Expectation => ({ fate: 'keep', flags: m.flags, why });
   if (trust[o] === 'absent') return keep(`${o.toUpperCase()} lacks the folder`);
   if (trust[o] === 'voided' || trust[s] === 'voided') return keep('a new UIDVALIDITY: nothing deleted');
-  if (trust[o] === 'wentBack') return keep(`${o.toUpperCase()} went back in time: it comes back`);
+  if (wentBack(trust[o])) return keep(`${o.toUpperCase()} went back in time: it comes back`);
   const proof = records.some((r) => uidOf(r, s) === m.uid && r.gid === m.gid && uidOf(r, o) !== 0);
   if (!proof) return keep(`new on ${s.toUpperCase()} (the state does not prove it was on ${o.toUpperCase()})`);
   if (trust[o] === 'unknown' || trust[s] === 'unknown') return { fate: 'either', flags: m.flags, why: 'UIDVALIDITY changed, no status' };
-  if (trust[s] === 'wentBack') return { fate: 'either', flags: m.flags, why: `${o.toUpperCase()} deleted it, ${s.toUpperCase()} went back` };
+  if (wentBack(trust[s])) return { fate: 'either', flags: m.flags, why: `${o.toUpperCase()} deleted it, ${s.toUpperCase()} went back` };
   return { fate: 'gone', why: `${o.toUpperCase()} deleted it` };
 }
 
@@ -186,19 +198,22 @@ function oneSide(s: Side, m: ModelMessage, trust: Record<Side, Trust>, records: 
  * A folder only `s` has, that `o` deleted (the state knows the pair): `s`'s
  * copy goes when it provably holds nothing new since the last run (its four
  * counters as recorded, no copy unconfirmed, nothing held), and comes back on
- * `o` otherwise, all of it. Unless `o` went back in time in this run (in any
- * folder): what it lost comes back. A pair the state does not know is new.
+ * `o` otherwise, all of it. Unless `o` went back in time in this run (any
+ * folder's counters down, which LIST-STATUS shows before any folder is
+ * read): what it lost comes back; seen only in a folder's UIDs, either. A
+ * pair the state does not know is new.
  */
-function folderOnOneSide(s: Side, server: MemoryServer, folder: string, entry: StateFolder | undefined, oWentBack: boolean): { fate: 'keep' | 'gone'; why: string } {
-  const o = otherSide(s).toUpperCase();
+function folderOnOneSide(s: Side, server: MemoryServer, folder: string, entry: StateFolder | undefined, o: Trust[]): FolderFate {
+  const O = otherSide(s).toUpperCase();
   if (!entry) return { fate: 'keep', why: `new on ${s.toUpperCase()}` };
-  if (oWentBack) return { fate: 'keep', why: `${o} went back in time` };
+  if (o.includes('wentBack')) return { fate: 'keep', why: `${O} went back in time` };
+  if (o.includes('reused')) return { fate: 'either', why: `${O} went back in time (seen in UIDs)` };
   const status = entry.status[s];
   const now = server.folder(folder);
   const unchanged = status !== undefined && status.uidValidity === now.uidValidity && status.uidNext === now.uidNext &&
     status.messages === now.messages.size && status.highestModseq === now.highestModseq;
   const settled = entry.unresolvedIntents === 0 && entry.records.every((r) => r.held === undefined && (r.status ?? 'synced') === 'synced');
-  return unchanged && settled ? { fate: 'gone', why: `${o} deleted it, nothing new here` } : { fate: 'keep', why: `${o} deleted it, but it changed` };
+  return unchanged && settled ? { fate: 'gone', why: `${O} deleted it, nothing new here` } : { fate: 'keep', why: `${O} deleted it, but it changed` };
 }
 
 /** What the next run must leave of every folder and message (see the file comment). */
@@ -213,7 +228,7 @@ export function expectations(servers: Servers, state: StateView, uidValidityAtLa
     };
     return { folder, entry, content, trust };
   });
-  const wentBack = (side: Side): boolean => facts.some((f) => f.trust[side] === 'wentBack');
+  const trusts = (side: Side): Trust[] => facts.map((f) => f.trust[side]);
   const out: Expectations = new Map();
   for (const { folder, entry, content, trust } of facts) {
     const records = entry?.records ?? [];
@@ -224,8 +239,8 @@ export function expectations(servers: Servers, state: StateView, uidValidityAtLa
       messages.set(d, a && b ? bothSides({ a, b }, trust, records) : a ? oneSide('a', a, trust, records) : oneSide('b', b!, trust, records));
     }
     const only = trust.a === 'absent' ? 'b' : trust.b === 'absent' ? 'a' : undefined;
-    const fate = only === undefined ? { fate: 'keep' as const, why: 'on both sides' } : folderOnOneSide(only, servers[only], folder, entry, wentBack(otherSide(only)));
-    if (fate.fate === 'gone') for (const [d, e] of messages) messages.set(d, { fate: 'gone', why: `${e.why}; its folder is deleted` });
+    const fate: FolderFate = only === undefined ? { fate: 'keep', why: 'on both sides' } : folderOnOneSide(only, servers[only], folder, entry, trusts(otherSide(only)));
+    if (fate.fate !== 'keep') for (const [d, e] of messages) messages.set(d, { ...e, fate: fate.fate, why: `${e.why}; ${fate.why}` });
     out.set(folder, { ...fate, messages });
   }
   return out;
@@ -266,7 +281,7 @@ export function checkFinishedRun(servers: Servers, expected: Expectations, withh
   if (!withheld.folders) expect(oneSided, `${where}: folders on one side only`).toEqual([]);
   for (const [folder, { fate, why, messages }] of expected) {
     if (withheld.messages.has(folder) || oneSided.includes(folder)) continue;
-    expect(servers.a.hasFolder(folder), `${where}: folder ${folder} (${why})`).toBe(fate === 'keep');
+    if (fate !== 'either') expect(servers.a.hasFolder(folder), `${where}: folder ${folder} (${why})`).toBe(fate === 'keep');
     const content = { a: folderContent(servers.a, folder), b: folderContent(servers.b, folder) };
     const lines = (c: FolderContent): string[] => [...c.byDigest].map(([d, m]) => `${d} ${m.flags.join(',')}`).sort();
     expect(lines(content.b), `${where}: ${folder} differs between A and B`).toEqual(lines(content.a));

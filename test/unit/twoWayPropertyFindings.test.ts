@@ -24,7 +24,7 @@ function twoAccounts(): { a: MemoryServer; b: MemoryServer; sync: () => Promise<
 }
 
 describe('two-way: found by the property test', () => {
-  // Seed 1290366236, "A+INBOX:m0,sync,restoreB~0+t0.0": B restored from before replimap copied m0
+  // Seed 370003757, "A+INBOX:m0,sync,restoreB~0+t0.0": B restored from before replimap copied m0
   // there, then new mail without a Message-ID takes m0's UID. Its size-hashed global id is not taken
   // as proof of another message on B (knownIdentity.ts: B may store A's bytes otherwise), but m0's id
   // hashes no size, so no version of m0 can have it: the UID holds another message.
