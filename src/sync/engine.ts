@@ -10,7 +10,8 @@ import { createStore } from '../store/createStore.js';
 import type { Store, StoreStats } from '../store/types.js';
 import { ExtraConnections, type StorePair } from './extraConnections.js';
 import { deleteFolders } from './folderDeletion.js';
-import { prepareFolders } from './folderSetup.js';
+import { answerSurvivorQuestions } from './folderProof.js';
+import { prepareFolders, type FolderSetup } from './folderSetup.js';
 import { runFolderJobs } from './folderJobs.js';
 import { noWork } from './executor.js';
 import { copyPass, deletePass, type PairActing, type PairExecuteContext, type PairResult } from './pairExecute.js';
@@ -20,7 +21,7 @@ import { recordOwnWritesOnB } from './ownWrites.js';
 import { cutConnectionsOnAbort, interruptedBy, isInterruption } from './interruption.js';
 import { PeriodicCommit } from './periodicCommit.js';
 import { sideLabel, SIDES } from './side.js';
-import { planFolders, type AccountFolderPlan, type KnownPair } from './planFolders.js';
+import { planFolders, type AccountFolderPlan, type FolderPlanningInput, type KnownPair } from './planFolders.js';
 import type { FolderPairJob, MessageFailure, SideWork, SyncJob, SyncMode, SyncObserver, SyncSummary } from './types.js';
 
 /** Commit the state (and empty the journal) about this often during a long run. */
@@ -108,8 +109,7 @@ async function syncAccount(ctx: RunContext): Promise<void> {
   for (const p of setup.ready) observer.verbose(`${p.job.label}: ${p.why}`);
   observer.started({ folders: setup.ready.length, messages: setup.ready.reduce((sum, p) => sum + p.estimate, 0), bytes: 0 });
 
-  const blocked = plan.pairs.length - setup.ready.length;
-  await syncPairs(ctx, main, setup.ready.map((p) => p.job), blocked);
+  await syncPairs(ctx, main, setup.ready.map((p) => p.job), setup.blocked);
 
   // Folder deletions (mirror --delete-folders, two-way), last.
   if (!signal?.aborted) {
@@ -152,15 +152,18 @@ async function listAndPlanFolders(ctx: RunContext, main: StorePair): Promise<Acc
       ...(folder?.statusB && { statusB: folder.statusB }),
     };
   });
-  const plan = planFolders({
+  const input: FolderPlanningInput = {
     options: job.options,
     a: { folders: foldersA, namespace: main.a.namespace },
     b: { folders: foldersB, namespace: main.b.namespace },
     known,
     state: { isNew: state.isNew, lastMode: state.lastMode },
     pendingAppends: state.unresolvedIntents(),
-  });
-  return plan;
+  };
+  const plan = planFolders(input);
+  if (plan.questions.length === 0) return plan;
+  // Two-way: whether a folder one side deleted goes from the other depends on what that copy holds.
+  return planFolders({ ...input, survivors: await answerSurvivorQuestions(main, state, plan.questions) });
 }
 
 /** Runs one phase's jobs on the run's connection pairs (see runFolderJobs); a pair failing alone is reported. */
@@ -177,7 +180,7 @@ type PhaseRunner = <J extends { label: string }, R>(
  * between folders reaches its new folder before it leaves the old one). Then
  * add up the results and record B's own writes (copy mode).
  */
-async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[], blocked: number): Promise<void> {
+async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[], blocked: FolderSetup['blocked']): Promise<void> {
   const { state, observer, signal, job } = ctx;
   const { options } = job;
   const periodic = new PeriodicCommit(state, options.commitIntervalMs ?? COMMIT_INTERVAL_MS, !options.dryRun);
@@ -219,7 +222,7 @@ async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[]
  * The read phase, each pair planned as soon as it is read (pure: its planner
  * input dropped at once), then the account's plan (undefined after a signal).
  */
-async function readAndPlan(ctx: RunContext, run: PhaseRunner, jobs: FolderPairJob[], blocked: number): Promise<AccountPlan | undefined> {
+async function readAndPlan(ctx: RunContext, run: PhaseRunner, jobs: FolderPairJob[], blocked: FolderSetup['blocked']): Promise<AccountPlan | undefined> {
   const { state, observer, signal, job } = ctx;
   const readCtx = { state, options: job.options, observer, rekey: state.identityVersion !== IDENTITY_RULE_VERSION };
   observer.phase('reading folders');
@@ -238,15 +241,15 @@ async function readAndPlan(ctx: RunContext, run: PhaseRunner, jobs: FolderPairJo
 
 /**
  * What of the sides deletions follow (A; two-way: both) this run could not
- * see, in words (undefined: all of it): pairs whose B folder could not be
+ * see, in words (undefined: all of it): pairs whose folder (on either side) could not be
  * created or that could not be read, messages without identity. A message may
  * have moved there: nothing is deleted in such a run (see planAccount).
  */
-function blindSpots(blocked: number, unread: number, pairs: readonly PairPlan[], mode: SyncMode): string | undefined {
+function blindSpots(blocked: FolderSetup['blocked'], unread: number, pairs: readonly PairPlan[], mode: SyncMode): string | undefined {
   const followed = mode === 'two-way' ? SIDES : (['a'] as const);
   const unidentified = followed.map((side) => ({ side, n: pairs.reduce((n, p) => n + p.reading.reads[side].unidentified.length, 0) }));
   const parts = [
-    blocked > 0 && `${blocked} folder${blocked === 1 ? '' : 's'} could not be created on B`,
+    ...SIDES.map((side) => blocked[side] > 0 && `${blocked[side]} folder${blocked[side] === 1 ? '' : 's'} could not be created on ${sideLabel(side)}`),
     unread > 0 && `${unread} folder${unread === 1 ? '' : 's'} could not be read`,
     ...unidentified.map(({ side, n }) => n > 0 && `${sideLabel(side)} gave no identity for ${n} message${n === 1 ? '' : 's'}`),
   ].filter((p): p is string => typeof p === 'string');

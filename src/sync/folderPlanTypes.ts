@@ -26,6 +26,27 @@ export interface FolderPlanningInput {
   state: { isNew: boolean; lastMode: StateMode | undefined };
   /** Pairs with appends whose result an earlier run never learnt (the journal's unresolved intents). */
   pendingAppends: readonly FolderPairName[];
+  /** Two-way: the answers to the plan's `questions` (a second planning, once the engine asked the stores). */
+  survivors?: readonly SurvivorAnswer[];
+}
+
+/**
+ * Two-way: a pair one side deleted whose other copy (on `side`, called `name`)
+ * changed since the last run by its status alone (e.g. that run's own writes):
+ * does it hold only messages the state knows were on both sides? `messages`
+ * and `uidValidity` are its LIST-STATUS now.
+ */
+export interface SurvivorQuestion extends FolderPairName {
+  side: Side;
+  name: string;
+  uidValidity: bigint;
+  messages: number;
+}
+
+/** The answer to a SurvivorQuestion: `onlyKnown` when every message the copy holds is one the state knows on both sides. */
+export interface SurvivorAnswer extends FolderPairName {
+  side: Side;
+  onlyKnown: boolean;
 }
 
 /** One folder-level action on one side, with why. */
@@ -70,6 +91,8 @@ export interface AccountFolderPlan {
   unchanged: { label: string; messages: number }[];
   /** Folders to delete after the pairs are synced, children first (mirror --delete-folders: B's; two-way: either side's). */
   deletes: FolderAction[];
+  /** Two-way: what the engine must ask the stores before this plan's deletions can be decided (then plan again with the answers). */
+  questions: SurvivorQuestion[];
   /** Folder deletions the guard withheld (mirror --delete-folders: all of them; two-way: a side's losses). */
   foldersWithheld: Withholding[];
   /** Mirror --delete-folders: B folders A lacks that are kept all the same, with why (for -v). */

@@ -19,6 +19,8 @@ export interface FolderSetup {
   ready: PairToSync[];
   /** Folders created (dry run: that would be). */
   created: number;
+  /** Pairs left out because a folder they need could not be created, by the side that refused it. */
+  blocked: Record<Side, number>;
 }
 
 /** A side's folders that could not be created: name → why. */
@@ -36,11 +38,14 @@ export async function prepareFolders(
     observer.verbose(`forgetting the pair ${nameA} / ${nameB} (${why})`);
     state.apply({ op: 'drop-folder', nameA, nameB });
   }
+  // Durable before a folder is created again: a run killed after the CREATE must not find the old pair's records.
+  if (plan.forget.length > 0) await state.flush();
   const refused: Refusals = { a: new Map(), b: new Map() };
   let created = 0;
   for (const action of plan.creates) if (await createFolder(stores[action.side], action, refused, dryRun, observer)) created++;
 
   const ready: PairToSync[] = [];
+  const blockedOn: Record<Side, number> = { a: 0, b: 0 };
   for (const p of plan.pairs) {
     const blocked = p.missing.flatMap((side) => {
       const name = nameOn(p.job, side);
@@ -52,6 +57,7 @@ export async function prepareFolders(
       continue;
     }
     const { side, name, blocker } = blocked[0]!;
+    blockedOn[side]++;
     const refusal = refused[side].get(blocker)!;
     const why = blocker === name ? refusal : `its parent folder "${blocker}" could not be created: ${refusal}`;
     observer.failure({ folder: p.job.label, uid: 0, side: sideLabel(side), reason: `folder could not be created on ${sideLabel(side)}: ${why}` });
@@ -59,7 +65,7 @@ export async function prepareFolders(
   const subscribes = plan.subscribes.filter(({ side, name }) =>
     ![...refused[side].keys()].some((r) => isWithin(name, r, stores[side].namespace.delimiter)));
   await copySubscriptions(stores, subscribes, dryRun, observer);
-  return { ready, created };
+  return { ready, created, blocked: blockedOn };
 }
 
 /** Create one folder; false when it was not (refused: noted in `refused`, or below a refused one). */

@@ -99,7 +99,8 @@ export function checkFolderLoss(input: {
   const other = side === 'A' ? 'B' : 'A';
   if (input.force || lost.length < GUARD_MIN_FOLDERS || !mostlyGone(remembered, lost.length)) return undefined;
   return {
-    what: 'folders', count: lost.length, heldOnB: remembered,
+    // The deletions withheld are the other side's (Withholding.side: absent for B).
+    what: 'folders', ...(other === 'A' && { side: other }), count: lost.length, heldOnB: remembered,
     reason:
       `${side} lost ${lost.length} of the ${plural(remembered, 'folder')} the state remembers (more than half in one run; ` +
       `a broken server or another account?): ${namesInBrief(lost)} neither deleted on ${other} nor created again on ${side}: ` +

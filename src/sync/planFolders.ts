@@ -44,6 +44,7 @@ export function planFolders(input: FolderPlanningInput): AccountFolderPlan {
   return {
     unmapped: [...unmapped, ...(twoWay?.unmapped ?? [])],
     forget: twoWay?.forget ?? [],
+    questions: twoWay?.questions ?? [],
     creates: SIDES.slice().reverse().flatMap((side) => foldersToCreate(input, wanted, side)),
     subscribes: SIDES.flatMap((side) => (side === 'a' && !twoWay ? [] : subscriptions(wanted, side))),
     pairs, unchanged, rescanB,

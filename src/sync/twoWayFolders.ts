@@ -5,13 +5,16 @@
 //   (the name mapping run backwards: a B name that no A name maps onto is a
 //   failure, as an A name B cannot spell is).
 // - A remembered pair one side deleted: the other side's copy is deleted when
-//   it provably holds nothing new since the last run, from its LIST-STATUS
-//   alone: UIDVALIDITY, UIDNEXT, MESSAGES and HIGHESTMODSEQ as recorded, no
-//   copy or append of an earlier run unconfirmed, no held record. Otherwise the
-//   folder is created again on the side that deleted it and the pair synced as
-//   new (the state forgets it first, so none of its messages can be deleted):
-//   never lose mail. Never INBOX, a special-use folder, or a parent of a folder
-//   that stays.
+//   it provably holds nothing new since the last (two-way) run: no copy or
+//   append of an earlier run unconfirmed, no held record, and either its
+//   LIST-STATUS is as recorded (UIDVALIDITY, UIDNEXT, MESSAGES, HIGHESTMODSEQ)
+//   or, when only that fails (the last run's own writes move the status), every
+//   message it holds is one the state knows on both sides: the plan asks
+//   (`questions`, one EXAMINE and UID SEARCH each, see folderProof.ts) and is
+//   made again with the answers. Otherwise the folder is created again on the
+//   side that deleted it and the pair synced as new (the state forgets it
+//   first, so none of its messages can be deleted): never lose mail. Never
+//   INBOX, a special-use folder, or a parent of a folder that stays.
 // - A remembered pair both sides deleted is forgotten.
 // - A side that lost more than half of the remembered folders: its losses are
 //   left alone, withheld (checkFolderLoss), until --force.
@@ -21,7 +24,7 @@ import { canonicalInbox, isInbox } from '../store/names.js';
 import { selectFolders } from './folderFilter.js';
 import { isWithin, nameOn, type FolderPairMapping, type FolderPairName } from './folderMap.js';
 import { translateFolderNameBack, untranslatedName } from './folderName.js';
-import type { FolderAction, FolderPlanningInput, KnownPair, WantedPair } from './folderPlanTypes.js';
+import type { FolderAction, FolderPlanningInput, KnownPair, SurvivorQuestion, WantedPair } from './folderPlanTypes.js';
 import { statusUnchanged, wentBackInTime } from './folderStatus.js';
 import { checkFolderLoss } from './mirrorGuard.js';
 import { other, sideLabel, SIDES, type Side } from './side.js';
@@ -38,6 +41,8 @@ export interface TwoWayFolders {
   unmapped: MessageFailure[];
   /** A side's losses left alone by the folder guard. */
   withheld: Withholding[];
+  /** Copies whose deletion waits for an answer (see SurvivorQuestion); until then they count as changed. */
+  questions: SurvivorQuestion[];
 }
 
 /** What became of a remembered pair's folders. */
@@ -60,16 +65,15 @@ export function planTwoWayFolders(
   const known = input.known.filter((k) => selected(k.nameA));
   const { lost, forget } = losses(input, known, mapped);
   const withheld: Withholding[] = [];
-  const deletes: FolderAction[] = [];
-  /** The lost pairs created again, with why (the others are deleted or withheld). */
-  const recreated = new Map<KnownPair, string>();
+  const decided: Decisions = { deletes: [], recreated: new Map(), questions: [] };
   for (const side of SIDES) {
     const guard = checkFolderLoss({
       side: sideLabel(side), lost: lost[side].map((k) => nameOn(k, side)), remembered: known.length, force: input.options.force,
     });
     if (guard) withheld.push(guard);
-    else decideLosses(input, lost[side], side, deletes, recreated, wentBackIn(input, known, side));
+    else decideLosses(input, lost[side], side, decided, wentBackIn(input, known, side));
   }
+  const { deletes, recreated, questions } = decided;
   for (const [k, why] of recreated) forget.push({ nameA: k.nameA, nameB: k.nameB, why });
 
   const recreatedOnB = new Map([...recreated].filter(([k]) => lost.b.includes(k)).map(([k, why]) => [k.nameA, why]));
@@ -83,7 +87,7 @@ export function planTwoWayFolders(
     const folder = why === undefined ? undefined : listedOn(input, 'b').get(canonicalInbox(k.nameB));
     return folder === undefined ? [] : [{ mapping: pairOnlyB(k.nameA, folder), missing: ['a'], recreated: why! }];
   });
-  return { wanted: [...wanted, ...again, ...onlyB.wanted], deletes, forget, unmapped: onlyB.unmapped, withheld };
+  return { wanted: [...wanted, ...again, ...onlyB.wanted], deletes, forget, unmapped: onlyB.unmapped, withheld, questions };
 }
 
 /** A side's selectable folders by canonical name. */
@@ -114,6 +118,14 @@ function losses(input: FolderPlanningInput, known: readonly KnownPair[], mapped:
   return out;
 }
 
+/** What becomes of the pairs a side lost (those the guard let through). */
+interface Decisions {
+  deletes: FolderAction[];
+  /** The lost pairs created again, with why. */
+  recreated: Map<KnownPair, string>;
+  questions: SurvivorQuestion[];
+}
+
 /**
  * A folder of `side` whose LIST-STATUS counters went down since the state
  * recorded them (a server restored from an older backup), if there is one:
@@ -129,16 +141,10 @@ function wentBackIn(input: FolderPlanningInput, known: readonly KnownPair[], sid
 /**
  * For each pair `side` lost (children first, so a parent knows whether its
  * children stay): delete the other side's copy, or create the folder again
- * (always when `side` went back in time, in `wentBack`).
+ * (also while a question about the copy waits for its answer; always when
+ * `side` went back in time, in `wentBack`).
  */
-function decideLosses(
-  input: FolderPlanningInput,
-  lost: readonly KnownPair[],
-  side: Side,
-  deletes: FolderAction[],
-  recreated: Map<KnownPair, string>,
-  wentBack: string | undefined,
-): void {
+function decideLosses(input: FolderPlanningInput, lost: readonly KnownPair[], side: Side, decided: Decisions, wentBack: string | undefined): void {
   const survivor = other(side);
   const deleting = new Set<string>();
   const [L, S] = [sideLabel(side), sideLabel(survivor)];
@@ -147,15 +153,20 @@ function decideLosses(
     const keep = wentBack !== undefined ? `stays: ${L} went back in time (${wentBack}'s counters went down)` : whyKeep(input, k, survivor, deleting);
     if (keep === undefined) {
       deleting.add(name);
-      deletes.push({ side: survivor, name, why: `${L} deleted ${nameOn(k, side)}, and ${S}'s copy holds nothing new since the last run` });
-    } else {
-      recreated.set(k, `${L} deleted ${nameOn(k, side)}, but ${S}'s copy ${keep}: created again on ${L}`);
+      decided.deletes.push({ side: survivor, name, why: `${L} deleted ${nameOn(k, side)}, and ${S}'s copy holds nothing new since the last run` });
+      continue;
     }
+    if (typeof keep !== 'string') decided.questions.push(keep);
+    const why = typeof keep === 'string' ? keep : 'changed since the last run';
+    decided.recreated.set(k, `${L} deleted ${nameOn(k, side)}, but ${S}'s copy ${why}: created again on ${L}`);
   }
 }
 
-/** Why the survivor's copy of a pair the other side deleted must stay (undefined: it may go). */
-function whyKeep(input: FolderPlanningInput, k: KnownPair, survivor: Side, deleting: ReadonlySet<string>): string | undefined {
+/**
+ * Why the survivor's copy of a pair the other side deleted must stay
+ * (undefined: it may go), or the question whose answer decides it.
+ */
+function whyKeep(input: FolderPlanningInput, k: KnownPair, survivor: Side, deleting: ReadonlySet<string>): string | SurvivorQuestion | undefined {
   const name = nameOn(k, survivor);
   const { folders, namespace } = input[survivor];
   const folder = folders.find((f) => f.selectable && canonicalInbox(f.name) === canonicalInbox(name));
@@ -163,19 +174,27 @@ function whyKeep(input: FolderPlanningInput, k: KnownPair, survivor: Side, delet
   if (folders.some((f) => f.name !== name && isWithin(f.name, name, namespace.delimiter) && !deleting.has(f.name))) {
     return 'holds folders that stay';
   }
+  // Copy or mirror runs made this state: the copy may hold mail the other side never had.
+  if (input.state.lastMode !== 'two-way') return 'may hold mail never synced both ways (the last run was not two-way)';
   if (input.pendingAppends.some((p) => p.nameA === k.nameA && p.nameB === k.nameB)) return 'may hold appends of an earlier run';
   if (k.hasPending === true) return 'holds copies not yet confirmed';
   if (k.hasHeld) return 'holds messages kept after a rollback';
-  const recorded = survivor === 'a' ? k.statusA : k.statusB;
-  if (!statusUnchanged(recorded, folder?.status)) return 'changed since the last run (or its status cannot tell)';
-  return undefined;
+  const [recorded, now] = [survivor === 'a' ? k.statusA : k.statusB, folder?.status];
+  if (statusUnchanged(recorded, now)) return undefined;
+  const answer = input.survivors?.find((s) => s.nameA === k.nameA && s.nameB === k.nameB && s.side === survivor);
+  if (answer !== undefined) return answer.onlyKnown ? undefined : 'holds messages the last run did not see';
+  // Nothing appended since the last run's own appends (UIDNEXT as recorded): worth asking which messages it holds.
+  if (recorded !== undefined && now !== undefined && recorded.uidValidity === now.uidValidity && recorded.uidNext === now.uidNext) {
+    return { nameA: k.nameA, nameB: k.nameB, side: survivor, name, uidValidity: now.uidValidity, messages: now.messages };
+  }
+  return 'changed since the last run';
 }
 
 /**
  * B folders that no A folder maps onto and no remembered pair explains
  * (`explained`): each is created on A under the name that maps back onto it,
  * or listed as a failure when there is none, or when A already has that name
- * for another pair.
+ * for another pair. An empty one A lists as a hierarchy node is left alone.
  */
 function foldersOnlyOnB(
   input: FolderPlanningInput,
@@ -194,6 +213,8 @@ function foldersOnlyOnB(
     const named = untranslatedName(folder.name, b.namespace, a.namespace);
     const nameA = 'name' in named ? named.name : translateFolderNameBack(folder.name, b.namespace, a.namespace);
     if (!selected(nameA)) continue;
+    // Only a hierarchy node on A (\Noselect), empty on B (e.g. a parent B was given): CREATE would make A's a mailbox for nothing.
+    if (onA.get(canonicalInbox(nameA))?.selectable === false && folder.status?.messages === 0) continue;
     const fail = (reason: string): void => void out.unmapped.push({ folder: folder.name, uid: 0, side: 'B', reason: `no A folder of its own: ${reason}` });
     const taken = takenOnA.get(canonicalInbox(nameA));
     if ('reason' in named) fail(named.reason);

@@ -99,7 +99,7 @@ export interface Withholding {
   folder?: string;
   /** Deletions withheld. */
   count: number;
-  /** What B (or `side`) holds now: messages in that folder, or folders (two-way folder guard: the folders the state remembers). */
+  /** What B (or `side`) holds now: messages in that folder, or folders (two-way's folder guard: the folders the state remembers). */
   heldOnB: number;
   /** One sentence: how many, of how many, why, and what to do. */
   reason: string;

@@ -35,6 +35,9 @@ interface Row {
   nsB?: NamespaceInfo;
   options?: Partial<FolderPlanningInput['options']>;
   pendingAppends?: { nameA: string; nameB: string }[];
+  /** The mode of the last committed run (default two-way, or none with no state). */
+  lastMode?: 'copy' | 'mirror' | 'two-way';
+  survivors?: FolderPlanningInput['survivors'];
   expected: Partial<Outcome>;
 }
 
@@ -48,6 +51,8 @@ interface Outcome {
   pairs: string[];
   unmapped: string[];
   withheld: string[];
+  /** "b:Name (n messages)": what the engine must ask before deciding. */
+  questions: string[];
 }
 
 function outcome(plan: AccountFolderPlan): Outcome {
@@ -59,6 +64,7 @@ function outcome(plan: AccountFolderPlan): Outcome {
     pairs: plan.pairs.map((p) => `${p.job.label}: ${p.why}`),
     unmapped: plan.unmapped.map((u) => `${u.side}:${u.folder}: ${u.reason}`),
     withheld: plan.foldersWithheld.map((w) => w.reason),
+    questions: plan.questions.map((q) => `${q.side}:${q.name} (${q.messages} messages)`),
   };
 }
 
@@ -69,8 +75,9 @@ function plan(row: Row): AccountFolderPlan {
     a: { namespace: row.nsA ?? slash, folders: row.a },
     b: { namespace: row.nsB ?? slash, folders: row.b },
     known,
-    state: { isNew: known.length === 0, lastMode: known.length === 0 ? undefined : 'two-way' },
+    state: { isNew: known.length === 0, lastMode: known.length === 0 ? undefined : row.lastMode ?? 'two-way' },
     pendingAppends: row.pendingAppends ?? [],
+    ...(row.survivors && { survivors: row.survivors }),
   });
 }
 
@@ -127,6 +134,12 @@ const rows: Row[] = [
     },
   },
   {
+    rule: 'a B folder A lists only as a hierarchy node (\\Noselect) is created on A only when it holds messages',
+    a: [f('INBOX'), f('P', { selectable: false, status: undefined }), f('P/Q'), f('R', { selectable: false, status: undefined }), f('R/S')],
+    b: [f('INBOX'), f('P', { status: status(0) }), f('P/Q'), f('R', { status: status(2) }), f('R/S')],
+    expected: { creates: ['a:R'], pairs: ['INBOX: new pair', 'P/Q: new pair', 'R: new pair', 'R/S: new pair'], unmapped: [] },
+  },
+  {
     rule: 'INBOX pairs with INBOX whatever its case; nothing is created',
     a: [f('INBOX')], b: [f('inbox')],
     expected: { creates: [], pairs: ['INBOX (inbox): new pair'], unmapped: [] },
@@ -152,33 +165,61 @@ const rows: Row[] = [
     a: [f('INBOX')], b: [f('INBOX'), f('Old', { status: status(4, 6n) })], known: [known('INBOX'), known('Old')],
     expected: {
       deletes: [], creates: ['a:Old'], forget: ['Old|Old'],
-      pairs: ["Old: A deleted Old, but B's copy changed since the last run (or its status cannot tell): created again on A"],
+      pairs: ["Old: A deleted Old, but B's copy changed since the last run: created again on A"],
     },
   },
   {
-    rule: 'B deleted a folder while A\'s copy changed flags: created again on B',
-    a: [f('INBOX'), f('Old', { status: status(3, 9n) })], b: [f('INBOX')], known: [known('INBOX'), known('Old')],
-    expected: { deletes: [], creates: ['b:Old'], forget: ['Old|Old'], pairs: [expect.stringMatching(/^Old: B deleted Old, but A's copy changed/) as unknown as string] },
+    rule: 'B deleted a folder while A got new mail there: created again on B',
+    a: [f('INBOX'), f('Old', { status: status(5, 9n) })], b: [f('INBOX')], known: [known('INBOX'), known('Old')],
+    expected: { deletes: [], creates: ['b:Old'], forget: ['Old|Old'], pairs: ["Old: B deleted Old, but A's copy changed since the last run: created again on B"] },
   },
   {
-    rule: 'not provable cheaply, so created again: no mod-sequence, no recorded status, copies or appends unconfirmed, held records',
+    rule: 'not provable, so created again: no recorded status, copies or appends unconfirmed, held records, a state of copy runs',
     a: [f('INBOX')],
-    b: [f('INBOX'), f('NoModseq', { status: noModseq(3) }), f('NoStatus'), f('Pending'), f('Appends'), f('Held')],
+    b: [f('INBOX'), f('NoStatus'), f('Pending'), f('Appends'), f('Held')],
     known: [
-      known('INBOX'), known('NoModseq', 'NoModseq', { statusB: noModseq(3) }), known('NoStatus', 'NoStatus', { statusB: undefined }),
+      known('INBOX'), known('NoStatus', 'NoStatus', { statusB: undefined }),
       known('Pending', 'Pending', { hasPending: true }), known('Appends'), known('Held', 'Held', { hasHeld: true }),
     ],
     options: { force: true },
     pendingAppends: [{ nameA: 'Appends', nameB: 'Appends' }],
     expected: {
-      deletes: [], creates: ['a:NoModseq', 'a:NoStatus', 'a:Pending', 'a:Appends', 'a:Held'],
+      deletes: [], creates: ['a:NoStatus', 'a:Pending', 'a:Appends', 'a:Held'], questions: [],
       pairs: [
         "Appends: A deleted Appends, but B's copy may hold appends of an earlier run: created again on A",
         "Held: A deleted Held, but B's copy holds messages kept after a rollback: created again on A",
-        "NoModseq: A deleted NoModseq, but B's copy changed since the last run (or its status cannot tell): created again on A",
-        "NoStatus: A deleted NoStatus, but B's copy changed since the last run (or its status cannot tell): created again on A",
+        "NoStatus: A deleted NoStatus, but B's copy changed since the last run: created again on A",
         "Pending: A deleted Pending, but B's copy holds copies not yet confirmed: created again on A",
       ],
+    },
+  },
+  {
+    rule: 'a state last committed by copy or mirror runs: the copy may hold mail A never had, created again',
+    a: [f('INBOX')], b: [f('INBOX'), f('Old')], known: [known('INBOX'), known('Old')], lastMode: 'copy',
+    expected: {
+      deletes: [], creates: ['a:Old'],
+      pairs: [
+        'INBOX: first two-way run on this state: reading every flag on B once',
+        "Old: A deleted Old, but B's copy may hold mail never synced both ways (the last run was not two-way): created again on A",
+      ],
+    },
+  },
+  {
+    rule: 'status moved but UIDNEXT as recorded (the last run\'s own writes, no mod-sequence): a question, created again until answered',
+    a: [f('INBOX')], b: [f('INBOX'), f('Flags', { status: status(3, 9n) }), f('NoModseq', { status: noModseq(3) })],
+    known: [known('INBOX'), known('Flags'), known('NoModseq', 'NoModseq', { statusB: noModseq(3) })],
+    options: { force: true },
+    expected: { deletes: [], creates: ['a:Flags', 'a:NoModseq'], questions: ['b:NoModseq (3 messages)', 'b:Flags (3 messages)'] },
+  },
+  {
+    rule: 'answered: a copy holding only messages known on both sides is deleted, one holding others is created again',
+    a: [f('INBOX')], b: [f('INBOX'), f('Flags', { status: status(3, 9n) }), f('Other', { status: status(3, 9n) })],
+    known: [known('INBOX'), known('Flags'), known('Other')],
+    options: { force: true },
+    survivors: [{ nameA: 'Flags', nameB: 'Flags', side: 'b', onlyKnown: true }, { nameA: 'Other', nameB: 'Other', side: 'b', onlyKnown: false }],
+    expected: {
+      deletes: ['b:Flags'], creates: ['a:Other'], questions: [],
+      pairs: ["Other: A deleted Other, but B's copy holds messages the last run did not see: created again on A"],
     },
   },
   {
