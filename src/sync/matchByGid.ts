@@ -46,6 +46,8 @@ export interface Candidate {
   absence?: Absence;
   /** With partnerGone: how its flags changed since the record's base ("+\\Seen"), when they did. */
   changedSinceBase?: string;
+  /** With partnerGone: the record that paired it (two-way keeps it whole while the deletion waits). */
+  record?: MessageRecord;
 }
 
 export interface GidMatch {

@@ -117,7 +117,7 @@ export interface AccountFolderCount {
 }
 
 /**
- * Mirror's account-wide count: A lacks more than half of the messages the
+ * Mirror's account-wide count (two-way: each side's): A lacks more than half of the messages the
  * state remembers in the folders A still lists (at least 10 remembered),
  * unless forced. Then every folder whose count dropped has all its deletions
  * withheld (planGuarded's withholdAll, with `reason`); the others sync.
@@ -126,6 +126,8 @@ export interface AccountFolderCount {
 export function accountWithholding(
   folders: readonly AccountFolderCount[],
   force: boolean,
+  /** The side counted (two-way counts both, each on its own). */
+  side: Side = 'a',
 ): { reason: string; dropped: { nameA: string; nameB: string }[] } | undefined {
   const remembered = folders.reduce((sum, f) => sum + f.remembered, 0);
   // Per folder: new mail in one folder must not hide what another lost.
@@ -133,14 +135,14 @@ export function accountWithholding(
   if (force || remembered < GUARD_MIN_MESSAGES || !mostlyGone(remembered, lacking)) return undefined;
   return {
     reason:
-      `A lacks ${lacking} of the ${plural(remembered, 'message')} the state remembers across the account ` +
-      '(more than half; a broken source?)',
+      `${sideLabel(side)} lacks ${lacking} of the ${plural(remembered, 'message')} the state remembers across the account ` +
+      `(more than half; a broken ${side === 'a' ? 'source' : 'server'}?)`,
     dropped: folders.filter((f) => f.present < f.remembered).map(({ nameA, nameB }) => ({ nameA, nameB })),
   };
 }
 
 /**
- * Plan a folder with expunges allowed (mirror), check the plan's expunges
+ * Plan a folder with expunges allowed (mirror, two-way), check the plan's expunges
  * against the limit, and plan again without them when they are withheld
  * (the planner then counts them in expungesWithheld). Pure, like the planner.
  * Messages A lost when it went back in time (held records) are never expunged

@@ -140,9 +140,11 @@ function planWarnings(reading: PairReading, plan: FolderPlan): string[] {
     );
   }
   if (plan.expungesInDoubt !== undefined) {
+    const n = plan.expungesInDoubt;
+    const [what, holder] = reading.input.mode === 'two-way' ? [`message${n === 1 ? '' : 's'} the other side lacks`, 'a side'] : [`B message${n === 1 ? '' : 's'} A lacks`, 'A'];
     out.push(
-      `${label}: not deleting ${plan.expungesInDoubt} B message${plan.expungesInDoubt === 1 ? '' : 's'} A lacks: ` +
-        'A holds messages it did not list or identify (listed as failed), which may be these',
+      `${label}: not deleting ${n} ${what}: ` +
+        `${holder} holds messages it did not list or identify (listed as failed), which may be these`,
     );
   }
   if (plan.uncompared !== undefined) {

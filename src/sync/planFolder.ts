@@ -244,7 +244,9 @@ function whyExpunge(mode: SyncMode, side: Side, m: Candidate): string {
   switch (absence?.kind) {
     case undefined: case 'never-stored': return `${mode}: not on ${from}`;
     case 'gone': {
-      const lost = mode !== 'two-way' || m.changedSinceBase === undefined ? '' : `; its flag change on ${sideLabel(side)} since the last run (${m.changedSinceBase}) is lost: the expunge wins`;
+      // Two-way: this side changed its flags since the last run, and the other deleted it: the expunge wins.
+      const won = mode === 'two-way' && m.changedSinceBase !== undefined;
+      const lost = won ? `; its flag change on ${sideLabel(side)} since the last run (${m.changedSinceBase}) is lost: the expunge wins` : '';
       return `${mode}: ${from} deleted it${lost}`;
     }
     case 'uid-reused': return `${mode}: UID ${absence.uid} on ${from} now holds another message`;
@@ -258,7 +260,9 @@ function whyExpunge(mode: SyncMode, side: Side, m: Candidate): string {
  */
 function planExpunge(draft: Draft, side: Side, m: Candidate): void {
   const { input } = draft;
-  const record = oneSidedRecord(side, m);
+  // Two-way deletes only on the record's proof that the other side had it: while the deletion
+  // waits (withheld, in doubt, failed), the record stays whole, so the next run has that proof too.
+  const record = input.mode === 'two-way' && m.record !== undefined ? m.record : oneSidedRecord(side, m);
   // The other side holds messages it gave no identity for and no record names (a lost state, --full):
   // this may be the copy of one of them, and no record says which. Or of one it did not list.
   const otherSide = other(side);
@@ -354,7 +358,7 @@ function unpairedCandidate(
   const marks = goneSideMarks(record, other(side), wentBack);
   return {
     uid: uidOn(record, side), gid: message.gid ?? record.gid, flags, ...sizeOf(message),
-    absence: otherSide, ...marks, ...(marks.partnerGone && flagChangeSinceBase(record.flags, flags)),
+    absence: otherSide, ...marks, ...(marks.partnerGone && { record, ...flagChangeSinceBase(record.flags, flags) }),
   };
 }
 

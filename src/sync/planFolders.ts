@@ -20,7 +20,7 @@ import { statusUnchanged } from './folderStatus.js';
 import { accountWithholding, checkDeletionLimit, namesInBrief } from './mirrorGuard.js';
 import { other, sideLabel, SIDES, type Side } from './side.js';
 import { planTwoWayFolders } from './twoWayFolders.js';
-import type { MessageFailure } from './types.js';
+import type { MessageFailure, SyncOptions } from './types.js';
 
 export type { AccountFolderPlan, FolderAction, FolderPlanningInput, KnownPair, PairToSync } from './folderPlanTypes.js';
 
@@ -94,7 +94,7 @@ function pairsToSync(
   const pending = new Set(input.pendingAppends.map(key));
   const statusA = statusesOf(input.a);
   const statusB = statusesOf(input.b);
-  const withholdAll = options.mode === 'mirror' ? accountCount(input.known, statusA, options.force) : new Map<string, string>();
+  const withholdAll = options.mode === 'copy' ? new Map<string, string>() : accountCount(input.known, { a: statusA, b: statusB }, options);
   const out: Pick<AccountFolderPlan, 'pairs' | 'unchanged'> = { pairs: [], unchanged: [] };
   for (const { mapping: p, missing, recreated } of sortPairs(wanted)) {
     const label = pairLabel(p);
@@ -132,8 +132,8 @@ function whySync(
   if (options.full) return '--full';
   if (rescanB) return `first ${options.mode} run on this state: reading every flag on B once`;
   if (pendingAppends) return 'appends with unknown result from an earlier run; checking B for them';
-  // Messages A lost in a rollback wait on B for --force: planned (and reported) every mirror run.
-  if (options.mode === 'mirror' && state.hasHeld) return 'keeps messages A lost when it went back in time';
+  // Messages A lost in a rollback wait on B for --force: planned (and reported) every mirror run; two-way copies them back.
+  if (options.mode !== 'copy' && state.hasHeld) return 'keeps messages A lost when it went back in time';
   if (state.hasPending === true) return 'copies pending from an earlier run';
   if (!statusUnchanged(state.statusA, nowA)) return 'A changed';
   if (!statusUnchanged(state.statusB, nowB)) return 'B changed';
@@ -148,16 +148,29 @@ function statusesOf(side: FolderSide): Map<string, FolderStatus> {
 
 /**
  * Mirror's account-wide count (accountWithholding), from the state's statuses
- * of A and A's LIST-STATUS: the pairs whose deletions all wait, with why.
- * A folder A no longer lists, or lists without a status, is not counted.
+ * of A and A's LIST-STATUS (two-way: of each side, as each side's lost
+ * messages are deleted on the other): the pairs whose deletions all wait, with
+ * why. A folder a side no longer lists, or lists without a status, is not counted.
  */
-function accountCount(known: readonly KnownPair[], statusA: Map<string, FolderStatus>, force: boolean): Map<string, string> {
-  const counts = known.flatMap(({ nameA, nameB, statusA: remembered }) => {
-    const present = statusA.get(nameA)?.messages;
-    return remembered === undefined || present === undefined ? [] : [{ nameA, nameB, remembered: remembered.messages, present }];
-  });
-  const verdict = accountWithholding(counts, force);
-  return new Map((verdict?.dropped ?? []).map((p) => [`${p.nameA}\u0000${p.nameB}`, verdict!.reason]));
+function accountCount(
+  known: readonly KnownPair[],
+  now: { a: Map<string, FolderStatus>; b: Map<string, FolderStatus> },
+  options: Pick<SyncOptions, 'mode' | 'force'>,
+): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const side of options.mode === 'two-way' ? SIDES : (['a'] as const)) {
+    const counts = known.flatMap((k) => {
+      const remembered = side === 'a' ? k.statusA : k.statusB;
+      const present = now[side].get(side === 'a' ? k.nameA : k.nameB)?.messages;
+      return remembered === undefined || present === undefined ? [] : [{ nameA: k.nameA, nameB: k.nameB, remembered: remembered.messages, present }];
+    });
+    const verdict = accountWithholding(counts, options.force, side);
+    for (const p of verdict?.dropped ?? []) {
+      const key = `${p.nameA}\u0000${p.nameB}`;
+      if (!out.has(key)) out.set(key, verdict!.reason);
+    }
+  }
+  return out;
 }
 
 /**

@@ -103,6 +103,26 @@ describe('summary', () => {
     expect(mirror).toContain('  folders:        5 checked, 3 unchanged, 1 created, 2 deleted');
   });
 
+  it('two-way: copies, flag changes and expunges counted per side, in the rows and in the JSON', () => {
+    const bySide = {
+      a: { copied: 2, bytes: 1024, flagsUpdated: 1, expunged: 0 },
+      b: { copied: 1, bytes: 1024, flagsUpdated: 0, expunged: 3 },
+    };
+    const s = emptySummary({ mode: 'two-way', copied: 3, bytes: 2048, flagsUpdated: 1, expunged: 3, skipped: 7, bySide });
+    const lines = formatSummary(s, { stats: false });
+    expect(lines[0]).toBe('replimap two-way: done in 1.2 s');
+    expect(lines).toContain('  copied:         3 messages (2.0 kB): 2 to A, 1 to B');
+    expect(lines).toContain('  flags updated:  1 message: 1 on A, 0 on B');
+    expect(lines).toContain('  expunged:       3 messages: 0 on A, 3 on B');
+    expect(lines).toContain('  already synced: 7 messages');
+    const withheld = formatSummary({ ...s, deletionsWithheld: 12 }, { stats: false });
+    expect(withheld).toContain('  withheld:       12 messages not deleted on A or B (--force deletes them)');
+    const json = summaryToJson(s, { exitCode: 0, a: 'a', b: 'b', statePath: '/s', warnings: [], plan: [] });
+    expect(json.bySide).toEqual(bySide);
+    // Copy and mirror keep their rows as they were.
+    expect(formatSummary({ ...s, mode: 'copy' }, { stats: false })).toContain('  copied:         3 messages (2.0 kB)');
+  });
+
   it('rollbacks: one row naming folder and side, and in the JSON', () => {
     const rollbacks = [{ folder: 'INBOX', side: 'B' as const }, { folder: 'Work', side: 'A' as const }];
     const lines = formatSummary(emptySummary({ mode: 'mirror', rollbacks }), { stats: false });

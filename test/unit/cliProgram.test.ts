@@ -72,6 +72,13 @@ describe('usage errors exit 2 with one line', () => {
   it('bad mode', async () => {
     expect(await usage(['sync', '--mode', 'merge', A, B])).toMatch(/argument 'merge' is invalid/);
   });
+  it('two-way mode is accepted, with --force; sync --help explains it', async () => {
+    // Past the option checks: the next thing it needs is a password.
+    expect(await usage(['sync', '--mode', 'two-way', '--force', A, B], { HOME: '/home/test' })).toMatch(/^replimap: A: no password/);
+    const h = cliHarness();
+    expect(await h.run('sync', '--help')).toBe(0);
+    expect(h.stdout.text.replace(/\s+/g, ' ')).toContain('two-way: each side gets what the other has, flag changes and deletions of both merged');
+  });
   it('two-way mode deletes no folders (yet): --delete-folders is mirror only', async () => {
     expect(await usage(['sync', '--mode', 'two-way', '--delete-folders', A, B])).toBe('replimap: --delete-folders needs --mode mirror');
   });

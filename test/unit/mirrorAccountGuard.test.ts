@@ -79,3 +79,36 @@ describe('mirror: the account-wide count withholds what many small folders lost 
     for (const f of folders) expect(b.messages(f)).toEqual([]);
   });
 });
+
+describe('two-way: the account-wide count, on each side', () => {
+  for (const broken of ['a', 'b'] as const) {
+    it(`${broken.toUpperCase()} shows every one of 20 small folders empty at once: nothing deleted on the other side without --force`, async () => {
+      const a = new MemoryServer();
+      const b = new MemoryServer({ firstUidValidity: 5000n });
+      const specs = { a: spec(a, 'a'), b: spec(b, 'b') };
+      const statePath = join(tempDir('replimap-account-guard-'), 'state');
+      const sync = (force = false) => syncSpecs(specs.a, specs.b, statePath, { mode: 'two-way', force });
+      const folders = range(1, 20).map((n) => `F${n}`);
+      for (const [i, f] of folders.entries()) {
+        a.createFolder(f);
+        a.append(f, range(1, 8).map((n) => ({ raw: conformanceMessage(i * 100 + n) })));
+      }
+      expect((await sync()).summary.copied).toBe(160);
+      // The run after one that wrote reads its own writes once: B's count is then remembered too.
+      expect((await sync()).summary.copied).toBe(0);
+      const server = broken === 'a' ? a : b;
+      const other = broken === 'a' ? b : a;
+      for (const f of folders) server.expunge(f, server.messages(f).map((m) => m.uid));
+      const run = await sync();
+      const left = folders.reduce((sum, f) => sum + other.messages(f).length, 0);
+      expect({ left, withheld: run.summary.withheld.map((w) => w.reason)[0] }).toEqual({
+        left: 160,
+        withheld: expect.stringContaining(`${broken.toUpperCase()} lacks 160 of the 160 messages the state remembers across the account`),
+      });
+      // What the broken side lost is not copied back either: the records still prove it was deleted there.
+      expect(folders.reduce((sum, f) => sum + server.messages(f).length, 0)).toBe(0);
+      await sync(true);
+      expect(folders.reduce((sum, f) => sum + other.messages(f).length, 0)).toBe(0);
+    });
+  }
+});

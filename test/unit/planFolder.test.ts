@@ -646,8 +646,8 @@ describe('planFolder: two-way', () => {
       b: snap([5, []], [6, ['\\Seen']]),
     });
     expect(p.expunges).toEqual([
-      { side: 'a', uid: 3, record: rec(3, 0, 'g3', ['\\Flagged']), why: "two-way: B deleted it; its flag change on A since the last run (+\\Flagged) is lost: the expunge wins" },
-      { side: 'b', uid: 5, record: rec(0, 5, 'g1'), why: 'two-way: A deleted it' },
+      { side: 'a', uid: 3, record: rec(3, 7, 'g3'), why: "two-way: B deleted it; its flag change on A since the last run (+\\Flagged) is lost: the expunge wins" },
+      { side: 'b', uid: 5, record: rec(1, 5, 'g1'), why: 'two-way: A deleted it' },
     ]);
     expect(p.expungesOverFlagChanges).toBe(1);
     expect(p.appends).toEqual([]);
@@ -664,11 +664,11 @@ describe('planFolder: two-way', () => {
     expect(p.appends.map((a) => [a.from, a.uid])).toEqual([['a', 4], ['b', 5]]);
   });
 
-  it('without allowExpunge (the guard withheld them) keeps both sides and counts them', () => {
+  it('without allowExpunge (the guard withheld them) keeps both sides, counts them, and keeps their records whole (the proof for the next run)', () => {
     const p = twoWay({ records: [rec(1, 5, 'g1'), rec(2, 6, 'g2')], a: snap([2, []]), b: snap([5, []]), allowExpunge: false });
-    expect(p.expunges).toEqual([]);
+    expect([p.expunges, p.appends]).toEqual([[], []]);
     expect(p.expungesWithheld).toBe(2);
-    expect(p.records).toEqual([rec(0, 5, 'g1'), rec(2, 0, 'g2')]);
+    expect(p.records).toEqual([rec(1, 5, 'g1'), rec(2, 6, 'g2')]);
   });
 
   it('a side that went back in time gets back what it lost, and its loss deletes nothing', () => {

@@ -88,6 +88,32 @@ describe('planFolders', () => {
     expect(planFolders(input({ known: [known('INBOX')], state: { isNew: false, lastMode: 'mirror' }, optionsOver: { mode: 'mirror' } })).rescanB).toBe(false);
   });
 
+  it('two-way: reads every flag on B once after copy runs (not after mirror or two-way), and reads a folder with held records', () => {
+    const twoWayAfter = (lastMode: 'copy' | 'mirror' | 'two-way') =>
+      planFolders(input({ known: [known('INBOX')], state: { isNew: false, lastMode }, optionsOver: { mode: 'two-way' } }));
+    expect(twoWayAfter('copy').pairs.map((p) => [p.job.rescanB, p.why])).toEqual([[true, 'first two-way run on this state: reading every flag on B once']]);
+    expect([twoWayAfter('mirror').rescanB, twoWayAfter('two-way').rescanB]).toEqual([false, false]);
+    const held = planFolders(input({
+      known: [known('INBOX', 'INBOX', { hasHeld: true })], state: { isNew: false, lastMode: 'mirror' }, optionsOver: { mode: 'two-way' },
+    }));
+    expect(held.pairs.map((p) => p.why)).toEqual(['keeps messages A lost when it went back in time']);
+  });
+
+  it("two-way: the account-wide count on B's side withholds every deletion of the folders B's count dropped in", () => {
+    const remembered = (messages: number): SideStatus => ({ ...status(messages), uidNext: 100 });
+    const plan = planFolders(input({
+      a: { namespace: slash, folders: [folder('INBOX', { status: status(20) }), folder('Work', { status: status(10) })] },
+      b: { namespace: slash, folders: [folder('INBOX', { status: status(2) }), folder('Work', { status: status(10) })] },
+      known: [known('INBOX', 'INBOX', { statusA: remembered(20), statusB: remembered(20) }), known('Work', 'Work', { statusA: remembered(10), statusB: remembered(10) })],
+      state: { isNew: false, lastMode: 'two-way' },
+      optionsOver: { mode: 'two-way' },
+    }));
+    expect(plan.pairs.map((p) => [p.job.label, p.job.withholdAll])).toEqual([
+      ['INBOX', 'B lacks 18 of the 30 messages the state remembers across the account (more than half; a broken server?)'],
+      ['Work', undefined],
+    ]);
+  });
+
   it('lists an A folder without a B folder of its own as a failure, and leaves out unselected folders', () => {
     const plan = planFolders(input({
       a: { namespace: slash, folders: [folder('INBOX'), folder('Sent', { specialUse: '\\Sent' }), folder('Sent Items', { specialUse: '\\Sent' }), folder('Spam')] },

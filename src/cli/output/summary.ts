@@ -55,7 +55,7 @@ export function formatSummary(summary: SyncSummary, options: SummaryOptions): st
   if (summary.mode !== 'copy') {
     row(dry ? 'would expunge' : 'expunged', `${plural(summary.expunged, 'message')}${perSide('expunged', 'on')}`);
   }
-  row(summary.mode === 'two-way' ? 'already on both' : 'already on B', plural(summary.skipped, 'message'));
+  row(summary.mode === 'two-way' ? 'already synced' : 'already on B', plural(summary.skipped, 'message'));
   const withheld = summary.withheld ?? [];
   if ((summary.deletionsWithheld ?? 0) > 0 || withheld.length > 0) {
     const folders = withheld.filter((w) => w.what === 'folders').reduce((sum, w) => sum + w.count, 0);
