@@ -196,12 +196,14 @@ function oneSide(s: Side, m: ModelMessage, trust: Record<Side, Trust>, records: 
 
 /**
  * A folder only `s` has, that `o` deleted (the state knows the pair): `s`'s
- * copy goes when it provably holds nothing new since the last run (its four
- * counters as recorded, no copy unconfirmed, nothing held), and comes back on
- * `o` otherwise, all of it. Unless `o` went back in time in this run (any
- * folder's counters down, which LIST-STATUS shows before any folder is
- * read): what it lost comes back; seen only in a folder's UIDs, either. A
- * pair the state does not know is new.
+ * copy goes when it holds nothing new since the last run: its four counters
+ * as recorded, or its UIDNEXT as recorded and every message in it one the
+ * state knows on both sides; nothing unconfirmed or held either way. With
+ * only the messages known (UIDNEXT moved: something came and went), either.
+ * Otherwise it comes back on `o`, all of it. Unless `o` went back in time in
+ * this run (any folder's counters down, which LIST-STATUS shows before any
+ * folder is read): what it lost comes back; seen only in a folder's UIDs,
+ * either. A pair the state does not know is new.
  */
 function folderOnOneSide(s: Side, server: MemoryServer, folder: string, entry: StateFolder | undefined, o: Trust[]): FolderFate {
   const O = otherSide(s).toUpperCase();
@@ -210,10 +212,14 @@ function folderOnOneSide(s: Side, server: MemoryServer, folder: string, entry: S
   if (o.includes('reused')) return { fate: 'either', why: `${O} went back in time (seen in UIDs)` };
   const status = entry.status[s];
   const now = server.folder(folder);
-  const unchanged = status !== undefined && status.uidValidity === now.uidValidity && status.uidNext === now.uidNext &&
-    status.messages === now.messages.size && status.highestModseq === now.highestModseq;
   const settled = entry.unresolvedIntents === 0 && entry.records.every((r) => r.held === undefined && (r.status ?? 'synced') === 'synced');
-  return unchanged && settled ? { fate: 'gone', why: `${O} deleted it, nothing new here` } : { fate: 'keep', why: `${O} deleted it, but it changed` };
+  const sameUidNext = status !== undefined && status.uidValidity === now.uidValidity && status.uidNext === now.uidNext;
+  const unchanged = sameUidNext && status.messages === now.messages.size && status.highestModseq === now.highestModseq;
+  const known = [...folderContent(server, folder).byDigest.values()]
+    .every((m) => entry.records.some((r) => uidOf(r, s) === m.uid && r.gid === m.gid && uidOf(r, otherSide(s)) !== 0));
+  if (settled && (unchanged || (known && sameUidNext))) return { fate: 'gone', why: `${O} deleted it, nothing new here` };
+  if (settled && known) return { fate: 'either', why: `${O} deleted it, nothing new here, UIDNEXT moved` };
+  return { fate: 'keep', why: `${O} deleted it, but it changed` };
 }
 
 /** What the next run must leave of every folder and message (see the file comment). */
