@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryServer, type MemoryOperation, type MemorySnapshot } from '../../src/store/memory/MemoryServer.js';
+import type { MessageRecord } from '../../src/state/types.js';
 import type { MemoryStoreSpec } from '../../src/store/spec.js';
 import { killedRun, WRITE_OPERATIONS, type KillMoment } from './memoryKill.js';
 import { forgetMemorySpecs, memorySpec } from './memorySpecs.js';
@@ -16,7 +17,7 @@ import { unregisterMemoryServer } from '../../src/store/memory/registry.js';
 import { checkStateTruth } from './stateTruth.js';
 import { syncSpecs, type EngineRun } from './sync.js';
 import {
-  checkAnyRun, checkFinishedRun, expectations, folderContent, readStateView, type Servers, type Side,
+  checkAnyRun, checkFinishedRun, expectations, folderContent, readStateView, type Servers, type Side, type StateFolder,
 } from './twoWayModel.js';
 
 const RUNS = Number(process.env.REPLIMAP_PROPERTY_RUNS ?? 0);
@@ -282,7 +283,10 @@ function applyChange(world: World, step: Exclude<Step, { t: 'sync' | 'kill' | 'l
  * taken back. Excluded: a restore no counter shows (a folder back at exactly
  * the UIDVALIDITY, UIDNEXT, MESSAGES and HIGHESTMODSEQ the state recorded,
  * holding other messages or flags than its records say: skipped as unchanged,
- * only --full sees it; see engine.property.test.ts). Seed -1924230362:
+ * only --full sees it; see engine.property.test.ts), nor any UID a run reads
+ * (see unseenRollback; seed 1669518742, "B+INBOX:m0,restoreA~0+m2,
+ * restoreA~0+m1+m0": m1 takes m2's UID 1 below the recorded HIGHESTMODSEQ,
+ * and m0 comes back at the highest known UID). Seed -1924230362:
  * "B+INBOX:m2(+kw),sync,restoreB~0+m2" brings B's INBOX back to its recorded
  * counters with m2 at its UID but without kw; seed -1007525753:
  * "A+INBOX:t0.1,sync,restoreA~0+t0.0" with t0.1's twin at its UID.
@@ -301,26 +305,42 @@ async function restore(world: World, step: Extract<Step, { t: 'restore' }>): Pro
   const reuse = step.reuse.filter((mail) => 'n' in mail);
   for (const mail of reuse) appendOnce(server, 'INBOX', rawMail(mail), []);
   const state = await readStateView(world.statePath, world.identity);
-  for (const name of server.folderNames()) {
-    const recorded = state.get(name);
-    const status = recorded?.status[step.side];
-    const f = server.folder(name);
-    if (!status || status.uidValidity !== f.uidValidity || status.uidNext !== f.uidNext || status.messages !== f.messages.size) continue;
-    if (status.highestModseq !== f.highestModseq) continue;
-    const content = folderContent(server, name);
-    const held = [...content.byDigest.values()].map((m) => `${m.uid}:${m.gid}:${m.flags.join(',')}`).sort();
-    const named = recorded!.records.flatMap((r) => {
-      const uid = step.side === 'a' ? r.uidA : r.uidB;
-      return uid === 0 ? [] : [`${uid}:${r.gid}:${[...r.flags].sort().join(',')}`];
-    }).sort();
-    // Twins share a global id: only their bodies tell a UID's new message from its old one.
-    const otherBody = [...content.byDigest].some(([d, m]) => (world.digestsAtLastRun[step.side].get(`${name} ${m.uid}`) ?? d) !== d);
-    if (otherBody || held.join(' ') !== named.join(' ')) {
-      server.restore(before);
-      return false;
-    }
+  if (server.folderNames().some((name) => unseenRollback(world, step.side, name, state.get(name)))) {
+    server.restore(before);
+    return false;
   }
   return true;
+}
+
+/**
+ * Would a run miss that this folder went back in time? Its counters are not
+ * below the recorded ones, and no UID a run looks at shows it (a read checks
+ * the highest known UID and those changed since the recorded HIGHESTMODSEQ),
+ * yet a known UID holds another message (or twin), or the folder is exactly
+ * at its recorded counters with other flags.
+ */
+function unseenRollback(world: World, side: Side, name: string, recorded: StateFolder | undefined): boolean {
+  const status = recorded?.status[side];
+  const f = world.servers[side].folder(name);
+  if (!status || status.uidValidity !== f.uidValidity || f.uidNext < status.uidNext || f.highestModseq < (status.highestModseq ?? 0n)) return false;
+  const content = folderContent(world.servers[side], name);
+  const uidOf = (r: MessageRecord): number => (side === 'a' ? r.uidA : r.uidB);
+  const known = recorded!.records.filter((r) => uidOf(r) !== 0);
+  const held = [...content.byDigest.values()].map((m) => `${m.uid}:${m.gid}:${m.flags.join(',')}`).sort();
+  const named = known.map((r) => `${uidOf(r)}:${r.gid}:${[...r.flags].sort().join(',')}`).sort();
+  const atRecorded = f.uidNext === status.uidNext && f.messages.size === status.messages && f.highestModseq === status.highestModseq;
+  if (atRecorded && held.join(' ') !== named.join(' ')) return true;
+  const byUid = new Map([...content.byDigest].map(([d, m]) => [m.uid, { d, gid: m.gid }]));
+  const modseq = new Map(world.servers[side].messages(name).map((m) => [m.uid, m.modseq]));
+  const highest = Math.max(0, ...known.map(uidOf));
+  // Twins share a global id: only their bodies tell a UID's new message from its old one.
+  const reused = known.map(uidOf).filter((uid) => {
+    const now = byUid.get(uid);
+    const before = world.digestsAtLastRun[side].get(`${name} ${uid}`);
+    return now !== undefined && (now.gid !== known.find((r) => uidOf(r) === uid)!.gid || (before !== undefined && before !== now.d));
+  });
+  const seen = reused.some((uid) => uid === highest || (modseq.get(uid) ?? 0n) > (status.highestModseq ?? 0n));
+  return reused.length > 0 && !seen;
 }
 
 /** One run (killed at an operation, or not), checked against the model; the finished run, or undefined when killed. */
