@@ -79,6 +79,8 @@ export interface StateFolder {
   records: readonly MessageRecord[];
   /** Copies an earlier (killed) run may have made into this pair, their result unknown. */
   unresolvedIntents: number;
+  /** The state was last committed by a two-way run (else its records may hold mail never synced both ways). */
+  twoWay: boolean;
 }
 
 export type StateView = Map<string, StateFolder>;
@@ -93,7 +95,7 @@ export async function readStateView(statePath: string, identity: { storeA: strin
       if (!folder || nameA !== nameB) continue;
       const records = folder.records(); // before the statuses: a damaged section drops them
       const unresolvedIntents = intents.filter((i) => i.nameA === nameA).length;
-      view.set(nameA, { status: { a: folder.statusA, b: folder.statusB }, records, unresolvedIntents });
+      view.set(nameA, { status: { a: folder.statusA, b: folder.statusB }, records, unresolvedIntents, twoWay: state.lastMode === 'two-way' });
     }
     return view;
   } finally {
@@ -200,7 +202,8 @@ function oneSide(s: Side, m: ModelMessage, trust: Record<Side, Trust>, records: 
  * as recorded, or its UIDNEXT as recorded and every message in it one the
  * state knows on both sides; nothing unconfirmed or held either way. With
  * only the messages known (UIDNEXT moved: something came and went), either.
- * Otherwise it comes back on `o`, all of it. Unless `o` went back in time in
+ * Otherwise it comes back on `o`, all of it; also when the state was last
+ * committed by another mode (a killed first run after a lost state). Unless `o` went back in time in
  * this run (any folder's counters down, which LIST-STATUS shows before any
  * folder is read): what it lost comes back; seen only in a folder's UIDs,
  * either. A pair the state does not know is new.
@@ -212,7 +215,7 @@ function folderOnOneSide(s: Side, server: MemoryServer, folder: string, entry: S
   if (o.includes('reused')) return { fate: 'either', why: `${O} went back in time (seen in UIDs)` };
   const status = entry.status[s];
   const now = server.folder(folder);
-  const settled = entry.unresolvedIntents === 0 && entry.records.every((r) => r.held === undefined && (r.status ?? 'synced') === 'synced');
+  const settled = entry.twoWay && entry.unresolvedIntents === 0 && entry.records.every((r) => r.held === undefined && (r.status ?? 'synced') === 'synced');
   const sameUidNext = status !== undefined && status.uidValidity === now.uidValidity && status.uidNext === now.uidNext;
   const unchanged = sameUidNext && status.messages === now.messages.size && status.highestModseq === now.highestModseq;
   const known = [...folderContent(server, folder).byDigest.values()]
