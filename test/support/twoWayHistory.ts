@@ -7,6 +7,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import {
+  flagList, flagText, folderIndex, killStepArb, mailText, parseSide, printable, rawMail, type KillStep, type Mail,
+} from './propertySteps.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryServer, type MemoryOperation, type MemorySnapshot } from '../../src/store/memory/MemoryServer.js';
 import type { MessageRecord } from '../../src/state/types.js';
@@ -27,9 +30,6 @@ const FLAGS = ['\\Seen', '\\Flagged', '\\Deleted', 'kw'];
 // tmpfs when there is one: every run fsyncs its state, and a history runs several.
 const STATE_DIR = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'replimap-twoway-'));
 
-/** A message: `n` with its own Message-ID, or version `v` of Message-ID-less twin `n` (same global id and size). */
-type Mail = { n: number } | { twin: number; v: number };
-
 export type Step =
   | { t: 'append'; side: Side; folder: number; mail: Mail; flags: string[] }
   | { t: 'flags'; side: Side; folder: number; pick: number; add: string[]; remove: string[] }
@@ -46,11 +46,8 @@ export type Step =
   | { t: 'sync' }
   /** The state file and its journal deleted. */
   | { t: 'lose' }
-  /** A run killed at its (op+1)-th store operation, or at its (op+1)-th write with `writes`. */
-  | { t: 'kill'; when: KillMoment; writes: boolean; op: number };
+  | KillStep;
 
-const mailText = (mail: Mail): string => ('n' in mail ? `m${mail.n}` : `t${mail.twin}.${mail.v}`);
-const flagText = (add: string[], remove: string[] = []): string => [...add.map((f) => `+${f}`), ...remove.map((f) => `-${f}`)].join('');
 
 /** One step, compactly: "A+INBOX:m1(+\Seen)", "B~F1#2(-kw)", "A-INBOX#0", "B copy INBOX#1>F1", "restoreA~0+m2", "kill-after-write#1". */
 function stepText(s: Step): string {
@@ -80,13 +77,8 @@ function parseMail(text: string): Mail {
 
 /** The step `stepText` printed. */
 export function parseStep(text: string): Step {
-  const side = (c: string): Side => (c === 'A' ? 'a' : 'b');
-  const folder = (name: string): number => {
-    const i = FOLDERS.indexOf(name);
-    if (i < 0) throw new Error(`unknown folder ${name}`);
-    return i;
-  };
-  const flagList = (list = '', sign: string): string[] => (list.match(/[+-][^+-]+/g) ?? []).filter((f) => f[0] === sign).map((f) => f.slice(1));
+  const side = parseSide;
+  const folder = (name: string): number => folderIndex(FOLDERS, name);
   let m: RegExpMatchArray | null;
   if ((m = /^([AB])\+(\w+):([\w.]+)(?:\((.*)\))?$/.exec(text))) {
     return { t: 'append', side: side(m[1]!), folder: folder(m[2]!), mail: parseMail(m[3]!), flags: flagList(m[4], '+') };
@@ -107,23 +99,6 @@ export function parseStep(text: string): Step {
   if (text === 'sync' || text === 'lose') return { t: text };
   if ((m = /^kill-(before|after)(-write)?#(\d+)$/.exec(text))) return { t: 'kill', when: m[1] as KillMoment, writes: m[2] !== undefined, op: Number(m[3]) };
   throw new Error(`cannot read step "${text}"`);
-}
-
-/** Steps print compactly in a counterexample (fast-check uses this method). */
-function printable(step: Step): Step {
-  const copy = { ...step };
-  return Object.defineProperty(copy, fc.toStringMethod, { value: () => stepText(copy), enumerable: false });
-}
-
-function rawMail(mail: Mail): Buffer {
-  if ('n' in mail) {
-    return Buffer.from(
-      `Message-ID: <w${mail.n}@replimap.test>\r\nDate: Wed, 2 Jan 2019 09:00:0${mail.n} +0000\r\n` +
-        `From: s${mail.n}@example.org\r\nSubject: message ${mail.n}\r\n\r\nbody ${mail.n}\r\n`,
-    );
-  }
-  // No Message-ID: the twins share a global id and a size, only their bodies tell them apart.
-  return Buffer.from(`Date: Thu, 3 Jan 2019 10:00:0${mail.twin} +0000\r\nFrom: twin${mail.twin}@example.org\r\nSubject: twin\r\n\r\nversion ${mail.v}\r\n`);
 }
 
 /** What a stage's histories may do. */
@@ -162,22 +137,14 @@ function historyArb(stage: Stage): fc.Arbitrary<Step[]> {
     { weight: 1, arbitrary: fc.record({ t: fc.constant('restore' as const), side, back: fc.nat({ max: 1 }), reuse: fc.array(fc.record({ n: fc.nat({ max: 3 }) }), { maxLength: 2 }) }) },
     { weight: 4, arbitrary: fc.constant({ t: 'sync' as const }) },
     { weight: 1, arbitrary: fc.constant({ t: 'lose' as const }) },
-    {
-      weight: 2,
-      arbitrary: fc.record({
-        t: fc.constant('kill' as const),
-        when: fc.constantFrom<KillMoment>('before', 'after'),
-        writes: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
-        op: fc.nat({ max: 2 }),
-      }),
-    },
+    { weight: 2, arbitrary: killStepArb },
   ];
   if (stage.folderSteps) {
     steps.push({ weight: 2, arbitrary: fc.record({ t: fc.constant('create' as const), side, folder: other }) });
     steps.push({ weight: 1, arbitrary: fc.record({ t: fc.constant('copy' as const), side, folder, pick, to: folder }) });
   }
   if (stage.deletes) steps.push({ weight: 3, arbitrary: fc.record({ t: fc.constant('delete' as const), side, folder: other }) });
-  return fc.array(fc.oneof(...steps).map(printable), { minLength: 1, maxLength: 6 });
+  return fc.array(fc.oneof(...steps).map((step) => printable(step, stepText)), { minLength: 1, maxLength: 6 });
 }
 
 let histories = 0;
