@@ -4,6 +4,7 @@
 // else it comes back on A with every message; the folder guard, both ways.
 // Messages compared by body digest.
 
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.js';
 import { conformanceMessage, digest } from '../support/storeConformance.js';
@@ -214,17 +215,24 @@ describe('two-way folders on memory stores', () => {
 
   it('a dry run says what it would create and delete on each side, and changes nothing', async () => {
     const world = twoWayWorld();
+    for (const n of [1, 2, 3]) world.a.createFolder(`Keep${n}`); // so the guard lets 2 losses through
     await settled(world);
     world.a.deleteFolder('Archive');
+    world.a.deleteFolder('Work');
+    world.b.append('Work', [{ raw: conformanceMessage(81) }]);
     world.b.createFolder('FromB');
     world.b.append('FromB', [{ raw: conformanceMessage(80) }]);
     const before = account(world);
+    const state = readFileSync(world.statePath);
     const run = await world.sync({ dryRun: true });
     expect(run.wouldDo).toEqual(expect.arrayContaining([
       "create folder FromB on A (A lacks the pair of B's FromB)",
+      "create folder Work on A (A deleted Work, but B's copy changed since the last run: created again on A)",
+      'FromB: copy 1 messages (' + conformanceMessage(80).length + ' bytes) to A FromB',
+      expect.stringMatching(/^Work: copy 3 messages \(\d+ bytes\) to A Work$/),
       "delete folder Archive on B (A deleted Archive, and B's copy holds nothing new since the last run)",
     ]));
-    expect(account(world)).toEqual(before);
+    expect([account(world), readFileSync(world.statePath)]).toEqual([before, state]);
   });
 
   describe('a run killed at any write of the folder work, then run again, converges: nothing lost, nothing twice', () => {
