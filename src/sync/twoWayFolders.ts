@@ -25,7 +25,7 @@ import { selectFolders } from './folderFilter.js';
 import { isWithin, nameOn, type FolderPairMapping, type FolderPairName } from './folderMap.js';
 import { translateFolderNameBack, untranslatedName } from './folderName.js';
 import type { FolderAction, FolderPlanningInput, KnownPair, SurvivorQuestion, WantedPair } from './folderPlanTypes.js';
-import { statusUnchanged } from './folderStatus.js';
+import { statusUnchanged, wentBackInTime } from './folderStatus.js';
 import { checkFolderLoss } from './mirrorGuard.js';
 import { other, sideLabel, SIDES, type Side } from './side.js';
 import type { MessageFailure, Withholding } from './types.js';
@@ -71,7 +71,7 @@ export function planTwoWayFolders(
       side: sideLabel(side), lost: lost[side].map((k) => nameOn(k, side)), remembered: known.length, force: input.options.force,
     });
     if (guard) withheld.push(guard);
-    else decideLosses(input, lost[side], side, decided);
+    else decideLosses(input, lost[side], side, decided, wentBackIn(input, known, side));
   }
   const { deletes, recreated, questions } = decided;
   for (const [k, why] of recreated) forget.push({ nameA: k.nameA, nameB: k.nameB, why });
@@ -127,17 +127,30 @@ interface Decisions {
 }
 
 /**
+ * A folder of `side` whose LIST-STATUS counters went down since the state
+ * recorded them (a server restored from an older backup), if there is one:
+ * a side that went back in time propagates no deletion in that run, of
+ * folders neither (what it lost comes back).
+ */
+function wentBackIn(input: FolderPlanningInput, known: readonly KnownPair[], side: Side): string | undefined {
+  const listed = listedOn(input, side);
+  const pair = known.find((k) => wentBackInTime(side === 'a' ? k.statusA : k.statusB, listed.get(canonicalInbox(nameOn(k, side)))?.status));
+  return pair === undefined ? undefined : nameOn(pair, side);
+}
+
+/**
  * For each pair `side` lost (children first, so a parent knows whether its
  * children stay): delete the other side's copy, or create the folder again
- * (also while a question about the copy waits for its answer).
+ * (also while a question about the copy waits for its answer; always when
+ * `side` went back in time, in `wentBack`).
  */
-function decideLosses(input: FolderPlanningInput, lost: readonly KnownPair[], side: Side, decided: Decisions): void {
+function decideLosses(input: FolderPlanningInput, lost: readonly KnownPair[], side: Side, decided: Decisions, wentBack: string | undefined): void {
   const survivor = other(side);
   const deleting = new Set<string>();
   const [L, S] = [sideLabel(side), sideLabel(survivor)];
   for (const k of [...lost].sort((x, y) => nameOn(y, survivor).length - nameOn(x, survivor).length)) {
     const name = nameOn(k, survivor);
-    const keep = whyKeep(input, k, survivor, deleting);
+    const keep = wentBack !== undefined ? `stays: ${L} went back in time (${wentBack}'s counters went down)` : whyKeep(input, k, survivor, deleting);
     if (keep === undefined) {
       deleting.add(name);
       decided.deletes.push({ side: survivor, name, why: `${L} deleted ${nameOn(k, side)}, and ${S}'s copy holds nothing new since the last run` });

@@ -33,6 +33,9 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import {
+  flagList, flagText, folderIndex, killStepArb, mailText, parseSide, printable, rawMail, type KillStep, type Mail,
+} from '../support/propertySteps.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryServer, type MemoryOperation, type MemorySnapshot } from '../../src/store/memory/MemoryServer.js';
 import type { SyncMode } from '../../src/sync/types.js';
@@ -40,10 +43,8 @@ import { killedRun, WRITE_OPERATIONS, type KillMoment } from '../support/memoryK
 import { digest } from '../support/storeConformance.js';
 import { forgetMemorySpecs, memorySpec } from '../support/memorySpecs.js';
 import { syncSpecs, tempDir, type EngineRun } from '../support/sync.js';
-import { SyncState } from '../../src/state/SyncState.js';
-import { envelopeOf } from '../../src/store/memory/readMemoryFolder.js';
 import type { MemoryStoreSpec } from '../../src/store/spec.js';
-import { globalId } from '../../src/sync/identity.js';
+import { checkStateTruth } from '../support/stateTruth.js';
 
 const FOLDERS = ['INBOX', 'F1', 'F2'];
 const FLAGS = ['\\Seen', '\\Flagged', '\\Answered', '$Label1', 'kw'];
@@ -51,9 +52,6 @@ const RUNS = Number(process.env.REPLIMAP_PROPERTY_RUNS ?? 0);
 const SEED = process.env.REPLIMAP_PROPERTY_SEED;
 
 type Side = 'a' | 'b';
-
-/** A message: `n` with its own Message-ID, or version `v` of Message-ID-less twin `n` (same headers, same size). */
-type Mail = { n: number } | { twin: number; v: number };
 
 type Step =
   | { t: 'append'; side: Side; folder: number; mail: Mail; flags: string[] }
@@ -70,16 +68,7 @@ type Step =
   | { t: 'sync' }
   /** The state file and its journal deleted (a lost state: everything is matched again by global id). */
   | { t: 'lose' }
-  /** A sync killed at its (op+1)-th store operation, or at its (op+1)-th write with `writes`. */
-  | { t: 'kill'; when: KillMoment; writes: boolean; op: number };
-
-function mailText(mail: Mail): string {
-  return 'n' in mail ? `m${mail.n}` : `t${mail.twin}.${mail.v}`;
-}
-
-function flagText(add: string[], remove: string[] = []): string {
-  return [...add.map((f) => `+${f}`), ...remove.map((f) => `-${f}`)].join('');
-}
+  | KillStep;
 
 /** One step, compactly: "A+INBOX:m1(+\Seen)", "B-F1#2", "snapB0", "restoreA0", "sync", "kill-after#7". */
 function stepText(s: Step): string {
@@ -101,13 +90,8 @@ function stepText(s: Step): string {
 
 /** The step `stepText` printed (for fixed histories, written as counterexamples print). */
 function parseStep(text: string): Step {
-  const side = (c: string): Side => (c === 'A' ? 'a' : 'b');
-  const folder = (name: string): number => {
-    const i = FOLDERS.indexOf(name);
-    if (i < 0) throw new Error(`unknown folder ${name}`);
-    return i;
-  };
-  const flagList = (list = '', sign: string): string[] => (list.match(/[+-][^+-]+/g) ?? []).filter((f) => f[0] === sign).map((f) => f.slice(1));
+  const side = parseSide;
+  const folder = (name: string): number => folderIndex(FOLDERS, name);
   let m: RegExpMatchArray | null;
   if ((m = /^([AB])\+(\w+):(?:m(\d+)|t(\d+)\.(\d+))(?:\((.*)\))?$/.exec(text))) {
     const mail: Mail = m[3] !== undefined ? { n: Number(m[3]) } : { twin: Number(m[4]), v: Number(m[5]) };
@@ -126,26 +110,6 @@ function parseStep(text: string): Step {
   if (text === 'lose') return { t: 'lose' };
   if ((m = /^kill-(before|after)(-write)?#(\d+)$/.exec(text))) return { t: 'kill', when: m[1] as KillMoment, writes: m[2] !== undefined, op: Number(m[3]) };
   throw new Error(`cannot read step "${text}"`);
-}
-
-/** Steps print compactly in a counterexample (fast-check uses this method). */
-function printable(step: Step): Step {
-  const copy = { ...step };
-  return Object.defineProperty(copy, fc.toStringMethod, { value: () => stepText(copy), enumerable: false });
-}
-
-function rawMail(mail: Mail): Buffer {
-  if ('n' in mail) {
-    return Buffer.from(
-      `Message-ID: <p${mail.n}@replimap.test>\r\nDate: Wed, 2 Jan 2019 09:00:0${mail.n} +0000\r\n` +
-        `From: s${mail.n}@example.org\r\nSubject: message ${mail.n}\r\n\r\nbody of message ${mail.n}\r\n`,
-    );
-  }
-  // No Message-ID: the twins share a global id and a size, only their bodies tell them apart.
-  return Buffer.from(
-    `Date: Thu, 3 Jan 2019 10:00:0${mail.twin} +0000\r\nFrom: twin${mail.twin}@example.org\r\n` +
-      `Subject: twin ${mail.twin}\r\n\r\nversion ${mail.v} of twin ${mail.twin}\r\n`,
-  );
 }
 
 const sideArb = fc.constantFrom<Side>('a', 'b');
@@ -167,18 +131,9 @@ const stepArb: fc.Arbitrary<Step> = fc
     { weight: 2, arbitrary: fc.record({ t: fc.constant('restore' as const), side: sideArb, back: fc.nat({ max: 2 }) }) },
     { weight: 3, arbitrary: fc.constant({ t: 'sync' as const }) },
     { weight: 1, arbitrary: fc.constant({ t: 'lose' as const }) },
-    {
-      weight: 3,
-      arbitrary: fc.record({
-        t: fc.constant('kill' as const),
-        when: fc.constantFrom<KillMoment>('before', 'after'),
-        // Mostly at a write: most operations of a run are reads, and a kill at a read is simple.
-        writes: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
-        op: fc.nat({ max: 2 }),
-      }),
-    },
+    { weight: 3, arbitrary: killStepArb },
   )
-  .map(printable);
+  .map((step) => printable(step, stepText));
 const historyArb = fc.array(stepArb, { minLength: 1, maxLength: 12 });
 
 afterEach(forgetMemorySpecs);
@@ -452,43 +407,13 @@ async function checkHistory(mode: SyncMode, history: Step[], options: HistoryOpt
     expect({ copied, flagsUpdated, expunged }, 'settle 2 did something').toEqual({ copied: 0, flagsUpdated: 0, expunged: 0 });
     // A keyword B cannot store is warned about when it is wanted anew, not on every run.
     expect(last.warnings.filter((w) => w.includes('cannot store the keyword')), 'settle 2 warned again').toEqual([]);
-    await checkStateTruth(world);
+    await checkStateTruth(world, world.statePath, { storeA: world.specs.a.displayUrl, storeB: world.specs.b.displayUrl });
   }
 }
 
 /** A lost state: the state file and its journal are gone. */
 function loseState(world: World): void {
   for (const suffix of ['', '.journal']) rmSync(world.statePath + suffix, { force: true });
-}
-
-/** After a finished run: every record's UIDs hold its message, no UID is in two records, every message has a record. */
-async function checkStateTruth(world: World): Promise<void> {
-  const state = await SyncState.open(world.statePath, { storeA: world.specs.a.displayUrl, storeB: world.specs.b.displayUrl }, { readOnly: true });
-  try {
-    for (const name of world.a.folderNames()) {
-      const folder = state.folder(name, name);
-      if (!folder || !world.b.hasFolder(name)) continue;
-      const records = folder.records();
-      for (const side of ['a', 'b'] as const) {
-        const server = world.server(side);
-        const gids = new Map(server.messages(name).map((m) => {
-          const e = envelopeOf(m);
-          return [m.uid, globalId(e.identityHeaders, e.size)];
-        }));
-        const seen = new Set<number>();
-        for (const r of records) {
-          const uid = side === 'a' ? r.uidA : r.uidB;
-          if (uid === 0) continue;
-          expect(gids.get(uid), `state: ${name} ${side.toUpperCase()} UID ${uid} holds its record's message`).toBe(r.gid);
-          expect(seen.has(uid), `state: ${name} ${side.toUpperCase()} UID ${uid} in two records`).toBe(false);
-          seen.add(uid);
-        }
-        expect([...gids.keys()].filter((uid) => !seen.has(uid)), `state: ${name} ${side.toUpperCase()} messages without a record`).toEqual([]);
-      }
-    }
-  } finally {
-    await state.close();
-  }
 }
 
 /** Histories worth keeping as plain tests: mode, then the steps as a counterexample prints them. */
