@@ -22,8 +22,11 @@ function plan(over: Partial<FolderPlanInput>) {
 }
 
 /** A copy from A to B, for any reason (the reasons have tests of their own). */
-const copyToB = (uid: number, gid: string, flags: string[], size: number): CopyAction =>
-  ({ from: 'a', to: 'b', uid, gid, flags, sourceFlags: expect.any(Array) as unknown as string[], size, why: expect.any(String) as unknown as string });
+const copyToB = (uid: number, gid: string, flags: string[], size: number, byMessageId = size > 0): CopyAction => ({
+  from: 'a', to: 'b', uid, gid, flags, sourceFlags: expect.any(Array) as unknown as string[], size, why: expect.any(String) as unknown as string,
+  // An envelope read (a size) of a message whose id is not its size's: a server-side move may stand in for the copy.
+  ...(byMessageId && { byMessageId: true as const }),
+});
 const flagsOnB = (uid: number, add: string[], remove: string[]): FlagChange =>
   ({ side: 'b', uid, add, remove, why: expect.any(String) as unknown as string });
 
