@@ -542,6 +542,7 @@ export class SyncState {
     if (r.held !== undefined) copy.held = r.held;
     // 'synced' is what no status means: kept out so records compare (and are written) alike.
     if (r.status !== undefined && r.status !== 'synced') copy.status = r.status;
+    if (r.byMessageId === true) copy.byMessageId = true;
     return copy;
   }
 }

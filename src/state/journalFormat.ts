@@ -6,9 +6,9 @@
 //   drop-folder "<nameA>" "<nameB>"
 //   rename-folder "<fromA>" "<fromB>" "<toA>" "<toB>"
 //   status "<nameA>" "<nameB>" a|b <uidValidity> <uidNext> <highestModseq|-> <messages>
-//   put "<nameA>" "<nameB>" <uidA> <uidB> <gid> [%held:<kind>] [%status:<status>] <flags…>
+//   put "<nameA>" "<nameB>" <uidA> <uidB> <gid> [%held:<kind>] [%status:<status>] [%mid] <flags…>
 //   del "<nameA>" "<nameB>" <uidA> <uidB>
-//   reset "<nameA>" "<nameB>" <count>[<TAB><uidA> <uidB> <gid> [%held:<kind>] [%status:<status>] <flags…>]…
+//   reset "<nameA>" "<nameB>" <count>[<TAB><uidA> <uidB> <gid> [%held:<kind>] [%status:<status>] [%mid] <flags…>]…
 //   intent "<nameA>" "<nameB>" a|b <uid> <gid>
 //
 // One op is always one line, so a crash can only tear the last one. Record

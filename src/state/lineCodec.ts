@@ -1,6 +1,6 @@
 // The small text codecs shared by the state file and its journal: a strict
 // token cursor (bare words and JSON strings separated by single spaces), the
-// record line `uidA uidB gid [%held:<kind>] [%status:<status>] flags…`, the
+// record line `uidA uidB gid [%held:<kind>] [%status:<status>] [%mid] flags…`, the
 // status fields, and flag interning.
 // Everything here is pure; problems are thrown as LineError and turned into a
 // StateError naming the file and line by the caller.
@@ -213,17 +213,27 @@ export const STATUS_TOKEN_PREFIX = '%status:';
 const WRITTEN_STATUSES: readonly RecordStatus[] = ['pending', 'deferred'];
 const RECORD_STATUSES: readonly RecordStatus[] = ['synced', ...WRITTEN_STATUSES];
 
+/**
+ * The token of a record whose global id hashes a Message-ID
+ * (MessageRecord.byMessageId), after the status token. Like them it can never
+ * be a flag ('m' is no hex digit), and is read where `statuses` allows (it came
+ * with format 2): a file without it reads as before.
+ */
+export const MESSAGE_ID_TOKEN = '%mid';
+
 /** Which optional record tokens a file's version allows. */
 export interface RecordSyntax {
+  /** `%status:` and `%mid` (format 2, journals). */
   statuses: boolean;
 }
 
-/** `uidA uidB gid [%held:<kind>] [%status:<status>] flags…` without the newline. */
+/** `uidA uidB gid [%held:<kind>] [%status:<status>] [%mid] flags…` without the newline. */
 export function encodeRecord(r: MessageRecord): string {
   const flags = r.flags.length === 0 ? '' : ' ' + encodeFlags(r.flags);
   const held = r.held === undefined ? '' : ` ${HELD_TOKEN_PREFIX}${r.held}`;
   const status = r.status === undefined || r.status === 'synced' ? '' : ` ${STATUS_TOKEN_PREFIX}${r.status}`;
-  return `${r.uidA} ${r.uidB} ${r.gid}${held}${status}${flags}`;
+  const byMessageId = r.byMessageId === true ? ` ${MESSAGE_ID_TOKEN}` : '';
+  return `${r.uidA} ${r.uidB} ${r.gid}${held}${status}${byMessageId}${flags}`;
 }
 
 /** A held mark belongs on a record that lacks one side (the side that lost the message). */
@@ -294,7 +304,7 @@ export function parseRecordAt(text: string, start: number, end: number, interner
   return r;
 }
 
-/** Reads the held and status tokens after the gid (p: the space before them) into r; returns where they end. */
+/** Reads the held, status and Message-ID tokens after the gid (p: the space before them) into r; returns where they end. */
 function parseMarks(text: string, p: number, end: number, r: MessageRecord, syntax: RecordSyntax): number {
   const twoSided = r.uidA !== 0 && r.uidB !== 0;
   const held = markTokenAt(text, p + 1, end, HELD_TOKEN_PREFIX, HELD_KINDS);
@@ -308,6 +318,11 @@ function parseMarks(text: string, p: number, end: number, r: MessageRecord, synt
     if (twoSided) throw new LineError(`a ${status.kind} status on a record with both UIDs`);
     r.status = status.kind;
     p = status.after;
+  }
+  const byMessageId = syntax.statuses && p < end ? markTokenAt(text, p + 1, end, MESSAGE_ID_TOKEN, ['']) : undefined;
+  if (byMessageId !== undefined) {
+    r.byMessageId = true;
+    p = byMessageId.after;
   }
   return p;
 }

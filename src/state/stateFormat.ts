@@ -9,7 +9,7 @@
 //   discarded                                  optional (see FolderRecordHeader.discarded)
 //   status a <uidValidity> <uidNext> <highestModseq|-> <messages>   optional
 //   status b <uidValidity> <uidNext> <highestModseq|-> <messages>   optional
-//   <uidA> <uidB> <gid> [%held:<kind>] [%status:<status>] <flag> <flag>…   one line per record
+//   <uidA> <uidB> <gid> [%held:<kind>] [%status:<status>] [%mid] <flag> <flag>…   one line per record
 //   …
 //   end <folderCount> <recordCount>
 //
@@ -23,6 +23,8 @@
 // back after a damaged section. `%status:pending` / `%status:deferred` give a
 // one-sided record's copy status (MessageRecord.status); a synced record has
 // none, so a state where everything is synced is no bigger than in version 1.
+// `%mid` marks a record whose global id hashes a Message-ID
+// (MessageRecord.byMessageId); a record without it is read as before.
 // The end marker makes a truncated file detectable; counts that do not match
 // are reported (countMismatch), not refused: the caller discards the sections
 // it can no longer trust. A damaged line inside a section costs only that
@@ -93,7 +95,7 @@ export interface RawRecords {
 const WITH_STATUSES: RecordSyntax = Object.freeze({ statuses: true });
 const WITHOUT_STATUSES: RecordSyntax = Object.freeze({ statuses: false });
 
-/** The record tokens a file of `version` may hold (`%status:` came with version 2). */
+/** The record tokens a file of `version` may hold (`%status:` and `%mid` came with version 2). */
 export function recordSyntax(version: number): RecordSyntax {
   return version >= 2 ? WITH_STATUSES : WITHOUT_STATUSES;
 }

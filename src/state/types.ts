@@ -42,6 +42,13 @@ export interface MessageRecord {
    * deliberately not copied yet (e.g. a body left for later).
    */
   status?: RecordStatus;
+  /**
+   * Its global id certainly hashes a Message-ID (the message had one when the
+   * id was made): no version of it, on either side, has an id that hashes a
+   * size, so such an id read at one of its UIDs is another message (see
+   * knownIdentity.ts). Absent: not known (older states, ids never read).
+   */
+  byMessageId?: true;
 }
 
 /** Why a one-sided record's message is not deleted from the other side (see MessageRecord.held). */

@@ -350,9 +350,15 @@ async function copyFrom(run: Execution, from: Side, unreturned: Unreturned[]): P
 /**
  * The message of a copy as a one-sided record on its source, with the flags it
  * has there, its copy pending (wanted, not confirmed) until the copy succeeds.
+ * It keeps the copy's knowledge that its global id hashes a Message-ID.
  */
 export function onlyOnSource(action: CopyAction): MessageRecord {
-  return { ...uidsBySide(action.from, action.uid, 0), gid: action.gid, flags: [...action.sourceFlags], status: 'pending' };
+  return { ...uidsBySide(action.from, action.uid, 0), gid: action.gid, flags: [...action.sourceFlags], status: 'pending', ...markOf(action) };
+}
+
+/** The record mark of a copy's message: its global id hashes a Message-ID (MessageRecord.byMessageId). */
+export function markOf(action: CopyAction): Pick<MessageRecord, 'byMessageId'> {
+  return action.byMessageId === true ? { byMessageId: true } : {};
 }
 
 /**

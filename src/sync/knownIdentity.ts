@@ -5,7 +5,10 @@
 // message, except where the size is part of the id (no Message-ID) and the
 // record's id may come from the other server: that server may store the same
 // message with other bytes (Dovecot turns a bare CR into CRLF on APPEND), so
-// the two ids of one message differ (see identity.ts).
+// the two ids of one message differ (see identity.ts). A record whose id
+// certainly hashes a Message-ID (MessageRecord.byMessageId) has no such
+// version: every version of its message has that Message-ID, so an id that
+// hashes a size, read on either side, is another message.
 
 import type { MessageRecord } from '../state/types.js';
 
@@ -24,5 +27,5 @@ function gidSideOf(record: MessageRecord): 'a' | undefined {
 /** True when `side`'s UID of this record now certainly holds another message. */
 export function holdsAnotherMessage(record: MessageRecord, side: 'a' | 'b', now: CurrentIdentity): boolean {
   if (now.gid === record.gid) return false;
-  return now.sizedGid !== true || side === gidSideOf(record);
+  return now.sizedGid !== true || record.byMessageId === true || side === gidSideOf(record);
 }

@@ -42,6 +42,8 @@ export interface Candidate {
   partnerGone?: true;
   /** Read from its envelope: its gid hashes its size (it has no Message-ID). */
   sizedGid?: true;
+  /** Its gid certainly hashes a Message-ID (its envelope, or its record, says so): its record keeps that mark. */
+  byMessageId?: true;
   /** Why the other side lacks it, when a record named it there (absent: no record did, it is new). */
   absence?: Absence;
   /** With partnerGone: how its flags changed since the record's base ("+\\Seen"), when they did. */

@@ -110,8 +110,9 @@ function planKnownPair(draft: Draft, record: MessageRecord, onA: SnapshotMessage
   const { mode } = draft.input;
   const base = normalizedView(record.flags);
   // Fast path, the usual case: neither side changed what the mode acts on. The record stays as it is.
+  const mark = learnedMark(record, onA, onB);
   if (!changedOn(mode, 'a', onA, base) && !changedOn(mode, 'b', onB, base)) {
-    draft.kept.push(record.flags === base ? record : { ...record, flags: base });
+    draft.kept.push(record.flags === base && mark === undefined ? record : { ...record, flags: base, ...mark });
     return;
   }
   const merged = mergeFlags(record.flags, onA.flags, onB.flags, mode);
@@ -119,14 +120,26 @@ function planKnownPair(draft: Draft, record: MessageRecord, onA: SnapshotMessage
   for (const side of SIDES) {
     changeFlags(draft, side, uidOn(record, side), now[side], merged[side], base, () => whyFlags(side, base, now[other(side)]));
   }
-  draft.kept.push({ uidA: record.uidA, uidB: record.uidB, gid: record.gid, flags: merged.base });
+  draft.kept.push({ uidA: record.uidA, uidB: record.uidB, gid: record.gid, flags: merged.base, ...(record.byMessageId && { byMessageId: true }), ...mark });
+}
+
+/**
+ * A record without the Message-ID mark gets it when a side's envelope, read
+ * now, shows its very gid hashing a Message-ID (records of older states learn it).
+ */
+function learnedMark(record: MessageRecord, onA: SnapshotMessage, onB: SnapshotMessage): { byMessageId: true } | undefined {
+  if (record.byMessageId === true) return undefined;
+  const shows = (m: SnapshotMessage): boolean => m.gid === record.gid && m.size !== undefined && m.sizedGid !== true;
+  return shows(onA) || shows(onB) ? { byMessageId: true } : undefined;
 }
 
 /** Two messages no record paired, matched by global id now: no base, so the mode's merge without history. */
 function planMatchedPair(draft: Draft, a: Candidate, b: Candidate): void {
   // Fast path: both already have the same flags (the usual case when re-matching after a lost state).
+  // Same gid: when either side's says it hashes a Message-ID, so does the other's.
+  const mark = a.byMessageId || b.byMessageId ? { byMessageId: true as const } : {};
   if (sameFlags(a.flags, b.flags)) {
-    draft.kept.push({ uidA: a.uid, uidB: b.uid, gid: a.gid, flags: a.flags });
+    draft.kept.push({ uidA: a.uid, uidB: b.uid, gid: a.gid, flags: a.flags, ...mark });
     return;
   }
   const merged = mergeFlags(null, a.flags, b.flags, draft.input.mode);
@@ -136,7 +149,7 @@ function planMatchedPair(draft: Draft, a: Candidate, b: Candidate): void {
     const why = draft.input.mode === 'two-way' ? 'matched by global id: flags of both sides merged' : `matched by global id: flags as on ${from}`;
     changeFlags(draft, side, pair[side].uid, pair[side].flags, merged[side], null, () => why);
   }
-  draft.kept.push({ uidA: a.uid, uidB: b.uid, gid: a.gid, flags: merged.base });
+  draft.kept.push({ uidA: a.uid, uidB: b.uid, gid: a.gid, flags: merged.base, ...mark });
 }
 
 /**
@@ -188,7 +201,7 @@ function collectUnknown(draft: Draft, presence: SidePresence): void {
       continue;
     }
     if (presence.claimedWithGid(uid)) continue;
-    pool.push({ uid, gid: message.gid, flags: normalizedView(message.flags), ...sizeOf(message) });
+    pool.push({ uid, gid: message.gid, flags: normalizedView(message.flags), ...sizeOf(message, undefined) });
   }
   if (withoutGid !== presence.withoutGid) {
     const known = new Set(draft.input.records.map((r) => uidOn(r, side)));
@@ -394,7 +407,7 @@ function unpairedCandidate(
   const flags = normalizedView(message.flags);
   const marks = goneSideMarks(record, other(side), wentBack);
   return {
-    uid: uidOn(record, side), gid: message.gid ?? record.gid, flags, ...sizeOf(message),
+    uid: uidOn(record, side), gid: message.gid ?? record.gid, flags, ...sizeOf(message, record),
     absence: otherSide, ...marks, ...(marks.partnerGone && { record, ...flagChangeSinceBase(record.flags, flags) }),
   };
 }
@@ -422,13 +435,21 @@ function goneSideMarks(record: MessageRecord, lost: Side, wentBack: FolderPlanIn
 function oneSidedRecord(side: Side, m: Candidate): MessageRecord {
   const record: MessageRecord = { ...uidsBySide(side, m.uid, 0), gid: m.gid, flags: m.flags };
   if (m.held !== undefined) record.held = m.held;
+  if (m.byMessageId) record.byMessageId = true;
   return record;
 }
 
-/** What an envelope told of the message: its size, and whether its gid hashes that size. */
-function sizeOf(message: SnapshotMessage): Pick<Candidate, 'size' | 'sizedGid'> {
+/**
+ * What an envelope told of the message: its size, and whether its gid hashes
+ * that size or a Message-ID. Without an envelope, the record it comes from
+ * (if any) says whether its gid, the candidate's, hashes a Message-ID.
+ */
+function sizeOf(message: SnapshotMessage, record: MessageRecord | undefined): Pick<Candidate, 'size' | 'sizedGid' | 'byMessageId'> {
+  const read = message.gid !== undefined && message.size !== undefined;
+  const byMessageId = read ? message.sizedGid !== true : record?.byMessageId === true;
   return {
     ...(message.size !== undefined && { size: message.size }),
     ...(message.sizedGid && { sizedGid: true as const }),
+    ...(byMessageId && { byMessageId: true as const }),
   };
 }

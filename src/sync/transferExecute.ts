@@ -13,7 +13,7 @@
 
 import { StoreError } from '../errors.js';
 import type { CopyResult, Store } from '../store/types.js';
-import { applyFlagChanges, intentOf, type FolderActing } from './executor.js';
+import { applyFlagChanges, intentOf, markOf, type FolderActing } from './executor.js';
 import type { FlagChange, TransferAction } from './planTypes.js';
 import { sideLabel, uidsBySide, type Side } from './side.js';
 
@@ -146,7 +146,7 @@ function recordTransfer(acting: ActingByLabel, t: TransferAction, newUid: number
     target.fail({ uid: newUid!, side: sideLabel(t.side), reason: flagFailure });
     flags = [...copy.flags.filter((f) => !t.flagDelta.add.includes(f)), ...t.flagDelta.remove].sort();
   }
-  state.apply({ op: 'put', nameA: t.target.nameA, nameB: t.target.nameB, record: { ...uidsBySide(copy.from, copy.uid, newUid ?? 0), gid: copy.gid, flags: [...flags] } });
+  state.apply({ op: 'put', nameA: t.target.nameA, nameB: t.target.nameB, record: { ...uidsBySide(copy.from, copy.uid, newUid ?? 0), gid: copy.gid, flags: [...flags], ...markOf(copy) } });
   if (t.kind === 'move') state.apply({ op: 'del', nameA: t.source.nameA, nameB: t.source.nameB, uidA: t.source.record.uidA, uidB: t.source.record.uidB });
   target.result.transferred++;
   if (newUid !== undefined && t.side === 'b') target.result.maxAppendedUid = Math.max(target.result.maxAppendedUid, newUid);

@@ -16,6 +16,8 @@ function snap(...rows: [number, string[], string?, number?][]): SideSnapshot {
   return m;
 }
 const rec = (uidA: number, uidB: number, gid: string, flags: string[] = []): MessageRecord => ({ uidA, uidB, gid, flags });
+/** The record of a message whose envelope the run read: its gid hashes a Message-ID (see MessageRecord.byMessageId). */
+const recM = (uidA: number, uidB: number, gid: string, flags: string[] = []): MessageRecord => ({ ...rec(uidA, uidB, gid, flags), byMessageId: true });
 
 function plan(over: Partial<FolderPlanInput>) {
   return planFolder({ mode: 'copy', records: [], a: snap(), b: snap(), accepts: { a: anyFlags, b: anyFlags }, allowExpunge: true, ...over });
@@ -89,9 +91,9 @@ describe('planFolder: first run', () => {
     const digests = { a: same([2, 5, 7, 9], (u) => (u === 7 ? 'H' : 'G')), b: same([20, 21, 30], (u) => (u === 30 ? 'G' : 'H')) };
     const p = plan({ ...input, digests });
     expect(p.needDigests).toBeUndefined();
-    expect(p.records).toEqual([rec(2, 30, 'g'), rec(7, 20, 'h')]);
+    expect(p.records).toEqual([recM(2, 30, 'g'), recM(7, 20, 'h')]);
     expect(p.appends.map((x) => x.uid)).toEqual([5, 9]);
-    expect(p.expunges).toEqual([{ side: 'b', uid: 21, why: expect.any(String), record: rec(0, 21, 'h'), flags: [], size: 2 }]);
+    expect(p.expunges).toEqual([{ side: 'b', uid: 21, why: expect.any(String), record: recM(0, 21, 'h'), flags: [], size: 2 }]);
   });
 });
 
@@ -106,7 +108,7 @@ describe('planFolder: many duplicates', () => {
     const b = snap([1, [], 'same', 1]);
     expect(plan({ a, b }).needDigests?.a).toHaveLength(300_000);
     const p = plan({ a, b, digests: { a: digestsA, b: new Map([[1, 'D']]) } });
-    expect(p.records).toEqual([rec(1, 1, 'same')]);
+    expect(p.records).toEqual([recM(1, 1, 'same')]);
     expect(p.appends).toHaveLength(299_999);
   });
 });
@@ -135,7 +137,7 @@ describe('planFolder: versions of a message (one gid, different bodies)', () => 
       mode: 'mirror',
       a: snap([1, [], 'g', 10]),
       b: snap([1, [], 'g', 12]),
-      expected: { records: [rec(1, 1, 'g')], appends: [], expunges: [] },
+      expected: { records: [recM(1, 1, 'g')], appends: [], expunges: [] },
     },
     {
       name: 'sizes decide alone when no size is on both sides: no body read',
@@ -149,7 +151,7 @@ describe('planFolder: versions of a message (one gid, different bodies)', () => 
       mode: 'mirror',
       a: snap([2, [], 'g', 20]),
       b: snap([1, [], 'g', 10], [2, [], 'g', 20]),
-      expected: { records: [rec(0, 2, 'g')], appends: [2], expunges: [1], needDigests: { a: [2], b: [2] } },
+      expected: { records: [recM(0, 2, 'g')], appends: [2], expunges: [1], needDigests: { a: [2], b: [2] } },
     },
     {
       name: 'the version A kept stays, the other goes (mirror, digests given)',
@@ -157,7 +159,7 @@ describe('planFolder: versions of a message (one gid, different bodies)', () => 
       a: snap([2, [], 'g', 20]),
       b: snap([1, [], 'g', 10], [2, [], 'g', 20]),
       digests: { a: [[2, 'v2']], b: [[2, 'v2']] },
-      expected: { records: [rec(2, 2, 'g')], appends: [], expunges: [1] },
+      expected: { records: [recM(2, 2, 'g')], appends: [], expunges: [1] },
     },
     {
       name: 'pairs follow the bodies whatever the UID order, and flags the right version',
@@ -166,7 +168,7 @@ describe('planFolder: versions of a message (one gid, different bodies)', () => 
       b: snap([5, [], 'g', 20], [6, [], 'g', 10]),
       digests: { a: [[1, 'x'], [2, 'y']], b: [[5, 'y'], [6, 'x']] },
       expected: {
-        records: [rec(1, 6, 'g', ['\\Seen']), rec(2, 5, 'g')],
+        records: [recM(1, 6, 'g', ['\\Seen']), recM(2, 5, 'g')],
         appends: [],
         expunges: [],
         flagChanges: [flagsOnB(6, ['\\Seen'], [])],
@@ -178,7 +180,7 @@ describe('planFolder: versions of a message (one gid, different bodies)', () => 
       a: snap([1, [], 'g', 10], [2, [], 'g', 20]),
       b: snap([7, [], 'g', 30], [8, [], 'g', 10]),
       digests: { a: [[1, 'x']], b: [[8, 'x']] },
-      expected: { records: [rec(0, 7, 'g'), rec(1, 8, 'g')], appends: [2], expunges: [] },
+      expected: { records: [recM(0, 7, 'g'), recM(1, 8, 'g')], appends: [2], expunges: [] },
     },
     {
       name: 'twins of one size: digests needed, and meanwhile nothing deleted, A’s copied',
@@ -186,7 +188,7 @@ describe('planFolder: versions of a message (one gid, different bodies)', () => 
       a: snap([2, [], 'g', 10]),
       b: snap([1, [], 'g', 10], [2, [], 'g', 10]),
       expected: {
-        records: [rec(0, 1, 'g'), rec(0, 2, 'g')],
+        records: [recM(0, 1, 'g'), recM(0, 2, 'g')],
         appends: [2],
         expunges: [],
         needDigests: { a: [2], b: [1, 2] },
@@ -198,7 +200,7 @@ describe('planFolder: versions of a message (one gid, different bodies)', () => 
       a: snap([2, [], 'g', 10]),
       b: snap([1, [], 'g', 10], [2, [], 'g', 10]),
       digests: { a: [[2, 'y']], b: [[1, 'x'], [2, 'y']] },
-      expected: { records: [rec(2, 2, 'g')], appends: [], expunges: [1] },
+      expected: { records: [recM(2, 2, 'g')], appends: [], expunges: [1] },
     },
     {
       name: 'twins of one size: digests decide (copy copies the twin B lacks)',
@@ -206,7 +208,7 @@ describe('planFolder: versions of a message (one gid, different bodies)', () => 
       a: snap([1, [], 'g', 10], [2, [], 'g', 10]),
       b: snap([1, [], 'g', 10]),
       digests: { a: [[1, 'x'], [2, 'y']], b: [[1, 'y']] },
-      expected: { records: [rec(2, 1, 'g')], appends: [1], expunges: [] },
+      expected: { records: [recM(2, 1, 'g')], appends: [1], expunges: [] },
     },
     {
       name: 'equal counts of one size are compared too: B’s other twin is not A’s',
@@ -214,7 +216,7 @@ describe('planFolder: versions of a message (one gid, different bodies)', () => 
       a: snap([1, [], 'g', 10], [2, [], 'g', 10]),
       b: snap([1, [], 'g', 10], [2, [], 'g', 10]),
       digests: { a: [[1, 'x'], [2, 'y']], b: [[1, 'x'], [2, 'z']] },
-      expected: { records: [rec(1, 1, 'g')], appends: [2], expunges: [2] },
+      expected: { records: [recM(1, 1, 'g')], appends: [2], expunges: [2] },
     },
     {
       name: 'digests unavailable on A: B’s versions kept, A’s copied, nothing deleted',
@@ -222,7 +224,7 @@ describe('planFolder: versions of a message (one gid, different bodies)', () => 
       a: snap([2, [], 'g', 10]),
       b: snap([1, [], 'g', 10], [2, [], 'g', 10]),
       digests: { a: [], b: [[1, 'x'], [2, 'y']] },
-      expected: { records: [rec(0, 1, 'g'), rec(0, 2, 'g')], appends: [2], expunges: [], uncompared: 1 },
+      expected: { records: [recM(0, 1, 'g'), recM(0, 2, 'g')], appends: [2], expunges: [], uncompared: 1 },
     },
     {
       name: 'a digest unavailable on B: that one kept, the one shown absent from A deleted',
@@ -230,7 +232,7 @@ describe('planFolder: versions of a message (one gid, different bodies)', () => 
       a: snap([3, [], 'g', 10]),
       b: snap([1, [], 'g', 10], [2, [], 'g', 10]),
       digests: { a: [[3, 'y']], b: [[1, 'x']] },
-      expected: { records: [rec(0, 2, 'g')], appends: [3], expunges: [1], uncompared: 1 },
+      expected: { records: [recM(0, 2, 'g')], appends: [3], expunges: [1], uncompared: 1 },
     },
     {
       name: 'a candidate known only from a record (no size) makes the group compare bodies',
@@ -247,7 +249,7 @@ describe('planFolder: versions of a message (one gid, different bodies)', () => 
       a: snap([3, [], 'g', 10], [4, [], 'g', 20]),
       b: snap([7, []]),
       digests: { a: [[3, 'x'], [4, 'y']], b: [[7, 'y']] },
-      expected: { records: [rec(4, 7, 'g')], appends: [3], expunges: [] },
+      expected: { records: [recM(4, 7, 'g')], appends: [3], expunges: [] },
     },
   ];
   for (const c of cases) {
@@ -377,7 +379,7 @@ describe('planFolder: messages gone from A', () => {
       b: snap([11, ['\\Seen']]),
     });
     expect(p.appends).toEqual([]);
-    expect(p.records).toEqual([rec(5, 11, 'g1', ['\\Seen'])]);
+    expect(p.records).toEqual([recM(5, 11, 'g1', ['\\Seen'])]);
     expect(p.flagChanges).toEqual([]);
   });
 });
@@ -401,7 +403,7 @@ describe('planFolder: messages a side holds but did not list (unread)', () => {
   it('A unread while B\'s UID now holds another message: the record keeps only A, B\'s message is unknown', () => {
     const p = plan({ records: [rec(1, 11, 'g1')], a: new Map([unread(1, [])]), b: snap([11, ['x'], 'other', 5]) });
     expect(p.reusedUids).toEqual([{ side: 'b', uid: 11 }]);
-    expect(p.records).toEqual([rec(0, 11, 'other', ['x']), rec(1, 0, 'g1')]);
+    expect(p.records).toEqual([recM(0, 11, 'other', ['x']), rec(1, 0, 'g1')]);
     expect(p.appends).toEqual([]);
   });
 
@@ -409,7 +411,7 @@ describe('planFolder: messages a side holds but did not list (unread)', () => {
     const p = plan({ mode: 'mirror', records: [rec(1, 0, 'g1', ['\\Seen'])], a: new Map([unread(1, ['\\Seen'])]), b: snap([40, ['\\Seen'], 'g1', 5]) });
     expect(p.expunges).toEqual([]);
     expect(p.expungesWithheld).toBe(0);
-    expect(p.records).toEqual([rec(0, 40, 'g1', ['\\Seen']), rec(1, 0, 'g1', ['\\Seen'])]);
+    expect(p.records).toEqual([recM(0, 40, 'g1', ['\\Seen']), rec(1, 0, 'g1', ['\\Seen'])]);
   });
 
   it('copy: B unread while A changed its flags: no flag change, the record as it was', () => {
@@ -471,9 +473,9 @@ describe('planFolder: UID reuse and voided sides', () => {
     });
   });
 
-  it('a verified known UID with the same gid is simply present', () => {
+  it('a verified known UID with the same gid is simply present (its record learns that its gid hashes a Message-ID)', () => {
     const p = plan({ records: [rec(5, 7, 'g')], a: snap([5, [], 'g', 1]), b: snap([7, [], 'g', 1]) });
-    expect(p).toEqual({ ...nothing, records: [rec(5, 7, 'g')] });
+    expect(p).toEqual({ ...nothing, records: [recM(5, 7, 'g')] });
   });
 
   it('re-matches one-sided records (after a UIDVALIDITY change of B) by gid', () => {
@@ -500,7 +502,7 @@ describe('planFolder: review of issue 6 (identity in doubt)', () => {
     // A record that never had an A side (B-only) still pairs on the gid alone.
     const bOnly = plan({ records: [rec(0, 11, 'g')], a: snap([2, [], 'g', 120]), b: snap([11, []]) });
     expect(bOnly.needDigests).toBeUndefined();
-    expect(bOnly.records).toEqual([rec(2, 11, 'g')]);
+    expect(bOnly.records).toEqual([recM(2, 11, 'g')]);
   });
 
   it('mirror: while A holds a message no record names and it gave no identity for, nothing on B is deleted', () => {
@@ -508,7 +510,7 @@ describe('planFolder: review of issue 6 (identity in doubt)', () => {
     expect(p.expunges).toEqual([]);
     expect(p.expungesInDoubt).toBe(1);
     expect(p.expungesWithheld).toBe(0);
-    expect(p.records).toEqual([rec(0, 12, 'g2'), rec(1, 11, 'g1')]);
+    expect(p.records).toEqual([recM(0, 12, 'g2'), recM(1, 11, 'g1')]);
     // A known one (present in the snapshot, unread) is the records' business: no doubt about others.
     const known = plan({ mode: 'mirror', records: [rec(2, 13, 'g3')], a: snap([2, [], undefined]), b: snap([12, [], 'g2', 10], [13, []]), unidentified: { a: [2], b: [] } });
     expect(known.expunges.map((e) => e.uid)).toEqual([12]);
@@ -642,8 +644,9 @@ describe('planFolder: \\Deleted', () => {
 
 describe('planFolder: two-way', () => {
   const twoWay = (over: Partial<FolderPlanInput>) => plan({ mode: 'two-way', allowExpunge: true, ...over });
+  // Copies of messages whose envelope was read, with a Message-ID: a server-side move may stand in (byMessageId).
   const copy = (from: 'a' | 'b', uid: number, gid: string, flags: string[] = []) =>
-    ({ from, to: from === 'a' ? 'b' : 'a', uid, gid, flags, sourceFlags: flags, size: expect.any(Number) as unknown as number, why: expect.any(String) as unknown as string });
+    ({ from, to: from === 'a' ? 'b' : 'a', uid, gid, flags, sourceFlags: flags, size: expect.any(Number) as unknown as number, why: expect.any(String) as unknown as string, byMessageId: true });
 
   it('copies what is new on either side to the other, with its flags', () => {
     const p = twoWay({ a: snap([1, ['\\Seen'], 'gA', 10]), b: snap([7, ['\\Flagged'], 'gB', 20]) });
@@ -746,13 +749,13 @@ describe('planFolder: two-way', () => {
     const p = twoWay({ a: snap([3, ['\\Seen'], 'g', 40]), b: snap([9, ['\\Flagged'], 'g', 40]) });
     expect(p.appends).toEqual([]);
     expect(p.flagChanges.map((c) => [c.side, c.uid, c.add])).toEqual([['a', 3, ['\\Flagged']], ['b', 9, ['\\Seen']]]);
-    expect(p.records).toEqual([rec(3, 9, 'g', ['\\Flagged', '\\Seen'])]);
+    expect(p.records).toEqual([recM(3, 9, 'g', ['\\Flagged', '\\Seen'])]);
   });
 
   it('re-matches by gid after a side lost its UIDs (new UIDVALIDITY): nothing copied twice, nothing deleted', () => {
     const p = twoWay({ records: [rec(0, 5, 'g1'), rec(0, 6, 'g2')], a: snap([11, [], 'g1', 10], [12, [], 'g2', 10]), b: snap([5, []], [6, []]) });
     expect([p.appends, p.expunges]).toEqual([[], []]);
-    expect(p.records).toEqual([rec(11, 5, 'g1'), rec(12, 6, 'g2')]);
+    expect(p.records).toEqual([recM(11, 5, 'g1'), recM(12, 6, 'g2')]);
   });
 
   it('deletes nothing on a side while the other holds messages it gave no identity for', () => {
@@ -827,7 +830,7 @@ describe('planFolder: copy and mirror restrict the side-symmetric plan to writin
         // B keeps its own flags and messages; A's flag change reaches B.
         expect(p.flagChanges).toEqual([flagsOnB(11, [], ['\\Seen'])]);
         expect(p.expunges).toEqual([]);
-        expect(p.records).toContainEqual(rec(0, 15, 'g5', ['\\Seen']));
+        expect(p.records).toContainEqual(recM(0, 15, 'g5', ['\\Seen']));
       } else {
         // B follows A: B's own flag undone, what A lacks deleted.
         expect(p.flagChanges).toEqual([flagsOnB(11, [], ['\\Seen', 'mine'])]);
