@@ -51,6 +51,8 @@ interface Misbehaviour {
   uncompared?: number;
   /** The state knew these A UIDs, paired with B UID 50 + uid, before B lost them. */
   known?: number[];
+  /** Copies of these A UIDs say their global id hashes a Message-ID (CopyAction.byMessageId). */
+  byMessageId?: number[];
 }
 
 async function run(options: Misbehaviour) {
@@ -61,7 +63,8 @@ async function run(options: Misbehaviour) {
   for (const record of recordsBefore) state.apply({ op: 'put', nameA: 'INBOX', nameB: 'INBOX', record });
   const plan: FolderPlan = {
     records: [], flagChanges: [], expunges: [], droppedKeywords: { a: [], b: [] }, reusedUids: [], expungesWithheld: options.withheld ?? 0,
-    appends: uids.map((uid) => ({ from: 'a' as const, to: 'b' as const, uid, gid: `gid${uid}aaaaaaaaaaa`, flags: ['\\Seen'], sourceFlags: ['\\Seen'], size: 10, why: 'new on A' })),
+    appends: uids.map((uid) => ({ from: 'a' as const, to: 'b' as const, uid, gid: `gid${uid}aaaaaaaaaaa`, flags: ['\\Seen'], sourceFlags: ['\\Seen'], size: 10, why: 'new on A',
+      ...(options.byMessageId?.includes(uid) && { byMessageId: true as const }) })),
     ...(options.uncompared !== undefined && { uncompared: options.uncompared }),
     ...(options.held !== undefined && { expungesHeld: options.held }),
   };
@@ -107,7 +110,8 @@ async function run(options: Misbehaviour) {
   });
   const folder = state.folder('INBOX', 'INBOX')!;
   const records = folder.records().map((r) => [r.uidA, r.uidB]).sort((x, y) => x[0]! - y[0]!);
-  const out = { result, thrown, failures, existenceChecks, records, statusA: folder.statusA };
+  const marked = folder.records().filter((r) => r.byMessageId === true).map((r) => [r.uidA, r.uidB]).sort((x, y) => x[0]! - y[0]!);
+  const out = { result, thrown, failures, existenceChecks, records, marked, statusA: folder.statusA };
   await state.close();
   return out;
 }
@@ -192,6 +196,12 @@ describe('executeFolderPlan', () => {
     const { result, records } = await run({ known: [1, 3] });
     expect(result!.copied).toBe(3);
     expect(records).toEqual([[1, 100], [2, 101], [3, 102]]);
+  });
+
+  it('a copy whose global id hashes a Message-ID leaves a record that says so, paired or (refused) A-only', async () => {
+    const { records, marked } = await run({ byMessageId: [1, 3], refuse: 3 });
+    expect(records).toEqual([[1, 100], [2, 101], [3, 0]]);
+    expect(marked).toEqual([[1, 100], [3, 0]]);
   });
 
   it('a refused append is a failure, kept as A-only, and the folder is read again next run', async () => {

@@ -852,3 +852,46 @@ describe('planFolder: copy and mirror restrict the side-symmetric plan to writin
     expect(p.droppedKeywords).toEqual({ a: [], b: ['kw', 'other'] });
   });
 });
+
+describe('planFolder: records that know their global id hashes a Message-ID (byMessageId)', () => {
+  const sized = (uid: number, gid: string, size: number): [number, SnapshotMessage] => [uid, { flags: [], gid, size, sizedGid: true }];
+  const marked = (uidA: number, uidB: number, gid: string, flags: string[] = []): MessageRecord => recM(uidA, uidB, gid, flags);
+
+  it('pairs and one-sided records made from envelopes read now carry it only when the id hashes no size', () => {
+    const p = plan({
+      mode: 'copy',
+      a: new Map([[1, { flags: [], gid: 'id', size: 10 }], sized(2, 'noid', 20)]),
+      b: new Map([[11, { flags: [], gid: 'id', size: 10 }], sized(12, 'noid', 20), [13, { flags: [], gid: 'bOnly', size: 5 }], sized(14, 'bNoid', 6)]),
+      // Message-ID-less ids pair only on equal bodies (see matchByGid.ts).
+      digests: { a: new Map([[2, 'x']]), b: new Map([[12, 'x']]) },
+    });
+    expect(p.records).toEqual([marked(0, 13, 'bOnly'), rec(0, 14, 'bNoid'), marked(1, 11, 'id'), rec(2, 12, 'noid')]);
+  });
+
+  it('a marked record keeps its mark when kept, when its flags change, and when one side is gone', () => {
+    const records = [marked(1, 11, 'g1', ['\\Seen']), marked(2, 12, 'g2'), marked(3, 13, 'g3')];
+    const p = plan({ mode: 'copy', records, a: snap([1, ['\\Seen']], [2, ['\\Flagged']]), b: snap([11, ['\\Seen']], [12, []], [13, []]) });
+    expect(p.records).toEqual([marked(0, 13, 'g3'), marked(1, 11, 'g1', ['\\Seen']), marked(2, 12, 'g2', ['\\Flagged'])]);
+    // Its copy, not read now, says nothing of the envelope it was not read from.
+    const again = plan({ mode: 'copy', records: [marked(1, 11, 'g1')], a: snap([1, []]), b: snap() });
+    expect(again.appends).toEqual([copyToB(1, 'g1', [], 0)]);
+    // Re-paired by gid with a message whose envelope was not read: the pair keeps the record's mark.
+    const repaired = plan({ mode: 'copy', records: [marked(0, 11, 'g1')], a: snap([5, [], 'g1']), b: snap([11, []]) });
+    expect(repaired.records).toEqual([marked(5, 11, 'g1')]);
+  });
+
+  it('an envelope read now teaches a record without it, unless its id hashes a size', () => {
+    const records = [rec(1, 11, 'g1'), rec(2, 12, 'g2')];
+    const p = plan({ records, a: new Map([[1, { flags: [], gid: 'g1', size: 5 }], sized(2, 'g2', 6)]), b: snap([11, []], [12, []]) });
+    expect(p.records).toEqual([marked(1, 11, 'g1'), rec(2, 12, 'g2')]);
+  });
+
+  it('two-way: a Message-ID-less message on B at the UID of a marked record is another message (F1)', () => {
+    const p = plan({ mode: 'two-way', records: [marked(1, 5, 'm0')], a: snap([1, []]), b: new Map([sized(5, 'noid', 40)]) });
+    expect(p.reusedUids).toEqual([{ side: 'b', uid: 5 }]);
+    expect(p.appends.map((x) => [x.from, x.uid, x.gid])).toEqual([['a', 1, 'm0'], ['b', 5, 'noid']]);
+    // Unmarked (an older state), the same read proves nothing on B: today's rule.
+    const old = plan({ mode: 'two-way', records: [rec(1, 5, 'm0')], a: snap([1, []]), b: new Map([sized(5, 'noid', 40)]) });
+    expect(old.reusedUids).toEqual([]);
+  });
+});

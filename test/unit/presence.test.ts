@@ -37,4 +37,12 @@ describe('SidePresence: four facts, not one "undefined"', () => {
     expect(new SidePresence('b', sized, [rec(5, 7, 'g')]).of(rec(5, 7, 'g')).kind).toBe('present');
     expect(new SidePresence('a', sized, [rec(7, 5, 'g')]).of(rec(7, 5, 'g')).kind).toBe('uid-reused');
   });
+
+  it('at the UID of a record whose id hashes a Message-ID (marked), an id that hashes a size is another message on either side', () => {
+    const sized = new Map<number, SnapshotMessage>([[7, { flags: [], gid: 'resized', size: 9, sizedGid: true }]]);
+    const onB = { ...rec(5, 7, 'g'), byMessageId: true as const };
+    expect(new SidePresence('b', sized, [onB]).of(onB)).toEqual({ kind: 'uid-reused', uid: 7 });
+    const onA = { ...rec(7, 5, 'g'), byMessageId: true as const };
+    expect(new SidePresence('a', sized, [onA]).of(onA)).toEqual({ kind: 'uid-reused', uid: 7 });
+  });
 });

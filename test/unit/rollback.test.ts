@@ -55,4 +55,13 @@ describe('rollbackEvidence', () => {
     // On A, whose bytes made the record's gid, another size is another message.
     expect(rollbackEvidence(stored, read({ envelopes: [{ ...onB, uid: 1 }] }), withoutId, 'a')).toMatch(/UID 1 now holds/);
   });
+
+  it('a Message-ID-less message on B at the UID of a record whose id hashes a Message-ID (marked) is evidence', () => {
+    const noId = 'From: <n@example.org>\r\nSubject: note\r\n';
+    const onB: MessageEnvelope = { uid: 11, flags: [], size: 107, internalDate: new Date(0), identityHeaders: noId };
+    const marked = [{ ...record(1, 11, 1), byMessageId: true as const }];
+    expect(rollbackEvidence(stored, read({ envelopes: [onB] }), marked, 'b')).toMatch(/UID 11 now holds another message/);
+    // Without the mark (an older state), the rule stays as above: no evidence on B.
+    expect(rollbackEvidence(stored, read({ envelopes: [onB] }), [record(1, 11, 1)], 'b')).toBeUndefined();
+  });
 });

@@ -119,6 +119,71 @@ describe('record status', () => {
   });
 });
 
+describe('the Message-ID mark (%mid)', () => {
+  const marked: MessageRecord[] = [
+    { ...rec(1, 11, 'g1', ['\\Seen']), byMessageId: true },
+    { ...rec(2, 0, 'g2', ['a b']), status: 'pending', byMessageId: true },
+    { ...rec(0, 14, 'g4', ['$Junk']), held: 'rollback', status: 'pending', byMessageId: true },
+    rec(3, 13, 'g3'),
+  ];
+
+  it('round-trips through the journal and the state file, after the held and status tokens', async () => {
+    const s = await SyncState.open(at.path, ID);
+    s.apply({ op: 'folder', ...F });
+    for (const r of marked) s.apply({ op: 'put', ...F, record: r });
+    await s.flush();
+    const expected = snapshot(s);
+    expect(s.folder('F', 'F')!.records().find((r) => r.uidA === 1)).toEqual(marked[0]);
+    const t = await SyncState.open(await crashCopy(at.path, at.dir), ID);
+    expect(snapshot(t)).toEqual(expected);
+    await t.close();
+    await s.commit();
+    await s.close();
+
+    const text = await readFile(at.path, 'utf8');
+    expect(text).toContain('\n1 11 g1 %mid \\Seen\n');
+    expect(text).toContain('\n2 0 g2 %status:pending %mid a%20b\n');
+    expect(text).toContain('\n0 14 g4 %held:rollback %status:pending %mid $Junk\n');
+    expect(text).toContain('\n3 13 g3\n');
+    const u = await SyncState.open(at.path, ID);
+    expect(snapshot(u)).toEqual(expected);
+    expect(u.folder('F', 'F')!.records().find((r) => r.uidA === 3)).not.toHaveProperty('byMessageId');
+    await u.close();
+  });
+
+  it('a put that only adds the mark replaces the record', async () => {
+    await stateWith([rec(1, 11, 'g1')]);
+    const s = await SyncState.open(at.path, ID);
+    s.apply({ op: 'put', ...F, record: { ...rec(1, 11, 'g1'), byMessageId: true } });
+    await s.commit();
+    await s.close();
+    expect(await readFile(at.path, 'utf8')).toContain('\n1 11 g1 %mid\n');
+  });
+
+  it('out of its place, or in a format-1 file, the token is damage', async () => {
+    for (const [line, problem] of [
+      ['2 0 g2 %mid %status:pending', 'bad percent-encoding in flag "%status:pending"'],
+      ['2 12 g2 %mid %held:rollback', 'bad percent-encoding in flag "%held:rollback"'],
+      ['2 12 g2 %midst', 'bad percent-encoding in flag "%midst"'],
+    ] as const) {
+      await stateWith([rec(1, 11, 'g1'), rec(2, 12, 'g2')]);
+      await writeFile(at.path, (await readFile(at.path, 'utf8')).replace('2 12 g2\n', `${line}\n`));
+      const t = await SyncState.open(at.path, ID);
+      expect(t.folder('F', 'F')!.records(), line).toEqual([]);
+      expect(t.warnings.join('\n'), line).toContain(problem);
+      await t.close();
+      await rm(at.path);
+    }
+    await stateWith([rec(1, 11, 'g1'), rec(2, 12, 'g2')]);
+    const v1 = (await readFile(at.path, 'utf8')).replace('replimap-state 2', 'replimap-state 1').replace('identity 1\n', '');
+    await writeFile(at.path, v1.replace('2 12 g2\n', '2 12 g2 %mid\n'));
+    const t = await SyncState.open(at.path, ID);
+    expect(t.folder('F', 'F')!.records()).toEqual([]);
+    expect(t.warnings.join('\n')).toContain('bad percent-encoding in flag "%mid"');
+    await t.close();
+  });
+});
+
 describe('the identity-rule version', () => {
   it('is the current rule in a new state, written after the generation', async () => {
     const s = await SyncState.open(at.path, ID);

@@ -4,6 +4,7 @@
 // COPY) there by B, instead of its body being read from A and appended.
 // Memory stores, real engine.
 
+import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.js';
 import type { MemoryOperation, MemoryServer, MemoryServerOptions } from '../../src/store/memory/MemoryServer.js';
@@ -68,6 +69,17 @@ describe('a message moved between folders on A', () => {
     const again = await world.sync();
     expect(again.summary).toMatchObject({ copied: 0, transferred: 0, flagsUpdated: 0, expunged: 0 });
     expect(again.failures).toEqual([]);
+  });
+
+  it('the record of a moved message says its global id hashes a Message-ID (only such copies are moved)', async () => {
+    const world = await syncedWorld('mirror');
+    moveOnA(world);
+    const run = await world.sync();
+    expect(run.summary).toMatchObject({ transferred: 1, copied: 0 });
+    const state = await readFile(world.statePath, 'utf8');
+    const archive = state.slice(state.indexOf('folder "Archive" "Archive"\n')).split('\n').slice(1);
+    const recordLines = archive.slice(0, archive.findIndex((l) => !/^[0-9]/.test(l) && !l.startsWith('status ')));
+    expect(recordLines.filter((l) => /^[0-9]/.test(l))).toEqual([expect.stringMatching(/^\d+ \d+ \S+ %mid( |$)/)]);
   });
 
   it('mirror, --connections 3: moves out of two folders (two groups, on their own connections) into one', async () => {
