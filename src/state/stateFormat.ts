@@ -22,9 +22,9 @@
 // in a rollback (see MessageRecord.held), `%held:unknown` one whose record came
 // back after a damaged section. `%status:pending` / `%status:deferred` give a
 // one-sided record's copy status (MessageRecord.status); a synced record has
-// none, so a state where everything is synced is no bigger than in version 1.
-// `%mid` marks a record whose global id hashes a Message-ID
-// (MessageRecord.byMessageId); a record without it is read as before.
+// none (no bytes more than in version 1). `%mid` marks a record whose global
+// id hashes a Message-ID (MessageRecord.byMessageId; 5 bytes); a record
+// without it is read as before (its id may hash a size).
 // The end marker makes a truncated file detectable; counts that do not match
 // are reported (countMismatch), not refused: the caller discards the sections
 // it can no longer trust. A damaged line inside a section costs only that
