@@ -256,7 +256,11 @@ function applyChange(world: World, step: Exclude<Step, { t: 'sync' | 'kill' | 'l
  * and m0 comes back at the highest known UID). Seed -1924230362:
  * "B+INBOX:m2(+kw),sync,restoreB~0+m2" brings B's INBOX back to its recorded
  * counters with m2 at its UID but without kw; seed -1007525753:
- * "A+INBOX:t0.1,sync,restoreA~0+t0.0" with t0.1's twin at its UID.
+ * "A+INBOX:t0.1,sync,restoreA~0+t0.0" with t0.1's twin at its UID. Seed
+ * 2111937291: "A+INBOX:m0,B+INBOX:m1,B~INBOX#0(+\\Seen),sync,restoreB~0+m0+m1"
+ * brings B's INBOX to the counters the run left (UIDNEXT and HIGHESTMODSEQ as
+ * recorded, MESSAGES as our append made it) with m0 and m1 swapped: a read
+ * that fetches nothing does not look at the highest known UID.
  */
 async function restore(world: World, step: Extract<Step, { t: 'restore' }>): Promise<boolean> {
   const server = world.servers[step.side];
@@ -306,7 +310,12 @@ function unseenRollback(world: World, side: Side, name: string, recorded: StateF
     const before = world.digestsAtLastRun[side].get(`${name} ${uid}`);
     return now !== undefined && (now.gid !== known.find((r) => uidOf(r) === uid)!.gid || (before !== undefined && before !== now.d));
   });
-  const seen = reused.some((uid) => uid === highest || (modseq.get(uid) ?? 0n) > (status.highestModseq ?? 0n));
+  // The highest known UID rides along only in a read that fetches something anyway (readRules.ts,
+  // identityCheckUids): a message changed since the recorded HIGHESTMODSEQ, or one the state does not know.
+  const since = status.highestModseq ?? 0n;
+  const knownUids = new Set(known.map(uidOf));
+  const fetches = [...modseq].some(([uid, m]) => m > since || !knownUids.has(uid));
+  const seen = reused.some((uid) => (uid === highest && fetches) || (modseq.get(uid) ?? 0n) > since);
   return reused.length > 0 && !seen;
 }
 
