@@ -96,7 +96,9 @@ export function applyToModel(expected: MailboxDigest, changes: Record<Side, Side
 /** Makes one side's changes on its server; `reading` (that side read back) maps bodies to its UIDs. */
 export async function applySideChanges(server: DovecotServer, reading: MailboxDigest, changes: SideChanges): Promise<number> {
   let notApplied = 0;
-  const uidOf = (folder: string, sha256: string): number | undefined => reading.get(folder)?.find((m) => m.sha256 === sha256)?.uid;
+  // A copy that a tool marked with its own header (mbsync's X-TUID) is still the message to change.
+  const uidOf = (folder: string, sha256: string): number | undefined =>
+    reading.get(folder)?.find((m) => m.sha256 === sha256 || m.sha256NoToolHeaders === sha256)?.uid;
   const client = await openClient(server);
   try {
     const folders = new Set([...changes.flags.map((c) => c.folder), ...changes.expunges.map((e) => e.folder)]);
