@@ -1,9 +1,9 @@
 // replimap benchmark: the scenarios of issues 2 and 3 (and, on demand, issue 9's
-// moves), each at 0 ms and 20 ms RTT (a latency proxy in front of BOTH servers),
+// moves and issue 8's two-way runs), each at 0 ms and 20 ms RTT (a latency proxy in front of BOTH servers),
 // for replimap and the usual alternatives (mbsync, interimap, offlineimap3).
 // Prints figures; asserts nothing.
 //
-//   npm run bench -- [--scenario issue2,issue3,move] [--folders N] [--messages N] [--moves N]
+//   npm run bench -- [--scenario issue2,issue3,move,twoway] [--folders N] [--messages N] [--moves N]
 //                    [--rtt 0,20] [--tools replimap,mbsync,interimap,offlineimap]
 //                    [--quick] [--timeout-min 30] [--out DIR] [--replimap-args="--mode copy ..."]
 //
@@ -18,21 +18,21 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { DovecotServer } from '../test/support/dovecot.js';
-import { mib, resultsTable, type StepRecord } from './results.js';
+import { mib, resultsTable, stepFigures, twoWayTable, type StepRecord } from './results.js';
 import { describeCorpus, generateCorpus, planCorpus, type CorpusPlan } from './benchCorpus.js';
-import { commandCounts, mailOwner, startBenchServer } from './benchServers.js';
-import { startLatencyProxy, type LatencyProxy } from './latencyProxy.js';
-import { cloneMaildir, writeMaildir } from './maildirSeeder.js';
+import { writeMaildir } from './maildirSeeder.js';
 import { compareMailboxes, describeFidelity, digestOf, isFaithful, readMailbox, type FidelityReport, type MailboxDigest } from './readback.js';
 import { InterimapRunner } from './runners/interimap.js';
 import { MbsyncRunner } from './runners/mbsync.js';
 import { killRunningTools } from './runners/measure.js';
 import { OfflineimapRunner } from './runners/offlineimap.js';
 import { ReplimapRunner } from './runners/replimap.js';
-import { ALL_TOOLS, type ImapTarget, type StepName, type StepOutcome, type ToolName, type ToolRunner } from './runners/types.js';
+import { ALL_TOOLS, type StepName, type ToolName, type ToolRunner } from './runners/types.js';
 import { applySourceChanges, type ChangeSummary } from './sourceChanges.js';
 import { moveBetweenFolders, type MoveSummary } from './sourceMoves.js';
+import { TWO_WAY_STEPS, runTwoWayTool } from './twoWayScenario.js';
+import { buildTwoWayTemplate, SIDES, type TwoWayTemplate } from './twoWayCorpus.js';
+import { endpointOf, log, measureStep, startSeededServer, withToolRun } from './toolRun.js';
 
 const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -40,7 +40,7 @@ const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
 // Options
 
 interface Scenario {
-  id: 'issue2' | 'issue3' | 'move';
+  id: 'issue2' | 'issue3' | 'move' | 'twoway';
   title: string;
   folders: number;
   messages: number;
@@ -104,6 +104,14 @@ function parseOptions(argv: string[]): BenchOptions {
       moves: quick ? 400 : 1_000,
       mirror: true,
     },
+    {
+      id: 'twoway',
+      title: 'Issue 8: two-way; initial run over two half-filled servers, then a run after changes on both sides, then a no-op run',
+      // At least three folders: some on both sides, some only on A, some only on B.
+      folders: quick ? 6 : 10,
+      messages: quick ? 1_000 : 10_000,
+      steps: [...TWO_WAY_STEPS],
+    },
   ];
   const wanted = values.scenario.split(',').map((s) => s.trim());
   const scenarios = defaults.filter((s) => wanted.includes(s.id));
@@ -158,10 +166,6 @@ function runnerFor(tool: ToolName, options: BenchOptions): ToolRunner {
 // Records
 
 const records: StepRecord[] = [];
-
-function log(text: string): void {
-  process.stdout.write(`${text}\n`);
-}
 
 // ---------------------------------------------------------------------------
 // Machine
@@ -225,40 +229,9 @@ async function buildTemplate(scenario: Scenario, seed: number, workRoot: string)
   return { dir, plan, expected, bytes, seedMs: performance.now() - started };
 }
 
-/** A server holding a clone of the template, indexed before any timing starts. */
-async function startSourceServer(template: Template): Promise<DovecotServer> {
-  const server = await startBenchServer();
-  try {
-    const started = performance.now();
-    await cloneMaildir(template.dir, server.maildirOf(), await mailOwner(server));
-    // Build Dovecot's indexes now, so no tool pays for the first scan of 100,000 files.
-    await server.doveadm(['mailbox', 'status', '-u', 'alice', 'messages uidnext', '*']);
-    log(`    source ready in ${((performance.now() - started) / 1000).toFixed(1)} s (clone + index)`);
-    return server;
-  } catch (error) {
-    await server.stop();
-    throw error;
-  }
-}
-
-function endpointOf(server: DovecotServer): Parameters<typeof readMailbox>[0] {
-  return { host: server.host, port: server.imapsPort, secure: true, caPem: server.caPem, user: 'alice', password: server.passwordOf() };
-}
-
-function targetOf(server: DovecotServer, proxy: LatencyProxy): ImapTarget {
-  return {
-    host: '127.0.0.1',
-    port: proxy.port,
-    user: 'alice',
-    password: server.passwordOf(),
-    caFile: server.caFile,
-    url: `imaps://alice@127.0.0.1:${proxy.port}`,
-  };
-}
-
 /** Seeding check, once per scenario: the template must read back exactly as generated. */
 async function verifyTemplate(template: Template): Promise<void> {
-  const server = await startSourceServer(template);
+  const server = await startSeededServer(template.dir);
   try {
     const read = await readMailbox(endpointOf(server));
     const report = compareMailboxes(template.expected, read);
@@ -272,117 +245,114 @@ async function verifyTemplate(template: Template): Promise<void> {
 // ---------------------------------------------------------------------------
 // One tool on one scenario at one RTT
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 function fidelityFields(report: FidelityReport): Pick<StepRecord, 'fidelity' | 'faithful' | 'fidelityReport'> {
   const { perFolder: _perFolder, ...rest } = report;
   return { fidelity: describeFidelity(report), faithful: isFaithful(report), fidelityReport: rest };
 }
 
-async function runTool(tool: ToolName, scenario: Scenario, rttMs: number, template: Template, options: BenchOptions): Promise<void> {
+const recordBase = (tool: ToolName, scenario: Scenario, rttMs: number): Omit<StepRecord, 'step' | 'ok'> =>
+  ({ scenario: scenario.id, folders: scenario.folders, messages: scenario.messages, rttMs, tool });
+
+/** The tool's runner, or undefined (and "not run" records saying why) when it cannot run this scenario. */
+async function usableRunner(tool: ToolName, scenario: Scenario, rttMs: number, options: BenchOptions): Promise<ToolRunner | undefined> {
   const runner = runnerFor(tool, options);
-  const base = { scenario: scenario.id, folders: scenario.folders, messages: scenario.messages, rttMs, tool };
-  const unavailable = await runner.unavailableReason();
-  if (unavailable) {
-    log(`  ${tool}: not available (${unavailable})`);
-    for (const step of scenario.steps) records.push({ ...base, step, ok: false, note: `not available: ${unavailable}` });
-    return;
-  }
+  const unavailable = scenario.id === 'twoway' && tool === 'offlineimap'
+    ? 'the two-way runs compare replimap, interimap and mbsync (this harness sets offlineimap up one-way, A read-only)'
+    : await runner.unavailableReason();
+  if (unavailable === undefined) return runner;
+  log(`  ${tool}: not available (${unavailable})`);
+  for (const step of scenario.steps) records.push({ ...recordBase(tool, scenario, rttMs), step, ok: false, note: `not available: ${unavailable}` });
+  return undefined;
+}
+
+async function runTool(tool: ToolName, scenario: Scenario, rttMs: number, template: Template, options: BenchOptions): Promise<void> {
+  const runner = await usableRunner(tool, scenario, rttMs, options);
+  if (!runner) return;
+  const base = recordBase(tool, scenario, rttMs);
   const runDir = join(options.outDir, `${scenario.id}-rtt${rttMs}-${tool}`);
   await mkdir(runDir, { recursive: true });
   const workDir = await mkdtemp(join(tmpdir(), `replimap-bench-${tool}-`));
-  let src: DovecotServer | undefined;
-  let dst: DovecotServer | undefined;
-  let proxyA: LatencyProxy | undefined;
-  let proxyB: LatencyProxy | undefined;
+  const context = { workDir, outDir: runDir, timeoutMs: options.timeoutMs, mirror: scenario.mirror === true, twoWay: false };
   try {
-    src = await startSourceServer(template);
-    dst = await startBenchServer();
-    proxyA = await startLatencyProxy({ targetHost: src.host, targetPort: src.imapsPort, delayMs: rttMs / 2 });
-    proxyB = await startLatencyProxy({ targetHost: dst.host, targetPort: dst.imapsPort, delayMs: rttMs / 2 });
-    await runner.prepare({
-      workDir,
-      outDir: runDir,
-      a: targetOf(src, proxyA),
-      b: targetOf(dst, proxyB),
-      timeoutMs: options.timeoutMs,
-      mirror: scenario.mirror === true,
+    await withToolRun({ templates: { a: template.dir }, rttMs, runner, context }, async (setup) => {
+      let sourceNow = template.expected;
+      for (const step of scenario.steps) {
+        let changes: ChangeSummary | undefined;
+        if (step === 'changes') {
+          changes = await applySourceChanges(setup.a, template.plan);
+          sourceNow = await readMailbox(endpointOf(setup.a));
+          log(`    source changed: ${changes.flagChanges} flag changes, ${changes.added} new messages`);
+        }
+        let moves: MoveSummary | undefined;
+        if (step === 'move') {
+          moves = await moveBetweenFolders(setup.a, template.plan, scenario.moves ?? 1_000);
+          sourceNow = await readMailbox(endpointOf(setup.a));
+          log(`    source changed: ${moves.moved} messages (${mib(moves.bytes)} MiB) moved from ${moves.from} to ${moves.to}`);
+        }
+        const record = await measureStep(runner, step, setup, base);
+        if (changes) record.changes = changes;
+        if (moves) record.moves = moves;
+        if (step !== 'noop' && step !== 'noop2') {
+          const report = compareMailboxes(sourceNow, await readMailbox(endpointOf(setup.b)));
+          Object.assign(record, fidelityFields(report));
+          await writeFile(join(runDir, `fidelity-${step}.json`), JSON.stringify(report, null, 2));
+        }
+        records.push(record);
+        log(`  ${tool} ${step}: ${record.ok ? 'ok' : `FAILED (${record.note ?? ''})`} ${stepFigures(record)}` +
+          (step === 'move' ? ` (B's commands: ${JSON.stringify(record.commandsB?.byName ?? {})})` : '') +
+          (record.fidelity ? `, fidelity: ${record.fidelity}` : ''));
+        if (!record.ok && step === 'initial') {
+          if (tool === 'replimap') log(`  replimap: not available (${record.note ?? 'failed'}); going on with the others`);
+          for (const later of scenario.steps.slice(1)) records.push({ ...base, step: later, ok: false, note: 'skipped: initial sync failed' });
+          break;
+        }
+      }
     });
-    for (const [name, content] of Object.entries(runner.configFiles())) await writeFile(join(runDir, name), content);
-
-    let sourceNow = template.expected;
-    for (const step of scenario.steps) {
-      let changes: ChangeSummary | undefined;
-      if (step === 'changes') {
-        changes = await applySourceChanges(src, template.plan);
-        sourceNow = await readMailbox(endpointOf(src));
-        log(`    source changed: ${changes.flagChanges} flag changes, ${changes.added} new messages`);
-      }
-      let moves: MoveSummary | undefined;
-      if (step === 'move') {
-        moves = await moveBetweenFolders(src, template.plan, scenario.moves ?? 1_000);
-        sourceNow = await readMailbox(endpointOf(src));
-        log(`    source changed: ${moves.moved} messages (${mib(moves.bytes)} MiB) moved from ${moves.from} to ${moves.to}`);
-      }
-      await commandCounts(src);
-      await commandCounts(dst);
-      const loadBefore = loadavg()[0]!;
-      const before = [proxyA.bytesUp(), proxyA.bytesDown(), proxyB.bytesUp(), proxyB.bytesDown(), proxyA.connections(), proxyB.connections()];
-      const outcome: StepOutcome = await runner.run(step);
-      await sleep(500); // let the imap processes report their last commands to the stats service
-      const record: StepRecord = {
-        ...base,
-        step,
-        ok: outcome.ok,
-        wallMs: outcome.wallMs,
-        commandsA: await commandCounts(src),
-        commandsB: await commandCounts(dst),
-        bytesAUp: proxyA.bytesUp() - before[0]!,
-        bytesADown: proxyA.bytesDown() - before[1]!,
-        bytesBUp: proxyB.bytesUp() - before[2]!,
-        bytesBDown: proxyB.bytesDown() - before[3]!,
-        connectionsA: proxyA.connections() - before[4]!,
-        connectionsB: proxyB.connections() - before[5]!,
-        commandLine: outcome.commandLine,
-        loadBefore,
-      };
-      if (outcome.peakRssKiB !== undefined) record.peakRssKiB = outcome.peakRssKiB;
-      if (outcome.note !== undefined) record.note = outcome.note;
-      if (changes) record.changes = changes;
-      if (moves) record.moves = moves;
-      const stats = outcome.reportedStats;
-      if (stats?.commandsA !== undefined) record.reportedCommandsA = stats.commandsA;
-      if (stats?.commandsB !== undefined) record.reportedCommandsB = stats.commandsB;
-      if (stats?.bytesA !== undefined) record.reportedBytesA = stats.bytesA;
-      if (stats?.bytesB !== undefined) record.reportedBytesB = stats.bytesB;
-      if (step !== 'noop' && step !== 'noop2') {
-        const report = compareMailboxes(sourceNow, await readMailbox(endpointOf(dst)));
-        Object.assign(record, fidelityFields(report));
-        await writeFile(join(runDir, `fidelity-${step}.json`), JSON.stringify(report, null, 2));
-      }
-      records.push(record);
-      log(`  ${tool} ${step}: ${outcome.ok ? 'ok' : `FAILED (${outcome.note ?? ''})`} ${(outcome.wallMs / 1000).toFixed(2)} s, ` +
-        `peak RSS ${mib(outcome.peakRssKiB ? outcome.peakRssKiB * 1024 : undefined)} MiB, ` +
-        `commands A/B ${record.commandsA?.total}/${record.commandsB?.total}, tool→B ${mib(record.bytesBUp)} MiB` +
-        (step === 'move' ? ` (B's commands: ${JSON.stringify(record.commandsB?.byName ?? {})})` : '') +
-        (record.fidelity ? `, fidelity: ${record.fidelity}` : ''));
-      if (!outcome.ok && step === 'initial') {
-        if (tool === 'replimap') log(`  replimap: not available (${outcome.note ?? 'failed'}); going on with the others`);
-        for (const later of scenario.steps.slice(1)) records.push({ ...base, step: later, ok: false, note: 'skipped: initial sync failed' });
-        break;
-      }
-    }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     log(`  ${tool}: bench error: ${message}`);
     records.push({ ...base, step: 'initial', ok: false, note: `bench error: ${message}` });
   } finally {
-    await proxyA?.close();
-    await proxyB?.close();
-    await src?.stop();
-    await dst?.stop();
     await rm(workDir, { recursive: true, force: true });
   }
+}
+
+// ---------------------------------------------------------------------------
+// The two-way scenario (issue 8)
+
+/** Seeding check: A and B together must read back as the whole corpus. */
+async function verifyTwoWayTemplate(template: TwoWayTemplate): Promise<void> {
+  const both: MailboxDigest = new Map();
+  for (const side of SIDES) {
+    const server = await startSeededServer(template.dirs[side]);
+    try {
+      for (const [folder, list] of await readMailbox(endpointOf(server))) both.set(folder, [...(both.get(folder) ?? []), ...list]);
+    } finally {
+      await server.stop();
+    }
+  }
+  const report = compareMailboxes(template.expected, both);
+  if (!isFaithful(report)) throw new Error(`seeded sides differ from the corpus: ${describeFidelity(report)}\n${report.examples.join('\n')}`);
+  log(`    seeding verified over IMAP (A and B together): ${describeFidelity(report)}`);
+}
+
+async function runTwoWayScenario(scenario: Scenario, options: BenchOptions, workRoot: string): Promise<void> {
+  const started = performance.now();
+  const template = await buildTwoWayTemplate(planCorpus(scenario.folders, scenario.messages, options.seed), workRoot, scenario.id);
+  log(`    corpus split: A ${template.messages.a} messages (${mib(template.bytes.a)} MiB), B ${template.messages.b} (${mib(template.bytes.b)} MiB), ` +
+    `written in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  await verifyTwoWayTemplate(template);
+  for (const rttMs of options.rtts) {
+    log(`\n-- RTT ${rttMs} ms`);
+    for (const tool of options.tools) {
+      const runner = await usableRunner(tool, scenario, rttMs, options);
+      if (!runner) continue;
+      const outDir = join(options.outDir, `${scenario.id}-rtt${rttMs}-${tool}`);
+      const base = recordBase(tool, scenario, rttMs);
+      records.push(...(await runTwoWayTool({ runner, rttMs, template, outDir, timeoutMs: options.timeoutMs, base })));
+    }
+  }
+  for (const side of SIDES) await rm(template.dirs[side], { recursive: true, force: true });
 }
 
 // ---------------------------------------------------------------------------
@@ -394,7 +364,8 @@ function tablesByScenario(options: BenchOptions): string {
     for (const rtt of options.rtts) {
       const rows = records.filter((r) => r.scenario === s.id && r.rttMs === rtt);
       if (rows.length === 0) continue;
-      out += `\n### ${s.title} — ${s.folders} folders, ${s.messages.toLocaleString('en')} messages, RTT ${rtt} ms\n\n${resultsTable(rows)}`;
+      const table = s.id === 'twoway' ? twoWayTable(rows, options.tools, s.steps) : resultsTable(rows);
+      out += `\n### ${s.title} — ${s.folders} folders, ${s.messages.toLocaleString('en')} messages, RTT ${rtt} ms\n\n${table}`;
     }
   }
   return out;
@@ -427,6 +398,10 @@ async function main(): Promise<void> {
   try {
     for (const scenario of options.scenarios) {
       log(`\n== ${scenario.title}: ${scenario.folders} folders, ${scenario.messages} messages`);
+      if (scenario.id === 'twoway') {
+        await runTwoWayScenario(scenario, options, workRoot);
+        continue;
+      }
       const template = await buildTemplate(scenario, options.seed, workRoot);
       log(`    corpus written as Maildir: ${(template.bytes / 2 ** 20).toFixed(1)} MiB in ${(template.seedMs / 1000).toFixed(1)} s`);
       await verifyTemplate(template);

@@ -14,7 +14,7 @@ const KINDS = [
   { share: 0.05, kind: 'attachment', min: 20_000, max: 500_000 },
 ] as const;
 const DUPLICATE_SHARE = 0.01;
-const NO_MESSAGE_ID_SHARE = 0.02;
+export const NO_MESSAGE_ID_SHARE = 0.02;
 
 export interface CorpusPlan {
   seed: number;

@@ -7,18 +7,20 @@
 
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { compactTable, type StepRecord } from './results.js';
+import { compactTable, twoWayTable, type StepRecord } from './results.js';
 import { ALL_TOOLS, type StepName, type ToolName } from './runners/types.js';
 
 const TITLES: Record<string, string> = {
   issue2: 'Issue 2 (initial sync, no-op resync)',
   issue3: 'Issue 3 (initial copy, no-op resync, resync after 1% flag changes + 0.5% new)',
   move: 'Issue 9 (initial mirror, resync after messages moved between two folders)',
+  twoway: 'Issue 8 (two-way: initial run, run after changes on both sides, no-op run)',
 };
 
 const STEPS: Record<string, StepName[]> = {
   issue3: ['initial', 'noop', 'noop2', 'changes'],
   move: ['initial', 'move'],
+  twoway: ['initial', 'changes', 'noop'],
 };
 
 async function main(): Promise<void> {
@@ -55,7 +57,7 @@ async function main(): Promise<void> {
     const steps: StepName[] = STEPS[scenario!] ?? ['initial', 'noop', 'noop2'];
     process.stdout.write(
       `\n#### ${TITLES[scenario!] ?? scenario} — ${folders} folders, ${Number(messages).toLocaleString('en')} messages, RTT ${rtt} ms\n\n` +
-        compactTable(rows, tools, steps),
+        (scenario === 'twoway' ? twoWayTable(rows, tools, steps) : compactTable(rows, tools, steps)),
     );
   }
 }

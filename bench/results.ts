@@ -6,6 +6,7 @@ import type { CommandCounts } from './benchServers.js';
 import type { FidelityReport } from './readback.js';
 import type { ChangeSummary } from './sourceChanges.js';
 import type { MoveSummary } from './sourceMoves.js';
+import type { TwoWayChangeSummary } from './twoWayChanges.js';
 import type { StepName, ToolName } from './runners/types.js';
 
 export interface StepRecord {
@@ -18,6 +19,8 @@ export interface StepRecord {
   ok: boolean;
   note?: string;
   wallMs?: number;
+  /** User + system CPU time of the tool process (ms). */
+  cpuMs?: number;
   peakRssKiB?: number;
   /** Counted by Dovecot (imap_command_finished), after login. */
   commandsA?: CommandCounts;
@@ -39,6 +42,8 @@ export interface StepRecord {
   fidelityReport?: Omit<FidelityReport, 'perFolder'>;
   changes?: ChangeSummary;
   moves?: MoveSummary;
+  /** Two-way scenario: what changed on each side before the step. */
+  twoWayChanges?: TwoWayChangeSummary;
   commandLine?: string;
   /** 1-minute load average just before the step (other work on the machine skews timings). */
   loadBefore?: number;
@@ -49,6 +54,13 @@ export function mib(bytes: number | undefined): string {
 }
 
 const rss = (r: StepRecord): string => mib(r.peakRssKiB !== undefined ? r.peakRssKiB * 1024 : undefined);
+
+/** The figures of one step on one line, as the bench logs them. */
+export function stepFigures(r: StepRecord): string {
+  const seconds = (ms: number | undefined): string => (ms === undefined ? '–' : (ms / 1000).toFixed(2));
+  return `${seconds(r.wallMs)} s (CPU ${seconds(r.cpuMs)} s), peak RSS ${rss(r)} MiB, ` +
+    `commands A/B ${r.commandsA?.total ?? '–'}/${r.commandsB?.total ?? '–'}, tool→A ${mib(r.bytesAUp)} MiB, tool→B ${mib(r.bytesBUp)} MiB`;
+}
 
 /** Every figure of every step, as bench.ts prints it. */
 export function resultsTable(rows: StepRecord[]): string {
@@ -92,6 +104,30 @@ export function compactTable(rows: StepRecord[], tools: readonly ToolName[], ste
       const check = r.ok ? (r.fidelity ? (r.faithful ? 'faithful' : r.fidelity) : '–') : `FAILED: ${(r.note ?? '').slice(0, 80)}`;
       out += `| ${tool} | ${step} | ${(r.wallMs / 1000).toFixed(2)} | ${rss(r)} | ${r.commandsA?.total ?? '–'} / ${r.commandsB?.total ?? '–'}${reported} | ` +
         `${mib(r.bytesADown)} / ${mib(r.bytesBUp)} | ${mib(r.bytesAUp)} / ${mib(r.bytesBDown)} | ${r.loadBefore?.toFixed(1) ?? '–'} | ${check} |\n`;
+    }
+  }
+  return out;
+}
+
+/**
+ * The two-way form: both directions count, so bytes and commands are per side;
+ * CPU is the tool's; the check is each side against the model and A against B.
+ */
+export function twoWayTable(rows: StepRecord[], tools: readonly ToolName[], steps: readonly StepName[]): string {
+  let out =
+    '| tool | step | wall s | CPU s | peak RSS MiB | IMAP cmds A / B | MiB tool→A / tool→B | MiB A→tool / B→tool | load | check |\n' +
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n';
+  for (const tool of tools) {
+    for (const step of steps) {
+      const r = rows.find((x) => x.tool === tool && x.step === step);
+      if (!r || r.wallMs === undefined) {
+        out += `| ${tool} | ${step} | ${r?.note ?? 'not run'} | | | | | | | |\n`;
+        continue;
+      }
+      const cpu = r.cpuMs === undefined ? '–' : (r.cpuMs / 1000).toFixed(2);
+      const check = `${r.ok ? '' : `FAILED: ${(r.note ?? '').slice(0, 80)}; `}${r.fidelity ?? '–'}`;
+      out += `| ${tool} | ${step} | ${(r.wallMs / 1000).toFixed(2)} | ${cpu} | ${rss(r)} | ${r.commandsA?.total ?? '–'} / ${r.commandsB?.total ?? '–'} | ` +
+        `${mib(r.bytesAUp)} / ${mib(r.bytesBUp)} | ${mib(r.bytesADown)} / ${mib(r.bytesBDown)} | ${r.loadBefore?.toFixed(1) ?? '–'} | ${check} |\n`;
     }
   }
   return out;

@@ -1,5 +1,6 @@
 // Runs one tool process under /usr/bin/time, so every tool's peak RSS is
-// measured the same way (the kernel's ru_maxrss of the child), with its output
+// measured the same way (the kernel's ru_maxrss of the child), and its CPU time
+// (user + system, children included), with its output
 // kept in files and a hard timeout.
 
 import { spawn } from 'node:child_process';
@@ -53,7 +54,7 @@ export async function measureProcess(cmd: string, args: string[], options: Measu
   let timedOut = false;
   try {
     // Own process group, so a timeout can stop the tool and anything it spawned.
-    const child = spawn(TIME_BIN, ['-f', '%M', '-o', timeFile, cmd, ...args], {
+    const child = spawn(TIME_BIN, ['-f', '%M %U %S', '-o', timeFile, cmd, ...args], {
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ['ignore', out, err],
@@ -79,20 +80,13 @@ export async function measureProcess(cmd: string, args: string[], options: Measu
       if (pgid !== undefined) running.delete(pgid);
     });
     const wallMs = performance.now() - started;
-    let peakRssKiB: number | undefined;
-    try {
-      // GNU time writes "Command exited with non-zero status N" before the format line.
-      const lines = (await readFile(timeFile, 'utf8')).trim().split('\n');
-      const value = Number.parseInt(lines[lines.length - 1] ?? '', 10);
-      peakRssKiB = Number.isFinite(value) ? value : undefined;
-    } catch {
-      peakRssKiB = undefined;
-    }
+    const { peakRssKiB, cpuMs } = await readTimeFile(timeFile);
     return {
       exitCode: timedOut ? null : exitCode,
       signal,
       wallMs,
       peakRssKiB,
+      cpuMs,
       timedOut,
       stdoutFile,
       stderrFile,
@@ -101,6 +95,20 @@ export async function measureProcess(cmd: string, args: string[], options: Measu
   } finally {
     closeSync(out);
     closeSync(err);
+  }
+}
+
+/** GNU time's "%M %U %S" line (after a "Command exited with non-zero status N" line, if any). */
+async function readTimeFile(file: string): Promise<{ peakRssKiB: number | undefined; cpuMs: number | undefined }> {
+  try {
+    const lines = (await readFile(file, 'utf8')).trim().split('\n');
+    const [rss, user, sys] = (lines[lines.length - 1] ?? '').trim().split(/\s+/).map(Number);
+    return {
+      peakRssKiB: Number.isFinite(rss) ? rss : undefined,
+      cpuMs: Number.isFinite(user) && Number.isFinite(sys) ? Math.round((user! + sys!) * 1000) : undefined,
+    };
+  } catch {
+    return { peakRssKiB: undefined, cpuMs: undefined };
   }
 }
 

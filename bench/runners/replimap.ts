@@ -98,7 +98,7 @@ export class ReplimapRunner implements ToolRunner {
   args(): string[] {
     const ctx = this.ctx;
     if (!ctx) throw new Error('replimap: prepare() first');
-    const mode = ctx.mirror ? ['--mode', 'mirror'] : [];
+    const mode = ctx.twoWay ? ['--mode', 'two-way'] : ctx.mirror ? ['--mode', 'mirror'] : [];
     return [LAUNCHER, 'sync', ctx.a.url, ctx.b.url, '--tls-ca', ctx.a.caFile, '--state', this.statePath, '--json', '--stats', '-q', ...mode, ...this.extraArgs];
   }
 
@@ -124,7 +124,7 @@ export class ReplimapRunner implements ToolRunner {
   describe(): string {
     return 'replimap: `node bin/replimap.js sync <A> <B> --tls-ca <ca> --state <file> --json --stats -q' +
       (this.extraArgs.length > 0 ? ` ${this.extraArgs.join(' ')}` : '') +
-      '` with REPLIMAP_PASSWORD_A/B, both stores over IMAPS through the proxies (default mode: copy; `--mode mirror` in the moves scenario).';
+      '` with REPLIMAP_PASSWORD_A/B, both stores over IMAPS through the proxies (default mode: copy; `--mode mirror` in the moves scenario, `--mode two-way` in the two-way scenario).';
   }
 
   configFiles(): Record<string, string> {

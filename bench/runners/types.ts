@@ -36,6 +36,8 @@ export interface ToolContext {
   timeoutMs: number;
   /** The scenario wants deletions on A carried to B (replimap --mode mirror, mbsync Expunge Near). */
   mirror: boolean;
+  /** Both sides change and each gets the other's changes (replimap --mode two-way, mbsync Sync All). */
+  twoWay: boolean;
 }
 
 export interface ProcessMeasurement {
@@ -44,6 +46,8 @@ export interface ProcessMeasurement {
   wallMs: number;
   /** Peak resident set size of the tool process, from /usr/bin/time (KiB). */
   peakRssKiB: number | undefined;
+  /** User + system CPU time of the tool process and its children, from /usr/bin/time (ms). */
+  cpuMs: number | undefined;
   timedOut: boolean;
   stdoutFile: string;
   stderrFile: string;
