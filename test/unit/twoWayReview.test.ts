@@ -1,0 +1,37 @@
+// Hostile review of two-way mode (issue 8): each test here is a bug the review
+// found and is marked FAILING (expected to fail until fixed; the diagnosis is in
+// the review report, branch review8). Memory stores through the real engine,
+// in the notation of test/support/mailboxTable.ts.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { forgetMemorySpecs } from '../support/memorySpecs.js';
+import { expectRowHolds, observe, runOnce, setUp, type TableCase } from '../support/mailboxTable.js';
+
+afterEach(forgetMemorySpecs);
+
+/** A box's messages and flags, without UIDs (copies and reassignments may take any new UID). */
+const contents = (boxText: string): string[] => boxText.split(' ').filter(Boolean).map((t) => t.replace(/@\d+/, '')).sort();
+
+// B restored from an older backup (it held 1@1 2@2 when last synced; the backup had 1@1 only), then
+// new mail (message 5) took UID 2 again: UIDNEXT, HIGHESTMODSEQ and MESSAGES are exactly those the
+// state recorded (`status: { b: {} }` records B's counters as they are now), so B looks unchanged.
+const RESTORED_B = { b: '1 5@2', state: '1/1=1 2/2=2', status: { b: {} } } as const;
+
+describe('two-way review: bugs found (FAILING until fixed)', () => {
+  it('FAILING: B restored with the same counters, A deleted message 2: message 5 (never seen) is deleted from B', async () => {
+    const row: TableCase = {
+      name: 'restored B, A deleted 2', a: '1', ...RESTORED_B,
+      // What the same run does when B's counters differ (B read in full): 5 kept, given a new UID, copied to A.
+      expect: { a: '1 5@2', b: '1 5@3', state: '1/1=1 2/3=5' },
+    };
+    await expectRowHolds(row);
+  });
+
+  it('FAILING: B restored with the same counters: message 5 never reaches A, message 2 never returns to B, and the run says all is well', async () => {
+    const world = await setUp({ name: 'restored B', a: '1 2', ...RESTORED_B, expect: { a: '', b: '', state: '' } });
+    const run = await runOnce(world);
+    await runOnce(world);
+    const seen = await observe(world);
+    expect({ failures: run.failures, a: contents(seen.a), b: contents(seen.b) }).toEqual({ failures: [], a: ['1', '2', '5'], b: ['1', '2', '5'] });
+  });
+});
