@@ -3,8 +3,12 @@
 // the review report, branch review8). Memory stores through the real engine,
 // in the notation of test/support/mailboxTable.ts.
 
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { forgetMemorySpecs } from '../support/memorySpecs.js';
+import { MemoryServer } from '../../src/store/memory/MemoryServer.js';
+import { forgetMemorySpecs, memorySpec } from '../support/memorySpecs.js';
+import { conformanceMessage } from '../support/storeConformance.js';
+import { syncSpecs, tempDir } from '../support/sync.js';
 import { expectRowHolds, observe, runOnce, setUp, type TableCase } from '../support/mailboxTable.js';
 
 afterEach(forgetMemorySpecs);
@@ -33,5 +37,21 @@ describe('two-way review: bugs found (FAILING until fixed)', () => {
     await runOnce(world);
     const seen = await observe(world);
     expect({ failures: run.failures, a: contents(seen.a), b: contents(seen.b) }).toEqual({ failures: [], a: ['1', '2', '5'], b: ['1', '2', '5'] });
+  });
+
+  it("FAILING: a keyword B cannot store (no \\* in PERMANENTFLAGS) is removed from A by the next run, as if B had removed it", async () => {
+    const a = new MemoryServer();
+    const b = new MemoryServer({ firstUidValidity: 5000n, allowsNewKeywords: false });
+    a.append('INBOX', [{ raw: conformanceMessage(1), flags: ['$Work', '\\Seen'] }]);
+    const specs = { a: memorySpec(a, 'a'), b: memorySpec(b, 'b') };
+    const statePath = join(tempDir('replimap-review-'), 'state');
+    const sync = () => syncSpecs(specs.a, specs.b, statePath, { mode: 'two-way', connections: 1 });
+    const first = await sync();
+    // The first run copies message 1 to B without $Work (B cannot store it, and says so once).
+    expect([first.failures, b.messages('INBOX').map((m) => m.flags)]).toEqual([[], [['\\Seen']]]);
+    const second = await sync();
+    expect(second.failures).toEqual([]);
+    // Nobody removed $Work: A must keep it (today the second run removes it from A).
+    expect(a.messages('INBOX').map((m) => m.flags)).toEqual([['$Work', '\\Seen']]);
   });
 });
