@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryServer } from '../../src/store/memory/MemoryServer.js';
 import { forgetMemorySpecs, memorySpec } from '../support/memorySpecs.js';
-import { conformanceMessage } from '../support/storeConformance.js';
+import { conformanceMessage, digest } from '../support/storeConformance.js';
+import { everyBody, memoryWorld } from '../support/memoryWorld.js';
 import { syncSpecs, tempDir } from '../support/sync.js';
 import { expectRowHolds, observe, runOnce, setUp, type TableCase } from '../support/mailboxTable.js';
 
@@ -54,4 +55,28 @@ describe('two-way review: bugs found (FAILING until fixed)', () => {
     // Nobody removed $Work: A must keep it (today the second run removes it from A).
     expect(a.messages('INBOX').map((m) => m.flags)).toEqual([['$Work', '\\Seen']]);
   });
+
+  // B's Work held 4@1 5@2 at the last run; B is restored from a backup where Work held 4@1 only (UIDNEXT 2),
+  // then new mail (message 9) takes UID 2 again; A deletes Work. Both B's counters as recorded (no flag
+  // change: the folder looks unchanged) and other ones (a flag change: the UID proof of folderProof.ts is asked).
+  for (const flagChange of [false, true]) {
+    it(`FAILING: a folder A deleted is deleted on B with a message replimap never saw in it (B restored, a UID reused${flagChange ? ', a flag changed' : ''})`, async () => {
+      const world = memoryWorld({ mode: 'two-way' });
+      world.a.expunge('Work', [world.a.messages('Work')[1]!.uid]);
+      await world.sync();
+      const backup = world.b.snapshot();
+      world.a.append('Work', [{ raw: conformanceMessage(5) }]);
+      expect((await world.sync()).failures).toEqual([]);
+      world.b.restore(backup);
+      world.b.append('Work', [{ raw: conformanceMessage(9) }]);
+      expect(world.b.messages('Work').map((m) => m.uid)).toEqual([1, 2]);
+      if (flagChange) world.b.setFlags('Work', [1], ['\\Seen'], []);
+      world.a.deleteFolder('Work');
+      const run = await world.sync();
+      const nine = digest(conformanceMessage(9));
+      // Never seen, so never deleted: Work comes back on A with message 9 (today: deleted on B, gone everywhere).
+      expect({ failures: run.failures, onA: everyBody(world.a).includes(nine), onB: everyBody(world.b).includes(nine) })
+        .toEqual({ failures: [], onA: true, onB: true });
+    });
+  }
 });
