@@ -23,6 +23,24 @@ const contents = (boxText: string): string[] => boxText.split(' ').filter(Boolea
 const RESTORED_B = { b: '1 5@2', state: '1/1=1 2/2=2', status: { b: {} } } as const;
 
 describe('two-way review: bugs found (FAILING until fixed)', () => {
+  it('FAILING: B restored from a backup, new mail reuses UID 2, A deletes the message UID 2 held: the new message (never seen) is deleted from B', async () => {
+    const world = memoryWorld({ mode: 'two-way' });
+    world.a.expunge('Work', [world.a.messages('Work')[1]!.uid]);
+    await world.sync();
+    const backup = world.b.snapshot(); // B's Work: 4@1
+    world.a.append('Work', [{ raw: conformanceMessage(5) }]);
+    expect((await world.sync()).failures).toEqual([]);
+    await world.sync(); // settled: B's Work 4@1 5@2, its status recorded as it is
+    world.b.restore(backup);
+    world.b.append('Work', [{ raw: conformanceMessage(9) }]); // 9@2: B's counters are back to those recorded
+    world.a.expunge('Work', [world.a.messages('Work')[1]!.uid]); // A deletes message 5
+    const run = await world.sync();
+    const nine = digest(conformanceMessage(9));
+    // Today: "deleting B UID 2 (global id <5's>): two-way: A deleted it" deletes message 9.
+    expect({ failures: run.failures, onA: everyBody(world.a).includes(nine), onB: everyBody(world.b).includes(nine) })
+      .toEqual({ failures: [], onA: true, onB: true });
+  });
+
   it('FAILING: B restored with the same counters, A deleted message 2: message 5 (never seen) is deleted from B', async () => {
     const row: TableCase = {
       name: 'restored B, A deleted 2', a: '1', ...RESTORED_B,
