@@ -97,4 +97,21 @@ describe('two-way review: bugs found (FAILING until fixed)', () => {
         .toEqual({ failures: [], onA: true, onB: true });
     });
   }
+
+  it('FAILING: A deletes a folder holding 12 of the 14 messages the state remembers: B deletes it too, no guard (issue 8: more than half of its remembered messages makes the run refuse)', async () => {
+    const a = new MemoryServer();
+    const b = new MemoryServer({ firstUidValidity: 5000n });
+    a.append('INBOX', [1, 2].map((n) => ({ raw: conformanceMessage(n) })));
+    a.createFolder('Big');
+    a.append('Big', Array.from({ length: 12 }, (_, i) => ({ raw: conformanceMessage(i + 3) })));
+    const specs = { a: memorySpec(a, 'a'), b: memorySpec(b, 'b') };
+    const statePath = join(tempDir('replimap-review-'), 'state');
+    const sync = () => syncSpecs(specs.a, specs.b, statePath, { mode: 'two-way', connections: 1 });
+    expect((await sync()).failures).toEqual([]);
+    await sync();
+    a.deleteFolder('Big');
+    const run = await sync();
+    // Emptying those 12 messages one by one is withheld (the account count); deleting their folder is not.
+    expect({ keptOnB: b.hasFolder('Big') ? b.messages('Big').length : 0, withheld: run.summary.withheld.length > 0 }).toEqual({ keptOnB: 12, withheld: true });
+  });
 });
