@@ -833,6 +833,16 @@ describe('planFolder: every action names its side and says why', () => {
   });
 });
 
+describe('planFolder: a flag a side cannot store, in copy and mirror', () => {
+  // A is never written there, so no copy put the base's flags on A: A's flags are what A has.
+  it('A lacking a base flag it cannot store is A removing it: B follows (mirror, copy)', () => {
+    for (const mode of ['copy', 'mirror'] as const) {
+      const p = plan({ mode, accepts: { a: noKeywords, b: anyFlags }, records: [rec(1, 11, 'g1', ['\\Seen', 'kw'])], a: snap([1, ['\\Seen']]), b: snap([11, ['\\Seen', 'kw']]) });
+      expect([p.flagChanges, p.records]).toEqual([[flagsOnB(11, [], ['kw'])], [rec(1, 11, 'g1', ['\\Seen'])]]);
+    }
+  });
+});
+
 describe('planFolder: copy and mirror restrict the side-symmetric plan to writing B', () => {
   // B changed everything it could: new messages, flag changes, deletions of copies; A too.
   const records = [rec(1, 11, 'g1', ['\\Seen']), rec(2, 12, 'g2'), rec(3, 13, 'g3')];
