@@ -106,6 +106,19 @@ export function filterAccepted(
   return { kept, dropped };
 }
 
+/**
+ * A side's flags as compared with the base: its flags now, plus the base's
+ * flags it cannot store. The base records what the source had (a copy keeps
+ * its flags there), so a flag this side cannot store is missing here without
+ * this side having removed it: it is never a change of this side. The result
+ * may be `now` itself: never mutate it.
+ */
+export function flagsAgainstBase(now: readonly string[], base: readonly string[], accepts: FlagAcceptance): readonly string[] {
+  if (acceptsEverything(accepts)) return now;
+  const unstorable = base.filter((flag) => !flagAccepted(flag, accepts));
+  return unstorable.length === 0 ? now : normalizeFlags([...now, ...unstorable]);
+}
+
 export interface MergedFlags {
   /** Flags A should end up with. */
   a: string[];

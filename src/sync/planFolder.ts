@@ -22,7 +22,7 @@
 import { FlagInterner } from '../state/lineCodec.js';
 import type { HeldKind, MessageRecord } from '../state/types.js';
 import type { CopyAction, ExpungeAction, FlagChange, FolderPlan, FolderPlanInput, SnapshotMessage, UidReassignment } from './planTypes.js';
-import { describeFlagDelta, flagAccepted, flagDelta, mergeFlags, normalizedView, normalizeFlags, sameFlags } from './flags.js';
+import { describeFlagDelta, flagAccepted, flagDelta, flagsAgainstBase, mergeFlags, normalizedView, normalizeFlags, sameFlags } from './flags.js';
 import { byUid, matchByGid, type Candidate, type GidMatch } from './matchByGid.js';
 import { SidePresence, type Absence, type Presence } from './presence.js';
 import { mayWrite, other, sideLabel, SIDES, uidOn, uidsBySide, type Side } from './side.js';
@@ -92,33 +92,45 @@ function planRecords(draft: Draft, presence: { a: SidePresence; b: SidePresence 
       planKnownPair(draft, record, onA.message, onB.message);
     } else if (onA.kind === 'present' && onB.kind !== 'present') {
       // B lacks it (gone, never stored, its UID reused): unpaired again, copied again unless matched.
-      draft.pools.a.push(unpairedCandidate(record, 'a', onA.message, onB, input.wentBack));
+      draft.pools.a.push(unpairedCandidate(input, record, 'a', onA.message, onB));
     } else if (onB.kind === 'present' && onA.kind !== 'present') {
-      draft.pools.b.push(unpairedCandidate(record, 'b', onB.message, onA, input.wentBack));
+      draft.pools.b.push(unpairedCandidate(input, record, 'b', onB.message, onA));
     }
   }
 }
 
-/** Do this side's flags differ from the base in a way the mode acts on? Copy lets B keep its own changes. */
-function changedOn(mode: SyncMode, side: Side, message: SnapshotMessage, base: readonly string[]): boolean {
+/** Do this side's flags (as compared with the base) differ from it in a way the mode acts on? Copy lets B keep its own changes. */
+function changedOn(mode: SyncMode, side: Side, seen: readonly string[], base: readonly string[]): boolean {
   if (mode === 'copy' && side === 'b') return false;
-  return !sameFlags(normalizedView(message.flags), base);
+  return !sameFlags(seen, base);
+}
+
+/**
+ * A side's flags as compared with the base (normalised): with the base's flags
+ * it cannot store, whose absence is no change of that side (flagsAgainstBase).
+ * Only a side the mode writes: one it never writes (A in copy and mirror) got
+ * no copy whose source's flags the base records, so its flags are what it has.
+ */
+function seenAgainstBase(input: FolderPlanInput, side: Side, flags: readonly string[], base: readonly string[]): readonly string[] {
+  const now = normalizedView(flags);
+  return mayWrite(input.mode, side) ? flagsAgainstBase(now, base, input.accepts[side]) : now;
 }
 
 /** A record whose message both sides still hold: the flags are merged against the record's. */
 function planKnownPair(draft: Draft, record: MessageRecord, onA: SnapshotMessage, onB: SnapshotMessage): void {
   const { mode } = draft.input;
   const base = normalizedView(record.flags);
+  const seen = { a: seenAgainstBase(draft.input, 'a', onA.flags, base), b: seenAgainstBase(draft.input, 'b', onB.flags, base) };
   // Fast path, the usual case: neither side changed what the mode acts on. The record stays as it is.
   const mark = learnedMark(record, onA, onB);
-  if (!changedOn(mode, 'a', onA, base) && !changedOn(mode, 'b', onB, base)) {
+  if (!changedOn(mode, 'a', seen.a, base) && !changedOn(mode, 'b', seen.b, base)) {
     draft.kept.push(record.flags === base && mark === undefined ? record : { ...record, flags: base, ...mark });
     return;
   }
-  const merged = mergeFlags(record.flags, onA.flags, onB.flags, mode);
+  const merged = mergeFlags(base, seen.a, seen.b, mode);
   const now = { a: onA.flags, b: onB.flags };
   for (const side of SIDES) {
-    changeFlags(draft, side, uidOn(record, side), now[side], merged[side], base, () => whyFlags(side, base, now[other(side)]));
+    changeFlags(draft, side, uidOn(record, side), now[side], merged[side], base, () => whyFlags(side, base, seen[other(side)]));
   }
   draft.kept.push({ uidA: record.uidA, uidB: record.uidB, gid: record.gid, flags: merged.base, ...(record.byMessageId && { byMessageId: true }), ...mark });
 }
@@ -397,25 +409,20 @@ function keptUnread(record: MessageRecord, onA: Presence, onB: Presence, now: Pi
 }
 
 /** A message only `side` holds, from the record that named it there (with what the other side's presence says). */
-function unpairedCandidate(
-  record: MessageRecord,
-  side: Side,
-  message: SnapshotMessage,
-  otherSide: Absence,
-  wentBack: FolderPlanInput['wentBack'],
-): Candidate {
+function unpairedCandidate(input: FolderPlanInput, record: MessageRecord, side: Side, message: SnapshotMessage, otherSide: Absence): Candidate {
   const flags = normalizedView(message.flags);
-  const marks = goneSideMarks(record, other(side), wentBack);
+  const marks = goneSideMarks(record, other(side), input.wentBack);
   return {
     uid: uidOn(record, side), gid: message.gid ?? record.gid, flags, ...sizeOf(message, record),
-    absence: otherSide, ...marks, ...(marks.partnerGone && { record, ...flagChangeSinceBase(record.flags, flags) }),
+    absence: otherSide, ...marks, ...(marks.partnerGone && { record, ...flagChangeSinceBase(input, side, record.flags, flags) }),
   };
 }
 
-/** What a message's flags did since the base, when anything (for the report of an expunge that wins over it). */
-function flagChangeSinceBase(base: readonly string[], now: readonly string[]): Pick<Candidate, 'changedSinceBase'> {
+/** What a message's flags did on `side` since the base, when anything (for the report of an expunge that wins over it). */
+function flagChangeSinceBase(input: FolderPlanInput, side: Side, base: readonly string[], now: readonly string[]): Pick<Candidate, 'changedSinceBase'> {
   const before = normalizedView(base);
-  return sameFlags(before, now) ? {} : { changedSinceBase: describeFlagDelta(flagDelta(before, now)) };
+  const seen = seenAgainstBase(input, side, now, before);
+  return sameFlags(before, seen) ? {} : { changedSinceBase: describeFlagDelta(flagDelta(before, seen)) };
 }
 
 /**

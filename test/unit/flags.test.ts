@@ -3,6 +3,7 @@ import {
   filterAccepted,
   flagAccepted,
   flagDelta,
+  flagsAgainstBase,
   mergeFlags,
   normalizeFlags,
   normalizedView,
@@ -98,6 +99,18 @@ describe('filterAccepted', () => {
       kept: ['kw'],
       dropped: ['\\Seen'],
     });
+  });
+});
+
+describe('flagsAgainstBase', () => {
+  const noKeywords = { flags: ['\\Seen', '\\Flagged'], allowsNewKeywords: false };
+  it("adds the base's flags the side cannot store, normalised; a flag it can store stays absent (a real removal)", () => {
+    expect(flagsAgainstBase(['\\Seen'], ['\\Flagged', '\\Seen', '$Work', '\\Important'], noKeywords)).toEqual(['\\Seen', '$Work', '\\Important']);
+  });
+  it('is the flags themselves when the side stores everything or the base holds nothing it cannot store', () => {
+    const now = ['\\Seen'];
+    expect(flagsAgainstBase(now, ['$Work'], { flags: [], allowsNewKeywords: false })).toBe(now);
+    expect(flagsAgainstBase(now, ['\\Flagged', '\\Seen'], noKeywords)).toBe(now);
   });
 });
 

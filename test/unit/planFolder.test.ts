@@ -758,6 +758,27 @@ describe('planFolder: two-way', () => {
     expect(p.records).toEqual([recM(11, 5, 'g1'), recM(12, 6, 'g2')]);
   });
 
+  it('a flag a side cannot store is no change of that side: the base keeps it, the other side keeps it (either side)', () => {
+    for (const side of ['a', 'b'] as const) {
+      // The last run copied the message with $Work to the side that cannot store it: the base has $Work.
+      const accepts = side === 'b' ? { a: anyFlags, b: noKeywords } : { a: noKeywords, b: anyFlags };
+      const flags = (mine: string[], other: string[]) => (side === 'b' ? { a: snap([1, other]), b: snap([5, mine]) } : { a: snap([1, mine]), b: snap([5, other]) });
+      const settled = twoWay({ accepts, records: [rec(1, 5, 'g', ['\\Seen', '$Work'])], ...flags(['\\Seen'], ['\\Seen', '$Work']) });
+      expect(settled).toEqual({ ...nothing, records: [rec(1, 5, 'g', ['\\Seen', '$Work'])] });
+      // A real change of that side is still merged, and $Work stays on the other side.
+      const unseen = twoWay({ accepts, records: [rec(1, 5, 'g', ['\\Seen', '$Work'])], ...flags([], ['\\Seen', '$Work']) });
+      expect(unseen.flagChanges).toEqual([{ side: side === 'b' ? 'a' : 'b', uid: side === 'b' ? 1 : 5, add: [], remove: ['\\Seen'], why: `flags changed on ${side.toUpperCase()}: -\\Seen` }]);
+      expect(unseen.records).toEqual([rec(1, 5, 'g', ['$Work'])]);
+      // The other side removing $Work still removes it from the base.
+      const dropped = twoWay({ accepts, records: [rec(1, 5, 'g', ['\\Seen', '$Work'])], ...flags(['\\Seen'], ['\\Seen']) });
+      expect(dropped).toEqual({ ...nothing, records: [rec(1, 5, 'g', ['\\Seen'])] });
+      // The other side deletes it: the side that cannot store $Work changed nothing, no flag change is lost.
+      const gone = twoWay({ accepts, records: [rec(1, 5, 'g', ['\\Seen', '$Work'])], ...(side === 'b' ? { a: snap(), b: snap([5, ['\\Seen']]) } : { a: snap([1, ['\\Seen']]), b: snap() }) });
+      expect(gone.expunges.map((e) => [e.side, e.why])).toEqual([[side, `two-way: ${side === 'b' ? 'A' : 'B'} deleted it`]]);
+      expect(gone.expungesOverFlagChanges).toBeUndefined();
+    }
+  });
+
   it('deletes nothing on a side while the other holds messages it gave no identity for', () => {
     const p = twoWay({ records: [rec(1, 5, 'g1')], a: snap(), b: snap([5, []]), unidentified: { a: [3], b: [] } });
     expect(p.expunges).toEqual([]);
@@ -809,6 +830,16 @@ describe('planFolder: every action names its side and says why', () => {
       { side: 'b', uid: 12, why: "B's flags follow A's" },
       { side: 'b', uid: 13, why: 'matched by global id: flags as on A' },
     ]);
+  });
+});
+
+describe('planFolder: a flag a side cannot store, in copy and mirror', () => {
+  // A is never written there, so no copy put the base's flags on A: A's flags are what A has.
+  it('A lacking a base flag it cannot store is A removing it: B follows (mirror, copy)', () => {
+    for (const mode of ['copy', 'mirror'] as const) {
+      const p = plan({ mode, accepts: { a: noKeywords, b: anyFlags }, records: [rec(1, 11, 'g1', ['\\Seen', 'kw'])], a: snap([1, ['\\Seen']]), b: snap([11, ['\\Seen', 'kw']]) });
+      expect([p.flagChanges, p.records]).toEqual([[flagsOnB(11, [], ['kw'])], [rec(1, 11, 'g1', ['\\Seen'])]]);
+    }
   });
 });
 

@@ -1,0 +1,117 @@
+// Hostile review of two-way mode (issue 8): each test here is a bug the review
+// found and is marked FAILING (expected to fail until fixed; the diagnosis is in
+// the review report, branch review8). Memory stores through the real engine,
+// in the notation of test/support/mailboxTable.ts.
+
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryServer } from '../../src/store/memory/MemoryServer.js';
+import { forgetMemorySpecs, memorySpec } from '../support/memorySpecs.js';
+import { conformanceMessage, digest } from '../support/storeConformance.js';
+import { everyBody, memoryWorld } from '../support/memoryWorld.js';
+import { syncSpecs, tempDir } from '../support/sync.js';
+import { expectRowHolds, observe, runOnce, setUp, type TableCase } from '../support/mailboxTable.js';
+
+afterEach(forgetMemorySpecs);
+
+/** A box's messages and flags, without UIDs (copies and reassignments may take any new UID). */
+const contents = (boxText: string): string[] => boxText.split(' ').filter(Boolean).map((t) => t.replace(/@\d+/, '')).sort();
+
+// B restored from an older backup (it held 1@1 2@2 when last synced; the backup had 1@1 only), then
+// new mail (message 5) took UID 2 again: UIDNEXT, HIGHESTMODSEQ and MESSAGES are exactly those the
+// state recorded (`status: { b: {} }` records B's counters as they are now), so B looks unchanged.
+const RESTORED_B = { b: '1 5@2', state: '1/1=1 2/2=2', status: { b: {} } } as const;
+
+describe('two-way review: bugs found (FAILING until fixed)', () => {
+  it('FAILING: B restored from a backup, new mail reuses UID 2, A deletes the message UID 2 held: the new message (never seen) is deleted from B', async () => {
+    const world = memoryWorld({ mode: 'two-way' });
+    world.a.expunge('Work', [world.a.messages('Work')[1]!.uid]);
+    await world.sync();
+    const backup = world.b.snapshot(); // B's Work: 4@1
+    world.a.append('Work', [{ raw: conformanceMessage(5) }]);
+    expect((await world.sync()).failures).toEqual([]);
+    await world.sync(); // settled: B's Work 4@1 5@2, its status recorded as it is
+    world.b.restore(backup);
+    world.b.append('Work', [{ raw: conformanceMessage(9) }]); // 9@2: B's counters are back to those recorded
+    world.a.expunge('Work', [world.a.messages('Work')[1]!.uid]); // A deletes message 5
+    const run = await world.sync();
+    const nine = digest(conformanceMessage(9));
+    // Today: "deleting B UID 2 (global id <5's>): two-way: A deleted it" deletes message 9.
+    expect({ failures: run.failures, onA: everyBody(world.a).includes(nine), onB: everyBody(world.b).includes(nine) })
+      .toEqual({ failures: [], onA: true, onB: true });
+  });
+
+  it('FAILING: B restored with the same counters, A deleted message 2: message 5 (never seen) is deleted from B', async () => {
+    const row: TableCase = {
+      name: 'restored B, A deleted 2', a: '1', ...RESTORED_B,
+      // What the same run does when B's counters differ (B read in full): 5 kept, given a new UID, copied to A.
+      expect: { a: '1 5@2', b: '1 5@3', state: '1/1=1 2/3=5' },
+    };
+    await expectRowHolds(row);
+  });
+
+  it('FAILING: B restored with the same counters: message 5 never reaches A, message 2 never returns to B, and the run says all is well', async () => {
+    const world = await setUp({ name: 'restored B', a: '1 2', ...RESTORED_B, expect: { a: '', b: '', state: '' } });
+    const run = await runOnce(world);
+    await runOnce(world);
+    const seen = await observe(world);
+    expect({ failures: run.failures, a: contents(seen.a), b: contents(seen.b) }).toEqual({ failures: [], a: ['1', '2', '5'], b: ['1', '2', '5'] });
+  });
+
+  it("a keyword B cannot store (no \\* in PERMANENTFLAGS) stays on A in the next run: B did not remove it", async () => {
+    const a = new MemoryServer();
+    const b = new MemoryServer({ firstUidValidity: 5000n, allowsNewKeywords: false });
+    a.append('INBOX', [{ raw: conformanceMessage(1), flags: ['$Work', '\\Seen'] }]);
+    const specs = { a: memorySpec(a, 'a'), b: memorySpec(b, 'b') };
+    const statePath = join(tempDir('replimap-review-'), 'state');
+    const sync = () => syncSpecs(specs.a, specs.b, statePath, { mode: 'two-way', connections: 1 });
+    const first = await sync();
+    // The first run copies message 1 to B without $Work (B cannot store it, and says so once).
+    expect([first.failures, b.messages('INBOX').map((m) => m.flags)]).toEqual([[], [['\\Seen']]]);
+    const second = await sync();
+    expect(second.failures).toEqual([]);
+    // Nobody removed $Work: A keeps it (the planner reads its absence on B as no change of B).
+    expect(a.messages('INBOX').map((m) => m.flags)).toEqual([['$Work', '\\Seen']]);
+  });
+
+  // B's Work held 4@1 5@2 at the last run; B is restored from a backup where Work held 4@1 only (UIDNEXT 2),
+  // then new mail (message 9) takes UID 2 again; A deletes Work. Both B's counters as recorded (no flag
+  // change: the folder looks unchanged) and other ones (a flag change: the UID proof of folderProof.ts is asked).
+  for (const flagChange of [false, true]) {
+    it(`FAILING: a folder A deleted is deleted on B with a message replimap never saw in it (B restored, a UID reused${flagChange ? ', a flag changed' : ''})`, async () => {
+      const world = memoryWorld({ mode: 'two-way' });
+      world.a.expunge('Work', [world.a.messages('Work')[1]!.uid]);
+      await world.sync();
+      const backup = world.b.snapshot();
+      world.a.append('Work', [{ raw: conformanceMessage(5) }]);
+      expect((await world.sync()).failures).toEqual([]);
+      world.b.restore(backup);
+      world.b.append('Work', [{ raw: conformanceMessage(9) }]);
+      expect(world.b.messages('Work').map((m) => m.uid)).toEqual([1, 2]);
+      if (flagChange) world.b.setFlags('Work', [1], ['\\Seen'], []);
+      world.a.deleteFolder('Work');
+      const run = await world.sync();
+      const nine = digest(conformanceMessage(9));
+      // Never seen, so never deleted: Work comes back on A with message 9 (today: deleted on B, gone everywhere).
+      expect({ failures: run.failures, onA: everyBody(world.a).includes(nine), onB: everyBody(world.b).includes(nine) })
+        .toEqual({ failures: [], onA: true, onB: true });
+    });
+  }
+
+  it('FAILING: A deletes a folder holding 12 of the 14 messages the state remembers: B deletes it too, no guard (issue 8: more than half of its remembered messages makes the run refuse)', async () => {
+    const a = new MemoryServer();
+    const b = new MemoryServer({ firstUidValidity: 5000n });
+    a.append('INBOX', [1, 2].map((n) => ({ raw: conformanceMessage(n) })));
+    a.createFolder('Big');
+    a.append('Big', Array.from({ length: 12 }, (_, i) => ({ raw: conformanceMessage(i + 3) })));
+    const specs = { a: memorySpec(a, 'a'), b: memorySpec(b, 'b') };
+    const statePath = join(tempDir('replimap-review-'), 'state');
+    const sync = () => syncSpecs(specs.a, specs.b, statePath, { mode: 'two-way', connections: 1 });
+    expect((await sync()).failures).toEqual([]);
+    await sync();
+    a.deleteFolder('Big');
+    const run = await sync();
+    // Emptying those 12 messages one by one is withheld (the account count); deleting their folder is not.
+    expect({ keptOnB: b.hasFolder('Big') ? b.messages('Big').length : 0, withheld: run.summary.withheld.length > 0 }).toEqual({ keptOnB: 12, withheld: true });
+  });
+});
