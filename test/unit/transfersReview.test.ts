@@ -1,0 +1,51 @@
+// Hostile review of server-side moves and copies (review7). Every test here is
+// a KNOWN FAILING test: it shows a bug found in review, to be fixed on another
+// branch (no fix here). Memory stores, real engine (as test/unit/transfers.test.ts).
+
+import { afterEach, describe, expect, it } from 'vitest';
+import type { MemoryServer } from '../../src/store/memory/MemoryServer.js';
+import type { SyncOptions } from '../../src/sync/types.js';
+import { digest } from '../support/storeConformance.js';
+import { forgetMemorySpecs } from '../support/memorySpecs.js';
+import { bodies, memoryWorld, type MemoryWorld } from '../support/memoryWorld.js';
+
+afterEach(forgetMemorySpecs);
+
+/** Digests with flags per folder. */
+function contents(server: MemoryServer): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const f of server.folderNames()) out[f] = server.messages(f).map((m) => `${digest(m.body).slice(0, 12)} ${m.flags.join(',')}`).sort();
+  return out;
+}
+
+/** The world of memoryWorld synced once in `mode`, then A's first INBOX message moved to Archive; its digest. */
+async function movedOnA(mode: SyncOptions['mode']): Promise<{ world: MemoryWorld; moved: string }> {
+  const world = memoryWorld({ mode });
+  expect((await world.sync()).failures).toEqual([]);
+  const m = world.a.messages('INBOX')[0]!;
+  world.a.append('Archive', [{ raw: m.body, flags: m.flags, internalDate: m.internalDate }]);
+  world.a.expunge('INBOX', [m.uid]);
+  return { world, moved: digest(m.body) };
+}
+
+describe('FAILING (review7): a transfer whose source is gone when it runs', () => {
+  for (const mode of ['mirror', 'copy'] as const) {
+    it(`FAILING ${mode}: B's copy of the moved message is expunged by a B client between read and act; the run must not claim success, and a rerun must put it in B Archive`, async () => {
+      const { world, moved } = await movedOnA(mode);
+      const source = world.b.messages('INBOX').find((m) => digest(m.body) === moved)!;
+      // Another client of B expunges the source just before replimap's UID MOVE / UID COPY (which then moves nothing).
+      world.b.beforeOperation = (op) => {
+        if (op !== 'moveMessages' && op !== 'copyMessages') return;
+        world.b.beforeOperation = undefined;
+        world.b.expunge('INBOX', [source.uid]);
+      };
+      const run = await world.sync();
+      const claimedDone = run.failures.length === 0;
+      expect.soft({ claimedDone, onB: bodies(world.b, 'Archive').includes(moved) }).not.toEqual({ claimedDone: true, onB: false });
+      const rerun = await world.sync();
+      expect.soft(rerun.failures).toEqual([]);
+      expect.soft(bodies(world.b, "Archive")).toEqual([moved]);
+      expect(contents(world.b).Archive).toEqual(contents(world.a).Archive);
+    });
+  }
+});
