@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MemoryServer } from '../../src/store/memory/MemoryServer.js';
 import type { SyncOptions } from '../../src/sync/types.js';
-import { digest } from '../support/storeConformance.js';
+import { conformanceMessage, digest } from '../support/storeConformance.js';
 import { forgetMemorySpecs } from '../support/memorySpecs.js';
 import { bodies, memoryWorld, type MemoryWorld } from '../support/memoryWorld.js';
 
@@ -46,6 +46,36 @@ describe('FAILING (review7): a transfer whose source is gone when it runs', () =
       expect.soft(rerun.failures).toEqual([]);
       expect.soft(bodies(world.b, "Archive")).toEqual([moved]);
       expect(contents(world.b).Archive).toEqual(contents(world.a).Archive);
+    });
+  }
+});
+
+describe('FAILING (review7): one source folder, two target folders, the first with a flag delta', () => {
+  for (const mode of ['mirror', 'copy'] as const) {
+    it(`FAILING ${mode}: the second UID MOVE/COPY runs in the first target (left open by its flag delta): it takes the wrong message, records a UID that holds another`, async () => {
+      const world = memoryWorld({ mode });
+      world.a.append('Archive', [6, 7].map((n) => ({ raw: conformanceMessage(n) })));
+      expect((await world.sync()).failures).toEqual([]);
+      // B: INBOX UIDs 1-3, Archive UIDs 1-2. On A, INBOX UID 1 goes to Archive flagged (a delta on B's new UID 3
+      // there), INBOX UID 3 to Work: B's second command then names UID 3 while Archive is open.
+      const [first, , third] = world.a.messages('INBOX');
+      world.a.append('Archive', [{ raw: first!.body, flags: ['\\Flagged'], internalDate: first!.internalDate }]);
+      world.a.append('Work', [{ raw: third!.body, flags: third!.flags, internalDate: third!.internalDate }]);
+      if (mode === 'mirror') world.a.expunge('INBOX', [first!.uid, third!.uid]);
+      // Copy mode: INBOX must change on A to be read (an unchanged pair is no source).
+      else world.a.setFlags('INBOX', [world.a.messages('INBOX')[1]!.uid], ['\\Seen'], []);
+      const run = await world.sync();
+      expect.soft(run.failures).toEqual([]);
+      expect.soft(contents(world.b).Archive, 'B Archive after the run').toEqual(contents(world.a).Archive);
+      expect.soft(contents(world.b).Work, 'B Work after the run').toEqual(contents(world.a).Work);
+      expect.soft(bodies(world.b, 'Work').filter((d) => d === digest(first!.body)), 'A\'s Archive message moved on into Work').toEqual([]);
+      const rerun = await world.sync();
+      expect.soft(rerun.failures).toEqual([]);
+      const again = await world.sync();
+      expect.soft(again.summary, 'the run after a clean rerun is a no-op').toMatchObject({ copied: 0, transferred: 0, flagsUpdated: 0, expunged: 0 });
+      expect.soft(bodies(world.b, 'Work'), 'B Work has A\'s Work message after two runs').toContain(digest(third!.body));
+      expect.soft(contents(world.b).Work, 'B Work after two runs').toEqual(contents(world.a).Work);
+      if (mode === 'mirror') expect.soft(contents(world.b)).toEqual(contents(world.a));
     });
   }
 });
