@@ -4,6 +4,8 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MemoryServer } from '../../src/store/memory/MemoryServer.js';
+import { MemoryStore } from '../../src/store/memory/MemoryStore.js';
+import type { CopyResult } from '../../src/store/types.js';
 import type { SyncOptions } from '../../src/sync/types.js';
 import { conformanceMessage, digest } from '../support/storeConformance.js';
 import { forgetMemorySpecs } from '../support/memorySpecs.js';
@@ -78,4 +80,30 @@ describe('FAILING (review7): one source folder, two target folders, the first wi
       if (mode === 'mirror') expect.soft(contents(world.b)).toEqual(contents(world.a));
     });
   }
+});
+
+describe('FAILING (review7, minor): a server that answers UID MOVE without COPYUID (no UIDPLUS)', () => {
+  it('FAILING mirror: the flag delta is silently skipped, the run exits clean with B Archive lacking A\'s \\Flagged', async () => {
+    // The memory store always answers COPYUID; this one drops it, as a server without UIDPLUS does.
+    const proto = MemoryStore.prototype as unknown as { move: (uids: number[], target: string) => Promise<CopyResult> };
+    const move = proto.move;
+    proto.move = async function (this: MemoryStore, uids, target) {
+      await move.call(this, uids, target);
+      return { uids: new Map() };
+    };
+    try {
+      const world = memoryWorld({ mode: 'mirror' });
+      expect((await world.sync()).failures).toEqual([]);
+      const m = world.a.messages('INBOX')[0]!;
+      world.a.append('Archive', [{ raw: m.body, flags: ['\\Flagged'], internalDate: m.internalDate }]);
+      world.a.expunge('INBOX', [m.uid]);
+      const run = await world.sync();
+      expect(run.summary.transferred).toBe(1);
+      // Either the flag is there, or the run says it is not done (exit 1, or at least a warning).
+      const said = run.failures.length + run.warnings.length > 0;
+      expect({ said, archive: contents(world.b).Archive }).not.toEqual({ said: false, archive: [`${digest(m.body).slice(0, 12)} `] });
+    } finally {
+      proto.move = move;
+    }
+  });
 });
