@@ -107,3 +107,22 @@ describe('FAILING (review7, minor): a server that answers UID MOVE without COPYU
     }
   });
 });
+
+describe('FAILING (review7): another version under the same global id and of the same size', () => {
+  it('FAILING mirror: B moves its own version (same Message-ID, Date, From, Subject and size, another body) in place of A\'s', async () => {
+    const world = memoryWorld({ mode: 'mirror' });
+    expect((await world.sync()).failures).toEqual([]);
+    const old = world.a.messages('INBOX')[0]!;
+    // A second delivery of message 1 whose header says another thing in as many bytes (a spam score, a relay name).
+    const other = Buffer.from(old.body.toString('latin1').replace('X-Other: not part of the id', 'X-Other: NOT part of the id'), 'latin1');
+    expect(other.length).toBe(old.body.length);
+    expect(digest(other)).not.toBe(digest(old.body));
+    world.a.append('Archive', [{ raw: other }]);
+    world.a.expunge('INBOX', [old.uid]);
+    const run = await world.sync();
+    expect.soft(run.failures).toEqual([]);
+    expect.soft(bodies(world.b, 'Archive'), 'B Archive holds A\'s version').toEqual([digest(other)]);
+    await world.sync();
+    expect.soft(bodies(world.b, 'Archive'), 'B Archive holds A\'s version after a rerun').toEqual([digest(other)]);
+  });
+});
