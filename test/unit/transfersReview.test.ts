@@ -30,6 +30,19 @@ async function movedOnA(mode: SyncOptions['mode']): Promise<{ world: MemoryWorld
   return { world, moved: digest(m.body) };
 }
 
+// Diagnosis: transferInto (src/sync/transferExecute.ts) takes a UID MOVE/COPY
+// that did not fail as done for every transfer of the command. A source UID
+// absent from the COPYUID answer (the server moved nothing: another client
+// expunged or moved it since the read; IMAP answers OK) is recorded by
+// recordTransfer as a one-sided record (B UID 0, "paired next run by global
+// id"), counted as transferred, and the target's transfersUnsettled is undone,
+// so both folders' statuses are recorded. B Archive did not change, A Archive
+// did not change: the next runs skip Archive as unchanged and the one-sided
+// record is never acted on (a run that reads Archive again, after any change
+// there, does copy it). Copy mode alike. Exit 0 every run while B lacks the
+// message. A UID missing from a COPYUID that was given should be a
+// failed transfer (listed, both folders unsettled); only a wholly missing
+// COPYUID (no UIDPLUS) may mean "arrived, UID unknown".
 describe('FAILING (review7): a transfer whose source is gone when it runs', () => {
   for (const mode of ['mirror', 'copy'] as const) {
     it(`FAILING ${mode}: B's copy of the moved message is expunged by a B client between read and act; the run must not claim success, and a rerun must put it in B Archive`, async () => {
@@ -52,6 +65,16 @@ describe('FAILING (review7): a transfer whose source is gone when it runs', () =
   }
 });
 
+// Diagnosis: transferGroup opens the source folder once, then runs one
+// transferInto per target folder. deltasOnNewUids opens the *target* folder to
+// set the flag deltas on the new UIDs and leaves it open, so the next target's
+// UID MOVE/COPY names source UIDs in the previous target folder: it moves or
+// copies whatever holds those UIDs there (here A's flagged message, moved on
+// from Archive into Work), or nothing (then the bug above). The result's
+// COPYUID maps the UIDs given, so recordTransfer records Work's global id at a
+// UID holding another message, and Archive's record at a UID now empty. Fix
+// direction: reopen the source before each command (or set all deltas after
+// all commands of the group).
 describe('FAILING (review7): one source folder, two target folders, the first with a flag delta', () => {
   for (const mode of ['mirror', 'copy'] as const) {
     it(`FAILING ${mode}: the second UID MOVE/COPY runs in the first target (left open by its flag delta): it takes the wrong message, records a UID that holds another`, async () => {
@@ -82,6 +105,11 @@ describe('FAILING (review7): one source folder, two target folders, the first wi
   }
 });
 
+// Diagnosis (minor): without COPYUID (a server without UIDPLUS) transferInto
+// has no new UIDs, so deltasOnNewUids sets no flags and recordTransfer records
+// the copy one-sided; nothing is listed or said. The copy is there with the
+// source's flags; the next run reads Archive (its UIDNEXT moved), pairs it by
+// global id and fixes the flags. So one run exits 0 with B's flags not A's.
 describe('FAILING (review7, minor): a server that answers UID MOVE without COPYUID (no UIDPLUS)', () => {
   it('FAILING mirror: the flag delta is silently skipped, the run exits clean with B Archive lacking A\'s \\Flagged', async () => {
     // The memory store always answers COPYUID; this one drops it, as a server without UIDPLUS does.
@@ -108,6 +136,15 @@ describe('FAILING (review7, minor): a server that answers UID MOVE without COPYU
   });
 });
 
+// Diagnosis: planTransfers trusts global id + size as "the same message".
+// The global id hashes Message-ID, Date, From and Subject only, so two
+// deliveries of one mail that differ in another header (a spam score, a relay
+// name) of the same length pass; B moves its own older version into Archive
+// and records it as A's. The append path sends A's exact body, so this is new
+// with transfers (the core conflates such versions only when it re-matches
+// after a UIDVALIDITY change). Nothing ever corrects it: the record says
+// synced. A cheap check (e.g. a body digest or BODY.PEEK[HEADER] digest of the
+// source compared with A's) would close it; size alone cannot.
 describe('FAILING (review7): another version under the same global id and of the same size', () => {
   it('FAILING mirror: B moves its own version (same Message-ID, Date, From, Subject and size, another body) in place of A\'s', async () => {
     const world = memoryWorld({ mode: 'mirror' });
