@@ -3,8 +3,9 @@
 // source folder. Each group opens its source folder (refused if its
 // UIDVALIDITY changed since it was read), journals an intent per message in
 // its target pair (a kill leaves the next run reading that folder, which pairs
-// what arrived by global id), moves or copies per target folder, sets the
-// flag deltas on the new UIDs (from COPYUID), then records: the target pair
+// what arrived by global id), moves or copies per target folder (every
+// command while the source is open), then per command sets the flag deltas
+// on the new UIDs (from COPYUID, in the target folder) and records: the target pair
 // paired with the new UID, a moved message's source record deleted. Until a
 // transfer is confirmed both its folders keep their statuses unrecorded, so a
 // failure (listed, exit 1) or a kill leaves both messages known and both
@@ -67,9 +68,21 @@ export async function transferGroup(group: TransferGroup, acting: ActingByLabel,
   }
   for (const t of group.transfers) state.apply(intentOf(t.target, t.copy));
   await state.flush();
+  // Every command first, while the source folder is open: a flag delta opens its target folder.
+  const commands: Command[] = [];
+  for (const targets of byTarget(group.transfers)) {
+    const result = await runCommand(store, group.side, targets, acting);
+    if (result !== undefined) commands.push({ transfers: targets, result });
+  }
   const confirmed: string[] = [];
-  for (const targets of byTarget(group.transfers)) confirmed.push(...(await transferInto(store, group.side, targets, acting)));
+  for (const command of commands) confirmed.push(...(await settle(store, group.side, command, acting)));
   return confirmed;
+}
+
+/** One UID MOVE or UID COPY that the server answered OK, with its answer. */
+interface Command {
+  transfers: TransferAction[];
+  result: CopyResult;
 }
 
 function byTarget(transfers: readonly TransferAction[]): TransferAction[][] {
@@ -83,19 +96,28 @@ function byTarget(transfers: readonly TransferAction[]): TransferAction[][] {
   return [...out.values()];
 }
 
-/** One command (UID MOVE or UID COPY) from the open source folder into one target folder, then its flags and records. */
-async function transferInto(store: Store, side: Side, transfers: TransferAction[], acting: ActingByLabel): Promise<string[]> {
-  const { kind, target } = transfers[0]!;
-  const targetName = side === 'a' ? target.nameA : target.nameB;
-  let result: CopyResult;
+function targetNameOf(side: Side, t: TransferAction): string {
+  return side === 'a' ? t.target.nameA : t.target.nameB;
+}
+
+/** One command (UID MOVE or UID COPY) from the open source folder into one target folder; undefined (all listed as failed) if refused. */
+async function runCommand(store: Store, side: Side, transfers: TransferAction[], acting: ActingByLabel): Promise<CopyResult | undefined> {
+  const { kind } = transfers[0]!;
+  const targetName = targetNameOf(side, transfers[0]!);
   try {
     const uids = transfers.map((t) => t.source.uid);
-    result = kind === 'move' ? await store.moveMessages!(uids, targetName) : await store.copyMessages!(uids, targetName);
+    return kind === 'move' ? await store.moveMessages!(uids, targetName) : await store.copyMessages!(uids, targetName);
   } catch (err) {
     if (!(err instanceof StoreError)) throw err;
     for (const t of transfers) failed(acting, t, `${kind === 'move' ? 'UID MOVE' : 'UID COPY'} to ${targetName}: ${err.message}`);
-    return [];
+    return undefined;
   }
+}
+
+/** A command's flag deltas on the new UIDs, then its records; returns the global ids confirmed. */
+async function settle(store: Store, side: Side, { transfers, result }: Command, acting: ActingByLabel): Promise<string[]> {
+  const { target } = transfers[0]!;
+  const targetName = targetNameOf(side, transfers[0]!);
   // New UIDs of another UIDVALIDITY than read name nothing the state knows: kept one-sided, paired next run by global id.
   const newUids = result.uidValidity === undefined || result.uidValidity === target.uidValidity ? result.uids : new Map<number, number>();
   const flagFailures = await deltasOnNewUids(store, side, targetName, transfers, newUids);

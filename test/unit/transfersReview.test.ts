@@ -75,9 +75,11 @@ describe('FAILING (review7): a transfer whose source is gone when it runs', () =
 // UID holding another message, and Archive's record at a UID now empty. Fix
 // direction: reopen the source before each command (or set all deltas after
 // all commands of the group).
-describe('FAILING (review7): one source folder, two target folders, the first with a flag delta', () => {
+// Fixed (fixT): transferGroup runs every command of the group first, with the
+// source open, then each command's flag deltas and records.
+describe('review7: one source folder, two target folders, the first with a flag delta', () => {
   for (const mode of ['mirror', 'copy'] as const) {
-    it(`FAILING ${mode}: the second UID MOVE/COPY runs in the first target (left open by its flag delta): it takes the wrong message, records a UID that holds another`, async () => {
+    it(`${mode}: the second UID MOVE/COPY runs in the source folder (not the first target, opened by its flag delta): right messages, right UIDs`, async () => {
       const world = memoryWorld({ mode });
       world.a.append('Archive', [6, 7].map((n) => ({ raw: conformanceMessage(n) })));
       expect((await world.sync()).failures).toEqual([]);
