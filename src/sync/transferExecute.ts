@@ -114,16 +114,23 @@ async function runCommand(store: Store, side: Side, transfers: TransferAction[],
   }
 }
 
-/** A command's flag deltas on the new UIDs, then its records; returns the global ids confirmed. */
+/**
+ * A command's flag deltas on the new UIDs, then its records; returns the
+ * global ids confirmed. A source UID that a COPYUID leaves out was not moved
+ * or copied (IMAP answers OK for UIDs gone since the read): a failure. Only
+ * without any COPYUID (no UIDPLUS) is a transfer taken as arrived, UID unknown.
+ */
 async function settle(store: Store, side: Side, { transfers, result }: Command, acting: ActingByLabel): Promise<string[]> {
   const { target } = transfers[0]!;
   const targetName = targetNameOf(side, transfers[0]!);
   // New UIDs of another UIDVALIDITY than read name nothing the state knows: kept one-sided, paired next run by global id.
   const newUids = result.uidValidity === undefined || result.uidValidity === target.uidValidity ? result.uids : new Map<number, number>();
-  const flagFailures = await deltasOnNewUids(store, side, targetName, transfers, newUids);
-  for (const t of transfers) recordTransfer(acting, t, newUids.get(t.source.uid), flagFailures);
+  const arrived = transfers.filter((t) => result.uidValidity === undefined || result.uids.has(t.source.uid));
+  for (const t of transfers) if (!arrived.includes(t)) failed(acting, t, `the server's COPYUID for ${targetName} does not name UID ${t.source.uid} (gone from the source since it was read?)`);
+  const flagFailures = await deltasOnNewUids(store, side, targetName, arrived, newUids);
+  for (const t of arrived) recordTransfer(acting, t, newUids.get(t.source.uid), flagFailures);
   await acting.get(target.label)!.run.ctx.state.flush();
-  return transfers.map((t) => t.copy.gid);
+  return arrived.map((t) => t.copy.gid);
 }
 
 /**
