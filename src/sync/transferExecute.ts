@@ -127,10 +127,20 @@ async function settle(store: Store, side: Side, { transfers, result }: Command, 
   const newUids = result.uidValidity === undefined || result.uidValidity === target.uidValidity ? result.uids : new Map<number, number>();
   const arrived = transfers.filter((t) => result.uidValidity === undefined || result.uids.has(t.source.uid));
   for (const t of transfers) if (!arrived.includes(t)) failed(acting, t, `the server's COPYUID for ${targetName} does not name UID ${t.source.uid} (gone from the source since it was read?)`);
+  const blind = arrived.filter((t) => !newUids.has(t.source.uid) && hasDelta(t)).length;
+  if (blind > 0) {
+    const why = result.uidValidity === undefined ? 'the server gave no COPYUID (no UIDPLUS)' : 'its UIDVALIDITY changed';
+    const run = acting.get(target.label)!.run;
+    run.ctx.observer.warning(`${target.label}: flags of ${blind} message(s) ${transfers[0]!.kind === 'move' ? 'moved' : 'copied'} into ${sideLabel(side)} ${targetName} not set (${why}: new UIDs unknown); the next run sets them`);
+  }
   const flagFailures = await deltasOnNewUids(store, side, targetName, arrived, newUids);
   for (const t of arrived) recordTransfer(acting, t, newUids.get(t.source.uid), flagFailures);
   await acting.get(target.label)!.run.ctx.state.flush();
   return arrived.map((t) => t.copy.gid);
+}
+
+function hasDelta(t: TransferAction): boolean {
+  return t.flagDelta.add.length > 0 || t.flagDelta.remove.length > 0;
 }
 
 /**
@@ -147,7 +157,7 @@ async function deltasOnNewUids(
   const changes: FlagChange[] = [];
   for (const t of transfers) {
     const uid = newUids.get(t.source.uid);
-    if (uid !== undefined && (t.flagDelta.add.length > 0 || t.flagDelta.remove.length > 0)) changes.push({ side, uid, ...t.flagDelta, why: t.why });
+    if (uid !== undefined && hasDelta(t)) changes.push({ side, uid, ...t.flagDelta, why: t.why });
   }
   if (changes.length === 0) return new Map();
   try {
@@ -162,8 +172,10 @@ async function deltasOnNewUids(
 /**
  * A confirmed transfer in the state: the target pair's message paired with its
  * new UID (one-sided without one: the next run pairs it by global id), a moved
- * message's source record gone. A flag delta that failed is listed and
- * recorded as not done: the pair's merge base is then the flags the copy has.
+ * message's source record gone. A flag delta that failed is listed, and one
+ * without a new UID warned about (settle); both are recorded as not done: the
+ * pair's merge base is then the flags the copy has, and the target folder is
+ * left unsettled so that the next run reads both its sides and sets them.
  */
 function recordTransfer(acting: ActingByLabel, t: TransferAction, newUid: number | undefined, flagFailures: ReadonlyMap<number, string>): void {
   const target = acting.get(t.target.label)!.run;
@@ -171,16 +183,17 @@ function recordTransfer(acting: ActingByLabel, t: TransferAction, newUid: number
   const { copy } = t;
   let flags: readonly string[] = copy.sourceFlags;
   const flagFailure = newUid === undefined ? undefined : flagFailures.get(newUid);
-  if (flagFailure !== undefined) {
-    target.fail({ uid: newUid!, side: sideLabel(t.side), reason: flagFailure });
-    flags = [...copy.flags.filter((f) => !t.flagDelta.add.includes(f)), ...t.flagDelta.remove].sort();
-  }
+  if (flagFailure !== undefined) target.fail({ uid: newUid!, side: sideLabel(t.side), reason: flagFailure });
+  // A delta not set (failed, or no new UID to set it on): the merge base is the flags the copy has, so the next run sets them.
+  const deltaUnset = flagFailure !== undefined || (newUid === undefined && hasDelta(t));
+  if (deltaUnset) flags = [...copy.flags.filter((f) => !t.flagDelta.add.includes(f)), ...t.flagDelta.remove].sort();
   state.apply({ op: 'put', nameA: t.target.nameA, nameB: t.target.nameB, record: { ...uidsBySide(copy.from, copy.uid, newUid ?? 0), gid: copy.gid, flags: [...flags], ...markOf(copy) } });
   if (t.kind === 'move') state.apply({ op: 'del', nameA: t.source.nameA, nameB: t.source.nameB, uidA: t.source.record.uidA, uidB: t.source.record.uidB });
   target.result.transferred++;
   if (newUid !== undefined && t.side === 'b') target.result.maxAppendedUid = Math.max(target.result.maxAppendedUid, newUid);
   if (newUid !== undefined && t.side === 'a') target.result.maxAppendedUidA = Math.max(target.result.maxAppendedUidA, newUid);
-  for (const label of foldersOf(t)) acting.get(label)!.run.transfersUnsettled--;
+  // The target stays unsettled while a delta is not set: its statuses unrecorded, both its sides are read next run.
+  for (const label of foldersOf(t)) if (!(deltaUnset && label === t.target.label)) acting.get(label)!.run.transfersUnsettled--;
 }
 
 /** A transfer that failed: listed under its source folder and UID (where the message still is); both folders stay unsettled. */
