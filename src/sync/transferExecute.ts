@@ -174,8 +174,8 @@ async function deltasOnNewUids(
  * new UID (one-sided without one: the next run pairs it by global id), a moved
  * message's source record gone. A flag delta that failed is listed, and one
  * without a new UID warned about (settle); both are recorded as not done: the
- * pair's merge base is then the flags the copy has, and the target folder is
- * left unsettled so that the next run reads both its sides and sets them.
+ * pair's merge base is then the flags the copy has. Without a new UID the
+ * target folder is left unsettled so that the next run reads both its sides.
  */
 function recordTransfer(acting: ActingByLabel, t: TransferAction, newUid: number | undefined, flagFailures: ReadonlyMap<number, string>): void {
   const target = acting.get(t.target.label)!.run;
@@ -185,15 +185,15 @@ function recordTransfer(acting: ActingByLabel, t: TransferAction, newUid: number
   const flagFailure = newUid === undefined ? undefined : flagFailures.get(newUid);
   if (flagFailure !== undefined) target.fail({ uid: newUid!, side: sideLabel(t.side), reason: flagFailure });
   // A delta not set (failed, or no new UID to set it on): the merge base is the flags the copy has, so the next run sets them.
-  const deltaUnset = flagFailure !== undefined || (newUid === undefined && hasDelta(t));
-  if (deltaUnset) flags = [...copy.flags.filter((f) => !t.flagDelta.add.includes(f)), ...t.flagDelta.remove].sort();
+  if (flagFailure !== undefined || (newUid === undefined && hasDelta(t))) flags = [...copy.flags.filter((f) => !t.flagDelta.add.includes(f)), ...t.flagDelta.remove].sort();
   state.apply({ op: 'put', nameA: t.target.nameA, nameB: t.target.nameB, record: { ...uidsBySide(copy.from, copy.uid, newUid ?? 0), gid: copy.gid, flags: [...flags], ...markOf(copy) } });
   if (t.kind === 'move') state.apply({ op: 'del', nameA: t.source.nameA, nameB: t.source.nameB, uidA: t.source.record.uidA, uidB: t.source.record.uidB });
   target.result.transferred++;
   if (newUid !== undefined && t.side === 'b') target.result.maxAppendedUid = Math.max(target.result.maxAppendedUid, newUid);
   if (newUid !== undefined && t.side === 'a') target.result.maxAppendedUidA = Math.max(target.result.maxAppendedUidA, newUid);
-  // The target stays unsettled while a delta is not set: its statuses unrecorded, both its sides are read next run.
-  for (const label of foldersOf(t)) if (!(deltaUnset && label === t.target.label)) acting.get(label)!.run.transfersUnsettled--;
+  // Without a new UID (no COPYUID: the copy may not be there, its flags are not set) the target stays unsettled:
+  // its statuses unrecorded, both its sides are read next run, which pairs or copies it and sets its flags.
+  for (const label of foldersOf(t)) if (newUid !== undefined || label !== t.target.label) acting.get(label)!.run.transfersUnsettled--;
 }
 
 /** A transfer that failed: listed under its source folder and UID (where the message still is); both folders stay unsettled. */

@@ -149,6 +149,45 @@ describe('review7 (minor): a server that answers UID MOVE without COPYUID (no UI
   }
 });
 
+// Found while fixing (fixT): without COPYUID a command that moved nothing
+// (its source gone since the read; Dovecot then answers OK without COPYUID
+// even with UIDPLUS) cannot be told from one that did. The run cannot know; the
+// target folder is left unsettled so the next run reads it and copies it.
+describe('fixT: a server that answers without COPYUID, the source gone when the command runs', () => {
+  for (const mode of ['mirror', 'copy', 'two-way'] as const) {
+    it(`${mode}: the next run reads the target again and puts the message in B Archive`, async () => {
+      const proto = MemoryStore.prototype as unknown as Record<'move' | 'copy', (uids: number[], target: string) => Promise<CopyResult>>;
+      const { move, copy } = proto;
+      proto.move = async function (this: MemoryStore, uids, target) {
+        await move.call(this, uids, target);
+        return { uids: new Map() };
+      };
+      proto.copy = async function (this: MemoryStore, uids, target) {
+        await copy.call(this, uids, target);
+        return { uids: new Map() };
+      };
+      try {
+        const { world, moved } = await movedOnA(mode);
+        const source = world.b.messages('INBOX').find((m) => digest(m.body) === moved)!;
+        world.b.beforeOperation = (op) => {
+          if (op !== 'moveMessages' && op !== 'copyMessages') return;
+          world.b.beforeOperation = undefined;
+          world.b.expunge('INBOX', [source.uid]);
+        };
+        expect((await world.sync()).summary.transferred).toBe(1);
+        expect(bodies(world.b, 'Archive')).toEqual([]);
+        expect((await world.sync()).failures).toEqual([]);
+        expect(bodies(world.b, 'Archive')).toEqual([moved]);
+        expect(contents(world.b).Archive).toEqual(contents(world.a).Archive);
+        expect((await world.sync()).summary, 'the run after is a no-op').toMatchObject({ copied: 0, transferred: 0, flagsUpdated: 0, expunged: 0 });
+      } finally {
+        proto.move = move;
+        proto.copy = copy;
+      }
+    });
+  }
+});
+
 // Diagnosis: planTransfers trusts global id + size as "the same message".
 // The global id hashes Message-ID, Date, From and Subject only, so two
 // deliveries of one mail that differ in another header (a spam score, a relay
