@@ -30,6 +30,35 @@ async function movedOnA(mode: SyncOptions['mode']): Promise<{ world: MemoryWorld
   return { world, moved: digest(m.body) };
 }
 
+/** Another client of B expunges B INBOX `uid` just before replimap's UID MOVE / UID COPY (which then moves nothing). */
+function expungedBeforeTransfer(world: MemoryWorld, uid: number): void {
+  world.b.beforeOperation = (op) => {
+    if (op !== 'moveMessages' && op !== 'copyMessages') return;
+    world.b.beforeOperation = undefined;
+    world.b.expunge('INBOX', [uid]);
+  };
+}
+
+/** Runs `body` with memory stores that answer UID MOVE and UID COPY without COPYUID, as a server without UIDPLUS does. */
+async function withoutCopyUid(body: () => Promise<void>): Promise<void> {
+  const proto = MemoryStore.prototype as unknown as Record<'move' | 'copy', (uids: number[], target: string) => Promise<CopyResult>>;
+  const { move, copy } = proto;
+  proto.move = async function (this: MemoryStore, uids, target) {
+    await move.call(this, uids, target);
+    return { uids: new Map() };
+  };
+  proto.copy = async function (this: MemoryStore, uids, target) {
+    await copy.call(this, uids, target);
+    return { uids: new Map() };
+  };
+  try {
+    await body();
+  } finally {
+    proto.move = move;
+    proto.copy = copy;
+  }
+}
+
 // Diagnosis: transferInto (src/sync/transferExecute.ts) takes a UID MOVE/COPY
 // that did not fail as done for every transfer of the command. A source UID
 // absent from the COPYUID answer (the server moved nothing: another client
@@ -50,12 +79,7 @@ describe('review7: a transfer whose source is gone when it runs', () => {
     it(`${mode}: B's copy of the moved message is expunged by a B client between read and act; the run lists a failed transfer, and a rerun puts it in B Archive`, async () => {
       const { world, moved } = await movedOnA(mode);
       const source = world.b.messages('INBOX').find((m) => digest(m.body) === moved)!;
-      // Another client of B expunges the source just before replimap's UID MOVE / UID COPY (which then moves nothing).
-      world.b.beforeOperation = (op) => {
-        if (op !== 'moveMessages' && op !== 'copyMessages') return;
-        world.b.beforeOperation = undefined;
-        world.b.expunge('INBOX', [source.uid]);
-      };
+      expungedBeforeTransfer(world, source.uid);
       const run = await world.sync();
       expect(bodies(world.b, 'Archive')).not.toContain(moved);
       expect(run.failures.map((f) => `${f.folder} ${f.side} ${f.uid} ${/does not name UID/.test(f.reason)}`)).toEqual([`INBOX B ${source.uid} true`]);
@@ -118,15 +142,8 @@ describe('review7: one source folder, two target folders, the first with a flag 
 // base as the flags the copy has, so the next run sets A's flags on it.
 describe('review7 (minor): a server that answers UID MOVE without COPYUID (no UIDPLUS)', () => {
   for (const mode of ['mirror', 'two-way'] as const) {
-    it(`${mode}: the flag delta cannot be set: the run warns naming the folder and count, and the next run sets A's \\Flagged on B`, async () => {
-      // The memory store always answers COPYUID; this one drops it, as a server without UIDPLUS does.
-      const proto = MemoryStore.prototype as unknown as { move: (uids: number[], target: string) => Promise<CopyResult> };
-      const move = proto.move;
-      proto.move = async function (this: MemoryStore, uids, target) {
-        await move.call(this, uids, target);
-        return { uids: new Map() };
-      };
-      try {
+    it(`${mode}: the flag delta cannot be set: the run warns naming the folder and count, and the next run sets A's \\Flagged on B`, () =>
+      withoutCopyUid(async () => {
         const world = memoryWorld({ mode });
         expect((await world.sync()).failures).toEqual([]);
         const m = world.a.messages('INBOX')[0]!;
@@ -142,10 +159,7 @@ describe('review7 (minor): a server that answers UID MOVE without COPYUID (no UI
         expect(contents(world.a).Archive).toEqual(contents(world.b).Archive);
         expect(contents(world.b)).toEqual(contents(world.a));
         expect((await world.sync()).summary, 'the run after is a no-op').toMatchObject({ copied: 0, transferred: 0, flagsUpdated: 0, expunged: 0 });
-      } finally {
-        proto.move = move;
-      }
-    });
+      }));
   }
 });
 
@@ -155,36 +169,17 @@ describe('review7 (minor): a server that answers UID MOVE without COPYUID (no UI
 // target folder is left unsettled so the next run reads it and copies it.
 describe('fixT: a server that answers without COPYUID, the source gone when the command runs', () => {
   for (const mode of ['mirror', 'copy', 'two-way'] as const) {
-    it(`${mode}: the next run reads the target again and puts the message in B Archive`, async () => {
-      const proto = MemoryStore.prototype as unknown as Record<'move' | 'copy', (uids: number[], target: string) => Promise<CopyResult>>;
-      const { move, copy } = proto;
-      proto.move = async function (this: MemoryStore, uids, target) {
-        await move.call(this, uids, target);
-        return { uids: new Map() };
-      };
-      proto.copy = async function (this: MemoryStore, uids, target) {
-        await copy.call(this, uids, target);
-        return { uids: new Map() };
-      };
-      try {
+    it(`${mode}: the next run reads the target again and puts the message in B Archive`, () =>
+      withoutCopyUid(async () => {
         const { world, moved } = await movedOnA(mode);
-        const source = world.b.messages('INBOX').find((m) => digest(m.body) === moved)!;
-        world.b.beforeOperation = (op) => {
-          if (op !== 'moveMessages' && op !== 'copyMessages') return;
-          world.b.beforeOperation = undefined;
-          world.b.expunge('INBOX', [source.uid]);
-        };
+        expungedBeforeTransfer(world, world.b.messages('INBOX').find((m) => digest(m.body) === moved)!.uid);
         expect((await world.sync()).summary.transferred).toBe(1);
         expect(bodies(world.b, 'Archive')).toEqual([]);
         expect((await world.sync()).failures).toEqual([]);
         expect(bodies(world.b, 'Archive')).toEqual([moved]);
         expect(contents(world.b).Archive).toEqual(contents(world.a).Archive);
         expect((await world.sync()).summary, 'the run after is a no-op').toMatchObject({ copied: 0, transferred: 0, flagsUpdated: 0, expunged: 0 });
-      } finally {
-        proto.move = move;
-        proto.copy = copy;
-      }
-    });
+      }));
   }
 });
 
