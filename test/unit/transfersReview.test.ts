@@ -195,7 +195,8 @@ describe('fixT: a server that answers without COPYUID, the source gone when the 
 // Kept as it is (fixT): a documented design choice. man/replimap.1, IDENTITY:
 // "When an id has one message on each side, the two are paired whatever their
 // sizes (servers may rewrite bytes on APPEND)"; a transfer pairs as the core
-// does. `it.fails`: this test passes while the choice stands and fails (tells)
+// does, and the man page's moves paragraph says it outright ("a version with
+// the same global id and the same size is taken to be the moved message"). `it.fails`: this test passes while the choice stands and fails (tells)
 // if a body check is ever added.
 describe('review7: another version under the same global id and of the same size (design choice, see IDENTITY)', () => {
   it.fails('mirror (known, by design): B moves its own version (same Message-ID, Date, From, Subject and size, another body) in place of A\'s', async () => {
