@@ -3,8 +3,9 @@
 // source folder. Each group opens its source folder (refused if its
 // UIDVALIDITY changed since it was read), journals an intent per message in
 // its target pair (a kill leaves the next run reading that folder, which pairs
-// what arrived by global id), moves or copies per target folder, sets the
-// flag deltas on the new UIDs (from COPYUID), then records: the target pair
+// what arrived by global id), moves or copies per target folder (every
+// command while the source is open), then per command sets the flag deltas
+// on the new UIDs (from COPYUID, in the target folder) and records: the target pair
 // paired with the new UID, a moved message's source record deleted. Until a
 // transfer is confirmed both its folders keep their statuses unrecorded, so a
 // failure (listed, exit 1) or a kill leaves both messages known and both
@@ -67,9 +68,21 @@ export async function transferGroup(group: TransferGroup, acting: ActingByLabel,
   }
   for (const t of group.transfers) state.apply(intentOf(t.target, t.copy));
   await state.flush();
+  // Every command first, while the source folder is open: a flag delta opens its target folder.
+  const commands: Command[] = [];
+  for (const targets of byTarget(group.transfers)) {
+    const result = await runCommand(store, group.side, targets, acting);
+    if (result !== undefined) commands.push({ transfers: targets, result });
+  }
   const confirmed: string[] = [];
-  for (const targets of byTarget(group.transfers)) confirmed.push(...(await transferInto(store, group.side, targets, acting)));
+  for (const command of commands) confirmed.push(...(await settle(store, group.side, command, acting)));
   return confirmed;
+}
+
+/** One UID MOVE or UID COPY that the server answered OK, with its answer. */
+interface Command {
+  transfers: TransferAction[];
+  result: CopyResult;
 }
 
 function byTarget(transfers: readonly TransferAction[]): TransferAction[][] {
@@ -83,25 +96,51 @@ function byTarget(transfers: readonly TransferAction[]): TransferAction[][] {
   return [...out.values()];
 }
 
-/** One command (UID MOVE or UID COPY) from the open source folder into one target folder, then its flags and records. */
-async function transferInto(store: Store, side: Side, transfers: TransferAction[], acting: ActingByLabel): Promise<string[]> {
-  const { kind, target } = transfers[0]!;
-  const targetName = side === 'a' ? target.nameA : target.nameB;
-  let result: CopyResult;
+function targetNameOf(side: Side, t: TransferAction): string {
+  return side === 'a' ? t.target.nameA : t.target.nameB;
+}
+
+/** One command (UID MOVE or UID COPY) from the open source folder into one target folder; undefined (all listed as failed) if refused. */
+async function runCommand(store: Store, side: Side, transfers: TransferAction[], acting: ActingByLabel): Promise<CopyResult | undefined> {
+  const { kind } = transfers[0]!;
+  const targetName = targetNameOf(side, transfers[0]!);
   try {
     const uids = transfers.map((t) => t.source.uid);
-    result = kind === 'move' ? await store.moveMessages!(uids, targetName) : await store.copyMessages!(uids, targetName);
+    return kind === 'move' ? await store.moveMessages!(uids, targetName) : await store.copyMessages!(uids, targetName);
   } catch (err) {
     if (!(err instanceof StoreError)) throw err;
     for (const t of transfers) failed(acting, t, `${kind === 'move' ? 'UID MOVE' : 'UID COPY'} to ${targetName}: ${err.message}`);
-    return [];
+    return undefined;
   }
+}
+
+/**
+ * A command's flag deltas on the new UIDs, then its records; returns the
+ * global ids confirmed. A source UID that a COPYUID leaves out was not moved
+ * or copied (IMAP answers OK for UIDs gone since the read): a failure. Only
+ * without any COPYUID (no UIDPLUS) is a transfer taken as arrived, UID unknown.
+ */
+async function settle(store: Store, side: Side, { transfers, result }: Command, acting: ActingByLabel): Promise<string[]> {
+  const { target } = transfers[0]!;
+  const targetName = targetNameOf(side, transfers[0]!);
   // New UIDs of another UIDVALIDITY than read name nothing the state knows: kept one-sided, paired next run by global id.
   const newUids = result.uidValidity === undefined || result.uidValidity === target.uidValidity ? result.uids : new Map<number, number>();
-  const flagFailures = await deltasOnNewUids(store, side, targetName, transfers, newUids);
-  for (const t of transfers) recordTransfer(acting, t, newUids.get(t.source.uid), flagFailures);
+  const arrived = transfers.filter((t) => result.uidValidity === undefined || result.uids.has(t.source.uid));
+  for (const t of transfers) if (!arrived.includes(t)) failed(acting, t, `the server's COPYUID for ${targetName} does not name UID ${t.source.uid} (gone from the source since it was read?)`);
+  const blind = arrived.filter((t) => !newUids.has(t.source.uid) && hasDelta(t)).length;
+  if (blind > 0) {
+    const why = result.uidValidity === undefined ? 'the server gave no COPYUID (no UIDPLUS)' : 'its UIDVALIDITY changed';
+    const run = acting.get(target.label)!.run;
+    run.ctx.observer.warning(`${target.label}: flags of ${blind} message(s) ${transfers[0]!.kind === 'move' ? 'moved' : 'copied'} into ${sideLabel(side)} ${targetName} not set (${why}: new UIDs unknown); the next run sets them`);
+  }
+  const flagFailures = await deltasOnNewUids(store, side, targetName, arrived, newUids);
+  for (const t of arrived) recordTransfer(acting, t, newUids.get(t.source.uid), flagFailures);
   await acting.get(target.label)!.run.ctx.state.flush();
-  return transfers.map((t) => t.copy.gid);
+  return arrived.map((t) => t.copy.gid);
+}
+
+function hasDelta(t: TransferAction): boolean {
+  return t.flagDelta.add.length > 0 || t.flagDelta.remove.length > 0;
 }
 
 /**
@@ -118,7 +157,7 @@ async function deltasOnNewUids(
   const changes: FlagChange[] = [];
   for (const t of transfers) {
     const uid = newUids.get(t.source.uid);
-    if (uid !== undefined && (t.flagDelta.add.length > 0 || t.flagDelta.remove.length > 0)) changes.push({ side, uid, ...t.flagDelta, why: t.why });
+    if (uid !== undefined && hasDelta(t)) changes.push({ side, uid, ...t.flagDelta, why: t.why });
   }
   if (changes.length === 0) return new Map();
   try {
@@ -133,8 +172,10 @@ async function deltasOnNewUids(
 /**
  * A confirmed transfer in the state: the target pair's message paired with its
  * new UID (one-sided without one: the next run pairs it by global id), a moved
- * message's source record gone. A flag delta that failed is listed and
- * recorded as not done: the pair's merge base is then the flags the copy has.
+ * message's source record gone. A flag delta that failed is listed, and one
+ * without a new UID warned about (settle); both are recorded as not done: the
+ * pair's merge base is then the flags the copy has. Without a new UID the
+ * target folder is left unsettled so that the next run reads both its sides.
  */
 function recordTransfer(acting: ActingByLabel, t: TransferAction, newUid: number | undefined, flagFailures: ReadonlyMap<number, string>): void {
   const target = acting.get(t.target.label)!.run;
@@ -142,16 +183,17 @@ function recordTransfer(acting: ActingByLabel, t: TransferAction, newUid: number
   const { copy } = t;
   let flags: readonly string[] = copy.sourceFlags;
   const flagFailure = newUid === undefined ? undefined : flagFailures.get(newUid);
-  if (flagFailure !== undefined) {
-    target.fail({ uid: newUid!, side: sideLabel(t.side), reason: flagFailure });
-    flags = [...copy.flags.filter((f) => !t.flagDelta.add.includes(f)), ...t.flagDelta.remove].sort();
-  }
+  if (flagFailure !== undefined) target.fail({ uid: newUid!, side: sideLabel(t.side), reason: flagFailure });
+  // A delta not set (failed, or no new UID to set it on): the merge base is the flags the copy has, so the next run sets them.
+  if (flagFailure !== undefined || (newUid === undefined && hasDelta(t))) flags = [...copy.flags.filter((f) => !t.flagDelta.add.includes(f)), ...t.flagDelta.remove].sort();
   state.apply({ op: 'put', nameA: t.target.nameA, nameB: t.target.nameB, record: { ...uidsBySide(copy.from, copy.uid, newUid ?? 0), gid: copy.gid, flags: [...flags], ...markOf(copy) } });
   if (t.kind === 'move') state.apply({ op: 'del', nameA: t.source.nameA, nameB: t.source.nameB, uidA: t.source.record.uidA, uidB: t.source.record.uidB });
   target.result.transferred++;
   if (newUid !== undefined && t.side === 'b') target.result.maxAppendedUid = Math.max(target.result.maxAppendedUid, newUid);
   if (newUid !== undefined && t.side === 'a') target.result.maxAppendedUidA = Math.max(target.result.maxAppendedUidA, newUid);
-  for (const label of foldersOf(t)) acting.get(label)!.run.transfersUnsettled--;
+  // Without a new UID (no COPYUID: the copy may not be there, its flags are not set) the target stays unsettled:
+  // its statuses unrecorded, both its sides are read next run, which pairs or copies it and sets its flags.
+  for (const label of foldersOf(t)) if (newUid !== undefined || label !== t.target.label) acting.get(label)!.run.transfersUnsettled--;
 }
 
 /** A transfer that failed: listed under its source folder and UID (where the message still is); both folders stay unsettled. */
