@@ -13,8 +13,9 @@ import { fetchDigests, withSizes } from './bodyDigests.js';
 import { CompactEnvelopes, type CopyEnvelopes } from './copyEnvelopes.js';
 import type { ReadOutcome } from './executor.js';
 import { globalId, identityWithoutSize } from './identity.js';
+import { withIdentities } from './identityQuestions.js';
 import { planGuarded } from './mirrorGuard.js';
-import type { FolderPlanInput, HeldWithoutUid, ReassignHow, SideSnapshot } from './planTypes.js';
+import type { FolderPlan, FolderPlanInput, HeldWithoutUid, ReassignHow, SideSnapshot } from './planTypes.js';
 import { rollbackEvidence } from './rollback.js';
 import { mayWrite, SIDES } from './side.js';
 import { buildSnapshot, heldDroppedByVoiding, voidSide } from './snapshot.js';
@@ -256,8 +257,7 @@ async function answerPlannerQuestions(
   guard: GuardInput,
   envelopes: { a: Map<number, MessageEnvelope>; b: Map<number, MessageEnvelope> },
 ): Promise<{ input: PairReading['input']; digestErrors: string[]; envelopes: PairReading['envelopes'] }> {
-  let input = first;
-  let plan = planGuarded(input, guard).plan;
+  let { input, plan } = await identitiesAnswered(stores, first, planGuarded(first, guard).plan, guard);
   const digestErrors: string[] = [];
   if (plan.needDigests !== undefined) {
     const [sizedA, sizedB] = await Promise.all([
@@ -280,7 +280,8 @@ async function answerPlannerQuestions(
     if (onA.error) digestErrors.push(`A: ${onA.error}`);
     if (onB.error) digestErrors.push(`B: ${onB.error}`);
     input = { ...input, digests: { a: onA.digests, b: onB.digests } };
-    plan = planGuarded(input, guard).plan;
+    // A deletion the digests decided may ask for an identity too.
+    ({ input, plan } = await identitiesAnswered(stores, input, planGuarded(input, guard).plan, guard));
   }
   // Copies of messages the state already knew carry no envelope yet: one FETCH per source side for all of them.
   // What a side does not return stays out of its envelopes; the executor settles it.
@@ -295,6 +296,24 @@ async function answerPlannerQuestions(
     if (envelope !== undefined) kept[from].push(envelope);
   }
   return { input, digestErrors, envelopes: { a: new CompactEnvelopes(kept.a), b: new CompactEnvelopes(kept.b) } };
+}
+
+/**
+ * Two-way: the input with the identities its plan asked for (needIdentity) read
+ * into the snapshots, and the plan made again; as they are when it asks for none
+ * (copy and mirror never do).
+ */
+async function identitiesAnswered(
+  stores: { a: Store; b: Store },
+  input: PairReading['input'],
+  plan: FolderPlan,
+  guard: GuardInput,
+): Promise<{ input: PairReading['input']; plan: FolderPlan }> {
+  const want = plan.needIdentity;
+  if (want === undefined) return { input, plan };
+  const [a, b] = await Promise.all([withIdentities(stores.a, input.a, want.a), withIdentities(stores.b, input.b, want.b)]);
+  const next = { ...input, a, b };
+  return { input: next, plan: planGuarded(next, guard).plan };
 }
 
 function snapshotOf(records: readonly MessageRecord[], side: 'a' | 'b', read: FolderRead): SideSnapshot {

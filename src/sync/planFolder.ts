@@ -49,6 +49,8 @@ interface Draft {
   flagLists: FlagInterner;
   /** Two-way: expunges of messages whose flags changed on the side that still had them (the expunge wins). */
   expungesOverFlagChanges: number;
+  /** Two-way: known UIDs this plan would expunge without having read what they hold (see needIdentity). */
+  needIdentity: { a: number[]; b: number[] };
 }
 
 export function planFolder(input: FolderPlanInput): FolderPlan {
@@ -56,7 +58,7 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
     input, kept: [], appends: [], flagChanges: [], expunges: [], dropped: { a: new Set(), b: new Set() }, reusedUids: [],
     pools: { a: [], b: [] }, unlisted: { a: new Set(), b: new Set() },
     expungesWithheld: 0, expungesHeld: 0, expungesHeldUnknown: 0, expungesInDoubt: 0, expungesOverFlagChanges: 0,
-    flagLists: new FlagInterner(),
+    flagLists: new FlagInterner(), needIdentity: { a: [], b: [] },
   };
   const presence = { a: new SidePresence('a', input.a, input.records), b: new SidePresence('b', input.b, input.records) };
   planRecords(draft, presence);
@@ -310,6 +312,12 @@ function planExpunge(draft: Draft, side: Side, m: Candidate): void {
   // What the other side lost in a rollback is not it deleting the message: it waits for --force.
   const mayGo = m.held === undefined || input.expungeHeld === true;
   if (mayWrite(input.mode, side) && input.allowExpunge && !mayBeThere && mayGo) {
+    if (identityUnread(input, side, m.uid)) {
+      // A restored server may have given this UID to new mail: ask what it holds, expunge nothing yet.
+      draft.needIdentity[side].push(m.uid);
+      draft.kept.push(record);
+      return;
+    }
     draft.expunges.push({ side, uid: m.uid, record, flags: m.flags, ...(m.size !== undefined && { size: m.size }), why: whyExpunge(input.mode, side, m) });
     if (input.mode === 'two-way' && m.changedSinceBase !== undefined) draft.expungesOverFlagChanges++;
     return;
@@ -321,6 +329,14 @@ function planExpunge(draft: Draft, side: Side, m: Candidate): void {
     if (m.held === 'unknown') draft.expungesHeldUnknown++;
   }
   draft.kept.push(record);
+}
+
+/**
+ * Two-way deletes a known UID only once this run read that it still holds the
+ * record's message (its gid). Mirror needs no such proof: B keeps nothing A lacks.
+ */
+function identityUnread(input: FolderPlanInput, side: Side, uid: number): boolean {
+  return input.mode === 'two-way' && input[side].get(uid)?.gid === undefined;
 }
 
 /** The plan, in a deterministic order. */
@@ -349,6 +365,7 @@ function finished(draft: Draft, match: GidMatch): FolderPlan {
     ...(expungesInDoubt > 0 && { expungesInDoubt }),
     ...(expungesOverFlagChanges > 0 && { expungesOverFlagChanges }),
     ...(match.needDigests.a.length + match.needDigests.b.length > 0 && { needDigests: match.needDigests }),
+    ...(draft.needIdentity.a.length + draft.needIdentity.b.length > 0 && { needIdentity: draft.needIdentity }),
     ...(match.uncompared > 0 && { uncompared: match.uncompared }),
   };
 }

@@ -210,6 +210,13 @@ export interface FolderPlan {
    */
   needDigests?: { a: number[]; b: number[] };
   /**
+   * Two-way: known UIDs (per side, ascending) this plan would expunge but whose
+   * identity the run did not read (a restore may have given the UID to new
+   * mail): plan again with their gids in the snapshots before acting. The plan
+   * made meanwhile keeps their records and deletes none of them. Absent when none.
+   */
+  needIdentity?: { a: number[]; b: number[] };
+  /**
    * With `digests`: how many of the wanted digests were missing. Their B
    * messages are kept and A's copied; the folder is read again next run.
    * Absent when none.

@@ -7,10 +7,11 @@
 // - A remembered pair one side deleted: the other side's copy is deleted when
 //   it provably holds nothing new since the last (two-way) run: no copy or
 //   append of an earlier run unconfirmed, no held record, and either its
-//   LIST-STATUS is as recorded (UIDVALIDITY, UIDNEXT, MESSAGES, HIGHESTMODSEQ)
-//   or, when only that fails (the last run's own writes move the status), every
-//   message it holds is one the state knows on both sides: the plan asks
-//   (`questions`, one EXAMINE and UID SEARCH each, see folderProof.ts) and is
+//   UIDVALIDITY and UIDNEXT are as recorded and it is empty with a LIST-STATUS
+//   as recorded, or every message it holds is one the state knows on both sides,
+//   each UID holding the record's message (a restore plus new mail can give back
+//   the counters): the plan asks (`questions`, one EXAMINE and UID FETCH of the
+//   envelopes each, see folderProof.ts) and is
 //   made again with the answers. Otherwise the folder is created again on the
 //   side that deleted it and the pair synced as new (the state forgets it
 //   first, so none of its messages can be deleted): never lose mail. Never
@@ -156,7 +157,12 @@ function decideLosses(input: FolderPlanningInput, lost: readonly KnownPair[], si
       decided.deletes.push({ side: survivor, name, why: `${L} deleted ${nameOn(k, side)}, and ${S}'s copy holds nothing new since the last run` });
       continue;
     }
-    if (typeof keep !== 'string') decided.questions.push(keep);
+    if (typeof keep !== 'string') {
+      decided.questions.push(keep);
+      // Before any answer (a plan nothing acts on) its answer may delete it: its parent is asked in the same
+      // round, as there is one round of answers. With the answers, one still asked stays, and so does its parent.
+      if (input.survivors === undefined) deleting.add(name);
+    }
     const why = typeof keep === 'string' ? keep : 'changed since the last run';
     decided.recreated.set(k, `${L} deleted ${nameOn(k, side)}, but ${S}'s copy ${why}: created again on ${L}`);
   }
@@ -180,7 +186,8 @@ function whyKeep(input: FolderPlanningInput, k: KnownPair, survivor: Side, delet
   if (k.hasPending === true) return 'holds copies not yet confirmed';
   if (k.hasHeld) return 'holds messages kept after a rollback';
   const [recorded, now] = [survivor === 'a' ? k.statusA : k.statusB, folder?.status];
-  if (statusUnchanged(recorded, now)) return undefined;
+  // Counters as recorded do not prove what the UIDs hold (a restore plus new mail can give them back): only an empty copy goes on them.
+  if (statusUnchanged(recorded, now) && now?.messages === 0) return undefined;
   const answer = input.survivors?.find((s) => s.nameA === k.nameA && s.nameB === k.nameB && s.side === survivor);
   if (answer !== undefined) return answer.onlyKnown ? undefined : 'holds messages the last run did not see';
   // Nothing appended since the last run's own appends (UIDNEXT as recorded): worth asking which messages it holds.

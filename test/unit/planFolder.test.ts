@@ -690,8 +690,9 @@ describe('planFolder: two-way', () => {
   it('expunges on one side what the other expunged after both had it; the expunge wins over a flag change, and says so', () => {
     const p = twoWay({
       records: [rec(1, 5, 'g1'), rec(2, 6, 'g2', ['\\Seen']), rec(3, 7, 'g3')],
-      a: snap([2, ['\\Seen']], [3, ['\\Flagged']]),
-      b: snap([5, []], [6, ['\\Seen']]),
+      // The UIDs to expunge were read (their gids): the record's message is still there.
+      a: snap([2, ['\\Seen']], [3, ['\\Flagged'], 'g3']),
+      b: snap([5, [], 'g1'], [6, ['\\Seen']]),
     });
     expect(p.expunges).toEqual([
       { side: 'a', uid: 3, record: rec(3, 7, 'g3'), flags: ['\\Flagged'], why: "two-way: B deleted it; its flag change on A since the last run (+\\Flagged) is lost: the expunge wins" },
@@ -700,6 +701,21 @@ describe('planFolder: two-way', () => {
     expect(p.expungesOverFlagChanges).toBe(1);
     expect(p.appends).toEqual([]);
     expect(p.records).toEqual([rec(2, 6, 'g2', ['\\Seen'])]);
+  });
+
+  it('expunges no known UID whose identity the run did not read: asks for it (needIdentity), keeps the record, deletes nothing', () => {
+    const p = twoWay({ records: [rec(1, 5, 'g1'), rec(2, 6, 'g2'), rec(3, 7, 'g3')], a: snap([2, []], [3, []]), b: snap([5, []], [6, []]) });
+    expect([p.expunges, p.appends, p.needIdentity]).toEqual([[], [], { a: [3], b: [5] }]);
+    expect(p.records).toEqual([rec(1, 5, 'g1'), rec(2, 6, 'g2'), rec(3, 7, 'g3')]);
+  });
+
+  it('planned again with the identities read: the record\'s message is expunged, a UID holding another message is kept, reassigned and copied', () => {
+    const records = [recM(1, 5, 'g1'), recM(2, 6, 'g2')];
+    const p = twoWay({ records, a: snap(), b: snap([5, [], 'g1'], [6, [], 'gNew', 40]) });
+    expect(p.needIdentity).toBeUndefined();
+    expect(p.expunges.map((e) => [e.side, e.uid])).toEqual([['b', 5]]);
+    expect(p.appends.map((c) => [c.from, c.uid, c.gid])).toEqual([['b', 6, 'gNew']]);
+    expect(p.reusedUids).toEqual([{ side: 'b', uid: 6 }]);
   });
 
   it('never deletes what the state does not prove was on the other side: a pending one-sided record is copied', () => {
@@ -773,7 +789,7 @@ describe('planFolder: two-way', () => {
       const dropped = twoWay({ accepts, records: [rec(1, 5, 'g', ['\\Seen', '$Work'])], ...flags(['\\Seen'], ['\\Seen']) });
       expect(dropped).toEqual({ ...nothing, records: [rec(1, 5, 'g', ['\\Seen'])] });
       // The other side deletes it: the side that cannot store $Work changed nothing, no flag change is lost.
-      const gone = twoWay({ accepts, records: [rec(1, 5, 'g', ['\\Seen', '$Work'])], ...(side === 'b' ? { a: snap(), b: snap([5, ['\\Seen']]) } : { a: snap([1, ['\\Seen']]), b: snap() }) });
+      const gone = twoWay({ accepts, records: [rec(1, 5, 'g', ['\\Seen', '$Work'])], ...(side === 'b' ? { a: snap(), b: snap([5, ['\\Seen'], 'g']) } : { a: snap([1, ['\\Seen'], 'g']), b: snap() }) });
       expect(gone.expunges.map((e) => [e.side, e.why])).toEqual([[side, `two-way: ${side === 'b' ? 'A' : 'B'} deleted it`]]);
       expect(gone.expungesOverFlagChanges).toBeUndefined();
     }

@@ -1,8 +1,9 @@
 // Hostile review of two-way mode (issue 8): each `it.fails` here is a bug the
 // review found and that is still open (issue 8 is not resolved): a restore that
-// leaves B's counters as recorded while new mail took a known UID (nothing checks
-// what a UID holds before expunging it or proving a folder deletion), and a folder
-// deletion the guard does not count. Fixed ones are plain tests. Memory stores through the real engine,
+// leaves B's counters as recorded while new mail took a known UID and nothing is
+// deleted (nothing reads what the UID holds then), and a folder deletion the guard
+// does not count. Fixed ones are plain tests (a UID's identity is read before it is
+// expunged or a folder deletion is proved by it). Memory stores through the real engine,
 // in the notation of test/support/mailboxTable.ts.
 
 import { join } from 'node:path';
@@ -25,7 +26,7 @@ const contents = (boxText: string): string[] => boxText.split(' ').filter(Boolea
 const RESTORED_B = { b: '1 5@2', state: '1/1=1 2/2=2', status: { b: {} } } as const;
 
 describe('two-way review: bugs found (it.fails until fixed: each passes once its bug is fixed, then make it it())', () => {
-  it.fails('KNOWN BUG (issue 8 open): B restored from a backup, new mail reuses UID 2, A deletes the message UID 2 held: the new message (never seen) is deleted from B', async () => {
+  it('B restored from a backup, new mail reuses UID 2, A deletes the message UID 2 held: the new message (never seen) stays on B and reaches A', async () => {
     const world = memoryWorld({ mode: 'two-way' });
     world.a.expunge('Work', [world.a.messages('Work')[1]!.uid]);
     await world.sync();
@@ -38,12 +39,12 @@ describe('two-way review: bugs found (it.fails until fixed: each passes once its
     world.a.expunge('Work', [world.a.messages('Work')[1]!.uid]); // A deletes message 5
     const run = await world.sync();
     const nine = digest(conformanceMessage(9));
-    // Today: "deleting B UID 2 (global id <5's>): two-way: A deleted it" deletes message 9.
+    // Was: "deleting B UID 2 (global id <5's>): two-way: A deleted it" deleted message 9. B's UID 2 is read first now.
     expect({ failures: run.failures, onA: everyBody(world.a).includes(nine), onB: everyBody(world.b).includes(nine) })
       .toEqual({ failures: [], onA: true, onB: true });
   });
 
-  it.fails('KNOWN BUG (issue 8 open): B restored with the same counters, A deleted message 2: message 5 (never seen) is deleted from B', async () => {
+  it('B restored with the same counters, A deleted message 2: message 5 (never seen) is kept, given a new UID, copied to A', async () => {
     const row: TableCase = {
       name: 'restored B, A deleted 2', a: '1', ...RESTORED_B,
       // What the same run does when B's counters differ (B read in full): 5 kept, given a new UID, copied to A.
@@ -80,7 +81,7 @@ describe('two-way review: bugs found (it.fails until fixed: each passes once its
   // then new mail (message 9) takes UID 2 again; A deletes Work. Both B's counters as recorded (no flag
   // change: the folder looks unchanged) and other ones (a flag change: the UID proof of folderProof.ts is asked).
   for (const flagChange of [false, true]) {
-    it.fails(`KNOWN BUG (issue 8 open): a folder A deleted is deleted on B with a message replimap never saw in it (B restored, a UID reused${flagChange ? ', a flag changed' : ''})`, async () => {
+    it(`a folder A deleted is not deleted on B holding a message replimap never saw in it (B restored, a UID reused${flagChange ? ', a flag changed' : ''})`, async () => {
       const world = memoryWorld({ mode: 'two-way' });
       world.a.expunge('Work', [world.a.messages('Work')[1]!.uid]);
       await world.sync();
@@ -94,7 +95,7 @@ describe('two-way review: bugs found (it.fails until fixed: each passes once its
       world.a.deleteFolder('Work');
       const run = await world.sync();
       const nine = digest(conformanceMessage(9));
-      // Never seen, so never deleted: Work comes back on A with message 9 (today: deleted on B, gone everywhere).
+      // Never seen, so never deleted: Work comes back on A with message 9 (was: deleted on B, gone everywhere).
       expect({ failures: run.failures, onA: everyBody(world.a).includes(nine), onB: everyBody(world.b).includes(nine) })
         .toEqual({ failures: [], onA: true, onB: true });
     });

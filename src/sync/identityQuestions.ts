@@ -1,0 +1,27 @@
+// Two-way: answers a folder plan's `needIdentity` (known UIDs it would expunge
+// without having read what they hold). One UID FETCH of their envelopes per
+// side; each answer joins the side's snapshot as the UID's gid, so the plan
+// made again sees a UID now holding another message as `uid-reused` (kept,
+// copied), never expunges it. A UID the server does not return stays without
+// a gid: the plan keeps its record (in doubt, nothing is deleted).
+
+import type { Store } from '../store/types.js';
+import { globalId, identityWithoutSize } from './identity.js';
+import type { SideSnapshot, SnapshotMessage } from './planTypes.js';
+
+/** `snapshot` with the gid (and size) of each of `uids` as the store holds it now; the same snapshot when none is asked. */
+export async function withIdentities(store: Store, snapshot: SideSnapshot, uids: readonly number[]): Promise<SideSnapshot> {
+  if (uids.length === 0) return snapshot;
+  const out = new Map<number, SnapshotMessage>(snapshot);
+  for (const e of await store.fetchEnvelopes([...uids])) {
+    const known = out.get(e.uid);
+    if (known === undefined) continue; // not in the snapshot: nothing this plan acts on
+    out.set(e.uid, {
+      ...known,
+      gid: globalId(e.identityHeaders, e.size),
+      size: e.size,
+      ...(!identityWithoutSize(e.identityHeaders) && { sizedGid: true as const }),
+    });
+  }
+  return out;
+}
