@@ -17,7 +17,9 @@
 // without --force, in any run, however little it is (planGuarded).
 // Two-way deletes on both sides, each what the other expunged: the same limit
 // applies to each side's deletions against what that side holds (a side that
-// suddenly lost more than half of a folder makes the run refuse, exit 5); a
+// suddenly lost more than half of a folder makes the run refuse, exit 5), and
+// a side's lost folders wait when it lost more than half of its remembered
+// folders or messages (checkFolderLoss); a
 // side that went back in time gets back what it lost instead (planFolder).
 
 import { planFolder } from './planFolder.js';
@@ -85,24 +87,36 @@ export function checkDeletionLimit(input: {
 /**
  * Two-way: a side that lost more than half of the folders the state remembers
  * (at least 2) in one run looks broken (a wrong account, a server that lost its
- * mail store), unless forced. Its lost folders are then neither deleted on the
- * other side nor created again on it: every pair concerned is left alone (exit
- * 5). Returns the withholding, or undefined when the losses may be acted on.
+ * mail store), unless forced; so does a side that lost folders while it lacks
+ * more than half of the messages the state remembers on it (at least 10; the
+ * messages of the folders it lost count, as do those its other folders lack:
+ * one big folder gone is no small loss). Its lost folders are then neither
+ * deleted on the other side nor created again on it: every pair concerned is
+ * left alone (exit 5). Returns the withholding, or undefined when the losses
+ * may be acted on.
  */
 export function checkFolderLoss(input: {
   side: 'A' | 'B';
   lost: readonly string[];
   remembered: number;
   force: boolean;
+  /** The side's messages the state remembers, and how many of them it lacks (`inLostFolders`: of those, in the lost folders). */
+  messages?: { remembered: number; lacking: number; inLostFolders: number };
 }): Withholding | undefined {
-  const { side, lost, remembered } = input;
+  const { side, lost, remembered, messages: m } = input;
   const other = side === 'A' ? 'B' : 'A';
-  if (input.force || lost.length < GUARD_MIN_FOLDERS || !mostlyGone(remembered, lost.length)) return undefined;
+  const byFolders = lost.length >= GUARD_MIN_FOLDERS && mostlyGone(remembered, lost.length);
+  const byMessages = m !== undefined && lost.length > 0 && m.remembered >= GUARD_MIN_MESSAGES && mostlyGone(m.remembered, m.lacking);
+  if (input.force || !(byFolders || byMessages)) return undefined;
+  const loss = byFolders
+    ? `${side} lost ${lost.length} of the ${plural(remembered, 'folder')} the state remembers`
+    : `${side} lacks ${m!.lacking} of the ${plural(m!.remembered, 'message')} the state remembers, ` +
+      `${m!.inLostFolders} of them in ${lost.length === 1 ? 'the folder' : `the ${lost.length} folders`} it lost`;
   return {
     // The deletions withheld are the other side's (Withholding.side: absent for B).
     what: 'folders', ...(other === 'A' && { side: other }), count: lost.length, heldOnB: remembered,
     reason:
-      `${side} lost ${lost.length} of the ${plural(remembered, 'folder')} the state remembers (more than half in one run; ` +
+      `${loss} (more than half in one run; ` +
       `a broken server or another account?): ${namesInBrief(lost)} neither deleted on ${other} nor created again on ${side}: ` +
       'withheld, rerun with --force to delete or recreate them',
   };
