@@ -2,8 +2,9 @@
 // mailbox after a server mishap, a wrong account, a folder recreated), or B
 // holds history A never had (copy runs before, a lost state), that would wipe
 // B too. So, unless the user says --force, one run never deletes more than
-// half of what B holds: of a folder's messages (at least 10) or of B's folders
-// (at least 2). The numbers come from the plan itself, so no path (new
+// half of what B holds: of a folder's messages (at least 10), of B's folders
+// (at least 2), or of B's messages in the folders --delete-folders would delete
+// (at least 10: one big folder is no small loss). The numbers come from the plan itself, so no path (new
 // UIDVALIDITY, mode switch, lost state) goes around them (checkDeletionLimit,
 // planGuarded). The guard works folder by folder: a folder that looks broken
 // on A keeps its copies on B (exit 5) while the other folders sync; nothing
@@ -81,6 +82,31 @@ export function checkDeletionLimit(input: {
   return {
     what, ...(folder !== undefined && what === 'messages' && { folder }), ...(input.side === 'a' && { side: 'A' as const }),
     count: deleting, heldOnB, reason,
+  };
+}
+
+/**
+ * Mirror --delete-folders: the folders to delete hold at least 10 messages and
+ * more than half of those B holds (its LIST-STATUS), unless forced: one big
+ * folder A lost is as suspect as many small ones (checkDeletionLimit counts
+ * folders only). Returns the withholding of all of them, or undefined.
+ */
+export function checkFolderDeletionMessages(input: {
+  folders: readonly string[];
+  /** Messages in the folders to delete, and in all of B's. */
+  deleting: number;
+  heldOnB: number;
+  /** B's folders. */
+  foldersOnB: number;
+  force: boolean;
+}): Withholding | undefined {
+  const { folders, deleting, heldOnB } = input;
+  if (input.force || deleting < GUARD_MIN_MESSAGES || !mostlyGone(heldOnB, deleting)) return undefined;
+  return {
+    what: 'folders', count: folders.length, heldOnB: input.foldersOnB,
+    reason:
+      `mirror would delete ${plural(folders.length, 'folder')} holding ${deleting} of the ${plural(heldOnB, 'message')} B has ` +
+      `(more than half in one run); A has no folder for ${namesInBrief(folders)}: withheld, rerun with --force to delete them`,
   };
 }
 

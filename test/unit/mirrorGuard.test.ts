@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MessageRecord } from '../../src/state/types.js';
-import { accountWithholding, checkDeletionLimit, checkFolderLoss, planGuarded } from '../../src/sync/mirrorGuard.js';
+import { accountWithholding, checkDeletionLimit, checkFolderDeletionMessages, checkFolderLoss, planGuarded } from '../../src/sync/mirrorGuard.js';
 import type { FlagAcceptance, FolderPlanInput, SnapshotMessage } from '../../src/sync/planTypes.js';
 
 describe('checkDeletionLimit', () => {
@@ -241,5 +241,15 @@ describe('checkFolderLoss (two-way)', () => {
     expect(loss([], 2, { remembered: 20, lacking: 20, inLostFolders: 0 })).toBeUndefined();
     expect(loss(['Big'], 2, { remembered: 14, lacking: 12, inLostFolders: 12 }, true)).toBeUndefined();
     expect(loss(['X', 'Y'], 3, undefined, true)).toBeUndefined();
+  });
+});
+
+describe('checkFolderDeletionMessages (mirror --delete-folders)', () => {
+  const check = (deleting: number, heldOnB: number, force = false) =>
+    checkFolderDeletionMessages({ folders: ['Big'], deleting, heldOnB, foldersOnB: 2, force });
+
+  it('withholds the folders holding more than half of B\'s messages (from 10), unless --force', () => {
+    expect(check(12, 14)).toMatchObject({ what: 'folders', count: 1, heldOnB: 2 });
+    expect([check(10, 20), check(9, 9), check(12, 14, true)]).toEqual([undefined, undefined, undefined]);
   });
 });
