@@ -2,8 +2,9 @@
 // mailbox after a server mishap, a wrong account, a folder recreated), or B
 // holds history A never had (copy runs before, a lost state), that would wipe
 // B too. So, unless the user says --force, one run never deletes more than
-// half of what B holds: of a folder's messages (at least 10) or of B's folders
-// (at least 2). The numbers come from the plan itself, so no path (new
+// half of what B holds: of a folder's messages (at least 10), of B's folders
+// (at least 2), or of B's messages in the folders --delete-folders would delete
+// (at least 10: one big folder is no small loss). The numbers come from the plan itself, so no path (new
 // UIDVALIDITY, mode switch, lost state) goes around them (checkDeletionLimit,
 // planGuarded). The guard works folder by folder: a folder that looks broken
 // on A keeps its copies on B (exit 5) while the other folders sync; nothing
@@ -17,7 +18,9 @@
 // without --force, in any run, however little it is (planGuarded).
 // Two-way deletes on both sides, each what the other expunged: the same limit
 // applies to each side's deletions against what that side holds (a side that
-// suddenly lost more than half of a folder makes the run refuse, exit 5); a
+// suddenly lost more than half of a folder makes the run refuse, exit 5), and
+// a side's lost folders wait when it lost more than half of its remembered
+// folders or messages (checkFolderLoss); a
 // side that went back in time gets back what it lost instead (planFolder).
 
 import { planFolder } from './planFolder.js';
@@ -83,26 +86,63 @@ export function checkDeletionLimit(input: {
 }
 
 /**
+ * Mirror --delete-folders: the folders to delete hold at least 10 messages and
+ * more than half of those B holds (its LIST-STATUS), unless forced: one big
+ * folder A lost is as suspect as many small ones (checkDeletionLimit counts
+ * folders only). Returns the withholding of all of them, or undefined.
+ */
+export function checkFolderDeletionMessages(input: {
+  folders: readonly string[];
+  /** Messages in the folders to delete, and in all of B's. */
+  deleting: number;
+  heldOnB: number;
+  /** B's folders. */
+  foldersOnB: number;
+  force: boolean;
+}): Withholding | undefined {
+  const { folders, deleting, heldOnB } = input;
+  if (input.force || deleting < GUARD_MIN_MESSAGES || !mostlyGone(heldOnB, deleting)) return undefined;
+  return {
+    what: 'folders', count: folders.length, heldOnB: input.foldersOnB,
+    reason:
+      `mirror would delete ${plural(folders.length, 'folder')} holding ${deleting} of the ${plural(heldOnB, 'message')} B has ` +
+      `(more than half in one run); A has no folder for ${namesInBrief(folders)}: withheld, rerun with --force to delete them`,
+  };
+}
+
+/**
  * Two-way: a side that lost more than half of the folders the state remembers
  * (at least 2) in one run looks broken (a wrong account, a server that lost its
- * mail store), unless forced. Its lost folders are then neither deleted on the
- * other side nor created again on it: every pair concerned is left alone (exit
- * 5). Returns the withholding, or undefined when the losses may be acted on.
+ * mail store), unless forced; so does a side that lost folders while it lacks
+ * more than half of the messages the state remembers on it (at least 10; the
+ * messages of the folders it lost count, as do those its other folders lack:
+ * one big folder gone is no small loss). Its lost folders are then neither
+ * deleted on the other side nor created again on it: every pair concerned is
+ * left alone (exit 5). Returns the withholding, or undefined when the losses
+ * may be acted on.
  */
 export function checkFolderLoss(input: {
   side: 'A' | 'B';
   lost: readonly string[];
   remembered: number;
   force: boolean;
+  /** The side's messages the state remembers, and how many of them it lacks (`inLostFolders`: of those, in the lost folders). */
+  messages?: { remembered: number; lacking: number; inLostFolders: number };
 }): Withholding | undefined {
-  const { side, lost, remembered } = input;
+  const { side, lost, remembered, messages: m } = input;
   const other = side === 'A' ? 'B' : 'A';
-  if (input.force || lost.length < GUARD_MIN_FOLDERS || !mostlyGone(remembered, lost.length)) return undefined;
+  const byFolders = lost.length >= GUARD_MIN_FOLDERS && mostlyGone(remembered, lost.length);
+  const byMessages = m !== undefined && lost.length > 0 && m.remembered >= GUARD_MIN_MESSAGES && mostlyGone(m.remembered, m.lacking);
+  if (input.force || !(byFolders || byMessages)) return undefined;
+  const loss = byFolders
+    ? `${side} lost ${lost.length} of the ${plural(remembered, 'folder')} the state remembers`
+    : `${side} lacks ${m!.lacking} of the ${plural(m!.remembered, 'message')} the state remembers, ` +
+      `${m!.inLostFolders} of them in ${lost.length === 1 ? 'the folder' : `the ${lost.length} folders`} it lost`;
   return {
     // The deletions withheld are the other side's (Withholding.side: absent for B).
     what: 'folders', ...(other === 'A' && { side: other }), count: lost.length, heldOnB: remembered,
     reason:
-      `${side} lost ${lost.length} of the ${plural(remembered, 'folder')} the state remembers (more than half in one run; ` +
+      `${loss} (more than half in one run; ` +
       `a broken server or another account?): ${namesInBrief(lost)} neither deleted on ${other} nor created again on ${side}: ` +
       'withheld, rerun with --force to delete or recreate them',
   };

@@ -8,7 +8,7 @@
 // Pure: the engine lists both sides and reads the state, and hands them over;
 // folderSetup.ts and folderDeletion.ts carry the actions out.
 
-import type { FolderStatus } from '../store/types.js';
+import type { FolderInfo, FolderStatus } from '../store/types.js';
 import { canonicalInbox, inboxFirst, isInbox } from '../store/names.js';
 import { selectFolders } from './folderFilter.js';
 import {
@@ -17,7 +17,7 @@ import {
 import { translateFolderNameBack } from './folderName.js';
 import type { AccountFolderPlan, FolderAction, FolderPlanningInput, KnownPair, PairToSync, WantedPair } from './folderPlanTypes.js';
 import { statusUnchanged } from './folderStatus.js';
-import { accountWithholding, checkDeletionLimit, namesInBrief } from './mirrorGuard.js';
+import { accountWithholding, checkDeletionLimit, checkFolderDeletionMessages, namesInBrief } from './mirrorGuard.js';
 import { other, sideLabel, SIDES, type Side } from './side.js';
 import { planTwoWayFolders } from './twoWayFolders.js';
 import type { MessageFailure, SyncOptions } from './types.js';
@@ -177,7 +177,8 @@ function accountCount(
  * Mirror --delete-folders: B folders no A folder maps to, nor stands for by
  * name (A may list a folder it cannot open: its mail is still there). Never
  * INBOX, a special-use folder, or a parent of a kept folder. None when they are
- * more than half of B's folders (and at least 2), unless --force.
+ * more than half of B's folders (and at least 2), or hold more than half of
+ * B's messages (and at least 10), unless --force.
  */
 function foldersToDelete(
   input: FolderPlanningInput,
@@ -197,10 +198,16 @@ function foldersToDelete(
     const asOnA = translateFolderNameBack(f.name, b.namespace, a.namespace);
     return selectFolders([asOnA], options.filter).length === 1;
   });
-  const withheld = checkDeletionLimit({
-    what: 'folders', deleting: candidates.length, heldOnB: b.folders.length, force: options.force,
-    cause: `A has no folder for ${namesInBrief(candidates.map((f) => f.name))}`,
-  });
+  const messagesIn = (folders: readonly FolderInfo[]): number => folders.reduce((sum, f) => sum + (f.status?.messages ?? 0), 0);
+  const withheld =
+    checkDeletionLimit({
+      what: 'folders', deleting: candidates.length, heldOnB: b.folders.length, force: options.force,
+      cause: `A has no folder for ${namesInBrief(candidates.map((f) => f.name))}`,
+    }) ??
+    checkFolderDeletionMessages({
+      folders: candidates.map((f) => f.name), deleting: messagesIn(candidates), heldOnB: messagesIn(b.folders),
+      foldersOnB: b.folders.length, force: options.force,
+    });
   if (withheld) return { deletes: [], foldersWithheld: [withheld], keptOnB };
   const deletes = candidates
     .map((f): FolderAction => ({ side: 'b', name: f.name, why: 'not on A' }))

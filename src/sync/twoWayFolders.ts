@@ -17,8 +17,10 @@
 //   first, so none of its messages can be deleted): never lose mail. Never
 //   INBOX, a special-use folder, or a parent of a folder that stays.
 // - A remembered pair both sides deleted is forgotten.
-// - A side that lost more than half of the remembered folders: its losses are
-//   left alone, withheld (checkFolderLoss), until --force.
+// - A side that lost more than half of the remembered folders, or lost folders
+//   while it lacks more than half of the messages the state remembers on it
+//   (those of the lost folders count): its losses are left alone, withheld
+//   (checkFolderLoss), until --force.
 
 import type { FolderInfo } from '../store/types.js';
 import { canonicalInbox, isInbox } from '../store/names.js';
@@ -70,6 +72,7 @@ export function planTwoWayFolders(
   for (const side of SIDES) {
     const guard = checkFolderLoss({
       side: sideLabel(side), lost: lost[side].map((k) => nameOn(k, side)), remembered: known.length, force: input.options.force,
+      messages: messageLoss(input, known, lost[side], side),
     });
     if (guard) withheld.push(guard);
     else decideLosses(input, lost[side], side, decided, wentBackIn(input, known, side));
@@ -117,6 +120,25 @@ function losses(input: FolderPlanningInput, known: readonly KnownPair[], mapped:
     else out.lost[onA ? 'b' : 'a'].push(k);
   }
   return out;
+}
+
+/**
+ * The messages the state remembers on `side` (its recorded statuses: no
+ * record is parsed), and how many it lacks now: all those of the folders it
+ * lost, and what its other folders lack (by LIST-STATUS; per folder, so new
+ * mail in one does not hide what another lost; a folder without a status is
+ * not counted).
+ */
+function messageLoss(input: FolderPlanningInput, known: readonly KnownPair[], lost: readonly KnownPair[], side: Side): { remembered: number; lacking: number; inLostFolders: number } {
+  const listed = listedOn(input, side);
+  const recorded = (k: KnownPair): number => (side === 'a' ? k.statusA : k.statusB)?.messages ?? 0;
+  const gone = new Set(lost);
+  const inLostFolders = lost.reduce((sum, k) => sum + recorded(k), 0);
+  const lackingElsewhere = known.filter((k) => !gone.has(k)).reduce((sum, k) => {
+    const present = listed.get(canonicalInbox(nameOn(k, side)))?.status?.messages;
+    return sum + (present === undefined ? 0 : Math.max(0, recorded(k) - present));
+  }, 0);
+  return { remembered: known.reduce((sum, k) => sum + recorded(k), 0), lacking: inLostFolders + lackingElsewhere, inLostFolders };
 }
 
 /** What becomes of the pairs a side lost (those the guard let through). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MessageRecord } from '../../src/state/types.js';
-import { accountWithholding, checkDeletionLimit, planGuarded } from '../../src/sync/mirrorGuard.js';
+import { accountWithholding, checkDeletionLimit, checkFolderDeletionMessages, checkFolderLoss, planGuarded } from '../../src/sync/mirrorGuard.js';
 import type { FlagAcceptance, FolderPlanInput, SnapshotMessage } from '../../src/sync/planTypes.js';
 
 describe('checkDeletionLimit', () => {
@@ -218,5 +218,38 @@ describe('accountWithholding', () => {
     expect(accountWithholding([count('F1', 9, 0)], false)).toBeUndefined();
     expect(accountWithholding([count('F1', 10, 0)], true)).toBeUndefined();
     expect(accountWithholding([], false)).toBeUndefined();
+  });
+});
+
+describe('checkFolderLoss (two-way)', () => {
+  const loss = (lost: string[], remembered: number, messages?: { remembered: number; lacking: number; inLostFolders: number }, force = false) =>
+    checkFolderLoss({ side: 'A', lost, remembered, force, ...(messages && { messages }) });
+
+  it('more than half of the remembered folders (from 2), or of the remembered messages (from 10) with a folder lost', () => {
+    expect(loss(['X', 'Y'], 3)?.reason).toMatch(/^A lost 2 of the 3 folders the state remembers \(more than half/);
+    expect(loss(['Big'], 2, { remembered: 14, lacking: 12, inLostFolders: 12 })).toEqual({
+      what: 'folders', count: 1, heldOnB: 2,
+      reason: 'A lacks 12 of the 14 messages the state remembers, 12 of them in the folder it lost (more than half in one run; ' +
+        'a broken server or another account?): Big neither deleted on B nor created again on A: withheld, rerun with --force to delete or recreate them',
+    });
+    expect(loss(['X', 'Y'], 8, { remembered: 20, lacking: 15, inLostFolders: 6 })?.reason).toMatch(/^A lacks 15 of the 20 messages the state remembers, 6 of them in the 2 folders it lost/);
+  });
+
+  it('half or less, fewer than 10 remembered, no folder lost, or --force: nothing withheld', () => {
+    expect(loss(['Big'], 2, { remembered: 20, lacking: 10, inLostFolders: 10 })).toBeUndefined();
+    expect(loss(['Big'], 2, { remembered: 9, lacking: 9, inLostFolders: 9 })).toBeUndefined();
+    expect(loss([], 2, { remembered: 20, lacking: 20, inLostFolders: 0 })).toBeUndefined();
+    expect(loss(['Big'], 2, { remembered: 14, lacking: 12, inLostFolders: 12 }, true)).toBeUndefined();
+    expect(loss(['X', 'Y'], 3, undefined, true)).toBeUndefined();
+  });
+});
+
+describe('checkFolderDeletionMessages (mirror --delete-folders)', () => {
+  const check = (deleting: number, heldOnB: number, force = false) =>
+    checkFolderDeletionMessages({ folders: ['Big'], deleting, heldOnB, foldersOnB: 2, force });
+
+  it('withholds the folders holding more than half of B\'s messages (from 10), unless --force', () => {
+    expect(check(12, 14)).toMatchObject({ what: 'folders', count: 1, heldOnB: 2 });
+    expect([check(10, 20), check(9, 9), check(12, 14, true)]).toEqual([undefined, undefined, undefined]);
   });
 });

@@ -181,6 +181,27 @@ describe('planFolders', () => {
     expect(mk(true).deletes.map((d) => d.name)).toEqual(['X', 'Y']);
   });
 
+  it('mirror --delete-folders: withholds one folder A lacks that holds more than half of B\'s messages (from 10), unless --force', () => {
+    const mk = (big: number, force = false) => planFolders(input({
+      b: { namespace: slash, folders: [folder('INBOX', { status: status(2) }), folder('Big', { status: status(big) })] },
+      optionsOver: { mode: 'mirror', deleteFolders: true, force },
+    }));
+    const guarded = mk(12);
+    expect(guarded.deletes).toEqual([]);
+    expect(guarded.foldersWithheld).toEqual([{
+      what: 'folders', count: 1, heldOnB: 2,
+      reason: 'mirror would delete 1 folder holding 12 of the 14 messages B has (more than half in one run); A has no folder for Big: ' +
+        'withheld, rerun with --force to delete them',
+    }]);
+    expect(mk(12, true).deletes.map((d) => d.name)).toEqual(['Big']);
+    // Not more than half (10 of 20), or under the minimum (9 of 11): deleted.
+    expect(planFolders(input({
+      b: { namespace: slash, folders: [folder('INBOX', { status: status(10) }), folder('Big', { status: status(10) })] },
+      optionsOver: { mode: 'mirror', deleteFolders: true },
+    })).deletes.map((d) => d.name)).toEqual(['Big']);
+    expect(mk(9).deletes.map((d) => d.name)).toEqual(['Big']);
+  });
+
   it('plans no deletion without --delete-folders', () => {
     const plan = planFolders(input({ b: { namespace: slash, folders: [folder('INBOX'), folder('X'), folder('Y')] }, optionsOver: { mode: 'mirror' } }));
     expect(plan.deletes).toEqual([]);

@@ -1,9 +1,9 @@
 // Hostile review of two-way mode (issue 8): each `it.fails` here is a bug the
 // review found and that is still open (issue 8 is not resolved): a restore that
 // leaves B's counters as recorded while new mail took a known UID and nothing is
-// deleted (nothing reads what the UID holds then), and a folder deletion the guard
-// does not count. Fixed ones are plain tests (a UID's identity is read before it is
-// expunged or a folder deletion is proved by it). Memory stores through the real engine,
+// deleted (nothing reads what the UID holds then). Fixed ones are plain tests (a
+// UID's identity is read before it is expunged or a folder deletion is proved by
+// it; a folder deletion counts toward the guard). Memory stores through the real engine,
 // in the notation of test/support/mailboxTable.ts.
 
 import { join } from 'node:path';
@@ -13,6 +13,9 @@ import { forgetMemorySpecs, memorySpec } from '../support/memorySpecs.js';
 import { conformanceMessage, digest } from '../support/storeConformance.js';
 import { everyBody, memoryWorld } from '../support/memoryWorld.js';
 import { syncSpecs, tempDir } from '../support/sync.js';
+import { exitCodeForSummary } from '../../src/cli/output/summary.js';
+import { ExitCode } from '../../src/errors.js';
+import { bigFolderAccount } from '../support/bigFolderAccount.js';
 import { expectRowHolds, observe, runOnce, setUp, type TableCase } from '../support/mailboxTable.js';
 
 afterEach(forgetMemorySpecs);
@@ -101,20 +104,24 @@ describe('two-way review: bugs found (it.fails until fixed: each passes once its
     });
   }
 
-  it.fails('KNOWN BUG (issue 8 open): A deletes a folder holding 12 of the 14 messages the state remembers: B deletes it too, no guard (issue 8: more than half of its remembered messages makes the run refuse)', async () => {
-    const a = new MemoryServer();
-    const b = new MemoryServer({ firstUidValidity: 5000n });
-    a.append('INBOX', [1, 2].map((n) => ({ raw: conformanceMessage(n) })));
-    a.createFolder('Big');
-    a.append('Big', Array.from({ length: 12 }, (_, i) => ({ raw: conformanceMessage(i + 3) })));
-    const specs = { a: memorySpec(a, 'a'), b: memorySpec(b, 'b') };
-    const statePath = join(tempDir('replimap-review-'), 'state');
-    const sync = () => syncSpecs(specs.a, specs.b, statePath, { mode: 'two-way', connections: 1 });
+  it('A deletes a folder holding 12 of the 14 messages the state remembers: withheld (exit 5), neither deleted on B nor created again on A, until --force', async () => {
+    const { a, b, big, sync } = bigFolderAccount({ mode: 'two-way' });
     expect((await sync()).failures).toEqual([]);
     await sync();
     a.deleteFolder('Big');
     const run = await sync();
-    // Emptying those 12 messages one by one is withheld (the account count); deleting their folder is not.
-    expect({ keptOnB: b.hasFolder('Big') ? b.messages('Big').length : 0, withheld: run.summary.withheld.length > 0 }).toEqual({ keptOnB: 12, withheld: true });
+    // Issue 8: more than half of A's remembered messages gone makes the run refuse; the folder count alone (1 of 2) would not.
+    expect({
+      exit: exitCodeForSummary(run.summary), failures: run.failures,
+      withheld: run.summary.withheld.map((w) => [w.what, w.side, w.count, w.reason.split(' (more')[0]]),
+      bigOnB: b.hasFolder('Big') ? b.messages('Big').map((m) => digest(m.body)).sort() : [], bigOnA: a.hasFolder('Big'),
+    }).toEqual({
+      exit: ExitCode.GuardRefused, failures: [],
+      withheld: [['folders', undefined, 1, 'A lacks 12 of the 14 messages the state remembers, 12 of them in the folder it lost']],
+      bigOnB: big.map(digest).sort(), bigOnA: false,
+    });
+    const forced = await sync(true);
+    expect([forced.failures, forced.summary.withheld, b.hasFolder('Big'), a.hasFolder('Big'), exitCodeForSummary(forced.summary)])
+      .toEqual([[], [], false, false, ExitCode.Ok]);
   });
 });
