@@ -167,8 +167,9 @@ describe('planGuarded, two-way: the same limit on each side', () => {
     const snaps = { a: new Map<number, SnapshotMessage>(), b: new Map<number, SnapshotMessage>() };
     for (let i = 1; i <= held; i++) {
       records.push({ uidA: i, uidB: i, gid: `g${i}`, flags: [] });
-      snaps.a.set(i, { flags: [] });
-      snaps.b.set(i, { flags: [] });
+      // Identities read (a two-way deletion needs what the UID holds now: see needIdentity).
+      snaps.a.set(i, { flags: [], gid: `g${i}` });
+      snaps.b.set(i, { flags: [], gid: `g${i}` });
       if (i <= lost) snaps[side].delete(i);
     }
     return { mode: 'two-way', records, ...snaps, accepts: { a: accepts, b: accepts } };
