@@ -12,7 +12,7 @@ import { StoreError } from '../errors.js';
 import type { SyncState } from '../state/SyncState.js';
 import type { MessageRecord } from '../state/types.js';
 import type { Store } from '../store/types.js';
-import { globalId, identityWithoutSize } from './identity.js';
+import { identityOf } from './identity.js';
 import { holdsAnotherMessage } from './knownIdentity.js';
 import type { SurvivorAnswer, SurvivorQuestion } from './folderPlanTypes.js';
 import { uidOn, type Side } from './side.js';
@@ -41,8 +41,7 @@ async function holdsOnly(store: Store, q: SurvivorQuestion, known: ReadonlyMap<n
     await store.openFolder(q.name, { readOnly: true, uidValidity: q.uidValidity });
     const held = await store.fetchEnvelopes([...known.keys()]);
     const another = held.some((e) => {
-      const now = { gid: globalId(e.identityHeaders, e.size), sizedGid: !identityWithoutSize(e.identityHeaders) };
-      return holdsAnotherMessage(known.get(e.uid)!, q.side, now);
+      return holdsAnotherMessage(known.get(e.uid)!, q.side, identityOf(e));
     });
     return !another && held.length === q.messages;
   } catch (err) {

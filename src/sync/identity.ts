@@ -117,11 +117,13 @@ export function globalId(identityHeaders: string, size: number): string {
 }
 
 /**
- * True when a message's global id does not depend on its size (it has a
- * Message-ID). Without one, the size is part of the id, and servers alter
- * bytes on APPEND (Dovecot turns a bare CR into CRLF): the same message may
- * then have another id on the other server.
+ * What an envelope says of a message's identity: its global id, and whether
+ * that id hashes its size (no Message-ID: servers alter bytes on APPEND, as
+ * Dovecot turns a bare CR into CRLF, so the same message may then have
+ * another id on the other server). The headers are parsed once.
  */
-export function identityWithoutSize(identityHeaders: string): boolean {
-  return parseIdentityHeaders(identityHeaders).messageId !== undefined;
+export function identityOf(envelope: { identityHeaders: string; size: number }): { gid: string; sizedGid?: true } {
+  const fields = parseIdentityHeaders(envelope.identityHeaders);
+  const gid = globalIdFromFields(fields, envelope.size);
+  return fields.messageId === undefined ? { gid, sizedGid: true } : { gid };
 }

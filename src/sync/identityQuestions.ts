@@ -6,7 +6,7 @@
 // a gid: the plan keeps its record (in doubt, nothing is deleted).
 
 import type { Store } from '../store/types.js';
-import { globalId, identityWithoutSize } from './identity.js';
+import { identityOf } from './identity.js';
 import type { SideSnapshot, SnapshotMessage } from './planTypes.js';
 
 /** `snapshot` with the gid (and size) of each of `uids` as the store holds it now; the same snapshot when none is asked. */
@@ -16,12 +16,8 @@ export async function withIdentities(store: Store, snapshot: SideSnapshot, uids:
   for (const e of await store.fetchEnvelopes([...uids])) {
     const known = out.get(e.uid);
     if (known === undefined) continue; // not in the snapshot: nothing this plan acts on
-    out.set(e.uid, {
-      ...known,
-      gid: globalId(e.identityHeaders, e.size),
-      size: e.size,
-      ...(!identityWithoutSize(e.identityHeaders) && { sizedGid: true as const }),
-    });
+    const { sizedGid: _old, ...rest } = known;
+    out.set(e.uid, { ...rest, size: e.size, ...identityOf(e) });
   }
   return out;
 }

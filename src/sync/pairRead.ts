@@ -12,7 +12,7 @@ import type { FolderRead, FolderStatus, MessageEnvelope, ReadBase, Store } from 
 import { fetchDigests, withSizes } from './bodyDigests.js';
 import { CompactEnvelopes, type CopyEnvelopes } from './copyEnvelopes.js';
 import type { ReadOutcome } from './executor.js';
-import { globalId, identityWithoutSize } from './identity.js';
+import { identityOf } from './identity.js';
 import { withIdentities } from './identityQuestions.js';
 import { planGuarded } from './mirrorGuard.js';
 import type { FolderPlan, FolderPlanInput, HeldWithoutUid, ReassignHow, SideSnapshot } from './planTypes.js';
@@ -327,8 +327,7 @@ function snapshotOf(records: readonly MessageRecord[], side: 'a' | 'b', read: Fo
       uid: e.uid,
       flags: e.flags,
       size: e.size,
-      gid: globalId(e.identityHeaders, e.size),
-      ...(!identityWithoutSize(e.identityHeaders) && { sizedGid: true as const }),
+      ...identityOf(e),
     })),
   });
 }

@@ -6,7 +6,7 @@
 import type { MessageRecord, SideStatus } from '../state/types.js';
 import type { FolderRead, MessageEnvelope } from '../store/types.js';
 import { wentBackInTime } from './folderStatus.js';
-import { globalId, identityWithoutSize } from './identity.js';
+import { identityOf } from './identity.js';
 import { holdsAnotherMessage } from './knownIdentity.js';
 
 /**
@@ -47,7 +47,7 @@ export function reusedKnownUids(records: readonly MessageRecord[], side: 'a' | '
     const uid = side === 'a' ? record.uidA : record.uidB;
     const envelope = uid === 0 ? undefined : seen.get(uid);
     if (envelope === undefined) continue;
-    const now = { gid: globalId(envelope.identityHeaders, envelope.size), sizedGid: !identityWithoutSize(envelope.identityHeaders) };
+    const now = identityOf(envelope);
     if (holdsAnotherMessage(record, side, now)) reused.push(uid);
   }
   return reused.sort((x, y) => x - y);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { globalId, globalIdFromFields, parseIdentityHeaders } from '../../src/sync/identity.js';
+import { globalId, globalIdFromFields, identityOf, parseIdentityHeaders } from '../../src/sync/identity.js';
 
 const CRLF = '\r\n';
 const headers = (...lines: string[]): string => lines.join(CRLF) + CRLF + CRLF;
@@ -73,6 +73,12 @@ describe('globalId', () => {
     expect(globalId(noId, 100)).not.toBe(globalId(noId, 101));
     expect(globalId(noId, 100)).toBe(globalId(noId, 100));
     expect(globalId('', 5)).not.toBe(globalId('', 6));
+  });
+
+  it('identityOf: the same global id, marked sizedGid only without a Message-ID', () => {
+    expect(identityOf({ identityHeaders: full, size: 100 })).toEqual({ gid: globalId(full, 100) });
+    const noId = headers('Date: d', 'From: f', 'Subject: s');
+    expect(identityOf({ identityHeaders: noId, size: 100 })).toEqual({ gid: globalId(noId, 100), sizedGid: true });
   });
 
   it('is the same for the same headers folded, spaced, cased or ordered differently', () => {
