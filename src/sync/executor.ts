@@ -84,8 +84,8 @@ export interface Execution {
   fail: Fail;
   /** Records as the plan wants them; failed (or refused) actions put the old ones back. */
   records: Map<string, MessageRecord>;
-  /** The copies the other side confirmed. */
-  confirmed: Set<CopyAction>;
+  /** The copies the other side confirmed, by copyKey (a copy may be rewritten with its envelope's size on the way). */
+  confirmed: Set<string>;
   /** Planned records whose flag change is not confirmed yet, by record key (recorded with their old flags meanwhile). */
   flagsPending: Map<string, MessageRecord>;
   /**
@@ -184,7 +184,7 @@ export async function appendAndChangeFlags(acting: FolderActing, stores: Executi
   await changeFlags(run);
   let saidGone = 0;
   for (const side of SIDES) saidGone += await settleUnreturned(run, side, [...unreturned[side], ...leftOutOf(job.reads[side])]);
-  const confirmedGids = job.plan.appends.filter((a) => run.confirmed.has(a)).map((a) => a.gid);
+  const confirmedGids = job.plan.appends.filter((a) => run.confirmed.has(copyKey(a))).map((a) => a.gid);
   return { run, saidGone, interrupted, confirmedGids };
 }
 
@@ -442,6 +442,11 @@ function splitByEnvelope(
   return { ready, withoutEnvelope };
 }
 
+/** A copy's key in Execution.confirmed: one copy per source UID in a pair's plan. */
+function copyKey(action: CopyAction): string {
+  return `${action.from}\u0000${action.uid}`;
+}
+
 /** Copies whose message the state already knew on its source (its copy on the other side is gone). */
 function knownCopies(recordsBefore: readonly MessageRecord[], copies: readonly CopyAction[]): CopyAction[] {
   const known: CopyAction[] = [];
@@ -521,7 +526,7 @@ function recordOutcomes(
     const outcome = outcomes[k];
     const { status: _pending, ...record } = onlyOnSource(action);
     if (outcome?.ok) {
-      run.confirmed.add(action);
+      run.confirmed.add(copyKey(action));
       messages++;
       bytes += message.body.length;
       if (outcome.uid) out.maxAppendedUid = Math.max(out.maxAppendedUid, outcome.uid);

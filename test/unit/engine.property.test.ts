@@ -437,6 +437,8 @@ const FIXED: [SyncMode, string][] = [
   // B restored to the status mirror read before its writes (its appends lost): UIDNEXT shows it.
   ['mirror', 'A+INBOX:m0,sync,restoreB~0,sync'],
   ['mirror', 'A+INBOX:m0,A+INBOX:m1,sync,A+INBOX:m2,sync,restoreB~1,sync'],
+  // B moved a known message to another folder: its copy back into INBOX (re-sized from its envelope) must count as confirmed.
+  ['mirror', 'A create F1,A+INBOX:m0,sync,B>INBOX#0>F1,A+F1:m1'],
 ];
 
 describe('the engine on fixed histories (memory stores)', () => {
