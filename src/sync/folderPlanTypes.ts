@@ -3,6 +3,7 @@
 // out by folderSetup.ts and folderDeletion.ts.
 
 import type { SideStatus, StateMode } from '../state/types.js';
+import type { FolderStatus } from '../store/types.js';
 import type { FolderPairMapping, FolderPairName, FolderSide } from './folderMap.js';
 import type { Side } from './side.js';
 import type { FolderPairJob, MessageFailure, SyncOptions, Withholding } from './types.js';
@@ -54,6 +55,12 @@ export interface FolderAction {
   side: Side;
   name: string;
   why: string;
+  /**
+   * Two-way deletions: the folder's status the decision was made on. Mail can
+   * arrive while the run syncs other folders: a folder whose status moved by
+   * the time it would be deleted stays (folderDeletion.ts).
+   */
+  decidedOn?: FolderStatus;
 }
 
 /** A pair the run wants, before its statuses are looked at. */

@@ -176,7 +176,10 @@ function decideLosses(input: FolderPlanningInput, lost: readonly KnownPair[], si
     const keep = wentBack !== undefined ? `stays: ${L} went back in time (${wentBack}'s counters went down)` : whyKeep(input, k, survivor, deleting);
     if (keep === undefined) {
       deleting.add(name);
-      decided.deletes.push({ side: survivor, name, why: `${L} deleted ${nameOn(k, side)}, and ${S}'s copy holds nothing new since the last run` });
+      const decidedOn = listedOn(input, survivor).get(canonicalInbox(name))?.status;
+      decided.deletes.push({
+        side: survivor, name, why: `${L} deleted ${nameOn(k, side)}, and ${S}'s copy holds nothing new since the last run`, ...(decidedOn && { decidedOn }),
+      });
       continue;
     }
     if (typeof keep !== 'string') {

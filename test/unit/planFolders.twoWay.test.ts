@@ -369,7 +369,7 @@ describe('planFolders, two-way', () => {
       rule: '', a: [f('INBOX'), f('Keep/child')], b: [f('INBOX'), f('Old'), f('Keep/child'), f('Lists/dev', { subscribed: true })],
       known: [known('INBOX'), known('Old'), known('Keep/child')], expected: {},
     });
-    expect(p.deletes).toEqual([{ side: 'b', name: 'Old', why: NOTHING_NEW_B }]);
+    expect(p.deletes).toEqual([{ side: 'b', name: 'Old', why: NOTHING_NEW_B, decidedOn: status(3) }]);
     expect(p.creates).toEqual([
       { side: 'a', name: 'Lists', why: 'parent of Lists/dev' },
       { side: 'a', name: 'Lists/dev', why: "A lacks the pair of B's Lists/dev" },
