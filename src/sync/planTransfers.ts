@@ -39,9 +39,15 @@ export interface SizeQuestion {
   label: string;
   side: Side;
   uids: number[];
+  /**
+   * The global id the state records at each of `uids` (same order): a UID
+   * read holding another message (a restore plus new mail reused it) gets no
+   * answer, so that message is never copied in the source's place.
+   */
+  gids: string[];
 }
 
-/** Answers to SizeQuestions, by sizeKey; a message missing could not be read (its append stays). */
+/** Answers to SizeQuestions, by sizeKey; a message missing could not be read, or holds another message (its append stays). */
 export type KnownSizes = ReadonlyMap<string, number>;
 
 export function sizeKey(label: string, side: Side, uid: number): string {
@@ -164,7 +170,7 @@ function pickSource(
     if (s.expunge === undefined ? !can.copy : !can.move && !can.copy) continue;
     const known = s.size ?? input.sizes?.get(sizeKey(pairs[s.pair]!.reading.job.label, side, s.uid));
     if (known === undefined) {
-      if (input.sizes === undefined) ask(questions, pairs[s.pair]!.reading.job.label, side, s.uid);
+      if (input.sizes === undefined) ask(questions, pairs[s.pair]!.reading.job.label, side, s.uid, s.record.gid);
       continue;
     }
     if (known === size) return s;
@@ -172,11 +178,14 @@ function pickSource(
   return undefined;
 }
 
-function ask(questions: Map<string, SizeQuestion>, label: string, side: Side, uid: number): void {
+function ask(questions: Map<string, SizeQuestion>, label: string, side: Side, uid: number, gid: string): void {
   const key = `${label}\u0000${side}`;
   const q = questions.get(key);
-  if (q === undefined) questions.set(key, { label, side, uids: [uid] });
-  else if (!q.uids.includes(uid)) q.uids.push(uid);
+  if (q === undefined) questions.set(key, { label, side, uids: [uid], gids: [gid] });
+  else if (!q.uids.includes(uid)) {
+    q.uids.push(uid);
+    q.gids.push(gid);
+  }
 }
 
 function transferOf(

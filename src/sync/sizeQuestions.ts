@@ -2,9 +2,13 @@
 // sizes (CRLF form) of messages a server-side move or copy could use whose
 // read gave none, one UID FETCH per folder and side. A folder that cannot be
 // opened, or a message not returned, just has no answer: its append stays.
+// So has a UID that holds another message than the state records there (the
+// folder's counters can hide a restore plus new mail; the size alone would
+// let a message of the same size be copied in its place).
 
 import { StoreError } from '../errors.js';
 import type { Store } from '../store/types.js';
+import { identityOf } from './identity.js';
 import { sizeKey, type KnownSizes, type SizeQuestion } from './planTransfers.js';
 import type { PairPlan } from './planAccount.js';
 import type { StorePair } from './extraConnections.js';
@@ -35,7 +39,8 @@ async function sizesIn(store: Store, { question, pair }: SizeJob, observer: Sync
   try {
     await store.openFolder(question.side === 'a' ? job.nameA : job.nameB, { readOnly: true, uidValidity: reads[question.side].status.uidValidity });
     const envelopes = await store.fetchEnvelopes(question.uids);
-    return envelopes.map((e) => [sizeKey(question.label, question.side, e.uid), e.size]);
+    const expected = new Map(question.uids.map((uid, i) => [uid, question.gids[i]]));
+    return envelopes.filter((e) => identityOf(e).gid === expected.get(e.uid)).map((e) => [sizeKey(question.label, question.side, e.uid), e.size]);
   } catch (err) {
     if (!(err instanceof StoreError)) throw err;
     observer.verbose(`${job.label}: could not read the sizes of ${question.uids.length} messages a move could use (${err.message}); they are copied again`);

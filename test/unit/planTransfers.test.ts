@@ -98,7 +98,7 @@ describe('planTransfers', () => {
     const archive = pair('Archive', { appends: [[9, 'g1', 300], [10, 'g2', 400]] });
     const first = planTransfers([inbox, archive], { mode: 'mirror', features: ALL });
     expect(first.transfers).toEqual([]);
-    expect(first.needSizes).toEqual([{ label: 'INBOX', side: 'b', uids: [5, 6] }]);
+    expect(first.needSizes).toEqual([{ label: 'INBOX', side: 'b', uids: [5, 6], gids: ['g1', 'g2'] }]);
     // UID 5 answered with the copy's size, UID 6 with another (another version): only 5 moves.
     const sizes = new Map([[sizeKey('INBOX', 'b', 5), 300], [sizeKey('INBOX', 'b', 6), 999]]);
     const final = planTransfers([inbox, archive], { mode: 'mirror', features: ALL, sizes });

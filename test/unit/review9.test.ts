@@ -58,3 +58,32 @@ describe('review 9: two-way folder deletions', () => {
     expect(bodies(world.a, 'Projects/2026')).toEqual(bodies(world.b, 'Projects/2026'));
   });
 });
+
+describe('review 9: server-side transfers', () => {
+  // B restored from a backup taken before m11 reached X, then new mail (m12, the same size) takes m11's UID: X's counters
+  // on B are as recorded. A user then copies m11 into Y on A and reads it in X (so X is read, B's side incrementally).
+  // B's UID that the state says holds m11 is the only source on B: its size, asked for, is m11's. Copying it into Y put m12 there.
+  for (const mode of ['two-way', 'mirror'] as const) {
+    it(`${mode}: a source UID now holding another message of the same size is not copied in its place`, async () => {
+      const world = memoryWorld({ mode });
+      world.a.createFolder('X');
+      world.a.createFolder('Y');
+      expect((await world.sync()).failures).toEqual([]);
+      const beforeM11 = world.b.snapshot();
+      world.a.append('X', [{ raw: conformanceMessage(11) }]);
+      expect((await world.sync()).failures).toEqual([]);
+      expect((await world.sync()).failures).toEqual([]);
+      world.b.restore(beforeM11);
+      world.b.append('X', [{ raw: conformanceMessage(12) }]);
+      world.a.append('Y', [{ raw: conformanceMessage(11) }]);
+      world.a.setFlags('X', [world.a.messages('X')[0]!.uid], ['\\Seen'], []);
+      const run = await world.sync();
+      expect(run.failures).toEqual([]);
+      expect(bodies(world.b, 'Y')).toEqual([digest(conformanceMessage(11))]);
+      const again = await world.sync();
+      expect(again.failures).toEqual([]);
+      expect(bodies(world.b, 'Y')).toEqual([digest(conformanceMessage(11))]);
+      expect(bodies(world.a, 'Y')).toEqual([digest(conformanceMessage(11))]);
+    });
+  }
+});
