@@ -25,6 +25,8 @@ import {
 
 const RUNS = Number(process.env.REPLIMAP_PROPERTY_RUNS ?? 0);
 const SEED = process.env.REPLIMAP_PROPERTY_SEED;
+/** REPLIMAP_PROPERTY_STEPS=n: histories of up to n steps (a soak run; CI keeps 6 so that 10,000 run in time). */
+const MAX_STEPS = Number(process.env.REPLIMAP_PROPERTY_STEPS ?? 6);
 const FOLDERS = ['INBOX', 'F1', 'F2'];
 const FLAGS = ['\\Seen', '\\Flagged', '\\Deleted', 'kw'];
 // tmpfs when there is one: every run fsyncs its state, and a history runs several.
@@ -144,7 +146,7 @@ function historyArb(stage: Stage): fc.Arbitrary<Step[]> {
     steps.push({ weight: 1, arbitrary: fc.record({ t: fc.constant('copy' as const), side, folder, pick, to: folder }) });
   }
   if (stage.deletes) steps.push({ weight: 3, arbitrary: fc.record({ t: fc.constant('delete' as const), side, folder: other }) });
-  return fc.array(fc.oneof(...steps).map((step) => printable(step, stepText)), { minLength: 1, maxLength: 6 });
+  return fc.array(fc.oneof(...steps).map((step) => printable(step, stepText)), { minLength: 1, maxLength: MAX_STEPS });
 }
 
 let histories = 0;

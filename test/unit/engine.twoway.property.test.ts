@@ -23,7 +23,8 @@
 // deleted), the two files on the two workers. A failure prints fast-check's
 // seed and the shrunk history, one step per item as stepText writes it; FIXED
 // takes histories in that notation. REPLIMAP_PROPERTY_RUNS=n runs n histories
-// per stage, REPLIMAP_PROPERTY_SEED=s replays a failure's seed.
+// per stage, REPLIMAP_PROPERTY_SEED=s replays a failure's seed, REPLIMAP_PROPERTY_STEPS=n
+// makes histories of up to n steps (6 by default).
 
 import { describeFixedHistories, describeRandomHistories } from '../support/twoWayHistory.js';
 
