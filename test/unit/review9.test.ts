@@ -87,3 +87,33 @@ describe('review 9: server-side transfers', () => {
     });
   }
 });
+
+/** A message without Message-ID (its global id hashes its headers and its size). */
+function withoutMessageId(n: number): Buffer {
+  return Buffer.from(`Date: Wed, 2 Jan 2019 09:00:${String(n % 60).padStart(2, '0')} +0000\r\nFrom: s${n}@example.org\r\nSubject: note ${n}\r\n\r\nbody ${n}\r\n`);
+}
+
+// KNOWN BUG (open): holdsAnotherMessage (src/sync/knownIdentity.ts) cannot tell another message without Message-ID
+// at B's UID from the same message stored with other bytes (the record's id hashes A's size; Dovecot may store a bare
+// CR as CRLF), so an id that differs there is taken for the same message and expunged. Here that deletes mail B got
+// after a restore, which neither side ever synced: exit 0, message 9 gone from both. A fix needs B's own id (or size)
+// in the record, or the body read to see whether only line ends differ.
+describe('review 9: a reused UID holding a message without Message-ID', () => {
+  it.fails('B restored with the same counters, new mail without Message-ID took UID 2, A deletes the message UID 2 held: the new mail stays', async () => {
+    const world = memoryWorld({ mode: 'two-way' });
+    world.a.createFolder('N');
+    world.a.append('N', [{ raw: withoutMessageId(1) }]);
+    expect((await world.sync()).failures).toEqual([]);
+    const backup = world.b.snapshot(); // B's N: 1@1
+    world.a.append('N', [{ raw: withoutMessageId(2) }]);
+    expect((await world.sync()).failures).toEqual([]);
+    expect((await world.sync()).failures).toEqual([]);
+    world.b.restore(backup);
+    world.b.append('N', [{ raw: withoutMessageId(9) }]); // 9@2: B's counters as recorded
+    world.a.expunge('N', [world.a.messages('N')[1]!.uid]); // A deletes message 2
+    const run = await world.sync();
+    const nine = digest(withoutMessageId(9));
+    expect({ failures: run.failures, onA: everyBody(world.a).includes(nine), onB: everyBody(world.b).includes(nine) })
+      .toEqual({ failures: [], onA: true, onB: true });
+  });
+});
