@@ -4,9 +4,28 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { conformanceMessage, digest } from '../support/storeConformance.js';
 import { forgetMemorySpecs } from '../support/memorySpecs.js';
-import { bodies, everyBody, memoryWorld } from '../support/memoryWorld.js';
+import { bodies, everyBody, memoryWorld, type MemoryWorld } from '../support/memoryWorld.js';
+import type { EngineRun } from '../support/sync.js';
 
 afterEach(forgetMemorySpecs);
+
+/**
+ * A run in which `late` is delivered to B's `folder` after the folders were listed, while the run copies new mail
+ * of A's INBOX (A gets one first): the run's result.
+ */
+async function runWithLateMail(world: MemoryWorld, folder: string, late: Buffer): Promise<EngineRun> {
+  world.a.append('INBOX', [{ raw: conformanceMessage(70) }]);
+  world.b.beforeOperation = (op) => {
+    if (op !== 'append') return;
+    world.b.beforeOperation = undefined;
+    world.b.append(folder, [{ raw: late }]);
+  };
+  try {
+    return await world.sync();
+  } finally {
+    world.b.beforeOperation = undefined;
+  }
+}
 
 describe('review 9: two-way folder deletions', () => {
   it('mail delivered into the survivor copy while the run syncs other folders is not deleted with it', async () => {
@@ -14,16 +33,8 @@ describe('review 9: two-way folder deletions', () => {
     expect((await world.sync()).failures).toEqual([]);
     expect((await world.sync()).failures).toEqual([]);
     world.a.deleteFolder('Work');
-    world.a.append('INBOX', [{ raw: conformanceMessage(70) }]);
     const late = conformanceMessage(71);
-    // Delivered to B's Work after the run listed the folders, while it copies A's new INBOX mail.
-    world.b.beforeOperation = (op) => {
-      if (op !== 'append') return;
-      world.b.beforeOperation = undefined;
-      world.b.append('Work', [{ raw: late }]);
-    };
-    const run = await world.sync();
-    world.b.beforeOperation = undefined;
+    const run = await runWithLateMail(world, 'Work', late);
     expect(run.failures).toEqual([]);
     const everywhere = [...everyBody(world.a), ...everyBody(world.b)];
     expect(everywhere).toContain(digest(late));
@@ -42,15 +53,8 @@ describe('review 9: two-way folder deletions', () => {
     expect((await world.sync()).failures).toEqual([]);
     world.a.deleteFolder('Projects/2026');
     world.a.deleteFolder('Projects');
-    world.a.append('INBOX', [{ raw: conformanceMessage(73) }]);
     const late = conformanceMessage(74);
-    world.b.beforeOperation = (op) => {
-      if (op !== 'append') return;
-      world.b.beforeOperation = undefined;
-      world.b.append('Projects/2026', [{ raw: late }]);
-    };
-    const run = await world.sync();
-    world.b.beforeOperation = undefined;
+    const run = await runWithLateMail(world, 'Projects/2026', late);
     expect(run.failures).toEqual([]);
     expect(run.summary.foldersDeleted).toBe(0);
     expect([world.b.hasFolder('Projects'), bodies(world.b, 'Projects/2026')]).toEqual([true, [digest(conformanceMessage(72)), digest(late)].sort()]);
