@@ -1,7 +1,8 @@
 // Did one side of a folder go back in time (a server restored from an older
 // backup, same UIDVALIDITY)? Either its counters went down, or they moved on
 // because new mail took the UIDs of the messages it lost: then a known UID
-// holds another message than the state recorded for it.
+// holds another message than the state recorded for it, or a known UID is at
+// or above UIDNEXT (never given yet, so taken back).
 
 import type { MessageRecord, SideStatus } from '../state/types.js';
 import type { FolderRead, MessageEnvelope } from '../store/types.js';
@@ -31,10 +32,24 @@ export function rollbackEvidence(
       `HIGHESTMODSEQ ${stored.highestModseq ?? '-'} → ${read.status.highestModseq ?? '-'}`
     );
   }
+  // No UID at or above UIDNEXT was ever given: a record naming one (a killed run recorded it, a restore took it back)
+  // proves the counters came back up to those recorded only by new mail.
+  const beyond = stored ? knownUidsFrom(records, side, read.status.uidNext) : [];
+  if (beyond.length > 0) return `UID ${beyond[beyond.length - 1]} is known, yet UIDNEXT is ${read.status.uidNext}`;
   const reused = reusedKnownUids(records, side, read);
   if (reused.length === 0) return undefined;
   const shown = reused.length === 1 ? `UID ${reused[0]}` : `UIDs ${reused[0]}…${reused[reused.length - 1]} (${reused.length})`;
   return `${shown} now hold${reused.length === 1 ? 's' : ''} another message than recorded`;
+}
+
+/** Known UIDs of this side at or above `uidNext`, ascending. */
+function knownUidsFrom(records: readonly MessageRecord[], side: 'a' | 'b', uidNext: number): number[] {
+  const out: number[] = [];
+  for (const record of records) {
+    const uid = side === 'a' ? record.uidA : record.uidB;
+    if (uid >= uidNext) out.push(uid);
+  }
+  return out.sort((x, y) => x - y);
 }
 
 /** Known UIDs of this side whose envelope in the read shows another message than the record's (see knownIdentity.ts). */

@@ -40,6 +40,10 @@ const FIXED: string[] = [
   'A+INBOX:m0,snapB,sync,restoreB~0+m2',
   // A folder B deleted while A got new mail there comes back on B.
   'A create F1,sync,B delete F1,A+F1:m0,sync',
+  // Seed 1387388957 (review 9, shrunk to 6 steps): a killed run recorded m0 at B's UID 2; B restored to empty, then
+  // m1 took UID 1, which brings B's counters back to those recorded (UIDNEXT 2). B's UID 2 was taken for a deletion on
+  // B and m0 expunged from A: gone from both, exit 0. A known UID at or above UIDNEXT now proves B went back in time.
+  'restoreA~0+m0,B-INBOX#0,B+INBOX:m0,A+INBOX:m1,kill-before-write#0,restoreB~0+m1',
 ];
 
 describeFixedHistories(FIXED);

@@ -11,7 +11,8 @@ const envelope = (uid: number, n: number): MessageEnvelope => ({
 const record = (uidA: number, uidB: number, n: number): MessageRecord => ({ uidA, uidB, gid: globalId(headers(n), 100), flags: [] });
 const stored: SideStatus = { uidValidity: 7n, uidNext: 4, highestModseq: 10n, messages: 3 };
 const read = (over: Partial<FolderRead>): FolderRead => ({
-  status: { uidValidity: 7n, uidNext: 6, highestModseq: 12n, messages: 5 },
+  // UIDNEXT above every known UID of either side (B's are 11-13).
+  status: { uidValidity: 7n, uidNext: 16, highestModseq: 12n, messages: 5 },
   uidValidityChanged: false, permanentFlags: { flags: [], allowsNewKeywords: true }, readOnly: false,
   kind: 'delta', messages: [], vanished: [], envelopes: [], unidentified: [], unread: [], ...over,
 });
@@ -28,6 +29,15 @@ describe('rollbackEvidence', () => {
     expect(rollbackEvidence(stored, r, records, 'b')).toMatch(/UID 13 now holds another message/);
     // The same envelope means nothing on the other side, where 13 is not a known UID.
     expect(rollbackEvidence(stored, r, records, 'a')).toBeUndefined();
+  });
+
+  it('a known UID at or above UIDNEXT, though the counters are as recorded (a killed run recorded it, a restore took it back)', () => {
+    const restored: SideStatus = { uidValidity: 7n, uidNext: 13, highestModseq: 10n, messages: 3 };
+    const r = read({ status: { ...restored } });
+    expect(rollbackEvidence(restored, r, records, 'b')).toMatch(/UID 13 is known, yet UIDNEXT is 13/);
+    expect(rollbackEvidence(restored, r, records, 'a')).toBeUndefined();
+    // Under another UIDVALIDITY the UIDs say nothing.
+    expect(rollbackEvidence(restored, { ...r, uidValidityChanged: true }, records, 'b')).toBeUndefined();
   });
 
   it('counters that went down', () => {
