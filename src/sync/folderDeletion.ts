@@ -34,7 +34,7 @@ export async function deleteFolders(
     }
     const stays = moved[side].find((f) => f.name === name || (f.delimiter !== null && f.name.startsWith(`${name}${f.delimiter}`)));
     if (stays !== undefined) {
-      observer.warning(`not deleting folder ${name} on ${label}: ${stays.name} changed during this run (new mail?); the next run looks at it again`);
+      observer.warning(`not deleting folder ${name} on ${label}: ${stays.why}; the next run looks at it again`);
       continue;
     }
     observer.verbose(`deleting folder ${name} on ${label} (${why})`);
@@ -53,13 +53,20 @@ export async function deleteFolders(
   return deleted;
 }
 
+/** A folder whose deletion waits, and why (a parent of it waits too). */
+interface Stay {
+  name: string;
+  delimiter: string | null;
+  why: string;
+}
+
 /**
  * Per side, the folders to delete whose status is not the one their deletion
  * was decided on (one LIST-STATUS per side that has any). A listing that
  * fails leaves every such deletion of that side in doubt: all stay.
  */
-async function movedSinceDecided(stores: Record<Side, Store>, deletes: readonly FolderAction[]): Promise<Record<Side, FolderInfo[]>> {
-  const out: Record<Side, FolderInfo[]> = { a: [], b: [] };
+async function movedSinceDecided(stores: Record<Side, Store>, deletes: readonly FolderAction[]): Promise<Record<Side, Stay[]>> {
+  const out: Record<Side, Stay[]> = { a: [], b: [] };
   for (const side of SIDES) {
     const decided = deletes.filter((d) => d.side === side && d.decidedOn !== undefined);
     if (decided.length === 0) continue;
@@ -68,12 +75,15 @@ async function movedSinceDecided(stores: Record<Side, Store>, deletes: readonly 
       listed = new Map((await stores[side].listFolders({ status: true })).map((f) => [f.name, f]));
     } catch (err) {
       if (!(err instanceof StoreError)) throw err;
-      out[side] = decided.map((d) => ({ name: d.name, delimiter: null, subscribed: false, selectable: true }));
+      const why = `its folders could not be listed again to see that nothing arrived (${withoutStoreLabel(err.message, side)})`;
+      out[side] = decided.map((d) => ({ name: d.name, delimiter: null, why }));
       continue;
     }
     for (const d of decided) {
       const now = listed.get(d.name);
-      if (now !== undefined && !sameMessages(d.decidedOn!, now.status)) out[side].push(now);
+      if (now !== undefined && !sameMessages(d.decidedOn!, now.status)) {
+        out[side].push({ name: now.name, delimiter: now.delimiter, why: `${now.name} changed during this run (new mail?)` });
+      }
     }
   }
   return out;

@@ -2,6 +2,7 @@
 // mail, on memory servers through the real engine. Bodies compared by digest.
 
 import { afterEach, describe, expect, it } from 'vitest';
+import { StoreError } from '../../src/errors.js';
 import { conformanceMessage, digest } from '../support/storeConformance.js';
 import { forgetMemorySpecs } from '../support/memorySpecs.js';
 import { bodies, everyBody, memoryWorld, type MemoryWorld } from '../support/memoryWorld.js';
@@ -60,6 +61,26 @@ describe('review 9: two-way folder deletions', () => {
     expect([world.b.hasFolder('Projects'), bodies(world.b, 'Projects/2026')]).toEqual([true, [digest(conformanceMessage(72)), digest(late)].sort()]);
     expect((await world.sync()).failures).toEqual([]);
     expect(bodies(world.a, 'Projects/2026')).toEqual(bodies(world.b, 'Projects/2026'));
+  });
+});
+
+describe('review 9: two-way folder deletions, the listing before them refused', () => {
+  it('every deletion on that side stays (warned), and the next run looks at the folder again', async () => {
+    const world = memoryWorld({ mode: 'two-way' });
+    expect((await world.sync()).failures).toEqual([]);
+    expect((await world.sync()).failures).toEqual([]);
+    const work = bodies(world.b, 'Work');
+    world.a.deleteFolder('Work');
+    let listings = 0;
+    world.b.beforeOperation = (op) => {
+      if (op === 'listFolders' && ++listings === 2) throw new StoreError('folder', 'LIST refused');
+    };
+    const run = await world.sync();
+    world.b.beforeOperation = undefined;
+    expect([run.failures, run.summary.foldersDeleted, bodies(world.b, 'Work')]).toEqual([[], 0, work]);
+    expect(run.warnings.join('\n')).toMatch(/not deleting folder Work on B: its folders could not be listed again/);
+    const again = await world.sync();
+    expect([again.failures, again.summary.foldersDeleted, world.b.hasFolder('Work')]).toEqual([[], 1, false]);
   });
 });
 
