@@ -33,6 +33,7 @@ async function countersOf(server: DovecotServer): Promise<Counters> {
   const client = await openClient(server);
   try {
     const s = await client.status('INBOX', { uidValidity: true, uidNext: true, messages: true, highestModseq: true });
+    if (!s) throw new Error('STATUS INBOX failed');
     return { uidValidity: String(s.uidValidity), uidNext: s.uidNext!, messages: s.messages!, highestModseq: String(s.highestModseq) };
   } finally {
     await client.logout();
