@@ -28,33 +28,40 @@ describe('two-way against Dovecot: a message expunged on its source side between
   });
 
   // Dovecot answers the held UID FETCH with `* n FETCH (UID n BODY[] NIL)` and `OK [EXPUNGEISSUED]`: no body, not an empty one.
-  for (const allowSizeMismatch of [false, true]) {
-    it(`the others are copied both ways, the vanished one is said gone (not copied empty), the next run converges${allowSizeMismatch ? ' (--allow-size-mismatch)' : ''}`, async () => {
+  const cases = [
+    { source: 'a', allowSizeMismatch: false },
+    { source: 'a', allowSizeMismatch: true },
+    { source: 'b', allowSizeMismatch: false },
+  ] as const;
+  for (const { source, allowSizeMismatch } of cases) {
+    const S = source.toUpperCase();
+    it(`${S} the source: the others are copied both ways, the vanished one is said gone (not copied empty), the next run converges${allowSizeMismatch ? ' (--allow-size-mismatch)' : ''}`, async () => {
       const [a, b] = await Promise.all([startDovecot(), startDovecot()]);
       open.servers.push(a, b);
+      const [src, dst] = source === 'a' ? [a, b] : [b, a];
       const statePath = join(tempDir('replimap-twoway-race-'), 'state');
-      // A is reached through a proxy that can hold the run's commands (armed below), in every run: the state names A by its URL.
+      // The source is reached through a proxy that can hold the run's commands (armed below), in every run: the state names it by its URL.
       let gate: ReturnType<typeof holdFirst> | undefined;
-      const proxy = await startFilterProxy({ targetHost: a.host, targetPort: a.imapPort, filter: passThrough, holdUp: (chunk) => gate?.hold(chunk) });
+      const proxy = await startFilterProxy({ targetHost: src.host, targetPort: src.imapPort, filter: passThrough, holdUp: (chunk) => gate?.hold(chunk) });
       open.proxies.push(proxy);
-      const specA = { ...plainSpecVia(a, proxy.port), ...(allowSizeMismatch && { allowSizeMismatch }) };
-      const sync = (): Promise<EngineRun> => syncOnce(a, b, statePath, { mode: 'two-way', connections: 1 }, {}, { a: specA });
+      const via = { [source]: { ...plainSpecVia(src, proxy.port), ...(allowSizeMismatch && { allowSizeMismatch }) } };
+      const sync = (): Promise<EngineRun> => syncOnce(a, b, statePath, { mode: 'two-way', connections: 1 }, {}, via);
       await seedFolder(a, 'INBOX', taggedMessages('base', 3));
       expect((await sync()).failures).toEqual([]);
 
-      const [gone] = await seedFolder(a, 'INBOX', taggedMessages('new-a', 2));
-      await seedFolder(b, 'INBOX', taggedMessages('new-b', 2));
-      // A user deletes new-a 0 on A once the run has read A and starts fetching bodies there.
-      gate = holdFirst(BODY_FETCH, () => expungeUids(a, 'INBOX', [gone!]));
+      const [gone] = await seedFolder(src, 'INBOX', taggedMessages('new-src', 2));
+      await seedFolder(dst, 'INBOX', taggedMessages('new-dst', 2));
+      // A user deletes new-src 0 on the source once the run has read it and starts fetching bodies there.
+      gate = holdFirst(BODY_FETCH, () => expungeUids(src, 'INBOX', [gone!]));
 
       const raced = await sync();
       expect(gate.acted()).toBeDefined();
       await gate.acted(); // the expunge happened (its error, if any, fails the test here)
       // Was: "returned a body of 0 bytes, shorter than its RFC822.SIZE; refused as cut short (--allow-size-mismatch would
-      // take it)", exit 1; and with --allow-size-mismatch an empty message was copied to B.
+      // take it)", exit 1; and with --allow-size-mismatch an empty message was appended (Dovecot refused it).
       expect({ failures: raced.failures, exit: exitCodeForSummary(raced.summary), copied: raced.summary.copied }).toEqual({ failures: [], exit: 0, copied: 3 });
-      expect(raced.verbose).toContain(`INBOX: A UID ${gone} is gone from A since it was read, says A; the next run's read confirms it`);
-      const want = digestsOf([...taggedMessages('base', 3), ...taggedMessages('new-a', 2).slice(1), ...taggedMessages('new-b', 2)].map((m) => m.raw));
+      expect(raced.verbose).toContain(`INBOX: ${S} UID ${gone} is gone from ${S} since it was read, says ${S}; the next run's read confirms it`);
+      const want = digestsOf([...taggedMessages('base', 3), ...taggedMessages('new-src', 2).slice(1), ...taggedMessages('new-dst', 2)].map((m) => m.raw));
       expect([await digests(a), await digests(b)]).toEqual([want, want]);
 
       const next = await sync();
@@ -62,7 +69,7 @@ describe('two-way against Dovecot: a message expunged on its source side between
       expect([await digests(a), await digests(b)]).toEqual([want, want]);
       const idle = await sync();
       expect([idle.failures, idle.summary.copied, idle.summary.flagsUpdated, idle.summary.expunged]).toEqual([[], 0, 0, 0]);
-      expect(await digests(b)).not.toContain(digest(taggedMessage(0, 'new-a')));
+      expect(await digests(dst)).not.toContain(digest(taggedMessage(0, 'new-src')));
     });
   }
 });
