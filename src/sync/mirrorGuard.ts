@@ -154,11 +154,13 @@ export interface AccountFolderCount {
   nameB: string;
   remembered: number;
   present: number;
+  /** Two-way: the side no longer lists the folder (present is 0): its deletion on the other side waits or was decided. */
+  lost?: boolean;
 }
 
 /**
  * Mirror's account-wide count (two-way: each side's): A lacks more than half of the messages the
- * state remembers in the folders A still lists (at least 10 remembered),
+ * state remembers in the folders A still lists (two-way: and in those the side lost; at least 10 remembered),
  * unless forced. Then every folder whose count dropped has all its deletions
  * withheld (planGuarded's withholdAll, with `reason`); the others sync.
  * Returns undefined when nothing is withheld this way.
@@ -173,9 +175,12 @@ export function accountWithholding(
   // Per folder: new mail in one folder must not hide what another lost.
   const lacking = folders.reduce((sum, f) => sum + Math.max(0, f.remembered - f.present), 0);
   if (force || remembered < GUARD_MIN_MESSAGES || !mostlyGone(remembered, lacking)) return undefined;
+  const lost = folders.filter((f) => f.lost === true);
+  const inLost = lost.reduce((sum, f) => sum + f.remembered, 0);
+  const where = lost.length === 0 ? '' : `, ${inLost} of them in ${lost.length === 1 ? 'a folder' : `${lost.length} folders`} it no longer lists`;
   return {
     reason:
-      `${sideLabel(side)} lacks ${lacking} of the ${plural(remembered, 'message')} the state remembers across the account ` +
+      `${sideLabel(side)} lacks ${lacking} of the ${plural(remembered, 'message')} the state remembers across the account${where} ` +
       `(more than half; a broken ${side === 'a' ? 'source' : 'server'}?)`,
     dropped: folders.filter((f) => f.present < f.remembered).map(({ nameA, nameB }) => ({ nameA, nameB })),
   };

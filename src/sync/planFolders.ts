@@ -17,7 +17,7 @@ import {
 import { translateFolderNameBack } from './folderName.js';
 import type { AccountFolderPlan, FolderAction, FolderPlanningInput, KnownPair, PairToSync, WantedPair } from './folderPlanTypes.js';
 import { statusUnchanged } from './folderStatus.js';
-import { accountWithholding, checkDeletionLimit, checkFolderDeletionMessages, namesInBrief } from './mirrorGuard.js';
+import { accountWithholding, checkDeletionLimit, checkFolderDeletionMessages, namesInBrief, type AccountFolderCount } from './mirrorGuard.js';
 import { other, sideLabel, SIDES, type Side } from './side.js';
 import { planTwoWayFolders } from './twoWayFolders.js';
 import type { MessageFailure, SyncOptions } from './types.js';
@@ -39,7 +39,7 @@ export function planFolders(input: FolderPlanningInput): AccountFolderPlan {
   // Copy mode lets B keep flag changes of its own that the state's base (A's flags) does not show;
   // mirror undoes them, two-way carries them to A: both must read them once.
   const rescanB = options.mode !== 'copy' && !input.state.isNew && input.state.lastMode !== 'mirror' && input.state.lastMode !== 'two-way';
-  const { pairs, unchanged } = pairsToSync(input, wanted, rescanB);
+  const { pairs, unchanged } = pairsToSync(input, wanted, rescanB, twoWay?.lost);
   const deletion = options.deleteFolders ? foldersToDelete(input, mapping.pairs) : { deletes: [], foldersWithheld: [], keptOnB: [] };
   return {
     unmapped: [...unmapped, ...(twoWay?.unmapped ?? [])],
@@ -87,6 +87,8 @@ function pairsToSync(
   input: FolderPlanningInput,
   wanted: readonly WantedPair[],
   rescanB: boolean,
+  /** Two-way: the remembered pairs each side lost. */
+  lost: Record<Side, readonly KnownPair[]> | undefined,
 ): Pick<AccountFolderPlan, 'pairs' | 'unchanged'> {
   const { options } = input;
   const key = (p: FolderPairName): string => `${p.nameA}\u0000${p.nameB}`;
@@ -94,7 +96,7 @@ function pairsToSync(
   const pending = new Set(input.pendingAppends.map(key));
   const statusA = statusesOf(input.a);
   const statusB = statusesOf(input.b);
-  const withholdAll = options.mode === 'copy' ? new Map<string, string>() : accountCount(input.known, { a: statusA, b: statusB }, options);
+  const withholdAll = options.mode === 'copy' ? new Map<string, string>() : accountCount(input.known, { a: statusA, b: statusB }, options, lost);
   const out: Pick<AccountFolderPlan, 'pairs' | 'unchanged'> = { pairs: [], unchanged: [] };
   for (const { mapping: p, missing, recreated } of sortPairs(wanted)) {
     const label = pairLabel(p);
@@ -150,19 +152,25 @@ function statusesOf(side: FolderSide): Map<string, FolderStatus> {
  * Mirror's account-wide count (accountWithholding), from the state's statuses
  * of A and A's LIST-STATUS (two-way: of each side, as each side's lost
  * messages are deleted on the other): the pairs whose deletions all wait, with
- * why. A folder a side no longer lists, or lists without a status, is not counted.
+ * why. A folder listed without a status is not counted; one A no longer lists
+ * neither in mirror (its copy on B is not deleted for it), while in two-way the
+ * folders a side lost count with none of their messages present (a big folder
+ * gone makes the side look broken: its other expunges wait too).
  */
 function accountCount(
   known: readonly KnownPair[],
   now: { a: Map<string, FolderStatus>; b: Map<string, FolderStatus> },
   options: Pick<SyncOptions, 'mode' | 'force'>,
+  lost: Record<Side, readonly KnownPair[]> | undefined,
 ): Map<string, string> {
   const out = new Map<string, string>();
   for (const side of options.mode === 'two-way' ? SIDES : (['a'] as const)) {
-    const counts = known.flatMap((k) => {
+    const gone = new Set(lost?.[side] ?? []);
+    const counts = known.flatMap((k): AccountFolderCount[] => {
       const remembered = side === 'a' ? k.statusA : k.statusB;
-      const present = now[side].get(side === 'a' ? k.nameA : k.nameB)?.messages;
-      return remembered === undefined || present === undefined ? [] : [{ nameA: k.nameA, nameB: k.nameB, remembered: remembered.messages, present }];
+      const present = gone.has(k) ? 0 : now[side].get(side === 'a' ? k.nameA : k.nameB)?.messages;
+      if (remembered === undefined || present === undefined) return [];
+      return [{ nameA: k.nameA, nameB: k.nameB, remembered: remembered.messages, present, ...(gone.has(k) && { lost: true }) }];
     });
     const verdict = accountWithholding(counts, options.force, side);
     for (const p of verdict?.dropped ?? []) {

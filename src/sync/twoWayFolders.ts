@@ -46,6 +46,8 @@ export interface TwoWayFolders {
   withheld: Withholding[];
   /** Copies whose deletion waits for an answer (see SurvivorQuestion); until then they count as changed. */
   questions: SurvivorQuestion[];
+  /** Remembered pairs each side no longer lists while the other does (withheld or not): the account-wide count counts them. */
+  lost: Record<Side, KnownPair[]>;
 }
 
 /** What became of a remembered pair's folders. */
@@ -91,7 +93,7 @@ export function planTwoWayFolders(
     const folder = why === undefined ? undefined : listedOn(input, 'b').get(canonicalInbox(k.nameB));
     return folder === undefined ? [] : [{ mapping: pairOnlyB(k.nameA, folder), missing: ['a'], recreated: why! }];
   });
-  return { wanted: [...wanted, ...again, ...onlyB.wanted], deletes, forget, unmapped: onlyB.unmapped, withheld, questions };
+  return { wanted: [...wanted, ...again, ...onlyB.wanted], deletes, forget, unmapped: onlyB.unmapped, withheld, questions, lost };
 }
 
 /** A side's selectable folders by canonical name. */

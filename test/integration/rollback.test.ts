@@ -4,14 +4,14 @@
 // the messages behind those UIDs can tell.
 
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { readFolder, seedFolder, setFlags } from '../support/imap.js';
 import { passwordEnv, plainSpecVia, runCli, syncOnce, tempDir } from '../support/sync.js';
 import { dropBodyOf, fetchRowOf, startFilterProxy } from '../support/filterProxy.js';
+import { backupMaildir, restoreMaildir } from '../support/maildirBackup.js';
 import type { SyncMode } from '../../src/sync/types.js';
 
 function message(n: number, tag: string): string {
@@ -30,23 +30,6 @@ function message(n: number, tag: string): string {
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const digest = (body: Buffer): string => createHash('sha256').update(body).digest('hex');
 const digests = async (server: DovecotServer): Promise<string[]> => (await readFolder(server, 'INBOX')).map((m) => digest(m.body)).sort();
-
-/** A backup of the user's whole Maildir (indexes and dovecot-uidlist included), taken with the server stopped. */
-async function backupMaildir(server: DovecotServer): Promise<string> {
-  const copy = join(tempDir('replimap-backup-'), 'Maildir');
-  await server.restart(async () => {
-    execFileSync('cp', ['-a', server.maildirOf(), copy]);
-  });
-  return copy;
-}
-
-/** Puts the backup back, so the server really goes back in time (UIDNEXT, HIGHESTMODSEQ). */
-async function restoreMaildir(server: DovecotServer, copy: string): Promise<void> {
-  await server.restart(async () => {
-    rmSync(server.maildirOf(), { recursive: true, force: true });
-    execFileSync('cp', ['-a', copy, server.maildirOf()]);
-  });
-}
 
 /** New mail delivered one message at a time, as a mail server delivers it; returns the UIDs it got. */
 async function deliver(server: DovecotServer, numbers: number[], tag: string): Promise<number[]> {

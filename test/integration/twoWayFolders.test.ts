@@ -3,13 +3,14 @@
 // messages and subscription (parents first, names mapped both ways; a parent
 // only B has, empty, leaves A's \Noselect hierarchy node alone); a folder
 // deleted on A goes from B when B's copy holds nothing new, and comes back on
-// A with every message when B got new mail there.
+// A with every message when B got new mail there. A deleted folder holding most
+// of the account's mail is withheld (exit 5), with that side's other expunges.
 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateMessages } from '../support/corpus.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
-import { bodyDigestsOf, inNamespace, listFolders, openClient, seedFolder, type SeedMessage } from '../support/imap.js';
+import { bodyDigestsOf, expungeUids, inNamespace, listFolders, openClient, readFolder, seedFolder, type SeedMessage } from '../support/imap.js';
 import { passwordEnv, runCli, tempDir } from '../support/sync.js';
 
 const mail = (seed: number, count: number): SeedMessage[] =>
@@ -109,5 +110,38 @@ describe('two-way folders against Dovecot', () => {
     const forced = await twoWay(a, b, dir, '--force');
     expect([forced.exitCode, forced.foldersDeleted]).toEqual([0, 3]);
     expect([await names(a), await names(b)]).toEqual([['INBOX'], ['INBOX']]);
+  }));
+
+  // One big folder gone is no small loss: 12 of the 14 messages the state remembers on A (the folder count, 1 of 2, would not stop it).
+  it('a deleted folder holding most of the account: exit 5, nothing deleted (nor an INBOX expunge of that side), until --force', () => withServers(async (a, b) => {
+    const dir = tempDir();
+    await seedFolder(a, 'INBOX', mail(8, 2));
+    await seedFolder(a, 'Big', mail(9, 12));
+    expect((await twoWay(a, b, dir)).exitCode).toBe(0);
+    const [bigOnB, inboxOnB] = [await bodyDigestsOf(b, 'Big'), await bodyDigestsOf(b, 'INBOX')];
+    expect([bigOnB.length, inboxOnB.length]).toEqual([12, 2]);
+    await onServer(a, (client) => client.mailboxDelete('Big'));
+
+    const guarded = await twoWay(a, b, dir);
+    expect([guarded.exitCode, guarded.foldersDeleted, guarded.withheld]).toEqual([5, 0, [expect.objectContaining({ what: 'folders', count: 1 })]]);
+    expect(guarded.withheld[0]!.reason).toMatch(/^A lacks 12 of the 14 messages the state remembers, 12 of them in the folder it lost/);
+    expect([await bodyDigestsOf(b, 'Big'), await names(a)]).toEqual([bigOnB, ['INBOX']]);
+
+    // A user expunges one INBOX message on A meanwhile: the lost folder counts toward A's account-wide count, so it waits too.
+    const [first] = await readFolder(a, 'INBOX');
+    await expungeUids(a, 'INBOX', [first!.uid]);
+    const still = await twoWay(a, b, dir);
+    expect([still.exitCode, still.withheld.map((w) => w.what).sort()]).toEqual([5, ['folders', 'messages']]);
+    expect(still.withheld.find((w) => w.what === 'messages')!.reason)
+      .toMatch(/A lacks 13 of the 14 messages the state remembers across the account, 12 of them in a folder it no longer lists/);
+    expect([await bodyDigestsOf(b, 'Big'), await bodyDigestsOf(b, 'INBOX')]).toEqual([bigOnB, inboxOnB]);
+
+    const forced = await twoWay(a, b, dir, '--force');
+    expect([forced.exitCode, forced.foldersDeleted, forced.withheld]).toEqual([0, 1, []]);
+    expect([await names(a), await names(b)]).toEqual([['INBOX'], ['INBOX']]);
+    expect(await bodyDigestsOf(b, 'INBOX')).toEqual(await bodyDigestsOf(a, 'INBOX'));
+    expect((await bodyDigestsOf(b, 'INBOX')).length).toBe(1);
+    const after = await twoWay(a, b, dir);
+    expect([after.exitCode, after.copied, after.foldersCreated, after.foldersDeleted, after.withheld]).toEqual([0, 0, 0, 0, []]);
   }));
 });

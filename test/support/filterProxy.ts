@@ -2,7 +2,9 @@
 // whole server responses: a server that "answers OK without the data", made
 // from a real one. It parses the server's stream into responses (a line, plus
 // any `{n}` literal and the rest of the line after it), so a FETCH row with a
-// message body in it is one unit. Client bytes pass through untouched.
+// message body in it is one unit. Client bytes pass through untouched, though
+// they can be held (holdUp) while the test acts elsewhere, e.g. a second client
+// expunging on the server between a run's read and act phases.
 //
 // TLS would hide the bytes, so clients must connect in plaintext: the proxy
 // removes STARTTLS from every capability list, and the client must allow a
@@ -88,7 +90,28 @@ export function dropRowsOf(uid: number): ResponseFilter {
   return (response) => (fetchRowOf(response)?.uid === uid ? null : response);
 }
 
-export function startFilterProxy(options: { targetHost: string; targetPort: number; filter: ResponseFilter }): Promise<FilterProxy> {
+/**
+ * Called with each chunk the client sends; a promise holds that chunk (and all
+ * after it on that connection) until it settles. Undefined: forward at once.
+ */
+export type CommandHold = (chunk: Buffer) => Promise<unknown> | undefined;
+
+/**
+ * Holds the first chunk that matches `pattern` (e.g. a command) until `act` is
+ * done, once over all connections. `acted()`: act's outcome (its error
+ * rethrown), or undefined while no chunk matched.
+ */
+export function holdFirst(pattern: RegExp, act: () => Promise<unknown>): { hold: CommandHold; acted: () => Promise<unknown> | undefined } {
+  let started: Promise<unknown> | undefined;
+  const hold = (chunk: Buffer): Promise<unknown> | undefined => {
+    if (started !== undefined || !pattern.test(chunk.toString('latin1'))) return undefined;
+    started = act();
+    return started;
+  };
+  return { hold, acted: () => started };
+}
+
+export function startFilterProxy(options: { targetHost: string; targetPort: number; filter: ResponseFilter; holdUp?: CommandHold }): Promise<FilterProxy> {
   const sockets = new Set<Socket>();
   let dropped = 0;
   let filter = options.filter;
@@ -97,7 +120,18 @@ export function startFilterProxy(options: { targetHost: string; targetPort: numb
     sockets.add(client);
     sockets.add(upstream);
     const splitter = new ResponseSplitter();
-    client.pipe(upstream);
+    if (options.holdUp === undefined) client.pipe(upstream);
+    else {
+      // In order: a held chunk keeps every later one back too.
+      let queue: Promise<unknown> = Promise.resolve();
+      const hold = options.holdUp;
+      client.on('data', (chunk: Buffer) => {
+        queue = queue.then(async () => {
+          await hold(chunk)?.catch(() => undefined);
+          if (!upstream.destroyed) upstream.write(chunk);
+        });
+      });
+    }
     upstream.on('data', (chunk: Buffer) => {
       for (const response of splitter.push(chunk)) {
         const kept = filter(withoutStartTls(response));

@@ -2,7 +2,7 @@
 // chunking; and the filters it offers pick exactly the rows they name.
 
 import { describe, expect, it } from 'vitest';
-import { dropBodyOf, dropEnvelopeOf, ResponseSplitter, withoutStartTls } from '../support/filterProxy.js';
+import { dropBodyOf, dropEnvelopeOf, holdFirst, ResponseSplitter, withoutStartTls } from '../support/filterProxy.js';
 
 const body = 'Subject: x\r\n\r\nline one\r\n* 9 FETCH (UID 9 BODY[] {3}\r\n';
 const stream = [
@@ -34,5 +34,16 @@ describe('filterProxy', () => {
     expect(dropEnvelopeOf(5)(bodyRow!)).toBe(bodyRow);
     expect(dropEnvelopeOf(6)(tagged!)).toBe(tagged);
     expect(withoutStartTls(greeting!).toString()).toBe('* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n');
+  });
+
+  it('holdFirst holds only the first matching chunk, until its action is done, and gives the action\'s outcome', async () => {
+    let acts = 0;
+    const gate = holdFirst(/UID FETCH [^\r\n]*BODY\.PEEK\[\]/, async () => ++acts);
+    expect(gate.hold(Buffer.from('7 UID FETCH 1:3 (UID BODY.PEEK[HEADER.FIELDS (SUBJECT)])\r\n'))).toBeUndefined();
+    expect(gate.acted()).toBeUndefined();
+    const held = gate.hold(Buffer.from('9 UID FETCH 4 (UID BODY.PEEK[])\r\n'));
+    expect(await held).toBe(1);
+    expect(gate.hold(Buffer.from('10 UID FETCH 5 (UID BODY.PEEK[])\r\n'))).toBeUndefined();
+    expect([acts, await gate.acted()]).toEqual([1, 1]);
   });
 });

@@ -133,6 +133,19 @@ describe('responses', () => {
     expect(identityHeaders(Buffer.from('\r\n'))).toBe('');
     expect(identityHeaders(undefined)).toBe('');
   });
+
+  it('a FETCH row with BODY[] NIL (Dovecot: expunged by another session) has no body; a 0-byte literal is an empty one', () => {
+    const rowWithBody = (value: unknown): ReturnType<typeof parseFetchRow> => parseFetchRow({
+      tag: '*',
+      command: '4',
+      attributes: [
+        { type: 'ATOM', value: 'FETCH' },
+        [{ type: 'ATOM', value: 'UID' }, { type: 'ATOM', value: '4' }, { type: 'ATOM', value: 'BODY', section: [] }, value],
+      ],
+    } as ImapResponse);
+    expect(rowWithBody(null)).toEqual({ uid: 4 });
+    expect(rowWithBody({ type: 'LITERAL', value: Buffer.alloc(0) })).toEqual({ uid: 4, body: Buffer.alloc(0) });
+  });
 });
 
 describe('LITERAL+ frames', () => {

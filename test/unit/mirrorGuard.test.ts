@@ -213,6 +213,14 @@ describe('accountWithholding', () => {
     expect(accountWithholding(folders, false)?.reason).toMatch(/^A lacks 20 of the 22 messages/);
   });
 
+  it('two-way: a folder the side lost counts with none present, and the reason says how many were in it', () => {
+    const verdict = accountWithholding([{ ...count('Big', 12, 0), lost: true }, count('INBOX', 2, 1)], false, 'b');
+    expect(verdict).toEqual({
+      reason: 'B lacks 13 of the 14 messages the state remembers across the account, 12 of them in a folder it no longer lists (more than half; a broken server?)',
+      dropped: [{ nameA: 'Big', nameB: 'Big' }, { nameA: 'INBOX', nameB: 'INBOX' }],
+    });
+  });
+
   it('half or less, fewer than 10 remembered, or --force: nothing withheld', () => {
     expect(accountWithholding([count('F1', 10, 5)], false)).toBeUndefined();
     expect(accountWithholding([count('F1', 10, 4)], false)).toBeDefined();

@@ -114,6 +114,21 @@ describe('planFolders', () => {
     ]);
   });
 
+  it('two-way: a folder a side lost counts toward its account-wide count (mirror: a folder A no longer lists does not)', () => {
+    const remembered = (messages: number): SideStatus => ({ ...status(messages), uidNext: 100 });
+    const account = (mode: 'two-way' | 'mirror') => planFolders(input({
+      a: { namespace: slash, folders: [folder('INBOX', { status: status(1) })] },
+      b: { namespace: slash, folders: [folder('INBOX', { status: status(2) }), folder('Big', { status: status(12) })] },
+      known: [known('INBOX', 'INBOX', { statusA: remembered(2), statusB: remembered(2) }), known('Big', 'Big', { statusA: remembered(12), statusB: remembered(12) })],
+      state: { isNew: false, lastMode: mode },
+      optionsOver: { mode },
+    }));
+    expect(account('two-way').pairs.map((p) => [p.job.label, p.job.withholdAll])).toEqual([
+      ['INBOX', 'A lacks 13 of the 14 messages the state remembers across the account, 12 of them in a folder it no longer lists (more than half; a broken source?)'],
+    ]);
+    expect(account('mirror').pairs.map((p) => [p.job.label, p.job.withholdAll])).toEqual([['INBOX', undefined]]);
+  });
+
   it('lists an A folder without a B folder of its own as a failure, and leaves out unselected folders', () => {
     const plan = planFolders(input({
       a: { namespace: slash, folders: [folder('INBOX'), folder('Sent', { specialUse: '\\Sent' }), folder('Sent Items', { specialUse: '\\Sent' }), folder('Spam')] },

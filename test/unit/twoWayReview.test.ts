@@ -3,7 +3,8 @@
 // leaves B's counters as recorded while new mail took a known UID and nothing is
 // deleted (nothing reads what the UID holds then). Fixed ones are plain tests (a
 // UID's identity is read before it is expunged or a folder deletion is proved by
-// it; a folder deletion counts toward the guard). Memory stores through the real engine,
+// it; a folder deletion counts toward the guard, and the lost folders toward the
+// account-wide count). Memory stores through the real engine,
 // in the notation of test/support/mailboxTable.ts.
 
 import { join } from 'node:path';
@@ -123,5 +124,33 @@ describe('two-way review: bugs found (it.fails until fixed: each passes once its
     const forced = await sync(true);
     expect([forced.failures, forced.summary.withheld, b.hasFolder('Big'), a.hasFolder('Big'), exitCodeForSummary(forced.summary)])
       .toEqual([[], [], false, false, ExitCode.Ok]);
+  });
+
+  it('A deletes Big (withheld) and expunges 1 of INBOX\'s 2: the lost folder counts toward the account-wide count, INBOX\'s expunge waits too, until --force', async () => {
+    const { a, b, big, sync } = bigFolderAccount({ mode: 'two-way' });
+    expect((await sync()).failures).toEqual([]);
+    await sync();
+    const inbox = b.messages('INBOX').map((m) => digest(m.body)).sort();
+    a.deleteFolder('Big');
+    a.expunge('INBOX', [a.messages('INBOX')[0]!.uid]);
+    const run = await sync();
+    // Was: INBOX (2 remembered, 1 present) was all the account count saw, under its minimum of 10: B lost the message.
+    expect({
+      exit: exitCodeForSummary(run.summary), failures: run.failures,
+      withheld: run.summary.withheld.map((w) => [w.what, w.folder, w.reason.split(' (more')[0]]),
+      inboxOnB: b.messages('INBOX').map((m) => digest(m.body)).sort(), bigOnB: b.messages('Big').map((m) => digest(m.body)).sort(),
+    }).toEqual({
+      exit: ExitCode.GuardRefused, failures: [],
+      withheld: [
+        ['messages', 'INBOX', '"INBOX": two-way would delete 1 message A lacks; A lacks 13 of the 14 messages the state remembers across the account, 12 of them in a folder it no longer lists'],
+        ['folders', undefined, 'A lacks 13 of the 14 messages the state remembers, 12 of them in the folder it lost'],
+      ],
+      inboxOnB: inbox, bigOnB: big.map(digest).sort(),
+    });
+    const forced = await sync(true);
+    expect({
+      exit: exitCodeForSummary(forced.summary), failures: forced.failures, withheld: forced.summary.withheld, bigOnB: b.hasFolder('Big'),
+      inbox: [a, b].map((s) => s.messages('INBOX').map((m) => digest(m.body)).sort()),
+    }).toEqual({ exit: ExitCode.Ok, failures: [], withheld: [], bigOnB: false, inbox: [[digest(conformanceMessage(2))], [digest(conformanceMessage(2))]] });
   });
 });

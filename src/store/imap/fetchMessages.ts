@@ -76,7 +76,11 @@ export function parseFetchRow(untagged: ImapResponse): Omit<FetchRow, 'uid'> & {
       if (name !== 'BODY' && name !== 'BINARY') continue;
       const first = key.section[0];
       const part = first && !Array.isArray(first) && typeof first.value === 'string' ? first.value.toUpperCase() : '';
-      if (part === '') row.body = bytes(value);
+      // BODY[] NIL (Dovecot, for a message another session expunged since ours saw it, with OK [EXPUNGEISSUED]):
+      // no body, not an empty one; the message counts as not returned (a 0-byte literal stays an empty body).
+      if (part === '') {
+        if (value !== null) row.body = bytes(value);
+      }
       else if (part.startsWith('HEADER.FIELDS')) row.headers = bytes(value);
       continue;
     }
