@@ -8,6 +8,8 @@ import { IDENTITY_RULE_VERSION } from '../identityVersion.js';
 import { SyncState } from '../state/SyncState.js';
 import { createStore } from '../store/createStore.js';
 import type { Store, StoreStats } from '../store/types.js';
+import { BODY_BYTES_IN_FLIGHT } from './batches.js';
+import { ByteBudget } from './byteBudget.js';
 import { ExtraConnections, type StorePair } from './extraConnections.js';
 import { deleteFolders } from './folderDeletion.js';
 import { answerSurvivorQuestions } from './folderProof.js';
@@ -200,7 +202,9 @@ async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[]
   const features: TransferFeatures = { a: main.a.features, b: main.b.features };
   const plan = await readAndPlan(ctx, run, jobs, blocked, features);
   if (plan === undefined) return;
-  const actCtx: PairExecuteContext = { state, options, observer, signal, onBatchDone: () => periodic.safePoint() };
+  // One budget of body bytes for every connection: memory stays bounded however many copy at once.
+  const bodyBudget = new ByteBudget(BODY_BYTES_IN_FLIGHT);
+  const actCtx: PairExecuteContext = { state, options, observer, signal, onBatchDone: () => periodic.safePoint(), bodyBudget };
   const recorded: PairActing[] = [];
   for (const pair of plan.pairs) recorded.push(await recordPass(actCtx, pair, plan.transfers));
   const transferred = await transferPass(ctx, run, plan, recorded);

@@ -14,7 +14,8 @@ import type { SyncState } from '../state/SyncState.js';
 import type { AppendMessage, AppendResult, FetchedBodies, FolderRead, FolderStatus, Store } from '../store/types.js';
 import type { CopyAction, ExpungeAction, FlagChange, FolderPlan } from './planTypes.js';
 import type { FolderResult, MessageFailure, SideWork, SyncMode, SyncObserver } from './types.js';
-import { BATCH_MAX_BYTES, inBatches } from './batches.js';
+import { BODY_BYTES_IN_FLIGHT, inBatches } from './batches.js';
+import { ByteBudget, type BudgetHold } from './byteBudget.js';
 import type { CopyEnvelopes } from './copyEnvelopes.js';
 import { describeFlagDelta } from './flags.js';
 import { diffRecords, recordKey } from './recordDiff.js';
@@ -59,6 +60,8 @@ export interface ExecutionContext {
   signal?: AbortSignal;
   /** Called after each append batch, so the engine can commit the state now and then. */
   onBatchDone?: () => Promise<void>;
+  /** Body bytes in flight, shared by every connection of the run (absent: each folder's copies get their own). */
+  bodyBudget?: ByteBudget;
 }
 
 /** What the executor did, with what the engine needs to know about its own writes to B. */
@@ -467,49 +470,62 @@ export function intentOf(names: { nameA: string; nameB: string }, action: CopyAc
   return { op: 'intent', nameA: names.nameA, nameB: names.nameB, side: action.from, uid: action.uid, gid: action.gid };
 }
 
-/** Copies from one side in batches; the next batch is fetched from there while the other side stores this one. */
+/**
+ * Copies from one side in batches; the next batch is fetched from there while
+ * the other side stores this one when the run's body budget has room for it
+ * now (never waiting for it while holding a batch). Each batch holds its bytes
+ * from before its fetch until its append is answered.
+ */
 async function copyInBatches(run: Execution, copies: readonly CopyAction[], unreturned: Unreturned[]): Promise<CopyResult> {
-  const { ctx, job } = run;
+  const { ctx } = run;
   const out: CopyResult = { copied: 0, bytes: 0, maxAppendedUid: 0, appendsWithoutUid: 0, interrupted: false };
   if (copies.length === 0) return out;
-  const { from, to } = copies[0]!;
-  const source = ctx.stores[from];
+  const source = ctx.stores[copies[0]!.from];
+  const budget = ctx.bodyBudget ?? new ByteBudget(BODY_BYTES_IN_FLIGHT);
   const batches = batchAppends(copies);
-  let pendingBodies: Promise<FetchedBodies> | undefined = fetchBatch(source, batches[0]!);
-  for (let i = 0; i < batches.length; i++) {
-    const batch = batches[i]!;
-    // Fetched while the other side stored the previous batch, or (when the two were too big together) now.
-    const fetched = await (pendingBodies ?? fetchBatch(source, batch));
-    pendingBodies = undefined;
-    if (ctx.signal?.aborted) {
-      out.interrupted = true;
-      break;
+  let next: BatchInFlight | undefined;
+  try {
+    for (let i = 0; i < batches.length; i++) {
+      const batch = batches[i]!;
+      // Fetched while the other side stored the previous batch, or (when the budget had no room then) now.
+      const current = next ?? (await fetchWithin(budget, source, batch));
+      next = undefined;
+      try {
+        const fetched = await current.bodies;
+        if (ctx.signal?.aborted) {
+          out.interrupted = true;
+          break;
+        }
+        if (i + 1 < batches.length) next = fetchIfRoom(budget, source, batches[i + 1]!);
+        await storeBatch(run, readyToSend(run, batch, fetched, unreturned), out);
+      } finally {
+        current.hold.release();
+      }
     }
-    if (i + 1 < batches.length && mayOverlap(batch, batches[i + 1]!)) pendingBodies = fetchBatch(source, batches[i + 1]!);
-
-    const toSend = readyToSend(run, batch, fetched, unreturned);
-    if (toSend.length === 0) continue;
-
-    for (const { action } of toSend) ctx.state.apply(intentOf(job, action));
-    await ctx.state.flush();
-
-    let outcomes: AppendResult['outcomes'];
-    try {
-      outcomes = (await ctx.stores[to].append(to === 'a' ? job.nameA : job.nameB, toSend.map((t) => t.message))).outcomes;
-    } catch (err) {
-      // The whole batch failed in a way the driver could not pin on one message
-      // (e.g. the connection dropped): the result is unknown, so record nothing;
-      // the next run finds whatever arrived by global id.
-      await drain(pendingBodies);
-      throw err;
+  } finally {
+    // A batch fetched ahead and not stored (an append failed, or a signal): its answer is awaited, its bytes given back.
+    if (next) {
+      await drain(next.bodies);
+      next.hold.release();
     }
-    const done = recordOutcomes(run, toSend, outcomes, out);
-    await ctx.state.flush();
-    ctx.observer.progress(job.label, done.messages, done.bytes);
-    if (ctx.onBatchDone) await ctx.onBatchDone();
   }
-  await drain(pendingBodies);
   return out;
+}
+
+/** Sends one batch's bodies to the other side, each copy's intent flushed first, and records each answer. */
+async function storeBatch(run: Execution, toSend: { action: CopyAction; message: AppendMessage }[], out: CopyResult): Promise<void> {
+  if (toSend.length === 0) return;
+  const { ctx, job } = run;
+  const to = toSend[0]!.action.to;
+  for (const { action } of toSend) ctx.state.apply(intentOf(job, action));
+  await ctx.state.flush();
+  // A throw here (e.g. the connection dropped) leaves the batch's result unknown:
+  // nothing is recorded; the next run finds whatever arrived by global id.
+  const { outcomes } = await ctx.stores[to].append(to === 'a' ? job.nameA : job.nameB, toSend.map((t) => t.message));
+  const done = recordOutcomes(run, toSend, outcomes, out);
+  await ctx.state.flush();
+  ctx.observer.progress(job.label, done.messages, done.bytes);
+  if (ctx.onBatchDone) await ctx.onBatchDone();
 }
 
 /** Each copy of a batch as its target answered: paired with its new UID, or a failure kept one-sided. */
@@ -647,14 +663,26 @@ function batchAppends(copies: readonly CopyAction[]): CopyAction[][] {
   return inBatches(copies, (action) => action.size);
 }
 
-/**
- * The next batch is fetched while the other side stores this one only when the
- * two fit in twice the batch limit: a message bigger than the limit travels
- * alone, so memory holds one big message at a time (plus its bytes arriving), not two.
- */
-function mayOverlap(current: readonly CopyAction[], next: readonly CopyAction[]): boolean {
-  const bytes = (batch: readonly CopyAction[]): number => batch.reduce((sum, a) => sum + a.size, 0);
-  return bytes(current) + bytes(next) <= 2 * BATCH_MAX_BYTES;
+/** A batch's bodies on their way, with the budget's bytes they hold. */
+interface BatchInFlight {
+  hold: BudgetHold;
+  bodies: Promise<FetchedBodies>;
+}
+
+/** Fetches a batch once the budget has room for it (the caller holds nothing of the budget). */
+async function fetchWithin(budget: ByteBudget, store: Store, batch: readonly CopyAction[]): Promise<BatchInFlight> {
+  const hold = await budget.acquire(bytesOf(batch));
+  return { hold, bodies: fetchBatch(store, batch) };
+}
+
+/** Fetches a batch ahead if the budget has room for it now, else undefined (fetched when its turn comes). */
+function fetchIfRoom(budget: ByteBudget, store: Store, batch: readonly CopyAction[]): BatchInFlight | undefined {
+  const hold = budget.tryAcquire(bytesOf(batch));
+  return hold && { hold, bodies: fetchBatch(store, batch) };
+}
+
+function bytesOf(batch: readonly CopyAction[]): number {
+  return batch.reduce((sum, a) => sum + a.size, 0);
 }
 
 function fetchBatch(store: Store, batch: readonly CopyAction[]): Promise<FetchedBodies> {

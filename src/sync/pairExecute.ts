@@ -10,6 +10,7 @@
 import { StoreError } from '../errors.js';
 import type { SyncState } from '../state/SyncState.js';
 import type { Store } from '../store/types.js';
+import type { ByteBudget } from './byteBudget.js';
 import {
   appendAndChangeFlags, deleteAndFinish, leftOutOf, recordPlanned,
   type FolderActing, type FolderExecution, type ReadOutcome,
@@ -27,6 +28,8 @@ export interface PairExecuteContext {
   observer: SyncObserver;
   signal?: AbortSignal;
   onBatchDone?: () => Promise<void>;
+  /** Body bytes in flight, shared by every connection of the run (see ByteBudget). */
+  bodyBudget?: ByteBudget;
 }
 
 export interface PairResult extends FolderResult {
@@ -67,8 +70,8 @@ export async function recordPass(ctx: PairExecuteContext, pair: PairPlan, transf
   const counts = { transfersIn: into, movedOut: out };
   if (ctx.options.dryRun) return { label, pair, ...counts };
   const job: FolderExecution = { ...execution(pair), transfersIn: into.map((t) => t.copy), movedOut: out.map((t) => t.source.record) };
-  const { state, observer, signal, onBatchDone } = ctx;
-  return { label, pair, ...counts, acting: await recordPlanned({ mode: ctx.options.mode, state, observer, signal, onBatchDone }, job) };
+  const { state, observer, signal, onBatchDone, bodyBudget } = ctx;
+  return { label, pair, ...counts, acting: await recordPlanned({ mode: ctx.options.mode, state, observer, signal, onBatchDone, bodyBudget }, job) };
 }
 
 /**

@@ -10,6 +10,8 @@ import { SyncState } from '../../src/state/SyncState.js';
 import type { AppendMessage, AppendResult, BodyRequest, FetchedBodies, FolderRead, MessageEnvelope, Store } from '../../src/store/types.js';
 import { MemoryServer } from '../../src/store/memory/MemoryServer.js';
 import { MemoryStore } from '../../src/store/memory/MemoryStore.js';
+import { BATCH_MAX_BYTES, BODY_BYTES_IN_FLIGHT } from '../../src/sync/batches.js';
+import { ByteBudget } from '../../src/sync/byteBudget.js';
 import { executeFolderPlan } from '../../src/sync/executor.js';
 import type { FolderPlan } from '../../src/sync/planTypes.js';
 import type { MessageFailure, SyncObserver } from '../../src/sync/types.js';
@@ -299,5 +301,98 @@ describe('executeFolderPlan: the mode decides which sides may be written', () =>
       { uidA: 2, uidB: 0, flags: [] },
     ]);
     await state.close();
+  });
+});
+
+describe('executeFolderPlan: body bytes in flight, shared by the folders copying at once', () => {
+  const MiB = 1024 * 1024;
+  const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+  /**
+   * `sizes.length` folders copied at once, each from its own A connection to its own B
+   * connection (as the engine's connections do), message k of a folder announced with
+   * sizes[folder][k] bytes. Counts the announced bytes fetched and not yet stored (from
+   * the FETCH to the APPEND's answer); each call waits a turn so the folders interleave.
+   */
+  async function copyAtOnce(sizes: number[][], budget: ByteBudget | undefined) {
+    const state = await SyncState.open(join(mkdtempSync(join(tmpdir(), 'replimap-budget-')), 's'), { storeA: 'a', storeB: 'b' });
+    let inFlight = 0;
+    let peak = 0;
+    const alongside: number[] = [];
+    const stored = new Map<string, string[]>();
+    const jobs = sizes.map((folderSizes, f) => {
+      const name = `F${f}`;
+      state.apply({ op: 'folder', nameA: name, nameB: name });
+      const uids = folderSizes.map((_, k) => k + 1);
+      const sizeOf = new Map(uids.map((uid) => [uid, folderSizes[uid - 1]!]));
+      const bodyOf = (uid: number): Buffer => Buffer.from(`${name} message ${uid}`);
+      const plan: FolderPlan = {
+        records: [], flagChanges: [], expunges: [], droppedKeywords: { a: [], b: [] }, reusedUids: [], expungesWithheld: 0,
+        appends: uids.map((uid) => ({ from: 'a' as const, to: 'b' as const, uid, gid: `${name}-${uid}-aaaaaaaa`, flags: [], sourceFlags: [], size: sizeOf.get(uid)!, why: 'new on A' })),
+      };
+      const envelopes = new Map(uids.map((uid): [number, MessageEnvelope] => [uid, { uid, flags: [], size: sizeOf.get(uid)!, internalDate: new Date(0), identityHeaders: '' }]));
+      const byBody = new Map(uids.map((uid) => [bodyOf(uid).toString(), sizeOf.get(uid)!]));
+      let nextUid = 1;
+      const storeA = {
+        fetchBodies: async (want: BodyRequest[]): Promise<FetchedBodies> => {
+          const bytes = want.reduce((sum, w) => sum + w.size, 0);
+          inFlight += bytes;
+          peak = Math.max(peak, inFlight);
+          if (want.some((w) => w.size > 16 * MiB)) alongside.push(inFlight - bytes);
+          await turn();
+          return { bodies: new Map(want.map(({ uid }) => [uid, bodyOf(uid)])), refused: new Map() };
+        },
+      } as unknown as Store;
+      const storeB = {
+        append: async (_folder: string, messages: AppendMessage[]): Promise<AppendResult> => {
+          await turn();
+          for (const m of messages) stored.set(name, [...(stored.get(name) ?? []), digest(m.body)]);
+          inFlight -= messages.reduce((sum, m) => sum + byBody.get(m.body.toString())!, 0);
+          return { outcomes: messages.map(() => ({ ok: true as const, uid: nextUid++ })) };
+        },
+      } as unknown as Store;
+      const job = {
+        nameA: name, nameB: name, label: name, plan, recordsBefore: [], envelopes: { a: envelopes, b: new Map() },
+        reads: { a: read(uids.length + 1), b: read(1) },
+      };
+      const expected = uids.map((uid) => digest(bodyOf(uid)));
+      return { job, stores: { a: storeA, b: storeB }, expected };
+    });
+    const results = await Promise.all(
+      jobs.map(({ job, stores }) => executeFolderPlan({ stores, mode: 'copy', state, observer: quiet, ...(budget && { bodyBudget: budget }) }, job)),
+    );
+    await state.close();
+    const complete = jobs.every(({ job, expected }) => JSON.stringify(stored.get(job.nameB)) === JSON.stringify(expected));
+    return { peak, alongside, complete, copied: results.map((r) => r.copied), left: inFlight };
+  }
+
+  // Four folders of 40 messages of 1 MiB: batches of 8 MiB (BATCH_MAX_BYTES).
+  const fourFolders = (): number[][] => Array.from({ length: 4 }, () => Array.from({ length: 40 }, () => MiB));
+
+  it('each folder alone holds two batches at most: four at once hold more than the run budget', async () => {
+    const alone = await copyAtOnce(fourFolders(), undefined);
+    expect(alone.complete).toBe(true);
+    expect(alone.peak).toBeGreaterThan(BODY_BYTES_IN_FLIGHT);
+  });
+
+  it('with one budget for the run, the folders together hold no more than it, and every body arrives in order', async () => {
+    const budget = new ByteBudget(BODY_BYTES_IN_FLIGHT);
+    const shared = await copyAtOnce(fourFolders(), budget);
+    expect(shared.copied).toEqual([40, 40, 40, 40]);
+    expect(shared.complete).toBe(true);
+    expect(shared.peak).toBeLessThanOrEqual(BODY_BYTES_IN_FLIGHT);
+    // Still overlapped: more than one batch was in flight at some point.
+    expect(shared.peak).toBeGreaterThan(BATCH_MAX_BYTES);
+    expect([shared.left, budget.inFlight]).toEqual([0, 0]);
+  });
+
+  it('a message bigger than the budget goes alone: nothing else is in flight while it is', async () => {
+    const budget = new ByteBudget(BODY_BYTES_IN_FLIGHT);
+    const sizes = [[MiB, 20 * MiB, MiB, MiB], ...fourFolders().slice(1)];
+    const shared = await copyAtOnce(sizes, budget);
+    expect(shared.complete).toBe(true);
+    expect(shared.alongside).toEqual([0]);
+    expect(shared.peak).toBe(20 * MiB);
+    expect(budget.inFlight).toBe(0);
   });
 });
