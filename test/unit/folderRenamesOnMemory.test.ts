@@ -59,6 +59,8 @@ describe('folder renames on memory stores', () => {
       expect(run.failures).toEqual([]);
       expect(writes).toEqual(['B renameFolder']);
       expect([run.summary.copied, run.summary.bytes, run.summary.foldersRenamed, run.summary.foldersDeleted, run.summary.foldersCreated]).toEqual([0, 0, 2, 0, 0]);
+      // The renamed pairs keep their statuses: neither they nor the others are read again.
+      expect(run.summary.folders - run.summary.foldersSkipped).toBe(0);
       expect([world.b.hasFolder('Projects'), world.b.hasFolder('Projects/2025')]).toEqual([false, false]);
       expect([bodies(world.b, 'Work2'), bodies(world.b, 'Work2/2025')]).toEqual([expected.parent, expected.child]);
       expect(account(world.b)).toEqual(account(world.a));
