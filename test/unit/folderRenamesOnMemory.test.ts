@@ -130,25 +130,30 @@ describe('folder renames on memory stores', () => {
   });
 
   for (const when of ['before', 'after'] as const) {
-    it(`a run killed ${when} each write of a rename (the state as on disk then) loses nothing, duplicates nothing, and the rerun sends only the new message`, async () => {
-      const killedAt: string[] = [];
-      for (let k = 1; ; k++) {
-        const world = await withProjects('mirror');
-        world.a.rename('Projects', 'Work2');
-        world.a.append('Work2', [{ raw: conformanceMessage(30) }]);
-        const outcome = await killedRun(world, world.statePath, when, k, () => world.sync({ deleteFolders: true }), (op) => WRITE_OPERATIONS.has(op));
-        if (!('killed' in outcome)) break;
-        killedAt.push(outcome.killed);
-        const where = `killed ${when} write ${k} (${outcome.killed})`;
-        const rerun = await world.sync({ deleteFolders: true });
-        expect(rerun.failures, where).toEqual([]);
-        expect(account(world.b), where).toEqual(account(world.a));
-        // Only the new message is ever sent: the renamed folders' messages travel with the RENAME.
-        expect(rerun.summary.copied, where).toBeLessThanOrEqual(1);
-        const again = await world.sync({ deleteFolders: true });
-        expect([again.failures, again.summary.copied, again.summary.foldersRenamed, again.summary.foldersDeleted], where).toEqual([[], 0, 0, 0]);
-      }
-      expect(killedAt).toEqual(expect.arrayContaining(['B renameFolder']));
-    });
+    for (const mode of ['mirror', 'two-way'] as const) {
+      // Mirror: A renames, B follows; two-way: B renames, A follows. Both with a new message in the renamed folder.
+      const [renamer, follower] = mode === 'mirror' ? (['a', 'b'] as const) : (['b', 'a'] as const);
+      it(`${mode}: a run killed ${when} each write of a rename (the state as on disk then) loses nothing, duplicates nothing, and the rerun sends only the new message`, async () => {
+        const killedAt: string[] = [];
+        const options = mode === 'mirror' ? { deleteFolders: true } : {};
+        for (let k = 1; ; k++) {
+          const world = await withProjects(mode);
+          world[renamer].rename('Projects', 'Work2');
+          world[renamer].append('Work2', [{ raw: conformanceMessage(30) }]);
+          const outcome = await killedRun(world, world.statePath, when, k, () => world.sync(options), (op) => WRITE_OPERATIONS.has(op));
+          if (!('killed' in outcome)) break;
+          killedAt.push(outcome.killed);
+          const where = `killed ${when} write ${k} (${outcome.killed})`;
+          const rerun = await world.sync(options);
+          expect(rerun.failures, where).toEqual([]);
+          expect(account(world[follower]), where).toEqual(account(world[renamer]));
+          // Only the new message is ever sent: the renamed folders' messages travel with the RENAME.
+          expect(rerun.summary.copied, where).toBeLessThanOrEqual(1);
+          const again = await world.sync(options);
+          expect([again.failures, again.summary.copied, again.summary.foldersRenamed, again.summary.foldersDeleted], where).toEqual([[], 0, 0, 0]);
+        }
+        expect(killedAt).toEqual(expect.arrayContaining([`${follower.toUpperCase()} renameFolder`]));
+      });
+    }
   }
 });
