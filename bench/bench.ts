@@ -1,9 +1,9 @@
 // replimap benchmark: the scenarios of issues 2 and 3 (and, on demand, issue 9's
-// moves and issue 8's two-way runs), each at 0 ms and 20 ms RTT (a latency proxy in front of BOTH servers),
+// moves and renames, and issue 8's two-way runs), each at 0 ms and 20 ms RTT (a latency proxy in front of BOTH servers),
 // for replimap and the usual alternatives (mbsync, interimap, offlineimap3).
 // Prints figures; asserts nothing.
 //
-//   npm run bench -- [--scenario issue2,issue3,move,twoway] [--folders N] [--messages N] [--moves N]
+//   npm run bench -- [--scenario issue2,issue3,move,rename,twoway] [--folders N] [--messages N] [--moves N]
 //                    [--rtt 0,20] [--tools replimap,mbsync,interimap,offlineimap]
 //                    [--quick] [--timeout-min 30] [--out DIR] [--replimap-args="--mode copy ..."]
 //
@@ -30,6 +30,7 @@ import { ReplimapRunner } from './runners/replimap.js';
 import { ALL_TOOLS, type StepName, type ToolName, type ToolRunner } from './runners/types.js';
 import { applySourceChanges, type ChangeSummary } from './sourceChanges.js';
 import { moveBetweenFolders, type MoveSummary } from './sourceMoves.js';
+import { renameLastFolder, type RenameSummary } from './sourceRenames.js';
 import { TWO_WAY_STEPS, runTwoWayTool } from './twoWayScenario.js';
 import { buildTwoWayTemplate, SIDES, type TwoWayTemplate } from './twoWayCorpus.js';
 import { endpointOf, log, measureStep, startSeededServer, withToolRun } from './toolRun.js';
@@ -40,7 +41,7 @@ const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
 // Options
 
 interface Scenario {
-  id: 'issue2' | 'issue3' | 'move' | 'twoway';
+  id: 'issue2' | 'issue3' | 'move' | 'rename' | 'twoway';
   title: string;
   folders: number;
   messages: number;
@@ -102,6 +103,15 @@ function parseOptions(argv: string[]): BenchOptions {
       messages: quick ? 2_500 : 5_000,
       steps: ['initial', 'move'],
       moves: quick ? 400 : 1_000,
+      mirror: true,
+    },
+    {
+      id: 'rename',
+      title: 'Issue 9: folder rename; initial mirror, then a resync after the last folder (5,000 messages) was renamed on A',
+      // Three folders (INBOX, Sent, Archive) of 5,000 messages each: Archive, not special-use, is renamed.
+      folders: 3,
+      messages: quick ? 3_000 : 15_000,
+      steps: ['initial', 'rename'],
       mirror: true,
     },
     {
@@ -289,9 +299,16 @@ async function runTool(tool: ToolName, scenario: Scenario, rttMs: number, templa
           sourceNow = await readMailbox(endpointOf(setup.a));
           log(`    source changed: ${moves.moved} messages (${mib(moves.bytes)} MiB) moved from ${moves.from} to ${moves.to}`);
         }
+        let renames: RenameSummary | undefined;
+        if (step === 'rename') {
+          renames = await renameLastFolder(setup.a, template.plan);
+          sourceNow = await readMailbox(endpointOf(setup.a));
+          log(`    source changed: ${renames.from} (${renames.messages} messages, ${mib(renames.bytes)} MiB) renamed to ${renames.to}`);
+        }
         const record = await measureStep(runner, step, setup, base);
         if (changes) record.changes = changes;
         if (moves) record.moves = moves;
+        if (renames) record.renames = renames;
         if (step !== 'noop' && step !== 'noop2') {
           const report = compareMailboxes(sourceNow, await readMailbox(endpointOf(setup.b)));
           Object.assign(record, fidelityFields(report));
@@ -299,7 +316,7 @@ async function runTool(tool: ToolName, scenario: Scenario, rttMs: number, templa
         }
         records.push(record);
         log(`  ${tool} ${step}: ${record.ok ? 'ok' : `FAILED (${record.note ?? ''})`} ${stepFigures(record)}` +
-          (step === 'move' ? ` (B's commands: ${JSON.stringify(record.commandsB?.byName ?? {})})` : '') +
+          (step === 'move' || step === 'rename' ? ` (B's commands: ${JSON.stringify(record.commandsB?.byName ?? {})})` : '') +
           (record.fidelity ? `, fidelity: ${record.fidelity}` : ''));
         if (!record.ok && step === 'initial') {
           if (tool === 'replimap') log(`  replimap: not available (${record.note ?? 'failed'}); going on with the others`);

@@ -14,12 +14,14 @@ const TITLES: Record<string, string> = {
   issue2: 'Issue 2 (initial sync, no-op resync)',
   issue3: 'Issue 3 (initial copy, no-op resync, resync after 1% flag changes + 0.5% new)',
   move: 'Issue 9 (initial mirror, resync after messages moved between two folders)',
+  rename: 'Issue 9 (initial mirror, resync after a folder renamed on A)',
   twoway: 'Issue 8 (two-way: initial run, run after changes on both sides, no-op run)',
 };
 
 const STEPS: Record<string, StepName[]> = {
   issue3: ['initial', 'noop', 'noop2', 'changes'],
   move: ['initial', 'move'],
+  rename: ['initial', 'rename'],
   twoway: ['initial', 'changes', 'noop'],
 };
 

@@ -6,6 +6,7 @@ import type { CommandCounts } from './benchServers.js';
 import type { FidelityReport } from './readback.js';
 import type { ChangeSummary } from './sourceChanges.js';
 import type { MoveSummary } from './sourceMoves.js';
+import type { RenameSummary } from './sourceRenames.js';
 import type { TwoWayChangeSummary } from './twoWayChanges.js';
 import type { StepName, ToolName } from './runners/types.js';
 
@@ -42,6 +43,7 @@ export interface StepRecord {
   fidelityReport?: Omit<FidelityReport, 'perFolder'>;
   changes?: ChangeSummary;
   moves?: MoveSummary;
+  renames?: RenameSummary;
   /** Two-way scenario: what changed on each side before the step. */
   twoWayChanges?: TwoWayChangeSummary;
   commandLine?: string;

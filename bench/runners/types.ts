@@ -9,7 +9,7 @@ export const ALL_TOOLS: readonly ToolName[] = ['replimap', 'mbsync', 'interimap'
  * (the steady state of a cron job: a tool that records its own writes as seen
  * is already there at 'noop', replimap re-reads what it wrote once).
  */
-export type StepName = 'initial' | 'noop' | 'noop2' | 'changes' | 'move';
+export type StepName = 'initial' | 'noop' | 'noop2' | 'changes' | 'move' | 'rename';
 
 /** One IMAP account as a tool sees it (through the latency proxy). */
 export interface ImapTarget {

@@ -162,7 +162,7 @@ function addSyncCommand(program: Command, handlers: CommandHandlers): void {
     .option('--password-b-command <cmd>', "run this shell command; its output is B's password")
     .option('--tls-ca <file>', 'also trust the CA certificates in this PEM file')
     .option('--insecure', 'do not verify TLS certificates; imap:// may then run without TLS')
-    .option('--delete-folders', 'mirror: delete folders on B that A does not have')
+    .option('--delete-folders', 'mirror: delete folders on B that A does not have (a folder A renamed is renamed on B, not deleted)')
     .option(
       '--force',
       "mirror, two-way: delete even beyond the guard's limits (half of a folder or of B's folders; mirror: what A lost in a restore)",

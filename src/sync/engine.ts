@@ -13,6 +13,8 @@ import { ByteBudget } from './byteBudget.js';
 import { ExtraConnections, type StorePair } from './extraConnections.js';
 import { deleteFolders } from './folderDeletion.js';
 import { answerSurvivorQuestions } from './folderProof.js';
+import { renameFolders } from './folderRenaming.js';
+import { answerRenameQuestions } from './renameProof.js';
 import { prepareFolders, type FolderSetup } from './folderSetup.js';
 import { runFolderJobs } from './folderJobs.js';
 import { noWork } from './executor.js';
@@ -139,8 +141,34 @@ async function syncAccount(ctx: RunContext): Promise<void> {
   if (!options.dryRun && (state.hasChanges || state.isNew)) await state.commit();
 }
 
-/** List both sides (with LIST-STATUS) and plan the account's folders. */
+/**
+ * List both sides (with LIST-STATUS) and plan the account's folders. Renames
+ * come first: once done (a dry run only describes them), both sides are
+ * listed again and the account planned from what is there, without the
+ * renames a store refused.
+ */
 async function listAndPlanFolders(ctx: RunContext, main: StorePair): Promise<AccountFolderPlan> {
+  const { state, job, observer } = ctx;
+  let input = await folderPlanningInput(ctx, main);
+  let plan = planFolders(input);
+  if (plan.renameQuestions.length > 0) {
+    input = { ...input, renameAnswers: await answerRenameQuestions(main, state, plan.renameQuestions) };
+    plan = planFolders(input);
+  }
+  const renaming = await renameFolders(main, state, plan.renames, job.options.dryRun, observer);
+  ctx.summary.foldersRenamed = renaming.renamed;
+  if (plan.renames.length > 0 && !job.options.dryRun) {
+    // Not planned again: the renames done are in the listings and the state now, those refused are left out.
+    input = { ...(await folderPlanningInput(ctx, main)), canRename: { a: false, b: false }, refusedRenames: renaming.refused };
+    plan = planFolders(input);
+  }
+  if (plan.questions.length === 0) return plan;
+  // Two-way: whether a folder one side deleted goes from the other depends on what that copy holds.
+  return planFolders({ ...input, survivors: await answerSurvivorQuestions(main, state, plan.questions) });
+}
+
+/** Both sides' listings (LIST-STATUS) and what the state knows: the folder planner's input. */
+async function folderPlanningInput(ctx: RunContext, main: StorePair): Promise<FolderPlanningInput> {
   const { state, job } = ctx;
   ctx.observer.phase('listing folders');
   const [foldersA, foldersB] = await Promise.all([
@@ -157,18 +185,15 @@ async function listAndPlanFolders(ctx: RunContext, main: StorePair): Promise<Acc
       ...(folder?.statusB && { statusB: folder.statusB }),
     };
   });
-  const input: FolderPlanningInput = {
+  return {
     options: job.options,
     a: { folders: foldersA, namespace: main.a.namespace },
     b: { folders: foldersB, namespace: main.b.namespace },
     known,
     state: { isNew: state.isNew, lastMode: state.lastMode },
     pendingAppends: state.unresolvedIntents(),
+    canRename: { a: main.a.features.rename, b: main.b.features.rename },
   };
-  const plan = planFolders(input);
-  if (plan.questions.length === 0) return plan;
-  // Two-way: whether a folder one side deleted goes from the other depends on what that copy holds.
-  return planFolders({ ...input, survivors: await answerSurvivorQuestions(main, state, plan.questions) });
 }
 
 /** Runs one phase's jobs on the run's connection pairs (see runFolderJobs); a pair failing alone is reported. */
@@ -364,7 +389,7 @@ function addWork(total: SideWork, work: SideWork | undefined): void {
 function emptySummary(options: SyncJob['options']): SyncSummary {
   return {
     mode: options.mode, dryRun: options.dryRun, folders: 0, foldersSkipped: 0, foldersCreated: 0,
-    copied: 0, bytes: 0, transferred: 0, flagsUpdated: 0, expunged: 0, foldersDeleted: 0, skipped: 0, bySide: { a: noWork(), b: noWork() },
+    copied: 0, bytes: 0, transferred: 0, flagsUpdated: 0, expunged: 0, foldersDeleted: 0, foldersRenamed: 0, skipped: 0, bySide: { a: noWork(), b: noWork() },
     deletionsWithheld: 0, withheld: [], rollbacks: [], reassigned: [], failed: [], warnings: [], elapsedMs: 0,
     stats: { a: zeroStats(), b: zeroStats() },
   };

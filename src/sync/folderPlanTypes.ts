@@ -29,6 +29,12 @@ export interface FolderPlanningInput {
   pendingAppends: readonly FolderPairName[];
   /** Two-way: the answers to the plan's `questions` (a second planning, once the engine asked the stores). */
   survivors?: readonly SurvivorAnswer[];
+  /** The sides whose store can rename a folder (Store.features.rename); absent: no renames are planned. */
+  canRename?: Record<Side, boolean>;
+  /** The answers to the plan's `renameQuestions` (a second planning, once the engine asked the stores). */
+  renameAnswers?: readonly RenameAnswer[];
+  /** Pairs whose rename a store refused in this run: planned as before renames existed (create + copy). */
+  refusedRenames?: readonly FolderPairName[];
 }
 
 /**
@@ -96,6 +102,10 @@ export interface AccountFolderPlan {
   pairs: PairToSync[];
   /** Pairs left alone because neither side's status changed, with A's message count. */
   unchanged: { label: string; messages: number }[];
+  /** Folders one side renamed, renamed on the other side first (parents first); the rest of the plan is made as if they were done. */
+  renames: FolderRename[];
+  /** What the engine must ask the stores before a rename can be planned (then plan again with the answers). */
+  renameQuestions: RenameQuestion[];
   /** Folders to delete after the pairs are synced, children first (mirror --delete-folders: B's; two-way: either side's). */
   deletes: FolderAction[];
   /** Two-way: what the engine must ask the stores before this plan's deletions can be decided (then plan again with the answers). */
@@ -106,4 +116,43 @@ export interface AccountFolderPlan {
   keptOnB: FolderAction[];
   /** The first mirror or two-way run on a state written by copy runs: every flag on B is read once. */
   rescanB: boolean;
+}
+
+/**
+ * A folder one side renamed (issue 9 §4), done on the other side too: the
+ * pair `pair` becomes `renamed`. `side` is where the RENAME is done (`from` →
+ * `to`, names on that side; the folders below it follow).
+ */
+export interface FolderRename {
+  side: Side;
+  from: string;
+  to: string;
+  pair: FolderPairName;
+  renamed: FolderPairName;
+  why: string;
+  /**
+   * What takes the folder to its new name: this RENAME, its parent's RENAME
+   * earlier in the plan, or an earlier run (killed between the RENAME and its
+   * journal line). Only with 'rename' is a command sent; the state follows always.
+   */
+  by: 'rename' | 'parent' | 'earlier run';
+}
+
+/**
+ * A remembered pair `side` no longer lists, and a folder `name` it lists that no
+ * pair knows, with the pair's recorded UIDVALIDITY: do the record UIDs of
+ * `side` hold the records' messages in `name`? (Then it is the same folder,
+ * renamed.)
+ */
+export interface RenameQuestion extends FolderPairName {
+  side: Side;
+  name: string;
+  uidValidity: bigint;
+}
+
+/** The answer to a RenameQuestion: `same` when no record UID holds another message and one at least holds its own (or there are none). */
+export interface RenameAnswer extends FolderPairName {
+  side: Side;
+  name: string;
+  same: boolean;
 }

@@ -197,7 +197,7 @@ async function readBothSides(
     // Without a mod-sequence to start from, the driver lists every message's flags.
     if (base && side === 'b' && job.rescanB) base = { ...base, highestModseq: undefined };
     if (job.missingOn.includes(side)) return emptyRead();
-    return store.readFolder(side === 'a' ? nameA : nameB, {
+    return store.readFolder(job.readAs?.[side] ?? (side === 'a' ? nameA : nameB), {
       readOnly: !mayWrite(options.mode, side) || options.dryRun,
       base,
       verify,

@@ -15,16 +15,20 @@ import {
   isWithin, mapFolders, nameOn, namesOnBOfAFolders, pairLabel, withMissingParents, type FolderPairMapping, type FolderPairName, type FolderSide,
 } from './folderMap.js';
 import { translateFolderNameBack } from './folderName.js';
-import type { AccountFolderPlan, FolderAction, FolderPlanningInput, KnownPair, PairToSync, WantedPair } from './folderPlanTypes.js';
+import type { AccountFolderPlan, FolderAction, FolderPlanningInput, FolderRename, KnownPair, PairToSync, WantedPair } from './folderPlanTypes.js';
 import { statusUnchanged } from './folderStatus.js';
 import { accountWithholding, checkDeletionLimit, checkFolderDeletionMessages, namesInBrief, type AccountFolderCount } from './mirrorGuard.js';
 import { other, sideLabel, SIDES, type Side } from './side.js';
+import { planRenames } from './folderRenames.js';
 import { planTwoWayFolders } from './twoWayFolders.js';
 import type { MessageFailure, SyncOptions } from './types.js';
 
 export type { AccountFolderPlan, FolderAction, FolderPlanningInput, KnownPair, PairToSync } from './folderPlanTypes.js';
 
-export function planFolders(input: FolderPlanningInput): AccountFolderPlan {
+export function planFolders(before: FolderPlanningInput): AccountFolderPlan {
+  // Renames first: the rest is planned as if they were done (a renamed pair is neither lost nor new).
+  const renaming = planRenames(before);
+  const input = renaming.after;
   const { options } = input;
   const mapping = mapFolders(input.a, input.b, input.known);
   const selected = new Set(selectFolders(input.a.folders.map((f) => f.name), options.filter));
@@ -42,14 +46,24 @@ export function planFolders(input: FolderPlanningInput): AccountFolderPlan {
   const { pairs, unchanged } = pairsToSync(input, wanted, rescanB, twoWay?.lost);
   const deletion = options.deleteFolders ? foldersToDelete(input, mapping.pairs) : { deletes: [], foldersWithheld: [], keptOnB: [] };
   return {
+    renames: renaming.renames,
+    renameQuestions: renaming.questions,
     unmapped: [...unmapped, ...(twoWay?.unmapped ?? [])],
     forget: twoWay?.forget ?? [],
     questions: twoWay?.questions ?? [],
     creates: SIDES.slice().reverse().flatMap((side) => foldersToCreate(input, wanted, side)),
     subscribes: SIDES.flatMap((side) => (side === 'a' && !twoWay ? [] : subscriptions(wanted, side))),
-    pairs, unchanged, rescanB,
+    pairs: options.dryRun ? readUnderOldNames(pairs, renaming.renames) : pairs, unchanged, rescanB,
     ...(twoWay ? { deletes: twoWay.deletes, foldersWithheld: twoWay.withheld, keptOnB: [] } : deletion),
   };
+}
+
+/** A dry run renames nothing: a renamed pair is read where its folders are now. */
+function readUnderOldNames(pairs: PairToSync[], renames: readonly FolderRename[]): PairToSync[] {
+  return pairs.map((p) => {
+    const r = renames.find((x) => x.renamed.nameA === p.job.nameA && x.renamed.nameB === p.job.nameB);
+    return r === undefined || r.by === 'earlier run' ? p : { ...p, job: { ...p.job, readAs: { [r.side]: nameOn(r.pair, r.side) } } };
+  });
 }
 
 /**

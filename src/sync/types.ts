@@ -130,6 +130,8 @@ export interface SyncSummary {
   flagsUpdated: number;
   expunged: number;
   foldersDeleted: number;
+  /** Folders renamed on one side because the other renamed them (issue 9 §4; with those moved along with a parent). */
+  foldersRenamed?: number;
   /** The counts above per side acted on (copies by the side they went to): two-way acts on both. */
   bySide?: { a: SideWork; b: SideWork };
   /** A messages left alone because B already has them. */
@@ -169,6 +171,8 @@ export interface FolderPairJob {
   label: string;
   /** The sides whose folder does not exist (only in a dry run: otherwise it was created). */
   missingOn: readonly ('a' | 'b')[];
+  /** Dry run: a side's folder still has its old name (a rename only described), read under that name. */
+  readAs?: Partial<Record<'a' | 'b', string>>;
   /**
    * Read every flag on B, not only the changes: the state's merge base holds
    * A's flags, and B may have kept flags of its own under copy mode, which a

@@ -420,12 +420,14 @@ function optionalOperationCases(ctx: ConformanceContext, options: ConformanceOpt
     const { folder, uids, first } = await seededAndRead(2);
     const delimiter = store.namespace.delimiter ?? '/';
     await fx.seed(`${folder}${delimiter}Child`, [seedOf(5)]);
-    const renamed = fresh();
+    // A name of another length than the old one: the child's name must be cut at the old name's end.
+    const renamed = `${fresh()}Renamed`;
     await store.renameFolder!(folder, renamed);
     const names = (await other.listFolders({ status: false })).filter((f) => f.selectable).map((f) => f.name);
     expect(names).toEqual(expect.arrayContaining([renamed, `${renamed}${delimiter}Child`]));
     expect(names).not.toContain(folder);
     expect((await fx.messages(renamed)).map((m) => [m.uid, digest(m.body)])).toEqual(uids.map((uid, i) => [uid, digest(conformanceMessage(i + 1))]));
+    expect((await fx.messages(`${renamed}${delimiter}Child`)).map((m) => digest(m.body))).toEqual([digest(seedOf(5).raw)]);
     const read = await other.readFolder(renamed, { readOnly: true, base: null, verify: false });
     expect(read.status.uidValidity).toBe(first.status.uidValidity);
   });

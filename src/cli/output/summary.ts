@@ -44,6 +44,7 @@ export function formatSummary(summary: SyncSummary, options: SummaryOptions): st
   const folderParts = [`${summary.folders} checked`, `${summary.foldersSkipped} unchanged`];
   if (summary.foldersCreated > 0) folderParts.push(`${summary.foldersCreated} ${dry ? 'to create' : 'created'}`);
   if (summary.foldersDeleted > 0) folderParts.push(`${summary.foldersDeleted} ${dry ? 'to delete' : 'deleted'}`);
+  if ((summary.foldersRenamed ?? 0) > 0) folderParts.push(`${summary.foldersRenamed} ${dry ? 'to rename' : 'renamed'}`);
   row('folders', folderParts.join(', '));
   // Two-way acts on both sides: each count says how much went to (or happened on) each.
   const perSide = (key: keyof SideWork, word: string): string => {
@@ -113,6 +114,7 @@ export function summaryToJson(summary: SyncSummary, ctx: JsonSummaryContext): Re
     foldersSkipped: summary.foldersSkipped,
     foldersCreated: summary.foldersCreated,
     foldersDeleted: summary.foldersDeleted,
+    foldersRenamed: summary.foldersRenamed ?? 0,
     copied: summary.copied,
     bytes: summary.bytes,
     transferred: summary.transferred,

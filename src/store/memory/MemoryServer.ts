@@ -243,11 +243,13 @@ export class MemoryServer {
     const source = this.folder(from);
     if (source.name === 'INBOX') throw new StoreError('folder', 'renaming INBOX is not supported here');
     if (this.hasFolder(to)) throw new StoreError('folder', `folder "${to}" already exists`);
-    const below = this.delimiter === null ? [] : [...this.folders.keys()].filter((k) => k.startsWith(source.name + this.delimiter));
-    for (const old of [source.name, ...below]) {
+    // Its name before the loop renames it: every name below is cut at its end.
+    const fromName = source.name;
+    const below = this.delimiter === null ? [] : [...this.folders.keys()].filter((k) => k.startsWith(fromName + this.delimiter));
+    for (const old of [fromName, ...below]) {
       const folder = this.folders.get(old)!;
       this.folders.delete(old);
-      folder.name = to + old.slice(source.name.length);
+      folder.name = to + old.slice(fromName.length);
       this.folders.set(folder.name, folder);
     }
   }
