@@ -17,7 +17,7 @@ metric bench_imap_command {
 `;
 
 export async function startBenchServer(options: DovecotOptions = {}): Promise<DovecotServer> {
-  return startDovecot({ ...options, extraConfig: `${options.extraConfig ?? ''}\n${COMMAND_METRICS}` });
+  return startDovecot({ ...options, ...(process.env.REPLIMAP_BENCH_COMPRESS === '1' && { compress: true }), extraConfig: `${options.extraConfig ?? ''}\n${COMMAND_METRICS}` });
 }
 
 /** Owner (uid/gid) of a user's home: the identity the mail processes run as. */

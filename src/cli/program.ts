@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseRate } from '../config/rate.js';
 import { DEFAULT_TIMEOUT_MS } from '../store/spec.js';
 import type { CliContext } from './context.js';
 
@@ -30,6 +31,10 @@ export interface SyncCommandOptions {
   timeout: number;
   /** Copy a body shorter than its RFC822.SIZE (with a warning) instead of failing that message. */
   allowSizeMismatch: boolean;
+  /** --compress: COMPRESS=DEFLATE away from the local network (auto), always or never. */
+  compress: 'auto' | 'on' | 'off';
+  /** --bwlimit in bytes per second, all connections and both directions together. */
+  bwlimit?: number;
 }
 
 export interface ListCommandOptions {
@@ -88,6 +93,12 @@ function parseTimeout(value: string): number {
     throw new InvalidArgumentError(`expected a whole number of seconds from 1 to ${MAX_TIMEOUT_SECONDS}`);
   }
   return n;
+}
+
+function parseBwlimit(value: string): number {
+  const parsed = parseRate(value);
+  if ('error' in parsed) throw new InvalidArgumentError(parsed.error);
+  return parsed.rate;
 }
 
 const TIMEOUT_HELP = 'give up on a server silent this many seconds (connecting, or answering a command)';
@@ -155,7 +166,7 @@ function addSyncCommand(program: Command, handlers: CommandHandlers): void {
     .option('--json', 'print a JSON summary on stdout instead of human output')
     .addOption(new Option('-q, --quiet', 'print only errors (and the summary when something failed)').conflicts('verbose'))
     .option('-v, --verbose', 'print details, and stack traces on errors')
-    .option('--stats', 'add IMAP commands and bytes in/out per store to the summary')
+    .option('--stats', 'add IMAP commands and bytes in/out per store (on the wire and uncompressed) to the summary')
     .option('--password-a-file <file>', "read A's password from this file")
     .option('--password-b-file <file>', "read B's password from this file")
     .option('--password-a-command <cmd>', "run this shell command; its output is A's password")
@@ -180,6 +191,12 @@ function addSyncCommand(program: Command, handlers: CommandHandlers): void {
       'copy a message whose body is shorter than the size the server announced (with a warning) ' +
         'instead of failing it; for servers with approximate sizes (Exchange)',
     )
+    .addOption(
+      new Option('--compress <when>', 'COMPRESS=DEFLATE: auto (only for servers outside loopback and private networks), on, off')
+        .choices(['auto', 'on', 'off'])
+        .default('auto'),
+    )
+    .option('--bwlimit <rate>', 'cap the bytes per second on the wire, all connections and both directions together (200k = 200 kB/s, 2M; at least 16k)', parseBwlimit)
     .action(async (a: string, b: string, raw: RawOptions) => {
       await handlers.sync(a, b, syncOptions(raw));
     });
@@ -204,6 +221,8 @@ function syncOptions(raw: RawOptions): SyncCommandOptions {
     connections: raw.connections as number,
     timeout: raw.timeout as number,
     allowSizeMismatch: raw.allowSizeMismatch === true,
+    compress: raw.compress as SyncCommandOptions['compress'],
+    ...(typeof raw.bwlimit === 'number' && { bwlimit: raw.bwlimit }),
   };
 }
 

@@ -7,6 +7,7 @@ import { buildStoreSpec } from '../config/storeSpec.js';
 import { parseStoreUrl, type StoreLabel } from '../config/storeUrl.js';
 import { ExitCode, UsageError } from '../errors.js';
 import type { StoreSpec } from '../store/spec.js';
+import { TokenBucket } from '../store/tokenBucket.js';
 import type { SyncJob, SyncSummary } from '../sync/types.js';
 import type { CliContext } from './context.js';
 import { chooseReporter } from './output/chooseReporter.js';
@@ -44,6 +45,8 @@ async function prepareSyncJob(
     throw new UsageError(`A and B are the same store (${urlA.displayUrl})`);
   }
   const warnings: string[] = [];
+  // One bucket for the run: every connection to A and B draws from it.
+  const bandwidth = options.bwlimit !== undefined ? new TokenBucket(options.bwlimit) : undefined;
   const spec = async (label: StoreLabel, url: typeof urlA): Promise<StoreSpec> => {
     const file = label === 'A' ? options.passwordAFile : options.passwordBFile;
     const command = label === 'A' ? options.passwordACommand : options.passwordBCommand;
@@ -59,7 +62,12 @@ async function prepareSyncJob(
       insecure: options.insecure,
       timeoutMs: options.timeout * 1000,
     });
-    return options.allowSizeMismatch ? { ...built, allowSizeMismatch: true } : built;
+    return {
+      ...built,
+      compress: options.compress,
+      ...(options.allowSizeMismatch && { allowSizeMismatch: true }),
+      ...(bandwidth && { bandwidth }),
+    };
   };
   // One after the other: a password command may prompt.
   const specA = await spec('A', urlA);

@@ -1,6 +1,8 @@
 // How to reach a store, as the configuration layer resolves it from a URL,
 // options and credentials. Drivers take one of these; nothing else does I/O on it.
 
+import type { TokenBucket } from './tokenBucket.js';
+
 /**
  * How long a server may stay silent before its connection counts as dead
  * (--timeout): while connecting, before its greeting, and while a command
@@ -34,6 +36,10 @@ export interface ImapStoreSpec {
    * sent (with a warning) instead of refused, for servers whose sizes are approximate.
    */
   allowSizeMismatch?: boolean;
+  /** --compress: ask for COMPRESS=DEFLATE always, never, or away from the local network ('auto', the default). */
+  compress?: 'auto' | 'on' | 'off';
+  /** --bwlimit: the run's one token bucket, shared by every connection to A and B (both directions). */
+  bandwidth?: TokenBucket;
 }
 
 /**

@@ -203,8 +203,15 @@ export interface CopyResult {
 export interface StoreStats {
   /** IMAP commands sent (every tagged command, LOGIN and LOGOUT included). */
   commands: number;
+  /** Bytes received and sent, uncompressed (as the IMAP protocol reads them). */
   bytesIn: number;
   bytesOut: number;
+  /** Bytes on the wire: what the socket moved (less than bytesIn/bytesOut under COMPRESS). */
+  wireIn: number;
+  wireOut: number;
+  /** Connections that ran with COMPRESS=DEFLATE, of all connections made. */
+  compressed: number;
+  connections: number;
 }
 
 export interface Store {
@@ -222,6 +229,8 @@ export interface Store {
    * connection the server closed, or that a keep-alive found dead, is not).
    */
   readonly usable: boolean;
+  /** What the last connect() found the user should know (--compress on, but no COMPRESS); the engine reports the first connections'. */
+  readonly connectWarnings?: readonly string[];
   /** Connect and authenticate. Throws ConnectError (exit 3) on any failure. */
   connect(): Promise<void>;
   /** Log out politely; never throws. */

@@ -7,6 +7,7 @@ import { ConnectionLostError, StoreError, UsageError } from '../errors.js';
 import { IDENTITY_RULE_VERSION } from '../identityVersion.js';
 import { SyncState } from '../state/SyncState.js';
 import { createStore } from '../store/createStore.js';
+import type { TokenBucket } from '../store/tokenBucket.js';
 import type { Store, StoreStats } from '../store/types.js';
 import { BODY_BYTES_IN_FLIGHT } from './batches.js';
 import { ByteBudget } from './byteBudget.js';
@@ -81,9 +82,11 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
     await Promise.all(stores.map((s) => s.close()));
     disarmCut();
     await state.close();
+    const bandwidth = bandwidthOf(job);
     summary.stats = {
       a: sumStats(stores.filter((s) => s.label === 'A')),
       b: sumStats(stores.filter((s) => s.label === 'B')),
+      ...(bandwidth && { bandwidth: bandwidth.report() }),
     };
   }
   summary.elapsedMs = Date.now() - started;
@@ -102,6 +105,8 @@ async function syncAccount(ctx: RunContext): Promise<void> {
   observer.phase('connecting');
   const main = { a: ctx.open('A'), b: ctx.open('B') };
   await Promise.all([main.a.connect(), main.b.connect()]);
+  // Said once per store: every later connection would find the same.
+  for (const warning of [...(main.a.connectWarnings ?? []), ...(main.b.connectWarnings ?? [])]) observer.warning(warning);
 
   const plan = await listAndPlanFolders(ctx, main);
   for (const failure of plan.unmapped) observer.failure(failure);
@@ -435,8 +440,13 @@ function folderFailure(label: string, err: StoreError | ConnectionLostError): Me
   return { folder: label, uid: 0, side: err.store === 'A' ? 'A' : 'B', reason: err.message };
 }
 
+/** --bwlimit's bucket: one for the run, the same object in both specs. */
+function bandwidthOf(job: SyncJob): TokenBucket | undefined {
+  return (job.a.kind === 'imap' ? job.a.bandwidth : undefined) ?? (job.b.kind === 'imap' ? job.b.bandwidth : undefined);
+}
+
 function zeroStats(): StoreStats {
-  return { commands: 0, bytesIn: 0, bytesOut: 0 };
+  return { commands: 0, bytesIn: 0, bytesOut: 0, wireIn: 0, wireOut: 0, compressed: 0, connections: 0 };
 }
 
 function sumStats(stores: Store[]): StoreStats {
@@ -446,6 +456,10 @@ function sumStats(stores: Store[]): StoreStats {
     total.commands += st.commands;
     total.bytesIn += st.bytesIn;
     total.bytesOut += st.bytesOut;
+    total.wireIn += st.wireIn;
+    total.wireOut += st.wireOut;
+    total.compressed += st.compressed;
+    total.connections += st.connections;
   }
   return total;
 }

@@ -3,6 +3,7 @@
 
 import type { StoreSpec } from '../store/spec.js';
 import type { StoreStats } from '../store/types.js';
+import type { BucketReport } from '../store/tokenBucket.js';
 
 export type SyncMode = 'copy' | 'mirror' | 'two-way';
 
@@ -151,7 +152,8 @@ export interface SyncSummary {
   failed: MessageFailure[];
   warnings: string[];
   elapsedMs: number;
-  stats: { a: StoreStats; b: StoreStats };
+  /** Per store; `bandwidth`: --bwlimit's accounting (every wire byte of the run went through it). */
+  stats: { a: StoreStats; b: StoreStats; bandwidth?: BucketReport };
 }
 
 /** What the CLI hands to the engine. */

@@ -58,7 +58,10 @@ export function emptySummary(overrides: Partial<SyncSummary> = {}): SyncSummary 
     failed: [],
     warnings: [],
     elapsedMs: 1234,
-    stats: { a: { commands: 10, bytesIn: 2000, bytesOut: 300 }, b: { commands: 7, bytesIn: 500, bytesOut: 4_100_000 } },
+    stats: {
+      a: { commands: 10, bytesIn: 2000, bytesOut: 300, wireIn: 2000, wireOut: 300, compressed: 0, connections: 1 },
+      b: { commands: 7, bytesIn: 500, bytesOut: 4_100_000, wireIn: 500, wireOut: 4_100_000, compressed: 0, connections: 1 },
+    },
     ...overrides,
   };
 }

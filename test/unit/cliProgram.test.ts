@@ -172,4 +172,24 @@ describe('the job handed to the engine', () => {
     expect(await h.run('sync', '-q', '--allow-size-mismatch', A, B)).toBe(0);
     expect(h.jobs.map((j) => [(j.a as ImapStoreSpec).allowSizeMismatch ?? false, (j.b as ImapStoreSpec).allowSizeMismatch ?? false])).toEqual([[false, false], [true, true]]);
   });
+
+  it('--compress reaches both stores (auto by default); --bwlimit gives both one shared bucket at that rate', async () => {
+    const h = cliHarness({ env: withPasswords });
+    expect(await h.run('sync', '-q', A, B)).toBe(0);
+    expect(await h.run('sync', '-q', '--compress', 'off', '--bwlimit', '200k', A, B)).toBe(0);
+    const specs = h.jobs.map((j) => [j.a as ImapStoreSpec, j.b as ImapStoreSpec] as const);
+    expect(specs.map(([a, b]) => [a.compress, b.compress])).toEqual([['auto', 'auto'], ['off', 'off']]);
+    expect(specs[0]![0].bandwidth).toBeUndefined();
+    const [a, b] = specs[1]!;
+    expect(a.bandwidth?.rate).toBe(200_000);
+    expect(b.bandwidth).toBe(a.bandwidth);
+  });
+
+  it('refuses a --compress or --bwlimit it does not understand (exit 2)', async () => {
+    const h = cliHarness({ env: withPasswords });
+    expect(await h.run('sync', '--compress', 'yes', A, B)).toBe(2);
+    expect(await h.run('sync', '--bwlimit', '8k', A, B)).toBe(2);
+    expect(h.stderr.text).toMatch(/--bwlimit.*at least 16k/);
+    expect(h.jobs).toEqual([]);
+  });
 });

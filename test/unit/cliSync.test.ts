@@ -77,6 +77,21 @@ describe('plain output (not a terminal)', () => {
     expect(h.stdout.text).toMatch(/store B: +7 commands, 500 B in, 4\.1 MB out/);
   });
 
+  it('--stats tells the wire bytes from the uncompressed ones, and says whether --bwlimit held', async () => {
+    const compressed = {
+      a: { commands: 10, bytesIn: 2_000_000, bytesOut: 300, wireIn: 600_000, wireOut: 200, compressed: 2, connections: 2 },
+      b: { commands: 7, bytesIn: 500, bytesOut: 100, wireIn: 500, wireOut: 100, compressed: 0, connections: 1 },
+      bandwidth: { rate: 200_000, burst: 25_000, bytes: 600_800, waitedMs: 2_900, peakExcess: 25_000 },
+    };
+    const h = cliHarness({ env, engine: async () => emptySummary({ stats: compressed }) });
+    await h.run('sync', '--stats', A, B);
+    expect(h.stdout.text).toMatch(
+      /store A: +10 commands, 600 kB in, 200 B out on the wire; 2\.0 MB in, 300 B out before COMPRESS \(2 of 2 connections compressed\)/,
+    );
+    expect(h.stdout.text).toMatch(/store B: +7 commands, 500 B in, 100 B out on the wire \(uncompressed\)/);
+    expect(h.stdout.text).toMatch(/bwlimit: +200 kB\/s: 601 kB on the wire, 2\.9 s waited in all, limit held/);
+  });
+
   it('warns about --insecure and URL passwords, never printing a password', async () => {
     const h = cliHarness({ env: { HOME: '/h', REPLIMAP_PASSWORD_B: PASSWORD_B }, engine: quietEngine });
     expect(await h.run('sync', '--insecure', `imaps://alice:${PASSWORD_A}@a.example`, B)).toBe(0);

@@ -2,7 +2,9 @@
 
 import { ExitCode } from '../../errors.js';
 import type { MessageFailure, SideWork, SyncSummary } from '../../sync/types.js';
-import { formatBytes, formatDuration, plural } from './format.js';
+import type { BucketReport } from '../../store/tokenBucket.js';
+import type { StoreStats } from '../../store/types.js';
+import { formatBytes, formatDuration, formatRate, plural } from './format.js';
 
 /**
  * The exit code a finished run deserves. The mirror guard outranks message
@@ -79,14 +81,23 @@ export function formatSummary(summary: SyncSummary, options: SummaryOptions): st
   row('failed', failedCounts(summary.failed));
   for (const f of summary.failed) lines.push(`    ${describeFailure(f)}`);
   if (options.stats) {
-    for (const [label, st] of [['A', summary.stats.a], ['B', summary.stats.b]] as const) {
-      row(
-        `store ${label}`,
-        `${plural(st.commands, 'command')}, ${formatBytes(st.bytesIn)} in, ${formatBytes(st.bytesOut)} out`,
-      );
-    }
+    for (const [label, st] of [['A', summary.stats.a], ['B', summary.stats.b]] as const) row(`store ${label}`, storeStatsText(st));
+    const bucket = summary.stats.bandwidth;
+    if (bucket) row('bwlimit', bwlimitText(bucket));
   }
   return lines;
+}
+
+/** Commands, then bytes on the wire, then (when COMPRESS changed them) the uncompressed bytes. */
+function storeStatsText(st: StoreStats): string {
+  const wire = `${plural(st.commands, 'command')}, ${formatBytes(st.wireIn)} in, ${formatBytes(st.wireOut)} out on the wire`;
+  if (st.compressed === 0) return `${wire} (uncompressed)`;
+  return `${wire}; ${formatBytes(st.bytesIn)} in, ${formatBytes(st.bytesOut)} out before COMPRESS (${st.compressed} of ${plural(st.connections, 'connection')} compressed)`;
+}
+
+function bwlimitText(bucket: BucketReport): string {
+  const held = bucket.peakExcess <= bucket.burst ? 'held' : `exceeded by ${formatBytes(bucket.peakExcess - bucket.burst)}`;
+  return `${formatRate(bucket.rate)}: ${formatBytes(bucket.bytes)} on the wire, ${formatDuration(bucket.waitedMs)} waited in all, limit ${held}`;
 }
 
 export interface JsonSummaryContext {
@@ -132,6 +143,7 @@ export function summaryToJson(summary: SyncSummary, ctx: JsonSummaryContext): Re
     stats: {
       a: { ...summary.stats.a },
       b: { ...summary.stats.b },
+      ...(summary.stats.bandwidth && { bandwidth: { ...summary.stats.bandwidth } }),
     },
   };
   if (summary.dryRun) json.plan = ctx.plan;

@@ -28,6 +28,7 @@ import { copyOrMove, renameFolder } from './copyMove.js';
 import { connectError, createImapFlow, timeoutOf, watchStartTlsRefusal } from './connect.js';
 import { fetchBodies } from './fetchBodies.js';
 import { createFolder, deleteFolder, statusSize, subscribeFolder, sumMessageSizes, unselect } from './folderCommands.js';
+import { negotiateCompression } from './compression.js';
 import { asImapClient } from './imapflowInternals.js';
 import { startKeepAlive } from './keepAlive.js';
 import { installLiteralPlus } from './literalPlus.js';
@@ -41,6 +42,7 @@ import { selectFolder } from './selectFolder.js';
 import { ImapSession } from './session.js';
 import { expungeUids, storeFlags } from './storeFlags.js';
 import { splitUidSets } from './uidSet.js';
+import { meterClientWire, type WireCounts } from './wire.js';
 
 export interface ImapStoreStats extends StoreStats {
   /** '+' continuation requests waited for (0 for APPENDs on a LITERAL+ server). */
@@ -61,7 +63,11 @@ export class ImapStore implements Store {
   /** The selected folder, if any. */
   private open: { name: string; readOnly: boolean; uidValidity: bigint } | undefined;
   /** What connections replaced by reopen() counted. */
-  private retired: ImapStoreStats = { commands: 0, bytesIn: 0, bytesOut: 0, continuations: 0 };
+  private retired: ImapStoreStats = { commands: 0, bytesIn: 0, bytesOut: 0, wireIn: 0, wireOut: 0, compressed: 0, connections: 0, continuations: 0 };
+  /** The socket's own counts for the current connection (set once logged in). */
+  private wire: WireCounts | undefined;
+  private compressed = false;
+  connectWarnings: string[] = [];
 
   private aborted = false;
   /** The optional operations (StoreFeatures), set by connect(): moveMessages only on a server with MOVE. */
@@ -110,6 +116,7 @@ export class ImapStore implements Store {
       client.close();
       throw connectError(this.label, this.spec, error, startTlsRefusal());
     }
+    await this.setUpWire(session);
     // A big APPEND must not look like silence to the timeout while it drains.
     if (client.writeSocket) paceWrites(client.writeSocket);
     this.caps = readCapabilities(session);
@@ -118,6 +125,24 @@ export class ImapStore implements Store {
     this.moveMessages = this.caps.move ? (uids, target) => this.move(uids, target) : undefined;
     this.renameFolder = (from, to) => this.rename(from, to);
     this.stopKeepAlive = startKeepAlive(session, this.counters, timeoutOf(this.spec));
+  }
+
+  /** --compress, then the wire's counters (and --bwlimit) around the socket, below any DEFLATE stream. */
+  private async setUpWire(session: ImapSession): Promise<void> {
+    const client = session.client;
+    const mode = this.spec.compress ?? 'auto';
+    let outcome;
+    try {
+      outcome = await negotiateCompression(session, mode);
+    } catch (error) {
+      session.markClosing();
+      client.close();
+      throw connectError(this.label, this.spec, error);
+    }
+    this.compressed = outcome === 'deflate';
+    this.connectWarnings =
+      outcome === 'unavailable' && mode === 'on' ? [`--compress on: ${this.displayUrl} does not offer COMPRESS=DEFLATE; running uncompressed`] : [];
+    this.wire = meterClientWire(client, this.spec.bandwidth);
   }
 
   /** Cuts the connection at once, without LOGOUT: every pending command fails now (ConnectionLostError). */
@@ -161,11 +186,18 @@ export class ImapStore implements Store {
 
   stats(): ImapStoreStats {
     const bytes = this.session?.client.stats() ?? { sent: 0, received: 0 };
+    // Before the wire is metered (connecting, logging in), nothing is compressed: wire = raw.
+    const wire = this.wire ?? { in: bytes.received, out: bytes.sent };
     const earlier = this.retired;
+    const connected = this.session ? 1 : 0;
     return {
       commands: earlier.commands + (this.counters?.commands ?? 0),
       bytesIn: earlier.bytesIn + bytes.received,
       bytesOut: earlier.bytesOut + bytes.sent,
+      wireIn: earlier.wireIn + wire.in,
+      wireOut: earlier.wireOut + wire.out,
+      compressed: earlier.compressed + (this.compressed ? connected : 0),
+      connections: earlier.connections + connected,
       continuations: earlier.continuations + (this.counters?.continuations ?? 0),
     };
   }
@@ -182,6 +214,8 @@ export class ImapStore implements Store {
     await this.close();
     this.session = undefined;
     this.counters = undefined;
+    this.wire = undefined;
+    this.compressed = false;
     await this.connect();
     if (!open) return;
     const selected = await selectFolder(this.live, open.name, open.readOnly);

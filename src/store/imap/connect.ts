@@ -31,6 +31,8 @@ function clientOptions(spec: ImapStoreSpec): ImapFlowOptions {
     logger: false,
     disableAutoIdle: true,
     qresync: true,
+    // COMPRESS is asked for after login by compression.ts, as --compress decides.
+    disableCompression: true,
     // Connecting, the TLS handshake, the greeting: each may take this long.
     connectionTimeout: timeout,
     greetingTimeout: timeout,

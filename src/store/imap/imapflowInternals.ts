@@ -56,8 +56,14 @@ export type ImapClient = ImapFlow & {
   /** Literal parts still to be sent after '+' continuations (see send()). */
   commandParts: Buffer[];
   currentRequest: false | { tag: string; sent?: boolean };
-  /** The response parser; a literal announced larger than maxLiteralSize fails it (and the connection) before it is read. */
-  streamer: { maxLiteralSize: number };
+  /** The response parser (the socket, or the inflater under COMPRESS, is piped into it); a literal announced larger than maxLiteralSize fails it (and the connection) before it is read. */
+  streamer: Writable & { maxLiteralSize: number };
+  /** The connection's socket (TLS or plain), false before connect. */
+  socket: false | (Writable & { remoteAddress?: string });
+  /** The inflater between the socket and the parser once COMPRESS is on. */
+  _inflate: Writable | null | undefined;
+  /** Sends COMPRESS DEFLATE and, on OK, puts the deflate/inflate streams around the socket (a NO leaves all as it was). */
+  compress(): Promise<void>;
   rawSensitiveCommand: boolean;
 };
 

@@ -38,7 +38,7 @@ export class MemoryStore implements Store {
   private dropped = false;
   private detach: (() => void) | undefined;
   private open: { name: string; readOnly: boolean; uidValidity: bigint } | undefined;
-  private counters: StoreStats = { commands: 0, bytesIn: 0, bytesOut: 0 };
+  private counters = { commands: 0, bytesIn: 0, bytesOut: 0, connections: 0 };
   /** The optional operations: each undefined when the server is made to lack it (StoreFeatures). */
   readonly copyMessages?: (uids: number[], target: string) => Promise<CopyResult>;
   readonly moveMessages?: (uids: number[], target: string) => Promise<CopyResult>;
@@ -77,6 +77,7 @@ export class MemoryStore implements Store {
       throw error instanceof ConnectError ? error : new ConnectError(this.label, `cannot connect to ${this.displayUrl}: ${(error as Error).message}`, { cause: error });
     }
     this.connected = true;
+    this.counters.connections++;
     this.detach = this.server.attach(() => this.drop());
   }
 
@@ -109,7 +110,8 @@ export class MemoryStore implements Store {
   }
 
   stats(): StoreStats {
-    return { ...this.counters };
+    // No wire and no compression: what moved is what the wire would carry.
+    return { ...this.counters, wireIn: this.counters.bytesIn, wireOut: this.counters.bytesOut, compressed: 0 };
   }
 
   /** One store operation: hooks around it, counted, failing once the connection is cut. */
