@@ -7,6 +7,9 @@
 //                    [--rtt 0,20] [--tools replimap,mbsync,interimap,offlineimap]
 //                    [--quick] [--timeout-min 30] [--out DIR] [--replimap-args="--mode copy ..."]
 //
+// REPLIMAP_BENCH_COMPRESS=1 starts every Dovecot with COMPRESS=DEFLATE (imap_zlib), as
+// for the compression figures of issue 9 (bench/RESULTS.md, "Compression and --bwlimit").
+//
 // Every tool run gets a fresh source (hard-linked clone of one seeded Maildir
 // template, so all tools copy the same bytes with the same UIDs) and a fresh,
 // empty destination. Raw output goes to bench/out/<timestamp>/.

@@ -685,8 +685,14 @@ function bytesOf(batch: readonly CopyAction[]): number {
   return batch.reduce((sum, a) => sum + a.size, 0);
 }
 
+/** A batch's bodies; never throws: a driver's immediate throw (no folder open) comes as a rejection, so the batch's budget hold is given back. */
 function fetchBatch(store: Store, batch: readonly CopyAction[]): Promise<FetchedBodies> {
-  const promise = store.fetchBodies(batch.map((a) => ({ uid: a.uid, size: a.size })));
+  let promise: Promise<FetchedBodies>;
+  try {
+    promise = store.fetchBodies(batch.map((a) => ({ uid: a.uid, size: a.size })));
+  } catch (err) {
+    promise = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
   // Avoid an unhandled rejection if the consumer stops before awaiting it.
   promise.catch(() => undefined);
   return promise;

@@ -36,14 +36,12 @@ export function planRenames(input: FolderPlanningInput): RenamePlan {
   for (const side of followed) {
     if (input.canRename?.[other(side)] !== true) continue;
     for (const { pair, folder } of renamedOn(input, side)) {
-      if (found.some((r) => samePair(r.pair, pair))) continue;
+      // Asked only about a rename the other side can follow.
+      const rename = found.some((r) => samePair(r.pair, pair)) ? undefined : followOn(input, pair, folder, side);
+      if (rename === undefined) continue;
       const answer = input.renameAnswers?.find((a) => samePair(a, pair) && a.side === side && a.name === folder.name);
-      if (answer === undefined) {
-        questions.push({ nameA: pair.nameA, nameB: pair.nameB, side, name: folder.name, uidValidity: folder.status!.uidValidity });
-        continue;
-      }
-      const rename = answer.same ? followOn(input, pair, folder, side) : undefined;
-      if (rename !== undefined) found.push(rename);
+      if (answer === undefined) questions.push({ nameA: pair.nameA, nameB: pair.nameB, side, name: folder.name, uidValidity: folder.status!.uidValidity });
+      else if (answer.same) found.push(rename);
     }
   }
   const renames = inOrder(input, withFoldersBelow(input, found));

@@ -33,8 +33,9 @@ export function rollbackEvidence(
     );
   }
   // No UID at or above UIDNEXT was ever given: a record naming one (a killed run recorded it, a restore took it back)
-  // proves the counters came back up to those recorded only by new mail.
-  const beyond = stored ? knownUidsFrom(records, side, read.status.uidNext) : [];
+  // proves the counters came back up to those recorded only by new mail, or that there are none (the killed run was
+  // the first). Without a stored status this may also be a new UIDVALIDITY nothing recorded: that too must delete nothing.
+  const beyond = knownUidsFrom(records, side, read.status.uidNext);
   if (beyond.length > 0) return `UID ${beyond[beyond.length - 1]} is known, yet UIDNEXT is ${read.status.uidNext}`;
   const reused = reusedKnownUids(records, side, read);
   if (reused.length === 0) return undefined;

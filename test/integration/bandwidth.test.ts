@@ -8,9 +8,11 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commandCounts, startBenchServer, type CommandCounts } from '../../bench/benchServers.js';
+import type { BucketReport } from '../../src/store/tokenBucket.js';
+import type { StoreStats } from '../../src/store/types.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { bodyDigestsOf, seedFolder, type SeedMessage } from '../support/imap.js';
-import { passwordEnv, runCli, tempDir, type CliRun } from '../support/sync.js';
+import { okSummaryOf, passwordEnv, runCli, tempDir, type CliRun } from '../support/sync.js';
 
 const FOLDERS = ['INBOX', 'Archive'] as const;
 
@@ -26,39 +28,15 @@ function textMessages(folder: string, count: number): SeedMessage[] {
   });
 }
 
-interface WireStats {
-  commands: number;
-  bytesIn: number;
-  bytesOut: number;
-  wireIn: number;
-  wireOut: number;
-  compressed: number;
-  connections: number;
-}
-
-interface BandwidthJson {
-  rate: number;
-  burst: number;
-  bytes: number;
-  waitedMs: number;
-  peakExcess: number;
-}
-
 interface SyncJson {
   ok: boolean;
   copied: number;
   failed: unknown[];
   warnings: string[];
-  stats: { a: WireStats; b: WireStats; bandwidth?: BandwidthJson };
+  stats: { a: StoreStats; b: StoreStats; bandwidth?: BucketReport };
 }
 
-function summaryOf(run: CliRun): SyncJson {
-  expect(run.code, `exit code; stderr: ${run.stderr}\nstdout: ${run.stdout.slice(0, 2000)}`).toBe(0);
-  const json = JSON.parse(run.stdout) as SyncJson;
-  expect(json.ok).toBe(true);
-  expect(json.failed).toEqual([]);
-  return json;
-}
+const summaryOf = (run: CliRun): SyncJson => okSummaryOf<SyncJson>(run);
 
 const compressCommands = (c: CommandCounts): number => c.byName['COMPRESS'] ?? 0;
 

@@ -12,7 +12,7 @@ import { commandCounts, startBenchServer, type CommandCounts } from '../../bench
 import { prng } from '../support/corpus.js';
 import { DOVECOT_CAPABILITIES, startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { expungeUids, openClient, readFolder, seedFolder, setFlags, type SeedMessage } from '../support/imap.js';
-import { passwordEnv, runCli, tempDir, type CliRun } from '../support/sync.js';
+import { okSummaryOf, passwordEnv, runCli, tempDir, type CliRun } from '../support/sync.js';
 import { taggedMessage } from '../support/taggedMessages.js';
 
 const FOLDERS = ['INBOX', 'Archive'] as const;
@@ -90,13 +90,7 @@ function syncArgs(a: DovecotServer, b: DovecotServer, statePath: string, mode: '
 }
 
 /** The run's --json summary; the run must have exited 0. */
-function summaryOf(run: CliRun): SyncJson {
-  expect(run.code, `exit code; stderr: ${run.stderr}\nstdout: ${run.stdout.slice(0, 2000)}`).toBe(0);
-  const json = JSON.parse(run.stdout) as SyncJson;
-  expect(json.ok).toBe(true);
-  expect(json.failed).toEqual([]);
-  return json;
-}
+const summaryOf = (run: CliRun): SyncJson => okSummaryOf<SyncJson>(run);
 
 async function sync(a: DovecotServer, b: DovecotServer, statePath: string, mode: 'copy' | 'mirror', extra: string[] = []): Promise<SyncJson> {
   return summaryOf(await runCli(syncArgs(a, b, statePath, mode, extra), passwordEnv(a, b)));

@@ -136,6 +136,11 @@ export interface TableCase {
    * its folder was rebuilt). A side without one is read in full.
    */
   status?: { a?: Partial<SideStatus>; b?: Partial<SideStatus> };
+  /**
+   * A side's UIDNEXT, when above its highest UID: it expunged its newest
+   * messages (a known UID at or above UIDNEXT would mean it went back in time).
+   */
+  uidNext?: { a?: number; b?: number };
   /** The mode the state was last committed in (default two-way). */
   lastMode?: StateMode;
   options?: Partial<SyncOptions>;
@@ -158,6 +163,9 @@ export async function setUp(c: TableCase): Promise<TableWorld> {
   const b = new MemoryServer({ firstUidValidity: 5000n, features: lacking(c.lacks?.b) });
   fill(a, c.a);
   fill(b, c.b);
+  for (const [server, uidNext] of [[a, c.uidNext?.a], [b, c.uidNext?.b]] as const) {
+    if (uidNext !== undefined) server.folder(FOLDER).uidNext = Math.max(server.folder(FOLDER).uidNext, uidNext);
+  }
   const specs = { a: memorySpec(a, 'a'), b: memorySpec(b, 'b') };
   const statePath = join(tempDir('replimap-table-'), 'state');
   const state = await SyncState.open(statePath, { storeA: specs.a.displayUrl, storeB: specs.b.displayUrl });

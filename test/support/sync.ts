@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { ImapStoreSpec, StoreSpec } from '../../src/store/spec.js';
 import { runSync } from '../../src/sync/engine.js';
 import type { MessageFailure, SyncObserver, SyncOptions, SyncSummary } from '../../src/sync/types.js';
+import { expect } from 'vitest';
 import type { DovecotServer } from './dovecot.js';
 
 export const REPO = new URL('../../', import.meta.url).pathname;
@@ -165,4 +166,13 @@ export function runCli(args: string[], env: Record<string, string> = {}, options
 /** Environment with both passwords, for runCli. */
 export function passwordEnv(a: DovecotServer, b: DovecotServer, users: { a?: string; b?: string } = {}): Record<string, string> {
   return { REPLIMAP_PASSWORD_A: a.passwordOf(users.a), REPLIMAP_PASSWORD_B: b.passwordOf(users.b) };
+}
+
+/** The --json summary of a CLI run that must have exited 0 with nothing failed. */
+export function okSummaryOf<T extends { ok: boolean; failed: unknown[] }>(run: CliRun): T {
+  expect(run.code, `exit code; stderr: ${run.stderr}\nstdout: ${run.stdout.slice(0, 2000)}`).toBe(0);
+  const json = JSON.parse(run.stdout) as T;
+  expect(json.ok).toBe(true);
+  expect(json.failed).toEqual([]);
+  return json;
 }

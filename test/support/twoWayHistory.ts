@@ -378,9 +378,9 @@ export const HISTORIES = 10_000;
 const HISTORIES_PER_PART = 1_000;
 
 /** Fixed histories, as a counterexample prints them, each a plain test. */
-export function describeFixedHistories(histories: readonly string[]): void {
+export function describeFixedHistories(histories: readonly string[], stage: Pick<Stage, 'initial' | 'presync'> = { initial: [], presync: false }): void {
   describe('two-way on fixed histories (memory stores)', () => {
-    for (const history of histories) it(history, () => checkHistory({ initial: [], presync: false }, history.split(',').map(parseStep)));
+    for (const history of histories) it(history, () => checkHistory(stage, history.split(',').map(parseStep)));
   });
 }
 

@@ -4,7 +4,14 @@
 // (those histories start with a run, so that the state knows every folder and a
 // deletion counts). 6,000 of the 10,000 histories.
 
-import { describeRandomHistories } from '../support/twoWayHistory.js';
+import { describeFixedHistories, describeRandomHistories } from '../support/twoWayHistory.js';
+
+describeFixedHistories([
+  // Seed 1350366460 (review 9, REPLIMAP_PROPERTY_STEPS=20): the first run, killed, recorded m0 at A's UID 1 and no
+  // status; A restored to before m0: A's UID 1 gone was taken for a deletion, m0 expunged from B. A known UID at
+  // or above UIDNEXT is evidence of a rollback also without a stored status.
+  'A+INBOX:m0,B+INBOX:m1,kill-before-write#2,restoreA~0,A+INBOX:m0',
+], { initial: [1], presync: false });
 
 describeRandomHistories([
   { name: 'several folders, created on either side, copies between them', folders: 3, folderSteps: true, deletes: false, initial: [1], presync: false, share: 0.3 },

@@ -386,6 +386,38 @@ describe('executeFolderPlan: body bytes in flight, shared by the folders copying
     expect([shared.left, budget.inFlight]).toEqual([0, 0]);
   });
 
+  it('a driver that throws at once instead of fetching (no folder open) gives its batch bytes back to the budget', async () => {
+    const state = await SyncState.open(join(mkdtempSync(join(tmpdir(), 'replimap-budget-')), 's'), { storeA: 'a', storeB: 'b' });
+    state.apply({ op: 'folder', nameA: 'INBOX', nameB: 'INBOX' });
+    const uids = Array.from({ length: 20 }, (_, k) => k + 1);
+    const plan: FolderPlan = {
+      records: [], flagChanges: [], expunges: [], droppedKeywords: { a: [], b: [] }, reusedUids: [], expungesWithheld: 0,
+      appends: uids.map((uid) => ({ from: 'a' as const, to: 'b' as const, uid, gid: `g${uid}-aaaaaaaaaa`, flags: [], sourceFlags: [], size: MiB, why: 'new on A' })),
+    };
+    let fetches = 0;
+    const storeA = {
+      // The first batch comes; the batch fetched ahead meets a driver that throws before returning a promise.
+      fetchBodies: (want: BodyRequest[]): Promise<FetchedBodies> => {
+        if (++fetches > 1) throw new Error('no folder is open');
+        return Promise.resolve({ bodies: new Map(want.map(({ uid }) => [uid, Buffer.from(`m${uid}`)])), refused: new Map() });
+      },
+    } as unknown as Store;
+    const storeB = {
+      append: async (_folder: string, messages: AppendMessage[]): Promise<AppendResult> => ({ outcomes: messages.map((_, k) => ({ ok: true as const, uid: k + 1 })) }),
+    } as unknown as Store;
+    const budget = new ByteBudget(BODY_BYTES_IN_FLIGHT);
+    const envelopes = new Map(uids.map((uid): [number, MessageEnvelope] => [uid, { uid, flags: [], size: MiB, internalDate: new Date(0), identityHeaders: '' }]));
+    const outcome = await executeFolderPlan(
+      { stores: { a: storeA, b: storeB }, mode: 'copy', state, observer: quiet, bodyBudget: budget },
+      { nameA: 'INBOX', nameB: 'INBOX', label: 'INBOX', plan, recordsBefore: [], envelopes: { a: envelopes, b: new Map() }, reads: { a: read(21), b: read(1) } },
+    ).then(() => 'finished', (err: unknown) => (err instanceof Error ? err.message : String(err)));
+    await state.close();
+    expect(outcome).toBe('no folder is open');
+    expect(fetches).toBe(2);
+    // Nothing left held: the run's other connections would otherwise wait for these bytes forever.
+    expect(budget.inFlight).toBe(0);
+  });
+
   it('a message bigger than the budget goes alone: nothing else is in flight while it is', async () => {
     const budget = new ByteBudget(BODY_BYTES_IN_FLIGHT);
     const sizes = [[MiB, 20 * MiB, MiB, MiB], ...fourFolders().slice(1)];

@@ -154,6 +154,8 @@ describe('planFolders: renames', () => {
       renameAnswers: [yes('Projects', 'Work')],
     }));
     expect(taken.renames).toEqual([]);
+    // Nor is the proof asked for: no rename could follow.
+    expect(planFolders(input({ a: { namespace: slash, folders: [folder('Work', 2n)] }, b: { namespace: slash, folders: [folder('Projects', 102n), folder('Work', 300n)] }, known: [known('Projects', 2n)] })).renameQuestions).toEqual([]);
     const spelled = planFolders(input({
       a: { namespace: slash, folders: [folder('Work/Old', 2n)] },
       b: { namespace: dotInbox, folders: [folder('INBOX.Projects', 102n, { delimiter: '.' })] },

@@ -38,6 +38,8 @@ describe('rollbackEvidence', () => {
     expect(rollbackEvidence(restored, r, records, 'a')).toBeUndefined();
     // Under another UIDVALIDITY the UIDs say nothing.
     expect(rollbackEvidence(restored, { ...r, uidValidityChanged: true }, records, 'b')).toBeUndefined();
+    // Nor is a stored status needed (a killed first run recorded none).
+    expect(rollbackEvidence(undefined, r, records, 'b')).toMatch(/UID 13 is known, yet UIDNEXT is 13/);
   });
 
   it('counters that went down', () => {

@@ -50,9 +50,9 @@ describe('two-way review: bugs found (it.fails until fixed: each passes once its
 
   it('B restored with the same counters, A deleted message 2: message 5 (never seen) is kept, given a new UID, copied to A', async () => {
     const row: TableCase = {
-      name: 'restored B, A deleted 2', a: '1', ...RESTORED_B,
+      name: 'restored B, A deleted 2', a: '1', uidNext: { a: 3 }, ...RESTORED_B,
       // What the same run does when B's counters differ (B read in full): 5 kept, given a new UID, copied to A.
-      expect: { a: '1 5@2', b: '1 5@3', state: '1/1=1 2/3=5' },
+      expect: { a: '1 5@3', b: '1 5@3', state: '1/1=1 3/3=5' },
     };
     await expectRowHolds(row);
   });

@@ -49,7 +49,7 @@ const ROWS: Row[] = [
   },
   {
     name: 'expunged on B after both had it: expunged on A',
-    a: '1 2', b: '1', state: '1/1=1 2/2=2',
+    a: '1 2', b: '1', state: '1/1=1 2/2=2', uidNext: { b: 3 },
     expect: { a: '1', b: '1', state: '1/1=1' },
     check: (run) => expect(run.summary.bySide?.a.expunged).toBe(1),
   },
@@ -152,12 +152,12 @@ const ROWS: Row[] = [
   },
   {
     name: 'switching from two-way to mirror: B follows A again (its own flag change undone, what A lacks deleted)',
-    a: '1 2', b: '1:S 2 3', state: '1/1=1 2/2=2 3/3=3', options: { mode: 'mirror' },
+    a: '1 2', b: '1:S 2 3', state: '1/1=1 2/2=2 3/3=3', uidNext: { a: 4 }, options: { mode: 'mirror' },
     expect: { a: '1 2', b: '1 2', state: '1/1=1 2/2=2' },
   },
   {
     name: 'switching from two-way to copy: B keeps its own flags and what A lacks, A is not written',
-    a: '1 2', b: '1:S 2 3 4', state: '1/1=1 2/2=2 3/3=3', options: { mode: 'copy' },
+    a: '1 2', b: '1:S 2 3 4', state: '1/1=1 2/2=2 3/3=3', uidNext: { a: 4 }, options: { mode: 'copy' },
     expect: { a: '1 2', b: '1:S 2 3 4', state: '1/1=1 2/2=2 0/3=3 0/4=4' },
   },
   {

@@ -3,11 +3,11 @@
 // off and this module decides instead, once logged in, from where the server is.
 //
 // Why `auto` is off for a server on this machine or the local network, and on
-// otherwise (bench/RESULTS.md, "Compression"): deflate roughly halves what a
-// mailbox costs on the wire but costs CPU on both ends (on loopback, an initial
-// copy spent about as much CPU compressing as doing everything else). Where
-// bandwidth is plentiful that CPU is pure loss; over the internet bytes are the
-// cost and the round trips, not the CPU, set the pace.
+// otherwise (bench/RESULTS.md, "Compression and --bwlimit"): deflate put about
+// half the bytes on the wire but more than doubled replimap's CPU time in an
+// initial copy. Where bandwidth is plentiful (whatever the RTT) that CPU is pure
+// loss; through a thin link it paid (29% faster at 512 kB/s), and metered links
+// charge per byte.
 
 import { isIP } from 'node:net';
 import type { ImapSession } from './session.js';
