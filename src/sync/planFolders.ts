@@ -17,10 +17,10 @@ import {
 import { translateFolderNameBack } from './folderName.js';
 import type { AccountFolderPlan, FolderAction, FolderPlanningInput, KnownPair, PairToSync, WantedPair } from './folderPlanTypes.js';
 import { statusUnchanged } from './folderStatus.js';
-import { accountWithholding, checkDeletionLimit, checkFolderDeletionMessages, namesInBrief } from './mirrorGuard.js';
+import { accountTotals, accountWithholding, checkDeletionLimit, checkFolderDeletionMessages, namesInBrief } from './mirrorGuard.js';
 import { other, sideLabel, SIDES, type Side } from './side.js';
 import { planTwoWayFolders } from './twoWayFolders.js';
-import type { MessageFailure, SyncOptions } from './types.js';
+import type { AccountLoss, MessageFailure, SyncOptions } from './types.js';
 
 export type { AccountFolderPlan, FolderAction, FolderPlanningInput, KnownPair, PairToSync } from './folderPlanTypes.js';
 
@@ -94,7 +94,7 @@ function pairsToSync(
   const pending = new Set(input.pendingAppends.map(key));
   const statusA = statusesOf(input.a);
   const statusB = statusesOf(input.b);
-  const withholdAll = options.mode === 'copy' ? new Map<string, string>() : accountCount(input.known, { a: statusA, b: statusB }, options);
+  const withholdAll = options.mode === 'copy' ? new Map<string, AccountVerdict>() : accountCount(input.known, { a: statusA, b: statusB }, options);
   const out: Pick<AccountFolderPlan, 'pairs' | 'unchanged'> = { pairs: [], unchanged: [] };
   for (const { mapping: p, missing, recreated } of sortPairs(wanted)) {
     const label = pairLabel(p);
@@ -112,7 +112,7 @@ function pairsToSync(
       mapping: p, missing, why, estimate: options.mode === 'two-way' ? Math.abs(beyond) : Math.max(0, beyond),
       job: {
         nameA: p.nameA, nameB: p.nameB, label, missingOn: options.dryRun ? missing : [], rescanB,
-        ...(withholding !== undefined && { withholdAll: withholding }),
+        ...(withholding !== undefined && { withholdAll: withholding.reason, accountLoss: withholding.loss }),
       },
     });
   }
@@ -146,6 +146,12 @@ function statusesOf(side: FolderSide): Map<string, FolderStatus> {
   return out;
 }
 
+/** A pair's deletions withheld by the account-wide count: why, and the count (for the account's plan to redo without moves). */
+interface AccountVerdict {
+  reason: string;
+  loss: AccountLoss;
+}
+
 /**
  * Mirror's account-wide count (accountWithholding), from the state's statuses
  * of A and A's LIST-STATUS (two-way: of each side, as each side's lost
@@ -156,8 +162,8 @@ function accountCount(
   known: readonly KnownPair[],
   now: { a: Map<string, FolderStatus>; b: Map<string, FolderStatus> },
   options: Pick<SyncOptions, 'mode' | 'force'>,
-): Map<string, string> {
-  const out = new Map<string, string>();
+): Map<string, AccountVerdict> {
+  const out = new Map<string, AccountVerdict>();
   for (const side of options.mode === 'two-way' ? SIDES : (['a'] as const)) {
     const counts = known.flatMap((k) => {
       const remembered = side === 'a' ? k.statusA : k.statusB;
@@ -165,9 +171,12 @@ function accountCount(
       return remembered === undefined || present === undefined ? [] : [{ nameA: k.nameA, nameB: k.nameB, remembered: remembered.messages, present }];
     });
     const verdict = accountWithholding(counts, options.force, side);
-    for (const p of verdict?.dropped ?? []) {
-      const key = `${p.nameA}\u0000${p.nameB}`;
-      if (!out.has(key)) out.set(key, verdict!.reason);
+    if (verdict === undefined) continue;
+    const { remembered, lacking } = accountTotals(counts);
+    for (const c of counts) {
+      const key = `${c.nameA}\u0000${c.nameB}`;
+      if (c.present >= c.remembered || out.has(key)) continue;
+      out.set(key, { reason: verdict.reason, loss: { side, remembered, lacking, dropped: c.remembered - c.present } });
     }
   }
   return out;

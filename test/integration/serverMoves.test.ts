@@ -154,8 +154,8 @@ describe('server-side moves on B (issue 9 §3), through the CLI', () => {
     expect((await sync(a, b, statePath, 'mirror')).copied).toBe(1020);
 
     const movedBytes = await moveOnA(a, 'INBOX', 'Archive');
-    // --force: the guard counts the 1,000 leaving INBOX as deletions (all of INBOX): not this test's subject.
-    const { run, commands } = await syncCounted(a, b, statePath, 'mirror', ['--force']);
+    // No --force: all of INBOX leaves it, but for Archive; the guard does not count a move as a deletion.
+    const { run, commands } = await syncCounted(a, b, statePath, 'mirror');
 
     await expectSameMail(a, b);
     expect(await uidsOf(b, 'INBOX')).toEqual([]);
@@ -164,6 +164,24 @@ describe('server-side moves on B (issue 9 §3), through the CLI', () => {
     expect(uidCommand(commands, 'MOVE'), `B's commands: ${JSON.stringify(commands.byName)}`).toBeGreaterThan(0);
     // Commands only: a few UID sets, far below the 3 MB the bodies weigh.
     expect(run.stats.b.bytesOut, `bytes sent to B (moved: ${movedBytes})`).toBeLessThan(movedBytes / 20);
+    await expectSettled(a, b, statePath, 'mirror');
+  });
+
+  it('mirror: 12 of a 20-message folder (60 %) moved on A: the guard lets the moves go (exit 0), no duplicate, no body sent', async () => {
+    const [a, b] = await twoServers();
+    const statePath = join(tempDir(), 'moveguard.state');
+    await seedFolder(a, 'INBOX', paddedMessages('moving', 20, 3000));
+    await seedFolder(a, 'Archive', []); // empty: the account-wide count sees A lack 12 of its 20 messages too
+    await sync(a, b, statePath, 'mirror');
+
+    const movedBytes = await moveOnA(a, 'INBOX', 'Archive', (await uidsOf(a, 'INBOX')).slice(0, 12));
+    const { run, commands } = await syncCounted(a, b, statePath, 'mirror');
+
+    await expectSameMail(a, b);
+    expect(await uidsOf(b, 'INBOX')).toHaveLength(8);
+    expect(run).toMatchObject({ copied: 0, transferred: 12, expunged: 0 });
+    expect(bodyCommands(commands), `B's commands: ${JSON.stringify(commands.byName)}`).toEqual({});
+    expect(run.stats.b.bytesOut, `bytes sent to B (moved: ${movedBytes})`).toBeLessThan(movedBytes / 10);
     await expectSettled(a, b, statePath, 'mirror');
   });
 
