@@ -1,8 +1,9 @@
 // The guard's decision revisited in the account's plan (pure): a deletion
 // from folder X of a message that arrives in another folder of the same side
 // in this run (moved there on the other side: appended, or moved or copied by
-// the server) is no loss, so neither the folder's limit nor the account-wide
-// count counts it. Only the account's plan knows what arrives where; each
+// the server), or that the side keeps in another folder (a copy a killed run
+// made before its deletion), is no loss, so neither the folder's limit nor the
+// account-wide count counts it. Only the account's plan knows what arrives where; each
 // pair's guard decided alone (planGuarded) and kept, when it withheld, its
 // plan with the deletions (GuardRecheck). A deletion counted as moved still
 // waits for its copy (ExpungeAction.waitsForCopy, planAccount): were the copy
@@ -10,7 +11,7 @@
 
 import { accountStillLacking, withholdingOf, type GuardRecheck } from './mirrorGuard.js';
 import type { FolderPlan } from './planTypes.js';
-import { other, SIDES, type Side } from './side.js';
+import { other, SIDES, uidOn, type Side } from './side.js';
 import type { AccountLoss, PlannedWork, Withholding } from './types.js';
 
 /** A withheld pair's plan with its deletions, the guard's inputs, and that plan's work and warnings. */
@@ -43,23 +44,31 @@ export function releaseMoves<P extends GuardedPair>(pairs: readonly P[]): P[] {
 
 /**
  * Per pair and side, how many of its deletions (those it would make: a
- * withheld pair's too) are of a global id arriving in another folder of that
- * side. Each arrival accounts for one deletion only, in pair order.
+ * withheld pair's too) are of a global id that side has in another folder
+ * after this run: arriving there (appended, moved or copied) or kept there (a
+ * record the pair's plan does not delete, e.g. the copy a killed COPY +
+ * EXPUNGE left). Each such message accounts for one deletion only, in pair order.
  */
 function movedOut(pairs: readonly GuardedPair[]): Record<Side, number>[] {
-  const arrivals = { a: new Map<string, string[]>(), b: new Map<string, string[]>() };
+  const elsewhere = { a: new Map<string, string[]>(), b: new Map<string, string[]>() };
+  const add = (side: Side, gid: string, label: string): void => {
+    const labels = elsewhere[side].get(gid);
+    if (labels === undefined) elsewhere[side].set(gid, [label]);
+    else labels.push(label);
+  };
+  for (const p of pairs) for (const copy of p.plan.appends) add(copy.to, copy.gid, p.reading.job.label);
   for (const p of pairs) {
-    for (const copy of p.plan.appends) {
-      const labels = arrivals[copy.to].get(copy.gid);
-      if (labels === undefined) arrivals[copy.to].set(copy.gid, [p.reading.job.label]);
-      else labels.push(p.reading.job.label);
+    const plan = p.recheck?.plan ?? p.plan;
+    for (const side of SIDES) {
+      const deleted = new Set(plan.expunges.filter((e) => e.side === side).map((e) => e.uid));
+      for (const r of plan.records) if (uidOn(r, side) !== 0 && !deleted.has(uidOn(r, side))) add(side, r.gid, p.reading.job.label);
     }
   }
   return pairs.map((p) => {
     const label = p.reading.job.label;
     const out = { a: 0, b: 0 };
     for (const e of (p.recheck?.plan ?? p.plan).expunges) {
-      const labels = arrivals[e.side].get(e.record.gid);
+      const labels = elsewhere[e.side].get(e.record.gid);
       const at = labels?.findIndex((to) => to !== label) ?? -1;
       if (at < 0) continue;
       labels!.splice(at, 1);

@@ -9,7 +9,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MemoryServerOptions } from '../../src/store/memory/MemoryServer.js';
 import { forgetMemorySpecs } from '../support/memorySpecs.js';
-import { bodies, everyBody, memoryWorld, type MemoryWorld } from '../support/memoryWorld.js';
+import { bodies, everyBody, folderContents, memoryWorld, type MemoryWorld } from '../support/memoryWorld.js';
 import { digest } from '../support/storeConformance.js';
 
 afterEach(forgetMemorySpecs);
@@ -28,12 +28,6 @@ function moveTwoOnA(world: MemoryWorld): string[] {
   return moving.map((m) => digest(m.body));
 }
 
-/** Digests with flags per folder. */
-function contents(world: MemoryWorld, side: 'a' | 'b'): Record<string, string[]> {
-  const server = world[side];
-  return Object.fromEntries(server.folderNames().map((f) => [f, server.messages(f).map((m) => `${digest(m.body)} ${m.flags.join(',')}`).sort()]));
-}
-
 const VARIANTS = [
   ['no UIDPLUS, B with MOVE', { copyUid: false }, 'moveMessages'],
   ['no UIDPLUS, B without MOVE', { copyUid: false, features: { move: false } }, 'copyMessages'],
@@ -50,7 +44,7 @@ describe('transfers without a COPYUID naming their new UIDs', () => {
       expect(run.failures).toEqual([]);
       expect(run.warnings).toEqual([]);
       expect(run.summary).toMatchObject({ transferred: 2, copied: 0 });
-      expect(contents(world, 'b')).toEqual(contents(world, 'a'));
+      expect(folderContents(world.b)).toEqual(folderContents(world.a));
       const again = await world.sync();
       expect(again.summary).toMatchObject({ copied: 0, transferred: 0, flagsUpdated: 0, expunged: 0 });
     });
@@ -74,7 +68,7 @@ describe('transfers without a COPYUID naming their new UIDs', () => {
         expect(bodies(world.b, 'Archive')).toEqual(moved.slice(gone).sort());
         const rerun = await world.sync();
         expect(rerun.failures).toEqual([]);
-        expect(contents(world, 'b')).toEqual(contents(world, 'a'));
+        expect(folderContents(world.b)).toEqual(folderContents(world.a));
         expect(everyBody(world.b)).toEqual(everyBody(world.a));
       });
     }
