@@ -35,6 +35,15 @@ function moveOnA(a: MemoryServer, from: string, to: string, count: number): stri
   return moving.map((m) => digest(m.body)).sort();
 }
 
+/** Mirror with F1..F6 (5 each): on A, F1 moved to Archive, F2..F6 emptied, `fromInbox` deleted from INBOX. */
+async function smallFoldersLost(fromInbox: number): Promise<MemoryWorld> {
+  const world = await syncedWorld('mirror', {}, ['F1', 'F2', 'F3', 'F4', 'F5', 'F6']);
+  moveOnA(world.a, 'F1', 'Archive', 5);
+  for (const f of ['F2', 'F3', 'F4', 'F5', 'F6']) world.a.expunge(f, world.a.messages(f).map((m) => m.uid));
+  world.a.expunge('INBOX', world.a.messages('INBOX').slice(0, fromInbox).map((m) => m.uid));
+  return world;
+}
+
 /** B holds exactly A's bodies, folder by folder (no loss, no duplicate). */
 function expectSameBodies(world: MemoryWorld): void {
   for (const f of world.a.folderNames()) expect(bodies(world.b, f), `B's ${f}`).toEqual(bodies(world.a, f));
@@ -85,12 +94,9 @@ describe('mirror: moves are not deletions to the guard', () => {
   });
 
   it('the account-wide count still withholds what A really lost across many small folders, moves aside', async () => {
-    const world = await syncedWorld('mirror', {}, ['F1', 'F2', 'F3', 'F4', 'F5', 'F6']);
     // 52 remembered: 5 moved out of F1, 25 deleted from F2..F6 (each under the folder minimum), 2 from INBOX:
     // 32 lacking, 27 without the moves: still more than half.
-    moveOnA(world.a, 'F1', 'Archive', 5);
-    for (const f of ['F2', 'F3', 'F4', 'F5', 'F6']) world.a.expunge(f, world.a.messages(f).map((m) => m.uid));
-    world.a.expunge('INBOX', world.a.messages('INBOX').slice(0, 2).map((m) => m.uid));
+    const world = await smallFoldersLost(2);
     const run = await world.sync();
     expect(run.summary.withheld.map((w) => w.folder).sort()).toEqual(['F2', 'F3', 'F4', 'F5', 'F6', 'INBOX']);
     for (const f of ['F2', 'F3', 'F4', 'F5', 'F6']) expect(bodies(world.b, f)).toHaveLength(5);
@@ -101,11 +107,8 @@ describe('mirror: moves are not deletions to the guard', () => {
   });
 
   it('the account-wide count, just under half once the moves are not counted: every deletion goes ahead', async () => {
-    const world = await syncedWorld('mirror', {}, ['F1', 'F2', 'F3', 'F4', 'F5', 'F6']);
     // As above with 1 from INBOX: 31 lacking, 26 of 52 without the moves (not more than half).
-    moveOnA(world.a, 'F1', 'Archive', 5);
-    for (const f of ['F2', 'F3', 'F4', 'F5', 'F6']) world.a.expunge(f, world.a.messages(f).map((m) => m.uid));
-    world.a.expunge('INBOX', world.a.messages('INBOX').slice(0, 1).map((m) => m.uid));
+    const world = await smallFoldersLost(1);
     const run = await world.sync();
     expect(run.failures).toEqual([]);
     expect(run.summary.withheld).toEqual([]);
