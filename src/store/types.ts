@@ -179,6 +179,12 @@ export interface StoreFeatures {
   copy: boolean;
   /** moveMessages: a server-side move into another folder (IMAP: UID MOVE, RFC 6851). */
   move: boolean;
+  /**
+   * copyMessages and moveMessages name the new UID of every message they
+   * copied (IMAP: UIDPLUS's COPYUID): an answer without them copied nothing.
+   * Without, their CopyResult names none, and the copies are found by reading the target.
+   */
+  copyUid: boolean;
   /** renameFolder (IMAP: RENAME). */
   rename: boolean;
   /**

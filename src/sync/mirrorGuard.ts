@@ -26,7 +26,7 @@
 import { planFolder } from './planFolder.js';
 import type { FolderPlan, FolderPlanInput } from './planTypes.js';
 import { other, sideLabel, SIDES, type Side } from './side.js';
-import type { SyncMode, Withholding } from './types.js';
+import type { AccountLoss, SyncMode, Withholding } from './types.js';
 
 /** Withhold only with at least this many messages to delete (small folders change a lot). */
 export const GUARD_MIN_MESSAGES = 10;
@@ -159,6 +159,23 @@ export interface AccountFolderCount {
 }
 
 /**
+ * The account-wide count again, with `movedBack` of the messages it counted
+ * as lacking found in other folders of the account (moved there in this run):
+ * true when the side still lacks more than half of what the state remembers.
+ */
+export function accountStillLacking(loss: AccountLoss, movedBack: number): boolean {
+  return loss.remembered >= GUARD_MIN_MESSAGES && mostlyGone(loss.remembered, loss.lacking - movedBack);
+}
+
+/** The messages the state remembers across the folders, and how many of them are lacking now. */
+export function accountTotals(folders: readonly AccountFolderCount[]): { remembered: number; lacking: number } {
+  const remembered = folders.reduce((sum, f) => sum + f.remembered, 0);
+  // Per folder: new mail in one folder must not hide what another lost.
+  const lacking = folders.reduce((sum, f) => sum + Math.max(0, f.remembered - f.present), 0);
+  return { remembered, lacking };
+}
+
+/**
  * Mirror's account-wide count (two-way: each side's): A lacks more than half of the messages the
  * state remembers in the folders A still lists (two-way: and in those the side lost; at least 10 remembered),
  * unless forced. Then every folder whose count dropped has all its deletions
@@ -171,9 +188,7 @@ export function accountWithholding(
   /** The side counted (two-way counts both, each on its own). */
   side: Side = 'a',
 ): { reason: string; dropped: { nameA: string; nameB: string }[] } | undefined {
-  const remembered = folders.reduce((sum, f) => sum + f.remembered, 0);
-  // Per folder: new mail in one folder must not hide what another lost.
-  const lacking = folders.reduce((sum, f) => sum + Math.max(0, f.remembered - f.present), 0);
+  const { remembered, lacking } = accountTotals(folders);
   if (force || remembered < GUARD_MIN_MESSAGES || !mostlyGone(remembered, lacking)) return undefined;
   const lost = folders.filter((f) => f.lost === true);
   const inLost = lost.reduce((sum, f) => sum + f.remembered, 0);
@@ -186,29 +201,61 @@ export function accountWithholding(
   };
 }
 
+/** The guard of one folder (planGuarded's second argument). */
+export interface FolderGuard {
+  folder: string;
+  force: boolean;
+  cause?: string;
+  /** Why every deletion of this folder waits, however few (e.g. A went back in time); --force overrides. */
+  withholdAll?: string;
+  /** withholdAll is the account-wide count's (which the account's plan counts again without moves). */
+  accountLoss?: AccountLoss;
+}
+
+/**
+ * A withheld folder's plan with its deletions, and what the guard decided
+ * from: the account's plan decides again once it knows which of these
+ * deletions are moves to another folder of the same side (guardMoves.ts).
+ */
+export interface GuardRecheck {
+  plan: FolderPlan;
+  mode: SyncMode;
+  /** What each side holds in the folder now. */
+  heldOn: Record<Side, number>;
+  guard: FolderGuard;
+}
+
 /**
  * Plan a folder with expunges allowed (mirror, two-way), check the plan's expunges
  * against the limit, and plan again without them when they are withheld
- * (the planner then counts them in expungesWithheld). Pure, like the planner.
+ * (the planner then counts them in expungesWithheld; `recheck` keeps the plan
+ * with them). Pure, like the planner.
  * Messages A lost when it went back in time (held records) are never expunged
  * without --force, whatever the limit: `held` says how many and why.
  */
 export function planGuarded(
   input: Omit<FolderPlanInput, 'allowExpunge' | 'expungeHeld'>,
-  guard: {
-    folder: string;
-    force: boolean;
-    cause?: string;
-    /** Why every deletion of this folder waits, however few (e.g. A went back in time); --force overrides. */
-    withholdAll?: string;
-  },
-): { plan: FolderPlan; withheld?: Withholding; held?: Withholding } {
+  guard: FolderGuard,
+): { plan: FolderPlan; withheld?: Withholding; held?: Withholding; recheck?: GuardRecheck } {
   const plan = planFolder({ ...input, allowExpunge: input.mode !== 'copy', expungeHeld: guard.force });
   const held = heldWithholding(plan, guard.folder, input.b.size);
   if (plan.expunges.length === 0) return { plan, ...(held && { held }) };
-  const withheld = SIDES.map((side) => sideWithholding(input, guard, plan, side)).find((w) => w !== undefined);
+  const recheck: GuardRecheck = { plan, mode: input.mode, heldOn: { a: input.a.size, b: input.b.size }, guard };
+  const withheld = withholdingOf(recheck, { a: 0, b: 0 }, false);
   if (!withheld) return { plan, ...(held && { held }) };
-  return { plan: planFolder({ ...input, allowExpunge: false }), withheld, ...(held && { held }) };
+  return { plan: planFolder({ ...input, allowExpunge: false }), withheld, ...(held && { held }), recheck };
+}
+
+/**
+ * The guard's decision on a plan's deletions, not counting those of each side
+ * that are moves (`moved`: to another folder of the same side in this run),
+ * and without the account-wide count's withholdAll when `accountCleared` (it
+ * too was counted again without moves). Undefined: they may go ahead.
+ */
+export function withholdingOf(recheck: GuardRecheck, moved: Record<Side, number>, accountCleared: boolean): Withholding | undefined {
+  const { guard } = recheck;
+  const kept = accountCleared && guard.accountLoss !== undefined ? { ...guard, withholdAll: undefined } : guard;
+  return SIDES.map((side) => sideWithholding(recheck, kept, side, moved[side])).find((w) => w !== undefined);
 }
 
 /**
@@ -216,26 +263,22 @@ export function planGuarded(
  * what that side holds, or the folder's withholdAll. One side's withholding
  * withholds the folder's deletions on both sides (the run refuses, exit 5).
  */
-function sideWithholding(
-  input: Omit<FolderPlanInput, 'allowExpunge' | 'expungeHeld'>,
-  guard: Parameters<typeof planGuarded>[1],
-  plan: FolderPlan,
-  side: Side,
-): Withholding | undefined {
-  const deleting = plan.expunges.filter((e) => e.side === side).length;
-  if (deleting === 0) return undefined;
-  const heldOnSide = input[side].size;
+function sideWithholding(recheck: GuardRecheck, guard: FolderGuard, side: Side, moved: number): Withholding | undefined {
+  const { mode } = recheck;
+  const deleting = recheck.plan.expunges.filter((e) => e.side === side).length - moved;
+  if (deleting <= 0) return undefined;
+  const heldOnSide = recheck.heldOn[side];
   // The limit's reason says more (of how many the side holds); withholdAll adds its cause, or withholds alone.
   const cause = [guard.cause, guard.withholdAll].filter((c) => c !== undefined).join('; ');
   const limit = checkDeletionLimit({
-    what: 'messages', side, mode: input.mode, folder: guard.folder, deleting, heldOnB: heldOnSide,
+    what: 'messages', side, mode, folder: guard.folder, deleting, heldOnB: heldOnSide,
     force: guard.force, ...(cause !== '' && { cause }),
   });
   if (limit !== undefined || guard.withholdAll === undefined || guard.force) return limit;
   return {
     what: 'messages', folder: guard.folder, ...(side === 'a' && { side: 'A' as const }), count: deleting, heldOnB: heldOnSide,
     reason:
-      `"${guard.folder}": ${input.mode} would delete ${plural(deleting, 'message')} ${sideLabel(other(side))} lacks; ${guard.withholdAll}: ` +
+      `"${guard.folder}": ${mode} would delete ${plural(deleting, 'message')} ${sideLabel(other(side))} lacks; ${guard.withholdAll}: ` +
       'withheld, rerun with --force to delete them',
   };
 }

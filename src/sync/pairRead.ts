@@ -91,7 +91,7 @@ export async function readFolderPair(ctx: PairReadContext, job: FolderPairJob, s
     // What A lost in a rollback is not A deleting it: none of it is deleted in this run (mirror; two-way
     // copies back what a side lost, and deletes only what the other side expunged, see planFolder).
     ...(aWentBack && { withholdAll: 'A went back in time (restored from an older backup?) and may have lost them' }),
-    ...(!aWentBack && job.withholdAll !== undefined && { withholdAll: job.withholdAll }),
+    ...(!aWentBack && job.withholdAll !== undefined && { withholdAll: job.withholdAll, ...(job.accountLoss && { accountLoss: job.accountLoss }) }),
   };
   const envelopes = { a: envelopesOf(reads.a), b: envelopesOf(reads.b) };
   const answered = await answerPlannerQuestions(ctx, label, stores, input, guard, envelopes);

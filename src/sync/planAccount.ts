@@ -4,12 +4,14 @@
 // once every pair is read, the account's plan from all of them (planAccount):
 // a keyword a side cannot store named once, an index by global id across
 // folders, which tells a message that left one folder of A for another (its
-// deletion from the old one waits for its copy in the new one), the copies a
+// deletion from the old one waits for its copy in the new one, and the guard
+// does not count it: guardMoves.ts), the copies a
 // side's server can make itself from another folder (planTransfers.ts: moves
 // and copies instead of appends, sizes asked for first where unknown), and,
 // when the run could not see all of A, every deletion kept in doubt. Nothing
 // is done before the account's plan is complete.
 
+import { releaseMoves, type PairRecheck } from './guardMoves.js';
 import { planGuarded } from './mirrorGuard.js';
 import type { FolderPlan, TransferAction } from './planTypes.js';
 import { planTransfers, type SizeQuestion, type TransferInput } from './planTransfers.js';
@@ -28,6 +30,8 @@ export interface PairPlan {
   work: PlannedWork;
   /** What the plan calls for saying (reused UIDs, deletions in doubt, bodies not compared, the guard). */
   warnings: string[];
+  /** Withheld: the plan with its deletions, for the account's plan to let go when they are moves (guardMoves.ts). */
+  recheck?: PairRecheck;
 }
 
 /** A global id the plans copy into one folder and delete from another. */
@@ -61,7 +65,8 @@ export interface AccountPlan {
  */
 export function planAccount(planned: readonly PairPlan[], blind?: string, transfer?: TransferInput): AccountPlan {
   const warnings: string[] = [];
-  const inDoubt = blind === undefined ? [...planned] : planned.map((p) => deletionsInDoubt(p, blind, warnings));
+  const guarded = releaseMoves(planned);
+  const inDoubt = blind === undefined ? guarded : guarded.map((p) => deletionsInDoubt(p, blind, warnings));
   const dropped = { a: new Set<string>(), b: new Set<string>() };
   for (const p of inDoubt) for (const side of SIDES) for (const keyword of p.plan.droppedKeywords[side]) dropped[side].add(keyword);
   const { pairs, transfers, needSizes } = transfer === undefined ? { pairs: inDoubt, transfers: [] } : planTransfers(inDoubt, transfer);
@@ -123,17 +128,22 @@ function deletionsAfterCopies(pairs: PairPlan[], copiedInto: ReadonlyMap<string,
 /** One pair's plan (pure), with its exact work and what it calls for saying. */
 export function planPair(reading: PairReading): PairPlan {
   const { input, ...kept } = reading;
-  const { plan, withheld, held } = planGuarded(input, reading.guard);
-  const work: PlannedWork = {
+  const { plan, withheld, held, recheck } = planGuarded(input, reading.guard);
+  const heldReason = held ? [held.reason] : [];
+  return {
+    reading: { ...kept, messagesOnA: input.a.size }, plan, work: workOf(reading, plan),
+    ...(withheld && { withheld }), ...(held && { held }),
+    warnings: [...planWarnings(reading, plan), ...(withheld ? [withheld.reason] : []), ...heldReason],
+    ...(recheck && { recheck: { ...recheck, work: workOf(reading, recheck.plan), warnings: [...planWarnings(reading, recheck.plan), ...heldReason] } }),
+  };
+}
+
+function workOf(reading: PairReading, plan: FolderPlan): PlannedWork {
+  return {
     appends: plan.appends.length,
     appendBytes: plan.appends.reduce((sum, a) => sum + (reading.envelopes[a.from].get(a.uid)?.size ?? a.size), 0),
     flagUpdates: plan.flagChanges.length,
     expunges: plan.expunges.length,
-  };
-  return {
-    reading: { ...kept, messagesOnA: input.a.size }, plan, work,
-    ...(withheld && { withheld }), ...(held && { held }),
-    warnings: [...planWarnings(reading, plan), ...[withheld, held].flatMap((w) => (w ? [w.reason] : []))],
   };
 }
 

@@ -17,11 +17,11 @@ import {
 import { translateFolderNameBack } from './folderName.js';
 import type { AccountFolderPlan, FolderAction, FolderPlanningInput, FolderRename, KnownPair, PairToSync, WantedPair } from './folderPlanTypes.js';
 import { statusUnchanged } from './folderStatus.js';
-import { accountWithholding, checkDeletionLimit, checkFolderDeletionMessages, namesInBrief, type AccountFolderCount } from './mirrorGuard.js';
+import { accountTotals, accountWithholding, checkDeletionLimit, checkFolderDeletionMessages, namesInBrief, type AccountFolderCount } from './mirrorGuard.js';
 import { other, sideLabel, SIDES, type Side } from './side.js';
 import { planRenames } from './folderRenames.js';
 import { planTwoWayFolders } from './twoWayFolders.js';
-import type { MessageFailure, SyncOptions } from './types.js';
+import type { AccountLoss, MessageFailure, SyncOptions } from './types.js';
 
 export type { AccountFolderPlan, FolderAction, FolderPlanningInput, KnownPair, PairToSync } from './folderPlanTypes.js';
 
@@ -110,7 +110,7 @@ function pairsToSync(
   const pending = new Set(input.pendingAppends.map(key));
   const statusA = statusesOf(input.a);
   const statusB = statusesOf(input.b);
-  const withholdAll = options.mode === 'copy' ? new Map<string, string>() : accountCount(input.known, { a: statusA, b: statusB }, options, lost);
+  const withholdAll = options.mode === 'copy' ? new Map<string, AccountVerdict>() : accountCount(input.known, { a: statusA, b: statusB }, options, lost);
   const out: Pick<AccountFolderPlan, 'pairs' | 'unchanged'> = { pairs: [], unchanged: [] };
   for (const { mapping: p, missing, recreated } of sortPairs(wanted)) {
     const label = pairLabel(p);
@@ -128,7 +128,7 @@ function pairsToSync(
       mapping: p, missing, why, estimate: options.mode === 'two-way' ? Math.abs(beyond) : Math.max(0, beyond),
       job: {
         nameA: p.nameA, nameB: p.nameB, label, missingOn: options.dryRun ? missing : [], rescanB,
-        ...(withholding !== undefined && { withholdAll: withholding }),
+        ...(withholding !== undefined && { withholdAll: withholding.reason, accountLoss: withholding.loss }),
       },
     });
   }
@@ -162,6 +162,12 @@ function statusesOf(side: FolderSide): Map<string, FolderStatus> {
   return out;
 }
 
+/** A pair's deletions withheld by the account-wide count: why, and the count (for the account's plan to redo without moves). */
+interface AccountVerdict {
+  reason: string;
+  loss: AccountLoss;
+}
+
 /**
  * Mirror's account-wide count (accountWithholding), from the state's statuses
  * of A and A's LIST-STATUS (two-way: of each side, as each side's lost
@@ -176,8 +182,8 @@ function accountCount(
   now: { a: Map<string, FolderStatus>; b: Map<string, FolderStatus> },
   options: Pick<SyncOptions, 'mode' | 'force'>,
   lost: Record<Side, readonly KnownPair[]> | undefined,
-): Map<string, string> {
-  const out = new Map<string, string>();
+): Map<string, AccountVerdict> {
+  const out = new Map<string, AccountVerdict>();
   for (const side of options.mode === 'two-way' ? SIDES : (['a'] as const)) {
     const gone = new Set(lost?.[side] ?? []);
     const counts = known.flatMap((k): AccountFolderCount[] => {
@@ -187,9 +193,12 @@ function accountCount(
       return [{ nameA: k.nameA, nameB: k.nameB, remembered: remembered.messages, present, ...(gone.has(k) && { lost: true }) }];
     });
     const verdict = accountWithholding(counts, options.force, side);
-    for (const p of verdict?.dropped ?? []) {
-      const key = `${p.nameA}\u0000${p.nameB}`;
-      if (!out.has(key)) out.set(key, verdict!.reason);
+    if (verdict === undefined) continue;
+    const { remembered, lacking } = accountTotals(counts);
+    for (const c of counts) {
+      const key = `${c.nameA}\u0000${c.nameB}`;
+      if (c.present >= c.remembered || out.has(key)) continue;
+      out.set(key, { reason: verdict.reason, loss: { side, remembered, lacking, dropped: c.remembered - c.present } });
     }
   }
   return out;

@@ -213,7 +213,7 @@ function transferOf(
 
 function folderOf(pair: TransferPair, side: Side): TransferFolder {
   const { job, reads } = pair.reading;
-  return { label: job.label, nameA: job.nameA, nameB: job.nameB, uidValidity: reads[side].status.uidValidity };
+  return { label: job.label, nameA: job.nameA, nameB: job.nameB, uidValidity: reads[side].status.uidValidity, uidNext: reads[side].status.uidNext };
 }
 
 /** A pair's plan without the copies transfers replace and the deletions moves do, its work to match. */

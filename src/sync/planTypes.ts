@@ -230,6 +230,8 @@ export interface TransferFolder {
   nameA: string;
   nameB: string;
   uidValidity: bigint;
+  /** The folder's UIDNEXT when read: a copy into it without COPYUID is looked for from there (transferExecute.ts). */
+  uidNext: number;
 }
 
 /**

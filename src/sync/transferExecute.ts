@@ -16,6 +16,7 @@ import { StoreError } from '../errors.js';
 import type { CopyResult, Store } from '../store/types.js';
 import { applyFlagChanges, intentOf, markOf, type FolderActing } from './executor.js';
 import type { FlagChange, TransferAction } from './planTypes.js';
+import { identityOf } from './identity.js';
 import { sideLabel, uidsBySide, type Side } from './side.js';
 
 /** One side's transfers out of one source folder (a job of the pass, on one connection pair). */
@@ -116,27 +117,71 @@ async function runCommand(store: Store, side: Side, transfers: TransferAction[],
 
 /**
  * A command's flag deltas on the new UIDs, then its records; returns the
- * global ids confirmed. A source UID that a COPYUID leaves out was not moved
- * or copied (IMAP answers OK for UIDs gone since the read): a failure. Only
- * without any COPYUID (no UIDPLUS) is a transfer taken as arrived, UID unknown.
+ * global ids confirmed. A transfer is confirmed only where its message is
+ * known to be in the target: named by COPYUID, or, on a store that does not
+ * name new UIDs (no UIDPLUS), found there by global id. IMAP answers OK for
+ * UIDs gone since the read, so a source UID the answer leaves out (with
+ * UIDPLUS an answer without COPYUID copied nothing) is a failure, listed.
  */
 async function settle(store: Store, side: Side, { transfers, result }: Command, acting: ActingByLabel): Promise<string[]> {
   const { target } = transfers[0]!;
   const targetName = targetNameOf(side, transfers[0]!);
+  const named = result.uidValidity !== undefined;
   // New UIDs of another UIDVALIDITY than read name nothing the state knows: kept one-sided, paired next run by global id.
-  const newUids = result.uidValidity === undefined || result.uidValidity === target.uidValidity ? result.uids : new Map<number, number>();
-  const arrived = transfers.filter((t) => result.uidValidity === undefined || result.uids.has(t.source.uid));
-  for (const t of transfers) if (!arrived.includes(t)) failed(acting, t, `the server's COPYUID for ${targetName} does not name UID ${t.source.uid} (gone from the source since it was read?)`);
+  const newUids = !named ? (store.features.copyUid ? new Map<number, number>() : await foundInTarget(store, targetName, transfers))
+    : result.uidValidity === target.uidValidity ? result.uids : new Map<number, number>();
+  const arrived = transfers.filter((t) => (named ? result.uids : newUids).has(t.source.uid));
+  const missing = !named && store.features.copyUid ? 'the server gave no COPYUID: nothing was copied'
+    : named ? 'the server\'s COPYUID does not name it' : `not found by global id in ${targetName} afterwards (the server gives no COPYUID)`;
+  for (const t of transfers) if (!arrived.includes(t)) failed(acting, t, `UID ${t.source.uid} ${transferredTo(t, targetName)}: ${missing} (gone from the source since it was read?)`);
   const blind = arrived.filter((t) => !newUids.has(t.source.uid) && hasDelta(t)).length;
   if (blind > 0) {
-    const why = result.uidValidity === undefined ? 'the server gave no COPYUID (no UIDPLUS)' : 'its UIDVALIDITY changed';
     const run = acting.get(target.label)!.run;
-    run.ctx.observer.warning(`${target.label}: flags of ${blind} message(s) ${transfers[0]!.kind === 'move' ? 'moved' : 'copied'} into ${sideLabel(side)} ${targetName} not set (${why}: new UIDs unknown); the next run sets them`);
+    run.ctx.observer.warning(`${target.label}: flags of ${blind} message(s) ${transfers[0]!.kind === 'move' ? 'moved' : 'copied'} into ${sideLabel(side)} ${targetName} not set (its UIDVALIDITY changed: new UIDs unknown); the next run sets them`);
   }
   const flagFailures = await deltasOnNewUids(store, side, targetName, arrived, newUids);
   for (const t of arrived) recordTransfer(acting, t, newUids.get(t.source.uid), flagFailures);
   await acting.get(target.label)!.run.ctx.state.flush();
   return arrived.map((t) => t.copy.gid);
+}
+
+function transferredTo(t: TransferAction, targetName: string): string {
+  return `${t.kind === 'move' ? 'moved' : 'copied'} to ${targetName}`;
+}
+
+/** How far above the target's UIDNEXT when read its copies are looked for, beyond their number: others' mail arriving meanwhile. */
+const ARRIVALS_WINDOW = 10_000;
+
+/**
+ * Without COPYUID: the transfers' messages in the target (opened with its
+ * UIDVALIDITY check), by global id among the UIDs from its UIDNEXT when read,
+ * one UID each, lowest first: the new UID by source UID. A message not found
+ * (or a target that cannot be read) is not confirmed.
+ */
+async function foundInTarget(store: Store, targetName: string, transfers: readonly TransferAction[]): Promise<Map<number, number>> {
+  const { target } = transfers[0]!;
+  const candidates = Array.from({ length: transfers.length + ARRIVALS_WINDOW }, (_, i) => target.uidNext + i);
+  let envelopes;
+  try {
+    await store.openFolder(targetName, { readOnly: false, uidValidity: target.uidValidity });
+    envelopes = await store.fetchEnvelopes(candidates);
+  } catch (err) {
+    if (!(err instanceof StoreError)) throw err;
+    return new Map();
+  }
+  const byGid = new Map<string, number[]>();
+  for (const e of [...envelopes].sort((x, y) => x.uid - y.uid)) {
+    const { gid } = identityOf(e);
+    const uids = byGid.get(gid);
+    if (uids === undefined) byGid.set(gid, [e.uid]);
+    else uids.push(e.uid);
+  }
+  const out = new Map<number, number>();
+  for (const t of transfers) {
+    const uid = byGid.get(t.copy.gid)?.shift();
+    if (uid !== undefined) out.set(t.source.uid, uid);
+  }
+  return out;
 }
 
 function hasDelta(t: TransferAction): boolean {

@@ -183,4 +183,19 @@ export interface FolderPairJob {
   rescanB: boolean;
   /** Mirror: why none of this pair's deletions may happen in this run (the account-wide count); --force overrides. */
   withholdAll?: string;
+  /** The account-wide count behind withholdAll, which the account's plan counts again without the messages that moved. */
+  accountLoss?: AccountLoss;
+}
+
+/**
+ * The account-wide count that withheld a folder's deletions (accountWithholding):
+ * `side` lacks `lacking` of the `remembered` messages, `dropped` of them in this
+ * folder. A message that moved to another folder of the account is no loss: the
+ * account's plan subtracts those it moves (guardMoves.ts).
+ */
+export interface AccountLoss {
+  side: 'a' | 'b';
+  remembered: number;
+  lacking: number;
+  dropped: number;
 }

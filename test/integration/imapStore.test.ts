@@ -112,7 +112,7 @@ describe('connect', () => {
   it('logs in over imaps, trusting --tls-ca, and reports capabilities and namespace', async () => {
     const store = await connected(full);
     expect(store.capabilities).toEqual({ condstore: true, qresync: true, move: true });
-    expect(store.features).toEqual({ copy: true, move: true, rename: true, lineEnds: 'crlf' });
+    expect(store.features).toEqual({ copy: true, move: true, copyUid: true, rename: true, lineEnds: 'crlf' });
     expect(store.namespace).toEqual({ prefix: '', delimiter: '/' });
     // CAPABILITY, ID, AUTHENTICATE, NAMESPACE, ENABLE: all counted
     expect(store.stats().commands).toBeGreaterThanOrEqual(4);

@@ -70,6 +70,20 @@ async function messageCounts(server: DovecotServer): Promise<string> {
   }
 }
 
+/** Resolves once B's Archive holds `count` messages (STATUS every 20 ms, on one connection). */
+async function archiveOnBHolds(b: DovecotServer, count: number): Promise<void> {
+  const client = await openClient(b);
+  try {
+    for (;;) {
+      const status = await client.status('Archive', { messages: true });
+      if (status !== false && (status.messages ?? 0) >= count) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    await client.logout().catch(() => client.close());
+  }
+}
+
 async function uidsOf(server: DovecotServer, folder: string): Promise<number[]> {
   return (await readFolder(server, folder)).map((m) => m.uid);
 }
@@ -148,8 +162,8 @@ describe('server-side moves on B (issue 9 §3), through the CLI', () => {
     expect((await sync(a, b, statePath, 'mirror')).copied).toBe(1020);
 
     const movedBytes = await moveOnA(a, 'INBOX', 'Archive');
-    // --force: the guard counts the 1,000 leaving INBOX as deletions (all of INBOX): not this test's subject.
-    const { run, commands } = await syncCounted(a, b, statePath, 'mirror', ['--force']);
+    // No --force: all of INBOX leaves it, but for Archive; the guard does not count a move as a deletion.
+    const { run, commands } = await syncCounted(a, b, statePath, 'mirror');
 
     await expectSameMail(a, b);
     expect(await uidsOf(b, 'INBOX')).toEqual([]);
@@ -158,6 +172,24 @@ describe('server-side moves on B (issue 9 §3), through the CLI', () => {
     expect(uidCommand(commands, 'MOVE'), `B's commands: ${JSON.stringify(commands.byName)}`).toBeGreaterThan(0);
     // Commands only: a few UID sets, far below the 3 MB the bodies weigh.
     expect(run.stats.b.bytesOut, `bytes sent to B (moved: ${movedBytes})`).toBeLessThan(movedBytes / 20);
+    await expectSettled(a, b, statePath, 'mirror');
+  });
+
+  it('mirror: 12 of a 20-message folder (60 %) moved on A: the guard lets the moves go (exit 0), no duplicate, no body sent', async () => {
+    const [a, b] = await twoServers();
+    const statePath = join(tempDir(), 'moveguard.state');
+    await seedFolder(a, 'INBOX', paddedMessages('moving', 20, 3000));
+    await seedFolder(a, 'Archive', []); // empty: the account-wide count sees A lack 12 of its 20 messages too
+    await sync(a, b, statePath, 'mirror');
+
+    const movedBytes = await moveOnA(a, 'INBOX', 'Archive', (await uidsOf(a, 'INBOX')).slice(0, 12));
+    const { run, commands } = await syncCounted(a, b, statePath, 'mirror');
+
+    await expectSameMail(a, b);
+    expect(await uidsOf(b, 'INBOX')).toHaveLength(8);
+    expect(run).toMatchObject({ copied: 0, transferred: 12, expunged: 0 });
+    expect(bodyCommands(commands), `B's commands: ${JSON.stringify(commands.byName)}`).toEqual({});
+    expect(run.stats.b.bytesOut, `bytes sent to B (moved: ${movedBytes})`).toBeLessThan(movedBytes / 10);
     await expectSettled(a, b, statePath, 'mirror');
   });
 
@@ -311,6 +343,43 @@ describe('server-side moves on B (issue 9 §3), through the CLI', () => {
     expect(uidCommand(commands, 'EXPUNGE'), `B's commands: ${JSON.stringify(commands.byName)}`).toBeGreaterThan(0);
     expect(run.stats.b.bytesOut, `bytes sent to B (moved: ${movedBytes})`).toBeLessThan(movedBytes / 20);
   });
+
+  // kill -9 of the real command while B moves 1,000 messages (issue 9 §6).
+  // The first run is killed as soon as B's Archive holds them (polled: with
+  // MOVE, after the UID MOVE; without, between the UID COPY and the UID
+  // EXPUNGE of INBOX, which leaves each message twice on B), its rerun a random
+  // time after -v printed its first planned transfer (if it plans any), then a
+  // rerun to the end. B must end as A: every body once (digests), with its
+  // flags. REPLIMAP_MOVE_KILL_SEED replays the second delay.
+  for (const variant of ['with MOVE', 'without MOVE'] as const) {
+    it(`kill -9 during a 1,000-message move (B ${variant}), its rerun killed too, then a rerun: no loss, no duplicate`, async () => {
+      const [a, b] = await twoServers(variant === 'with MOVE' ? undefined : DOVECOT_CAPABILITIES.filter((c) => c !== 'MOVE').join(' '));
+      const seed = Number(process.env.REPLIMAP_MOVE_KILL_SEED ?? Math.floor(Math.random() * 2 ** 31));
+      console.log(`1,000-message move kill test (B ${variant}) seed: ${seed} (replay with REPLIMAP_MOVE_KILL_SEED=${seed})`);
+      const random = prng(seed);
+      const statePath = join(tempDir(), 'move1000kill.state');
+      await seedFolder(a, 'INBOX', paddedMessages('moving', 1000, 3000));
+      await seedFolder(a, 'Archive', paddedMessages('archived', 20, 3000));
+      await sync(a, b, statePath, 'mirror');
+
+      await moveOnA(a, 'INBOX', 'Archive');
+      const args = [...syncArgs(a, b, statePath, 'mirror').filter((x) => x !== '--json'), '-v'];
+      const env = { ...passwordEnv(a, b), REPLIMAP_COMMIT_INTERVAL_MS: '50' };
+      const first = await runCli(args, env, { killWhen: archiveOnBHolds(b, 1020) });
+      const afterFirst = await messageCounts(b);
+      const delay = Math.floor(random() * 600);
+      const second = await runCli(args, env, { killAfterStderr: { pattern: TRANSFER_LINE, delayMs: delay } });
+      console.log(`B's INBOX/Archive: ${afterFirst} after the first run (${first.signal ?? `exit ${first.code}`}), ` +
+        `${await messageCounts(b)} after the second (${delay} ms after its first planned transfer: ${second.signal ?? `exit ${second.code}`})`);
+      expect(first.signal, 'the first run was killed once B\'s Archive held the messages').toBe('SIGKILL');
+      if (second.signal !== 'SIGKILL') expect(second.code, second.stderr).toBe(0);
+      summaryOf(await runCli(syncArgs(a, b, statePath, 'mirror'), env));
+      await expectSameMail(a, b);
+      expect(await uidsOf(b, 'INBOX')).toEqual([]);
+      expect(await uidsOf(b, 'Archive')).toHaveLength(1020);
+      await expectSettled(a, b, statePath, 'mirror');
+    }, 600_000);
+  }
 
   // kill -9 at random points of runs that move messages both ways between
   // INBOX and Archive (in the same run; every other kill aimed at the act phase), on a B with MOVE and on one without (copy then expunge:

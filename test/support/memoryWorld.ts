@@ -41,3 +41,8 @@ export function bodies(server: MemoryServer, folder: string): string[] {
 export function everyBody(server: MemoryServer): string[] {
   return server.folderNames().flatMap((f) => bodies(server, f)).sort();
 }
+
+/** Per folder, each message as "digest flags", sorted: equal maps mean the same mail with the same flags (a duplicate shows). */
+export function folderContents(server: MemoryServer): Record<string, string[]> {
+  return Object.fromEntries(server.folderNames().map((f) => [f, server.messages(f).map((m) => `${digest(m.body)} ${m.flags.join(',')}`).sort()]));
+}

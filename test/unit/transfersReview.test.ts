@@ -3,9 +3,7 @@
 // Memory stores, real engine (as test/unit/transfers.test.ts).
 
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MemoryServer } from '../../src/store/memory/MemoryServer.js';
-import { MemoryStore } from '../../src/store/memory/MemoryStore.js';
-import type { CopyResult } from '../../src/store/types.js';
+import type { MemoryServer, MemoryServerOptions } from '../../src/store/memory/MemoryServer.js';
 import type { SyncOptions } from '../../src/sync/types.js';
 import { conformanceMessage, digest } from '../support/storeConformance.js';
 import { forgetMemorySpecs } from '../support/memorySpecs.js';
@@ -21,8 +19,8 @@ function contents(server: MemoryServer): Record<string, string[]> {
 }
 
 /** The world of memoryWorld synced once in `mode`, then A's first INBOX message moved to Archive; its digest. */
-async function movedOnA(mode: SyncOptions['mode']): Promise<{ world: MemoryWorld; moved: string }> {
-  const world = memoryWorld({ mode });
+async function movedOnA(mode: SyncOptions['mode'], bOptions: MemoryServerOptions = {}): Promise<{ world: MemoryWorld; moved: string }> {
+  const world = memoryWorld({ mode }, bOptions);
   expect((await world.sync()).failures).toEqual([]);
   const m = world.a.messages('INBOX')[0]!;
   world.a.append('Archive', [{ raw: m.body, flags: m.flags, internalDate: m.internalDate }]);
@@ -39,25 +37,8 @@ function expungedBeforeTransfer(world: MemoryWorld, uid: number): void {
   };
 }
 
-/** Runs `body` with memory stores that answer UID MOVE and UID COPY without COPYUID, as a server without UIDPLUS does. */
-async function withoutCopyUid(body: () => Promise<void>): Promise<void> {
-  const proto = MemoryStore.prototype as unknown as Record<'move' | 'copy', (uids: number[], target: string) => Promise<CopyResult>>;
-  const { move, copy } = proto;
-  proto.move = async function (this: MemoryStore, uids, target) {
-    await move.call(this, uids, target);
-    return { uids: new Map() };
-  };
-  proto.copy = async function (this: MemoryStore, uids, target) {
-    await copy.call(this, uids, target);
-    return { uids: new Map() };
-  };
-  try {
-    await body();
-  } finally {
-    proto.move = move;
-    proto.copy = copy;
-  }
-}
+/** A B that answers UID MOVE and UID COPY without COPYUID, as a server without UIDPLUS does. */
+const NO_COPYUID: MemoryServerOptions = { copyUid: false };
 
 // Diagnosis: transferInto (src/sync/transferExecute.ts) takes a UID MOVE/COPY
 // that did not fail as done for every transfer of the command. A source UID
@@ -82,7 +63,8 @@ describe('review7: a transfer whose source is gone when it runs', () => {
       expungedBeforeTransfer(world, source.uid);
       const run = await world.sync();
       expect(bodies(world.b, 'Archive')).not.toContain(moved);
-      expect(run.failures.map((f) => `${f.folder} ${f.side} ${f.uid} ${/does not name UID/.test(f.reason)}`)).toEqual([`INBOX B ${source.uid} true`]);
+      // (The command's only UID gone, the answer has no COPYUID at all: nothing was copied; moves branch.)
+      expect(run.failures.map((f) => `${f.folder} ${f.side} ${f.uid} ${/COPYUID/.test(f.reason)}`)).toEqual([`INBOX B ${source.uid} true`]);
       const rerun = await world.sync();
       expect.soft(rerun.failures).toEqual([]);
       expect.soft(bodies(world.b, "Archive")).toEqual([moved]);
@@ -140,26 +122,24 @@ describe('review7: one source folder, two target folders, the first with a flag 
 // global id and fixes the flags. So one run exits 0 with B's flags not A's.
 // Fixed (fixT): settle warns (target folder, count) and records the merge
 // base as the flags the copy has, so the next run sets A's flags on it.
+// Changed (moves branch): without COPYUID the copies are found in the target by
+// global id (from its UIDNEXT when read), so the delta is set in the same run.
 describe('review7 (minor): a server that answers UID MOVE without COPYUID (no UIDPLUS)', () => {
   for (const mode of ['mirror', 'two-way'] as const) {
-    it(`${mode}: the flag delta cannot be set: the run warns naming the folder and count, and the next run sets A's \\Flagged on B`, () =>
-      withoutCopyUid(async () => {
-        const world = memoryWorld({ mode });
-        expect((await world.sync()).failures).toEqual([]);
-        const m = world.a.messages('INBOX')[0]!;
-        world.a.append('Archive', [{ raw: m.body, flags: ['\\Flagged'], internalDate: m.internalDate }]);
-        world.a.expunge('INBOX', [m.uid]);
-        const run = await world.sync();
-        expect(run.summary.transferred).toBe(1);
-        expect(run.failures).toEqual([]);
-        expect(run.warnings.filter((w) => /Archive/.test(w) && /1 message/.test(w) && /COPYUID/.test(w))).toHaveLength(1);
-        const rerun = await world.sync();
-        expect(rerun.failures).toEqual([]);
-        expect(contents(world.b).Archive).toEqual([`${digest(m.body).slice(0, 12)} \\Flagged`]);
-        expect(contents(world.a).Archive).toEqual(contents(world.b).Archive);
-        expect(contents(world.b)).toEqual(contents(world.a));
-        expect((await world.sync()).summary, 'the run after is a no-op').toMatchObject({ copied: 0, transferred: 0, flagsUpdated: 0, expunged: 0 });
-      }));
+    it(`${mode}: the copy is found in the target by global id and the flag delta set in the same run, no warning`, async () => {
+      const world = memoryWorld({ mode }, NO_COPYUID);
+      expect((await world.sync()).failures).toEqual([]);
+      const m = world.a.messages('INBOX')[0]!;
+      world.a.append('Archive', [{ raw: m.body, flags: ['\\Flagged'], internalDate: m.internalDate }]);
+      world.a.expunge('INBOX', [m.uid]);
+      const run = await world.sync();
+      expect(run.summary.transferred).toBe(1);
+      expect(run.failures).toEqual([]);
+      expect(run.warnings).toEqual([]);
+      expect(contents(world.b).Archive).toEqual([`${digest(m.body).slice(0, 12)} \\Flagged`]);
+      expect(contents(world.b)).toEqual(contents(world.a));
+      expect((await world.sync()).summary, 'the run after is a no-op').toMatchObject({ copied: 0, transferred: 0, flagsUpdated: 0, expunged: 0 });
+    });
   }
 });
 
@@ -167,19 +147,24 @@ describe('review7 (minor): a server that answers UID MOVE without COPYUID (no UI
 // (its source gone since the read; Dovecot then answers OK without COPYUID
 // even with UIDPLUS) cannot be told from one that did. The run cannot know; the
 // target folder is left unsettled so the next run reads it and copies it.
+// Changed (moves branch): that run exited 0 with B lacking the message. Now the
+// run looks for the copy in the target by global id: not there, a failure
+// (exit 1), and the next run copies it.
 describe('fixT: a server that answers without COPYUID, the source gone when the command runs', () => {
   for (const mode of ['mirror', 'copy', 'two-way'] as const) {
-    it(`${mode}: the next run reads the target again and puts the message in B Archive`, () =>
-      withoutCopyUid(async () => {
-        const { world, moved } = await movedOnA(mode);
-        expungedBeforeTransfer(world, world.b.messages('INBOX').find((m) => digest(m.body) === moved)!.uid);
-        expect((await world.sync()).summary.transferred).toBe(1);
-        expect(bodies(world.b, 'Archive')).toEqual([]);
-        expect((await world.sync()).failures).toEqual([]);
-        expect(bodies(world.b, 'Archive')).toEqual([moved]);
-        expect(contents(world.b).Archive).toEqual(contents(world.a).Archive);
-        expect((await world.sync()).summary, 'the run after is a no-op').toMatchObject({ copied: 0, transferred: 0, flagsUpdated: 0, expunged: 0 });
-      }));
+    it(`${mode}: the run lists the transfer as failed (exit 1), the next run puts the message in B Archive`, async () => {
+      const { world, moved } = await movedOnA(mode, NO_COPYUID);
+      const source = world.b.messages('INBOX').find((m) => digest(m.body) === moved)!.uid;
+      expungedBeforeTransfer(world, source);
+      const run = await world.sync();
+      expect(run.summary.transferred).toBe(0);
+      expect(run.failures.map((f) => `${f.folder} ${f.side} ${f.uid}`)).toEqual([`INBOX B ${source}`]);
+      expect(bodies(world.b, 'Archive')).toEqual([]);
+      expect((await world.sync()).failures).toEqual([]);
+      expect(bodies(world.b, 'Archive')).toEqual([moved]);
+      expect(contents(world.b).Archive).toEqual(contents(world.a).Archive);
+      expect((await world.sync()).summary, 'the run after is a no-op').toMatchObject({ copied: 0, transferred: 0, flagsUpdated: 0, expunged: 0 });
+    });
   }
 });
 

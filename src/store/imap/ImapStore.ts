@@ -93,7 +93,7 @@ export class ImapStore implements Store {
 
   /** COPY and RENAME are IMAP4rev1; MOVE needs RFC 6851. IMAP sends CRLF, whatever the server keeps. */
   get features(): StoreFeatures {
-    return { copy: true, move: this.capabilities.move, rename: true, lineEnds: 'crlf' };
+    return { copy: true, move: this.capabilities.move, copyUid: this.capabilities.uidplus, rename: true, lineEnds: 'crlf' };
   }
 
   async connect(): Promise<void> {

@@ -11,6 +11,8 @@ export interface ImapCapabilities {
   qresync: boolean;
   /** UID MOVE (RFC 6851): features.move. */
   move: boolean;
+  /** UIDPLUS (RFC 4315): COPYUID names where copies landed (features.copyUid). */
+  uidplus: boolean;
 }
 
 /** Read after login: imapflow refreshes CAPABILITY after LOGIN and ENABLEs CONDSTORE and QRESYNC when offered. */
@@ -21,6 +23,7 @@ export function readCapabilities(session: ImapSession): ImapCapabilities {
     condstore: enabled.has('CONDSTORE') || session.has('CONDSTORE') || session.has('QRESYNC'),
     qresync: enabled.has('QRESYNC'),
     move: session.has('MOVE'),
+    uidplus: session.has('UIDPLUS'),
   };
 }
 

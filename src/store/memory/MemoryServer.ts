@@ -86,6 +86,11 @@ export interface MemoryServerOptions {
   firstUidValidity?: bigint;
   /** Optional operations to lack (all present by default), as a server without MOVE lacks it. */
   features?: Partial<Record<OptionalOperation, boolean>>;
+  /**
+   * Copies and moves say where each message landed (IMAP: UIDPLUS's COPYUID);
+   * default true. As on IMAP, a copy of nothing (every UID gone) says nothing.
+   */
+  copyUid?: boolean;
 }
 
 /** An older copy of the account, for restore(). */
@@ -109,6 +114,8 @@ export class MemoryServer {
   readonly appendLimit: number | undefined;
   /** The optional operations this server has. */
   readonly features: Record<OptionalOperation, boolean>;
+  /** Copies and moves name their new UIDs (MemoryServerOptions.copyUid). */
+  readonly copyUid: boolean;
   beforeOperation: MemoryHook | undefined;
   afterOperation: MemoryHook | undefined;
   /**
@@ -130,6 +137,7 @@ export class MemoryServer {
     this.allowsNewKeywords = options.allowsNewKeywords ?? true;
     this.appendLimit = options.appendLimit;
     this.features = { copy: true, move: true, rename: true, ...options.features };
+    this.copyUid = options.copyUid ?? true;
     this.nextUidValidity = options.firstUidValidity ?? 1000n;
     this.createFolder('INBOX');
     this.subscriptions.add('INBOX');

@@ -65,7 +65,7 @@ export class MemoryStore implements Store {
 
   get features(): StoreFeatures {
     if (!this.connected) throw new Error(`${this.label}: features read before connect()`);
-    return { ...this.server.features, lineEnds: 'crlf' };
+    return { ...this.server.features, copyUid: this.server.copyUid, lineEnds: 'crlf' };
   }
 
   async connect(): Promise<void> {
@@ -354,7 +354,7 @@ export class MemoryStore implements Store {
     return this.operation('copyMessages', { uids, target }, () => {
       const folder = this.current();
       const copied = this.guarded(() => this.server.copy(folder.name, uids, target));
-      return { uidValidity: this.server.folder(target).uidValidity, uids: copied };
+      return this.copyResult(target, copied);
     });
   }
 
@@ -363,8 +363,14 @@ export class MemoryStore implements Store {
       const folder = this.current('move');
       const moved = this.guarded(() => this.server.copy(folder.name, uids, target));
       this.server.expunge(folder.name, [...moved.keys()]);
-      return { uidValidity: this.server.folder(target).uidValidity, uids: moved };
+      return this.copyResult(target, moved);
     });
+  }
+
+  /** What the server says of a copy or move: COPYUID when it has UIDPLUS and copied something (as Dovecot), else nothing. */
+  private copyResult(target: string, copied: Map<number, number>): CopyResult {
+    if (!this.server.copyUid || copied.size === 0) return { uids: new Map() };
+    return { uidValidity: this.server.folder(target).uidValidity, uids: copied };
   }
 
   private rename(from: string, to: string): Promise<void> {
