@@ -41,8 +41,10 @@ export function planFolders(before: FolderPlanningInput): AccountFolderPlan {
   const twoWay = options.mode === 'two-way' ? planTwoWayFolders(input, mapping.pairs, fromA) : undefined;
   const wanted = twoWay?.wanted ?? fromA;
   // Copy mode lets B keep flag changes of its own that the state's base (A's flags) does not show;
-  // mirror undoes them, two-way carries them to A: both must read them once.
-  const rescanB = options.mode !== 'copy' && !input.state.isNew && input.state.lastMode !== 'mirror' && input.state.lastMode !== 'two-way';
+  // mirror undoes them, two-way carries them to A: both must read them once. A state never
+  // committed (its first run was killed) names no mode, yet its journal may hold statuses.
+  const recorded = !input.state.isNew || input.known.some((k) => k.statusB !== undefined);
+  const rescanB = options.mode !== 'copy' && recorded && input.state.lastMode !== 'mirror' && input.state.lastMode !== 'two-way';
   const { pairs, unchanged } = pairsToSync(input, wanted, rescanB, twoWay?.lost);
   const deletion = options.deleteFolders ? foldersToDelete(input, mapping.pairs) : { deletes: [], foldersWithheld: [], keptOnB: [] };
   return {

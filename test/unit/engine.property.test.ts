@@ -449,6 +449,15 @@ describe('the engine on fixed histories (memory stores)', () => {
   }
 });
 
+describe('the engine on fixed histories, copy then mirror (memory stores)', () => {
+  // A copy run killed before its state was ever committed: its journal holds INBOX's status, and B's own m1 (seed 701130887).
+  for (const history of ['A create F1,A+F1:m0,B+INBOX:m1,kill-before-write#1']) {
+    it(`copy, then mirror: ${history}`, async () => {
+      await checkHistory('copy', history.split(',').map(parseStep), { bStoresKeywords: false, settleMode: 'mirror' });
+    });
+  }
+});
+
 describe('the engine on random histories (memory stores)', () => {
   // 1,000 histories per mode take about 15-40 s each on a busy 2-core machine.
   const numRuns = RUNS || 1000;
