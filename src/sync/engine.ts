@@ -234,7 +234,9 @@ async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[]
   if (plan === undefined) return;
   // One budget of body bytes for every connection: memory stays bounded however many copy at once.
   const bodyBudget = new ByteBudget(BODY_BYTES_IN_FLIGHT);
-  const actCtx: PairExecuteContext = { state, options, observer, signal, onBatchDone: () => periodic.safePoint(), bodyBudget };
+  const actCtx: PairExecuteContext = {
+    state, options, observer, signal, onBatchDone: () => periodic.safePoint(), bodyBudget, waitingOutside: (wait) => periodic.outside(wait),
+  };
   const recorded: PairActing[] = [];
   for (const pair of plan.pairs) recorded.push(await recordPass(actCtx, pair, plan.transfers));
   const transferred = await transferPass(ctx, run, plan, recorded);

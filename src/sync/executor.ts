@@ -60,6 +60,8 @@ export interface ExecutionContext {
   signal?: AbortSignal;
   /** Called after each append batch, so the engine can commit the state now and then. */
   onBatchDone?: () => Promise<void>;
+  /** Runs a wait for the body budget so that it holds up no periodic commit (PeriodicCommit.outside); absent: just waits. */
+  waitingOutside?: <T>(wait: () => Promise<T>) => Promise<T>;
   /** Body bytes in flight, shared by every connection of the run (absent: each folder's copies get their own). */
   bodyBudget?: ByteBudget;
 }
@@ -488,7 +490,7 @@ async function copyInBatches(run: Execution, copies: readonly CopyAction[], unre
     for (let i = 0; i < batches.length; i++) {
       const batch = batches[i]!;
       // Fetched while the other side stored the previous batch, or (when the budget had no room then) now.
-      const current = next ?? (await fetchWithin(budget, source, batch));
+      const current = next ?? (await fetchWithin(budget, source, batch, ctx.waitingOutside));
       next = undefined;
       try {
         const fetched = await current.bodies;
@@ -669,9 +671,19 @@ interface BatchInFlight {
   bodies: Promise<FetchedBodies>;
 }
 
-/** Fetches a batch once the budget has room for it (the caller holds nothing of the budget). */
-async function fetchWithin(budget: ByteBudget, store: Store, batch: readonly CopyAction[]): Promise<BatchInFlight> {
-  const hold = await budget.acquire(bytesOf(batch));
+/**
+ * Fetches a batch once the budget has room for it (the caller holds nothing of
+ * the budget). A wait, if any, goes through `outside`: a worker waiting for
+ * bytes must not hold up a commit that the worker holding them waits for.
+ */
+async function fetchWithin(
+  budget: ByteBudget,
+  store: Store,
+  batch: readonly CopyAction[],
+  outside: ExecutionContext['waitingOutside'],
+): Promise<BatchInFlight> {
+  const bytes = bytesOf(batch);
+  const hold = budget.tryAcquire(bytes) ?? (await (outside ? outside(() => budget.acquire(bytes)) : budget.acquire(bytes)));
   return { hold, bodies: fetchBatch(store, batch) };
 }
 

@@ -30,6 +30,8 @@ export interface PairExecuteContext {
   onBatchDone?: () => Promise<void>;
   /** Body bytes in flight, shared by every connection of the run (see ByteBudget). */
   bodyBudget?: ByteBudget;
+  /** Runs a wait for the body budget outside the periodic commits (see ExecutionContext.waitingOutside). */
+  waitingOutside?: <T>(wait: () => Promise<T>) => Promise<T>;
 }
 
 export interface PairResult extends FolderResult {
@@ -70,8 +72,8 @@ export async function recordPass(ctx: PairExecuteContext, pair: PairPlan, transf
   const counts = { transfersIn: into, movedOut: out };
   if (ctx.options.dryRun) return { label, pair, ...counts };
   const job: FolderExecution = { ...execution(pair), transfersIn: into.map((t) => t.copy), movedOut: out.map((t) => t.source.record) };
-  const { state, observer, signal, onBatchDone, bodyBudget } = ctx;
-  return { label, pair, ...counts, acting: await recordPlanned({ mode: ctx.options.mode, state, observer, signal, onBatchDone, bodyBudget }, job) };
+  const { state, observer, signal, onBatchDone, bodyBudget, waitingOutside } = ctx;
+  return { label, pair, ...counts, acting: await recordPlanned({ mode: ctx.options.mode, state, observer, signal, onBatchDone, bodyBudget, waitingOutside }, job) };
 }
 
 /**

@@ -35,6 +35,24 @@ export class PeriodicCommit {
     if (this.gate && !this.committing && this.waiting === this.active) await this.commitAndRelease();
   }
 
+  /**
+   * Runs `wait` (a wait for another worker, holding no half-done change: e.g.
+   * for the run's body budget) without holding up a commit: the worker leaves
+   * meanwhile (a commit the others wait for goes on without it) and, back,
+   * waits for a commit running then. Otherwise a worker waiting at a safe point
+   * and one waiting for bytes the first holds would wait for each other.
+   */
+  async outside<T>(wait: () => Promise<T>): Promise<T> {
+    await this.leave();
+    try {
+      return await wait();
+    } finally {
+      this.join();
+      // The committing worker reports a failed commit; here the state is only not ours to touch until it ends.
+      if (this.committing) await this.gate!.promise.catch(() => undefined);
+    }
+  }
+
   /** Called by a worker where it holds no half-done change. Waits while a commit runs. */
   async safePoint(): Promise<void> {
     // Joined while a commit runs (an extra connection opened meanwhile): the state is not ours to touch yet.

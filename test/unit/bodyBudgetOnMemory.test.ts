@@ -25,7 +25,10 @@ function message(folder: string, n: number): Buffer {
 }
 
 describe('the run budget of body bytes on memory stores', () => {
-  it('four connections copying four folders at once hold no more than the budget; every body arrives', async () => {
+  it.each([
+    ['', undefined],
+    [', with a periodic commit due at every batch (a worker waiting for bytes does not hold up the commit)', 0],
+  ])('four connections copying four folders at once hold no more than the budget; every body arrives%s', async (_, commitIntervalMs) => {
     const a = new MemoryServer();
     const b = new MemoryServer();
     for (const folder of FOLDERS) {
@@ -42,7 +45,7 @@ describe('the run budget of body bytes on memory stores', () => {
     b.beforeOperation = (op) => {
       if (op === 'appendMessage') fetched -= SIZE;
     };
-    const run = await syncSpecs(memorySpec(a, 'a'), memorySpec(b, 'b'), join(tempDir('replimap-budget-'), 'state'), { connections: 4 });
+    const run = await syncSpecs(memorySpec(a, 'a'), memorySpec(b, 'b'), join(tempDir('replimap-budget-'), 'state'), { connections: 4, ...(commitIntervalMs !== undefined && { commitIntervalMs }) });
     expect(run.failures).toEqual([]);
     expect(run.summary.copied).toBe(FOLDERS.length * PER_FOLDER);
     for (const folder of FOLDERS) {
