@@ -13,7 +13,7 @@
 // replaces leaves at worst a duplicate: the deletion waits for the copy.
 
 import { StoreError } from '../errors.js';
-import type { CopyResult, Store } from '../store/types.js';
+import type { CopyResult, MessageEnvelope, Store } from '../store/types.js';
 import { applyFlagChanges, intentOf, markOf, type FolderActing } from './executor.js';
 import type { FlagChange, TransferAction } from './planTypes.js';
 import { identityOf } from './identity.js';
@@ -131,9 +131,7 @@ async function settle(store: Store, side: Side, { transfers, result }: Command, 
   const newUids = !named ? (store.features.copyUid ? new Map<number, number>() : await foundInTarget(store, targetName, transfers))
     : result.uidValidity === target.uidValidity ? result.uids : new Map<number, number>();
   const arrived = transfers.filter((t) => (named ? result.uids : newUids).has(t.source.uid));
-  const missing = !named && store.features.copyUid ? 'the server gave no COPYUID: nothing was copied'
-    : named ? 'the server\'s COPYUID does not name it' : `not found by global id in ${targetName} afterwards (the server gives no COPYUID)`;
-  for (const t of transfers) if (!arrived.includes(t)) failed(acting, t, `UID ${t.source.uid} ${transferredTo(t, targetName)}: ${missing} (gone from the source since it was read?)`);
+  for (const t of transfers) if (!arrived.includes(t)) failed(acting, t, `${whyNotArrived(t, targetName, named, store.features.copyUid)} (gone from the source since it was read?)`);
   const blind = arrived.filter((t) => !newUids.has(t.source.uid) && hasDelta(t)).length;
   if (blind > 0) {
     const run = acting.get(target.label)!.run;
@@ -145,8 +143,10 @@ async function settle(store: Store, side: Side, { transfers, result }: Command, 
   return arrived.map((t) => t.copy.gid);
 }
 
-function transferredTo(t: TransferAction, targetName: string): string {
-  return `${t.kind === 'move' ? 'moved' : 'copied'} to ${targetName}`;
+function whyNotArrived(t: TransferAction, targetName: string, named: boolean, promised: boolean): string {
+  if (named) return `the server's COPYUID for ${targetName} does not name UID ${t.source.uid}`;
+  if (promised) return `the server's answer for ${targetName} has no COPYUID: nothing was copied`;
+  return `UID ${t.source.uid} not found in ${targetName} by global id afterwards (the server gives no COPYUID)`;
 }
 
 /** How far above the target's UIDNEXT when read its copies are looked for, beyond their number: others' mail arriving meanwhile. */
@@ -161,7 +161,7 @@ const ARRIVALS_WINDOW = 10_000;
 async function foundInTarget(store: Store, targetName: string, transfers: readonly TransferAction[]): Promise<Map<number, number>> {
   const { target } = transfers[0]!;
   const candidates = Array.from({ length: transfers.length + ARRIVALS_WINDOW }, (_, i) => target.uidNext + i);
-  let envelopes;
+  let envelopes: MessageEnvelope[];
   try {
     await store.openFolder(targetName, { readOnly: false, uidValidity: target.uidValidity });
     envelopes = await store.fetchEnvelopes(candidates);
