@@ -104,9 +104,12 @@ export async function deletePass(
 ): Promise<PairResult> {
   const { plan, reading, work } = pair;
   const { job } = reading;
+  const deferred = plan.deferred && { deferred: plan.deferred.a.messages + plan.deferred.b.messages, deferredBytes: plan.deferred.a.bytes + plan.deferred.b.bytes };
   const common = {
-    // A message B received by a server-side transfer was not there already either.
-    alreadyThere: reading.messagesOnA - plan.appends.filter((a) => a.from === 'a').length - transfersIn.filter((t) => t.copy.from === 'a').length,
+    // A message B received by a server-side transfer was not there already either, nor one held back.
+    alreadyThere: reading.messagesOnA - plan.appends.filter((a) => a.from === 'a').length - transfersIn.filter((t) => t.copy.from === 'a').length -
+      (plan.deferred?.a.messages ?? 0),
+    ...deferred,
     expungesWithheld: plan.expungesWithheld, rollbacks: reading.rollbacks,
     ...(pair.withheld && { withheld: pair.withheld }), ...(pair.held && { held: pair.held }),
   };
