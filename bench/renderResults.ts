@@ -15,12 +15,14 @@ const TITLES: Record<string, string> = {
   issue3: 'Issue 3 (initial copy, no-op resync, resync after 1% flag changes + 0.5% new)',
   move: 'Issue 9 (initial mirror, resync after messages moved between two folders)',
   twoway: 'Issue 8 (two-way: initial run, run after changes on both sides, no-op run)',
+  filter: 'Issue 9 §2 (initial copy with --max-size 1M, then a run without it)',
 };
 
 const STEPS: Record<string, StepName[]> = {
   issue3: ['initial', 'noop', 'noop2', 'changes'],
   move: ['initial', 'move'],
   twoway: ['initial', 'changes', 'noop'],
+  filter: ['filtered', 'rest'],
 };
 
 async function main(): Promise<void> {
