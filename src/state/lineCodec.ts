@@ -336,19 +336,14 @@ function parseMarks(text: string, p: number, end: number, r: MessageRecord, synt
   return p;
 }
 
-/** The digits of a `%size:` token from `p` into r.size; returns where they end. */
+/** The digits of a `%size:` token from `p` into r.size; returns where they end. Rare (deferred records only): no hand-made loop. */
 function parseSize(text: string, p: number, end: number, r: MessageRecord): number {
-  const start = p;
-  let size = 0;
-  while (p < end && text.charCodeAt(p) !== 0x20) {
-    const d = text.charCodeAt(p) - 48;
-    if (d < 0 || d > 9) throw new LineError('bad size');
-    size = size * 10 + d;
-    p++;
-  }
-  if (p === start || p - start > 15) throw new LineError('bad size');
-  r.size = size;
-  return p;
+  const space = text.indexOf(' ', p);
+  const after = space === -1 || space > end ? end : space;
+  const digits = text.slice(p, after);
+  if (!/^[0-9]{1,15}$/.test(digits)) throw new LineError('bad size');
+  r.size = Number(digits);
+  return after;
 }
 
 // ---- status ---------------------------------------------------------------
