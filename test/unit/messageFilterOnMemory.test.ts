@@ -147,6 +147,24 @@ describe('message filters on the engine', () => {
     for (const folder of ['INBOX', 'Archive']) expect(contents(world.b, folder)).toEqual(contents(world.a, folder));
   });
 
+  it('mirror: a message A moved into a folder where the filter holds it back stays in B\'s old folder until it can be copied', async () => {
+    const world = newWorld();
+    expect((await sync(world, { mode: 'mirror' })).failures).toEqual([]);
+    // Another client moves a big and a small message from INBOX to Archive on A.
+    const moving = world.a.messages('INBOX').filter((m) => [day(2), day(3)].some((d) => d.getTime() === m.internalDate.getTime()));
+    world.a.append('Archive', moving.map((m) => ({ raw: m.body, internalDate: m.internalDate })));
+    world.a.expunge('INBOX', moving.map((m) => m.uid));
+    const filtered = await sync(world, { mode: 'mirror', messageFilter: { maxSize: LIMIT } });
+    expect(filtered.failures).toEqual([]);
+    expect([filtered.summary.deferred, filtered.summary.transferred, filtered.summary.expunged, filtered.summary.withheld]).toEqual([1, 1, 0, []]);
+    const big = moving.find((m) => m.body.length > LIMIT)!;
+    // The small one moved on B too; the big one is still in B's INBOX, not deleted while its copy waits.
+    expect(contents(world.b, 'INBOX')).toEqual([...contents(world.a, 'INBOX'), `${digest(big.body)} ${big.internalDate.toISOString()}`].sort());
+    const loose = await sync(world, { mode: 'mirror' });
+    expect(loose.failures).toEqual([]);
+    for (const folder of ['INBOX', 'Archive']) expect(contents(world.b, folder)).toEqual(contents(world.a, folder));
+  });
+
   it('two-way: each side defers its own big messages, and both get them once the filter is gone', async () => {
     const world = newWorld();
     world.b.append('INBOX', [message(20, 3), message(21, 1000)]);
@@ -157,7 +175,7 @@ describe('message filters on the engine', () => {
     expect([first.summary.deferred, first.summary.expunged]).toEqual([4, 0]);
     // B's small message reached A, its big one did not.
     expect(contents(world.a, 'INBOX')).toEqual(expect.arrayContaining(contentsWhere(world.b, 'INBOX', small)));
-    expect(contents(world.a, 'INBOX')).toHaveLength(4);
+    expect(contents(world.a, 'INBOX')).toHaveLength(6);
     const loose = await sync(world, { mode: 'two-way' });
     expect(loose.failures).toEqual([]);
     expect(loose.summary.deferred).toBe(0);
