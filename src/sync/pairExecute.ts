@@ -88,6 +88,7 @@ export async function copyPass(ctx: PairExecuteContext, pairActing: PairActing, 
   );
   explainFlagChanges(ctx.observer, pair, 'setting');
   explainCopies(ctx.observer, pair, 'copying');
+  explainDeferred((text) => ctx.observer.verbose(text), pair, 'holding back');
   return { ...pairActing, acting: await appendAndChangeFlags(acting, stores) };
 }
 
@@ -189,6 +190,15 @@ function explainCopies(observer: SyncObserver, { plan, reading }: PairPlan, verb
   }
 }
 
+/** What the message filter held back in the pair, per side (deferred: copied by a run whose filter lets them through). */
+function explainDeferred(say: (text: string) => void, { plan, reading }: PairPlan, verb: string): void {
+  for (const side of SIDES) {
+    const held = plan.deferred?.[side];
+    if (held === undefined || held.messages === 0) continue;
+    say(`${reading.job.label}: ${verb} ${held.messages} messages (${held.bytes} bytes) of ${sideLabel(side)}: the message filter defers them`);
+  }
+}
+
 /** -v: each flag change on `side` and why. */
 function explainFlagChanges(observer: SyncObserver, { plan, reading }: PairPlan, verb: string, side?: Side): void {
   for (const c of plan.flagChanges) {
@@ -224,6 +234,7 @@ function describePlan(observer: SyncObserver, pair: PairPlan): void {
     observer.wouldDo(`${label}: copy ${copied} messages (${bytes} bytes) to ${sideLabel(to)} ${nameOn(to)}`);
     explainCopies(observer, pair, 'would copy', to);
   }
+  explainDeferred((text) => observer.wouldDo(text), pair, 'would hold back');
   for (const side of SIDES) {
     if (bySide[side].flagsUpdated === 0) continue;
     observer.wouldDo(`${label}: update flags of ${bySide[side].flagsUpdated} messages on ${sideLabel(side)}`);

@@ -197,6 +197,12 @@ describe('message filters on the engine', () => {
     const world = newWorld();
     const dry = await sync(world, { dryRun: true, messageFilter: { maxSize: LIMIT } });
     expect([dry.summary.copied, dry.summary.deferred]).toEqual([4, 3]);
+    const heldBack = dry.wouldDo.filter((t) => t.includes('would hold back'));
+    expect(heldBack).toHaveLength(2);
+    expect(heldBack).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^INBOX: would hold back 2 messages \(\d+ bytes\) of A: the message filter defers them$/),
+      expect.stringMatching(/^Archive: would hold back 1 messages/),
+    ]));
     expect(world.b.folderNames()).toEqual(['INBOX']);
   });
 });
