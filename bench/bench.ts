@@ -3,7 +3,7 @@
 // for replimap and the usual alternatives (mbsync, interimap, offlineimap3).
 // Prints figures; asserts nothing.
 //
-//   npm run bench -- [--scenario issue2,issue3,move,rename,twoway] [--folders N] [--messages N] [--moves N]
+//   npm run bench -- [--scenario issue2,issue3,move,rename,twoway,filter] [--folders N] [--messages N] [--moves N]
 //                    [--rtt 0,20] [--tools replimap,mbsync,interimap,offlineimap]
 //                    [--quick] [--timeout-min 30] [--out DIR] [--replimap-args="--mode copy ..."]
 //
@@ -22,8 +22,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { mib, resultsTable, stepFigures, twoWayTable, type StepRecord } from './results.js';
-import { describeCorpus, generateCorpus, planCorpus, type CorpusPlan } from './benchCorpus.js';
-import { writeMaildir } from './maildirSeeder.js';
+import { describeCorpus, generateBigMessages, generateCorpus, planCorpus, type CorpusPlan } from './benchCorpus.js';
+import { writeMaildir, type SeedMessage } from './maildirSeeder.js';
 import { compareMailboxes, describeFidelity, digestOf, isFaithful, readMailbox, type FidelityReport, type MailboxDigest } from './readback.js';
 import { InterimapRunner } from './runners/interimap.js';
 import { MbsyncRunner } from './runners/mbsync.js';
@@ -44,7 +44,7 @@ const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
 // Options
 
 interface Scenario {
-  id: 'issue2' | 'issue3' | 'move' | 'rename' | 'twoway';
+  id: 'issue2' | 'issue3' | 'move' | 'rename' | 'twoway' | 'filter';
   title: string;
   folders: number;
   messages: number;
@@ -53,6 +53,10 @@ interface Scenario {
   moves?: number;
   /** Tools delete on B what A lost (replimap --mode mirror, mbsync Expunge Near). */
   mirror?: boolean;
+  /** Messages of 1.1–3 MiB added to the corpus (the filter scenario: what --max-size 1M holds back). */
+  bigMessages?: number;
+  /** Only these tools run it (the others get a "not run" record saying why). */
+  onlyTools?: ToolName[];
 }
 
 interface BenchOptions {
@@ -116,6 +120,15 @@ function parseOptions(argv: string[]): BenchOptions {
       messages: quick ? 3_000 : 15_000,
       steps: ['initial', 'rename'],
       mirror: true,
+    },
+    {
+      id: 'filter',
+      title: 'Issue 9 §2: initial copy with --max-size 1M (big messages deferred), then a run without it',
+      folders: quick ? 5 : 10,
+      messages: quick ? 500 : 5_000,
+      steps: ['filtered', 'rest'],
+      bigMessages: quick ? 5 : 20,
+      onlyTools: ['replimap'],
     },
     {
       id: 'twoway',
@@ -230,7 +243,7 @@ async function buildTemplate(scenario: Scenario, seed: number, workRoot: string)
   let bytes = 0;
   const started = performance.now();
   const messages = (function* () {
-    for (const m of generateCorpus(plan)) {
+    for (const m of withBigMessages(generateCorpus(plan), plan, scenario.bigMessages ?? 0)) {
       bytes += m.raw.length;
       const list = expected.get(m.folder) ?? [];
       list.push(digestOf(m.raw, m.flags, m.internalDate, list.length + 1));
@@ -240,6 +253,23 @@ async function buildTemplate(scenario: Scenario, seed: number, workRoot: string)
   })();
   await writeMaildir(dir, messages);
   return { dir, plan, expected, bytes, seedMs: performance.now() - started };
+}
+
+/** The corpus, each folder followed by its share of `count` big messages (folders stay contiguous for the Maildir writer). */
+function* withBigMessages(corpus: Iterable<SeedMessage>, plan: CorpusPlan, count: number): Generator<SeedMessage> {
+  const big = [...generateBigMessages(plan, count)];
+  let folder: string | undefined;
+  for (const m of corpus) {
+    if (folder !== undefined && m.folder !== folder) yield* big.filter((b) => b.folder === folder);
+    folder = m.folder;
+    yield m;
+  }
+  yield* big.filter((b) => b.folder === folder);
+}
+
+/** What B holds after `--max-size 1M`: the source without its messages over 1 MiB. */
+function withoutBig(mailbox: MailboxDigest): MailboxDigest {
+  return new Map([...mailbox].map(([folder, list]) => [folder, list.filter((m) => m.size <= 2 ** 20)]));
 }
 
 /** Seeding check, once per scenario: the template must read back exactly as generated. */
@@ -271,7 +301,9 @@ async function usableRunner(tool: ToolName, scenario: Scenario, rttMs: number, o
   const runner = runnerFor(tool, options);
   const unavailable = scenario.id === 'twoway' && tool === 'offlineimap'
     ? 'the two-way runs compare replimap, interimap and mbsync (this harness sets offlineimap up one-way, A read-only)'
-    : await runner.unavailableReason();
+    : scenario.onlyTools !== undefined && !scenario.onlyTools.includes(tool)
+      ? `this scenario runs ${scenario.onlyTools.join(', ')} only`
+      : await runner.unavailableReason();
   if (unavailable === undefined) return runner;
   log(`  ${tool}: not available (${unavailable})`);
   for (const step of scenario.steps) records.push({ ...recordBase(tool, scenario, rttMs), step, ok: false, note: `not available: ${unavailable}` });
@@ -313,7 +345,7 @@ async function runTool(tool: ToolName, scenario: Scenario, rttMs: number, templa
         if (moves) record.moves = moves;
         if (renames) record.renames = renames;
         if (step !== 'noop' && step !== 'noop2') {
-          const report = compareMailboxes(sourceNow, await readMailbox(endpointOf(setup.b)));
+          const report = compareMailboxes(step === 'filtered' ? withoutBig(sourceNow) : sourceNow, await readMailbox(endpointOf(setup.b)));
           Object.assign(record, fidelityFields(report));
           await writeFile(join(runDir, `fidelity-${step}.json`), JSON.stringify(report, null, 2));
         }

@@ -123,7 +123,7 @@ function flagsFor(rand: () => number): string[] {
 }
 
 /** One message; `key` makes it unique and reproducible. */
-export function makeMessage(folder: string, key: string, rand: () => number, withMessageId: boolean): SeedMessage {
+export function makeMessage(folder: string, key: string, rand: () => number, withMessageId: boolean, attachmentBytes?: number): SeedMessage {
   const roll = rand();
   let acc = 0;
   let spec: (typeof KINDS)[number] = KINDS[0];
@@ -134,7 +134,8 @@ export function makeMessage(folder: string, key: string, rand: () => number, wit
       break;
     }
   }
-  const size = logUniform(rand, spec.min, spec.max);
+  if (attachmentBytes !== undefined) spec = KINDS[2];
+  const size = attachmentBytes ?? logUniform(rand, spec.min, spec.max);
   const from = pick(rand, NAMES);
   const to = pick(rand, NAMES);
   const sent = new Date(Date.UTC(2015, 0, 1) + Math.floor(rand() * 9 * 365 * 86400) * 1000);
@@ -195,6 +196,18 @@ export function* generateCorpus(plan: CorpusPlan): Generator<SeedMessage> {
       else if (rand() < 0.05) recent[Math.floor(rand() * recent.length)] = message;
       yield message;
     }
+  }
+}
+
+/**
+ * `count` messages with an attachment of 1.1 to 3 MiB (the corpus's biggest is
+ * 500 kB), spread over the folders: what `--max-size 1M` holds back (issue 9 §2).
+ */
+export function* generateBigMessages(plan: CorpusPlan, count: number, seed = plan.seed + 11): Generator<SeedMessage> {
+  const rand = prng(seed * 1019);
+  for (let i = 0; i < count; i++) {
+    const folder = plan.folders[i % plan.folders.length]!;
+    yield makeMessage(folder, `big${i}`, rand, true, Math.round(1.1 * 2 ** 20 + rand() * 1.9 * 2 ** 20));
   }
 }
 

@@ -16,6 +16,7 @@ const TITLES: Record<string, string> = {
   move: 'Issue 9 (initial mirror, resync after messages moved between two folders)',
   rename: 'Issue 9 (initial mirror, resync after a folder renamed on A)',
   twoway: 'Issue 8 (two-way: initial run, run after changes on both sides, no-op run)',
+  filter: 'Issue 9 §2 (initial copy with --max-size 1M, then a run without it)',
 };
 
 const STEPS: Record<string, StepName[]> = {
@@ -23,6 +24,7 @@ const STEPS: Record<string, StepName[]> = {
   move: ['initial', 'move'],
   rename: ['initial', 'rename'],
   twoway: ['initial', 'changes', 'noop'],
+  filter: ['filtered', 'rest'],
 };
 
 async function main(): Promise<void> {

@@ -95,17 +95,19 @@ export class ReplimapRunner implements ToolRunner {
     this.statePath = join(ctx.workDir, 'replimap.state');
   }
 
-  args(): string[] {
+  args(step?: StepName): string[] {
     const ctx = this.ctx;
     if (!ctx) throw new Error('replimap: prepare() first');
     const mode = ctx.twoWay ? ['--mode', 'two-way'] : ctx.mirror ? ['--mode', 'mirror'] : [];
-    return [LAUNCHER, 'sync', ctx.a.url, ctx.b.url, '--tls-ca', ctx.a.caFile, '--state', this.statePath, '--json', '--stats', '-q', ...mode, ...this.extraArgs];
+    // Issue 9 §2: the filtered initial copy holds back what is over 1 MiB; the next step has no filter.
+    const filter = step === 'filtered' ? ['--max-size', '1M'] : [];
+    return [LAUNCHER, 'sync', ctx.a.url, ctx.b.url, '--tls-ca', ctx.a.caFile, '--state', this.statePath, '--json', '--stats', '-q', ...mode, ...filter, ...this.extraArgs];
   }
 
   async run(step: StepName): Promise<StepOutcome> {
     const ctx = this.ctx;
     if (!ctx) throw new Error('replimap: prepare() first');
-    const m = await measureProcess(process.execPath, this.args(), {
+    const m = await measureProcess(process.execPath, this.args(step), {
       cwd: REPO,
       env: { ...process.env, REPLIMAP_PASSWORD_A: ctx.a.password, REPLIMAP_PASSWORD_B: ctx.b.password },
       outDir: ctx.outDir,
@@ -124,7 +126,7 @@ export class ReplimapRunner implements ToolRunner {
   describe(): string {
     return 'replimap: `node bin/replimap.js sync <A> <B> --tls-ca <ca> --state <file> --json --stats -q' +
       (this.extraArgs.length > 0 ? ` ${this.extraArgs.join(' ')}` : '') +
-      '` with REPLIMAP_PASSWORD_A/B, both stores over IMAPS through the proxies (default mode: copy; `--mode mirror` in the moves scenario, `--mode two-way` in the two-way scenario).';
+      '` with REPLIMAP_PASSWORD_A/B, both stores over IMAPS through the proxies (default mode: copy; `--mode mirror` in the moves scenario, `--mode two-way` in the two-way scenario; `--max-size 1M` in the filter scenario\'s first step).';
   }
 
   configFiles(): Record<string, string> {

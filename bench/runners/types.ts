@@ -8,8 +8,10 @@ export const ALL_TOOLS: readonly ToolName[] = ['replimap', 'mbsync', 'interimap'
  * 'noop': the first resync after the initial copy; 'noop2': the one after it
  * (the steady state of a cron job: a tool that records its own writes as seen
  * is already there at 'noop', replimap re-reads what it wrote once).
+ * 'filtered': an initial copy with `--max-size 1M` (replimap only); 'rest':
+ * the run after it without the filter, which copies what it deferred.
  */
-export type StepName = 'initial' | 'noop' | 'noop2' | 'changes' | 'move' | 'rename';
+export type StepName = 'initial' | 'noop' | 'noop2' | 'changes' | 'move' | 'rename' | 'filtered' | 'rest';
 
 /** One IMAP account as a tool sees it (through the latency proxy). */
 export interface ImapTarget {

@@ -7,6 +7,7 @@ import { CommanderError } from 'commander';
 import { ExitCode, ReplimapError } from '../errors.js';
 import { processContext, type CliContext } from './context.js';
 import { runListCommand } from './listCommand.js';
+import { runStatusCommand } from './statusCommand.js';
 import { toJsonText } from './output/summary.js';
 import { buildProgram } from './program.js';
 import { runSyncCommand, type RunFlags } from './syncCommand.js';
@@ -23,6 +24,9 @@ export async function main(argv: string[], ctx: CliContext = processContext()): 
       },
       list: async (a, options) => {
         exitCode = await runListCommand(a, options, ctx, flags);
+      },
+      status: async (a, b, options) => {
+        exitCode = await runStatusCommand(a, b, options, ctx, flags);
       },
     });
     await program.parseAsync(argv, { from: 'node' });

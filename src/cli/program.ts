@@ -4,6 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseRate } from '../config/rate.js';
+import { parseDay, parseSize } from '../config/filterArgs.js';
+import type { MessageFilter } from '../store/messageFilter.js';
 import { DEFAULT_TIMEOUT_MS } from '../store/spec.js';
 import type { CliContext } from './context.js';
 
@@ -35,6 +37,14 @@ export interface SyncCommandOptions {
   compress: 'auto' | 'on' | 'off';
   /** --bwlimit in bytes per second, all connections and both directions together. */
   bwlimit?: number;
+  /** --max-size, --min-size, --since, --before (days resolved when parsed); empty: none. */
+  messageFilter: MessageFilter;
+}
+
+export interface StatusCommandOptions {
+  state?: string;
+  json: boolean;
+  verbose: boolean;
 }
 
 export interface ListCommandOptions {
@@ -51,6 +61,7 @@ export interface ListCommandOptions {
 export interface CommandHandlers {
   sync(a: string, b: string, options: SyncCommandOptions): Promise<void>;
   list(a: string, options: ListCommandOptions): Promise<void>;
+  status(a: string, b: string, options: StatusCommandOptions): Promise<void>;
 }
 
 const DEFAULT_CONNECTIONS = 4;
@@ -101,12 +112,24 @@ function parseBwlimit(value: string): number {
   return parsed.rate;
 }
 
+/** A commander parser from a pure one that throws an Error. */
+function asArgument<T>(parse: (text: string) => T): (text: string) => T {
+  return (text) => {
+    try {
+      return parse(text);
+    } catch (e) {
+      throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
+    }
+  };
+}
+
 const TIMEOUT_HELP = 'give up on a server silent this many seconds (connecting, or answering a command)';
 
-export function buildProgram(ctx: Pick<CliContext, 'stdout' | 'stderr'>, handlers: CommandHandlers): Command {
+export function buildProgram(ctx: Pick<CliContext, 'stdout' | 'stderr' | 'now'>, handlers: CommandHandlers): Command {
   const program = rootCommand(ctx);
-  addSyncCommand(program, handlers);
+  addSyncCommand(program, handlers, ctx.now);
   addListCommand(program, handlers);
+  addStatusCommand(program, handlers);
   return program;
 }
 
@@ -135,6 +158,8 @@ Examples:
   replimap sync --mode mirror --dry-run imaps://me@a.example imaps://me@b.example
   replimap sync --mode two-way imaps://me@office.example imaps://me@hosted.example
   replimap list imaps://alice@mail.example.org
+  replimap sync --max-size 1M imaps://me@ship.example imaps://me@shore.example
+  replimap status imaps://me@ship.example imaps://me@shore.example
 
 Passwords: REPLIMAP_PASSWORD_A / REPLIMAP_PASSWORD_B, or --password-a-file,
 --password-a-command (and -b-). Exit status: 0 done, 1 some messages failed,
@@ -144,7 +169,8 @@ See replimap(1).`,
     );
 }
 
-function addSyncCommand(program: Command, handlers: CommandHandlers): void {
+/** `now`: the day relative --since/--before count back from. */
+function addSyncCommand(program: Command, handlers: CommandHandlers, now: () => Date): void {
   program
     .command('sync')
     .description('copy or mirror the mail of store A into store B, or sync both ways (incremental: a state file remembers what was done)')
@@ -197,6 +223,10 @@ function addSyncCommand(program: Command, handlers: CommandHandlers): void {
         .default('auto'),
     )
     .option('--bwlimit <rate>', 'cap the bytes per second on the wire, all connections and both directions together (200k = 200 kB/s, 2M; at least 16k)', parseBwlimit)
+    .option('--max-size <size>', 'hold back (defer) messages larger than this (10M, 500k, bytes); a later run without it copies them', asArgument(parseSize))
+    .option('--min-size <size>', 'hold back (defer) messages smaller than this', asArgument(parseSize))
+    .option('--since <day>', 'hold back messages received before this day (YYYY-MM-DD, or 90d / 12w ago)', asArgument((t) => parseDay(t, now())))
+    .option('--before <day>', 'hold back messages received on or after this day (YYYY-MM-DD, or 90d / 12w ago)', asArgument((t) => parseDay(t, now())))
     .action(async (a: string, b: string, raw: RawOptions) => {
       await handlers.sync(a, b, syncOptions(raw));
     });
@@ -223,7 +253,27 @@ function syncOptions(raw: RawOptions): SyncCommandOptions {
     allowSizeMismatch: raw.allowSizeMismatch === true,
     compress: raw.compress as SyncCommandOptions['compress'],
     ...(typeof raw.bwlimit === 'number' && { bwlimit: raw.bwlimit }),
+    messageFilter: {
+      ...(typeof raw.maxSize === 'number' && { maxSize: raw.maxSize }),
+      ...(typeof raw.minSize === 'number' && { minSize: raw.minSize }),
+      ...(typeof raw.since === 'string' && { since: raw.since }),
+      ...(typeof raw.before === 'string' && { before: raw.before }),
+    },
   };
+}
+
+function addStatusCommand(program: Command, handlers: CommandHandlers): void {
+  program
+    .command('status')
+    .description('show from the state file, without connecting, the messages held back (deferred) per folder and their size')
+    .argument('<A>', 'store URL of A, as given to sync')
+    .argument('<B>', 'store URL of B, as given to sync')
+    .option('--state <file>', 'state file (default: as sync chooses it)')
+    .option('--json', 'print JSON instead of a table')
+    .option('-v, --verbose', 'stack traces on errors')
+    .action(async (a: string, b: string, raw: RawOptions) => {
+      await handlers.status(a, b, { ...strings(raw, ['state']), json: raw.json === true, verbose: raw.verbose === true });
+    });
 }
 
 function addListCommand(program: Command, handlers: CommandHandlers): void {

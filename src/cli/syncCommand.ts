@@ -2,6 +2,8 @@
 // with a reporter, print the summary, and say which exit code the run earned.
 
 import { resolvePassword } from '../config/credentials.js';
+import { checkFilter } from '../config/filterArgs.js';
+import { isActiveFilter } from '../store/messageFilter.js';
 import { defaultStatePath } from '../config/statePath.js';
 import { buildStoreSpec } from '../config/storeSpec.js';
 import { parseStoreUrl, type StoreLabel } from '../config/storeUrl.js';
@@ -23,6 +25,11 @@ function checkSyncOptions(options: SyncCommandOptions): void {
   if (options.mode === 'copy' && options.force) throw new UsageError('--force needs --mode mirror or two-way');
   for (const glob of [...options.include, ...options.exclude]) {
     if (glob.trim() === '') throw new UsageError('--include/--exclude need a non-empty glob');
+  }
+  try {
+    checkFilter(options.messageFilter);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
 }
 
@@ -86,6 +93,7 @@ async function prepareSyncJob(
       force: options.force,
       full: options.full,
       connections: options.connections,
+      ...(isActiveFilter(options.messageFilter) && { messageFilter: options.messageFilter }),
       ...commitInterval(env),
     },
   };

@@ -130,6 +130,11 @@ export class FolderEntry implements FolderState {
     return this.records().some((r) => r.status !== undefined);
   }
 
+  hasPendingRecords(): boolean {
+    if (this.list === null && this.raw !== null) return rawHasMark(this.raw, 'pending');
+    return this.records().some((r) => r.status === 'pending');
+  }
+
   /**
    * Forgets the statuses and the records: the folder pair reads as one the
    * state never saw. For a section that cannot be trusted.

@@ -71,6 +71,7 @@ export class SyncState {
   private generation: number;
   /** Mode of the last committed run, as read; setMode() changes what the next commit writes. */
   private mode: StateMode | undefined;
+  private filterKey = '';
   /** The global-id rule of the gids, as read (see identityVersion). */
   private identityRule = IDENTITY_RULE_VERSION;
   private readonly folders = new Map<string, FolderEntry>();
@@ -163,6 +164,7 @@ export class SyncState {
     }
     const state = new SyncState(path, identity, readOnly, false, scanned.generation);
     state.mode = scanned.mode;
+    state.filterKey = scanned.messageFilter ?? '';
     state.identityRule = scanned.identityVersion;
     // An older format is rewritten as the current one by the next commit, even one that changes nothing.
     if (scanned.version !== STATE_FORMAT_VERSION) state.dirty = true;
@@ -300,6 +302,20 @@ export class SyncState {
     this.identityRule = version;
   }
 
+  /**
+   * The message filter (messageFilter.ts filterKey; '' for none) of the last
+   * complete run: deferred records held back by another one are read again.
+   */
+  get messageFilter(): string {
+    return this.filterKey;
+  }
+
+  /** The filter the next commit records: set by a complete run over every folder. Not journaled, like setMode. */
+  setMessageFilter(key: string): void {
+    if (this.filterKey !== key) this.dirty = true;
+    this.filterKey = key;
+  }
+
   /** The mode the next commit records. Not journaled: a run that dies before committing left no record of it. */
   setMode(mode: StateMode): void {
     if (this.mode !== mode) this.dirty = true;
@@ -393,7 +409,7 @@ export class SyncState {
 
   private async writeState(out: ChunkWriter, generation: number): Promise<void> {
     const { storeA, storeB } = this.identity;
-    await out.text(stateHeaderText({ storeA, storeB, generation, identityVersion: this.identityRule, ...(this.mode && { mode: this.mode }) }));
+    await out.text(stateHeaderText({ storeA, storeB, generation, identityVersion: this.identityRule, ...(this.mode && { mode: this.mode }), messageFilter: this.filterKey }));
     let total = 0;
     for (const f of this.folders.values()) {
       await out.text(sectionHeaderText(f));
@@ -543,6 +559,7 @@ export class SyncState {
     // 'synced' is what no status means: kept out so records compare (and are written) alike.
     if (r.status !== undefined && r.status !== 'synced') copy.status = r.status;
     if (r.byMessageId === true) copy.byMessageId = true;
+    if (r.size !== undefined && copy.status === 'deferred') copy.size = r.size;
     return copy;
   }
 }
@@ -619,6 +636,7 @@ function checkRecord(r: MessageRecord): void {
   if (typeof r.gid !== 'string' || !isValidGid(r.gid)) throw new TypeError(`bad gid ${JSON.stringify(r.gid)}`);
   if (!isValidHeld(r)) throw new TypeError(`bad held mark ${JSON.stringify(r.held)} on a record ${r.uidA} ${r.uidB}`);
   if (!isValidRecordStatus(r)) throw new TypeError(`bad status ${JSON.stringify(r.status)} on a record ${r.uidA} ${r.uidB}`);
+  if (r.size !== undefined && !(Number.isSafeInteger(r.size) && r.size >= 0)) throw new TypeError(`bad size ${r.size} on a record ${r.uidA} ${r.uidB}`);
   if (!Array.isArray(r.flags)) throw new TypeError('record flags must be an array');
   for (const f of r.flags) if (typeof f !== 'string' || f === '') throw new TypeError(`bad flag ${JSON.stringify(f)}`);
 }

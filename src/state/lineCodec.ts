@@ -221,19 +221,27 @@ const RECORD_STATUSES: readonly RecordStatus[] = ['synced', ...WRITTEN_STATUSES]
  */
 export const MESSAGE_ID_TOKEN = '%mid';
 
+/**
+ * The token of a deferred record's size (MessageRecord.size), after the status
+ * token: `%size:<n>`. Never a flag ('s' is no hex digit); read where `statuses`
+ * allows, and only after `%status:deferred`.
+ */
+export const SIZE_TOKEN_PREFIX = '%size:';
+
 /** Which optional record tokens a file's version allows. */
 export interface RecordSyntax {
   /** `%status:` and `%mid` (format 2, journals). */
   statuses: boolean;
 }
 
-/** `uidA uidB gid [%held:<kind>] [%status:<status>] [%mid] flags…` without the newline. */
+/** `uidA uidB gid [%held:<kind>] [%status:<status>] [%size:<n>] [%mid] flags…` without the newline. */
 export function encodeRecord(r: MessageRecord): string {
   const flags = r.flags.length === 0 ? '' : ' ' + encodeFlags(r.flags);
   const held = r.held === undefined ? '' : ` ${HELD_TOKEN_PREFIX}${r.held}`;
   const status = r.status === undefined || r.status === 'synced' ? '' : ` ${STATUS_TOKEN_PREFIX}${r.status}`;
+  const size = r.size !== undefined && r.status === 'deferred' ? ` ${SIZE_TOKEN_PREFIX}${r.size}` : '';
   const byMessageId = r.byMessageId === true ? ` ${MESSAGE_ID_TOKEN}` : '';
-  return `${r.uidA} ${r.uidB} ${r.gid}${held}${status}${byMessageId}${flags}`;
+  return `${r.uidA} ${r.uidB} ${r.gid}${held}${status}${size}${byMessageId}${flags}`;
 }
 
 /** A held mark belongs on a record that lacks one side (the side that lost the message). */
@@ -318,6 +326,7 @@ function parseMarks(text: string, p: number, end: number, r: MessageRecord, synt
     if (twoSided) throw new LineError(`a ${status.kind} status on a record with both UIDs`);
     r.status = status.kind;
     p = status.after;
+    if (status.kind === 'deferred' && text.startsWith(SIZE_TOKEN_PREFIX, p + 1)) p = parseSize(text, p + 1 + SIZE_TOKEN_PREFIX.length, end, r);
   }
   const byMessageId = syntax.statuses && p < end ? markTokenAt(text, p + 1, end, MESSAGE_ID_TOKEN, ['']) : undefined;
   if (byMessageId !== undefined) {
@@ -325,6 +334,16 @@ function parseMarks(text: string, p: number, end: number, r: MessageRecord, synt
     p = byMessageId.after;
   }
   return p;
+}
+
+/** The digits of a `%size:` token from `p` into r.size; returns where they end. Rare (deferred records only): no hand-made loop. */
+function parseSize(text: string, p: number, end: number, r: MessageRecord): number {
+  const space = text.indexOf(' ', p);
+  const after = space === -1 || space > end ? end : space;
+  const digits = text.slice(p, after);
+  if (!/^[0-9]{1,15}$/.test(digits)) throw new LineError('bad size');
+  r.size = Number(digits);
+  return after;
 }
 
 // ---- status ---------------------------------------------------------------

@@ -5,11 +5,12 @@
 //   generation <n>
 //   identity <n>                               the global-id rule version of the gids
 //   mode <copy|mirror|two-way>                 the mode of the last committed run
+//   filter "<key>"                             optional: the message filter of the last complete run (messageFilter.ts)
 //   folder "<name on A>" "<name on B>"          one section per folder pair
 //   discarded                                  optional (see FolderRecordHeader.discarded)
 //   status a <uidValidity> <uidNext> <highestModseq|-> <messages>   optional
 //   status b <uidValidity> <uidNext> <highestModseq|-> <messages>   optional
-//   <uidA> <uidB> <gid> [%held:<kind>] [%status:<status>] [%mid] <flag> <flag>…   one line per record
+//   <uidA> <uidB> <gid> [%held:<kind>] [%status:<status>] [%size:<n>] [%mid] <flag> <flag>…   one line per record
 //   …
 //   end <folderCount> <recordCount>
 //
@@ -24,7 +25,8 @@
 // one-sided record's copy status (MessageRecord.status); a synced record has
 // none (no bytes more than in version 1). `%mid` marks a record whose global
 // id hashes a Message-ID (MessageRecord.byMessageId; 5 bytes); a record
-// without it is read as before (its id may hash a size).
+// without it is read as before (its id may hash a size). `%size:<n>` follows
+// `%status:deferred` only: the held-back message's size (MessageRecord.size).
 // The end marker makes a truncated file detectable; counts that do not match
 // are reported (countMismatch), not refused: the caller discards the sections
 // it can no longer trust. A damaged line inside a section costs only that
@@ -123,16 +125,18 @@ export function parseRecords(raw: RawRecords, interner: FlagInterner): MessageRe
 
 const HELD_MARK_BYTES = Buffer.from(` ${HELD_TOKEN_PREFIX}`, 'latin1');
 const STATUS_MARK_BYTES = Buffer.from(` ${STATUS_TOKEN_PREFIX}`, 'latin1');
+const PENDING_MARK_BYTES = Buffer.from(` ${STATUS_TOKEN_PREFIX}pending`, 'latin1');
 
 /**
- * Whether any of these unparsed record lines carries a held mark (`held`) or a
- * status token (`status`, format 2 only): one byte search, no parsing. The
+ * Whether any of these unparsed record lines carries a held mark (`held`), a
+ * status token (`status`, format 2 only) or a pending one (`pending`): one byte search, no parsing. The
  * tokens cannot occur otherwise (a flag never starts with '%h' or '%s'), so a
  * match is a mark (or a damaged line, found when parsed).
  */
-export function rawHasMark(raw: RawRecords, mark: 'held' | 'status'): boolean {
-  if (mark === 'status' && !recordSyntax(raw.version).statuses) return false;
-  return raw.buf.subarray(raw.start, raw.end).includes(mark === 'held' ? HELD_MARK_BYTES : STATUS_MARK_BYTES);
+export function rawHasMark(raw: RawRecords, mark: 'held' | 'status' | 'pending'): boolean {
+  if (mark !== 'held' && !recordSyntax(raw.version).statuses) return false;
+  const bytes = mark === 'held' ? HELD_MARK_BYTES : mark === 'status' ? STATUS_MARK_BYTES : PENDING_MARK_BYTES;
+  return raw.buf.subarray(raw.start, raw.end).includes(bytes);
 }
 
 /** A map key for a folder pair (the length prefix keeps it unambiguous). */
@@ -148,13 +152,16 @@ export interface StateHeader {
   generation: number;
   identityVersion: number;
   mode?: StateMode;
+  /** The filter key (messageFilter.ts filterKey); empty or absent: no line. */
+  messageFilter?: string;
 }
 
 export function stateHeaderText(h: StateHeader): string {
   return (
     `${STATE_MAGIC} ${STATE_FORMAT_VERSION}\nstores ${JSON.stringify(h.storeA)} ${JSON.stringify(h.storeB)}\n` +
     `generation ${h.generation}\nidentity ${h.identityVersion}\n` +
-    (h.mode ? `mode ${h.mode}\n` : '')
+    (h.mode ? `mode ${h.mode}\n` : '') +
+    (h.messageFilter ? `filter ${JSON.stringify(h.messageFilter)}\n` : '')
   );
 }
 

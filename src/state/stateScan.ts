@@ -50,6 +50,8 @@ export interface ScannedState {
   identityVersion: number;
   /** Absent in a file written before the line existed: treat as unknown. */
   mode?: StateMode;
+  /** The message filter of the last complete run (`filter "<key>"`, see MessageFilter): absent when it had none. */
+  messageFilter?: string;
   /** The sound sections, in file order. */
   sections: ScannedSection[];
   /** The damaged ones, by line; no folder pair is in both lists. */
@@ -166,7 +168,7 @@ class LineReader {
   }
 }
 
-type ScannedHeader = Pick<ScannedState, 'version' | 'storeA' | 'storeB' | 'generation' | 'identityVersion' | 'mode'>;
+type ScannedHeader = Pick<ScannedState, 'version' | 'storeA' | 'storeB' | 'generation' | 'identityVersion' | 'mode' | 'messageFilter'>;
 
 /** The lines before the first section; the current line is then the one after them. */
 function scanHeader(r: LineReader): ScannedHeader {
@@ -186,9 +188,19 @@ function scanHeader(r: LineReader): ScannedHeader {
     r.next();
   }
   const header: ScannedHeader = { version, ...stores, generation, identityVersion };
-  if (!r.line.startsWith('mode ')) return header;
-  header.mode = r.at(() => modeLine(r.line));
-  r.next();
+  if (r.line.startsWith('mode ')) {
+    header.mode = r.at(() => modeLine(r.line));
+    r.next();
+  }
+  if (version >= 2 && r.line.startsWith('filter ')) {
+    header.messageFilter = r.at(() => {
+      const c = keywordLine(r.line, 'filter');
+      const key = c.json('filter');
+      c.expectEnd();
+      return key;
+    });
+    r.next();
+  }
   return header;
 }
 

@@ -49,6 +49,12 @@ export interface MessageRecord {
    * knownIdentity.ts). Absent: not known (older states, ids never read).
    */
   byMessageId?: true;
+  /**
+   * Only on a deferred record (format 2, `%size:<n>`): the message's size
+   * (CRLF form) on the side that has it, so `replimap status` can add up what
+   * is held back without connecting. Absent when the run did not read it.
+   */
+  size?: number;
 }
 
 /** Why a one-sided record's message is not deleted from the other side (see MessageRecord.held). */
@@ -131,6 +137,8 @@ export interface FolderState {
   hasHeldRecords(): boolean;
   /** Some record's copy is pending or deferred (see MessageRecord.status); cheap on an unparsed section. */
   hasUnsyncedRecords(): boolean;
+  /** Some record's copy is pending (not deferred); cheap on an unparsed section. */
+  hasPendingRecords(): boolean;
   /**
    * The section was found damaged since the state was opened and discarded, held marks and all
    * (known after records()): B may hold messages A lost, which no record names any more.

@@ -12,6 +12,7 @@
 // that), so only a CRLF body is sure to come back byte for byte.
 
 import type { LineEnds } from './lineEnds.js';
+import type { MessageFilter } from './messageFilter.js';
 
 export type SpecialUse = '\\All' | '\\Archive' | '\\Drafts' | '\\Flagged' | '\\Junk' | '\\Sent' | '\\Trash';
 
@@ -292,6 +293,11 @@ export interface Store {
   fetchBodies(messages: readonly BodyRequest[]): Promise<FetchedBodies>;
   /** Which of these UIDs the open folder holds now (a cheap command, not a FETCH of their data). */
   existingUids(uids: number[]): Promise<Set<number>>;
+  /**
+   * The UIDs of the open folder that `filter` holds back (see messageFilter.ts),
+   * asked of the server (IMAP: one UID SEARCH), not read from envelopes.
+   */
+  searchHeldBack(filter: MessageFilter): Promise<Set<number>>;
   /** Append messages to a folder (need not be open), in as few commands as the server allows. */
   append(folder: string, messages: AppendMessage[]): Promise<AppendResult>;
   /** Add / remove flags on messages of the open folder (UID sets, silent). Throws StoreError (ImapCommandError for IMAP) on a refusal. */

@@ -5,6 +5,7 @@
 
 import { ConnectionLostError, StoreError, UsageError } from '../errors.js';
 import { IDENTITY_RULE_VERSION } from '../identityVersion.js';
+import { filterKey } from '../store/messageFilter.js';
 import { SyncState } from '../state/SyncState.js';
 import { createStore } from '../store/createStore.js';
 import type { TokenBucket } from '../store/tokenBucket.js';
@@ -140,7 +141,10 @@ async function syncAccount(ctx: RunContext): Promise<void> {
   if (!options.dryRun && complete && !signal?.aborted) {
     state.setMode(options.mode);
     // Every pair was verified under the current rule only when no filter left some out.
-    if (options.full && options.filter.include.length === 0 && options.filter.exclude.length === 0) state.setIdentityVersion(IDENTITY_RULE_VERSION);
+    const everyFolder = options.filter.include.length === 0 && options.filter.exclude.length === 0;
+    if (options.full && everyFolder) state.setIdentityVersion(IDENTITY_RULE_VERSION);
+    // Every folder holding deferred records was read under this filter (or left as its own filter held it).
+    if (everyFolder) state.setMessageFilter(filterKey(options.messageFilter));
   }
   // A run that changed nothing leaves the file as it is (no rewrite, no fsync).
   if (!options.dryRun && (state.hasChanges || state.isNew)) await state.commit();
@@ -180,12 +184,14 @@ async function folderPlanningInput(ctx: RunContext, main: StorePair): Promise<Fo
     main.a.listFolders({ status: true }),
     main.b.listFolders({ status: true }),
   ]);
+  const filterChanged = state.messageFilter !== filterKey(job.options.messageFilter);
   const known = state.folderKeys().map(({ nameA, nameB }): KnownPair => {
     const folder = state.folder(nameA, nameB);
     return {
       nameA, nameB, hasHeld: folder?.hasHeldRecords() === true,
-      // Deferred records (a later issue) will not force a read: for now every unsynced record is a pending copy.
-      hasPending: folder?.hasUnsyncedRecords() === true,
+      hasPending: folder?.hasPendingRecords() === true,
+      // Deferred records wait for a looser filter: read again only when the filter is not the one that held them back.
+      ...(filterChanged && folder?.hasUnsyncedRecords() === true && { recheckDeferred: true }),
       ...(folder?.statusA && { statusA: folder.statusA }),
       ...(folder?.statusB && { statusB: folder.statusB }),
     };
@@ -378,6 +384,8 @@ function addUp(summary: SyncSummary, results: readonly PairResult[]): void {
     summary.expunged += r.expunged;
     for (const side of SIDES) addWork(summary.bySide![side], r.bySide?.[side]);
     summary.skipped += r.alreadyThere;
+    summary.deferred += r.deferred ?? 0;
+    summary.deferredBytes += r.deferredBytes ?? 0;
     summary.deletionsWithheld += r.expungesWithheld;
     for (const w of [r.withheld, r.held]) if (w) summary.withheld.push(w);
     for (const side of r.rollbacks) summary.rollbacks.push({ folder: r.folder, side: side === 'a' ? 'A' : 'B' });
@@ -396,7 +404,7 @@ function addWork(total: SideWork, work: SideWork | undefined): void {
 function emptySummary(options: SyncJob['options']): SyncSummary {
   return {
     mode: options.mode, dryRun: options.dryRun, folders: 0, foldersSkipped: 0, foldersCreated: 0,
-    copied: 0, bytes: 0, transferred: 0, flagsUpdated: 0, expunged: 0, foldersDeleted: 0, foldersRenamed: 0, skipped: 0, bySide: { a: noWork(), b: noWork() },
+    copied: 0, bytes: 0, transferred: 0, flagsUpdated: 0, expunged: 0, foldersDeleted: 0, foldersRenamed: 0, skipped: 0, deferred: 0, deferredBytes: 0, bySide: { a: noWork(), b: noWork() },
     deletionsWithheld: 0, withheld: [], rollbacks: [], reassigned: [], failed: [], warnings: [], elapsedMs: 0,
     stats: { a: zeroStats(), b: zeroStats() },
   };

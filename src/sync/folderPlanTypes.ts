@@ -16,6 +16,8 @@ export interface KnownPair extends FolderPairName {
   hasHeld: boolean;
   /** Some record's copy is pending: wanted by an earlier run, never confirmed (see MessageRecord.status). */
   hasPending?: boolean;
+  /** Some record is deferred, and this run's message filter is not the one the state recorded: read it again. */
+  recheckDeferred?: boolean;
 }
 
 export interface FolderPlanningInput {

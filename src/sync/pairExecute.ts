@@ -93,6 +93,7 @@ export async function copyPass(ctx: PairExecuteContext, pairActing: PairActing, 
   );
   explainFlagChanges(ctx.observer, pair, 'setting');
   explainCopies(ctx.observer, pair, 'copying');
+  explainDeferred((text) => ctx.observer.verbose(text), pair, 'holding back');
   return { ...pairActing, acting: await appendAndChangeFlags(acting, stores) };
 }
 
@@ -109,9 +110,12 @@ export async function deletePass(
 ): Promise<PairResult> {
   const { plan, reading, work } = pair;
   const { job } = reading;
+  const deferred = plan.deferred && { deferred: plan.deferred.a.messages + plan.deferred.b.messages, deferredBytes: plan.deferred.a.bytes + plan.deferred.b.bytes };
   const common = {
-    // A message B received by a server-side transfer was not there already either.
-    alreadyThere: reading.messagesOnA - plan.appends.filter((a) => a.from === 'a').length - transfersIn.filter((t) => t.copy.from === 'a').length,
+    // A message B received by a server-side transfer was not there already either, nor one held back.
+    alreadyThere: reading.messagesOnA - plan.appends.filter((a) => a.from === 'a').length - transfersIn.filter((t) => t.copy.from === 'a').length -
+      (plan.deferred?.a.messages ?? 0),
+    ...deferred,
     expungesWithheld: plan.expungesWithheld, rollbacks: reading.rollbacks,
     ...(pair.withheld && { withheld: pair.withheld }), ...(pair.held && { held: pair.held }),
   };
@@ -191,6 +195,15 @@ function explainCopies(observer: SyncObserver, { plan, reading }: PairPlan, verb
   }
 }
 
+/** What the message filter held back in the pair, per side (deferred: copied by a run whose filter lets them through). */
+function explainDeferred(say: (text: string) => void, { plan, reading }: PairPlan, verb: string): void {
+  for (const side of SIDES) {
+    const held = plan.deferred?.[side];
+    if (held === undefined || held.messages === 0) continue;
+    say(`${reading.job.label}: ${verb} ${held.messages} messages (${held.bytes} bytes) of ${sideLabel(side)}: the message filter defers them`);
+  }
+}
+
 /** -v: each flag change on `side` and why. */
 function explainFlagChanges(observer: SyncObserver, { plan, reading }: PairPlan, verb: string, side?: Side): void {
   for (const c of plan.flagChanges) {
@@ -226,6 +239,7 @@ function describePlan(observer: SyncObserver, pair: PairPlan): void {
     observer.wouldDo(`${label}: copy ${copied} messages (${bytes} bytes) to ${sideLabel(to)} ${nameOn(to)}`);
     explainCopies(observer, pair, 'would copy', to);
   }
+  explainDeferred((text) => observer.wouldDo(text), pair, 'would hold back');
   for (const side of SIDES) {
     if (bySide[side].flagsUpdated === 0) continue;
     observer.wouldDo(`${label}: update flags of ${bySide[side].flagsUpdated} messages on ${sideLabel(side)}`);

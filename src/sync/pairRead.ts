@@ -12,6 +12,7 @@ import type { FolderRead, FolderStatus, MessageEnvelope, ReadBase, Store } from 
 import { fetchDigests, withSizes } from './bodyDigests.js';
 import { CompactEnvelopes, type CopyEnvelopes } from './copyEnvelopes.js';
 import type { ReadOutcome } from './executor.js';
+import { readHeldBack } from './heldBack.js';
 import { identityOf } from './identity.js';
 import { withIdentities } from './identityQuestions.js';
 import { planGuarded } from './mirrorGuard.js';
@@ -69,10 +70,12 @@ export async function readFolderPair(ctx: PairReadContext, job: FolderPairJob, s
 
   const { reads, rollbacks } = await readBothSides(ctx, job, stores, folder, recordsBefore);
   const voided = voidNewUidValidities(ctx, job, folder, reads, recordsBefore);
-  const snapshots = { a: snapshotOf(voided.records, 'a', reads.a), b: snapshotOf(voided.records, 'b', reads.b) };
-  const records = ctx.rekey ? rekeyed(voided.records, snapshots) : voided.records;
+  const read = { a: snapshotOf(voided.records, 'a', reads.a), b: snapshotOf(voided.records, 'b', reads.b) };
+  const records = ctx.rekey ? rekeyed(voided.records, read) : voided.records;
+  const { heldBack, snapshots } = await readHeldBack(options.messageFilter, options.mode, job, stores, records, read);
   const input: PairReading['input'] = {
     mode: options.mode, records, a: snapshots.a, b: snapshots.b,
+    ...((heldBack.a !== undefined || heldBack.b !== undefined) && { heldBack }),
     accepts: { a: reads.a.permanentFlags, b: reads.b.permanentFlags }, wentBack: rollbacks,
     reassignWith: { ...reassignHow('a', stores.a), ...reassignHow('b', stores.b) },
     unidentified: { a: reads.a.unidentified, b: reads.b.unidentified },

@@ -13,7 +13,7 @@
 
 import { releaseMoves, type PairRecheck } from './guardMoves.js';
 import { planGuarded } from './mirrorGuard.js';
-import type { FolderPlan, TransferAction } from './planTypes.js';
+import type { ExpungeAction, FolderPlan, TransferAction } from './planTypes.js';
 import { planTransfers, type SizeQuestion, type TransferInput } from './planTransfers.js';
 import type { PairReading } from './pairRead.js';
 import { SIDES } from './side.js';
@@ -73,7 +73,7 @@ export function planAccount(planned: readonly PairPlan[], blind?: string, transf
   const arrivals = arrivalsByGid(pairs, transfers);
   const moved = [...movedAcrossFolders(pairs, arrivals), ...transfers.filter((t) => t.kind === 'move').map((t) => ({ gid: t.copy.gid, from: t.source.label, to: t.target.label }))];
   return {
-    pairs: deletionsAfterCopies(pairs, arrivals), droppedKeywords: { a: [...dropped.a].sort(), b: [...dropped.b].sort() },
+    pairs: deletionsAfterCopies(deletionsAfterDeferred(pairs), arrivals), droppedKeywords: { a: [...dropped.a].sort(), b: [...dropped.b].sort() },
     moved, transfers, warnings, ...(needSizes && { needSizes }),
   };
 }
@@ -122,6 +122,38 @@ function deletionsAfterCopies(pairs: PairPlan[], copiedInto: ReadonlyMap<string,
       return to === undefined ? e : { ...e, waitsForCopy: to, why: `${e.why}; it moved to ${to}: deleted once its copy there is confirmed` };
     });
     return { ...p, plan: { ...p.plan, expunges } };
+  });
+}
+
+/**
+ * A deletion of a message whose copy into another folder of that side the
+ * message filter deferred (it moved there, held back by size or date) is kept,
+ * in doubt: were it done, the side would hold the message nowhere until a
+ * looser filter. Such a deletion comes back next run, and waits for the copy
+ * once the filter lets it through.
+ */
+function deletionsAfterDeferred(pairs: PairPlan[]): PairPlan[] {
+  const deferredInto = new Map<string, string[]>();
+  for (const p of pairs) {
+    if (p.plan.deferred === undefined) continue;
+    for (const r of p.plan.records) {
+      if (r.status !== 'deferred') continue;
+      // Held back from the side whose UID it lacks.
+      const key = `${r.uidA === 0 ? 'a' : 'b'}\u0000${r.gid}`;
+      deferredInto.set(key, [...(deferredInto.get(key) ?? []), p.reading.job.label]);
+    }
+  }
+  if (deferredInto.size === 0) return pairs;
+  return pairs.map((p) => {
+    const label = p.reading.job.label;
+    const waits = (e: ExpungeAction): boolean => deferredInto.get(`${e.side}\u0000${e.record.gid}`)?.some((to) => to !== label) === true;
+    const kept = p.plan.expunges.filter(waits);
+    if (kept.length === 0) return p;
+    const plan = {
+      ...p.plan, expunges: p.plan.expunges.filter((e) => !waits(e)), records: [...p.plan.records, ...kept.map((e) => e.record)],
+      expungesInDoubt: (p.plan.expungesInDoubt ?? 0) + kept.length,
+    };
+    return { ...p, plan, work: { ...p.work, expunges: p.work.expunges - kept.length } };
   });
 }
 

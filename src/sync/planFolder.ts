@@ -21,7 +21,7 @@
 
 import { FlagInterner } from '../state/lineCodec.js';
 import type { HeldKind, MessageRecord } from '../state/types.js';
-import type { CopyAction, ExpungeAction, FlagChange, FolderPlan, FolderPlanInput, SnapshotMessage, UidReassignment } from './planTypes.js';
+import type { CopyAction, DeferredCount, ExpungeAction, FlagChange, FolderPlan, FolderPlanInput, SnapshotMessage, UidReassignment } from './planTypes.js';
 import { describeFlagDelta, flagAccepted, flagDelta, flagsAgainstBase, mergeFlags, normalizedView, normalizeFlags, sameFlags } from './flags.js';
 import { byUid, matchByGid, type Candidate, type GidMatch } from './matchByGid.js';
 import { SidePresence, type Absence, type Presence } from './presence.js';
@@ -51,6 +51,8 @@ interface Draft {
   expungesOverFlagChanges: number;
   /** Two-way: known UIDs this plan would expunge without having read what they hold (see needIdentity). */
   needIdentity: { a: number[]; b: number[] };
+  /** Copies the message filter held back, by the side they are on (see FolderPlan.deferred). */
+  deferred: Record<Side, DeferredCount>;
 }
 
 export function planFolder(input: FolderPlanInput): FolderPlan {
@@ -58,7 +60,7 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
     input, kept: [], appends: [], flagChanges: [], expunges: [], dropped: { a: new Set(), b: new Set() }, reusedUids: [],
     pools: { a: [], b: [] }, unlisted: { a: new Set(), b: new Set() },
     expungesWithheld: 0, expungesHeld: 0, expungesHeldUnknown: 0, expungesInDoubt: 0, expungesOverFlagChanges: 0,
-    flagLists: new FlagInterner(), needIdentity: { a: [], b: [] },
+    flagLists: new FlagInterner(), needIdentity: { a: [], b: [] }, deferred: { a: { messages: 0, bytes: 0 }, b: { messages: 0, bytes: 0 } },
   };
   const presence = { a: new SidePresence('a', input.a, input.records), b: new SidePresence('b', input.b, input.records) };
   planRecords(draft, presence);
@@ -244,9 +246,17 @@ function fateOfUnpaired(mode: SyncMode, side: Side, m: Candidate): Fate {
 /** Carries out fateOfUnpaired in the plan, with every guard of a deletion. */
 function planUnpaired(draft: Draft, side: Side, m: Candidate): void {
   const fate = fateOfUnpaired(draft.input.mode, side, m);
-  if (fate === 'copy') draft.appends.push(copyOf(draft, side, m));
+  if (fate === 'copy' && draft.input.heldBack?.[side]?.has(m.uid) === true) defer(draft, side, m);
+  else if (fate === 'copy') draft.appends.push(copyOf(draft, side, m));
   else if (fate === 'expunge') planExpunge(draft, side, m);
   else draft.kept.push(oneSidedRecord(side, m));
+}
+
+/** A copy the message filter holds back: its record waits, deferred, for a run whose filter lets it through. */
+function defer(draft: Draft, side: Side, m: Candidate): void {
+  draft.kept.push({ ...oneSidedRecord(side, m), status: 'deferred', ...(m.size !== undefined && { size: m.size }) });
+  draft.deferred[side].messages++;
+  draft.deferred[side].bytes += m.size ?? 0;
 }
 
 function copyOf(draft: Draft, from: Side, m: Candidate): CopyAction {
@@ -360,6 +370,7 @@ function finished(draft: Draft, match: GidMatch): FolderPlan {
     reusedUids: draft.reusedUids,
     ...(reassignments.length > 0 && { reassignments }),
     expungesWithheld: draft.expungesWithheld,
+    ...(draft.deferred.a.messages + draft.deferred.b.messages > 0 && { deferred: draft.deferred }),
     ...(expungesHeld > 0 && { expungesHeld }),
     ...(expungesHeldUnknown > 0 && { expungesHeldUnknown }),
     ...(expungesInDoubt > 0 && { expungesInDoubt }),

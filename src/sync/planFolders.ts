@@ -153,6 +153,7 @@ function whySync(
   // Messages A lost in a rollback wait on B for --force: planned (and reported) every mirror run; two-way copies them back.
   if (options.mode !== 'copy' && state.hasHeld) return 'keeps messages A lost when it went back in time';
   if (state.hasPending === true) return 'copies pending from an earlier run';
+  if (state.recheckDeferred === true) return 'messages deferred under another message filter; checking them again';
   if (!statusUnchanged(state.statusA, nowA)) return 'A changed';
   if (!statusUnchanged(state.statusB, nowB)) return 'B changed';
   return undefined;

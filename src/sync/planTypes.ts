@@ -99,6 +99,13 @@ export interface FolderPlanInput {
    */
   holdUnpaired?: readonly Side[];
   /**
+   * UIDs each side holds that the message filter holds back (--max-size,
+   * --since…, Store.searchHeldBack): a copy of one to the other side is
+   * deferred instead (its record one-sided, status 'deferred', with its size),
+   * which is never a reason to delete anything. Absent: no filter.
+   */
+  heldBack?: Partial<Record<Side, ReadonlySet<number>>>;
+  /**
    * Digests of the bodies a first plan asked for (its `needDigests`); a UID
    * missing here could not be read. Absent on the first plan.
    */
@@ -183,6 +190,8 @@ export interface FolderPlan {
   reassignments?: UidReassignment[];
   /** Mirror: expunges that were wanted but not allowed. */
   expungesWithheld: number;
+  /** Copies the message filter held back (heldBack), by the side they are on: their records are deferred. Absent when none. */
+  deferred?: Record<Side, DeferredCount>;
   /**
    * Mirror: how many of expungesWithheld are of held records (A lost those
    * messages in a rollback): withheld by their mark in every run until A has
@@ -222,6 +231,12 @@ export interface FolderPlan {
    * Absent when none.
    */
   uncompared?: number;
+}
+
+/** Messages held back by the message filter, and their bytes. */
+export interface DeferredCount {
+  messages: number;
+  bytes: number;
 }
 
 /** A folder pair as a transfer names it (its UIDVALIDITY on the transfer's side, as read). */

@@ -1,6 +1,7 @@
 // Data that flows through one sync run: the job the CLI hands over, what the
 // engine reports while it works, and the summary it returns.
 
+import type { MessageFilter } from '../store/messageFilter.js';
 import type { StoreSpec } from '../store/spec.js';
 import type { StoreStats } from '../store/types.js';
 import type { BucketReport } from '../store/tokenBucket.js';
@@ -27,6 +28,8 @@ export interface SyncOptions {
   connections: number;
   /** How often a long run commits its state (default 60 s). */
   commitIntervalMs?: number;
+  /** --max-size, --min-size, --since, --before: what is held back (deferred) in this run. Absent: nothing. */
+  messageFilter?: MessageFilter;
 }
 
 /** Exact work found in one folder pair once it has been read and planned. */
@@ -68,6 +71,9 @@ export interface FolderResult {
   bySide?: { a: SideWork; b: SideWork };
   /** Messages found at reused UIDs given a new UID in their folder (a dry run: to be given one). Absent when none. */
   reassigned?: ReassignedUid[];
+  /** Messages the message filter held back (deferred, not copied), and their bytes. Absent when none. */
+  deferred?: number;
+  deferredBytes?: number;
 }
 
 /** A message found at a UID that named another message before, given a new UID in its folder (issue 8 §2). */
@@ -137,6 +143,13 @@ export interface SyncSummary {
   bySide?: { a: SideWork; b: SideWork };
   /** A messages left alone because B already has them. */
   skipped: number;
+  /**
+   * Messages the message filter (--max-size, --since…) held back in the folders
+   * read by this run (deferred: a later run with a looser filter copies them),
+   * and their bytes. `replimap status` counts every folder's.
+   */
+  deferred: number;
+  deferredBytes: number;
   /** Mirror: message deletions the safety guard withheld (exit code 5; --force overrides). */
   deletionsWithheld: number;
   /** Mirror: every withholding of the guard (messages of a folder, or folders), with its reason. */

@@ -48,6 +48,8 @@ export function emptySummary(overrides: Partial<SyncSummary> = {}): SyncSummary 
     copied: 0,
     bytes: 0,
     transferred: 0,
+    deferred: 0,
+    deferredBytes: 0,
     flagsUpdated: 0,
     expunged: 0,
     foldersDeleted: 0,

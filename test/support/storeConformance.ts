@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionLostError, StoreError } from '../../src/errors.js';
+import type { MessageFilter } from '../../src/store/messageFilter.js';
 import type { FolderRead, OptionalOperation, ReadBase, Store } from '../../src/store/types.js';
 import { globalId } from '../../src/sync/identity.js';
 
@@ -477,6 +478,23 @@ function bodyCases(ctx: ConformanceContext): void {
     expect(digest(fetched.bodies.get(uids[2]!)!)).toBe(digest(conformanceMessage(3)));
     expect(fetched.refused.size).toBe(0);
     expect([...(await store.existingUids(wanted))].sort((x, y) => x - y)).toEqual([uids[0], uids[2]]);
+  });
+
+  it('searchHeldBack names exactly the messages a filter holds back (IMAP SEARCH rules: strict sizes, days)', async () => {
+    const { fx, store, fresh } = ctx;
+    const folder = fresh();
+    // Noon UTC: the same day in any server time zone within ±11 hours.
+    const day = (d: number): Date => new Date(Date.UTC(2025, 4, d, 12, 0, 0));
+    const uids = await fx.seed(folder, [1, 2, 3, 4].map((n) => ({ raw: conformanceMessage(n, n === 2 ? 300 : n === 4 ? 100 : 3), internalDate: day(n) })));
+    await store.readFolder(folder, { readOnly: true, base: null, verify: false });
+    const sizes = (await fx.messages(folder)).map((m) => m.body.length);
+    const sorted = async (filter: MessageFilter): Promise<number[]> => [...(await store.searchHeldBack(filter))].sort((x, y) => x - y);
+    expect(await sorted({ maxSize: sizes[3]! })).toEqual([uids[1]]); // a message of exactly maxSize is not held back
+    expect(await sorted({ minSize: sizes[3]! })).toEqual([uids[0], uids[2]]);
+    expect(await sorted({ since: '2025-05-02', before: '2025-05-04' })).toEqual([uids[0], uids[3]]);
+    expect(await sorted({ maxSize: sizes[3]!, since: '2025-05-03' })).toEqual([uids[0], uids[1]]);
+    expect(await sorted({ before: '2020-01-01' })).toEqual(uids);
+    expect(await sorted({ since: '2020-01-01' })).toEqual([]);
   });
 
   it('fetchBodies refuses a body far larger than the size it was asked with, and returns the others', async () => {

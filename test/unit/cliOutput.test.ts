@@ -124,6 +124,15 @@ describe('summary', () => {
     expect(formatSummary({ ...s, mode: 'copy' }, { stats: false })).toContain('  copied:         3 messages (2.0 kB)');
   });
 
+  it('deferred: one row with count and bytes when the filter held messages back, the JSON always counts them, exit 0', () => {
+    const s = emptySummary({ copied: 3, bytes: 2048, deferred: 2, deferredBytes: 3_000_000 });
+    expect(formatSummary(s, { stats: false })).toContain('  deferred:       2 messages (3.0 MB) held back by the message filter (replimap status lists them)');
+    expect(formatSummary({ ...s, dryRun: true }, { stats: false }).join('\n')).toContain('would defer:    2 messages');
+    expect(formatSummary(emptySummary(), { stats: false }).join('\n')).not.toContain('defer');
+    const json = summaryToJson(s, { exitCode: exitCodeForSummary(s), a: 'a', b: 'b', statePath: '/s', warnings: [], plan: [] });
+    expect([json.ok, json.deferred, json.deferredBytes]).toEqual([true, 2, 3_000_000]);
+  });
+
   it('rollbacks: one row naming folder and side, and in the JSON', () => {
     const rollbacks = [{ folder: 'INBOX', side: 'B' as const }, { folder: 'Work', side: 'A' as const }];
     const lines = formatSummary(emptySummary({ mode: 'mirror', rollbacks }), { stats: false });

@@ -44,6 +44,7 @@ describe('replimap --version / --help', () => {
       '--mode', '--state', '--dry-run', '--include', '--exclude', '--json', '--quiet', '--verbose', '--stats',
       '--password-a-file', '--password-b-file', '--password-a-command', '--password-b-command', '--tls-ca',
       '--insecure', '--delete-folders', '--force', '--full', '--connections', '--timeout', '--allow-size-mismatch',
+      '--max-size', '--min-size', '--since', '--before',
     ]) {
       expect(h.stdout.text).toContain(opt);
     }
@@ -120,6 +121,13 @@ describe('usage errors exit 2 with one line', () => {
       'replimap: B: --password-b-command failed with exit status 7',
     );
   });
+  it('a bad size or day, or filter bounds that let nothing through', async () => {
+    expect(await usage(['sync', '--max-size', '10MB', A, B])).toMatch(/--max-size.*expected a size/);
+    expect(await usage(['sync', '--since', '2026-02-30', A, B])).toMatch(/--since.*expected a day/);
+    expect(await usage(['sync', '--min-size', '2M', '--max-size', '1M', A, B])).toMatch(/--min-size .* is above --max-size/);
+    expect(await usage(['sync', '--since', '10d', '--before', '20d', A, B])).toMatch(/--since .* is not before --before/);
+  });
+
   it('list without a password cites list\'s own options', async () => {
     expect(await usage(['list', A], { HOME: '/home/test' })).toBe(
       'replimap: A: no password: set REPLIMAP_PASSWORD_A, or use --password-file / --password-command',
@@ -164,6 +172,16 @@ describe('the job handed to the engine', () => {
     expect(await h.run('sync', '-q', A, B)).toBe(0);
     expect(await h.run('sync', '-q', '--timeout', '7', A, B)).toBe(0);
     expect(h.jobs.map((j) => [(j.a as ImapStoreSpec).timeoutMs, (j.b as ImapStoreSpec).timeoutMs])).toEqual([[60_000, 60_000], [7_000, 7_000]]);
+  });
+
+  it('the message filter reaches the engine, days resolved from today; none by default', async () => {
+    const h = cliHarness({ env: withPasswords, now: () => new Date('2026-11-30T23:30:00Z') });
+    expect(await h.run('sync', '-q', A, B)).toBe(0);
+    expect(await h.run('sync', '-q', '--max-size', '10M', '--min-size', '500k', '--since', '90d', '--before', '2026-11-01', A, B)).toBe(0);
+    expect(h.jobs.map((j) => j.options.messageFilter)).toEqual([
+      undefined,
+      { maxSize: 10_485_760, minSize: 512_000, since: '2026-09-01', before: '2026-11-01' },
+    ]);
   });
 
   it('--allow-size-mismatch reaches both stores; off by default', async () => {

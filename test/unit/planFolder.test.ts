@@ -942,3 +942,39 @@ describe('planFolder: records that know their global id hashes a Message-ID (byM
     expect(old.reusedUids).toEqual([]);
   });
 });
+
+describe('planFolder: the message filter (heldBack)', () => {
+  it('defers a held-back copy: a one-sided deferred record with its size, counted, no append', () => {
+    const p = plan({ a: snap([1, [], 'g', 10], [2, [], 'h', 5000]), heldBack: { a: new Set([2]) } });
+    expect(p.appends.map((x) => x.uid)).toEqual([1]);
+    expect(p.records).toEqual([{ ...recM(2, 0, 'h'), status: 'deferred', size: 5000 }]);
+    expect(p.deferred).toEqual({ a: { messages: 1, bytes: 5000 }, b: { messages: 0, bytes: 0 } });
+  });
+
+  it('copies a deferred record the filter no longer holds back, and keeps it deferred while it does', () => {
+    const deferred: MessageRecord = { ...rec(2, 0, 'h'), status: 'deferred', size: 5000 };
+    const input = { records: [deferred], a: snap([2, []]) };
+    expect(plan(input).appends.map((x) => [x.uid, x.gid])).toEqual([[2, 'h']]);
+    // Its size comes from the snapshot (the read phase gives it the record's).
+    const still = plan({ ...input, a: snap([2, [], undefined, 5000]), heldBack: { a: new Set([2]) } });
+    expect([still.appends, still.records]).toEqual([[], [{ ...rec(2, 0, 'h'), status: 'deferred', size: 5000 }]]);
+  });
+
+  it('mirror: a held-back A message pairs with B\'s copy, and deletes nothing on B', () => {
+    const p = plan({ mode: 'mirror', a: snap([1, [], 'g', 5000]), b: snap([7, [], 'g', 5000], [8, [], 'x', 3]), heldBack: { a: new Set([1]) } });
+    expect(p.records).toEqual([recM(1, 7, 'g')]);
+    expect(p.expunges.map((e) => e.uid)).toEqual([8]);
+    expect(p.deferred).toBeUndefined();
+  });
+
+  it('a held-back UID already on both sides is left alone; B\'s held-back UIDs do not matter in copy mode', () => {
+    const p = plan({ records: [rec(1, 7, 'g')], a: snap([1, []]), b: snap([7, []], [9, [], 'z', 4]), heldBack: { a: new Set([1]), b: new Set([9]) } });
+    expect([p.appends, p.records, p.deferred]).toEqual([[], [recM(0, 9, 'z'), rec(1, 7, 'g')], undefined]);
+  });
+
+  it('two-way: defers from either side', () => {
+    const p = plan({ mode: 'two-way', a: snap([1, [], 'g', 5000]), b: snap([9, [], 'z', 6000], [10, [], 'y', 3]), heldBack: { a: new Set([1]), b: new Set([9]) } });
+    expect(p.appends.map((x) => [x.from, x.uid])).toEqual([['b', 10]]);
+    expect(p.records).toEqual([{ ...recM(0, 9, 'z'), status: 'deferred', size: 6000 }, { ...recM(1, 0, 'g'), status: 'deferred', size: 5000 }]);
+  });
+});

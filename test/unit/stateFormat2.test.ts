@@ -179,6 +179,50 @@ describe('the Message-ID mark (%mid)', () => {
   });
 });
 
+describe('deferred sizes (%size) and the message filter line', () => {
+  const deferred: MessageRecord[] = [
+    { ...rec(2, 0, 'g2', ['\\Seen']), status: 'deferred', size: 123456, byMessageId: true },
+    { ...rec(0, 14, 'g4'), held: 'rollback', status: 'deferred', size: 0 },
+    { ...rec(3, 0, 'g3'), status: 'pending' },
+  ];
+
+  it('round-trips a deferred record\'s size through the journal and the file; hasPendingRecords tells pending from deferred', async () => {
+    const { s, expected } = await journaled(deferred);
+    await s.commit();
+    await s.close();
+    const lines = (await readFile(at.path, 'utf8')).split('\n');
+    expect(lines).toEqual(expect.arrayContaining(['2 0 g2 %status:deferred %size:123456 %mid \\Seen', '0 14 g4 %held:rollback %status:deferred %size:0', '3 0 g3 %status:pending']));
+    const u = await SyncState.open(at.path, ID);
+    expect(u.folder('F', 'F')!.hasPendingRecords()).toBe(true); // unparsed: a byte search
+    expect(snapshot(u)).toEqual(expected);
+    u.apply({ op: 'del', ...F, uidA: 3, uidB: 0 });
+    expect(u.folder('F', 'F')!.hasPendingRecords()).toBe(false);
+    expect(u.folder('F', 'F')!.hasUnsyncedRecords()).toBe(true);
+    await u.close();
+  });
+
+  it('a size token anywhere but after %status:deferred is damage', async () => {
+    await expectLineDiscardsSection('2 0 g2 %status:pending %size:12', 'bad percent-encoding in flag "%size:12"');
+    await expectLineDiscardsSection('2 0 g2 %status:deferred %size:1x', 'bad size');
+  });
+
+  it('records the filter of the last complete run in the header, and none when it had none', async () => {
+    const s = await SyncState.open(at.path, ID);
+    expect(s.messageFilter).toBe('');
+    s.setMessageFilter('max-size=1048576');
+    await s.commit();
+    await s.close();
+    expect(await readFile(at.path, 'utf8')).toContain('\nfilter "max-size=1048576"\n');
+    const t = await SyncState.open(at.path, ID);
+    expect(t.messageFilter).toBe('max-size=1048576');
+    t.setMessageFilter('');
+    await t.commit();
+    await t.close();
+    expect(await readFile(at.path, 'utf8')).not.toContain('filter');
+    await rm(at.path);
+  });
+});
+
 describe('the identity-rule version', () => {
   it('is the current rule in a new state, written after the generation', async () => {
     const s = await SyncState.open(at.path, ID);

@@ -60,6 +60,9 @@ export function formatSummary(summary: SyncSummary, options: SummaryOptions): st
     row(dry ? 'would expunge' : 'expunged', `${plural(summary.expunged, 'message')}${perSide('expunged', 'on')}`);
   }
   row(summary.mode === 'two-way' ? 'already synced' : 'already on B', plural(summary.skipped, 'message'));
+  if ((summary.deferred ?? 0) > 0) {
+    row(dry ? 'would defer' : 'deferred', `${plural(summary.deferred, 'message')} (${formatBytes(summary.deferredBytes)}) held back by the message filter (replimap status lists them)`);
+  }
   const withheld = summary.withheld ?? [];
   if ((summary.deletionsWithheld ?? 0) > 0 || withheld.length > 0) {
     const folders = withheld.filter((w) => w.what === 'folders').reduce((sum, w) => sum + w.count, 0);
@@ -132,6 +135,8 @@ export function summaryToJson(summary: SyncSummary, ctx: JsonSummaryContext): Re
     flagsUpdated: summary.flagsUpdated,
     expunged: summary.expunged,
     skipped: summary.skipped,
+    deferred: summary.deferred ?? 0,
+    deferredBytes: summary.deferredBytes ?? 0,
     ...(summary.bySide && { bySide: { a: { ...summary.bySide.a }, b: { ...summary.bySide.b } } }),
     deletionsWithheld: summary.deletionsWithheld ?? 0,
     withheld: (summary.withheld ?? []).map((w) => ({ ...w })),

@@ -6,6 +6,7 @@
 
 import { ConnectionLostError } from '../../errors.js';
 import { ImapCommandError } from './commandError.js';
+import type { MessageFilter } from '../messageFilter.js';
 import type { ImapStoreSpec } from '../spec.js';
 import type {
   AppendMessage,
@@ -37,7 +38,7 @@ import { listFolders } from './listFolders.js';
 import { paceWrites } from './pacedWrites.js';
 import { appendMessages } from './multiAppend.js';
 import { fetchEnvelopes, readFolder } from './readFolder.js';
-import { searchUidsIn } from './searchUids.js';
+import { searchHeldBack, searchUidsIn } from './searchUids.js';
 import { selectFolder } from './selectFolder.js';
 import { ImapSession } from './session.js';
 import { expungeUids, storeFlags } from './storeFlags.js';
@@ -310,6 +311,10 @@ export class ImapStore implements Store {
       for (const uid of await searchUidsIn(this.live, folder, set)) if (wanted.has(uid)) found.add(uid);
     }
     return found;
+  }
+
+  searchHeldBack(filter: MessageFilter): Promise<Set<number>> {
+    return searchHeldBack(this.live, this.selected, filter);
   }
 
   append(folder: string, messages: AppendMessage[]): Promise<AppendResult> {

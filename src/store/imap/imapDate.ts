@@ -13,6 +13,12 @@ export function formatImapDateTime(date: Date): string {
   return `${day}-${MONTHS[date.getUTCMonth()]}-${date.getUTCFullYear()} ${time} +0000`;
 }
 
+/** A day (YYYY-MM-DD) as a SEARCH date ("1-Sep-2026"). */
+export function searchDate(day: string): string {
+  const [year, month, date] = day.split('-').map(Number);
+  return `${date}-${MONTHS[month! - 1]}-${year}`;
+}
+
 /** Parses an IMAP date-time; undefined when the text is not one. */
 export function parseImapDateTime(text: string): Date | undefined {
   const match = /^\s*(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})\s*$/.exec(text);

@@ -9,6 +9,7 @@
 
 import { ConnectError, ConnectionLostError, StoreError } from '../../errors.js';
 import { lostConnectionRefusal, MAX_LOST_CONNECTIONS_PER_FETCH, maxBodyBytes } from '../readRules.js';
+import { heldBackBy, type MessageFilter } from '../messageFilter.js';
 import type {
   AppendMessage,
   AppendOutcome,
@@ -289,6 +290,14 @@ export class MemoryStore implements Store {
     return this.operation('existingUids', { uids }, () => {
       const folder = this.current();
       return new Set(uids.filter((uid) => folder.messages.has(uid)));
+    });
+  }
+
+  searchHeldBack(filter: MessageFilter): Promise<Set<number>> {
+    return this.operation('searchHeldBack', {}, () => {
+      const out = new Set<number>();
+      for (const m of this.current().messages.values()) if (heldBackBy(filter, m.body.length, m.internalDate)) out.add(m.uid);
+      return out;
     });
   }
 
