@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseDuration } from '../config/duration.js';
 import { DEFAULT_TIMEOUT_MS } from '../store/spec.js';
 import type { CliContext } from './context.js';
 
@@ -30,6 +31,10 @@ export interface SyncCommandOptions {
   timeout: number;
   /** Copy a body shorter than its RFC822.SIZE (with a warning) instead of failing that message. */
   allowSizeMismatch: boolean;
+  /** --priority globs, in the order given. */
+  priority: string[];
+  /** --max-time in ms. */
+  maxTimeMs?: number;
 }
 
 export interface ListCommandOptions {
@@ -88,6 +93,12 @@ function parseTimeout(value: string): number {
     throw new InvalidArgumentError(`expected a whole number of seconds from 1 to ${MAX_TIMEOUT_SECONDS}`);
   }
   return n;
+}
+
+function parseMaxTime(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new InvalidArgumentError('expected a duration such as 90s, 10m, 1h or 1h30m');
+  return ms;
 }
 
 const TIMEOUT_HELP = 'give up on a server silent this many seconds (connecting, or answering a command)';
@@ -175,6 +186,12 @@ function addSyncCommand(program: Command, handlers: CommandHandlers): void {
       DEFAULT_CONNECTIONS,
     )
     .option('--timeout <seconds>', TIMEOUT_HELP, parseTimeout, DEFAULT_TIMEOUT_SECONDS)
+    .option('--priority <glob>', 'sync folders matching this glob first (repeatable, in the order given; then INBOX, Sent, Drafts, the rest)', collect)
+    .option(
+      '--max-time <duration>',
+      'stop starting new work after this long (90s, 10m, 1h); the state is saved, exit 0, and the summary says what is left for the next run',
+      parseMaxTime,
+    )
     .option(
       '--allow-size-mismatch',
       'copy a message whose body is shorter than the size the server announced (with a warning) ' +
@@ -204,6 +221,8 @@ function syncOptions(raw: RawOptions): SyncCommandOptions {
     connections: raw.connections as number,
     timeout: raw.timeout as number,
     allowSizeMismatch: raw.allowSizeMismatch === true,
+    priority: (raw.priority as string[] | undefined) ?? [],
+    ...(typeof raw.maxTime === 'number' && { maxTimeMs: raw.maxTime }),
   };
 }
 

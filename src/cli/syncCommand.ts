@@ -23,6 +23,7 @@ function checkSyncOptions(options: SyncCommandOptions): void {
   for (const glob of [...options.include, ...options.exclude]) {
     if (glob.trim() === '') throw new UsageError('--include/--exclude need a non-empty glob');
   }
+  if (options.priority.some((glob) => glob.trim() === '')) throw new UsageError('--priority needs a non-empty glob');
 }
 
 interface PreparedJob {
@@ -78,6 +79,8 @@ async function prepareSyncJob(
       force: options.force,
       full: options.full,
       connections: options.connections,
+      ...(options.priority.length > 0 && { priority: options.priority }),
+      ...(options.maxTimeMs !== undefined && { maxTimeMs: options.maxTimeMs }),
       ...commitInterval(env),
     },
   };
@@ -141,7 +144,8 @@ export async function runSyncCommand(
       plan: [...reporter.plan],
     });
     ctx.stdout.write(`${toJsonText(json)}\n`);
-  } else if (!options.quiet || exitCode !== ExitCode.Ok) {
+  } else if (!options.quiet || exitCode !== ExitCode.Ok || summary.left !== undefined) {
+    // -q: a run --max-time cut short is not all done; its summary says what is left.
     ctx.stdout.write(`${formatSummary(summary, { stats: options.stats }).join('\n')}\n`);
   }
   return exitCode;

@@ -19,6 +19,7 @@ import { expectedStatusOfB, type ExpectedStatus } from './ownWrites.js';
 import { mayWrite, sideLabel, SIDES, type Side } from './side.js';
 import type { PairPlan } from './planAccount.js';
 import type { TransferAction } from './planTypes.js';
+import type { TimeBudget } from './timeBudget.js';
 import type { FolderResult, SideWork, SyncObserver, SyncOptions, Withholding } from './types.js';
 
 export interface PairExecuteContext {
@@ -27,6 +28,8 @@ export interface PairExecuteContext {
   observer: SyncObserver;
   signal?: AbortSignal;
   onBatchDone?: () => Promise<void>;
+  /** --max-time (see timeBudget.ts). */
+  budget?: TimeBudget;
 }
 
 export interface PairResult extends FolderResult {
@@ -67,8 +70,8 @@ export async function recordPass(ctx: PairExecuteContext, pair: PairPlan, transf
   const counts = { transfersIn: into, movedOut: out };
   if (ctx.options.dryRun) return { label, pair, ...counts };
   const job: FolderExecution = { ...execution(pair), transfersIn: into.map((t) => t.copy), movedOut: out.map((t) => t.source.record) };
-  const { state, observer, signal, onBatchDone } = ctx;
-  return { label, pair, ...counts, acting: await recordPlanned({ mode: ctx.options.mode, state, observer, signal, onBatchDone }, job) };
+  const { state, observer, signal, onBatchDone, budget } = ctx;
+  return { label, pair, ...counts, acting: await recordPlanned({ mode: ctx.options.mode, state, observer, signal, onBatchDone, budget }, job) };
 }
 
 /**

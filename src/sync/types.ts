@@ -2,7 +2,7 @@
 // engine reports while it works, and the summary it returns.
 
 import type { StoreSpec } from '../store/spec.js';
-import type { StoreStats } from '../store/types.js';
+import type { SpecialUse, StoreStats } from '../store/types.js';
 
 export type SyncMode = 'copy' | 'mirror' | 'two-way';
 
@@ -26,6 +26,10 @@ export interface SyncOptions {
   connections: number;
   /** How often a long run commits its state (default 60 s). */
   commitIntervalMs?: number;
+  /** --priority: globs (as --include) of folders read and acted on first, in this order (see folderOrder.ts). */
+  priority?: string[];
+  /** --max-time: the act phase starts no new batch after this many ms from the run's start (see timeBudget.ts). */
+  maxTimeMs?: number;
 }
 
 /** Exact work found in one folder pair once it has been read and planned. */
@@ -148,8 +152,24 @@ export interface SyncSummary {
   reassigned?: (ReassignedUid & { folder: string })[];
   failed: MessageFailure[];
   warnings: string[];
+  /** --max-time: what the spent budget left for the next run (absent when it left nothing). */
+  left?: SyncLeft;
   elapsedMs: number;
   stats: { a: StoreStats; b: StoreStats };
+}
+
+/** Work a spent --max-time budget kept from starting: the next run does it (see timeBudget.ts). */
+export interface SyncLeft {
+  /** Copies not made (server-side transfers included). */
+  messages: number;
+  /** Their bytes (a transfer's: 0, no body is sent). */
+  bytes: number;
+  /** Folder pairs with any of this work left. */
+  folders: number;
+  /** Message deletions not made. */
+  deletions: number;
+  /** Folder deletions not made. */
+  folderDeletions: number;
 }
 
 /** What the CLI hands to the engine. */
@@ -177,4 +197,6 @@ export interface FolderPairJob {
   rescanB: boolean;
   /** Mirror: why none of this pair's deletions may happen in this run (the account-wide count); --force overrides. */
   withholdAll?: string;
+  /** A's special-use attribute (the act phase's priority order: see folderOrder.ts). */
+  specialUse?: SpecialUse;
 }
