@@ -128,6 +128,27 @@ describe('--max-time on the engine', () => {
     for (const folder of FOLDERS) expect(contents(w.b, folder)).toEqual(contents(w.a, folder));
   });
 
+  it('mirror: server-side moves are batches too (one group per source folder); one left over is done next run, no body sent', async () => {
+    const w = bigWorld();
+    await sync(w, { mode: 'mirror' });
+    const moveOnA = (from: string, n: number): void => {
+      const uids = w.a.messages(from).slice(0, n).map((m) => m.uid);
+      w.a.copy(from, uids, 'Lists/dev');
+      w.a.expunge(from, uids);
+    };
+    moveOnA('INBOX', 4);
+    moveOnA('Sent', 3);
+    const cut = await sync(w, { mode: 'mirror', maxTimeMs: 0 });
+    expect(cut.failures).toEqual([]);
+    expect([cut.summary.copied, cut.summary.bytes]).toEqual([0, 0]);
+    // The first group (4 or 3 moves) went; the other is left, with no bytes to send.
+    expect([[4, 3], [3, 4]]).toContainEqual([cut.summary.transferred, cut.summary.left?.messages]);
+    expect(cut.summary.left).toMatchObject({ bytes: 0, folders: 1 });
+    const done = await sync(w, { mode: 'mirror' });
+    expect([done.summary.copied, done.summary.transferred, done.summary.left, done.failures]).toEqual([0, 7 - cut.summary.transferred, undefined, []]);
+    for (const folder of FOLDERS) expect(contents(w.b, folder)).toEqual(contents(w.a, folder));
+  });
+
   it('two-way: a budget of 0 a run, both directions, until both sides hold the same mail', async () => {
     const a = new MemoryServer();
     const b = new MemoryServer({ firstUidValidity: 7000n });
