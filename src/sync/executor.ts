@@ -459,7 +459,7 @@ function splitByEnvelope(
  * such twins by UID order on both sides (matchByGid), so the target must
  * receive them in their source's order.
  */
-export function newestFirst(envelopes: CopyEnvelopes, copies: readonly CopyAction[]): CopyAction[] {
+function newestFirst(envelopes: CopyEnvelopes, copies: readonly CopyAction[]): CopyAction[] {
   const date = (a: CopyAction): number => envelopes.get(a.uid)?.internalDate.getTime() || 0;
   const sorted = copies
     .map((action) => ({ action, at: date(action) }))
