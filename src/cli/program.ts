@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseRate } from '../config/rate.js';
 import { parseDay, parseSize } from '../config/filterArgs.js';
 import type { MessageFilter } from '../store/messageFilter.js';
+import { parseDuration } from '../config/duration.js';
 import { DEFAULT_TIMEOUT_MS } from '../store/spec.js';
 import type { CliContext } from './context.js';
 
@@ -39,6 +40,10 @@ export interface SyncCommandOptions {
   bwlimit?: number;
   /** --max-size, --min-size, --since, --before (days resolved when parsed); empty: none. */
   messageFilter: MessageFilter;
+  /** --priority globs, in the order given. */
+  priority: string[];
+  /** --max-time in ms. */
+  maxTimeMs?: number;
 }
 
 export interface StatusCommandOptions {
@@ -121,6 +126,12 @@ function asArgument<T>(parse: (text: string) => T): (text: string) => T {
       throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
     }
   };
+}
+
+function parseMaxTime(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new InvalidArgumentError('expected a duration such as 90s, 10m, 1h or 1h30m');
+  return ms;
 }
 
 const TIMEOUT_HELP = 'give up on a server silent this many seconds (connecting, or answering a command)';
@@ -212,6 +223,12 @@ function addSyncCommand(program: Command, handlers: CommandHandlers, now: () => 
       DEFAULT_CONNECTIONS,
     )
     .option('--timeout <seconds>', TIMEOUT_HELP, parseTimeout, DEFAULT_TIMEOUT_SECONDS)
+    .option('--priority <glob>', 'sync folders matching this glob first (repeatable, in the order given; then INBOX, Sent, Drafts, the rest)', collect)
+    .option(
+      '--max-time <duration>',
+      'stop starting new work after this long (90s, 10m, 1h); the state is saved, exit 0, and the summary says what is left for the next run',
+      parseMaxTime,
+    )
     .option(
       '--allow-size-mismatch',
       'copy a message whose body is shorter than the size the server announced (with a warning) ' +
@@ -259,6 +276,8 @@ function syncOptions(raw: RawOptions): SyncCommandOptions {
       ...(typeof raw.since === 'string' && { since: raw.since }),
       ...(typeof raw.before === 'string' && { before: raw.before }),
     },
+    priority: (raw.priority as string[] | undefined) ?? [],
+    ...(typeof raw.maxTime === 'number' && { maxTimeMs: raw.maxTime }),
   };
 }
 

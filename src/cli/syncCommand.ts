@@ -31,6 +31,7 @@ function checkSyncOptions(options: SyncCommandOptions): void {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  if (options.priority.some((glob) => glob.trim() === '')) throw new UsageError('--priority needs a non-empty glob');
 }
 
 interface PreparedJob {
@@ -94,6 +95,8 @@ async function prepareSyncJob(
       full: options.full,
       connections: options.connections,
       ...(isActiveFilter(options.messageFilter) && { messageFilter: options.messageFilter }),
+      ...(options.priority.length > 0 && { priority: options.priority }),
+      ...(options.maxTimeMs !== undefined && { maxTimeMs: options.maxTimeMs }),
       ...commitInterval(env),
     },
   };
@@ -157,7 +160,8 @@ export async function runSyncCommand(
       plan: [...reporter.plan],
     });
     ctx.stdout.write(`${toJsonText(json)}\n`);
-  } else if (!options.quiet || exitCode !== ExitCode.Ok) {
+  } else if (!options.quiet || exitCode !== ExitCode.Ok || summary.left !== undefined) {
+    // -q: a run --max-time cut short is not all done; its summary says what is left.
     ctx.stdout.write(`${formatSummary(summary, { stats: options.stats }).join('\n')}\n`);
   }
   return exitCode;

@@ -22,7 +22,7 @@ import { runFolderJobs } from './folderJobs.js';
 import { noWork } from './executor.js';
 import { copyPass, deletePass, describeTransfers, recordPass, type PairActing, type PairExecuteContext, type PairResult } from './pairExecute.js';
 import { readSizes } from './sizeQuestions.js';
-import { markTransfersUnsettled, transferGroup, transferGroups } from './transferExecute.js';
+import { markTransfersUnsettled, transferGroup, transferGroups, type TransferGroup } from './transferExecute.js';
 import type { TransferFeatures } from './planTransfers.js';
 import { readFolderPair } from './pairRead.js';
 import { planAccount, planPair, type AccountPlan, type PairPlan } from './planAccount.js';
@@ -30,6 +30,8 @@ import { recordOwnWritesOnB } from './ownWrites.js';
 import { cutConnectionsOnAbort, interruptedBy, isInterruption } from './interruption.js';
 import { PeriodicCommit } from './periodicCommit.js';
 import { sideLabel, SIDES } from './side.js';
+import { priorityOrder } from './folderOrder.js';
+import { TimeBudget } from './timeBudget.js';
 import { planFolders, type AccountFolderPlan, type FolderPlanningInput, type KnownPair } from './planFolders.js';
 import type { FolderPairJob, MessageFailure, SideWork, SyncJob, SyncMode, SyncObserver, SyncSummary } from './types.js';
 
@@ -47,11 +49,15 @@ interface RunContext {
   stores: Store[];
   open: (label: 'A' | 'B') => Store;
   signal: AbortSignal | undefined;
+  /** --max-time: asked before each batch of the act phase. */
+  budget: TimeBudget;
 }
 
-export async function runSync(job: SyncJob, observer: SyncObserver, signal?: AbortSignal): Promise<SyncSummary> {
+/** `now`: the clock --max-time is measured with (tests give their own). */
+export async function runSync(job: SyncJob, observer: SyncObserver, signal?: AbortSignal, now: () => number = Date.now): Promise<SyncSummary> {
   const started = Date.now();
   const { options } = job;
+  const budget = new TimeBudget(options.maxTimeMs === undefined ? undefined : now() + options.maxTimeMs, now);
   if (options.deleteFolders && options.mode !== 'mirror') throw new UsageError('--delete-folders needs --mode mirror');
 
   const state = await SyncState.open(
@@ -68,7 +74,7 @@ export async function runSync(job: SyncJob, observer: SyncObserver, signal?: Abo
     stores.push(store);
     return store;
   };
-  const ctx: RunContext = { job, state, summary, observer: collecting(observer, summary), stores, open, signal };
+  const ctx: RunContext = { job, state, summary, observer: collecting(observer, summary), stores, open, signal, budget };
   // A signal stops the run within seconds even if a server has gone silent.
   const disarmCut = cutConnectionsOnAbort(signal, stores);
   try {
@@ -124,10 +130,12 @@ async function syncAccount(ctx: RunContext): Promise<void> {
 
   await syncPairs(ctx, main, setup.ready.map((p) => p.job), setup.blocked);
 
-  // Folder deletions (mirror --delete-folders, two-way), last.
+  // Folder deletions (mirror --delete-folders, two-way), last; out of time, they are the next run's (planned again).
   if (!signal?.aborted) {
     for (const k of plan.keptOnB) observer.verbose(`keeping ${k.name} on B: ${k.why}`);
-    summary.foldersDeleted = await deleteFolders(main, state, plan.deletes, options.dryRun, observer);
+    const deletes = plan.deletes.length === 0 || options.dryRun || ctx.budget.mayStart() ? plan.deletes : [];
+    for (const d of plan.deletes.length > deletes.length ? plan.deletes : []) ctx.budget.leave(d.name, { folderDeletions: 1 });
+    summary.foldersDeleted = await deleteFolders(main, state, deletes, options.dryRun, observer);
     for (const withheld of plan.foldersWithheld) {
       summary.withheld.push(withheld);
       observer.warning(withheld.reason);
@@ -137,7 +145,8 @@ async function syncAccount(ctx: RunContext): Promise<void> {
   // The mode is recorded only by a complete run: an incomplete one must be redone as it was.
   // Withheld deletions leave a run incomplete too: after copy runs, the folders
   // that still hold copy mode's history must not be skipped as unchanged.
-  const complete = summary.failed.length === 0 && summary.withheld.length === 0;
+  if (ctx.budget.leftSomething) summary.left = { ...ctx.budget.left };
+  const complete = summary.failed.length === 0 && summary.withheld.length === 0 && summary.left === undefined;
   if (!options.dryRun && complete && !signal?.aborted) {
     state.setMode(options.mode);
     // Every pair was verified under the current rule only when no filter left some out.
@@ -241,10 +250,10 @@ async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[]
   // One budget of body bytes for every connection: memory stays bounded however many copy at once.
   const bodyBudget = new ByteBudget(BODY_BYTES_IN_FLIGHT);
   const actCtx: PairExecuteContext = {
-    state, options, observer, signal, onBatchDone: () => periodic.safePoint(), bodyBudget, waitingOutside: (wait) => periodic.outside(wait),
+    state, options, observer, signal, onBatchDone: () => periodic.safePoint(), bodyBudget, waitingOutside: (wait) => periodic.outside(wait), budget: ctx.budget,
   };
   const recorded: PairActing[] = [];
-  for (const pair of plan.pairs) recorded.push(await recordPass(actCtx, pair, plan.transfers));
+  for (const pair of actOrder(plan.pairs, options.priority ?? [])) recorded.push(await recordPass(actCtx, pair, plan.transfers));
   const transferred = await transferPass(ctx, run, plan, recorded);
   const finish = async (stores: StorePair, acting: PairActing, unconfirmed: ReadonlySet<string>): Promise<PairResult> => {
     const result = await deletePass(actCtx, acting, stores, unconfirmed);
@@ -283,7 +292,27 @@ async function transferPass(ctx: RunContext, run: PhaseRunner, plan: AccountPlan
   markTransfersUnsettled(plan.transfers, acting);
   // With several connections, each leaves the folder it moved into last: another may append to it next (see Store.closeFolder).
   const leave = ctx.job.options.connections > 1 ? (stores: StorePair) => stores.b.closeFolder() : undefined;
-  return (await run(transferGroups(plan.transfers), (stores, group) => transferGroup(group, acting, stores), leave)).flat();
+  const work = async (stores: StorePair, group: TransferGroup): Promise<string[]> => {
+    if (ctx.budget.mayStart()) return transferGroup(group, acting, stores);
+    // Out of time: the targets stay unsettled (statuses not recorded), so the next run plans these again.
+    ctx.budget.leave(group.label, { messages: group.transfers.length });
+    return [];
+  };
+  return (await run(transferGroups(plan.transfers), work, leave)).flat();
+}
+
+/**
+ * The pairs in the order the act phase works on them (folderOrder.ts): a
+ * pair's recency is the newest INTERNALDATE it copies, so the newest mail
+ * goes first across folders, folder by folder.
+ */
+function actOrder(pairs: readonly PairPlan[], priority: readonly string[]): PairPlan[] {
+  const newest = ({ plan, reading }: PairPlan): number =>
+    plan.appends.reduce((max, a) => {
+      const at = reading.envelopes[a.from].get(a.uid)?.internalDate.getTime() ?? NaN;
+      return at > max ? at : max; // an invalid date (NaN) never wins
+    }, -Infinity);
+  return priorityOrder(pairs, (p) => ({ name: p.reading.job.nameA, specialUse: p.reading.job.specialUse, recency: newest(p) }), priority);
 }
 
 /**

@@ -20,6 +20,7 @@ import type { CopyEnvelopes } from './copyEnvelopes.js';
 import { describeFlagDelta } from './flags.js';
 import { diffRecords, recordKey } from './recordDiff.js';
 import { mayWrite, sideLabel, SIDES, uidOn, uidsBySide, type Side } from './side.js';
+import type { TimeBudget } from './timeBudget.js';
 import { reassignUids } from './uidReassign.js';
 
 export interface FolderExecution {
@@ -64,6 +65,8 @@ export interface ExecutionContext {
   waitingOutside?: <T>(wait: () => Promise<T>) => Promise<T>;
   /** Body bytes in flight, shared by every connection of the run (absent: each folder's copies get their own). */
   bodyBudget?: ByteBudget;
+  /** --max-time: asked before each batch of copies and each side's deletions (none: no limit). */
+  budget?: TimeBudget;
 }
 
 /** What the executor did, with what the engine needs to know about its own writes to B. */
@@ -300,6 +303,13 @@ async function expunge(run: Execution, unconfirmed: ReadonlySet<string>, cannotD
       } else expunges.push(e);
     }
     if (expunges.length === 0) continue;
+    if (ctx.budget?.mayStart() === false) {
+      // Out of time: left for the next run (its records stay, its statuses are not recorded).
+      waiting += expunges.length;
+      ctx.budget.leave(job.label, { deletions: expunges.length });
+      ctx.observer.verbose(`${job.label}: ${expunges.length} deletions on ${sideLabel(side)} left for the next run (--max-time)`);
+      continue;
+    }
     let reason = refusal(ctx, side) ?? (cannotDelete === undefined ? undefined : `not expunged: ${cannotDelete}`);
     if (reason === undefined) {
       try {
@@ -340,7 +350,7 @@ async function copyFrom(run: Execution, from: Side, unreturned: Unreturned[]): P
     ctx.state.apply({ op: 'put', nameA: job.nameA, nameB: job.nameB, record: onlyOnSource(action) });
     unreturned.push({ uid: action.uid, missing: 'envelope' });
   }
-  const copy = await copyInBatches(run, ready, unreturned);
+  const copy = await copyInBatches(run, newestFirst(job.envelopes[from], ready), unreturned);
   const to = run.result.bySide[actions[0]!.to];
   run.result.copied += copy.copied;
   run.result.bytes += copy.bytes;
@@ -447,6 +457,30 @@ function splitByEnvelope(
   return { ready, withoutEnvelope };
 }
 
+/**
+ * Copies by INTERNALDATE, newest first (issue 9 §1: the newest mail arrives
+ * first); ties by UID. Copies sharing a global id keep their UID order among
+ * the places they take: a run that died before recording its appends pairs
+ * such twins by UID order on both sides (matchByGid), so the target must
+ * receive them in their source's order.
+ */
+function newestFirst(envelopes: CopyEnvelopes, copies: readonly CopyAction[]): CopyAction[] {
+  const date = (a: CopyAction): number => envelopes.get(a.uid)?.internalDate.getTime() || 0;
+  const sorted = copies
+    .map((action) => ({ action, at: date(action) }))
+    .sort((x, y) => y.at - x.at || x.action.uid - y.action.uid)
+    .map((k) => k.action);
+  const twins = new Map<string, CopyAction[]>();
+  for (const a of sorted) {
+    const list = twins.get(a.gid);
+    if (list === undefined) twins.set(a.gid, [a]);
+    else list.push(a);
+  }
+  const inUidOrder = new Map([...twins].filter(([, list]) => list.length > 1).map(([gid, list]) => [gid, [...list].sort((x, y) => x.uid - y.uid)]));
+  if (inUidOrder.size === 0) return sorted;
+  return sorted.map((a) => inUidOrder.get(a.gid)?.shift() ?? a);
+}
+
 /** A copy's key in Execution.confirmed: one copy per source UID in a pair's plan. */
 function copyKey(action: CopyAction): string {
   return `${action.from}\u0000${action.uid}`;
@@ -489,6 +523,11 @@ async function copyInBatches(run: Execution, copies: readonly CopyAction[], unre
   try {
     for (let i = 0; i < batches.length; i++) {
       const batch = batches[i]!;
+      if (next === undefined && ctx.budget?.mayStart() === false) {
+        leaveForNextRun(run, batches.slice(i));
+        out.interrupted = true;
+        break;
+      }
       // Fetched while the other side stored the previous batch, or (when the budget had no room then) now.
       const current = next ?? (await fetchWithin(budget, source, batch, ctx.waitingOutside));
       next = undefined;
@@ -498,7 +537,8 @@ async function copyInBatches(run: Execution, copies: readonly CopyAction[], unre
           out.interrupted = true;
           break;
         }
-        if (i + 1 < batches.length) next = fetchIfRoom(budget, source, batches[i + 1]!);
+        // The next batch is fetched early only when it may start (a fetch is its start).
+        if (i + 1 < batches.length && ctx.budget?.mayStart() !== false) next = fetchIfRoom(budget, source, batches[i + 1]!);
         await storeBatch(run, readyToSend(run, batch, fetched, unreturned), out);
       } finally {
         current.hold.release();
@@ -528,6 +568,18 @@ async function storeBatch(run: Execution, toSend: { action: CopyAction; message:
   await ctx.state.flush();
   ctx.observer.progress(job.label, done.messages, done.bytes);
   if (ctx.onBatchDone) await ctx.onBatchDone();
+}
+
+/**
+ * Batches a spent --max-time budget keeps from starting: counted as left. Their
+ * records stay as the record pass left them (a known message pending, a new one
+ * absent: the folder's statuses are not recorded, so its next read finds it again).
+ */
+function leaveForNextRun(run: Execution, batches: readonly (readonly CopyAction[])[]): void {
+  const copies = batches.flat();
+  const bytes = copies.reduce((sum, a) => sum + a.size, 0);
+  run.ctx.budget?.leave(run.job.label, { messages: copies.length, bytes });
+  run.ctx.observer.verbose(`${run.job.label}: ${copies.length} copies (${bytes} bytes) left for the next run (--max-time)`);
 }
 
 /** Each copy of a batch as its target answered: paired with its new UID, or a failure kept one-sided. */

@@ -21,7 +21,7 @@ export interface KnownPair extends FolderPairName {
 }
 
 export interface FolderPlanningInput {
-  options: Pick<SyncOptions, 'mode' | 'dryRun' | 'deleteFolders' | 'force' | 'full' | 'filter'>;
+  options: Pick<SyncOptions, 'mode' | 'dryRun' | 'deleteFolders' | 'force' | 'full' | 'filter' | 'priority'>;
   a: FolderSide;
   b: FolderSide;
   /** Every pair the state knows. */
@@ -100,7 +100,7 @@ export interface AccountFolderPlan {
   creates: FolderAction[];
   /** Folders to subscribe to (the other side subscribes to their pair), with the pair's label. */
   subscribes: (FolderAction & { label: string })[];
-  /** Pairs to read, plan and sync, INBOX first. */
+  /** Pairs to read, plan and sync, in priority order (--priority, INBOX, \Sent, \Drafts, the most new mail first). */
   pairs: PairToSync[];
   /** Pairs left alone because neither side's status changed, with A's message count. */
   unchanged: { label: string; messages: number }[];

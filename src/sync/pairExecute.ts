@@ -20,6 +20,7 @@ import { expectedStatusOfB, type ExpectedStatus } from './ownWrites.js';
 import { mayWrite, sideLabel, SIDES, type Side } from './side.js';
 import type { PairPlan } from './planAccount.js';
 import type { TransferAction } from './planTypes.js';
+import type { TimeBudget } from './timeBudget.js';
 import type { FolderResult, SideWork, SyncObserver, SyncOptions, Withholding } from './types.js';
 
 export interface PairExecuteContext {
@@ -32,6 +33,8 @@ export interface PairExecuteContext {
   bodyBudget?: ByteBudget;
   /** Runs a wait for the body budget outside the periodic commits (see ExecutionContext.waitingOutside). */
   waitingOutside?: <T>(wait: () => Promise<T>) => Promise<T>;
+  /** --max-time (see timeBudget.ts). */
+  budget?: TimeBudget;
 }
 
 export interface PairResult extends FolderResult {
@@ -72,8 +75,8 @@ export async function recordPass(ctx: PairExecuteContext, pair: PairPlan, transf
   const counts = { transfersIn: into, movedOut: out };
   if (ctx.options.dryRun) return { label, pair, ...counts };
   const job: FolderExecution = { ...execution(pair), transfersIn: into.map((t) => t.copy), movedOut: out.map((t) => t.source.record) };
-  const { state, observer, signal, onBatchDone, bodyBudget, waitingOutside } = ctx;
-  return { label, pair, ...counts, acting: await recordPlanned({ mode: ctx.options.mode, state, observer, signal, onBatchDone, bodyBudget, waitingOutside }, job) };
+  const { state, observer, signal, onBatchDone, bodyBudget, waitingOutside, budget } = ctx;
+  return { label, pair, ...counts, acting: await recordPlanned({ mode: ctx.options.mode, state, observer, signal, onBatchDone, bodyBudget, waitingOutside, budget }, job) };
 }
 
 /**

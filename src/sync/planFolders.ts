@@ -9,12 +9,13 @@
 // folderSetup.ts and folderDeletion.ts carry the actions out.
 
 import type { FolderInfo, FolderStatus } from '../store/types.js';
-import { canonicalInbox, inboxFirst, isInbox } from '../store/names.js';
+import { canonicalInbox, isInbox } from '../store/names.js';
 import { selectFolders } from './folderFilter.js';
 import {
   isWithin, mapFolders, nameOn, namesOnBOfAFolders, pairLabel, withMissingParents, type FolderPairMapping, type FolderPairName, type FolderSide,
 } from './folderMap.js';
 import { translateFolderNameBack } from './folderName.js';
+import { priorityOrder } from './folderOrder.js';
 import type { AccountFolderPlan, FolderAction, FolderPlanningInput, FolderRename, KnownPair, PairToSync, WantedPair } from './folderPlanTypes.js';
 import { statusUnchanged } from './folderStatus.js';
 import { accountTotals, accountWithholding, checkDeletionLimit, checkFolderDeletionMessages, namesInBrief, type AccountFolderCount } from './mirrorGuard.js';
@@ -98,7 +99,7 @@ function subscriptions(wanted: readonly WantedPair[], side: Side): AccountFolder
     }));
 }
 
-/** The pairs to sync (INBOX first) and those unchanged since the state was written. */
+/** The pairs to sync (in priority order: see readOrder) and those unchanged since the state was written. */
 function pairsToSync(
   input: FolderPlanningInput,
   wanted: readonly WantedPair[],
@@ -114,7 +115,7 @@ function pairsToSync(
   const statusB = statusesOf(input.b);
   const withholdAll = options.mode === 'copy' ? new Map<string, AccountVerdict>() : accountCount(input.known, { a: statusA, b: statusB }, options, lost);
   const out: Pick<AccountFolderPlan, 'pairs' | 'unchanged'> = { pairs: [], unchanged: [] };
-  for (const { mapping: p, missing, recreated } of sortPairs(wanted)) {
+  for (const { mapping: p, missing, recreated } of readOrder(wanted, known, { a: statusA, b: statusB }, options.priority ?? [])) {
     const label = pairLabel(p);
     // A pair created again is forgotten first (AccountFolderPlan.forget): new to this run.
     const state = recreated === undefined ? known.get(key(p)) : undefined;
@@ -131,6 +132,7 @@ function pairsToSync(
       job: {
         nameA: p.nameA, nameB: p.nameB, label, missingOn: options.dryRun ? missing : [], rescanB,
         ...(withholding !== undefined && { withholdAll: withholding.reason, accountLoss: withholding.loss }),
+        ...(p.specialUse !== undefined && { specialUse: p.specialUse }),
       },
     });
   }
@@ -249,6 +251,27 @@ function foldersToDelete(
   return { deletes, foldersWithheld: [], keptOnB };
 }
 
-function sortPairs(pairs: readonly WantedPair[]): WantedPair[] {
-  return [...pairs].sort((x, y) => inboxFirst(x.mapping.nameA, y.mapping.nameA));
+/**
+ * The wanted pairs in priority order (folderOrder.ts). Before anything is read
+ * the run knows only LIST-STATUS: a pair's recency is the UIDs its sides gave
+ * out since the state was written (UIDNEXT growth; a side the state has no
+ * status for counts its messages), so the folders with the most new mail come first.
+ */
+function readOrder(
+  wanted: readonly WantedPair[],
+  known: ReadonlyMap<string, KnownPair>,
+  now: { a: Map<string, FolderStatus>; b: Map<string, FolderStatus> },
+  priority: readonly string[],
+): WantedPair[] {
+  const growth = ({ mapping: p }: WantedPair): number => {
+    const state = known.get(`${p.nameA}\u0000${p.nameB}`);
+    return SIDES.reduce((sum, side) => {
+      const current = now[side].get(nameOn(p, side));
+      const before = side === 'a' ? state?.statusA : state?.statusB;
+      if (current === undefined) return sum;
+      if (before === undefined || before.uidValidity !== current.uidValidity) return sum + current.messages;
+      return sum + Math.max(0, current.uidNext - before.uidNext);
+    }, 0);
+  };
+  return priorityOrder(wanted, (w) => ({ name: w.mapping.nameA, specialUse: w.mapping.specialUse, recency: growth(w) }), priority);
 }

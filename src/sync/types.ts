@@ -3,7 +3,7 @@
 
 import type { MessageFilter } from '../store/messageFilter.js';
 import type { StoreSpec } from '../store/spec.js';
-import type { StoreStats } from '../store/types.js';
+import type { SpecialUse, StoreStats } from '../store/types.js';
 import type { BucketReport } from '../store/tokenBucket.js';
 
 export type SyncMode = 'copy' | 'mirror' | 'two-way';
@@ -30,6 +30,10 @@ export interface SyncOptions {
   commitIntervalMs?: number;
   /** --max-size, --min-size, --since, --before: what is held back (deferred) in this run. Absent: nothing. */
   messageFilter?: MessageFilter;
+  /** --priority: globs (as --include) of folders read and acted on first, in this order (see folderOrder.ts). */
+  priority?: string[];
+  /** --max-time: the act phase starts no new batch after this many ms from the run's start (see timeBudget.ts). */
+  maxTimeMs?: number;
 }
 
 /** Exact work found in one folder pair once it has been read and planned. */
@@ -164,9 +168,25 @@ export interface SyncSummary {
   reassigned?: (ReassignedUid & { folder: string })[];
   failed: MessageFailure[];
   warnings: string[];
+  /** --max-time: what the spent budget left for the next run (absent when it left nothing). */
+  left?: SyncLeft;
   elapsedMs: number;
   /** Per store; `bandwidth`: --bwlimit's accounting (every wire byte of the run went through it). */
   stats: { a: StoreStats; b: StoreStats; bandwidth?: BucketReport };
+}
+
+/** Work a spent --max-time budget kept from starting: the next run does it (see timeBudget.ts). */
+export interface SyncLeft {
+  /** Copies not made (server-side transfers included). */
+  messages: number;
+  /** Their bytes (a transfer's: 0, no body is sent). */
+  bytes: number;
+  /** Folder pairs with any of this work left. */
+  folders: number;
+  /** Message deletions not made. */
+  deletions: number;
+  /** Folder deletions not made. */
+  folderDeletions: number;
 }
 
 /** What the CLI hands to the engine. */
@@ -198,6 +218,8 @@ export interface FolderPairJob {
   withholdAll?: string;
   /** The account-wide count behind withholdAll, which the account's plan counts again without the messages that moved. */
   accountLoss?: AccountLoss;
+  /** A's special-use attribute (the act phase's priority order: see folderOrder.ts). */
+  specialUse?: SpecialUse;
 }
 
 /**

@@ -27,13 +27,16 @@ async function seedCorpus(server: DovecotServer, corpus: CorpusMessage[]): Promi
   }
 }
 
+/** Sorted by body then date: copies arrive newest first (issue 9 §1), so B's UID order is not A's. */
 function comparable(messages: StoredMessage[]): { flags: string[]; date: number; size: number; sha: string }[] {
-  return messages.map((m) => ({
-    flags: m.flags,
-    date: m.internalDate.getTime(),
-    size: m.size,
-    sha: m.body.toString('base64'),
-  }));
+  return messages
+    .map((m) => ({
+      flags: m.flags,
+      date: m.internalDate.getTime(),
+      size: m.size,
+      sha: m.body.toString('base64'),
+    }))
+    .sort((x, y) => (x.sha < y.sha ? -1 : x.sha > y.sha ? 1 : x.date - y.date));
 }
 
 describe('copy A → B (migration)', () => {

@@ -133,6 +133,19 @@ describe('summary', () => {
     expect([json.ok, json.deferred, json.deferredBytes]).toEqual([true, 2, 3_000_000]);
   });
 
+  it('--max-time: a run that left work says so in its first line and a `left` row; the JSON has `left` (zeros when nothing is left); exit 0', () => {
+    const left = { messages: 290, bytes: 3_000_000, folders: 3, deletions: 2, folderDeletions: 1 };
+    const lines = formatSummary(emptySummary({ copied: 200, left }), { stats: false });
+    expect(lines[0]).toMatch(/^replimap copy: stopped by --max-time, NOT all done, in /);
+    expect(lines).toContain('  left:           290 messages (3.0 MB), 2 deletions, 1 folder deletion in 3 folders not done: --max-time spent; the next run continues');
+    expect(formatSummary(emptySummary(), { stats: false }).join('\n')).not.toMatch(/left:|NOT all done/);
+    expect(exitCodeForSummary(emptySummary({ left }))).toBe(0);
+    const json = summaryToJson(emptySummary({ left }), { exitCode: 0, a: 'a', b: 'b', statePath: '/s', warnings: [], plan: [] });
+    expect([json.ok, json.left]).toEqual([true, left]);
+    const none = summaryToJson(emptySummary(), { exitCode: 0, a: 'a', b: 'b', statePath: '/s', warnings: [], plan: [] });
+    expect(none.left).toEqual({ messages: 0, bytes: 0, folders: 0, deletions: 0, folderDeletions: 0 });
+  });
+
   it('rollbacks: one row naming folder and side, and in the JSON', () => {
     const rollbacks = [{ folder: 'INBOX', side: 'B' as const }, { folder: 'Work', side: 'A' as const }];
     const lines = formatSummary(emptySummary({ mode: 'mirror', rollbacks }), { stats: false });

@@ -45,6 +45,7 @@ describe('replimap --version / --help', () => {
       '--password-a-file', '--password-b-file', '--password-a-command', '--password-b-command', '--tls-ca',
       '--insecure', '--delete-folders', '--force', '--full', '--connections', '--timeout', '--allow-size-mismatch',
       '--max-size', '--min-size', '--since', '--before',
+      '--priority', '--max-time',
     ]) {
       expect(h.stdout.text).toContain(opt);
     }
@@ -110,6 +111,12 @@ describe('usage errors exit 2 with one line', () => {
     }
     expect(await usage(['list', '--timeout', '0', A])).toMatch(/--timeout/);
   });
+  it('--max-time not a duration, --priority empty', async () => {
+    for (const bad of ['10', 'soon', '-5m', '1.5h']) {
+      expect(await usage(['sync', '--max-time', bad, A, B]), bad).toMatch(/--max-time.*duration/);
+    }
+    expect(await usage(['sync', '--priority', ' ', A, B])).toMatch(/--priority/);
+  });
   it('A and B the same store', async () => {
     expect(await usage(['sync', 'imaps://alice@h', 'imaps://alice@H:993/'])).toBe(
       'replimap: A and B are the same store (imaps://alice@h:993)',
@@ -157,6 +164,15 @@ describe('the job handed to the engine', () => {
       connections: 2,
     });
     expect(job.statePath).toMatch(/^\/xdg\/replimap\/alice@x@a\.example_1143--bob@b\.example_993-[0-9a-f]+\.state$/);
+  });
+
+  it('carries --priority in the order given and --max-time in ms; neither when not given', async () => {
+    const h = cliHarness({ env: withPasswords });
+    expect(await h.run('sync', '--priority', 'Work/*', '--priority', 'Lists', '--max-time', '1h30m', '-q', A, B)).toBe(0);
+    expect(h.jobs[0]!.options).toMatchObject({ priority: ['Work/*', 'Lists'], maxTimeMs: 5_400_000 });
+    expect(await h.run('sync', '-q', A, B)).toBe(0);
+    expect(h.jobs[1]!.options).not.toHaveProperty('priority');
+    expect(h.jobs[1]!.options).not.toHaveProperty('maxTimeMs');
   });
 
   it('uses --state when given, and copy mode by default', async () => {

@@ -1,7 +1,7 @@
 // The final summary of a sync run: human lines, or one JSON object.
 
 import { ExitCode } from '../../errors.js';
-import type { MessageFailure, SideWork, SyncSummary } from '../../sync/types.js';
+import type { MessageFailure, SideWork, SyncLeft, SyncSummary } from '../../sync/types.js';
 import type { BucketReport } from '../../store/tokenBucket.js';
 import type { StoreStats } from '../../store/types.js';
 import { formatBytes, formatDuration, formatRate, plural } from './format.js';
@@ -29,6 +29,14 @@ function failedCounts(failed: MessageFailure[]): string {
   return messages === 0 ? plural(folders, 'folder') : `${plural(messages, 'message')}, ${plural(folders, 'folder')}`;
 }
 
+/** --max-time: what the spent budget left for the next run, in one line (exit 0: on schedule, not done). */
+function describeLeft(left: SyncLeft): string {
+  const parts = [`${plural(left.messages, 'message')} (${formatBytes(left.bytes)})`];
+  if (left.deletions > 0) parts.push(`${plural(left.deletions, 'deletion')}`);
+  if (left.folderDeletions > 0) parts.push(`${plural(left.folderDeletions, 'folder deletion')}`);
+  return `${parts.join(', ')} in ${plural(left.folders, 'folder')} not done: --max-time spent; the next run continues`;
+}
+
 export interface SummaryOptions {
   /** --stats: commands and bytes per store. */
   stats: boolean;
@@ -38,7 +46,9 @@ export function formatSummary(summary: SyncSummary, options: SummaryOptions): st
   const dry = summary.dryRun;
   const lines: string[] = [];
   const title = dry ? `replimap ${summary.mode} (dry run: nothing was changed)` : `replimap ${summary.mode}`;
-  lines.push(`${title}: done in ${formatDuration(summary.elapsedMs)}`);
+  // --max-time: a run that stopped on time is not done; its first line says so.
+  const ending = summary.left === undefined ? 'done' : 'stopped by --max-time, NOT all done,';
+  lines.push(`${title}: ${ending} in ${formatDuration(summary.elapsedMs)}`);
 
   const row = (label: string, text: string): void => {
     lines.push(`  ${`${label}:`.padEnd(16)}${text}`);
@@ -80,6 +90,7 @@ export function formatSummary(summary: SyncSummary, options: SummaryOptions): st
     row(dry ? 'would renumber' : 'new UIDs', `${plural(reassigned.length, 'message')} found at a reused UID`);
     for (const r of reassigned) lines.push(`    ${r.folder}: ${r.side} UID ${r.uid}${r.newUid === undefined ? '' : ` → ${r.newUid}`}`);
   }
+  if (summary.left !== undefined) row('left', describeLeft(summary.left));
   if (summary.warnings.length > 0) row('warnings', String(summary.warnings.length));
   row('failed', failedCounts(summary.failed));
   for (const f of summary.failed) lines.push(`    ${describeFailure(f)}`);
@@ -142,6 +153,8 @@ export function summaryToJson(summary: SyncSummary, ctx: JsonSummaryContext): Re
     withheld: (summary.withheld ?? []).map((w) => ({ ...w })),
     rollbacks: (summary.rollbacks ?? []).map((r) => ({ folder: r.folder, side: r.side })),
     reassigned: (summary.reassigned ?? []).map((r) => ({ ...r })),
+    // --max-time: what is left for the next run (zeros: nothing; ok with nonzero counts means on schedule, not done).
+    left: { ...(summary.left ?? { messages: 0, bytes: 0, folders: 0, deletions: 0, folderDeletions: 0 }) },
     failed: summary.failed.map((f) => ({ folder: f.folder, uid: f.uid, side: f.side, reason: f.reason })),
     warnings: ctx.warnings,
     elapsedMs: summary.elapsedMs,

@@ -1,0 +1,205 @@
+// Issue 9 §1 on the real engine with memory stores: the folder order of the act
+// phase, newest mail first within a folder, and --max-time (a budget of 0
+// starts only the run's first batch; a fake clock for a budget that lasts a
+// few batches). Every run ends clean and saves its state: the next runs finish
+// the work, every body exactly once.
+
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryServer } from '../../src/store/memory/MemoryServer.js';
+import type { MemoryStoreSpec } from '../../src/store/spec.js';
+import { runSync } from '../../src/sync/engine.js';
+import type { SyncObserver, SyncOptions, SyncSummary } from '../../src/sync/types.js';
+import { conformanceMessage, digest } from '../support/storeConformance.js';
+import { forgetMemorySpecs, memorySpec } from '../support/memorySpecs.js';
+import { defaultOptions, syncSpecs, tempDir, type EngineRun } from '../support/sync.js';
+
+afterEach(forgetMemorySpecs);
+
+interface World {
+  a: MemoryServer;
+  b: MemoryServer;
+  specs: { a: MemoryStoreSpec; b: MemoryStoreSpec };
+  statePath: string;
+}
+
+const day = (n: number): Date => new Date(Date.UTC(2023, 0, 1) + n * 86_400_000);
+
+function world(a: MemoryServer, b = new MemoryServer({ firstUidValidity: 7000n })): World {
+  return { a, b, specs: { a: memorySpec(a, 'a'), b: memorySpec(b, 'b') }, statePath: join(tempDir('replimap-maxtime-'), 'state') };
+}
+
+/** `count` messages numbered from `first`, dated by `dayOf` (UID order is not date order). */
+function seed(server: MemoryServer, folder: string, first: number, count: number, dayOf: (i: number) => number): void {
+  if (!server.hasFolder(folder)) server.createFolder(folder);
+  server.append(folder, Array.from({ length: count }, (_, i) => ({ raw: conformanceMessage(first + i), internalDate: day(dayOf(i)) })));
+}
+
+/** One line per message (body digest, flags, date), sorted: a loss or a duplicate shows. */
+function contents(server: MemoryServer, folder: string): string[] {
+  if (!server.hasFolder(folder)) return [];
+  return server.messages(folder).map((m) => `${digest(m.body)} ${m.flags.join(',')} ${m.internalDate.toISOString()}`).sort();
+}
+
+function sync(w: World, options: Partial<SyncOptions> = {}): Promise<EngineRun> {
+  return syncSpecs(w.specs.a, w.specs.b, w.statePath, { connections: 1, ...options });
+}
+
+/** Runs with `options` until one leaves nothing (at most `limit` runs); returns the summaries. */
+async function untilDone(w: World, options: Partial<SyncOptions>, limit: number): Promise<SyncSummary[]> {
+  const summaries: SyncSummary[] = [];
+  for (let i = 0; i < limit; i++) {
+    const run = await sync(w, options);
+    expect(run.failures).toEqual([]);
+    summaries.push(run.summary);
+    if (run.summary.left === undefined) return summaries;
+  }
+  throw new Error(`still work left after ${limit} runs`);
+}
+
+const FOLDERS = ['INBOX', 'Lists/dev', 'Sent'];
+
+/** A: INBOX with 450 messages (three batches), Lists/dev with 30, a \Sent folder with 10; dates not in UID order. */
+function bigWorld(): World {
+  const a = new MemoryServer({ specialUse: { Sent: '\\Sent' } });
+  seed(a, 'INBOX', 1, 450, (i) => (i * 37) % 450);
+  seed(a, 'Lists/dev', 1000, 30, (i) => 500 + i);
+  seed(a, 'Sent', 2000, 10, (i) => 600 + i);
+  return world(a);
+}
+
+describe('--max-time on the engine', () => {
+  it('a budget of 0 copies the run’s first batch only (the newest 200 of INBOX), says what is left, and later runs finish: every body once', async () => {
+    const w = bigWorld();
+    const first = await sync(w, { maxTimeMs: 0 });
+    expect(first.failures).toEqual([]);
+    expect(first.summary.copied).toBe(200);
+    const sizeOf = (folder: string): number => w.a.messages(folder).reduce((sum, m) => sum + m.body.length, 0);
+    const copiedBytes = w.b.messages('INBOX').reduce((sum, m) => sum + m.body.length, 0);
+    expect(first.summary.left).toEqual({
+      messages: 290, bytes: sizeOf('INBOX') + sizeOf('Lists/dev') + sizeOf('Sent') - copiedBytes, folders: 3, deletions: 0, folderDeletions: 0,
+    });
+    // Newest first: B's INBOX holds A's 200 newest, received newest first (UID order is date order, descending).
+    const newestOnA = w.a.messages('INBOX').map((m) => m.internalDate.getTime()).sort((x, y) => y - x).slice(0, 200);
+    expect(w.b.messages('INBOX').map((m) => m.internalDate.getTime())).toEqual(newestOnA);
+
+    const rest = await untilDone(w, { maxTimeMs: 0 }, 10);
+    // One batch a run: INBOX's other two, then Sent (\Sent comes before the rest), then Lists/dev.
+    expect(rest.map((s) => s.copied)).toEqual([200, 50, 10, 30]);
+    for (const folder of FOLDERS) expect(contents(w.b, folder)).toEqual(contents(w.a, folder));
+    const again = await sync(w);
+    expect([again.summary.copied, again.summary.left, again.failures]).toEqual([0, undefined, []]);
+  });
+
+  it('a budget is asked before each batch’s fetch: a fake clock 60 s later per fetch and 90 s allow two batches', async () => {
+    const w = bigWorld();
+    let clock = 0;
+    w.a.afterOperation = (op) => {
+      if (op === 'fetchBodies') clock += 60_000;
+    };
+    const observer = quietObserver();
+    const summary = await runSync({ a: w.specs.a, b: w.specs.b, statePath: w.statePath, options: { ...defaultOptions, connections: 1, maxTimeMs: 90_000 } }, observer, undefined, () => clock);
+    expect(summary.failed).toEqual([]);
+    expect(summary.copied).toBe(400);
+    expect(summary.left).toMatchObject({ messages: 90, folders: 3 });
+    w.a.afterOperation = undefined;
+    await untilDone(w, {}, 1);
+    for (const folder of FOLDERS) expect(contents(w.b, folder)).toEqual(contents(w.a, folder));
+  });
+
+  it('without --max-time nothing is left and the summary has no `left`', async () => {
+    const w = bigWorld();
+    const run = await sync(w);
+    expect([run.summary.copied, run.summary.left]).toEqual([490, undefined]);
+  });
+
+  it('mirror: out of time before the deletions, they are left for the next run (kept on B, counted), then done', async () => {
+    const w = bigWorld();
+    await sync(w, { mode: 'mirror' });
+    seed(w.a, 'INBOX', 3000, 1, () => 900);
+    w.a.expunge('Lists/dev', w.a.messages('Lists/dev').slice(0, 3).map((m) => m.uid));
+    const cut = await sync(w, { mode: 'mirror', maxTimeMs: 0 });
+    expect(cut.failures).toEqual([]);
+    expect([cut.summary.copied, cut.summary.expunged]).toEqual([1, 0]);
+    expect(cut.summary.left).toEqual({ messages: 0, bytes: 0, folders: 1, deletions: 3, folderDeletions: 0 });
+    expect(w.b.messages('Lists/dev')).toHaveLength(30);
+    const done = await sync(w, { mode: 'mirror' });
+    expect([done.summary.copied, done.summary.expunged, done.summary.left, done.failures]).toEqual([0, 3, undefined, []]);
+    for (const folder of FOLDERS) expect(contents(w.b, folder)).toEqual(contents(w.a, folder));
+  });
+
+  it('mirror: server-side moves are batches too (one group per source folder); one left over is done next run, no body sent', async () => {
+    const w = bigWorld();
+    await sync(w, { mode: 'mirror' });
+    const moveOnA = (from: string, n: number): void => {
+      const uids = w.a.messages(from).slice(0, n).map((m) => m.uid);
+      w.a.copy(from, uids, 'Lists/dev');
+      w.a.expunge(from, uids);
+    };
+    moveOnA('INBOX', 4);
+    moveOnA('Sent', 3);
+    const cut = await sync(w, { mode: 'mirror', maxTimeMs: 0 });
+    expect(cut.failures).toEqual([]);
+    expect([cut.summary.copied, cut.summary.bytes]).toEqual([0, 0]);
+    // The first group (4 or 3 moves) went; the other is left, with no bytes to send.
+    expect([[4, 3], [3, 4]]).toContainEqual([cut.summary.transferred, cut.summary.left?.messages]);
+    expect(cut.summary.left).toMatchObject({ bytes: 0, folders: 1 });
+    const done = await sync(w, { mode: 'mirror' });
+    expect([done.summary.copied, done.summary.transferred, done.summary.left, done.failures]).toEqual([0, 7 - cut.summary.transferred, undefined, []]);
+    for (const folder of FOLDERS) expect(contents(w.b, folder)).toEqual(contents(w.a, folder));
+  });
+
+  it('two-way: a budget of 0 a run, both directions, until both sides hold the same mail', async () => {
+    const a = new MemoryServer();
+    const b = new MemoryServer({ firstUidValidity: 7000n });
+    seed(a, 'INBOX', 1, 250, (i) => i);
+    seed(b, 'INBOX', 5000, 20, (i) => 1000 + i);
+    seed(b, 'Notes', 6000, 5, (i) => i);
+    const w = world(a, b);
+    const runs = await untilDone(w, { mode: 'two-way', maxTimeMs: 0 }, 10);
+    expect(runs.length).toBeGreaterThan(1);
+    expect(runs.reduce((n, s) => n + s.copied, 0)).toBe(275);
+    for (const folder of ['INBOX', 'Notes']) expect(contents(w.a, folder)).toEqual(contents(w.b, folder));
+    expect(contents(w.a, 'INBOX')).toHaveLength(270);
+  });
+});
+
+describe('the act phase’s folder order', () => {
+  /** INBOX, \Sent, \Drafts and two others: Alpha with more (older) mail, Zeta with the newest. Five messages each, Alpha six. */
+  function orderWorld(): World {
+    const a = new MemoryServer({ specialUse: { Sent: '\\Sent', Drafts: '\\Drafts' } });
+    seed(a, 'INBOX', 1, 5, (i) => i);
+    seed(a, 'Sent', 100, 5, (i) => i);
+    seed(a, 'Drafts', 200, 5, (i) => i);
+    seed(a, 'Alpha', 300, 6, (i) => 10 + i);
+    seed(a, 'Zeta', 400, 5, (i) => 50 + i);
+    return world(a);
+  }
+
+  /** The folder each run (budget 0: one batch, here one folder) filled on B. */
+  async function filledInTurn(w: World, options: Partial<SyncOptions>): Promise<string[]> {
+    const filled: string[] = [];
+    const names = w.a.folderNames();
+    for (let i = 0; i < names.length; i++) {
+      const before = new Map(names.map((n) => [n, contents(w.b, n).length]));
+      const run = await sync(w, { maxTimeMs: 0, ...options });
+      expect(run.failures).toEqual([]);
+      filled.push(...names.filter((n) => contents(w.b, n).length !== before.get(n)));
+    }
+    for (const n of names) expect(contents(w.b, n)).toEqual(contents(w.a, n));
+    return filled;
+  }
+
+  it('INBOX, Sent, Drafts, then the folder with the newest mail to copy', async () => {
+    expect(await filledInTurn(orderWorld(), {})).toEqual(['INBOX', 'Sent', 'Drafts', 'Zeta', 'Alpha']);
+  });
+
+  it('--priority globs first, in the order given', async () => {
+    expect(await filledInTurn(orderWorld(), { priority: ['Alpha', 'Dra*'] })).toEqual(['Alpha', 'Drafts', 'INBOX', 'Sent', 'Zeta']);
+  });
+});
+
+function quietObserver(): SyncObserver {
+  const none = (): void => undefined;
+  return { phase: none, started: none, folderPlanned: none, progress: none, folderFinished: none, wouldDo: none, warning: none, failure: none, verbose: none };
+}
