@@ -4,7 +4,8 @@
 // (those histories start with a run, so that the state knows every folder and a
 // deletion counts). 6,000 of the 10,000 histories.
 
-import { describeFixedHistories, describeRandomHistories } from '../support/twoWayHistory.js';
+import { it } from 'vitest';
+import { checkHistory, describeFixedHistories, describeRandomHistories, parseStep } from '../support/twoWayHistory.js';
 
 describeFixedHistories([
   // Seed 1350366460 (review 9, REPLIMAP_PROPERTY_STEPS=20): the first run, killed, recorded m0 at A's UID 1 and no
@@ -12,6 +13,12 @@ describeFixedHistories([
   // or above UIDNEXT is evidence of a rollback also without a stored status.
   'A+INBOX:m0,B+INBOX:m1,kill-before-write#2,restoreA~0,A+INBOX:m0',
 ], { initial: [1], presync: false });
+
+// KNOWN BUG (open, found by the full suite's CI-sized run in review 9, fails on main too): B restored to before m1 and
+// m2 reached it, then m1 (without its \Deleted) and m2 delivered again at the same UIDs: after the run A's m1 lacks
+// \Deleted and B's has it (INBOX differs between A and B). Not diagnosed; 3 steps, so CI's random histories can hit it.
+it.fails('B+INBOX:m1(+\\Deleted),restoreA~0+m2,restoreB~0+m1+m2', () =>
+  checkHistory({ initial: [1], presync: false }, 'B+INBOX:m1(+\\Deleted),restoreA~0+m2,restoreB~0+m1+m2'.split(',').map(parseStep)));
 
 describeRandomHistories([
   { name: 'several folders, created on either side, copies between them', folders: 3, folderSteps: true, deletes: false, initial: [1], presync: false, share: 0.3 },
