@@ -47,8 +47,18 @@ export interface SizeQuestion {
   gids: string[];
 }
 
+/**
+ * What a size question read of a source: its size, and its flags on the server
+ * now (a kept message's record holds the merge base, which in copy mode lacks
+ * B's own flags: a copy must not carry them along unseen).
+ */
+export interface SourceRead {
+  size: number;
+  flags: readonly string[];
+}
+
 /** Answers to SizeQuestions, by sizeKey; a message missing could not be read, or holds another message (its append stays). */
-export type KnownSizes = ReadonlyMap<string, number>;
+export type KnownSizes = ReadonlyMap<string, SourceRead>;
 
 export function sizeKey(label: string, side: Side, uid: number): string {
   return `${label}\u0000${side}\u0000${uid}`;
@@ -96,9 +106,10 @@ export function planTransfers<P extends TransferPair>(pairs: readonly P[], input
       if (!wanted[copy.to].has(copy.gid) || copy.byMessageId !== true) continue;
       const size = p.reading.envelopes[copy.from].get(copy.uid)?.size;
       if (size === undefined) continue; // no envelope: the append path settles it
-      const source = pickSource(pairs, input, sources[copy.to].get(copy.gid) ?? [], index, size, used, questions);
-      if (source === undefined) continue;
-      used.add(source);
+      const picked = pickSource(pairs, input, sources[copy.to].get(copy.gid) ?? [], index, size, used, questions);
+      if (picked === undefined) continue;
+      used.add(picked.candidate);
+      const source = picked.candidate.flags === picked.flags ? picked.candidate : { ...picked.candidate, flags: picked.flags };
       const transfer = transferOf(pairs, index, copy, source, size, input.features[copy.to]);
       transfers.push(transfer);
       replaced.add(copy);
@@ -152,7 +163,8 @@ function sourcesOn(pairs: readonly TransferPair[], side: Side, gids: ReadonlySet
 /**
  * The first unused source in another pair whose size is the copy's, a deletion
  * (move) before a kept message (copy) where the store can do it. A size not
- * known is asked for (first plan) or the source passed over (final plan).
+ * known is asked for (first plan) or the source passed over (final plan);
+ * with the answer come the source's flags on the server now.
  */
 function pickSource(
   pairs: readonly TransferPair[],
@@ -162,18 +174,20 @@ function pickSource(
   size: number,
   used: ReadonlySet<Source>,
   questions: Map<string, SizeQuestion>,
-): Source | undefined {
+): { candidate: Source; flags: readonly string[] } | undefined {
   for (const s of candidates) {
     if (s.pair === target || used.has(s)) continue;
     const { side } = s;
     const can = input.features[side];
     if (s.expunge === undefined ? !can.copy : !can.move && !can.copy) continue;
-    const known = s.size ?? input.sizes?.get(sizeKey(pairs[s.pair]!.reading.job.label, side, s.uid));
+    const read = s.size === undefined ? input.sizes?.get(sizeKey(pairs[s.pair]!.reading.job.label, side, s.uid)) : undefined;
+    const known = s.size ?? read?.size;
     if (known === undefined) {
       if (input.sizes === undefined) ask(questions, pairs[s.pair]!.reading.job.label, side, s.uid, s.record.gid);
       continue;
     }
-    if (known === size) return s;
+    // A kept message's flags as the size question read them (its record's are the merge base).
+    if (known === size) return { candidate: s, flags: read?.flags ?? s.flags };
   }
   return undefined;
 }

@@ -9,8 +9,9 @@
 import { StoreError } from '../errors.js';
 import type { Store } from '../store/types.js';
 import { identityOf } from './identity.js';
-import { sizeKey, type KnownSizes, type SizeQuestion } from './planTransfers.js';
+import { sizeKey, type KnownSizes, type SizeQuestion, type SourceRead } from './planTransfers.js';
 import type { PairPlan } from './planAccount.js';
+import { normalizeFlags } from './flags.js';
 import type { StorePair } from './extraConnections.js';
 import type { SyncObserver } from './types.js';
 
@@ -20,7 +21,7 @@ interface SizeJob {
   pair: PairPlan;
 }
 
-type SizeRunner = (jobs: SizeJob[], work: (stores: StorePair, job: SizeJob) => Promise<[string, number][]>) => Promise<[string, number][][]>;
+type SizeRunner = (jobs: SizeJob[], work: (stores: StorePair, job: SizeJob) => Promise<[string, SourceRead][]>) => Promise<[string, SourceRead][][]>;
 
 export async function readSizes(
   questions: readonly SizeQuestion[],
@@ -34,13 +35,15 @@ export async function readSizes(
   return new Map(answers.flat());
 }
 
-async function sizesIn(store: Store, { question, pair }: SizeJob, observer: SyncObserver): Promise<[string, number][]> {
+async function sizesIn(store: Store, { question, pair }: SizeJob, observer: SyncObserver): Promise<[string, SourceRead][]> {
   const { job, reads } = pair.reading;
   try {
     await store.openFolder(question.side === 'a' ? job.nameA : job.nameB, { readOnly: true, uidValidity: reads[question.side].status.uidValidity });
     const envelopes = await store.fetchEnvelopes(question.uids);
     const expected = new Map(question.uids.map((uid, i) => [uid, question.gids[i]]));
-    return envelopes.filter((e) => identityOf(e).gid === expected.get(e.uid)).map((e) => [sizeKey(question.label, question.side, e.uid), e.size]);
+    return envelopes
+      .filter((e) => identityOf(e).gid === expected.get(e.uid))
+      .map((e) => [sizeKey(question.label, question.side, e.uid), { size: e.size, flags: normalizeFlags(e.flags) }]);
   } catch (err) {
     if (!(err instanceof StoreError)) throw err;
     observer.verbose(`${job.label}: could not read the sizes of ${question.uids.length} messages a move could use (${err.message}); they are copied again`);

@@ -437,6 +437,8 @@ const FIXED: [SyncMode, string][] = [
   // B restored to the status mirror read before its writes (its appends lost): UIDNEXT shows it.
   ['mirror', 'A+INBOX:m0,sync,restoreB~0,sync'],
   ['mirror', 'A+INBOX:m0,A+INBOX:m1,sync,A+INBOX:m2,sync,restoreB~1,sync'],
+  // B's own keyword on the INBOX copy a server-side copy into F2 starts from: the copy gets A's flags, not kw (seed 926857141).
+  ['copy', 'A create F2,sync,A+INBOX:m4,kill-before-write#1,A+F2:m4,B~INBOX#0(+kw),A create F1'],
   // B moved a known message to another folder: its copy back into INBOX (re-sized from its envelope) must count as confirmed.
   ['mirror', 'A create F1,A+INBOX:m0,sync,B>INBOX#0>F1,A+F1:m1'],
 ];
@@ -451,9 +453,13 @@ describe('the engine on fixed histories (memory stores)', () => {
 
 describe('the engine on fixed histories, copy then mirror (memory stores)', () => {
   // A copy run killed before its state was ever committed: its journal holds INBOX's status, and B's own m1 (seed 701130887).
-  for (const history of ['A create F1,A+F1:m0,B+INBOX:m1,kill-before-write#1']) {
+  for (const history of [
+    'A create F1,A+F1:m0,B+INBOX:m1,kill-before-write#1',
+    // B's own keyword on a message a server-side copy takes into F2: the copy must not carry it (seed 361039001).
+    'A create F2,A+INBOX:m0,A+F2:m0,kill-before-write#2,B~INBOX#0(+kw),kill-before-write#1,snapA',
+  ]) {
     it(`copy, then mirror: ${history}`, async () => {
-      await checkHistory('copy', history.split(',').map(parseStep), { bStoresKeywords: false, settleMode: 'mirror' });
+      await checkHistory('copy', history.split(',').map(parseStep), { bStoresKeywords: history.includes('kw'), settleMode: 'mirror' });
     });
   }
 });

@@ -100,7 +100,7 @@ describe('planTransfers', () => {
     expect(first.transfers).toEqual([]);
     expect(first.needSizes).toEqual([{ label: 'INBOX', side: 'b', uids: [5, 6], gids: ['g1', 'g2'] }]);
     // UID 5 answered with the copy's size, UID 6 with another (another version): only 5 moves.
-    const sizes = new Map([[sizeKey('INBOX', 'b', 5), 300], [sizeKey('INBOX', 'b', 6), 999]]);
+    const sizes = new Map([[sizeKey('INBOX', 'b', 5), { size: 300, flags: [] }], [sizeKey('INBOX', 'b', 6), { size: 999, flags: [] }]]);
     const final = planTransfers([inbox, archive], { mode: 'mirror', features: ALL, sizes });
     expect(final.needSizes).toBeUndefined();
     expect(final.transfers.map((t) => `${t.kind} ${t.source.uid}`)).toEqual(['move 5']);
@@ -119,15 +119,18 @@ describe('planTransfers', () => {
     expect(out.pairs[2]!.plan.appends).toHaveLength(1);
   });
 
-  it('a message another read folder keeps on B: copied there (its flags before its own pending flag change)', () => {
+  it('a message another read folder keeps on B: copied there (its flags as the size question read them, before its own pending flag change)', () => {
     const record: MessageRecord = { uidA: 1, uidB: 5, gid: 'g1', flags: ['\\Seen', 'x'] };
     // INBOX's plan adds \Seen to B UID 5 and removes y: on the server now it has x and y.
     const inbox = pair('INBOX', { records: [record], flagChanges: [{ side: 'b', uid: 5, add: ['\\Seen'], remove: ['y'], why: '' }] });
     const archive = pair('Archive', { appends: [[9, 'g1', 300, ['x']]] });
-    const sizes = new Map([[sizeKey('INBOX', 'b', 5), 300]]);
+    const sizes = new Map([[sizeKey('INBOX', 'b', 5), { size: 300, flags: ['x', 'y'] }]]);
     const out = planTransfers([inbox, archive], { mode: 'copy', features: ALL, sizes });
     expect(out.transfers).toEqual([expect.objectContaining({ kind: 'copy', flagDelta: { add: [], remove: ['y'] }, why: expect.stringMatching(/which keeps it/) })]);
     expect(out.pairs[0]).toBe(inbox);
+    // Copy mode: B's own keyword kw on the kept message is in no record (the base is A's flags); the read shows it.
+    const own = new Map([[sizeKey('INBOX', 'b', 5), { size: 300, flags: ['x', 'y', 'kw'] }]]);
+    expect(planTransfers([inbox, archive], { mode: 'copy', features: ALL, sizes: own }).transfers[0]!.flagDelta).toEqual({ add: [], remove: ['y', 'kw'] });
   });
 
   it('never from the same folder, nor onto a side the mode does not write', () => {
@@ -136,6 +139,6 @@ describe('planTransfers', () => {
     const toA = pair('Archive', {});
     toA.plan.appends.push({ from: 'b', to: 'a', uid: 4, gid: 'g2', flags: [], sourceFlags: [], size: 10, why: 'new on B' });
     const holder = pair('Work', { records: [{ uidA: 8, uidB: 0, gid: 'g2', flags: [] }] });
-    expect(planTransfers([toA, holder], { mode: 'mirror', features: ALL, sizes: new Map([[sizeKey('Work', 'a', 8), 10]]) }).transfers).toEqual([]);
+    expect(planTransfers([toA, holder], { mode: 'mirror', features: ALL, sizes: new Map([[sizeKey('Work', 'a', 8), { size: 10, flags: [] }]]) }).transfers).toEqual([]);
   });
 });
