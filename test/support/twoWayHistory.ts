@@ -167,6 +167,8 @@ class World {
   readonly uidValidityAtLastRun: Record<Side, Map<string, bigint>> = { a: new Map(), b: new Map() };
   /** "folder uid" → body digest, as the last run (killed or not) left each side. */
   readonly digestsAtLastRun: Record<Side, Map<string, string>> = { a: new Map(), b: new Map() };
+  /** "folder uid" → flags (sorted, joined), as the last run (killed or not) left each side. */
+  readonly flagsAtLastRun: Record<Side, Map<string, string>> = { a: new Map(), b: new Map() };
 
   sync(): Promise<EngineRun> {
     return syncSpecs(this.specs.a, this.specs.b, this.statePath, { mode: 'two-way', connections: 1 });
@@ -177,9 +179,13 @@ class World {
     for (const side of ['a', 'b'] as const) {
       const server = this.servers[side];
       this.digestsAtLastRun[side].clear();
+      this.flagsAtLastRun[side].clear();
       for (const name of server.folderNames()) {
         this.uidValidityAtLastRun[side].set(name, server.folder(name).uidValidity);
-        for (const [d, m] of folderContent(server, name).byDigest) this.digestsAtLastRun[side].set(`${name} ${m.uid}`, d);
+        for (const [d, m] of folderContent(server, name).byDigest) {
+          this.digestsAtLastRun[side].set(`${name} ${m.uid}`, d);
+          this.flagsAtLastRun[side].set(`${name} ${m.uid}`, m.flags.join(','));
+        }
       }
     }
   }
@@ -291,6 +297,9 @@ async function restore(world: World, step: Extract<Step, { t: 'restore' }>): Pro
  * the highest known UID and those changed since the recorded HIGHESTMODSEQ),
  * yet a known UID holds another message (or twin), or the folder is exactly
  * at its recorded counters with other flags.
+ * Or a known UID holds its message with other flags than the last run left,
+ * at a MODSEQ the state already read (a restore plus new mail rebuilt the
+ * MODSEQs): a delta read asks only for what changed since.
  */
 function unseenRollback(world: World, side: Side, name: string, recorded: StateFolder | undefined): boolean {
   const status = recorded?.status[side];
@@ -303,7 +312,7 @@ function unseenRollback(world: World, side: Side, name: string, recorded: StateF
   const named = known.map((r) => `${uidOf(r)}:${r.gid}:${[...r.flags].sort().join(',')}`).sort();
   const atRecorded = f.uidNext === status.uidNext && f.messages.size === status.messages && f.highestModseq === status.highestModseq;
   if (atRecorded && held.join(' ') !== named.join(' ')) return true;
-  const byUid = new Map([...content.byDigest].map(([d, m]) => [m.uid, { d, gid: m.gid }]));
+  const byUid = new Map([...content.byDigest].map(([d, m]) => [m.uid, { d, gid: m.gid, flags: m.flags.join(',') }]));
   const modseq = new Map(world.servers[side].messages(name).map((m) => [m.uid, m.modseq]));
   const highest = Math.max(0, ...known.map(uidOf));
   // Twins share a global id: only their bodies tell a UID's new message from its old one.
@@ -317,8 +326,18 @@ function unseenRollback(world: World, side: Side, name: string, recorded: StateF
   const since = status.highestModseq ?? 0n;
   const knownUids = new Set(known.map(uidOf));
   const fetches = [...modseq].some(([uid, m]) => m > since || !knownUids.has(uid));
-  const seen = reused.some((uid) => (uid === highest && fetches) || (modseq.get(uid) ?? 0n) > since);
-  return reused.length > 0 && !seen;
+  const seen = (uid: number): boolean => (uid === highest && fetches) || (modseq.get(uid) ?? 0n) > since;
+  // The same message at its UID with other flags than the last run left, at a MODSEQ the state already read
+  // (the folder rebuilt with the same MODSEQs: bug 6, "B+INBOX:m1(+\\Deleted),restoreA~0+m2,restoreB~0+m1+m2",
+  // the counters back at what the run's own append left, above the recorded ones): no read asks for it.
+  const reflagged = known.map(uidOf).filter((uid) => {
+    const now = byUid.get(uid);
+    const before = world.flagsAtLastRun[side].get(`${name} ${uid}`);
+    return now !== undefined && before !== undefined && !reused.includes(uid) && before !== now.flags;
+  });
+  // A reused UID a read sees makes the run read the whole side again (flags too).
+  if (reused.some(seen)) return false;
+  return reused.length > 0 || reflagged.some((uid) => !seen(uid));
 }
 
 /** One run (killed at an operation, or not), checked against the model; the finished run, or undefined when killed. */

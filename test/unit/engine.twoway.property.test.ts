@@ -44,6 +44,10 @@ const FIXED: string[] = [
   // m1 took UID 1, which brings B's counters back to those recorded (UIDNEXT 2). B's UID 2 was taken for a deletion on
   // B and m0 expunged from A: gone from both, exit 0. A known UID at or above UIDNEXT now proves B went back in time.
   'restoreA~0+m0,B-INBOX#0,B+INBOX:m0,A+INBOX:m1,kill-before-write#0,restoreB~0+m1',
+  // Seed -165973261 (session 9, failed on main): the killed first run recorded m0 at A's UID 1 without a status; A
+  // restored to empty: m0 was lost from A and not brought back. Fixed by 6163cfe (review 9, bug 5: a known UID at or
+  // above UIDNEXT is rollback evidence also without a stored status).
+  'A+INBOX:m0,B+INBOX:t0.0,kill-before-write#1,restoreA~0',
 ];
 
 describeFixedHistories(FIXED);
