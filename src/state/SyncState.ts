@@ -497,6 +497,7 @@ export class SyncState {
     entry.discarded = false;
     const s: SideStatus = { uidValidity: op.status.uidValidity, uidNext: op.status.uidNext, messages: op.status.messages };
     if (op.status.highestModseq !== undefined) s.highestModseq = op.status.highestModseq;
+    if (op.status.size !== undefined) s.size = op.status.size;
     if (op.side === 'a') entry.statusA = s;
     else entry.statusB = s;
   }

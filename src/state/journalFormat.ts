@@ -5,7 +5,7 @@
 //   folder "<nameA>" "<nameB>"
 //   drop-folder "<nameA>" "<nameB>"
 //   rename-folder "<fromA>" "<fromB>" "<toA>" "<toB>"
-//   status "<nameA>" "<nameB>" a|b <uidValidity> <uidNext> <highestModseq|-> <messages>
+//   status "<nameA>" "<nameB>" a|b <uidValidity> <uidNext> <highestModseq|-> <messages> [<size>]
 //   put "<nameA>" "<nameB>" <uidA> <uidB> <gid> [%held:<kind>] [%status:<status>] [%mid] <flags…>
 //   del "<nameA>" "<nameB>" <uidA> <uidB>
 //   reset "<nameA>" "<nameB>" <count>[<TAB><uidA> <uidB> <gid> [%held:<kind>] [%status:<status>] [%mid] <flags…>]…

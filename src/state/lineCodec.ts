@@ -348,9 +348,10 @@ function parseSize(text: string, p: number, end: number, r: MessageRecord): numb
 
 // ---- status ---------------------------------------------------------------
 
-/** `<uidValidity> <uidNext> <highestModseq|-> <messages>` */
+/** `<uidValidity> <uidNext> <highestModseq|-> <messages> [<size>]`: the size only when known (older files have none). */
 export function encodeStatus(s: SideStatus): string {
-  return `${s.uidValidity} ${s.uidNext} ${s.highestModseq === undefined ? '-' : s.highestModseq} ${s.messages}`;
+  const size = s.size === undefined ? '' : ` ${s.size}`;
+  return `${s.uidValidity} ${s.uidNext} ${s.highestModseq === undefined ? '-' : s.highestModseq} ${s.messages}${size}`;
 }
 
 export function readStatus(c: LineCursor): SideStatus {
@@ -360,7 +361,14 @@ export function readStatus(c: LineCursor): SideStatus {
   const messages = c.uint('MESSAGES', MAX_UID);
   const status: SideStatus = { uidValidity, uidNext, messages };
   if (modseq !== '-') status.highestModseq = parseBigDecimal(modseq, 'HIGHESTMODSEQ');
+  if (!c.atEnd()) status.size = parseFolderSize(c.word('SIZE'));
   return status;
+}
+
+/** A folder's size (STATUS SIZE is 63-bit; a JS number is exact up to 2^53). */
+function parseFolderSize(token: string): number {
+  if (!/^[0-9]{1,16}$/.test(token) || Number(token) > Number.MAX_SAFE_INTEGER) throw new LineError(`bad SIZE ${JSON.stringify(token)}`);
+  return Number(token);
 }
 
 export function isValidStatus(s: SideStatus): boolean {
@@ -368,6 +376,7 @@ export function isValidStatus(s: SideStatus): boolean {
     typeof s.uidValidity === 'bigint' && s.uidValidity >= 0n && s.uidValidity.toString().length <= MAX_DECIMAL_DIGITS &&
     Number.isInteger(s.uidNext) && s.uidNext >= 0 && s.uidNext <= MAX_UID + 1 &&
     (s.highestModseq === undefined || (typeof s.highestModseq === 'bigint' && s.highestModseq >= 0n && s.highestModseq.toString().length <= MAX_DECIMAL_DIGITS)) &&
-    Number.isInteger(s.messages) && s.messages >= 0 && s.messages <= MAX_UID
+    Number.isInteger(s.messages) && s.messages >= 0 && s.messages <= MAX_UID &&
+    (s.size === undefined || (Number.isSafeInteger(s.size) && s.size >= 0))
   );
 }

@@ -8,8 +8,8 @@
 //   filter "<key>"                             optional: the message filter of the last complete run (messageFilter.ts)
 //   folder "<name on A>" "<name on B>"          one section per folder pair
 //   discarded                                  optional (see FolderRecordHeader.discarded)
-//   status a <uidValidity> <uidNext> <highestModseq|-> <messages>   optional
-//   status b <uidValidity> <uidNext> <highestModseq|-> <messages>   optional
+//   status a <uidValidity> <uidNext> <highestModseq|-> <messages> [<size>]   optional
+//   status b <uidValidity> <uidNext> <highestModseq|-> <messages> [<size>]   optional
 //   <uidA> <uidB> <gid> [%held:<kind>] [%status:<status>] [%size:<n>] [%mid] <flag> <flag>…   one line per record
 //   …
 //   end <folderCount> <recordCount>
@@ -27,6 +27,9 @@
 // id hashes a Message-ID (MessageRecord.byMessageId; 5 bytes); a record
 // without it is read as before (its id may hash a size). `%size:<n>` follows
 // `%status:deferred` only: the held-back message's size (MessageRecord.size).
+// A status line's `<size>` (the folder's STATUS SIZE, SideStatus.size) is
+// optional: a line without it, as every one written before it existed, reads
+// as a status without size.
 // The end marker makes a truncated file detectable; counts that do not match
 // are reported (countMismatch), not refused: the caller discards the sections
 // it can no longer trust. A damaged line inside a section costs only that

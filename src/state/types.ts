@@ -11,6 +11,11 @@ export interface SideStatus {
   /** Absent when the server had no mod-sequences for the folder. */
   highestModseq?: bigint;
   messages: number;
+  /**
+   * The folder's STATUS SIZE, when the listing had it and its counters were
+   * those of the read (a restore that gave back every other counter shows here).
+   */
+  size?: number;
 }
 
 /**

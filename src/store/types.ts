@@ -23,6 +23,11 @@ export interface FolderStatus {
   /** Absent when the server or folder has no mod-sequences (no CONDSTORE, or NOMODSEQ). */
   highestModseq?: bigint;
   messages: number;
+  /**
+   * Bytes of the folder's messages (STATUS SIZE, RFC 8438): only a listing's
+   * status has it, where the server has STATUS=SIZE (SELECT gives none).
+   */
+  size?: number;
 }
 
 export interface FolderInfo {

@@ -6,9 +6,9 @@ import type { FolderStatus } from '../store/types.js';
 
 /**
  * Nothing changed since the state was written: same UIDVALIDITY, UIDNEXT,
- * MESSAGES and HIGHESTMODSEQ. Without a mod-sequence a flag change leaves no
- * trace in the status, so such a folder is never "unchanged" (like mbsync,
- * it is scanned every run).
+ * MESSAGES and HIGHESTMODSEQ, and the same SIZE where both have one. Without
+ * a mod-sequence a flag change leaves no trace in the status, so such a folder
+ * is never "unchanged" (like mbsync, it is scanned every run).
  */
 export function statusUnchanged(stored: SideStatus | undefined, now: FolderStatus | undefined): boolean {
   if (!stored || !now) return false;
@@ -17,19 +17,42 @@ export function statusUnchanged(stored: SideStatus | undefined, now: FolderStatu
     stored.uidValidity === now.uidValidity &&
     stored.uidNext === now.uidNext &&
     stored.messages === now.messages &&
-    stored.highestModseq === now.highestModseq
+    stored.highestModseq === now.highestModseq &&
+    !sizeDiffers(stored, now)
   );
 }
 
 /**
  * The folder went back in time with the same UIDVALIDITY (a server restored
- * from a backup): UIDNEXT or HIGHESTMODSEQ is lower than what the state saw.
- * UIDs at and above the restored UIDNEXT may now be reused for other
- * messages, so no UID of this folder can be trusted without checking its
- * global id.
+ * from a backup): UIDNEXT or HIGHESTMODSEQ is lower than what the state saw,
+ * or both are as recorded yet its SIZE is not (every append or expunge raises
+ * HIGHESTMODSEQ, so only a restore plus new mail taking the lost UIDs and
+ * mod-sequences gets there). UIDs at and above the restored UIDNEXT may now
+ * be reused for other messages, so no UID of this folder can be trusted
+ * without checking its global id.
  */
 export function wentBackInTime(stored: SideStatus | undefined, now: FolderStatus | undefined): boolean {
   if (!stored || !now || stored.uidValidity !== now.uidValidity) return false;
   if (now.uidNext < stored.uidNext) return true;
-  return stored.highestModseq !== undefined && now.highestModseq !== undefined && now.highestModseq < stored.highestModseq;
+  if (stored.highestModseq === undefined || now.highestModseq === undefined) return false;
+  if (now.highestModseq < stored.highestModseq) return true;
+  return now.highestModseq === stored.highestModseq && now.uidNext === stored.uidNext && sizeDiffers(stored, now);
+}
+
+/** Both know the folder's size, and it is not the same (absent on either side: nothing to tell). */
+function sizeDiffers(stored: SideStatus, now: FolderStatus): boolean {
+  return stored.size !== undefined && now.size !== undefined && stored.size !== now.size;
+}
+
+/**
+ * A read's status (SELECT, which has no SIZE) with the size the listing gave,
+ * when the listing's counters are the read's: the size is then that of the
+ * folder the read saw. Otherwise (the folder changed in between) none.
+ */
+export function withListedSize(read: FolderStatus, listed: FolderStatus | undefined): FolderStatus {
+  if (listed?.size === undefined) return read;
+  const same =
+    listed.uidValidity === read.uidValidity && listed.uidNext === read.uidNext &&
+    listed.messages === read.messages && listed.highestModseq === read.highestModseq;
+  return same ? { ...read, size: listed.size } : read;
 }

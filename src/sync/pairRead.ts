@@ -17,6 +17,7 @@ import { identityOf } from './identity.js';
 import { withIdentities } from './identityQuestions.js';
 import { planGuarded } from './mirrorGuard.js';
 import type { FolderPlan, FolderPlanInput, HeldWithoutUid, ReassignHow, SideSnapshot } from './planTypes.js';
+import { withListedSize } from './folderStatus.js';
 import { rollbackEvidence } from './rollback.js';
 import { mayWrite, SIDES } from './side.js';
 import { buildSnapshot, heldDroppedByVoiding, voidSide } from './snapshot.js';
@@ -200,11 +201,12 @@ async function readBothSides(
     // Without a mod-sequence to start from, the driver lists every message's flags.
     if (base && side === 'b' && job.rescanB) base = { ...base, highestModseq: undefined };
     if (job.missingOn.includes(side)) return emptyRead();
-    return store.readFolder(job.readAs?.[side] ?? (side === 'a' ? nameA : nameB), {
+    const read = await store.readFolder(job.readAs?.[side] ?? (side === 'a' ? nameA : nameB), {
       readOnly: !mayWrite(options.mode, side) || options.dryRun,
       base,
       verify,
     });
+    return { ...read, status: withListedSize(read.status, job.listed?.[side]) };
   };
 
   const rollbacks: ('a' | 'b')[] = [];

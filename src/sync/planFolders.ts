@@ -133,6 +133,7 @@ function pairsToSync(
         nameA: p.nameA, nameB: p.nameB, label, missingOn: options.dryRun ? missing : [], rescanB,
         ...(withholding !== undefined && { withholdAll: withholding.reason, accountLoss: withholding.loss }),
         ...(p.specialUse !== undefined && { specialUse: p.specialUse }),
+        ...((nowA?.size !== undefined || nowB?.size !== undefined) && { listed: { ...(nowA && { a: nowA }), ...(nowB && { b: nowB }) } }),
       },
     });
   }

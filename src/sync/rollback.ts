@@ -27,10 +27,10 @@ export function rollbackEvidence(
   // Under another UIDVALIDITY the UIDs say nothing.
   if (read.uidValidityChanged || (stored && stored.uidValidity !== read.status.uidValidity)) return undefined;
   if (stored && wentBackInTime(stored, read.status)) {
-    return (
-      `UIDNEXT ${stored.uidNext} → ${read.status.uidNext}, ` +
-      `HIGHESTMODSEQ ${stored.highestModseq ?? '-'} → ${read.status.highestModseq ?? '-'}`
-    );
+    const now = read.status;
+    // Counters as recorded, another SIZE: new mail took the lost UIDs and mod-sequences (see wentBackInTime).
+    const size = stored.size !== undefined && now.size !== undefined && stored.size !== now.size ? `, SIZE ${stored.size} → ${now.size}` : '';
+    return `UIDNEXT ${stored.uidNext} → ${now.uidNext}, HIGHESTMODSEQ ${stored.highestModseq ?? '-'} → ${now.highestModseq ?? '-'}${size}`;
   }
   // No UID at or above UIDNEXT was ever given: a record naming one (a killed run recorded it, a restore took it back)
   // proves the counters came back up to those recorded only by new mail, or that there are none (the killed run was

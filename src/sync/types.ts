@@ -3,7 +3,7 @@
 
 import type { MessageFilter } from '../store/messageFilter.js';
 import type { StoreSpec } from '../store/spec.js';
-import type { SpecialUse, StoreStats } from '../store/types.js';
+import type { FolderStatus, SpecialUse, StoreStats } from '../store/types.js';
 import type { BucketReport } from '../store/tokenBucket.js';
 
 export type SyncMode = 'copy' | 'mirror' | 'two-way';
@@ -220,6 +220,12 @@ export interface FolderPairJob {
   accountLoss?: AccountLoss;
   /** A's special-use attribute (the act phase's priority order: see folderOrder.ts). */
   specialUse?: SpecialUse;
+  /**
+   * The sides' statuses as the listing gave them, where one has a SIZE (which
+   * SELECT does not give): the read's status takes it when its counters match
+   * (folderStatus.ts withListedSize), to be compared and recorded.
+   */
+  listed?: Partial<Record<'a' | 'b', FolderStatus>>;
 }
 
 /**

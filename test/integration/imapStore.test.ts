@@ -193,6 +193,8 @@ describe('folders', () => {
     expect(typeof status.uidValidity).toBe('bigint');
     expect(typeof status.highestModseq).toBe('bigint');
     expect(byName.get('Entwürfe/Ölkännchen & Co')!.status).toMatchObject({ messages: 0, uidNext: 1 });
+    // STATUS=SIZE: the folder's size comes in the same LIST-STATUS (a restore that gave every counter back shows in it).
+    expect([status.size, byName.get('Entwürfe/Ölkännchen & Co')!.status!.size]).toEqual([await store.folderSize('Archive/2020'), 0]);
 
     // the non-ASCII name round-trips through APPEND and SELECT as well
     const appended = await store.append('Entwürfe/Ölkännchen & Co', [{ body: message(9), flags: [], internalDate: new Date() }]);

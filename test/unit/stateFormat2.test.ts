@@ -420,3 +420,32 @@ describe('rename-folder', () => {
     await t.close();
   });
 });
+
+describe("a side's STATUS SIZE (SideStatus.size)", () => {
+  it('is kept through the journal and the committed file; a status line without it (older files) loads without size', async () => {
+    const s = await SyncState.open(at.path, ID);
+    s.apply({ op: 'folder', ...F });
+    s.apply({ op: 'status', ...F, side: 'a', status: { uidValidity: 7n, uidNext: 3, highestModseq: 9n, messages: 2, size: 12_345_678_901 } });
+    s.apply({ op: 'status', ...F, side: 'b', status: { uidValidity: 8n, uidNext: 4, messages: 3 } });
+    await s.flush();
+    const replayed = await SyncState.open(await crashCopy(at.path, at.dir), ID);
+    expect([replayed.folder('F', 'F')!.statusA, replayed.folder('F', 'F')!.statusB]).toEqual([
+      { uidValidity: 7n, uidNext: 3, highestModseq: 9n, messages: 2, size: 12_345_678_901 },
+      { uidValidity: 8n, uidNext: 4, messages: 3 },
+    ]);
+    await replayed.close();
+    await s.commit();
+    await s.close();
+    const text = await readFile(at.path, 'utf8');
+    expect(text).toContain('\nstatus a 7 3 9 2 12345678901\nstatus b 8 4 - 3\n');
+    await writeFile(at.path, text.replace('status a 7 3 9 2 12345678901', 'status a 7 3 9 2'));
+    const t = await SyncState.open(at.path, ID);
+    expect([t.folder('F', 'F')!.statusA, t.warnings]).toEqual([{ uidValidity: 7n, uidNext: 3, highestModseq: 9n, messages: 2 }, []]);
+    await t.close();
+    await writeFile(at.path, text.replace('status a 7 3 9 2 12345678901', 'status a 7 3 9 2 1e5'));
+    const u = await SyncState.open(at.path, ID);
+    expect(u.warnings.join('\n')).toContain('bad SIZE');
+    await u.close();
+    await rm(at.path);
+  });
+});

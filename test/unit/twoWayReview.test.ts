@@ -1,7 +1,7 @@
 // Hostile review of two-way mode (issue 8): each `it.fails` here is a bug the
-// review found and that is still open (issue 8 is not resolved): a restore that
-// leaves B's counters as recorded while new mail took a known UID and nothing is
-// deleted (nothing reads what the UID holds then). Fixed ones are plain tests (a
+// review found and that is still open (none now). Fixed ones are plain tests (a
+// restore that leaves B's counters as recorded while new mail took a known UID:
+// seen by B's STATUS SIZE, unless of the very same size: then --full; a
 // UID's identity is read before it is expunged or a folder deletion is proved by
 // it; a folder deletion counts toward the guard, and the lost folders toward the
 // account-wide count). Memory stores through the real engine,
@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryServer } from '../../src/store/memory/MemoryServer.js';
 import { forgetMemorySpecs, memorySpec } from '../support/memorySpecs.js';
 import { conformanceMessage, digest } from '../support/storeConformance.js';
-import { everyBody, memoryWorld } from '../support/memoryWorld.js';
+import { bodies, everyBody, memoryWorld, type MemoryWorld } from '../support/memoryWorld.js';
 import { syncSpecs, tempDir } from '../support/sync.js';
 import { exitCodeForSummary } from '../../src/cli/output/summary.js';
 import { ExitCode } from '../../src/errors.js';
@@ -29,17 +29,26 @@ const contents = (boxText: string): string[] => boxText.split(' ').filter(Boolea
 // state recorded (`status: { b: {} }` records B's counters as they are now), so B looks unchanged.
 const RESTORED_B = { b: '1 5@2', state: '1/1=1 2/2=2', status: { b: {} } } as const;
 
+/**
+ * B's Work held 4@1 5@2 when last synced (the runs settled: its status recorded as it is); B is then
+ * restored from a backup holding 4@1 only, and `newMail` takes UID 2: B's counters are back to those recorded.
+ */
+async function restoredWithNewMail(world: MemoryWorld, newMail: Buffer): Promise<void> {
+  world.a.expunge('Work', [world.a.messages('Work')[1]!.uid]);
+  await world.sync();
+  const backup = world.b.snapshot(); // B's Work: 4@1
+  world.a.append('Work', [{ raw: conformanceMessage(5) }]);
+  expect((await world.sync()).failures).toEqual([]);
+  await world.sync();
+  world.b.restore(backup);
+  world.b.append('Work', [{ raw: newMail }]);
+  expect(world.b.messages('Work').map((m) => m.uid)).toEqual([1, 2]);
+}
+
 describe('two-way review: bugs found (it.fails until fixed: each passes once its bug is fixed, then make it it())', () => {
   it('B restored from a backup, new mail reuses UID 2, A deletes the message UID 2 held: the new message (never seen) stays on B and reaches A', async () => {
     const world = memoryWorld({ mode: 'two-way' });
-    world.a.expunge('Work', [world.a.messages('Work')[1]!.uid]);
-    await world.sync();
-    const backup = world.b.snapshot(); // B's Work: 4@1
-    world.a.append('Work', [{ raw: conformanceMessage(5) }]);
-    expect((await world.sync()).failures).toEqual([]);
-    await world.sync(); // settled: B's Work 4@1 5@2, its status recorded as it is
-    world.b.restore(backup);
-    world.b.append('Work', [{ raw: conformanceMessage(9) }]); // 9@2: B's counters are back to those recorded
+    await restoredWithNewMail(world, conformanceMessage(9));
     world.a.expunge('Work', [world.a.messages('Work')[1]!.uid]); // A deletes message 5
     const run = await world.sync();
     const nine = digest(conformanceMessage(9));
@@ -57,13 +66,54 @@ describe('two-way review: bugs found (it.fails until fixed: each passes once its
     await expectRowHolds(row);
   });
 
-  it.fails('KNOWN BUG (issue 8 open): B restored with the same counters: message 5 never reaches A, message 2 never returns to B, and the run says all is well', async () => {
-    const world = await setUp({ name: 'restored B', a: '1 2', ...RESTORED_B, expect: { a: '', b: '', state: '' } });
+  // Was a KNOWN BUG: with A unchanged too, both sides looked unchanged and the run said all was well. B's
+  // listing now carries its SIZE (STATUS=SIZE), recorded with its counters: the same counters with
+  // another size cannot be a change (each raises HIGHESTMODSEQ), so B went back in time.
+  it('B restored with the same counters but another size: message 12 reaches A, message 2 comes back to B, the next run does nothing', async () => {
+    const bytes = (n: number): number => conformanceMessage(n).length;
+    expect(bytes(12)).not.toBe(bytes(2));
+    const world = await setUp({
+      name: 'restored B, another size', a: '1 2', b: '1 12@2', state: '1/1=1 2/2=2',
+      status: { b: { size: bytes(1) + bytes(2) } }, expect: { a: '', b: '', state: '' },
+    });
     const run = await runOnce(world);
-    await runOnce(world);
+    const again = await runOnce(world);
     const seen = await observe(world);
-    expect({ failures: run.failures, a: contents(seen.a), b: contents(seen.b) }).toEqual({ failures: [], a: ['1', '2', '5'], b: ['1', '2', '5'] });
+    expect({
+      failures: run.failures, warned: run.warnings.some((w) => /B went back in time .*SIZE/.test(w)),
+      a: contents(seen.a), b: contents(seen.b), again: [again.summary.copied, again.summary.expunged, again.summary.flagsUpdated],
+    }).toEqual({ failures: [], warned: true, a: ['1', '12', '2'], b: ['1', '12', '2'], again: [0, 0, 0] });
   });
+
+  // The limit that remains (man page, TWO-WAY MODE): new mail of exactly the lost mail's size (messages 2 and 5
+  // have the same length), or a server without STATUS=SIZE, leaves every counter as recorded: the folder is
+  // skipped. A --full run reads every identity and brings both back.
+  it('B restored with the same counters and the same size: skipped as unchanged; --full brings message 5 to A and message 2 back to B', async () => {
+    const world = await setUp({ name: 'restored B, same size', a: '1 2', ...RESTORED_B, status: { a: {}, b: {} }, expect: { a: '', b: '', state: '' } });
+    const skipped = await runOnce(world);
+    expect([skipped.failures, skipped.summary.foldersSkipped, contents((await observe(world)).a)]).toEqual([[], 1, ['1', '2']]);
+    const full = await runOnce(world, { full: true });
+    const seen = await observe(world);
+    expect({ failures: full.failures, a: contents(seen.a), b: contents(seen.b) }).toEqual({ failures: [], a: ['1', '2', '5'], b: ['1', '2', '5'] });
+  });
+
+  for (const statusSize of [true, false]) {
+    it(`B restored, new mail of another size takes UID 2 and every counter back, A unchanged (${statusSize ? 'STATUS=SIZE: caught' : 'no STATUS=SIZE: skipped until --full'})`, async () => {
+      const world = memoryWorld({ mode: 'two-way' }, { statusSize });
+      const nine = conformanceMessage(9, 5); // longer than message 5
+      await restoredWithNewMail(world, nine);
+      const run = await world.sync();
+      const want = [conformanceMessage(4), conformanceMessage(5), nine].map((m) => digest(m)).sort();
+      const work = (): string[][] => [bodies(world.a, 'Work'), bodies(world.b, 'Work')];
+      if (statusSize) {
+        expect({ failures: run.failures, work: work() }).toEqual({ failures: [], work: [want, want] });
+      } else {
+        expect({ failures: run.failures, nineOnA: bodies(world.a, 'Work').includes(digest(nine)) }).toEqual({ failures: [], nineOnA: false });
+        expect((await world.sync({ full: true })).failures).toEqual([]);
+        expect(work()).toEqual([want, want]);
+      }
+    });
+  }
 
   it("a keyword B cannot store (no \\* in PERMANENTFLAGS) stays on A in the next run: B did not remove it", async () => {
     const a = new MemoryServer();

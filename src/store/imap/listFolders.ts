@@ -18,9 +18,13 @@ import type { ImapSession } from './session.js';
 const SPECIAL_USES: readonly SpecialUse[] = ['\\All', '\\Archive', '\\Drafts', '\\Flagged', '\\Junk', '\\Sent', '\\Trash'];
 const SPECIAL_USE_BY_NAME = new Map(SPECIAL_USES.map((use) => [use.toLowerCase(), use]));
 
-/** The STATUS items we read; HIGHESTMODSEQ only from a CONDSTORE server. */
-function statusItems(condstore: boolean): CommandAttribute[] {
-  const names = ['MESSAGES', 'UIDNEXT', 'UIDVALIDITY', ...(condstore ? ['HIGHESTMODSEQ'] : [])];
+/**
+ * The STATUS items we read; HIGHESTMODSEQ only from a CONDSTORE server, SIZE
+ * from one with STATUS=SIZE (in the same command: it shows a restore that gave
+ * every other counter back, see SideStatus.size).
+ */
+function statusItems(condstore: boolean, size: boolean): CommandAttribute[] {
+  const names = ['MESSAGES', 'UIDNEXT', 'UIDVALIDITY', ...(condstore ? ['HIGHESTMODSEQ'] : []), ...(size ? ['SIZE'] : [])];
   return names.map((value) => ({ type: 'ATOM', value }));
 }
 
@@ -30,11 +34,12 @@ function toFolderStatus(list: ImapAttributeList, condstore: boolean): FolderStat
   parseStatusList(list, (key, value) => {
     fields[key] = value;
   });
-  const { messages, uidNext, uidValidity, highestModseq } = fields;
+  const { messages, uidNext, uidValidity, highestModseq, size } = fields;
   if (typeof messages !== 'number' || typeof uidNext !== 'number' || typeof uidValidity !== 'bigint') return undefined;
   const status: FolderStatus = { uidValidity, uidNext, messages };
   // 0 means "this mailbox has no mod-sequences" (RFC 7162 3.1.1)
   if (condstore && typeof highestModseq === 'bigint' && highestModseq > 0n) status.highestModseq = highestModseq;
+  if (typeof size === 'number' && Number.isSafeInteger(size) && size >= 0) status.size = size;
   return status;
 }
 
@@ -94,12 +99,13 @@ export async function listFolders(session: ImapSession, withStatus: boolean, con
     await session.run('LIST', args, 'LIST', { untagged: { LIST: onList, STATUS: onStatus } });
   };
 
+  const items = statusItems(condstore, session.has('STATUS=SIZE'));
   let extended = session.has('LIST-EXTENDED');
   if (extended) {
     const returnOptions: CommandAttribute[] = [];
     if (session.has('SPECIAL-USE')) returnOptions.push({ type: 'ATOM', value: 'SPECIAL-USE' });
     returnOptions.push({ type: 'ATOM', value: 'SUBSCRIBED' });
-    if (withStatus && session.has('LIST-STATUS')) returnOptions.push({ type: 'ATOM', value: 'STATUS' }, statusItems(condstore));
+    if (withStatus && session.has('LIST-STATUS')) returnOptions.push({ type: 'ATOM', value: 'STATUS' }, items);
     try {
       await list(returnOptions);
     } catch (error) {
@@ -129,7 +135,7 @@ export async function listFolders(session: ImapSession, withStatus: boolean, con
     for (const info of folders.values()) {
       if (!info.selectable) continue;
       // No LIST-STATUS, or the server left this folder out of it: ask directly.
-      if (!statuses.has(info.name)) await askStatus(session, info.name, statusItems(condstore), onStatus);
+      if (!statuses.has(info.name)) await askStatus(session, info.name, items, onStatus);
       const status = statuses.get(info.name);
       // None still: the folder goes without (never skipped as unchanged; its SELECT reads it or fails it alone).
       if (status) info.status = status;

@@ -76,6 +76,8 @@ export interface MemoryServerOptions {
   namespacePrefix?: string;
   /** Mod-sequences (CONDSTORE and QRESYNC); default true. Without: reads are full scans. */
   condstore?: boolean;
+  /** A listing's status has the folder's size, as on a server with STATUS=SIZE; default true. */
+  statusSize?: boolean;
   /** PERMANENTFLAGS has \*; default true. Without, a keyword not yet in the folder is dropped silently. */
   allowsNewKeywords?: boolean;
   /** A message bigger than this is refused by append (like APPENDLIMIT). */
@@ -110,6 +112,8 @@ export class MemoryServer {
   readonly delimiter: string | null;
   readonly namespacePrefix: string;
   readonly condstore: boolean;
+  /** MemoryServerOptions.statusSize. */
+  readonly statusSize: boolean;
   readonly allowsNewKeywords: boolean;
   readonly appendLimit: number | undefined;
   /** The optional operations this server has. */
@@ -134,6 +138,7 @@ export class MemoryServer {
     this.delimiter = options.delimiter === undefined ? '/' : options.delimiter;
     this.namespacePrefix = options.namespacePrefix ?? '';
     this.condstore = options.condstore ?? true;
+    this.statusSize = options.statusSize ?? true;
     this.allowsNewKeywords = options.allowsNewKeywords ?? true;
     this.appendLimit = options.appendLimit;
     this.features = { copy: true, move: true, rename: true, ...options.features };

@@ -27,7 +27,7 @@ import type {
   StoreStats,
 } from '../types.js';
 import type { MemoryFolder, MemoryOperation, MemoryOperationArgs, MemoryServer } from './MemoryServer.js';
-import { envelopeOf, readMemoryFolder, statusOf } from './readMemoryFolder.js';
+import { envelopeOf, folderBytes, listedStatusOf, readMemoryFolder } from './readMemoryFolder.js';
 
 export class MemoryStore implements Store {
   readonly label: string;
@@ -150,7 +150,7 @@ export class MemoryStore implements Store {
         const folder = this.server.folder(name);
         const info: FolderInfo = { name, delimiter: this.server.delimiter, subscribed: this.server.isSubscribed(name), selectable: true };
         if (folder.specialUse) info.specialUse = folder.specialUse;
-        if (options.status) info.status = statusOf(folder, this.server.condstore);
+        if (options.status) info.status = listedStatusOf(folder, this.server);
         return info;
       }),
     );
@@ -174,11 +174,7 @@ export class MemoryStore implements Store {
   }
 
   folderSize(name: string): Promise<number> {
-    return this.operation('folderSize', { folder: name }, () => {
-      let size = 0;
-      for (const m of this.guarded(() => this.server.folder(name)).messages.values()) size += m.body.length;
-      return size;
-    });
+    return this.operation('folderSize', { folder: name }, () => folderBytes(this.guarded(() => this.server.folder(name))));
   }
 
   /** Runs a server call, naming this connection in a StoreError it throws. */

@@ -25,6 +25,20 @@ export function statusOf(folder: MemoryFolder, condstore: boolean): FolderStatus
   return status;
 }
 
+/** The status a listing gives (LIST-STATUS): SELECT's, with the folder's size where the server has STATUS=SIZE. */
+export function listedStatusOf(folder: MemoryFolder, server: MemoryServer): FolderStatus {
+  const status = statusOf(folder, server.condstore);
+  if (server.statusSize) status.size = folderBytes(folder);
+  return status;
+}
+
+/** The sum of the folder's message sizes (CRLF form, as everywhere). */
+export function folderBytes(folder: MemoryFolder): number {
+  let size = 0;
+  for (const m of folder.messages.values()) size += m.body.length;
+  return size;
+}
+
 /**
  * What the read lists (`changed`: the rows of its flag listing, less those the
  * server leaves out), which envelopes it fetches, which UIDs had to get one
