@@ -392,8 +392,10 @@ async function recordStatuses(
 ): Promise<boolean> {
   const { nameA, nameB, plan } = job;
   const unmarkedWithheld = plan.expungesWithheld - (plan.expungesHeld ?? 0);
-  // Deletions kept in doubt are planned again next run: the folder must not look unchanged then.
-  const complete = settled && unmarkedWithheld === 0 && plan.uncompared === undefined && plan.expungesInDoubt === undefined && !ctx.signal?.aborted;
+  // Deletions kept in doubt (or whose UID's identity the server did not give) are planned again next run:
+  // the folder must not look unchanged then.
+  const inDoubt = plan.expungesInDoubt !== undefined || plan.needIdentity !== undefined;
+  const complete = settled && unmarkedWithheld === 0 && plan.uncompared === undefined && !inDoubt && !ctx.signal?.aborted;
   if (complete) {
     for (const side of SIDES) {
       ctx.state.apply({ op: 'status', nameA, nameB, side, status: statusAfterAppends(job.reads[side].status, maxAppendedUid[side]) });

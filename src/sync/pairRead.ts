@@ -270,8 +270,9 @@ async function answerPlannerQuestions(
       withSizes(stores.b, input.b, plan.needDigests.b),
     ]);
     if (sizedA !== input.a || sizedB !== input.b) {
-      input = { ...input, a: sizedA, b: sizedB };
-      plan = planGuarded(input, guard).plan;
+      const sized = { ...input, a: sizedA, b: sizedB };
+      // A deletion the sizes decided may ask for an identity too.
+      ({ input, plan } = await identitiesAnswered(stores, sized, planGuarded(sized, guard).plan, guard));
     }
   }
   if (plan.needDigests !== undefined) {

@@ -207,6 +207,16 @@ function planWarnings(reading: PairReading, plan: FolderPlan): string[] {
         `${holder} holds messages it did not list or identify (listed as failed), which may be these`,
     );
   }
+  // Asked before acting (see identitiesAnswered): still asked after it is a UID the server left out.
+  for (const side of ['a', 'b'] as const) {
+    const uids = plan.needIdentity?.[side] ?? [];
+    if (uids.length === 0) continue;
+    const which = uids.length === 1 ? `UID ${uids[0]}` : `UIDs ${uids.join(' ')}`;
+    out.push(
+      `${label}: not deleting ${side.toUpperCase()} ${which} the other side deleted: ` +
+        `${side.toUpperCase()} did not say what ${uids.length === 1 ? 'it holds' : 'they hold'} now; the folder is read again next run`,
+    );
+  }
   if (plan.uncompared !== undefined) {
     const why = reading.digestErrors.join('; ');
     out.push(
