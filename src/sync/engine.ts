@@ -20,7 +20,10 @@ import { answerRenameQuestions } from './renameProof.js';
 import { prepareFolders, type FolderSetup } from './folderSetup.js';
 import { runFolderJobs } from './folderJobs.js';
 import { noWork } from './executor.js';
-import { copyPass, deletePass, describeTransfers, recordPass, type PairActing, type PairExecuteContext, type PairResult } from './pairExecute.js';
+import {
+  copyTurn, deletePass, describeTransfers, finishCopyPass, prepareCopyPass, recordPass, type PairActing, type PairExecuteContext, type PairResult,
+} from './pairExecute.js';
+import { copyQueue, type CopyTurn } from './copyQueue.js';
 import { readSizes } from './sizeQuestions.js';
 import { markTransfersUnsettled, transferGroup, transferGroups, type TransferGroup } from './transferExecute.js';
 import type { TransferFeatures } from './planTransfers.js';
@@ -30,7 +33,7 @@ import { recordOwnWritesOnB } from './ownWrites.js';
 import { cutConnectionsOnAbort, interruptedBy, isInterruption } from './interruption.js';
 import { PeriodicCommit } from './periodicCommit.js';
 import { sideLabel, SIDES } from './side.js';
-import { priorityOrder } from './folderOrder.js';
+import { priorityOrder, tierRule } from './folderOrder.js';
 import { TimeBudget } from './timeBudget.js';
 import { planFolders, type AccountFolderPlan, type FolderPlanningInput, type KnownPair } from './planFolders.js';
 import type { FolderPairJob, MessageFailure, SideWork, SyncJob, SyncMode, SyncObserver, SyncSummary } from './types.js';
@@ -128,7 +131,8 @@ async function syncAccount(ctx: RunContext): Promise<void> {
   for (const p of setup.ready) observer.verbose(`${p.job.label}: ${p.why}`);
   observer.started({ folders: setup.ready.length, messages: setup.ready.reduce((sum, p) => sum + p.estimate, 0), bytes: 0 });
 
-  await syncPairs(ctx, main, setup.ready.map((p) => p.job), setup.blocked);
+  // A run that must read every pair once (rescanB) reads them all whatever the budget: else runs cut short would read the same first pairs forever.
+  await syncPairs(ctx, main, setup.ready.map((p) => p.job), setup.blocked, plan.rescanB);
 
   // Folder deletions (mirror --delete-folders, two-way), last; out of time, they are the next run's (planned again).
   if (!signal?.aborted) {
@@ -216,11 +220,16 @@ async function folderPlanningInput(ctx: RunContext, main: StorePair): Promise<Fo
   };
 }
 
-/** Runs one phase's jobs on the run's connection pairs (see runFolderJobs); a pair failing alone is reported. */
+/**
+ * Runs one phase's jobs on the run's connection pairs (see runFolderJobs); a
+ * pair failing alone is reported (and told to `queue.failed`); jobs of one
+ * `queue.key` are never worked on at once.
+ */
 type PhaseRunner = <J extends { label: string }, R>(
   jobs: J[],
   work: (stores: StorePair, j: J) => Promise<R>,
   done?: (stores: StorePair) => Promise<void>,
+  queue?: { key: (j: J) => string; failed: (j: J) => void },
 ) => Promise<R[]>;
 
 /**
@@ -231,21 +240,25 @@ type PhaseRunner = <J extends { label: string }, R>(
  * moved between folders reaches its new folder before it leaves the old one).
  * Then add up the results and record B's own writes (copy mode).
  */
-async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[], blocked: FolderSetup['blocked']): Promise<void> {
+async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[], blocked: FolderSetup['blocked'], readAll: boolean): Promise<void> {
   const { state, observer, signal, job } = ctx;
   const { options } = job;
   const periodic = new PeriodicCommit(state, options.commitIntervalMs ?? COMMIT_INTERVAL_MS, !options.dryRun);
   const extra = new ExtraConnections(ctx.open, options.connections, (t) => observer.warning(t), signal);
-  const run: PhaseRunner = (phaseJobs, work, done) =>
+  const run: PhaseRunner = (phaseJobs, work, done, queue) =>
     runFolderJobs({
       jobs: phaseJobs, connections: options.connections, main, extra, periodic, open: ctx.open, signal,
-      work: (stores, j) => failingAlone(observer, j.label, () => work(stores, j)),
-      lost: (j, err) => observer.failure(folderFailure(j.label, err)),
+      work: (stores, j) => failingAlone(observer, j.label, () => work(stores, j), () => queue?.failed(j)),
+      lost: (j, err) => {
+        queue?.failed(j);
+        observer.failure(folderFailure(j.label, err));
+      },
       ...(done && { done }),
+      ...(queue && { key: queue.key }),
     });
 
   const features: TransferFeatures = { a: main.a.features, b: main.b.features };
-  const plan = await readAndPlan(ctx, run, jobs, blocked, features);
+  const plan = await readAndPlan(ctx, run, jobs, blocked, features, readAll);
   if (plan === undefined) return;
   // One budget of body bytes for every connection: memory stays bounded however many copy at once.
   const bodyBudget = new ByteBudget(BODY_BYTES_IN_FLIGHT);
@@ -260,12 +273,7 @@ async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[]
     observer.folderFinished(result);
     return result;
   };
-  // A pair with nothing to delete waits for nothing: it finishes in the first pass.
-  const firstPass = await run(recorded, async (stores, recordedPair) => {
-    const acting = await copyPass(actCtx, recordedPair, stores);
-    const waits = acting.acting !== undefined && acting.pair.plan.expunges.length > 0;
-    return waits ? { acting } : { acting, result: await finish(stores, acting, new Set()) };
-  });
+  const firstPass = await copyPhase(actCtx, run, recorded, finish);
   const unconfirmed = unconfirmedCopies(plan, [...transferred, ...firstPass.flatMap((p) => p.acting.acting?.confirmedGids ?? [])]);
   const waiting = firstPass.flatMap((p) => (p.result === undefined ? [p.acting] : []));
   const results = [
@@ -275,6 +283,47 @@ async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[]
   addUp(ctx.summary, results);
   const expected = results.flatMap((r) => (r.expectedB ? [r.expectedB] : []));
   if (expected.length > 0 && !signal?.aborted) await recordOwnWritesOnB(main.b, state, expected, observer);
+}
+
+/** A pair after its copies: finished already (nothing to delete), or waiting for the account's deletion pass. */
+interface CopiedPair {
+  acting: PairActing;
+  result?: PairResult;
+}
+
+/**
+ * Every pair's copies through the account's one queue (copyQueue.ts: by
+ * priority tier, then newest first across folders), on the run's connections;
+ * a pair's turns one at a time, in order. After its last turn a pair changes
+ * its flags and settles what was not returned; one with nothing to delete
+ * finishes there. A pair that failed alone takes no further turn (no result:
+ * its statuses are not recorded).
+ */
+async function copyPhase(
+  actCtx: PairExecuteContext,
+  run: PhaseRunner,
+  recorded: readonly PairActing[],
+  finish: (stores: StorePair, acting: PairActing, unconfirmed: ReadonlySet<string>) => Promise<PairResult>,
+): Promise<CopiedPair[]> {
+  const tier = tierRule(actCtx.options.priority ?? []);
+  const queued = [];
+  for (const p of recorded) {
+    const { job } = p.pair.reading;
+    queued.push({ tier: tier({ name: job.nameA, specialUse: job.specialUse }), envelopes: p.pair.reading.envelopes, copies: await prepareCopyPass(actCtx, p) });
+  }
+  const turns = copyQueue(queued).map((turn) => ({ ...turn, label: recorded[turn.pair]!.label }));
+  const failed = new Set<number>();
+  const work = async (stores: StorePair, turn: CopyTurn): Promise<CopiedPair | undefined> => {
+    if (failed.has(turn.pair)) return undefined;
+    await copyTurn(actCtx, recorded[turn.pair]!, stores, turn.batches);
+    if (!turn.last) return undefined;
+    const acting = await finishCopyPass(actCtx, recorded[turn.pair]!, stores);
+    const waits = acting.acting !== undefined && acting.pair.plan.expunges.length > 0;
+    return waits ? { acting } : { acting, result: await finish(stores, acting, new Set()) };
+  };
+  // Only a pair's last turn gives a result.
+  const copied = await run(turns, work, undefined, { key: (t) => String(t.pair), failed: (t) => failed.add(t.pair) });
+  return copied.flatMap((c) => (c ? [c] : []));
 }
 
 /**
@@ -317,7 +366,8 @@ function actOrder(pairs: readonly PairPlan[], priority: readonly string[]): Pair
 
 /**
  * The read phase, each pair planned as soon as it is read (pure: its planner
- * input dropped at once), then the account's plan (undefined after a signal):
+ * input dropped at once; none read once --max-time is spent, but the first),
+ * then the account's plan (undefined after a signal):
  * when it asks for sizes (of messages a server-side move or copy could use),
  * they are read and the account planned again; only that final plan is acted on.
  */
@@ -327,19 +377,31 @@ async function readAndPlan(
   jobs: FolderPairJob[],
   blocked: FolderSetup['blocked'],
   features: TransferFeatures,
+  /** Read every pair even once the budget is spent. */
+  readAll: boolean,
 ): Promise<AccountPlan | undefined> {
   const { state, observer, signal, job } = ctx;
   const readCtx = { state, options: job.options, observer, rekey: state.identityVersion !== IDENTITY_RULE_VERSION };
   observer.phase('reading folders');
   // With several connections, each leaves the B folder it read last: another may append to it next (see Store.closeFolder).
   const leave = job.options.connections > 1 ? (stores: StorePair) => stores.b.closeFolder() : undefined;
-  const pairs = await run(jobs, async (stores, pairJob) => {
+  let notRead = 0;
+  const read = await run(jobs, async (stores, pairJob) => {
+    if (!readAll && !ctx.budget.mayRead()) {
+      // Out of time: not read, so nothing of it is recorded; the next run reads it.
+      notRead++;
+      ctx.budget.leave(pairJob.label, {});
+      observer.verbose(`${pairJob.label}: not read, left for the next run (--max-time)`);
+      return undefined;
+    }
     const pair = planPair(await readFolderPair(readCtx, pairJob, stores));
     reportPairPlan(observer, pair);
     return pair;
   }, leave);
+  // runFolderJobs leaves out the pairs not read (failed alone, or left).
+  const pairs = read.flatMap((p) => (p ? [p] : []));
   if (signal?.aborted) return undefined;
-  const blind = blindSpots(blocked, jobs.length - pairs.length, pairs, job.options.mode);
+  const blind = blindSpots(blocked, { failed: jobs.length - pairs.length - notRead, left: notRead }, pairs, job.options.mode);
   const transfer = { mode: job.options.mode, features };
   let plan = planAccount(pairs, blind, transfer);
   if (plan.needSizes !== undefined) {
@@ -356,15 +418,21 @@ async function readAndPlan(
 /**
  * What of the sides deletions follow (A; two-way: both) this run could not
  * see, in words (undefined: all of it): pairs whose folder (on either side) could not be
- * created or that could not be read, messages without identity. A message may
+ * created or that could not be read (or were left unread by --max-time), messages without identity. A message may
  * have moved there: nothing is deleted in such a run (see planAccount).
  */
-function blindSpots(blocked: FolderSetup['blocked'], unread: number, pairs: readonly PairPlan[], mode: SyncMode): string | undefined {
+function blindSpots(
+  blocked: FolderSetup['blocked'],
+  unread: { failed: number; left: number },
+  pairs: readonly PairPlan[],
+  mode: SyncMode,
+): string | undefined {
   const followed = mode === 'two-way' ? SIDES : (['a'] as const);
   const unidentified = followed.map((side) => ({ side, n: pairs.reduce((n, p) => n + p.reading.reads[side].unidentified.length, 0) }));
   const parts = [
     ...SIDES.map((side) => blocked[side] > 0 && `${blocked[side]} folder${blocked[side] === 1 ? '' : 's'} could not be created on ${sideLabel(side)}`),
-    unread > 0 && `${unread} folder${unread === 1 ? '' : 's'} could not be read`,
+    unread.failed > 0 && `${unread.failed} folder${unread.failed === 1 ? '' : 's'} could not be read`,
+    unread.left > 0 && `${unread.left} folder${unread.left === 1 ? ' was' : 's were'} not read (--max-time)`,
     ...unidentified.map(({ side, n }) => n > 0 && `${sideLabel(side)} gave no identity for ${n} message${n === 1 ? '' : 's'}`),
   ].filter((p): p is string => typeof p === 'string');
   return parts.length > 0 ? parts.join(', ') : undefined;
@@ -464,11 +532,12 @@ function collecting(observer: SyncObserver, summary: SyncSummary): SyncObserver 
  * One folder pair's work in a phase. A command the server refused for this
  * folder (e.g. SELECT answered NO) fails it alone: reported, the others go on.
  */
-async function failingAlone<R>(observer: SyncObserver, label: string, work: () => Promise<R>): Promise<R | undefined> {
+async function failingAlone<R>(observer: SyncObserver, label: string, work: () => Promise<R>, failed?: () => void): Promise<R | undefined> {
   try {
     return await work();
   } catch (err) {
     if (!(err instanceof StoreError)) throw err;
+    failed?.();
     observer.failure(folderFailure(label, err));
     return undefined;
   }

@@ -14,9 +14,10 @@ import type { SyncState } from '../state/SyncState.js';
 import type { AppendMessage, AppendResult, FetchedBodies, FolderRead, FolderStatus, Store } from '../store/types.js';
 import type { CopyAction, ExpungeAction, FlagChange, FolderPlan } from './planTypes.js';
 import type { FolderResult, MessageFailure, SideWork, SyncMode, SyncObserver } from './types.js';
-import { BODY_BYTES_IN_FLIGHT, inBatches } from './batches.js';
+import { BODY_BYTES_IN_FLIGHT } from './batches.js';
 import { ByteBudget, type BudgetHold } from './byteBudget.js';
 import type { CopyEnvelopes } from './copyEnvelopes.js';
+import { pairBatches, type CopyBatch } from './copyQueue.js';
 import { describeFlagDelta } from './flags.js';
 import { diffRecords, recordKey } from './recordDiff.js';
 import { mayWrite, sideLabel, SIDES, uidOn, uidsBySide, type Side } from './side.js';
@@ -101,6 +102,10 @@ export interface Execution {
    * any is, its statuses are not recorded, so the next run reads it again.
    */
   transfersUnsettled: number;
+  /** Messages a side did not return for a copy (no envelope, no body): settled once the pair's copies are done. */
+  unreturned: Record<Side, Unreturned[]>;
+  /** A batch of copies was not started (--max-time) or was cut short by a signal: the statuses are not recorded. */
+  cutShort: boolean;
 }
 
 /**
@@ -158,6 +163,7 @@ export async function recordPlanned(ctx: RecordContext, job: FolderExecution): P
   const run: Execution = {
     ctx: { ...ctx, stores: NO_STORES }, job, result, fail,
     records: new Map(job.plan.records.map((r) => [recordKey(r), r])), confirmed: new Set(), flagsPending: new Map(), transfersUnsettled: 0,
+    unreturned: { a: [], b: [] }, cutShort: false,
   };
   for (const [key, { planned, oldFlags }] of withFlagsNotYetChanged(job)) {
     run.flagsPending.set(key, planned);
@@ -172,28 +178,76 @@ export async function recordPlanned(ctx: RecordContext, job: FolderExecution): P
 }
 
 /**
- * After the transfers: copy what a side lacks (one direction at a time), then
- * change flags (grouped so that one UID STORE covers every message needing the
- * same change; each record updated once its change is confirmed), then settle
- * what a side did not return (still there: a failure, looked at again next
- * run; or said to be gone).
+ * After the transfers, one folder alone: copy what a side lacks (A's copies
+ * first, each side's newest first), then finish (see finishCopies). A run of
+ * the engine does the same through the account's copy queue (copyQueue.ts).
  */
 export async function appendAndChangeFlags(acting: FolderActing, stores: ExecutionContext['stores']): Promise<FolderActing> {
+  const copies = await prepareCopies(acting);
+  await copyBatches(acting, stores, pairBatches({ envelopes: acting.run.job.envelopes, copies }));
+  return finishCopies(acting, stores);
+}
+
+/**
+ * The copies of a pair ready to be made, by source side (no I/O but the
+ * state's flush): a copy to a side the mode does not write is a failure, one
+ * whose envelope its side did not return waits to be settled (finishCopies);
+ * both are known one-sided meanwhile. The rest carry their envelope's size.
+ */
+export async function prepareCopies(acting: FolderActing): Promise<Record<Side, CopyAction[]>> {
+  const { run } = acting;
+  const { ctx, job, fail } = run;
+  const ready: Record<Side, CopyAction[]> = { a: [], b: [] };
+  for (const from of SIDES) {
+    const actions = job.plan.appends.filter((a) => a.from === from);
+    if (actions.length === 0) continue;
+    const refused = refusal(ctx, actions[0]!.to);
+    const split = refused === undefined ? splitByEnvelope(job.envelopes[from], actions) : { ready: [], withoutEnvelope: [] };
+    for (const action of refused === undefined ? split.withoutEnvelope : actions) {
+      ctx.state.apply({ op: 'put', nameA: job.nameA, nameB: job.nameB, record: onlyOnSource(action) });
+      if (refused !== undefined) fail({ uid: action.uid, side: sideLabel(action.to), reason: refused });
+      else run.unreturned[from].push({ uid: action.uid, missing: 'envelope' });
+    }
+    ready[from] = split.ready;
+  }
+  await ctx.state.flush();
+  return ready;
+}
+
+/**
+ * Some of a pair's batches of copies, in the order given (the copy queue's;
+ * the next batch from the same side is fetched while this one is stored).
+ * Each copy not confirmed stays known as a one-sided record on its source, so
+ * the next run tries again.
+ */
+export async function copyBatches(acting: FolderActing, stores: ExecutionContext['stores'], batches: readonly CopyBatch[]): Promise<void> {
+  const { run } = acting;
+  run.ctx = { ...run.ctx, stores };
+  for (let start = 0; start < batches.length && !run.ctx.signal?.aborted; ) {
+    const from = batches[start]!.from;
+    let end = start;
+    while (end < batches.length && batches[end]!.from === from) end++;
+    const copy = await copyInBatches(run, batches.slice(start, end).map((b) => b.copies), run.unreturned[from]);
+    addCopies(run, from, copy);
+    start = end;
+  }
+}
+
+/**
+ * Once a pair's copies are done: change flags (grouped so that one UID STORE
+ * covers every message needing the same change; each record updated once its
+ * change is confirmed), then settle what a side did not return (still there:
+ * a failure, looked at again next run; or said to be gone).
+ */
+export async function finishCopies(acting: FolderActing, stores: ExecutionContext['stores']): Promise<FolderActing> {
   const { run } = acting;
   run.ctx = { ...run.ctx, stores };
   const { job } = run;
-  // A message its side did not return (no envelope, no body) is kept one-sided and settled at the end.
-  const unreturned: Record<Side, Unreturned[]> = { a: [], b: [] };
-  let interrupted = false;
-  for (const from of SIDES) {
-    const copy = await copyFrom(run, from, unreturned[from]);
-    interrupted ||= copy.interrupted;
-  }
   await changeFlags(run);
   let saidGone = 0;
-  for (const side of SIDES) saidGone += await settleUnreturned(run, side, [...unreturned[side], ...leftOutOf(job.reads[side])]);
+  for (const side of SIDES) saidGone += await settleUnreturned(run, side, [...run.unreturned[side], ...leftOutOf(job.reads[side])]);
   const confirmedGids = job.plan.appends.filter((a) => run.confirmed.has(copyKey(a))).map((a) => a.gid);
-  return { run, saidGone, interrupted, confirmedGids };
+  return { run, saidGone, interrupted: run.cutShort, confirmedGids };
 }
 
 /**
@@ -327,39 +381,18 @@ async function expunge(run: Execution, unconfirmed: ReadonlySet<string>, cannotD
   return waiting;
 }
 
-/**
- * Copies from one side: refused ones (a side the mode does not write) are
- * failures; the rest go in batches. Each copy not confirmed stays known as
- * a one-sided record on its source, so the next run tries again.
- */
-async function copyFrom(run: Execution, from: Side, unreturned: Unreturned[]): Promise<{ interrupted: boolean }> {
-  const { ctx, job, fail } = run;
-  const actions = job.plan.appends.filter((a) => a.from === from);
-  if (actions.length === 0) return { interrupted: false };
-  const refused = refusal(ctx, actions[0]!.to);
-  if (refused !== undefined) {
-    for (const action of actions) {
-      ctx.state.apply({ op: 'put', nameA: job.nameA, nameB: job.nameB, record: onlyOnSource(action) });
-      fail({ uid: action.uid, side: sideLabel(action.to), reason: refused });
-    }
-    await ctx.state.flush();
-    return { interrupted: false };
-  }
-  const { ready, withoutEnvelope } = splitByEnvelope(job.envelopes[from], actions);
-  for (const action of withoutEnvelope) {
-    ctx.state.apply({ op: 'put', nameA: job.nameA, nameB: job.nameB, record: onlyOnSource(action) });
-    unreturned.push({ uid: action.uid, missing: 'envelope' });
-  }
-  const copy = await copyInBatches(run, newestFirst(job.envelopes[from], ready), unreturned);
-  const to = run.result.bySide[actions[0]!.to];
-  run.result.copied += copy.copied;
-  run.result.bytes += copy.bytes;
+/** Adds what a batch of copies from `from` did to the pair's result. */
+function addCopies(run: Execution, from: Side, copy: CopyResult): void {
+  const { result } = run;
+  const to = result.bySide[from === 'a' ? 'b' : 'a'];
+  result.copied += copy.copied;
+  result.bytes += copy.bytes;
   to.copied += copy.copied;
   to.bytes += copy.bytes;
-  if (from === 'a') run.result.maxAppendedUid = copy.maxAppendedUid;
-  else run.result.maxAppendedUidA = copy.maxAppendedUid;
-  run.result.appendsWithoutUid += copy.appendsWithoutUid;
-  return copy;
+  if (from === 'a') result.maxAppendedUid = Math.max(result.maxAppendedUid, copy.maxAppendedUid);
+  else result.maxAppendedUidA = Math.max(result.maxAppendedUidA, copy.maxAppendedUid);
+  result.appendsWithoutUid += copy.appendsWithoutUid;
+  run.cutShort ||= copy.interrupted;
 }
 
 /**
@@ -459,30 +492,6 @@ function splitByEnvelope(
   return { ready, withoutEnvelope };
 }
 
-/**
- * Copies by INTERNALDATE, newest first (issue 9 §1: the newest mail arrives
- * first); ties by UID. Copies sharing a global id keep their UID order among
- * the places they take: a run that died before recording its appends pairs
- * such twins by UID order on both sides (matchByGid), so the target must
- * receive them in their source's order.
- */
-function newestFirst(envelopes: CopyEnvelopes, copies: readonly CopyAction[]): CopyAction[] {
-  const date = (a: CopyAction): number => envelopes.get(a.uid)?.internalDate.getTime() || 0;
-  const sorted = copies
-    .map((action) => ({ action, at: date(action) }))
-    .sort((x, y) => y.at - x.at || x.action.uid - y.action.uid)
-    .map((k) => k.action);
-  const twins = new Map<string, CopyAction[]>();
-  for (const a of sorted) {
-    const list = twins.get(a.gid);
-    if (list === undefined) twins.set(a.gid, [a]);
-    else list.push(a);
-  }
-  const inUidOrder = new Map([...twins].filter(([, list]) => list.length > 1).map(([gid, list]) => [gid, [...list].sort((x, y) => x.uid - y.uid)]));
-  if (inUidOrder.size === 0) return sorted;
-  return sorted.map((a) => inUidOrder.get(a.gid)?.shift() ?? a);
-}
-
 /** A copy's key in Execution.confirmed: one copy per source UID in a pair's plan. */
 function copyKey(action: CopyAction): string {
   return `${action.from}\u0000${action.uid}`;
@@ -514,13 +523,12 @@ export function intentOf(names: { nameA: string; nameB: string }, action: CopyAc
  * now (never waiting for it while holding a batch). Each batch holds its bytes
  * from before its fetch until its append is answered.
  */
-async function copyInBatches(run: Execution, copies: readonly CopyAction[], unreturned: Unreturned[]): Promise<CopyResult> {
+async function copyInBatches(run: Execution, batches: readonly CopyAction[][], unreturned: Unreturned[]): Promise<CopyResult> {
   const { ctx } = run;
   const out: CopyResult = { copied: 0, bytes: 0, maxAppendedUid: 0, appendsWithoutUid: 0, interrupted: false };
-  if (copies.length === 0) return out;
-  const source = ctx.stores[copies[0]!.from];
+  if (batches.length === 0) return out;
+  const source = ctx.stores[batches[0]![0]!.from];
   const budget = ctx.bodyBudget ?? new ByteBudget(BODY_BYTES_IN_FLIGHT);
-  const batches = batchAppends(copies);
   let next: BatchInFlight | undefined;
   try {
     for (let i = 0; i < batches.length; i++) {
@@ -713,10 +721,6 @@ export async function applyFlagChanges(store: Store, changes: readonly FlagChang
     }
   }
   return failures;
-}
-
-function batchAppends(copies: readonly CopyAction[]): CopyAction[][] {
-  return inBatches(copies, (action) => action.size);
 }
 
 /** A batch's bodies on their way, with the budget's bytes they hold. */

@@ -36,6 +36,12 @@ export interface FolderJobsInput<J extends FolderJob, R> {
   lost: (job: J, error: ConnectionLostError) => void;
   /** Called once by a worker that did some job, when the queue is empty (e.g. to leave its open folders). */
   done?: (stores: StorePair) => Promise<void>;
+  /**
+   * Jobs of one key are never worked on at once (e.g. the turns of one folder
+   * pair in the copy queue): a worker takes the first job, in order, whose key
+   * no other worker holds, and waits while every job left has a held key.
+   */
+  key?: (job: J) => string;
   signal?: AbortSignal;
 }
 
@@ -46,7 +52,7 @@ export interface FolderJobsInput<J extends FolderJob, R> {
  */
 export async function runFolderJobs<J extends FolderJob, R>(input: FolderJobsInput<J, R>): Promise<R[]> {
   const { jobs, connections, main, extra, periodic, signal } = input;
-  const queue = jobs.map((job, index) => ({ job, index }));
+  const queue = new KeyedQueue(jobs, input.key, periodic);
   /** By the job's index: the results come in the jobs' order, whichever worker finished first. */
   const results: (R | undefined)[] = [];
   const worker = async (stores: StorePair): Promise<void> => {
@@ -56,11 +62,11 @@ export async function runFolderJobs<J extends FolderJob, R>(input: FolderJobsInp
     try {
       // A pair idle since the last phase may have lost a connection meanwhile: not a failure of the next folder.
       if (queue.length > 0 && !signal?.aborted && (!stores.a.usable || !stores.b.usable)) await reopenPair(stores, input.open);
-      for (let next = queue.shift(); next && !signal?.aborted; next = queue.shift()) {
+      for (let next = await queue.take(signal); next; next = await queue.take(signal)) {
         const { job, index } = next;
         worked = true;
-        await periodic.safePoint();
         try {
+          await periodic.safePoint();
           results[index] = await input.work(stores, job);
           lostInARow = 0;
         } catch (err) {
@@ -68,6 +74,8 @@ export async function runFolderJobs<J extends FolderJob, R>(input: FolderJobsInp
           if (!(err instanceof ConnectionLostError) || signal?.aborted || ++lostInARow >= MAX_LOSSES_IN_A_ROW) throw err;
           input.lost(job, err);
           await reopenPair(stores, input.open);
+        } finally {
+          queue.release(next);
         }
       }
       // Best effort: a connection lost here fails the next phase's first command on it, which reconnects.
@@ -83,7 +91,7 @@ export async function runFolderJobs<J extends FolderJob, R>(input: FolderJobsInp
     await worker(stores);
     extra.release(stores);
   };
-  const count = Math.max(1, Math.min(connections, jobs.length));
+  const count = Math.max(1, Math.min(connections, queue.keys));
   const workers = [worker(main)];
   for (let i = 1; i < count; i++) workers.push(extraWorker());
   // Let every worker finish its current folder before an error propagates, so
@@ -93,6 +101,56 @@ export async function runFolderJobs<J extends FolderJob, R>(input: FolderJobsInp
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected' && !isInterruption(s.reason, signal));
   if (failed) throw failed.reason;
   return results.filter((r): r is R => r !== undefined);
+}
+
+/** The jobs left, in order, with the keys workers hold (see FolderJobsInput.key). */
+class KeyedQueue<J> {
+  private readonly entries: { job: J; index: number; key: string | undefined }[];
+  private readonly held = new Set<string>();
+  private released: { promise: Promise<void>; resolve: () => void } | undefined;
+  /** How many jobs could be worked on at once: one per key (each job its own without keys). */
+  readonly keys: number;
+
+  constructor(
+    jobs: readonly J[],
+    keyOf: ((job: J) => string) | undefined,
+    private readonly periodic: PeriodicCommit,
+  ) {
+    this.entries = jobs.map((job, index) => ({ job, index, key: keyOf?.(job) }));
+    this.keys = keyOf ? new Set(this.entries.map((e) => e.key)).size : jobs.length;
+  }
+
+  get length(): number {
+    return this.entries.length;
+  }
+
+  /** The next job no other worker holds the key of, waiting (outside the periodic commits) while there is none; undefined: none left. */
+  async take(signal: AbortSignal | undefined): Promise<{ job: J; index: number; key: string | undefined } | undefined> {
+    for (;;) {
+      if (this.entries.length === 0 || signal?.aborted) return undefined;
+      const i = this.entries.findIndex((e) => e.key === undefined || !this.held.has(e.key));
+      if (i >= 0) {
+        const [entry] = this.entries.splice(i, 1);
+        if (entry!.key !== undefined) this.held.add(entry!.key);
+        return entry;
+      }
+      if (this.released === undefined) {
+        let resolve!: () => void;
+        const promise = new Promise<void>((r) => (resolve = r));
+        this.released = { promise, resolve };
+      }
+      const { promise } = this.released;
+      await this.periodic.outside(() => promise);
+    }
+  }
+
+  /** A worker is done with a job: its key is free again. */
+  release(entry: { key: string | undefined }): void {
+    if (entry.key === undefined) return;
+    this.held.delete(entry.key);
+    this.released?.resolve();
+    this.released = undefined;
+  }
 }
 
 /**

@@ -24,17 +24,23 @@ const FIXED_TIERS = 4;
 
 /** `items` in priority order (a new array); `describe` says what the order looks at of each. */
 export function priorityOrder<T>(items: readonly T[], describe: (item: T) => OrderedFolder, priority: readonly string[]): T[] {
-  const matchers = priority.map((glob) => picomatch(glob, { dot: true }));
+  const tier = tierRule(priority);
   const keyed = items.map((item) => {
     const folder = describe(item);
-    return { item, folder, tier: tierOf(folder, matchers) };
+    return { item, folder, tier: tier(folder) };
   });
   keyed.sort((x, y) => x.tier - y.tier || compareRecency(x.folder.recency, y.folder.recency) || inboxFirst(x.folder.name, y.folder.name));
   return keyed.map((k) => k.item);
 }
 
+/** A folder's tier under `priority` (lower first): what the account's copy queue orders by before dates (copyQueue.ts). */
+export function tierRule(priority: readonly string[]): (folder: Pick<OrderedFolder, 'name' | 'specialUse'>) => number {
+  const matchers = priority.map((glob) => picomatch(glob, { dot: true }));
+  return (folder) => tierOf(folder, matchers);
+}
+
 /** The folder's tier: the first --priority glob it matches, else INBOX, \Sent, \Drafts or the rest. */
-function tierOf(folder: OrderedFolder, matchers: readonly ((name: string) => boolean)[]): number {
+function tierOf(folder: Pick<OrderedFolder, 'name' | 'specialUse'>, matchers: readonly ((name: string) => boolean)[]): number {
   const glob = matchers.findIndex((matches) => matches(folder.name));
   if (glob >= 0) return glob;
   const base = matchers.length;

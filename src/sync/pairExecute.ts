@@ -12,14 +12,15 @@ import type { SyncState } from '../state/SyncState.js';
 import type { Store } from '../store/types.js';
 import type { ByteBudget } from './byteBudget.js';
 import {
-  appendAndChangeFlags, deleteAndFinish, leftOutOf, recordPlanned,
+  copyBatches, deleteAndFinish, finishCopies, leftOutOf, prepareCopies, recordPlanned,
   type FolderActing, type FolderExecution, type ReadOutcome,
 } from './executor.js';
+import type { CopyBatch } from './copyQueue.js';
 import { describeFlagDelta } from './flags.js';
 import { expectedStatusOfB, type ExpectedStatus } from './ownWrites.js';
 import { mayWrite, sideLabel, SIDES, type Side } from './side.js';
 import type { PairPlan } from './planAccount.js';
-import type { TransferAction } from './planTypes.js';
+import type { CopyAction, TransferAction } from './planTypes.js';
 import type { TimeBudget } from './timeBudget.js';
 import type { FolderResult, SideWork, SyncObserver, SyncOptions, Withholding } from './types.js';
 
@@ -80,11 +81,30 @@ export async function recordPass(ctx: PairExecuteContext, pair: PairPlan, transf
 }
 
 /**
- * The pass after the transfers: open again the folders a pair copies from,
- * changes flags in, or checks what their read left out, then appends and
- * changes flags. In a dry run, describe the plan instead.
+ * After the transfers, before the account's copy queue: a pair's copies ready
+ * to be made, by source side (none in a dry run), said with -v.
  */
-export async function copyPass(ctx: PairExecuteContext, pairActing: PairActing, stores: { a: Store; b: Store }): Promise<PairActing> {
+export async function prepareCopyPass(ctx: PairExecuteContext, { pair, acting }: PairActing): Promise<Record<Side, CopyAction[]>> {
+  if (acting === undefined) return { a: [], b: [] };
+  explainFlagChanges(ctx.observer, pair, 'setting');
+  explainCopies(ctx.observer, pair, 'copying');
+  explainDeferred((text) => ctx.observer.verbose(text), pair, 'holding back');
+  return prepareCopies(acting);
+}
+
+/** One turn of the copy queue: some of a pair's batches, its source folders opened again (a no-op when they are open). */
+export async function copyTurn(ctx: PairExecuteContext, { pair, acting }: PairActing, stores: { a: Store; b: Store }, batches: readonly CopyBatch[]): Promise<void> {
+  if (acting === undefined || batches.length === 0) return;
+  await openWhereActing(ctx, pair, stores, (side) => batches.some((b) => b.from === side));
+  await copyBatches(acting, stores, batches);
+}
+
+/**
+ * Once the queue made all of a pair's copies: open again the folders it
+ * changes flags in or checks what their read left out, and finish its copies
+ * (see finishCopies). In a dry run, describe the plan instead.
+ */
+export async function finishCopyPass(ctx: PairExecuteContext, pairActing: PairActing, stores: { a: Store; b: Store }): Promise<PairActing> {
   const { pair, acting } = pairActing;
   const { plan, reading } = pair;
   if (acting === undefined) {
@@ -92,12 +112,9 @@ export async function copyPass(ctx: PairExecuteContext, pairActing: PairActing, 
     return pairActing;
   }
   await openWhereActing(ctx, pair, stores, (side) =>
-    plan.appends.some((a) => a.from === side) || plan.flagChanges.some((c) => c.side === side) || leftOutOf(reading.reads[side]).length > 0,
+    plan.flagChanges.some((c) => c.side === side) || leftOutOf(reading.reads[side]).length > 0 || acting.run.unreturned[side].length > 0,
   );
-  explainFlagChanges(ctx.observer, pair, 'setting');
-  explainCopies(ctx.observer, pair, 'copying');
-  explainDeferred((text) => ctx.observer.verbose(text), pair, 'holding back');
-  return { ...pairActing, acting: await appendAndChangeFlags(acting, stores) };
+  return { ...pairActing, acting: await finishCopies(acting, stores) };
 }
 
 /**

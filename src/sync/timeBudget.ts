@@ -3,11 +3,15 @@
 // spent. The run's first batch always starts, so a run with a tiny budget still
 // moves forward. What is not started stays the next run's work: its records
 // are pending or absent, and its folders' statuses are not recorded.
+// The read phase reads no further folder pair once the budget is spent (its
+// first pair always, so the first batch has something to copy): a pair not
+// read is left as it is, for the next run.
 
 import type { SyncLeft } from './types.js';
 
 export class TimeBudget {
   private startedOne = false;
+  private readOne = false;
   /** What the budget kept from starting, added up for the summary. */
   readonly left: SyncLeft = { messages: 0, bytes: 0, folders: 0, deletions: 0, folderDeletions: 0 };
   private readonly foldersLeft = new Set<string>();
@@ -22,6 +26,13 @@ export class TimeBudget {
   mayStart(): boolean {
     const first = !this.startedOne;
     this.startedOne = true;
+    return first || !this.spent();
+  }
+
+  /** May the read of a folder pair start? Yes while the budget lasts, and always for the run's first one. */
+  mayRead(): boolean {
+    const first = !this.readOne;
+    this.readOne = true;
     return first || !this.spent();
   }
 

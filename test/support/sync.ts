@@ -81,7 +81,7 @@ export async function syncOnce(
 }
 
 /** syncOnce for any two store specs (e.g. memory stores, see src/store/memory). */
-export async function syncSpecs(a: StoreSpec, b: StoreSpec, statePath: string, options: Partial<SyncOptions> = {}): Promise<EngineRun> {
+export async function syncSpecs(a: StoreSpec, b: StoreSpec, statePath: string, options: Partial<SyncOptions> = {}, now?: () => number): Promise<EngineRun> {
   const warnings: string[] = [];
   const failures: MessageFailure[] = [];
   const wouldDo: string[] = [];
@@ -97,7 +97,7 @@ export async function syncSpecs(a: StoreSpec, b: StoreSpec, statePath: string, o
     failure: (f) => { failures.push(f); },
     verbose: (t) => { verbose.push(t); },
   };
-  const summary = await runSync({ a, b, statePath, options: { ...defaultOptions, ...options } }, observer);
+  const summary = await runSync({ a, b, statePath, options: { ...defaultOptions, ...options } }, observer, undefined, now);
   return { summary, warnings, failures, wouldDo, verbose };
 }
 
