@@ -180,6 +180,97 @@ describe('--max-time on the engine', () => {
   });
 });
 
+describe('one copy queue across folders (issue 9 §1)', () => {
+  /** Alpha: 400 messages, 200 of the newest days (1000…) and 200 of the oldest (0…); Beta: 200 from days 500…; both in the last tier. */
+  function interleavedWorld(): World {
+    const a = new MemoryServer();
+    seed(a, 'Alpha', 1, 400, (i) => (i % 2 === 0 ? 1000 + i / 2 : (i - 1) / 2));
+    seed(a, 'Beta', 1000, 200, (i) => 500 + i);
+    return world(a);
+  }
+
+  /** The `n` newest messages of A's Alpha and Beta, as "folder digest", sorted. */
+  const newestOnA = (w: World, n: number): string[] =>
+    ['Alpha', 'Beta'].flatMap((f) => w.a.messages(f).map((m) => ({ line: `${f} ${digest(m.body)}`, at: m.internalDate.getTime() })))
+      .sort((x, y) => y.at - x.at).slice(0, n).map((m) => m.line).sort();
+  const onB = (w: World): string[] => ['Alpha', 'Beta'].flatMap((f) => (w.b.hasFolder(f) ? w.b.messages(f).map((m) => `${f} ${digest(m.body)}`) : [])).sort();
+
+  it('a budget for two batches copies the 400 newest of the account (Alpha’s newest, then Beta’s, before Alpha’s oldest); the next run the rest, each once', async () => {
+    const w = interleavedWorld();
+    let clock = 0;
+    w.a.afterOperation = (op) => {
+      if (op === 'fetchBodies') clock += 60_000;
+    };
+    const cut = await sync(w, { maxTimeMs: 90_000 }, () => clock);
+    expect(cut.failures).toEqual([]);
+    expect(cut.summary.copied).toBe(400);
+    expect(cut.summary.left).toMatchObject({ messages: 200, folders: 1 });
+    expect(onB(w)).toEqual(newestOnA(w, 400));
+    // B received them newest first: Alpha's 200 newest, then Beta's (B's UIDs are arrival order).
+    expect(w.b.messages('Beta').every((m) => m.uid <= 200)).toBe(true);
+    w.a.afterOperation = undefined;
+    const done = await sync(w);
+    expect([done.summary.copied, done.summary.left, done.failures]).toEqual([200, undefined, []]);
+    for (const folder of ['Alpha', 'Beta']) expect(contents(w.b, folder)).toEqual(contents(w.a, folder));
+  });
+
+  it('with three connections, the queue’s pairs are copied at once, each pair’s batches one at a time: every body once', async () => {
+    const w = interleavedWorld();
+    seed(w.a, 'INBOX', 3000, 450, (i) => (i * 37) % 450);
+    const run = await sync(w, { connections: 3 });
+    expect([run.summary.copied, run.summary.left, run.failures]).toEqual([1050, undefined, []]);
+    for (const folder of ['INBOX', 'Alpha', 'Beta']) expect(contents(w.b, folder)).toEqual(contents(w.a, folder));
+    const again = await sync(w, { connections: 3 });
+    expect([again.summary.copied, again.summary.folders - again.summary.foldersSkipped]).toEqual([0, 0]);
+  });
+});
+
+describe('reads under --max-time', () => {
+  it('a pair whose read has not started when the budget is spent is not read: left as a folder, nothing of it recorded; the next run reads and copies it', async () => {
+    const w = bigWorld();
+    let clock = 0;
+    w.a.afterOperation = (op) => {
+      if (op === 'readFolder') clock += 60_000;
+    };
+    // INBOX is read (the first read always starts), Sent at 60 s, Lists/dev at 120 s is not.
+    const cut = await sync(w, { maxTimeMs: 90_000 }, () => clock);
+    expect(cut.failures).toEqual([]);
+    expect(cut.verbose).toContain('Lists/dev: not read, left for the next run (--max-time)');
+    expect(contents(w.b, 'Lists/dev')).toEqual([]);
+    // The act phase's first batch always starts: the newest 200 of INBOX; the rest of INBOX and Sent are left, and Lists/dev unread.
+    expect(cut.summary.copied).toBe(200);
+    expect(cut.summary.left).toMatchObject({ messages: 260, folders: 3 });
+    w.a.afterOperation = undefined;
+    const done = await sync(w);
+    expect([done.summary.copied, done.summary.left, done.failures]).toEqual([290, undefined, []]);
+    for (const folder of FOLDERS) expect(contents(w.b, folder)).toEqual(contents(w.a, folder));
+  });
+
+  it('a run with only deletions to make and a budget of 0 deletes (its first act) or says what is left, and later runs finish', async () => {
+    const w = bigWorld();
+    await sync(w, { mode: 'mirror' });
+    // Once more, so that every pair is unchanged (the first run's own appends moved B's statuses): only Lists/dev is read next.
+    await sync(w, { mode: 'mirror' });
+    w.a.expunge('Lists/dev', w.a.messages('Lists/dev').slice(0, 3).map((m) => m.uid));
+    const one = await sync(w, { mode: 'mirror', maxTimeMs: 0 });
+    expect(one.failures).toEqual([]);
+    expect([one.summary.expunged, one.summary.left]).toEqual([3, undefined]);
+    expect(contents(w.b, 'Lists/dev')).toEqual(contents(w.a, 'Lists/dev'));
+
+    // Deletions in two folders: only the first pair is read, so the other's deletions wait (a message may have moved there).
+    w.a.expunge('Lists/dev', w.a.messages('Lists/dev').slice(0, 2).map((m) => m.uid));
+    w.a.expunge('Sent', w.a.messages('Sent').slice(0, 2).map((m) => m.uid));
+    const cut = await sync(w, { mode: 'mirror', maxTimeMs: 0 });
+    expect(cut.failures).toEqual([]);
+    expect(cut.summary.expunged).toBe(0);
+    expect(cut.summary.left).toMatchObject({ folders: 1 });
+    expect(cut.warnings.join('\n')).toMatch(/not deleting 2 .*1 folder was not read \(--max-time\)/);
+    const done = await untilDone(w, { mode: 'mirror' }, 1);
+    expect(done.map((s) => s.expunged)).toEqual([4]);
+    for (const folder of FOLDERS) expect(contents(w.b, folder)).toEqual(contents(w.a, folder));
+  });
+});
+
 describe('the act phase’s folder order', () => {
   /** INBOX, \Sent, \Drafts and two others: Alpha with more (older) mail, Zeta with the newest. Five messages each, Alpha six. */
   function orderWorld(): World {
