@@ -81,3 +81,38 @@ describe('runFolderJobs', () => {
     expect(lost).toEqual([]);
   });
 });
+
+describe('runFolderJobs with keys (the copy queue’s turns of one pair)', () => {
+  it('jobs of one key never run at once and run in order; a worker takes a later job of a free key, or waits', async () => {
+    let opened = 0;
+    const main: StorePair = { a: fakeStore('A', opened++), b: fakeStore('B', opened++) };
+    // Turns: P1, P1, P2, P1, P3 (the queue's order); each job waits a few ticks so that workers overlap.
+    const turns = ['P1#1', 'P1#2', 'P2#1', 'P1#3', 'P3#1'].map((label) => ({ label, pair: label.split('#')[0]! }));
+    const running = new Set<string>();
+    const overlaps: string[] = [];
+    const started: string[] = [];
+    const results = await runFolderJobs({
+      jobs: turns,
+      connections: 3, main,
+      extra: new ExtraConnections((l) => fakeStore(l, opened++), 3, () => undefined),
+      periodic: new PeriodicCommit({ commit: async () => undefined }, 60_000, false),
+      open: (label) => fakeStore(label, opened++),
+      key: (t) => t.pair,
+      work: async (_pair, t) => {
+        if (running.has(t.pair)) overlaps.push(t.label);
+        running.add(t.pair);
+        started.push(t.label);
+        for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+        running.delete(t.pair);
+        return t.label;
+      },
+      lost: () => undefined,
+    });
+    expect(overlaps).toEqual([]);
+    expect(results).toEqual(['P1#1', 'P1#2', 'P2#1', 'P1#3', 'P3#1']);
+    // Each pair's turns start in the queue's order.
+    expect(started.filter((l) => l.startsWith('P1'))).toEqual(['P1#1', 'P1#2', 'P1#3']);
+    // Three keys: at most three connection pairs (here all three used).
+    expect(opened).toBe(6);
+  });
+});
