@@ -53,12 +53,17 @@ const ACTING = new Set<MemoryOperation>(['fetchBodies', 'expungeMessages', 'move
  * pair is read and the act phase stops after its first batch.
  */
 function actingClock(w: World): () => number {
+  return clockMovedBy(ACTING, [w.a, w.b]);
+}
+
+/** A clock 60 s later after each of `ops` on `servers`. */
+function clockMovedBy(ops: ReadonlySet<MemoryOperation>, servers: readonly MemoryServer[]): () => number {
   let clock = 0;
-  const tick = (op: MemoryOperation): void => {
-    if (ACTING.has(op)) clock += 60_000;
-  };
-  w.a.afterOperation = tick;
-  w.b.afterOperation = tick;
+  for (const server of servers) {
+    server.afterOperation = (op) => {
+      if (ops.has(op)) clock += 60_000;
+    };
+  }
   return () => clock;
 }
 
@@ -197,11 +202,7 @@ describe('one copy queue across folders (issue 9 §1)', () => {
 
   it('a budget for two batches copies the 400 newest of the account (Alpha’s newest, then Beta’s, before Alpha’s oldest); the next run the rest, each once', async () => {
     const w = interleavedWorld();
-    let clock = 0;
-    w.a.afterOperation = (op) => {
-      if (op === 'fetchBodies') clock += 60_000;
-    };
-    const cut = await sync(w, { maxTimeMs: 90_000 }, () => clock);
+    const cut = await sync(w, { maxTimeMs: 90_000 }, clockMovedBy(new Set(['fetchBodies']), [w.a]));
     expect(cut.failures).toEqual([]);
     expect(cut.summary.copied).toBe(400);
     expect(cut.summary.left).toMatchObject({ messages: 200, folders: 1 });
@@ -228,12 +229,8 @@ describe('one copy queue across folders (issue 9 §1)', () => {
 describe('reads under --max-time', () => {
   it('a pair whose read has not started when the budget is spent is not read: left as a folder, nothing of it recorded; the next run reads and copies it', async () => {
     const w = bigWorld();
-    let clock = 0;
-    w.a.afterOperation = (op) => {
-      if (op === 'readFolder') clock += 60_000;
-    };
     // INBOX is read (the first read always starts), Sent at 60 s, Lists/dev at 120 s is not.
-    const cut = await sync(w, { maxTimeMs: 90_000 }, () => clock);
+    const cut = await sync(w, { maxTimeMs: 90_000 }, clockMovedBy(new Set(['readFolder']), [w.a]));
     expect(cut.failures).toEqual([]);
     expect(cut.verbose).toContain('Lists/dev: not read, left for the next run (--max-time)');
     expect(contents(w.b, 'Lists/dev')).toEqual([]);
