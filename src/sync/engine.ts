@@ -352,8 +352,8 @@ async function transferPass(ctx: RunContext, run: PhaseRunner, plan: AccountPlan
 
 /**
  * The pairs in the order the act phase works on them (folderOrder.ts): a
- * pair's recency is the newest INTERNALDATE it copies, so the newest mail
- * goes first across folders, folder by folder.
+ * pair's recency is the newest INTERNALDATE it copies. The record and
+ * deletion passes follow it; the copy queue (copyQueue.ts) breaks its ties by it.
  */
 function actOrder(pairs: readonly PairPlan[], priority: readonly string[]): PairPlan[] {
   const newest = ({ plan, reading }: PairPlan): number =>
