@@ -498,6 +498,7 @@ export class SyncState {
     const s: SideStatus = { uidValidity: op.status.uidValidity, uidNext: op.status.uidNext, messages: op.status.messages };
     if (op.status.highestModseq !== undefined) s.highestModseq = op.status.highestModseq;
     if (op.status.size !== undefined) s.size = op.status.size;
+    if (op.status.mailboxId !== undefined) s.mailboxId = op.status.mailboxId;
     if (op.side === 'a') entry.statusA = s;
     else entry.statusB = s;
   }

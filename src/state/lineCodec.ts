@@ -348,10 +348,22 @@ function parseSize(text: string, p: number, end: number, r: MessageRecord): numb
 
 // ---- status ---------------------------------------------------------------
 
-/** `<uidValidity> <uidNext> <highestModseq|-> <messages> [<size>]`: the size only when known (older files have none). */
+/**
+ * The token of a folder's MAILBOXID (SideStatus.mailboxId) at the end of a
+ * status: `%mailboxid:<objectid>`. Its `%` tells it from a size.
+ */
+export const MAILBOX_ID_TOKEN_PREFIX = '%mailboxid:';
+/** RFC 8474's objectid: 1 to 255 of ALPHA, DIGIT, "_" and "-" (so never a space in a line). */
+const OBJECTID = /^[A-Za-z0-9_-]{1,255}$/;
+
+/**
+ * `<uidValidity> <uidNext> <highestModseq|-> <messages> [<size>] [%mailboxid:<id>]`:
+ * the size and the id only when known (older files have neither).
+ */
 export function encodeStatus(s: SideStatus): string {
   const size = s.size === undefined ? '' : ` ${s.size}`;
-  return `${s.uidValidity} ${s.uidNext} ${s.highestModseq === undefined ? '-' : s.highestModseq} ${s.messages}${size}`;
+  const id = s.mailboxId === undefined ? '' : ` ${MAILBOX_ID_TOKEN_PREFIX}${s.mailboxId}`;
+  return `${s.uidValidity} ${s.uidNext} ${s.highestModseq === undefined ? '-' : s.highestModseq} ${s.messages}${size}${id}`;
 }
 
 export function readStatus(c: LineCursor): SideStatus {
@@ -361,8 +373,19 @@ export function readStatus(c: LineCursor): SideStatus {
   const messages = c.uint('MESSAGES', MAX_UID);
   const status: SideStatus = { uidValidity, uidNext, messages };
   if (modseq !== '-') status.highestModseq = parseBigDecimal(modseq, 'HIGHESTMODSEQ');
-  if (!c.atEnd()) status.size = parseFolderSize(c.word('SIZE'));
+  let token = c.atEnd() ? undefined : c.word('SIZE or MAILBOXID');
+  if (token !== undefined && !token.startsWith(MAILBOX_ID_TOKEN_PREFIX)) {
+    status.size = parseFolderSize(token);
+    token = c.atEnd() ? undefined : c.word('MAILBOXID');
+  }
+  if (token !== undefined) status.mailboxId = parseMailboxId(token);
   return status;
+}
+
+function parseMailboxId(token: string): string {
+  const id = token.startsWith(MAILBOX_ID_TOKEN_PREFIX) ? token.slice(MAILBOX_ID_TOKEN_PREFIX.length) : '';
+  if (!OBJECTID.test(id)) throw new LineError(`bad MAILBOXID ${JSON.stringify(token)}`);
+  return id;
 }
 
 /** A folder's size (STATUS SIZE is 63-bit; a JS number is exact up to 2^53). */
@@ -377,6 +400,7 @@ export function isValidStatus(s: SideStatus): boolean {
     Number.isInteger(s.uidNext) && s.uidNext >= 0 && s.uidNext <= MAX_UID + 1 &&
     (s.highestModseq === undefined || (typeof s.highestModseq === 'bigint' && s.highestModseq >= 0n && s.highestModseq.toString().length <= MAX_DECIMAL_DIGITS)) &&
     Number.isInteger(s.messages) && s.messages >= 0 && s.messages <= MAX_UID &&
-    (s.size === undefined || (Number.isSafeInteger(s.size) && s.size >= 0))
+    (s.size === undefined || (Number.isSafeInteger(s.size) && s.size >= 0)) &&
+    (s.mailboxId === undefined || (typeof s.mailboxId === 'string' && OBJECTID.test(s.mailboxId)))
   );
 }

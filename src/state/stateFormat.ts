@@ -8,8 +8,8 @@
 //   filter "<key>"                             optional: the message filter of the last complete run (messageFilter.ts)
 //   folder "<name on A>" "<name on B>"          one section per folder pair
 //   discarded                                  optional (see FolderRecordHeader.discarded)
-//   status a <uidValidity> <uidNext> <highestModseq|-> <messages> [<size>]   optional
-//   status b <uidValidity> <uidNext> <highestModseq|-> <messages> [<size>]   optional
+//   status a <uidValidity> <uidNext> <highestModseq|-> <messages> [<size>] [%mailboxid:<id>]   optional
+//   status b <uidValidity> <uidNext> <highestModseq|-> <messages> [<size>] [%mailboxid:<id>]   optional
 //   <uidA> <uidB> <gid> [%held:<kind>] [%status:<status>] [%size:<n>] [%mid] <flag> <flag>…   one line per record
 //   …
 //   end <folderCount> <recordCount>
@@ -29,7 +29,10 @@
 // `%status:deferred` only: the held-back message's size (MessageRecord.size).
 // A status line's `<size>` (the folder's STATUS SIZE, SideStatus.size) is
 // optional: a line without it, as every one written before it existed, reads
-// as a status without size.
+// as a status without size. Its `%mailboxid:<id>` (the folder's MAILBOXID,
+// RFC 8474, SideStatus.mailboxId) is optional too: a line without it reads
+// as a status without id. An older replimap takes the token for a bad size
+// and reads that folder again in full (its section discarded, with a warning).
 // The end marker makes a truncated file detectable; counts that do not match
 // are reported (countMismatch), not refused: the caller discards the sections
 // it can no longer trust. A damaged line inside a section costs only that

@@ -16,6 +16,12 @@ export interface SideStatus {
    * those of the read (a restore that gave back every other counter shows here).
    */
   size?: number;
+  /**
+   * The folder's MAILBOXID (RFC 8474) when the listing gave one for the
+   * folder the read saw: a folder found under another name with it was
+   * renamed, one under this name with another was deleted and created again.
+   */
+  mailboxId?: string;
 }
 
 /**

@@ -28,6 +28,12 @@ export interface FolderStatus {
    * status has it, where the server has STATUS=SIZE (SELECT gives none).
    */
   size?: number;
+  /**
+   * The folder's MAILBOXID (RFC 8474 OBJECTID): the server's name for the
+   * folder itself, kept by RENAME, new for a folder deleted and created again.
+   * Only a listing's status has it, where the store gives ids (features.mailboxIds).
+   */
+  mailboxId?: string;
 }
 
 export interface FolderInfo {
@@ -193,6 +199,8 @@ export interface StoreFeatures {
   copyUid: boolean;
   /** renameFolder (IMAP: RENAME). */
   rename: boolean;
+  /** listFolders gives each folder's status a mailboxId (IMAP: OBJECTID, RFC 8474). */
+  mailboxIds: boolean;
   /**
    * How the store keeps line ends: 'crlf' as given (IMAP: whatever the server
    * does, CRLF is all the driver sees), 'lf' converted at the driver's edge.

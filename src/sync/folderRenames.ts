@@ -8,14 +8,20 @@
 // folder `side` lists that no pair knows, with the UIDVALIDITY the state
 // recorded (and a UIDNEXT not below it), one for the other; then the record
 // UIDs must hold the records' messages in the new folder (a RenameQuestion,
-// answered by renameProof.ts). Copy and mirror follow A's renames; two-way
+// answered by renameProof.ts). Where the side's listing gives MAILBOXIDs
+// (RFC 8474 OBJECTID) and the state recorded the pair's, the id decides: the
+// folder with the recorded id under another name is the pair's folder renamed,
+// proven without a question (even when a new folder took the old name), and a
+// candidate with another id is never it. Copy and mirror follow A's renames; two-way
 // both sides'. In doubt (two candidates, a target name taken, a folder below
 // the old one that does not move with it, a store without RENAME, a refusal)
 // nothing is renamed: the run does what it did before renames existed.
 
-import type { FolderInfo } from '../store/types.js';
+import type { SideStatus } from '../state/types.js';
+import type { FolderInfo, FolderStatus } from '../store/types.js';
 import { canonicalInbox, isInbox } from '../store/names.js';
 import { selectFolders } from './folderFilter.js';
+import { anotherMailbox } from './folderStatus.js';
 import { isWithin, nameOn, type FolderPairName } from './folderMap.js';
 import { translateFolderName, untranslatableReason, untranslatedName } from './folderName.js';
 import type { FolderPlanningInput, FolderRename, KnownPair, RenameQuestion } from './folderPlanTypes.js';
@@ -35,10 +41,14 @@ export function planRenames(input: FolderPlanningInput): RenamePlan {
   const followed: readonly Side[] = input.options.mode === 'two-way' ? SIDES : ['a'];
   for (const side of followed) {
     if (input.canRename?.[other(side)] !== true) continue;
-    for (const { pair, folder } of renamedOn(input, side)) {
+    for (const { pair, folder, byId } of renamedOn(input, side)) {
       // Asked only about a rename the other side can follow.
       const rename = found.some((r) => samePair(r.pair, pair)) ? undefined : followOn(input, pair, folder, side);
       if (rename === undefined) continue;
+      if (byId) {
+        found.push({ ...rename, why: `${rename.why} (same MAILBOXID)` });
+        continue;
+      }
       const answer = input.renameAnswers?.find((a) => samePair(a, pair) && a.side === side && a.name === folder.name);
       if (answer === undefined) questions.push({ nameA: pair.nameA, nameB: pair.nameB, side, name: folder.name, uidValidity: folder.status!.uidValidity });
       else if (answer.same) found.push(rename);
@@ -59,23 +69,39 @@ function listed(input: FolderPlanningInput, side: Side): Map<string, FolderInfo>
 
 /**
  * Remembered pairs whose folder `side` lost, each with the one folder `side`
- * lists that no pair knows and that has the pair's recorded UIDVALIDITY (and a
- * UIDNEXT not below the recorded one), when each has exactly one such match.
+ * lists that no pair knows and that is that folder renamed, when each has
+ * exactly one such match: the one with the recorded MAILBOXID (`byId`), else
+ * one with the recorded UIDVALIDITY (and a UIDNEXT not below the recorded
+ * one) and no other MAILBOXID. A pair whose name `side` lists holding another
+ * MAILBOXID lost its folder too when the recorded id is listed elsewhere.
  */
-function renamedOn(input: FolderPlanningInput, side: Side): { pair: KnownPair; folder: FolderInfo }[] {
+function renamedOn(input: FolderPlanningInput, side: Side): { pair: KnownPair; folder: FolderInfo; byId: boolean }[] {
   const here = listed(input, side);
   const selected = (nameA: string): boolean => selectFolders([nameA], input.options.filter).length === 1;
   const refused = (k: KnownPair): boolean => (input.refusedRenames ?? []).some((r) => samePair(r, k));
   const knownNames = new Set(input.known.map((k) => canonicalInbox(nameOn(k, side))));
   const fresh = [...here.values()].filter((f) => f.status !== undefined && f.specialUse === undefined && !isInbox(f.name) && !knownNames.has(canonicalInbox(f.name)));
-  const lost = input.known.filter((k) => !here.has(canonicalInbox(nameOn(k, side))) && !isInbox(nameOn(k, side)) && selected(k.nameA) && !refused(k));
+  const recordedOn = (k: KnownPair): SideStatus | undefined => (side === 'a' ? k.statusA : k.statusB);
+  const withId = (id: string | undefined): FolderInfo[] => (id === undefined ? [] : fresh.filter((f) => f.status!.mailboxId === id));
+  const gone = (k: KnownPair): boolean => {
+    const now = here.get(canonicalInbox(nameOn(k, side)));
+    return now === undefined || (anotherMailbox(recordedOn(k), now.status) && withId(recordedOn(k)?.mailboxId).length > 0);
+  };
+  const lost = input.known.filter((k) => !isInbox(nameOn(k, side)) && gone(k) && selected(k.nameA) && !refused(k));
   const matches = lost.map((k) => {
-    const recorded = side === 'a' ? k.statusA : k.statusB;
-    const same = recorded === undefined ? [] : fresh.filter((f) => f.status!.uidValidity === recorded.uidValidity && f.status!.uidNext >= recorded.uidNext);
-    return { pair: k, same };
+    const recorded = recordedOn(k);
+    const byId = withId(recorded?.mailboxId);
+    if (byId.length > 0) return { pair: k, same: byId, byId: true };
+    const same = recorded === undefined ? [] : fresh.filter((f) => sameCounters(recorded, f.status!) && !anotherMailbox(recorded, f.status));
+    return { pair: k, same, byId: false };
   });
   const claims = (f: FolderInfo): number => matches.filter((m) => m.same.includes(f)).length;
-  return matches.flatMap(({ pair, same }) => (same.length === 1 && claims(same[0]!) === 1 ? [{ pair, folder: same[0]! }] : []));
+  return matches.flatMap(({ pair, same, byId }) => (same.length === 1 && claims(same[0]!) === 1 ? [{ pair, folder: same[0]!, byId }] : []));
+}
+
+/** The folder may be the recorded one as far as its counters tell: the same UIDVALIDITY, a UIDNEXT not below. */
+function sameCounters(recorded: SideStatus, now: FolderStatus): boolean {
+  return now.uidValidity === recorded.uidValidity && now.uidNext >= recorded.uidNext;
 }
 
 /** `side`'s new folder name as the other side spells it, or undefined when it has none. */
@@ -108,7 +134,7 @@ function followOn(input: FolderPlanningInput, pair: KnownPair, folder: FolderInf
   const why = `${sideLabel(side)} renamed ${nameOn(pair, side)} to ${folder.name}`;
   if (old !== undefined && now === undefined && old.specialUse === undefined) return { side: target, from, to, pair, renamed, why, by: 'rename' };
   const recorded = target === 'a' ? pair.statusA : pair.statusB;
-  if (old === undefined && now?.status !== undefined && now.status.uidValidity === recorded?.uidValidity) {
+  if (old === undefined && now?.status !== undefined && now.status.uidValidity === recorded?.uidValidity && !anotherMailbox(recorded, now.status)) {
     return { side: target, from, to, pair, renamed, why: `${why} (already renamed on ${sideLabel(target)})`, by: 'earlier run' };
   }
   return undefined;

@@ -18,7 +18,8 @@ export function statusUnchanged(stored: SideStatus | undefined, now: FolderStatu
     stored.uidNext === now.uidNext &&
     stored.messages === now.messages &&
     stored.highestModseq === now.highestModseq &&
-    !sizeDiffers(stored, now)
+    !sizeDiffers(stored, now) &&
+    !anotherMailbox(stored, now)
   );
 }
 
@@ -32,7 +33,7 @@ export function statusUnchanged(stored: SideStatus | undefined, now: FolderStatu
  * without checking its global id.
  */
 export function wentBackInTime(stored: SideStatus | undefined, now: FolderStatus | undefined): boolean {
-  if (!stored || !now || stored.uidValidity !== now.uidValidity) return false;
+  if (!stored || !now || stored.uidValidity !== now.uidValidity || anotherMailbox(stored, now)) return false;
   if (now.uidNext < stored.uidNext) return true;
   if (stored.highestModseq === undefined || now.highestModseq === undefined) return false;
   if (now.highestModseq < stored.highestModseq) return true;
@@ -55,4 +56,33 @@ export function withListedSize(read: FolderStatus, listed: FolderStatus | undefi
     listed.uidValidity === read.uidValidity && listed.uidNext === read.uidNext &&
     listed.messages === read.messages && listed.highestModseq === read.highestModseq;
   return same ? { ...read, size: listed.size } : read;
+}
+
+/**
+ * A read's status with the MAILBOXID the listing gave, when the listing's
+ * UIDVALIDITY is the read's (a folder deleted and created again in between
+ * has another). SELECT's own MAILBOXID is not read: imapflow drops it.
+ */
+export function withListedMailboxId(read: FolderStatus, listed: FolderStatus | undefined): FolderStatus {
+  if (listed?.mailboxId === undefined || listed.uidValidity !== read.uidValidity) return read;
+  return { ...read, mailboxId: listed.mailboxId };
+}
+
+/**
+ * The listing gives the folder a MAILBOXID the state has not recorded (a
+ * state from before ids, or a folder this side got in a run): it is read once,
+ * so its status is recorded with the id, which later renames are proven by.
+ */
+export function mailboxIdUnrecorded(stored: SideStatus | undefined, now: FolderStatus | undefined): boolean {
+  return stored !== undefined && stored.mailboxId === undefined && now?.mailboxId !== undefined;
+}
+
+/**
+ * The folder the side lists under the pair's name is not the one the state
+ * recorded: both have a MAILBOXID and they differ (deleted and created again,
+ * or another folder renamed to this name). Like a new UIDVALIDITY, it voids
+ * that side's UIDs in the records.
+ */
+export function anotherMailbox(stored: SideStatus | undefined, now: FolderStatus | undefined): boolean {
+  return stored?.mailboxId !== undefined && now?.mailboxId !== undefined && stored.mailboxId !== now.mailboxId;
 }

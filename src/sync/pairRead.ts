@@ -17,7 +17,7 @@ import { identityOf } from './identity.js';
 import { withIdentities } from './identityQuestions.js';
 import { planGuarded } from './mirrorGuard.js';
 import type { FolderPlan, FolderPlanInput, HeldWithoutUid, ReassignHow, SideSnapshot } from './planTypes.js';
-import { withListedSize } from './folderStatus.js';
+import { anotherMailbox, withListedMailboxId, withListedSize } from './folderStatus.js';
 import { rollbackEvidence } from './rollback.js';
 import { mayWrite, SIDES } from './side.js';
 import { buildSnapshot, heldDroppedByVoiding, voidSide } from './snapshot.js';
@@ -142,11 +142,19 @@ function voidNewUidValidities(
   const heldWithoutUid: HeldWithoutUid[] = [];
   for (const side of ['a', 'b'] as const) {
     const stored = side === 'a' ? folder.statusA : folder.statusB;
-    if (!stored || job.missingOn.includes(side) || stored.uidValidity === reads[side].status.uidValidity) continue;
-    ctx.observer.warning(
-      `${label}: UIDVALIDITY of ${side.toUpperCase()} changed (${stored.uidValidity} → ${reads[side].status.uidValidity}); ` +
-        `re-matching its messages by global id`,
-    );
+    const now = reads[side].status;
+    if (!stored || job.missingOn.includes(side)) continue;
+    if (anotherMailbox(stored, now)) {
+      ctx.observer.warning(
+        `${label}: ${side.toUpperCase()}'s folder has another MAILBOXID (${stored.mailboxId} → ${now.mailboxId}): ` +
+          `deleted and created again; re-matching its messages by global id`,
+      );
+    } else if (stored.uidValidity !== now.uidValidity) {
+      ctx.observer.warning(
+        `${label}: UIDVALIDITY of ${side.toUpperCase()} changed (${stored.uidValidity} → ${now.uidValidity}); ` +
+          `re-matching its messages by global id`,
+      );
+    } else continue;
     sides.push(side);
     heldWithoutUid.push(...heldDroppedByVoiding(records, side));
     // Recorded by the act phase with the plan's records: the stored status keeps the old
@@ -196,8 +204,10 @@ async function readBothSides(
   const readSide = async (side: 'a' | 'b', verify: boolean): Promise<FolderRead> => {
     const stored = side === 'a' ? folder.statusA : folder.statusB;
     const store = side === 'a' ? stores.a : stores.b;
+    // Another folder under the pair's name (its MAILBOXID is not the recorded one): nothing of it is known.
+    const replaced = anotherMailbox(stored, job.listed?.[side]);
     // Verifying means reading as if nothing were known: every message gets an envelope.
-    let base: ReadBase | null = stored && !verify ? { ...baseOf(stored), knownUids: folder.knownUids(side) } : null;
+    let base: ReadBase | null = stored && !verify && !replaced ? { ...baseOf(stored), knownUids: folder.knownUids(side) } : null;
     // Without a mod-sequence to start from, the driver lists every message's flags.
     if (base && side === 'b' && job.rescanB) base = { ...base, highestModseq: undefined };
     if (job.missingOn.includes(side)) return emptyRead();
@@ -206,7 +216,8 @@ async function readBothSides(
       base,
       verify,
     });
-    return { ...read, status: withListedSize(read.status, job.listed?.[side]) };
+    const status = withListedMailboxId(withListedSize(read.status, job.listed?.[side]), job.listed?.[side]);
+    return { ...read, status, uidValidityChanged: read.uidValidityChanged || anotherMailbox(stored, status) };
   };
 
   const rollbacks: ('a' | 'b')[] = [];

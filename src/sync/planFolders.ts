@@ -17,7 +17,7 @@ import {
 import { translateFolderNameBack } from './folderName.js';
 import { priorityOrder } from './folderOrder.js';
 import type { AccountFolderPlan, FolderAction, FolderPlanningInput, FolderRename, KnownPair, PairToSync, WantedPair } from './folderPlanTypes.js';
-import { statusUnchanged } from './folderStatus.js';
+import { mailboxIdUnrecorded, statusUnchanged } from './folderStatus.js';
 import { accountTotals, accountWithholding, checkDeletionLimit, checkFolderDeletionMessages, namesInBrief, type AccountFolderCount } from './mirrorGuard.js';
 import { other, sideLabel, SIDES, type Side } from './side.js';
 import { planRenames } from './folderRenames.js';
@@ -133,7 +133,7 @@ function pairsToSync(
         nameA: p.nameA, nameB: p.nameB, label, missingOn: options.dryRun ? missing : [], rescanB,
         ...(withholding !== undefined && { withholdAll: withholding.reason, accountLoss: withholding.loss }),
         ...(p.specialUse !== undefined && { specialUse: p.specialUse }),
-        ...((nowA?.size !== undefined || nowB?.size !== undefined) && { listed: { ...(nowA && { a: nowA }), ...(nowB && { b: nowB }) } }),
+        ...((nowA?.size ?? nowB?.size ?? nowA?.mailboxId ?? nowB?.mailboxId) !== undefined && { listed: { ...(nowA && { a: nowA }), ...(nowB && { b: nowB }) } }),
       },
     });
   }
@@ -159,6 +159,8 @@ function whySync(
   if (state.recheckDeferred === true) return 'messages deferred under another message filter; checking them again';
   if (!statusUnchanged(state.statusA, nowA)) return 'A changed';
   if (!statusUnchanged(state.statusB, nowB)) return 'B changed';
+  if (mailboxIdUnrecorded(state.statusA, nowA)) return "reading A once to record its MAILBOXID";
+  if (mailboxIdUnrecorded(state.statusB, nowB)) return "reading B once to record its MAILBOXID";
   return undefined;
 }
 

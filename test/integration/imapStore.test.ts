@@ -111,8 +111,8 @@ afterAll(async () => {
 describe('connect', () => {
   it('logs in over imaps, trusting --tls-ca, and reports capabilities and namespace', async () => {
     const store = await connected(full);
-    expect(store.capabilities).toEqual({ condstore: true, qresync: true, move: true, uidplus: true });
-    expect(store.features).toEqual({ copy: true, move: true, copyUid: true, rename: true, lineEnds: 'crlf' });
+    expect(store.capabilities).toEqual({ condstore: true, qresync: true, move: true, uidplus: true, objectId: false });
+    expect(store.features).toEqual({ copy: true, move: true, copyUid: true, rename: true, mailboxIds: false, lineEnds: 'crlf' });
     expect(store.namespace).toEqual({ prefix: '', delimiter: '/' });
     // CAPABILITY, ID, AUTHENTICATE, NAMESPACE, ENABLE: all counted
     expect(store.stats().commands).toBeGreaterThanOrEqual(4);
@@ -129,7 +129,7 @@ describe('connect', () => {
 
   it('reports the server without CONDSTORE/QRESYNC as such', async () => {
     const store = await connected(minimal);
-    expect(store.capabilities).toEqual({ condstore: false, qresync: false, move: true, uidplus: false });
+    expect(store.capabilities).toEqual({ condstore: false, qresync: false, move: true, uidplus: false, objectId: false });
   });
 
   it('wrong password: one line naming the user, exit code 3, no password', async () => {

@@ -144,7 +144,7 @@ function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
 // ---------------------------------------------------------------------------
 // Small process helpers.
 
-function run(cmd: string, args: string[], options: { timeoutMs?: number } = {}): Promise<{ stdout: string; stderr: string }> {
+export function run(cmd: string, args: string[], options: { timeoutMs?: number } = {}): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile(cmd, args, { maxBuffer: 64 * 1024 * 1024, timeout: options.timeoutMs ?? 60_000 }, (error, stdout, stderr) => {
       if (error) {
@@ -193,7 +193,7 @@ async function generateCertificate(): Promise<CertPair> {
 // ---------------------------------------------------------------------------
 // Ports.
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -235,7 +235,7 @@ function readGreeting(port: number, timeoutMs = 2000): Promise<string | undefine
   });
 }
 
-function portAccepts(port: number): Promise<boolean> {
+export function portAccepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: HOST, port });
     socket.once('connect', () => {
@@ -403,7 +403,7 @@ async function logTail(dir: string, lines = 30): Promise<string> {
   return parts.join('\n') || '(no log output)';
 }
 
-interface Master {
+export interface Master {
   pid: number;
   /** Resolves with the exit code (or signal name) once the master has exited. */
   exited: Promise<number | string>;
@@ -420,9 +420,14 @@ interface Master {
  * test's output waiting forever.
  */
 function launch(configFile: string, stderrFile: string): Master {
+  return launchForeground(DOVECOT_BIN, ['-F', '-c', configFile], stderrFile);
+}
+
+/** A server's master process run in the foreground as our child, its output to `stderrFile` (see launch). */
+export function launchForeground(bin: string, args: string[], stderrFile: string): Master {
   const fd = openSync(stderrFile, 'a');
   try {
-    const child = spawn(DOVECOT_BIN, ['-F', '-c', configFile], { stdio: ['ignore', fd, fd], detached: true });
+    const child = spawn(bin, args, { stdio: ['ignore', fd, fd], detached: true });
     let done = false;
     const exited = new Promise<number | string>((resolve) => {
       child.once('error', (error) => {
@@ -442,7 +447,7 @@ function launch(configFile: string, stderrFile: string): Master {
   }
 }
 
-async function stopMaster(master: Master | undefined): Promise<void> {
+export async function stopMaster(master: Master | undefined): Promise<void> {
   if (!master || master.hasExited()) return;
   master.ref();
   signal(master.pid, 'SIGTERM');

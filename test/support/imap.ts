@@ -6,6 +6,9 @@ import { createHash } from 'node:crypto';
 import { ImapFlow } from 'imapflow';
 import type { DovecotServer } from './dovecot.js';
 
+/** What these helpers need of a test server (Dovecot, or Cyrus: cyrus.ts). */
+export type ImapTestServer = Pick<DovecotServer, 'host' | 'imapsPort' | 'caPem' | 'passwordOf' | 'separator' | 'namespacePrefix'>;
+
 export interface SeedMessage {
   raw: Buffer | string;
   flags?: string[];
@@ -33,7 +36,7 @@ export interface ListedFolder {
 }
 
 /** Logged-in imapflow client over imaps, trusting the server's CA. The caller logs out. */
-export async function openClient(server: DovecotServer, user = 'alice', password?: string): Promise<ImapFlow> {
+export async function openClient(server: ImapTestServer, user = 'alice', password?: string): Promise<ImapFlow> {
   const client = new ImapFlow({
     host: server.host,
     port: server.imapsPort,
@@ -51,7 +54,7 @@ export async function openClient(server: DovecotServer, user = 'alice', password
   return client;
 }
 
-async function withClient<T>(server: DovecotServer, user: string | undefined, fn: (client: ImapFlow) => Promise<T>): Promise<T> {
+async function withClient<T>(server: ImapTestServer, user: string | undefined, fn: (client: ImapFlow) => Promise<T>): Promise<T> {
   const client = await openClient(server, user);
   try {
     return await fn(client);
@@ -64,20 +67,25 @@ async function withClient<T>(server: DovecotServer, user: string | undefined, fn
  * The full name of a folder on this server: adds the personal namespace prefix
  * ("INBOX.") when the server has one and the name lacks it. INBOX stays INBOX.
  */
-export function inNamespace(server: DovecotServer, folder: string): string {
+export function inNamespace(server: ImapTestServer, folder: string): string {
   if (folder.toUpperCase() === 'INBOX' || server.namespacePrefix === '' || folder.startsWith(server.namespacePrefix)) return folder;
   return server.namespacePrefix + folder;
 }
 
 /** Creates the folder and every missing parent. */
-export async function ensureFolder(client: ImapFlow, server: DovecotServer, folder: string): Promise<void> {
+export async function ensureFolder(client: ImapFlow, server: ImapTestServer, folder: string): Promise<void> {
   const full = inNamespace(server, folder);
   if (full.toUpperCase() === 'INBOX') return;
   const parts = full.split(server.separator);
   for (let i = 1; i <= parts.length; i++) {
     const path = parts.slice(0, i).join(server.separator);
     if (path.toUpperCase() === 'INBOX') continue;
-    await client.mailboxCreate(path); // resolves with created: false when it exists
+    try {
+      await client.mailboxCreate(path); // resolves with created: false when it exists (Dovecot's [ALREADYEXISTS])
+    } catch (error) {
+      // Cyrus answers a plain NO for a folder that exists.
+      if (!(await client.list()).some((f) => f.path === path)) throw error;
+    }
   }
 }
 
@@ -86,7 +94,7 @@ export async function ensureFolder(client: ImapFlow, server: DovecotServer, fold
  * needed); returns their UIDs. Uses MULTIAPPEND batches when the server offers
  * it (about 8x faster than one APPEND per message), else one APPEND each.
  */
-export async function seedFolder(server: DovecotServer, folder: string, messages: SeedMessage[], user?: string): Promise<number[]> {
+export async function seedFolder(server: ImapTestServer, folder: string, messages: SeedMessage[], user?: string): Promise<number[]> {
   return withClient(server, user, async (client) => {
     await ensureFolder(client, server, folder);
     const path = inNamespace(server, folder);
@@ -118,7 +126,7 @@ export interface BulkSeedResult {
  * and internal dates are kept exactly (to the second).
  */
 export async function seedFolderBulk(
-  server: DovecotServer,
+  server: ImapTestServer,
   folder: string,
   messages: Iterable<SeedMessage>,
   options: BulkSeedOptions = {},
@@ -263,7 +271,7 @@ function toBuffer(raw: Buffer | string): Buffer {
 }
 
 /** Every message of the folder in UID order, bodies byte-exact (BODY.PEEK[], nothing marked \Seen). */
-export async function readFolder(server: DovecotServer, folder: string, user?: string): Promise<StoredMessage[]> {
+export async function readFolder(server: ImapTestServer, folder: string, user?: string): Promise<StoredMessage[]> {
   return withClient(server, user, async (client) => {
     const mailbox = await client.mailboxOpen(inNamespace(server, folder), { readOnly: true });
     if (mailbox.exists === 0) return [];
@@ -286,13 +294,13 @@ export async function readFolder(server: DovecotServer, folder: string, user?: s
 }
 
 /** The SHA-256 of every message body in the folder, sorted: equal lists mean the same mail, byte for byte. */
-export async function bodyDigestsOf(server: DovecotServer, folder: string, user?: string): Promise<string[]> {
+export async function bodyDigestsOf(server: ImapTestServer, folder: string, user?: string): Promise<string[]> {
   const messages = await readFolder(server, folder, user);
   return messages.map((m) => createHash('sha256').update(m.body).digest('hex')).sort();
 }
 
 /** Every folder the server lists, with its subscription and declared special use. */
-export async function listFolders(server: DovecotServer, user?: string): Promise<ListedFolder[]> {
+export async function listFolders(server: ImapTestServer, user?: string): Promise<ListedFolder[]> {
   return withClient(server, user, async (client) => {
     const entries = await client.list();
     return entries
@@ -312,7 +320,7 @@ export async function listFolders(server: DovecotServer, user?: string): Promise
 
 /** Adds then removes flags on the given UIDs. */
 export async function setFlags(
-  server: DovecotServer,
+  server: ImapTestServer,
   folder: string,
   uids: number[],
   add: string[],
@@ -333,7 +341,7 @@ export async function setFlags(
 }
 
 /** Marks the UIDs \Deleted and expunges exactly those (UID EXPUNGE). */
-export async function expungeUids(server: DovecotServer, folder: string, uids: number[], user?: string): Promise<void> {
+export async function expungeUids(server: ImapTestServer, folder: string, uids: number[], user?: string): Promise<void> {
   if (uids.length === 0) return;
   await withClient(server, user, async (client) => {
     await client.mailboxOpen(inNamespace(server, folder));

@@ -1,10 +1,11 @@
 // A small account on two memory servers for engine tests: A with INBOX (3
 // messages), Work (2) and Archive (empty); B empty (with `bOptions`, e.g.
-// without server-side copy and move). `sync` runs the real engine with one
+// without server-side copy and move; A with `aOptions`). `sync` runs the real engine with one
 // connection pair and the given defaults.
 
 import { join } from 'node:path';
-import { MemoryServer, type MemoryServerOptions } from '../../src/store/memory/MemoryServer.js';
+import { expect } from 'vitest';
+import { MemoryServer, type MemoryOperation, type MemoryServerOptions } from '../../src/store/memory/MemoryServer.js';
 import type { SyncOptions } from '../../src/sync/types.js';
 import { memorySpec } from './memorySpecs.js';
 import { conformanceMessage, digest } from './storeConformance.js';
@@ -17,8 +18,8 @@ export interface MemoryWorld {
   sync: (options?: Partial<SyncOptions>) => Promise<EngineRun>;
 }
 
-export function memoryWorld(defaults: Partial<SyncOptions> = {}, bOptions: MemoryServerOptions = {}): MemoryWorld {
-  const a = new MemoryServer();
+export function memoryWorld(defaults: Partial<SyncOptions> = {}, bOptions: MemoryServerOptions = {}, aOptions: MemoryServerOptions = {}): MemoryWorld {
+  const a = new MemoryServer(aOptions);
   const b = new MemoryServer({ firstUidValidity: 5000n, ...bOptions });
   a.append('INBOX', [1, 2, 3].map((n) => ({ raw: conformanceMessage(n) })));
   a.createFolder('Work');
@@ -27,6 +28,39 @@ export function memoryWorld(defaults: Partial<SyncOptions> = {}, bOptions: Memor
   const specs = { a: memorySpec(a, 'a'), b: memorySpec(b, 'b') };
   const statePath = join(tempDir('replimap-world-'), 'state');
   return { a, b, statePath, sync: (options = {}) => syncSpecs(specs.a, specs.b, statePath, { connections: 1, ...defaults, ...options }) };
+}
+
+/** The world plus Projects (2 messages) and Projects/2025 (3) on A, synced twice (the second run copies nothing). */
+export async function withProjectsSynced(world: MemoryWorld): Promise<MemoryWorld> {
+  world.a.createFolder('Projects');
+  world.a.append('Projects', [10, 11].map((n) => ({ raw: conformanceMessage(n) })));
+  world.a.createFolder('Projects/2025');
+  world.a.append('Projects/2025', [12, 13, 14].map((n) => ({ raw: conformanceMessage(n) })));
+  expect((await world.sync()).failures).toEqual([]);
+  const second = await world.sync();
+  expect([second.failures, second.summary.copied]).toEqual([[], 0]);
+  return world;
+}
+
+/** One store operation a server was asked for: by which side, and on which folder when it names one. */
+export interface SeenOperation {
+  label: 'A' | 'B';
+  op: MemoryOperation;
+  folder?: string;
+}
+
+/** Every store operation the two servers were asked for during `work` (done, not refused), in order. */
+export async function operationsDuring<T>(world: MemoryWorld, work: () => Promise<T>): Promise<{ result: T; ops: SeenOperation[] }> {
+  const ops: SeenOperation[] = [];
+  const hook = (label: 'A' | 'B') => (op: MemoryOperation, args: { folder?: string }): void => void ops.push({ label, op, ...(args.folder !== undefined && { folder: args.folder }) });
+  world.a.afterOperation = hook('A');
+  world.b.afterOperation = hook('B');
+  try {
+    return { result: await work(), ops };
+  } finally {
+    world.a.afterOperation = undefined;
+    world.b.afterOperation = undefined;
+  }
 }
 
 /** B server options of a B that can neither copy nor move on the server: moves between folders are appends and expunges. */

@@ -14,7 +14,7 @@ import type { DovecotServer } from './dovecot.js';
 export const REPO = new URL('../../', import.meta.url).pathname;
 export const CLI = join(REPO, 'bin/replimap.js');
 
-export function specOf(server: DovecotServer, user = 'alice'): ImapStoreSpec {
+export function specOf(server: Pick<DovecotServer, 'host' | 'imapsPort' | 'passwordOf' | 'caPem' | 'url'>, user = 'alice'): ImapStoreSpec {
   return {
     kind: 'imap',
     host: server.host,
@@ -164,7 +164,7 @@ export function runCli(args: string[], env: Record<string, string> = {}, options
 }
 
 /** Environment with both passwords, for runCli. */
-export function passwordEnv(a: DovecotServer, b: DovecotServer, users: { a?: string; b?: string } = {}): Record<string, string> {
+export function passwordEnv(a: Pick<DovecotServer, 'passwordOf'>, b: Pick<DovecotServer, 'passwordOf'>, users: { a?: string; b?: string } = {}): Record<string, string> {
   return { REPLIMAP_PASSWORD_A: a.passwordOf(users.a), REPLIMAP_PASSWORD_B: b.passwordOf(users.b) };
 }
 

@@ -140,7 +140,7 @@ afterEach(forgetMemorySpecs);
 
 /** What the test knows besides the servers: snapshots, and which copy-mode flags it cannot predict. */
 class World {
-  readonly a = new MemoryServer();
+  readonly a: MemoryServer;
   readonly b: MemoryServer;
   readonly specs: { a: MemoryStoreSpec; b: MemoryStoreSpec };
   readonly statePath = join(tempDir('replimap-property-'), 'state');
@@ -156,8 +156,11 @@ class World {
     readonly restoresBInMirror = false,
     /** B has no \* in PERMANENTFLAGS: it stores no keyword it does not hold already (here: none). */
     readonly bStoresKeywords = true,
+    /** Both servers list MAILBOXIDs (RFC 8474): the state records them. */
+    mailboxIds = false,
   ) {
-    this.b = new MemoryServer({ firstUidValidity: 5000n, allowsNewKeywords: bStoresKeywords });
+    this.a = new MemoryServer({ mailboxIds });
+    this.b = new MemoryServer({ firstUidValidity: 5000n, allowsNewKeywords: bStoresKeywords, mailboxIds });
     this.specs = { a: memorySpec(this.a, 'a'), b: memorySpec(this.b, 'b') };
     this.takeSnapshot('a');
     this.takeSnapshot('b');
@@ -379,12 +382,13 @@ async function syncStep(world: World, step: Extract<Step, { t: 'sync' | 'kill' }
 interface HistoryOptions {
   restoresBInMirror?: boolean;
   bStoresKeywords?: boolean;
+  mailboxIds?: boolean;
   /** The settle runs at the end run in this mode (a copy history followed by mirror runs). */
   settleMode?: SyncMode;
 }
 
 async function checkHistory(mode: SyncMode, history: Step[], options: HistoryOptions = {}): Promise<void> {
-  const world = new World(mode, options.restoresBInMirror ?? false, options.bStoresKeywords ?? true);
+  const world = new World(mode, options.restoresBInMirror ?? false, options.bStoresKeywords ?? true, options.mailboxIds ?? false);
   for (const [i, step] of history.entries()) {
     if (step.t === 'sync' || step.t === 'kill') await syncStep(world, step, `step ${i} (${stepText(step)})`);
     else if (step.t === 'lose') loseState(world);
@@ -474,7 +478,7 @@ describe('the engine on random histories (memory stores)', () => {
   for (const mode of ['copy', 'mirror'] as const) {
     it(`${mode}: nothing lost, nothing twice, converges, then does nothing`, async () => {
       await fc.assert(
-        fc.asyncProperty(historyArb, fc.boolean(), (history, bStoresKeywords) => checkHistory(mode, history, { bStoresKeywords })),
+        fc.asyncProperty(historyArb, fc.boolean(), fc.boolean(), (history, bStoresKeywords, mailboxIds) => checkHistory(mode, history, { bStoresKeywords, mailboxIds })),
         { numRuns, ...seed },
       );
     }, Math.max(120_000, numRuns * 200));
@@ -483,7 +487,7 @@ describe('the engine on random histories (memory stores)', () => {
   // Copy keeps on B what A deleted and B's own flags; the first mirror run reads B in full and makes it A's.
   it('copy, then mirror: B becomes A (what the guard withholds aside)', async () => {
     await fc.assert(
-      fc.asyncProperty(historyArb, fc.boolean(), (history, bStoresKeywords) => checkHistory('copy', history, { bStoresKeywords, settleMode: 'mirror' })),
+      fc.asyncProperty(historyArb, fc.boolean(), fc.boolean(), (history, bStoresKeywords, mailboxIds) => checkHistory('copy', history, { bStoresKeywords, mailboxIds, settleMode: 'mirror' })),
       { numRuns: Math.ceil(numRuns / 4), ...seed },
     );
   }, Math.max(120_000, numRuns * 100));

@@ -7,27 +7,18 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.js';
-import type { MemoryOperation } from '../../src/store/memory/MemoryServer.js';
 import { conformanceMessage } from '../support/storeConformance.js';
 import { killedRun, WRITE_OPERATIONS } from '../support/memoryKill.js';
 import { forgetMemorySpecs } from '../support/memorySpecs.js';
-import { bodies, memoryWorld, type MemoryWorld } from '../support/memoryWorld.js';
+import { bodies, memoryWorld, operationsDuring, withProjectsSynced, type MemoryWorld } from '../support/memoryWorld.js';
 import type { SyncMode } from '../../src/sync/types.js';
 import type { MemoryServerOptions } from '../../src/store/memory/MemoryServer.js';
 
 afterEach(forgetMemorySpecs);
 
 /** The memory world plus Projects (2 messages) and Projects/2025 (3) on A, synced twice. */
-async function withProjects(mode: SyncMode, bOptions: MemoryServerOptions = {}): Promise<MemoryWorld> {
-  const world = memoryWorld({ mode }, bOptions);
-  world.a.createFolder('Projects');
-  world.a.append('Projects', [10, 11].map((n) => ({ raw: conformanceMessage(n) })));
-  world.a.createFolder('Projects/2025');
-  world.a.append('Projects/2025', [12, 13, 14].map((n) => ({ raw: conformanceMessage(n) })));
-  expect((await world.sync()).failures).toEqual([]);
-  const second = await world.sync();
-  expect([second.failures, second.summary.copied]).toEqual([[], 0]);
-  return world;
+function withProjects(mode: SyncMode, bOptions: MemoryServerOptions = {}): Promise<MemoryWorld> {
+  return withProjectsSynced(memoryWorld({ mode }, bOptions));
 }
 
 /** Every folder of a server with its bodies. */
@@ -37,16 +28,8 @@ function account(server: MemoryWorld['a']): Record<string, string[]> {
 
 /** The write operations a server was asked for during `work`, by name. */
 async function writesDuring<T>(world: MemoryWorld, work: () => Promise<T>): Promise<{ result: T; writes: string[] }> {
-  const writes: string[] = [];
-  const hook = (label: string) => (op: MemoryOperation): void => void (WRITE_OPERATIONS.has(op) && writes.push(`${label} ${op}`));
-  world.a.afterOperation = hook('A');
-  world.b.afterOperation = hook('B');
-  try {
-    return { result: await work(), writes };
-  } finally {
-    world.a.afterOperation = undefined;
-    world.b.afterOperation = undefined;
-  }
+  const { result, ops } = await operationsDuring(world, work);
+  return { result, writes: ops.filter((o) => WRITE_OPERATIONS.has(o.op)).map((o) => `${o.label} ${o.op}`) };
 }
 
 describe('folder renames on memory stores', () => {

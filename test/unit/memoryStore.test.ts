@@ -162,7 +162,7 @@ describe('MemoryServer', () => {
     server.createFolder('Archive');
     server.append('INBOX', [{ raw: conformanceMessage(1) }]);
     const store = await connected(server);
-    expect(store.features).toEqual({ copy: true, move: false, copyUid: true, rename: true, lineEnds: 'crlf' });
+    expect(store.features).toEqual({ copy: true, move: false, copyUid: true, rename: true, mailboxIds: false, lineEnds: 'crlf' });
     expect(store.moveMessages).toBeUndefined();
     await store.readFolder('INBOX', { readOnly: false, base: null, verify: false });
     expect((await store.copyMessages!([1], 'Archive')).uids).toEqual(new Map([[1, 1]]));

@@ -449,3 +449,47 @@ describe("a side's STATUS SIZE (SideStatus.size)", () => {
     await rm(at.path);
   });
 });
+
+describe("a side's MAILBOXID (SideStatus.mailboxId, %mailboxid:)", () => {
+  it('is kept through the journal and the committed file, with a size or without; older lines load without it; a bad one is damage', async () => {
+    const s = await SyncState.open(at.path, ID);
+    s.apply({ op: 'folder', ...F });
+    s.apply({ op: 'status', ...F, side: 'a', status: { uidValidity: 7n, uidNext: 3, highestModseq: 9n, messages: 2, size: 500, mailboxId: 'r1iui0rg-oo_mvk5' } });
+    s.apply({ op: 'status', ...F, side: 'b', status: { uidValidity: 8n, uidNext: 4, messages: 3, mailboxId: 'B42' } });
+    await s.flush();
+    const expected = [
+      { uidValidity: 7n, uidNext: 3, highestModseq: 9n, messages: 2, size: 500, mailboxId: 'r1iui0rg-oo_mvk5' },
+      { uidValidity: 8n, uidNext: 4, messages: 3, mailboxId: 'B42' },
+    ];
+    const replayed = await SyncState.open(await crashCopy(at.path, at.dir), ID);
+    expect([replayed.folder('F', 'F')!.statusA, replayed.folder('F', 'F')!.statusB]).toEqual(expected);
+    await replayed.close();
+    await s.commit();
+    await s.close();
+    const text = await readFile(at.path, 'utf8');
+    expect(text).toContain('\nstatus a 7 3 9 2 500 %mailboxid:r1iui0rg-oo_mvk5\nstatus b 8 4 - 3 %mailboxid:B42\n');
+    const t = await SyncState.open(at.path, ID);
+    expect([t.folder('F', 'F')!.statusA, t.folder('F', 'F')!.statusB, t.warnings]).toEqual([...expected, []]);
+    await t.close();
+    // A line written before ids existed.
+    await writeFile(at.path, text.replace(' %mailboxid:B42', ''));
+    const u = await SyncState.open(at.path, ID);
+    expect([u.folder('F', 'F')!.statusB, u.warnings]).toEqual([{ uidValidity: 8n, uidNext: 4, messages: 3 }, []]);
+    await u.close();
+    for (const bad of ['%mailboxid:', '%mailboxid:a+b', 'B42']) {
+      await writeFile(at.path, text.replace('%mailboxid:B42', bad));
+      const v = await SyncState.open(at.path, ID);
+      expect(v.warnings.join('\n'), bad).toMatch(/bad (MAILBOXID|SIZE)/);
+      await v.close();
+    }
+    await rm(at.path);
+  });
+
+  it('refuses a status op with an id that is no RFC 8474 objectid', async () => {
+    const s = await SyncState.open(at.path, ID);
+    s.apply({ op: 'folder', ...F });
+    expect(() => s.apply({ op: 'status', ...F, side: 'a', status: { uidValidity: 7n, uidNext: 3, messages: 2, mailboxId: 'a b' } })).toThrow(/bad status/);
+    await s.close();
+    await rm(at.path, { force: true });
+  });
+});

@@ -92,9 +92,10 @@ export class ImapStore implements Store {
     return this.ns;
   }
 
-  /** COPY and RENAME are IMAP4rev1; MOVE needs RFC 6851. IMAP sends CRLF, whatever the server keeps. */
+  /** COPY and RENAME are IMAP4rev1; MOVE needs RFC 6851, mailbox ids OBJECTID (RFC 8474). IMAP sends CRLF, whatever the server keeps. */
   get features(): StoreFeatures {
-    return { copy: true, move: this.capabilities.move, copyUid: this.capabilities.uidplus, rename: true, lineEnds: 'crlf' };
+    const { move, uidplus, objectId } = this.capabilities;
+    return { copy: true, move, copyUid: uidplus, rename: true, mailboxIds: objectId, lineEnds: 'crlf' };
   }
 
   async connect(): Promise<void> {

@@ -13,6 +13,8 @@ export interface ImapCapabilities {
   move: boolean;
   /** UIDPLUS (RFC 4315): COPYUID names where copies landed (features.copyUid). */
   uidplus: boolean;
+  /** OBJECTID (RFC 8474): a folder's MAILBOXID survives its RENAME (features.mailboxIds). */
+  objectId: boolean;
 }
 
 /** Read after login: imapflow refreshes CAPABILITY after LOGIN and ENABLEs CONDSTORE and QRESYNC when offered. */
@@ -24,6 +26,7 @@ export function readCapabilities(session: ImapSession): ImapCapabilities {
     qresync: enabled.has('QRESYNC'),
     move: session.has('MOVE'),
     uidplus: session.has('UIDPLUS'),
+    objectId: session.has('OBJECTID'),
   };
 }
 

@@ -32,6 +32,8 @@ export interface MemoryFolder {
   /** By UID, ascending. */
   messages: Map<number, MemoryMessage>;
   specialUse?: SpecialUse;
+  /** Its MAILBOXID (RFC 8474): given at creation, kept by a rename; listed where MemoryServerOptions.mailboxIds. */
+  mailboxId: string;
 }
 
 /** A message to store: raw bytes (a string is UTF-8), flags, internal date (default 2020-01-01). */
@@ -78,6 +80,8 @@ export interface MemoryServerOptions {
   condstore?: boolean;
   /** A listing's status has the folder's size, as on a server with STATUS=SIZE; default true. */
   statusSize?: boolean;
+  /** A listing's status has the folder's MAILBOXID, as on a server with OBJECTID; default false. */
+  mailboxIds?: boolean;
   /** PERMANENTFLAGS has \*; default true. Without, a keyword not yet in the folder is dropped silently. */
   allowsNewKeywords?: boolean;
   /** A message bigger than this is refused by append (like APPENDLIMIT). */
@@ -114,6 +118,8 @@ export class MemoryServer {
   readonly condstore: boolean;
   /** MemoryServerOptions.statusSize. */
   readonly statusSize: boolean;
+  /** MemoryServerOptions.mailboxIds. */
+  readonly mailboxIds: boolean;
   readonly allowsNewKeywords: boolean;
   readonly appendLimit: number | undefined;
   /** The optional operations this server has. */
@@ -131,6 +137,7 @@ export class MemoryServer {
   private folders = new Map<string, MemoryFolder>();
   private subscriptions = new Set<string>();
   private nextUidValidity: bigint;
+  private nextMailboxId = 1;
   /** Called by dropConnections(): each connected MemoryStore's abort. */
   private readonly connections = new Set<() => void>();
 
@@ -139,6 +146,7 @@ export class MemoryServer {
     this.namespacePrefix = options.namespacePrefix ?? '';
     this.condstore = options.condstore ?? true;
     this.statusSize = options.statusSize ?? true;
+    this.mailboxIds = options.mailboxIds ?? false;
     this.allowsNewKeywords = options.allowsNewKeywords ?? true;
     this.appendLimit = options.appendLimit;
     this.features = { copy: true, move: true, rename: true, ...options.features };
@@ -191,7 +199,9 @@ export class MemoryServer {
   createFolder(name: string, specialUse?: SpecialUse): void {
     const key = this.canonical(name);
     if (this.folders.has(key)) throw new StoreError('folder', `folder "${name}" already exists`);
-    const folder: MemoryFolder = { name: key, uidValidity: this.newUidValidity(), uidNext: 1, highestModseq: 1n, messages: new Map() };
+    const folder: MemoryFolder = {
+      name: key, uidValidity: this.newUidValidity(), uidNext: 1, highestModseq: 1n, messages: new Map(), mailboxId: `M${this.nextMailboxId++}`,
+    };
     if (specialUse) folder.specialUse = specialUse;
     this.folders.set(key, folder);
   }
@@ -251,7 +261,7 @@ export class MemoryServer {
     return new Map(present.map((m, i) => [m.uid, copied[i]!]));
   }
 
-  /** Renames the folder and those below it; UIDVALIDITY and UIDs stay. Subscriptions stay as they were. */
+  /** Renames the folder and those below it; UIDVALIDITY, UIDs and MAILBOXIDs stay. Subscriptions stay as they were. */
   rename(from: string, to: string): void {
     const source = this.folder(from);
     if (source.name === 'INBOX') throw new StoreError('folder', 'renaming INBOX is not supported here');

@@ -66,7 +66,7 @@ export class MemoryStore implements Store {
 
   get features(): StoreFeatures {
     if (!this.connected) throw new Error(`${this.label}: features read before connect()`);
-    return { ...this.server.features, copyUid: this.server.copyUid, lineEnds: 'crlf' };
+    return { ...this.server.features, copyUid: this.server.copyUid, mailboxIds: this.server.mailboxIds, lineEnds: 'crlf' };
   }
 
   async connect(): Promise<void> {

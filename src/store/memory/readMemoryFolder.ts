@@ -29,6 +29,7 @@ export function statusOf(folder: MemoryFolder, condstore: boolean): FolderStatus
 export function listedStatusOf(folder: MemoryFolder, server: MemoryServer): FolderStatus {
   const status = statusOf(folder, server.condstore);
   if (server.statusSize) status.size = folderBytes(folder);
+  if (server.mailboxIds) status.mailboxId = folder.mailboxId;
   return status;
 }
 
