@@ -561,7 +561,7 @@ export class SyncState {
     // 'synced' is what no status means: kept out so records compare (and are written) alike.
     if (r.status !== undefined && r.status !== 'synced') copy.status = r.status;
     if (r.byMessageId === true) copy.byMessageId = true;
-    if (r.size !== undefined && copy.status === 'deferred') copy.size = r.size;
+    if (r.size !== undefined) copy.size = r.size;
     return copy;
   }
 }

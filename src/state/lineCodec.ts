@@ -222,9 +222,9 @@ const RECORD_STATUSES: readonly RecordStatus[] = ['synced', ...WRITTEN_STATUSES]
 export const MESSAGE_ID_TOKEN = '%mid';
 
 /**
- * The token of a deferred record's size (MessageRecord.size), after the status
- * token: `%size:<n>`. Never a flag ('s' is no hex digit); read where `statuses`
- * allows, and only after `%status:deferred`.
+ * The token of a record's size (MessageRecord.size: a deferred record's, or
+ * the one its gid hashes), after the status token if any: `%size:<n>`. Never a
+ * flag ('s' is no hex digit); read where `statuses` allows.
  */
 export const SIZE_TOKEN_PREFIX = '%size:';
 
@@ -239,7 +239,7 @@ export function encodeRecord(r: MessageRecord): string {
   const flags = r.flags.length === 0 ? '' : ' ' + encodeFlags(r.flags);
   const held = r.held === undefined ? '' : ` ${HELD_TOKEN_PREFIX}${r.held}`;
   const status = r.status === undefined || r.status === 'synced' ? '' : ` ${STATUS_TOKEN_PREFIX}${r.status}`;
-  const size = r.size !== undefined && r.status === 'deferred' ? ` ${SIZE_TOKEN_PREFIX}${r.size}` : '';
+  const size = r.size !== undefined ? ` ${SIZE_TOKEN_PREFIX}${r.size}` : '';
   const byMessageId = r.byMessageId === true ? ` ${MESSAGE_ID_TOKEN}` : '';
   return `${r.uidA} ${r.uidB} ${r.gid}${held}${status}${size}${byMessageId}${flags}`;
 }
@@ -312,7 +312,7 @@ export function parseRecordAt(text: string, start: number, end: number, interner
   return r;
 }
 
-/** Reads the held, status and Message-ID tokens after the gid (p: the space before them) into r; returns where they end. */
+/** Reads the held, status, size and Message-ID tokens after the gid (p: the space before them) into r; returns where they end. */
 function parseMarks(text: string, p: number, end: number, r: MessageRecord, syntax: RecordSyntax): number {
   const twoSided = r.uidA !== 0 && r.uidB !== 0;
   const held = markTokenAt(text, p + 1, end, HELD_TOKEN_PREFIX, HELD_KINDS);
@@ -326,8 +326,8 @@ function parseMarks(text: string, p: number, end: number, r: MessageRecord, synt
     if (twoSided) throw new LineError(`a ${status.kind} status on a record with both UIDs`);
     r.status = status.kind;
     p = status.after;
-    if (status.kind === 'deferred' && text.startsWith(SIZE_TOKEN_PREFIX, p + 1)) p = parseSize(text, p + 1 + SIZE_TOKEN_PREFIX.length, end, r);
   }
+  if (syntax.statuses && p < end && text.startsWith(SIZE_TOKEN_PREFIX, p + 1)) p = parseSize(text, p + 1 + SIZE_TOKEN_PREFIX.length, end, r);
   const byMessageId = syntax.statuses && p < end ? markTokenAt(text, p + 1, end, MESSAGE_ID_TOKEN, ['']) : undefined;
   if (byMessageId !== undefined) {
     r.byMessageId = true;
@@ -336,7 +336,7 @@ function parseMarks(text: string, p: number, end: number, r: MessageRecord, synt
   return p;
 }
 
-/** The digits of a `%size:` token from `p` into r.size; returns where they end. Rare (deferred records only): no hand-made loop. */
+/** The digits of a `%size:` token from `p` into r.size; returns where they end. Rare (deferred and Message-ID-less records): no hand-made loop. */
 function parseSize(text: string, p: number, end: number, r: MessageRecord): number {
   const space = text.indexOf(' ', p);
   const after = space === -1 || space > end ? end : space;

@@ -26,7 +26,10 @@
 // none (no bytes more than in version 1). `%mid` marks a record whose global
 // id hashes a Message-ID (MessageRecord.byMessageId; 5 bytes); a record
 // without it is read as before (its id may hash a size). `%size:<n>` follows
-// `%status:deferred` only: the held-back message's size (MessageRecord.size).
+// `%status:deferred`: the held-back message's size (MessageRecord.size).
+// It may also follow the gid (or a `%status:` token) of a record whose id
+// hashes a size (no Message-ID): the size it hashes, so that its message can be
+// compared by headers alone (knownIdentity.ts); a record without it reads as before.
 // A status line's `<size>` (the folder's STATUS SIZE, SideStatus.size) is
 // optional: a line without it, as every one written before it existed, reads
 // as a status without size. Its `%mailboxid:<id>` (the folder's MAILBOXID,

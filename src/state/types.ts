@@ -61,9 +61,12 @@ export interface MessageRecord {
    */
   byMessageId?: true;
   /**
-   * Only on a deferred record (format 2, `%size:<n>`): the message's size
-   * (CRLF form) on the side that has it, so `replimap status` can add up what
-   * is held back without connecting. Absent when the run did not read it.
+   * Format 2, `%size:<n>`: the size (CRLF form) of the message whose bytes
+   * made `gid`. On a deferred record (the message on the side that has it), so
+   * `replimap status` can add up what is held back without connecting; and on
+   * a record whose gid hashes that size (no Message-ID), so that a message
+   * read at one of its UIDs can be compared by headers alone (knownIdentity.ts).
+   * Absent when the run did not read it, and on records written before.
    */
   size?: number;
 }

@@ -404,9 +404,13 @@ export function onlyOnSource(action: CopyAction): MessageRecord {
   return { ...uidsBySide(action.from, action.uid, 0), gid: action.gid, flags: [...action.sourceFlags], status: 'pending', ...markOf(action) };
 }
 
-/** The record mark of a copy's message: its global id hashes a Message-ID (MessageRecord.byMessageId). */
-export function markOf(action: CopyAction): Pick<MessageRecord, 'byMessageId'> {
-  return action.byMessageId === true ? { byMessageId: true } : {};
+/**
+ * What the record of a copy's message keeps of its global id: that it hashes a
+ * Message-ID (MessageRecord.byMessageId), or the size it hashes (MessageRecord.size).
+ */
+export function markOf(action: CopyAction): Pick<MessageRecord, 'byMessageId' | 'size'> {
+  if (action.byMessageId === true) return { byMessageId: true };
+  return action.gidSize !== undefined ? { size: action.gidSize } : {};
 }
 
 /**

@@ -50,8 +50,8 @@ export async function readHeldBack(
 }
 
 /**
- * The snapshot with the recorded sizes of held-back messages that one-sided
- * records name, and the UIDs of those still without one. Messages already on
+ * The snapshot with the recorded sizes of held-back messages that deferred
+ * one-sided records name, and the UIDs of the others. Messages already on
  * both sides are left alone: the filter does not concern them.
  */
 function withRecordedSizes(
@@ -67,7 +67,8 @@ function withRecordedSizes(
     if (uid === 0 || uidOn(r, other(side)) !== 0 || !held.has(uid)) continue;
     const message = snapshot.get(uid);
     if (message === undefined || message.size !== undefined) continue;
-    if (r.size === undefined) {
+    // A deferred record's size was read from its message here; another record's is that of the bytes its gid came from.
+    if (r.size === undefined || r.status !== 'deferred') {
       unsized.push(uid);
       continue;
     }

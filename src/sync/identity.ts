@@ -116,14 +116,27 @@ export function globalId(identityHeaders: string, size: number): string {
   return globalIdFromFields(parseIdentityHeaders(identityHeaders), size);
 }
 
+/** What an envelope says of a message's identity (see identityOf). */
+export interface EnvelopeIdentity {
+  gid: string;
+  /** The id hashes the size (no Message-ID). */
+  sizedGid?: true;
+  /**
+   * With sizedGid: the parsed fields, so that the id the same headers give
+   * with another size can be made (knownIdentity.ts: the same message stored
+   * with other bytes keeps its headers).
+   */
+  fields?: IdentityFields;
+}
+
 /**
  * What an envelope says of a message's identity: its global id, and whether
  * that id hashes its size (no Message-ID: servers alter bytes on APPEND, as
  * Dovecot turns a bare CR into CRLF, so the same message may then have
- * another id on the other server). The headers are parsed once.
+ * another id on the other server), with its fields then. The headers are parsed once.
  */
-export function identityOf(envelope: { identityHeaders: string; size: number }): { gid: string; sizedGid?: true } {
+export function identityOf(envelope: { identityHeaders: string; size: number }): EnvelopeIdentity {
   const fields = parseIdentityHeaders(envelope.identityHeaders);
   const gid = globalIdFromFields(fields, envelope.size);
-  return fields.messageId === undefined ? { gid, sizedGid: true } : { gid };
+  return fields.messageId === undefined ? { gid, sizedGid: true, fields } : { gid };
 }

@@ -16,7 +16,7 @@ export async function withIdentities(store: Store, snapshot: SideSnapshot, uids:
   for (const e of await store.fetchEnvelopes([...uids])) {
     const known = out.get(e.uid);
     if (known === undefined) continue; // not in the snapshot: nothing this plan acts on
-    const { sizedGid: _old, ...rest } = known;
+    const { sizedGid: _old, fields: _oldFields, ...rest } = known;
     out.set(e.uid, { ...rest, size: e.size, ...identityOf(e) });
   }
   return out;

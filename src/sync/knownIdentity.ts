@@ -9,14 +9,23 @@
 // certainly hashes a Message-ID (MessageRecord.byMessageId) has no such
 // version: every version of its message has that Message-ID, so an id that
 // hashes a size, read on either side, is another message.
+// What tells the two apart otherwise is the headers: the same message stored
+// with other bytes keeps its identity headers. A record that keeps the size
+// its id hashes (MessageRecord.size) lets the id of the headers read now be
+// made with that size: the record's id again means the same headers (the same
+// message, as far as the id can tell), another id other headers (another
+// message). Records written before they kept it prove nothing there, as before.
 
 import type { MessageRecord } from '../state/types.js';
+import { globalIdFromFields, type IdentityFields } from './identity.js';
 
-/** What a read says of the message now at a known UID. */
+/** What a read says of the message now at a known UID (see identityOf). */
 export interface CurrentIdentity {
   gid: string;
   /** Its id hashes its size (it has no Message-ID). */
   sizedGid?: boolean;
+  /** With sizedGid: its identity fields (without them, an id that hashes a size is compared as before). */
+  fields?: IdentityFields;
 }
 
 /** The side whose bytes the record's global id was certainly made from, if one is certain. */
@@ -27,5 +36,7 @@ function gidSideOf(record: MessageRecord): 'a' | undefined {
 /** True when `side`'s UID of this record now certainly holds another message. */
 export function holdsAnotherMessage(record: MessageRecord, side: 'a' | 'b', now: CurrentIdentity): boolean {
   if (now.gid === record.gid) return false;
-  return now.sizedGid !== true || record.byMessageId === true || side === gidSideOf(record);
+  if (now.sizedGid !== true || record.byMessageId === true || side === gidSideOf(record)) return true;
+  if (record.size === undefined || now.fields === undefined) return false;
+  return globalIdFromFields(now.fields, record.size) !== record.gid;
 }

@@ -44,6 +44,8 @@ export interface Candidate {
   sizedGid?: true;
   /** Its gid certainly hashes a Message-ID (its envelope, or its record, says so): its record keeps that mark. */
   byMessageId?: true;
+  /** The size its gid hashes, when it hashes one and that size is known (its envelope's, or its record's): its record keeps it. */
+  gidSize?: number;
   /** Why the other side lacks it, when a record named it there (absent: no record did, it is new). */
   absence?: Absence;
   /** With partnerGone: how its flags changed since the record's base ("+\\Seen"), when they did. */

@@ -167,8 +167,9 @@ function voidNewUidValidities(
 /**
  * The records with the global ids computed now (identity rule changed): a
  * record takes its A message's id, or its B message's when it has no A side
- * (the planner then sees whether B holds another message). Recorded by the act
- * phase, like a voided side.
+ * (the planner then sees whether B holds another message), and that message's
+ * size where the id hashes it or the record is deferred (MessageRecord.size).
+ * Recorded by the act phase, like a voided side.
  */
 function rekeyed(
   records: readonly MessageRecord[],
@@ -176,13 +177,15 @@ function rekeyed(
 ): readonly MessageRecord[] {
   let changed = false;
   const out = records.map((r) => {
-    const gidA = r.uidA !== 0 ? snapshots.a.get(r.uidA)?.gid : undefined;
-    const gidB = r.uidB !== 0 ? snapshots.b.get(r.uidB)?.gid : undefined;
+    const onA = r.uidA !== 0 ? snapshots.a.get(r.uidA) : undefined;
+    const onB = r.uidB !== 0 ? snapshots.b.get(r.uidB) : undefined;
     // A's id where the record has it (the record's id is A's: knownIdentity.ts); the planner then sees whether B differs.
-    const gid = gidA ?? gidB;
-    if (gid === undefined || gid === r.gid) return r;
+    const now = onA?.gid !== undefined ? onA : onB;
+    if (now?.gid === undefined || now.gid === r.gid) return r;
     changed = true;
-    return { ...r, gid };
+    const { size: _old, ...rest } = r;
+    const size = now.sizedGid === true || r.status === 'deferred' ? (now.size ?? r.size) : undefined;
+    return { ...rest, gid: now.gid, ...(size !== undefined && { size }) };
   });
   return changed ? out : records;
 }

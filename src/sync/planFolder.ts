@@ -136,24 +136,37 @@ function planKnownPair(draft: Draft, record: MessageRecord, onA: SnapshotMessage
   for (const side of SIDES) {
     changeFlags(draft, side, uidOn(record, side), now[side], merged[side], base, () => whyFlags(side, base, seen[other(side)]));
   }
-  draft.kept.push({ uidA: record.uidA, uidB: record.uidB, gid: record.gid, flags: merged.base, ...(record.byMessageId && { byMessageId: true }), ...mark });
+  draft.kept.push({
+    uidA: record.uidA, uidB: record.uidB, gid: record.gid, flags: merged.base,
+    ...(record.byMessageId && { byMessageId: true }), ...sizeMark(record.size), ...mark,
+  });
 }
 
 /**
  * A record without the Message-ID mark gets it when a side's envelope, read
- * now, shows its very gid hashing a Message-ID (records of older states learn it).
+ * now, shows its very gid hashing a Message-ID; one without a size gets the
+ * size its gid hashes when an envelope shows its very gid hashing a size
+ * (records of older states learn them).
  */
-function learnedMark(record: MessageRecord, onA: SnapshotMessage, onB: SnapshotMessage): { byMessageId: true } | undefined {
+function learnedMark(record: MessageRecord, onA: SnapshotMessage, onB: SnapshotMessage): Pick<MessageRecord, 'byMessageId' | 'size'> | undefined {
   if (record.byMessageId === true) return undefined;
-  const shows = (m: SnapshotMessage): boolean => m.gid === record.gid && m.size !== undefined && m.sizedGid !== true;
-  return shows(onA) || shows(onB) ? { byMessageId: true } : undefined;
+  const shows = (m: SnapshotMessage): boolean => m.gid === record.gid && m.size !== undefined;
+  const shown = shows(onA) ? onA : shows(onB) ? onB : undefined;
+  if (shown === undefined) return undefined;
+  if (shown.sizedGid !== true) return { byMessageId: true };
+  return record.size === undefined ? { size: shown.size! } : undefined;
+}
+
+/** The record field of the size a gid hashes, when known. */
+function sizeMark(gidSize: number | undefined): Pick<MessageRecord, 'size'> {
+  return gidSize === undefined ? {} : { size: gidSize };
 }
 
 /** Two messages no record paired, matched by global id now: no base, so the mode's merge without history. */
 function planMatchedPair(draft: Draft, a: Candidate, b: Candidate): void {
   // Fast path: both already have the same flags (the usual case when re-matching after a lost state).
   // Same gid: when either side's says it hashes a Message-ID, so does the other's.
-  const mark = a.byMessageId || b.byMessageId ? { byMessageId: true as const } : {};
+  const mark = a.byMessageId || b.byMessageId ? { byMessageId: true as const } : sizeMark(a.gidSize ?? b.gidSize);
   if (sameFlags(a.flags, b.flags)) {
     draft.kept.push({ uidA: a.uid, uidB: b.uid, gid: a.gid, flags: a.flags, ...mark });
     return;
@@ -268,6 +281,7 @@ function copyOf(draft: Draft, from: Side, m: Candidate): CopyAction {
   return {
     from, to, uid: m.uid, gid: m.gid, flags, sourceFlags: wanted, size: m.size ?? 0, why: whyCopy(from, m.absence, m.held),
     ...(m.size !== undefined && !m.sizedGid && { byMessageId: true as const }),
+    ...(m.gidSize !== undefined && { gidSize: m.gidSize }),
   };
 }
 
@@ -471,20 +485,24 @@ function oneSidedRecord(side: Side, m: Candidate): MessageRecord {
   const record: MessageRecord = { ...uidsBySide(side, m.uid, 0), gid: m.gid, flags: m.flags };
   if (m.held !== undefined) record.held = m.held;
   if (m.byMessageId) record.byMessageId = true;
+  if (m.gidSize !== undefined) record.size = m.gidSize;
   return record;
 }
 
 /**
  * What an envelope told of the message: its size, and whether its gid hashes
  * that size or a Message-ID. Without an envelope, the record it comes from
- * (if any) says whether its gid, the candidate's, hashes a Message-ID.
+ * (if any) says whether its gid, the candidate's, hashes a Message-ID, or
+ * which size it hashes.
  */
-function sizeOf(message: SnapshotMessage, record: MessageRecord | undefined): Pick<Candidate, 'size' | 'sizedGid' | 'byMessageId'> {
+function sizeOf(message: SnapshotMessage, record: MessageRecord | undefined): Pick<Candidate, 'size' | 'sizedGid' | 'byMessageId' | 'gidSize'> {
   const read = message.gid !== undefined && message.size !== undefined;
   const byMessageId = read ? message.sizedGid !== true : record?.byMessageId === true;
+  const gidSize = read ? (message.sizedGid ? message.size : undefined) : byMessageId ? undefined : record?.size;
   return {
     ...(message.size !== undefined && { size: message.size }),
     ...(message.sizedGid && { sizedGid: true as const }),
     ...(byMessageId && { byMessageId: true as const }),
+    ...(gidSize !== undefined && { gidSize }),
   };
 }

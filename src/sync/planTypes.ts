@@ -2,6 +2,7 @@
 // planner needs arrives here as data; it does no I/O.
 
 import type { HeldKind, MessageRecord } from '../state/types.js';
+import type { IdentityFields } from './identity.js';
 import type { Side } from './side.js';
 import type { SyncMode } from './types.js';
 
@@ -28,6 +29,11 @@ export interface SnapshotMessage {
    * only where the record's gid came from this side (see knownIdentity.ts).
    */
   sizedGid?: true;
+  /**
+   * With sizedGid: the identity fields read, so that a known UID's message can
+   * be compared with its record by headers alone (knownIdentity.ts).
+   */
+  fields?: IdentityFields;
   /** Size in bytes, when an envelope was read (needed for appends). */
   size?: number;
   /**
@@ -134,6 +140,8 @@ export interface CopyAction {
    * server-side move or copy (Message-ID-less twins share id and size).
    */
   byMessageId?: true;
+  /** The size its global id hashes, when it hashes one and the plan knows it: its record keeps it (MessageRecord.size). */
+  gidSize?: number;
 }
 
 /** Change one message's flags on `side`. */

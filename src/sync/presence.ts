@@ -55,7 +55,7 @@ export class SidePresence {
     if (this.all !== null && this.all.has(uid)) return GONE;
     const message = this.snapshot.get(uid);
     if (message === undefined) return GONE;
-    if (message.gid !== undefined && holdsAnotherMessage(record, this.side, { gid: message.gid, sizedGid: message.sizedGid })) {
+    if (message.gid !== undefined && holdsAnotherMessage(record, this.side, { gid: message.gid, sizedGid: message.sizedGid, fields: message.fields })) {
       return { kind: 'uid-reused', uid };
     }
     this.all?.add(uid);

@@ -7,6 +7,7 @@ import type { MessageRecord } from '../state/types.js';
 import type { MessageState } from '../store/types.js';
 import type { HeldWithoutUid, SideSnapshot, SnapshotMessage } from './planTypes.js';
 import { normalizedView } from './flags.js';
+import type { IdentityFields } from './identity.js';
 
 /** An envelope already turned into a global id (see identity.ts). */
 export interface SnapshotEnvelope {
@@ -16,6 +17,8 @@ export interface SnapshotEnvelope {
   gid: string;
   /** The gid hashes the size (no Message-ID): see SnapshotMessage. */
   sizedGid?: true;
+  /** With sizedGid: its identity fields (see SnapshotMessage). */
+  fields?: IdentityFields;
 }
 
 export interface SnapshotRead {
@@ -92,6 +95,7 @@ export function buildSnapshot(
       gid: envelope.gid,
       size: envelope.size,
       ...(envelope.sizedGid && { sizedGid: true }),
+      ...(envelope.fields && { fields: envelope.fields }),
     });
   }
   for (const uid of read.vanished) out.delete(uid);

@@ -51,16 +51,20 @@ describe('two-way, B restored from an older Maildir and new mail with the counte
    * A's INBOX r.0..r.2 synced two-way to B; B backed up; r.3 on A synced (B UID 4);
    * B restored and given b.0, which takes UID 4. Returns B's counters as the
    * state recorded them (a run that skipped INBOX proves it) and after.
+   * `made` makes A's messages (tagged ones by default).
    */
-  async function countersBack(newOnB = taggedMessages('b', 1)): Promise<{ a: DovecotServer; b: DovecotServer; sync: () => Promise<EngineRun>; recorded: Counters; now: Counters }> {
+  async function countersBack(
+    newOnB = taggedMessages('b', 1),
+    made: typeof taggedMessages = taggedMessages,
+  ): Promise<{ a: DovecotServer; b: DovecotServer; sync: () => Promise<EngineRun>; recorded: Counters; now: Counters }> {
     const [a, b] = await Promise.all([startDovecot(), startDovecot()]);
     servers.push(a, b);
     const statePath = join(tempDir('replimap-twoway-restore-'), 'state');
     const sync = (): Promise<EngineRun> => syncOnce(a, b, statePath, { mode: 'two-way' });
-    await seedFolder(a, 'INBOX', taggedMessages('r', 3));
+    await seedFolder(a, 'INBOX', made('r', 3));
     expect((await sync()).failures).toEqual([]);
     const backup = await backupMaildir(b);
-    await seedFolder(a, 'INBOX', taggedMessages('r', 1, 3));
+    await seedFolder(a, 'INBOX', made('r', 1, 3));
     expect((await sync()).summary.bySide!.b.copied).toBe(1);
     const skipped: number[] = [];
     for (let i = 0; i < 3 && skipped.at(-1) !== 1; i++) {
@@ -112,5 +116,26 @@ describe('two-way, B restored from an older Maildir and new mail with the counte
       failures: first.failures, warned: first.warnings.some((w) => /B went back in time .*SIZE/.test(w)),
       a: await digests(a), b: await digests(b), again: [again.failures, again.summary.copied, again.summary.expunged, again.summary.flagsUpdated],
     }).toEqual({ failures: [], warned: true, a: want, b: want, again: [[], 0, 0, 0] });
+  });
+
+  // Bug 3: no message has a Message-ID, so their global ids hash their sizes, and b.0 has r.3's very size (the
+  // folder's SIZE is as recorded too). Only the headers tell b.0 from r.3 (the record keeps the size its id hashes):
+  // before, b.0 at r.3's UID was taken for B's version of r.3 and expunged with it, from both sides, exit 0.
+  it('without Message-IDs, A deleted the message the reused UID held: B\'s new message of its very size is kept, given a new UID and copied to A', async () => {
+    const noMessageId = (tag: string, count: number, from?: number): { raw: string }[] =>
+      taggedMessages(tag, count, from).map((m) => ({ raw: m.raw.replace(/^Message-ID: [^\r]*\r\n/m, '') }));
+    const { a, b, sync, recorded, now } = await countersBack(noMessageId('b', 1), noMessageId);
+    expect(now).toEqual(recorded);
+    const [r3, b0] = [...noMessageId('r', 1, 3), ...noMessageId('b', 1)].map((m) => m.raw);
+    expect(b0!.length).toBe(r3!.length);
+    await expungeUids(a, 'INBOX', [(await readFolder(a, 'INBOX')).find((m) => m.body.toString() === r3)!.uid]);
+    const run = await sync();
+    expect({ failures: run.failures, reassigned: run.summary.reassigned?.map((r) => [r.folder, r.side, r.uid]), expunged: run.summary.expunged })
+      .toEqual({ failures: [], reassigned: [['INBOX', 'B', 4]], expunged: 0 });
+    const want = [...noMessageId('r', 3), ...noMessageId('b', 1)].map((m) => digest(m.raw)).sort();
+    expect([await digests(a), await digests(b)]).toEqual([want, want]);
+    const again = await sync();
+    expect([again.failures, again.summary.copied, again.summary.flagsUpdated, again.summary.expunged, again.summary.reassigned]).toEqual([[], 0, 0, 0, []]);
+    expect([await digests(a), await digests(b)]).toEqual([want, want]);
   });
 });

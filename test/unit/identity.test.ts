@@ -75,10 +75,10 @@ describe('globalId', () => {
     expect(globalId('', 5)).not.toBe(globalId('', 6));
   });
 
-  it('identityOf: the same global id, marked sizedGid only without a Message-ID', () => {
+  it('identityOf: the same global id, marked sizedGid (with its fields) only without a Message-ID', () => {
     expect(identityOf({ identityHeaders: full, size: 100 })).toEqual({ gid: globalId(full, 100) });
     const noId = headers('Date: d', 'From: f', 'Subject: s');
-    expect(identityOf({ identityHeaders: noId, size: 100 })).toEqual({ gid: globalId(noId, 100), sizedGid: true });
+    expect(identityOf({ identityHeaders: noId, size: 100 })).toEqual({ gid: globalId(noId, 100), sizedGid: true, fields: { date: 'd', from: 'f', subject: 's' } });
   });
 
   it('is the same for the same headers folded, spaced, cased or ordered differently', () => {

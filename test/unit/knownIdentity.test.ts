@@ -2,6 +2,7 @@
 // holds another message than its record names.
 import { describe, expect, it } from 'vitest';
 import type { MessageRecord } from '../../src/state/types.js';
+import { globalIdFromFields, type IdentityFields } from '../../src/sync/identity.js';
 import { holdsAnotherMessage } from '../../src/sync/knownIdentity.js';
 
 const rec = (uidA: number, uidB: number, extra: Partial<MessageRecord> = {}): MessageRecord => ({ uidA, uidB, gid: 'g', flags: [], ...extra });
@@ -39,5 +40,33 @@ describe('holdsAnotherMessage', () => {
         expect(holdsAnotherMessage(record, side, { gid: 'other', sizedGid: true }), `${record.uidA} ${record.uidB} ${side}`).toBe(true);
       }
     }
+  });
+
+  describe('a record that keeps the size its Message-ID-less id hashes (MessageRecord.size, bug 3)', () => {
+    const fields: IdentityFields = { date: 'Wed, 2 Jan 2019 09:00:02 +0000', from: 's2@example.org', subject: 'note 2' };
+    const other: IdentityFields = { ...fields, subject: 'note 9' };
+    const record = (uidA: number, uidB: number, size?: number): MessageRecord => ({
+      uidA, uidB, gid: globalIdFromFields(fields, 100), flags: [], ...(size !== undefined && { size }),
+    });
+    const read = (f: IdentityFields, size: number) => ({ gid: globalIdFromFields(f, size), sizedGid: true, fields: f });
+
+    it.each([
+      { case: 'the same headers, other bytes (another size): the same message', now: read(fields, 101), another: false },
+      { case: 'other headers, the same size: another message', now: read(other, 100), another: true },
+      { case: 'other headers, another size: another message', now: read(other, 101), another: true },
+      { case: 'the same headers and size: the same id, the same message', now: read(fields, 100), another: false },
+    ])('on B of a pair, and on a B-only record: $case', ({ now, another }) => {
+      expect(holdsAnotherMessage(record(1, 2, 100), 'b', now)).toBe(another);
+      expect(holdsAnotherMessage(record(0, 2, 100), 'b', now)).toBe(another);
+    });
+
+    it('without the size (a record written before), or a read without the fields, proves nothing on B: as before', () => {
+      expect(holdsAnotherMessage(record(1, 2), 'b', read(other, 100))).toBe(false);
+      expect(holdsAnotherMessage(record(1, 2, 100), 'b', { gid: globalIdFromFields(other, 100), sizedGid: true })).toBe(false);
+    });
+
+    it('on A, whose bytes made the id, another id is another message whatever the headers, as before', () => {
+      expect(holdsAnotherMessage(record(1, 2, 100), 'a', read(fields, 101))).toBe(true);
+    });
   });
 });

@@ -904,7 +904,7 @@ describe('planFolder: records that know their global id hashes a Message-ID (byM
   const sized = (uid: number, gid: string, size: number): [number, SnapshotMessage] => [uid, { flags: [], gid, size, sizedGid: true }];
   const marked = (uidA: number, uidB: number, gid: string, flags: string[] = []): MessageRecord => recM(uidA, uidB, gid, flags);
 
-  it('pairs and one-sided records made from envelopes read now carry it only when the id hashes no size', () => {
+  it('pairs and one-sided records made from envelopes read now carry it only when the id hashes no size (else the size it hashes)', () => {
     const p = plan({
       mode: 'copy',
       a: new Map([[1, { flags: [], gid: 'id', size: 10 }], sized(2, 'noid', 20)]),
@@ -912,7 +912,7 @@ describe('planFolder: records that know their global id hashes a Message-ID (byM
       // Message-ID-less ids pair only on equal bodies (see matchByGid.ts).
       digests: { a: new Map([[2, 'x']]), b: new Map([[12, 'x']]) },
     });
-    expect(p.records).toEqual([marked(0, 13, 'bOnly'), rec(0, 14, 'bNoid'), marked(1, 11, 'id'), rec(2, 12, 'noid')]);
+    expect(p.records).toEqual([marked(0, 13, 'bOnly'), { ...rec(0, 14, 'bNoid'), size: 6 }, marked(1, 11, 'id'), { ...rec(2, 12, 'noid'), size: 20 }]);
   });
 
   it('a marked record keeps its mark when kept, when its flags change, and when one side is gone', () => {
@@ -927,10 +927,24 @@ describe('planFolder: records that know their global id hashes a Message-ID (byM
     expect(repaired.records).toEqual([marked(5, 11, 'g1')]);
   });
 
-  it('an envelope read now teaches a record without it, unless its id hashes a size', () => {
+  it('an envelope read now teaches a record without it, unless its id hashes a size (then the record learns that size)', () => {
     const records = [rec(1, 11, 'g1'), rec(2, 12, 'g2')];
     const p = plan({ records, a: new Map([[1, { flags: [], gid: 'g1', size: 5 }], sized(2, 'g2', 6)]), b: snap([11, []], [12, []]) });
-    expect(p.records).toEqual([marked(1, 11, 'g1'), rec(2, 12, 'g2')]);
+    expect(p.records).toEqual([marked(1, 11, 'g1'), { ...rec(2, 12, 'g2'), size: 6 }]);
+  });
+
+  it('the size a Message-ID-less id hashes travels with the id: to copies, to rebuilt and re-paired records, from unread records', () => {
+    const copied = plan({ mode: 'two-way', a: new Map([sized(1, 'noid', 20)]) });
+    expect(copied.appends.map((x) => [x.uid, x.gidSize, x.byMessageId])).toEqual([[1, 20, undefined]]);
+    // A record whose flags change keeps it; a one-sided record re-paired by gid (its message unread) keeps its own.
+    const sizedRec = { ...rec(1, 11, 'noid', ['\\Seen']), size: 20 };
+    const changed = plan({ mode: 'two-way', records: [sizedRec], a: snap([1, ['\\Seen', '\\Flagged']]), b: snap([11, ['\\Seen']]) });
+    expect(changed.records).toEqual([{ ...sizedRec, flags: ['\\Flagged', '\\Seen'] }]);
+    const repaired = plan({ mode: 'copy', records: [{ ...rec(0, 11, 'noid'), size: 20 }], a: snap([5, [], 'noid']), b: snap([11, []]) });
+    expect(repaired.records).toEqual([{ ...rec(5, 11, 'noid'), size: 20 }]);
+    // Copied again from an unread record: the copy takes the record's size.
+    const again = plan({ mode: 'two-way', records: [{ ...rec(0, 11, 'noid'), size: 20 }], b: snap([11, []]) });
+    expect(again.appends.map((x) => [x.from, x.uid, x.gidSize])).toEqual([['b', 11, 20]]);
   });
 
   it('two-way: a Message-ID-less message on B at the UID of a marked record is another message (F1)', () => {

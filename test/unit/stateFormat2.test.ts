@@ -34,6 +34,25 @@ async function expectLineDiscardsSection(line: string, problem: string): Promise
   await rm(at.path);
 }
 
+/** journaled(records), then committed: the file's lines, and the records as both read them. */
+async function committed(records: MessageRecord[]): Promise<{ lines: string[]; expected: unknown }> {
+  const { s, expected } = await journaled(records);
+  await s.commit();
+  await s.close();
+  return { lines: (await readFile(at.path, 'utf8')).split('\n'), expected };
+}
+
+/** As expectLineDiscardsSection, in a format-1 file (which has no record tokens but %held). */
+async function expectFormat1LineDiscardsSection(line: string, problem: string): Promise<void> {
+  await stateWith([rec(1, 11, 'g1'), rec(2, 12, 'g2')]);
+  const v1 = (await readFile(at.path, 'utf8')).replace('replimap-state 2', 'replimap-state 1').replace('identity 1\n', '');
+  await writeFile(at.path, v1.replace('2 12 g2\n', `${line}\n`));
+  const t = await SyncState.open(at.path, ID);
+  expect(t.folder('F', 'F')!.records()).toEqual([]);
+  expect(t.warnings.join('\n')).toContain(problem);
+  await t.close();
+}
+
 /** A new state with `records` put into F and flushed; a crash copy (the journal replayed) reads the same. */
 async function journaled(records: MessageRecord[]): Promise<{ s: SyncState; expected: unknown }> {
   const s = await SyncState.open(at.path, ID);
@@ -169,13 +188,7 @@ describe('the Message-ID mark (%mid)', () => {
     ] as const) {
       await expectLineDiscardsSection(line, problem);
     }
-    await stateWith([rec(1, 11, 'g1'), rec(2, 12, 'g2')]);
-    const v1 = (await readFile(at.path, 'utf8')).replace('replimap-state 2', 'replimap-state 1').replace('identity 1\n', '');
-    await writeFile(at.path, v1.replace('2 12 g2\n', '2 12 g2 %mid\n'));
-    const t = await SyncState.open(at.path, ID);
-    expect(t.folder('F', 'F')!.records()).toEqual([]);
-    expect(t.warnings.join('\n')).toContain('bad percent-encoding in flag "%mid"');
-    await t.close();
+    await expectFormat1LineDiscardsSection('2 12 g2 %mid', 'bad percent-encoding in flag "%mid"');
   });
 });
 
@@ -187,10 +200,7 @@ describe('deferred sizes (%size) and the message filter line', () => {
   ];
 
   it('round-trips a deferred record\'s size through the journal and the file; hasPendingRecords tells pending from deferred', async () => {
-    const { s, expected } = await journaled(deferred);
-    await s.commit();
-    await s.close();
-    const lines = (await readFile(at.path, 'utf8')).split('\n');
+    const { lines, expected } = await committed(deferred);
     expect(lines).toEqual(expect.arrayContaining(['2 0 g2 %status:deferred %size:123456 %mid \\Seen', '0 14 g4 %held:rollback %status:deferred %size:0', '3 0 g3 %status:pending']));
     const u = await SyncState.open(at.path, ID);
     expect(u.folder('F', 'F')!.hasPendingRecords()).toBe(true); // unparsed: a byte search
@@ -201,9 +211,24 @@ describe('deferred sizes (%size) and the message filter line', () => {
     await u.close();
   });
 
-  it('a size token anywhere but after %status:deferred is damage', async () => {
-    await expectLineDiscardsSection('2 0 g2 %status:pending %size:12', 'bad percent-encoding in flag "%size:12"');
+  it('a size token out of its place (after %mid), with bad digits, or in a format-1 file is damage', async () => {
+    await expectLineDiscardsSection('2 12 g2 %mid %size:12', 'bad percent-encoding in flag "%size:12"');
     await expectLineDiscardsSection('2 0 g2 %status:deferred %size:1x', 'bad size');
+    await expectLineDiscardsSection('2 12 g2 %size:', 'bad size');
+    await expectFormat1LineDiscardsSection('2 12 g2 %size:12', 'bad percent-encoding in flag "%size:12"');
+  });
+
+  it('round-trips the size a Message-ID-less record\'s id hashes, on pairs and one-sided records of any status (bug 3)', async () => {
+    const sized: MessageRecord[] = [
+      { ...rec(1, 11, 'g1', ['\\Seen']), size: 321 },
+      { ...rec(2, 0, 'g2'), status: 'pending', size: 12 },
+      { ...rec(0, 13, 'g3'), held: 'rollback', size: 7 },
+    ];
+    const { lines, expected } = await committed(sized);
+    expect(lines).toEqual(expect.arrayContaining(['1 11 g1 %size:321 \\Seen', '2 0 g2 %status:pending %size:12', '0 13 g3 %held:rollback %size:7']));
+    const u = await SyncState.open(at.path, ID);
+    expect(snapshot(u)).toEqual(expected);
+    await u.close();
   });
 
   it('records the filter of the last complete run in the header, and none when it had none', async () => {
