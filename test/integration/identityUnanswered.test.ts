@@ -5,6 +5,9 @@
 // (a proxy drops that FETCH row; the message stays) gets nothing deleted, a
 // warning, and Work unsettled: its statuses are not recorded, so the next run
 // reads it again, asks again and, answered, deletes it; both sides converge.
+// A proxy, because Dovecot 2.3 does answer on its own: a message another
+// session expunged while the question was held (the asking session not yet
+// told) still gets its envelope row, from Dovecot's cache (tried).
 
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
