@@ -9,29 +9,18 @@
 // session expunged while the question was held (the asking session not yet
 // told) still gets its envelope row, from Dovecot's cache (tried).
 
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startDovecot, type DovecotServer } from '../support/dovecot.js';
-import { dropEnvelopeOf, passThrough, startFilterProxy, type FilterProxy } from '../support/filterProxy.js';
+import { describe, expect, it } from 'vitest';
+import { dropEnvelopeOf, passThrough } from '../support/filterProxy.js';
 import { bodyDigestsOf, expungeUids, readFolder, seedFolder } from '../support/imap.js';
 import { digest } from '../support/storeConformance.js';
-import { plainSpecVia, syncOnce, tempDir, type EngineRun } from '../support/sync.js';
+import { proxiedPairs } from '../support/proxiedPair.js';
 import { taggedMessages } from '../support/taggedMessages.js';
 
 describe('two-way against Dovecot: an identity question the server leaves unanswered', () => {
-  const open: { servers: DovecotServer[]; proxies: FilterProxy[] } = { servers: [], proxies: [] };
-  afterEach(async () => {
-    await Promise.all(open.proxies.splice(0).map((p) => p.close()));
-    await Promise.all(open.servers.splice(0).map((s) => s.stop()));
-  });
+  const proxiedPair = proxiedPairs();
 
   it('keeps the message, warns, leaves the folder unsettled; answered, the next run deletes it and both sides agree', async () => {
-    const [a, b] = await Promise.all([startDovecot(), startDovecot()]);
-    open.servers.push(a, b);
-    const statePath = join(tempDir('replimap-identity-'), 'state');
-    const proxy = await startFilterProxy({ targetHost: a.host, targetPort: a.imapPort, filter: passThrough });
-    open.proxies.push(proxy);
-    const sync = (): Promise<EngineRun> => syncOnce(a, b, statePath, { mode: 'two-way' }, {}, { a: plainSpecVia(a, proxy.port) });
+    const { a, b, proxy, sync } = await proxiedPair({ proxied: 'a' });
     const work = taggedMessages('work', 3);
     const [, secondOnA] = await seedFolder(a, 'Work', work);
     expect((await sync()).failures).toEqual([]);

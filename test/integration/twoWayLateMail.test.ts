@@ -6,32 +6,22 @@
 // with that mail, Old (nothing delivered) goes; the next run brings them back
 // to A and both sides hold the same bodies.
 
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startDovecot, type DovecotServer } from '../support/dovecot.js';
-import { holdFirst, passThrough, startFilterProxy, type FilterProxy } from '../support/filterProxy.js';
+import { describe, expect, it } from 'vitest';
+import type { DovecotServer } from '../support/dovecot.js';
+import { holdFirst } from '../support/filterProxy.js';
 import { bodyDigestsOf, listFolders, openClient, seedFolder } from '../support/imap.js';
-import { plainSpecVia, syncOnce, tempDir, type EngineRun } from '../support/sync.js';
+import { proxiedPairs } from '../support/proxiedPair.js';
 import { taggedMessages } from '../support/taggedMessages.js';
 import { digest } from '../support/storeConformance.js';
 
 const names = async (server: DovecotServer): Promise<string[]> => (await listFolders(server)).map((f) => f.name);
 
 describe('two-way against Dovecot: mail delivered into a folder during the run that deletes it', () => {
-  const open: { servers: DovecotServer[]; proxies: FilterProxy[] } = { servers: [], proxies: [] };
-  afterEach(async () => {
-    await Promise.all(open.proxies.splice(0).map((p) => p.close()));
-    await Promise.all(open.servers.splice(0).map((s) => s.stop()));
-  });
+  const proxiedPair = proxiedPairs();
 
   it('B\'s copies that got mail stay (a parent with its child), one that got none goes; the next run converges', async () => {
-    const [a, b] = await Promise.all([startDovecot(), startDovecot()]);
-    open.servers.push(a, b);
-    const statePath = join(tempDir('replimap-twoway-late-'), 'state');
     let gate: ReturnType<typeof holdFirst> | undefined;
-    const proxy = await startFilterProxy({ targetHost: b.host, targetPort: b.imapPort, filter: passThrough, holdUp: (chunk) => gate?.hold(chunk) });
-    open.proxies.push(proxy);
-    const sync = (): Promise<EngineRun> => syncOnce(a, b, statePath, { mode: 'two-way', connections: 1 }, {}, { b: plainSpecVia(b, proxy.port) });
+    const { a, b, sync } = await proxiedPair({ proxied: 'b', holdUp: (chunk) => gate?.hold(chunk), sync: { connections: 1 } });
     await seedFolder(a, 'Work', taggedMessages('work', 2));
     await seedFolder(a, 'Old', taggedMessages('old', 1));
     await seedFolder(a, 'Projects', []);
