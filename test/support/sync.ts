@@ -176,3 +176,20 @@ export function okSummaryOf<T extends { ok: boolean; failed: unknown[] }>(run: C
   expect(json.failed).toEqual([]);
   return json;
 }
+
+/**
+ * Runs `sync` (at most `maxRuns` times) until a run skips `folders` folders as
+ * unchanged: their counters are then those the state recorded (a restore that
+ * brings them back is invisible). Expects no failure and that it happened;
+ * returns the folders skipped per run.
+ */
+export async function syncUntilSkipped(sync: () => Promise<EngineRun>, folders: number, maxRuns = 3): Promise<number[]> {
+  const skipped: number[] = [];
+  for (let i = 0; i < maxRuns && skipped.at(-1) !== folders; i++) {
+    const settled = await sync();
+    expect(settled.failures).toEqual([]);
+    skipped.push(settled.summary.foldersSkipped);
+  }
+  expect(skipped.at(-1), `folders skipped per run: ${skipped.join(' ')}`).toBe(folders);
+  return skipped;
+}
