@@ -5,6 +5,8 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MemoryServer } from '../../src/store/memory/MemoryServer.js';
+import type { FolderRead } from '../../src/store/types.js';
+import { showsOnlyRecorded } from '../../src/sync/twoWayOwnWrites.js';
 import { forgetMemorySpecs } from '../support/memorySpecs.js';
 import { conformanceMessage, digest } from '../support/storeConformance.js';
 import { folderContents, memoryWorld, type MemoryWorld } from '../support/memoryWorld.js';
@@ -98,6 +100,37 @@ describe('two-way: the run after one that wrote both ways', () => {
       if (name.startsWith('flags')) expect(world.a.messages('Work').find((m) => m.uid === uidOf(world.a, 'Work', 6))!.flags).toContain('\\Flagged');
       const last = await withReads(world, () => world.sync());
       expect({ failures: last.run.failures, reads: last.reads }).toEqual({ failures: [], reads: [] });
+    });
+  }
+});
+
+describe('showsOnlyRecorded (pure)', () => {
+  const before = { uidValidity: 7n, uidNext: 3, messages: 2, highestModseq: 10n };
+  // B held UIDs 1 and 2 when read (UIDNEXT 3); the run copied a message there (UID 3) and changed UID 1's flags.
+  const records = [
+    { uidA: 11, uidB: 1, gid: 'g1', flags: ['\\Seen'] },
+    { uidA: 12, uidB: 2, gid: 'g2', flags: [] },
+    { uidA: 13, uidB: 3, gid: 'g3', flags: ['\\Flagged'] },
+    { uidA: 14, uidB: 0, gid: 'g4', flags: [] },
+  ];
+  const read = (change: Partial<FolderRead> = {}, status: Partial<FolderRead['status']> = {}): FolderRead => ({
+    status: { uidValidity: 7n, uidNext: 4, messages: 3, highestModseq: 14n, ...status },
+    uidValidityChanged: false, permanentFlags: { flags: [], allowsNewKeywords: true }, readOnly: true, kind: 'delta',
+    messages: [{ uid: 1, flags: ['\\Seen'] }, { uid: 3, flags: ['\\Flagged'] }], vanished: [], envelopes: [], unidentified: [], unread: [],
+    ...change,
+  });
+  const cases: [string, FolderRead, boolean][] = [
+    ['only our writes, as recorded', read(), true],
+    ['a changed message with other flags', read({ messages: [{ uid: 1, flags: [] }, { uid: 3, flags: ['\\Flagged'] }] }), false],
+    ['a changed message no record names', read({ messages: [{ uid: 1, flags: ['\\Seen'] }, { uid: 5, flags: [] }] }, { uidNext: 6, messages: 4 }), false],
+    ['one message fewer (an expunge by someone else)', read({}, { messages: 2 }), false],
+    ['UIDNEXT past every recorded UID (an append, expunged again)', read({}, { uidNext: 5 }), false],
+    ['a new UIDVALIDITY', read({ uidValidityChanged: true }, { uidValidity: 8n }), false],
+    ['a full listing (no mod-sequences)', read({ kind: 'full' }), false],
+  ];
+  for (const [name, now, expected] of cases) {
+    it(`${name}: ${expected ? 'recorded' : 'read again next run'}`, () => {
+      expect(showsOnlyRecorded(now, before, records, 'b')).toBe(expected);
     });
   }
 });
