@@ -89,6 +89,11 @@ export interface ReadFolderOptions {
   base: ReadBase | null;
   /** Fetch envelopes of every message, not only unknown ones (to verify identities). */
   verify: boolean;
+  /**
+   * Fetch no envelope at all: only the status, the changed rows' flags and what
+   * vanished (a caller comparing flags with its own records, see twoWayOwnWrites.ts).
+   */
+  flagsOnly?: boolean;
 }
 
 /** Which flags the open folder can store permanently. */

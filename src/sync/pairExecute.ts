@@ -18,6 +18,7 @@ import {
 import type { CopyBatch } from './copyQueue.js';
 import { describeFlagDelta } from './flags.js';
 import { expectedStatusOfB, type ExpectedStatus } from './ownWrites.js';
+import { ownWritesToCheck, recordOwnWritesTwoWay } from './twoWayOwnWrites.js';
 import { mayWrite, sideLabel, SIDES, type Side } from './side.js';
 import type { PairPlan } from './planAccount.js';
 import type { CopyAction, TransferAction } from './planTypes.js';
@@ -156,6 +157,8 @@ export async function deletePass(
   }
   explainExpunges(ctx.observer, pair);
   const result = await deleteAndFinish(acting, stores, unconfirmed, cannotDelete);
+  const ownWrites = ownWritesToCheck(ctx.options, { ...job, reads: reading.reads }, result, transfersIn.length + movedOut.length);
+  if (ownWrites.length > 0 && !ctx.signal?.aborted) await recordOwnWritesTwoWay(stores, ctx.state, job, ownWrites, ctx.observer);
   // A folder server-side transfers wrote to or took from is simply read again next run.
   const expectedB = transfersIn.length + movedOut.length === 0 ? expectedStatusOfB(ctx.options, job, reading.reads.b, result) : undefined;
   return {

@@ -254,6 +254,17 @@ function readCases(ctx: ConformanceContext): void {
     expect(afterExpunge.status.messages).toBe(3);
   });
 
+  it('flagsOnly: a delta lists the changed and new messages with their flags and the status, and fetches no envelope', async () => {
+    const { fx, store, seededAndRead } = ctx;
+    const { folder, uids, base } = await seededAndRead(3);
+    await fx.setFlags(folder, [uids[0]!], ['\\Answered'], []);
+    const [added] = await fx.seed(folder, [seedOf(9, ['\\Seen'])]);
+    const read = await store.readFolder(folder, { readOnly: true, base: { ...base, knownUids: [] }, verify: false, flagsOnly: true });
+    expect(read).toMatchObject({ kind: 'delta', uidValidityChanged: false, envelopes: [], unread: [] });
+    expect(read.messages).toEqual([{ uid: uids[0], flags: ['\\Answered'] }, { uid: added, flags: ['\\Seen'] }]);
+    expect([read.status.messages, read.status.uidNext]).toEqual([4, added! + 1]);
+  });
+
   it('a new UIDVALIDITY voids the base: a full read with every envelope', async () => {
     const { fx, store, seededAndRead } = ctx;
     const { folder, uids, base } = await seededAndRead(3);

@@ -106,6 +106,7 @@ export async function readFolder(
     return read;
   };
 
+  if (options.flagsOnly === true && uidValidityChanged) return read;
   // No base, or a new UIDVALIDITY (every UID the base knew is void): read everything, envelopes included, at once.
   if (base === null || uidValidityChanged) {
     const { rows, left, present } = await listAll(session, name, selected, ENVELOPE_ITEMS);
@@ -145,6 +146,7 @@ export async function readFolder(
   }
 
   const unknown = unknownPresent ?? changed.map((row) => row.uid).filter((uid) => !known.has(uid));
+  if (options.flagsOnly === true) return finish(changed, { envelopes: [], incomplete: new Map() }, unknown);
   if (verify) {
     // Every present message, which in a delta is more than the changed rows.
     const rows = await fetchAll(session, name, selected, ENVELOPE_ITEMS);

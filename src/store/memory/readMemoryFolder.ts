@@ -59,7 +59,7 @@ function selectChanges(server: MemoryServer, folder: MemoryFolder, options: Read
     const since = base.highestModseq;
     const changed = listed.filter((m) => m.modseq > since);
     const changedKnown = changed.map((m) => m.uid).filter((uid) => known.has(uid));
-    const fetched = verify ? all : identityCheckUids(unknown, changedKnown, base.knownUids, vanished);
+    const fetched = options.flagsOnly === true ? [] : verify ? all : identityCheckUids(unknown, changedKnown, base.knownUids, vanished);
     return { kind: 'delta' as const, changed, fetched, wanted: unknown, unread: [] };
   }
   // A full scan lists every message as changed: its known ones are not worth an envelope each,
