@@ -4,7 +4,7 @@
 // connection pair and the given defaults.
 
 import { join } from 'node:path';
-import { MemoryServer, type MemoryServerOptions } from '../../src/store/memory/MemoryServer.js';
+import { MemoryServer, type MemoryOperation, type MemoryServerOptions } from '../../src/store/memory/MemoryServer.js';
 import type { SyncOptions } from '../../src/sync/types.js';
 import { memorySpec } from './memorySpecs.js';
 import { conformanceMessage, digest } from './storeConformance.js';
@@ -45,4 +45,15 @@ export function everyBody(server: MemoryServer): string[] {
 /** Per folder, each message as "digest flags", sorted: equal maps mean the same mail with the same flags (a duplicate shows). */
 export function folderContents(server: MemoryServer): Record<string, string[]> {
   return Object.fromEntries(server.folderNames().map((f) => [f, server.messages(f).map((m) => `${digest(m.body)} ${m.flags.join(',')}`).sort()]));
+}
+
+/** Records every store operation of the world's next runs, "A fetchBodies", "B moveMessages Archive", ... */
+export function recordOps(world: MemoryWorld): string[] {
+  const ops: string[] = [];
+  const note = (server: MemoryServer, label: string): void => {
+    server.afterOperation = (op: MemoryOperation, args) => void ops.push(`${label} ${op}${args.target ? ` ${args.target}` : ''}`);
+  };
+  note(world.a, 'A');
+  note(world.b, 'B');
+  return ops;
 }
