@@ -126,4 +126,31 @@ describe('a copy whose source is in a folder unchanged since the last run', () =
     expect(ops.filter((o) => /copyMessages/.test(o)).sort()).toEqual(['B copyMessages Archive', 'B copyMessages Later']);
     expect(folderContents(world.b)).toEqual(folderContents(world.a));
   });
+
+  for (const mode of ['mirror', 'two-way'] as const) {
+    it(`${mode}: killed before or after any store operation of the run, the next run loses nothing and duplicates nothing, then does nothing`, async () => {
+      const { killedRun } = await import('../support/memoryKill.js');
+      const problems: string[] = [];
+      const killed: string[] = [];
+      for (const when of ['before', 'after'] as const) {
+        for (let k = 1; ; k++) {
+          const world = await settledWorld(mode);
+          labelOn(world, 'a');
+          const outcome = await killedRun(world, world.statePath, when, k, () => world.sync());
+          if ('finished' in outcome) break;
+          killed.push(outcome.killed);
+          const where = `${when} ${outcome.killed} (#${k})`;
+          const rerun = await world.sync();
+          if (rerun.failures.length > 0) problems.push(`${where}: rerun failed ${JSON.stringify(rerun.failures)}`);
+          if (JSON.stringify(folderContents(world.b)) !== JSON.stringify(folderContents(world.a))) {
+            problems.push(`${where}: B ${JSON.stringify(folderContents(world.b))} vs A ${JSON.stringify(folderContents(world.a))}`);
+          }
+          const s = (await world.sync()).summary;
+          if (s.copied + s.transferred + s.expunged + s.flagsUpdated > 0) problems.push(`${where}: third run not a no-op: ${JSON.stringify(s)}`);
+        }
+      }
+      expect(killed).toContain('B copyMessages');
+      expect(problems).toEqual([]);
+    });
+  }
 });
