@@ -16,7 +16,7 @@
 // (nothing is copied twice), and the next commit writes the section anew.
 // One bad record never stops the rest of the account.
 import type { FolderRecordHeader, FolderState, MessageRecord, SideStatus } from './types.js';
-import { StateFormatError, parseRecords, rawHasMark, type RawRecords } from './stateFormat.js';
+import { StateFormatError, parseRecords, rawHasMark, recordsWithGids, type RawRecords } from './stateFormat.js';
 import type { FlagInterner } from './lineCodec.js';
 import { encodeNames } from './journalFormat.js';
 
@@ -117,6 +117,12 @@ export class FolderEntry implements FolderState {
       this.uids[side] = cached;
     }
     return cached.slice();
+  }
+
+  recordsWithGids(gids: ReadonlySet<string>): MessageRecord[] {
+    // Unparsed: only the matching lines are parsed, and the section stays unparsed (memory stays bounded).
+    if (this.list === null && this.raw !== null) return recordsWithGids(this.raw, gids, this.interner);
+    return this.records().filter((r) => gids.has(r.gid));
   }
 
   hasHeldRecords(): boolean {

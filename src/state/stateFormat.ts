@@ -132,6 +132,52 @@ export function parseRecords(raw: RawRecords, interner: FlagInterner): MessageRe
   return out;
 }
 
+/**
+ * The records among these unparsed lines whose gid is in `gids`: one pass over
+ * the bytes, only the matching lines parsed, nothing kept (a lookup that must
+ * not load a whole section). Each line's gid is hashed in place and turned
+ * into a string only when its hash is a wanted one (a million lines cost no
+ * million strings). A matching line that does not parse is left out: its
+ * section is found damaged when it is parsed in full.
+ */
+export function recordsWithGids(raw: RawRecords, gids: ReadonlySet<string>, interner: FlagInterner): MessageRecord[] {
+  const { buf, end } = raw;
+  const hashes = new Set([...gids].map(gidHash));
+  const syntax = recordSyntax(raw.version);
+  const out: MessageRecord[] = [];
+  for (let pos = raw.start; pos < end; ) {
+    let p = pos;
+    // Past uidA and uidB (a damaged line may end first: its gid is then empty).
+    for (let spaces = 0; p < end && spaces < 2 && buf[p] !== 0x0a; p++) if (buf[p] === 0x20) spaces++;
+    // The gid's bytes, hashed as gidHash hashes its string (ASCII).
+    let h = FNV_OFFSET;
+    let gidEnd = p;
+    for (let c = buf[gidEnd]; gidEnd < end && c !== 0x20 && c !== 0x0a; c = buf[++gidEnd]) h = Math.imul(h ^ c!, FNV_PRIME);
+    let nl = gidEnd;
+    while (nl < end && buf[nl] !== 0x0a) nl++;
+    if (hashes.has(h >>> 0) && gids.has(buf.toString('latin1', p, gidEnd))) {
+      const line = buf.toString('latin1', pos, nl);
+      try {
+        out.push(parseRecordAt(line, 0, line.length, interner, syntax));
+      } catch (e) {
+        if (!(e instanceof LineError)) throw e;
+      }
+    }
+    pos = nl + 1;
+  }
+  return out;
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** FNV-1a over a gid's char codes. */
+function gidHash(gid: string): number {
+  let h = FNV_OFFSET;
+  for (let i = 0; i < gid.length; i++) h = Math.imul(h ^ gid.charCodeAt(i), FNV_PRIME);
+  return h >>> 0;
+}
+
 const HELD_MARK_BYTES = Buffer.from(` ${HELD_TOKEN_PREFIX}`, 'latin1');
 const STATUS_MARK_BYTES = Buffer.from(` ${STATUS_TOKEN_PREFIX}`, 'latin1');
 const PENDING_MARK_BYTES = Buffer.from(` ${STATUS_TOKEN_PREFIX}pending`, 'latin1');

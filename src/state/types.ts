@@ -145,6 +145,11 @@ export interface FolderState {
    * (with a warning, see FolderEntry): call it before trusting the statuses.
    */
   records(): readonly MessageRecord[];
+  /**
+   * The records whose gid is in `gids`; on a section not parsed yet, only
+   * their lines are parsed and the section stays unparsed (nothing cached).
+   */
+  recordsWithGids(gids: ReadonlySet<string>): MessageRecord[];
   /** Ascending, non-zero. */
   knownUids(side: 'a' | 'b'): number[];
   /** Some record is marked held (see MessageRecord.held); cheap on an unparsed section. */

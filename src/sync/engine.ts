@@ -26,7 +26,8 @@ import {
 import { copyQueue, type CopyTurn } from './copyQueue.js';
 import { readSizes } from './sizeQuestions.js';
 import { markTransfersUnsettled, transferGroup, transferGroups, type TransferGroup } from './transferExecute.js';
-import type { TransferFeatures } from './planTransfers.js';
+import type { TransferFeatures, TransferInput } from './planTransfers.js';
+import { unchangedSources } from './unchangedSources.js';
 import { readFolderPair } from './pairRead.js';
 import { planAccount, planPair, type AccountPlan, type PairPlan } from './planAccount.js';
 import { recordOwnWritesOnB } from './ownWrites.js';
@@ -36,6 +37,7 @@ import { sideLabel, SIDES } from './side.js';
 import { priorityOrder, tierRule } from './folderOrder.js';
 import { TimeBudget } from './timeBudget.js';
 import { planFolders, type AccountFolderPlan, type FolderPlanningInput, type KnownPair } from './planFolders.js';
+import type { UnchangedPairName } from './folderPlanTypes.js';
 import type { FolderPairJob, MessageFailure, SideWork, SyncJob, SyncMode, SyncObserver, SyncSummary } from './types.js';
 
 /** Commit the state (and empty the journal) about this often during a long run. */
@@ -132,7 +134,7 @@ async function syncAccount(ctx: RunContext): Promise<void> {
   observer.started({ folders: setup.ready.length, messages: setup.ready.reduce((sum, p) => sum + p.estimate, 0), bytes: 0 });
 
   // A run that must read every pair once (rescanB) reads them all whatever the budget: else runs cut short would read the same first pairs forever.
-  await syncPairs(ctx, main, setup.ready.map((p) => p.job), setup.blocked, plan.rescanB);
+  await syncPairs(ctx, main, setup.ready.map((p) => p.job), setup.blocked, { unchanged: plan.unchanged, readAll: plan.rescanB });
 
   // Folder deletions (mirror --delete-folders, two-way), last; out of time, they are the next run's (planned again).
   if (!signal?.aborted) {
@@ -240,7 +242,13 @@ type PhaseRunner = <J extends { label: string }, R>(
  * moved between folders reaches its new folder before it leaves the old one).
  * Then add up the results and record B's own writes (copy mode).
  */
-async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[], blocked: FolderSetup['blocked'], readAll: boolean): Promise<void> {
+async function syncPairs(
+  ctx: RunContext,
+  main: StorePair,
+  jobs: FolderPairJob[],
+  blocked: FolderSetup['blocked'],
+  { unchanged, readAll }: { unchanged: readonly UnchangedPairName[]; readAll: boolean },
+): Promise<void> {
   const { state, observer, signal, job } = ctx;
   const { options } = job;
   const periodic = new PeriodicCommit(state, options.commitIntervalMs ?? COMMIT_INTERVAL_MS, !options.dryRun);
@@ -258,7 +266,7 @@ async function syncPairs(ctx: RunContext, main: StorePair, jobs: FolderPairJob[]
     });
 
   const features: TransferFeatures = { a: main.a.features, b: main.b.features };
-  const plan = await readAndPlan(ctx, run, jobs, blocked, features, readAll);
+  const plan = await readAndPlan(ctx, run, { jobs, blocked, unchanged, readAll }, features);
   if (plan === undefined) return;
   // One budget of body bytes for every connection: memory stays bounded however many copy at once.
   const bodyBudget = new ByteBudget(BODY_BYTES_IN_FLIGHT);
@@ -364,21 +372,29 @@ function actOrder(pairs: readonly PairPlan[], priority: readonly string[]): Pair
   return priorityOrder(pairs, (p) => ({ name: p.reading.job.nameA, specialUse: p.reading.job.specialUse, recency: newest(p) }), priority);
 }
 
+/** The pairs the read phase is given: those to read, the folders not created, the pairs skipped as unchanged. */
+interface ReadPhase {
+  jobs: FolderPairJob[];
+  blocked: FolderSetup['blocked'];
+  unchanged: readonly UnchangedPairName[];
+  /** Read every pair even once the budget is spent. */
+  readAll: boolean;
+}
+
 /**
  * The read phase, each pair planned as soon as it is read (pure: its planner
  * input dropped at once; none read once --max-time is spent, but the first),
  * then the account's plan (undefined after a signal):
+ * when it asks for unchanged pairs' records (copies no read pair can be a
+ * source of), they are taken from the state and the account planned again;
  * when it asks for sizes (of messages a server-side move or copy could use),
  * they are read and the account planned again; only that final plan is acted on.
  */
 async function readAndPlan(
   ctx: RunContext,
   run: PhaseRunner,
-  jobs: FolderPairJob[],
-  blocked: FolderSetup['blocked'],
+  { jobs, blocked, unchanged, readAll }: ReadPhase,
   features: TransferFeatures,
-  /** Read every pair even once the budget is spent. */
-  readAll: boolean,
 ): Promise<AccountPlan | undefined> {
   const { state, observer, signal, job } = ctx;
   const readCtx = { state, options: job.options, observer, rekey: state.identityVersion !== IDENTITY_RULE_VERSION };
@@ -402,10 +418,14 @@ async function readAndPlan(
   const pairs = read.flatMap((p) => (p ? [p] : []));
   if (signal?.aborted) return undefined;
   const blind = blindSpots(blocked, { failed: jobs.length - pairs.length - notRead, left: notRead }, pairs, job.options.mode);
-  const transfer = { mode: job.options.mode, features };
+  let transfer: TransferInput = { mode: job.options.mode, features };
   let plan = planAccount(pairs, blind, transfer);
+  if (plan.needSources !== undefined) {
+    transfer = { ...transfer, unchanged: unchangedSources(state, unchanged, plan.needSources) };
+    plan = planAccount(pairs, blind, transfer);
+  }
   if (plan.needSizes !== undefined) {
-    const sizes = await readSizes(plan.needSizes, pairs, observer, (questions, work) => run(questions, work, leave));
+    const sizes = await readSizes(plan.needSizes, observer, (questions, work) => run(questions, work, leave));
     if (signal?.aborted) return undefined;
     plan = planAccount(pairs, blind, { ...transfer, sizes });
   }

@@ -45,6 +45,13 @@ export interface FolderPlanningInput {
  * does it hold only messages the state knows were on both sides? `messages`
  * and `uidValidity` are its LIST-STATUS now.
  */
+/** A pair skipped as unchanged: its names (its records can still be a server-side copy's source: unchangedSources.ts). */
+export interface UnchangedPairName extends FolderPairName {
+  label: string;
+  /** A's message count. */
+  messages: number;
+}
+
 export interface SurvivorQuestion extends FolderPairName {
   side: Side;
   name: string;
@@ -103,7 +110,7 @@ export interface AccountFolderPlan {
   /** Pairs to read, plan and sync, in priority order (--priority, INBOX, \Sent, \Drafts, the most new mail first). */
   pairs: PairToSync[];
   /** Pairs left alone because neither side's status changed, with A's message count. */
-  unchanged: { label: string; messages: number }[];
+  unchanged: UnchangedPairName[];
   /** Folders one side renamed, renamed on the other side first (parents first); the rest of the plan is made as if they were done. */
   renames: FolderRename[];
   /** What the engine must ask the stores before a rename can be planned (then plan again with the answers). */

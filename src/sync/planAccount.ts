@@ -16,7 +16,7 @@ import { planGuarded } from './mirrorGuard.js';
 import type { ExpungeAction, FolderPlan, TransferAction } from './planTypes.js';
 import { planTransfers, type SizeQuestion, type TransferInput } from './planTransfers.js';
 import type { PairReading } from './pairRead.js';
-import { SIDES } from './side.js';
+import { SIDES, type Side } from './side.js';
 import type { PlannedWork, Withholding } from './types.js';
 
 export interface PairPlan {
@@ -52,6 +52,8 @@ export interface AccountPlan {
   transfers: TransferAction[];
   /** Sizes to read before the final plan (see planTransfers): this plan is not acted on. Absent when none. */
   needSizes?: SizeQuestion[];
+  /** Global ids, by side, whose unchanged pairs' records the planner wants (see planTransfers): this plan is not acted on. */
+  needSources?: Record<Side, string[]>;
   /** What the account's view calls for saying (deletions kept in doubt). */
   warnings: string[];
 }
@@ -69,12 +71,12 @@ export function planAccount(planned: readonly PairPlan[], blind?: string, transf
   const inDoubt = blind === undefined ? guarded : guarded.map((p) => deletionsInDoubt(p, blind, warnings));
   const dropped = { a: new Set<string>(), b: new Set<string>() };
   for (const p of inDoubt) for (const side of SIDES) for (const keyword of p.plan.droppedKeywords[side]) dropped[side].add(keyword);
-  const { pairs, transfers, needSizes } = transfer === undefined ? { pairs: inDoubt, transfers: [] } : planTransfers(inDoubt, transfer);
+  const { pairs, transfers, needSizes, needSources } = transfer === undefined ? { pairs: inDoubt, transfers: [] } : planTransfers(inDoubt, transfer);
   const arrivals = arrivalsByGid(pairs, transfers);
   const moved = [...movedAcrossFolders(pairs, arrivals), ...transfers.filter((t) => t.kind === 'move').map((t) => ({ gid: t.copy.gid, from: t.source.label, to: t.target.label }))];
   return {
     pairs: deletionsAfterCopies(deletionsAfterDeferred(pairs), arrivals), droppedKeywords: { a: [...dropped.a].sort(), b: [...dropped.b].sort() },
-    moved, transfers, warnings, ...(needSizes && { needSizes }),
+    moved, transfers, warnings, ...(needSizes && { needSizes }), ...(needSources && { needSources }),
   };
 }
 

@@ -122,7 +122,7 @@ function pairsToSync(
     const [nowA, nowB] = [statusA.get(p.nameA), statusB.get(p.nameB)];
     const why = recreated ?? whySync(options, state, nowA, nowB, rescanB, pending.has(key(p)));
     if (why === undefined) {
-      out.unchanged.push({ label, messages: nowA?.messages ?? 0 });
+      out.unchanged.push({ label, nameA: p.nameA, nameB: p.nameB, messages: nowA?.messages ?? 0 });
       continue;
     }
     const withholding = withholdAll.get(key(p));

@@ -10,8 +10,13 @@
 // and the account is planned again with the answers.
 //
 // Sources are the messages of the pairs read in this run (their deletions and
-// their records): a pair skipped as unchanged is not loaded, so what it
-// holds is no source (a later improvement could load its records).
+// their records), then, for copies these leave without any source, the
+// records of pairs skipped as unchanged (`unchanged`: the engine loads from
+// the state just those global ids' records, when the first plan asks for them
+// in needSources). Such a source is only ever copied, never moved (an
+// unchanged folder deletes nothing); its record says what the UID held at the
+// last sync, the folder's unchanged status that it still does, and its size
+// question (which checks the UID's global id) gives its size and flags now.
 
 import type { MessageRecord } from '../state/types.js';
 import type { FolderStatus, StoreFeatures } from '../store/types.js';
@@ -38,6 +43,9 @@ export type TransferFeatures = Record<Side, Pick<StoreFeatures, 'copy' | 'move'>
 export interface SizeQuestion {
   label: string;
   side: Side;
+  /** The folder's name on `side`, and its UIDVALIDITY as read (or recorded, for an unchanged pair). */
+  name: string;
+  uidValidity: bigint;
   uids: number[];
   /**
    * The global id the state records at each of `uids` (same order): a UID
@@ -64,11 +72,23 @@ export function sizeKey(label: string, side: Side, uid: number): string {
   return `${label}\u0000${side}\u0000${uid}`;
 }
 
+/** A pair skipped as unchanged, with its records of the global ids asked for (needSources). */
+export interface UnchangedPair {
+  label: string;
+  nameA: string;
+  nameB: string;
+  /** Each side's UIDVALIDITY and UIDNEXT as recorded (and listed: the pair is unchanged). */
+  status: Record<Side, { uidValidity: bigint; uidNext: number }>;
+  records: readonly MessageRecord[];
+}
+
 export interface TransferInput {
   mode: SyncMode;
   features: TransferFeatures;
   /** Absent on the first plan; given, nothing more is asked. */
   sizes?: KnownSizes;
+  /** Unchanged pairs' records asked for by needSources; given (even empty), nothing more is asked. */
+  unchanged?: readonly UnchangedPair[];
 }
 
 export interface TransferPlan<P extends TransferPair> {
@@ -76,12 +96,21 @@ export interface TransferPlan<P extends TransferPair> {
   transfers: TransferAction[];
   /** Without `sizes`: what to read before the final plan (absent when nothing). */
   needSizes?: SizeQuestion[];
+  /**
+   * Without `unchanged`: by side, the global ids of copies that no read pair
+   * can be a source of (absent when none): the unchanged pairs' records of
+   * them are wanted, and the account planned again with them.
+   */
+  needSources?: Record<Side, string[]>;
 }
 
 /** A message on `side` that may be moved or copied elsewhere on that side. */
 interface Source {
   side: Side;
-  pair: number;
+  /** Its folder on `side`. */
+  folder: TransferFolder;
+  /** The index of its pair in the plans; undefined for an unchanged pair (a copy's source only). */
+  pair?: number;
   uid: number;
   record: MessageRecord;
   /** Its flags on the server now (before any of this run's flag changes). */
@@ -94,8 +123,10 @@ interface Source {
 export function planTransfers<P extends TransferPair>(pairs: readonly P[], input: TransferInput): TransferPlan<P> {
   const wanted = wantedGids(pairs, input);
   if (wanted.a.size + wanted.b.size === 0) return { pairs: [...pairs], transfers: [] };
-  const sources = { a: sourcesOn(pairs, 'a', wanted.a), b: sourcesOn(pairs, 'b', wanted.b) };
-  const used = new Set<Source>();
+  const sources = { a: sourcesOn(pairs, 'a', wanted.a, input.unchanged), b: sourcesOn(pairs, 'b', wanted.b, input.unchanged) };
+  const unsourced = { a: new Set<string>(), b: new Set<string>() };
+  // By source, the target pairs it serves: a deletion serves one (it moves), a kept message one copy per folder.
+  const used = new Map<Source, Set<number>>();
   const questions = new Map<string, SizeQuestion>();
   const transfers: TransferAction[] = [];
   const replaced = new Set<CopyAction>();
@@ -106,9 +137,12 @@ export function planTransfers<P extends TransferPair>(pairs: readonly P[], input
       if (!wanted[copy.to].has(copy.gid) || copy.byMessageId !== true) continue;
       const size = p.reading.envelopes[copy.from].get(copy.uid)?.size;
       if (size === undefined) continue; // no envelope: the append path settles it
-      const picked = pickSource(pairs, input, sources[copy.to].get(copy.gid) ?? [], index, size, used, questions);
+      const candidates = sources[copy.to].get(copy.gid) ?? [];
+      // No other read folder holds it: an unchanged one may (asked for once, copies only).
+      if (!candidates.some((s) => s.pair !== index) && input.features[copy.to].copy) unsourced[copy.to].add(copy.gid);
+      const picked = pickSource(input, candidates, index, size, used, questions);
       if (picked === undefined) continue;
-      used.add(picked.candidate);
+      used.set(picked.candidate, (used.get(picked.candidate) ?? new Set()).add(index));
       const source = picked.candidate.flags === picked.flags ? picked.candidate : { ...picked.candidate, flags: picked.flags };
       const transfer = transferOf(pairs, index, copy, source, size, input.features[copy.to]);
       transfers.push(transfer);
@@ -117,7 +151,8 @@ export function planTransfers<P extends TransferPair>(pairs: readonly P[], input
     }
   });
   const needSizes = questions.size > 0 ? [...questions.values()] : undefined;
-  return { pairs: pairs.map((p) => withoutTransferred(p, replaced, movedOut)), transfers, ...(needSizes && { needSizes }) };
+  const needSources = input.unchanged === undefined && unsourced.a.size + unsourced.b.size > 0 ? { a: [...unsourced.a], b: [...unsourced.b] } : undefined;
+  return { pairs: pairs.map((p) => withoutTransferred(p, replaced, movedOut)), transfers, ...(needSizes && { needSizes }), ...(needSources && { needSources }) };
 }
 
 /** Global ids copied to a side whose store can copy or move, by that side (where the mode lets the run write it). */
@@ -132,8 +167,11 @@ function wantedGids(pairs: readonly TransferPair[], input: TransferInput): Recor
   return out;
 }
 
-/** Every message on `side` of a wanted global id: the plans' deletions first (moves), then their records (copies). */
-function sourcesOn(pairs: readonly TransferPair[], side: Side, gids: ReadonlySet<string>): Map<string, Source[]> {
+/**
+ * Every message on `side` of a wanted global id: the plans' deletions first
+ * (moves), then their records (copies), then the unchanged pairs' records.
+ */
+function sourcesOn(pairs: readonly TransferPair[], side: Side, gids: ReadonlySet<string>, unchanged: readonly UnchangedPair[] = []): Map<string, Source[]> {
   const out = new Map<string, Source[]>();
   const add = (gid: string, source: Source): void => {
     const list = out.get(gid);
@@ -142,11 +180,13 @@ function sourcesOn(pairs: readonly TransferPair[], side: Side, gids: ReadonlySet
   };
   if (gids.size === 0) return out;
   pairs.forEach((p, pair) => {
+    const folder = folderOf(p, side);
     for (const e of p.plan.expunges) {
-      if (e.side === side && gids.has(e.record.gid)) add(e.record.gid, { side, pair, uid: e.uid, record: e.record, flags: e.flags, size: e.size, expunge: e });
+      if (e.side === side && gids.has(e.record.gid)) add(e.record.gid, { side, folder, pair, uid: e.uid, record: e.record, flags: e.flags, size: e.size, expunge: e });
     }
   });
   pairs.forEach((p, pair) => {
+    const folder = folderOf(p, side);
     const changes = new Map(p.plan.flagChanges.filter((c) => c.side === side).map((c) => [c.uid, c]));
     for (const r of p.plan.records) {
       const uid = uidOn(r, side);
@@ -154,36 +194,44 @@ function sourcesOn(pairs: readonly TransferPair[], side: Side, gids: ReadonlySet
       // The record's flags are those once its pair's flag changes are done; the transfers come before them.
       const change = changes.get(uid);
       const flags = change === undefined ? r.flags : [...r.flags.filter((f) => !change.add.includes(f)), ...change.remove];
-      add(r.gid, { side, pair, uid, record: r, flags, size: undefined });
+      add(r.gid, { side, folder, pair, uid, record: r, flags, size: undefined });
     }
   });
+  for (const p of unchanged) {
+    const folder = { label: p.label, nameA: p.nameA, nameB: p.nameB, ...p.status[side] };
+    for (const r of p.records) {
+      const uid = uidOn(r, side);
+      // Flags and size come with the size question's answer (which also checks the UID still holds it).
+      if (uid !== 0 && gids.has(r.gid)) add(r.gid, { side, folder, uid, record: r, flags: r.flags, size: undefined });
+    }
+  }
   return out;
 }
 
 /**
- * The first unused source in another pair whose size is the copy's, a deletion
+ * The first source in another pair not used yet (a kept message: not for this
+ * target, as one copy command names a source UID once) whose size is the copy's, a deletion
  * (move) before a kept message (copy) where the store can do it. A size not
  * known is asked for (first plan) or the source passed over (final plan);
  * with the answer come the source's flags on the server now.
  */
 function pickSource(
-  pairs: readonly TransferPair[],
   input: TransferInput,
   candidates: readonly Source[],
   target: number,
   size: number,
-  used: ReadonlySet<Source>,
+  used: ReadonlyMap<Source, ReadonlySet<number>>,
   questions: Map<string, SizeQuestion>,
 ): { candidate: Source; flags: readonly string[] } | undefined {
   for (const s of candidates) {
-    if (s.pair === target || used.has(s)) continue;
+    if (s.pair === target || (s.expunge === undefined ? used.get(s)?.has(target) : used.has(s))) continue;
     const { side } = s;
     const can = input.features[side];
     if (s.expunge === undefined ? !can.copy : !can.move && !can.copy) continue;
-    const read = s.size === undefined ? input.sizes?.get(sizeKey(pairs[s.pair]!.reading.job.label, side, s.uid)) : undefined;
+    const read = s.size === undefined ? input.sizes?.get(sizeKey(s.folder.label, side, s.uid)) : undefined;
     const known = s.size ?? read?.size;
     if (known === undefined) {
-      if (input.sizes === undefined) ask(questions, pairs[s.pair]!.reading.job.label, side, s.uid, s.record.gid);
+      if (input.sizes === undefined) ask(questions, s, side);
       continue;
     }
     // A kept message's flags as the size question read them (its record's are the merge base).
@@ -192,13 +240,14 @@ function pickSource(
   return undefined;
 }
 
-function ask(questions: Map<string, SizeQuestion>, label: string, side: Side, uid: number, gid: string): void {
-  const key = `${label}\u0000${side}`;
+function ask(questions: Map<string, SizeQuestion>, { folder, uid, record }: Source, side: Side): void {
+  const key = `${folder.label}\u0000${side}`;
   const q = questions.get(key);
-  if (q === undefined) questions.set(key, { label, side, uids: [uid], gids: [gid] });
+  const name = side === 'a' ? folder.nameA : folder.nameB;
+  if (q === undefined) questions.set(key, { label: folder.label, side, name, uidValidity: folder.uidValidity, uids: [uid], gids: [record.gid] });
   else if (!q.uids.includes(uid)) {
     q.uids.push(uid);
-    q.gids.push(gid);
+    q.gids.push(record.gid);
   }
 }
 
@@ -212,13 +261,13 @@ function transferOf(
 ): TransferAction {
   const side = copy.to;
   const kind = source.expunge !== undefined && can.move ? 'move' : 'copy';
-  const from = folderOf(pairs[source.pair]!, side);
+  const from = source.folder;
   const wanted = new Set(copy.flags);
   const has = new Set(source.flags);
   const flagDelta = { add: copy.flags.filter((f) => !has.has(f)), remove: source.flags.filter((f) => !wanted.has(f)) };
   const how = kind === 'move'
     ? `moved on ${sideLabel(side)} from ${from.label} (UID ${source.uid}), which loses it`
-    : `copied on ${sideLabel(side)} from ${from.label} (UID ${source.uid})${source.expunge ? ', deleted there once the copy is confirmed (no MOVE)' : ', which keeps it'}`;
+    : `copied on ${sideLabel(side)} from ${from.label} (UID ${source.uid})${source.expunge ? ', deleted there once the copy is confirmed (no MOVE)' : ', which keeps it'}${source.pair === undefined ? ' (unchanged since the last run: not read)' : ''}`;
   return {
     side, kind, source: { ...from, uid: source.uid, record: source.record }, target: folderOf(pairs[target]!, side),
     copy, flagDelta, size, why: `${copy.why}; ${how}: its body is not sent again`,

@@ -11,6 +11,10 @@
 // failure (listed, exit 1) or a kill leaves both messages known and both
 // folders read again next run. A kill between a copy and the deletion it
 // replaces leaves at worst a duplicate: the deletion waits for the copy.
+// A source folder may be one not read in this run (skipped as unchanged: it
+// is only copied from): it is opened read-only (a COPY changes nothing in it,
+// so its recorded statuses stay true), and what fails is listed under the
+// target pair, the only one of the two this run acts on.
 
 import { StoreError } from '../errors.js';
 import type { CopyResult, MessageEnvelope, Store } from '../store/types.js';
@@ -59,9 +63,11 @@ export async function transferGroup(group: TransferGroup, acting: ActingByLabel,
   const store = stores[group.side];
   const source = group.transfers[0]!.source;
   const name = group.side === 'a' ? source.nameA : source.nameB;
-  const { state } = acting.get(source.label)!.run.ctx;
+  const { state } = acting.get(group.transfers[0]!.target.label)!.run.ctx;
+  // A folder not read in this run is only copied from (planTransfers): EXAMINE, so nothing in it can change.
+  const readOnly = !acting.has(source.label);
   try {
-    await store.openFolder(name, { readOnly: false, uidValidity: source.uidValidity });
+    await store.openFolder(name, { readOnly, uidValidity: source.uidValidity });
   } catch (err) {
     if (!(err instanceof StoreError)) throw err;
     for (const t of group.transfers) failed(acting, t, `${name} could not be opened: ${err.message}`);
@@ -241,7 +247,14 @@ function recordTransfer(acting: ActingByLabel, t: TransferAction, newUid: number
   for (const label of foldersOf(t)) if (newUid !== undefined || label !== t.target.label) acting.get(label)!.run.transfersUnsettled--;
 }
 
-/** A transfer that failed: listed under its source folder and UID (where the message still is); both folders stay unsettled. */
+/**
+ * A transfer that failed: listed under its source folder and UID (where the
+ * message still is), or, from a folder not read in this run, under its target
+ * folder, naming the source; both folders stay unsettled.
+ */
 function failed(acting: ActingByLabel, t: TransferAction, reason: string): void {
-  acting.get(t.source.label)!.run.fail({ uid: t.source.uid, side: sideLabel(t.side), reason: `not ${t.kind === 'move' ? 'moved' : 'copied'} on the server: ${reason}` });
+  const verb = t.kind === 'move' ? 'moved' : 'copied';
+  const source = acting.get(t.source.label);
+  if (source !== undefined) source.run.fail({ uid: t.source.uid, side: sideLabel(t.side), reason: `not ${verb} on the server: ${reason}` });
+  else acting.get(t.target.label)!.run.fail({ uid: t.copy.uid, side: sideLabel(t.copy.from), reason: `not ${verb} on the server from ${t.source.label} (UID ${t.source.uid}): ${reason}` });
 }

@@ -94,6 +94,7 @@ interface SyncJson {
   /** Moved or copied by B's server (issue 9 §3). */
   transferred?: number;
   expunged: number;
+  foldersSkipped: number;
   failed: unknown[];
   warnings: string[];
   stats: { a: { bytesOut: number }; b: { commands: number; bytesIn: number; bytesOut: number } };
@@ -294,6 +295,41 @@ describe('server-side moves on B (issue 9 §3), through the CLI', () => {
     expect(uidCommand(commands, 'COPY'), `B's commands: ${JSON.stringify(commands.byName)}`).toBeGreaterThan(0);
     expect(run.stats.b.bytesOut, `bytes sent to B (moved and copied: ${movedBytes * 4})`).toBeLessThan(movedBytes);
   });
+
+  for (const mode of ['copy', 'mirror'] as const) {
+    it(`${mode}: messages labelled on A (UID COPY into Archive) from an INBOX unchanged on both sides are copied on B from its INBOX, not read; no body sent`, async () => {
+      const [a, b] = await twoServers();
+      const statePath = join(tempDir(), `label-${mode}.state`);
+      await seedFolder(a, 'INBOX', paddedMessages('labelled', 20, 20_000));
+      await seedFolder(a, 'Archive', paddedMessages('archived', 3, 20_000));
+      await sync(a, b, statePath, mode);
+      // The second run reads back what the first wrote to B: from then on INBOX is unchanged on both sides.
+      expect(await sync(a, b, statePath, mode)).toMatchObject({ copied: 0, transferred: 0 });
+
+      const labelled = (await readFolder(a, 'INBOX')).slice(2, 7);
+      const client = await openClient(a);
+      try {
+        await client.mailboxOpen('INBOX');
+        expect(await client.messageCopy(labelled.map((m) => m.uid).join(','), 'Archive', { uid: true })).not.toBe(false);
+      } finally {
+        await client.logout().catch(() => client.close());
+      }
+      // A flag on two of the copies in Archive: B's copies must end with it, its INBOX originals without.
+      await setFlags(a, 'Archive', (await uidsOf(a, 'Archive')).slice(-2), ['$Label2', '\\Flagged'], []);
+      const labelledBytes = labelled.reduce((n, m) => n + m.size, 0);
+      const { run, commands } = await syncCounted(a, b, statePath, mode);
+
+      expect(run).toMatchObject({ copied: 0, transferred: 5, foldersSkipped: 1 });
+      await expectSameMail(a, b);
+      expect(bodyCommands(commands), `B's commands: ${JSON.stringify(commands.byName)}`).toEqual({});
+      expect(uidCommand(commands, 'COPY'), `B's commands: ${JSON.stringify(commands.byName)}`).toBeGreaterThan(0);
+      expect(uidCommand(commands, 'MOVE') + uidCommand(commands, 'EXPUNGE')).toBe(0);
+      expect(run.stats.b.bytesOut, `bytes sent to B (labelled: ${labelledBytes})`).toBeLessThan(labelledBytes / 20);
+      // The COPY left B's INBOX as recorded: still unchanged (not read) in the run after.
+      expect(await sync(a, b, statePath, mode)).toMatchObject({ copied: 0, transferred: 0, expunged: 0, foldersSkipped: 1 });
+      await expectSameMail(a, b);
+    });
+  }
 
   describe('another version under the same identity arriving in Archive while the original leaves INBOX', () => {
     /** The same headers (Message-ID, Date, From, Subject: the same global id) over another body. */

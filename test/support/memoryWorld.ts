@@ -80,3 +80,14 @@ export function everyBody(server: MemoryServer): string[] {
 export function folderContents(server: MemoryServer): Record<string, string[]> {
   return Object.fromEntries(server.folderNames().map((f) => [f, server.messages(f).map((m) => `${digest(m.body)} ${m.flags.join(',')}`).sort()]));
 }
+
+/** Records every store operation of the world's next runs, "A fetchBodies", "B moveMessages Archive", ... */
+export function recordOps(world: MemoryWorld): string[] {
+  const ops: string[] = [];
+  const note = (server: MemoryServer, label: string): void => {
+    server.afterOperation = (op: MemoryOperation, args) => void ops.push(`${label} ${op}${args.target ? ` ${args.target}` : ''}`);
+  };
+  note(world.a, 'A');
+  note(world.b, 'B');
+  return ops;
+}

@@ -60,7 +60,7 @@ describe('planFolders', () => {
       known: [known('INBOX'), known('A'), known('B'), known('C')],
       state: { isNew: false, lastMode: 'copy' },
     }));
-    expect(plan.unchanged).toEqual([{ label: 'INBOX', messages: 3 }, { label: 'A', messages: 3 }]);
+    expect(plan.unchanged).toEqual([{ label: 'INBOX', nameA: 'INBOX', nameB: 'INBOX', messages: 3 }, { label: 'A', nameA: 'A', nameB: 'A', messages: 3 }]);
     // C gave out new UIDs since the state, B only changed its counts: the most new mail first (folderOrder.ts).
     expect(plan.pairs.map((p) => [p.job.label, p.why])).toEqual([['C', 'A changed'], ['B', 'B changed']]);
     expect(plan.pairs.map((p) => p.estimate)).toEqual([1, 0]);

@@ -38,6 +38,10 @@ function pair(
   };
 }
 
+function rec(uidA: number, uidB: number, gid: string, flags: string[] = []): MessageRecord {
+  return { uidA, uidB, gid, flags };
+}
+
 function deletion(uidB: number, gid: string, flags: string[], size?: number): ExpungeAction {
   return { side: 'b', uid: uidB, record: { uidA: 0, uidB, gid, flags: [] }, flags, ...(size !== undefined && { size }), why: 'mirror: A deleted it' };
 }
@@ -98,7 +102,7 @@ describe('planTransfers', () => {
     const archive = pair('Archive', { appends: [[9, 'g1', 300], [10, 'g2', 400]] });
     const first = planTransfers([inbox, archive], { mode: 'mirror', features: ALL });
     expect(first.transfers).toEqual([]);
-    expect(first.needSizes).toEqual([{ label: 'INBOX', side: 'b', uids: [5, 6], gids: ['g1', 'g2'] }]);
+    expect(first.needSizes).toEqual([{ label: 'INBOX', side: 'b', name: 'INBOX', uidValidity: 7n, uids: [5, 6], gids: ['g1', 'g2'] }]);
     // UID 5 answered with the copy's size, UID 6 with another (another version): only 5 moves.
     const sizes = new Map([[sizeKey('INBOX', 'b', 5), { size: 300, flags: [] }], [sizeKey('INBOX', 'b', 6), { size: 999, flags: [] }]]);
     const final = planTransfers([inbox, archive], { mode: 'mirror', features: ALL, sizes });
@@ -131,6 +135,51 @@ describe('planTransfers', () => {
     // Copy mode: B's own keyword kw on the kept message is in no record (the base is A's flags); the read shows it.
     const own = new Map([[sizeKey('INBOX', 'b', 5), { size: 300, flags: ['x', 'y', 'kw'] }]]);
     expect(planTransfers([inbox, archive], { mode: 'copy', features: ALL, sizes: own }).transfers[0]!.flagDelta).toEqual({ add: [], remove: ['y', 'kw'] });
+  });
+
+  it('a copy no read folder can source: asks for unchanged pairs\' records (needSources), then copies from one after its size question', () => {
+    const archive = pair('Archive', { appends: [[9, 'g1', 300, ['\\Flagged']], [10, 'g2', 400]] });
+    const first = planTransfers([archive], { mode: 'mirror', features: ALL });
+    expect(first).toMatchObject({ transfers: [], needSources: { a: [], b: ['g1', 'g2'] } });
+    expect(first.needSizes).toBeUndefined();
+    // INBOX, unchanged: B UID 5 holds g1 at the last sync; g2 is nowhere.
+    const inbox = { label: 'INBOX', nameA: 'INBOX', nameB: 'INBOX', status: { a: { uidValidity: 3n, uidNext: 9 }, b: { uidValidity: 8n, uidNext: 20 } }, records: [rec(1, 5, 'g1', ['old'])] };
+    const second = planTransfers([archive], { mode: 'mirror', features: ALL, unchanged: [inbox] });
+    expect(second.transfers).toEqual([]);
+    expect(second.needSources).toBeUndefined();
+    expect(second.needSizes).toEqual([{ label: 'INBOX', side: 'b', name: 'INBOX', uidValidity: 8n, uids: [5], gids: ['g1'] }]);
+    const sizes = new Map([[sizeKey('INBOX', 'b', 5), { size: 300, flags: ['\\Seen'] }]]);
+    const final = planTransfers([archive], { mode: 'mirror', features: ALL, unchanged: [inbox], sizes });
+    expect(final.transfers).toEqual([expect.objectContaining({
+      side: 'b', kind: 'copy', size: 300,
+      source: expect.objectContaining({ label: 'INBOX', nameB: 'INBOX', uid: 5, uidValidity: 8n }),
+      flagDelta: { add: ['\\Flagged'], remove: ['\\Seen'] },
+      why: expect.stringMatching(/copied on B from INBOX \(UID 5\), which keeps it \(unchanged since the last run: not read\)/),
+    })]);
+    expect(final.pairs[0]!.plan.appends.map((a) => a.gid)).toEqual(['g2']);
+    // No answer (the UID holds another message now, or could not be read): the append stays.
+    expect(planTransfers([archive], { mode: 'mirror', features: ALL, unchanged: [inbox], sizes: new Map() }).transfers).toEqual([]);
+  });
+
+  it('an unchanged pair\'s message is never moved, and asked for only where no read folder holds the global id and the side can COPY', () => {
+    const inbox = pair('INBOX', { expunges: [deletion(5, 'g1', [], 300)] });
+    const archive = pair('Archive', { appends: [[9, 'g1', 300], [10, 'g2', 400]] });
+    expect(planTransfers([inbox, archive], { mode: 'mirror', features: ALL }).needSources).toEqual({ a: [], b: ['g2'] });
+    expect(planTransfers([inbox, archive], { mode: 'mirror', features: { ...ALL, b: { copy: false, move: true } } }).needSources).toBeUndefined();
+    const work = { label: 'Work', nameA: 'Work', nameB: 'Work', status: { a: { uidValidity: 3n, uidNext: 9 }, b: { uidValidity: 8n, uidNext: 20 } }, records: [rec(4, 7, 'g2')] };
+    const onlyMove = planTransfers([archive], { mode: 'mirror', features: { ...ALL, b: { copy: false, move: true } }, unchanged: [work], sizes: new Map([[sizeKey('Work', 'b', 7), { size: 400, flags: [] }]]) });
+    expect(onlyMove.transfers).toEqual([]);
+  });
+
+  it('a kept message serves one copy per target folder (a message in several folders, labels): one COPY each', () => {
+    const inbox = pair('INBOX', { records: [rec(1, 5, 'g1')] });
+    const archive = pair('Archive', { appends: [[9, 'g1', 300]] });
+    const later = pair('Later', { appends: [[3, 'g1', 300], [4, 'g1', 300]] });
+    const sizes = new Map([[sizeKey('INBOX', 'b', 5), { size: 300, flags: [] }]]);
+    const out = planTransfers([inbox, archive, later], { mode: 'copy', features: ALL, sizes });
+    // Later's second copy of g1 would name UID 5 twice in one UID COPY: appended.
+    expect(out.transfers.map((t) => `${t.kind} ${t.source.uid} ${t.target.label}`)).toEqual(['copy 5 Archive', 'copy 5 Later']);
+    expect(out.pairs[2]!.plan.appends.map((a) => a.uid)).toEqual([4]);
   });
 
   it('never from the same folder, nor onto a side the mode does not write', () => {

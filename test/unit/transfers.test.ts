@@ -7,11 +7,11 @@
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.js';
-import type { MemoryOperation, MemoryServer, MemoryServerOptions } from '../../src/store/memory/MemoryServer.js';
+import type { MemoryServer, MemoryServerOptions } from '../../src/store/memory/MemoryServer.js';
 import type { SyncOptions } from '../../src/sync/types.js';
 import { conformanceMessage, digest } from '../support/storeConformance.js';
 import { forgetMemorySpecs } from '../support/memorySpecs.js';
-import { APPENDS_ONLY, bodies, memoryWorld, type MemoryWorld } from '../support/memoryWorld.js';
+import { APPENDS_ONLY, bodies, memoryWorld, recordOps, type MemoryWorld } from '../support/memoryWorld.js';
 
 afterEach(forgetMemorySpecs);
 
@@ -29,17 +29,6 @@ function moveOnA(world: MemoryWorld, to = 'Archive', keep = false): string {
   world.a.append(to, [{ raw: m.body, flags: m.flags, internalDate: m.internalDate }]);
   if (!keep) world.a.expunge('INBOX', [m.uid]);
   return digest(m.body);
-}
-
-/** Every store operation of the run, "A fetchBodies", "B moveMessages Archive", ... */
-function recordOps(world: MemoryWorld): string[] {
-  const ops: string[] = [];
-  const note = (server: MemoryServer, label: string): void => {
-    server.afterOperation = (op: MemoryOperation, args) => void ops.push(`${label} ${op}${args.target ? ` ${args.target}` : ''}`);
-  };
-  note(world.a, 'A');
-  note(world.b, 'B');
-  return ops;
 }
 
 /** Digests with flags per folder. */
