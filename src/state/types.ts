@@ -58,8 +58,20 @@ export interface MessageRecord {
    * Only on a deferred record (format 2, `%size:<n>`): the message's size
    * (CRLF form) on the side that has it, so `replimap status` can add up what
    * is held back without connecting. Absent when the run did not read it.
+   * A stand-in's record carries it too (the original's size).
    */
   size?: number;
+  /**
+   * Format 2, `%stand-in:<side>`: the message on that side is replimap's
+   * stand-in for the message on the other side, which the size filter holds
+   * back (--placeholders). The stand-in's global id is not `gid` (the
+   * original's) but standInGid(gid) (src/sync/standIn.ts). A record whose
+   * other side is 0 names a stand-in whose original was replaced by the real
+   * message (or is no longer known): the stand-in is to be expunged.
+   */
+  standIn?: 'a' | 'b';
+  /** With standIn: the stand-in's own global id (written in its token: `%stand-in:b:<gid>`). */
+  standInGid?: string;
 }
 
 /** Why a one-sided record's message is not deleted from the other side (see MessageRecord.held). */
@@ -140,7 +152,7 @@ export interface FolderState {
   knownUids(side: 'a' | 'b'): number[];
   /** Some record is marked held (see MessageRecord.held); cheap on an unparsed section. */
   hasHeldRecords(): boolean;
-  /** Some record's copy is pending or deferred (see MessageRecord.status); cheap on an unparsed section. */
+  /** Some record's copy is pending or deferred, or it names a stand-in (see MessageRecord.status, standIn); cheap on an unparsed section. */
   hasUnsyncedRecords(): boolean;
   /** Some record's copy is pending (not deferred); cheap on an unparsed section. */
   hasPendingRecords(): boolean;

@@ -24,8 +24,16 @@ function gidSideOf(record: MessageRecord): 'a' | undefined {
   return record.uidA !== 0 ? 'a' : undefined;
 }
 
+/**
+ * The global id of the message the record names on `side`: the record's, or
+ * on the side holding its stand-in (--placeholders), the stand-in's.
+ */
+export function gidOn(record: MessageRecord, side: 'a' | 'b'): string {
+  return record.standIn === side ? record.standInGid! : record.gid;
+}
+
 /** True when `side`'s UID of this record now certainly holds another message. */
 export function holdsAnotherMessage(record: MessageRecord, side: 'a' | 'b', now: CurrentIdentity): boolean {
-  if (now.gid === record.gid) return false;
+  if (now.gid === gidOn(record, side)) return false;
   return now.sizedGid !== true || record.byMessageId === true || side === gidSideOf(record);
 }
