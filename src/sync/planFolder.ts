@@ -172,15 +172,14 @@ function planStandInRecord(draft: Draft, record: MessageRecord, on: Record<Side,
 /**
  * Expunge a stand-in whose original is (being) copied over it, or was
  * replaced by an earlier run: in every mode that writes its side (copy too:
- * it holds no mail), as allowed (the mirror guard). `waits`: only once that
- * copy is confirmed (ExpungeAction.after); meanwhile its record stays.
+ * it holds no mail), whatever the guard (no mail is lost: replacesStandIn).
+ * `waits`: only once that copy is confirmed (ExpungeAction.after); meanwhile
+ * its record stays.
  */
 function planStandInExpunge(draft: Draft, rep: StandInReplacement, waits: boolean): void {
-  const { input } = draft;
   const s = rep.orphan.standIn!;
   const uid = uidOn(rep.orphan, s);
-  if (!mayWrite(input.mode, s) || !(input.allowExpunge || input.mode === 'copy')) {
-    draft.expungesWithheld++;
+  if (!mayWrite(draft.input.mode, s)) {
     if (!waits) draft.kept.push(rep.orphan);
     return;
   }

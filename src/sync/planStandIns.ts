@@ -15,9 +15,17 @@
 import type { MessageRecord } from '../state/types.js';
 import { flagAccepted, mergeFlags, normalizedView, normalizeFlags } from './flags.js';
 import type { Candidate } from './matchByGid.js';
-import type { FlagAcceptance, FolderPlanInput, SnapshotMessage, StandInAction } from './planTypes.js';
+import type { ExpungeAction, FlagAcceptance, FolderPlanInput, SnapshotMessage, StandInAction } from './planTypes.js';
 import type { Absence } from './presence.js';
 import { mayWrite, other, sideLabel, uidOn, uidsBySide, type Side } from './side.js';
+
+/**
+ * The expunge removes a stand-in whose real message is (being) put in its
+ * place: no loss, so the guard does not count it and withholds it never.
+ */
+export function replacesStandIn(e: Pick<ExpungeAction, 'side' | 'record' | 'after'>): boolean {
+  return e.after !== undefined || (e.record.standIn === e.side && uidOn(e.record, other(e.side)) === 0);
+}
 
 /** The side holding the record's stand-in, and the other (the original's). */
 export function standInSides(record: MessageRecord): { s: Side; o: Side } {

@@ -139,6 +139,19 @@ describe('--placeholders: stand-ins for messages held back by size', () => {
     await expectSettled(world);
   });
 
+  it('mirror: replacing most of a folder\'s messages (their stand-ins) is no deletion the guard withholds', async () => {
+    const world = newWorld('mirror');
+    world.a.append('INBOX', Array.from({ length: 12 }, (_, i) => ({ raw: conformanceMessage(10 + i, 1000) })));
+    await world.sync();
+    expect(standIns(world.b)).toHaveLength(13);
+    const run = await world.sync({ messageFilter: undefined, placeholders: false });
+    expect([run.failures, run.summary.withheld]).toEqual([[], []]);
+    expect(run.summary.expunged).toBe(13);
+    expect(standIns(world.b)).toEqual([]);
+    expect(realBodies(world.b)).toEqual(realBodies(world.a));
+    await expectSettled(world);
+  });
+
   it('flag changes flow between stand-in and original (two-way both ways, copy A to B)', async () => {
     const world = newWorld('two-way');
     await world.sync();
