@@ -231,7 +231,8 @@ export const SIZE_TOKEN_PREFIX = '%size:';
 /**
  * The token of a stand-in's record (MessageRecord.standIn, standInGid), after
  * the status and size tokens: `%stand-in:<side>:<stand-in's gid>`, then the
- * original's `%size:<n>`. Never a flag ('s' is no hex digit); read where `statuses` allows.
+ * original's `%size:<n>`. After `%status:deferred %size:<n>` (no size
+ * follows): the stand-in is being made, on the side the record lacks. Never a flag ('s' is no hex digit); read where `statuses` allows.
  * A replimap that predates it finds the line damaged (its section is then
  * re-matched by global id), as with the other format-2 tokens.
  */
@@ -249,7 +250,8 @@ export function encodeRecord(r: MessageRecord): string {
   const held = r.held === undefined ? '' : ` ${HELD_TOKEN_PREFIX}${r.held}`;
   const status = r.status === undefined || r.status === 'synced' ? '' : ` ${STATUS_TOKEN_PREFIX}${r.status}`;
   const size = r.size !== undefined && r.status === 'deferred' ? ` ${SIZE_TOKEN_PREFIX}${r.size}` : '';
-  const standIn = r.standIn === undefined ? '' : ` ${STAND_IN_TOKEN_PREFIX}${r.standIn}:${r.standInGid}${r.size === undefined ? '' : ` ${SIZE_TOKEN_PREFIX}${r.size}`}`;
+  const standInSize = r.size === undefined || r.status === 'deferred' ? '' : ` ${SIZE_TOKEN_PREFIX}${r.size}`;
+  const standIn = r.standIn === undefined ? '' : ` ${STAND_IN_TOKEN_PREFIX}${r.standIn}:${r.standInGid}${standInSize}`;
   const byMessageId = r.byMessageId === true ? ` ${MESSAGE_ID_TOKEN}` : '';
   return `${r.uidA} ${r.uidB} ${r.gid}${held}${status}${size}${standIn}${byMessageId}${flags}`;
 }
@@ -267,7 +269,10 @@ export function isValidRecordStatus(r: MessageRecord): boolean {
 /** A stand-in mark names a side that holds a UID, and comes with no held mark or status. */
 export function isValidStandIn(r: MessageRecord): boolean {
   if (r.standIn === undefined) return r.standInGid === undefined;
-  return (r.standIn === 'a' || r.standIn === 'b') && isValidGid(r.standInGid ?? '') && (r.standIn === 'a' ? r.uidA : r.uidB) !== 0 && r.held === undefined && (r.status === undefined || r.status === 'synced');
+  if (!(r.standIn === 'a' || r.standIn === 'b') || !isValidGid(r.standInGid ?? '') || r.held !== undefined) return false;
+  // Being made: a deferred one-sided record whose stand-in goes to the side it lacks.
+  if (r.status === 'deferred') return (r.standIn === 'a' ? r.uidA : r.uidB) === 0 && isOneSided(r);
+  return (r.standIn === 'a' ? r.uidA : r.uidB) !== 0 && (r.status === undefined || r.status === 'synced');
 }
 
 function isOneSided(r: MessageRecord): boolean {
@@ -344,9 +349,10 @@ function parseMarks(text: string, p: number, end: number, r: MessageRecord, synt
     p = status.after;
     if (status.kind === 'deferred' && text.startsWith(SIZE_TOKEN_PREFIX, p + 1)) p = parseSize(text, p + 1 + SIZE_TOKEN_PREFIX.length, end, r);
   }
-  if (syntax.statuses && status === undefined && held === undefined && p < end && text.startsWith(STAND_IN_TOKEN_PREFIX, p + 1)) {
-    p = parseStandIn(text, p + 1 + STAND_IN_TOKEN_PREFIX.length, end, r);
-    if (text.startsWith(SIZE_TOKEN_PREFIX, p + 1)) p = parseSize(text, p + 1 + SIZE_TOKEN_PREFIX.length, end, r);
+  const beingMade = status?.kind === 'deferred';
+  if (syntax.statuses && (status === undefined || beingMade) && held === undefined && p < end && text.startsWith(STAND_IN_TOKEN_PREFIX, p + 1)) {
+    p = parseStandIn(text, p + 1 + STAND_IN_TOKEN_PREFIX.length, end, r, beingMade);
+    if (!beingMade && text.startsWith(SIZE_TOKEN_PREFIX, p + 1)) p = parseSize(text, p + 1 + SIZE_TOKEN_PREFIX.length, end, r);
   }
   const byMessageId = syntax.statuses && p < end ? markTokenAt(text, p + 1, end, MESSAGE_ID_TOKEN, ['']) : undefined;
   if (byMessageId !== undefined) {
@@ -357,14 +363,15 @@ function parseMarks(text: string, p: number, end: number, r: MessageRecord, synt
 }
 
 /** `<side>:<gid>` of a `%stand-in:` token from `p` into r; returns where it ends. Rare: no hand-made loop. */
-function parseStandIn(text: string, p: number, end: number, r: MessageRecord): number {
+function parseStandIn(text: string, p: number, end: number, r: MessageRecord, beingMade: boolean): number {
   const space = text.indexOf(' ', p);
   const after = space === -1 || space > end ? end : space;
   const found = /^([ab]):([\x21-\x7e]+)$/u.exec(text.slice(p, after));
   if (found === null) throw new LineError('bad stand-in mark');
   r.standIn = found[1] as 'a' | 'b';
   r.standInGid = found[2]!;
-  if ((r.standIn === 'a' ? r.uidA : r.uidB) === 0) throw new LineError('a stand-in mark on a side without a UID');
+  // A stand-in being made (after %status:deferred) goes to the side the record lacks; a made one is on a side it has.
+  if (((r.standIn === 'a' ? r.uidA : r.uidB) === 0) !== beingMade) throw new LineError(beingMade ? 'a stand-in being made on a side with a UID' : 'a stand-in mark on a side without a UID');
   return after;
 }
 

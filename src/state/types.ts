@@ -67,7 +67,9 @@ export interface MessageRecord {
    * back (--placeholders). The stand-in's global id is not `gid` (the
    * original's) but standInGid(gid) (src/sync/standIn.ts). A record whose
    * other side is 0 names a stand-in whose original was replaced by the real
-   * message (or is no longer known): the stand-in is to be expunged.
+   * message (or is no longer known): the stand-in is to be expunged. On a
+   * deferred record (whose UID on that side is 0): a stand-in is being made
+   * there; a run killed after its APPEND finds it by standInGid.
    */
   standIn?: 'a' | 'b';
   /** With standIn: the stand-in's own global id (written in its token: `%stand-in:b:<gid>`). */

@@ -67,6 +67,7 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
   const presence = { a: new SidePresence('a', input.a, input.records), b: new SidePresence('b', input.b, input.records) };
   planRecords(draft, presence);
   for (const side of SIDES) collectUnknown(draft, presence[side]);
+  for (const side of SIDES) adoptStandIns(draft, side);
   const match = matchByGid(draft.pools.a, draft.pools.b, input.digests);
   for (const { a, b } of match.pairs) planMatchedPair(draft, a, b);
   // In doubt, keep: a B message whose body could not be compared stays, known as B-only.
@@ -94,7 +95,7 @@ function planRecords(draft: Draft, presence: { a: SidePresence; b: SidePresence 
       if (onB.kind === 'present' && onA.kind !== 'present') draft.unlisted.b.add(record.gid);
       continue;
     }
-    if (record.standIn !== undefined) {
+    if (record.standIn !== undefined && record.status !== 'deferred') {
       planStandInRecord(draft, record, { a: onA, b: onB });
     } else if (onA.kind === 'present' && onB.kind === 'present') {
       planKnownPair(draft, record, onA.message, onB.message);
@@ -188,6 +189,30 @@ function planStandInExpunge(draft: Draft, rep: StandInReplacement, waits: boolea
     side: s, uid, record: waits ? rep.record : rep.orphan, flags: rep.standInFlags, why,
     ...(waits && { after: rep.orphan, waitsForCopy: 'this folder (the real message replacing its stand-in)' }),
   });
+}
+
+/**
+ * Stand-ins a killed run appended to `s` without recording them: a deferred
+ * record names the gid of the stand-in being made for it (MessageRecord.standIn);
+ * an unknown message of that gid on `s` is it, paired with its original.
+ */
+function adoptStandIns(draft: Draft, s: Side): void {
+  const o = other(s);
+  const making = new Map<string, MessageRecord>();
+  for (const r of draft.input.records) if (r.status === 'deferred' && r.standIn === s && uidOn(r, o) !== 0) making.set(r.standInGid!, r);
+  if (making.size === 0) return;
+  for (const c of [...draft.pools[s]]) {
+    const r = making.get(c.gid);
+    const original = r && c.absence === undefined ? draft.pools[o].findIndex((x) => x.uid === uidOn(r, o) && x.gid === r.gid) : -1;
+    if (r === undefined || original < 0) continue;
+    making.delete(c.gid);
+    draft.pools[o].splice(original, 1);
+    draft.pools[s].splice(draft.pools[s].indexOf(c), 1);
+    draft.kept.push({
+      ...uidsBySide(o, uidOn(r, o), c.uid), gid: r.gid, flags: r.flags, standIn: s, standInGid: r.standInGid!,
+      ...(r.size !== undefined && { size: r.size }), ...(r.byMessageId && { byMessageId: true as const }),
+    });
+  }
 }
 
 /** The real message copied over its stand-in, with the stand-in's flags merged (see replacingCandidate). */

@@ -54,7 +54,12 @@ async function makeFrom(run: StandInRun, from: Side, actions: readonly StandInAc
   });
   if (ready.length === 0) return;
   for (const { action } of ready) ctx.observer.verbose(`${job.label}: making a stand-in on ${sideLabel(to)} for ${sideLabel(from)} UID ${action.uid}: ${action.why}`);
-  for (const { action } of ready) ctx.state.apply({ op: 'intent', nameA: job.nameA, nameB: job.nameB, side: from, uid: action.uid, gid: action.gid });
+  for (const { action, standIn } of ready) {
+    ctx.state.apply({ op: 'intent', nameA: job.nameA, nameB: job.nameB, side: from, uid: action.uid, gid: action.gid });
+    // Deferred still, naming the stand-in's gid: a run killed after the APPEND finds the stand-in by it (planFolder adoptStandIns).
+    const making = { ...uidsBySide(from, action.uid, 0), gid: action.gid, flags: [...action.sourceFlags], status: 'deferred' as const, size: action.size };
+    ctx.state.apply({ op: 'put', nameA: job.nameA, nameB: job.nameB, record: { ...making, standIn: to, standInGid: standIn.gid } });
+  }
   await ctx.state.flush();
   const messages = ready.map(({ action, envelope, standIn }) => ({ body: standIn.body, flags: action.flags, internalDate: envelope.internalDate }));
   const { outcomes } = await ctx.stores[to].append(to === 'a' ? job.nameA : job.nameB, messages);

@@ -227,4 +227,22 @@ describe('--placeholders: stand-ins for messages held back by size', () => {
       }
     }
   });
+
+  it.each(['copy', 'mirror', 'two-way'] as const)('%s: a run killed at any write while making a stand-in leaves, after a rerun, one stand-in and no stray', async (mode) => {
+    for (const when of ['before', 'after'] as const) {
+      for (let k = 1; ; k++) {
+        const world = newWorld(mode);
+        const wantA = world.a.messages('INBOX').map((m) => digest(m.body)).sort();
+        const killed = await killedRun(world, world.statePath, when, k, () => world.sync(), (op) => WRITE_OPERATIONS.has(op));
+        const rerun = await world.sync();
+        expect(rerun.failures, `${when} ${k}`).toEqual([]);
+        expect(world.a.messages('INBOX').map((m) => digest(m.body)).sort(), `${when} ${k}`).toEqual(wantA);
+        expect(standIns(world.b), `${when} ${k}`).toHaveLength(1);
+        expect(realBodies(world.b), `${when} ${k}`).toEqual(world.a.messages('INBOX').filter((m) => m.body.length <= LIMIT).map((m) => digest(m.body)).sort());
+        expect((await records(world)).filter((r) => r.includes('stand-in:b')), `${when} ${k}`).toHaveLength(1);
+        await expectSettled(world);
+        if ('finished' in killed) break;
+      }
+    }
+  });
 });
