@@ -94,6 +94,24 @@ describe('--placeholders: stand-ins for messages held back by size', () => {
     expect(standIns(world.b)).toHaveLength(1);
   });
 
+  it('two-way: a big message on B gets its stand-in on A, and flagging that one brings the real message to A', async () => {
+    const world = newWorld('two-way');
+    await world.sync();
+    world.b.append('INBOX', [{ raw: conformanceMessage(40, 1000) }]);
+    const fromB = world.b.messages('INBOX').find((m) => m.body.length > LIMIT && !isStandIn(m) && m.body.toString().includes('conf40'))!;
+    expect((await world.sync()).failures).toEqual([]);
+    const onA = world.a.messages('INBOX').filter(isStandIn);
+    expect(onA.map((m) => header(m, STAND_IN_HEADER))).toEqual([String(fromB.body.length)]);
+    expect(await records(world)).toContain(`${onA[0]!.uid} ${fromB.uid} stand-in:a`);
+    world.a.setFlags('INBOX', [onA[0]!.uid], ['\\Flagged'], []);
+    expect((await world.sync()).failures).toEqual([]);
+    expect(world.a.messages('INBOX').filter(isStandIn)).toEqual([]);
+    expect(standIns(world.b)).toHaveLength(1); // A's own big message keeps its stand-in on B
+    expect(realBodies(world.a)).toEqual(realBodies(world.b).concat(digest(big(world.a).body)).sort());
+    expect(world.b.messages('INBOX').find((m) => m.uid === fromB.uid)!.flags).toEqual(['\\Flagged']);
+    await expectSettled(world);
+  });
+
   it('a dry run says which stand-in it would make and why', async () => {
     const world = newWorld('mirror');
     const run = await world.sync({ dryRun: true });
