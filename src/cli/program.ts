@@ -40,6 +40,8 @@ export interface SyncCommandOptions {
   bwlimit?: number;
   /** --max-size, --min-size, --since, --before (days resolved when parsed); empty: none. */
   messageFilter: MessageFilter;
+  /** --placeholders: a stand-in on the other side for each message held back by size. */
+  placeholders: boolean;
   /** --priority globs, in the order given. */
   priority: string[];
   /** --max-time in ms. */
@@ -244,6 +246,11 @@ function addSyncCommand(program: Command, handlers: CommandHandlers, now: () => 
     .option('--min-size <size>', 'hold back (defer) messages smaller than this', asArgument(parseSize))
     .option('--since <day>', 'hold back messages received before this day (YYYY-MM-DD, or 90d / 12w ago)', asArgument((t) => parseDay(t, now())))
     .option('--before <day>', 'hold back messages received on or after this day (YYYY-MM-DD, or 90d / 12w ago)', asArgument((t) => parseDay(t, now())))
+    .option(
+      '--placeholders',
+      'with --max-size/--min-size: a message held back by size gets a small stand-in on the other side (its headers, its size); ' +
+        'flag the stand-in (\\Flagged) and the next run replaces it with the real message',
+    )
     .action(async (a: string, b: string, raw: RawOptions) => {
       await handlers.sync(a, b, syncOptions(raw));
     });
@@ -276,6 +283,7 @@ function syncOptions(raw: RawOptions): SyncCommandOptions {
       ...(typeof raw.since === 'string' && { since: raw.since }),
       ...(typeof raw.before === 'string' && { before: raw.before }),
     },
+    placeholders: raw.placeholders === true,
     priority: (raw.priority as string[] | undefined) ?? [],
     ...(typeof raw.maxTime === 'number' && { maxTimeMs: raw.maxTime }),
   };

@@ -39,7 +39,9 @@ export function deferredReport(state: SyncState): DeferredReport {
     let deferred = 0;
     let bytes = 0;
     for (const r of entry.records()) {
-      if (r.status !== 'deferred') continue;
+      // An original with a stand-in on the other side (--placeholders) is held back too; a stand-in alone is not.
+      const withStandIn = r.standIn !== undefined && r.uidA !== 0 && r.uidB !== 0;
+      if (r.status !== 'deferred' && !withStandIn) continue;
       deferred++;
       bytes += r.size ?? 0;
     }

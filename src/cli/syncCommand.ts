@@ -32,6 +32,10 @@ function checkSyncOptions(options: SyncCommandOptions): void {
     throw new UsageError((e as Error).message);
   }
   if (options.priority.some((glob) => glob.trim() === '')) throw new UsageError('--priority needs a non-empty glob');
+  // Stand-ins are made only for messages held back by size: without a size bound the option would do nothing.
+  if (options.placeholders && options.messageFilter.maxSize === undefined && options.messageFilter.minSize === undefined) {
+    throw new UsageError('--placeholders needs --max-size or --min-size (stand-ins are made for messages held back by size)');
+  }
 }
 
 interface PreparedJob {
@@ -95,6 +99,7 @@ async function prepareSyncJob(
       full: options.full,
       connections: options.connections,
       ...(isActiveFilter(options.messageFilter) && { messageFilter: options.messageFilter }),
+      ...(options.placeholders && { placeholders: true }),
       ...(options.priority.length > 0 && { priority: options.priority }),
       ...(options.maxTimeMs !== undefined && { maxTimeMs: options.maxTimeMs }),
       ...commitInterval(env),

@@ -132,8 +132,8 @@ export class FolderEntry implements FolderState {
   }
 
   hasUnsyncedRecords(): boolean {
-    if (this.list === null && this.raw !== null) return rawHasMark(this.raw, 'status');
-    return this.records().some((r) => r.status !== undefined);
+    if (this.list === null && this.raw !== null) return rawHasMark(this.raw, 'status') || rawHasMark(this.raw, 'stand-in');
+    return this.records().some((r) => r.status !== undefined || r.standIn !== undefined);
   }
 
   hasPendingRecords(): boolean {

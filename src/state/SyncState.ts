@@ -9,7 +9,7 @@ import { StateError } from '../errors.js';
 import { ensurePrivateDir, fsyncDir, removeTempFiles, replaceFile, type ChunkWriter } from './atomicWrite.js';
 import { FolderEntry, damagedSectionWarning } from './FolderEntry.js';
 import { encodeOp } from './journalFormat.js';
-import { FlagInterner, encodeRecord, isValidGid, isValidHeld, isValidRecordStatus, isValidStatus, isValidUid } from './lineCodec.js';
+import { FlagInterner, encodeRecord, isValidGid, isValidHeld, isValidRecordStatus, isValidStandIn, isValidStatus, isValidUid } from './lineCodec.js';
 import { StateJournal, readJournal } from './StateJournal.js';
 import { StateLock } from './StateLock.js';
 import { writeFailureText } from './writeFailure.js';
@@ -562,6 +562,10 @@ export class SyncState {
     if (r.status !== undefined && r.status !== 'synced') copy.status = r.status;
     if (r.byMessageId === true) copy.byMessageId = true;
     if (r.size !== undefined) copy.size = r.size;
+    if (r.standIn !== undefined) {
+      copy.standIn = r.standIn;
+      copy.standInGid = r.standInGid!;
+    }
     return copy;
   }
 }
@@ -638,6 +642,7 @@ function checkRecord(r: MessageRecord): void {
   if (typeof r.gid !== 'string' || !isValidGid(r.gid)) throw new TypeError(`bad gid ${JSON.stringify(r.gid)}`);
   if (!isValidHeld(r)) throw new TypeError(`bad held mark ${JSON.stringify(r.held)} on a record ${r.uidA} ${r.uidB}`);
   if (!isValidRecordStatus(r)) throw new TypeError(`bad status ${JSON.stringify(r.status)} on a record ${r.uidA} ${r.uidB}`);
+  if (!isValidStandIn(r)) throw new TypeError(`bad stand-in mark ${JSON.stringify(r.standIn)} on a record ${r.uidA} ${r.uidB}`);
   if (r.size !== undefined && !(Number.isSafeInteger(r.size) && r.size >= 0)) throw new TypeError(`bad size ${r.size} on a record ${r.uidA} ${r.uidB}`);
   if (!Array.isArray(r.flags)) throw new TypeError('record flags must be an array');
   for (const f of r.flags) if (typeof f !== 'string' || f === '') throw new TypeError(`bad flag ${JSON.stringify(f)}`);

@@ -228,20 +228,30 @@ export const MESSAGE_ID_TOKEN = '%mid';
  */
 export const SIZE_TOKEN_PREFIX = '%size:';
 
+/**
+ * The token of a stand-in's record (MessageRecord.standIn, standInGid), after
+ * the status and size tokens (the size: the original's): `%stand-in:<side>:<stand-in's gid>`.
+ * After `%status:deferred`: the stand-in is being made, on the side the record lacks. Never a flag ('s' is no hex digit); read where `statuses` allows.
+ * A replimap that predates it finds the line damaged (its section is then
+ * re-matched by global id), as with the other format-2 tokens.
+ */
+export const STAND_IN_TOKEN_PREFIX = '%stand-in:';
+
 /** Which optional record tokens a file's version allows. */
 export interface RecordSyntax {
   /** `%status:` and `%mid` (format 2, journals). */
   statuses: boolean;
 }
 
-/** `uidA uidB gid [%held:<kind>] [%status:<status>] [%size:<n>] [%mid] flags…` without the newline. */
+/** `uidA uidB gid [%held:<kind>] [%status:<status>] [%size:<n>] [%stand-in:<side>:<gid>] [%mid] flags…` without the newline. */
 export function encodeRecord(r: MessageRecord): string {
   const flags = r.flags.length === 0 ? '' : ' ' + encodeFlags(r.flags);
   const held = r.held === undefined ? '' : ` ${HELD_TOKEN_PREFIX}${r.held}`;
   const status = r.status === undefined || r.status === 'synced' ? '' : ` ${STATUS_TOKEN_PREFIX}${r.status}`;
   const size = r.size !== undefined ? ` ${SIZE_TOKEN_PREFIX}${r.size}` : '';
+  const standIn = r.standIn === undefined ? '' : ` ${STAND_IN_TOKEN_PREFIX}${r.standIn}:${r.standInGid}`;
   const byMessageId = r.byMessageId === true ? ` ${MESSAGE_ID_TOKEN}` : '';
-  return `${r.uidA} ${r.uidB} ${r.gid}${held}${status}${size}${byMessageId}${flags}`;
+  return `${r.uidA} ${r.uidB} ${r.gid}${held}${status}${size}${standIn}${byMessageId}${flags}`;
 }
 
 /** A held mark belongs on a record that lacks one side (the side that lost the message). */
@@ -252,6 +262,15 @@ export function isValidHeld(r: MessageRecord): boolean {
 /** A status other than 'synced' belongs on a record that lacks one side (the side its copy goes to). */
 export function isValidRecordStatus(r: MessageRecord): boolean {
   return r.status === undefined || r.status === 'synced' || (RECORD_STATUSES.includes(r.status) && isOneSided(r));
+}
+
+/** A stand-in mark names a side that holds a UID, and comes with no held mark or status. */
+export function isValidStandIn(r: MessageRecord): boolean {
+  if (r.standIn === undefined) return r.standInGid === undefined;
+  if (!(r.standIn === 'a' || r.standIn === 'b') || !isValidGid(r.standInGid ?? '') || r.held !== undefined) return false;
+  // Being made: a deferred one-sided record whose stand-in goes to the side it lacks.
+  if (r.status === 'deferred') return (r.standIn === 'a' ? r.uidA : r.uidB) === 0 && isOneSided(r);
+  return (r.standIn === 'a' ? r.uidA : r.uidB) !== 0 && (r.status === undefined || r.status === 'synced');
 }
 
 function isOneSided(r: MessageRecord): boolean {
@@ -328,12 +347,29 @@ function parseMarks(text: string, p: number, end: number, r: MessageRecord, synt
     p = status.after;
   }
   if (syntax.statuses && p < end && text.startsWith(SIZE_TOKEN_PREFIX, p + 1)) p = parseSize(text, p + 1 + SIZE_TOKEN_PREFIX.length, end, r);
+  const beingMade = status?.kind === 'deferred';
+  if (syntax.statuses && (status === undefined || beingMade) && held === undefined && p < end && text.startsWith(STAND_IN_TOKEN_PREFIX, p + 1)) {
+    p = parseStandIn(text, p + 1 + STAND_IN_TOKEN_PREFIX.length, end, r, beingMade);
+  }
   const byMessageId = syntax.statuses && p < end ? markTokenAt(text, p + 1, end, MESSAGE_ID_TOKEN, ['']) : undefined;
   if (byMessageId !== undefined) {
     r.byMessageId = true;
     p = byMessageId.after;
   }
   return p;
+}
+
+/** `<side>:<gid>` of a `%stand-in:` token from `p` into r; returns where it ends. Rare: no hand-made loop. */
+function parseStandIn(text: string, p: number, end: number, r: MessageRecord, beingMade: boolean): number {
+  const space = text.indexOf(' ', p);
+  const after = space === -1 || space > end ? end : space;
+  const found = /^([ab]):([\x21-\x7e]+)$/u.exec(text.slice(p, after));
+  if (found === null) throw new LineError('bad stand-in mark');
+  r.standIn = found[1] as 'a' | 'b';
+  r.standInGid = found[2]!;
+  // A stand-in being made (after %status:deferred) goes to the side the record lacks; a made one is on a side it has.
+  if (((r.standIn === 'a' ? r.uidA : r.uidB) === 0) !== beingMade) throw new LineError(beingMade ? 'a stand-in being made on a side with a UID' : 'a stand-in mark on a side without a UID');
+  return after;
 }
 
 /** The digits of a `%size:` token from `p` into r.size; returns where they end. Rare (deferred and Message-ID-less records): no hand-made loop. */

@@ -60,6 +60,7 @@ import type { FolderRecordHeader, MessageRecord, StateMode } from './types.js';
 import {
   FlagInterner,
   HELD_TOKEN_PREFIX,
+  STAND_IN_TOKEN_PREFIX,
   LineError,
   STATUS_TOKEN_PREFIX,
   encodeRecord,
@@ -181,16 +182,17 @@ function gidHash(gid: string): number {
 const HELD_MARK_BYTES = Buffer.from(` ${HELD_TOKEN_PREFIX}`, 'latin1');
 const STATUS_MARK_BYTES = Buffer.from(` ${STATUS_TOKEN_PREFIX}`, 'latin1');
 const PENDING_MARK_BYTES = Buffer.from(` ${STATUS_TOKEN_PREFIX}pending`, 'latin1');
+const STAND_IN_MARK_BYTES = Buffer.from(` ${STAND_IN_TOKEN_PREFIX}`, 'latin1');
 
 /**
  * Whether any of these unparsed record lines carries a held mark (`held`), a
- * status token (`status`, format 2 only) or a pending one (`pending`): one byte search, no parsing. The
+ * status token (`status`, format 2 only), a pending one (`pending`) or a stand-in mark (`stand-in`): one byte search, no parsing. The
  * tokens cannot occur otherwise (a flag never starts with '%h' or '%s'), so a
  * match is a mark (or a damaged line, found when parsed).
  */
-export function rawHasMark(raw: RawRecords, mark: 'held' | 'status' | 'pending'): boolean {
+export function rawHasMark(raw: RawRecords, mark: 'held' | 'status' | 'pending' | 'stand-in'): boolean {
   if (mark !== 'held' && !recordSyntax(raw.version).statuses) return false;
-  const bytes = mark === 'held' ? HELD_MARK_BYTES : mark === 'status' ? STATUS_MARK_BYTES : PENDING_MARK_BYTES;
+  const bytes = { held: HELD_MARK_BYTES, status: STATUS_MARK_BYTES, pending: PENDING_MARK_BYTES, 'stand-in': STAND_IN_MARK_BYTES }[mark];
   return raw.buf.subarray(raw.start, raw.end).includes(bytes);
 }
 

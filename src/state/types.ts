@@ -67,8 +67,22 @@ export interface MessageRecord {
    * a record whose gid hashes that size (no Message-ID), so that a message
    * read at one of its UIDs can be compared by headers alone (knownIdentity.ts).
    * Absent when the run did not read it, and on records written before.
+   * A stand-in's record carries it too (the original's size, its gid's).
    */
   size?: number;
+  /**
+   * Format 2, `%stand-in:<side>`: the message on that side is replimap's
+   * stand-in for the message on the other side, which the size filter holds
+   * back (--placeholders). The stand-in's global id is not `gid` (the
+   * original's) but standInGid(gid) (src/sync/standIn.ts). A record whose
+   * other side is 0 names a stand-in whose original was replaced by the real
+   * message (or is no longer known): the stand-in is to be expunged. On a
+   * deferred record (whose UID on that side is 0): a stand-in is being made
+   * there; a run killed after its APPEND finds it by standInGid.
+   */
+  standIn?: 'a' | 'b';
+  /** With standIn: the stand-in's own global id (written in its token: `%stand-in:b:<gid>`). */
+  standInGid?: string;
 }
 
 /** Why a one-sided record's message is not deleted from the other side (see MessageRecord.held). */
@@ -154,7 +168,7 @@ export interface FolderState {
   knownUids(side: 'a' | 'b'): number[];
   /** Some record is marked held (see MessageRecord.held); cheap on an unparsed section. */
   hasHeldRecords(): boolean;
-  /** Some record's copy is pending or deferred (see MessageRecord.status); cheap on an unparsed section. */
+  /** Some record's copy is pending or deferred, or it names a stand-in (see MessageRecord.status, standIn); cheap on an unparsed section. */
   hasUnsyncedRecords(): boolean;
   /** Some record's copy is pending (not deferred); cheap on an unparsed section. */
   hasPendingRecords(): boolean;

@@ -22,6 +22,7 @@ import { describeFlagDelta } from './flags.js';
 import { diffRecords, recordKey } from './recordDiff.js';
 import { mayWrite, sideLabel, SIDES, uidOn, uidsBySide, type Side } from './side.js';
 import type { TimeBudget } from './timeBudget.js';
+import { makeStandIns } from './standInExecute.js';
 import { reassignUids } from './uidReassign.js';
 
 export interface FolderExecution {
@@ -243,6 +244,8 @@ export async function finishCopies(acting: FolderActing, stores: ExecutionContex
   const { run } = acting;
   run.ctx = { ...run.ctx, stores };
   const { job } = run;
+  // Stand-ins (--placeholders) once the pair's copies are all done: a cut-short pair makes them next run.
+  if (!run.cutShort) await makeStandIns(run);
   await changeFlags(run);
   let saidGone = 0;
   for (const side of SIDES) saidGone += await settleUnreturned(run, side, [...run.unreturned[side], ...leftOutOf(job.reads[side])]);
@@ -370,7 +373,8 @@ async function expunge(run: Execution, unconfirmed: ReadonlySet<string>, cannotD
         await ctx.stores[side].expungeMessages(expunges.map((e) => e.uid));
         run.result.expunged += expunges.length;
         run.result.bySide[side].expunged += expunges.length;
-        for (const { record: r } of expunges) ctx.state.apply({ op: 'del', nameA: job.nameA, nameB: job.nameB, uidA: r.uidA, uidB: r.uidB });
+        // A stand-in replaced by the real message is named by its record's `after` form by now.
+        for (const e of expunges) ctx.state.apply({ op: 'del', nameA: job.nameA, nameB: job.nameB, uidA: (e.after ?? e.record).uidA, uidB: (e.after ?? e.record).uidB });
         continue;
       } catch (err) {
         reason = `not expunged: ${errorText(err)}`;
@@ -401,6 +405,12 @@ function addCopies(run: Execution, from: Side, copy: CopyResult): void {
  * It keeps the copy's knowledge that its global id hashes a Message-ID.
  */
 export function onlyOnSource(action: CopyAction): MessageRecord {
+  // A copy replacing a stand-in: the record pairing the source with the stand-in stays until it is confirmed.
+  return action.standIn?.record ?? pendingOnSource(action);
+}
+
+/** The message of a copy as a one-sided record on its source, its copy pending. */
+function pendingOnSource(action: CopyAction): MessageRecord {
   return { ...uidsBySide(action.from, action.uid, 0), gid: action.gid, flags: [...action.sourceFlags], status: 'pending', ...markOf(action) };
 }
 
@@ -608,20 +618,23 @@ function recordOutcomes(
   let bytes = 0;
   toSend.forEach(({ action, message }, k) => {
     const outcome = outcomes[k];
-    const { status: _pending, ...record } = onlyOnSource(action);
+    const { status: _pending, ...record } = pendingOnSource(action);
     if (outcome?.ok) {
       run.confirmed.add(copyKey(action));
       messages++;
       bytes += message.body.length;
       if (outcome.uid) out.maxAppendedUid = Math.max(out.maxAppendedUid, outcome.uid);
       else out.appendsWithoutUid++;
+      // A replaced stand-in's record names it alone first (it takes the UID off the pair's record), so no
+      // prefix of these ops holds one UID twice; its expunge comes later.
+      if (action.standIn) ctx.state.apply({ op: 'put', nameA: job.nameA, nameB: job.nameB, record: action.standIn.orphan });
       // Without UIDPLUS the new UID is unknown: keep the message one-sided; the
       // next run pairs it by global id with the copy it finds there.
       ctx.state.apply({ op: 'put', nameA: job.nameA, nameB: job.nameB, record: { ...record, ...uidsBySide(action.from, action.uid, outcome.uid ?? 0) } });
     } else {
       fail(run, action, outcome ? errorText(outcome.error) : 'no result from server');
-      // Known one-sided, its copy pending, so the next run tries again.
-      ctx.state.apply({ op: 'put', nameA: job.nameA, nameB: job.nameB, record: { ...record, status: 'pending' } });
+      // Known one-sided, its copy pending (or paired with its stand-in still), so the next run tries again.
+      ctx.state.apply({ op: 'put', nameA: job.nameA, nameB: job.nameB, record: onlyOnSource(action) });
     }
   });
   out.copied += messages;

@@ -9,10 +9,12 @@ import type { Store } from '../store/types.js';
 import { withSizes } from './bodyDigests.js';
 import type { FolderPlanInput, SideSnapshot, SnapshotMessage } from './planTypes.js';
 import { mayWrite, other, SIDES, uidOn, type Side } from './side.js';
-import type { FolderPairJob, SyncMode } from './types.js';
+import type { FolderPairJob, SyncOptions } from './types.js';
 
 export interface HeldBackRead {
   heldBack: NonNullable<FolderPlanInput['heldBack']>;
+  /** --placeholders: of heldBack, what the size bounds alone hold back (see FolderPlanInput.standInFor). */
+  standInFor?: NonNullable<FolderPlanInput['standInFor']>;
   snapshots: { a: SideSnapshot; b: SideSnapshot };
 }
 
@@ -24,8 +26,7 @@ export interface HeldBackRead {
  * have theirs from their envelopes.
  */
 export async function readHeldBack(
-  filter: MessageFilter | undefined,
-  mode: SyncMode,
+  { messageFilter: filter, mode, placeholders }: Pick<SyncOptions, 'messageFilter' | 'mode' | 'placeholders'>,
   job: FolderPairJob,
   stores: { a: Store; b: Store },
   records: readonly MessageRecord[],
@@ -36,17 +37,28 @@ export async function readHeldBack(
   const read = await Promise.all(
     sides.map(async (side) => {
       const held = await stores[side].searchHeldBack(filter);
+      const bySize = placeholders === true ? await heldBySize(stores[side], filter, held) : undefined;
       const sized = withRecordedSizes(snapshots[side], records, side, held);
-      return { side, held, snapshot: await withSizes(stores[side], sized.snapshot, sized.unsized) };
+      return { side, held, bySize, snapshot: await withSizes(stores[side], sized.snapshot, sized.unsized) };
     }),
   );
   const heldBack: HeldBackRead['heldBack'] = {};
+  const standInFor: NonNullable<HeldBackRead['standInFor']> = {};
   const out = { ...snapshots };
-  for (const { side, held, snapshot } of read) {
+  for (const { side, held, bySize, snapshot } of read) {
     heldBack[side] = held;
+    if (bySize !== undefined) standInFor[side] = bySize;
     out[side] = snapshot;
   }
-  return { heldBack, snapshots: out };
+  return { heldBack, ...(placeholders === true && { standInFor }), snapshots: out };
+}
+
+/** What the size bounds alone hold back: `held` itself when the filter has no date bounds, else one more search. */
+async function heldBySize(store: Store, filter: MessageFilter, held: Set<number>): Promise<ReadonlySet<number>> {
+  if (filter.maxSize === undefined && filter.minSize === undefined) return new Set();
+  if (filter.since === undefined && filter.before === undefined) return held;
+  const bySize: MessageFilter = { ...(filter.maxSize !== undefined && { maxSize: filter.maxSize }), ...(filter.minSize !== undefined && { minSize: filter.minSize }) };
+  return store.searchHeldBack(bySize);
 }
 
 /**

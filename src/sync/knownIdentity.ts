@@ -33,10 +33,19 @@ function gidSideOf(record: MessageRecord): 'a' | undefined {
   return record.uidA !== 0 ? 'a' : undefined;
 }
 
+/**
+ * The global id of the message the record names on `side`: the record's, or
+ * on the side holding its stand-in (--placeholders), the stand-in's.
+ */
+export function gidOn(record: MessageRecord, side: 'a' | 'b'): string {
+  return record.standIn === side ? record.standInGid! : record.gid;
+}
+
 /** True when `side`'s UID of this record now certainly holds another message. */
 export function holdsAnotherMessage(record: MessageRecord, side: 'a' | 'b', now: CurrentIdentity): boolean {
-  if (now.gid === record.gid) return false;
-  if (now.sizedGid !== true || record.byMessageId === true || side === gidSideOf(record)) return true;
+  const gid = gidOn(record, side);
+  if (now.gid === gid) return false;
+  if (now.sizedGid !== true || record.byMessageId === true || side === gidSideOf(record) || gid !== record.gid) return true;
   if (record.size === undefined || now.fields === undefined) return false;
-  return globalIdFromFields(now.fields, record.size) !== record.gid;
+  return globalIdFromFields(now.fields, record.size) !== gid;
 }

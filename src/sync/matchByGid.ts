@@ -52,6 +52,22 @@ export interface Candidate {
   changedSinceBase?: string;
   /** With partnerGone: the record that paired it (two-way keeps it whole while the deletion waits). */
   record?: MessageRecord;
+  /** The original of a stand-in the run replaces by the real message (--placeholders, see planFolder). */
+  replaces?: StandInReplacement;
+}
+
+/** A stand-in to replace by its original (see CopyAction.standIn). */
+export interface StandInReplacement {
+  /** The record pairing the original with the stand-in. */
+  record: MessageRecord;
+  /** The record naming the stand-in alone, once the real message is there. */
+  orphan: MessageRecord;
+  /** Flags for the real message's copy (merged with the stand-in's), before what its side accepts. */
+  flags: readonly string[];
+  /** Flags for the original (two-way: the stand-in's changes flow to it), as merged. */
+  originalFlags: readonly string[];
+  /** The stand-in's flags now. */
+  standInFlags: readonly string[];
 }
 
 export interface GidMatch {

@@ -24,6 +24,7 @@
 // side that went back in time gets back what it lost instead (planFolder).
 
 import { planFolder } from './planFolder.js';
+import { replacesStandIn } from './planStandIns.js';
 import type { FolderPlan, FolderPlanInput } from './planTypes.js';
 import { other, sideLabel, SIDES, type Side } from './side.js';
 import type { AccountLoss, SyncMode, Withholding } from './types.js';
@@ -265,7 +266,8 @@ export function withholdingOf(recheck: GuardRecheck, moved: Record<Side, number>
  */
 function sideWithholding(recheck: GuardRecheck, guard: FolderGuard, side: Side, moved: number): Withholding | undefined {
   const { mode } = recheck;
-  const deleting = recheck.plan.expunges.filter((e) => e.side === side).length - moved;
+  // A stand-in's expunge once its real message is in place loses nothing: not counted.
+  const deleting = recheck.plan.expunges.filter((e) => e.side === side && !replacesStandIn(e)).length - moved;
   if (deleting <= 0) return undefined;
   const heldOnSide = recheck.heldOn[side];
   // The limit's reason says more (of how many the side holds); withholdAll adds its cause, or withholds alone.

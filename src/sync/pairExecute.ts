@@ -113,7 +113,8 @@ export async function finishCopyPass(ctx: PairExecuteContext, pairActing: PairAc
     return pairActing;
   }
   await openWhereActing(ctx, pair, stores, (side) =>
-    plan.flagChanges.some((c) => c.side === side) || leftOutOf(reading.reads[side]).length > 0 || acting.run.unreturned[side].length > 0,
+    plan.flagChanges.some((c) => c.side === side) || leftOutOf(reading.reads[side]).length > 0 || acting.run.unreturned[side].length > 0 ||
+      (plan.standIns ?? []).some((a) => a.from === side),
   );
   return { ...pairActing, acting: await finishCopies(acting, stores) };
 }
@@ -263,6 +264,9 @@ function describePlan(observer: SyncObserver, pair: PairPlan): void {
     explainCopies(observer, pair, 'would copy', to);
   }
   explainDeferred((text) => observer.wouldDo(text), pair, 'would hold back');
+  for (const a of plan.standIns ?? []) {
+    observer.wouldDo(`${label}: make a stand-in on ${sideLabel(a.to)} ${nameOn(a.to)} for ${sideLabel(a.from)} UID ${a.uid} (global id ${a.gid}): ${a.why}`);
+  }
   for (const side of SIDES) {
     if (bySide[side].flagsUpdated === 0) continue;
     observer.wouldDo(`${label}: update flags of ${bySide[side].flagsUpdated} messages on ${sideLabel(side)}`);

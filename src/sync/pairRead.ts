@@ -73,10 +73,11 @@ export async function readFolderPair(ctx: PairReadContext, job: FolderPairJob, s
   const voided = voidNewUidValidities(ctx, job, folder, reads, recordsBefore);
   const read = { a: snapshotOf(voided.records, 'a', reads.a), b: snapshotOf(voided.records, 'b', reads.b) };
   const records = ctx.rekey ? rekeyed(voided.records, read) : voided.records;
-  const { heldBack, snapshots } = await readHeldBack(options.messageFilter, options.mode, job, stores, records, read);
+  const { heldBack, standInFor, snapshots } = await readHeldBack(options, job, stores, records, read);
   const input: PairReading['input'] = {
     mode: options.mode, records, a: snapshots.a, b: snapshots.b,
     ...((heldBack.a !== undefined || heldBack.b !== undefined) && { heldBack }),
+    ...(standInFor !== undefined && { standInFor }),
     accepts: { a: reads.a.permanentFlags, b: reads.b.permanentFlags }, wentBack: rollbacks,
     reassignWith: { ...reassignHow('a', stores.a), ...reassignHow('b', stores.b) },
     unidentified: { a: reads.a.unidentified, b: reads.b.unidentified },
@@ -177,14 +178,15 @@ function rekeyed(
 ): readonly MessageRecord[] {
   let changed = false;
   const out = records.map((r) => {
-    const onA = r.uidA !== 0 ? snapshots.a.get(r.uidA) : undefined;
-    const onB = r.uidB !== 0 ? snapshots.b.get(r.uidB) : undefined;
+    // A stand-in's side (--placeholders) holds another id than the record's.
+    const onA = r.uidA !== 0 && r.standIn !== 'a' ? snapshots.a.get(r.uidA) : undefined;
+    const onB = r.uidB !== 0 && r.standIn !== 'b' ? snapshots.b.get(r.uidB) : undefined;
     // A's id where the record has it (the record's id is A's: knownIdentity.ts); the planner then sees whether B differs.
     const now = onA?.gid !== undefined ? onA : onB;
     if (now?.gid === undefined || now.gid === r.gid) return r;
     changed = true;
     const { size: _old, ...rest } = r;
-    const size = now.sizedGid === true || r.status === 'deferred' ? (now.size ?? r.size) : undefined;
+    const size = now.sizedGid === true || r.status === 'deferred' || r.standIn !== undefined ? (now.size ?? r.size) : undefined;
     return { ...rest, gid: now.gid, ...(size !== undefined && { size }) };
   });
   return changed ? out : records;

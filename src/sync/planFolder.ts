@@ -21,9 +21,10 @@
 
 import { FlagInterner } from '../state/lineCodec.js';
 import type { HeldKind, MessageRecord } from '../state/types.js';
-import type { CopyAction, DeferredCount, ExpungeAction, FlagChange, FolderPlan, FolderPlanInput, SnapshotMessage, UidReassignment } from './planTypes.js';
+import type { CopyAction, DeferredCount, ExpungeAction, FlagChange, FolderPlan, FolderPlanInput, SnapshotMessage, StandInAction, UidReassignment } from './planTypes.js';
 import { describeFlagDelta, flagAccepted, flagDelta, flagsAgainstBase, mergeFlags, normalizedView, normalizeFlags, sameFlags } from './flags.js';
-import { byUid, matchByGid, type Candidate, type GidMatch } from './matchByGid.js';
+import { byUid, matchByGid, type Candidate, type GidMatch, type StandInReplacement } from './matchByGid.js';
+import { originalCandidate, replacementWanted, replacingCandidate, standInAction, standInCandidate, standInSides } from './planStandIns.js';
 import { SidePresence, type Absence, type Presence } from './presence.js';
 import { mayWrite, other, sideLabel, SIDES, uidOn, uidsBySide, type Side } from './side.js';
 import type { SyncMode } from './types.js';
@@ -33,6 +34,7 @@ interface Draft {
   input: FolderPlanInput;
   kept: MessageRecord[];
   appends: CopyAction[];
+  standIns: StandInAction[];
   flagChanges: FlagChange[];
   expunges: ExpungeAction[];
   dropped: { a: Set<string>; b: Set<string> };
@@ -57,7 +59,7 @@ interface Draft {
 
 export function planFolder(input: FolderPlanInput): FolderPlan {
   const draft: Draft = {
-    input, kept: [], appends: [], flagChanges: [], expunges: [], dropped: { a: new Set(), b: new Set() }, reusedUids: [],
+    input, kept: [], appends: [], standIns: [], flagChanges: [], expunges: [], dropped: { a: new Set(), b: new Set() }, reusedUids: [],
     pools: { a: [], b: [] }, unlisted: { a: new Set(), b: new Set() },
     expungesWithheld: 0, expungesHeld: 0, expungesHeldUnknown: 0, expungesInDoubt: 0, expungesOverFlagChanges: 0,
     flagLists: new FlagInterner(), needIdentity: { a: [], b: [] }, deferred: { a: { messages: 0, bytes: 0 }, b: { messages: 0, bytes: 0 } },
@@ -65,6 +67,7 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
   const presence = { a: new SidePresence('a', input.a, input.records), b: new SidePresence('b', input.b, input.records) };
   planRecords(draft, presence);
   for (const side of SIDES) collectUnknown(draft, presence[side]);
+  for (const side of SIDES) adoptStandIns(draft, side);
   const match = matchByGid(draft.pools.a, draft.pools.b, input.digests);
   for (const { a, b } of match.pairs) planMatchedPair(draft, a, b);
   // In doubt, keep: a B message whose body could not be compared stays, known as B-only.
@@ -92,7 +95,9 @@ function planRecords(draft: Draft, presence: { a: SidePresence; b: SidePresence 
       if (onB.kind === 'present' && onA.kind !== 'present') draft.unlisted.b.add(record.gid);
       continue;
     }
-    if (onA.kind === 'present' && onB.kind === 'present') {
+    if (record.standIn !== undefined && record.status !== 'deferred') {
+      planStandInRecord(draft, record, { a: onA, b: onB });
+    } else if (onA.kind === 'present' && onB.kind === 'present') {
       planKnownPair(draft, record, onA.message, onB.message);
     } else if (onA.kind === 'present' && onB.kind !== 'present') {
       // B lacks it (gone, never stored, its UID reused): unpaired again, copied again unless matched.
@@ -138,8 +143,92 @@ function planKnownPair(draft: Draft, record: MessageRecord, onA: SnapshotMessage
   }
   draft.kept.push({
     uidA: record.uidA, uidB: record.uidB, gid: record.gid, flags: merged.base,
-    ...(record.byMessageId && { byMessageId: true }), ...sizeMark(record.size), ...mark,
+    ...(record.byMessageId && { byMessageId: true }), ...sizeMark(record.size), ...mark, ...standInMarks(record),
   });
+}
+
+/** A stand-in record's marks (MessageRecord.standIn), carried to its next version. */
+function standInMarks(record: MessageRecord): Pick<MessageRecord, 'standIn' | 'standInGid' | 'size'> {
+  if (record.standIn === undefined) return {};
+  return { standIn: record.standIn, standInGid: record.standInGid!, ...(record.size !== undefined && { size: record.size }) };
+}
+
+/** A record pairing an original with its stand-in (see planStandIns.ts for the rules). */
+function planStandInRecord(draft: Draft, record: MessageRecord, on: Record<Side, Presence>): void {
+  const { s, o } = standInSides(record);
+  const standIn = on[s];
+  const original = on[o];
+  if (original.kind !== 'present') {
+    if (standIn.kind !== 'present') return;
+    const standInFlags = normalizedView(standIn.message.flags);
+    if (uidOn(record, o) === 0) planStandInExpunge(draft, { record, orphan: record, flags: [], originalFlags: [], standInFlags }, false);
+    else draft.pools[s].push(standInCandidate(record, standIn.message, original));
+  } else if (standIn.kind !== 'present') {
+    draft.pools[o].push(originalCandidate(record, original.message, standIn));
+  } else if (replacementWanted(draft.input, record, standIn.message)) {
+    draft.pools[o].push(replacingCandidate(draft.input, record, original.message, standIn.message));
+  } else {
+    const now = { [s]: standIn.message, [o]: original.message } as Record<Side, SnapshotMessage>;
+    planKnownPair(draft, record, now.a, now.b);
+  }
+}
+
+/**
+ * Expunge a stand-in whose original is (being) copied over it, or was
+ * replaced by an earlier run: in every mode that writes its side (copy too:
+ * it holds no mail), whatever the guard (no mail is lost: replacesStandIn).
+ * `waits`: only once that copy is confirmed (ExpungeAction.after); meanwhile
+ * its record stays.
+ */
+function planStandInExpunge(draft: Draft, rep: StandInReplacement, waits: boolean): void {
+  const s = rep.orphan.standIn!;
+  const uid = uidOn(rep.orphan, s);
+  if (!mayWrite(draft.input.mode, s)) {
+    if (!waits) draft.kept.push(rep.orphan);
+    return;
+  }
+  const why = waits ? 'the real message replaces this stand-in: deleted once its copy is confirmed' : 'a stand-in whose original was copied over it';
+  draft.expunges.push({
+    side: s, uid, record: waits ? rep.record : rep.orphan, flags: rep.standInFlags, why,
+    ...(waits && { after: rep.orphan, waitsForCopy: 'this folder (the real message replacing its stand-in)' }),
+  });
+}
+
+/**
+ * Stand-ins a killed run appended to `s` without recording them: a deferred
+ * record names the gid of the stand-in being made for it (MessageRecord.standIn);
+ * an unknown message of that gid on `s` is it, paired with its original.
+ */
+function adoptStandIns(draft: Draft, s: Side): void {
+  const o = other(s);
+  const making = new Map<string, MessageRecord>();
+  for (const r of draft.input.records) if (r.status === 'deferred' && r.standIn === s && uidOn(r, o) !== 0) making.set(r.standInGid!, r);
+  if (making.size === 0) return;
+  for (const c of [...draft.pools[s]]) {
+    const r = making.get(c.gid);
+    const original = r && c.absence === undefined ? draft.pools[o].findIndex((x) => x.uid === uidOn(r, o) && x.gid === r.gid) : -1;
+    if (r === undefined || original < 0) continue;
+    making.delete(c.gid);
+    draft.pools[o].splice(original, 1);
+    draft.pools[s].splice(draft.pools[s].indexOf(c), 1);
+    draft.kept.push({
+      ...uidsBySide(o, uidOn(r, o), c.uid), gid: r.gid, flags: r.flags, standIn: s, standInGid: r.standInGid!,
+      ...(r.size !== undefined && { size: r.size }), ...(r.byMessageId && { byMessageId: true as const }),
+    });
+  }
+}
+
+/** The real message copied over its stand-in, with the stand-in's flags merged (see replacingCandidate). */
+function replacementCopy(draft: Draft, from: Side, m: Candidate, rep: StandInReplacement): CopyAction {
+  const to = other(from);
+  const wanted = draft.flagLists.intern(normalizeFlags(rep.flags));
+  const flags = wanted.filter((flag) => flagAccepted(flag, draft.input.accepts[to]));
+  return {
+    from, to, uid: m.uid, gid: m.gid, flags, sourceFlags: m.flags, size: m.size ?? 0,
+    why: `its stand-in on ${sideLabel(to)} was flagged, or the filter lets it through now: the real message replaces it`,
+    standIn: { record: rep.record, orphan: rep.orphan },
+    ...(m.byMessageId === true && { byMessageId: true as const }),
+  };
 }
 
 /**
@@ -164,6 +253,15 @@ function sizeMark(gidSize: number | undefined): Pick<MessageRecord, 'size'> {
 
 /** Two messages no record paired, matched by global id now: no base, so the mode's merge without history. */
 function planMatchedPair(draft: Draft, a: Candidate, b: Candidate): void {
+  const replacing = a.replaces ?? b.replaces;
+  if (replacing !== undefined) {
+    // The real message is there already (a killed run copied it): its stand-in goes, and the pair
+    // merges flags against the stand-in's base, so the flags the copy took from the stand-in stay.
+    planStandInExpunge(draft, { ...replacing, record: replacing.orphan }, false);
+    const record = { uidA: a.uid, uidB: b.uid, gid: a.gid, flags: replacing.record.flags, ...(a.byMessageId || b.byMessageId ? { byMessageId: true as const } : {}) };
+    planKnownPair(draft, record, { flags: a.flags }, { flags: b.flags });
+    return;
+  }
   // Fast path: both already have the same flags (the usual case when re-matching after a lost state).
   // Same gid: when either side's says it hashes a Message-ID, so does the other's.
   const mark = a.byMessageId || b.byMessageId ? { byMessageId: true as const } : sizeMark(a.gidSize ?? b.gidSize);
@@ -258,8 +356,18 @@ function fateOfUnpaired(mode: SyncMode, side: Side, m: Candidate): Fate {
 
 /** Carries out fateOfUnpaired in the plan, with every guard of a deletion. */
 function planUnpaired(draft: Draft, side: Side, m: Candidate): void {
+  if (m.replaces !== undefined) {
+    const rep = m.replaces;
+    draft.appends.push(replacementCopy(draft, side, m, rep));
+    changeFlags(draft, side, m.uid, m.flags, rep.originalFlags, rep.record.flags, () => `flags changed on its stand-in on ${sideLabel(other(side))}`);
+    planStandInExpunge(draft, rep, true);
+    return;
+  }
   const fate = fateOfUnpaired(draft.input.mode, side, m);
-  if (fate === 'copy' && draft.input.heldBack?.[side]?.has(m.uid) === true) defer(draft, side, m);
+  if (fate === 'copy' && draft.input.standInFor?.[side]?.has(m.uid) === true) {
+    defer(draft, side, m);
+    draft.standIns.push(standInAction(side, m, draft.input.accepts[other(side)]));
+  } else if (fate === 'copy' && draft.input.heldBack?.[side]?.has(m.uid) === true) defer(draft, side, m);
   else if (fate === 'copy') draft.appends.push(copyOf(draft, side, m));
   else if (fate === 'expunge') planExpunge(draft, side, m);
   else draft.kept.push(oneSidedRecord(side, m));
@@ -378,6 +486,7 @@ function finished(draft: Draft, match: GidMatch): FolderPlan {
   return {
     records: draft.kept,
     appends: draft.appends,
+    ...(draft.standIns.length > 0 && { standIns: draft.standIns.sort((x, y) => (x.from === y.from ? x.uid - y.uid : x.from === 'a' ? -1 : 1)) }),
     flagChanges: draft.flagChanges,
     expunges: draft.expunges,
     droppedKeywords: { a: keywords(draft.dropped.a), b: keywords(draft.dropped.b) },

@@ -134,7 +134,8 @@ export function planTransfers<P extends TransferPair>(pairs: readonly P[], input
   pairs.forEach((p, index) => {
     for (const copy of p.plan.appends) {
       // Message-ID-less twins share id and size: only a Message-ID tells the source is this message.
-      if (!wanted[copy.to].has(copy.gid) || copy.byMessageId !== true) continue;
+      // A copy replacing a stand-in (--placeholders) names the stand-in's records: an append.
+      if (!wanted[copy.to].has(copy.gid) || copy.byMessageId !== true || copy.standIn !== undefined) continue;
       const size = p.reading.envelopes[copy.from].get(copy.uid)?.size;
       if (size === undefined) continue; // no envelope: the append path settles it
       const candidates = sources[copy.to].get(copy.gid) ?? [];
@@ -182,7 +183,8 @@ function sourcesOn(pairs: readonly TransferPair[], side: Side, gids: ReadonlySet
   pairs.forEach((p, pair) => {
     const folder = folderOf(p, side);
     for (const e of p.plan.expunges) {
-      if (e.side === side && gids.has(e.record.gid)) add(e.record.gid, { side, folder, pair, uid: e.uid, record: e.record, flags: e.flags, size: e.size, expunge: e });
+      // A stand-in (--placeholders) is not the message its record's gid names.
+      if (e.side === side && e.record.standIn !== side && gids.has(e.record.gid)) add(e.record.gid, { side, folder, pair, uid: e.uid, record: e.record, flags: e.flags, size: e.size, expunge: e });
     }
   });
   pairs.forEach((p, pair) => {
@@ -190,7 +192,7 @@ function sourcesOn(pairs: readonly TransferPair[], side: Side, gids: ReadonlySet
     const changes = new Map(p.plan.flagChanges.filter((c) => c.side === side).map((c) => [c.uid, c]));
     for (const r of p.plan.records) {
       const uid = uidOn(r, side);
-      if (uid === 0 || !gids.has(r.gid)) continue;
+      if (uid === 0 || r.standIn === side || !gids.has(r.gid)) continue;
       // The record's flags are those once its pair's flag changes are done; the transfers come before them.
       const change = changes.get(uid);
       const flags = change === undefined ? r.flags : [...r.flags.filter((f) => !change.add.includes(f)), ...change.remove];
@@ -202,7 +204,7 @@ function sourcesOn(pairs: readonly TransferPair[], side: Side, gids: ReadonlySet
     for (const r of p.records) {
       const uid = uidOn(r, side);
       // Flags and size come with the size question's answer (which also checks the UID still holds it).
-      if (uid !== 0 && gids.has(r.gid)) add(r.gid, { side, folder, uid, record: r, flags: r.flags, size: undefined });
+      if (uid !== 0 && r.standIn !== side && gids.has(r.gid)) add(r.gid, { side, folder, uid, record: r, flags: r.flags, size: undefined });
     }
   }
   return out;

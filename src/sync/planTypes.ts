@@ -112,6 +112,12 @@ export interface FolderPlanInput {
    */
   heldBack?: Partial<Record<Side, ReadonlySet<number>>>;
   /**
+   * --placeholders: of `heldBack`, the UIDs the size filter holds back (a date
+   * filter makes no stand-in): a copy of one gets a stand-in on the other side
+   * (StandInAction) instead. Absent: no stand-ins are made.
+   */
+  standInFor?: Partial<Record<Side, ReadonlySet<number>>>;
+  /**
    * Digests of the bodies a first plan asked for (its `needDigests`); a UID
    * missing here could not be read. Absent on the first plan.
    */
@@ -142,6 +148,32 @@ export interface CopyAction {
   byMessageId?: true;
   /** The size its global id hashes, when it hashes one and the plan knows it: its record keeps it (MessageRecord.size). */
   gidSize?: number;
+  /**
+   * The copy replaces a stand-in (--placeholders): `record` pairs the source
+   * with the stand-in and stays until the copy is confirmed; then `orphan`
+   * (naming the stand-in alone) takes its place, until the stand-in's expunge.
+   */
+  standIn?: { record: MessageRecord; orphan: MessageRecord };
+}
+
+/**
+ * Make a stand-in on `to` for a message of `from` the size filter holds back
+ * (--placeholders, see standIn.ts): built from the original's envelope,
+ * appended with `flags`; its record then pairs the two (MessageRecord.standIn).
+ */
+export interface StandInAction {
+  from: Side;
+  to: Side;
+  uid: number;
+  /** The original's global id. */
+  gid: string;
+  /** The original's size. */
+  size: number;
+  /** Flags to give the stand-in (what `to` accepts of the original's). */
+  flags: readonly string[];
+  /** The original's flags: the pair's merge base. */
+  sourceFlags: readonly string[];
+  why: string;
 }
 
 /** Change one message's flags on `side`. */
@@ -170,6 +202,11 @@ export interface ExpungeAction {
    * of its global id is confirmed (in doubt, keep).
    */
   waitsForCopy?: string;
+  /**
+   * A stand-in replaced by the real message: the record naming it once that
+   * copy is confirmed (CopyAction.standIn.orphan), which its expunge deletes.
+   */
+  after?: MessageRecord;
 }
 
 export interface FolderPlan {
@@ -183,6 +220,8 @@ export interface FolderPlan {
    * (A first), then UID. Copy and mirror copy only from A to B.
    */
   appends: CopyAction[];
+  /** --placeholders: stand-ins to make, for copies the size filter holds back (their records deferred meanwhile). Absent when none. */
+  standIns?: StandInAction[];
   /** Flag changes, one per message and side: by side (A first), then UID. Copy and mirror change only B's. */
   flagChanges: FlagChange[];
   /** Messages deleted from a side (mirror: B messages that A does not have): by side, then UID. */

@@ -28,7 +28,7 @@ export function diffRecords(
     const k = key(r);
     kept.add(k);
     const prev = old.get(k);
-    if (!prev || prev.gid !== r.gid || prev.held !== r.held || prev.status !== r.status || prev.byMessageId !== r.byMessageId || prev.size !== r.size || !sameFlags(prev.flags, r.flags)) {
+    if (!prev || prev.gid !== r.gid || prev.held !== r.held || prev.status !== r.status || prev.byMessageId !== r.byMessageId || prev.size !== r.size || prev.standIn !== r.standIn || prev.standInGid !== r.standInGid || !sameFlags(prev.flags, r.flags)) {
       puts.push({ op: 'put', nameA, nameB, record: r });
     }
   }

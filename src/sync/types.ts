@@ -30,6 +30,11 @@ export interface SyncOptions {
   commitIntervalMs?: number;
   /** --max-size, --min-size, --since, --before: what is held back (deferred) in this run. Absent: nothing. */
   messageFilter?: MessageFilter;
+  /**
+   * --placeholders: a message the size bounds of messageFilter hold back gets
+   * a stand-in on the other side (see standIn.ts, planStandIns.ts).
+   */
+  placeholders?: boolean;
   /** --priority: globs (as --include) of folders read and acted on first, in this order (see folderOrder.ts). */
   priority?: string[];
   /** --max-time: the act phase starts no new batch after this many ms from the run's start (see timeBudget.ts). */

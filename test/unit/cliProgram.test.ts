@@ -84,6 +84,11 @@ describe('usage errors exit 2 with one line', () => {
   it('two-way mode deletes no folders (yet): --delete-folders is mirror only', async () => {
     expect(await usage(['sync', '--mode', 'two-way', '--delete-folders', A, B])).toBe('replimap: --delete-folders needs --mode mirror');
   });
+  it('--placeholders without a size bound: stand-ins are made only for messages held back by size', async () => {
+    const needs = 'replimap: --placeholders needs --max-size or --min-size (stand-ins are made for messages held back by size)';
+    expect(await usage(['sync', '--placeholders', A, B])).toBe(needs);
+    expect(await usage(['sync', '--placeholders', '--since', '90d', A, B])).toBe(needs);
+  });
   it('--delete-folders and --force without mirror', async () => {
     expect(await usage(['sync', '--delete-folders', A, B])).toBe('replimap: --delete-folders needs --mode mirror');
     expect(await usage(['sync', '--force', A, B])).toBe('replimap: --force needs --mode mirror or two-way');
@@ -197,6 +202,16 @@ describe('the job handed to the engine', () => {
     expect(h.jobs.map((j) => j.options.messageFilter)).toEqual([
       undefined,
       { maxSize: 10_485_760, minSize: 512_000, since: '2026-09-01', before: '2026-11-01' },
+    ]);
+  });
+
+  it('--placeholders reaches the engine with its size bound; off by default', async () => {
+    const h = cliHarness({ env: withPasswords });
+    expect(await h.run('sync', '-q', '--max-size', '1M', A, B)).toBe(0);
+    expect(await h.run('sync', '-q', '--max-size', '1M', '--placeholders', A, B)).toBe(0);
+    expect(h.jobs.map((j) => [j.options.placeholders ?? false, j.options.messageFilter])).toEqual([
+      [false, { maxSize: 1_048_576 }],
+      [true, { maxSize: 1_048_576 }],
     ]);
   });
 

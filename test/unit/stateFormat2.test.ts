@@ -518,3 +518,49 @@ describe("a side's MAILBOXID (SideStatus.mailboxId, %mailboxid:)", () => {
     await rm(at.path, { force: true });
   });
 });
+
+describe('stand-in marks (%stand-in, --placeholders)', () => {
+  const paired: MessageRecord[] = [
+    { ...rec(2, 12, 'g2', ['\\Seen']), standIn: 'b', standInGid: 's2', size: 123456, byMessageId: true },
+    { ...rec(3, 13, 'g3'), standIn: 'a', standInGid: 's3' },
+    { ...rec(0, 14, 'g4'), standIn: 'b', standInGid: 's4', size: 9 },
+    { ...rec(5, 0, 'g5'), status: 'deferred', size: 77, standIn: 'b', standInGid: 's5' },
+  ];
+
+  it('round-trip through the journal and the file; a section with one counts as unsynced, parsed or not', async () => {
+    const { s, expected } = await journaled(paired);
+    await s.commit();
+    await s.close();
+    const lines = (await readFile(at.path, 'utf8')).split('\n');
+    expect(lines).toEqual(expect.arrayContaining(['2 12 g2 %size:123456 %stand-in:b:s2 %mid \\Seen', '3 13 g3 %stand-in:a:s3', '0 14 g4 %size:9 %stand-in:b:s4', '5 0 g5 %status:deferred %size:77 %stand-in:b:s5']));
+    const u = await SyncState.open(at.path, ID);
+    expect(u.folder('F', 'F')!.hasUnsyncedRecords()).toBe(true); // unparsed: a byte search
+    expect(u.folder('F', 'F')!.hasPendingRecords()).toBe(false);
+    expect(snapshot(u)).toEqual(expected);
+    await u.close();
+    await rm(at.path);
+  });
+
+  it('refuses a mark on a side without a UID (unless being made, deferred), with another status, or without its gid', async () => {
+    const s = await SyncState.open(at.path, ID);
+    s.apply({ op: 'folder', ...F });
+    for (const bad of [
+      { ...rec(2, 0, 'g2'), standIn: 'b' as const, standInGid: 's2' },
+      { ...rec(2, 12, 'g2'), standIn: 'b' as const },
+      { ...rec(2, 0, 'g2'), standIn: 'a' as const, standInGid: 's2', status: 'deferred' as const },
+      { ...rec(2, 0, 'g2'), standIn: 'b' as const, standInGid: 's2', status: 'pending' as const },
+    ]) {
+      expect(() => s.apply({ op: 'put', ...F, record: bad })).toThrow(/stand-in/);
+    }
+    await s.close();
+    await rm(at.path, { force: true });
+  });
+
+  it('in the file, a mark naming a side without a UID, or a bad one, is damage', async () => {
+    await expectLineDiscardsSection('2 0 g2 %stand-in:b:s2', 'a stand-in mark on a side without a UID');
+    await expectLineDiscardsSection('2 12 g2 %stand-in:c:s2', 'bad stand-in mark');
+    await expectLineDiscardsSection('2 12 g2 %stand-in:b', 'bad stand-in mark');
+    await expectLineDiscardsSection('2 0 g2 %status:deferred %stand-in:a:s2', 'a stand-in being made on a side with a UID');
+    await expectLineDiscardsSection('2 0 g2 %status:pending %stand-in:b:s2', 'bad percent-encoding');
+  });
+});
