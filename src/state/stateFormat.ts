@@ -10,7 +10,7 @@
 //   discarded                                  optional (see FolderRecordHeader.discarded)
 //   status a <uidValidity> <uidNext> <highestModseq|-> <messages> [<size>] [%mailboxid:<id>]   optional
 //   status b <uidValidity> <uidNext> <highestModseq|-> <messages> [<size>] [%mailboxid:<id>]   optional
-//   <uidA> <uidB> <gid> [%held:<kind>] [%status:<status>] [%size:<n>] [%mid] <flag> <flag>…   one line per record
+//   <uidA> <uidB> <gid> [%held:<kind>] [%status:<status>] [%size:<n>] [%stand-in:<side>:<gid>] [%mid] <flag> <flag>…   one line per record
 //   …
 //   end <folderCount> <recordCount>
 //
@@ -30,6 +30,9 @@
 // It may also follow the gid (or a `%status:` token) of a record whose id
 // hashes a size (no Message-ID): the size it hashes, so that its message can be
 // compared by headers alone (knownIdentity.ts); a record without it reads as before.
+// `%stand-in:<side>:<gid>` (--placeholders) follows the size (the original's) on
+// a record pairing an original with its stand-in, or `%status:deferred` on one
+// whose stand-in is being made (MessageRecord.standIn).
 // A status line's `<size>` (the folder's STATUS SIZE, SideStatus.size) is
 // optional: a line without it, as every one written before it existed, reads
 // as a status without size. Its `%mailboxid:<id>` (the folder's MAILBOXID,
