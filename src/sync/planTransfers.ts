@@ -60,6 +60,13 @@ export interface SourceRead {
 /** Answers to SizeQuestions, by sizeKey; a message missing could not be read, or holds another message (its append stays). */
 export type KnownSizes = ReadonlyMap<string, SourceRead>;
 
+/** A known UID a size question found holding another message than the state records there (see reusedFound.ts). */
+export interface FoundReused {
+  label: string;
+  side: Side;
+  uid: number;
+}
+
 export function sizeKey(label: string, side: Side, uid: number): string {
   return `${label}\u0000${side}\u0000${uid}`;
 }
@@ -69,6 +76,8 @@ export interface TransferInput {
   features: TransferFeatures;
   /** Absent on the first plan; given, nothing more is asked. */
   sizes?: KnownSizes;
+  /** With `sizes`: the known UIDs the questions found holding another message. */
+  reused?: readonly FoundReused[];
 }
 
 export interface TransferPlan<P extends TransferPair> {
