@@ -18,23 +18,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { conformanceMessage, digest } from '../support/storeConformance.js';
 import { forgetMemorySpecs } from '../support/memorySpecs.js';
-import { everyBody, memoryWorld } from '../support/memoryWorld.js';
+import { everyBody } from '../support/memoryWorld.js';
+import { restoredWithM12 } from '../support/restoredM12.js';
 
 afterEach(forgetMemorySpecs);
 
 describe('a size question that finds a reused UID', () => {
   it('two-way: A moves m11 from X to Y (copy, \\Deleted, expunge later): m12, new on B at m11\'s UID, is not deleted', async () => {
-    const world = memoryWorld({ mode: 'two-way' });
-    world.a.createFolder('X');
-    world.a.createFolder('Y');
-    expect((await world.sync()).failures).toEqual([]);
-    const beforeM11 = world.b.snapshot();
-    world.a.append('X', [{ raw: conformanceMessage(11) }]);
-    expect((await world.sync()).failures).toEqual([]);
-    expect((await world.sync()).failures).toEqual([]);
-    world.b.restore(beforeM11);
-    world.b.append('X', [{ raw: conformanceMessage(12) }]);
-    world.a.append('Y', [{ raw: conformanceMessage(11) }]);
+    const world = await restoredWithM12('two-way');
     world.a.setFlags('X', [world.a.messages('X')[0]!.uid], ['\\Deleted'], []);
     const found = await world.sync();
     expect(found.failures).toEqual([]);
