@@ -401,6 +401,12 @@ async function readAndPlan(
   observer.phase('reading folders');
   // With several connections, each leaves the B folder it read last: another may append to it next (see Store.closeFolder).
   const leave = job.options.connections > 1 ? (stores: StorePair) => stores.b.closeFolder() : undefined;
+  // full: every identity read, as --full does (a restore found by a size question).
+  const readPair = async (stores: StorePair, pairJob: FolderPairJob, full = false): Promise<PairPlan> => {
+    const pair = planPair(await readFolderPair(full ? { ...readCtx, options: { ...job.options, full: true } } : readCtx, pairJob, stores));
+    reportPairPlan(observer, pair);
+    return pair;
+  };
   let notRead = 0;
   const read = await run(jobs, async (stores, pairJob) => {
     if (!readAll && !ctx.budget.mayRead()) {
@@ -410,12 +416,10 @@ async function readAndPlan(
       observer.verbose(`${pairJob.label}: not read, left for the next run (--max-time)`);
       return undefined;
     }
-    const pair = planPair(await readFolderPair(readCtx, pairJob, stores));
-    reportPairPlan(observer, pair);
-    return pair;
+    return readPair(stores, pairJob);
   }, leave);
   // runFolderJobs leaves out the pairs not read (failed alone, or left).
-  const pairs = read.flatMap((p) => (p ? [p] : []));
+  let pairs = read.flatMap((p) => (p ? [p] : []));
   if (signal?.aborted) return undefined;
   const blind = blindSpots(blocked, { failed: jobs.length - pairs.length - notRead, left: notRead }, pairs, job.options.mode);
   let transfer: TransferInput = { mode: job.options.mode, features };
@@ -424,10 +428,21 @@ async function readAndPlan(
     transfer = { ...transfer, unchanged: unchangedSources(state, unchanged, plan.needSources) };
     plan = planAccount(pairs, blind, transfer);
   }
-  if (plan.needSizes !== undefined) {
-    const sizes = await readSizes(plan.needSizes, observer, (questions, work) => run(questions, work, leave));
+  for (let round = 0; plan.needSizes !== undefined; round++) {
+    const { sizes, reused } = await readSizes(plan.needSizes, observer, (questions, work) => run(questions, work, leave));
     if (signal?.aborted) return undefined;
-    plan = planAccount(pairs, blind, { ...transfer, sizes });
+    // A known UID holding another message is a restore its counters hid: its pair is read again in full, which sees
+    // it go back in time (rollback.ts), and planned again; a second finding is left alone (reusedFound.ts).
+    const again = new Set(reused.map((r) => r.label));
+    if (round > 0 || again.size === 0) {
+      plan = planAccount(pairs, blind, { ...transfer, sizes, reused });
+      break;
+    }
+    const reread = await run(jobs.filter((j) => again.has(j.label)), (stores, pairJob) => readPair(stores, pairJob, true), leave);
+    if (signal?.aborted) return undefined;
+    const byLabel = new Map(reread.map((p) => [p.reading.job.label, p]));
+    pairs = pairs.map((p) => byLabel.get(p.reading.job.label) ?? p);
+    plan = planAccount(pairs, blind, transfer);
   }
   // A pair whose copies server-side transfers replaced has less to send than it said when it was read.
   plan.pairs.forEach((p, i) => p.work !== pairs[i]!.work && observer.folderPlanned(p.reading.job.label, p.work));

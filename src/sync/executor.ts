@@ -439,9 +439,9 @@ async function recordStatuses(
 ): Promise<boolean> {
   const { nameA, nameB, plan } = job;
   const unmarkedWithheld = plan.expungesWithheld - (plan.expungesHeld ?? 0);
-  // Deletions kept in doubt (or whose UID's identity the server did not give) are planned again next run:
+  // Deletions kept in doubt (or whose UID's identity the server did not give, or a UID a size question found reused) are planned again next run:
   // the folder must not look unchanged then.
-  const inDoubt = plan.expungesInDoubt !== undefined || plan.needIdentity !== undefined;
+  const inDoubt = plan.expungesInDoubt !== undefined || plan.needIdentity !== undefined || plan.reusedFound !== undefined;
   const complete = settled && unmarkedWithheld === 0 && plan.uncompared === undefined && !inDoubt && !ctx.signal?.aborted;
   if (complete) {
     for (const side of SIDES) {

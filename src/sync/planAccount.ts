@@ -8,13 +8,15 @@
 // does not count it: guardMoves.ts), the copies a
 // side's server can make itself from another folder (planTransfers.ts: moves
 // and copies instead of appends, sizes asked for first where unknown), and,
-// when the run could not see all of A, every deletion kept in doubt. Nothing
+// when the run could not see all of A, every deletion kept in doubt; a UID a
+// size question found holding another message is left alone. Nothing
 // is done before the account's plan is complete.
 
 import { releaseMoves, type PairRecheck } from './guardMoves.js';
 import { planGuarded } from './mirrorGuard.js';
 import type { ExpungeAction, FolderPlan, TransferAction } from './planTypes.js';
 import { planTransfers, type SizeQuestion, type TransferInput } from './planTransfers.js';
+import { leaveReusedAlone } from './reusedFound.js';
 import type { PairReading } from './pairRead.js';
 import { SIDES, type Side } from './side.js';
 import type { PlannedWork, Withholding } from './types.js';
@@ -68,7 +70,9 @@ export interface AccountPlan {
 export function planAccount(planned: readonly PairPlan[], blind?: string, transfer?: TransferInput): AccountPlan {
   const warnings: string[] = [];
   const guarded = releaseMoves(planned);
-  const inDoubt = blind === undefined ? guarded : guarded.map((p) => deletionsInDoubt(p, blind, warnings));
+  const doubted = blind === undefined ? guarded : guarded.map((p) => deletionsInDoubt(p, blind, warnings));
+  // A UID the size questions found holding another message: nothing is done to it (reusedFound.ts).
+  const inDoubt = leaveReusedAlone(doubted, transfer?.reused, warnings);
   const dropped = { a: new Set<string>(), b: new Set<string>() };
   for (const p of inDoubt) for (const side of SIDES) for (const keyword of p.plan.droppedKeywords[side]) dropped[side].add(keyword);
   const { pairs, transfers, needSizes, needSources } = transfer === undefined ? { pairs: inDoubt, transfers: [] } : planTransfers(inDoubt, transfer);

@@ -68,6 +68,13 @@ export interface SourceRead {
 /** Answers to SizeQuestions, by sizeKey; a message missing could not be read, or holds another message (its append stays). */
 export type KnownSizes = ReadonlyMap<string, SourceRead>;
 
+/** A known UID a size question found holding another message than the state records there (see reusedFound.ts). */
+export interface FoundReused {
+  label: string;
+  side: Side;
+  uid: number;
+}
+
 export function sizeKey(label: string, side: Side, uid: number): string {
   return `${label}\u0000${side}\u0000${uid}`;
 }
@@ -89,6 +96,8 @@ export interface TransferInput {
   sizes?: KnownSizes;
   /** Unchanged pairs' records asked for by needSources; given (even empty), nothing more is asked. */
   unchanged?: readonly UnchangedPair[];
+  /** With `sizes`: the known UIDs the questions found holding another message. */
+  reused?: readonly FoundReused[];
 }
 
 export interface TransferPlan<P extends TransferPair> {

@@ -278,6 +278,13 @@ export interface FolderPlan {
    * Absent when none.
    */
   uncompared?: number;
+  /**
+   * Known UIDs a size question found holding another message than recorded
+   * (counters as recorded hid a restore): this plan neither changes their
+   * flags nor deletes them, and the folder is read again next run (see
+   * reusedFound.ts). Absent when none.
+   */
+  reusedFound?: { side: Side; uid: number }[];
 }
 
 /** Messages held back by the message filter, and their bytes. */

@@ -7,6 +7,7 @@ import { conformanceMessage, digest } from '../support/storeConformance.js';
 import { forgetMemorySpecs } from '../support/memorySpecs.js';
 import { bodies, everyBody, memoryWorld, type MemoryWorld } from '../support/memoryWorld.js';
 import type { EngineRun } from '../support/sync.js';
+import { restoredWithM12 } from '../support/restoredM12.js';
 
 afterEach(forgetMemorySpecs);
 
@@ -90,17 +91,7 @@ describe('review 9: server-side transfers', () => {
   // B's UID that the state says holds m11 is the only source on B: its size, asked for, is m11's. Copying it into Y put m12 there.
   for (const mode of ['two-way', 'mirror'] as const) {
     it(`${mode}: a source UID now holding another message of the same size is not copied in its place`, async () => {
-      const world = memoryWorld({ mode });
-      world.a.createFolder('X');
-      world.a.createFolder('Y');
-      expect((await world.sync()).failures).toEqual([]);
-      const beforeM11 = world.b.snapshot();
-      world.a.append('X', [{ raw: conformanceMessage(11) }]);
-      expect((await world.sync()).failures).toEqual([]);
-      expect((await world.sync()).failures).toEqual([]);
-      world.b.restore(beforeM11);
-      world.b.append('X', [{ raw: conformanceMessage(12) }]);
-      world.a.append('Y', [{ raw: conformanceMessage(11) }]);
+      const world = await restoredWithM12(mode);
       world.a.setFlags('X', [world.a.messages('X')[0]!.uid], ['\\Seen'], []);
       const run = await world.sync();
       expect(run.failures).toEqual([]);
