@@ -15,6 +15,13 @@ export function identityHeaders(headers: Buffer | undefined): string {
 }
 
 /**
+ * The longest header fetchHeaders returns (64 KiB): a stand-in copies the
+ * original's header, and a header past this (a spam run of Received lines) is
+ * not worth reading whole; the driver reads one byte more, to tell.
+ */
+export const MAX_HEADER_BYTES = 64 * 1024;
+
+/**
  * The UIDs whose envelopes a read without `verify` fetches: the unknown ones,
  * plus, so the caller can tell a server restored from a backup (which gives
  * the UIDs it lost to new messages), the known ones reported changed and the

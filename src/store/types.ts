@@ -302,6 +302,14 @@ export interface Store {
    */
   fetchEnvelopes(uids: number[]): Promise<MessageEnvelope[]>;
   /**
+   * The raw headers of messages in the open folder, without their bodies
+   * (IMAP: BODY.PEEK[HEADER]): the bytes up to and including the empty line
+   * that ends the header (a message without one: all of it), CRLF form,
+   * folded lines as they are. null for a header longer than MAX_HEADER_BYTES
+   * (readRules.ts), of which no more than one byte past that is read. Left out as in fetchEnvelopes.
+   */
+  fetchHeaders(uids: number[]): Promise<Map<number, Buffer | null>>;
+  /**
    * Full bodies (byte-exact) of messages in the open folder; left out as in fetchEnvelopes.
    * A body far larger than its announced size is refused, never buffered whole.
    * A message whose body FETCH, asked alone, costs the connection is refused

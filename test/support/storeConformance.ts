@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionLostError, StoreError } from '../../src/errors.js';
 import type { MessageFilter } from '../../src/store/messageFilter.js';
+import { MAX_HEADER_BYTES } from '../../src/store/readRules.js';
 import type { FolderRead, OptionalOperation, ReadBase, Store } from '../../src/store/types.js';
 import { globalId } from '../../src/sync/identity.js';
 
@@ -547,6 +548,29 @@ function bodyCases(ctx: ConformanceContext): void {
     expect(read.envelopes.map((e) => fetched.bodies.get(e.uid)?.toString('latin1'))).toEqual(sent.map((body) => body.toString('latin1')));
     expect((await fx.messages(folder)).map((m) => digest(m.body))).toEqual(sent.map(digest));
     expect(await other.folderSize(folder)).toBe(sent.reduce((sum, body) => sum + body.length, 0));
+  });
+
+  it('fetchHeaders gives each header as it is (to its empty line, folded lines and 8-bit bytes kept, no body byte), null past MAX_HEADER_BYTES, a missing UID left out', async () => {
+    const { fx, store, fresh } = ctx;
+    const folder = fresh();
+    const head = (raw: Buffer): string => raw.toString('latin1').slice(0, raw.toString('latin1').indexOf('\r\n\r\n') + 4);
+    const filler = 'X-Filler: 0123456789012345678901234567890123456789012345678901234567890123\r\n';
+    const longHeader = `Subject: long\r\n${filler.repeat(Math.ceil(MAX_HEADER_BYTES / filler.length))}`;
+    const sent = [
+      conformanceMessage(1),
+      bytes('To: "R\xe9mi" <r@example.org>,\r\n\tsecond <s@example.org>\r\nX-Tag: kept\r\n\r\nbody\r\n'),
+      bytes(`${longHeader}\r\nbody\r\n`),
+      bytes('Subject: no body at all\r\nX-Tag: header only\r\n'),
+    ];
+    const uids = await fx.seed(folder, sent.map((raw) => ({ raw })));
+    await store.readFolder(folder, { readOnly: true, base: null, verify: false });
+    const headers = await store.fetchHeaders([...uids, 99]);
+    expect([...headers.keys()].sort((x, y) => x - y)).toEqual(uids);
+    expect(headers.get(uids[0]!)?.toString('latin1')).toBe(head(conformanceMessage(1)));
+    expect(headers.get(uids[1]!)?.toString('latin1')).toBe('To: "R\xe9mi" <r@example.org>,\r\n\tsecond <s@example.org>\r\nX-Tag: kept\r\n\r\n');
+    expect(longHeader.length).toBeGreaterThan(MAX_HEADER_BYTES);
+    expect(headers.get(uids[2]!)).toBeNull();
+    expect(headers.get(uids[3]!)?.toString('latin1')).toBe('Subject: no body at all\r\nX-Tag: header only\r\n');
   });
 
   it('a body appended with other line ends is served and sized in CRLF form, as Dovecot does (bare LF as CRLF, CR CR LF as CR LF)', async () => {

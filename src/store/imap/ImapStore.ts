@@ -38,6 +38,7 @@ import { listFolders } from './listFolders.js';
 import { paceWrites } from './pacedWrites.js';
 import { appendMessages } from './multiAppend.js';
 import { fetchEnvelopes, readFolder } from './readFolder.js';
+import { fetchHeaders } from './fetchHeaders.js';
 import { searchHeldBack, searchUidsIn } from './searchUids.js';
 import { selectFolder } from './selectFolder.js';
 import { ImapSession } from './session.js';
@@ -296,6 +297,11 @@ export class ImapStore implements Store {
   fetchEnvelopes(uids: number[]): Promise<MessageEnvelope[]> {
     const folder = this.selected;
     return uids.length === 0 ? Promise.resolve([]) : fetchEnvelopes(this.live, folder, uids);
+  }
+
+  fetchHeaders(uids: number[]): Promise<Map<number, Buffer | null>> {
+    const folder = this.selected;
+    return uids.length === 0 ? Promise.resolve(new Map()) : fetchHeaders(this.live, folder, uids);
   }
 
   fetchBodies(messages: readonly BodyRequest[]): Promise<FetchedBodies> {

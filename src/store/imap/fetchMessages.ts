@@ -4,7 +4,7 @@
 
 import { getStringList } from 'imapflow/lib/tools.js';
 import { ImapCommandError } from './commandError.js';
-import { IDENTITY_HEADER_NAMES, identityHeaders } from '../readRules.js';
+import { IDENTITY_HEADER_NAMES, identityHeaders, MAX_HEADER_BYTES } from '../readRules.js';
 import type { MessageEnvelope, MessageState } from '../types.js';
 import { parseImapDateTime } from './imapDate.js';
 import type { CommandAttribute, ImapAttribute, ImapResponse } from './imapflowInternals.js';
@@ -23,9 +23,14 @@ export interface FetchRow {
   headers?: Buffer;
   /** BODY[] */
   body?: Buffer;
+  /** BODY[HEADER]<0>: the start of the whole header (see HEADER_ITEM_BYTES) */
+  header?: Buffer;
 }
 
-export type FetchItem = 'FLAGS' | 'RFC822.SIZE' | 'INTERNALDATE' | 'IDENTITY_HEADERS' | 'BODY';
+export type FetchItem = 'FLAGS' | 'RFC822.SIZE' | 'INTERNALDATE' | 'IDENTITY_HEADERS' | 'BODY' | 'HEADER';
+
+/** The bytes of a header the HEADER item asks for: one past MAX_HEADER_BYTES, so a longer header shows as longer. */
+export const HEADER_ITEM_BYTES = MAX_HEADER_BYTES + 1;
 
 /** The FETCH items of an envelope, in one list so every envelope fetch asks the same. */
 export const ENVELOPE_ITEMS: FetchItem[] = ['FLAGS', 'RFC822.SIZE', 'INTERNALDATE', 'IDENTITY_HEADERS'];
@@ -38,6 +43,8 @@ function itemAttribute(item: FetchItem): CommandAttribute {
         value: 'BODY.PEEK',
         section: [{ type: 'ATOM', value: 'HEADER.FIELDS' }, IDENTITY_HEADER_NAMES.map((value) => ({ type: 'ATOM' as const, value }))],
       };
+    case 'HEADER':
+      return { type: 'ATOM', value: 'BODY.PEEK', section: [{ type: 'ATOM', value: 'HEADER' }], partial: [0, HEADER_ITEM_BYTES] };
     case 'BODY':
       // PEEK: reading a message must not set \Seen on it.
       return { type: 'ATOM', value: 'BODY.PEEK', section: [] };
@@ -82,6 +89,7 @@ export function parseFetchRow(untagged: ImapResponse): Omit<FetchRow, 'uid'> & {
         if (value !== null) row.body = bytes(value);
       }
       else if (part.startsWith('HEADER.FIELDS')) row.headers = bytes(value);
+      else if (part === 'HEADER') row.header = bytes(value);
       continue;
     }
     switch (name) {
@@ -141,6 +149,7 @@ const ROW_FIELD: Record<FetchItem, keyof FetchRow> = {
   INTERNALDATE: 'internalDate',
   IDENTITY_HEADERS: 'headers',
   BODY: 'body',
+  HEADER: 'header',
 };
 
 /** The row carries every item asked (a split row counts once merged). */

@@ -26,7 +26,7 @@ export interface ExecOptions {
 
 /** A command argument as imapflow's compiler takes it. */
 export type CommandAttribute =
-  | { type: 'ATOM' | 'STRING' | 'SEQUENCE' | 'LITERAL'; value: string | Buffer; isLiteral8?: boolean; sensitive?: boolean; section?: CommandAttribute[] }
+  | { type: 'ATOM' | 'STRING' | 'SEQUENCE' | 'LITERAL'; value: string | Buffer; isLiteral8?: boolean; sensitive?: boolean; section?: CommandAttribute[]; partial?: number[] }
   | CommandAttribute[];
 
 /** The request object send() receives from imapflow's queue. */

@@ -46,7 +46,7 @@ export interface MemorySeed {
 /** The store operations a hook sees, by Store method name ('appendMessage' is one message of an append). */
 export type MemoryOperation =
   | 'connect' | 'listFolders' | 'createFolder' | 'deleteFolder' | 'subscribeFolder' | 'folderSize'
-  | 'readFolder' | 'openFolder' | 'closeFolder' | 'fetchEnvelopes' | 'fetchBodies' | 'existingUids' | 'searchHeldBack'
+  | 'readFolder' | 'openFolder' | 'closeFolder' | 'fetchEnvelopes' | 'fetchHeaders' | 'fetchBodies' | 'existingUids' | 'searchHeldBack'
   | 'append' | 'appendMessage' | 'addFlags' | 'removeFlags' | 'expungeMessages'
   | 'copyMessages' | 'moveMessages' | 'renameFolder';
 

@@ -8,7 +8,8 @@
 // Bodies are kept as Dovecot serves them (MemoryServer.append): CRLF form.
 
 import { ConnectError, ConnectionLostError, StoreError } from '../../errors.js';
-import { lostConnectionRefusal, MAX_LOST_CONNECTIONS_PER_FETCH, maxBodyBytes } from '../readRules.js';
+import { lostConnectionRefusal, MAX_HEADER_BYTES, MAX_LOST_CONNECTIONS_PER_FETCH, maxBodyBytes } from '../readRules.js';
+import { headerOf } from './headerFields.js';
 import { heldBackBy, type MessageFilter } from '../messageFilter.js';
 import type {
   AppendMessage,
@@ -230,6 +231,14 @@ export class MemoryStore implements Store {
 
   fetchEnvelopes(uids: number[]): Promise<MessageEnvelope[]> {
     return this.operation('fetchEnvelopes', { uids }, () => this.returned(uids).map(envelopeOf));
+  }
+
+  fetchHeaders(uids: number[]): Promise<Map<number, Buffer | null>> {
+    return this.operation('fetchHeaders', { uids }, () => {
+      const headers = new Map(this.returned(uids).map((m) => [m.uid, headerOf(m.body)] as const));
+      for (const header of headers.values()) this.counters.bytesIn += header?.length ?? MAX_HEADER_BYTES + 1;
+      return headers;
+    });
   }
 
   /**
