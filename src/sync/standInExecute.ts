@@ -1,5 +1,6 @@
 // Makes the stand-ins a plan asks for (--placeholders, StandInAction): the
-// originals' envelopes read from their side (never their bodies), each
+// originals' envelopes and headers read from their side (one FETCH each per
+// batch, never their bodies), each
 // stand-in built (standIn.ts) and appended to the other side, its intent
 // flushed first. A confirmed one replaces the original's deferred record by a
 // record pairing the two (MessageRecord.standIn); a failed one leaves it
@@ -43,14 +44,16 @@ export async function makeStandIns(run: StandInRun): Promise<void> {
 async function makeFrom(run: StandInRun, from: Side, actions: readonly StandInAction[]): Promise<void> {
   const { ctx, job } = run;
   const to = actions[0]!.to;
-  const envelopes = new Map<number, MessageEnvelope>((await ctx.stores[from].fetchEnvelopes(actions.map((a) => a.uid))).map((e) => [e.uid, e]));
+  const uids = actions.map((a) => a.uid);
+  const envelopes = new Map<number, MessageEnvelope>((await ctx.stores[from].fetchEnvelopes(uids)).map((e) => [e.uid, e]));
+  const headers = await ctx.stores[from].fetchHeaders(uids);
   const ready = actions.flatMap((action) => {
     const envelope = envelopes.get(action.uid);
     if (envelope === undefined) {
       run.fail({ uid: action.uid, side: sideLabel(from), reason: 'no stand-in: the server returned no envelope' });
       return [];
     }
-    return [{ action, envelope, standIn: buildStandIn(envelope, action.gid) }];
+    return [{ action, envelope, standIn: buildStandIn({ ...envelope, header: headers.get(action.uid) }, action.gid) }];
   });
   if (ready.length === 0) return;
   for (const { action } of ready) ctx.observer.verbose(`${job.label}: making a stand-in on ${sideLabel(to)} for ${sideLabel(from)} UID ${action.uid}: ${action.why}`);

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { readFolder, seedFolder, setFlags, type StoredMessage } from '../support/imap.js';
 import { passwordEnv, runCli, tempDir } from '../support/sync.js';
+import { expectOriginalHeadersOn, withOriginalHeaders } from '../support/standInHeaders.js';
 import { taggedMessage } from '../support/taggedMessages.js';
 
 const LIMIT = 50_000;
@@ -43,7 +44,7 @@ describe('--placeholders through the CLI (issue 9 §2, §6)', () => {
   it.each(['copy', 'mirror', 'two-way'] as const)('%s: stand-in with the original headers; flagged via IMAP, the next run puts the exact original in its place, flags kept', async (mode) => {
     const [a, b] = await Promise.all([startDovecot(), startDovecot()]);
     servers.push(a, b);
-    await seedFolder(a, 'INBOX', [{ raw: padded(1, 'small', 2_000) }, { raw: padded(2, 'big', 200_000), flags: ['\\Seen'] }, { raw: padded(3, 'small', 2_000) }]);
+    await seedFolder(a, 'INBOX', [{ raw: padded(1, 'small', 2_000) }, { raw: withOriginalHeaders(padded(2, 'big', 200_000)), flags: ['\\Seen'] }, { raw: padded(3, 'small', 2_000) }]);
     const statePath = join(tempDir(), 'placeholders.state');
     const env = passwordEnv(a, b);
     const sync = async (...extra: string[]): Promise<SyncJson> => {
@@ -62,6 +63,7 @@ describe('--placeholders through the CLI (issue 9 §2, §6)', () => {
     expect(standIns).toHaveLength(1);
     const standIn = standIns[0]!;
     for (const name of ['From', 'Subject', 'Date']) expect(headerOf(standIn, name)).toBe(headerOf(original, name));
+    expectOriginalHeadersOn(standIn.body, original.body);
     expect(headerOf(standIn, 'Message-ID')).toMatch(/^<placeholder\..+@replimap>$/u);
     expect(headerOf(standIn, 'X-Replimap-Placeholder')).toBe(String(original.size));
     expect(standIn.size).toBeLessThan(2_000);

@@ -11,11 +11,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { deferredReport } from '../../src/cli/statusCommand.js';
 import { SyncState } from '../../src/state/SyncState.js';
 import { MemoryServer, type MemoryMessage } from '../../src/store/memory/MemoryServer.js';
+import { MAX_HEADER_BYTES } from '../../src/store/readRules.js';
 import type { SyncMode, SyncOptions } from '../../src/sync/types.js';
 import { STAND_IN_HEADER, standInMessageId } from '../../src/sync/standIn.js';
 import { globalId } from '../../src/sync/identity.js';
 import { killedRun, WRITE_OPERATIONS } from '../support/memoryKill.js';
 import { forgetMemorySpecs, memorySpec } from '../support/memorySpecs.js';
+import { expectOriginalHeadersOn, withOriginalHeaders } from '../support/standInHeaders.js';
 import { conformanceMessage, digest } from '../support/storeConformance.js';
 import { syncSpecs, tempDir, type EngineRun } from '../support/sync.js';
 
@@ -32,11 +34,12 @@ interface World {
   sync: (options?: Partial<SyncOptions>) => Promise<EngineRun>;
 }
 
-/** A: INBOX with messages 1 and 3 small, 2 big; B empty. Runs use --max-size 10k --placeholders in `mode` unless told otherwise. */
+/** A: INBOX with messages 1 and 3 small, 2 big (with To, Cc, an X- field and MIME fields); B empty. Runs use --max-size 10k --placeholders in `mode` unless told otherwise. */
 function newWorld(mode: SyncMode): World {
   const a = new MemoryServer();
   const b = new MemoryServer({ firstUidValidity: 7000n });
-  a.append('INBOX', [1, BIG, 3].map((n) => ({ raw: conformanceMessage(n, n === BIG ? 1000 : 3), internalDate: new Date(Date.UTC(2026, 0, n)) })));
+  const raw = (n: number): Buffer => (n === BIG ? withOriginalHeaders(conformanceMessage(n, 1000)) : conformanceMessage(n, 3));
+  a.append('INBOX', [1, BIG, 3].map((n) => ({ raw: raw(n), internalDate: new Date(Date.UTC(2026, 0, n)) })));
   const specs = { a: memorySpec(a, 'a'), b: memorySpec(b, 'b') };
   const statePath = join(tempDir('replimap-placeholders-'), 'state');
   const defaults: Partial<SyncOptions> = { mode, connections: 1, messageFilter: { maxSize: LIMIT }, placeholders: true };
@@ -79,6 +82,7 @@ describe('--placeholders: stand-ins for messages held back by size', () => {
     expect(more).toEqual([]);
     expect(header(standIn!, STAND_IN_HEADER)).toBe(String(original.body.length));
     for (const name of ['From', 'Subject', 'Date']) expect(header(standIn!, name)).toBe(header(original, name));
+    expectOriginalHeadersOn(standIn!.body, original.body);
     const gid = globalId(original.body.toString('utf8').split('\r\n\r\n')[0]! + '\r\n', original.body.length);
     expect(header(standIn!, 'Message-ID')).toBe(standInMessageId(gid));
     expect(standIn!.body.length).toBeLessThan(1000);
@@ -92,6 +96,19 @@ describe('--placeholders: stand-ins for messages held back by size', () => {
     await expectSettled(world);
     expect(world.a.messages('INBOX')).toHaveLength(3); // A untouched, no stand-in there
     expect(standIns(world.b)).toHaveLength(1);
+  });
+
+  it('an original whose header is past MAX_HEADER_BYTES gets a stand-in with its Date, From and Subject alone, still small', async () => {
+    const world = newWorld('copy');
+    const filler = `X-Filler: ${'x'.repeat(70)}\r\n`.repeat(Math.ceil(MAX_HEADER_BYTES / 80) + 1);
+    world.a.append('INBOX', [{ raw: Buffer.concat([Buffer.from(filler), conformanceMessage(50, 1000)]) }]);
+    const original = world.a.messages('INBOX').find((m) => m.body.includes('conf50'))!;
+    expect((await world.sync()).failures).toEqual([]);
+    const standIn = standIns(world.b).find((m) => header(m, STAND_IN_HEADER) === String(original.body.length))!;
+    for (const name of ['From', 'Subject', 'Date']) expect(header(standIn, name)).toBe(header(original, name));
+    expect(header(standIn, 'X-Filler')).toBeUndefined();
+    expect(header(standIn, 'X-Other')).toBeUndefined(); // kept only when the whole header is read
+    expect(standIn.body.length).toBeLessThan(1000);
   });
 
   it('two-way: a big message on B gets its stand-in on A, and flagging that one brings the real message to A', async () => {
