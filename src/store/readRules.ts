@@ -1,7 +1,8 @@
 // What every driver reads the same way: the identity headers of an envelope
 // (one message gets one global id whichever store it is read from), which
 // envelopes a read fetches (every driver checks the same known UIDs, see
-// FolderRead), how far a body may exceed the size it was asked with, and
+// FolderRead), how far a body may exceed the size it was asked with, how
+// much of a header fetchHeaders reads, and
 // how a body FETCH that costs the connection is refused.
 
 /** The header fields the global id is made of, as BODY.PEEK[HEADER.FIELDS (...)] names them. */
