@@ -9,6 +9,7 @@ import { MemoryServer, type MemoryOperation, type MemoryServerOptions } from '..
 import type { SyncOptions } from '../../src/sync/types.js';
 import { memorySpec } from './memorySpecs.js';
 import { conformanceMessage, digest } from './storeConformance.js';
+import type { MemoryStoreSpec } from '../../src/store/spec.js';
 import { syncSpecs, tempDir, type EngineRun } from './sync.js';
 
 export interface MemoryWorld {
@@ -28,6 +29,19 @@ export function memoryWorld(defaults: Partial<SyncOptions> = {}, bOptions: Memor
   const specs = { a: memorySpec(a, 'a'), b: memorySpec(b, 'b') };
   const statePath = join(tempDir('replimap-world-'), 'state');
   return { a, b, statePath, sync: (options = {}) => syncSpecs(specs.a, specs.b, statePath, { connections: 1, ...defaults, ...options }) };
+}
+
+/** Two memory servers as the engine is given them, and a fresh state path: for tests that seed A themselves. */
+export interface ServerPair {
+  a: MemoryServer;
+  b: MemoryServer;
+  specs: { a: MemoryStoreSpec; b: MemoryStoreSpec };
+  statePath: string;
+}
+
+/** A server pair (B's UIDVALIDITY apart from A's, so that a mix-up shows). */
+export function serverPair(a = new MemoryServer(), b = new MemoryServer({ firstUidValidity: 7000n })): ServerPair {
+  return { a, b, specs: { a: memorySpec(a, 'a'), b: memorySpec(b, 'b') }, statePath: join(tempDir('replimap-pair-'), 'state') };
 }
 
 /** The world plus Projects (2 messages) and Projects/2025 (3) on A, synced twice (the second run copies nothing). */

@@ -4,30 +4,22 @@
 // few batches). Every run ends clean and saves its state: the next runs finish
 // the work, every body exactly once.
 
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryServer, type MemoryOperation } from '../../src/store/memory/MemoryServer.js';
-import type { MemoryStoreSpec } from '../../src/store/spec.js';
 import { runSync } from '../../src/sync/engine.js';
 import type { SyncObserver, SyncOptions, SyncSummary } from '../../src/sync/types.js';
 import { conformanceMessage, digest } from '../support/storeConformance.js';
-import { forgetMemorySpecs, memorySpec } from '../support/memorySpecs.js';
-import { defaultOptions, syncSpecs, tempDir, type EngineRun } from '../support/sync.js';
+import { forgetMemorySpecs } from '../support/memorySpecs.js';
+import { serverPair, type ServerPair } from '../support/memoryWorld.js';
+import { defaultOptions, syncSpecs, type EngineRun } from '../support/sync.js';
 
 afterEach(forgetMemorySpecs);
 
-interface World {
-  a: MemoryServer;
-  b: MemoryServer;
-  specs: { a: MemoryStoreSpec; b: MemoryStoreSpec };
-  statePath: string;
-}
+type World = ServerPair;
 
 const day = (n: number): Date => new Date(Date.UTC(2023, 0, 1) + n * 86_400_000);
 
-function world(a: MemoryServer, b = new MemoryServer({ firstUidValidity: 7000n })): World {
-  return { a, b, specs: { a: memorySpec(a, 'a'), b: memorySpec(b, 'b') }, statePath: join(tempDir('replimap-maxtime-'), 'state') };
-}
+const world = serverPair;
 
 /** `count` messages numbered from `first`, dated by `dayOf` (UID order is not date order). */
 function seed(server: MemoryServer, folder: string, first: number, count: number, dayOf: (i: number) => number): void {

@@ -4,25 +4,19 @@
 // and copied by a later run whose filter lets it through, also when the folder
 // is otherwise unchanged.
 
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deferredReport } from '../../src/cli/statusCommand.js';
 import { SyncState } from '../../src/state/SyncState.js';
 import { MemoryServer, type MemoryOperation } from '../../src/store/memory/MemoryServer.js';
-import type { MemoryStoreSpec } from '../../src/store/spec.js';
 import type { SyncOptions } from '../../src/sync/types.js';
 import { conformanceMessage, digest } from '../support/storeConformance.js';
-import { forgetMemorySpecs, memorySpec } from '../support/memorySpecs.js';
-import { syncSpecs, tempDir, type EngineRun } from '../support/sync.js';
+import { forgetMemorySpecs } from '../support/memorySpecs.js';
+import { serverPair, type ServerPair } from '../support/memoryWorld.js';
+import { syncSpecs, type EngineRun } from '../support/sync.js';
 
 afterEach(forgetMemorySpecs);
 
-interface World {
-  a: MemoryServer;
-  b: MemoryServer;
-  specs: { a: MemoryStoreSpec; b: MemoryStoreSpec };
-  statePath: string;
-}
+type World = ServerPair;
 
 const day = (n: number): Date => new Date(Date.UTC(2026, 0, n, 10, 0, 0));
 /** Message n with about `lines` × 30 bytes of body. */
@@ -30,12 +24,11 @@ const message = (n: number, lines: number, date = day(n)): { raw: Buffer; intern
 
 /** A: INBOX with three small (≈400 B) and two big (≈30 kB) messages, Archive with one of each; B empty. */
 function newWorld(): World {
-  const a = new MemoryServer();
-  const b = new MemoryServer({ firstUidValidity: 7000n });
-  a.append('INBOX', [message(1, 3), message(2, 1000), message(3, 3), message(4, 1000), message(5, 3)]);
-  a.createFolder('Archive');
-  a.append('Archive', [message(6, 3), message(7, 1000)]);
-  return { a, b, specs: { a: memorySpec(a, 'a'), b: memorySpec(b, 'b') }, statePath: join(tempDir('replimap-filter-'), 'state') };
+  const world = serverPair();
+  world.a.append('INBOX', [message(1, 3), message(2, 1000), message(3, 3), message(4, 1000), message(5, 3)]);
+  world.a.createFolder('Archive');
+  world.a.append('Archive', [message(6, 3), message(7, 1000)]);
+  return world;
 }
 
 function contents(server: MemoryServer, folder: string): string[] {
