@@ -26,7 +26,7 @@ import {
 import { copyQueue, type CopyTurn } from './copyQueue.js';
 import { readSizes } from './sizeQuestions.js';
 import { markTransfersUnsettled, transferGroup, transferGroups, type TransferGroup } from './transferExecute.js';
-import type { TransferFeatures, TransferInput } from './planTransfers.js';
+import type { FoundReused, TransferFeatures, TransferInput } from './planTransfers.js';
 import { unchangedSources } from './unchangedSources.js';
 import { readFolderPair } from './pairRead.js';
 import { planAccount, planPair, type AccountPlan, type PairPlan } from './planAccount.js';
@@ -428,26 +428,49 @@ async function readAndPlan(
     transfer = { ...transfer, unchanged: unchangedSources(state, unchanged, plan.needSources) };
     plan = planAccount(pairs, blind, transfer);
   }
+  const found: FoundReused[] = [];
+  const warned = new Set<string>();
+  const readLabels = new Set(pairs.map((p) => p.reading.job.label));
   for (let round = 0; plan.needSizes !== undefined; round++) {
     const { sizes, reused } = await readSizes(plan.needSizes, observer, (questions, work) => run(questions, work, leave));
     if (signal?.aborted) return undefined;
     // A known UID holding another message is a restore its counters hid: its pair is read again in full, which sees
     // it go back in time (rollback.ts), and planned again; a second finding is left alone (reusedFound.ts).
-    const again = new Set(reused.map((r) => r.label));
+    const again = new Set(reused.filter((r) => readLabels.has(r.label)).map((r) => r.label));
+    warnUnreadReused(observer, reused.filter((r) => !readLabels.has(r.label)), warned);
     if (round > 0 || again.size === 0) {
-      plan = planAccount(pairs, blind, { ...transfer, sizes, reused });
+      plan = planAccount(pairs, blind, { ...transfer, sizes, reused: [...found, ...reused] });
       break;
     }
     const reread = await run(jobs.filter((j) => again.has(j.label)), (stores, pairJob) => readPair(stores, pairJob, true), leave);
     if (signal?.aborted) return undefined;
     const byLabel = new Map(reread.map((p) => [p.reading.job.label, p]));
     pairs = pairs.map((p) => byLabel.get(p.reading.job.label) ?? p);
+    // A pair whose full read failed keeps its first plan: its findings stay, so nothing touches those UIDs.
+    found.push(...reused.filter((r) => again.has(r.label) && !byLabel.has(r.label)));
     plan = planAccount(pairs, blind, transfer);
   }
   // A pair whose copies server-side transfers replaced has less to send than it said when it was read.
   plan.pairs.forEach((p, i) => p.work !== pairs[i]!.work && observer.folderPlanned(p.reading.job.label, p.work));
   reportAccountPlan(observer, plan);
   return plan;
+}
+
+/**
+ * Reused UIDs a size question found in pairs the run skipped as unchanged
+ * (copy sources from the state): no read of this run can show that restore,
+ * so the user is told, once per UID; the copy is appended instead.
+ */
+function warnUnreadReused(observer: SyncObserver, reused: readonly FoundReused[], warned: Set<string>): void {
+  for (const r of reused) {
+    const key = `${r.label}\0${r.side}\0${r.uid}`;
+    if (warned.has(key)) continue;
+    warned.add(key);
+    observer.warning(
+      `${r.label}: ${sideLabel(r.side)} UID ${r.uid} holds another message than recorded although the folder looks unchanged ` +
+        '(restored from a backup?); it is not copied from, and a run with --full reads the folder again',
+    );
+  }
 }
 
 /**

@@ -45,9 +45,9 @@ async function sizesIn(store: Store, { question }: SizeJob, observer: SyncObserv
     const envelopes = await store.fetchEnvelopes(question.uids);
     const expected = new Map(question.uids.map((uid, i) => [uid, question.gids[i]]));
     const holds = (e: (typeof envelopes)[number]): boolean => identityOf(e).gid === expected.get(e.uid);
-    // Reused only when certain: an id that hashes a size may be the same message stored with other bytes (knownIdentity.ts),
-    // which is then only no source (appended), never a restore seen.
-    const reused = (e: (typeof envelopes)[number]): boolean => expected.has(e.uid) && !holds(e) && identityOf(e).sizedGid !== true;
+    // Sources are asked about only for copies whose id hashes a Message-ID (planTransfers): any other id read at the UID,
+    // one hashing a size included, is another message.
+    const reused = (e: (typeof envelopes)[number]): boolean => expected.has(e.uid) && !holds(e);
     return {
       sizes: envelopes.filter(holds).map((e) => [sizeKey(question.label, question.side, e.uid), { size: e.size, flags: normalizeFlags(e.flags) }]),
       reused: envelopes.filter(reused).map((e) => ({ label: question.label, side: question.side, uid: e.uid })),

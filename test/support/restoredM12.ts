@@ -8,7 +8,7 @@ import type { SyncMode } from '../../src/sync/types.js';
 import { memoryWorld, type MemoryWorld } from './memoryWorld.js';
 import { conformanceMessage } from './storeConformance.js';
 
-export async function restoredWithM12(mode: SyncMode): Promise<MemoryWorld> {
+export async function restoredWithM12(mode: SyncMode, m12 = conformanceMessage(12)): Promise<MemoryWorld> {
   const world = memoryWorld({ mode });
   world.a.createFolder('X');
   world.a.createFolder('Y');
@@ -18,7 +18,7 @@ export async function restoredWithM12(mode: SyncMode): Promise<MemoryWorld> {
   expect((await world.sync()).failures).toEqual([]);
   expect((await world.sync()).failures).toEqual([]);
   world.b.restore(beforeM11);
-  world.b.append('X', [{ raw: conformanceMessage(12) }]);
+  world.b.append('X', [{ raw: m12 }]);
   world.a.append('Y', [{ raw: conformanceMessage(11) }]);
   return world;
 }
