@@ -231,7 +231,7 @@ type PhaseRunner = <J extends { label: string }, R>(
   jobs: J[],
   work: (stores: StorePair, j: J) => Promise<R>,
   done?: (stores: StorePair) => Promise<void>,
-  queue?: { key: (j: J) => string; failed: (j: J) => void },
+  queue?: { key: (j: J) => string; failed: (j: J) => void; skips?: (j: J) => boolean },
 ) => Promise<R[]>;
 
 /**
@@ -263,6 +263,7 @@ async function syncPairs(
       },
       ...(done && { done }),
       ...(queue && { key: queue.key }),
+      ...(queue?.skips && { skips: queue.skips }),
     });
 
   const features: TransferFeatures = { a: main.a.features, b: main.b.features };
@@ -322,7 +323,6 @@ async function copyPhase(
   const turns = copyQueue(queued).map((turn) => ({ ...turn, label: recorded[turn.pair]!.label }));
   const failed = new Set<number>();
   const work = async (stores: StorePair, turn: CopyTurn): Promise<CopiedPair | undefined> => {
-    if (failed.has(turn.pair)) return undefined;
     await copyTurn(actCtx, recorded[turn.pair]!, stores, turn.batches);
     if (!turn.last) return undefined;
     const acting = await finishCopyPass(actCtx, recorded[turn.pair]!, stores);
@@ -330,7 +330,7 @@ async function copyPhase(
     return waits ? { acting } : { acting, result: await finish(stores, acting, new Set()) };
   };
   // Only a pair's last turn gives a result.
-  const copied = await run(turns, work, undefined, { key: (t) => String(t.pair), failed: (t) => failed.add(t.pair) });
+  const copied = await run(turns, work, undefined, { key: (t) => String(t.pair), failed: (t) => failed.add(t.pair), skips: (t) => failed.has(t.pair) });
   return copied.flatMap((c) => (c ? [c] : []));
 }
 

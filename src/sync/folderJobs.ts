@@ -42,6 +42,8 @@ export interface FolderJobsInput<J extends FolderJob, R> {
    * no other worker holds, and waits while every job left has a held key.
    */
   key?: (job: J) => string;
+  /** A job with nothing left to do (e.g. a turn of a pair that failed): taken and dropped, no work, so no sign the connections are sound. */
+  skips?: (job: J) => boolean;
   signal?: AbortSignal;
 }
 
@@ -64,8 +66,9 @@ export async function runFolderJobs<J extends FolderJob, R>(input: FolderJobsInp
       if (queue.length > 0 && !signal?.aborted && (!stores.a.usable || !stores.b.usable)) await reopenPair(stores, input.open);
       for (let next = await queue.take(signal); next; next = await queue.take(signal)) {
         const { job, index } = next;
-        worked = true;
         try {
+          if (input.skips?.(job) === true) continue;
+          worked = true;
           await periodic.safePoint();
           results[index] = await input.work(stores, job);
           lostInARow = 0;

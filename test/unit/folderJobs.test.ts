@@ -21,7 +21,7 @@ function fakeStore(label: 'A' | 'B', id: number, refuse = false): Store {
 const job = (name: string): FolderPairJob => ({ nameA: name, nameB: name, label: name, missingOn: [], rescanB: false });
 const result = (folder: string): PairResult => ({ folder }) as unknown as PairResult;
 
-function setup(outcome: (name: string, pair: StorePair) => 'ok' | 'lost', options: { refuseReconnect?: boolean; signal?: AbortSignal } = {}) {
+function setup(outcome: (name: string, pair: StorePair) => 'ok' | 'lost', options: { refuseReconnect?: boolean; signal?: AbortSignal; skips?: (name: string) => boolean } = {}) {
   let opened = 0;
   const main: StorePair = { a: fakeStore('A', opened++), b: fakeStore('B', opened++) };
   const lost: string[] = [];
@@ -39,6 +39,7 @@ function setup(outcome: (name: string, pair: StorePair) => 'ok' | 'lost', option
     },
     lost: (j, err) => lost.push(`${j.label}: ${err.store}`),
     ...(options.signal && { signal: options.signal }),
+    ...(options.skips && { skips: (j: FolderPairJob) => options.skips!(j.label) }),
   });
   return { run, lost, seenBy, main };
 }
@@ -57,6 +58,12 @@ describe('runFolderJobs', () => {
     const { run, lost } = setup(() => 'lost');
     await expect(run).rejects.toBeInstanceOf(ConnectionLostError);
     expect(lost).toHaveLength(MAX_LOSSES_IN_A_ROW - 1);
+  });
+
+  it('a job skipped between losses (a turn of a pair that failed) does not start the count again', async () => {
+    const { run, lost } = setup((name) => (name === 'F2' ? 'ok' : 'lost'), { skips: (name) => name === 'F2' });
+    await expect(run).rejects.toBeInstanceOf(ConnectionLostError);
+    expect(lost).toEqual(['INBOX: A', 'F1: A']);
   });
 
   it('a folder that finishes between losses starts the count again', async () => {

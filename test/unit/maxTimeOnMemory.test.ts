@@ -199,8 +199,6 @@ describe('one copy queue across folders (issue 9 §1)', () => {
     expect(cut.summary.copied).toBe(400);
     expect(cut.summary.left).toMatchObject({ messages: 200, folders: 1 });
     expect(onB(w)).toEqual(newestOnA(w, 400));
-    // B received them newest first: Alpha's 200 newest, then Beta's (B's UIDs are arrival order).
-    expect(w.b.messages('Beta').every((m) => m.uid <= 200)).toBe(true);
     w.a.afterOperation = undefined;
     const done = await sync(w);
     expect([done.summary.copied, done.summary.left, done.failures]).toEqual([200, undefined, []]);
