@@ -133,8 +133,11 @@ async function syncAccount(ctx: RunContext): Promise<void> {
   for (const p of setup.ready) observer.verbose(`${p.job.label}: ${p.why}`);
   observer.started({ folders: setup.ready.length, messages: setup.ready.reduce((sum, p) => sum + p.estimate, 0), bytes: 0 });
 
-  // A run that must read every pair once (rescanB) reads them all whatever the budget: else runs cut short would read the same first pairs forever.
-  await syncPairs(ctx, main, setup.ready.map((p) => p.job), setup.blocked, { unchanged: plan.unchanged, readAll: plan.rescanB });
+  // Only copy mode leaves reads for the next run. Mirror and two-way delete only once the whole account is seen: a run that
+  // left a pair unread could delete nothing, and the pairs read first (their deletions held, so not settled) would be read
+  // first again, leaving the same pair unread forever. A rescan (rescanB) must read every pair once, in any mode.
+  const readAll = plan.rescanB || options.mode !== 'copy';
+  await syncPairs(ctx, main, setup.ready.map((p) => p.job), setup.blocked, { unchanged: plan.unchanged, readAll });
 
   // Folder deletions (mirror --delete-folders, two-way), last; out of time, they are the next run's (planned again).
   if (!signal?.aborted) {
