@@ -96,7 +96,8 @@ export async function prepareCopyPass(ctx: PairExecuteContext, { pair, acting }:
 /** One turn of the copy queue: some of a pair's batches, its source folders opened again (a no-op when they are open). */
 export async function copyTurn(ctx: PairExecuteContext, { pair, acting }: PairActing, stores: { a: Store; b: Store }, batches: readonly CopyBatch[]): Promise<void> {
   if (acting === undefined || batches.length === 0) return;
-  await openWhereActing(ctx, pair, stores, (side) => batches.some((b) => b.from === side));
+  // Out of time, the batches are only left for the next run (no I/O): no folder is opened for them.
+  if (ctx.budget?.wouldStart() !== false) await openWhereActing(ctx, pair, stores, (side) => batches.some((b) => b.from === side));
   await copyBatches(acting, stores, batches);
 }
 

@@ -3,9 +3,9 @@
 // spent. The run's first batch always starts, so a run with a tiny budget still
 // moves forward. What is not started stays the next run's work: its records
 // are pending or absent, and its folders' statuses are not recorded.
-// The read phase reads no further folder pair once the budget is spent (its
-// first pair always, so the first batch has something to copy): a pair not
-// read is left as it is, for the next run.
+// In copy mode the read phase reads no further folder pair once the budget is
+// spent (its first pair always, so the first batch has something to copy): a
+// pair not read is left as it is, for the next run (engine.ts: readAll).
 
 import type { SyncLeft } from './types.js';
 
@@ -27,6 +27,11 @@ export class TimeBudget {
     const first = !this.startedOne;
     this.startedOne = true;
     return first || !this.spent();
+  }
+
+  /** Would mayStart() say yes now? (Asks without taking the run's first batch.) */
+  wouldStart(): boolean {
+    return !this.startedOne || !this.spent();
   }
 
   /** May the read of a folder pair start? Yes while the budget lasts, and always for the run's first one. */

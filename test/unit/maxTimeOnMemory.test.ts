@@ -205,6 +205,25 @@ describe('one copy queue across folders (issue 9 §1)', () => {
     for (const folder of ['Alpha', 'Beta']) expect(contents(w.b, folder)).toEqual(contents(w.a, folder));
   });
 
+  it('once the budget is spent, the queue’s later turns open no folder: their batches are only left for the next run', async () => {
+    const w = interleavedWorld();
+    const clock = clockMovedBy(new Set(['fetchBodies']), [w.a]);
+    const moveClock = w.a.afterOperation;
+    const seen: MemoryOperation[] = [];
+    w.a.afterOperation = (op, args) => {
+      seen.push(op);
+      moveClock?.(op, args);
+    };
+    const cut = await sync(w, { maxTimeMs: 90_000 }, clock);
+    w.a.afterOperation = undefined;
+    expect([cut.failures, cut.summary.copied]).toEqual([[], 400]);
+    // Two batches fetched (the budget spent by then); the later turns (Alpha’s oldest) are left without opening a folder.
+    const afterLastBatch = seen.slice(seen.lastIndexOf('fetchBodies') + 1);
+    expect(afterLastBatch.filter((op) => op === 'openFolder')).toEqual([]);
+    const done = await sync(w);
+    expect([done.summary.copied, done.summary.left, done.failures]).toEqual([200, undefined, []]);
+  });
+
   it('with three connections, the queue’s pairs are copied at once, each pair’s batches one at a time: every body once', async () => {
     const w = interleavedWorld();
     seed(w.a, 'INBOX', 3000, 450, (i) => (i * 37) % 450);
