@@ -16,13 +16,14 @@
 
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BATCH_MAX_MESSAGES } from '../../src/sync/batches.js';
 import { runSync } from '../../src/sync/engine.js';
-import type { SyncMode, SyncObserver, SyncSummary } from '../../src/sync/types.js';
-import { startDovecot, type DovecotServer } from '../support/dovecot.js';
+import type { SyncMode, SyncSummary } from '../../src/sync/types.js';
+import type { DovecotServer } from '../support/dovecot.js';
+import { dovecotPairs } from '../support/dovecotPairs.js';
 import { readFolder, seedFolder, type StoredMessage } from '../support/imap.js';
-import { defaultOptions, specOf, tempDir } from '../support/sync.js';
+import { batchClock, defaultOptions, specOf, tempDir } from '../support/sync.js';
 import { taggedMessages } from '../support/taggedMessages.js';
 
 const FOLDERS = ['F0', 'F1', 'F2', 'F3', 'F4', 'F5'];
@@ -61,31 +62,15 @@ function newestDigests(messages: readonly StoredMessage[], n: number): string[] 
   return [...messages].sort((x, y) => y.internalDate.getTime() - x.internalDate.getTime()).slice(0, n).map((m) => digest(m.body)).sort();
 }
 
-/** A sync on the engine whose clock moves 60 s per stored batch; `budget`: --max-time in ms. */
-async function sync(a: DovecotServer, b: DovecotServer, statePath: string, mode: SyncMode, budget?: number): Promise<SyncSummary> {
-  let clock = 0;
-  const none = (): void => undefined;
-  const observer: SyncObserver = {
-    phase: none, started: none, folderPlanned: none, folderFinished: none, wouldDo: none, warning: none, verbose: none,
-    failure: (f) => expect.fail(`${f.folder} UID ${f.uid}: ${f.reason}`),
-    progress: () => {
-      clock += 60_000;
-    },
-  };
+/** A sync on the engine whose clock moves 60 s per stored batch (batchClock); `budget`: --max-time in ms. */
+function sync(a: DovecotServer, b: DovecotServer, statePath: string, mode: SyncMode, budget?: number): Promise<SyncSummary> {
+  const { observer, now } = batchClock();
   const options = { ...defaultOptions, mode, connections: CONNECTIONS, ...(budget !== undefined && { maxTimeMs: budget }) };
-  return runSync({ a: specOf(a), b: specOf(b), statePath, options }, observer, undefined, () => clock);
+  return runSync({ a: specOf(a), b: specOf(b), statePath, options }, observer, undefined, now);
 }
 
 describe(`the copy queue with --connections ${CONNECTIONS}, on Dovecot`, () => {
-  const servers: DovecotServer[] = [];
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((s) => s.stop()));
-  });
-  async function pair(): Promise<[DovecotServer, DovecotServer]> {
-    const [a, b] = await Promise.all([startDovecot(), startDovecot()]);
-    servers.push(a!, b!);
-    return [a!, b!];
-  }
+  const pair = dovecotPairs();
 
   it('copy mode: a cut run copies the account’s newest batches across folders; the next the rest; every body once; then nothing is read', async () => {
     const [a, b] = await pair();

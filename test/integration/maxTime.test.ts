@@ -13,9 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateMessages } from '../support/corpus.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { readFolder, seedFolder, type StoredMessage } from '../support/imap.js';
-import { defaultOptions, passwordEnv, runCli, specOf, tempDir } from '../support/sync.js';
+import { batchClock, defaultOptions, passwordEnv, runCli, specOf, tempDir } from '../support/sync.js';
 import { runSync } from '../../src/sync/engine.js';
-import type { SyncObserver } from '../../src/sync/types.js';
 
 const FOLDERS = ['INBOX', 'Lists'];
 const digest = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -101,19 +100,11 @@ describe('one copy queue across folders, on Dovecot', () => {
   it('a budget of two batches copies Old’s 2024 mail, then Mid’s, before Old’s 2005 mail; the next run the rest, every body once', async () => {
     const statePath = join(tempDir(), 'queue.state');
     // Each stored batch moves the clock 60 s: 90 s let two batches start (reads take no time on this clock).
-    let clock = 0;
-    const none = (): void => undefined;
-    const observer: SyncObserver = {
-      phase: none, started: none, folderPlanned: none, folderFinished: none, wouldDo: none, warning: none, verbose: none,
-      failure: (f) => expect.fail(`${f.folder} UID ${f.uid}: ${f.reason}`),
-      progress: () => {
-        clock += 60_000;
-      },
-    };
+    const { observer, now } = batchClock();
     const job = (maxTimeMs?: number) => ({
       a: specOf(a), b: specOf(b), statePath, options: { ...defaultOptions, connections: 1, ...(maxTimeMs !== undefined && { maxTimeMs }) },
     });
-    const cut = await runSync(job(90_000), observer, undefined, () => clock);
+    const cut = await runSync(job(90_000), observer, undefined, now);
     expect(cut.copied).toBe(400);
     expect(cut.left).toMatchObject({ messages: 200, folders: 1 });
     const oldOnA = await readFolder(a, 'Old');

@@ -9,8 +9,9 @@
 
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { describe, expect, it } from 'vitest';
+import type { DovecotServer } from '../support/dovecot.js';
+import { dovecotPairs } from '../support/dovecotPairs.js';
 import { expungeUids, readFolder, seedFolder, setFlags } from '../support/imap.js';
 import { syncOnce, tempDir, type EngineRun } from '../support/sync.js';
 import { taggedMessage, taggedMessages } from '../support/taggedMessages.js';
@@ -76,15 +77,7 @@ async function changeBoth(a: DovecotServer, b: DovecotServer): Promise<void> {
 }
 
 describe('two-way own writes on Dovecot', () => {
-  const servers: DovecotServer[] = [];
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((s) => s.stop()));
-  });
-  async function pair(): Promise<[DovecotServer, DovecotServer]> {
-    const [a, b] = await Promise.all([startDovecot(), startDovecot()]);
-    servers.push(a!, b!);
-    return [a!, b!];
-  }
+  const pair = dovecotPairs();
 
   for (const connections of [1, 3]) {
     it(`--connections ${connections}: after runs that wrote to both sides of every folder, the next run reads no folder; contents converge`, async () => {
@@ -146,14 +139,10 @@ describe('two-way own writes on Dovecot', () => {
 // session taking the \Recent of another's appends (NOOP, SELECT) leaves
 // HIGHESTMODSEQ as it was. Kept as a guard.
 describe('two-way, several connections, pairs copied in several turns (issue 9 gap 5)', () => {
-  const servers: DovecotServer[] = [];
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((s) => s.stop()));
-  });
+  const pair = dovecotPairs();
 
   it('--connections 3: the pairs whose turns ran on different connections are not read again next run', async () => {
-    const [a, b] = await Promise.all([startDovecot(), startDovecot()]);
-    servers.push(a, b);
+    const [a, b] = await pair();
     const hour = 3_600_000;
     const base = Date.UTC(2025, 0, 1);
     // 210 messages per folder and side: two batches each way; dates interleaved across folders and sides, so the

@@ -101,6 +101,24 @@ export async function syncSpecs(a: StoreSpec, b: StoreSpec, statePath: string, o
   return { summary, warnings, failures, wouldDo, verbose };
 }
 
+/**
+ * An engine clock that only stored batches move, 60 s each (reads take no
+ * time on it): a --max-time budget without a wall clock. Pass `now` to runSync
+ * with `observer`, which fails the test on any message failure.
+ */
+export function batchClock(): { observer: SyncObserver; now: () => number } {
+  let clock = 0;
+  const none = (): void => undefined;
+  const observer: SyncObserver = {
+    phase: none, started: none, folderPlanned: none, folderFinished: none, wouldDo: none, warning: none, verbose: none,
+    failure: (f) => expect.fail(`${f.folder} UID ${f.uid}: ${f.reason}`),
+    progress: () => {
+      clock += 60_000;
+    },
+  };
+  return { observer, now: () => clock };
+}
+
 export interface CliRun {
   code: number | null;
   signal: NodeJS.Signals | null;
