@@ -156,6 +156,7 @@ describe('two-way, several connections, pairs copied in several turns (issue 9 g
     const statePath = join(tempDir(), 'turns.state');
     const initial = await twoWay(a, b, statePath, 3);
     expect([initial.summary.bySide!.a.copied, initial.summary.bySide!.b.copied]).toEqual([210 * FOLDERS.length, 210 * FOLDERS.length]);
+    expect([initial.summary.stats.a.connections, initial.summary.stats.b.connections]).toEqual([3, 3]);
     await expectNothingRead(a, b, statePath, 3);
 
     // Again in several turns, now with expunges too: the pairs wait for the deletion pass, maybe on another connection.
