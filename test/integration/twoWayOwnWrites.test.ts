@@ -136,8 +136,10 @@ describe('two-way own writes on Dovecot', () => {
 // folder's HIGHESTMODSEQ after the own-writes check, the next run would read
 // it again. Not seen on Dovecot 2.3.19: the pairs' turns do land on different
 // connections here, yet the next run reads nothing; and a probe showed a
-// session taking the \Recent of another's appends (NOOP, SELECT) leaves
-// HIGHESTMODSEQ as it was. Kept as a guard.
+// session taking the \Recent of another's appends (NOOP, SELECT, even NOOPs
+// in a loop during 20 APPENDs, read-write or read-only, the appender in the
+// folder or not) leaves HIGHESTMODSEQ where the appends alone put it (+20).
+// Kept as a guard.
 describe('two-way, several connections, pairs copied in several turns (issue 9 gap 5)', () => {
   const pair = dovecotPairs();
 
