@@ -100,6 +100,15 @@ async function expectSettled(w: ServerPair, mode: SyncMode): Promise<void> {
   expectOneStandInEach(w);
 }
 
+/** A run without limits makes the stand-ins left, none twice, and a run after it does nothing. */
+async function expectRestMadeNext(w: ServerPair, mode: SyncMode): Promise<void> {
+  const next = await sync(w, mode);
+  expect([next.failures, next.summary.left]).toEqual([[], undefined]);
+  expectOneStandInEach(w);
+  expect(await recordCounts(w)).toEqual({ paired: BIG.length, deferredAlone: 0 });
+  await expectSettled(w, mode);
+}
+
 /** Counts each `op` on `server` (its hook replaced). */
 function counting(server: MemoryServer, op: MemoryOperation): { calls: number[][] } {
   const seen = { calls: [] as number[][] };
@@ -147,11 +156,7 @@ describe('--placeholders: stand-ins in chunks', () => {
     expectOneStandInEach(w, 2);
     expect(await recordCounts(w)).toEqual({ paired: 2, deferredAlone: BIG.length - 2 }); // never half-recorded
 
-    const third = await sync(w, mode);
-    expect([third.failures, third.summary.left]).toEqual([[], undefined]);
-    expectOneStandInEach(w);
-    expect(await recordCounts(w)).toEqual({ paired: BIG.length, deferredAlone: 0 });
-    await expectSettled(w, mode);
+    await expectRestMadeNext(w, mode);
   });
 
   it.each(MODES)('%s: a signal after the first chunk starts no other; the next run makes the rest, none twice', async (mode) => {
@@ -171,13 +176,9 @@ describe('--placeholders: stand-ins in chunks', () => {
     expect(interrupted).toMatch(/SIGINT/u);
     expect(appends).toBe(2);
     expectOneStandInEach(w, 2);
+    expect(await recordCounts(w)).toEqual({ paired: 2, deferredAlone: BIG.length - 2 });
     w.b.afterOperation = undefined;
-
-    const next = await sync(w, mode);
-    expect([next.failures, next.summary.left]).toEqual([[], undefined]);
-    expectOneStandInEach(w);
-    expect(await recordCounts(w)).toEqual({ paired: BIG.length, deferredAlone: 0 });
-    await expectSettled(w, mode);
+    await expectRestMadeNext(w, mode);
   });
 
   it.each(MODES)('%s: a run killed at any write across the chunks leaves, after a rerun, one stand-in each and no stray', async (mode) => {
