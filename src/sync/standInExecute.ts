@@ -1,47 +1,112 @@
-// Makes the stand-ins a plan asks for (--placeholders, StandInAction): the
-// originals' envelopes and headers read from their side (one FETCH each per
-// batch, never their bodies), each
-// stand-in built (standIn.ts) and appended to the other side, its intent
-// flushed first. A confirmed one replaces the original's deferred record by a
-// record pairing the two (MessageRecord.standIn); a failed one leaves it
-// deferred, listed as a failure, so the next run tries again.
+// Makes the stand-ins a plan asks for (--placeholders, StandInAction), in
+// chunks bounded by count and bytes like the copy batches (inBatches: a chunk
+// holds its originals' headers, up to MAX_HEADER_BYTES each, and the stand-ins
+// built from them). Per chunk: the originals' envelopes and headers read from
+// their side (never their bodies), each stand-in built (standIn.ts) and
+// appended to the other side, its intent flushed first. A confirmed one
+// replaces the original's deferred record by a record pairing the two
+// (MessageRecord.standIn); a failed one leaves it deferred, listed as a
+// failure, so the next run tries again. Before each chunk the signal and the
+// --max-time budget are asked: stopped there, the chunks not started are left
+// as the record pass left them (deferred; counted in `left` when out of time)
+// and the folder's statuses are not recorded, so the next run makes them.
 
 import { StoreError } from '../errors.js';
 import type { SyncState } from '../state/SyncState.js';
+import { MAX_HEADER_BYTES } from '../store/readRules.js';
 import type { AppendOutcome, MessageEnvelope, Store } from '../store/types.js';
+import { inBatches } from './batches.js';
+import { isInterruption } from './interruption.js';
 import type { FolderPlan, StandInAction } from './planTypes.js';
 import { mayWrite, sideLabel, SIDES, uidsBySide, type Side } from './side.js';
 import { buildStandIn } from './standIn.js';
+import type { TimeBudget } from './timeBudget.js';
 import type { MessageFailure, SyncMode, SyncObserver } from './types.js';
 
 /** What of a folder's execution (executor.ts) the stand-ins use and change. */
 export interface StandInRun {
-  ctx: { stores: { a: Store; b: Store }; mode: SyncMode; state: SyncState; observer: SyncObserver };
+  ctx: {
+    stores: { a: Store; b: Store }; mode: SyncMode; state: SyncState; observer: SyncObserver;
+    /** Asked before each chunk: aborted, no further chunk starts. */
+    signal?: AbortSignal | undefined;
+    /** --max-time: asked before each chunk (none: no limit). */
+    budget?: TimeBudget | undefined;
+    /** Called after each chunk, so the engine can commit the state now and then (a safe point). */
+    onBatchDone?: (() => Promise<void>) | undefined;
+  };
   job: { nameA: string; nameB: string; label: string; plan: Pick<FolderPlan, 'standIns'> };
   result: { maxAppendedUid: number; maxAppendedUidA: number };
   fail: (failure: Omit<MessageFailure, 'folder'>) => void;
+  /** Set when a signal or --max-time kept stand-ins from being made: the folder's statuses are then not recorded. */
+  cutShort: boolean;
 }
 
-/** The pair's stand-ins, from each side in turn. */
+/** Stand-ins from one side made together (one FETCH of envelopes, one of headers, one APPEND). */
+interface StandInChunk {
+  from: Side;
+  actions: StandInAction[];
+}
+
+/** The pair's stand-ins, from each side in turn, chunk by chunk. */
 export async function makeStandIns(run: StandInRun): Promise<void> {
-  for (const from of SIDES) {
-    const actions = (run.job.plan.standIns ?? []).filter((a) => a.from === from);
-    if (actions.length === 0) continue;
-    const to = actions[0]!.to;
-    if (!mayWrite(run.ctx.mode, to)) {
-      for (const a of actions) run.fail({ uid: a.uid, side: sideLabel(from), reason: `no stand-in: ${run.ctx.mode} mode never writes to ${sideLabel(to)}` });
-      continue;
-    }
+  const chunks = SIDES.flatMap((from) => chunksFrom(run, from));
+  for (let i = 0; i < chunks.length; i++) {
+    if (!mayStartChunk(run, chunks.slice(i))) return;
+    const { from, actions } = chunks[i]!;
     try {
-      await makeFrom(run, from, actions);
+      await makeChunk(run, from, actions);
     } catch (err) {
       if (!(err instanceof StoreError)) throw err;
+      // Connections cut by a signal: the chunk's intents are flushed, the next run adopts what arrived (by standInGid).
+      if (isInterruption(err, run.ctx.signal)) {
+        run.cutShort = true;
+        return;
+      }
       for (const a of actions) run.fail({ uid: a.uid, side: sideLabel(from), reason: `no stand-in: ${err.message}` });
     }
+    if (run.ctx.onBatchDone) await run.ctx.onBatchDone();
   }
 }
 
-async function makeFrom(run: StandInRun, from: Side, actions: readonly StandInAction[]): Promise<void> {
+/** The stand-ins to make from `from`, in chunks; all refused (listed) when the mode never writes to their side. */
+function chunksFrom(run: StandInRun, from: Side): StandInChunk[] {
+  const actions = (run.job.plan.standIns ?? []).filter((a) => a.from === from);
+  if (actions.length === 0) return [];
+  const to = actions[0]!.to;
+  if (!mayWrite(run.ctx.mode, to)) {
+    for (const a of actions) run.fail({ uid: a.uid, side: sideLabel(from), reason: `no stand-in: ${run.ctx.mode} mode never writes to ${sideLabel(to)}` });
+    return [];
+  }
+  return inBatches(actions, headerBytesAtMost).map((chunk) => ({ from, actions: chunk }));
+}
+
+/** What a stand-in holds in memory while its chunk is made: its original's header, never more than MAX_HEADER_BYTES nor than the message. */
+function headerBytesAtMost(action: StandInAction): number {
+  return action.size > 0 ? Math.min(action.size, MAX_HEADER_BYTES) : MAX_HEADER_BYTES;
+}
+
+/**
+ * May the next chunk start? Not after a signal; not once --max-time is spent
+ * (the run's first batch always starts): `rest` (this chunk and the later
+ * ones) is then left for the next run, counted in `left` as messages (their
+ * originals' bytes stay deferred: no body is sent for a stand-in).
+ */
+function mayStartChunk(run: StandInRun, rest: readonly StandInChunk[]): boolean {
+  const { ctx, job } = run;
+  if (ctx.signal?.aborted) {
+    run.cutShort = true;
+    return false;
+  }
+  if (ctx.budget?.mayStart() !== false) return true;
+  const messages = rest.reduce((sum, chunk) => sum + chunk.actions.length, 0);
+  ctx.budget.leave(job.label, { messages });
+  ctx.observer.verbose(`${job.label}: ${messages} stand-ins left for the next run (--max-time)`);
+  run.cutShort = true;
+  return false;
+}
+
+/** One chunk: envelopes and headers read, stand-ins built, intents and deferred records naming them flushed, then one APPEND. */
+async function makeChunk(run: StandInRun, from: Side, actions: readonly StandInAction[]): Promise<void> {
   const { ctx, job } = run;
   const to = actions[0]!.to;
   const uids = actions.map((a) => a.uid);

@@ -182,9 +182,9 @@ export interface SyncSummary {
 
 /** Work a spent --max-time budget kept from starting: the next run does it (see timeBudget.ts). */
 export interface SyncLeft {
-  /** Copies not made (server-side transfers included). */
+  /** Copies not made (server-side transfers included), and stand-ins not made (--placeholders). */
   messages: number;
-  /** Their bytes (a transfer's: 0, no body is sent). */
+  /** Their bytes (a transfer's or a stand-in's: 0, no body is sent). */
   bytes: number;
   /** Folder pairs with any of this work left. */
   folders: number;

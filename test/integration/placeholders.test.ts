@@ -3,6 +3,9 @@
 // B as a small stand-in with the original's headers; the user flags it via
 // IMAP; the next run replaces it with the exact original (body digest) and
 // keeps the user's flags; a run after that has nothing to do.
+// Also: in two-way a big message on B gets its stand-in on A, and flagging
+// that one brings the real message to A; and a looser filter (none, or a
+// larger --max-size) replaces the stand-ins it lets through.
 
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -35,6 +38,28 @@ interface SyncJson {
   failed: unknown[];
 }
 
+/**
+ * Runs of `replimap sync --json` between `a` and `b` in `mode`, on one state:
+ * each must exit 0 with ok and no failure. Every run holds back by --max-size
+ * LIMIT with --placeholders, unless given `filter` (other filter flags, or none).
+ */
+function syncOf(a: DovecotServer, b: DovecotServer, mode: string): (extra?: string[], filter?: string[]) => Promise<SyncJson> {
+  const statePath = join(tempDir(), 'placeholders.state');
+  return async (extra = [], filter = ['--max-size', String(LIMIT), '--placeholders']) => {
+    const args = ['sync', a.url(), b.url(), '--tls-ca', a.caFile, '--state', statePath, '--json', '--mode', mode, ...filter, ...extra];
+    const run = await runCli(args, passwordEnv(a, b));
+    expect(run.code, `stderr: ${run.stderr}`).toBe(0);
+    const json = JSON.parse(run.stdout) as SyncJson;
+    expect([json.ok, json.failed]).toEqual([true, []]);
+    return json;
+  };
+}
+
+/** The SHA-256 of each message of a folder, sorted; `keep` picks which. */
+async function digestsOf(server: DovecotServer, keep: (m: StoredMessage) => boolean = () => true): Promise<string[]> {
+  return (await readFolder(server, 'INBOX')).filter(keep).map((m) => sha256(m.body)).sort();
+}
+
 describe('--placeholders through the CLI (issue 9 §2, §6)', () => {
   const servers: DovecotServer[] = [];
   afterEach(async () => {
@@ -45,16 +70,7 @@ describe('--placeholders through the CLI (issue 9 §2, §6)', () => {
     const [a, b] = await Promise.all([startDovecot(), startDovecot()]);
     servers.push(a, b);
     await seedFolder(a, 'INBOX', [{ raw: padded(1, 'small', 2_000) }, { raw: withOriginalHeaders(padded(2, 'big', 200_000)), flags: ['\\Seen'] }, { raw: padded(3, 'small', 2_000) }]);
-    const statePath = join(tempDir(), 'placeholders.state');
-    const env = passwordEnv(a, b);
-    const sync = async (...extra: string[]): Promise<SyncJson> => {
-      const args = ['sync', a.url(), b.url(), '--tls-ca', a.caFile, '--state', statePath, '--json', '--mode', mode, '--max-size', String(LIMIT), '--placeholders', ...extra];
-      const run = await runCli(args, env);
-      expect(run.code, `stderr: ${run.stderr}`).toBe(0);
-      const json = JSON.parse(run.stdout) as SyncJson;
-      expect([json.ok, json.failed]).toEqual([true, []]);
-      return json;
-    };
+    const sync = syncOf(a, b, mode);
     const original = (await readFolder(a, 'INBOX')).find((m) => m.size > LIMIT)!;
 
     expect(await sync()).toMatchObject({ copied: 2, deferred: 1 });
@@ -86,6 +102,71 @@ describe('--placeholders through the CLI (issue 9 §2, §6)', () => {
     expect((await readFolder(a, 'INBOX')).find((m) => m.uid === original.uid)!.flags).toEqual(mode === 'two-way' ? kept : ['\\Seen']);
 
     expect(await sync()).toMatchObject({ copied: 0, expunged: 0, flagsUpdated: 0 });
+    expect((await readFolder(a, 'INBOX')).filter(isStandIn)).toEqual([]);
+  });
+
+  it('two-way: a big message on B gets its stand-in on A; flagged there via IMAP, the next run brings the real message to A, B\'s untouched', async () => {
+    const [a, b] = await Promise.all([startDovecot(), startDovecot()]);
+    servers.push(a, b);
+    await seedFolder(a, 'INBOX', [{ raw: padded(1, 'small', 2_000) }]);
+    await seedFolder(b, 'INBOX', [{ raw: withOriginalHeaders(padded(2, 'big', 200_000)) }, { raw: padded(3, 'small', 2_000) }]);
+    const sync = syncOf(a, b, 'two-way');
+    const original = (await readFolder(b, 'INBOX')).find((m) => m.size > LIMIT)!;
+
+    expect(await sync()).toMatchObject({ copied: 2, deferred: 1 });
+    const standIns = (await readFolder(a, 'INBOX')).filter(isStandIn);
+    expect(standIns).toHaveLength(1);
+    const standIn = standIns[0]!;
+    expect(headerOf(standIn, 'X-Replimap-Placeholder')).toBe(String(original.size));
+    expectOriginalHeadersOn(standIn.body, original.body);
+    expect((await readFolder(b, 'INBOX')).filter(isStandIn)).toEqual([]);
+    expect(await digestsOf(a, (m) => !isStandIn(m))).toEqual(await digestsOf(b, (m) => m.size <= LIMIT));
+
+    await setFlags(a, 'INBOX', [standIn.uid], ['\\Flagged'], []);
+    expect(await sync()).toMatchObject({ copied: 1, expunged: 1 });
+    const onA = await readFolder(a, 'INBOX');
+    expect(onA.filter(isStandIn)).toEqual([]);
+    expect(onA.some((m) => m.uid === standIn.uid)).toBe(false);
+    expect(onA.filter((m) => sha256(m.body) === sha256(original.body))).toHaveLength(1);
+    expect(await digestsOf(a)).toEqual(await digestsOf(b));
+    // B's original is where it was, byte for byte.
+    expect(sha256((await readFolder(b, 'INBOX')).find((m) => m.uid === original.uid)!.body)).toBe(sha256(original.body));
+
+    expect(await sync()).toMatchObject({ copied: 0, expunged: 0, flagsUpdated: 0 });
+    expect(await digestsOf(a)).toEqual(await digestsOf(b));
+  });
+
+  // A second run with no size filter, or a larger --max-size, replaces every stand-in it lets through by the real
+  // message and deletes the stand-in; what the larger one still holds back keeps its stand-in until a run lets it through.
+  it.each([
+    { mode: 'copy', looser: [[]] },
+    { mode: 'mirror', looser: [['--max-size', '150000', '--placeholders'], []] },
+    { mode: 'two-way', looser: [[]] },
+  ])('$mode: a looser filter replaces the stand-ins by the real messages, then nothing is left to do', async ({ mode, looser }) => {
+    const [a, b] = await Promise.all([startDovecot(), startDovecot()]);
+    servers.push(a, b);
+    const sizes = [2_000, 200_000, 120_000, 2_000, 80_000];
+    await seedFolder(a, 'INBOX', sizes.map((bytes, i) => ({ raw: withOriginalHeaders(padded(i + 1, bytes > LIMIT ? 'big' : 'small', bytes)) })));
+    const sync = syncOf(a, b, mode);
+    const big = (await readFolder(a, 'INBOX')).filter((m) => m.size > LIMIT);
+    expect(big).toHaveLength(3);
+
+    expect(await sync()).toMatchObject({ copied: 2, deferred: 3 });
+    expect((await readFolder(b, 'INBOX')).filter(isStandIn).map((m) => headerOf(m, 'X-Replimap-Placeholder')).sort()).toEqual(big.map((m) => String(m.size)).sort());
+
+    let held = big;
+    for (const filter of looser) {
+      const limit = filter.length === 0 ? Infinity : Number(filter[1]);
+      const letThrough = held.filter((m) => m.size <= limit).length;
+      held = held.filter((m) => m.size > limit);
+      expect(await sync([], filter)).toMatchObject({ copied: letThrough, expunged: letThrough });
+      const onB = await readFolder(b, 'INBOX');
+      expect(onB.filter(isStandIn).map((m) => headerOf(m, 'X-Replimap-Placeholder')).sort()).toEqual(held.map((m) => String(m.size)).sort());
+      expect(await digestsOf(b, (m) => !isStandIn(m))).toEqual(await digestsOf(a, (m) => m.size <= limit));
+    }
+    expect(await digestsOf(b)).toEqual(await digestsOf(a));
+    expect(await sync([], [])).toMatchObject({ copied: 0, expunged: 0, flagsUpdated: 0, deferred: 0 });
+    expect(await digestsOf(b)).toEqual(await digestsOf(a));
     expect((await readFolder(a, 'INBOX')).filter(isStandIn)).toEqual([]);
   });
 });
