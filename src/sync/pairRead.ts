@@ -305,6 +305,7 @@ async function answerPlannerQuestions(
     // A deletion the digests decided may ask for an identity too.
     ({ input, plan } = await identitiesAnswered(stores, input, planGuarded(input, guard).plan, guard));
   }
+  ({ input, plan } = await standInFlagsAnswered(stores, input, plan, guard));
   // Copies of messages the state already knew carry no envelope yet: one FETCH per source side for all of them.
   // What a side does not return stays out of its envelopes; the executor settles it.
   const kept: Record<'a' | 'b', MessageEnvelope[]> = { a: [], b: [] };
@@ -334,6 +335,25 @@ async function identitiesAnswered(
   const want = plan.needIdentity;
   if (want === undefined) return { input, plan };
   const [a, b] = await Promise.all([withIdentities(stores.a, input.a, want.a), withIdentities(stores.b, input.b, want.b)]);
+  const next = { ...input, a, b };
+  return { input: next, plan: planGuarded(next, guard).plan };
+}
+
+/**
+ * --placeholders: the input with the flags of the stand-ins' originals the
+ * plan copies read (needFlags: their \Flagged is in no record), and the plan
+ * made again; as they are when it asks for none. Asked once: one the server
+ * does not return is copied with the flags its record knows.
+ */
+async function standInFlagsAnswered(
+  stores: { a: Store; b: Store },
+  input: PairReading['input'],
+  plan: FolderPlan,
+  guard: GuardInput,
+): Promise<{ input: PairReading['input']; plan: FolderPlan }> {
+  const want = plan.needFlags;
+  if (want === undefined) return { input, plan };
+  const [a, b] = await Promise.all([withIdentities(stores.a, input.a, want.a, true), withIdentities(stores.b, input.b, want.b, true)]);
   const next = { ...input, a, b };
   return { input: next, plan: planGuarded(next, guard).plan };
 }
