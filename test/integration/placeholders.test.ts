@@ -5,6 +5,7 @@
 // keeps the user's flags; a run after that has nothing to do.
 
 import { createHash } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
@@ -87,5 +88,60 @@ describe('--placeholders through the CLI (issue 9 §2, §6)', () => {
 
     expect(await sync()).toMatchObject({ copied: 0, expunged: 0, flagsUpdated: 0 });
     expect((await readFolder(a, 'INBOX')).filter(isStandIn)).toEqual([]);
+  });
+
+  /** Two Dovecots, A seeded with a small message and a big one (`bigFlags`); `sync(mode, ...extra)` runs the CLI with --max-size and --placeholders. */
+  async function bigOnA(bigFlags: string[]): Promise<{ a: DovecotServer; b: DovecotServer; statePath: string; sync: (mode: string, ...extra: string[]) => Promise<SyncJson> }> {
+    const [a, b] = await Promise.all([startDovecot(), startDovecot()]);
+    servers.push(a, b);
+    await seedFolder(a, 'INBOX', [{ raw: padded(1, 'small', 2_000) }, { raw: padded(2, 'big', 200_000), flags: bigFlags }]);
+    const statePath = join(tempDir(), 'placeholders.state');
+    const sync = async (mode: string, ...extra: string[]): Promise<SyncJson> => {
+      const args = ['sync', a.url(), b.url(), '--tls-ca', a.caFile, '--state', statePath, '--json', '--mode', mode, ...extra];
+      const run = await runCli(args, passwordEnv(a, b));
+      expect(run.code, `stderr: ${run.stderr}`).toBe(0);
+      const json = JSON.parse(run.stdout) as SyncJson;
+      expect([json.ok, json.failed]).toEqual([true, []]);
+      return json;
+    };
+    return { a, b, statePath, sync };
+  }
+
+  it('two-way, the state file deleted: the stand-in is not copied back to A nor made twice; a looser filter then replaces it', async () => {
+    const { a, b, statePath, sync } = await bigOnA([]);
+    const filter = ['--max-size', String(LIMIT), '--placeholders'];
+    const original = (await readFolder(a, 'INBOX')).find((m) => m.size > LIMIT)!;
+    await sync('two-way', ...filter);
+    expect((await readFolder(b, 'INBOX')).filter(isStandIn)).toHaveLength(1);
+    for (const suffix of ['', '.journal']) rmSync(statePath + suffix, { force: true });
+    expect(await sync('two-way', ...filter)).toMatchObject({ copied: 0, expunged: 0 });
+    const onA = await readFolder(a, 'INBOX');
+    expect(onA.filter(isStandIn)).toEqual([]);
+    expect(onA.map((m) => sha256(m.body)).sort()).toEqual([sha256(original.body), ...onA.filter((m) => m.size <= LIMIT).map((m) => sha256(m.body))].sort());
+    expect(onA).toHaveLength(2);
+    expect((await readFolder(b, 'INBOX')).filter(isStandIn)).toHaveLength(1);
+
+    expect(await sync('two-way')).toMatchObject({ copied: 1, expunged: 1 });
+    const onB = await readFolder(b, 'INBOX');
+    expect(onB.filter(isStandIn)).toEqual([]);
+    expect(onB.map((m) => sha256(m.body)).sort()).toEqual((await readFolder(a, 'INBOX')).map((m) => sha256(m.body)).sort());
+    expect(await sync('two-way')).toMatchObject({ copied: 0, expunged: 0, flagsUpdated: 0 });
+  });
+
+  it('copy: an original \\Flagged from the start gets an unflagged stand-in; flagging that one fetches it', async () => {
+    const { a, b, sync } = await bigOnA(['\\Flagged']);
+    const filter = ['--max-size', String(LIMIT), '--placeholders'];
+    const original = (await readFolder(a, 'INBOX')).find((m) => m.size > LIMIT)!;
+    expect(await sync('copy', ...filter)).toMatchObject({ copied: 1, deferred: 1 });
+    const standIn = (await readFolder(b, 'INBOX')).find(isStandIn)!;
+    expect(standIn.flags).toEqual([]);
+    expect(await sync('copy', ...filter)).toMatchObject({ copied: 0, flagsUpdated: 0 });
+    await setFlags(b, 'INBOX', [standIn.uid], ['\\Flagged'], []);
+    expect(await sync('copy', ...filter)).toMatchObject({ copied: 1, expunged: 1 });
+    const onB = await readFolder(b, 'INBOX');
+    expect(onB.filter(isStandIn)).toEqual([]);
+    expect(onB.find((m) => sha256(m.body) === sha256(original.body))!.flags).toEqual(['\\Flagged']);
+    expect((await readFolder(a, 'INBOX')).find((m) => m.uid === original.uid)!.flags).toEqual(['\\Flagged']);
+    expect(await sync('copy', ...filter)).toMatchObject({ copied: 0, expunged: 0, flagsUpdated: 0 });
   });
 });
