@@ -326,17 +326,8 @@ async function answerPlannerQuestions(
  * into the snapshots, and the plan made again; as they are when it asks for none
  * (copy and mirror never do).
  */
-async function identitiesAnswered(
-  stores: { a: Store; b: Store },
-  input: PairReading['input'],
-  plan: FolderPlan,
-  guard: GuardInput,
-): Promise<{ input: PairReading['input']; plan: FolderPlan }> {
-  const want = plan.needIdentity;
-  if (want === undefined) return { input, plan };
-  const [a, b] = await Promise.all([withIdentities(stores.a, input.a, want.a), withIdentities(stores.b, input.b, want.b)]);
-  const next = { ...input, a, b };
-  return { input: next, plan: planGuarded(next, guard).plan };
+function identitiesAnswered(stores: { a: Store; b: Store }, input: PairReading['input'], plan: FolderPlan, guard: GuardInput): Promise<Answered> {
+  return envelopesAnswered(stores, input, plan, guard, 'needIdentity');
 }
 
 /**
@@ -345,15 +336,24 @@ async function identitiesAnswered(
  * made again; as they are when it asks for none. Asked once: one the server
  * does not return is copied with the flags its record knows.
  */
-async function standInFlagsAnswered(
+function standInFlagsAnswered(stores: { a: Store; b: Store }, input: PairReading['input'], plan: FolderPlan, guard: GuardInput): Promise<Answered> {
+  return envelopesAnswered(stores, input, plan, guard, 'needFlags');
+}
+
+type Answered = { input: PairReading['input']; plan: FolderPlan };
+
+/** The envelopes a plan asked for (identities, or flags too) read into the snapshots, and the plan made again. */
+async function envelopesAnswered(
   stores: { a: Store; b: Store },
   input: PairReading['input'],
   plan: FolderPlan,
   guard: GuardInput,
-): Promise<{ input: PairReading['input']; plan: FolderPlan }> {
-  const want = plan.needFlags;
+  asked: 'needIdentity' | 'needFlags',
+): Promise<Answered> {
+  const want = plan[asked];
   if (want === undefined) return { input, plan };
-  const [a, b] = await Promise.all([withIdentities(stores.a, input.a, want.a, true), withIdentities(stores.b, input.b, want.b, true)]);
+  const withFlags = asked === 'needFlags';
+  const [a, b] = await Promise.all([withIdentities(stores.a, input.a, want.a, withFlags), withIdentities(stores.b, input.b, want.b, withFlags)]);
   const next = { ...input, a, b };
   return { input: next, plan: planGuarded(next, guard).plan };
 }

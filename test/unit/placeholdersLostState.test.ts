@@ -104,6 +104,20 @@ describe('--placeholders: a stand-in the state does not know', () => {
     await expectSettled(world);
   });
 
+  it.each(MODES)('%s: the state lost, original and stand-in both \\Flagged (as an older replimap made it): no fetch, the stand-in unflagged once', async (mode) => {
+    const world = newWorld(mode);
+    await world.sync();
+    world.a.setFlags('INBOX', [big(world.a).uid], ['\\Flagged'], []);
+    world.b.setFlags('INBOX', [standIns(world.b)[0]!.uid], ['\\Flagged'], []);
+    loseState(world);
+    const run = await world.sync();
+    expect(run.failures).toEqual([]);
+    expect([run.summary.copied, run.summary.expunged]).toEqual([0, 0]);
+    expect(standIns(world.b)[0]!.flags).toEqual([]);
+    expect(big(world.a).flags).toEqual(['\\Flagged']);
+    await expectSettled(world);
+  });
+
   it.each(MODES)('%s: the state lost, the pair\'s flags merge as the mode merges without history (no flag one side lacks is removed)', async (mode) => {
     const world = newWorld(mode);
     await world.sync();
