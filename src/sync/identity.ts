@@ -127,16 +127,28 @@ export interface EnvelopeIdentity {
    * with other bytes keeps its headers).
    */
   fields?: IdentityFields;
+  /**
+   * The message is replimap's stand-in for the message of this global id
+   * (--placeholders): its Message-ID is exactly standInMessageId(gid)
+   * (standIn.ts). Never mail of its own to copy.
+   */
+  standInOf?: string;
 }
+
+/** A stand-in's Message-ID, `<placeholder.<16-character gid>@replimap>` (standIn.ts standInMessageId), with that gid. */
+const STAND_IN_MESSAGE_ID = /^<placeholder\.([A-Za-z0-9_-]{16})@replimap>$/u;
 
 /**
  * What an envelope says of a message's identity: its global id, and whether
  * that id hashes its size (no Message-ID: servers alter bytes on APPEND, as
  * Dovecot turns a bare CR into CRLF, so the same message may then have
- * another id on the other server), with its fields then. The headers are parsed once.
+ * another id on the other server), with its fields then; and whether it is a
+ * stand-in (standInOf). The headers are parsed once.
  */
 export function identityOf(envelope: { identityHeaders: string; size: number }): EnvelopeIdentity {
   const fields = parseIdentityHeaders(envelope.identityHeaders);
   const gid = globalIdFromFields(fields, envelope.size);
-  return fields.messageId === undefined ? { gid, sizedGid: true, fields } : { gid };
+  if (fields.messageId === undefined) return { gid, sizedGid: true, fields };
+  const standInOf = STAND_IN_MESSAGE_ID.exec(fields.messageId)?.[1];
+  return standInOf === undefined ? { gid } : { gid, standInOf };
 }

@@ -54,6 +54,8 @@ export interface Candidate {
   record?: MessageRecord;
   /** The original of a stand-in the run replaces by the real message (--placeholders, see planFolder). */
   replaces?: StandInReplacement;
+  /** A stand-in no record names (SnapshotMessage.standInOf): its original's gid. Never matched, never copied. */
+  standInOf?: string;
 }
 
 /** A stand-in to replace by its original (see CopyAction.standIn). */

@@ -90,6 +90,7 @@ export async function prepareCopyPass(ctx: PairExecuteContext, { pair, acting }:
   explainFlagChanges(ctx.observer, pair, 'setting');
   explainCopies(ctx.observer, pair, 'copying');
   explainDeferred((text) => ctx.observer.verbose(text), pair, 'holding back');
+  explainStandInsLeft((text) => ctx.observer.verbose(text), pair, 'leaving');
   return prepareCopies(acting);
 }
 
@@ -229,6 +230,11 @@ function explainDeferred(say: (text: string) => void, { plan, reading }: PairPla
   }
 }
 
+/** The stand-ins the state does not know that the plan leaves alone (FolderPlan.standInsLeft), each and why. */
+function explainStandInsLeft(say: (text: string) => void, { plan, reading }: PairPlan, verb: string): void {
+  for (const l of plan.standInsLeft ?? []) say(`${reading.job.label}: ${verb} ${sideLabel(l.side)} UID ${l.uid} alone: ${l.why}`);
+}
+
 /** -v: each flag change on `side` and why. */
 function explainFlagChanges(observer: SyncObserver, { plan, reading }: PairPlan, verb: string, side?: Side): void {
   for (const c of plan.flagChanges) {
@@ -265,6 +271,7 @@ function describePlan(observer: SyncObserver, pair: PairPlan): void {
     explainCopies(observer, pair, 'would copy', to);
   }
   explainDeferred((text) => observer.wouldDo(text), pair, 'would hold back');
+  explainStandInsLeft((text) => observer.wouldDo(text), pair, 'would leave');
   for (const a of plan.standIns ?? []) {
     observer.wouldDo(`${label}: make a stand-in on ${sideLabel(a.to)} ${nameOn(a.to)} for ${sideLabel(a.from)} UID ${a.uid} (global id ${a.gid}): ${a.why}`);
   }

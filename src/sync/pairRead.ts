@@ -305,6 +305,7 @@ async function answerPlannerQuestions(
     // A deletion the digests decided may ask for an identity too.
     ({ input, plan } = await identitiesAnswered(stores, input, planGuarded(input, guard).plan, guard));
   }
+  ({ input, plan } = await standInFlagsAnswered(stores, input, plan, guard));
   // Copies of messages the state already knew carry no envelope yet: one FETCH per source side for all of them.
   // What a side does not return stays out of its envelopes; the executor settles it.
   const kept: Record<'a' | 'b', MessageEnvelope[]> = { a: [], b: [] };
@@ -325,15 +326,34 @@ async function answerPlannerQuestions(
  * into the snapshots, and the plan made again; as they are when it asks for none
  * (copy and mirror never do).
  */
-async function identitiesAnswered(
+function identitiesAnswered(stores: { a: Store; b: Store }, input: PairReading['input'], plan: FolderPlan, guard: GuardInput): Promise<Answered> {
+  return envelopesAnswered(stores, input, plan, guard, 'needIdentity');
+}
+
+/**
+ * --placeholders: the input with the flags of the stand-ins' originals the
+ * plan copies read (needFlags: their \Flagged is in no record), and the plan
+ * made again; as they are when it asks for none. Asked once: one the server
+ * does not return is copied with the flags its record knows.
+ */
+function standInFlagsAnswered(stores: { a: Store; b: Store }, input: PairReading['input'], plan: FolderPlan, guard: GuardInput): Promise<Answered> {
+  return envelopesAnswered(stores, input, plan, guard, 'needFlags');
+}
+
+type Answered = { input: PairReading['input']; plan: FolderPlan };
+
+/** The envelopes a plan asked for (identities, or flags too) read into the snapshots, and the plan made again. */
+async function envelopesAnswered(
   stores: { a: Store; b: Store },
   input: PairReading['input'],
   plan: FolderPlan,
   guard: GuardInput,
-): Promise<{ input: PairReading['input']; plan: FolderPlan }> {
-  const want = plan.needIdentity;
+  asked: 'needIdentity' | 'needFlags',
+): Promise<Answered> {
+  const want = plan[asked];
   if (want === undefined) return { input, plan };
-  const [a, b] = await Promise.all([withIdentities(stores.a, input.a, want.a), withIdentities(stores.b, input.b, want.b)]);
+  const withFlags = asked === 'needFlags';
+  const [a, b] = await Promise.all([withIdentities(stores.a, input.a, want.a, withFlags), withIdentities(stores.b, input.b, want.b, withFlags)]);
   const next = { ...input, a, b };
   return { input: next, plan: planGuarded(next, guard).plan };
 }

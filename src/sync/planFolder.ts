@@ -21,10 +21,13 @@
 
 import { FlagInterner } from '../state/lineCodec.js';
 import type { HeldKind, MessageRecord } from '../state/types.js';
-import type { CopyAction, DeferredCount, ExpungeAction, FlagChange, FolderPlan, FolderPlanInput, SnapshotMessage, StandInAction, UidReassignment } from './planTypes.js';
+import type { CopyAction, DeferredCount, ExpungeAction, FlagChange, FolderPlan, FolderPlanInput, SnapshotMessage, StandInAction, StandInLeft, UidReassignment } from './planTypes.js';
 import { describeFlagDelta, flagAccepted, flagDelta, flagsAgainstBase, mergeFlags, normalizedView, normalizeFlags, sameFlags } from './flags.js';
 import { byUid, matchByGid, type Candidate, type GidMatch, type StandInReplacement } from './matchByGid.js';
-import { originalCandidate, replacementWanted, replacingCandidate, standInAction, standInCandidate, standInSides } from './planStandIns.js';
+import {
+  adoptedRecord, legacyFlagged, originalCandidate, replacementWanted, replacingCandidate, standInAction, standInCandidate, standInLeftWhy, standInSides,
+  unflagStandIn, unrecordedOriginal, withoutFlagged,
+} from './planStandIns.js';
 import { SidePresence, type Absence, type Presence } from './presence.js';
 import { mayWrite, other, sideLabel, SIDES, uidOn, uidsBySide, type Side } from './side.js';
 import type { SyncMode } from './types.js';
@@ -55,6 +58,10 @@ interface Draft {
   needIdentity: { a: number[]; b: number[] };
   /** Copies the message filter held back, by the side they are on (see FolderPlan.deferred). */
   deferred: Record<Side, DeferredCount>;
+  /** Stand-ins no record names that pair with nothing (FolderPlan.standInsLeft). */
+  standInsLeft: StandInLeft[];
+  /** UIDs of originals of recorded stand-ins that may be copied (see FolderPlan.needFlags). */
+  originals: { a: Set<number>; b: Set<number> };
 }
 
 export function planFolder(input: FolderPlanInput): FolderPlan {
@@ -63,11 +70,13 @@ export function planFolder(input: FolderPlanInput): FolderPlan {
     pools: { a: [], b: [] }, unlisted: { a: new Set(), b: new Set() },
     expungesWithheld: 0, expungesHeld: 0, expungesHeldUnknown: 0, expungesInDoubt: 0, expungesOverFlagChanges: 0,
     flagLists: new FlagInterner(), needIdentity: { a: [], b: [] }, deferred: { a: { messages: 0, bytes: 0 }, b: { messages: 0, bytes: 0 } },
+    standInsLeft: [], originals: { a: new Set(), b: new Set() },
   };
   const presence = { a: new SidePresence('a', input.a, input.records), b: new SidePresence('b', input.b, input.records) };
   planRecords(draft, presence);
   for (const side of SIDES) collectUnknown(draft, presence[side]);
   for (const side of SIDES) adoptStandIns(draft, side);
+  adoptLostStandIns(draft);
   const match = matchByGid(draft.pools.a, draft.pools.b, input.digests);
   for (const { a, b } of match.pairs) planMatchedPair(draft, a, b);
   // In doubt, keep: a B message whose body could not be compared stays, known as B-only.
@@ -164,13 +173,36 @@ function planStandInRecord(draft: Draft, record: MessageRecord, on: Record<Side,
     if (uidOn(record, o) === 0) planStandInExpunge(draft, { record, orphan: record, flags: [], originalFlags: [], standInFlags }, false);
     else draft.pools[s].push(standInCandidate(record, standIn.message, original));
   } else if (standIn.kind !== 'present') {
+    draft.originals[o].add(uidOn(record, o));
     draft.pools[o].push(originalCandidate(record, original.message, standIn));
   } else if (replacementWanted(draft.input, record, standIn.message)) {
+    draft.originals[o].add(uidOn(record, o));
     draft.pools[o].push(replacingCandidate(draft.input, record, original.message, standIn.message));
   } else {
-    const now = { [s]: standIn.message, [o]: original.message } as Record<Side, SnapshotMessage>;
-    planKnownPair(draft, record, now.a, now.b);
+    planStandInPair(draft, record, standIn.message, original.message);
   }
+}
+
+/**
+ * A stand-in and its original, both there, not replaced: flags merged as for
+ * any pair, \Flagged left out on both sides and in the base (on the stand-in
+ * it asks for the real message; the original's never reaches it, nor is it
+ * removed). An older replimap's flagged stand-in (legacyFlagged) is unflagged
+ * once where the mode writes its side (its base loses \Flagged only once that
+ * is confirmed: the executor keeps the old base meanwhile); elsewhere its
+ * record keeps the old rule.
+ */
+function planStandInPair(draft: Draft, record: MessageRecord, standIn: SnapshotMessage, original: SnapshotMessage): void {
+  const { s, o } = standInSides(record);
+  const legacy = legacyFlagged(record, standIn);
+  const now = { [s]: standIn, [o]: original } as Record<Side, SnapshotMessage>;
+  if (legacy && !mayWrite(draft.input.mode, s)) {
+    planKnownPair(draft, record, now.a, now.b);
+    return;
+  }
+  const unflagged = (m: SnapshotMessage): SnapshotMessage => ({ ...m, flags: withoutFlagged(m.flags) });
+  planKnownPair(draft, { ...record, flags: withoutFlagged(record.flags) }, unflagged(now.a), unflagged(now.b));
+  if (legacy) unflagStandIn(draft.flagChanges, s, uidOn(record, s));
 }
 
 /**
@@ -216,6 +248,43 @@ function adoptStandIns(draft: Draft, s: Side): void {
       ...(r.size !== undefined && { size: r.size }), ...(r.byMessageId && { byMessageId: true as const }),
     });
   }
+}
+
+/**
+ * Stand-ins no record names (a lost state or record: SnapshotMessage.standInOf)
+ * are never mail to copy or delete. Each pairs with a message of its
+ * original's gid on the other side that no record pairs (unrecordedOriginal),
+ * as adoptStandIns pairs a killed run's, and the pair is planned at once by
+ * the stand-in rules; one left without (none there, or a second stand-in of
+ * one original) stays where it is, unrecorded, said why.
+ */
+function adoptLostStandIns(draft: Draft): void {
+  const lost = { a: draft.pools.a.filter((m) => m.standInOf !== undefined), b: draft.pools.b.filter((m) => m.standInOf !== undefined) };
+  if (lost.a.length + lost.b.length === 0) return;
+  const taken = new Set<Candidate>();
+  for (const s of SIDES) {
+    const o = other(s);
+    const wanted = new Set(lost[s].map((m) => m.standInOf!));
+    const originals = new Map<string, Candidate[]>();
+    for (const m of [...draft.pools[o]].sort(byUid)) {
+      if (wanted.has(m.gid) && unrecordedOriginal(m)) originals.set(m.gid, [...(originals.get(m.gid) ?? []), m]);
+    }
+    const paired = new Set<string>();
+    for (const m of lost[s].sort(byUid)) {
+      taken.add(m);
+      const original = originals.get(m.standInOf!)?.shift();
+      if (original === undefined) {
+        draft.standInsLeft.push({ side: s, uid: m.uid, why: standInLeftWhy(s, m, paired.has(m.standInOf!)) });
+        continue;
+      }
+      taken.add(original);
+      paired.add(original.gid);
+      const present = (side: Side, uid: number): Presence => ({ kind: 'present', message: draft.input[side].get(uid)! });
+      const on = { [s]: present(s, m.uid), [o]: present(o, original.uid) } as Record<Side, Presence>;
+      planStandInRecord(draft, adoptedRecord(s, m, original), on);
+    }
+  }
+  for (const side of SIDES) draft.pools[side] = draft.pools[side].filter((m) => !taken.has(m));
 }
 
 /** The real message copied over its stand-in, with the stand-in's flags merged (see replacingCandidate). */
@@ -328,7 +397,10 @@ function collectUnknown(draft: Draft, presence: SidePresence): void {
       continue;
     }
     if (presence.claimedWithGid(uid)) continue;
-    pool.push({ uid, gid: message.gid, flags: normalizedView(message.flags), ...sizeOf(message, undefined) });
+    pool.push({
+      uid, gid: message.gid, flags: normalizedView(message.flags), ...sizeOf(message, undefined),
+      ...(message.standInOf !== undefined && { standInOf: message.standInOf }),
+    });
   }
   if (withoutGid !== presence.withoutGid) {
     const known = new Set(draft.input.records.map((r) => uidOn(r, side)));
@@ -483,10 +555,12 @@ function finished(draft: Draft, match: GidMatch): FolderPlan {
   const keywords = (set: Set<string>): string[] => [...set].filter((flag) => !flag.startsWith('\\')).sort();
   const { expungesHeld, expungesHeldUnknown, expungesInDoubt, expungesOverFlagChanges } = draft;
   const reassignments = uidReassignments(draft);
+  const needFlags = originalsUnread(draft);
   return {
     records: draft.kept,
     appends: draft.appends,
     ...(draft.standIns.length > 0 && { standIns: draft.standIns.sort((x, y) => (x.from === y.from ? x.uid - y.uid : x.from === 'a' ? -1 : 1)) }),
+    ...(draft.standInsLeft.length > 0 && { standInsLeft: draft.standInsLeft.sort(bySideThenUid) }),
     flagChanges: draft.flagChanges,
     expunges: draft.expunges,
     droppedKeywords: { a: keywords(draft.dropped.a), b: keywords(draft.dropped.b) },
@@ -500,8 +574,18 @@ function finished(draft: Draft, match: GidMatch): FolderPlan {
     ...(expungesOverFlagChanges > 0 && { expungesOverFlagChanges }),
     ...(match.needDigests.a.length + match.needDigests.b.length > 0 && { needDigests: match.needDigests }),
     ...(draft.needIdentity.a.length + draft.needIdentity.b.length > 0 && { needIdentity: draft.needIdentity }),
+    ...(needFlags.a.length + needFlags.b.length > 0 && { needFlags }),
     ...(match.uncompared > 0 && { uncompared: match.uncompared }),
   };
+}
+
+/** The originals of stand-ins the plan copies whose flags (envelopes) this run did not read (FolderPlan.needFlags). */
+function originalsUnread(draft: Draft): { a: number[]; b: number[] } {
+  const out = { a: [] as number[], b: [] as number[] };
+  for (const c of draft.appends) {
+    if (draft.originals[c.from].has(c.uid) && draft.input[c.from].get(c.uid)?.gid === undefined) out[c.from].push(c.uid);
+  }
+  return out;
 }
 
 /**

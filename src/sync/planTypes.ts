@@ -34,6 +34,12 @@ export interface SnapshotMessage {
    * be compared with its record by headers alone (knownIdentity.ts).
    */
   fields?: IdentityFields;
+  /**
+   * Read from its envelope: its Message-ID says it is replimap's stand-in for
+   * the message of this gid (EnvelopeIdentity.standInOf). The planner heeds it
+   * only for a message the state does not know (a lost record): never copied.
+   */
+  standInOf?: string;
   /** Size in bytes, when an envelope was read (needed for appends). */
   size?: number;
   /**
@@ -169,10 +175,17 @@ export interface StandInAction {
   gid: string;
   /** The original's size. */
   size: number;
-  /** Flags to give the stand-in (what `to` accepts of the original's). */
+  /** Flags to give the stand-in (what `to` accepts of the original's, never \Flagged: on a stand-in it asks for the real message). */
   flags: readonly string[];
-  /** The original's flags: the pair's merge base. */
+  /** The original's flags without \Flagged: the pair's merge base. */
   sourceFlags: readonly string[];
+  why: string;
+}
+
+/** A stand-in the plan leaves alone (FolderPlan.standInsLeft). */
+export interface StandInLeft {
+  side: Side;
+  uid: number;
   why: string;
 }
 
@@ -222,6 +235,13 @@ export interface FolderPlan {
   appends: CopyAction[];
   /** --placeholders: stand-ins to make, for copies the size filter holds back (their records deferred meanwhile). Absent when none. */
   standIns?: StandInAction[];
+  /**
+   * Stand-ins the state does not know and that pair with no original (a lost
+   * record; a second stand-in of one original): left where they are, neither
+   * copied nor deleted, nor recorded (each run that reads one looks again), and
+   * said why with -v and in a dry run. By side (A first), then UID. Absent when none.
+   */
+  standInsLeft?: StandInLeft[];
   /** Flag changes, one per message and side: by side (A first), then UID. Copy and mirror change only B's. */
   flagChanges: FlagChange[];
   /** Messages deleted from a side (mirror: B messages that A does not have): by side, then UID. */
@@ -272,6 +292,14 @@ export interface FolderPlan {
    * made meanwhile keeps their records and deletes none of them. Absent when none.
    */
   needIdentity?: { a: number[]; b: number[] };
+  /**
+   * Originals of stand-ins (--placeholders) this plan copies whose flags the
+   * run did not read (per side, ascending): a stand-in's record holds no
+   * \Flagged (its base is what both had, the stand-in never \Flagged), so
+   * the original's \Flagged is only known read. Plan again with their
+   * envelopes (flags and identity) in the snapshots. Absent when none.
+   */
+  needFlags?: { a: number[]; b: number[] };
   /**
    * With `digests`: how many of the wanted digests were missing. Their B
    * messages are kept and A's copied; the folder is read again next run.

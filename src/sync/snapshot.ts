@@ -19,6 +19,8 @@ export interface SnapshotEnvelope {
   sizedGid?: true;
   /** With sizedGid: its identity fields (see SnapshotMessage). */
   fields?: IdentityFields;
+  /** A stand-in's: its original's gid (see SnapshotMessage). */
+  standInOf?: string;
 }
 
 export interface SnapshotRead {
@@ -96,6 +98,7 @@ export function buildSnapshot(
       size: envelope.size,
       ...(envelope.sizedGid && { sizedGid: true }),
       ...(envelope.fields && { fields: envelope.fields }),
+      ...(envelope.standInOf !== undefined && { standInOf: envelope.standInOf }),
     });
   }
   for (const uid of read.vanished) out.delete(uid);

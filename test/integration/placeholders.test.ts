@@ -8,6 +8,7 @@
 // larger --max-size) replaces the stand-ins it lets through.
 
 import { createHash } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
@@ -43,8 +44,7 @@ interface SyncJson {
  * each must exit 0 with ok and no failure. Every run holds back by --max-size
  * LIMIT with --placeholders, unless given `filter` (other filter flags, or none).
  */
-function syncOf(a: DovecotServer, b: DovecotServer, mode: string): (extra?: string[], filter?: string[]) => Promise<SyncJson> {
-  const statePath = join(tempDir(), 'placeholders.state');
+function syncOf(a: DovecotServer, b: DovecotServer, mode: string, statePath = join(tempDir(), 'placeholders.state')): (extra?: string[], filter?: string[]) => Promise<SyncJson> {
   return async (extra = [], filter = ['--max-size', String(LIMIT), '--placeholders']) => {
     const args = ['sync', a.url(), b.url(), '--tls-ca', a.caFile, '--state', statePath, '--json', '--mode', mode, ...filter, ...extra];
     const run = await runCli(args, passwordEnv(a, b));
@@ -168,5 +168,52 @@ describe('--placeholders through the CLI (issue 9 §2, §6)', () => {
     expect(await sync([], [])).toMatchObject({ copied: 0, expunged: 0, flagsUpdated: 0, deferred: 0 });
     expect(await digestsOf(b)).toEqual(await digestsOf(a));
     expect((await readFolder(a, 'INBOX')).filter(isStandIn)).toEqual([]);
+  });
+
+  /** Two Dovecots, A seeded with a small message and a big one (`bigFlags`). */
+  async function bigOnA(bigFlags: string[]): Promise<{ a: DovecotServer; b: DovecotServer }> {
+    const [a, b] = await Promise.all([startDovecot(), startDovecot()]);
+    servers.push(a, b);
+    await seedFolder(a, 'INBOX', [{ raw: padded(1, 'small', 2_000) }, { raw: padded(2, 'big', 200_000), flags: bigFlags }]);
+    return { a, b };
+  }
+
+  it('two-way, the state file deleted: the stand-in is not copied back to A nor made twice; a looser filter then replaces it', async () => {
+    const { a, b } = await bigOnA([]);
+    const statePath = join(tempDir(), 'placeholders.state');
+    const sync = syncOf(a, b, 'two-way', statePath);
+    const original = (await readFolder(a, 'INBOX')).find((m) => m.size > LIMIT)!;
+    await sync();
+    expect((await readFolder(b, 'INBOX')).filter(isStandIn)).toHaveLength(1);
+    for (const suffix of ['', '.journal']) rmSync(statePath + suffix, { force: true });
+    expect(await sync()).toMatchObject({ copied: 0, expunged: 0 });
+    const onA = await readFolder(a, 'INBOX');
+    expect(onA.filter(isStandIn)).toEqual([]);
+    expect(onA.map((m) => sha256(m.body)).sort()).toEqual([sha256(original.body), ...onA.filter((m) => m.size <= LIMIT).map((m) => sha256(m.body))].sort());
+    expect(onA).toHaveLength(2);
+    expect((await readFolder(b, 'INBOX')).filter(isStandIn)).toHaveLength(1);
+
+    expect(await sync([], [])).toMatchObject({ copied: 1, expunged: 1 });
+    const onB = await readFolder(b, 'INBOX');
+    expect(onB.filter(isStandIn)).toEqual([]);
+    expect(await digestsOf(b)).toEqual(await digestsOf(a));
+    expect(await sync([], [])).toMatchObject({ copied: 0, expunged: 0, flagsUpdated: 0 });
+  });
+
+  it('copy: an original \\Flagged from the start gets an unflagged stand-in; flagging that one fetches it', async () => {
+    const { a, b } = await bigOnA(['\\Flagged']);
+    const sync = syncOf(a, b, 'copy');
+    const original = (await readFolder(a, 'INBOX')).find((m) => m.size > LIMIT)!;
+    expect(await sync()).toMatchObject({ copied: 1, deferred: 1 });
+    const standIn = (await readFolder(b, 'INBOX')).find(isStandIn)!;
+    expect(standIn.flags).toEqual([]);
+    expect(await sync()).toMatchObject({ copied: 0, flagsUpdated: 0 });
+    await setFlags(b, 'INBOX', [standIn.uid], ['\\Flagged'], []);
+    expect(await sync()).toMatchObject({ copied: 1, expunged: 1 });
+    const onB = await readFolder(b, 'INBOX');
+    expect(onB.filter(isStandIn)).toEqual([]);
+    expect(onB.find((m) => sha256(m.body) === sha256(original.body))!.flags).toEqual(['\\Flagged']);
+    expect((await readFolder(a, 'INBOX')).find((m) => m.uid === original.uid)!.flags).toEqual(['\\Flagged']);
+    expect(await sync()).toMatchObject({ copied: 0, expunged: 0, flagsUpdated: 0 });
   });
 });

@@ -6,69 +6,20 @@
 // deletes the original; an original expunged takes its stand-in along; and a
 // run killed anywhere while replacing loses nothing.
 
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deferredReport } from '../../src/cli/statusCommand.js';
 import { SyncState } from '../../src/state/SyncState.js';
-import { MemoryServer, type MemoryMessage } from '../../src/store/memory/MemoryServer.js';
 import { MAX_HEADER_BYTES } from '../../src/store/readRules.js';
-import type { SyncMode, SyncOptions } from '../../src/sync/types.js';
+import type { SyncOptions } from '../../src/sync/types.js';
 import { STAND_IN_HEADER, standInMessageId } from '../../src/sync/standIn.js';
 import { globalId } from '../../src/sync/identity.js';
 import { killedRun, WRITE_OPERATIONS } from '../support/memoryKill.js';
-import { forgetMemorySpecs, memorySpec } from '../support/memorySpecs.js';
-import { expectOriginalHeadersOn, withOriginalHeaders } from '../support/standInHeaders.js';
+import { forgetMemorySpecs } from '../support/memorySpecs.js';
+import { big, expectSettled, header, isStandIn, LIMIT, newWorld, realBodies, records, standIns } from '../support/placeholderWorld.js';
+import { expectOriginalHeadersOn } from '../support/standInHeaders.js';
 import { conformanceMessage, digest } from '../support/storeConformance.js';
-import { syncSpecs, tempDir, type EngineRun } from '../support/sync.js';
 
 afterEach(forgetMemorySpecs);
-
-const LIMIT = 10_000;
-const BIG = 2; // message 2 is ≈30 kB, the others ≈100 B
-
-interface World {
-  a: MemoryServer;
-  b: MemoryServer;
-  statePath: string;
-  urls: { storeA: string; storeB: string };
-  sync: (options?: Partial<SyncOptions>) => Promise<EngineRun>;
-}
-
-/** A: INBOX with messages 1 and 3 small, 2 big (with To, Cc, an X- field and MIME fields); B empty. Runs use --max-size 10k --placeholders in `mode` unless told otherwise. */
-function newWorld(mode: SyncMode): World {
-  const a = new MemoryServer();
-  const b = new MemoryServer({ firstUidValidity: 7000n });
-  const raw = (n: number): Buffer => (n === BIG ? withOriginalHeaders(conformanceMessage(n, 1000)) : conformanceMessage(n, 3));
-  a.append('INBOX', [1, BIG, 3].map((n) => ({ raw: raw(n), internalDate: new Date(Date.UTC(2026, 0, n)) })));
-  const specs = { a: memorySpec(a, 'a'), b: memorySpec(b, 'b') };
-  const statePath = join(tempDir('replimap-placeholders-'), 'state');
-  const defaults: Partial<SyncOptions> = { mode, connections: 1, messageFilter: { maxSize: LIMIT }, placeholders: true };
-  return { a, b, statePath, urls: { storeA: specs.a.displayUrl, storeB: specs.b.displayUrl }, sync: (options = {}) => syncSpecs(specs.a, specs.b, statePath, { ...defaults, ...options }) };
-}
-
-const header = (m: MemoryMessage, name: string): string | undefined =>
-  new RegExp(`^${name}: *(.*(?:\\r\\n[ \\t].*)*)$`, 'imu').exec(m.body.toString('utf8').split('\r\n\r\n')[0]!)?.[1];
-const isStandIn = (m: MemoryMessage): boolean => header(m, STAND_IN_HEADER) !== undefined;
-const big = (server: MemoryServer): MemoryMessage => server.messages('INBOX').find((m) => m.body.length > LIMIT)!;
-const standIns = (server: MemoryServer): MemoryMessage[] => server.messages('INBOX').filter(isStandIn);
-/** Digests of a side's real messages (stand-ins left out), sorted. */
-const realBodies = (server: MemoryServer): string[] => server.messages('INBOX').filter((m) => !isStandIn(m)).map((m) => digest(m.body)).sort();
-
-async function records(world: World): Promise<string[]> {
-  const state = await SyncState.open(world.statePath, world.urls, { readOnly: true });
-  try {
-    return (state.folder('INBOX', 'INBOX')?.records() ?? []).map((r) => `${r.uidA} ${r.uidB}${r.standIn ? ` stand-in:${r.standIn}` : ''}${r.status ? ` ${r.status}` : ''}`).sort();
-  } finally {
-    await state.close();
-  }
-}
-
-/** A settled world: a second run has nothing to do. */
-async function expectSettled(world: World): Promise<void> {
-  const again = await world.sync();
-  expect(again.failures).toEqual([]);
-  expect(again.summary.copied + again.summary.expunged + again.summary.flagsUpdated).toBe(0);
-}
 
 describe('--placeholders: stand-ins for messages held back by size', () => {
   it.each(['copy', 'mirror', 'two-way'] as const)('%s: makes a stand-in with the original headers and size, its own Message-ID', async (mode) => {
