@@ -1,0 +1,97 @@
+// Hostile review (s11-rev1) of the --placeholders planner side: each it.fails
+// names a bug it proves; they pass CI as they are, and fail (turn red) once fixed.
+
+import { rmSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { identityOf } from '../../src/sync/identity.js';
+import { forgetMemorySpecs } from '../support/memorySpecs.js';
+import { big, BIG, isStandIn, newWorld, records, standIns, type World } from '../support/placeholderWorld.js';
+import { conformanceMessage, digest } from '../support/storeConformance.js';
+import { withOriginalHeaders } from '../support/standInHeaders.js';
+
+afterEach(forgetMemorySpecs);
+
+function loseState(world: World): void {
+  for (const suffix of ['', '.journal']) rmSync(world.statePath + suffix, { force: true });
+}
+
+const allBodies = (server: { messages: (f: string) => { body: Buffer }[] }): string[] => server.messages('INBOX').map((m) => digest(m.body)).sort();
+
+// BUG 1 (stand-in copied as mail): in copy mode a stand-in whose original left A (deleted, or
+// moved to another folder) is kept as a plain B-only record (planUnpaired 'keep' -> oneSidedRecord
+// drops standIn/standInGid, and unpairedCandidate never carries standInOf). A later two-way run
+// over the same state sees an ordinary B-only message "not on A yet" and copies the stand-in to A.
+describe('s11-rev1: a kept stand-in loses its stand-in mark', () => {
+  for (const away of ['deleted', 'moved to another folder'] as const) {
+    it.fails(`copy, then two-way: the original ${away} on A, the stand-in kept on B is later copied to A as mail`, async () => {
+      const world = newWorld('copy');
+      expect((await world.sync()).failures).toEqual([]);
+      const original = big(world.a);
+      world.a.expunge('INBOX', [original.uid]);
+      if (away === 'moved to another folder') {
+        world.a.createFolder('Archive');
+        world.a.append('Archive', [{ raw: original.body }]);
+      }
+      expect((await world.sync()).failures).toEqual([]);
+      expect(standIns(world.b)).toHaveLength(1);
+      const run = await world.sync({ mode: 'two-way' });
+      expect(run.failures).toEqual([]);
+      // A stand-in is never mail: nothing of it may reach A.
+      expect(world.a.messages('INBOX').filter(isStandIn)).toEqual([]);
+    });
+  }
+});
+
+// BUG 2 (real mail deleted / stand-in made for mail A already has): with the state lost, B holding
+// both the real copy of A's big message (a killed replacement, or a run without the filter) and its
+// stand-in, adoptLostStandIns runs before matchByGid and pairs the stand-in with A's original; B's
+// real copy is then unmatched: mirror deletes it (B keeps only the stand-in), two-way makes a
+// stand-in of it on A (A already holds that very message). Copy keeps it (passes).
+describe('s11-rev1: lost state, B holds the real copy and the stand-in', () => {
+  for (const mode of ['mirror', 'two-way'] as const) {
+    it.fails(`${mode}: the stand-in takes the original from its real copy: the real copy on B deleted, or a stand-in of it made on A`, async () => {
+      const world = newWorld(mode);
+      expect((await world.sync()).failures).toEqual([]);
+      // As a killed replacement leaves it: the real message copied to B, its stand-in not yet expunged.
+      world.b.append('INBOX', [{ raw: big(world.a).body }]);
+      loseState(world);
+      world.a.append('INBOX', [{ raw: conformanceMessage(60, 3) }]);
+      const run = await world.sync();
+      expect(run.failures).toEqual([]);
+      const bigDigest = digest(big(world.a).body);
+      expect(world.b.messages('INBOX').filter((m) => digest(m.body) === bigDigest)).toHaveLength(1);
+      expect(world.a.messages('INBOX').filter(isStandIn)).toEqual([]);
+    });
+  }
+});
+
+// BUG 3 (mail lost): identityOf calls any message whose Message-ID is `<placeholder.<16 chars>@replimap>`
+// a stand-in (standInOf), without looking for the X-Replimap-Placeholder field. An unrecorded real
+// message with such an id is paired with the message of that gid as its "stand-in"; when the filter
+// lets the original through, the real message is expunged as a replaced stand-in in every mode
+// (copy too), with exit ok. Its only copy is gone.
+const BIG_RAW = withOriginalHeaders(conformanceMessage(BIG, 1000));
+describe('s11-rev1: real mail whose Message-ID looks like a stand-in\'s', () => {
+  for (const mode of ['copy', 'mirror', 'two-way'] as const) {
+    it.fails(`${mode}: a real message on B (no X-Replimap-Placeholder field) with Message-ID <placeholder.<gid of A's big>@replimap> is expunged, its only copy`, async () => {
+      const world = newWorld(mode);
+      const gid = identityOf({ identityHeaders: BIG_RAW.toString('utf8').split('\r\n\r\n')[0]! + '\r\n', size: BIG_RAW.length }).gid;
+      expect(digest(big(world.a).body)).toBe(digest(BIG_RAW));
+      const real = Buffer.from(`Message-ID: <placeholder.${gid}@replimap>\r\nFrom: someone <s@example.org>\r\nSubject: real mail\r\n\r\nthe user's real mail, not a stand-in\r\n`);
+      world.b.append('INBOX', [{ raw: real }]);
+      const run = await world.sync({ messageFilter: undefined, placeholders: false });
+      expect(run.failures).toEqual([]);
+      const everywhere = [...world.a.messages('INBOX'), ...world.b.messages('INBOX')].filter((m) => m.body.equals(real));
+      expect(everywhere.length).toBeGreaterThan(0);
+    });
+    // BUG 3b (silent non-copy, exit 0): the same real message with no original is never copied; only -v says so.
+    it.fails(`${mode}: a real message on A with such a Message-ID and no original is never copied to B, and the run is ok`, async () => {
+      const world = newWorld(mode);
+      const real = Buffer.from(`Message-ID: <placeholder.AAAAAAAAAAAAAAAA@replimap>\r\nFrom: someone <s@example.org>\r\nSubject: real mail\r\n\r\nthe user's real mail, not a stand-in\r\n`);
+      world.a.append('INBOX', [{ raw: real }]);
+      const run = await world.sync();
+      expect(run.failures).toEqual([]);
+      expect(world.b.messages('INBOX').filter((m) => m.body.equals(real))).toHaveLength(1);
+    });
+  }
+});
