@@ -95,3 +95,28 @@ describe('s11-rev1: real mail whose Message-ID looks like a stand-in\'s', () => 
     });
   }
 });
+
+// BUG 4 (stand-in copied as mail, one mode, no lost state): two-way, A restored from a backup that
+// predates a big message, and new mail on A takes its UID. The stand-in's record sees its original's
+// UID reused (standInCandidate: absence uid-reused, partnerGone), fateOfUnpaired says 'copy', and the
+// stand-in is copied to A as mail ("UID 4 on A now holds another message"), recorded as a plain pair.
+// BUG 4b (expunge without proof, low): with no new mail, the same stand-in is expunged "A deleted it",
+// though A went back in time (mirror withholds that deletion: deletionsWithheld 1, held record).
+describe('s11-rev1: A goes back in time under a recorded stand-in (two-way)', () => {
+  for (const reuse of [true, false]) {
+    it.fails(`two-way: A restored ${reuse ? 'and its UID reused by new mail: the stand-in is copied to A as mail' : 'without new mail: the stand-in is deleted as if A had deleted its original'}`, async () => {
+      const world = newWorld('two-way');
+      expect((await world.sync()).failures).toEqual([]);
+      const backup = world.a.snapshot();
+      world.a.append('INBOX', [{ raw: conformanceMessage(40, 1000) }]);
+      expect((await world.sync()).failures).toEqual([]);
+      expect(standIns(world.b)).toHaveLength(2);
+      world.a.restore(backup);
+      if (reuse) world.a.append('INBOX', [{ raw: conformanceMessage(41, 3) }]);
+      const run = await world.sync();
+      expect(run.failures).toEqual([]);
+      expect(world.a.messages('INBOX').filter(isStandIn)).toEqual([]);
+      expect(standIns(world.b)).toHaveLength(2);
+    });
+  }
+});
