@@ -152,3 +152,25 @@ describe('s11-rev1: lost state, both flagged, the unflag of the stand-in refused
     });
   }
 });
+
+// BUG 6 (a stand-in deleted wrongly, the user's flags and fetch request lost): A's folder gets a new
+// UIDVALIDITY (rebuilt, restored): the stand-in's record has its A side voided and reads as the
+// orphan form {uidA: 0, standIn: 'b'} that means "its original was copied over it", so
+// planStandInRecord expunges the stand-in ("a stand-in whose original was copied over it", false) and
+// a fresh unflagged stand-in is made. The user had flagged it \Flagged $Later to fetch the message:
+// nothing is fetched, both flags are gone, exit ok. (Without a user flag, every stand-in of the
+// folder is deleted and made again: churn, and any flag the user set on them lost.)
+describe('s11-rev1: A rebuilt (new UIDVALIDITY) under a flagged stand-in', () => {
+  for (const mode of ['copy', 'mirror', 'two-way'] as const) {
+    it.fails(`${mode}: the flagged stand-in is deleted and made again unflagged: no fetch, the user's flags lost`, async () => {
+      const world = newWorld(mode);
+      expect((await world.sync()).failures).toEqual([]);
+      world.b.setFlags('INBOX', [standIns(world.b)[0]!.uid], ['\\Flagged', '$Later'], []);
+      world.a.resetUidValidity('INBOX');
+      const run = await world.sync();
+      expect(run.failures).toEqual([]);
+      const realOnB = world.b.messages('INBOX').find((m) => !isStandIn(m) && m.body.length > 10_000);
+      expect(realOnB).toBeDefined();
+    });
+  }
+});
