@@ -82,6 +82,29 @@ describe('s11-rev1: lost state, B holds the real copy and the stand-in', () => {
   }
 });
 
+
+// BUG 2b: the same with no kill: a second stand-in (left where it is, as planned) outlives the
+// replacement of the first; the state is lost; a run with the same --max-size: mirror deletes B's real
+// copy (B keeps only the stray stand-in), two-way makes a stand-in of B's real copy on A.
+describe('s11-rev1: a second stand-in outlives the replacement, then the state is lost', () => {
+  for (const mode of ['mirror', 'two-way'] as const) {
+    it.fails(`${mode}: B's real copy deleted, or a stand-in of it made on A`, async () => {
+      const world = newWorld(mode);
+      expect((await world.sync()).failures).toEqual([]);
+      world.b.append('INBOX', [{ raw: standIns(world.b)[0]!.body }]);
+      expect((await world.sync()).failures).toEqual([]);
+      expect((await world.sync({ messageFilter: undefined })).failures).toEqual([]);
+      expect(standIns(world.b)).toHaveLength(1); // the second, left where it is
+      loseState(world);
+      const run = await world.sync();
+      expect(run.failures).toEqual([]);
+      const bigDigest = digest(big(world.a).body);
+      expect(world.b.messages('INBOX').filter((m) => digest(m.body) === bigDigest)).toHaveLength(1);
+      expect(world.a.messages('INBOX').filter(isStandIn)).toEqual([]);
+    });
+  }
+});
+
 // BUG 3 (mail lost): identityOf calls any message whose Message-ID is `<placeholder.<16 chars>@replimap>`
 // a stand-in (standInOf), without looking for the X-Replimap-Placeholder field. An unrecorded real
 // message with such an id is paired with the message of that gid as its "stand-in"; when the filter
