@@ -213,3 +213,25 @@ describe('s11-rev1: A rebuilt (new UIDVALIDITY) under a flagged stand-in', () =>
     });
   }
 });
+
+// BUG 6b (README "never neither" false): the same A rebuild with a looser filter: the voided record's
+// stand-in is expunged at once ("a stand-in whose original was copied over it", no `after`), not once
+// the real message's copy is confirmed. B refusing that APPEND leaves B with neither the stand-in
+// nor the real message (A still has it: the next run copies it; no mail is lost, the promise is).
+describe('s11-rev1: A rebuilt, looser filter, B refuses the real message', () => {
+  for (const mode of ['copy', 'mirror', 'two-way'] as const) {
+    it.fails(`${mode}: the stand-in is deleted though its replacement was refused: B holds neither`, async () => {
+      const world = newWorld(mode);
+      expect((await world.sync()).failures).toEqual([]);
+      world.a.resetUidValidity('INBOX');
+      world.b.beforeOperation = (op) => {
+        if (op === 'appendMessage') throw new StoreError('message', 'APPEND refused: over quota');
+      };
+      const run = await world.sync({ messageFilter: undefined });
+      world.b.beforeOperation = undefined;
+      expect(run.failures.length).toBeGreaterThan(0);
+      const realOnB = world.b.messages('INBOX').filter((m) => !isStandIn(m) && m.body.length > 10_000);
+      expect(realOnB.length + standIns(world.b).length).toBeGreaterThan(0);
+    });
+  }
+});
