@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.js';
 import { identityOf } from '../../src/sync/identity.js';
 import { forgetMemorySpecs } from '../support/memorySpecs.js';
-import { big, BIG, isStandIn, newWorld, records, standIns, type World } from '../support/placeholderWorld.js';
+import { big, BIG, isStandIn, newWorld, standIns, type World } from '../support/placeholderWorld.js';
 import { conformanceMessage, digest } from '../support/storeConformance.js';
 import { withOriginalHeaders } from '../support/standInHeaders.js';
 
@@ -15,8 +15,6 @@ afterEach(forgetMemorySpecs);
 function loseState(world: World): void {
   for (const suffix of ['', '.journal']) rmSync(world.statePath + suffix, { force: true });
 }
-
-const allBodies = (server: { messages: (f: string) => { body: Buffer }[] }): string[] => server.messages('INBOX').map((m) => digest(m.body)).sort();
 
 // BUG 1 (stand-in copied as mail): in copy mode a stand-in whose original left A (deleted, or
 // moved to another folder) is kept as a plain B-only record (planUnpaired 'keep' -> oneSidedRecord
