@@ -188,6 +188,20 @@ describe('review s11-rev2: stand-in executor', () => {
     expect(appendsAfter).toBe(0); // 1: the chunk's APPEND went out after the signal
   });
 
+  // BUG (medium; engine.ts folderPlanningInput: filterKey has no --placeholders, so turning it
+  // on is no filter change): after runs with --max-size alone, a run with --max-size
+  // --placeholders skips every unchanged folder, and the messages those runs held back get no
+  // stand-in (README: "a message held back by size gets a stand-in on the other side"), exit 0,
+  // until something else changes in the folder.
+  it.fails.each(['copy', 'mirror', 'two-way'] as const)('%s: --placeholders added after runs without it makes the stand-ins of messages already held back', async (mode) => {
+    const w = world([1], [11, 12]);
+    for (let i = 0; i < 2; i++) expect((await sync(w, mode, { placeholders: false })).failures).toEqual([]);
+    expect(standInsOn(w.b)).toEqual([]);
+    const run = await sync(w, mode);
+    expect(run.failures).toEqual([]);
+    expectOneStandInEach(w.a, w.b, 'made by the first run with --placeholders'); // none: INBOX skipped as unchanged
+  });
+
   it('guard: one stand-in refused by B: a failure, the next run makes it, none twice', async () => {
     const w = world([1], [11, 12, 13]);
     w.b.beforeOperation = (op, args) => {
