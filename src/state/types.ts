@@ -76,7 +76,11 @@ export interface MessageRecord {
    * back (--placeholders). The stand-in's global id is not `gid` (the
    * original's) but standInGid(gid) (src/sync/standIn.ts). A record whose
    * other side is 0 names a stand-in whose original was replaced by the real
-   * message (or is no longer known): the stand-in is to be expunged. On a
+   * message (an orphan; or its original's UIDs were voided: a new UIDVALIDITY,
+   * and it pairs again with its original, unrecorded now): the stand-in is to
+   * be expunged; or, when `gid` is standInGid itself, a stand-in kept alone,
+   * its original no longer known (gone from its side where the mode keeps the
+   * stand-in): never copied as mail, never given a stand-in. On a
    * deferred record (whose UID on that side is 0): a stand-in is being made
    * there; a run killed after its APPEND finds it by standInGid.
    */

@@ -288,8 +288,8 @@ function refusal(ctx: ExecutionContext, side: Side): string | undefined {
 
 /**
  * The planned records whose flags a flag change still has to make true, by
- * record key, each with the merge base it had before this run (none for a
- * pair new in this run): the record pass keeps that until the change is
+ * record key, each with the merge base it had before this run (for a pair
+ * new in this run, the one its change names, else none): the record pass keeps that until the change is
  * confirmed. One pass over each record list, none when nothing changes.
  */
 function withFlagsNotYetChanged(job: FolderExecution): Map<string, { planned: MessageRecord; oldFlags: readonly string[] }> {
@@ -298,6 +298,8 @@ function withFlagsNotYetChanged(job: FolderExecution): Map<string, { planned: Me
   const changing = { a: new Set<number>(), b: new Set<number>() };
   for (const c of job.plan.flagChanges) changing[c.side].add(c.uid);
   const old = { a: new Map<number, readonly string[]>(), b: new Map<number, readonly string[]>() };
+  // A pair the state had no record of: the base its change names, if any (FlagChange.baseMeanwhile).
+  for (const c of job.plan.flagChanges) if (c.baseMeanwhile !== undefined) old[c.side].set(c.uid, c.baseMeanwhile);
   for (const r of job.recordsBefore) for (const side of SIDES) if (changing[side].has(uidOn(r, side))) old[side].set(uidOn(r, side), r.flags);
   for (const r of job.plan.records) {
     const side = SIDES.find((s) => changing[s].has(uidOn(r, s)));

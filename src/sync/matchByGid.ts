@@ -54,8 +54,14 @@ export interface Candidate {
   record?: MessageRecord;
   /** The original of a stand-in the run replaces by the real message (--placeholders, see planFolder). */
   replaces?: StandInReplacement;
-  /** A stand-in no record names (SnapshotMessage.standInOf): its original's gid. Never matched, never copied. */
+  /**
+   * A stand-in (SnapshotMessage.standInOf, or a stand-in record's): its
+   * original's gid (a lone one's: its own). Never copied as mail; one no
+   * record names (no absence) is never matched either (planFolder adopts it).
+   */
   standInOf?: string;
+  /** A stand-in whose record names it alone with its original's gid (see planStandIns soleStandInCandidate). */
+  orphan?: MessageRecord;
 }
 
 /** A stand-in to replace by its original (see CopyAction.standIn). */

@@ -230,7 +230,7 @@ function explainDeferred(say: (text: string) => void, { plan, reading }: PairPla
   }
 }
 
-/** The stand-ins the state does not know that the plan leaves alone (FolderPlan.standInsLeft), each and why. */
+/** The stand-ins the plan leaves alone, never copied as mail (FolderPlan.standInsLeft), each and why. */
 function explainStandInsLeft(say: (text: string) => void, { plan, reading }: PairPlan, verb: string): void {
   for (const l of plan.standInsLeft ?? []) say(`${reading.job.label}: ${verb} ${sideLabel(l.side)} UID ${l.uid} alone: ${l.why}`);
 }

@@ -25,8 +25,8 @@ import type { CopyAction, DeferredCount, ExpungeAction, FlagChange, FolderPlan, 
 import { describeFlagDelta, flagAccepted, flagDelta, flagsAgainstBase, mergeFlags, normalizedView, normalizeFlags, sameFlags } from './flags.js';
 import { byUid, matchByGid, type Candidate, type GidMatch, type StandInReplacement } from './matchByGid.js';
 import {
-  adoptedRecord, legacyFlagged, originalCandidate, replacementWanted, replacingCandidate, standInAction, standInCandidate, standInLeftWhy, standInSides,
-  unflagStandIn, unrecordedOriginal, withoutFlagged,
+  adoptedRecord, legacyFlagged, loneStandInRecord, originalCandidate, replacementWanted, replacingCandidate, soleStandInCandidate, standInAction,
+  standInCandidate, standInKeptWhy, standInLeftWhy, standInSides, unflagStandIn, unrecordedOriginal, withoutFlagged,
 } from './planStandIns.js';
 import { SidePresence, type Absence, type Presence } from './presence.js';
 import { mayWrite, other, sideLabel, SIDES, uidOn, uidsBySide, type Side } from './side.js';
@@ -169,9 +169,9 @@ function planStandInRecord(draft: Draft, record: MessageRecord, on: Record<Side,
   const original = on[o];
   if (original.kind !== 'present') {
     if (standIn.kind !== 'present') return;
-    const standInFlags = normalizedView(standIn.message.flags);
-    if (uidOn(record, o) === 0) planStandInExpunge(draft, { record, orphan: record, flags: [], originalFlags: [], standInFlags }, false);
-    else draft.pools[s].push(standInCandidate(record, standIn.message, original));
+    // Its original's side 0: lone, or an orphan (adoptLostStandIns tells a replaced original from a voided one).
+    if (uidOn(record, o) === 0) draft.pools[s].push(soleStandInCandidate(record, standIn.message));
+    else draft.pools[s].push(standInCandidate(record, standIn.message, original, heldOnly(goneSideMarks(record, o, draft.input.wentBack))));
   } else if (standIn.kind !== 'present') {
     draft.originals[o].add(uidOn(record, o));
     draft.pools[o].push(originalCandidate(record, original.message, standIn));
@@ -189,7 +189,8 @@ function planStandInRecord(draft: Draft, record: MessageRecord, on: Record<Side,
  * it asks for the real message; the original's never reaches it, nor is it
  * removed). An older replimap's flagged stand-in (legacyFlagged) is unflagged
  * once where the mode writes its side (its base loses \Flagged only once that
- * is confirmed: the executor keeps the old base meanwhile); elsewhere its
+ * is confirmed: the executor keeps the old base meanwhile, or, for a pair
+ * adopted this run, FlagChange.baseMeanwhile); elsewhere its
  * record keeps the old rule.
  */
 function planStandInPair(draft: Draft, record: MessageRecord, standIn: SnapshotMessage, original: SnapshotMessage): void {
@@ -202,7 +203,7 @@ function planStandInPair(draft: Draft, record: MessageRecord, standIn: SnapshotM
   }
   const unflagged = (m: SnapshotMessage): SnapshotMessage => ({ ...m, flags: withoutFlagged(m.flags) });
   planKnownPair(draft, { ...record, flags: withoutFlagged(record.flags) }, unflagged(now.a), unflagged(now.b));
-  if (legacy) unflagStandIn(draft.flagChanges, s, uidOn(record, s));
+  if (legacy) unflagStandIn(draft.flagChanges, s, uidOn(record, s), record.flags);
 }
 
 /**
@@ -212,14 +213,14 @@ function planStandInPair(draft: Draft, record: MessageRecord, standIn: SnapshotM
  * `waits`: only once that copy is confirmed (ExpungeAction.after); meanwhile
  * its record stays.
  */
-function planStandInExpunge(draft: Draft, rep: StandInReplacement, waits: boolean): void {
+function planStandInExpunge(draft: Draft, rep: StandInReplacement, waits: boolean, because = 'a stand-in whose original was copied over it'): void {
   const s = rep.orphan.standIn!;
   const uid = uidOn(rep.orphan, s);
   if (!mayWrite(draft.input.mode, s)) {
     if (!waits) draft.kept.push(rep.orphan);
     return;
   }
-  const why = waits ? 'the real message replaces this stand-in: deleted once its copy is confirmed' : 'a stand-in whose original was copied over it';
+  const why = waits ? 'the real message replaces this stand-in: deleted once its copy is confirmed' : because;
   draft.expunges.push({
     side: s, uid, record: waits ? rep.record : rep.orphan, flags: rep.standInFlags, why,
     ...(waits && { after: rep.orphan, waitsForCopy: 'this folder (the real message replacing its stand-in)' }),
@@ -251,40 +252,78 @@ function adoptStandIns(draft: Draft, s: Side): void {
 }
 
 /**
- * Stand-ins no record names (a lost state or record: SnapshotMessage.standInOf)
- * are never mail to copy or delete. Each pairs with a message of its
- * original's gid on the other side that no record pairs (unrecordedOriginal),
- * as adoptStandIns pairs a killed run's, and the pair is planned at once by
- * the stand-in rules; one left without (none there, or a second stand-in of
- * one original) stays where it is, unrecorded, said why.
+ * Stand-ins no record names (a lost state or record: SnapshotMessage.standInOf),
+ * and orphans (a record naming the stand-in alone with its original's gid),
+ * are never mail to copy. Each pairs with a message of its original's gid on
+ * the other side that no record pairs (unrecordedOriginal), as adoptStandIns
+ * pairs a killed run's, and the pair is planned at once by the stand-in rules
+ * (an orphan keeps its record's base: its original's UIDs were voided, a new
+ * UIDVALIDITY). Real copies go first: an original whose real copy the stand-in's
+ * own side holds unrecorded is left to matchByGid, not taken by the stand-in.
+ * One left without an original: see standInUnpaired.
  */
 function adoptLostStandIns(draft: Draft): void {
-  const lost = { a: draft.pools.a.filter((m) => m.standInOf !== undefined), b: draft.pools.b.filter((m) => m.standInOf !== undefined) };
+  const adoptable = (m: Candidate): boolean => m.standInOf !== undefined && (m.absence === undefined || m.orphan !== undefined);
+  const lost = { a: draft.pools.a.filter(adoptable), b: draft.pools.b.filter(adoptable) };
   if (lost.a.length + lost.b.length === 0) return;
   const taken = new Set<Candidate>();
   for (const s of SIDES) {
     const o = other(s);
-    const wanted = new Set(lost[s].map((m) => m.standInOf!));
-    const originals = new Map<string, Candidate[]>();
-    for (const m of [...draft.pools[o]].sort(byUid)) {
-      if (wanted.has(m.gid) && unrecordedOriginal(m)) originals.set(m.gid, [...(originals.get(m.gid) ?? []), m]);
-    }
+    const { originals, beside } = originalsFor(draft, s, lost[s]);
     const paired = new Set<string>();
     for (const m of lost[s].sort(byUid)) {
       taken.add(m);
       const original = originals.get(m.standInOf!)?.shift();
       if (original === undefined) {
-        draft.standInsLeft.push({ side: s, uid: m.uid, why: standInLeftWhy(s, m, paired.has(m.standInOf!)) });
+        standInUnpaired(draft, s, m, { secondOf: paired.has(m.standInOf!), beside: beside.has(m.standInOf!) });
         continue;
       }
       taken.add(original);
       paired.add(original.gid);
       const present = (side: Side, uid: number): Presence => ({ kind: 'present', message: draft.input[side].get(uid)! });
       const on = { [s]: present(s, m.uid), [o]: present(o, original.uid) } as Record<Side, Presence>;
-      planStandInRecord(draft, adoptedRecord(s, m, original), on);
+      const record = m.orphan === undefined ? adoptedRecord(s, m, original) : { ...m.orphan, ...uidsBySide(o, original.uid, m.uid) };
+      planStandInRecord(draft, record, on);
     }
   }
   for (const side of SIDES) draft.pools[side] = draft.pools[side].filter((m) => !taken.has(m));
+}
+
+/**
+ * The unpaired messages of `o` (other than `s`) that may be originals of `s`'s
+ * stand-ins, by gid, minus as many as `s` holds real copies of that gid (those
+ * pair by gid: a stand-in never takes an original from its real copy);
+ * `beside`: the gids of which `s` holds a real copy.
+ */
+function originalsFor(draft: Draft, s: Side, lost: readonly Candidate[]): { originals: Map<string, Candidate[]>; beside: Set<string> } {
+  const wanted = new Set(lost.map((m) => m.standInOf!));
+  const originals = new Map<string, Candidate[]>();
+  for (const m of [...draft.pools[other(s)]].sort(byUid)) {
+    if (wanted.has(m.gid) && unrecordedOriginal(m)) originals.set(m.gid, [...(originals.get(m.gid) ?? []), m]);
+  }
+  const beside = new Set<string>();
+  for (const c of draft.pools[s]) {
+    if (c.standInOf !== undefined || c.replaces !== undefined || !wanted.has(c.gid)) continue;
+    beside.add(c.gid);
+    originals.get(c.gid)?.shift();
+  }
+  return { originals, beside };
+}
+
+/**
+ * A stand-in left without an original to pair with. An orphan's original was
+ * replaced: it goes. One beside a real copy of its original on its own side
+ * holds no mail: it goes too, where the mode writes its side (its record, as
+ * an orphan's, says so until then). Else it stays where it is, unrecorded,
+ * said why (a second stand-in of one original, or no original there).
+ */
+function standInUnpaired(draft: Draft, s: Side, m: Candidate, how: { secondOf: boolean; beside: boolean }): void {
+  const rep = (orphan: MessageRecord): StandInReplacement => ({ record: orphan, orphan, flags: [], originalFlags: [], standInFlags: m.flags });
+  if (m.orphan !== undefined) planStandInExpunge(draft, rep(m.orphan), false);
+  else if (how.beside) {
+    const orphan = { ...uidsBySide(s, m.uid, 0), gid: m.standInOf!, flags: m.flags, standIn: s, standInGid: m.gid };
+    planStandInExpunge(draft, rep(orphan), false, `a stand-in beside a real copy of its original (global id ${m.standInOf}) on ${sideLabel(s)}: it holds no mail`);
+  } else draft.standInsLeft.push({ side: s, uid: m.uid, why: standInLeftWhy(s, m, how.secondOf) });
 }
 
 /** The real message copied over its stand-in, with the stand-in's flags merged (see replacingCandidate). */
@@ -421,6 +460,12 @@ type Fate = 'copy' | 'expunge' | 'keep';
  * (copy) or deleted (mirror: B follows A).
  */
 function fateOfUnpaired(mode: SyncMode, side: Side, m: Candidate): Fate {
+  const fate = fateOfMail(mode, side, m);
+  // A stand-in is never mail: where mail would be copied, it stays (its original's side lacks it).
+  return fate === 'copy' && m.standInOf !== undefined ? 'keep' : fate;
+}
+
+function fateOfMail(mode: SyncMode, side: Side, m: Candidate): Fate {
   if (mode === 'two-way') return m.partnerGone && m.held === undefined && m.absence?.kind === 'gone' ? 'expunge' : 'copy';
   if (side === 'a') return 'copy';
   return mode === 'mirror' ? 'expunge' : 'keep';
@@ -442,7 +487,10 @@ function planUnpaired(draft: Draft, side: Side, m: Candidate): void {
   } else if (fate === 'copy' && draft.input.heldBack?.[side]?.has(m.uid) === true) defer(draft, side, m);
   else if (fate === 'copy') draft.appends.push(copyOf(draft, side, m));
   else if (fate === 'expunge') planExpunge(draft, side, m);
-  else draft.kept.push(oneSidedRecord(side, m));
+  else {
+    if (m.record?.standIn === side) draft.standInsLeft.push({ side, uid: m.uid, why: standInKeptWhy(m) });
+    draft.kept.push(oneSidedRecord(side, m));
+  }
 }
 
 /** A copy the message filter holds back: its record waits, deferred, for a run whose filter lets it through. */
@@ -660,6 +708,11 @@ function flagChangeSinceBase(input: FolderPlanInput, side: Side, base: readonly 
   return sameFlags(before, seen) ? {} : { changedSinceBase: describeFlagDelta(flagDelta(before, seen)) };
 }
 
+/** Of goneSideMarks, the held mark alone. */
+function heldOnly(marks: Pick<Candidate, 'held'>): Pick<Candidate, 'held'> {
+  return marks.held === undefined ? {} : { held: marks.held };
+}
+
 /**
  * The marks of a candidate whose record lacks `lost`'s side now. Held: the
  * record's own mark, or a new one when that side went back in time in this
@@ -673,8 +726,9 @@ function goneSideMarks(record: MessageRecord, lost: Side, wentBack: FolderPlanIn
   return uid !== 0 && wentBack?.includes(lost) === true ? { held: 'rollback', ...partnerGone } : partnerGone;
 }
 
-/** The record of a message only `side` holds (keeping its held mark). */
+/** The record of a message only `side` holds (keeping its held mark); a stand-in's stays one (loneStandInRecord). */
 function oneSidedRecord(side: Side, m: Candidate): MessageRecord {
+  if (m.standInOf !== undefined) return loneStandInRecord(side, m);
   const record: MessageRecord = { ...uidsBySide(side, m.uid, 0), gid: m.gid, flags: m.flags };
   if (m.held !== undefined) record.held = m.held;
   if (m.byMessageId) record.byMessageId = true;

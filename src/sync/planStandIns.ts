@@ -20,15 +20,17 @@ import type { MessageRecord } from '../state/types.js';
 import { flagAccepted, mergeFlags, normalizedView, normalizeFlags } from './flags.js';
 import type { Candidate } from './matchByGid.js';
 import type { ExpungeAction, FlagAcceptance, FlagChange, FolderPlanInput, SnapshotMessage, StandInAction } from './planTypes.js';
-import type { Absence } from './presence.js';
+import { NEVER_STORED, type Absence } from './presence.js';
 import { mayWrite, other, sideLabel, uidOn, uidsBySide, type Side } from './side.js';
 
 /**
  * The expunge removes a stand-in whose real message is (being) put in its
- * place: no loss, so the guard does not count it and withholds it never.
+ * place, or is there (an orphan's record): no loss, so the guard does not
+ * count it and withholds it never. A lone stand-in's (isLoneStandIn) goes as
+ * any deletion, under the guard.
  */
 export function replacesStandIn(e: Pick<ExpungeAction, 'side' | 'record' | 'after'>): boolean {
-  return e.after !== undefined || (e.record.standIn === e.side && uidOn(e.record, other(e.side)) === 0);
+  return e.after !== undefined || (e.record.standIn === e.side && uidOn(e.record, other(e.side)) === 0 && !isLoneStandIn(e.record));
 }
 
 /** The side holding the record's stand-in, and the other (the original's). */
@@ -73,11 +75,11 @@ export function legacyFlagged(record: MessageRecord, standIn: SnapshotMessage): 
 }
 
 /** The removal of an older replimap's \Flagged from a stand-in, merged into the change already planned for it, if any. */
-export function unflagStandIn(changes: FlagChange[], side: Side, uid: number): void {
+export function unflagStandIn(changes: FlagChange[], side: Side, uid: number, baseMeanwhile: readonly string[]): void {
   const why = 'a stand-in made flagged by an older replimap: \\Flagged on a stand-in now asks for the real message, so it is removed once';
   const planned = changes.find((c) => c.side === side && c.uid === uid);
-  if (planned === undefined) changes.push({ side, uid, add: [], remove: [FLAGGED], why });
-  else Object.assign(planned, { remove: normalizeFlags([...planned.remove, FLAGGED]), why: `${planned.why}; ${why}` });
+  if (planned === undefined) changes.push({ side, uid, add: [], remove: [FLAGGED], why, baseMeanwhile });
+  else Object.assign(planned, { remove: normalizeFlags([...planned.remove, FLAGGED]), why: `${planned.why}; ${why}`, baseMeanwhile });
 }
 
 /**
@@ -142,13 +144,51 @@ export function originalCandidate(record: MessageRecord, original: SnapshotMessa
   };
 }
 
-/** The stand-in as a message its side alone holds (its original gone): the mode decides its fate, as for any such message. */
-export function standInCandidate(record: MessageRecord, standIn: SnapshotMessage, absence: Absence): Candidate {
+/**
+ * The stand-in as a message its side alone holds (its original gone, or its
+ * UID reused, or lost in a rollback: `held`): the mode decides whether it goes
+ * with its original, as for any such message, but it is never copied as mail
+ * (standInOf: fateOfUnpaired keeps it instead).
+ */
+export function standInCandidate(record: MessageRecord, standIn: SnapshotMessage, absence: Absence, held: Pick<Candidate, 'held'>): Candidate {
   const { s } = standInSides(record);
   return {
     uid: uidOn(record, s), gid: standIn.gid ?? record.standInGid!, flags: normalizedView(standIn.flags), absence, byMessageId: true,
-    ...(standIn.size !== undefined && { size: standIn.size }), partnerGone: true, record,
+    ...(standIn.size !== undefined && { size: standIn.size }), partnerGone: true, record, standInOf: record.gid, ...held,
   };
+}
+
+/**
+ * A record naming a stand-in kept alone, its original no longer known (gone
+ * from its side in copy mode, or lost): its gid is the stand-in's own
+ * (standInGid), which tells it from an orphan (orphanOf: the original's gid).
+ */
+export function isLoneStandIn(record: MessageRecord): boolean {
+  return record.standIn !== undefined && uidOn(record, other(record.standIn)) === 0 && record.gid === record.standInGid;
+}
+
+/** The record of a stand-in kept alone (isLoneStandIn): never copied as mail, never given a stand-in. */
+export function loneStandInRecord(s: Side, m: Candidate): MessageRecord {
+  return { ...uidsBySide(s, m.uid, 0), gid: m.gid, flags: m.flags, standIn: s, standInGid: m.gid };
+}
+
+/**
+ * A record naming only a stand-in as a candidate of its side: a lone one
+ * (isLoneStandIn), or an orphan (`orphan`: its original replaced, or its
+ * original's UID voided by a new UIDVALIDITY, which adoption tells apart).
+ * standInOf marks it a stand-in (a lone one's own gid: its original is unknown).
+ */
+export function soleStandInCandidate(record: MessageRecord, standIn: SnapshotMessage): Candidate {
+  const { s } = standInSides(record);
+  return {
+    uid: uidOn(record, s), gid: record.standInGid!, flags: normalizedView(standIn.flags), absence: NEVER_STORED, byMessageId: true,
+    ...(standIn.size !== undefined && { size: standIn.size }), standInOf: record.gid, ...(!isLoneStandIn(record) && { orphan: record }),
+  };
+}
+
+/** Why a stand-in whose original left its side is kept, never copied as mail (FolderPlan.standInsLeft). */
+export function standInKeptWhy(m: Candidate): string {
+  return `a stand-in whose original is no longer on ${sideLabel(other(m.record!.standIn!))} (${m.absence?.kind ?? 'unknown'}${m.held === undefined ? '' : `, ${m.held}`}): kept where it is, never copied as mail`;
 }
 
 /** The stand-in to make for a message `from` holds that the size filter holds back: never \Flagged, which asks for the real message. */

@@ -196,6 +196,14 @@ export interface FlagChange {
   add: string[];
   remove: string[];
   why: string;
+  /**
+   * The merge base to record for the message's pair until this change is
+   * confirmed, when the state had no record of it (an adopted stand-in pair
+   * whose older replimap \Flagged is removed: its base keeps \Flagged, so a
+   * refused STORE never reads as the user's request to fetch). Absent: the
+   * old record's base, or none.
+   */
+  baseMeanwhile?: readonly string[];
 }
 
 /** Expunge one message from `side`. */
@@ -239,7 +247,10 @@ export interface FolderPlan {
    * Stand-ins the state does not know and that pair with no original (a lost
    * record; a second stand-in of one original): left where they are, neither
    * copied nor deleted, nor recorded (each run that reads one looks again), and
-   * said why with -v and in a dry run. By side (A first), then UID. Absent when none.
+   * said why with -v and in a dry run. Also a recorded stand-in whose original
+   * left its side where the mode keeps it (recorded alone from then on, as
+   * MessageRecord.standIn says; never copied as mail). By side (A first), then
+   * UID. Absent when none.
    */
   standInsLeft?: StandInLeft[];
   /** Flag changes, one per message and side: by side (A first), then UID. Copy and mirror change only B's. */
