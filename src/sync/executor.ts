@@ -289,8 +289,9 @@ function refusal(ctx: ExecutionContext, side: Side): string | undefined {
 /**
  * The planned records whose flags a flag change still has to make true, by
  * record key, each with the merge base it had before this run (for a pair
- * new in this run, the one its change names, else none): the record pass keeps that until the change is
- * confirmed. One pass over each record list, none when nothing changes.
+ * new in this run, the one its change names, else none): the record pass
+ * keeps that until the change is confirmed. One pass over each record list,
+ * none when nothing changes.
  */
 function withFlagsNotYetChanged(job: FolderExecution): Map<string, { planned: MessageRecord; oldFlags: readonly string[] }> {
   const out = new Map<string, { planned: MessageRecord; oldFlags: readonly string[] }>();
