@@ -5,8 +5,13 @@
 // much of a header fetchHeaders reads, and
 // how a body FETCH that costs the connection is refused.
 
-/** The header fields the global id is made of, as BODY.PEEK[HEADER.FIELDS (...)] names them. */
-export const IDENTITY_HEADER_NAMES = ['MESSAGE-ID', 'DATE', 'FROM', 'SUBJECT'];
+/**
+ * The header fields an envelope reads, as BODY.PEEK[HEADER.FIELDS (...)] names
+ * them: those the global id is made of, and the field that marks replimap's
+ * stand-ins (--placeholders; identityOf standInOf), which costs nothing on a
+ * message without it (a server returns only the fields present).
+ */
+export const IDENTITY_HEADER_NAMES = ['MESSAGE-ID', 'DATE', 'FROM', 'SUBJECT', 'X-REPLIMAP-PLACEHOLDER'];
 
 /** Header block as the server sent it, minus the blank line that ends it; '' when none of the fields exist. */
 export function identityHeaders(headers: Buffer | undefined): string {

@@ -162,7 +162,7 @@ async function syncAccount(ctx: RunContext): Promise<void> {
     const everyFolder = options.filter.include.length === 0 && options.filter.exclude.length === 0;
     if (options.full && everyFolder) state.setIdentityVersion(IDENTITY_RULE_VERSION);
     // Every folder holding deferred records was read under this filter (or left as its own filter held it).
-    if (everyFolder) state.setMessageFilter(filterKey(options.messageFilter));
+    if (everyFolder) state.setMessageFilter(recordedFilterKey(options));
   }
   // A run that changed nothing leaves the file as it is (no rewrite, no fsync).
   if (!options.dryRun && (state.hasChanges || state.isNew)) await state.commit();
@@ -194,6 +194,19 @@ async function listAndPlanFolders(ctx: RunContext, main: StorePair): Promise<Acc
   return planFolders({ ...input, survivors: await answerSurvivorQuestions(main, state, plan.questions) });
 }
 
+/**
+ * The filter the state records (SyncState.messageFilter) and each run compares
+ * with its own: the message filter's key, " placeholders" added with
+ * --placeholders, since that changes what a deferred message gets. Turning it
+ * on reads again the folders holding deferred messages (they get their
+ * stand-ins); turning it off reads them once too (nothing is made; the
+ * stand-ins there stay as they are).
+ */
+function recordedFilterKey(options: Pick<SyncJob['options'], 'messageFilter' | 'placeholders'>): string {
+  const key = filterKey(options.messageFilter);
+  return options.placeholders === true && key !== '' ? `${key} placeholders` : key;
+}
+
 /** Both sides' listings (LIST-STATUS) and what the state knows: the folder planner's input. */
 async function folderPlanningInput(ctx: RunContext, main: StorePair): Promise<FolderPlanningInput> {
   const { state, job } = ctx;
@@ -202,7 +215,7 @@ async function folderPlanningInput(ctx: RunContext, main: StorePair): Promise<Fo
     main.a.listFolders({ status: true }),
     main.b.listFolders({ status: true }),
   ]);
-  const filterChanged = state.messageFilter !== filterKey(job.options.messageFilter);
+  const filterChanged = state.messageFilter !== recordedFilterKey(job.options);
   const known = state.folderKeys().map(({ nameA, nameB }): KnownPair => {
     const folder = state.folder(nameA, nameB);
     return {

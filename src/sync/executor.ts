@@ -24,6 +24,7 @@ import { mayWrite, sideLabel, SIDES, uidOn, uidsBySide, type Side } from './side
 import type { TimeBudget } from './timeBudget.js';
 import { makeStandIns } from './standInExecute.js';
 import { reassignUids } from './uidReassign.js';
+import type { Unreturned } from './unreturned.js';
 
 export interface FolderExecution {
   nameA: string;
@@ -82,6 +83,8 @@ export interface FolderExecutionResult extends FolderResult {
   maxAppendedUidA: number;
   /** Appends B stored without telling their UID (no UIDPLUS). */
   appendsWithoutUid: number;
+  /** Stand-ins (--placeholders) each side stored (their UID named or not): they count in its MESSAGES as copies do. */
+  standInsAppended: Record<Side, number>;
 }
 
 type Fail = (failure: Omit<MessageFailure, 'folder'>) => void;
@@ -155,7 +158,7 @@ const NO_STORES = new Proxy({} as ExecutionContext['stores'], {
 export async function recordPlanned(ctx: RecordContext, job: FolderExecution): Promise<FolderActing> {
   const result: FolderExecutionResult = {
     folder: job.label, skipped: false, copied: 0, bytes: 0, flagsUpdated: 0, expunged: 0, failed: 0, transferred: 0,
-    bySide: { a: noWork(), b: noWork() }, statusRecorded: false, maxAppendedUid: 0, maxAppendedUidA: 0, appendsWithoutUid: 0,
+    bySide: { a: noWork(), b: noWork() }, statusRecorded: false, maxAppendedUid: 0, maxAppendedUidA: 0, appendsWithoutUid: 0, standInsAppended: { a: 0, b: 0 },
   };
   const fail: Fail = (failure) => {
     result.failed++;
@@ -244,8 +247,8 @@ export async function finishCopies(acting: FolderActing, stores: ExecutionContex
   const { run } = acting;
   run.ctx = { ...run.ctx, stores };
   const { job } = run;
-  // Stand-ins (--placeholders) once the pair's copies are all done: a cut-short pair makes them next run.
-  if (!run.cutShort) await makeStandIns(run);
+  // Stand-ins (--placeholders) once the pair's copies are all done: a cut-short pair makes them next run (counted as left, see mayStartChunk).
+  await makeStandIns(run);
   await changeFlags(run);
   let saidGone = 0;
   for (const side of SIDES) saidGone += await settleUnreturned(run, side, [...run.unreturned[side], ...leftOutOf(job.reads[side])]);
@@ -463,19 +466,6 @@ async function recordStatuses(
  */
 function statusAfterAppends(before: FolderStatus, maxAppendedUid: number): FolderStatus {
   return maxAppendedUid + 1 > before.uidNext ? { ...before, uidNext: maxAppendedUid + 1 } : before;
-}
-
-/**
- * A message a side did not return (expunged since it was read, or a server that
- * failed to answer): an append's body or envelope, the envelope of a message
- * new on either side, which then cannot be identified, or the flags of a known
- * message (its record was left as it was).
- */
-export interface Unreturned {
-  uid: number;
-  missing: 'body' | 'envelope' | 'flags';
-  /** What the server sent instead, when it sent something unusable. */
-  why?: string | undefined;
 }
 
 /** What the read of a side left out: new messages without an envelope, known ones without flags. */

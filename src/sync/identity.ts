@@ -38,7 +38,7 @@ function normaliseMessageId(value: string): string {
 
 /**
  * Parse the raw header lines a server returns for
- * BODY.PEEK[HEADER.FIELDS (MESSAGE-ID DATE FROM SUBJECT)]: folded lines are
+ * BODY.PEEK[HEADER.FIELDS (MESSAGE-ID DATE FROM SUBJECT X-REPLIMAP-PLACEHOLDER)]: folded lines are
  * unfolded, field names are case-insensitive, the first occurrence of a field
  * wins, parsing stops at the first empty line, and other fields are ignored.
  */
@@ -130,13 +130,21 @@ export interface EnvelopeIdentity {
   /**
    * The message is replimap's stand-in for the message of this global id
    * (--placeholders): its Message-ID is exactly standInMessageId(gid)
-   * (standIn.ts). Never mail of its own to copy.
+   * (standIn.ts) and it has an X-Replimap-Placeholder field. Never mail of its own to copy.
    */
   standInOf?: string;
 }
 
 /** A stand-in's Message-ID, `<placeholder.<16-character gid>@replimap>` (standIn.ts standInMessageId), with that gid. */
 const STAND_IN_MESSAGE_ID = /^<placeholder\.([A-Za-z0-9_-]{16})@replimap>$/u;
+
+/**
+ * The field every stand-in carries (standIn.ts STAND_IN_HEADER): a Message-ID
+ * of the stand-in's shape alone does not make one (mail may carry any
+ * Message-ID), as a stand-in taken for mail is never copied, and one whose
+ * original comes through is deleted.
+ */
+const STAND_IN_FIELD = /^x-replimap-placeholder[ \t]*:/imu;
 
 /**
  * What an envelope says of a message's identity: its global id, and whether
@@ -150,5 +158,5 @@ export function identityOf(envelope: { identityHeaders: string; size: number }):
   const gid = globalIdFromFields(fields, envelope.size);
   if (fields.messageId === undefined) return { gid, sizedGid: true, fields };
   const standInOf = STAND_IN_MESSAGE_ID.exec(fields.messageId)?.[1];
-  return standInOf === undefined ? { gid } : { gid, standInOf };
+  return standInOf === undefined || !STAND_IN_FIELD.test(envelope.identityHeaders) ? { gid } : { gid, standInOf };
 }

@@ -23,8 +23,8 @@ export interface ExpectedStatus {
 }
 
 /**
- * B's UIDNEXT and message count once this run's own appends (and new UIDs)
- * are in, when they are exactly known: copy mode, every append's and new UID
+ * B's UIDNEXT and message count once this run's own appends (copies and
+ * stand-ins) and new UIDs are in, when they are exactly known: copy mode, every append's and new UID
  * reported, no expunge, nothing failed, and something written at all.
  */
 export function expectedStatusOfB(
@@ -37,13 +37,15 @@ export function expectedStatusOfB(
   // A message given a new UID (uidReassign.ts) moved within the folder: UIDNEXT past it, MESSAGES as before.
   const renumbered = result.reassigned ?? [];
   if (result.appendsWithoutUid > 0 || result.expunged > 0 || renumbered.some((r) => r.newUid === undefined)) return undefined;
-  if (result.copied === 0 && result.flagsUpdated === 0 && renumbered.length === 0) return undefined; // nothing of ours to account for
+  // What the run appended to B: its copies and its stand-ins (--placeholders; transfers never reach here, see deletePass).
+  const appended = result.copied + result.standInsAppended.b;
+  if (appended === 0 && result.flagsUpdated === 0 && renumbered.length === 0) return undefined; // nothing of ours to account for
   return {
     nameA: job.nameA,
     nameB: job.nameB,
     uidValidity: readB.status.uidValidity,
     uidNext: Math.max(readB.status.uidNext, result.maxAppendedUid + 1),
-    messages: readB.status.messages + result.copied,
+    messages: readB.status.messages + appended,
   };
 }
 

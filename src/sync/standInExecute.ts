@@ -6,22 +6,29 @@
 // appended to the other side, its intent flushed first. A confirmed one
 // replaces the original's deferred record by a record pairing the two
 // (MessageRecord.standIn); a failed one leaves it deferred, listed as a
-// failure, so the next run tries again. Before each chunk the signal and the
-// --max-time budget are asked: stopped there, the chunks not started are left
-// as the record pass left them (deferred; counted in `left` when out of time)
-// and the folder's statuses are not recorded, so the next run makes them.
+// failure, so the next run tries again; one the server stored without naming
+// its UID (no UIDPLUS) stays deferred naming the stand-in's gid, no failure:
+// the next run adopts it (as a copy without a UID is found by its gid). An
+// original its side no longer returns is settled as a copy's (executor.ts
+// settleUnreturned: gone, or a failure when still there). Before each chunk
+// the signal and the --max-time budget are asked, and the signal again after
+// the chunk's fetches: stopped there, the chunks not started are left as the
+// record pass left them (deferred; counted in `left` when out of time, or when
+// the budget cut the pair's copies) and the folder's statuses are not
+// recorded, so the next run makes them. A lost connection (or one cut by a
+// signal) is not caught here: as in a batch of copies, it ends the pair's work.
 
 import { StoreError } from '../errors.js';
 import type { SyncState } from '../state/SyncState.js';
 import { MAX_HEADER_BYTES } from '../store/readRules.js';
 import type { AppendOutcome, MessageEnvelope, Store } from '../store/types.js';
 import { inBatches } from './batches.js';
-import { isInterruption } from './interruption.js';
 import type { FolderPlan, StandInAction } from './planTypes.js';
 import { mayWrite, sideLabel, SIDES, uidsBySide, type Side } from './side.js';
 import { buildStandIn } from './standIn.js';
 import type { TimeBudget } from './timeBudget.js';
 import type { MessageFailure, SyncMode, SyncObserver } from './types.js';
+import type { Unreturned } from './unreturned.js';
 
 /** What of a folder's execution (executor.ts) the stand-ins use and change. */
 export interface StandInRun {
@@ -35,9 +42,14 @@ export interface StandInRun {
     onBatchDone?: (() => Promise<void>) | undefined;
   };
   job: { nameA: string; nameB: string; label: string; plan: Pick<FolderPlan, 'standIns'> };
-  result: { maxAppendedUid: number; maxAppendedUidA: number };
+  result: { maxAppendedUid: number; maxAppendedUidA: number; standInsAppended: Record<Side, number>; appendsWithoutUid: number };
   fail: (failure: Omit<MessageFailure, 'folder'>) => void;
-  /** Set when a signal or --max-time kept stand-ins from being made: the folder's statuses are then not recorded. */
+  /** Originals their side did not return (no envelope): settled with the copies' (executor.ts settleUnreturned). */
+  unreturned: Record<Side, Unreturned[]>;
+  /**
+   * Set when a signal or --max-time kept stand-ins from being made: the folder's statuses are then not recorded.
+   * Set already (the pair's copies cut short): no stand-in is made, those of a budget cut are counted as left.
+   */
   cutShort: boolean;
 }
 
@@ -47,21 +59,21 @@ interface StandInChunk {
   actions: StandInAction[];
 }
 
-/** The pair's stand-ins, from each side in turn, chunk by chunk. */
+/**
+ * The pair's stand-ins, from each side in turn, chunk by chunk. A StoreError
+ * fails the chunk's stand-ins and the next chunk is tried; any other error (a
+ * lost connection, one cut by a signal) goes up as a copy's does: the chunk's
+ * intents are flushed, the next run adopts what arrived (by standInGid).
+ */
 export async function makeStandIns(run: StandInRun): Promise<void> {
   const chunks = SIDES.flatMap((from) => chunksFrom(run, from));
   for (let i = 0; i < chunks.length; i++) {
     if (!mayStartChunk(run, chunks.slice(i))) return;
     const { from, actions } = chunks[i]!;
     try {
-      await makeChunk(run, from, actions);
+      if ((await makeChunk(run, from, actions)) === 'signalled') return;
     } catch (err) {
       if (!(err instanceof StoreError)) throw err;
-      // Connections cut by a signal: the chunk's intents are flushed, the next run adopts what arrived (by standInGid).
-      if (isInterruption(err, run.ctx.signal)) {
-        run.cutShort = true;
-        return;
-      }
       for (const a of actions) run.fail({ uid: a.uid, side: sideLabel(from), reason: `no stand-in: ${err.message}` });
     }
     if (run.ctx.onBatchDone) await run.ctx.onBatchDone();
@@ -87,9 +99,10 @@ function headerBytesAtMost(action: StandInAction): number {
 
 /**
  * May the next chunk start? Not after a signal; not once --max-time is spent
- * (the run's first batch always starts): `rest` (this chunk and the later
- * ones) is then left for the next run, counted in `left` as messages (their
- * originals' bytes stay deferred: no body is sent for a stand-in).
+ * (the run's first batch always starts), nor once it cut the pair's copies
+ * (`cutShort` already: stand-ins come after the copies): `rest` (this chunk
+ * and the later ones) is then left for the next run, counted in `left` as
+ * messages (their originals' bytes stay deferred: no body is sent for a stand-in).
  */
 function mayStartChunk(run: StandInRun, rest: readonly StandInChunk[]): boolean {
   const { ctx, job } = run;
@@ -97,30 +110,39 @@ function mayStartChunk(run: StandInRun, rest: readonly StandInChunk[]): boolean 
     run.cutShort = true;
     return false;
   }
-  if (ctx.budget?.mayStart() !== false) return true;
+  if (!run.cutShort && ctx.budget?.mayStart() !== false) return true;
   const messages = rest.reduce((sum, chunk) => sum + chunk.actions.length, 0);
-  ctx.budget.leave(job.label, { messages });
+  ctx.budget?.leave(job.label, { messages });
   ctx.observer.verbose(`${job.label}: ${messages} stand-ins left for the next run (--max-time)`);
   run.cutShort = true;
   return false;
 }
 
-/** One chunk: envelopes and headers read, stand-ins built, intents and deferred records naming them flushed, then one APPEND. */
-async function makeChunk(run: StandInRun, from: Side, actions: readonly StandInAction[]): Promise<void> {
+/**
+ * One chunk: envelopes and headers read, stand-ins built, intents and deferred
+ * records naming them flushed, then one APPEND. A signal during the fetches:
+ * nothing is sent ('signalled', the chunk left as the rest, as copies do).
+ */
+async function makeChunk(run: StandInRun, from: Side, actions: readonly StandInAction[]): Promise<'made' | 'signalled'> {
   const { ctx, job } = run;
   const to = actions[0]!.to;
   const uids = actions.map((a) => a.uid);
   const envelopes = new Map<number, MessageEnvelope>((await ctx.stores[from].fetchEnvelopes(uids)).map((e) => [e.uid, e]));
   const headers = await ctx.stores[from].fetchHeaders(uids);
+  if (ctx.signal?.aborted) {
+    run.cutShort = true;
+    return 'signalled';
+  }
   const ready = actions.flatMap((action) => {
     const envelope = envelopes.get(action.uid);
     if (envelope === undefined) {
-      run.fail({ uid: action.uid, side: sideLabel(from), reason: 'no stand-in: the server returned no envelope' });
+      // Expunged since it was read (or a server failing to answer): settled as a copy's is, once the pair's work is done.
+      run.unreturned[from].push({ uid: action.uid, missing: 'envelope' });
       return [];
     }
     return [{ action, envelope, standIn: buildStandIn({ ...envelope, header: headers.get(action.uid) }, action.gid) }];
   });
-  if (ready.length === 0) return;
+  if (ready.length === 0) return 'made';
   for (const { action } of ready) ctx.observer.verbose(`${job.label}: making a stand-in on ${sideLabel(to)} for ${sideLabel(from)} UID ${action.uid}: ${action.why}`);
   for (const { action, standIn } of ready) {
     ctx.state.apply({ op: 'intent', nameA: job.nameA, nameB: job.nameB, side: from, uid: action.uid, gid: action.gid });
@@ -133,14 +155,26 @@ async function makeChunk(run: StandInRun, from: Side, actions: readonly StandInA
   const { outcomes } = await ctx.stores[to].append(to === 'a' ? job.nameA : job.nameB, messages);
   ready.forEach(({ action, standIn }, k) => recordOutcome(run, action, standIn.gid, outcomes[k]));
   await ctx.state.flush();
+  return 'made';
 }
 
-/** A confirmed stand-in pairs with its original; one whose UID the server did not name, or that failed, leaves it deferred. */
+/**
+ * A confirmed stand-in pairs with its original; one that failed leaves it
+ * deferred, a failure; one stored without its UID named (no UIDPLUS) leaves
+ * it deferred naming the stand-in's gid, no failure: the next run reads the
+ * folder (its status is recorded from before the APPEND) and adopts it.
+ */
 function recordOutcome(run: StandInRun, action: StandInAction, standInGid: string, outcome: AppendOutcome | undefined): void {
   const { ctx, job, result } = run;
-  if (outcome?.ok !== true || outcome.uid === undefined) {
-    const reason = outcome === undefined ? 'no result from server' : outcome.ok ? 'the server named no UID for it (no UIDPLUS)' : outcome.error.message;
+  if (outcome?.ok !== true) {
+    const reason = outcome === undefined ? 'no result from server' : outcome.error.message;
     run.fail({ uid: action.uid, side: sideLabel(action.from), reason: `stand-in on ${sideLabel(action.to)}: ${reason}` });
+    return;
+  }
+  result.standInsAppended[action.to]++;
+  if (outcome.uid === undefined) {
+    result.appendsWithoutUid++;
+    ctx.observer.verbose(`${job.label}: ${sideLabel(action.to)} named no UID for the stand-in of ${sideLabel(action.from)} UID ${action.uid} (no UIDPLUS): the next run pairs it by its gid`);
     return;
   }
   if (action.to === 'b') result.maxAppendedUid = Math.max(result.maxAppendedUid, outcome.uid);

@@ -182,7 +182,10 @@ export interface SyncSummary {
 
 /** Work a spent --max-time budget kept from starting: the next run does it (see timeBudget.ts). */
 export interface SyncLeft {
-  /** Copies not made (server-side transfers included), and stand-ins not made (--placeholders). */
+  /**
+   * Copies not made (server-side transfers included), and stand-ins not made (--placeholders):
+   * those of chunks not started, and all of a pair whose copies the budget cut (they come after its copies).
+   */
   messages: number;
   /** Their bytes (a transfer's or a stand-in's: 0, no body is sent). */
   bytes: number;

@@ -62,7 +62,7 @@ function headerFields(raw: Buffer): Buffer {
   const head = end < 0 ? text : text.slice(0, end + 2);
   const keep = head
     .split(/\r\n(?![ \t])/)
-    .filter((line) => /^(message-id|date|from|subject):/i.test(line))
+    .filter((line) => /^(message-id|date|from|subject|x-replimap-placeholder):/i.test(line))
     .map((line) => `${line}\r\n`)
     .join('');
   return Buffer.from(`${keep}\r\n`, 'latin1');
@@ -78,7 +78,7 @@ function fetchRow(message: FakeMessage, seq: number, items: string): Buffer {
   if (items.includes('RFC822.SIZE')) parts.push(Buffer.from(` RFC822.SIZE ${message.announcedSize ?? message.raw.length}`));
   if (items.includes('INTERNALDATE')) parts.push(Buffer.from(` INTERNALDATE ${INTERNALDATE}`));
   if (items.includes('HEADER.FIELDS')) {
-    parts.push(Buffer.from(' BODY[HEADER.FIELDS (MESSAGE-ID DATE FROM SUBJECT)] '), literal(headerFields(message.raw)));
+    parts.push(Buffer.from(' BODY[HEADER.FIELDS (MESSAGE-ID DATE FROM SUBJECT X-REPLIMAP-PLACEHOLDER)] '), literal(headerFields(message.raw)));
   }
   if (/BODY(\.PEEK)?\[\]/.test(items)) parts.push(Buffer.from(' BODY[] '), literal(message.raw));
   parts.push(Buffer.from(')\r\n'));

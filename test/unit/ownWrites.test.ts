@@ -13,7 +13,7 @@ const job = { nameA: 'INBOX', nameB: 'INBOX', label: 'INBOX', missingOn: [], res
 const readB = { status: { uidValidity: 7n, uidNext: 11, highestModseq: 30n, messages: 10 } } as FolderRead;
 const done = (over: Partial<FolderExecutionResult> = {}): FolderExecutionResult => ({
   folder: 'INBOX', skipped: false, copied: 3, bytes: 300, transferred: 0, flagsUpdated: 0, expunged: 0, failed: 0,
-  statusRecorded: true, maxAppendedUid: 13, maxAppendedUidA: 0, appendsWithoutUid: 0,
+  statusRecorded: true, maxAppendedUid: 13, maxAppendedUidA: 0, appendsWithoutUid: 0, standInsAppended: { a: 0, b: 0 },
   bySide: { a: { copied: 0, bytes: 0, flagsUpdated: 0, expunged: 0 }, b: { copied: 3, bytes: 300, flagsUpdated: 0, expunged: 0 } }, ...over,
 });
 
@@ -23,6 +23,11 @@ describe('expectedStatusOfB', () => {
       nameA: 'INBOX', nameB: 'INBOX', uidValidity: 7n, uidNext: 14, messages: 13,
     });
     expect(expectedStatusOfB(options('copy'), job, readB, done({ copied: 0, maxAppendedUid: 0, flagsUpdated: 2 }))?.uidNext).toBe(11);
+  });
+
+  it('counts the stand-ins appended to B (--placeholders) in MESSAGES, with or without a copy', () => {
+    expect(expectedStatusOfB(options('copy'), job, readB, done({ copied: 1, maxAppendedUid: 13, standInsAppended: { a: 0, b: 2 } }))).toMatchObject({ uidNext: 14, messages: 13 });
+    expect(expectedStatusOfB(options('copy'), job, readB, done({ copied: 0, maxAppendedUid: 12, standInsAppended: { a: 0, b: 2 } }))).toMatchObject({ uidNext: 13, messages: 12 });
   });
 
   it('counts a message given a new UID (moved within the folder): UIDNEXT past it, MESSAGES unchanged; unknown new UID: no prediction', () => {

@@ -39,8 +39,8 @@ async function loseStandInRecord(world: World): Promise<void> {
   }
 }
 
-describe('identityOf: a stand-in is known by its Message-ID', () => {
-  it('names the original\'s gid for exactly `<placeholder.<16-character gid>@replimap>`, for no other Message-ID', () => {
+describe('identityOf: a stand-in is known by its Message-ID and its X-Replimap-Placeholder field', () => {
+  it('names the original\'s gid for exactly `<placeholder.<16-character gid>@replimap>` with the field, for no other Message-ID, nor without the field', () => {
     const source = { identityHeaders: 'Message-ID: <big@example.org>\r\nSubject: big\r\n', size: 50_000 };
     const original = identityOf(source).gid;
     const standIn = buildStandIn(source, original);
@@ -49,7 +49,10 @@ describe('identityOf: a stand-in is known by its Message-ID', () => {
     for (const id of [`<placeholder.${original}x@replimap>`, `<placeholder.${original}@replimap.org>`, '<placeholder.short@replimap>', `<x.${original}@replimap>`]) {
       expect(identityOf({ identityHeaders: `Message-ID: ${id}\r\n`, size: 10 }).standInOf, id).toBeUndefined();
     }
-    expect(identityOf({ identityHeaders: `Message-ID: ${standInMessageId(original)}\r\n`, size: 10 }).standInOf).toBe(original);
+    // Mail may carry any Message-ID: without the field, it is no stand-in.
+    expect(identityOf({ identityHeaders: `Message-ID: ${standInMessageId(original)}\r\n`, size: 10 }).standInOf).toBeUndefined();
+    const marked = `Message-ID: ${standInMessageId(original)}\r\nx-replimap-placeholder:  50000\r\n`;
+    expect(identityOf({ identityHeaders: marked, size: 10 }).standInOf).toBe(original);
   });
 });
 

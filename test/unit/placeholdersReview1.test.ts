@@ -107,11 +107,12 @@ describe('s11-rev1: a second stand-in outlives the replacement, then the state i
 // a stand-in (standInOf), without looking for the X-Replimap-Placeholder field. An unrecorded real
 // message with such an id is paired with the message of that gid as its "stand-in"; when the filter
 // lets the original through, the real message is expunged as a replaced stand-in in every mode
-// (copy too), with exit ok. Its only copy is gone.
+// (copy too), with exit ok. Its only copy is gone. Fixed: the field is read with the envelope and required.
 const BIG_RAW = withOriginalHeaders(conformanceMessage(BIG, 1000));
 describe('s11-rev1: real mail whose Message-ID looks like a stand-in\'s', () => {
   for (const mode of ['copy', 'mirror', 'two-way'] as const) {
-    it.fails(`${mode}: a real message on B (no X-Replimap-Placeholder field) with Message-ID <placeholder.<gid of A's big>@replimap> is expunged, its only copy`, async () => {
+    // Mirror deletes any message only B holds (B follows A), whatever its Message-ID: nothing to show there.
+    if (mode !== 'mirror') it(`${mode}: a real message on B (no X-Replimap-Placeholder field) with Message-ID <placeholder.<gid of A's big>@replimap> is no stand-in: never expunged as one`, async () => {
       const world = newWorld(mode);
       const gid = identityOf({ identityHeaders: BIG_RAW.toString('utf8').split('\r\n\r\n')[0]! + '\r\n', size: BIG_RAW.length }).gid;
       expect(digest(big(world.a).body)).toBe(digest(BIG_RAW));
@@ -122,8 +123,9 @@ describe('s11-rev1: real mail whose Message-ID looks like a stand-in\'s', () => 
       const everywhere = [...world.a.messages('INBOX'), ...world.b.messages('INBOX')].filter((m) => m.body.equals(real));
       expect(everywhere.length).toBeGreaterThan(0);
     });
-    // BUG 3b (silent non-copy, exit 0): the same real message with no original is never copied; only -v says so.
-    it.fails(`${mode}: a real message on A with such a Message-ID and no original is never copied to B, and the run is ok`, async () => {
+    // BUG 3b (silent non-copy, exit 0): the same real message with no original was never copied; only -v said so.
+    // Fixed with 3: a stand-in is known by its Message-ID AND its X-Replimap-Placeholder field.
+    it(`${mode}: a real message on A with such a Message-ID (no X-Replimap-Placeholder field) is copied to B, and the run is ok`, async () => {
       const world = newWorld(mode);
       const real = Buffer.from(`Message-ID: <placeholder.AAAAAAAAAAAAAAAA@replimap>\r\nFrom: someone <s@example.org>\r\nSubject: real mail\r\n\r\nthe user's real mail, not a stand-in\r\n`);
       world.a.append('INBOX', [{ raw: real }]);

@@ -19,7 +19,7 @@ export interface FetchRow {
   size?: number;
   internalDate?: Date;
   modseq?: bigint;
-  /** BODY[HEADER.FIELDS (MESSAGE-ID DATE FROM SUBJECT)] */
+  /** BODY[HEADER.FIELDS (MESSAGE-ID DATE FROM SUBJECT X-REPLIMAP-PLACEHOLDER)] */
   headers?: Buffer;
   /** BODY[] */
   body?: Buffer;

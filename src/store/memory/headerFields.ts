@@ -1,5 +1,5 @@
 // The identity header lines of a raw message, as an IMAP server returns them
-// for BODY.PEEK[HEADER.FIELDS (MESSAGE-ID DATE FROM SUBJECT)], so that the same
+// for BODY.PEEK[HEADER.FIELDS (MESSAGE-ID DATE FROM SUBJECT X-REPLIMAP-PLACEHOLDER)], so that the same
 // message gets the same global id from this driver and from a real server;
 // and its whole header, as BODY.PEEK[HEADER] gives it.
 
