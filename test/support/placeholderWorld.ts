@@ -1,6 +1,7 @@
 // The world of the --placeholders tests on memory stores (test/unit/placeholders*.test.ts):
 // A's INBOX with a big message among small ones, B empty, runs with --max-size and --placeholders.
 
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { SyncState } from '../../src/state/SyncState.js';
@@ -33,6 +34,11 @@ export function newWorld(mode: SyncMode): World {
   const statePath = join(tempDir('replimap-placeholders-'), 'state');
   const defaults: Partial<SyncOptions> = { mode, connections: 1, messageFilter: { maxSize: LIMIT }, placeholders: true };
   return { a, b, statePath, urls: { storeA: specs.a.displayUrl, storeB: specs.b.displayUrl }, sync: (options = {}) => syncSpecs(specs.a, specs.b, statePath, { ...defaults, ...options }) };
+}
+
+/** The state file and its journal deleted (a lost state). */
+export function loseState(world: Pick<World, 'statePath'>): void {
+  for (const suffix of ['', '.journal']) rmSync(world.statePath + suffix, { force: true });
 }
 
 export const header = (m: MemoryMessage, name: string): string | undefined =>

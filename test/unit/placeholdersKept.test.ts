@@ -5,18 +5,13 @@
 // in the state, which a later mirror run deletes, under the guard (counted as
 // any deletion, unlike an orphan's).
 
-import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { replacesStandIn } from '../../src/sync/planStandIns.js';
 import { forgetMemorySpecs } from '../support/memorySpecs.js';
-import { big, expectSettled, isStandIn, newWorld, realBodies, records, standIns, type World } from '../support/placeholderWorld.js';
+import { big, expectSettled, isStandIn, loseState, newWorld, realBodies, records, standIns } from '../support/placeholderWorld.js';
 import { digest } from '../support/storeConformance.js';
 
 afterEach(forgetMemorySpecs);
-
-function loseState(world: World): void {
-  for (const suffix of ['', '.journal']) rmSync(world.statePath + suffix, { force: true });
-}
 
 describe('--placeholders: a stand-in the state does not know, beside a real copy of its original', () => {
   for (const mode of ['copy', 'mirror', 'two-way'] as const) {

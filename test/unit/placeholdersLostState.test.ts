@@ -6,7 +6,6 @@
 // flagged or let through, flags merged otherwise); one with no original to
 // pair stays where it is, unrecorded, and -v says why.
 
-import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { identityOf } from '../../src/sync/identity.js';
 import { buildStandIn, standInMessageId } from '../../src/sync/standIn.js';
@@ -14,17 +13,12 @@ import type { SyncOptions } from '../../src/sync/types.js';
 import { SyncState } from '../../src/state/SyncState.js';
 import type { MemoryServer } from '../../src/store/memory/MemoryServer.js';
 import { forgetMemorySpecs } from '../support/memorySpecs.js';
-import { big, expectSettled, isStandIn, LIMIT, newWorld, realBodies, records, standIns, type World } from '../support/placeholderWorld.js';
+import { big, expectSettled, isStandIn, LIMIT, loseState, newWorld, realBodies, records, standIns, type World } from '../support/placeholderWorld.js';
 import { conformanceMessage, digest } from '../support/storeConformance.js';
 
 afterEach(forgetMemorySpecs);
 
 const MODES = ['copy', 'mirror', 'two-way'] as const;
-
-/** The state file and its journal deleted. */
-function loseState(world: World): void {
-  for (const suffix of ['', '.journal']) rmSync(world.statePath + suffix, { force: true });
-}
 
 /** Only the record pairing the stand-in with its original removed from the state. */
 async function loseStandInRecord(world: World): Promise<void> {

@@ -1,20 +1,15 @@
 // Hostile review (s11-rev1) of the --placeholders planner side: each test names
 // a bug it proved (it.fails until fixed; those left it.fails are not fixed yet).
 
-import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.js';
 import { identityOf } from '../../src/sync/identity.js';
 import { forgetMemorySpecs } from '../support/memorySpecs.js';
-import { big, BIG, isStandIn, newWorld, standIns, type World } from '../support/placeholderWorld.js';
+import { BIG, big, isStandIn, loseState, newWorld, standIns } from '../support/placeholderWorld.js';
 import { conformanceMessage, digest } from '../support/storeConformance.js';
 import { withOriginalHeaders } from '../support/standInHeaders.js';
 
 afterEach(forgetMemorySpecs);
-
-function loseState(world: World): void {
-  for (const suffix of ['', '.journal']) rmSync(world.statePath + suffix, { force: true });
-}
 
 // BUG 1 (stand-in copied as mail): in copy mode a stand-in whose original left A (deleted, or
 // moved to another folder) is kept as a plain B-only record (planUnpaired 'keep' -> oneSidedRecord
