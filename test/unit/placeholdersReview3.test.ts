@@ -66,3 +66,45 @@ describe('s11-rev3: copy mode, the original leaves A, comes back, and is let thr
     expect(standIns(world.b)).toHaveLength(0);
   });
 });
+
+// BUG R3-4 (real mail never copied, exit ok): a lone stand-in record's candidate (soleStandInCandidate:
+// gid = its own standInGid, absence NEVER_STORED) goes to matchByGid, which never looks at standInOf:
+// it pairs with any unrecorded message of that gid on the other side. Real mail whose Message-ID is
+// stand-in-shaped but without X-Replimap-Placeholder (the case e49fe54 says is mail, "mail may carry any
+// Message-ID") has exactly that gid: arriving on A, it is paired with B's lone stand-in and never copied.
+describe('s11-rev3: copy mode, a lone stand-in on B and real mail with its Message-ID on A', () => {
+  it.fails('the real mail is copied to B', async () => {
+    const world = newWorld('copy');
+    expect((await world.sync()).failures).toEqual([]);
+    world.a.expunge('INBOX', [big(world.a).uid]);
+    expect((await world.sync()).failures).toEqual([]);
+    const [standIn] = standIns(world.b);
+    // The stand-in's text without its X-Replimap-Placeholder field: mail, by identityOf's rule.
+    const text = standIn!.body.toString('utf8').replace(/^X-Replimap-Placeholder:.*\r\n(?:[ \t].*\r\n)*/imu, '');
+    world.a.append('INBOX', [{ raw: Buffer.from(text.replace('\r\n\r\n', '\r\n\r\nreal mail, not a stand-in\r\n')) }]);
+    const run = await world.sync();
+    expect(run.failures).toEqual([]);
+    expect(world.b.messages('INBOX').filter((m) => m.body.toString('utf8').includes('real mail, not a stand-in'))).toHaveLength(1);
+  });
+});
+
+// BUG R3-4b (real mail deleted, its only copy): the pair R3-4 makes is recorded as an ordinary pair
+// (A's real mail <-> B's stand-in, no standIn mark: records '4 3'). The user deletes the stand-in on B
+// (it is one) and runs two-way: the deletion is propagated and A's real mail, never copied anywhere, is
+// expunged.
+describe('s11-rev3: the R3-4 pair, the stand-in deleted on B, then two-way', () => {
+  it.fails('the real mail on A is not deleted', async () => {
+    const world = newWorld('copy');
+    expect((await world.sync()).failures).toEqual([]);
+    world.a.expunge('INBOX', [big(world.a).uid]);
+    expect((await world.sync()).failures).toEqual([]);
+    const [standIn] = standIns(world.b);
+    const text = standIn!.body.toString('utf8').replace(/^X-Replimap-Placeholder:.*\r\n(?:[ \t].*\r\n)*/imu, '');
+    world.a.append('INBOX', [{ raw: Buffer.from(text.replace('\r\n\r\n', '\r\n\r\nreal mail, not a stand-in\r\n')) }]);
+    expect((await world.sync()).failures).toEqual([]);
+    world.b.expunge('INBOX', [standIn!.uid]);
+    expect((await world.sync({ mode: 'two-way' })).failures).toEqual([]);
+    const isReal = (m: { body: Buffer }): boolean => m.body.toString('utf8').includes('real mail, not a stand-in');
+    expect(world.a.messages('INBOX').filter(isReal).length + world.b.messages('INBOX').filter(isReal).length).toBeGreaterThan(0);
+  });
+});
