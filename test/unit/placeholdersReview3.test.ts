@@ -1,6 +1,7 @@
 // Review s11-rev3 (second round, the fix commits 82165d6..integ): failing tests as it.fails, each
 // naming the bug it proves. Memory stores (test/support/placeholderWorld.ts).
 
+import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { forgetMemorySpecs } from '../support/memorySpecs.js';
 import { big, isStandIn, newWorld, standIns } from '../support/placeholderWorld.js';
@@ -106,5 +107,24 @@ describe('s11-rev3: the R3-4 pair, the stand-in deleted on B, then two-way', () 
     expect((await world.sync({ mode: 'two-way' })).failures).toEqual([]);
     const isReal = (m: { body: Buffer }): boolean => m.body.toString('utf8').includes('real mail, not a stand-in');
     expect(world.a.messages('INBOX').filter(isReal).length + world.b.messages('INBOX').filter(isReal).length).toBeGreaterThan(0);
+  });
+});
+
+// BUG R3-5 (the user's flags lost): a stand-in the state does not know, beside a real copy of its original
+// on its own side, is deleted (standInUnpaired: flags [] in its StandInReplacement, nothing merged),
+// though every other way a stand-in leaves (replaced by its real message) merges its flags into the real
+// message (replacingCandidate). A keyword the user set on the stand-in is on no message afterwards.
+describe('s11-rev3: two-way, a lost stand-in with a user keyword beside a real copy', () => {
+  it.fails('the keyword survives on the real message', async () => {
+    const world = newWorld('two-way');
+    expect((await world.sync()).failures).toEqual([]);
+    world.b.setFlags('INBOX', [standIns(world.b)[0]!.uid], ['$Label1'], []);
+    world.b.append('INBOX', [{ raw: big(world.a).body }]);
+    for (const suffix of ['', '.journal']) rmSync(world.statePath + suffix, { force: true });
+    const run = await world.sync();
+    expect(run.failures).toEqual([]);
+    expect(standIns(world.b)).toHaveLength(0);
+    const labelled = [...world.a.messages('INBOX'), ...world.b.messages('INBOX')].filter((m) => m.flags.includes('$Label1'));
+    expect(labelled.length).toBeGreaterThan(0);
   });
 });
