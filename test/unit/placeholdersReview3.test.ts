@@ -128,3 +128,19 @@ describe('s11-rev3: two-way, a lost stand-in with a user keyword beside a real c
     expect(labelled.length).toBeGreaterThan(0);
   });
 });
+
+// BUG R3-1b (as R3-1, two-way): after A's rebuild without the original, the voided record reads as an
+// orphan and its stand-in is deleted, though a rebuild proves no deletion ("its voided UIDs prove no
+// earlier deletion", the property test) and two-way deletes a stand-in only "when the state proves the
+// deletion" (README); a rollback (same UIDVALIDITY) of the same loss keeps it.
+describe('s11-rev3: two-way, A rebuilt without the held-back message', () => {
+  it.fails('the stand-in on B is kept (the deletion is not proven)', async () => {
+    const world = newWorld('two-way');
+    expect((await world.sync()).failures).toEqual([]);
+    world.a.expunge('INBOX', [big(world.a).uid]);
+    world.a.resetUidValidity('INBOX');
+    const run = await world.sync();
+    expect(run.failures).toEqual([]);
+    expect(standIns(world.b)).toHaveLength(1);
+  });
+});
