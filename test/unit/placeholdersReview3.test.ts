@@ -1,10 +1,9 @@
 // Review s11-rev3 (second round, the fix commits 82165d6..integ): failing tests as it.fails, each
 // naming the bug it proves. Memory stores (test/support/placeholderWorld.ts).
 
-import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { forgetMemorySpecs } from '../support/memorySpecs.js';
-import { big, isStandIn, newWorld, standIns } from '../support/placeholderWorld.js';
+import { big, isStandIn, loseState, newWorld, standIns } from '../support/placeholderWorld.js';
 
 afterEach(forgetMemorySpecs);
 
@@ -120,7 +119,7 @@ describe('s11-rev3: two-way, a lost stand-in with a user keyword beside a real c
     expect((await world.sync()).failures).toEqual([]);
     world.b.setFlags('INBOX', [standIns(world.b)[0]!.uid], ['$Label1'], []);
     world.b.append('INBOX', [{ raw: big(world.a).body }]);
-    for (const suffix of ['', '.journal']) rmSync(world.statePath + suffix, { force: true });
+    loseState(world);
     const run = await world.sync();
     expect(run.failures).toEqual([]);
     expect(standIns(world.b)).toHaveLength(0);
