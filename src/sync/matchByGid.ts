@@ -56,8 +56,9 @@ export interface Candidate {
   replaces?: StandInReplacement;
   /**
    * A stand-in (SnapshotMessage.standInOf, or a stand-in record's): its
-   * original's gid (a lone one's: its own). Never copied as mail; one no
-   * record names (no absence) is never matched either (planFolder adopts it).
+   * original's gid (a lone one's: its own). Never copied as mail, never
+   * matched by gid (matchByGid); one no record names (no absence) pairs with
+   * its original only by adoption (planFolder).
    */
   standInOf?: string;
   /** A stand-in whose record names it alone with its original's gid (see planStandIns soleStandInCandidate). */
@@ -112,8 +113,14 @@ function groupBy<K>(list: readonly Candidate[], key: (m: Candidate) => K): Map<K
  * digests were unavailable (copy A's, keep B's). With `digests` (even empty),
  * a digest missing from it is unavailable.
  */
-export function matchByGid(poolA: readonly Candidate[], poolB: readonly Candidate[], digests: BodyDigests | undefined): GidMatch {
+export function matchByGid(allA: readonly Candidate[], allB: readonly Candidate[], digests: BodyDigests | undefined): GidMatch {
   const out: GidMatch = { pairs: [], onlyA: [], onlyB: [], uncomparedB: [], uncompared: 0, needDigests: { a: [], b: [] } };
+  // A stand-in is never paired by gid: a message of its gid on the other side is mail (without the
+  // X-Replimap-Placeholder field) or a stray copy of it, and a pair would make it mail in the state.
+  const poolA = allA.filter((m) => m.standInOf === undefined);
+  const poolB = allB.filter((m) => m.standInOf === undefined);
+  if (poolA.length < allA.length) out.onlyA.push(...allA.filter((m) => m.standInOf !== undefined));
+  if (poolB.length < allB.length) out.onlyB.push(...allB.filter((m) => m.standInOf !== undefined));
   const groupsB = groupBy([...poolB].sort(byUid), (m) => m.gid);
   for (const [gid, listA] of groupBy([...poolA].sort(byUid), (m) => m.gid)) {
     const listB = groupsB.get(gid) ?? [];

@@ -25,7 +25,7 @@ import type { CopyAction, DeferredCount, ExpungeAction, FlagChange, FolderPlan, 
 import { describeFlagDelta, flagAccepted, flagDelta, flagsAgainstBase, mergeFlags, normalizedView, normalizeFlags, sameFlags } from './flags.js';
 import { byUid, matchByGid, type Candidate, type GidMatch, type StandInReplacement } from './matchByGid.js';
 import {
-  adoptedRecord, legacyFlagged, loneStandInRecord, originalCandidate, replacementWanted, replacingCandidate, soleStandInCandidate, standInAction,
+  adoptedRecord, orphanKeptWhy, legacyFlagged, loneStandInRecord, originalCandidate, replacementWanted, replacingCandidate, soleStandInCandidate, standInAction,
   standInCandidate, standInKeptWhy, standInLeftWhy, standInSides, unflagStandIn, unrecordedOriginal, withoutFlagged,
 } from './planStandIns.js';
 import { SidePresence, type Absence, type Presence } from './presence.js';
@@ -311,19 +311,33 @@ function originalsFor(draft: Draft, s: Side, lost: readonly Candidate[]): { orig
 }
 
 /**
- * A stand-in left without an original to pair with. An orphan's original was
- * replaced: it goes. One beside a real copy of its original on its own side
+ * A stand-in left without an original to pair with. An orphan whose real
+ * message is beside it was replaced: it goes; one without (a voided record,
+ * its original gone from view) is kept: nothing proves a deletion. One beside a real copy of its original on its own side
  * holds no mail: it goes too, where the mode writes its side (its record, as
  * an orphan's, says so until then). Else it stays where it is, unrecorded,
  * said why (a second stand-in of one original, or no original there).
  */
 function standInUnpaired(draft: Draft, s: Side, m: Candidate, how: { secondOf: boolean; beside: boolean }): void {
   const rep = (orphan: MessageRecord): StandInReplacement => ({ record: orphan, orphan, flags: [], originalFlags: [], standInFlags: m.flags });
-  if (m.orphan !== undefined) planStandInExpunge(draft, rep(m.orphan), false);
-  else if (how.beside) {
+  if (m.orphan !== undefined && (how.beside || recordedBeside(draft, s, m.orphan))) planStandInExpunge(draft, rep(m.orphan), false);
+  else if (m.orphan !== undefined) {
+    // Its original's UIDs voided (a new UIDVALIDITY) and that message not found again: no deletion is proven. Kept as it is.
+    draft.kept.push(m.orphan);
+    draft.standInsLeft.push({ side: s, uid: m.uid, why: orphanKeptWhy(s, m) });
+  } else if (how.beside) {
     const orphan = { ...uidsBySide(s, m.uid, 0), gid: m.standInOf!, flags: m.flags, standIn: s, standInGid: m.gid };
     planStandInExpunge(draft, rep(orphan), false, `a stand-in beside a real copy of its original (global id ${m.standInOf}) on ${sideLabel(s)}: it holds no mail`);
   } else draft.standInsLeft.push({ side: s, uid: m.uid, why: standInLeftWhy(s, m, how.secondOf) });
+}
+
+/**
+ * Does `s` hold, under a record of its own, the real message an orphan
+ * stands in for (copied over it: the orphan's usual case)? An orphan without
+ * it is a voided record whose original is gone from view: kept.
+ */
+function recordedBeside(draft: Draft, s: Side, orphan: MessageRecord): boolean {
+  return draft.input.records.some((r) => r.gid === orphan.gid && r.standIn === undefined && uidOn(r, s) !== 0 && draft.input[s].has(uidOn(r, s)));
 }
 
 /** The real message copied over its stand-in, with the stand-in's flags merged (see replacingCandidate). */

@@ -186,6 +186,12 @@ export function soleStandInCandidate(record: MessageRecord, standIn: SnapshotMes
   };
 }
 
+/** Why a stand-in whose original's UIDs were voided, and not found again, is kept (FolderPlan.standInsLeft). */
+export function orphanKeptWhy(s: Side, m: Candidate): string {
+  const o = sideLabel(other(s));
+  return `a stand-in whose original's UID on ${o} was voided (new UIDVALIDITY) and whose original ${o} no longer shows (global id ${m.standInOf}): no deletion proven, kept where it is, never copied as mail`;
+}
+
 /** Why a stand-in whose original left its side is kept, never copied as mail (FolderPlan.standInsLeft). */
 export function standInKeptWhy(m: Candidate): string {
   return `a stand-in whose original is no longer on ${sideLabel(other(m.record!.standIn!))} (${m.absence?.kind ?? 'unknown'}${m.held === undefined ? '' : `, ${m.held}`}): kept where it is, never copied as mail`;

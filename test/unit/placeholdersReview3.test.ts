@@ -16,7 +16,7 @@ afterEach(forgetMemorySpecs);
 // placeholdersKept.test.ts). A rebuild of A thus silently deletes every such stand-in from B, in copy
 // mode, the mode that never deletes on B what A lost.
 describe('s11-rev3: copy mode, A rebuilt without the held-back message', () => {
-  it.fails('the stand-in on B is kept, as it is without the rebuild', async () => {
+  it('the stand-in on B is kept, as it is without the rebuild', async () => {
     const world = newWorld('copy');
     expect((await world.sync()).failures).toEqual([]);
     expect(standIns(world.b)).toHaveLength(1);
@@ -73,7 +73,7 @@ describe('s11-rev3: copy mode, the original leaves A, comes back, and is let thr
 // stand-in-shaped but without X-Replimap-Placeholder (the case e49fe54 says is mail, "mail may carry any
 // Message-ID") has exactly that gid: arriving on A, it is paired with B's lone stand-in and never copied.
 describe('s11-rev3: copy mode, a lone stand-in on B and real mail with its Message-ID on A', () => {
-  it.fails('the real mail is copied to B', async () => {
+  it('the real mail is copied to B', async () => {
     const world = newWorld('copy');
     expect((await world.sync()).failures).toEqual([]);
     world.a.expunge('INBOX', [big(world.a).uid]);
@@ -93,7 +93,7 @@ describe('s11-rev3: copy mode, a lone stand-in on B and real mail with its Messa
 // (it is one) and runs two-way: the deletion is propagated and A's real mail, never copied anywhere, is
 // expunged.
 describe('s11-rev3: the R3-4 pair, the stand-in deleted on B, then two-way', () => {
-  it.fails('the real mail on A is not deleted', async () => {
+  it('the real mail on A is not deleted', async () => {
     const world = newWorld('copy');
     expect((await world.sync()).failures).toEqual([]);
     world.a.expunge('INBOX', [big(world.a).uid]);
@@ -133,7 +133,7 @@ describe('s11-rev3: two-way, a lost stand-in with a user keyword beside a real c
 // earlier deletion", the property test) and two-way deletes a stand-in only "when the state proves the
 // deletion" (README); a rollback (same UIDVALIDITY) of the same loss keeps it.
 describe('s11-rev3: two-way, A rebuilt without the held-back message', () => {
-  it.fails('the stand-in on B is kept (the deletion is not proven)', async () => {
+  it('the stand-in on B is kept (the deletion is not proven)', async () => {
     const world = newWorld('two-way');
     expect((await world.sync()).failures).toEqual([]);
     world.a.expunge('INBOX', [big(world.a).uid]);
