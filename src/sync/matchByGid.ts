@@ -61,6 +61,11 @@ export interface Candidate {
    * its original only by adoption (planFolder).
    */
   standInOf?: string;
+  /**
+   * Flags of a stand-in deleted beside this real copy (planFolder standInUnpaired):
+   * merged as this side's when it is matched, so what the user set on the stand-in stays.
+   */
+  alsoFlags?: readonly string[];
   /** A stand-in whose record names it alone with its original's gid (see planStandIns soleStandInCandidate). */
   orphan?: MessageRecord;
 }

@@ -326,9 +326,16 @@ function standInUnpaired(draft: Draft, s: Side, m: Candidate, how: { secondOf: b
     draft.kept.push(m.orphan);
     draft.standInsLeft.push({ side: s, uid: m.uid, why: orphanKeptWhy(s, m) });
   } else if (how.beside) {
+    keepStandInFlags(draft.pools[s], m);
     const orphan = { ...uidsBySide(s, m.uid, 0), gid: m.standInOf!, flags: m.flags, standIn: s, standInGid: m.gid };
     planStandInExpunge(draft, rep(orphan), false, `a stand-in beside a real copy of its original (global id ${m.standInOf}) on ${sideLabel(s)}: it holds no mail`);
   } else draft.standInsLeft.push({ side: s, uid: m.uid, why: standInLeftWhy(s, m, how.secondOf) });
+}
+
+/** The stand-in's flags (but \Flagged, a fetch request) go to the real copy beside it, merged when it is matched (Candidate.alsoFlags). */
+function keepStandInFlags(pool: Candidate[], standIn: Candidate): void {
+  const i = pool.findIndex((c) => c.gid === standIn.standInOf && c.standInOf === undefined && c.replaces === undefined);
+  if (i >= 0) pool[i] = { ...pool[i]!, alsoFlags: withoutFlagged(standIn.flags) };
 }
 
 /**
@@ -387,11 +394,13 @@ function planMatchedPair(draft: Draft, a: Candidate, b: Candidate): void {
   // Fast path: both already have the same flags (the usual case when re-matching after a lost state).
   // Same gid: when either side's says it hashes a Message-ID, so does the other's.
   const mark = a.byMessageId || b.byMessageId ? { byMessageId: true as const } : sizeMark(a.gidSize ?? b.gidSize);
-  if (sameFlags(a.flags, b.flags)) {
+  if (sameFlags(a.flags, b.flags) && a.alsoFlags === undefined && b.alsoFlags === undefined) {
     draft.kept.push({ uidA: a.uid, uidB: b.uid, gid: a.gid, flags: a.flags, ...mark });
     return;
   }
-  const merged = mergeFlags(null, a.flags, b.flags, draft.input.mode);
+  // A stand-in deleted beside one of them (alsoFlags): its flags count as that side's.
+  const wanted = (c: Candidate): readonly string[] => (c.alsoFlags === undefined ? c.flags : normalizeFlags([...c.flags, ...c.alsoFlags]));
+  const merged = mergeFlags(null, wanted(a), wanted(b), draft.input.mode);
   const pair = { a, b };
   for (const side of SIDES) {
     const from = sideLabel(other(side));

@@ -114,7 +114,7 @@ describe('s11-rev3: the R3-4 pair, the stand-in deleted on B, then two-way', () 
 // though every other way a stand-in leaves (replaced by its real message) merges its flags into the real
 // message (replacingCandidate). A keyword the user set on the stand-in is on no message afterwards.
 describe('s11-rev3: two-way, a lost stand-in with a user keyword beside a real copy', () => {
-  it.fails('the keyword survives on the real message', async () => {
+  it('the keyword survives on the real message', async () => {
     const world = newWorld('two-way');
     expect((await world.sync()).failures).toEqual([]);
     world.b.setFlags('INBOX', [standIns(world.b)[0]!.uid], ['$Label1'], []);
