@@ -25,7 +25,7 @@ import type { CopyAction, DeferredCount, ExpungeAction, FlagChange, FolderPlan, 
 import { describeFlagDelta, flagAccepted, flagDelta, flagsAgainstBase, mergeFlags, normalizedView, normalizeFlags, sameFlags } from './flags.js';
 import { byUid, matchByGid, type Candidate, type GidMatch, type StandInReplacement } from './matchByGid.js';
 import {
-  adoptedRecord, orphanKeptWhy, legacyFlagged, loneStandInRecord, originalCandidate, replacementWanted, replacingCandidate, soleStandInCandidate, standInAction,
+  adoptedRecord, orphanKeptWhy, legacyFlagged, originalCandidate, replacementWanted, replacingCandidate, soleStandInCandidate, standInAction,
   standInCandidate, standInKeptWhy, standInLeftWhy, standInSides, unflagStandIn, unrecordedOriginal, withoutFlagged,
 } from './planStandIns.js';
 import { SidePresence, type Absence, type Presence } from './presence.js';
@@ -321,8 +321,11 @@ function originalsFor(draft: Draft, s: Side, lost: readonly Candidate[]): { orig
 function standInUnpaired(draft: Draft, s: Side, m: Candidate, how: { secondOf: boolean; beside: boolean }): void {
   const rep = (orphan: MessageRecord): StandInReplacement => ({ record: orphan, orphan, flags: [], originalFlags: [], standInFlags: m.flags });
   if (m.orphan !== undefined && (how.beside || recordedBeside(draft, s, m.orphan))) planStandInExpunge(draft, rep(m.orphan), false);
-  else if (m.orphan !== undefined) {
-    // Its original's UIDs voided (a new UIDVALIDITY) and that message not found again: no deletion is proven. Kept as it is.
+  else if (m.orphan !== undefined && draft.input.mode === 'mirror' && s === 'b') {
+    // B follows A: A does not hold its original.
+    planStandInExpunge(draft, rep(m.orphan), false, `a stand-in whose original A does not hold: B follows A`);
+  } else if (m.orphan !== undefined) {
+    // Its original not on the other side (left it, or its UIDs voided by a new UIDVALIDITY): no deletion is proven. Kept as it is.
     draft.kept.push(m.orphan);
     draft.standInsLeft.push({ side: s, uid: m.uid, why: orphanKeptWhy(s, m) });
   } else if (how.beside) {
@@ -749,9 +752,14 @@ function goneSideMarks(record: MessageRecord, lost: Side, wentBack: FolderPlanIn
   return uid !== 0 && wentBack?.includes(lost) === true ? { held: 'rollback', ...partnerGone } : partnerGone;
 }
 
-/** The record of a message only `side` holds (keeping its held mark); a stand-in's stays one (loneStandInRecord). */
+/**
+ * The record of a message only `side` holds (keeping its held mark). A
+ * stand-in's stays one: named alone with its original's gid (as an orphan),
+ * so that original, back unrecorded on the other side, pairs with it again
+ * (adoptLostStandIns) rather than getting a second stand-in.
+ */
 function oneSidedRecord(side: Side, m: Candidate): MessageRecord {
-  if (m.standInOf !== undefined) return loneStandInRecord(side, m);
+  if (m.standInOf !== undefined) return { ...uidsBySide(side, m.uid, 0), gid: m.standInOf, flags: m.flags, standIn: side, standInGid: m.gid };
   const record: MessageRecord = { ...uidsBySide(side, m.uid, 0), gid: m.gid, flags: m.flags };
   if (m.held !== undefined) record.held = m.held;
   if (m.byMessageId) record.byMessageId = true;

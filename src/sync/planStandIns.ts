@@ -26,11 +26,11 @@ import { mayWrite, other, sideLabel, uidOn, uidsBySide, type Side } from './side
 /**
  * The expunge removes a stand-in whose real message is (being) put in its
  * place, or is there (an orphan's record): no loss, so the guard does not
- * count it and withholds it never. A lone stand-in's (isLoneStandIn) goes as
- * any deletion, under the guard.
+ * count it and withholds it never (nor that of a stand-in whose original is
+ * gone and that mirror deletes: a stand-in holds no mail).
  */
 export function replacesStandIn(e: Pick<ExpungeAction, 'side' | 'record' | 'after'>): boolean {
-  return e.after !== undefined || (e.record.standIn === e.side && uidOn(e.record, other(e.side)) === 0 && !isLoneStandIn(e.record));
+  return e.after !== undefined || (e.record.standIn === e.side && uidOn(e.record, other(e.side)) === 0);
 }
 
 /** The side holding the record's stand-in, and the other (the original's). */
@@ -159,37 +159,23 @@ export function standInCandidate(record: MessageRecord, standIn: SnapshotMessage
 }
 
 /**
- * A record naming a stand-in kept alone, its original no longer known (gone
- * from its side in copy mode, or lost): its gid is the stand-in's own
- * (standInGid), which tells it from an orphan (orphanOf: the original's gid).
- */
-export function isLoneStandIn(record: MessageRecord): boolean {
-  return record.standIn !== undefined && uidOn(record, other(record.standIn)) === 0 && record.gid === record.standInGid;
-}
-
-/** The record of a stand-in kept alone (isLoneStandIn): never copied as mail, never given a stand-in. */
-export function loneStandInRecord(s: Side, m: Candidate): MessageRecord {
-  return { ...uidsBySide(s, m.uid, 0), gid: m.gid, flags: m.flags, standIn: s, standInGid: m.gid };
-}
-
-/**
- * A record naming only a stand-in as a candidate of its side: a lone one
- * (isLoneStandIn), or an orphan (`orphan`: its original replaced, or its
- * original's UID voided by a new UIDVALIDITY, which adoption tells apart).
- * standInOf marks it a stand-in (a lone one's own gid: its original is unknown).
+ * A record naming only a stand-in (its original's side 0) as a candidate of
+ * its side: an orphan (`orphan`), whose original was replaced, or left the
+ * other side, or had its UID voided by a new UIDVALIDITY, which adoption
+ * (adoptLostStandIns) and standInUnpaired tell apart.
  */
 export function soleStandInCandidate(record: MessageRecord, standIn: SnapshotMessage): Candidate {
   const { s } = standInSides(record);
   return {
     uid: uidOn(record, s), gid: record.standInGid!, flags: normalizedView(standIn.flags), absence: NEVER_STORED, byMessageId: true,
-    ...(standIn.size !== undefined && { size: standIn.size }), standInOf: record.gid, ...(!isLoneStandIn(record) && { orphan: record }),
+    ...(standIn.size !== undefined && { size: standIn.size }), standInOf: record.gid, orphan: record,
   };
 }
 
-/** Why a stand-in whose original's UIDs were voided, and not found again, is kept (FolderPlan.standInsLeft). */
+/** Why a stand-in whose original the other side does not show (left it, or its UIDs voided) is kept (FolderPlan.standInsLeft). */
 export function orphanKeptWhy(s: Side, m: Candidate): string {
   const o = sideLabel(other(s));
-  return `a stand-in whose original's UID on ${o} was voided (new UIDVALIDITY) and whose original ${o} no longer shows (global id ${m.standInOf}): no deletion proven, kept where it is, never copied as mail`;
+  return `a stand-in whose original ${o} does not show (global id ${m.standInOf}): kept where it is, never copied as mail; it pairs again with that message if it comes back`;
 }
 
 /** Why a stand-in whose original left its side is kept, never copied as mail (FolderPlan.standInsLeft). */

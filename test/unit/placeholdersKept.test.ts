@@ -49,9 +49,8 @@ describe('--placeholders: a stand-in kept after its original left A (copy mode)'
   });
 });
 
-it('the guard counts the deletion of a stand-in kept alone, not that of an orphan (its real message is there)', () => {
-  const lone = { uidA: 0, uidB: 5, gid: 'PIomcGDkPlOJ63mt', flags: [], standIn: 'b' as const, standInGid: 'PIomcGDkPlOJ63mt' };
-  const orphan = { ...lone, gid: 'kzZjy-G5-xCvUmnU' };
-  expect(replacesStandIn({ side: 'b', record: lone })).toBe(false);
+it('the guard does not count the deletion of a stand-in named alone (it holds no mail); a stand-in beside its original is counted', () => {
+  const orphan = { uidA: 0, uidB: 5, gid: 'kzZjy-G5-xCvUmnU', flags: [], standIn: 'b' as const, standInGid: 'PIomcGDkPlOJ63mt' };
   expect(replacesStandIn({ side: 'b', record: orphan })).toBe(true);
+  expect(replacesStandIn({ side: 'b', record: { ...orphan, uidA: 3 } })).toBe(false);
 });

@@ -29,12 +29,13 @@ describe('s11-rev3: copy mode, A rebuilt without the held-back message', () => {
   });
 });
 
+// Fixed: a kept stand-in's record names its original's gid (the orphan form), so the original pairs again.
 // BUG R3-2 (a duplicate stand-in): copy mode keeps a stand-in whose original left A as a lone stand-in
 // record (gid === standInGid). soleStandInCandidate gives it no `orphan` and absence NEVER_STORED, so
 // adoptLostStandIns never considers it again: when the original comes back to A (moved back, restored)
 // it is unrecorded there, held back again, and gets a second stand-in on B beside the first.
 describe('s11-rev3: copy mode, the original leaves A and comes back', () => {
-  it.fails('B keeps one stand-in of it, not two', async () => {
+  it('B keeps one stand-in of it, not two', async () => {
     const world = newWorld('copy');
     expect((await world.sync()).failures).toEqual([]);
     const original = big(world.a);
@@ -53,7 +54,7 @@ describe('s11-rev3: copy mode, the original leaves A and comes back', () => {
 // adoptable stand-ins (no absence, or an orphan), never reaches it: once the original is back on A and
 // the filter lets it through, B holds the real message AND the old stand-in, in copy mode for good.
 describe('s11-rev3: copy mode, the original leaves A, comes back, and is let through', () => {
-  it.fails('B ends with the real message and no stand-in of it', async () => {
+  it('B ends with the real message and no stand-in of it', async () => {
     const world = newWorld('copy');
     expect((await world.sync()).failures).toEqual([]);
     const original = big(world.a);
