@@ -29,6 +29,18 @@ describe('s11-rev3: copy mode, A rebuilt without the held-back message', () => {
   });
 });
 
+/** Copy mode: a stand-in made, its original expunged on A (the stand-in kept on B), then put back on A unrecorded. */
+async function originalLeftAndBack(): Promise<ReturnType<typeof newWorld>> {
+  const world = newWorld('copy');
+  expect((await world.sync()).failures).toEqual([]);
+  const original = big(world.a);
+  world.a.expunge('INBOX', [original.uid]);
+  expect((await world.sync()).failures).toEqual([]);
+  expect(standIns(world.b)).toHaveLength(1);
+  world.a.append('INBOX', [{ raw: original.body }]);
+  return world;
+}
+
 // Fixed: a kept stand-in's record names its original's gid (the orphan form), so the original pairs again.
 // BUG R3-2 (a duplicate stand-in): copy mode keeps a stand-in whose original left A as a lone stand-in
 // record (gid === standInGid). soleStandInCandidate gives it no `orphan` and absence NEVER_STORED, so
@@ -36,13 +48,7 @@ describe('s11-rev3: copy mode, A rebuilt without the held-back message', () => {
 // it is unrecorded there, held back again, and gets a second stand-in on B beside the first.
 describe('s11-rev3: copy mode, the original leaves A and comes back', () => {
   it('B keeps one stand-in of it, not two', async () => {
-    const world = newWorld('copy');
-    expect((await world.sync()).failures).toEqual([]);
-    const original = big(world.a);
-    world.a.expunge('INBOX', [original.uid]);
-    expect((await world.sync()).failures).toEqual([]);
-    expect(standIns(world.b)).toHaveLength(1);
-    world.a.append('INBOX', [{ raw: original.body }]);
+    const world = await originalLeftAndBack();
     const run = await world.sync();
     expect(run.failures).toEqual([]);
     expect(standIns(world.b)).toHaveLength(1);
@@ -55,18 +61,28 @@ describe('s11-rev3: copy mode, the original leaves A and comes back', () => {
 // the filter lets it through, B holds the real message AND the old stand-in, in copy mode for good.
 describe('s11-rev3: copy mode, the original leaves A, comes back, and is let through', () => {
   it('B ends with the real message and no stand-in of it', async () => {
-    const world = newWorld('copy');
-    expect((await world.sync()).failures).toEqual([]);
-    const original = big(world.a);
-    world.a.expunge('INBOX', [original.uid]);
-    expect((await world.sync()).failures).toEqual([]);
-    world.a.append('INBOX', [{ raw: original.body }]);
+    const world = await originalLeftAndBack();
     expect((await world.sync({ messageFilter: undefined })).failures).toEqual([]);
     expect((await world.sync({ messageFilter: undefined })).failures).toEqual([]);
     expect(world.b.messages('INBOX').filter((m) => !isStandIn(m) && m.body.length > 10_000)).toHaveLength(1);
     expect(standIns(world.b)).toHaveLength(0);
   });
 });
+
+/**
+ * Copy mode: B keeps the stand-in of an original A expunged; then A gets real mail made of that
+ * stand-in's text without its X-Replimap-Placeholder field (mail, by identityOf's rule), same gid.
+ */
+async function keptStandInAndItsLookalike(): Promise<{ world: ReturnType<typeof newWorld>; standIn: ReturnType<typeof standIns>[number] }> {
+  const world = newWorld('copy');
+  expect((await world.sync()).failures).toEqual([]);
+  world.a.expunge('INBOX', [big(world.a).uid]);
+  expect((await world.sync()).failures).toEqual([]);
+  const standIn = standIns(world.b)[0]!;
+  const text = standIn.body.toString('utf8').replace(/^X-Replimap-Placeholder:.*\r\n(?:[ \t].*\r\n)*/imu, '');
+  world.a.append('INBOX', [{ raw: Buffer.from(text.replace('\r\n\r\n', '\r\n\r\nreal mail, not a stand-in\r\n')) }]);
+  return { world, standIn };
+}
 
 // BUG R3-4 (real mail never copied, exit ok): a lone stand-in record's candidate (soleStandInCandidate:
 // gid = its own standInGid, absence NEVER_STORED) goes to matchByGid, which never looks at standInOf:
@@ -75,14 +91,7 @@ describe('s11-rev3: copy mode, the original leaves A, comes back, and is let thr
 // Message-ID") has exactly that gid: arriving on A, it is paired with B's lone stand-in and never copied.
 describe('s11-rev3: copy mode, a lone stand-in on B and real mail with its Message-ID on A', () => {
   it('the real mail is copied to B', async () => {
-    const world = newWorld('copy');
-    expect((await world.sync()).failures).toEqual([]);
-    world.a.expunge('INBOX', [big(world.a).uid]);
-    expect((await world.sync()).failures).toEqual([]);
-    const [standIn] = standIns(world.b);
-    // The stand-in's text without its X-Replimap-Placeholder field: mail, by identityOf's rule.
-    const text = standIn!.body.toString('utf8').replace(/^X-Replimap-Placeholder:.*\r\n(?:[ \t].*\r\n)*/imu, '');
-    world.a.append('INBOX', [{ raw: Buffer.from(text.replace('\r\n\r\n', '\r\n\r\nreal mail, not a stand-in\r\n')) }]);
+    const { world } = await keptStandInAndItsLookalike();
     const run = await world.sync();
     expect(run.failures).toEqual([]);
     expect(world.b.messages('INBOX').filter((m) => m.body.toString('utf8').includes('real mail, not a stand-in'))).toHaveLength(1);
@@ -95,15 +104,9 @@ describe('s11-rev3: copy mode, a lone stand-in on B and real mail with its Messa
 // expunged.
 describe('s11-rev3: the R3-4 pair, the stand-in deleted on B, then two-way', () => {
   it('the real mail on A is not deleted', async () => {
-    const world = newWorld('copy');
+    const { world, standIn } = await keptStandInAndItsLookalike();
     expect((await world.sync()).failures).toEqual([]);
-    world.a.expunge('INBOX', [big(world.a).uid]);
-    expect((await world.sync()).failures).toEqual([]);
-    const [standIn] = standIns(world.b);
-    const text = standIn!.body.toString('utf8').replace(/^X-Replimap-Placeholder:.*\r\n(?:[ \t].*\r\n)*/imu, '');
-    world.a.append('INBOX', [{ raw: Buffer.from(text.replace('\r\n\r\n', '\r\n\r\nreal mail, not a stand-in\r\n')) }]);
-    expect((await world.sync()).failures).toEqual([]);
-    world.b.expunge('INBOX', [standIn!.uid]);
+    world.b.expunge('INBOX', [standIn.uid]);
     expect((await world.sync({ mode: 'two-way' })).failures).toEqual([]);
     const isReal = (m: { body: Buffer }): boolean => m.body.toString('utf8').includes('real mail, not a stand-in');
     expect(world.a.messages('INBOX').filter(isReal).length + world.b.messages('INBOX').filter(isReal).length).toBeGreaterThan(0);
