@@ -15,7 +15,8 @@ afterEach(forgetMemorySpecs);
 // Run 2: that record is read as an orphan (soleStandInCandidate), adoptLostStandIns finds no
 // original, and standInUnpaired's new mirror branch expunges it through planStandInExpunge, which
 // checks neither held/--force, nor allowExpunge, nor unidentified/unlisted; replacesStandIn exempts it
-// from the guard's count. A rollback hold thus lasts exactly one run.
+// from the guard's count. A rollback hold thus lasts exactly one run. (Also so at 461d07d: the old
+// lone form carried no held mark either and went through planExpunge unheld; 872c25c keeps it.)
 describe('s11-rev4: mirror, A restored without a held-back original', () => {
   it.fails('the stand-in on B stays withheld on the next run without --force', async () => {
     const world = newWorld('mirror');
@@ -41,7 +42,8 @@ describe('s11-rev4: mirror, A restored without a held-back original', () => {
 // The guard withholds the deletions (more than half of B's folder); run 1 keeps everything, the
 // stand-in under the orphan form (oneSidedRecord). Run 2, the guard still withholding the real
 // messages' deletions, standInUnpaired's mirror branch deletes the stand-in anyway (planFolder is
-// run with allowExpunge false, which planStandInExpunge never reads).
+// run with allowExpunge false, which planStandInExpunge never reads). New in 872c25c: at 461d07d the
+// lone-form stand-in went through planExpunge and stayed withheld (this test passes there).
 describe('s11-rev4: mirror, A emptied, the guard withholding', () => {
   it.fails('the stand-in on B is withheld as the real messages are', async () => {
     const world = newWorld('mirror');
@@ -58,7 +60,31 @@ describe('s11-rev4: mirror, A emptied, the guard withholding', () => {
     const second = await world.sync();
     expect(second.summary.deletionsWithheld).toBeGreaterThan(0);
     expect(second.summary.expunged).toBe(0);
-    expect(world.b.messages('INBOX')).toHaveLength(15);
+    expect(world.b.messages('INBOX')).toHaveLength(16); // message 70 copied, nothing deleted
     expect(standIns(world.b)).toHaveLength(1);
+  });
+});
+
+// BUG R4-3 (the held mark dropped, same root as R4-1): "A copy run marks them too, so a later switch
+// to mirror withholds them" (README). oneSidedRecord's new orphan form for a stand-in carries no
+// `held` mark (the old lone form had none either, but its deletion went through planExpunge and the
+// guard). A copy run after A's rollback keeps the stand-in under the orphan form; a switch to mirror
+// then deletes it at once (standInUnpaired, mirror branch), no --force, nothing withheld or reported.
+describe('s11-rev4: copy, A restored without a held-back original, then mirror', () => {
+  it.fails('mirror withholds the stand-in A lost in its rollback', async () => {
+    const world = newWorld('copy');
+    expect((await world.sync()).failures).toEqual([]);
+    const backup = world.a.snapshot();
+    world.a.append('INBOX', [{ raw: conformanceMessage(40, 1000) }]);
+    expect((await world.sync()).failures).toEqual([]);
+    expect(standIns(world.b)).toHaveLength(2);
+    world.a.restore(backup);
+    expect((await world.sync()).failures).toEqual([]);
+    expect(standIns(world.b)).toHaveLength(2);
+    world.a.append('INBOX', [{ raw: conformanceMessage(41, 3) }]);
+    const mirror = await world.sync({ mode: 'mirror' });
+    expect(mirror.failures).toEqual([]);
+    expect(standIns(world.b)).toHaveLength(2);
+    expect(mirror.summary.deletionsWithheld).toBe(1);
   });
 });
