@@ -264,10 +264,14 @@ export function isValidRecordStatus(r: MessageRecord): boolean {
   return r.status === undefined || r.status === 'synced' || (RECORD_STATUSES.includes(r.status) && isOneSided(r));
 }
 
-/** A stand-in mark names a side that holds a UID, and comes with no held mark or status. */
+/**
+ * A stand-in mark names a side that holds a UID, and comes with no status
+ * (but a deferred one's) and no held mark, but on a stand-in named alone (its
+ * original's side lost it in a rollback: mirror waits for --force).
+ */
 export function isValidStandIn(r: MessageRecord): boolean {
   if (r.standIn === undefined) return r.standInGid === undefined;
-  if (!(r.standIn === 'a' || r.standIn === 'b') || !isValidGid(r.standInGid ?? '') || r.held !== undefined) return false;
+  if (!(r.standIn === 'a' || r.standIn === 'b') || !isValidGid(r.standInGid ?? '') || (r.held !== undefined && !isOneSided(r))) return false;
   // Being made: a deferred one-sided record whose stand-in goes to the side it lacks.
   if (r.status === 'deferred') return (r.standIn === 'a' ? r.uidA : r.uidB) === 0 && isOneSided(r);
   return (r.standIn === 'a' ? r.uidA : r.uidB) !== 0 && (r.status === undefined || r.status === 'synced');
@@ -348,7 +352,8 @@ function parseMarks(text: string, p: number, end: number, r: MessageRecord, synt
   }
   if (syntax.statuses && p < end && text.startsWith(SIZE_TOKEN_PREFIX, p + 1)) p = parseSize(text, p + 1 + SIZE_TOKEN_PREFIX.length, end, r);
   const beingMade = status?.kind === 'deferred';
-  if (syntax.statuses && (status === undefined || beingMade) && held === undefined && p < end && text.startsWith(STAND_IN_TOKEN_PREFIX, p + 1)) {
+  // After a held mark, only on a stand-in named alone (isValidStandIn).
+  if (syntax.statuses && (status === undefined || beingMade) && p < end && text.startsWith(STAND_IN_TOKEN_PREFIX, p + 1)) {
     p = parseStandIn(text, p + 1 + STAND_IN_TOKEN_PREFIX.length, end, r, beingMade);
   }
   const byMessageId = syntax.statuses && p < end ? markTokenAt(text, p + 1, end, MESSAGE_ID_TOKEN, ['']) : undefined;

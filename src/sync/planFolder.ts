@@ -322,8 +322,8 @@ function standInUnpaired(draft: Draft, s: Side, m: Candidate, how: { secondOf: b
   const rep = (orphan: MessageRecord): StandInReplacement => ({ record: orphan, orphan, flags: [], originalFlags: [], standInFlags: m.flags });
   if (m.orphan !== undefined && (how.beside || recordedBeside(draft, s, m.orphan))) planStandInExpunge(draft, rep(m.orphan), false);
   else if (m.orphan !== undefined && draft.input.mode === 'mirror' && s === 'b') {
-    // B follows A: A does not hold its original.
-    planStandInExpunge(draft, rep(m.orphan), false, `a stand-in whose original A does not hold: B follows A`);
+    // B follows A, which does not hold its original: deleted as any message only B has, under the guard and the rollback's hold.
+    planExpunge(draft, s, m);
   } else if (m.orphan !== undefined) {
     // Its original not on the other side (left it, or its UIDs voided by a new UIDVALIDITY): no deletion is proven. Kept as it is.
     draft.kept.push(m.orphan);
@@ -759,7 +759,9 @@ function goneSideMarks(record: MessageRecord, lost: Side, wentBack: FolderPlanIn
  * (adoptLostStandIns) rather than getting a second stand-in.
  */
 function oneSidedRecord(side: Side, m: Candidate): MessageRecord {
-  if (m.standInOf !== undefined) return { ...uidsBySide(side, m.uid, 0), gid: m.standInOf, flags: m.flags, standIn: side, standInGid: m.gid };
+  if (m.standInOf !== undefined) {
+    return { ...uidsBySide(side, m.uid, 0), gid: m.standInOf, flags: m.flags, standIn: side, standInGid: m.gid, ...(m.held !== undefined && { held: m.held }) };
+  }
   const record: MessageRecord = { ...uidsBySide(side, m.uid, 0), gid: m.gid, flags: m.flags };
   if (m.held !== undefined) record.held = m.held;
   if (m.byMessageId) record.byMessageId = true;

@@ -168,7 +168,7 @@ export function soleStandInCandidate(record: MessageRecord, standIn: SnapshotMes
   const { s } = standInSides(record);
   return {
     uid: uidOn(record, s), gid: record.standInGid!, flags: normalizedView(standIn.flags), absence: NEVER_STORED, byMessageId: true,
-    ...(standIn.size !== undefined && { size: standIn.size }), standInOf: record.gid, orphan: record,
+    ...(standIn.size !== undefined && { size: standIn.size }), standInOf: record.gid, orphan: record, ...(record.held !== undefined && { held: record.held }),
   };
 }
 

@@ -18,7 +18,7 @@ afterEach(forgetMemorySpecs);
 // from the guard's count. A rollback hold thus lasts exactly one run. (Also so at 461d07d: the old
 // lone form carried no held mark either and went through planExpunge unheld; 872c25c keeps it.)
 describe('s11-rev4: mirror, A restored without a held-back original', () => {
-  it.fails('the stand-in on B stays withheld on the next run without --force', async () => {
+  it('the stand-in on B stays withheld on the next run without --force', async () => {
     const world = newWorld('mirror');
     expect((await world.sync()).failures).toEqual([]);
     const backup = world.a.snapshot();
@@ -38,6 +38,7 @@ describe('s11-rev4: mirror, A restored without a held-back original', () => {
   });
 });
 
+// Fixed (R4-1, R4-2, R4-3): a kept stand-in's deletion by mirror goes through planExpunge (guard, held mark), and its record keeps the held mark.
 // BUG R4-2 (the mirror deletion guard escaped): mirror, A's folder (wrongly) loses every message.
 // The guard withholds the deletions (more than half of B's folder); run 1 keeps everything, the
 // stand-in under the orphan form (oneSidedRecord). Run 2, the guard still withholding the real
@@ -45,7 +46,7 @@ describe('s11-rev4: mirror, A restored without a held-back original', () => {
 // run with allowExpunge false, which planStandInExpunge never reads). New in 872c25c: at 461d07d the
 // lone-form stand-in went through planExpunge and stayed withheld (this test passes there).
 describe('s11-rev4: mirror, A emptied, the guard withholding', () => {
-  it.fails('the stand-in on B is withheld as the real messages are', async () => {
+  it('the stand-in on B is withheld as the real messages are', async () => {
     const world = newWorld('mirror');
     world.a.append('INBOX', Array.from({ length: 12 }, (_, i) => ({ raw: conformanceMessage(50 + i, 3) })));
     expect((await world.sync()).failures).toEqual([]);
@@ -71,7 +72,7 @@ describe('s11-rev4: mirror, A emptied, the guard withholding', () => {
 // guard). A copy run after A's rollback keeps the stand-in under the orphan form; a switch to mirror
 // then deletes it at once (standInUnpaired, mirror branch), no --force, nothing withheld or reported.
 describe('s11-rev4: copy, A restored without a held-back original, then mirror', () => {
-  it.fails('mirror withholds the stand-in A lost in its rollback', async () => {
+  it('mirror withholds the stand-in A lost in its rollback', async () => {
     const world = newWorld('copy');
     expect((await world.sync()).failures).toEqual([]);
     const backup = world.a.snapshot();

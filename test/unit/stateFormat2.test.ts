@@ -525,6 +525,8 @@ describe('stand-in marks (%stand-in, --placeholders)', () => {
     { ...rec(3, 13, 'g3'), standIn: 'a', standInGid: 's3' },
     { ...rec(0, 14, 'g4'), standIn: 'b', standInGid: 's4', size: 9 },
     { ...rec(5, 0, 'g5'), status: 'deferred', size: 77, standIn: 'b', standInGid: 's5' },
+    // A stand-in named alone whose original A lost in a rollback: mirror waits for --force.
+    { ...rec(0, 16, 'g6'), held: 'rollback', standIn: 'b', standInGid: 's6' },
   ];
 
   it('round-trip through the journal and the file; a section with one counts as unsynced, parsed or not', async () => {
@@ -532,7 +534,7 @@ describe('stand-in marks (%stand-in, --placeholders)', () => {
     await s.commit();
     await s.close();
     const lines = (await readFile(at.path, 'utf8')).split('\n');
-    expect(lines).toEqual(expect.arrayContaining(['2 12 g2 %size:123456 %stand-in:b:s2 %mid \\Seen', '3 13 g3 %stand-in:a:s3', '0 14 g4 %size:9 %stand-in:b:s4', '5 0 g5 %status:deferred %size:77 %stand-in:b:s5']));
+    expect(lines).toEqual(expect.arrayContaining(['2 12 g2 %size:123456 %stand-in:b:s2 %mid \\Seen', '3 13 g3 %stand-in:a:s3', '0 14 g4 %size:9 %stand-in:b:s4', '5 0 g5 %status:deferred %size:77 %stand-in:b:s5', '0 16 g6 %held:rollback %stand-in:b:s6']));
     const u = await SyncState.open(at.path, ID);
     expect(u.folder('F', 'F')!.hasUnsyncedRecords()).toBe(true); // unparsed: a byte search
     expect(u.folder('F', 'F')!.hasPendingRecords()).toBe(false);
