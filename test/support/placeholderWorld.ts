@@ -36,6 +36,19 @@ export function newWorld(mode: SyncMode): World {
   return { a, b, statePath, urls: { storeA: specs.a.displayUrl, storeB: specs.b.displayUrl }, sync: (options = {}) => syncSpecs(specs.a, specs.b, statePath, { ...defaults, ...options }) };
 }
 
+/**
+ * A goes back in time past a second big message: synced once, A's INBOX
+ * saved, a second big message (two stand-ins on B then), A put back as saved.
+ */
+export async function restoredPastABigOne(world: World): Promise<void> {
+  expect((await world.sync()).failures).toEqual([]);
+  const backup = world.a.snapshot();
+  world.a.append('INBOX', [{ raw: conformanceMessage(40, 1000) }]);
+  expect((await world.sync()).failures).toEqual([]);
+  expect(standIns(world.b)).toHaveLength(2);
+  world.a.restore(backup);
+}
+
 /** The state file and its journal deleted (a lost state). */
 export function loseState(world: Pick<World, 'statePath'>): void {
   for (const suffix of ['', '.journal']) rmSync(world.statePath + suffix, { force: true });

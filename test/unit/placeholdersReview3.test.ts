@@ -1,5 +1,5 @@
-// Review s11-rev3 (second round, the fix commits 82165d6..integ): failing tests as it.fails, each
-// naming the bug it proves. Memory stores (test/support/placeholderWorld.ts).
+// Review s11-rev3 (second round, the fix commits 82165d6..integ): each BUG comment names a bug a
+// test proved (it.fails then); all are fixed. Memory stores (test/support/placeholderWorld.ts).
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { forgetMemorySpecs } from '../support/memorySpecs.js';

@@ -1,9 +1,9 @@
-// Review s11-rev4 (e35d3b5, 461d07d, 872c25c): failing tests as it.fails, each naming the bug it
-// proves. Memory stores (test/support/placeholderWorld.ts).
+// Review s11-rev4 (e35d3b5, 461d07d, 872c25c): each BUG comment names a bug a test proved (it.fails
+// then); all are fixed. Memory stores (test/support/placeholderWorld.ts).
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { forgetMemorySpecs } from '../support/memorySpecs.js';
-import { newWorld, standIns } from '../support/placeholderWorld.js';
+import { newWorld, restoredPastABigOne, standIns } from '../support/placeholderWorld.js';
 import { conformanceMessage } from '../support/storeConformance.js';
 
 afterEach(forgetMemorySpecs);
@@ -20,12 +20,7 @@ afterEach(forgetMemorySpecs);
 describe('s11-rev4: mirror, A restored without a held-back original', () => {
   it('the stand-in on B stays withheld on the next run without --force', async () => {
     const world = newWorld('mirror');
-    expect((await world.sync()).failures).toEqual([]);
-    const backup = world.a.snapshot();
-    world.a.append('INBOX', [{ raw: conformanceMessage(40, 1000) }]);
-    expect((await world.sync()).failures).toEqual([]);
-    expect(standIns(world.b)).toHaveLength(2);
-    world.a.restore(backup);
+    await restoredPastABigOne(world);
     const first = await world.sync();
     expect(first.failures).toEqual([]);
     expect(first.summary.deletionsWithheld).toBe(1);
@@ -74,12 +69,7 @@ describe('s11-rev4: mirror, A emptied, the guard withholding', () => {
 describe('s11-rev4: copy, A restored without a held-back original, then mirror', () => {
   it('mirror withholds the stand-in A lost in its rollback', async () => {
     const world = newWorld('copy');
-    expect((await world.sync()).failures).toEqual([]);
-    const backup = world.a.snapshot();
-    world.a.append('INBOX', [{ raw: conformanceMessage(40, 1000) }]);
-    expect((await world.sync()).failures).toEqual([]);
-    expect(standIns(world.b)).toHaveLength(2);
-    world.a.restore(backup);
+    await restoredPastABigOne(world);
     expect((await world.sync()).failures).toEqual([]);
     expect(standIns(world.b)).toHaveLength(2);
     world.a.append('INBOX', [{ raw: conformanceMessage(41, 3) }]);
