@@ -12,7 +12,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
-import { readFolder, seedFolder, setFlags, type StoredMessage } from '../support/imap.js';
+import { expungeUids, readFolder, seedFolder, setFlags, type StoredMessage } from '../support/imap.js';
 import { passwordEnv, runCli, tempDir } from '../support/sync.js';
 import { expectOriginalHeadersOn, withOriginalHeaders } from '../support/standInHeaders.js';
 import { taggedMessage } from '../support/taggedMessages.js';
@@ -196,6 +196,24 @@ describe('--placeholders through the CLI (issue 9 §2, §6)', () => {
     expect(await sync([], [])).toMatchObject({ copied: 1, expunged: 1 });
     const onB = await readFolder(b, 'INBOX');
     expect(onB.filter(isStandIn)).toEqual([]);
+    expect(await digestsOf(b)).toEqual(await digestsOf(a));
+    expect(await sync([], [])).toMatchObject({ copied: 0, expunged: 0, flagsUpdated: 0 });
+  });
+
+  it('copy: an original expunged on A keeps its stand-in on B; put back, it pairs with it again (no second one); a looser filter then replaces it', async () => {
+    const { a, b } = await bigOnA([]);
+    const sync = syncOf(a, b, 'copy');
+    const original = (await readFolder(a, 'INBOX')).find((m) => m.size > LIMIT)!;
+    expect(await sync()).toMatchObject({ copied: 1, deferred: 1 });
+    const standIn = (await readFolder(b, 'INBOX')).find(isStandIn)!;
+    await expungeUids(a, 'INBOX', [original.uid]);
+    expect(await sync()).toMatchObject({ copied: 0, expunged: 0 });
+    expect((await readFolder(b, 'INBOX')).filter(isStandIn).map((m) => m.uid)).toEqual([standIn.uid]);
+    await seedFolder(a, 'INBOX', [{ raw: original.body }]);
+    expect(await sync()).toMatchObject({ copied: 0, expunged: 0 });
+    expect((await readFolder(b, 'INBOX')).filter(isStandIn).map((m) => m.uid)).toEqual([standIn.uid]);
+    expect(await sync([], [])).toMatchObject({ copied: 1, expunged: 1 });
+    expect((await readFolder(b, 'INBOX')).filter(isStandIn)).toEqual([]);
     expect(await digestsOf(b)).toEqual(await digestsOf(a));
     expect(await sync([], [])).toMatchObject({ copied: 0, expunged: 0, flagsUpdated: 0 });
   });
