@@ -405,10 +405,15 @@ function planMatchedPair(draft: Draft, a: Candidate, b: Candidate): void {
   const wanted = (c: Candidate): readonly string[] => (c.alsoFlags === undefined ? c.flags : normalizeFlags([...c.flags, ...c.alsoFlags]));
   const merged = mergeFlags(null, wanted(a), wanted(b), draft.input.mode);
   const pair = { a, b };
+  // Until its changes are confirmed, the new record's base is one under which the next run plans them again
+  // (a base of B's flags: A's differ, B follows; two-way: the flags both share, the merge without history).
+  const meanwhile = draft.input.mode === 'two-way' ? a.flags.filter((f) => b.flags.includes(f)) : b.flags;
   for (const side of SIDES) {
     const from = sideLabel(other(side));
     const why = draft.input.mode === 'two-way' ? 'matched by global id: flags of both sides merged' : `matched by global id: flags as on ${from}`;
+    const planned = draft.flagChanges.length;
     changeFlags(draft, side, pair[side].uid, pair[side].flags, merged[side], null, () => why);
+    if (draft.flagChanges.length > planned) draft.flagChanges[planned]!.baseMeanwhile = meanwhile;
   }
   draft.kept.push({ uidA: a.uid, uidB: b.uid, gid: a.gid, flags: merged.base, ...mark });
 }

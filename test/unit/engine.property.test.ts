@@ -446,6 +446,8 @@ const FIXED: [SyncMode, string][] = [
   ['mirror', 'A+INBOX:m0,A+INBOX:m1,sync,A+INBOX:m2,sync,restoreB~1,sync'],
   // B's own keyword on the INBOX copy a server-side copy into F2 starts from: the copy gets A's flags, not kw (seed 926857141).
   ['copy', 'A create F2,sync,A+INBOX:m4,kill-before-write#1,A+F2:m4,B~INBOX#0(+kw),A create F1'],
+  // A lost state, then runs killed before their writes: the pair matched again must not keep B's old keyword (seed 778142553).
+  ['copy', 'A+INBOX:m0(+$Label1),sync,lose,A~INBOX#0(-$Label1),kill-before-write#0,kill-before#0'],
   // B moved a known message to another folder: its copy back into INBOX (re-sized from its envelope) must count as confirmed.
   ['mirror', 'A create F1,A+INBOX:m0,sync,B>INBOX#0>F1,A+F1:m1'],
 ];
